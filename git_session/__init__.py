@@ -1,0 +1,1 @@
+"""git-session: a branch's working context, kept in the repository."""

@@ -1,0 +1,3 @@
+from git_session.cli import main
+
+main()

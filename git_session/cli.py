@@ -1,0 +1,521 @@
+"""The command line: parse, call the core with plain values, render. Nothing more."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from git_session import render, views
+from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError
+from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
+from git_session.sessions import Found, Workspace, abbreviate
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class SessionGroup(click.Group):
+    """The error boundary: every failure becomes one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SessionError as exc:
+            _report(exc)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the reader has gone
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            path = _crash_log(exc)
+            click.echo(f"git-session: internal error: {exc!r:.200}", err=True)
+            click.echo(f"hint: the details are in {path}; please report them", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _report(exc: SessionError) -> None:
+    click.echo(f"git-session: {render.safe(exc.message)}", err=True)
+    if exc.hint:
+        click.echo(f"hint: {render.safe(exc.hint)}", err=True)
+
+
+def _crash_log(exc: BaseException) -> str:
+    handle, path = tempfile.mkstemp(prefix="git-session-crash-", suffix=".log")
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write(f"git-session crashed running: {sys.argv!r}\n\n")
+        log.write("".join(traceback.format_exception(exc)))
+    return path
+
+
+def echo(text: str = "") -> None:
+    click.echo(text, color=False if os.environ.get("NO_COLOR") else None)
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def session_option(f: F) -> F:
+    return click.option(
+        "--session",
+        "session",
+        metavar="SESSION",
+        help="Session id (or any unambiguous prefix), branch or title slug; default: the current branch's.",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)
+
+
+def workspace() -> Workspace:
+    return Workspace.open()
+
+
+def short_id(found: Found) -> str:
+    return found.handle.id[:8]
+
+
+@click.group(cls=SessionGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="git-session", prog_name="git-session")
+def cli() -> None:
+    """Keep a branch's working context in the repository itself.
+
+    Objectives, decisions, blockers, discoveries, progress, next steps and checkpoints
+    live in refs/sessions/* and travel with the repository, so that a teammate or an
+    agent that lost its context resumes exactly where work stopped.
+    """
+
+
+# --- lifecycle ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("title", required=False)
+@click.option("-o", "--objective", "objectives", multiple=True, metavar="TEXT", help="An objective (repeatable).")
+@click.option("--task", "tasks", multiple=True, metavar="KEY", help="A linked issue key, e.g. BACK-123 (repeatable).")
+@click.option("--agent", metavar="NAME", help="The coding agent doing the work.")
+@click.option("--model", metavar="NAME", help="The model behind the agent.")
+@click.option("--from", "parent", metavar="SESSION", help="Continue another session (e.g. a handoff).")
+def start(
+    title: str | None,
+    objectives: tuple[str, ...],
+    tasks: tuple[str, ...],
+    agent: str | None,
+    model: str | None,
+    parent: str | None,
+) -> None:
+    """Start a session on the current branch."""
+    found = workspace().start(title, objectives, tasks, agent, model, parent)
+    echo(
+        f"Started session {click.style(short_id(found), fg='yellow')} "
+        f"{render.clip(found.meta.title)!r} on branch {render.safe(found.meta.branch)}"
+    )
+    if objectives:
+        echo(f"  {len(objectives)} objective(s)")
+
+
+@cli.command()
+@session_option
+@json_option
+def status(session: str | None, as_json: bool) -> None:
+    """The current session at a glance."""
+    ws = workspace()
+    found = ws.find(session)
+    if as_json:
+        print_json(views.state_view(ws.store.state(found.handle)))
+        return
+    open_items = {kind: ws.store.open_entries(found.handle, kind) for kind in ENTRY_STATUSES}
+    abbrev = {}
+    for kind, entries in open_items.items():
+        if entries:
+            abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind)))
+    echo(render.status_text(found.meta, short_id(found), open_items, abbrev))
+
+
+@cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include completed and abandoned sessions.")
+@click.option("--branch", metavar="BRANCH", help="Only sessions of this branch.")
+@click.option("--status", "status_filter", type=click.Choice(SESSION_STATUSES), help="Only sessions in this status.")
+@json_option
+def list_sessions(show_all: bool, branch: str | None, status_filter: str | None, as_json: bool) -> None:
+    """Sessions, newest first (by default those not completed or abandoned)."""
+    sessions = workspace().all_sessions()
+    if branch is not None:
+        sessions = [f for f in sessions if f.meta.branch == branch]
+    if status_filter is not None:
+        sessions = [f for f in sessions if f.meta.status == status_filter]
+    elif not show_all:
+        sessions = [f for f in sessions if f.meta.status not in ("completed", "abandoned")]
+    if as_json:
+        print_json([views.meta_view(f.meta) for f in sessions])
+        return
+    abbrev = abbreviate([f.handle.id for f in sessions])
+    for found in sessions:
+        echo(render.session_row(found.meta, abbrev[found.handle.id]))
+
+
+@cli.command()
+@click.argument("session_arg", metavar="[SESSION]", required=False)
+@session_option
+@json_option
+def show(session_arg: str | None, session: str | None, as_json: bool) -> None:
+    """Everything about one session."""
+    ws = workspace()
+    found = ws.find(session_arg or session)
+    state = ws.store.state(found.handle)
+    if as_json:
+        print_json(views.state_view(state))
+        return
+    echo(render.show_text(state, short_id(found), _abbrev_by_kind(state.entries)))
+
+
+def _abbrev_by_kind(entries: tuple[Entry, ...] | list[Entry]) -> dict[str, str]:
+    abbrev: dict[str, str] = {}
+    for kind in ENTRY_KINDS:
+        abbrev.update(abbreviate([e.id for e in entries if e.kind == kind]))
+    return abbrev
+
+
+@cli.command()
+@click.argument("session_arg", metavar="[SESSION]", required=False)
+@session_option
+@click.option("-n", "--max-count", "limit", type=click.IntRange(min=0), metavar="N", help="Only the last N.")
+@click.option("--kind", type=click.Choice((*ENTRY_KINDS, "session")), help="Only changes of this kind.")
+@json_option
+def log(session_arg: str | None, session: str | None, limit: int | None, kind: str | None, as_json: bool) -> None:
+    """The journal: every entry and change, oldest first."""
+    ws = workspace()
+    found = ws.find(session_arg or session)
+    items = [views.op_view(item.op, item.commit) for item in ws.store.journal(found.handle)]
+    if kind is not None:
+        items = [v for v in items if (v["kind"] or "session") == kind]
+    if limit is not None:
+        items = items[len(items) - limit :] if limit else []
+    if as_json:
+        print_json(items)
+        return
+    abbrev = abbreviate([v["entry"] for v in items if v["entry"]])
+    for view in items:
+        echo(render.describe_op(view, abbrev))
+
+
+@cli.command()
+@session_option
+@click.option("-m", "--message", "note", metavar="NOTE", help="Why, or where you stopped.")
+def pause(session: str | None, note: str | None) -> None:
+    """Pause the session."""
+    found = workspace().set_status(session, "paused", ("active",), note=note)
+    echo(f"Paused session {short_id(found)} {render.clip(found.meta.title)!r}")
+
+
+@cli.command()
+@click.argument("session_arg", metavar="[SESSION]", required=False)
+@session_option
+def resume(session_arg: str | None, session: str | None) -> None:
+    """Resume a paused session and show where work stopped."""
+    ws = workspace()
+    found = ws.set_status(session_arg or session, "active", ("paused", "active"))
+    echo(f"Resumed session {short_id(found)}")
+    _where_it_stopped(ws, found)
+    head = ws.repo.head_branch()
+    if head is not None and head != found.meta.branch:
+        echo(
+            f"hint: the session is on branch {render.safe(found.meta.branch)}; "
+            f"git session switch {render.safe(found.meta.branch)}"
+        )
+
+
+def _where_it_stopped(ws: Workspace, found: Found) -> None:
+    open_items = {kind: ws.store.open_entries(found.handle, kind) for kind in ENTRY_STATUSES}
+    abbrev: dict[str, str] = {}
+    for kind in ENTRY_STATUSES:
+        abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind)))
+    echo(render.status_text(found.meta, short_id(found), open_items, abbrev))
+
+
+@cli.command()
+@click.argument("branch")
+def switch(branch: str) -> None:
+    """Switch branch: pause this branch's session and resume that branch's."""
+    ws = workspace()
+    paused, arriving, git_output = ws.switch(branch)
+    if git_output.strip():
+        click.echo(git_output.rstrip(), err=True)
+    if paused is not None:
+        echo(f"Paused session {short_id(paused)} {render.clip(paused.meta.title)!r}")
+    if arriving is not None:
+        echo(f"Resumed session {short_id(arriving)}")
+        _where_it_stopped(ws, arriving)
+
+
+@cli.command()
+@session_option
+@click.option("--complete", "outcome", flag_value="completed", help="The work is done.")
+@click.option("--abandon", "outcome", flag_value="abandoned", help="Give the work up (needs --reason).")
+@click.option("--reason", metavar="R", help="Why it was abandoned.")
+@click.option("--no-handoff", is_flag=True, help="Do not render and store a handoff.")
+def end(session: str | None, outcome: str | None, reason: str | None, no_handoff: bool) -> None:
+    """End the session: hand it off (default), complete it or abandon it."""
+    if outcome == "abandoned" and not reason:
+        raise click.UsageError("--abandon needs --reason R")
+    if reason and outcome != "abandoned":
+        raise click.UsageError("--reason goes with --abandon")
+    status_value = outcome or "handoff"
+    found = workspace().set_status(session, status_value, ("active", "paused"), reason=reason)
+    echo(f"Ended session {short_id(found)} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
+
+
+# --- session fields -------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("text")
+@session_option
+def tldr(text: str, session: str | None) -> None:
+    """Set the session's summary."""
+    workspace().set_fields(session, {"tldr": text}, f"tldr: {text}")
+    echo("TL;DR set")
+
+
+@cli.command()
+@click.argument("text")
+@session_option
+def current(text: str, session: str | None) -> None:
+    """Set the step being worked on."""
+    workspace().set_fields(session, {"current": text}, f"current: {text}")
+    echo("Current step set")
+
+
+# --- entries --------------------------------------------------------------------------
+
+
+def _add(session: str | None, kind: str, text: str, extra: dict[str, Any] | None = None) -> None:
+    ws = workspace()
+    found, op = ws.add(session, kind, text, extra)
+    label = "next step" if kind == "next" else kind
+    echo(f"Added {label} {click.style(ws.short_entry_id(found, kind, op.id), fg='yellow')}")
+
+
+def _list_entries(kind: str, session: str | None, as_json: bool) -> None:
+    ws = workspace()
+    found = ws.find(session)
+    entries = render.by_age(ws.store.entries(found.handle, kind))
+    if kind == "next":
+        entries = render.by_priority(entries)
+    if as_json:
+        print_json([views.entry_view(e) for e in entries])
+        return
+    abbrev = abbreviate([e.id for e in entries])
+    for entry in entries:
+        echo(render.entry_line(entry, abbrev, show_status=kind in ENTRY_STATUSES).removeprefix("  "))
+
+
+def _transition(
+    kind: str,
+    prefix: str,
+    session: str | None,
+    status_value: str,
+    allowed: tuple[str, ...],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    changes: dict[str, Any] = {"status": status_value, **(extra or {})}
+    ws = workspace()
+    found, entry = ws.update(session, kind, prefix, changes, allowed)
+    short = click.style(ws.short_entry_id(found, kind, entry.id), fg="yellow")
+    echo(f"{kind.capitalize()} {short} {render.status_word(status_value)}: {render.clip(entry.text, 80)}")
+
+
+@cli.group()
+def objective() -> None:
+    """Objectives: what the session sets out to do."""
+
+
+@objective.command("add")
+@click.argument("text")
+@session_option
+def objective_add(text: str, session: str | None) -> None:
+    """Add an objective."""
+    _add(session, "objective", text)
+
+
+@objective.command("done")
+@click.argument("entry_id", metavar="ID")
+@session_option
+def objective_done(entry_id: str, session: str | None) -> None:
+    """Mark an objective done."""
+    _transition("objective", entry_id, session, "done", ("open",))
+
+
+@objective.command("reopen")
+@click.argument("entry_id", metavar="ID")
+@session_option
+def objective_reopen(entry_id: str, session: str | None) -> None:
+    """Reopen a done or dropped objective."""
+    _transition("objective", entry_id, session, "open", ("done", "dropped"))
+
+
+@objective.command("drop")
+@click.argument("entry_id", metavar="ID")
+@session_option
+def objective_drop(entry_id: str, session: str | None) -> None:
+    """Drop an objective that is no longer wanted."""
+    _transition("objective", entry_id, session, "dropped", ("open",))
+
+
+@objective.command("list")
+@session_option
+@json_option
+def objective_list(session: str | None, as_json: bool) -> None:
+    """List objectives."""
+    _list_entries("objective", session, as_json)
+
+
+@cli.group()
+def decision() -> None:
+    """Decisions, with their rationale and the alternatives weighed."""
+
+
+@decision.command("add")
+@click.argument("text")
+@click.option("--rationale", metavar="R", help="Why.")
+@click.option(
+    "--alternative", "alternatives", multiple=True, metavar="A", help="An alternative considered (repeatable)."
+)
+@session_option
+def decision_add(text: str, rationale: str | None, alternatives: tuple[str, ...], session: str | None) -> None:
+    """Record a decision."""
+    _add(session, "decision", text, {"rationale": rationale, "alternatives": list(alternatives)})
+
+
+@decision.command("list")
+@session_option
+@json_option
+def decision_list(session: str | None, as_json: bool) -> None:
+    """List decisions."""
+    _list_entries("decision", session, as_json)
+
+
+@cli.group()
+def blocker() -> None:
+    """Blockers: what stops progress."""
+
+
+@blocker.command("add")
+@click.argument("text")
+@session_option
+def blocker_add(text: str, session: str | None) -> None:
+    """Record a blocker."""
+    _add(session, "blocker", text)
+
+
+@blocker.command("resolve")
+@click.argument("entry_id", metavar="ID")
+@click.option("--note", metavar="N", help="How it was resolved.")
+@session_option
+def blocker_resolve(entry_id: str, note: str | None, session: str | None) -> None:
+    """Mark a blocker resolved."""
+    _transition("blocker", entry_id, session, "resolved", ("open",), {"resolution": note} if note else None)
+
+
+@blocker.command("list")
+@session_option
+@json_option
+def blocker_list(session: str | None, as_json: bool) -> None:
+    """List blockers."""
+    _list_entries("blocker", session, as_json)
+
+
+@cli.group()
+def discovery() -> None:
+    """Discoveries: things learnt that the next person must know."""
+
+
+@discovery.command("add")
+@click.argument("text")
+@session_option
+def discovery_add(text: str, session: str | None) -> None:
+    """Record a discovery."""
+    _add(session, "discovery", text)
+
+
+@discovery.command("list")
+@session_option
+@json_option
+def discovery_list(session: str | None, as_json: bool) -> None:
+    """List discoveries."""
+    _list_entries("discovery", session, as_json)
+
+
+@cli.group("next")
+def next_group() -> None:
+    """Next steps, by priority."""
+
+
+@next_group.command("add")
+@click.argument("text")
+@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True)
+@session_option
+def next_add(text: str, priority: str, session: str | None) -> None:
+    """Add a next step."""
+    _add(session, "next", text, {"priority": priority})
+
+
+@next_group.command("done")
+@click.argument("entry_id", metavar="ID")
+@session_option
+def next_done(entry_id: str, session: str | None) -> None:
+    """Mark a next step done."""
+    _transition("next", entry_id, session, "done", ("open",))
+
+
+@next_group.command("list")
+@session_option
+@json_option
+def next_list(session: str | None, as_json: bool) -> None:
+    """List next steps, by priority."""
+    _list_entries("next", session, as_json)
+
+
+@cli.command()
+@click.argument("text")
+@session_option
+def note(text: str, session: str | None) -> None:
+    """Add a progress note to the session's log."""
+    _add(session, "note", text)
+
+
+@cli.group()
+def source() -> None:
+    """Sources: URLs and paths consulted."""
+
+
+@source.command("add")
+@click.argument("url_or_path", metavar="URL_OR_PATH")
+@session_option
+def source_add(url_or_path: str, session: str | None) -> None:
+    """Record a source consulted."""
+    _add(session, "source", url_or_path)
+
+
+@source.command("list")
+@session_option
+@json_option
+def source_list(session: str | None, as_json: bool) -> None:
+    """List sources."""
+    _list_entries("source", session, as_json)
+
+
+def main() -> None:
+    cli(prog_name="git session")

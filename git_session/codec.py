@@ -1,0 +1,294 @@
+"""Encoding and validation of stored data: operations, session fields and entries.
+
+Everything read from a repository goes through here before it is trusted, so a
+malformed or hostile session is reported as a ``DataError`` and never misread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from git_session.errors import DataError, UserError
+from git_session.model import (
+    ACTIONS,
+    ENTRY_KINDS,
+    ENTRY_STATUSES,
+    FORMAT_VERSION,
+    PRIORITIES,
+    SESSION_FIELDS,
+    SESSION_STATUSES,
+    Entry,
+    Meta,
+    Op,
+    Stamp,
+)
+
+MAX_TEXT = 1024 * 1024
+MAX_LIST = 1000
+MAX_OPS_PER_COMMIT = 1000
+_ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
+_TZ = re.compile(r"[+-][0-9]{4}")
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_MAX_CLOCK = 2**53
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON: the same value always gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_text(text: str, what: str = "text") -> str:
+    """Refuse what cannot be stored exactly; keep everything else as given."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{what} is not valid UTF-8", "pass the text in UTF-8") from None
+    if len(text.encode("utf-8")) > MAX_TEXT:
+        raise UserError(
+            f"{what} is {len(text.encode())} bytes; the limit is {MAX_TEXT} bytes",
+            "keep long material in a file and record it with `git session source add PATH`",
+        )
+    return text
+
+
+# --- operations -------------------------------------------------------------------
+
+
+def op_to_json(op: Op) -> dict[str, Any]:
+    return {
+        "v": FORMAT_VERSION,
+        "id": op.id,
+        "clock": op.clock,
+        "at": op.at,
+        "tz": op.tz,
+        "author": op.author,
+        "agent": op.agent,
+        "action": op.action,
+        "data": op.data,
+        "minor": op.minor,
+    }
+
+
+def op_from_json(raw: Any, where: str) -> Op:
+    obj = _object(raw, where)
+    _check_version(obj, where)
+    op = Op(
+        id=_ulid(obj.get("id"), f"{where}: id"),
+        clock=_int(obj.get("clock"), f"{where}: clock", 1, _MAX_CLOCK),
+        at=_int(obj.get("at"), f"{where}: at", 0, 2**40),
+        tz=_match(_TZ, obj.get("tz"), f"{where}: tz"),
+        author=_line(obj.get("author"), f"{where}: author"),
+        agent=_optional_line(obj.get("agent"), f"{where}: agent"),
+        action=_choice(obj.get("action"), ACTIONS, f"{where}: action"),
+        data=_object(obj.get("data"), f"{where}: data"),
+        minor=obj.get("minor") is True,
+    )
+    _check_op_data(op, where)
+    return op
+
+
+def _check_op_data(op: Op, where: str) -> None:
+    data = op.data
+    fields = _fields(data.get("fields"), f"{where}: fields")
+    if op.action in ("create", "set"):
+        for name, value in fields.items():
+            _choice(name, SESSION_FIELDS, f"{where}: session field")
+            if name == "status":
+                _choice(value, SESSION_STATUSES, f"{where}: status")
+        return
+    kind = _choice(data.get("kind"), ENTRY_KINDS, f"{where}: kind")
+    if op.action == "update":
+        _ulid(data.get("entry"), f"{where}: entry")
+    elif not isinstance(fields.get("text"), str):
+        raise DataError(f"{where}: an added entry has no text")
+    if "status" in fields:
+        _choice(fields["status"], ENTRY_STATUSES.get(kind, ()), f"{where}: status")
+    if "priority" in fields:
+        _choice(fields["priority"], PRIORITIES, f"{where}: priority")
+
+
+def encode_commit_message(subject: str, ops: list[Op]) -> str:
+    lines = [dumps(op_to_json(op)) for op in ops]
+    return f"{_one_line(subject)}\n\n" + "\n".join(lines) + "\n"
+
+
+def decode_commit_message(message: str, where: str) -> list[Op]:
+    body = message.partition("\n\n")[2]
+    lines = [line for line in body.splitlines() if line.startswith("{")]
+    if len(lines) > MAX_OPS_PER_COMMIT:
+        raise DataError(f"{where}: too many operations in one commit ({len(lines)})")
+    return [op_from_json(_parse(line, where), where) for line in lines]
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 72 else flat[:71] + "…"
+
+
+# --- materialized state -------------------------------------------------------------
+
+
+def meta_to_bytes(meta: Meta) -> bytes:
+    return dumps(
+        {
+            "v": FORMAT_VERSION,
+            "id": meta.id,
+            "created": meta.created,
+            "tz": meta.tz,
+            "updated": meta.updated,
+            "clock": meta.clock,
+            "values": meta.values,
+            "stamps": {name: list(stamp) for name, stamp in meta.stamps.items()},
+            "authors": list(meta.authors),
+            "counts": meta.counts,
+        }
+    ).encode()
+
+
+def meta_from_bytes(data: bytes, where: str) -> Meta:
+    obj = _object(_parse(data, where), where)
+    _check_version(obj, where)
+    counts = _object(obj.get("counts", {}), f"{where}: counts")
+    return Meta(
+        id=_ulid(obj.get("id"), f"{where}: id"),
+        created=_int(obj.get("created"), f"{where}: created", 0, 2**40),
+        tz=_match(_TZ, obj.get("tz"), f"{where}: tz"),
+        updated=_int(obj.get("updated"), f"{where}: updated", 0, 2**40),
+        clock=_int(obj.get("clock"), f"{where}: clock", 0, _MAX_CLOCK),
+        values=_fields(obj.get("values"), f"{where}: values"),
+        stamps=_stamps(obj.get("stamps"), f"{where}: stamps"),
+        authors=tuple(_str_list(obj.get("authors", []), f"{where}: authors")),
+        counts={k: _counts(v, f"{where}: counts") for k, v in counts.items()},
+    )
+
+
+def entry_to_bytes(entry: Entry) -> bytes:
+    return dumps(
+        {
+            "v": FORMAT_VERSION,
+            "id": entry.id,
+            "kind": entry.kind,
+            "created": entry.created,
+            "tz": entry.tz,
+            "author": entry.author,
+            "agent": entry.agent,
+            "values": entry.values,
+            "stamps": {name: list(stamp) for name, stamp in entry.stamps.items()},
+        }
+    ).encode()
+
+
+def entry_from_bytes(data: bytes, where: str) -> Entry:
+    obj = _object(_parse(data, where), where)
+    _check_version(obj, where)
+    return Entry(
+        id=_ulid(obj.get("id"), f"{where}: id"),
+        kind=_choice(obj.get("kind"), ENTRY_KINDS, f"{where}: kind"),
+        created=_int(obj.get("created"), f"{where}: created", 0, 2**40),
+        tz=_match(_TZ, obj.get("tz"), f"{where}: tz"),
+        author=_line(obj.get("author"), f"{where}: author"),
+        agent=_optional_line(obj.get("agent"), f"{where}: agent"),
+        values=_fields(obj.get("values"), f"{where}: values"),
+        stamps=_stamps(obj.get("stamps"), f"{where}: stamps"),
+    )
+
+
+# --- checks -----------------------------------------------------------------------
+
+
+def _parse(data: str | bytes, where: str) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise DataError(f"{where}: not valid JSON ({exc})") from None
+
+
+def _check_version(obj: Mapping[str, Any], where: str) -> None:
+    version = obj.get("v")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise DataError(f"{where}: missing or invalid format version")
+    if version > FORMAT_VERSION:
+        raise DataError(
+            f"{where}: written in format version {version}; this git-session reads up to version {FORMAT_VERSION}",
+            "upgrade git-session to read this session",
+        )
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DataError(f"{where}: expected an object")
+    return value
+
+
+def _int(value: Any, where: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise DataError(f"{where}: expected an integer in [{low}, {high}]")
+    return value
+
+
+def _match(pattern: re.Pattern[str], value: Any, where: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise DataError(f"{where}: malformed value {value!r:.80}")
+    return value
+
+
+def _ulid(value: Any, where: str) -> str:
+    return _match(_ULID, value, where)
+
+
+def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise DataError(f"{where}: unknown value {value!r:.80}")
+    return str(value)
+
+
+def _line(value: Any, where: str) -> str:
+    if not isinstance(value, str) or "\n" in value or len(value) > 1024:
+        raise DataError(f"{where}: expected one line of text")
+    return value
+
+
+def _optional_line(value: Any, where: str) -> str | None:
+    return None if value is None else _line(value, where)
+
+
+def _value(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise DataError(f"{where}: text longer than {MAX_TEXT} characters")
+        return value
+    return _str_list(value, where)
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        raise DataError(f"{where}: expected a list of at most {MAX_LIST} texts")
+    if not all(isinstance(item, str) and len(item) <= MAX_TEXT for item in value):
+        raise DataError(f"{where}: expected a list of texts")
+    return value
+
+
+def _fields(value: Any, where: str) -> dict[str, Any]:
+    obj = _object(value, where)
+    for name, item in obj.items():
+        _match(_FIELD_NAME, name, f"{where}: field name")
+        _value(item, f"{where}: {name}")
+    return obj
+
+
+def _stamps(value: Any, where: str) -> dict[str, Stamp]:
+    stamps: dict[str, Stamp] = {}
+    for name, item in _object(value, where).items():
+        if not (isinstance(item, list) and len(item) == 2):
+            raise DataError(f"{where}: malformed stamp for {name!r:.40}")
+        stamps[name] = Stamp(_int(item[0], where, 0, _MAX_CLOCK), _ulid(item[1], where))
+    return stamps
+
+
+def _counts(value: Any, where: str) -> dict[str, int]:
+    return {str(k): _int(v, where, -(2**31), 2**31) for k, v in _object(value, where).items()}

@@ -1,0 +1,106 @@
+"""State as a pure function of operations: ``fold(ops) -> SessionState``.
+
+Every operation either adds an entry or sets fields, last writer (by Lamport clock,
+then operation id) winning. So applying a set of operations gives the same state in
+any order, and applying one twice changes nothing: histories merge as a union.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from git_session.model import Entry, Meta, Op, SessionState, Stamp
+
+EMPTY_META = Meta(id="", created=0, tz="+0000", updated=0, clock=0, values={}, stamps={})
+
+
+def target_entry(op: Op) -> str | None:
+    """The id of the entry an operation touches, if any."""
+    if op.action == "add":
+        return op.id
+    if op.action == "update":
+        return str(op.data["entry"])
+    return None
+
+
+def apply(meta: Meta, entry: Entry | None, op: Op) -> tuple[Meta, Entry | None]:
+    """Apply one operation to a session's fields and to the entry it touches."""
+    meta = _observe(meta, op)
+    if op.action == "create":
+        meta = dataclasses.replace(meta, id=op.id, created=op.at, tz=op.tz)
+        return _set_meta(meta, op.data["fields"], op.stamp), entry
+    if op.action == "set":
+        return _set_meta(meta, op.data["fields"], op.stamp), entry
+    before = entry
+    if op.action == "add":
+        entry = entry or _new_entry(op)
+    elif entry is not None:
+        values, stamps = _last_writer_wins(entry.values, entry.stamps, op.data["fields"], op.stamp)
+        entry = dataclasses.replace(entry, values=values, stamps=stamps)
+    return _recount(meta, before, entry), entry
+
+
+def fold(ops: Iterable[Op]) -> SessionState:
+    """The state a journal describes."""
+    meta = EMPTY_META
+    entries: dict[str, Entry] = {}
+    for op in sorted(ops, key=lambda o: o.stamp):
+        target = target_entry(op)
+        meta, entry = apply(meta, entries.get(target) if target else None, op)
+        if target and entry is not None:
+            entries[target] = entry
+    return SessionState(meta, tuple(sorted(entries.values(), key=lambda e: (e.created, e.id))))
+
+
+def _observe(meta: Meta, op: Op) -> Meta:
+    authors = meta.authors if op.author in meta.authors else tuple(sorted({*meta.authors, op.author}))
+    updated = meta.updated if op.minor else max(meta.updated, op.at)
+    return dataclasses.replace(meta, clock=max(meta.clock, op.clock), authors=authors, updated=updated)
+
+
+def _set_meta(meta: Meta, changes: Mapping[str, Any], stamp: Stamp) -> Meta:
+    values, stamps = _last_writer_wins(meta.values, meta.stamps, changes, stamp)
+    return dataclasses.replace(meta, values=values, stamps=stamps)
+
+
+def _new_entry(op: Op) -> Entry:
+    fields = dict(op.data["fields"])
+    return Entry(
+        id=op.id,
+        kind=str(op.data["kind"]),
+        created=op.at,
+        tz=op.tz,
+        author=op.author,
+        agent=op.agent,
+        values=fields,
+        stamps={name: op.stamp for name in fields},
+    )
+
+
+def _last_writer_wins(
+    values: Mapping[str, Any],
+    stamps: Mapping[str, Stamp],
+    changes: Mapping[str, Any],
+    stamp: Stamp,
+) -> tuple[dict[str, Any], dict[str, Stamp]]:
+    new_values, new_stamps = dict(values), dict(stamps)
+    for name, value in changes.items():
+        if name not in new_stamps or stamp > new_stamps[name]:
+            new_values[name] = value
+            new_stamps[name] = stamp
+    return new_values, new_stamps
+
+
+def _recount(meta: Meta, before: Entry | None, after: Entry | None) -> Meta:
+    if after is None or (before is not None and before.status == after.status):
+        return meta
+    counts = {kind: dict(by_status) for kind, by_status in meta.counts.items()}
+    by_status = counts.setdefault(after.kind, {})
+    if before is not None:
+        by_status[before.status or "all"] -= 1
+    by_status[after.status or "all"] = by_status.get(after.status or "all", 0) + 1
+    # Zero counts are dropped so that equal states always serialize to equal bytes.
+    counts = {kind: {s: n for s, n in by.items() if n} for kind, by in counts.items()}
+    return dataclasses.replace(meta, counts={kind: by for kind, by in counts.items() if by})

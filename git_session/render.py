@@ -1,0 +1,192 @@
+"""Human output: concise, colour-aware (the caller decides), and safe for any text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import click
+
+from git_session.model import Entry, Meta, SessionState
+from git_session.views import progress_total
+
+LIST_LIMIT = 10
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_STATUS_COLOURS = {
+    "active": "green",
+    "paused": "yellow",
+    "handoff": "cyan",
+    "completed": "blue",
+    "abandoned": "red",
+    "open": "yellow",
+    "done": "green",
+    "resolved": "green",
+    "dropped": "red",
+}
+_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def safe(text: str, multiline: bool = False) -> str:
+    """Text as it may be shown on a terminal: control and bidi characters made visible."""
+    if not multiline:
+        text = text.replace("\r\n", "\n").replace("\n", "\\n")
+    return _UNSAFE.sub(
+        lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF else f"\\x{ord(m.group()):02x}", text
+    )
+
+
+def clip(text: str, width: int = 200) -> str:
+    line = safe(text)
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def when(epoch: int, tz: str) -> str:
+    sign = -1 if tz.startswith("-") else 1
+    offset = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])))
+    return datetime.fromtimestamp(epoch, offset).strftime("%Y-%m-%d %H:%M")
+
+
+def status_word(status: str) -> str:
+    return click.style(status, fg=_STATUS_COLOURS.get(status))
+
+
+def short(entry_id: str, abbrev: Mapping[str, str]) -> str:
+    return click.style(abbrev.get(entry_id, entry_id[:8]), fg="yellow")
+
+
+def header(meta: Meta, abbrev_id: str) -> list[str]:
+    lines = [
+        f"{click.style('session', bold=True)} {click.style(abbrev_id, fg='yellow')}  "
+        f"{clip(meta.title)}  [{status_word(meta.status)}]",
+        f"branch {safe(meta.branch)} · started {when(meta.created, meta.tz)} · updated {when(meta.updated, meta.tz)}",
+    ]
+    if meta.get("reason"):
+        lines.append(f"reason {clip(str(meta.get('reason')))}")
+    if meta.get("parent"):
+        lines.append(f"continues {str(meta.get('parent'))[:8]}")
+    return lines
+
+
+def summary(meta: Meta) -> list[str]:
+    lines = []
+    if meta.get("tldr"):
+        lines.append(f"{click.style('TL;DR', bold=True)}    {clip(str(meta.get('tldr')), 400)}")
+    if meta.get("current"):
+        lines.append(f"{click.style('Current', bold=True)}  {clip(str(meta.get('current')), 400)}")
+    total = progress_total(meta)
+    lines.append(
+        f"{click.style('Progress', bold=True)} {meta.count('objective', 'done')}/{total} objectives done"
+        + (f", {meta.count('blocker', 'open')} open blocker(s)" if meta.count("blocker", "open") else "")
+    )
+    return lines
+
+
+def entry_line(entry: Entry, abbrev: Mapping[str, str], show_status: bool = False) -> str:
+    parts = [short(entry.id, abbrev)]
+    if show_status and entry.status:
+        parts.append(f"[{status_word(entry.status)}]")
+    if entry.kind == "next":
+        parts.append(f"[{entry.values.get('priority', 'medium')}]")
+    parts.append(clip(entry.text))
+    line = "  " + " ".join(parts)
+    if entry.kind == "decision" and entry.values.get("rationale"):
+        line += f" — {clip(str(entry.values['rationale']))}"
+    if entry.kind == "blocker" and entry.values.get("resolution"):
+        line += f" — {clip(str(entry.values['resolution']))}"
+    return line
+
+
+def section(
+    title: str,
+    entries: Sequence[Entry],
+    abbrev: Mapping[str, str],
+    more_hint: str,
+    show_status: bool = False,
+    limit: int | None = LIST_LIMIT,
+) -> list[str]:
+    if not entries:
+        return []
+    shown = entries if limit is None else entries[:limit]
+    lines = [click.style(title, bold=True)] + [entry_line(e, abbrev, show_status) for e in shown]
+    if len(entries) > len(shown):
+        lines.append(f"  … and {len(entries) - len(shown)} more ({more_hint})")
+    return lines
+
+
+def by_priority(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (_PRIORITY_ORDER.get(str(e.values.get("priority")), 1), e.created, e.id))
+
+
+def by_age(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (e.created, e.id))
+
+
+def status_text(meta: Meta, abbrev_id: str, open_items: Mapping[str, list[Entry]], abbrev: Mapping[str, str]) -> str:
+    lines = header(meta, abbrev_id) + summary(meta)
+    lines += section("Open objectives", by_age(open_items["objective"]), abbrev, "git session objective list")
+    lines += section("Blockers", by_age(open_items["blocker"]), abbrev, "git session blocker list")
+    lines += section("Next steps", by_priority(open_items["next"]), abbrev, "git session next list")
+    return "\n".join(lines)
+
+
+_SHOW_SECTIONS = (
+    ("Objectives", "objective", True),
+    ("Decisions", "decision", False),
+    ("Discoveries", "discovery", False),
+    ("Blockers", "blocker", True),
+    ("Next steps", "next", True),
+    ("Notes", "note", False),
+    ("Sources", "source", False),
+    ("Checkpoints", "checkpoint", False),
+    ("Commits", "commit", False),
+)
+
+
+def show_text(state: SessionState, abbrev_id: str, abbrev: Mapping[str, str]) -> str:
+    meta = state.meta
+    lines = header(meta, abbrev_id)
+    lines.append(f"authors {', '.join(safe(a) for a in meta.authors)}")
+    for name in ("agent", "model", "base"):
+        if meta.get(name):
+            lines.append(f"{name} {safe(str(meta.get(name)))}")
+    if meta.get("tasks"):
+        lines.append(f"tasks {', '.join(safe(t) for t in meta.get('tasks'))}")
+    lines += summary(meta)
+    for title, kind, statuses in _SHOW_SECTIONS:
+        entries = state.of_kind(kind)
+        entries = tuple(by_priority(entries)) if kind == "next" else entries
+        lines += section(title, entries, abbrev, "", show_status=statuses, limit=None)
+        if kind == "decision":
+            lines += [f"      alternative: {clip(a)}" for e in entries for a in e.values.get("alternatives") or []]
+    return "\n".join(lines)
+
+
+def session_row(meta: Meta, abbrev_id: str) -> str:
+    return "  ".join(
+        [
+            click.style(abbrev_id, fg="yellow"),
+            status_word(meta.status.ljust(9)),
+            when(meta.created, meta.tz),
+            f"{clip(meta.branch, 30):<30}",
+            clip(meta.title, 80),
+        ]
+    )
+
+
+def describe_op(view: Mapping[str, Any], abbrev: Mapping[str, str]) -> str:
+    """One journal line: when, who, what."""
+    fields = view["fields"]
+    action = view["action"]
+    if action == "add":
+        what = f"{view['kind']} {abbrev.get(view['entry'], view['entry'][:8])}: {clip(str(fields.get('text', '')))}"
+    elif action == "update":
+        changes = ", ".join(f"{k}={clip(str(v), 60)}" for k, v in fields.items())
+        what = f"{view['kind']} {abbrev.get(view['entry'], view['entry'][:8])} {changes}"
+    else:
+        changes = ", ".join(f"{k}={clip(str(v), 60)}" for k, v in fields.items())
+        what = f"{action} {changes}"
+    at = view["at"][:16].replace("T", " ")
+    author = view["author"].split(" <")[0]
+    return f"{at}  {clip(author, 30)}  {what}" + ("  (typo fix)" if view["minor"] else "")

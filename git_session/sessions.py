@@ -1,0 +1,340 @@
+"""What the commands do, over the store: typed values in, handles and states out."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from git_session import codec, gitcli
+from git_session.errors import AmbiguousError, NotFoundError, UserError
+from git_session.gitrepo import Ident, Repo
+from git_session.model import ENDED_STATUSES, ENTRY_STATUSES, Entry, Meta, Op
+from git_session.names import BranchName, Ulid
+from git_session.store import Draft, Handle, Store
+
+AGENT_VARIABLE = "GIT_SESSION_AGENT"
+MIN_ABBREV = 8
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV) -> dict[str, str]:
+    """The shortest prefix of each id (at least ``minimum`` long) that no other id shares."""
+    ordered = sorted(set(ids))
+    short: dict[str, str] = {}
+    for index, current in enumerate(ordered):
+        neighbours = ordered[max(index - 1, 0) : index] + ordered[index + 1 : index + 2]
+        common = max((_common_prefix(current, other) for other in neighbours), default=0)
+        short[current] = current[: max(minimum, common + 1)]
+    return short
+
+
+def _common_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def is_typo_fix(old: str | None, new: str) -> bool:
+    """A change of spacing, case or punctuation, or a one- or two-letter slip in a long text."""
+    if not old:
+        return False
+    if _normalized(old) == _normalized(new):
+        return True
+    if len(old) < 12 or any(ch.isdigit() for ch in _changed_chars(old, new)):
+        return False
+    return len(_changed_chars(old, new)) <= 2
+
+
+def _normalized(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+
+def _changed_chars(old: str, new: str) -> str:
+    changed = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changed.append(old[i1:i2] + new[j1:j2])
+    return "".join(changed)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A session located for a command, with its fields read once."""
+
+    handle: Handle
+    meta: Meta
+
+
+class Workspace:
+    """A repository opened for one command."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.store = Store(repo)
+        self._ident: Ident | None = None
+
+    @classmethod
+    def open(cls, start: str | None = None) -> Workspace:
+        return cls(Repo.discover(start))
+
+    @property
+    def ident(self) -> Ident:
+        if self._ident is None:
+            self._ident = self.repo.ident()
+        return self._ident
+
+    @property
+    def agent(self) -> str | None:
+        return os.environ.get(AGENT_VARIABLE) or None
+
+    # --- finding sessions ------------------------------------------------------------
+
+    def branch(self) -> BranchName:
+        if self.repo.is_bare:
+            raise UserError("this is a bare repository: it has no current branch", "pass --session ID")
+        branch = self.repo.head_branch()
+        if branch is None:
+            raise UserError(
+                "HEAD is detached: there is no current branch to find a session for",
+                "check out a branch (git switch NAME) or pass --session ID",
+            )
+        return branch
+
+    def branch_sessions(self, branch: BranchName) -> list[Found]:
+        found = [Found(h, self.store.meta(h)) for h in self.store.branch_handles(branch)]
+        found = [f for f in found if f.meta.branch == branch]
+        return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
+
+    def open_session(self, branch: BranchName) -> Found | None:
+        """The branch's active or paused session, if it has one."""
+        return next((f for f in self.branch_sessions(branch) if f.meta.is_open), None)
+
+    def find(self, spec: str | None) -> Found:
+        """A session named by id prefix, branch or title slug; by default the branch's."""
+        if spec is None:
+            return self._default_session()
+        spec = spec.strip()
+        by_branch = self.branch_sessions(BranchName(spec)) if spec else []
+        if by_branch:
+            return next((f for f in by_branch if f.meta.is_open), by_branch[0])
+        handles = self.store.handles()
+        lowered = spec.lower()
+        by_id = [h for h in handles if Ulid.looks_like_prefix(lowered) and h.id.startswith(lowered)]
+        if len(by_id) == 1:
+            return Found(by_id[0], self.store.meta(by_id[0]))
+        if len(by_id) > 1:
+            raise AmbiguousError(
+                f"session id prefix {spec!r} is ambiguous",
+                "candidates: " + ", ".join(sorted(h.id for h in by_id)[:5]),
+            )
+        return self._find_by_slug(spec, handles)
+
+    def _default_session(self) -> Found:
+        branch = self.branch()
+        sessions = self.branch_sessions(branch)
+        if not sessions:
+            raise NotFoundError(f"no session on branch {branch!r}", 'start one with: git session start "TITLE"')
+        return next((f for f in sessions if f.meta.is_open), sessions[0])
+
+    def _find_by_slug(self, spec: str, handles: list[Handle]) -> Found:
+        wanted = slugify(spec)
+        matches = [f for f in (Found(h, self.store.meta(h)) for h in handles) if slugify(f.meta.title) == wanted]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise AmbiguousError(
+                f"{len(matches)} sessions are titled {spec!r}",
+                "name one by id: " + ", ".join(sorted(f.handle.id[:MIN_ABBREV] for f in matches)[:5]),
+            )
+        raise NotFoundError(
+            f"no session matches {spec!r} (by id, branch or title)", "see them all with: git session list --all"
+        )
+
+    def all_sessions(self) -> list[Found]:
+        found = [Found(h, self.store.meta(h)) for h in self.store.handles()]
+        return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
+
+    def short_entry_id(self, found: Found, kind: str, entry_id: str) -> str:
+        return abbreviate(self.store.entry_ids(found.handle, kind)).get(entry_id, entry_id)
+
+    def find_entry(self, found: Found, kind: str, prefix: str) -> Entry:
+        """An entry of a kind named by any unambiguous prefix of its id."""
+        lowered = prefix.strip().lower()
+        matches = [i for i in self.store.entry_ids(found.handle, kind) if lowered and i.startswith(lowered)]
+        if not matches:
+            raise NotFoundError(
+                f"no {kind} {prefix!r} in session {found.handle.id[:MIN_ABBREV]}",
+                f"list them with: git session {kind} list",
+            )
+        if len(matches) > 1:
+            raise AmbiguousError(
+                f"{kind} id prefix {prefix!r} is ambiguous", "candidates: " + ", ".join(sorted(matches)[:5])
+            )
+        entry = self.store.entry(found.handle, kind, matches[0])
+        assert entry is not None
+        return entry
+
+    # --- writing ---------------------------------------------------------------------
+
+    def start(
+        self,
+        title: str | None,
+        objectives: Sequence[str] = (),
+        tasks: Sequence[str] = (),
+        agent: str | None = None,
+        model: str | None = None,
+        parent: str | None = None,
+    ) -> Found:
+        branch = self.branch()
+        current = self.open_session(branch)
+        if current is not None:
+            raise UserError(
+                f"session {current.handle.id[:MIN_ABBREV]} is already {current.meta.status} on branch {branch!r}",
+                "pause or end it first, or work in it: git session status",
+            )
+        continued = self.find(parent) if parent else None
+        fields: dict[str, Any] = {
+            "title": codec.check_text(title or (continued.meta.title if continued else branch), "title"),
+            "branch": str(branch),
+            "status": "active",
+            "base": self.repo.head_commit(),
+            "tasks": [codec.check_text(t, "task") for t in tasks],
+            "agent": agent,
+            "model": model,
+            "parent": continued.handle.id if continued else None,
+        }
+        fields = {k: v for k, v in fields.items() if v not in (None, [])}
+        drafts = [Draft("create", {"fields": fields}, agent=self.agent)]
+        if continued is not None:
+            drafts += self._carried_over(continued)
+        drafts += [self._add_draft("objective", text, {}) for text in objectives]
+        handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
+        return Found(handle, self.store.meta(handle))
+
+    def _carried_over(self, parent: Found) -> list[Draft]:
+        """What a continued session takes over: summary, step and everything still open."""
+        drafts = []
+        carried = {k: parent.meta.get(k) for k in ("tldr", "current") if parent.meta.get(k)}
+        if parent.meta.get("tasks"):
+            carried["tasks"] = parent.meta.get("tasks")
+        if carried:
+            drafts.append(Draft("set", {"fields": carried}, agent=self.agent))
+        for kind in ENTRY_STATUSES:
+            for entry in self.store.open_entries(parent.handle, kind):
+                fields = {k: v for k, v in entry.values.items() if k != "status"}
+                drafts.append(Draft("add", {"kind": kind, "fields": {**fields, "status": "open"}}, agent=self.agent))
+        return drafts
+
+    def add(self, spec: str | None, kind: str, text: str, extra: dict[str, Any] | None = None) -> tuple[Found, Op]:
+        draft = self._add_draft(kind, text, extra or {})
+        found, ops = self._append(spec, lambda handle, meta: [draft], f"{kind}: {text}")
+        return found, ops[0]
+
+    def _add_draft(self, kind: str, text: str, extra: dict[str, Any]) -> Draft:
+        fields = {"text": codec.check_text(text), **{k: v for k, v in extra.items() if v not in (None, [])}}
+        if kind in ENTRY_STATUSES:
+            fields["status"] = "open"
+        return Draft("add", {"kind": kind, "fields": fields}, agent=self.agent)
+
+    def update(
+        self, spec: str | None, kind: str, prefix: str, changes: dict[str, Any], allowed_from: Sequence[str]
+    ) -> tuple[Found, Entry]:
+        """Change an entry's fields (its status, say) if it is in one of ``allowed_from``."""
+        found = self.find(spec)
+        entry = self.find_entry(found, kind, prefix)
+        target = entry.id
+
+        def build(handle: Handle, meta: Meta) -> list[Draft]:
+            current = self.store.entry(handle, kind, target)
+            if current is None:
+                raise NotFoundError(f"{kind} {target} is gone")
+            if current.status not in allowed_from:
+                raise UserError(f"{kind} {target[:MIN_ABBREV]} is already {current.status}")
+            return [Draft("update", {"kind": kind, "entry": target, "fields": changes}, agent=self.agent)]
+
+        verb = changes.get("status", "update")
+        found, _ = self._append(found.handle.id, build, f"{kind} {verb}: {entry.text}", found=found)
+        updated = self.store.entry(found.handle, kind, target)
+        assert updated is not None
+        return found, updated
+
+    def set_fields(self, spec: str | None, changes: dict[str, Any], subject: str) -> Found:
+        """Set session fields; a mere typo fix does not move ``updated``."""
+        for name, value in changes.items():
+            if isinstance(value, str):
+                codec.check_text(value, name)
+
+        def build(handle: Handle, meta: Meta) -> list[Draft]:
+            minor = all(isinstance(v, str) and is_typo_fix(meta.get(k), v) for k, v in changes.items())
+            return [Draft("set", {"fields": changes}, agent=self.agent, minor=minor)]
+
+        found, _ = self._append(spec, build, subject)
+        return found
+
+    def set_status(
+        self,
+        spec: str | None,
+        status: str,
+        allowed_from: Sequence[str],
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> Found:
+        found = self.find(spec)
+        if found.meta.status not in allowed_from:
+            raise UserError(f"session {found.handle.id[:MIN_ABBREV]} is {found.meta.status}; cannot make it {status}")
+        if status == "active":
+            self._check_no_other_open(found)
+        changes: dict[str, Any] = {"status": status}
+        if reason is not None:
+            changes["reason"] = codec.check_text(reason, "reason")
+
+        def build(handle: Handle, meta: Meta) -> list[Draft]:
+            if meta.status not in allowed_from:
+                raise UserError(f"session {handle.id[:MIN_ABBREV]} became {meta.status} meanwhile")
+            drafts = [Draft("set", {"fields": changes}, agent=self.agent)]
+            if note:
+                drafts.append(self._add_draft("note", note, {}))
+            return drafts
+
+        found, _ = self._append(found.handle.id, build, f"{status}: {found.meta.title}", found=found, allow_ended=True)
+        return found
+
+    def _check_no_other_open(self, found: Found) -> None:
+        branch = BranchName(found.meta.branch)
+        other = self.open_session(branch)
+        if other is not None and other.handle.id != found.handle.id:
+            raise UserError(
+                f"session {other.handle.id[:MIN_ABBREV]} is already {other.meta.status} on branch {branch!r}",
+                "pause or end it first",
+            )
+
+    def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
+        """Check out another branch: pause this branch's session, resume that one's."""
+        leaving = self.open_session(self.branch()) if self.repo.head_branch() else None
+        result = gitcli.run(["switch", branch], cwd=self.repo.workdir)
+        paused = None
+        if leaving is not None and leaving.meta.status == "active":
+            paused = self.set_status(leaving.handle.id, "paused", ("active",))
+        arriving = self.open_session(BranchName(branch))
+        if arriving is not None and arriving.meta.status == "paused":
+            arriving = self.set_status(arriving.handle.id, "active", ("paused",))
+        return paused, arriving, result.stderr
+
+    def _append(
+        self, spec: str | None, build: Any, subject: str, found: Found | None = None, allow_ended: bool = False
+    ) -> tuple[Found, list[Op]]:
+        found = found or self.find(spec)
+        if not allow_ended and found.meta.status in ENDED_STATUSES:
+            raise UserError(
+                f"session {found.handle.id[:MIN_ABBREV]} is {found.meta.status}: it takes no more entries",
+                "start a new one, continuing it: git session start --from " + found.handle.id[:MIN_ABBREV],
+            )
+        handle, ops = self.store.append(found.handle.ref, build, self.ident, subject)
+        return Found(handle, self.store.meta(handle)), ops

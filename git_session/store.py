@@ -1,0 +1,328 @@
+"""The session store: one ref per session, one commit per operation, state in the tree.
+
+Layout of every commit's tree (the materialized state after its operations)::
+
+    meta.json                               the session's fields and counters
+    entries/<kind>/<x>/<y>/<id>.json        every entry (x, y: the id's last two chars)
+    open/<kind>/<id>.json                   the open objectives, blockers and next steps
+
+Reads touch only what they show; an append rewrites only the trees along the paths it
+changes. Every ref update is a compare-and-swap, retried on a race.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ulid import ULID
+
+from git_session import codec
+from git_session.errors import ConflictError, DataError, NotFoundError
+from git_session.fold import EMPTY_META, apply, target_entry
+from git_session.gitrepo import CommitInfo, Ident, Repo
+from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
+from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
+
+META_PATH = "meta.json"
+RETRY_SECONDS = 30.0
+STALE_LOCK_SECONDS = 10.0
+MERGE_IDENT = ("git-session", "git-session@localhost")
+
+
+def new_id() -> Ulid:
+    """A ULID with fresh randomness even within one millisecond, so that ids made in
+    one burst differ early and stay short when abbreviated."""
+    millis = time.time_ns() // 1_000_000
+    return Ulid(str(ULID.from_bytes(millis.to_bytes(6, "big") + os.urandom(10))).lower())
+
+
+def entry_path(kind: str, entry_id: str) -> str:
+    return f"entries/{kind}/{entry_id[-2]}/{entry_id[-1]}/{entry_id}.json"
+
+
+def open_path(kind: str, entry_id: str) -> str:
+    return f"open/{kind}/{entry_id}.json"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An operation before it is given its place in the journal (clock, time, author)."""
+
+    action: str
+    data: dict[str, Any]
+    agent: str | None = None
+    minor: bool = False
+    id: Ulid = field(default_factory=new_id)
+
+
+class Handle(NamedTuple):
+    """A session ref and the commit it pointed at when read."""
+
+    ref: SessionRef
+    tip: ObjectId
+
+    @property
+    def id(self) -> Ulid:
+        return self.ref.session_id
+
+
+class JournalItem(NamedTuple):
+    op: Op
+    commit: ObjectId
+
+
+class MergeResult(NamedTuple):
+    outcome: str  # "created", "up-to-date", "fast-forward", "merged"
+    tip: ObjectId
+
+
+class Store:
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+
+    # --- finding sessions ------------------------------------------------------------
+
+    def handles(self, prefix: str = SESSIONS_PREFIX) -> list[Handle]:
+        found = []
+        for name, tip in self.repo.refs_with_prefix(prefix):
+            try:
+                found.append(Handle(SessionRef.of(name), tip))
+            except Exception:  # a ref that is not ours in shape: not a session
+                continue
+        return found
+
+    def branch_handles(self, branch: BranchName) -> list[Handle]:
+        return self.handles(branch_prefix(branch))
+
+    def handle(self, ref: SessionRef) -> Handle:
+        tip = self.repo.ref_target(ref)
+        if tip is None:
+            raise NotFoundError(f"session ref {ref} does not exist")
+        return Handle(ref, tip)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def meta(self, handle: Handle) -> Meta:
+        where = f"session {handle.id}"
+        tree = self.repo.commit(handle.tip).tree
+        data = self.repo.blob_at(tree, META_PATH)
+        if data is None:
+            raise DataError(f"{where}: {META_PATH} is missing from {handle.tip[:12]}")
+        meta = codec.meta_from_bytes(data, where)
+        if meta.id != handle.id:
+            raise DataError(f"{where}: its data names another session ({meta.id})")
+        return meta
+
+    def open_entries(self, handle: Handle, kind: str) -> list[Entry]:
+        tree = self.repo.commit(handle.tip).tree
+        return self._decode_entries(handle, self.repo.blobs_under(tree, f"open/{kind}"))
+
+    def entries(self, handle: Handle, kind: str) -> list[Entry]:
+        tree = self.repo.commit(handle.tip).tree
+        return self._decode_entries(handle, self.repo.blobs_under(tree, f"entries/{kind}"))
+
+    def entry(self, handle: Handle, kind: str, entry_id: str) -> Entry | None:
+        tree = self.repo.commit(handle.tip).tree
+        return self._entry_in_tree(tree, kind, entry_id, f"session {handle.id}")
+
+    def entry_ids(self, handle: Handle, kind: str) -> list[str]:
+        """The ids of every entry of a kind, read from tree names alone."""
+        tree = self.repo.commit(handle.tip).tree
+        ids: list[str] = []
+        for x in self.repo.tree_items(tree, f"entries/{kind}"):
+            for y in self.repo.tree_items(x.id):
+                ids.extend(item.name.removesuffix(".json") for item in self.repo.tree_items(y.id))
+        return ids
+
+    def state(self, handle: Handle) -> SessionState:
+        meta = self.meta(handle)
+        tree = self.repo.commit(handle.tip).tree
+        entries = self._decode_entries(handle, self.repo.blobs_under(tree, "entries"))
+        return SessionState(meta, tuple(sorted(entries, key=lambda e: (e.created, e.id))))
+
+    def journal(self, handle: Handle) -> list[JournalItem]:
+        """Every operation of the session in (clock, id) order: its history is its journal."""
+        items = [
+            JournalItem(op, commit.id) for commit in self.repo.walk(handle.tip) for op in self._ops(commit, handle.id)
+        ]
+        return sorted(items, key=lambda item: item.op.stamp)
+
+    # --- writing ---------------------------------------------------------------------
+
+    def create(self, branch: BranchName, drafts: Sequence[Draft], ident: Ident, subject: str) -> Handle:
+        """A new session whose first operation (a ``create``) names it."""
+        ops = _stamp(drafts, EMPTY_META, ident)
+        tree, _ = self._apply(None, EMPTY_META, ops)
+        commit = self.repo.write_commit(tree, [], codec.encode_commit_message(subject, ops), ident)
+        ref = SessionRef.for_session(branch, Ulid(ops[0].id))
+        if not self.repo.cas_ref(ref, commit, None, f"git-session: {subject}"):
+            raise ConflictError(f"session ref {ref} already exists")
+        return Handle(ref, commit)
+
+    def append(
+        self,
+        ref: SessionRef,
+        build: Callable[[Handle, Meta], Sequence[Draft]],
+        ident: Ident,
+        subject: str,
+    ) -> tuple[Handle, list[Op]]:
+        """Add operations on top of the session's tip, retrying the build on a race.
+
+        ``build`` sees the current state and returns the drafts to record (it may raise
+        to refuse, e.g. when an entry does not exist).
+        """
+        written: list[Op] = []
+
+        def next_commit(tip: ObjectId) -> ObjectId:
+            handle = Handle(ref, tip)
+            meta = self.meta(handle)
+            ops = _stamp(build(handle, meta), meta, ident)
+            tree, _ = self._apply(self.repo.commit(tip).tree, meta, ops)
+            written[:] = ops
+            message = codec.encode_commit_message(subject, ops)
+            return self.repo.write_commit(tree, [tip], message, ident)
+
+        tip = self._update(ref, next_commit, f"git-session: {subject}")
+        return Handle(ref, tip), written
+
+    def merge(self, ref: SessionRef, theirs: ObjectId) -> MergeResult:
+        """Bring another history of the same session in: a union of their operations.
+
+        Their new commits are validated first. Diverged histories are joined by a merge
+        commit whose content and identity depend only on the two tips, so two clones
+        merging the same pair make the same commit.
+        """
+        outcome = ["merged"]
+
+        def merged_commit(ours: ObjectId) -> ObjectId:
+            if self.repo.is_ancestor(theirs, ours):
+                outcome[0] = "up-to-date"
+                return ours
+            their_ops = self._ops_since(theirs, ours, ref.session_id)
+            if self.repo.is_ancestor(ours, theirs):
+                outcome[0] = "fast-forward"
+                return theirs
+            if self.repo.merge_base(ours, theirs) is None:
+                raise DataError(f"session {ref.session_id}: the two histories share no commit")
+            outcome[0] = "merged"
+            return self._merge_commit(ref, ours, theirs, their_ops)
+
+        if self.repo.ref_target(ref) is None:
+            self._ops_since(theirs, None, ref.session_id)
+            if self.repo.cas_ref(ref, theirs, None, "git-session: copy"):
+                return MergeResult("created", theirs)
+        tip = self._update(ref, merged_commit, "git-session: merge")
+        return MergeResult(outcome[0], tip)
+
+    def _merge_commit(self, ref: SessionRef, ours: ObjectId, theirs: ObjectId, their_ops: list[Op]) -> ObjectId:
+        meta = self.meta(Handle(ref, ours))
+        tree, _ = self._apply(self.repo.commit(ours).tree, meta, their_ops)
+        parents = sorted([ours, theirs])
+        when = max(self.repo.commit(p).time for p in parents)
+        ident = Ident(*MERGE_IDENT, when, "+0000")
+        return self.repo.write_commit(tree, parents, "Merge two histories of this session\n", ident)
+
+    # --- internals -------------------------------------------------------------------
+
+    def _update(self, ref: SessionRef, build: Callable[[ObjectId], ObjectId], message: str) -> ObjectId:
+        deadline = time.monotonic() + RETRY_SECONDS
+        delay = 0.002
+        while True:
+            old = self.repo.ref_target(ref)
+            if old is None:
+                raise NotFoundError(f"session {ref.session_id} no longer exists")
+            new = build(old)
+            if new == old or self.repo.cas_ref(ref, new, old, message):
+                return new
+            if time.monotonic() > deadline:
+                raise ConflictError(
+                    f"could not update session {ref.session_id}: it kept changing or stayed locked",
+                    f"if no git-session is running, remove {self.repo.lock_path(ref)}",
+                )
+            self._break_stale_lock(ref)
+            time.sleep(random.uniform(delay / 2, delay))
+            delay = min(delay * 2, 0.1)
+
+    def _break_stale_lock(self, ref: SessionRef) -> None:
+        """A lock left by a killed writer is removed once it is clearly abandoned.
+
+        Ref locks on session refs are held for microseconds, and only by us.
+        """
+        path = self.repo.lock_path(ref)
+        try:
+            if time.time() - os.stat(path).st_mtime > STALE_LOCK_SECONDS:
+                os.remove(path)
+        except OSError:
+            pass
+
+    def _apply(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[ObjectId, Meta]:
+        touched: dict[str, Entry] = {}
+        for op in sorted(ops, key=lambda o: o.stamp):
+            target = target_entry(op)
+            before = None
+            if target is not None:
+                kind = str(op.data["kind"])
+                before = touched.get(target) or (
+                    self._entry_in_tree(tree, kind, target, f"session {meta.id or op.id}") if tree else None
+                )
+            meta, after = apply(meta, before, op)
+            if target is not None and after is not None and after != before:
+                touched[target] = after
+        return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
+
+    def _changes(self, meta: Meta, entries: Iterator[Entry] | Any) -> dict[str, ObjectId | None]:
+        changes: dict[str, ObjectId | None] = {META_PATH: self.repo.write_blob(codec.meta_to_bytes(meta))}
+        for entry in entries:
+            blob = self.repo.write_blob(codec.entry_to_bytes(entry))
+            changes[entry_path(entry.kind, entry.id)] = blob
+            if entry.kind in ENTRY_STATUSES:
+                changes[open_path(entry.kind, entry.id)] = blob if entry.is_open else None
+        return changes
+
+    def _entry_in_tree(self, tree: ObjectId, kind: str, entry_id: str, where: str) -> Entry | None:
+        data = self.repo.blob_at(tree, entry_path(kind, entry_id))
+        return None if data is None else codec.entry_from_bytes(data, f"{where}: entry {entry_id}")
+
+    def _decode_entries(self, handle: Handle, blobs: Iterator[tuple[str, bytes]]) -> list[Entry]:
+        where = f"session {handle.id}"
+        return [codec.entry_from_bytes(data, f"{where}: {name}") for name, data in blobs]
+
+    def _ops(self, commit: CommitInfo, session_id: str) -> list[Op]:
+        where = f"session {session_id}: commit {commit.id[:12]}"
+        if len(commit.parents) > 1:
+            return []
+        ops = codec.decode_commit_message(commit.message, where)
+        if not ops:
+            raise DataError(f"{where}: carries no operation")
+        if not commit.parents and (ops[0].action != "create" or ops[0].id != session_id):
+            raise DataError(f"{where}: the first commit does not create this session")
+        return ops
+
+    def _ops_since(self, tip: ObjectId, known: ObjectId | None, session_id: str) -> list[Op]:
+        """The operations of the commits reachable from ``tip`` and not from ``known``."""
+        if not self.repo.has_object(tip):
+            raise DataError(f"session {session_id}: commit {tip[:12]} is missing")
+        hide = [known] if known else []
+        return [op for commit in self.repo.walk(tip, hide) for op in self._ops(commit, session_id)]
+
+
+def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident) -> list[Op]:
+    return [
+        Op(
+            id=draft.id,
+            clock=meta.clock + 1 + index,
+            at=ident.time,
+            tz=ident.tz,
+            author=ident.person,
+            action=draft.action,
+            data=draft.data,
+            agent=draft.agent,
+            minor=draft.minor,
+        )
+        for index, draft in enumerate(drafts)
+    ]

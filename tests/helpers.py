@@ -1,0 +1,103 @@
+"""Small helpers that build repositories and run git and git-session in them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from git_session.cli import cli
+
+FIXED_DATE = "1700000000 +0000"
+
+
+def git(cwd: Path | str, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> str:
+    """Run git and return its stdout; fail the test on a non-zero exit."""
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, input=input, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result.stdout
+
+
+def make_repo(where: Path, name: str = "repo", *, commit: bool = True, branch: str = "main") -> Path:
+    path = where / name
+    git(where, "init", "-q", "-b", branch, str(path))
+    if commit:
+        (path / "README").write_text("hello\n")
+        git(path, "add", "README")
+        git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+def make_repo_with_remote(where: Path) -> tuple[Path, Path]:
+    """A bare remote and a clone of it with one commit pushed."""
+    remote = where / "remote.git"
+    git(where, "init", "-q", "--bare", "-b", "main", str(remote))
+    repo = make_repo(where)
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "origin", "main")
+    return repo, remote
+
+
+def run(cwd: Path | str, *args: str, env: dict[str, str] | None = None) -> Result:
+    """git-session in-process (click's runner), from ``cwd``."""
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+
+
+def ok(cwd: Path | str, *args: str, env: dict[str, str] | None = None) -> str:
+    """git-session in-process; fail the test unless it succeeds. Returns stdout."""
+    result = run(cwd, *args, env=env)
+    assert result.exit_code == 0, f"git session {' '.join(args)} -> {result.exit_code}\n{result.output}"
+    return result.stdout
+
+
+def fails(cwd: Path | str, *args: str, code: int = 1) -> str:
+    """git-session in-process; it must fail with ``code`` and one error line (+ hint). Returns stderr."""
+    result = run(cwd, *args)
+    assert result.exit_code == code, f"expected exit {code}, got {result.exit_code}\n{result.output}"
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines and lines[0].startswith("git-session: "), result.stderr
+    assert all(line.startswith("hint: ") for line in lines[1:]), result.stderr
+    return result.stderr
+
+
+def as_json(cwd: Path | str, *args: str) -> Any:
+    return json.loads(ok(cwd, *args, "--json"))
+
+
+def subprocess_cli(cwd: Path | str, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """git-session through its real entry point, in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "git_session", *args], cwd=cwd, input=input, capture_output=True, text=True
+    )
+
+
+def session_refs(repo: Path | str) -> list[str]:
+    out = git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/")
+    return out.split()
+
+
+def entry_texts(repo: Path | str, kind_list: str, *extra: str) -> list[str]:
+    return [item["text"] for item in as_json(repo, "show", *extra)[kind_list]]
+
+
+def fsck(repo: Path | str) -> None:
+    git(repo, "fsck", "--strict", "--no-progress")
+
+
+def commands(args: Sequence[str]) -> list[str]:
+    return list(args)
