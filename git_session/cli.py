@@ -23,6 +23,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 class SessionGroup(click.Group):
     """The error boundary: every failure becomes one line on stderr and an exit code."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "git session"
+            _report(SessionError(exc.format_message(), f"see: {command} --help"))
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _report(SessionError(exc.format_message()))
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -79,12 +95,25 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)
 
 
+class Text(click.ParamType):  # type: ignore[type-arg]
+    """A text argument; ``-`` reads it from standard input (for texts too long for argv)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if text == "-":
+            text = sys.stdin.read().removesuffix("\n")
+        if not text.strip():
+            self.fail("the text is empty", param, ctx)
+        return text
+
+
+text_argument = click.argument("text", type=Text(), metavar="TEXT")
+
+
 def workspace() -> Workspace:
     return Workspace.open()
-
-
-def short_id(found: Found) -> str:
-    return found.handle.id[:8]
 
 
 @click.group(cls=SessionGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,9 +146,10 @@ def start(
     parent: str | None,
 ) -> None:
     """Start a session on the current branch."""
-    found = workspace().start(title, objectives, tasks, agent, model, parent)
+    ws = workspace()
+    found = ws.start(title, objectives, tasks, agent, model, parent)
     echo(
-        f"Started session {click.style(short_id(found), fg='yellow')} "
+        f"Started session {click.style(ws.short_session_id(found.handle.id), fg='yellow')} "
         f"{render.clip(found.meta.title)!r} on branch {render.safe(found.meta.branch)}"
     )
     if objectives:
@@ -141,7 +171,7 @@ def status(session: str | None, as_json: bool) -> None:
     for kind, entries in open_items.items():
         if entries:
             abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind)))
-    echo(render.status_text(found.meta, short_id(found), open_items, abbrev))
+    echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
 
 
 @cli.command("list")
@@ -152,6 +182,7 @@ def status(session: str | None, as_json: bool) -> None:
 def list_sessions(show_all: bool, branch: str | None, status_filter: str | None, as_json: bool) -> None:
     """Sessions, newest first (by default those not completed or abandoned)."""
     sessions = workspace().all_sessions()
+    abbrev = abbreviate([f.handle.id for f in sessions])
     if branch is not None:
         sessions = [f for f in sessions if f.meta.branch == branch]
     if status_filter is not None:
@@ -161,7 +192,6 @@ def list_sessions(show_all: bool, branch: str | None, status_filter: str | None,
     if as_json:
         print_json([views.meta_view(f.meta) for f in sessions])
         return
-    abbrev = abbreviate([f.handle.id for f in sessions])
     for found in sessions:
         echo(render.session_row(found.meta, abbrev[found.handle.id]))
 
@@ -178,7 +208,7 @@ def show(session_arg: str | None, session: str | None, as_json: bool) -> None:
     if as_json:
         print_json(views.state_view(state))
         return
-    echo(render.show_text(state, short_id(found), _abbrev_by_kind(state.entries)))
+    echo(render.show_text(state, ws.short_session_id(found.handle.id), _abbrev_by_kind(state.entries)))
 
 
 def _abbrev_by_kind(entries: tuple[Entry, ...] | list[Entry]) -> dict[str, str]:
@@ -216,8 +246,9 @@ def log(session_arg: str | None, session: str | None, limit: int | None, kind: s
 @click.option("-m", "--message", "note", metavar="NOTE", help="Why, or where you stopped.")
 def pause(session: str | None, note: str | None) -> None:
     """Pause the session."""
-    found = workspace().set_status(session, "paused", ("active",), note=note)
-    echo(f"Paused session {short_id(found)} {render.clip(found.meta.title)!r}")
+    ws = workspace()
+    found = ws.set_status(session, "paused", ("active",), note=note)
+    echo(f"Paused session {ws.short_session_id(found.handle.id)} {render.clip(found.meta.title)!r}")
 
 
 @cli.command()
@@ -227,7 +258,7 @@ def resume(session_arg: str | None, session: str | None) -> None:
     """Resume a paused session and show where work stopped."""
     ws = workspace()
     found = ws.set_status(session_arg or session, "active", ("paused", "active"))
-    echo(f"Resumed session {short_id(found)}")
+    echo(f"Resumed session {ws.short_session_id(found.handle.id)}")
     _where_it_stopped(ws, found)
     head = ws.repo.head_branch()
     if head is not None and head != found.meta.branch:
@@ -242,7 +273,7 @@ def _where_it_stopped(ws: Workspace, found: Found) -> None:
     abbrev: dict[str, str] = {}
     for kind in ENTRY_STATUSES:
         abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind)))
-    echo(render.status_text(found.meta, short_id(found), open_items, abbrev))
+    echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
 
 
 @cli.command()
@@ -254,9 +285,9 @@ def switch(branch: str) -> None:
     if git_output.strip():
         click.echo(git_output.rstrip(), err=True)
     if paused is not None:
-        echo(f"Paused session {short_id(paused)} {render.clip(paused.meta.title)!r}")
+        echo(f"Paused session {ws.short_session_id(paused.handle.id)} {render.clip(paused.meta.title)!r}")
     if arriving is not None:
-        echo(f"Resumed session {short_id(arriving)}")
+        echo(f"Resumed session {ws.short_session_id(arriving.handle.id)}")
         _where_it_stopped(ws, arriving)
 
 
@@ -273,15 +304,17 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
     if reason and outcome != "abandoned":
         raise click.UsageError("--reason goes with --abandon")
     status_value = outcome or "handoff"
-    found = workspace().set_status(session, status_value, ("active", "paused"), reason=reason)
-    echo(f"Ended session {short_id(found)} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
+    ws = workspace()
+    found = ws.set_status(session, status_value, ("active", "paused"), reason=reason)
+    short = ws.short_session_id(found.handle.id)
+    echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
 
 
 # --- session fields -------------------------------------------------------------------
 
 
 @cli.command()
-@click.argument("text")
+@text_argument
 @session_option
 def tldr(text: str, session: str | None) -> None:
     """Set the session's summary."""
@@ -290,7 +323,7 @@ def tldr(text: str, session: str | None) -> None:
 
 
 @cli.command()
-@click.argument("text")
+@text_argument
 @session_option
 def current(text: str, session: str | None) -> None:
     """Set the step being worked on."""
@@ -343,7 +376,7 @@ def objective() -> None:
 
 
 @objective.command("add")
-@click.argument("text")
+@text_argument
 @session_option
 def objective_add(text: str, session: str | None) -> None:
     """Add an objective."""
@@ -388,7 +421,7 @@ def decision() -> None:
 
 
 @decision.command("add")
-@click.argument("text")
+@text_argument
 @click.option("--rationale", metavar="R", help="Why.")
 @click.option(
     "--alternative", "alternatives", multiple=True, metavar="A", help="An alternative considered (repeatable)."
@@ -413,7 +446,7 @@ def blocker() -> None:
 
 
 @blocker.command("add")
-@click.argument("text")
+@text_argument
 @session_option
 def blocker_add(text: str, session: str | None) -> None:
     """Record a blocker."""
@@ -443,7 +476,7 @@ def discovery() -> None:
 
 
 @discovery.command("add")
-@click.argument("text")
+@text_argument
 @session_option
 def discovery_add(text: str, session: str | None) -> None:
     """Record a discovery."""
@@ -464,7 +497,7 @@ def next_group() -> None:
 
 
 @next_group.command("add")
-@click.argument("text")
+@text_argument
 @click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True)
 @session_option
 def next_add(text: str, priority: str, session: str | None) -> None:
@@ -489,7 +522,7 @@ def next_list(session: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("text")
+@text_argument
 @session_option
 def note(text: str, session: str | None) -> None:
     """Add a progress note to the session's log."""

@@ -177,6 +177,7 @@ def entry_to_bytes(entry: Entry) -> bytes:
             "agent": entry.agent,
             "values": entry.values,
             "stamps": {name: list(stamp) for name, stamp in entry.stamps.items()},
+            "added": list(entry.added),
         }
     ).encode()
 
@@ -193,6 +194,7 @@ def entry_from_bytes(data: bytes, where: str) -> Entry:
         agent=_optional_line(obj.get("agent"), f"{where}: agent"),
         values=_fields(obj.get("values"), f"{where}: values"),
         stamps=_stamps(obj.get("stamps"), f"{where}: stamps"),
+        added=_stamps({"added": obj.get("added")}, where)["added"],
     )
 
 

@@ -51,7 +51,7 @@ def fold(ops: Iterable[Op]) -> SessionState:
         meta, entry = apply(meta, entries.get(target) if target else None, op)
         if target and entry is not None:
             entries[target] = entry
-    return SessionState(meta, tuple(sorted(entries.values(), key=lambda e: (e.created, e.id))))
+    return SessionState(meta, tuple(sorted(entries.values(), key=lambda e: e.added)))
 
 
 def _observe(meta: Meta, op: Op) -> Meta:
@@ -76,6 +76,7 @@ def _new_entry(op: Op) -> Entry:
         agent=op.agent,
         values=fields,
         stamps={name: op.stamp for name in fields},
+        added=op.stamp,
     )
 
 

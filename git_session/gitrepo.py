@@ -148,11 +148,14 @@ class Repo:
         target = ref.target
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None
 
+    def ref_names(self, prefix: str) -> list[str]:
+        encoded = prefix.encode()
+        raw_names = self._raw.raw_listall_references()
+        return [n.decode("utf-8", "surrogateescape") for n in raw_names if n.startswith(encoded)]
+
     def refs_with_prefix(self, prefix: str) -> list[tuple[str, ObjectId]]:
-        names = [n for n in self._raw.raw_listall_references() if n.startswith(prefix.encode())]
         found = []
-        for raw_name in names:
-            name = raw_name.decode("utf-8", "surrogateescape")
+        for name in self.ref_names(prefix):
             target = self.ref_target(name)
             if target is not None:
                 found.append((name, target))

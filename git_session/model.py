@@ -85,6 +85,7 @@ class Entry:
     agent: str | None
     values: Mapping[str, Any]
     stamps: Mapping[str, Stamp]
+    added: Stamp  # the stamp of the operation that added it: entries sort by it
 
     @property
     def text(self) -> str:

@@ -116,11 +116,11 @@ def section(
 
 
 def by_priority(entries: Iterable[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (_PRIORITY_ORDER.get(str(e.values.get("priority")), 1), e.created, e.id))
+    return sorted(entries, key=lambda e: (_PRIORITY_ORDER.get(str(e.values.get("priority")), 1), e.added))
 
 
 def by_age(entries: Iterable[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (e.created, e.id))
+    return sorted(entries, key=lambda e: e.added)
 
 
 def status_text(meta: Meta, abbrev_id: str, open_items: Mapping[str, list[Entry]], abbrev: Mapping[str, str]) -> str:

@@ -151,7 +151,7 @@ class Workspace:
         if matches:
             raise AmbiguousError(
                 f"{len(matches)} sessions are titled {spec!r}",
-                "name one by id: " + ", ".join(sorted(f.handle.id[:MIN_ABBREV] for f in matches)[:5]),
+                "name one by id: " + ", ".join(sorted(self.short_session_id(f.handle.id) for f in matches)[:5]),
             )
         raise NotFoundError(
             f"no session matches {spec!r} (by id, branch or title)", "see them all with: git session list --all"
@@ -160,6 +160,9 @@ class Workspace:
     def all_sessions(self) -> list[Found]:
         found = [Found(h, self.store.meta(h)) for h in self.store.handles()]
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
+
+    def short_session_id(self, session_id: str) -> str:
+        return abbreviate(self.store.session_ids()).get(session_id, session_id)
 
     def short_entry_id(self, found: Found, kind: str, entry_id: str) -> str:
         return abbreviate(self.store.entry_ids(found.handle, kind)).get(entry_id, entry_id)
@@ -170,7 +173,7 @@ class Workspace:
         matches = [i for i in self.store.entry_ids(found.handle, kind) if lowered and i.startswith(lowered)]
         if not matches:
             raise NotFoundError(
-                f"no {kind} {prefix!r} in session {found.handle.id[:MIN_ABBREV]}",
+                f"no {kind} {prefix!r} in session {self.short_session_id(found.handle.id)}",
                 f"list them with: git session {kind} list",
             )
         if len(matches) > 1:
@@ -193,12 +196,7 @@ class Workspace:
         parent: str | None = None,
     ) -> Found:
         branch = self.branch()
-        current = self.open_session(branch)
-        if current is not None:
-            raise UserError(
-                f"session {current.handle.id[:MIN_ABBREV]} is already {current.meta.status} on branch {branch!r}",
-                "pause or end it first, or work in it: git session status",
-            )
+        self._refuse_open_session(branch, None, "pause or end it first, or work in it: git session status")
         continued = self.find(parent) if parent else None
         fields: dict[str, Any] = {
             "title": codec.check_text(title or (continued.meta.title if continued else branch), "title"),
@@ -256,7 +254,7 @@ class Workspace:
             if current is None:
                 raise NotFoundError(f"{kind} {target} is gone")
             if current.status not in allowed_from:
-                raise UserError(f"{kind} {target[:MIN_ABBREV]} is already {current.status}")
+                raise UserError(f"{kind} {self.short_entry_id(found, kind, target)} is already {current.status}")
             return [Draft("update", {"kind": kind, "entry": target, "fields": changes}, agent=self.agent)]
 
         verb = changes.get("status", "update")
@@ -288,16 +286,17 @@ class Workspace:
     ) -> Found:
         found = self.find(spec)
         if found.meta.status not in allowed_from:
-            raise UserError(f"session {found.handle.id[:MIN_ABBREV]} is {found.meta.status}; cannot make it {status}")
+            short = self.short_session_id(found.handle.id)
+            raise UserError(f"session {short} is {found.meta.status}; cannot make it {status}")
         if status == "active":
-            self._check_no_other_open(found)
+            self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, "pause or end it first")
         changes: dict[str, Any] = {"status": status}
         if reason is not None:
             changes["reason"] = codec.check_text(reason, "reason")
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
             if meta.status not in allowed_from:
-                raise UserError(f"session {handle.id[:MIN_ABBREV]} became {meta.status} meanwhile")
+                raise UserError(f"session {self.short_session_id(handle.id)} became {meta.status} meanwhile")
             drafts = [Draft("set", {"fields": changes}, agent=self.agent)]
             if note:
                 drafts.append(self._add_draft("note", note, {}))
@@ -306,14 +305,12 @@ class Workspace:
         found, _ = self._append(found.handle.id, build, f"{status}: {found.meta.title}", found=found, allow_ended=True)
         return found
 
-    def _check_no_other_open(self, found: Found) -> None:
-        branch = BranchName(found.meta.branch)
+    def _refuse_open_session(self, branch: BranchName, allowed: str | None, hint: str) -> None:
+        """A branch has at most one active or paused session."""
         other = self.open_session(branch)
-        if other is not None and other.handle.id != found.handle.id:
-            raise UserError(
-                f"session {other.handle.id[:MIN_ABBREV]} is already {other.meta.status} on branch {branch!r}",
-                "pause or end it first",
-            )
+        if other is not None and other.handle.id != allowed:
+            short = self.short_session_id(other.handle.id)
+            raise UserError(f"session {short} is already {other.meta.status} on branch {branch!r}", hint)
 
     def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
         """Check out another branch: pause this branch's session, resume that one's."""
@@ -333,8 +330,8 @@ class Workspace:
         found = found or self.find(spec)
         if not allow_ended and found.meta.status in ENDED_STATUSES:
             raise UserError(
-                f"session {found.handle.id[:MIN_ABBREV]} is {found.meta.status}: it takes no more entries",
-                "start a new one, continuing it: git session start --from " + found.handle.id[:MIN_ABBREV],
+                f"session {self.short_session_id(found.handle.id)} is {found.meta.status}: it takes no more entries",
+                "start a new one, continuing it: git session start --from " + self.short_session_id(found.handle.id),
             )
         handle, ops = self.store.append(found.handle.ref, build, self.ident, subject)
         return Found(handle, self.store.meta(handle)), ops

@@ -96,6 +96,10 @@ class Store:
                 continue
         return found
 
+    def session_ids(self) -> list[str]:
+        """The ids of every local session, from ref names alone."""
+        return [name.rsplit("/", 1)[1] for name in self.repo.ref_names(SESSIONS_PREFIX)]
+
     def branch_handles(self, branch: BranchName) -> list[Handle]:
         return self.handles(branch_prefix(branch))
 
@@ -143,7 +147,7 @@ class Store:
         meta = self.meta(handle)
         tree = self.repo.commit(handle.tip).tree
         entries = self._decode_entries(handle, self.repo.blobs_under(tree, "entries"))
-        return SessionState(meta, tuple(sorted(entries, key=lambda e: (e.created, e.id))))
+        return SessionState(meta, tuple(sorted(entries, key=lambda e: e.added)))
 
     def journal(self, handle: Handle) -> list[JournalItem]:
         """Every operation of the session in (clock, id) order: its history is its journal."""

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +46,12 @@ def make_repo_with_remote(where: Path) -> tuple[Path, Path]:
     return repo, remote
 
 
-def run(cwd: Path | str, *args: str, env: dict[str, str] | None = None) -> Result:
+def run(cwd: Path | str, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
     """git-session in-process (click's runner), from ``cwd``."""
     previous = os.getcwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+        return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
     finally:
         os.chdir(previous)
 
@@ -97,7 +96,3 @@ def entry_texts(repo: Path | str, kind_list: str, *extra: str) -> list[str]:
 
 def fsck(repo: Path | str) -> None:
     git(repo, "fsck", "--strict", "--no-progress")
-
-
-def commands(args: Sequence[str]) -> list[str]:
-    return list(args)

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Set up and run things, with nothing but Python >= 3.10 and git on the machine.
+
+    python3 dev.py demo    set up, then show git session at work in a throwaway repository
+    python3 dev.py test    set up, then run the whole test suite, ruff and mypy
+    python3 dev.py docs    regenerate the man page and the README's command reference
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+
+
+def sh(*args: str | os.PathLike[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env)
+    if result.returncode != 0:
+        sys.exit(f"dev.py: `{' '.join(str(a) for a in args)}` failed with exit status {result.returncode}")
+
+
+def setup(extras: str = "") -> None:
+    if not PYTHON.exists():
+        print("dev.py: creating .venv", flush=True)
+        venv.create(VENV, with_pip=True)
+    quiet = ["-q", "--disable-pip-version-check"]
+    sh(PYTHON, "-m", "pip", "install", *quiet, "-e", f".{extras}")
+
+
+def demo() -> None:
+    setup()
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(name, None)
+    env.setdefault("GIT_AUTHOR_NAME", "Demo Developer")
+    env.setdefault("GIT_AUTHOR_EMAIL", "demo@example.com")
+    env.setdefault("GIT_COMMITTER_NAME", env["GIT_AUTHOR_NAME"])
+    env.setdefault("GIT_COMMITTER_EMAIL", env["GIT_AUTHOR_EMAIL"])
+    with tempfile.TemporaryDirectory(prefix="git-session-demo-") as where:
+        repo = Path(where)
+        steps = [
+            ["git", "init", "-q", "-b", "main"],
+            ["git", "commit", "-q", "--allow-empty", "-m", "initial"],
+            ["git", "switch", "-q", "-c", "feature/login"],
+            ["git", "session", "start", "Add login", "-o", "Login form", "-o", "Session cookie", "--task", "WEB-7"],
+            ["git", "session", "decision", "add", "Use signed cookies", "--rationale", "no server-side store",
+             "--alternative", "JWT in localStorage"],
+            ["git", "session", "blocker", "add", "Waiting for the design of the form"],
+            ["git", "session", "next", "add", "Write the cookie middleware", "--priority", "high"],
+            ["git", "session", "tldr", "Login with signed cookies; form design pending"],
+            ["git", "session", "current", "Cookie middleware"],
+            ["git", "session", "status"],
+            ["git", "session", "log"],
+        ]
+        for step in steps:
+            print(f"\n$ {' '.join(step)}", flush=True)
+            sh(*step, cwd=repo, env=env)
+    print("\nDemo done: the repository above was temporary. Try `git session --help` in your own.")
+
+
+def test() -> None:
+    setup("[test]")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([str(PYTHON), "-m", "pytest"], cwd=ROOT, env=env)
+    if result.returncode == 5:
+        sys.exit("dev.py: pytest collected no tests; that is a failure")
+    if result.returncode != 0:
+        sys.exit(f"dev.py: tests failed (exit status {result.returncode})")
+    sh(PYTHON, "-m", "ruff", "check", "git_session", "tests", "bench", "dev.py")
+    sh(PYTHON, "-m", "ruff", "format", "--check", "git_session", "tests", "bench", "dev.py")
+    sh(PYTHON, "-m", "mypy", "--strict", "git_session")
+    print("dev.py: all checks passed")
+
+
+def docs() -> None:
+    setup()
+    sh(PYTHON, "-m", "git_session.manpage", "--write")
+
+
+COMMANDS = {"demo": demo, "test": test, "docs": docs}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]]()
