@@ -113,7 +113,7 @@ text_argument = click.argument("text", type=Text(), metavar="TEXT")
 
 
 def workspace() -> Workspace:
-    return Workspace.open()
+    return Workspace.open(warn=lambda message: click.echo(f"git-session: warning: {render.safe(message)}", err=True))
 
 
 @click.group(cls=SessionGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -498,7 +498,9 @@ def next_group() -> None:
 
 @next_group.command("add")
 @text_argument
-@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True)
+@click.option(
+    "--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True, help="How soon it should be done."
+)
 @session_option
 def next_add(text: str, priority: str, session: str | None) -> None:
     """Add a next step."""

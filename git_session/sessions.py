@@ -6,12 +6,12 @@ import difflib
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from git_session import codec, gitcli
-from git_session.errors import AmbiguousError, NotFoundError, UserError
+from git_session.errors import AmbiguousError, DataError, NotFoundError, UserError
 from git_session.gitrepo import Ident, Repo
 from git_session.model import ENDED_STATUSES, ENTRY_STATUSES, Entry, Meta, Op
 from git_session.names import BranchName, Ulid
@@ -75,14 +75,15 @@ class Found:
 class Workspace:
     """A repository opened for one command."""
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, warn: Callable[[str], None] = lambda message: None) -> None:
         self.repo = repo
         self.store = Store(repo)
+        self.warn = warn
         self._ident: Ident | None = None
 
     @classmethod
-    def open(cls, start: str | None = None) -> Workspace:
-        return cls(Repo.discover(start))
+    def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
+        return cls(Repo.discover(start), warn)
 
     @property
     def ident(self) -> Ident:
@@ -108,9 +109,25 @@ class Workspace:
         return branch
 
     def branch_sessions(self, branch: BranchName) -> list[Found]:
-        found = [Found(h, self.store.meta(h)) for h in self.store.branch_handles(branch)]
-        found = [f for f in found if f.meta.branch == branch]
+        found = [f for f in self._readable(self.store.branch_handles(branch)) if f.meta.branch == branch]
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
+
+    def _readable(self, handles: Iterable[Handle]) -> list[Found]:
+        """The sessions whose data can be read; the others are reported and skipped.
+
+        When none can be read, the first problem is the error.
+        """
+        found, problems = [], []
+        for handle in handles:
+            try:
+                found.append(Found(handle, self.store.meta(handle)))
+            except DataError as exc:
+                problems.append(exc)
+        if problems and not found:
+            raise problems[0]
+        for problem in problems:
+            self.warn(f"skipped a session: {problem.message}")
+        return found
 
     def open_session(self, branch: BranchName) -> Found | None:
         """The branch's active or paused session, if it has one."""
@@ -145,7 +162,7 @@ class Workspace:
 
     def _find_by_slug(self, spec: str, handles: list[Handle]) -> Found:
         wanted = slugify(spec)
-        matches = [f for f in (Found(h, self.store.meta(h)) for h in handles) if slugify(f.meta.title) == wanted]
+        matches = [f for f in self._readable(handles) if slugify(f.meta.title) == wanted]
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -158,7 +175,7 @@ class Workspace:
         )
 
     def all_sessions(self) -> list[Found]:
-        found = [Found(h, self.store.meta(h)) for h in self.store.handles()]
+        found = self._readable(self.store.handles())
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
 
     def short_session_id(self, session_id: str) -> str:
@@ -290,6 +307,8 @@ class Workspace:
             raise UserError(f"session {short} is {found.meta.status}; cannot make it {status}")
         if status == "active":
             self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, "pause or end it first")
+        if status == found.meta.status and reason is None and note is None:
+            return found
         changes: dict[str, Any] = {"status": status}
         if reason is not None:
             changes["reason"] = codec.check_text(reason, "reason")

@@ -270,3 +270,19 @@ def test_git_runs_it_as_git_session(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     result = subprocess.run(["git", "session", "status"], cwd=repo, env=env, capture_output=True, text=True)
     assert "Through git" in result.stdout
+
+
+def test_one_unreadable_session_does_not_hide_the_others(repo: Path) -> None:
+    ok(repo, "start", "Broken one")
+    (broken,) = session_refs(repo)
+    ok(repo, "end")
+    ok(repo, "start", "Good one")
+    blob = git(repo, "hash-object", "-w", "--stdin", input='{"v": 1}').strip()
+    tree = git(repo, "mktree", input=f"100644 blob {blob}\tmeta.json\n").strip()
+    git(repo, "update-ref", broken, git(repo, "commit-tree", tree, "-p", broken, "-m", "bad").strip())
+    result = run(repo, "list", "--all", "--json")
+    assert result.exit_code == 0
+    assert [s["title"] for s in json.loads(result.stdout)] == ["Good one"]
+    sid = SessionRef.of(broken).session_id
+    assert result.stderr == f"git-session: warning: skipped a session: session {sid}: id: malformed value None\n"
+    assert as_json(repo, "status")["title"] == "Good one"
