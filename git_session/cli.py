@@ -170,7 +170,7 @@ def status(session: str | None, as_json: bool) -> None:
     abbrev = {}
     for kind, entries in open_items.items():
         if entries:
-            abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind)))
+            abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind), only=[e.id for e in entries]))
     echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
 
 
@@ -272,7 +272,7 @@ def _where_it_stopped(ws: Workspace, found: Found) -> None:
     open_items = {kind: ws.store.open_entries(found.handle, kind) for kind in ENTRY_STATUSES}
     abbrev: dict[str, str] = {}
     for kind in ENTRY_STATUSES:
-        abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind)))
+        abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind), only=[e.id for e in open_items[kind]]))
     echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
 
 

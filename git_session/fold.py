@@ -36,7 +36,7 @@ def apply(meta: Meta, entry: Entry | None, op: Op) -> tuple[Meta, Entry | None]:
     before = entry
     if op.action == "add":
         entry = entry or _new_entry(op)
-    elif entry is not None:
+    elif entry is not None and entry.kind == op.data["kind"]:
         values, stamps = _last_writer_wins(entry.values, entry.stamps, op.data["fields"], op.stamp)
         entry = dataclasses.replace(entry, values=values, stamps=stamps)
     return _recount(meta, before, entry), entry

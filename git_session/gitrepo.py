@@ -13,8 +13,10 @@ from pygit2.enums import ConfigLevel, FileMode, ObjectType, RepositoryOpenFlag, 
 
 from git_session import gitcli
 from git_session.errors import GitError, UserError
-from git_session.names import BranchName, ObjectId
+from git_session.names import REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
+# Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
+_OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX)
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 
 
@@ -149,17 +151,48 @@ class Repo:
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None
 
     def ref_names(self, prefix: str) -> list[str]:
+        """The names of the refs that start with ``prefix``, loose or packed.
+
+        Our own refs are listed as ``git for-each-ref PREFIX`` does, walking only the
+        prefix's folder and reading packed-refs: libgit2 lists every ref of the repository
+        and reads each loose one, a cost that grows with all the branches and sessions.
+        """
         encoded = prefix.encode()
-        raw_names = self._raw.raw_listall_references()
-        return [n.decode("utf-8", "surrogateescape") for n in raw_names if n.startswith(encoded)]
+        if not prefix.startswith(_OWN_REF_PREFIXES):
+            raw_names = self._raw.raw_listall_references()
+            return [n.decode("utf-8", "surrogateescape") for n in raw_names if n.startswith(encoded)]
+        names = {n for n in self._loose_ref_names(prefix.rpartition("/")[0]) if n.startswith(prefix)}
+        names.update(self._packed_ref_names(encoded))
+        return sorted(names)
+
+    def _loose_ref_names(self, folder: str) -> list[str]:
+        return _files_below(os.path.join(self.common_dir, *folder.split("/")), folder)
+
+    def _packed_ref_names(self, prefix: bytes) -> list[str]:
+        """The packed refs starting with ``prefix`` (``refs/…``): each is a line ``<id> <name>``."""
+        try:
+            with open(os.path.join(self.common_dir, "packed-refs"), "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            return []
+        names = re.findall(b" (" + re.escape(prefix) + b"[^\n]*)", data)
+        return [name.decode("utf-8", "surrogateescape") for name in names]
 
     def refs_with_prefix(self, prefix: str) -> list[tuple[str, ObjectId]]:
         found = []
         for name in self.ref_names(prefix):
-            target = self.ref_target(name)
+            try:
+                target = self.ref_target(name)
+            except pygit2.GitError:  # a damaged loose ref, which libgit2's own listing skips too
+                continue
             if target is not None:
                 found.append((name, target))
         return found
+
+    def tree_names(self, tree_id: ObjectId) -> list[str]:
+        """The names in a tree: ``tree_items`` without the ids and types, much cheaper."""
+        tree = self._subtree(tree_id, "")
+        return [] if tree is None else [str(e.name) for e in tree]
 
     def cas_ref(self, name: str, new: ObjectId, old: ObjectId | None, message: str) -> bool:
         """Move ``name`` to ``new`` only if it still points at ``old`` (absent if ``None``).
@@ -311,6 +344,22 @@ class Repo:
                 "git config --global user.email you@example.com",
             )
         return Ident(match["name"], match["email"], int(match["time"]), match["tz"])
+
+
+def _files_below(path: str, name: str) -> list[str]:
+    """The loose refs below a folder, by name (lock files left out)."""
+    try:
+        with os.scandir(path) as entries:
+            found = list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    names = []
+    for entry in found:
+        if entry.is_dir(follow_symlinks=False):
+            names.extend(_files_below(entry.path, f"{name}/{entry.name}"))
+        elif not entry.name.endswith(".lock"):
+            names.append(f"{name}/{entry.name}")
+    return names
 
 
 def _honour_config_environment() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import re
@@ -26,15 +27,31 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV) -> dict[str, str]:
-    """The shortest prefix of each id (at least ``minimum`` long) that no other id shares."""
+def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV, only: Iterable[str] | None = None) -> dict[str, str]:
+    """The shortest prefix of each id (at least ``minimum`` long) that no other id shares.
+
+    With ``only``, just those of them (that are among ``ids``) are abbreviated: a sort and
+    a few comparisons, however many ids there are.
+    """
     ordered = sorted(set(ids))
+    indices = range(len(ordered)) if only is None else _positions(ordered, only)
     short: dict[str, str] = {}
-    for index, current in enumerate(ordered):
+    for index in indices:
+        current = ordered[index]
         neighbours = ordered[max(index - 1, 0) : index] + ordered[index + 1 : index + 2]
         common = max((_common_prefix(current, other) for other in neighbours), default=0)
         short[current] = current[: max(minimum, common + 1)]
     return short
+
+
+def _positions(ordered: list[str], wanted: Iterable[str]) -> list[int]:
+    """Where each wanted item is in a sorted list (those missing from it are left out)."""
+    positions = []
+    for item in set(wanted):
+        index = bisect.bisect_left(ordered, item)
+        if index < len(ordered) and ordered[index] == item:
+            positions.append(index)
+    return positions
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -179,10 +196,10 @@ class Workspace:
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
 
     def short_session_id(self, session_id: str) -> str:
-        return abbreviate(self.store.session_ids()).get(session_id, session_id)
+        return abbreviate(self.store.session_ids(), only=[session_id]).get(session_id, session_id)
 
     def short_entry_id(self, found: Found, kind: str, entry_id: str) -> str:
-        return abbreviate(self.store.entry_ids(found.handle, kind)).get(entry_id, entry_id)
+        return abbreviate(self.store.entry_ids(found.handle, kind), only=[entry_id]).get(entry_id, entry_id)
 
     def find_entry(self, found: Found, kind: str, prefix: str) -> Entry:
         """An entry of a kind named by any unambiguous prefix of its id."""

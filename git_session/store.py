@@ -19,10 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ulid import ULID
-
 from git_session import codec
-from git_session.errors import ConflictError, DataError, NotFoundError
+from git_session.errors import ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import CommitInfo, Ident, Repo
 from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
@@ -30,13 +28,15 @@ from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef,
 
 META_PATH = "meta.json"
 RETRY_SECONDS = 30.0
-STALE_LOCK_SECONDS = 10.0
+STALE_LOCK_SECONDS = 5.0
 MERGE_IDENT = ("git-session", "git-session@localhost")
 
 
 def new_id() -> Ulid:
     """A ULID with fresh randomness even within one millisecond, so that ids made in
     one burst differ early and stay short when abbreviated."""
+    from ulid import ULID  # imported here: it costs more to import than reads need
+
     millis = time.time_ns() // 1_000_000
     return Ulid(str(ULID.from_bytes(millis.to_bytes(6, "big") + os.urandom(10))).lower())
 
@@ -140,7 +140,7 @@ class Store:
         ids: list[str] = []
         for x in self.repo.tree_items(tree, f"entries/{kind}"):
             for y in self.repo.tree_items(x.id):
-                ids.extend(item.name.removesuffix(".json") for item in self.repo.tree_items(y.id))
+                ids.extend(name.removesuffix(".json") for name in self.repo.tree_names(y.id))
         return ids
 
     def state(self, handle: Handle) -> SessionState:
@@ -202,6 +202,10 @@ class Store:
         merging the same pair make the same commit.
         """
         outcome = ["merged"]
+        try:
+            self.repo.commit(theirs)
+        except (KeyError, ValueError, UserError):
+            raise DataError(f"session {ref.session_id}: {theirs[:12]} is not a commit of this repository") from None
 
         def merged_commit(ours: ObjectId) -> ObjectId:
             if self.repo.is_ancestor(theirs, ours):
@@ -210,6 +214,7 @@ class Store:
             their_ops = self._ops_since(theirs, ours, ref.session_id)
             if self.repo.is_ancestor(ours, theirs):
                 outcome[0] = "fast-forward"
+                self._check_state(ref, ours, theirs, their_ops)
                 return theirs
             if self.repo.merge_base(ours, theirs) is None:
                 raise DataError(f"session {ref.session_id}: the two histories share no commit")
@@ -217,11 +222,20 @@ class Store:
             return self._merge_commit(ref, ours, theirs, their_ops)
 
         if self.repo.ref_target(ref) is None:
-            self._ops_since(theirs, None, ref.session_id)
+            self._check_state(ref, None, theirs, self._ops_since(theirs, None, ref.session_id))
             if self.repo.cas_ref(ref, theirs, None, "git-session: copy"):
                 return MergeResult("created", theirs)
         tip = self._update(ref, merged_commit, "git-session: merge")
         return MergeResult(outcome[0], tip)
+
+    def _check_state(self, ref: SessionRef, ours: ObjectId | None, theirs: ObjectId, their_ops: list[Op]) -> None:
+        """Adopting their tip means adopting their materialized state: it must be exactly
+        what their operations make of ours."""
+        self.meta(Handle(ref, theirs))  # a newer format is reported as such
+        meta = self.meta(Handle(ref, ours)) if ours else EMPTY_META
+        tree, _ = self._apply(self.repo.commit(ours).tree if ours else None, meta, their_ops)
+        if tree != self.repo.commit(theirs).tree:
+            raise DataError(f"session {ref.session_id}: its stored state does not match its operations")
 
     def _merge_commit(self, ref: SessionRef, ours: ObjectId, theirs: ObjectId, their_ops: list[Op]) -> ObjectId:
         meta = self.meta(Handle(ref, ours))
@@ -258,9 +272,16 @@ class Store:
         Ref locks on session refs are held for microseconds, and only by us.
         """
         path = self.repo.lock_path(ref)
+        aside = f"{path}.stale-{os.getpid()}"
         try:
-            if time.time() - os.stat(path).st_mtime > STALE_LOCK_SECONDS:
-                os.remove(path)
+            seen = os.stat(path)
+            if time.time() - seen.st_mtime <= STALE_LOCK_SECONDS:
+                return
+            os.rename(path, aside)
+            moved = os.stat(aside)
+            if (moved.st_ino, moved.st_mtime_ns) != (seen.st_ino, seen.st_mtime_ns):
+                os.link(aside, path)  # a live lock was taken between stat and rename: put it back
+            os.remove(aside)
         except OSError:
             pass
 
@@ -305,6 +326,8 @@ class Store:
             raise DataError(f"{where}: carries no operation")
         if not commit.parents and (ops[0].action != "create" or ops[0].id != session_id):
             raise DataError(f"{where}: the first commit does not create this session")
+        if any(op.action == "create" for op in ops[0 if commit.parents else 1 :]):
+            raise DataError(f"{where}: creates the session a second time")
         return ops
 
     def _ops_since(self, tip: ObjectId, known: ObjectId | None, session_id: str) -> list[Op]:
