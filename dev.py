@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Set up and run things, with nothing but Python >= 3.10 and git on the machine.
 
-    python3 dev.py demo    set up, then show git session at work in a throwaway repository
-    python3 dev.py test    set up, then run the whole test suite, ruff and mypy
-    python3 dev.py docs    regenerate the man page and the README's command reference
+python3 dev.py demo    set up, then show git session at work in a throwaway repository
+python3 dev.py test    set up, then run the whole test suite, ruff and mypy
+python3 dev.py docs    regenerate the man page and the README's command reference
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -51,8 +52,17 @@ def demo() -> None:
             ["git", "commit", "-q", "--allow-empty", "-m", "initial"],
             ["git", "switch", "-q", "-c", "feature/login"],
             ["git", "session", "start", "Add login", "-o", "Login form", "-o", "Session cookie", "--task", "WEB-7"],
-            ["git", "session", "decision", "add", "Use signed cookies", "--rationale", "no server-side store",
-             "--alternative", "JWT in localStorage"],
+            [
+                "git",
+                "session",
+                "decision",
+                "add",
+                "Use signed cookies",
+                "--rationale",
+                "no server-side store",
+                "--alternative",
+                "JWT in localStorage",
+            ],
             ["git", "session", "blocker", "add", "Waiting for the design of the form"],
             ["git", "session", "next", "add", "Write the cookie middleware", "--priority", "high"],
             ["git", "session", "tldr", "Login with signed cookies; form design pending"],
@@ -61,7 +71,7 @@ def demo() -> None:
             ["git", "session", "log"],
         ]
         for step in steps:
-            print(f"\n$ {' '.join(step)}", flush=True)
+            print(f"\n$ {shlex.join(step)}", flush=True)
             sh(*step, cwd=repo, env=env)
     print("\nDemo done: the repository above was temporary. Try `git session --help` in your own.")
 
