@@ -8,14 +8,19 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
+from importlib import resources
 from typing import Any, TypeVar
 
 import click
 
-from git_session import render, views
+from git_session import install as install_core
+from git_session import linking, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError
 from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
+from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
+
+HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "post-commit", "post-rewrite")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,8 +67,8 @@ class SessionGroup(click.Group):
 
 def _report(exc: SessionError) -> None:
     click.echo(f"git-session: {render.safe(exc.message)}", err=True)
-    if exc.hint:
-        click.echo(f"hint: {render.safe(exc.hint)}", err=True)
+    for line in (exc.hint or "").splitlines():  # a hint may list choices, one per line
+        click.echo(f"hint: {render.safe(line)}", err=True)
 
 
 def _crash_log(exc: BaseException) -> str:
@@ -550,6 +555,227 @@ def source_add(url_or_path: str, session: str | None) -> None:
 def source_list(session: str | None, as_json: bool) -> None:
     """List sources."""
     _list_entries("source", session, as_json)
+
+
+@cli.group(hidden=True)
+def hook() -> None:
+    """Entry points for the git hooks (used by the installed shims and hook managers)."""
+
+
+@hook.command("refresh", hidden=True)
+@click.option("--branch", metavar="BRANCH", help="The branch whose trailers to render (default: current).")
+def hook_refresh(branch: str | None) -> None:
+    """Render the trailers the commit hooks use for a branch."""
+    ws = workspace()
+    ws.refresh_trailers(BranchName(branch) if branch else ws.branch(), force=True)
+
+
+@hook.command("drain", hidden=True)
+def hook_drain() -> None:
+    """Link the commits queued by post-commit to their sessions (journal entries, notes)."""
+    ws = workspace()
+    for branch in linking.drain(ws.repo):
+        ws.refresh_trailers(BranchName(branch))
+
+
+@hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("name", type=click.Choice(HOOK_NAMES))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook_run(name: str, args: tuple[str, ...]) -> None:
+    """Run a shipped hook shim (for hook managers: husky, lefthook, pre-commit)."""
+    with resources.as_file(resources.files("git_session.hooks").joinpath(name)) as path:
+        env = {**os.environ, "GIT_SESSION_NO_CHAIN": "1"}
+        os.execve("/bin/sh", ["/bin/sh", str(path), *args], env)
+
+
+# --- hooks and config: install, uninstall, doctor ---------------------------------------
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Install into the core.hooksPath directory, chaining its hooks.")
+@click.option("--manual", is_flag=True, help="Set the config and print what to add to a hook manager instead.")
+def install(force: bool, manual: bool) -> None:
+    """Install the commit hooks and the notes config.
+
+    The hooks go into the directory git uses (git rev-parse --git-path hooks), shared by
+    linked worktrees. A hook already there keeps running: it is moved to
+    NAME.git-session-chained and run first, with the same arguments and input. notes.rewriteRef
+    and related settings are added so that notes follow commit --amend and rebase. Installing
+    twice changes nothing.
+
+    When core.hooksPath is set, install says where and stops; --force installs there,
+    --manual prints snippets for husky, lefthook and pre-commit (git >= 2.54 can also
+    declare hooks in its config). A hook manager's generated directory is never written.
+    """
+    if force and manual:
+        raise click.UsageError("--force and --manual exclude each other")
+    ws = workspace()
+    result = install_core.install(ws.repo, force=force, manual=manual)
+    _refresh_all_trailers(ws)
+    if manual:
+        _echo_snippets(result)
+    elif not result.changed:
+        echo(f"git-session is already installed in {render.safe(result.location.path)}; nothing changed")
+        return
+    else:
+        _echo_hook_changes(result)
+    _echo_config_changes(result.config)
+
+
+def _refresh_all_trailers(ws: Workspace) -> None:
+    """Sessions active before the hooks existed get their pre-rendered trailers now."""
+    try:
+        branches = {f.meta.branch for f in ws.all_sessions() if f.meta.status == "active"}
+        for branch in sorted(branches):
+            ws.refresh_trailers(BranchName(branch))
+    except SessionError as exc:  # the hooks are in; they render the trailers themselves when needed
+        click.echo(f"git-session: warning: {render.safe(exc.message)}", err=True)
+
+
+def _echo_hook_changes(result: install_core.InstallResult) -> None:
+    echo(f"Hooks in {render.safe(result.location.path)}:")
+    for change in result.hooks:
+        chained = f"{change.name}{install_core.CHAINED_SUFFIX}"
+        note = f"; the hook in place runs first, as {chained}" if change.chained else ""
+        echo(f"  {change.name:<19} {change.action}{note}")
+
+
+def _echo_config_changes(changes: tuple[install_core.ConfigChange, ...]) -> None:
+    for change in changes:
+        if change.action == "added":
+            echo(f"Set {change.key}={change.value}")
+        elif change.action == "kept":
+            echo(f"Kept {change.key}={render.safe(change.current or '')} (git-session would set {change.value})")
+
+
+def _echo_snippets(result: install_core.InstallResult) -> None:
+    setting = result.location.hooks_path
+    if setting is not None:
+        echo(f"core.hooksPath is {render.safe(setting.value)} (set in {render.safe(setting.origin)})")
+    echo("Call git-session's hooks from your hook manager:")
+    for snippet in result.snippets:
+        echo()
+        echo(f"# {snippet.title}")
+        echo(snippet.text)
+    echo()
+
+
+@cli.command()
+def uninstall() -> None:
+    """Remove the hooks and the config that install added.
+
+    Each chained hook is put back byte for byte, with its mode; config values that were
+    there before install are left alone. When nothing is installed, says so and exits 0.
+    """
+    result = install_core.uninstall(workspace().repo)
+    if not result.changed:
+        echo("git-session is not installed here: nothing to remove")
+    for path in result.removed:
+        echo(f"Removed {render.safe(path)}")
+    for path in result.restored:
+        echo(f"Restored {render.safe(path)}")
+    for path in result.kept:
+        echo(f"Kept {render.safe(path)}: another hook has taken its place; restore it by hand")
+    for key, value in result.config:
+        echo(f"Unset {key}={value}")
+
+
+@cli.command()
+@click.option("--fix", is_flag=True, help="Repair what can be repaired safely (hooks, config, stale locks).")
+@click.pass_context
+def doctor(ctx: click.Context, fix: bool) -> None:
+    """Check the hooks, the notes config and the session lock files.
+
+    Reports hooks missing, outdated or replaced by another, core.hooksPath and hook
+    manager situations, notes config missing, and lock files left by a writer that died.
+    Exits 0 when healthy, 1 when problems remain.
+    """
+    report = install_core.doctor(workspace().repo, fix=fix)
+    for line in report.fixed:
+        echo(f"fixed: {render.safe(line)}")
+    for finding in report.findings:
+        echo(f"{finding.level}: {finding.subject}: {render.safe(finding.message)}")
+    if report.problems:
+        fixable = any(f.fixable for f in report.problems)
+        echo(f"{len(report.problems)} problem(s)" + ("; git session doctor --fix repairs them" if fixable else ""))
+        ctx.exit(1)
+
+
+# --- reattach ------------------------------------------------------------------------
+
+
+@cli.command("reattach")
+@click.option("--onto", default="HEAD", show_default=True, metavar="REV", help="The history whose commits to re-link.")
+@click.option(
+    "--limit",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="How many of REV's most recent commits to look at.",
+)
+@click.option("-n", "--dry-run", is_flag=True, help="Show what would be linked; write nothing.")
+@json_option
+def reattach_command(onto: str, limit: int, dry_run: bool, as_json: bool) -> None:
+    """Re-link session notes to cherry-picked or squash-merged commits, by patch-id.
+
+    After a squash merge, a cherry-pick without notes or a forge's rebase, the recent
+    commits of REV without a session note are matched by `git patch-id` against the
+    linked commits elsewhere: a commit with the change of one linked commit gets its
+    note; one with the changes of a branch's linked commits squashed gets a line per
+    session with their objectives and decisions, and the sessions a commit entry. A
+    commit matching more than one session, or a change found in more than one commit,
+    is left alone and reported: the command then exits 1.
+    """
+    from git_session.errors import UserError
+    from git_session.reattach import reattach
+
+    ws = workspace()
+    report = reattach(ws, onto, limit=limit, dry_run=dry_run)
+    for problem in report.problems:
+        click.echo(f"git-session: warning: {render.safe(problem)}", err=True)
+    if as_json:
+        print_json(_reattach_json(report))
+    else:
+        _echo_reattach(ws, report)
+    if report.ambiguous:
+        raise UserError(
+            f"{len(report.ambiguous)} commit(s) matched ambiguously and were not linked",
+            "link one by hand if you know its session: git notes --ref=sessions copy SOURCE COMMIT",
+        )
+
+
+def _echo_reattach(ws: Workspace, report: Any) -> None:
+    verb = "would link" if report.dry_run else "linked"
+    for link in report.linked:
+        sessions = ", ".join(ws.short_session_id(s) for s in link.sessions)
+        if link.how == "patch":
+            how = f"same change as {', '.join(c[:12] for c in link.sources)}"
+        else:
+            how = f"squash of {len(link.sources)} linked commit(s) {link.sources[0][:12]}..{link.sources[-1][:12]}"
+        echo(f"{verb} {link.commit[:12]} {render.safe(link.subject)}: {how} -> session {sessions}")
+    for item in report.ambiguous:
+        echo(f"ambiguous {item.commit[:12]} {render.safe(item.subject)}: {render.safe(item.reason)}; not linked")
+    if not report.linked and not report.ambiguous:
+        echo(f"nothing to reattach ({report.examined} commit(s) examined)")
+
+
+def _reattach_json(report: Any) -> dict[str, Any]:
+    return {
+        "onto": report.onto,
+        "examined": report.examined,
+        "dry_run": report.dry_run,
+        "linked": [
+            {"commit": x.commit, "subject": x.subject, "how": x.how, "sessions": x.sessions, "sources": x.sources}
+            for x in report.linked
+        ],
+        "ambiguous": [
+            {"commit": x.commit, "subject": x.subject, "reason": x.reason, "sessions": x.sessions, "sources": x.sources}
+            for x in report.ambiguous
+        ],
+        "journal": [{"commit": commit, "session": session} for commit, session in report.journaled],
+        "problems": list(report.problems),
+    }
 
 
 def main() -> None:

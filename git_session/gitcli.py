@@ -7,9 +7,13 @@ are stripped, and the repository is passed explicitly instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import tempfile
+import threading
 from collections.abc import Mapping, Sequence
+from typing import IO
 
 from git_session.errors import GitError
 
@@ -67,6 +71,53 @@ def run(
             stderr=result.stderr,
         )
     return result
+
+
+def pipeline(first: Sequence[str], second: Sequence[str], *, git_dir: str | None = None, input: str = "") -> str:
+    """``git FIRST | git SECOND`` fed ``input``: the second's output. Raise ``GitError`` if
+    either fails. Neither output is held in memory whole, only the second's."""
+    commands = [["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args] for args in (first, second)]
+    env = clean_environment()
+    with tempfile.TemporaryFile() as first_err, tempfile.TemporaryFile() as second_err:
+        try:
+            producer = subprocess.Popen(
+                commands[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=first_err, env=env
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+        assert producer.stdin is not None and producer.stdout is not None
+        try:
+            consumer = subprocess.Popen(
+                commands[1], stdin=producer.stdout, stdout=subprocess.PIPE, stderr=second_err, env=env
+            )
+        except OSError as exc:
+            producer.kill()
+            producer.wait()
+            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+        producer.stdout.close()  # the consumer holds it now: the producer sees it go if the consumer dies
+        feeder = threading.Thread(target=_feed, args=(producer.stdin, input.encode("utf-8", "surrogateescape")))
+        feeder.start()
+        output, _ = consumer.communicate()
+        feeder.join()
+        producer.wait()
+        for proc, command, err, args in (
+            (consumer, commands[1], second_err, second),
+            (producer, commands[0], first_err, first),
+        ):
+            if proc.returncode != 0:
+                err.seek(0)
+                stderr = err.read().decode("utf-8", "replace")
+                message = stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+                raise GitError(f"`git {' '.join(args)}` failed: {message[0]}", command=command, stderr=stderr)
+    return output.decode("utf-8", "surrogateescape")
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write and close; a reader that has gone is reported by its exit status instead."""
+    with contextlib.suppress(BrokenPipeError):
+        pipe.write(data)
+    with contextlib.suppress(BrokenPipeError):
+        pipe.close()
 
 
 def split_z(output: str) -> list[str]:

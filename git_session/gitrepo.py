@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -222,6 +223,25 @@ class Repo:
     def lock_path(self, ref_name: str) -> str:
         return os.path.join(self.common_dir, *ref_name.split("/")) + ".lock"
 
+    def break_stale_lock(self, ref_name: str, older_than: float) -> None:
+        """Remove a ref's lock left by a killed writer, once it is clearly abandoned.
+
+        Only for refs whose locks are held for microseconds (ours, and the notes ref).
+        """
+        path = self.lock_path(ref_name)
+        aside = f"{path}.stale-{os.getpid()}"
+        try:
+            seen = os.stat(path)
+            if time.time() - seen.st_mtime <= older_than:
+                return
+            os.rename(path, aside)
+            moved = os.stat(aside)
+            if (moved.st_ino, moved.st_mtime_ns) != (seen.st_ino, seen.st_mtime_ns):
+                os.link(aside, path)  # a live lock was taken between stat and rename: put it back
+            os.remove(aside)
+        except OSError:
+            pass
+
     # --- objects ---------------------------------------------------------------------
 
     def write_blob(self, data: bytes) -> ObjectId:
@@ -240,6 +260,16 @@ class Repo:
         if entry.type != ObjectType.BLOB:
             return None
         return bytes(self._raw[entry.id].read_raw())
+
+    def entry_at(self, tree_id: ObjectId, path: str) -> TreeItem | None:
+        """The entry at ``path`` (``a/b``) below a tree, if there is one."""
+        try:
+            obj = self._raw[tree_id]
+            assert isinstance(obj, pygit2.Tree)
+            entry = obj[path]
+        except (KeyError, ValueError):
+            return None
+        return TreeItem(str(entry.name), ObjectId(str(entry.id)), entry.type == ObjectType.TREE)
 
     def tree_items(self, tree_id: ObjectId, path: str = "") -> list[TreeItem]:
         tree = self._subtree(tree_id, path)
@@ -308,9 +338,27 @@ class Repo:
             raise UserError(f"not a commit: {commit_id}")
         return _commit_info(obj)
 
-    def walk(self, tip: ObjectId, hide: Iterable[ObjectId] = ()) -> Iterator[CommitInfo]:
-        """Commits reachable from ``tip`` but not from ``hide``, children first."""
-        walker = self._raw.walk(pygit2.Oid(hex=tip), SortMode.TOPOLOGICAL)
+    def walk(self, tip: ObjectId, hide: Iterable[ObjectId] = (), *, topological: bool = True) -> Iterator[CommitInfo]:
+        """Commits reachable from ``tip`` but not from ``hide``, children first.
+
+        Not ``topological``: newest first, as ``git log`` does, without reading the whole
+        history before the first commit (a topological walk does).
+        """
+        walker = self._raw.walk(pygit2.Oid(hex=tip), SortMode.TOPOLOGICAL if topological else SortMode.NONE)
+        for hidden in hide:
+            walker.hide(pygit2.Oid(hex=hidden))
+        for commit in walker:
+            yield _commit_info(commit)
+
+    def walk_all(self, tips: Iterable[ObjectId], hide: Iterable[ObjectId] = ()) -> Iterator[CommitInfo]:
+        """Commits reachable from any of ``tips`` but not from ``hide`` (``git rev-list T… ^H…``),
+        children first."""
+        pushed = [pygit2.Oid(hex=tip) for tip in tips]
+        if not pushed:
+            return
+        walker = self._raw.walk(None, SortMode.TOPOLOGICAL)
+        for tip in pushed:
+            walker.push(tip)
         for hidden in hide:
             walker.hide(pygit2.Oid(hex=hidden))
         for commit in walker:
@@ -330,6 +378,31 @@ class Repo:
             return pygit2.Oid(hex=oid) in self._raw
         except ValueError:
             return False
+
+    def patch_ids(self, diffs: Sequence[tuple[ObjectId, ObjectId | None]]) -> dict[ObjectId, str]:
+        """``git patch-id --stable`` of many diffs, by one ``git diff-tree | git patch-id`` pipe.
+
+        Each diff is a commit against its own parents (``None``) or against another
+        commit. A commit may appear once: its id is how its patch-id is found in the
+        output. Commits whose diff is empty (and merges, against their parents) have none.
+        """
+        commits = [commit for commit, _ in diffs]
+        if len(set(commits)) != len(commits):
+            raise ValueError("a commit appears twice in one patch-id batch")
+        lines = "".join(f"{commit} {base}\n" if base else f"{commit}\n" for commit, base in diffs)
+        if not lines:
+            return {}
+        output = gitcli.pipeline(
+            ["diff-tree", "--stdin", "-p", "--root", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv"],
+            ["patch-id", "--stable"],
+            git_dir=self.git_dir,
+            input=lines,
+        )
+        found = {}
+        for line in output.splitlines():
+            patch_id, _, commit = line.partition(" ")
+            found[ObjectId(commit)] = patch_id
+        return found
 
     # --- identity --------------------------------------------------------------------
 

@@ -326,6 +326,17 @@ _FILES = (
         "one per operation, each carrying a Lamport clock and the format version: the history of the ref "
         "is the session's journal, and each commit's tree holds the state after it.",
     ),
+    (
+        "<hooks>/<hook>.git-session-chained",
+        "A hook that was in place when git session install put its own there: it runs first, with the same "
+        "arguments and input, and git session uninstall puts it back. <hooks> is the directory git runs hooks "
+        "from (git rev-parse --git-path hooks).",
+    ),
+    (
+        "<common-dir>/git-session/hooks-installed",
+        "What git session install added (config values that were absent, the hooks directories it wrote), so "
+        "that git session uninstall removes exactly that.",
+    ),
 )
 
 _SEE_ALSO = (("git", 1), ("git-update-ref", 1))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import codec, gitcli
+from git_session import codec, gitcli, linking, trailers
 from git_session.errors import AmbiguousError, DataError, NotFoundError, UserError
 from git_session.gitrepo import Ident, Repo
 from git_session.model import ENDED_STATUSES, ENTRY_STATUSES, Entry, Meta, Op
@@ -248,7 +248,9 @@ class Workspace:
             drafts += self._carried_over(continued)
         drafts += [self._add_draft("objective", text, {}) for text in objectives]
         handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
-        return Found(handle, self.store.meta(handle))
+        found = Found(handle, self.store.meta(handle))
+        self.refresh_trailers(branch)
+        return found
 
     def _carried_over(self, parent: Found) -> list[Draft]:
         """What a continued session takes over: summary, step and everything still open."""
@@ -370,4 +372,17 @@ class Workspace:
                 "start a new one, continuing it: git session start --from " + self.short_session_id(found.handle.id),
             )
         handle, ops = self.store.append(found.handle.ref, build, self.ident, subject)
-        return Found(handle, self.store.meta(handle)), ops
+        written = Found(handle, self.store.meta(handle))
+        self.refresh_trailers(BranchName(written.meta.branch))
+        return written, ops
+
+    def refresh_trailers(self, branch: BranchName, force: bool = False) -> None:
+        """Render the trailers the commit hooks will use on ``branch`` (when they are installed)."""
+        if not (force or trailers.hooks_installed(self.repo)):
+            return
+        current = self.open_session(branch)
+        if current is None or current.meta.status != "active":
+            trailers.write_cache(self.repo, branch, None)
+            return
+        pending = linking.pending_tips(self.repo, current.handle.ref)
+        trailers.write_cache(self.repo, branch, trailers.render(self.store, current.handle, pending))

@@ -152,7 +152,9 @@ class Store:
     def journal(self, handle: Handle) -> list[JournalItem]:
         """Every operation of the session in (clock, id) order: its history is its journal."""
         items = [
-            JournalItem(op, commit.id) for commit in self.repo.walk(handle.tip) for op in self._ops(commit, handle.id)
+            JournalItem(op, commit.id)
+            for commit in self.repo.walk(handle.tip)
+            for op in self.commit_ops(commit, handle.id)
         ]
         return sorted(items, key=lambda item: item.op.stamp)
 
@@ -186,6 +188,9 @@ class Store:
             handle = Handle(ref, tip)
             meta = self.meta(handle)
             ops = _stamp(build(handle, meta), meta, ident)
+            if not ops:
+                written[:] = []
+                return tip
             tree, _ = self._apply(self.repo.commit(tip).tree, meta, ops)
             written[:] = ops
             message = codec.encode_commit_message(subject, ops)
@@ -267,23 +272,8 @@ class Store:
             delay = min(delay * 2, 0.1)
 
     def _break_stale_lock(self, ref: SessionRef) -> None:
-        """A lock left by a killed writer is removed once it is clearly abandoned.
-
-        Ref locks on session refs are held for microseconds, and only by us.
-        """
-        path = self.repo.lock_path(ref)
-        aside = f"{path}.stale-{os.getpid()}"
-        try:
-            seen = os.stat(path)
-            if time.time() - seen.st_mtime <= STALE_LOCK_SECONDS:
-                return
-            os.rename(path, aside)
-            moved = os.stat(aside)
-            if (moved.st_ino, moved.st_mtime_ns) != (seen.st_ino, seen.st_mtime_ns):
-                os.link(aside, path)  # a live lock was taken between stat and rename: put it back
-            os.remove(aside)
-        except OSError:
-            pass
+        """Ref locks on session refs are held for microseconds, and only by us."""
+        self.repo.break_stale_lock(ref, STALE_LOCK_SECONDS)
 
     def _apply(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[ObjectId, Meta]:
         touched: dict[str, Entry] = {}
@@ -317,7 +307,7 @@ class Store:
         where = f"session {handle.id}"
         return [codec.entry_from_bytes(data, f"{where}: {name}") for name, data in blobs]
 
-    def _ops(self, commit: CommitInfo, session_id: str) -> list[Op]:
+    def commit_ops(self, commit: CommitInfo, session_id: str) -> list[Op]:
         where = f"session {session_id}: commit {commit.id[:12]}"
         if len(commit.parents) > 1:
             return []
@@ -335,7 +325,7 @@ class Store:
         if not self.repo.has_object(tip):
             raise DataError(f"session {session_id}: commit {tip[:12]} is missing")
         hide = [known] if known else []
-        return [op for commit in self.repo.walk(tip, hide) for op in self._ops(commit, session_id)]
+        return [op for commit in self.repo.walk(tip, hide) for op in self.commit_ops(commit, session_id)]
 
 
 def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident) -> list[Op]:

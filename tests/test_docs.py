@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from git_session import manpage
+from git_session import install, manpage
 from git_session.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,6 +168,15 @@ def test_wheel_ships_the_man_page(wheel: Path) -> None:
     assert member.startswith("git_session-") and member.count("/") == 5
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read(member).decode() == (ROOT / manpage.MAN_PATH).read_text(encoding="utf-8")
+
+
+def test_wheel_ships_the_hooks(wheel: Path) -> None:
+    """The shims install copies are package data, read from the installed package."""
+    shims = install.shipped_hooks()
+    assert {"prepare-commit-msg", "post-commit", "post-rewrite"} <= {shim.name for shim in shims}
+    with zipfile.ZipFile(wheel) as archive:
+        for shim in shims:
+            assert archive.read(f"git_session/hooks/{shim.name}") == (ROOT / "hooks" / shim.name).read_bytes()
 
 
 @needs_man

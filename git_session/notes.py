@@ -1,0 +1,367 @@
+"""Session notes: ``refs/notes/sessions``, one JSON object per line on each linked commit.
+
+A note's lines are kept sorted and unique, the way git's ``cat_sort_uniq`` combines
+notes, so that notes written here, merged by ``git notes merge -s cat_sort_uniq`` or
+carried by git's notes rewriting (``commit --amend``, ``rebase``) agree line for line.
+
+Every write is a new notes commit on top of the tip it read, moved into place by a
+compare-and-swap and rebuilt and retried on a race: ``git notes add`` and libgit2's
+``create_note`` move the ref unconditionally and lose notes under concurrency.
+
+The notes tree is read as git reads it: the note of ``abcdef…`` is a blob named by the
+whole id at the top, or below fan-out folders named by its leading hex pairs (``ab/cdef…``,
+``ab/cd/ef…``), and git accepts both layouts at once. A note is rewritten where it is; a
+new one goes where git would put it: flat in a small tree, below ``ab/`` in a fanned-out
+one. A flat tree that reaches ``FANOUT_AT`` notes is fanned out in one go, as git does
+(it fans out at about a hundred), so that a write never rewrites one huge tree.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from git_session import codec
+from git_session.errors import ConflictError, DataError, UserError
+from git_session.gitrepo import Ident, Repo, TreeItem
+from git_session.names import NOTES_REF, ObjectId
+
+HEX_LENGTH = 40  # SHA-1: the only object names pygit2 reads
+FANOUT_AT = 256
+RETRY_SECONDS = 30.0
+STALE_LOCK_SECONDS = 5.0
+MERGE_IDENT = ("git-session", "git-session@localhost")
+MERGE_MESSAGE = "Merge two histories of the session notes\n"
+_HEX = re.compile(r"[0-9a-f]+")
+
+# Where a note is: (path in the notes tree, blob). Normally one place; git tolerates two
+# (flat and fanned out) and reads them as one note, and so do we.
+Located = list[tuple[str, ObjectId]]
+
+
+# --- lines -------------------------------------------------------------------------------
+
+
+def canonical_line(value: Mapping[str, Any]) -> bytes:
+    """One note line: canonical JSON (sorted keys, no spaces, UTF-8), no newline."""
+    try:
+        return codec.dumps(value).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError) as exc:
+        raise UserError(f"cannot write a note line: {exc}") from None
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """A note's lines, empty ones left out (as git's ``cat_sort_uniq`` does)."""
+    return [line for line in data.split(b"\n") if line]
+
+
+def combine(*notes: Iterable[bytes]) -> bytes:
+    """The sorted, unique union of notes' lines, each ending in a newline: ``cat_sort_uniq``."""
+    return b"".join(line + b"\n" for line in sorted({line for note in notes for line in note if line}))
+
+
+def parse_lines(lines: Iterable[bytes], where: str, problems: list[str] | None = None) -> list[dict[str, Any]]:
+    """The lines that are JSON objects; each other one is skipped and described in ``problems``."""
+    parsed = []
+    for number, line in enumerate(lines, 1):
+        try:
+            value = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            value = None
+        if isinstance(value, dict):
+            parsed.append(value)
+        elif problems is not None:
+            problems.append(f"{where}: line {number} is not a JSON object")
+    return parsed
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+class Notes:
+    """The session notes as one notes commit has them (``tip`` ``None``: no notes yet)."""
+
+    def __init__(self, repo: Repo, tip: ObjectId | None) -> None:
+        self.repo = repo
+        self.tip = tip
+        self.tree = None if tip is None else _notes_tree(repo, tip)
+        self._index: dict[ObjectId, Located] | None = None
+        self._folders: dict[str, list[TreeItem]] = {}
+
+    @classmethod
+    def current(cls, repo: Repo) -> Notes:
+        return cls(repo, repo.ref_target(NOTES_REF))
+
+    def located(self, target: ObjectId) -> Located:
+        """Where the note of ``target`` is, looked up along its fan-out path."""
+        if self._index is not None or self.tree is None:
+            return (self._index or {}).get(target, [])
+        found: Located = []
+        folder, used = "", 0
+        while True:
+            item = self.repo.entry_at(self.tree, folder + target[used:])
+            if item is not None and not item.is_tree:
+                found.append((folder + target[used:], item.id))
+            if used + 2 >= len(target):
+                return found
+            sub = self.repo.entry_at(self.tree, folder + target[used : used + 2])
+            if sub is None or not sub.is_tree:
+                return found
+            folder, used = f"{folder}{target[used : used + 2]}/", used + 2
+
+    def index(self) -> dict[ObjectId, Located]:
+        """Every note in the tree, by the object it annotates."""
+        if self._index is None:
+            found: dict[ObjectId, Located] = {}
+            if self.tree is not None:
+                self._collect(self.tree, "", found)
+            self._index = found
+        return self._index
+
+    def _collect(self, tree: ObjectId, folder: str, found: dict[ObjectId, Located]) -> None:
+        prefix = folder.replace("/", "")
+        for item in self.repo.tree_items(tree):
+            name = prefix + item.name
+            if not _HEX.fullmatch(item.name):
+                continue  # not a note: git keeps such files in a notes tree, so do we
+            if not item.is_tree and len(name) == HEX_LENGTH:
+                found.setdefault(ObjectId(name), []).append((folder + item.name, item.id))
+            elif item.is_tree and len(item.name) == 2 and len(name) < HEX_LENGTH:
+                self._collect(item.id, f"{folder}{item.name}/", found)
+
+    def raw_lines(self, target: ObjectId) -> list[bytes]:
+        """The note's lines as stored (several places: one after the other, as git reads them)."""
+        return [line for _, blob in self.located(target) for line in split_lines(self.repo.read_blob(blob))]
+
+    def lines(self, target: ObjectId, problems: list[str] | None = None) -> list[dict[str, Any]]:
+        return parse_lines(self.raw_lines(target), f"note on {target[:12]}", problems)
+
+    # --- writing into a new tree ---------------------------------------------------------
+
+    def tree_changes(self, wanted: Mapping[ObjectId, ObjectId | None]) -> dict[str, ObjectId | None]:
+        """The tree edits that give each target the note blob wanted (``None``: no note)."""
+        changes: dict[str, ObjectId | None] = {}
+        fan_out = self._must_fan_out(wanted)
+        if fan_out:
+            for item in self._items(""):
+                if not item.is_tree and len(item.name) == HEX_LENGTH and _HEX.fullmatch(item.name):
+                    changes[item.name] = None
+                    changes[f"{item.name[:2]}/{item.name[2:]}"] = item.id
+        for target, blob in wanted.items():
+            located = self.located(target)
+            stays = bool(located) and not (fan_out and "/" not in located[0][0])
+            if stays and blob is not None and _blobs(located) == (blob,):
+                continue
+            for path, _ in located:
+                changes[path] = None
+            if blob is not None:
+                changes[located[0][0] if stays else self._new_path(target, fan_out)] = blob
+        return changes
+
+    def _must_fan_out(self, wanted: Mapping[ObjectId, ObjectId | None]) -> bool:
+        """A flat tree reaching FANOUT_AT notes is fanned out (a fanned-out one already is)."""
+        top = self._items("")
+        if any(_is_fanout(item) for item in top):
+            return False
+        flat = sum(1 for item in top if not item.is_tree and len(item.name) == HEX_LENGTH)
+        added = sum(1 for target, blob in wanted.items() if blob is not None and not self.located(target))
+        return flat + added >= FANOUT_AT
+
+    def _new_path(self, target: ObjectId, fan_out: bool) -> str:
+        """Where git would put a new note: down the fan-out folders that exist, then flat,
+        or in a new folder in a fanned-out one."""
+        folder, used = "", 0
+        while used + 2 < len(target):
+            pair = target[used : used + 2]
+            items = self._items(folder)
+            if any(item.name == pair and item.is_tree for item in items):
+                folder, used = f"{folder}{pair}/", used + 2
+                continue
+            if (fan_out and not folder) or any(_is_fanout(item) for item in items):
+                return f"{folder}{pair}/{target[used + 2 :]}"
+            break
+        return folder + target[used:]
+
+    def _items(self, folder: str) -> list[TreeItem]:
+        if folder not in self._folders:
+            if self.tree is None:
+                self._folders[folder] = []
+            else:
+                self._folders[folder] = self.repo.tree_items(self.tree, folder.rstrip("/"))
+        return self._folders[folder]
+
+
+def _is_fanout(item: TreeItem) -> bool:
+    return item.is_tree and len(item.name) == 2 and _HEX.fullmatch(item.name) is not None
+
+
+def _notes_tree(repo: Repo, tip: ObjectId) -> ObjectId:
+    try:
+        return repo.commit(tip).tree
+    except (UserError, KeyError, ValueError):
+        raise DataError(f"{NOTES_REF} points at {tip[:12]}, which is not a commit") from None
+
+
+def read_note(repo: Repo, commit: ObjectId, problems: list[str] | None = None) -> list[dict[str, Any]]:
+    """The lines of a commit's session note that are JSON objects, in stored order.
+
+    A malformed line never raises: it is skipped and described in ``problems`` if given.
+    """
+    return Notes.current(repo).lines(commit, problems)
+
+
+def read_all(repo: Repo, problems: list[str] | None = None) -> dict[ObjectId, list[dict[str, Any]]]:
+    """Every session note, by the commit it is on."""
+    notes = Notes.current(repo)
+    return {target: notes.lines(target, problems) for target in notes.index()}
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def add_note_lines(
+    repo: Repo,
+    commits_to_lines: Mapping[ObjectId, Sequence[Mapping[str, Any]]],
+    ident: Ident,
+    message: str,
+) -> ObjectId | None:
+    """Add lines to commits' notes, all in one notes commit: each note becomes the sorted,
+    unique union of its lines and the new ones. Returns the notes tip (``None`` only when
+    there are no notes and nothing to add); adding lines already there writes nothing."""
+    additions = {commit: [canonical_line(line) for line in lines] for commit, lines in commits_to_lines.items()}
+    return add_raw_lines(repo, lambda notes: additions, ident, message)
+
+
+def copy_note(repo: Repo, source: ObjectId, target: ObjectId, ident: Ident, message: str) -> ObjectId | None:
+    """Give ``target`` the lines of ``source``'s note too (for a cherry-pick)."""
+    return copy_notes(repo, {target: [source]}, ident, message)
+
+
+def copy_notes(
+    repo: Repo, targets_to_sources: Mapping[ObjectId, Sequence[ObjectId]], ident: Ident, message: str
+) -> ObjectId | None:
+    """Give each target the lines of its sources' notes, in one notes commit; the sources
+    are read again from the tip each attempt, so a line added meanwhile is copied too."""
+
+    def additions(notes: Notes) -> dict[ObjectId, list[bytes]]:
+        return {
+            target: [line for source in sources for line in notes.raw_lines(source)]
+            for target, sources in targets_to_sources.items()
+        }
+
+    return add_raw_lines(repo, additions, ident, message)
+
+
+def add_raw_lines(
+    repo: Repo, additions: Callable[[Notes], Mapping[ObjectId, Sequence[bytes]]], ident: Ident, message: str
+) -> ObjectId | None:
+    """The lines ``additions`` gives (computed from the notes at the tip) added to the
+    notes, union-wise, by a compare-and-swap retried on a race."""
+
+    def next_commit(tip: ObjectId | None) -> ObjectId | None:
+        notes = Notes(repo, tip)
+        wanted: dict[ObjectId, ObjectId | None] = {}
+        for target, new in additions(notes).items():
+            old = notes.raw_lines(target)
+            if set(new) - set(old):
+                wanted[ObjectId.of(target)] = repo.write_blob(combine(old, new))
+        return _commit_changes(repo, notes, wanted, [tip] if tip else [], message, ident)
+
+    return _update(repo, next_commit, message.splitlines()[0] if message else "notes")
+
+
+def merge_notes(repo: Repo, their_tip: ObjectId) -> ObjectId:
+    """Bring another history of the notes in, as ``git notes merge -s cat_sort_uniq`` does.
+
+    Per annotated object, against the histories' merge base: a note changed on one side
+    only is taken from that side (a removal too); one changed on both becomes the sorted
+    union of both sides' lines. Histories that never diverged fast-forward. The merge
+    commit depends only on the two tips, so clones merging the same pair agree.
+    Returns the new tip.
+    """
+    _notes_tree(repo, their_tip)
+
+    def merged(ours: ObjectId | None) -> ObjectId | None:
+        if ours is None or repo.is_ancestor(ours, their_tip):
+            return their_tip
+        if repo.is_ancestor(their_tip, ours):
+            return ours
+        return _merge_commit(repo, ours, their_tip)
+
+    tip = _update(repo, merged, "notes: merge")
+    assert tip is not None
+    return tip
+
+
+def _merge_commit(repo: Repo, ours: ObjectId, theirs: ObjectId) -> ObjectId:
+    first, second = (Notes(repo, tip) for tip in sorted([ours, theirs]))
+    base = Notes(repo, repo.merge_base(ours, theirs))
+    a, b, o = first.index(), second.index(), base.index()
+    wanted: dict[ObjectId, ObjectId | None] = {}
+    for target in a.keys() | b.keys():
+        mine, other, old = (_blobs(side.get(target)) for side in (a, b, o))
+        if mine == other or other == old:
+            continue  # the first side's note is the result, and it is there already
+        if mine == old:
+            wanted[target] = _single_blob(repo, second, target, other)
+        else:
+            wanted[target] = repo.write_blob(combine(first.raw_lines(target), second.raw_lines(target)))
+    parents = sorted([ours, theirs])
+    ident = Ident(*MERGE_IDENT, max(repo.commit(p).time for p in parents), "+0000")
+    merge = _commit_changes(repo, first, wanted, parents, MERGE_MESSAGE, ident, always=True)
+    assert merge is not None
+    return merge
+
+
+def _blobs(located: Located | None) -> tuple[ObjectId, ...]:
+    return tuple(blob for _, blob in located or [])
+
+
+def _single_blob(repo: Repo, notes: Notes, target: ObjectId, blobs: tuple[ObjectId, ...]) -> ObjectId | None:
+    if len(blobs) <= 1:
+        return blobs[0] if blobs else None
+    return repo.write_blob(combine(notes.raw_lines(target)))
+
+
+def _commit_changes(
+    repo: Repo,
+    notes: Notes,
+    wanted: Mapping[ObjectId, ObjectId | None],
+    parents: Sequence[ObjectId],
+    message: str,
+    ident: Ident,
+    always: bool = False,
+) -> ObjectId | None:
+    """A notes commit whose tree is ``notes``' with the wanted notes; without a change,
+    the tip as it was (unless ``always``)."""
+    changes = notes.tree_changes(wanted)
+    if not changes and not always:
+        return notes.tip
+    tree = repo.edit_tree(notes.tree, changes)
+    if tree == notes.tree and not always:
+        return notes.tip
+    return repo.write_commit(tree, parents, message if message.endswith("\n") else message + "\n", ident)
+
+
+def _update(repo: Repo, build: Callable[[ObjectId | None], ObjectId | None], reflog: str) -> ObjectId | None:
+    """Move the notes ref from the tip read to what ``build`` makes of it, only if it did
+    not move meanwhile; otherwise read it again, build again, retry."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    delay = 0.002
+    while True:
+        old = repo.ref_target(NOTES_REF)
+        new = build(old)
+        if new is None or new == old or repo.cas_ref(NOTES_REF, new, old, f"git-session: {reflog}"):
+            return new if new is not None else old
+        if time.monotonic() > deadline:
+            raise ConflictError(
+                f"could not update {NOTES_REF}: it kept changing or stayed locked",
+                f"if no git is running, remove {repo.lock_path(NOTES_REF)}",
+            )
+        repo.break_stale_lock(NOTES_REF, STALE_LOCK_SECONDS)
+        time.sleep(random.uniform(delay / 2, delay))
+        delay = min(delay * 2, 0.1)

@@ -1,0 +1,338 @@
+"""``git session reattach``: give session notes back to commits that carry a linked
+commit's change under another id — a cherry-pick without notes, a forge's rebase, a
+squash merge.
+
+Changes are compared by ``git patch-id --stable``. The *candidates* are the recent
+commits of ``--onto``'s history without a session note; the *sources* are the linked
+commits (those with a session note) that are not on that history, each on its own,
+and each branch's run of linked commits taken together, as a squash would combine them
+(from the run's first parent, and from where the branch forks from ``--onto``).
+
+A candidate matching one commit gets that commit's note copied; one matching a squashed
+run gets a line per session of the run, with the objectives and decisions of its
+commits. It fails closed: a candidate matching sources of different sessions, or a
+change found in more than one candidate, gets nothing and is reported as ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from git_session.errors import DataError, UserError
+from git_session.gitrepo import CommitInfo, Repo
+from git_session.model import Meta
+from git_session.names import ObjectId, SessionRef
+from git_session.notes import Notes, add_raw_lines, canonical_line, parse_lines
+from git_session.sessions import Workspace
+from git_session.store import Draft, Handle
+
+DEFAULT_LIMIT = 500
+NOTES_MESSAGE = "git-session: reattach notes by patch-id"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A commit given session notes: the change of one linked commit (``how`` "patch")
+    or of a branch's linked commits together ("squash")."""
+
+    commit: ObjectId
+    subject: str
+    how: str
+    sessions: tuple[str, ...]
+    sources: tuple[ObjectId, ...]
+    lines: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    commit: ObjectId
+    subject: str
+    reason: str
+    sessions: tuple[str, ...]
+    sources: tuple[ObjectId, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    onto: ObjectId
+    examined: int
+    linked: tuple[Link, ...]
+    ambiguous: tuple[Ambiguity, ...]
+    journaled: tuple[tuple[ObjectId, str], ...]  # (commit, session) given a `commit` entry
+    problems: tuple[str, ...]
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class _Linked:
+    info: CommitInfo
+    raw: tuple[bytes, ...]
+    lines: tuple[dict[str, Any], ...]  # the lines that name a session
+
+
+@dataclass(frozen=True)
+class _Source:
+    how: str
+    tip: ObjectId
+    base: ObjectId | None  # what ``tip`` is diffed against; None: its parent
+    commits: tuple[ObjectId, ...]  # oldest first
+    sessions: frozenset[str]
+    lines: tuple[bytes, ...]
+    time: int
+
+
+def reattach(ws: Workspace, onto: str = "HEAD", *, limit: int = DEFAULT_LIMIT, dry_run: bool = False) -> Report:
+    """Link the recent commits of ``onto`` that have no session note to the sessions
+    whose commits carry the same change; write nothing when ``dry_run``."""
+    repo = ws.repo
+    tip = repo.resolve_commit(onto)
+    problems: list[str] = []
+    linked = _linked_commits(repo, Notes.current(repo), problems)
+    candidates, examined = _candidates(repo, tip, limit, linked)
+    sources = _sources(repo, tip, linked, limit) if candidates else []
+    links, ambiguous = _match(repo, candidates, sources, _patch_ids(repo, candidates, sources))
+    journaled: list[tuple[ObjectId, str]] = []
+    if links and not dry_run:
+        add_raw_lines(repo, lambda notes: {link.commit: link.lines for link in links}, ws.ident, NOTES_MESSAGE)
+        journaled = _journal(ws, links, problems)
+    return Report(tip, examined, tuple(links), tuple(ambiguous), tuple(journaled), tuple(problems), dry_run)
+
+
+# --- what is linked, what could be -----------------------------------------------------
+
+
+def _linked_commits(repo: Repo, notes: Notes, problems: list[str]) -> dict[ObjectId, _Linked]:
+    """The commits whose note has a line naming a session."""
+    found = {}
+    for target in notes.index():
+        raw = notes.raw_lines(target)
+        lines = [
+            line
+            for line in parse_lines(raw, f"note on {target[:12]}", problems)
+            if isinstance(line.get("session"), str)
+        ]
+        if not lines or not repo.has_object(target):
+            continue
+        try:
+            info = repo.commit(target)
+        except UserError:
+            continue  # a note on a blob or a tree
+        found[target] = _Linked(info, tuple(raw), tuple(lines))
+    return found
+
+
+def _candidates(
+    repo: Repo, tip: ObjectId, limit: int, linked: Mapping[ObjectId, _Linked]
+) -> tuple[list[CommitInfo], int]:
+    """The newest ``limit`` commits of ``tip``'s history that are not merges and not linked."""
+    found, examined = [], 0
+    for commit in repo.walk(tip, topological=False):
+        if examined >= limit:
+            break
+        examined += 1
+        if len(commit.parents) <= 1 and commit.id not in linked:
+            found.append(commit)
+    return found, examined
+
+
+def _sources(repo: Repo, tip: ObjectId, linked: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
+    """What a candidate may be a copy of: the linked commits not on ``tip``'s history, one
+    by one, and each branch's runs of them squashed."""
+    away = {c.id: linked[c.id] for c in repo.walk_all(linked, hide=[tip]) if c.id in linked}  # children first
+    sources = [
+        _Source("patch", c, None, (c,), frozenset(_sessions(n.lines)), n.raw, n.info.time)
+        for c, n in away.items()
+        if len(n.info.parents) <= 1
+    ]
+    by_branch: dict[str, set[ObjectId]] = defaultdict(set)
+    for commit, note in away.items():
+        for line in note.lines:
+            by_branch[str(line.get("branch") or "")].add(commit)
+    for branch, members in sorted(by_branch.items()):
+        for run in _runs(repo, members, away, limit):
+            sources.extend(_squash_sources(repo, tip, branch, run, away))
+    return sources
+
+
+def _sessions(lines: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {str(line["session"]) for line in lines}
+
+
+def _runs(repo: Repo, members: set[ObjectId], away: Mapping[ObjectId, _Linked], limit: int) -> list[list[ObjectId]]:
+    """The members in runs along history, each oldest first: from the newest member not
+    in a run yet, back through the members it reaches (looking ``limit`` commits back).
+
+    ``away`` is in topological order, children first: it orders members, not their dates.
+    """
+    rank = {commit: index for index, commit in enumerate(away)}
+    runs: list[list[ObjectId]] = []
+    seen: set[ObjectId] = set()
+    for last in sorted(members, key=rank.__getitem__):
+        if last in seen:
+            continue
+        run: list[ObjectId] = []
+        for count, commit in enumerate(repo.walk(last, topological=False)):
+            if count >= limit or len(run) == len(members):
+                break
+            if commit.id in members:
+                run.append(commit.id)
+        seen.update(run)
+        runs.append(sorted(run, key=rank.__getitem__, reverse=True))
+    return runs
+
+
+def _squash_sources(
+    repo: Repo, tip: ObjectId, branch: str, run: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]
+) -> list[_Source]:
+    """A run squashed: from its first commit's parent, and from where it forks from ``tip``."""
+    first, last = away[run[0]].info, away[run[-1]].info
+    bases = []
+    if len(run) > 1 and len(first.parents) == 1:
+        bases.append(first.parents[0])
+    fork = repo.merge_base(tip, last.id)
+    if fork is not None and fork != last.id and fork not in bases and (len(run) > 1 or (fork,) != first.parents):
+        bases.append(fork)
+    lines = _squash_lines(branch, run, away)
+    sessions = frozenset(_sessions(_lines_of(branch, run, away)))
+    return [_Source("squash", last.id, base, tuple(run), sessions, lines, last.time) for base in bases]
+
+
+def _lines_of(branch: str, run: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]) -> list[dict[str, Any]]:
+    return [line for c in run for line in away[c].lines if str(line.get("branch") or "") == branch]
+
+
+def _squash_lines(branch: str, run: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]) -> tuple[bytes, ...]:
+    """One line per session of the run: its objectives and decisions, the newest state of
+    each (by id), and the commits squashed."""
+    by_session: dict[str, list[tuple[ObjectId, dict[str, Any]]]] = defaultdict(list)
+    for commit in run:
+        for line in away[commit].lines:
+            if str(line.get("branch") or "") == branch:
+                by_session[str(line["session"])].append((commit, line))
+    lines = []
+    for session, found in sorted(by_session.items()):
+        value: dict[str, Any] = {"session": session}
+        if branch:
+            value["branch"] = branch
+        for key in ("objectives", "decisions"):
+            value[key] = _union(line.get(key) for _, line in found)
+        value["squashed"] = list(dict.fromkeys(commit for commit, _ in found))
+        lines.append(canonical_line(value))
+    return tuple(sorted(lines))
+
+
+def _union(lists: Iterable[Any]) -> list[Any]:
+    """Items of several lists, one per id (the last one seen), in first-seen order."""
+    merged: dict[str, Any] = {}
+    for items in lists:
+        for item in items if isinstance(items, list) else []:
+            key = (
+                str(item["id"]) if isinstance(item, dict) and "id" in item else canonical_line({"item": item}).decode()
+            )
+            merged[key] = item
+    return list(merged.values())
+
+
+# --- matching ---------------------------------------------------------------------------
+
+_DiffKey = tuple[ObjectId, ObjectId | None]
+
+
+def _patch_ids(repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_Source]) -> dict[_DiffKey, str]:
+    """Patch-ids of every candidate and source, in as few ``git patch-id`` runs as can be:
+    one for the commits against their parents, one per squash base of a same last commit."""
+    if not candidates or not sources:
+        return {}
+    singles = sorted({c.id for c in candidates} | {s.tip for s in sources if s.base is None})
+    ids: dict[_DiffKey, str] = {(c, None): pid for c, pid in repo.patch_ids([(c, None) for c in singles]).items()}
+    ranges = sorted({(s.tip, s.base) for s in sources if s.base is not None})
+    while ranges:
+        batch: dict[ObjectId, ObjectId] = {}
+        rest = []
+        for last, base in ranges:
+            if last in batch or base is None:
+                rest.append((last, base))
+            else:
+                batch[last] = base
+        found = repo.patch_ids(list(batch.items()))
+        ids.update({(c, batch[c]): pid for c, pid in found.items()})
+        ranges = rest
+    return ids
+
+
+def _match(
+    repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_Source], ids: Mapping[_DiffKey, str]
+) -> tuple[list[Link], list[Ambiguity]]:
+    by_id: dict[str, list[_Source]] = defaultdict(list)
+    for source in sources:
+        if (source.tip, source.base) in ids:
+            by_id[ids[source.tip, source.base]].append(source)
+    matches: dict[str, list[tuple[CommitInfo, list[_Source]]]] = defaultdict(list)
+    for candidate in candidates:
+        patch_id = ids.get((candidate.id, None))
+        # A commit a source grew from is not a copy of it.
+        found = [s for s in by_id.get(patch_id or "", []) if not repo.is_ancestor(candidate.id, s.tip)]
+        if patch_id is not None and found:
+            matches[patch_id].append((candidate, found))
+    links: list[Link] = []
+    ambiguous: list[Ambiguity] = []
+    for same_change in matches.values():
+        for candidate, found in same_change:
+            verdict = _verdict(candidate, found, [c for c, _ in same_change if c.id != candidate.id])
+            if isinstance(verdict, Link):
+                links.append(verdict)
+            else:
+                ambiguous.append(verdict)
+    return sorted(links, key=lambda x: x.commit), sorted(ambiguous, key=lambda x: x.commit)
+
+
+def _verdict(candidate: CommitInfo, found: Sequence[_Source], twins: Sequence[CommitInfo]) -> Link | Ambiguity:
+    subject = candidate.message.split("\n", 1)[0]
+    sessions = tuple(sorted(set().union(*(s.sessions for s in found))))
+    sources = tuple(dict.fromkeys(c for s in found for c in s.commits))
+    if twins:
+        reason = f"the same change is also in {', '.join(c.id[:12] for c in twins)}"
+        return Ambiguity(candidate.id, subject, reason, sessions, sources)
+    if len({s.sessions for s in found}) > 1:
+        return Ambiguity(candidate.id, subject, "it matches commits of different sessions", sessions, sources)
+    chosen = [s for s in found if s.how == "patch"] or [max(found, key=lambda s: (s.time, s.tip))]
+    lines = tuple(sorted({line for s in chosen for line in s.lines}))
+    commits = tuple(dict.fromkeys(c for s in chosen for c in s.commits))
+    return Link(candidate.id, subject, chosen[0].how, sessions, commits, lines)
+
+
+# --- the sessions' journals --------------------------------------------------------------
+
+
+def _journal(ws: Workspace, links: Sequence[Link], problems: list[str]) -> list[tuple[ObjectId, str]]:
+    """A `commit` entry in each linked session (a local one), unless it has one for the commit."""
+    refs: dict[str, SessionRef] = {handle.id: handle.ref for handle in ws.store.handles()}
+    done = []
+    for link in links:
+        for session in link.sessions:
+            if session not in refs:
+                problems.append(f"session {session} is not in this repository: no journal entry for {link.commit[:12]}")
+                continue
+            try:
+                if _add_commit_entry(ws, refs[session], link):
+                    done.append((link.commit, session))
+            except (DataError, UserError) as exc:
+                problems.append(f"session {session}: no journal entry for {link.commit[:12]}: {exc.message}")
+    return done
+
+
+def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link) -> bool:
+    added = []
+
+    def build(handle: Handle, meta: Meta) -> list[Draft]:
+        if any(e.values.get("commit") == link.commit for e in ws.store.entries(handle, "commit")):
+            return []
+        added.append(True)
+        fields = {"text": link.subject or link.commit, "commit": link.commit}
+        return [Draft("add", {"kind": "commit", "fields": fields}, agent=ws.agent)]
+
+    ws.store.append(ref, build, ws.ident, f"commit: {link.subject} (reattached)")
+    return bool(added)

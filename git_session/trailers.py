@@ -1,0 +1,160 @@
+"""Commit trailers, rendered ahead of time whenever a session changes.
+
+The prepare-commit-msg hook is a shell script that must not start Python on every
+commit, so the trailers for a branch's active session are written to
+``<common-dir>/git-session/heads/<branch>/trailers`` together with the session ref's tip
+they were made from; the hook uses them only while that tip is still current.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from git_session.gitrepo import Repo
+from git_session.model import Entry, Op
+from git_session.names import BranchName, ObjectId
+from git_session.store import Handle, Store
+
+CACHE_MAGIC = "git-session-trailers 1"
+DEFAULT_KEYS = ("Session-Id", "Session-Objectives", "Decisions")
+KEY_SETTINGS = ("session.trailer.id", "session.trailer.objectives", "session.trailer.decisions")
+COMMENT_CANDIDATES = "#;@!$%^&|:"
+MAX_VALUE = 200
+INSTALLED_MARKER = "hooks-installed"
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+@dataclass(frozen=True)
+class SinceLastCommit:
+    """What changed in a session since the last commit linked to it."""
+
+    cutoff: int
+    decisions: tuple[Entry, ...]
+    done: tuple[Entry, ...]
+
+
+def private_dir(repo: Repo) -> Path:
+    return Path(repo.common_dir) / "git-session"
+
+
+def hooks_installed(repo: Repo) -> bool:
+    """Whether ``git session install`` put the hooks in (it leaves this marker)."""
+    return (private_dir(repo) / INSTALLED_MARKER).exists()
+
+
+def cache_path(repo: Repo, branch: str) -> Path:
+    return private_dir(repo) / "heads" / branch / "trailers"
+
+
+def shipped(name: str) -> bytes:
+    """A file of hooks/, shipped in the package."""
+    return resources.files("git_session.hooks").joinpath(name).read_bytes()
+
+
+def keys(repo: Repo) -> tuple[str, str, str]:
+    chosen = []
+    for setting, default in zip(KEY_SETTINGS, DEFAULT_KEYS, strict=True):
+        value = repo.config_value(setting) or default
+        chosen.append(value if _KEY.fullmatch(value) else default)
+    return chosen[0], chosen[1], chosen[2]
+
+
+def comment_setting(repo: Repo) -> str:
+    value = repo.config_value("core.commentChar") or "#"
+    return "auto" if value == "auto" else value[:1] or "#"
+
+
+def one_line(text: str) -> str:
+    """A trailer value: one line, never starting with a comment character, not too long."""
+    flat = " ".join(text.split()).lstrip(COMMENT_CANDIDATES + " ")
+    return flat if len(flat) <= MAX_VALUE else flat[: MAX_VALUE - 1] + "…"
+
+
+def since_last_commit(store: Store, handle: Handle, pending: Iterable[ObjectId] = ()) -> SinceLastCommit:
+    """Walk the journal back from the tip to the last linked commit (or a pending one)."""
+    cutoff = max((store.meta(Handle(handle.ref, tip)).clock for tip in pending), default=0)
+    decision_ids: list[str] = []
+    done_ids: list[str] = []
+    for op in _ops_newest_first(store, handle, cutoff):
+        if op.action == "add" and op.data.get("kind") == "commit":
+            cutoff = max(cutoff, int(op.data["fields"].get("covers", op.clock)))
+            break
+        if op.action == "add" and op.data.get("kind") == "decision":
+            decision_ids.append(op.id)
+        if op.action == "update" and op.data.get("kind") == "objective" and op.data["fields"].get("status") == "done":
+            done_ids.append(str(op.data["entry"]))
+    decisions = _entries(store, handle, "decision", reversed(decision_ids))
+    done = [e for e in _entries(store, handle, "objective", dict.fromkeys(reversed(done_ids))) if e.status == "done"]
+    return SinceLastCommit(cutoff, tuple(decisions), tuple(done))
+
+
+def _ops_newest_first(store: Store, handle: Handle, floor: int) -> Iterable[Op]:
+    for commit in store.repo.walk(handle.tip):
+        ops = store.commit_ops(commit, handle.id)
+        for op in sorted(ops, key=lambda o: o.stamp, reverse=True):
+            if op.clock <= floor:
+                return
+            yield op
+
+
+def _entries(store: Store, handle: Handle, kind: str, ids: Iterable[str]) -> list[Entry]:
+    found = (store.entry(handle, kind, entry_id) for entry_id in ids)
+    return [entry for entry in found if entry is not None]
+
+
+def lines(
+    session_id: str, open_objectives: Iterable[Entry], since: SinceLastCommit, names: tuple[str, ...]
+) -> list[str]:
+    key_id, key_objectives, key_decisions = names
+    result = [f"{key_id}: {session_id}"]
+    for entry in sorted(open_objectives, key=lambda e: e.added):
+        result.append(f"{key_objectives}: [open] {one_line(entry.text)}")
+    result += [f"{key_objectives}: [done] {one_line(e.text)}" for e in since.done]
+    for entry in since.decisions:
+        rationale = str(entry.values.get("rationale") or "")
+        text = f"{entry.text} -- {rationale}" if rationale.strip() else entry.text
+        result.append(f"{key_decisions}: {one_line(text)}")
+    return result
+
+
+def render(store: Store, handle: Handle, pending: Iterable[ObjectId] = ()) -> str:
+    repo = store.repo
+    names = keys(repo)
+    since = since_last_commit(store, handle, pending)
+    body = lines(handle.id, store.open_entries(handle, "objective"), since, names)
+    merge = "yes" if (repo.config_value("session.mergeTrailers") or "").lower() in ("true", "yes", "on", "1") else "no"
+    header = [
+        CACHE_MAGIC,
+        f"ref {handle.ref}",
+        f"tip {handle.tip}",
+        f"comment {comment_setting(repo)}",
+        f"merge {merge}",
+        f"keys {' '.join(names)}",
+    ]
+    return "\n".join(header + body) + "\n"
+
+
+def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
+    """Write (or, with ``None``, remove) a branch's cache, atomically, with the awk program beside."""
+    path = cache_path(repo, branch)
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    program = private_dir(repo) / "trailers.awk"
+    _write_atomically(program, shipped("git-session-trailers.awk"), only_if_changed=True)
+    (private_dir(repo) / "queue").mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, text.encode("utf-8"))
+
+
+def _write_atomically(path: Path, data: bytes, only_if_changed: bool = False) -> None:
+    if only_if_changed and path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
