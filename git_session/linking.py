@@ -182,10 +182,12 @@ def _session_ref(store: Store, session_id: str) -> SessionRef | None:
 
 def _repoint(store: Store, ref: SessionRef, old: str, new: str, ident: Ident) -> None:
     def build(current: Handle, meta: Meta) -> list[Draft]:
-        stale = [e for e in store.entries(current, "commit") if e.values.get("commit") == old]
-        if any(e.values.get("commit") == new for e in store.entries(current, "commit")):
-            return []
-        return [Draft("update", {"kind": "commit", "entry": e.id, "fields": {"commit": new}}) for e in stale]
+        entries = store.entries(current, "commit")
+        stale = [e for e in entries if e.values.get("commit") == old and not e.values.get("rewritten")]
+        # The new commit may already be linked (post-commit runs for an amend): then the
+        # old entries only say they were rewritten; else they move to the new commit.
+        field = "rewritten" if any(e.values.get("commit") == new for e in entries) else "commit"
+        return [Draft("update", {"kind": "commit", "entry": e.id, "fields": {field: new}}) for e in stale]
 
     store.append(ref, build, ident, f"rewrite: {old[:12]} -> {new[:12]}")
 

@@ -155,7 +155,7 @@ def show_text(state: SessionState, abbrev_id: str, abbrev: Mapping[str, str]) ->
         lines.append(f"tasks {', '.join(safe(t) for t in meta.get('tasks'))}")
     lines += summary(meta)
     for title, kind, statuses in _SHOW_SECTIONS:
-        entries = state.of_kind(kind)
+        entries = tuple(e for e in state.of_kind(kind) if not e.values.get("rewritten"))
         entries = tuple(by_priority(entries)) if kind == "next" else entries
         lines += section(title, entries, abbrev, "", show_status=statuses, limit=None)
         if kind == "decision":

@@ -76,7 +76,7 @@ _LISTS = {
 def state_view(state: SessionState) -> dict[str, Any]:
     view = meta_view(state.meta)
     for key, kind in _LISTS.items():
-        view[key] = [entry_view(e) for e in state.of_kind(kind)]
+        view[key] = [entry_view(e) for e in state.of_kind(kind) if not e.values.get("rewritten")]
     return view
 
 
