@@ -720,12 +720,13 @@ def reattach_command(onto: str, limit: int, dry_run: bool, as_json: bool) -> Non
     """Re-link session notes to cherry-picked or squash-merged commits, by patch-id.
 
     After a squash merge, a cherry-pick without notes or a forge's rebase, the recent
-    commits of REV without a session note are matched by `git patch-id` against the
-    linked commits elsewhere: a commit with the change of one linked commit gets its
-    note; one with the changes of a branch's linked commits squashed gets a line per
-    session with their objectives and decisions, and the sessions a commit entry. A
-    commit matching more than one session, or a change found in more than one commit,
-    is left alone and reported: the command then exits 1.
+    commits of REV that have no session note are compared (`git patch-id --stable`)
+    with the linked commits elsewhere. A commit with the change of one linked commit
+    gets a copy of its note. A commit with the combined change of a branch's linked
+    commits gets one line per session, with their objectives and decisions. Each
+    session also gets a commit entry. A commit that matches more than one session, or
+    a change found in more than one commit, is not linked but reported, and the
+    command then exits 1.
     """
     from git_session.errors import UserError
     from git_session.reattach import reattach

@@ -316,6 +316,16 @@ _ENVIRONMENT = (
         "with every change written to a session.",
     ),
     ("NO_COLOR", "When set to a non-empty value, output is never coloured. Colour is also off when not on a terminal."),
+    (
+        "GIT_SESSION_DISABLE",
+        "When set to 1, the installed hooks do nothing of their own (a chained hook still runs): no trailers, "
+        "no linking.",
+    ),
+    (
+        "GIT_SESSION_DRAIN",
+        "When set to sync, post-commit links the commit to its session (journal entry and note) before it "
+        "returns, instead of in the background.",
+    ),
 )
 
 _FILES = (
@@ -325,6 +335,21 @@ _FILES = (
         "exact name; the real branch name is stored in the session. The ref points to a chain of commits, "
         "one per operation, each carrying a Lamport clock and the format version: the history of the ref "
         "is the session's journal, and each commit's tree holds the state after it.",
+    ),
+    (
+        "refs/notes/sessions",
+        "Notes linking commits to sessions: one JSON object per line (which is also YAML), lines sorted and "
+        "unique, so that git notes merge -s cat_sort_uniq and notes.rewriteMode=cat_sort_uniq keep them.",
+    ),
+    (
+        "<common-dir>/git-session/heads/<branch>/trailers",
+        "The trailers for the branch's active session, rendered whenever the session changes together with "
+        "the session ref's tip they come from; the prepare-commit-msg hook uses them while that tip is current.",
+    ),
+    (
+        "<common-dir>/git-session/queue/",
+        "Commits waiting to be linked to their session by the background git-session hook drain; a file stays "
+        "until its commit is linked.",
     ),
     (
         "<hooks>/<hook>.git-session-chained",

@@ -81,8 +81,8 @@ def since_last_commit(store: Store, handle: Handle, pending: Iterable[ObjectId] 
     decision_ids: list[str] = []
     done_ids: list[str] = []
     for op in _ops_newest_first(store, handle, cutoff):
-        if op.action == "add" and op.data.get("kind") == "commit":
-            cutoff = max(cutoff, int(op.data["fields"].get("covers", op.clock)))
+        if op.action == "add" and op.data.get("kind") == "commit" and "covers" in op.data["fields"]:
+            cutoff = max(cutoff, int(op.data["fields"]["covers"]))
             break
         if op.action == "add" and op.data.get("kind") == "decision":
             decision_ids.append(op.id)

@@ -280,6 +280,8 @@ def test_a_fanned_out_tree_keeps_its_layout_and_stays_readable_by_git(repo: Path
     assert shown(repo, commits[100]) == canonical(line(text="101")) + "\n"
     assert len(listed(repo)) == 301
     assert notes.read_note(Repo.discover(str(repo)), commits[7]) == [line(text="8"), line(SESSION_B)]
+    everything = notes.read_all(Repo.discover(str(repo)))
+    assert len(everything) == 301 and everything[commits[100]] == [line(text="101")]
     fsck(repo)
 
 
