@@ -574,8 +574,11 @@ def hook_refresh(branch: str | None) -> None:
 def hook_drain() -> None:
     """Link the commits queued by post-commit to their sessions (journal entries, notes)."""
     ws = workspace()
-    for branch in linking.drain(ws.repo):
+    drained = linking.drain(ws.repo)
+    for branch in drained.branches:
         ws.refresh_trailers(BranchName(branch))
+    for problem in drained.problems:
+        click.echo(f"git-session: warning: {render.safe(problem)}", err=True)
 
 
 @hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})
@@ -583,6 +586,9 @@ def hook_drain() -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook_run(name: str, args: tuple[str, ...]) -> None:
     """Run a shipped hook shim (for hook managers: husky, lefthook, pre-commit)."""
+    source = os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE")  # the pre-commit framework passes these apart
+    if name == "prepare-commit-msg" and len(args) == 1 and source:
+        args = (*args, source, *filter(None, [os.environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME")]))
     with resources.as_file(resources.files("git_session.hooks").joinpath(name)) as path:
         env = {**os.environ, "GIT_SESSION_NO_CHAIN": "1"}
         os.execve("/bin/sh", ["/bin/sh", str(path), *args], env)

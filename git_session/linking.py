@@ -95,22 +95,37 @@ def drain_lock(repo: Repo) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def drain(repo: Repo) -> list[str]:
-    """Link every queued commit; returns the branches whose trailers need rendering again."""
+@dataclass(frozen=True)
+class Drained:
+    branches: tuple[str, ...]  # whose trailers need rendering again
+    problems: tuple[str, ...]  # items that stay queued, and why
+
+
+def drain(repo: Repo) -> Drained:
+    """Link every queued commit. One that fails stays queued; the others go on."""
     branches: list[str] = []
+    problems: list[str] = []
     with drain_lock(repo):
         store = Store(repo)
         ident = repo.ident()
         for item in pending(repo):
-            if repo.has_object(item.commit) and store.repo.ref_target(item.ref) is not None:
-                link(store, item, ident)
+            try:
+                if repo.has_object(item.commit) and store.repo.ref_target(item.ref) is not None:
+                    link(store, item, ident)
+            except SessionError as exc:
+                problems.append(f"commit {item.commit[:12]} stays queued: {exc.message}")
+                continue
             item.path.unlink(missing_ok=True)
             branches.append(item.branch)
         for path in _rewrites(repo):
-            branches += rewrite(store, path, ident)
+            try:
+                branches += rewrite(store, path, ident)
+            except SessionError as exc:
+                problems.append(f"{path.name} stays queued: {exc.message}")
+                continue
             path.unlink(missing_ok=True)
         _drop_abandoned(repo)
-    return list(dict.fromkeys(branches))
+    return Drained(tuple(dict.fromkeys(branches)), tuple(problems))
 
 
 def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:

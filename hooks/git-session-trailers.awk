@@ -68,26 +68,26 @@ function emit_new(   i) { for (i = 1; i <= nnew; i++) add_line(new[i]) }
 
 # Old lines of ours (amend) merged with the new ones: decisions are a union, objectives
 # take their current status, those done before stay, those gone are dropped. The lines stay
-# grouped (id, objectives, decisions), the old decisions before the new ones.
-function merge_old(   i, k, v, seen, text, cur, nd, dec) {
-    nd = 0
+# grouped as in a fresh commit (id, open, done, decisions), the old ones before the new ones.
+function keep(s) { if (!(s in kept)) { new[++nnew] = s; kept[s] = 1 } }
+function done_line(s) { return key_of(s) == kobj && s ~ /:[ \t]*\[done\]/ }
+function merge_old(   i, k, text, cur, nl, later) {
+    nl = 0
     for (i = 1; i <= nnew; i++) {
         k = key_of(new[i])
-        if (k == kdec) { dec[++nd] = new[i]; continue }
-        new[i - nd] = new[i]; seen[new[i]] = 1
         if (k == kobj) { text = new[i]; sub(/^[^:]*:[ \t]*\[[a-z]+\][ \t]*/, "", text); cur[text] = 1 }
+        if (k == kdec || done_line(new[i])) { later[++nl] = new[i]; continue }
+        new[i - nl] = new[i]; kept[new[i]] = 1
     }
-    nnew -= nd
+    nnew -= nl
     for (i = 1; i <= nold; i++) {
-        k = key_of(old[i])
-        if (k == kobj && old[i] ~ /:[ \t]*\[done\]/) {
-            text = old[i]; sub(/^[^:]*:[ \t]*\[[a-z]+\][ \t]*/, "", text)
-            if (!(text in cur) && !(old[i] in seen)) { new[++nnew] = old[i]; seen[old[i]] = 1 }
-        }
+        if (!done_line(old[i])) continue
+        text = old[i]; sub(/^[^:]*:[ \t]*\[[a-z]+\][ \t]*/, "", text)
+        if (!(text in cur)) keep(old[i])
     }
-    for (i = 1; i <= nold; i++)
-        if (key_of(old[i]) == kdec && !(old[i] in seen)) { new[++nnew] = old[i]; seen[old[i]] = 1 }
-    for (i = 1; i <= nd; i++) if (!(dec[i] in seen)) { new[++nnew] = dec[i]; seen[dec[i]] = 1 }
+    for (i = 1; i <= nl; i++) if (key_of(later[i]) == kobj) keep(later[i])
+    for (i = 1; i <= nold; i++) if (key_of(old[i]) == kdec) keep(old[i])
+    for (i = 1; i <= nl; i++) if (key_of(later[i]) == kdec) keep(later[i])
 }
 
 END {

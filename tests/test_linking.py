@@ -13,7 +13,7 @@ import pytest
 from git_session import notes
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
-from tests.helpers import as_json, git, ok
+from tests.helpers import as_json, git, ok, run, session_refs
 
 
 @pytest.fixture(autouse=True)
@@ -111,3 +111,24 @@ def test_two_worktrees_committing_at_once_lose_nothing(hooked: tuple[Path, str],
         assert sorted(linked(repo, sid)) == sorted(shas)
         assert all(note_sessions(repo, sha) == [sid] for sha in shas)
     git(repo, "fsck", "--strict")
+
+
+def test_a_commit_that_cannot_be_linked_stays_queued_and_blocks_no_other(hooked: tuple[Path, str]) -> None:
+    repo, sid = hooked
+    ok(repo, "pause")
+    git(repo, "switch", "-q", "-c", "broken")
+    ok(repo, "start", "Doomed")
+    (good_ref,) = [r for r in session_refs(repo) if r.endswith(sid)]
+    (broken_ref,) = [r for r in session_refs(repo) if r != good_ref]
+    head = git(repo, "rev-parse", "HEAD").strip()
+    queue = repo / ".git" / "git-session" / "queue"
+    for name, ref in (("a", broken_ref), ("b", good_ref)):
+        tip = git(repo, "rev-parse", ref).strip()
+        (queue / name).write_text(f"commit {head}\nref {ref}\ntip {tip}\nbranch main\n")
+    blob = git(repo, "hash-object", "-w", "--stdin", input="not a session").strip()
+    git(repo, "update-ref", broken_ref, blob)
+    result = run(repo, "hook", "drain")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"git-session: warning: commit {head[:12]} stays queued: ")
+    assert [p.name for p in queue.iterdir()] == ["a"]
+    assert linked(repo, sid) == [head]
