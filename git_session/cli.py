@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 import click
 
 from git_session import install as install_core
-from git_session import linking, render, views
+from git_session import render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError
 from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
-HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "post-commit", "post-rewrite")
+HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,8 +117,16 @@ class Text(click.ParamType):  # type: ignore[type-arg]
 text_argument = click.argument("text", type=Text(), metavar="TEXT")
 
 
+def warn(message: str) -> None:
+    click.echo(f"git-session: warning: {render.safe(message)}", err=True)
+
+
 def workspace() -> Workspace:
-    return Workspace.open(warn=lambda message: click.echo(f"git-session: warning: {render.safe(message)}", err=True))
+    """The repository, with the commits the hooks recorded linked to their sessions first."""
+    ws = Workspace.open(warn=warn)
+    for problem in ws.link_recorded_commits():
+        warn(problem)
+    return ws
 
 
 @click.group(cls=SessionGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -572,13 +580,8 @@ def hook_refresh(branch: str | None) -> None:
 
 @hook.command("drain", hidden=True)
 def hook_drain() -> None:
-    """Link the commits queued by post-commit to their sessions (journal entries, notes)."""
-    ws = workspace()
-    drained = linking.drain(ws.repo)
-    for branch in drained.branches:
-        ws.refresh_trailers(BranchName(branch))
-    for problem in drained.problems:
-        click.echo(f"git-session: warning: {render.safe(problem)}", err=True)
+    """Link the commits the hooks recorded to their sessions (journal entries, notes)."""
+    workspace()  # links what the hooks recorded
 
 
 @hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})

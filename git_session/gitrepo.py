@@ -338,13 +338,18 @@ class Repo:
             raise UserError(f"not a commit: {commit_id}")
         return _commit_info(obj)
 
-    def walk(self, tip: ObjectId, hide: Iterable[ObjectId] = (), *, topological: bool = True) -> Iterator[CommitInfo]:
+    def walk(
+        self, tip: ObjectId, hide: Iterable[ObjectId] = (), *, topological: bool = True, first_parent: bool = False
+    ) -> Iterator[CommitInfo]:
         """Commits reachable from ``tip`` but not from ``hide``, children first.
 
         Not ``topological``: newest first, as ``git log`` does, without reading the whole
-        history before the first commit (a topological walk does).
+        history before the first commit (a topological walk does). ``first_parent``: only
+        the first-parent chain, as ``git log --first-parent``.
         """
         walker = self._raw.walk(pygit2.Oid(hex=tip), SortMode.TOPOLOGICAL if topological else SortMode.NONE)
+        if first_parent:
+            walker.simplify_first_parent()
         for hidden in hide:
             walker.hide(pygit2.Oid(hex=hidden))
         for commit in walker:

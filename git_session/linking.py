@@ -1,17 +1,19 @@
 """Linking commits to sessions, deferred out of the commit path and made durable.
 
-The post-commit hook only writes ``<common-dir>/git-session/queue/<commit>`` (which
-commit, which session ref and tip, and the source of a cherry-pick) and starts
-``git-session hook drain`` in the background. The drain turns each queued commit into a
-``commit`` entry of the session and a note on the commit, then deletes the queue file;
-a drain that dies leaves the file for the next one.
+Before git writes a commit, prepare-commit-msg records it in
+``<common-dir>/git-session/queue/pending.<pid>.<parent>``: the branch, the commit it is
+made on (or, for ``--amend``, the commit it replaces), the session ref and tip whose
+trailers it got, and the source of a cherry-pick. The next git-session command (or
+``git-session hook drain``) finds the commit that was made, gives the session a
+``commit`` entry and the commit a note, then deletes the file; a record whose commit was
+never made (an aborted commit) is kept a day in case it still is.
 """
 
 from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +27,19 @@ from git_session.store import Draft, Handle, Store
 
 LOCK_WAIT_SECONDS = 30.0
 ABANDON_SECONDS = 24 * 3600
+SEARCH_DEPTH = 200
 
 
 @dataclass(frozen=True)
 class Queued:
+    """A commit recorded by prepare-commit-msg, before git made it."""
+
     path: Path
-    commit: ObjectId
-    ref: SessionRef
-    tip: ObjectId
     branch: str
+    parent: ObjectId | None  # made on this commit (None: the branch's first commit)
+    amends: ObjectId | None  # or replacing this one
+    ref: SessionRef | None
+    tip: ObjectId | None
     pick: ObjectId | None
 
 
@@ -42,37 +48,68 @@ def queue_dir(repo: Repo) -> Path:
 
 
 def pending(repo: Repo) -> list[Queued]:
-    """The queued commits, oldest first; unreadable files are skipped (a hook may be writing)."""
+    """The recorded commits, oldest first; unreadable files are skipped (a hook may be writing)."""
     try:
-        paths = sorted(queue_dir(repo).iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        paths = sorted(
+            (p for p in queue_dir(repo).iterdir() if p.name.startswith("pending.")), key=lambda p: p.stat().st_mtime_ns
+        )
     except FileNotFoundError:
         return []
-    found = []
-    for path in paths:
-        item = _parse(path)
-        if item is not None:
-            found.append(item)
-    return found
+    return [item for item in map(_parse, paths) if item is not None]
 
 
 def _parse(path: Path) -> Queued | None:
     try:
         fields = dict(line.split(" ", 1) for line in path.read_text("utf-8").splitlines() if " " in line)
-        pick = fields.get("pick")
         return Queued(
             path,
-            ObjectId.of(fields["commit"]),
-            SessionRef.of(fields["ref"]),
-            ObjectId.of(fields["tip"]),
             fields["branch"],
-            ObjectId.of(pick) if pick else None,
+            _object_id(fields.get("parent")),
+            _object_id(fields.get("amends")),
+            SessionRef.of(fields["ref"]) if "ref" in fields else None,
+            _object_id(fields.get("tip")),
+            _object_id(fields.get("pick")),
         )
     except (OSError, KeyError, ValueError, SessionError):
         return None
 
 
-def pending_tips(repo: Repo, ref: str) -> list[ObjectId]:
-    return [item.tip for item in pending(repo) if item.ref == ref]
+def _object_id(value: str | None) -> ObjectId | None:
+    return None if value in (None, "none") else ObjectId.of(str(value))
+
+
+def made_commit(repo: Repo, item: Queued, rewritten: Iterable[ObjectId] = ()) -> ObjectId | None:
+    """The commit the record was for: the first commit after its parent on the branch, or
+    among commits rewritten since (a rebase), that carries the session's trailer."""
+    parent = item.parent
+    if item.amends is not None:
+        if not repo.has_object(item.amends):
+            return None
+        parents = repo.commit(item.amends).parents
+        parent = parents[0] if parents else None
+    candidates = [c for c in (_child_on_branch(repo, item.branch, parent),) if c is not None]
+    candidates += [c for c in rewritten if repo.has_object(c) and (repo.commit(c).parents[:1] or (None,))[0] == parent]
+    return next((c for c in candidates if _carries(repo, c, item)), None)
+
+
+def _child_on_branch(repo: Repo, branch: str, parent: ObjectId | None) -> ObjectId | None:
+    tip = repo.ref_target(f"refs/heads/{branch}")
+    found = None
+    for depth, commit in enumerate(repo.walk(tip, topological=False, first_parent=True) if tip else ()):
+        if depth >= SEARCH_DEPTH or commit.id == parent:
+            return found if commit.id == parent else None
+        found = commit.id
+        if not commit.parents:
+            return found if parent is None else None
+    return None
+
+
+def _carries(repo: Repo, commit: ObjectId, item: Queued) -> bool:
+    """Whether the commit is the one recorded: it carries the session's id (a pick: any)."""
+    if item.ref is None:
+        return True
+    key = trailers.keys(repo)[0]
+    return f"\n{key}: {item.ref.session_id}" in repo.commit(commit).message
 
 
 @contextmanager
@@ -102,30 +139,43 @@ class Drained:
 
 
 def drain(repo: Repo) -> Drained:
-    """Link every queued commit. One that fails stays queued; the others go on."""
+    """Link every recorded commit that was made. One that fails stays queued; the others go on."""
     branches: list[str] = []
     problems: list[str] = []
     with drain_lock(repo):
         store = Store(repo)
-        ident = repo.ident()
+        ident: Ident | None = None
+        rewrites = _rewrites(repo)
+        rewritten_olds = [ObjectId(old) for path in rewrites for old, _ in _mapping(path)]
         for item in pending(repo):
+            commit = made_commit(repo, item, rewritten_olds)
+            if commit is None:
+                _drop_if_abandoned(item.path)
+                continue
             try:
-                if repo.has_object(item.commit) and store.repo.ref_target(item.ref) is not None:
-                    link(store, item, ident)
+                ident = ident or repo.ident()
+                link(store, item, commit, ident)
             except SessionError as exc:
-                problems.append(f"commit {item.commit[:12]} stays queued: {exc.message}")
+                problems.append(f"commit {commit[:12]} stays queued: {exc.message}")
                 continue
             item.path.unlink(missing_ok=True)
             branches.append(item.branch)
-        for path in _rewrites(repo):
+        for path in rewrites:
             try:
+                ident = ident or repo.ident()
                 branches += rewrite(store, path, ident)
             except SessionError as exc:
                 problems.append(f"{path.name} stays queued: {exc.message}")
                 continue
             path.unlink(missing_ok=True)
-        _drop_abandoned(repo)
     return Drained(tuple(dict.fromkeys(branches)), tuple(problems))
+
+
+def has_work(repo: Repo) -> bool:
+    try:
+        return any(queue_dir(repo).iterdir())
+    except FileNotFoundError:
+        return False
 
 
 def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:
@@ -148,24 +198,29 @@ def _added(entry: Entry) -> Stamp:
     return entry.added
 
 
-def link(store: Store, item: Queued, ident: Ident) -> None:
-    handle = Handle(item.ref, item.tip)
-    covers = store.meta(handle).clock
-    line = note_line(store, handle, item.branch)
-    subject = store.repo.commit(item.commit).message.split("\n", 1)[0]
+def link(store: Store, item: Queued, commit: ObjectId, ident: Ident) -> None:
+    """A journal entry in the session and a note on the commit (or its source's note)."""
+    lines: list[dict[str, object]] = []
+    if item.ref is not None and item.tip is not None and store.repo.ref_target(item.ref) is not None:
+        handle = Handle(item.ref, item.tip)
+        lines.append(note_line(store, handle, item.branch))
+        _add_commit_entry(store, handle, commit, item.branch, store.meta(handle).clock, ident)
+    if item.pick is not None and store.repo.has_object(item.pick):
+        lines += notes.read_note(store.repo, item.pick)
+    if lines:
+        notes.add_note_lines(store.repo, {commit: lines}, ident, "git-session: link commits")
+
+
+def _add_commit_entry(store: Store, handle: Handle, commit: ObjectId, branch: str, covers: int, ident: Ident) -> None:
+    subject = store.repo.commit(commit).message.split("\n", 1)[0]
 
     def build(current: Handle, meta: Meta) -> list[Draft]:
-        if any(e.values.get("commit") == item.commit for e in store.entries(current, "commit")):
+        if any(e.values.get("commit") == commit for e in store.entries(current, "commit")):
             return []
-        fields = {"text": subject or item.commit, "commit": item.commit, "covers": covers, "branch": item.branch}
+        fields = {"text": subject or commit, "commit": commit, "covers": covers, "branch": branch}
         return [Draft("add", {"kind": "commit", "fields": fields})]
 
-    store.append(item.ref, build, ident, f"commit: {subject}")
-
-    lines: dict[ObjectId, list[dict[str, object]]] = {item.commit: [line]}
-    if item.pick is not None and store.repo.has_object(item.pick):
-        lines[item.commit] += notes.read_note(store.repo, item.pick)
-    notes.add_note_lines(store.repo, lines, ident, "git-session: link commits")
+    store.append(handle.ref, build, ident, f"commit: {subject}")
 
 
 def _rewrites(repo: Repo) -> list[Path]:
@@ -175,14 +230,23 @@ def _rewrites(repo: Repo) -> list[Path]:
         return []
 
 
-def rewrite(store: Store, path: Path, ident: Ident) -> list[str]:
-    """Point the sessions' commit entries at the commits that replaced theirs."""
-    branches = []
+def _mapping(path: Path) -> list[tuple[str, str]]:
+    """The ``old new`` pairs post-rewrite recorded."""
+    pairs = []
     for record in path.read_text("utf-8").splitlines():
-        old, _, rest = record.partition(" ")
-        new = rest.split(" ", 1)[0]
-        if not (old and new and store.repo.has_object(new)):
-            continue
+        fields = record.split(" ")
+        if len(fields) >= 2 and fields[0] and fields[1]:
+            pairs.append((fields[0], fields[1]))
+    return pairs
+
+
+def rewrite(store: Store, path: Path, ident: Ident) -> list[str]:
+    """Give rewritten commits the notes of the ones they replace (git copies only notes
+    that existed at the time) and point the sessions' commit entries at them."""
+    branches = []
+    pairs = [(old, new) for old, new in _mapping(path) if store.repo.has_object(new)]
+    notes.copy_notes(store.repo, {ObjectId(new): [ObjectId(old)] for old, new in pairs}, ident, "git-session: rewrite")
+    for old, new in pairs:
         for line in notes.read_note(store.repo, ObjectId(new)):
             ref = _session_ref(store, str(line.get("session", "")))
             if ref is not None:
@@ -199,7 +263,7 @@ def _repoint(store: Store, ref: SessionRef, old: str, new: str, ident: Ident) ->
     def build(current: Handle, meta: Meta) -> list[Draft]:
         entries = store.entries(current, "commit")
         stale = [e for e in entries if e.values.get("commit") == old and not e.values.get("rewritten")]
-        # The new commit may already be linked (post-commit runs for an amend): then the
+        # The new commit may already be linked (recorded by the amend itself): then the
         # old entries only say they were rewritten; else they move to the new commit.
         field = "rewritten" if any(e.values.get("commit") == new for e in entries) else "commit"
         return [Draft("update", {"kind": "commit", "entry": e.id, "fields": {field: new}}) for e in stale]
@@ -207,12 +271,10 @@ def _repoint(store: Store, ref: SessionRef, old: str, new: str, ident: Ident) ->
     store.append(ref, build, ident, f"rewrite: {old[:12]} -> {new[:12]}")
 
 
-def _drop_abandoned(repo: Repo) -> None:
-    """Queue files nobody could read for a day (a hook killed while writing) are dropped."""
-    now = time.time()
-    for path in queue_dir(repo).glob("*"):
-        try:
-            if now - path.stat().st_mtime > ABANDON_SECONDS and _parse(path) is None:
-                path.unlink()
-        except OSError:
-            continue
+def _drop_if_abandoned(path: Path) -> None:
+    """A record whose commit was never made (an aborted commit) goes after a day."""
+    try:
+        if time.time() - path.stat().st_mtime > ABANDON_SECONDS:
+            path.unlink()
+    except OSError:
+        pass

@@ -321,11 +321,6 @@ _ENVIRONMENT = (
         "When set to 1, the installed hooks do nothing of their own (a chained hook still runs): no trailers, "
         "no linking.",
     ),
-    (
-        "GIT_SESSION_DRAIN",
-        "When set to sync, post-commit links the commit to its session (journal entry and note) before it "
-        "returns, instead of in the background.",
-    ),
 )
 
 _FILES = (
@@ -348,8 +343,8 @@ _FILES = (
     ),
     (
         "<common-dir>/git-session/queue/",
-        "Commits waiting to be linked to their session by the background git-session hook drain; a file stays "
-        "until its commit is linked.",
+        "Commits recorded by the hooks, linked to their session (a journal entry and a note) by the next "
+        "git-session command; a record stays until its commit is linked.",
     ),
     (
         "<hooks>/<hook>.git-session-chained",

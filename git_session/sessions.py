@@ -376,6 +376,15 @@ class Workspace:
         self.refresh_trailers(BranchName(written.meta.branch))
         return written, ops
 
+    def link_recorded_commits(self) -> tuple[str, ...]:
+        """Link the commits the hooks recorded since the last command; returns the problems."""
+        if not linking.has_work(self.repo):
+            return ()
+        drained = linking.drain(self.repo)
+        for branch in drained.branches:
+            self.refresh_trailers(BranchName(branch))
+        return drained.problems
+
     def refresh_trailers(self, branch: BranchName, force: bool = False) -> None:
         """Render the trailers the commit hooks will use on ``branch`` (when they are installed)."""
         if not (force or trailers.hooks_installed(self.repo)):
@@ -384,5 +393,5 @@ class Workspace:
         if current is None or current.meta.status != "active":
             trailers.write_cache(self.repo, branch, None)
             return
-        pending = linking.pending_tips(self.repo, current.handle.ref)
-        trailers.write_cache(self.repo, branch, trailers.render(self.store, current.handle, pending))
+        head = self.repo.ref_target(f"refs/heads/{branch}")
+        trailers.write_cache(self.repo, branch, trailers.render(self.store, current.handle, head))

@@ -20,7 +20,7 @@ from git_session.model import Entry, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
 
-CACHE_MAGIC = "git-session-trailers 1"
+CACHE_MAGIC = "git-session-trailers 2"
 DEFAULT_KEYS = ("Session-Id", "Session-Objectives", "Decisions")
 KEY_SETTINGS = ("session.trailer.id", "session.trailer.objectives", "session.trailer.decisions")
 COMMENT_CANDIDATES = "#;@!$%^&|:"
@@ -75,9 +75,9 @@ def one_line(text: str) -> str:
     return flat if len(flat) <= MAX_VALUE else flat[: MAX_VALUE - 1] + "…"
 
 
-def since_last_commit(store: Store, handle: Handle, pending: Iterable[ObjectId] = ()) -> SinceLastCommit:
-    """Walk the journal back from the tip to the last linked commit (or a pending one)."""
-    cutoff = max((store.meta(Handle(handle.ref, tip)).clock for tip in pending), default=0)
+def since_last_commit(store: Store, handle: Handle) -> SinceLastCommit:
+    """Walk the journal back from the tip to the last linked commit."""
+    cutoff = 0
     decision_ids: list[str] = []
     done_ids: list[str] = []
     for op in _ops_newest_first(store, handle, cutoff):
@@ -122,10 +122,15 @@ def lines(
     return result
 
 
-def render(store: Store, handle: Handle, pending: Iterable[ObjectId] = ()) -> str:
+def render(store: Store, handle: Handle, head: ObjectId | None) -> str:
+    """The cache for the next commit on top of ``head`` (the branch tip now).
+
+    A commit made on top of another head (one made with these trailers, typically) gets
+    only the lines that do not say what changed since the previous commit.
+    """
     repo = store.repo
     names = keys(repo)
-    since = since_last_commit(store, handle, pending)
+    since = since_last_commit(store, handle)
     body = lines(handle.id, store.open_entries(handle, "objective"), since, names)
     merge = "yes" if (repo.config_value("session.mergeTrailers") or "").lower() in ("true", "yes", "on", "1") else "no"
     header = [
@@ -135,6 +140,7 @@ def render(store: Store, handle: Handle, pending: Iterable[ObjectId] = ()) -> st
         f"comment {comment_setting(repo)}",
         f"merge {merge}",
         f"keys {' '.join(names)}",
+        f"head {head or 'none'}",
     ]
     return "\n".join(header + body) + "\n"
 

@@ -1,6 +1,7 @@
 # git-session: put a session's trailers into a commit message file.
 # Invoked by the prepare-commit-msg and commit-msg hooks as
-#   LC_ALL=C awk -v mode=MODE -f git-session-trailers.awk CACHE [OLD] MESSAGE
+#   LC_ALL=C awk -v mode=MODE [-v committed=1] -f git-session-trailers.awk CACHE [OLD] MESSAGE
+# (committed=1: the branch moved since CACHE was rendered, by a commit made with it)
 # CACHE is the pre-rendered trailers file, MESSAGE the file git passes to the hook. The
 # message is rewritten in place (in END, after it was read whole). MODE:
 #   fresh     a new commit: our trailers replace any of ours already in the message
@@ -13,8 +14,8 @@
 # ("See also: x") stays body text unless it holds a known trailer; values never hold a newline.
 
 FILENAME == ARGV[1] {
-    if (FNR == 1) { if ($0 != "git-session-trailers 1") bad = 1; next }
-    if (FNR <= 6) { split($0, kv, " "); head[kv[1]] = substr($0, length(kv[1]) + 2); next }
+    if (FNR == 1) { if ($0 != "git-session-trailers 2") bad = 1; next }
+    if (FNR <= 7) { split($0, kv, " "); head[kv[1]] = substr($0, length(kv[1]) + 2); next }
     new[++nnew] = $0
     next
 }
@@ -63,6 +64,14 @@ function block_start(c,   i, first, count, lone, cut) {
     return 0
 }
 
+# A commit was made since the cache was rendered (with these trailers): what changed
+# before it is not news for the next one.
+function drop_changes(   i, m) {
+    m = 0
+    for (i = 1; i <= nnew; i++) if (key_of(new[i]) != kdec && !done_line(new[i])) new[++m] = new[i]
+    nnew = m
+}
+
 function add_line(s) { out[++nout] = s }
 function emit_new(   i) { for (i = 1; i <= nnew; i++) add_line(new[i]) }
 
@@ -93,6 +102,7 @@ function merge_old(   i, k, text, cur, nl, later) {
 END {
     if (bad) exit 3
     split(head["keys"], ks, " "); kid = ks[1]; kobj = ks[2]; kdec = ks[3]
+    if (committed) drop_changes()
     cc = find_comment_char()
     tail = cc == "" ? 0 : block_start(cc)
     if (!tail) tail = n + 1

@@ -173,7 +173,7 @@ def test_wheel_ships_the_man_page(wheel: Path) -> None:
 def test_wheel_ships_the_hooks(wheel: Path) -> None:
     """The shims install copies are package data, read from the installed package."""
     shims = install.shipped_hooks()
-    assert {"prepare-commit-msg", "post-commit", "post-rewrite"} <= {shim.name for shim in shims}
+    assert {"prepare-commit-msg", "commit-msg", "post-rewrite"} <= {shim.name for shim in shims}
     with zipfile.ZipFile(wheel) as archive:
         for shim in shims:
             assert archive.read(f"git_session/hooks/{shim.name}") == (ROOT / "hooks" / shim.name).read_bytes()

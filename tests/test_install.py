@@ -79,22 +79,22 @@ def test_install_twice_changes_nothing(repo: Path, tmp_path: Path) -> None:
 
 
 def test_an_outdated_shim_is_replaced_and_its_chained_hook_kept(repo: Path, tmp_path: Path) -> None:
-    chained = recorder(repo / ".git/hooks/post-commit", "post-commit", tmp_path / "log")
+    chained = recorder(repo / ".git/hooks/commit-msg", "commit-msg", tmp_path / "log")
     ok(repo, "install")
-    old = repo / ".git/hooks/post-commit"
+    old = repo / ".git/hooks/commit-msg"
     old.write_bytes(b"#!/bin/sh\n# git-session hook v0\nexit 0\n")
     out = ok(repo, "install")
-    assert "  post-commit         updated\n" in out
-    assert old.read_bytes() == dict((s.name, s.data) for s in SHIMS)["post-commit"]
-    assert (repo / f".git/hooks/post-commit{CHAINED}").read_bytes() == chained
+    assert "  commit-msg          updated\n" in out
+    assert old.read_bytes() == dict((s.name, s.data) for s in SHIMS)["commit-msg"]
+    assert (repo / f".git/hooks/commit-msg{CHAINED}").read_bytes() == chained
 
 
 def test_a_foreign_hook_and_a_chained_one_both_there_is_refused(repo: Path, tmp_path: Path) -> None:
-    recorder(repo / ".git/hooks/post-commit", "post-commit", tmp_path / "log")
-    recorder(repo / f".git/hooks/post-commit{CHAINED}", "old", tmp_path / "log")
+    recorder(repo / ".git/hooks/commit-msg", "commit-msg", tmp_path / "log")
+    recorder(repo / f".git/hooks/commit-msg{CHAINED}", "old", tmp_path / "log")
     before = snapshot(repo / ".git/hooks")
     err = fails(repo, "install")
-    assert f"post-commit{CHAINED} (the hook it would chain) already exists" in err
+    assert f"commit-msg{CHAINED} (the hook it would chain) already exists" in err
     assert snapshot(repo / ".git/hooks") == before
 
 
@@ -111,18 +111,18 @@ def test_a_session_active_before_install_gets_trailers(repo: Path) -> None:
 
 def test_existing_hooks_still_run_with_their_arguments_and_stdin(repo: Path, tmp_path: Path) -> None:
     log = tmp_path / "log"
-    for name in ("prepare-commit-msg", "post-commit", "post-rewrite"):
+    for name in ("prepare-commit-msg", "commit-msg", "post-rewrite"):
         recorder(repo / ".git/hooks" / name, name, log)
     ok(repo, "install")
     commit(repo, "-m", "second")
-    assert log_lines(log) == ["prepare-commit-msg [.git/COMMIT_EDITMSG] [message]", "post-commit"]
+    assert log_lines(log) == ["prepare-commit-msg [.git/COMMIT_EDITMSG] [message]", "commit-msg [.git/COMMIT_EDITMSG]"]
     old = git(repo, "rev-parse", "HEAD").strip()
     log.unlink()
     commit(repo, "--amend", "-m", "amended")
     new = git(repo, "rev-parse", "HEAD").strip()
     assert log_lines(log) == [
         "prepare-commit-msg [.git/COMMIT_EDITMSG] [message]",
-        "post-commit",
+        "commit-msg [.git/COMMIT_EDITMSG]",
         "post-rewrite [amend]",
         f"stdin: {old} {new}",
     ]
@@ -160,23 +160,23 @@ def test_uninstall_when_not_installed(repo: Path) -> None:
 
 
 def test_uninstall_keeps_a_chained_hook_whose_place_was_taken(repo: Path, tmp_path: Path) -> None:
-    original = recorder(repo / ".git/hooks/post-commit", "post-commit", tmp_path / "log")
+    original = recorder(repo / ".git/hooks/commit-msg", "commit-msg", tmp_path / "log")
     ok(repo, "install")
-    recorder(repo / ".git/hooks/post-commit", "newer", tmp_path / "log")
+    recorder(repo / ".git/hooks/commit-msg", "newer", tmp_path / "log")
     out = ok(repo, "uninstall")
-    assert f"Kept {repo / '.git/hooks' / ('post-commit' + CHAINED)}: another hook has taken its place" in out
-    assert (repo / f".git/hooks/post-commit{CHAINED}").read_bytes() == original
+    assert f"Kept {repo / '.git/hooks' / ('commit-msg' + CHAINED)}: another hook has taken its place" in out
+    assert (repo / f".git/hooks/commit-msg{CHAINED}").read_bytes() == original
 
 
 def test_a_linked_worktree_uses_the_same_hooks(repo: Path, tmp_path: Path) -> None:
     worktree = tmp_path / "wt"
     git(repo, "worktree", "add", "-q", "-b", "side", str(worktree))
-    recorder(repo / ".git/hooks/post-commit", "post-commit", tmp_path / "log")
+    recorder(repo / ".git/hooks/commit-msg", "commit-msg", tmp_path / "log")
     ok(worktree, "install")
     assert hooks_dir(worktree) == repo / ".git/hooks"
     assert (repo / ".git/hooks/prepare-commit-msg").read_bytes() == SHIMS[0].data
     commit(worktree, "-m", "from the worktree")
-    assert log_lines(tmp_path / "log") == ["post-commit"]
+    assert log_lines(tmp_path / "log") == [f"commit-msg [{repo / '.git/worktrees/wt/COMMIT_EDITMSG'}]"]
     assert ok(repo, "install").endswith("nothing changed\n")
 
 
@@ -204,15 +204,15 @@ def test_hooks_path_install_refuses_and_names_where_it_is_set(repo: Path) -> Non
 
 def test_hooks_path_force_installs_there_with_chaining(repo: Path, tmp_path: Path) -> None:
     git(repo, "config", "core.hooksPath", "custom")
-    original = recorder(repo / "custom/post-commit", "post-commit", tmp_path / "log")
+    original = recorder(repo / "custom/commit-msg", "commit-msg", tmp_path / "log")
     out = ok(repo, "install", "--force")
     assert out.startswith(f"Hooks in {repo / 'custom'}:\n")
-    assert (repo / f"custom/post-commit{CHAINED}").read_bytes() == original
+    assert (repo / f"custom/commit-msg{CHAINED}").read_bytes() == original
     commit(repo, "-m", "second")
-    assert log_lines(tmp_path / "log") == ["post-commit"]
+    assert log_lines(tmp_path / "log") == ["commit-msg [.git/COMMIT_EDITMSG]"]
     assert run(repo, "doctor").exit_code == 0
     ok(repo, "uninstall")
-    assert snapshot(repo / "custom") == {"post-commit": (original, 0o755)}
+    assert snapshot(repo / "custom") == {"commit-msg": (original, 0o755)}
 
 
 def test_hooks_path_manual_prints_the_three_snippets(repo: Path) -> None:
@@ -314,21 +314,21 @@ def test_doctor_reports_missing_hooks_and_config_and_fix_repairs(repo: Path) -> 
 
 
 def test_doctor_reports_an_outdated_hook_and_a_missing_setting(repo: Path, tmp_path: Path) -> None:
-    recorder(repo / ".git/hooks/post-commit", "post-commit", tmp_path / "log")
+    recorder(repo / ".git/hooks/commit-msg", "commit-msg", tmp_path / "log")
     ok(repo, "install")
-    (repo / ".git/hooks/post-commit").write_bytes(b"#!/bin/sh\n# git-session hook v0\n")
+    (repo / ".git/hooks/commit-msg").write_bytes(b"#!/bin/sh\n# git-session hook v0\n")
     git(repo, "config", "--unset", "notes.rewriteMode")
     result = run(repo, "doctor")
     assert result.exit_code == 1
-    assert "problem: hook post-commit: outdated (differs from this git-session's)\n" in result.stdout
+    assert "problem: hook commit-msg: outdated (differs from this git-session's)\n" in result.stdout
     assert "problem: config notes.rewriteMode: not set (wanted: cat_sort_uniq)\n" in result.stdout
     fixed = run(repo, "doctor", "--fix")
     assert fixed.exit_code == 0
-    assert fixed.stdout.startswith("fixed: updated hook post-commit\nfixed: set notes.rewriteMode=cat_sort_uniq\nok: ")
+    assert fixed.stdout.startswith("fixed: updated hook commit-msg\nfixed: set notes.rewriteMode=cat_sort_uniq\nok: ")
     assert run(repo, "doctor").exit_code == 0
     ok(repo, "uninstall")  # the setting doctor added is removed too
     assert run(repo, "doctor").stdout.count("not set") == len(install.NOTES_CONFIG)
-    assert (repo / ".git/hooks/post-commit").read_text().startswith("#!/bin/sh\n{ printf '%s' 'post-commit'")
+    assert (repo / ".git/hooks/commit-msg").read_text().startswith("#!/bin/sh\n{ printf '%s' 'commit-msg'")
 
 
 def test_doctor_chains_a_foreign_hook(repo: Path, tmp_path: Path) -> None:
@@ -386,7 +386,7 @@ def test_doctor_exit_status_through_the_real_entry_point(tmp_path: Path) -> None
 def test_the_package_serves_the_hooks_of_the_source_tree() -> None:
     source = {p.name: p.read_bytes() for p in (ROOT / "hooks").iterdir() if p.name in install.GIT_HOOKS}
     assert {shim.name: shim.data for shim in SHIMS} == source
-    assert {"prepare-commit-msg", "post-commit", "post-rewrite"} <= set(source)
+    assert {"prepare-commit-msg", "commit-msg", "post-rewrite"} <= set(source)
 
 
 def test_pre_commit_hooks_file_covers_the_shipped_hooks() -> None:

@@ -12,17 +12,17 @@ import pytest
 
 from git_session import notes
 from git_session.gitrepo import Repo
-from git_session.names import ObjectId
+from git_session.names import ObjectId, SessionRef
 from tests.helpers import as_json, git, ok, run, session_refs
 
 
 @pytest.fixture(autouse=True)
 def on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("GIT_SESSION_DRAIN", "sync")
 
 
 def note_sessions(repo: Path, rev: str = "HEAD") -> list[str]:
+    ok(repo, "hook", "drain")
     commit = ObjectId(git(repo, "rev-parse", rev).strip())
     return [line["session"] for line in notes.read_note(Repo.discover(str(repo)), commit)]
 
@@ -55,13 +55,13 @@ def test_a_commit_gets_a_note_and_a_journal_entry(hooked: tuple[Path, str]) -> N
     assert git(repo, "notes", "--ref=sessions", "show", sha).startswith("{")
 
 
-def test_the_background_drain_links_too(hooked: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_commit_is_recorded_and_linked_by_the_next_command(hooked: tuple[Path, str]) -> None:
     repo, _ = hooked
-    monkeypatch.delenv("GIT_SESSION_DRAIN")
+    queue = repo / ".git" / "git-session" / "queue"
     sha = commit(repo, "a")
-    ok(repo, "hook", "drain")  # waits for the background one, then finds nothing left
-    assert linked(repo) == [sha]
-    assert list((repo / ".git" / "git-session" / "queue").iterdir()) == []
+    assert [p.name.split(".")[0] for p in queue.iterdir()] == ["pending"]
+    assert as_json(repo, "status")["commits"] == [{**as_json(repo, "status")["commits"][0], "sha": sha}]
+    assert list(queue.iterdir()) == []
 
 
 def test_notes_and_entries_follow_amend(hooked: tuple[Path, str]) -> None:
@@ -118,17 +118,36 @@ def test_a_commit_that_cannot_be_linked_stays_queued_and_blocks_no_other(hooked:
     ok(repo, "pause")
     git(repo, "switch", "-q", "-c", "broken")
     ok(repo, "start", "Doomed")
+    git(repo, "switch", "-q", "main")
+    ok(repo, "resume", sid)
     (good_ref,) = [r for r in session_refs(repo) if r.endswith(sid)]
     (broken_ref,) = [r for r in session_refs(repo) if r != good_ref]
-    head = git(repo, "rev-parse", "HEAD").strip()
+    parent = git(repo, "rev-parse", "HEAD").strip()
+    ids = [SessionRef.of(ref).session_id for ref in (broken_ref, good_ref)]
+    trailer_block = "\n".join(f"Session-Id: {i}" for i in ids)
+    git(repo, "commit", "-q", "--allow-empty", "-m", "by hand", "-m", trailer_block, env={"GIT_SESSION_DISABLE": "1"})
+    made = git(repo, "rev-parse", "HEAD").strip()
     queue = repo / ".git" / "git-session" / "queue"
-    for name, ref in (("a", broken_ref), ("b", good_ref)):
+    for name, ref in (("pending.1.a", broken_ref), ("pending.2.b", good_ref)):
         tip = git(repo, "rev-parse", ref).strip()
-        (queue / name).write_text(f"commit {head}\nref {ref}\ntip {tip}\nbranch main\n")
+        (queue / name).write_text(f"parent {parent}\nbranch main\nref {ref}\ntip {tip}\n")
     blob = git(repo, "hash-object", "-w", "--stdin", input="not a session").strip()
     git(repo, "update-ref", broken_ref, blob)
     result = run(repo, "hook", "drain")
     assert result.exit_code == 0
-    assert result.stderr.startswith(f"git-session: warning: commit {head[:12]} stays queued: ")
-    assert [p.name for p in queue.iterdir()] == ["a"]
-    assert linked(repo, sid) == [head]
+    assert result.stderr.startswith(f"git-session: warning: commit {made[:12]} stays queued: ")
+    assert [p.name for p in queue.iterdir()] == ["pending.1.a"]
+    assert made in linked(repo, sid)
+
+
+def test_an_aborted_commit_links_nothing_until_one_is_made(hooked: tuple[Path, str]) -> None:
+    repo, sid = hooked
+    queue = repo / ".git" / "git-session" / "queue"
+    result = subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", ""], cwd=repo, capture_output=True)
+    assert result.returncode != 0
+    ok(repo, "hook", "drain")
+    assert linked(repo, sid) == []
+    assert len(list(queue.iterdir())) == 1  # kept: the commit may still be made
+    sha = commit(repo, "a")
+    assert linked(repo, sid) == [sha]
+    assert list(queue.iterdir()) == []

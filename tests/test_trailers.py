@@ -7,7 +7,6 @@ stored message and with ``git log --format=%(trailers:...)``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -24,9 +23,8 @@ from tests.helpers import as_json, git, ok
 
 ID, OBJ, DEC = "Session-Id", "Session-Objectives", "Decisions"
 SOB = "Signed-off-by"
-SHIMS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-rewrite")
+SHIMS = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 SIGN_OFF = f"{SOB}: C O Mitter <committer@example.com>"
-NO_NOTES = importlib.util.find_spec("git_session.notes") is None
 
 
 # --- installing the hooks ----------------------------------------------------------------
@@ -159,7 +157,6 @@ class Session:
 def hooked(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The repository with the hooks installed and git-session on PATH for them."""
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("GIT_SESSION_DRAIN", "sync")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))  # crash logs of the hooks' git-session stay here
@@ -215,8 +212,7 @@ def test_decisions_and_done_objectives_are_those_since_the_previous_commit(sessi
     assert_trailers(repo, block(sid, ("O2",)))
 
 
-@pytest.mark.skipif(NO_NOTES, reason="git_session/notes.py (another helper's work) does not exist yet")
-def test_the_drain_records_the_commit_in_the_session(session: Session) -> None:
+def test_the_next_command_records_the_commit_in_the_session(session: Session) -> None:
     change(session.repo)
     run_git(session.repo, "commit", "-q", "-m", "linked")
     sha = head(session.repo)
@@ -681,4 +677,4 @@ def test_a_broken_python_environment_does_not_block_the_commit(session: Session,
         assert "could not render" in result.stderr
     else:  # the cache was good: trailers without Python; only the linking failed
         assert message(repo) == "subject\n\n" + lines(session.first)
-    assert "linking the commit failed" in result.stderr
+        assert result.stderr == ""
