@@ -9,11 +9,10 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from importlib import resources
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from git_session import install as install_core
 from git_session import render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError
 from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
@@ -21,6 +20,9 @@ from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
 HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "post-rewrite")
+
+if TYPE_CHECKING:  # imported where used: reading commands need not pay for it
+    from git_session import install as install_core
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -619,6 +621,8 @@ def install(force: bool, manual: bool) -> None:
     if force and manual:
         raise click.UsageError("--force and --manual exclude each other")
     ws = workspace()
+    from git_session import install as install_core
+
     result = install_core.install(ws.repo, force=force, manual=manual)
     _refresh_all_trailers(ws)
     if manual:
@@ -642,6 +646,8 @@ def _refresh_all_trailers(ws: Workspace) -> None:
 
 
 def _echo_hook_changes(result: install_core.InstallResult) -> None:
+    from git_session import install as install_core
+
     echo(f"Hooks in {render.safe(result.location.path)}:")
     for change in result.hooks:
         chained = f"{change.name}{install_core.CHAINED_SUFFIX}"
@@ -676,6 +682,8 @@ def uninstall() -> None:
     Each chained hook is put back byte for byte, with its mode; config values that were
     there before install are left alone. When nothing is installed, says so and exits 0.
     """
+    from git_session import install as install_core
+
     result = install_core.uninstall(workspace().repo)
     if not result.changed:
         echo("git-session is not installed here: nothing to remove")
@@ -699,6 +707,8 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     manager situations, notes config missing, and lock files left by a writer that died.
     Exits 0 when healthy, 1 when problems remain.
     """
+    from git_session import install as install_core
+
     report = install_core.doctor(workspace().repo, fix=fix)
     for line in report.fixed:
         echo(f"fixed: {render.safe(line)}")

@@ -171,13 +171,6 @@ def drain(repo: Repo) -> Drained:
     return Drained(tuple(dict.fromkeys(branches)), tuple(problems))
 
 
-def has_work(repo: Repo) -> bool:
-    try:
-        return any(queue_dir(repo).iterdir())
-    except FileNotFoundError:
-        return False
-
-
 def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:
     """What a commit records of its session: the state when it was made."""
     since = trailers.since_last_commit(store, handle)

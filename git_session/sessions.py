@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import codec, gitcli, linking, trailers
+from git_session import codec, gitcli, trailers
 from git_session.errors import AmbiguousError, DataError, NotFoundError, UserError
 from git_session.gitrepo import Ident, Repo
 from git_session.model import ENDED_STATUSES, ENTRY_STATUSES, Entry, Meta, Op
@@ -378,8 +378,10 @@ class Workspace:
 
     def link_recorded_commits(self) -> tuple[str, ...]:
         """Link the commits the hooks recorded since the last command; returns the problems."""
-        if not linking.has_work(self.repo):
+        if not trailers.queued_work(self.repo):
             return ()
+        from git_session import linking  # only when there is something to link
+
         drained = linking.drain(self.repo)
         for branch in drained.branches:
             self.refresh_trailers(BranchName(branch))

@@ -42,6 +42,15 @@ def private_dir(repo: Repo) -> Path:
     return Path(repo.common_dir) / "git-session"
 
 
+def queued_work(repo: Repo) -> bool:
+    """Whether the hooks recorded commits that are not linked yet."""
+    try:
+        with os.scandir(private_dir(repo) / "queue") as entries:
+            return any(True for _ in entries)
+    except FileNotFoundError:
+        return False
+
+
 def hooks_installed(repo: Repo) -> bool:
     """Whether ``git session install`` put the hooks in (it leaves this marker)."""
     return (private_dir(repo) / INSTALLED_MARKER).exists()
