@@ -251,15 +251,8 @@ class Repo:
         return bytes(self._raw[blob_id].read_raw())
 
     def blob_at(self, tree_id: ObjectId, path: str) -> bytes | None:
-        try:
-            obj = self._raw[tree_id]
-            assert isinstance(obj, pygit2.Tree)
-            entry = obj[path]
-        except (KeyError, ValueError):
-            return None
-        if entry.type != ObjectType.BLOB:
-            return None
-        return bytes(self._raw[entry.id].read_raw())
+        entry = self.entry_at(tree_id, path)
+        return None if entry is None or entry.is_tree else self.read_blob(entry.id)
 
     def entry_at(self, tree_id: ObjectId, path: str) -> TreeItem | None:
         """The entry at ``path`` (``a/b``) below a tree, if there is one."""
