@@ -38,7 +38,7 @@ IDENTITY = {
 
 
 def environment(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(IDENTITY, HOME=str(home), GIT_CONFIG_NOSYSTEM="1", PATH=f"{BIN}{os.pathsep}{env['PATH']}")
     return env
 

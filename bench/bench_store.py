@@ -112,6 +112,9 @@ def hermetic_env(root: Path) -> dict[str, str]:
     templates.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "XDG_"))}
     env.pop("NO_COLOR", None)
+    # Measure git-session as installed: with its bytecode cached (pip compiles it), not
+    # recompiled on every run as PYTHONDONTWRITEBYTECODE (set on some machines) forces.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(IDENTITY)
     env.update(
         HOME=str(home),

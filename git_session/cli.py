@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from git_session import render, views
+from git_session import brief, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError
 from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
 from git_session.names import BranchName
@@ -270,7 +270,7 @@ def pause(session: str | None, note: str | None) -> None:
 @click.argument("session_arg", metavar="[SESSION]", required=False)
 @session_option
 def resume(session_arg: str | None, session: str | None) -> None:
-    """Resume a paused session and show where work stopped."""
+    """Resume a paused session and show its brief: where work stopped."""
     ws = workspace()
     found = ws.set_status(session_arg or session, "active", ("paused", "active"))
     echo(f"Resumed session {ws.short_session_id(found.handle.id)}")
@@ -284,11 +284,9 @@ def resume(session_arg: str | None, session: str | None) -> None:
 
 
 def _where_it_stopped(ws: Workspace, found: Found) -> None:
-    open_items = {kind: ws.store.open_entries(found.handle, kind) for kind in ENTRY_STATUSES}
-    abbrev: dict[str, str] = {}
-    for kind in ENTRY_STATUSES:
-        abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind), only=[e.id for e in open_items[kind]]))
-    echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
+    """The session's brief, within the default budget."""
+    short_id = ws.short_session_id(found.handle.id)
+    click.echo(brief.build(ws.store, found.handle, found.meta, short_id).text, nl=False)
 
 
 @cli.command()
@@ -312,17 +310,40 @@ def switch(branch: str) -> None:
 @click.option("--abandon", "outcome", flag_value="abandoned", help="Give the work up (needs --reason).")
 @click.option("--reason", metavar="R", help="Why it was abandoned.")
 @click.option("--no-handoff", is_flag=True, help="Do not render and store a handoff.")
-def end(session: str | None, outcome: str | None, reason: str | None, no_handoff: bool) -> None:
-    """End the session: hand it off (default), complete it or abandon it."""
+@click.option(
+    "--adr",
+    "adr_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Also write each decision as an Architecture Decision Record in DIR.",
+)
+def end(session: str | None, outcome: str | None, reason: str | None, no_handoff: bool, adr_dir: str | None) -> None:
+    """End the session: hand it off (default), complete it or abandon it.
+
+    Unless --no-handoff, the Markdown handoff is rendered and stored in the session, in
+    the same write as the new status: `git session handoff` of the session then prints
+    that very text, here or in a clone after a fetch. --adr DIR writes one record per
+    decision as DIR/NNNN-SLUG.md, numbered after the files already there (DIR is created
+    if missing); an existing file is never overwritten.
+    """
     if outcome == "abandoned" and not reason:
         raise click.UsageError("--abandon needs --reason R")
     if reason and outcome != "abandoned":
         raise click.UsageError("--reason goes with --abandon")
+    from git_session import adr
+    from git_session import handoff as handoff_core
+
     status_value = outcome or "handoff"
     ws = workspace()
-    found = ws.set_status(session, status_value, ("active", "paused"), reason=reason)
+    if adr_dir is not None:
+        adr.prepare(adr_dir)
+    found = handoff_core.end(ws, session, status_value, reason, with_handoff=not no_handoff)
     short = ws.short_session_id(found.handle.id)
     echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
+    if not no_handoff:
+        echo(f"Stored its handoff; print it with: git session handoff {short}")
+    for path in adr.write_adrs(ws, found, adr_dir) if adr_dir is not None else []:
+        echo(f"Wrote {render.safe(path)}")
 
 
 # --- session fields -------------------------------------------------------------------
@@ -565,6 +586,179 @@ def source_add(url_or_path: str, session: str | None) -> None:
 def source_list(session: str | None, as_json: bool) -> None:
     """List sources."""
     _list_entries("source", session, as_json)
+
+
+# --- brief ----------------------------------------------------------------------------
+
+
+@cli.command("brief")
+@session_option
+@click.option("--agent", metavar="NAME", help="Who the brief is for; named in its first line.")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=brief.MIN_MAX_CHARS),
+    default=brief.DEFAULT_MAX_CHARS,
+    show_default=True,
+    metavar="N",
+    help=f"The most characters the brief may print, newlines included (at least {brief.MIN_MAX_CHARS}).",
+)
+@json_option
+def brief_command(session: str | None, agent: str | None, max_chars: int, as_json: bool) -> None:
+    """Compact onboarding context for an agent or a person, within a budget.
+
+    The most important first: TL;DR, current step, progress, open blockers, open
+    objectives, next steps by priority, recent decisions, recent commits, the latest
+    checkpoint. Items are cut from the least important end until the whole text, newlines
+    included, fits in --max-chars; a last line says what was left out. --json gives the
+    text with what it shows and omits.
+    """
+    ws = workspace()
+    found = ws.find(session)
+    short_id = ws.short_session_id(found.handle.id)
+    result = brief.build(ws.store, found.handle, found.meta, short_id, max_chars, agent)
+    if as_json:
+        print_json(brief.as_view(result, found.meta, short_id))
+        return
+    click.echo(result.text, nl=False)
+
+
+# --- checkpoints ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("-m", "--message", "label", type=Text(), metavar="LABEL", help="What this save point is.")
+@click.option("--decision", type=Text(), metavar="TEXT", help="Also record a decision taken at this point.")
+@click.option("--rationale", metavar="R", help="Why (with --decision).")
+@session_option
+def checkpoint(label: str | None, decision: str | None, rationale: str | None, session: str | None) -> None:
+    """Save a checkpoint: HEAD and a snapshot of the working tree.
+
+    The snapshot holds what `git add --all` would stage — staged, unstaged and untracked
+    files, not ignored ones — with their modes and symlinks, written as git objects that
+    the session keeps (git gc does not drop them). HEAD, the index and the working tree
+    are not changed. Without -m the label names the branch and HEAD.
+    """
+    from git_session import checkpoints
+
+    ws = workspace()
+    made = checkpoints.create(ws, session, label, decision, rationale)
+    short = click.style(ws.short_entry_id(made.found, "checkpoint", made.checkpoint.id), fg="yellow")
+    echo(f"Saved checkpoint {short} {render.clip(made.checkpoint.text)!r} ({_checkpoint_head(made.checkpoint)})")
+    if made.decision is not None:
+        echo(f"Added decision {click.style(ws.short_entry_id(made.found, 'decision', made.decision.id), fg='yellow')}")
+
+
+def _checkpoint_head(entry: Entry) -> str:
+    commit = entry.values.get("commit")
+    return f"HEAD {str(commit)[:7]}" if commit else "no commit yet"
+
+
+@cli.command("checkpoints")
+@session_option
+@json_option
+def checkpoints_list(session: str | None, as_json: bool) -> None:
+    """List the session's checkpoints, oldest first: id, date, HEAD, label."""
+    from git_session import checkpoints
+
+    _, entries = checkpoints.listing(workspace(), session)
+    if as_json:
+        print_json([views.entry_view(e) for e in entries])
+        return
+    abbrev = abbreviate([e.id for e in entries])
+    for entry in entries:
+        commit = entry.values.get("commit")
+        head = str(commit)[:7] if commit else "-------"
+        label = str(entry.values.get("label") or entry.text)
+        echo(f"{render.short(entry.id, abbrev)}  {render.when(entry.created, entry.tz)}  {head}  {render.clip(label)}")
+
+
+@cli.command("diff")
+@click.argument("checkpoint_id", metavar="CHECKPOINT")
+@click.argument("paths", nargs=-1, metavar="[-- PATH...]")
+@click.option("--stat", is_flag=True, help="Only a summary of the files changed.")
+@session_option
+def diff_command(checkpoint_id: str, paths: tuple[str, ...], stat: bool, session: str | None) -> None:
+    """What changed in the working tree since a checkpoint, as a git diff.
+
+    Compares the checkpoint's snapshot with a snapshot of the working tree now
+    (staged, unstaged and untracked files), optionally only below the PATHs.
+    """
+    from git_session import checkpoints
+
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    text = checkpoints.diff(workspace(), session, checkpoint_id, paths, cwd=os.getcwd(), stat=stat, color=colour)
+    click.echo(text.encode("utf-8", "surrogateescape"), nl=False)
+
+
+@cli.command()
+@click.argument("checkpoint_id", metavar="CHECKPOINT")
+@click.argument("paths", nargs=-1, metavar="[-- PATH...]")
+@session_option
+def restore(checkpoint_id: str, paths: tuple[str, ...], session: str | None) -> None:
+    """Bring the working tree, or only the PATHs, back to a checkpoint.
+
+    The current state is saved first as a checkpoint "before restore of ID": restoring
+    that one undoes the restore. Files of the checkpoint are written with their exact
+    content, mode and symlinks; files here that it did not have are deleted. Ignored
+    files are never touched. HEAD and the index are left alone: restore changes the
+    working tree only, so `git add` what you want staged.
+    """
+    from git_session import checkpoints
+
+    ws = workspace()
+    result = checkpoints.restore(ws, session, checkpoint_id, paths, cwd=os.getcwd())
+    short = click.style(ws.short_entry_id(result.found, "checkpoint", result.checkpoint.id), fg="yellow")
+    if result.before is None:
+        echo(f"Nothing to restore: the working tree already matches checkpoint {short}")
+        return
+    before = click.style(ws.short_entry_id(result.found, "checkpoint", result.before.id), fg="yellow")
+    echo(f"Saved the current state as checkpoint {before} (undo with: git session restore {before})")
+    echo(
+        f"Restored checkpoint {short} {render.clip(result.checkpoint.text)!r}: "
+        f"{len(result.written)} file(s) written, {len(result.deleted)} deleted"
+    )
+
+
+# --- handoffs ---------------------------------------------------------------------------
+
+
+@cli.command("handoff")
+@click.argument("session_arg", metavar="[SESSION]", required=False)
+@session_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("markdown", "json", "html")),
+    help="Output format (default: from the -o file's suffix, else markdown).",
+)
+@click.option("--template", metavar="FILE", type=click.Path(dir_okay=False), help="Render with this jinja2 template.")
+@click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False), help="Write to FILE.")
+def handoff_command(
+    session_arg: str | None, session: str | None, fmt: str | None, template: str | None, output: str | None
+) -> None:
+    """Render a handoff document of the session.
+
+    From the session, the commit notes and the branch history base..tip (commits with
+    their trailers, files added, modified and deleted, line counts): TL;DR, context,
+    current state, progress, objectives, decisions, discoveries, blockers, next steps,
+    deliverables, checkpoints, sources, related sessions and metrics. JSON carries the
+    same content; HTML is one standalone page. For a session that `end` handed off, the
+    Markdown is the text stored then; another format or a template renders afresh.
+
+    Templates run in jinja2's sandbox. The repository may provide its own in
+    .git-session/templates/ (or the folder named by the session.templateDir config):
+    handoff.md.j2, handoff.html.j2, adr.md.j2.
+    """
+    from git_session import handoff as handoff_core
+
+    ws = workspace()
+    found = ws.find(session_arg or session)
+    text = handoff_core.handoff(ws, found, handoff_core.format_for(fmt, output), template)
+    if output is not None:
+        handoff_core.write_output(output, text)
+        echo(f"Wrote {render.safe(output)}")
+        return
+    click.echo(render.safe(text, multiline=True) if sys.stdout.isatty() else text, nl=False)
 
 
 @cli.group(hidden=True)

@@ -73,6 +73,53 @@ def run(
     return result
 
 
+class Running:
+    """A ``git`` started by ``start``: its output is read in a thread while the caller works."""
+
+    def __init__(self, args: Sequence[str], command: list[str], process: subprocess.Popen[str]) -> None:
+        self.args = tuple(args)
+        self.command = command
+        self.process = process
+        self._output: tuple[str, str] = ("", "")
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        self._output = self.process.communicate()
+
+    def result(self, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Wait for git; raise ``GitError`` as ``run`` does if it failed and ``check``."""
+        self._reader.join()
+        stdout, stderr = self._output
+        result = subprocess.CompletedProcess(self.command, self.process.returncode, stdout, stderr)
+        if check and result.returncode != 0:
+            message = stderr.strip().splitlines()[-1:] or [f"exit status {result.returncode}"]
+            raise GitError(
+                f"`git {' '.join(self.args)}` failed: {message[0]}", command=self.command, output=stdout, stderr=stderr
+            )
+        return result
+
+
+def start(args: Sequence[str], *, git_dir: str | None = None, cwd: str | None = None) -> Running:
+    """Start ``git ARGS`` and return at once; ``Running.result()`` waits for it like ``run``."""
+    command = ["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args]
+    try:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=clean_environment(),
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+    return Running(args, command, process)
+
+
 def pipeline(first: Sequence[str], second: Sequence[str], *, git_dir: str | None = None, input: str = "") -> str:
     """``git FIRST | git SECOND`` fed ``input``: the second's output. Raise ``GitError`` if
     either fails. Neither output is held in memory whole, only the second's."""

@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 import pygit2
 from pygit2.enums import ConfigLevel, FileMode, ObjectType, RepositoryOpenFlag, SortMode
@@ -53,6 +53,15 @@ class TreeItem(NamedTuple):
     name: str
     id: ObjectId
     is_tree: bool
+
+
+class Subtree(NamedTuple):
+    """A change for ``edit_tree`` that puts a whole tree at a path (a plain id is a blob)."""
+
+    id: ObjectId
+
+
+Change: TypeAlias = ObjectId | Subtree | None
 
 
 class Repo:
@@ -278,15 +287,21 @@ class Repo:
             else:
                 yield item.name, bytes(self._raw[item.id].read_raw())
 
-    def edit_tree(self, base: ObjectId | None, changes: Mapping[str, ObjectId | None]) -> ObjectId:
-        """A new tree: ``base`` with each path set to a blob, or removed when ``None``.
+    def is_tree(self, oid: str) -> bool:
+        try:
+            return isinstance(self._raw[oid], pygit2.Tree)
+        except (KeyError, ValueError):
+            return False
+
+    def edit_tree(self, base: ObjectId | None, changes: Mapping[str, Change]) -> ObjectId:
+        """A new tree: ``base`` with each path set to a blob (or a ``Subtree``), or removed when ``None``.
 
         Only the trees along changed paths are rewritten.
         """
         oid = self._edit(self._raw[base] if base else None, changes)
         return ObjectId(str(oid or self._raw.TreeBuilder().write()))
 
-    def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, ObjectId | None]) -> pygit2.Oid | None:
+    def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
         assert tree is None or isinstance(tree, pygit2.Tree)
         builder = self._raw.TreeBuilder(tree) if tree is not None else self._raw.TreeBuilder()
         for name, sub in _group_by_head(changes).items():
@@ -302,6 +317,8 @@ class Repo:
             elif sub is None:
                 if builder.get(name) is not None:
                     builder.remove(name)
+            elif isinstance(sub, Subtree):
+                builder.insert(name, pygit2.Oid(hex=sub.id), FileMode.TREE)
             else:
                 builder.insert(name, pygit2.Oid(hex=sub), FileMode.BLOB)
         return builder.write() if len(builder) else None
@@ -452,8 +469,8 @@ def _commit_info(commit: pygit2.Commit) -> CommitInfo:
     )
 
 
-def _group_by_head(changes: Mapping[str, ObjectId | None]) -> dict[str, ObjectId | dict[str, ObjectId | None] | None]:
-    grouped: dict[str, ObjectId | dict[str, ObjectId | None] | None] = {}
+def _group_by_head(changes: Mapping[str, Change]) -> dict[str, Change | dict[str, Change]]:
+    grouped: dict[str, Change | dict[str, Change]] = {}
     for path, value in changes.items():
         head, _, rest = path.partition("/")
         if rest:

@@ -22,6 +22,7 @@ ENTRY_KINDS = (
     "source",
     "checkpoint",
     "commit",
+    "handoff",  # the handoff document `end` rendered and stored (text, format, tip)
 )
 # The statuses an entry of each kind can take; the first is its initial one.
 ENTRY_STATUSES: Mapping[str, tuple[str, ...]] = {

@@ -33,7 +33,7 @@ from git_session.names import NOTES_REF, ObjectId
 HEX_LENGTH = 40  # SHA-1: the only object names pygit2 reads
 FANOUT_AT = 256
 RETRY_SECONDS = 30.0
-STALE_LOCK_SECONDS = 5.0
+STALE_LOCK_SECONDS = 60.0  # a lock is held for microseconds; even a starved process lets go sooner
 MERGE_IDENT = ("git-session", "git-session@localhost")
 MERGE_MESSAGE = "Merge two histories of the session notes\n"
 _HEX = re.compile(r"[0-9a-f]+")

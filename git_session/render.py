@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import click
 
 from git_session.model import Entry, Meta, SessionState
+from git_session.plaintext import clip as clip
+from git_session.plaintext import safe as safe
+from git_session.plaintext import when as when
 from git_session.views import progress_total
 
 LIST_LIMIT = 10
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _STATUS_COLOURS = {
     "active": "green",
     "paused": "yellow",
@@ -26,26 +26,6 @@ _STATUS_COLOURS = {
     "dropped": "red",
 }
 _PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-
-
-def safe(text: str, multiline: bool = False) -> str:
-    """Text as it may be shown on a terminal: control and bidi characters made visible."""
-    if not multiline:
-        text = text.replace("\r\n", "\n").replace("\n", "\\n")
-    return _UNSAFE.sub(
-        lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF else f"\\x{ord(m.group()):02x}", text
-    )
-
-
-def clip(text: str, width: int = 200) -> str:
-    line = safe(text)
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def when(epoch: int, tz: str) -> str:
-    sign = -1 if tz.startswith("-") else 1
-    offset = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])))
-    return datetime.fromtimestamp(epoch, offset).strftime("%Y-%m-%d %H:%M")
 
 
 def status_word(status: str) -> str:

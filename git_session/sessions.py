@@ -319,14 +319,17 @@ class Workspace:
         allowed_from: Sequence[str],
         reason: str | None = None,
         note: str | None = None,
+        extra: Callable[[Handle, Meta], Sequence[Draft]] | None = None,
     ) -> Found:
+        """Change the session's status; ``extra`` adds drafts to the same write (it sees
+        the session as it is just before, and is called again if the write is retried)."""
         found = self.find(spec)
         if found.meta.status not in allowed_from:
             short = self.short_session_id(found.handle.id)
             raise UserError(f"session {short} is {found.meta.status}; cannot make it {status}")
         if status == "active":
             self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, "pause or end it first")
-        if status == found.meta.status and reason is None and note is None:
+        if status == found.meta.status and reason is None and note is None and extra is None:
             return found
         changes: dict[str, Any] = {"status": status}
         if reason is not None:
@@ -338,6 +341,8 @@ class Workspace:
             drafts = [Draft("set", {"fields": changes}, agent=self.agent)]
             if note:
                 drafts.append(self._add_draft("note", note, {}))
+            if extra is not None:
+                drafts.extend(extra(handle, meta))
             return drafts
 
         found, _ = self._append(found.handle.id, build, f"{status}: {found.meta.title}", found=found, allow_ended=True)

@@ -5,6 +5,8 @@ Layout of every commit's tree (the materialized state after its operations)::
     meta.json                               the session's fields and counters
     entries/<kind>/<x>/<y>/<id>.json        every entry (x, y: the id's last two chars)
     open/<kind>/<id>.json                   the open objectives, blockers and next steps
+    snapshots/<id>                          each checkpoint's working-tree snapshot (a tree):
+                                            reachable from the session, so gc keeps it
 
 Reads touch only what they show; an append rewrites only the trees along the paths it
 changes. Every ref update is a compare-and-swap, retried on a race.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,14 +25,15 @@ from typing import Any, NamedTuple
 from git_session import codec
 from git_session.errors import ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
-from git_session.gitrepo import CommitInfo, Ident, Repo
+from git_session.gitrepo import Change, CommitInfo, Ident, Repo, Subtree
 from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
 from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
 
 META_PATH = "meta.json"
 RETRY_SECONDS = 30.0
-STALE_LOCK_SECONDS = 5.0
+STALE_LOCK_SECONDS = 60.0  # a lock is held for microseconds; even a starved process lets go sooner
 MERGE_IDENT = ("git-session", "git-session@localhost")
+_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def new_id() -> Ulid:
@@ -47,6 +51,10 @@ def entry_path(kind: str, entry_id: str) -> str:
 
 def open_path(kind: str, entry_id: str) -> str:
     return f"open/{kind}/{entry_id}.json"
+
+
+def snapshot_path(entry_id: str) -> str:
+    return f"snapshots/{entry_id}"
 
 
 @dataclass(frozen=True)
@@ -290,14 +298,23 @@ class Store:
                 touched[target] = after
         return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
 
-    def _changes(self, meta: Meta, entries: Iterator[Entry] | Any) -> dict[str, ObjectId | None]:
-        changes: dict[str, ObjectId | None] = {META_PATH: self.repo.write_blob(codec.meta_to_bytes(meta))}
+    def _changes(self, meta: Meta, entries: Iterator[Entry] | Any) -> dict[str, Change]:
+        changes: dict[str, Change] = {META_PATH: self.repo.write_blob(codec.meta_to_bytes(meta))}
         for entry in entries:
             blob = self.repo.write_blob(codec.entry_to_bytes(entry))
             changes[entry_path(entry.kind, entry.id)] = blob
             if entry.kind in ENTRY_STATUSES:
                 changes[open_path(entry.kind, entry.id)] = blob if entry.is_open else None
+            if entry.kind == "checkpoint" and entry.values.get("snapshot") is not None:
+                changes[snapshot_path(entry.id)] = self._snapshot(entry, meta)
         return changes
+
+    def _snapshot(self, entry: Entry, meta: Meta) -> Subtree:
+        """A checkpoint's snapshot, linked into the session's tree so that it stays reachable."""
+        snapshot = entry.values["snapshot"]
+        if not (isinstance(snapshot, str) and _HEX.fullmatch(snapshot) and self.repo.is_tree(snapshot)):
+            raise DataError(f"session {meta.id}: checkpoint {entry.id}: snapshot {snapshot!r:.50} is not a tree here")
+        return Subtree(ObjectId(snapshot))
 
     def _entry_in_tree(self, tree: ObjectId, kind: str, entry_id: str, where: str) -> Entry | None:
         data = self.repo.blob_at(tree, entry_path(kind, entry_id))

@@ -56,6 +56,9 @@ def entry_view(entry: Entry) -> dict[str, Any]:
     if entry.kind == "commit":
         base["sha"] = entry.values.get("commit")
         base["subject"] = entry.text
+    if entry.kind == "handoff":
+        base["format"] = entry.values.get("format", "markdown")
+        base["tip"] = entry.values.get("tip")
     base.update(created=iso_time(entry.created, entry.tz), author=entry.author, agent=entry.agent)
     return base
 
@@ -70,6 +73,7 @@ _LISTS = {
     "sources": "source",
     "checkpoints": "checkpoint",
     "commits": "commit",
+    "handoffs": "handoff",
 }
 
 

@@ -318,9 +318,18 @@ def test_pause_resume_end(repo: Path) -> None:
     assert (state["status"], state["notes"][0]["text"]) == ("paused", "lunch")
     fails(repo, "pause")
     out = ok(repo, "resume")
-    assert out.startswith(f"Resumed session {short_sid(repo, sid)}\nsession {short_sid(repo, sid)}  W  [active]\n")
-    assert "Open objectives\n" in out
-    assert ok(repo, "end") == f"Ended session {short_sid(repo, sid)} 'W': handoff\n"
+    objective = state["objectives"][0]["id"][:8]
+    assert out == (
+        f"Resumed session {short_sid(repo, sid)}\n"
+        f"# Session {short_sid(repo, sid)}: W (active, branch main, updated {STAMP})\n"
+        "Progress: 0/1 objectives done\n"
+        "## Open objectives\n"
+        f"- {objective} One\n"
+    )
+    assert ok(repo, "end") == (
+        f"Ended session {short_sid(repo, sid)} 'W': handoff\n"
+        f"Stored its handoff; print it with: git session handoff {short_sid(repo, sid)}\n"
+    )
     assert as_json(repo, "show", sid)["status"] == "handoff"
     assert fails(repo, "note", "more", "--session", sid) == (
         f"git-session: session {short_sid(repo, sid)} is handoff: it takes no more entries\n"

@@ -179,6 +179,14 @@ def test_wheel_ships_the_hooks(wheel: Path) -> None:
             assert archive.read(f"git_session/hooks/{shim.name}") == (ROOT / "hooks" / shim.name).read_bytes()
 
 
+def test_wheel_ships_the_templates(wheel: Path) -> None:
+    """The default handoff and ADR templates are package data, read with importlib.resources."""
+    with zipfile.ZipFile(wheel) as archive:
+        for name in ("handoff.md.j2", "handoff.html.j2", "adr.md.j2"):
+            shipped = archive.read(f"git_session/templates/{name}")
+            assert shipped == (ROOT / "git_session" / "templates" / name).read_bytes()
+
+
 @needs_man
 def test_git_help_finds_the_installed_page(wheel: Path, tmp_path: Path) -> None:
     """pip puts scripts in <prefix>/bin and the data in <prefix>/share/man; man-db maps a

@@ -1,0 +1,316 @@
+"""Benchmark of `git session handoff`: does its cost follow the session, not the repository?
+
+A session spanning the last 1,000 commits of a 100,000-commit history is handed off
+(Markdown, the default format). Every verdict is a ratio measured in the same run:
+
+- ``git-session handoff`` against ``git log --stat base..tip`` of the same range, the
+  plain-git way to see those commits and their files (target <= 3.0);
+- ``git-session handoff`` in the 100,000-commit repository against the same handoff in
+  a repository holding only the range (1,001 commits: one that adds every file, then the
+  same 1,000 one-file changes) (target <= 1.2: the 99,000 commits outside the range cost
+  at most a fifth more, noise included).
+
+The histories are generated as one ``git fast-import`` stream (every commit changes one
+small file; the session's commits carry a ``Session-Id`` trailer and a session note, as
+the hooks leave them); the sessions are written in-process with the core API: objectives,
+decisions, blockers, discoveries, next steps, notes, sources, checkpoints and one commit
+entry per commit of the range. The commands run as subprocesses of the real console
+script in hermetic repositories, a few untimed runs first, then interleaved; medians
+are compared.
+
+Usage: .venv/bin/python bench/bench_handoff.py [--rounds N] [--commits N] [--range N] [--check] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench_store import Command, Timing, git, git_session_exe, hermetic_env, interleaved
+
+from git_session import notes
+from git_session.names import BranchName, Ulid
+from git_session.sessions import Workspace
+from git_session.store import Draft, new_id
+
+FILES = 500  # files in the tree; commit n changes file n % FILES
+ENTRY_BATCH = 500  # commit entries per session commit (a store commit takes at most 1,000 operations)
+START_TIME = 1_600_000_000
+AUTHOR = "Bench Author <author@example.com>"
+COMMITTER = "Bench Committer <committer@example.com>"
+
+
+# --- the histories ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class History:
+    """A generated repository: its commits (oldest first) and the session's range in them."""
+
+    path: Path
+    shas: tuple[str, ...]
+    session_id: Ulid
+    range_size: int
+
+    @property
+    def base(self) -> str:
+        return self.shas[-self.range_size - 1]
+
+    @property
+    def tip(self) -> str:
+        return self.shas[-1]
+
+    @property
+    def in_range(self) -> tuple[str, ...]:
+        return self.shas[-self.range_size :]
+
+
+def _data(text: str) -> bytes:
+    raw = text.encode()
+    return b"data %d\n%s\n" % (len(raw), raw)
+
+
+def _file(index: int) -> str:
+    return f"src/pkg{index % 25:02d}/module{index:04d}.txt"
+
+
+def subject(number: int) -> str:
+    return f"Change {number}: tune {_file(number % FILES).rsplit('/', 1)[1]}"
+
+
+def stream(total: int, range_size: int, session_id: str) -> Iterator[bytes]:
+    """Commit 1 adds every file; commit n (2..total) changes one line of one file; the last
+    ``range_size`` commits carry the session's trailer and, in a notes commit, its note."""
+    for number in range(1, total + 1):
+        when = START_TIME + 60 * number
+        in_session = number > total - range_size
+        message = subject(number) + (f"\n\nSession-Id: {session_id}\n" if in_session else "\n")
+        yield b"commit refs/heads/main\nmark :%d\n" % number
+        yield f"author {AUTHOR} {when} +0000\ncommitter {COMMITTER} {when} +0000\n".encode()
+        yield _data(message)
+        changed = range(FILES) if number == 1 else [number % FILES]
+        for index in changed:
+            yield f"M 100644 inline {_file(index)}\n".encode()
+            yield _data(f"module {index}\nrevision {number}\nunchanged tail of {index}\n")
+    yield b"commit refs/notes/sessions\n"
+    yield f"committer {COMMITTER} {START_TIME + 60 * (total + 1)} +0000\n".encode()
+    yield _data("Notes added by git-session")
+    line = notes.canonical_line({"session": session_id, "branch": "main", "objectives": [], "decisions": []})
+    for number in range(total - range_size + 1, total + 1):
+        yield b"N inline :%d\n" % number
+        yield _data(line.decode())
+
+
+def fast_import(path: Path, total: int, range_size: int, session_id: str) -> tuple[str, ...]:
+    git(path.parent, "init", "-q", "-b", "main", str(path))
+    marks = path.parent / f"{path.name}.marks"
+    process = subprocess.Popen(
+        ["git", "fast-import", "--quiet", f"--export-marks={marks}"], cwd=path, stdin=subprocess.PIPE
+    )
+    assert process.stdin is not None
+    chunk: list[bytes] = []
+    for piece in stream(total, range_size, session_id):
+        chunk.append(piece)
+        if len(chunk) >= 4096:
+            process.stdin.write(b"".join(chunk))
+            chunk = []
+    process.stdin.write(b"".join(chunk))
+    process.stdin.close()
+    if process.wait() != 0:
+        raise SystemExit(f"bench: git fast-import failed in {path}")
+    by_mark = dict(line.split() for line in marks.read_text().splitlines())
+    return tuple(by_mark[f":{number}"] for number in range(1, total + 1))
+
+
+# --- the session -------------------------------------------------------------------------
+
+
+def session_drafts(history: History) -> list[Draft]:
+    fields = {
+        "title": "Stream the parser",
+        "branch": "main",
+        "status": "active",
+        "base": history.base,
+        "tldr": "The parser now streams; the last modules are being tuned one by one.",
+        "current": "Tune the remaining modules",
+        "tasks": ["BENCH-1"],
+    }
+    drafts = [Draft("create", {"fields": fields}, id=history.session_id)]
+    drafts += [_add("objective", f"Objective {i}", status="done" if i < 3 else "open") for i in range(6)]
+    drafts += [
+        _add("decision", f"Decision {i}", rationale=f"because {i}", alternatives=[f"option {i}a", f"option {i}b"])
+        for i in range(8)
+    ]
+    drafts += [_add("blocker", f"Blocker {i}", status="resolved" if i else "open") for i in range(3)]
+    drafts += [_add("discovery", f"Discovery {i}") for i in range(4)]
+    drafts += [_add("next", f"Next {i}", priority=("high", "medium", "low")[i % 3], status="open") for i in range(6)]
+    drafts += [_add("note", f"Progress note {i}") for i in range(20)]
+    drafts += [_add("source", f"https://example.com/docs/{i}") for i in range(3)]
+    return drafts
+
+
+def checkpoint_drafts(repo: Path, history: History) -> list[Draft]:
+    drafts = []
+    for label, sha in (("halfway", history.in_range[len(history.in_range) // 2]), ("latest", history.tip)):
+        tree = git(repo, "rev-parse", f"{sha}^{{tree}}").strip()
+        drafts.append(_add("checkpoint", label, label=label, commit=sha, snapshot=tree))
+    return drafts
+
+
+def commit_drafts(history: History) -> list[Draft]:
+    first = len(history.shas) - history.range_size + 1
+    return [
+        _add("commit", subject(number), commit=sha, branch="main")
+        for number, sha in enumerate(history.in_range, start=first)
+    ]
+
+
+def _add(kind: str, text: str, **fields: Any) -> Draft:
+    return Draft("add", {"kind": kind, "fields": {"text": text, **fields}})
+
+
+def write_session(history: History) -> None:
+    ws = Workspace.open(str(history.path))
+    handle = ws.store.create(BranchName("main"), session_drafts(history), ws.ident, "start: Stream the parser")
+    batches = [checkpoint_drafts(history.path, history)]
+    drafts = commit_drafts(history)
+    batches += [drafts[i : i + ENTRY_BATCH] for i in range(0, len(drafts), ENTRY_BATCH)]
+    for batch in batches:
+        handle, _ = ws.store.append(handle.ref, _always(batch), ws.ident, f"bench: {len(batch)} operations")
+
+
+def _always(drafts: list[Draft]) -> Any:
+    return lambda handle, meta: drafts
+
+
+def build(path: Path, total: int, range_size: int, session_id: Ulid) -> History:
+    history = History(path, fast_import(path, total, range_size, session_id), session_id, range_size)
+    write_session(history)
+    return history
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int
+    commits: int
+    range_size: int
+    check: bool
+    keep: bool
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds of each measurement (default 15)")
+    parser.add_argument("--commits", type=int, default=100_000, help="commits in the big history (default 100,000)")
+    parser.add_argument("--range", dest="range_size", type=int, default=1_000, help="the session's commits (1,000)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    args = parser.parse_args(argv)
+    if not 0 < args.range_size < args.commits:
+        parser.error("--range must be positive and smaller than --commits")
+    return Settings(args.rounds, args.commits, args.range_size, args.check, args.keep)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A ratio of medians measured in this run, and its target (None: shown for information)."""
+
+    name: str
+    value: float
+    target: float | None
+
+    @property
+    def passed(self) -> bool:
+        return self.target is None or self.value <= self.target
+
+
+def measure(big: History, small: History, env: dict[str, str], rounds: int) -> list[Verdict]:
+    exe, size = git_session_exe(), f"{big.range_size:,}"
+    stat = ("git", "log", "--stat", "--no-color")
+    in_big, in_small = f"{size} of {len(big.shas):,} commits", f"{size} of {len(small.shas):,} commits"
+    commands = [
+        Command('floor: python -c "import pygit2"', (sys.executable, "-c", "import pygit2"), small.path),
+        Command(f"git log --stat: {in_big}", (*stat, f"{big.base}..{big.tip}"), big.path),
+        Command(f"git log --stat: {in_small}", (*stat, f"{small.base}..{small.tip}"), small.path),
+        Command(f"handoff: {in_big}", (exe, "handoff"), big.path),
+        Command(f"handoff: {in_small}", (exe, "handoff"), small.path),
+    ]
+    timings = interleaved(commands, env, rounds)
+    floor, log_big, log_small, handoff_big, handoff_small = (t.median_ms for t in timings)
+    verdicts = [
+        Verdict(f"handoff / git log --stat ({len(big.shas):,} commits)", handoff_big / log_big, 3.0),
+        Verdict(f"handoff / git log --stat ({len(small.shas):,} commits)", handoff_small / log_small, 3.0),
+        Verdict(f"handoff: {len(big.shas):,} / {len(small.shas):,} commits", handoff_big / handoff_small, 1.2),
+        Verdict(f"git log --stat: {len(big.shas):,} / {len(small.shas):,} commits", log_big / log_small, None),
+        Verdict("(handoff - floor) / git log --stat (big)", (handoff_big - floor) / log_big, None),
+    ]
+    report(timings, verdicts, rounds)
+    return verdicts
+
+
+def report(timings: Sequence[Timing], verdicts: Sequence[Verdict], rounds: int) -> None:
+    width = max(len(name) for name in [*(t.label for t in timings), *(v.name for v in verdicts)])
+    print(f"\n{rounds} interleaved rounds; medians (min) in milliseconds\n")
+    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}")
+    print("-" * (width + 20))
+    for timing in timings:
+        print(f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}")
+    print(f"\n{'ratio of medians':<{width}}  {'value':>8}  {'target':>8}  result")
+    print("-" * (width + 28))
+    for verdict in verdicts:
+        target = "-" if verdict.target is None else f"<= {verdict.target:.1f}"
+        result = "info" if verdict.target is None else ("PASS" if verdict.passed else "FAIL")
+        print(f"{verdict.name:<{width}}  {verdict.value:8.2f}  {target:>8}  {result}")
+
+
+def check_output(history: History, env: dict[str, str]) -> None:
+    """The handoff covers exactly the range (its commits, from history, with their notes), no other."""
+    argv = [git_session_exe(), "handoff", "--format", "json"]
+    result = subprocess.run(argv, cwd=history.path, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"bench: handoff failed in {history.path}:\n{result.stderr}")
+    commits = json.loads(result.stdout)["deliverables"]["commits"]
+    wanted = {(sha, True, (history.session_id,)) for sha in history.in_range}
+    found = {(c["sha"], c["in_history"], tuple(c["sessions"])) for c in commits}
+    if len(commits) != len(wanted) or found != wanted:
+        raise SystemExit(f"bench: the handoff in {history.path} does not list exactly the range's commits")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="git-session-bench-handoff-"))
+    try:
+        env = hermetic_env(root)
+        os.environ.clear()
+        os.environ.update(env)  # the in-process builders read identity and config from here
+        began = time.perf_counter()
+        session_id = new_id()
+        big = build(root / "big", settings.commits, settings.range_size, session_id)
+        small = build(root / "small", settings.range_size + 1, settings.range_size, session_id)
+        print(f"fixtures built in {time.perf_counter() - began:.1f} s under {root}", flush=True)
+        for history in (big, small):
+            check_output(history, env)
+        verdicts = measure(big, small, env, settings.rounds)
+    finally:
+        if not settings.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    missed = [v for v in verdicts if not v.passed]
+    print(f"\n{len(missed)} target(s) missed" if missed else "\nall targets met")
+    return 1 if settings.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,405 @@
+"""Handoff documents: a plain context gathered from a session, rendered in jinja2's sandbox.
+
+The context (what ``--format json`` prints) is built from the session state and the
+branch history with each commit's session note (``history.py``: one ``git log`` of
+``base..tip``, started first so that git works while the session is read); the
+Markdown and HTML are rendered from it by ``sandbox.py``. ``end`` stores the Markdown in
+the session as a ``handoff`` entry (text, format, tip) in the same write as the status,
+and ``handoff`` of that session then prints the very text stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from git_session import codec, views
+from git_session.errors import UserError
+from git_session.gitrepo import Repo
+from git_session.history import HEX, FileChange, HistoryCommit, Range, history_range, start_history
+from git_session.model import ENDED_STATUSES, Entry, Meta, SessionState
+from git_session.names import ObjectId
+from git_session.notes import Notes, parse_lines
+from git_session.sandbox import Template, find_template, render_template
+from git_session.sessions import Found, Workspace, abbreviate
+from git_session.store import Draft, Handle
+
+FORMATS = ("markdown", "json", "html")
+SCHEMA = "git-session-handoff/1"
+PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+def gather(
+    ws: Workspace, found: Found, *, now: int | None = None, ending: tuple[str, str | None] | None = None
+) -> dict[str, Any]:
+    """Everything a handoff shows, as plain values.
+
+    ``ending`` (status, reason) renders the session as it will be once ended: ``end``
+    renders the handoff before the write that stores it with the new status.
+    """
+    handle = found.handle
+    stored = _latest(ws.store.entries(handle, "handoff"))
+    span = history_range(
+        ws.repo, found.meta, _recorded_tip(stored), lambda: _linked(ws.store.entries(handle, "commit"))
+    )
+    pending = start_history(ws.repo, span)  # git works while the session is read
+    state = ws.store.state(handle)
+    now = ws.ident.time if now is None else now
+    commit_entries = _live(state, "commit")
+    session = _session_view(ws, state.meta, span, now, ending)
+    context: dict[str, Any] = {
+        "schema": SCHEMA,
+        "generated": views.iso_time(now, state.meta.tz),
+        "session": session,
+        **_entry_sections(state),
+    }
+    context["progress"] = _progress(context["objectives"], session["current"])
+    context["deliverables"] = _deliverables(ws.repo, handle.id, span, pending.commits(), commit_entries)
+    context["related"] = _related(ws, found, state.meta)
+    context["metrics"] = _metrics(state.meta, now, context)
+    return context
+
+
+def _live(state: SessionState, kind: str) -> list[Entry]:
+    return [e for e in state.of_kind(kind) if not e.values.get("rewritten")]
+
+
+def _latest(entries: Sequence[Entry]) -> Entry | None:
+    """The last of the entries (of the handoffs: should two clones both have ended the session)."""
+    return max(entries, key=lambda e: e.added) if entries else None
+
+
+def _linked(entries: Sequence[Entry]) -> list[str]:
+    """The commits linked to the session, oldest first (those rewritten since left out)."""
+    live = sorted((e for e in entries if not e.values.get("rewritten")), key=lambda e: e.added)
+    return [str(e.values["commit"]) for e in live if e.values.get("commit")]
+
+
+def _recorded_tip(stored: Entry | None) -> str | None:
+    tip = stored.values.get("tip") if stored is not None else None
+    return tip if isinstance(tip, str) else None
+
+
+def _session_view(
+    ws: Workspace, meta: Meta, span: Range, now: int, ending: tuple[str, str | None] | None
+) -> dict[str, Any]:
+    view = views.meta_view(meta)
+    view.pop("progress", None)
+    view["short"] = ws.short_session_id(meta.id)
+    view["tip"] = span.tip
+    view["range"] = span.describe()
+    view["ended"] = views.iso_time(meta.updated, meta.tz) if meta.status in ENDED_STATUSES else None
+    if ending is not None:
+        view["status"], view["reason"] = ending
+        view["ended"] = view["updated"] = views.iso_time(now, meta.tz)
+    return view
+
+
+_SECTIONS = {
+    "objectives": "objective",
+    "decisions": "decision",
+    "discoveries": "discovery",
+    "blockers": "blocker",
+    "next": "next",
+    "notes": "note",
+    "sources": "source",
+    "checkpoints": "checkpoint",
+}
+
+
+def _entry_sections(state: SessionState) -> dict[str, list[dict[str, Any]]]:
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for name, kind in _SECTIONS.items():
+        entries = _live(state, kind)
+        short = abbreviate([e.id for e in state.of_kind(kind)])
+        if kind == "next":
+            entries.sort(key=lambda e: (PRIORITY_ORDER.get(str(e.values.get("priority")), 1), e.added))
+        sections[name] = [{**views.entry_view(e), "short": short.get(e.id, e.id)} for e in entries]
+    current = str(state.meta.get("current") or "").strip().casefold()
+    for item in sections["objectives"]:
+        item["current"] = bool(current) and item["status"] == "open" and item["text"].strip().casefold() == current
+    for item in sections["sources"]:
+        item["url"] = item["text"] if _URL.fullmatch(item["text"]) else None
+    for item in sections["checkpoints"]:
+        for name in ("label", "commit", "snapshot"):
+            item.setdefault(name, None)
+    return sections
+
+
+def _progress(objectives: list[dict[str, Any]], current: str) -> dict[str, Any]:
+    """Done / in progress / remaining; the current step is in progress (an open objective
+    with the same text is that step, not listed twice)."""
+    matched = next((o for o in objectives if o["current"]), None)
+    in_progress = [{"text": current, "objective": matched["id"] if matched else None}] if current else []
+    return {
+        "done": [o for o in objectives if o["status"] == "done"],
+        "in_progress": in_progress,
+        "remaining": [o for o in objectives if o["status"] == "open" and not o["current"]],
+    }
+
+
+def _deliverables(
+    repo: Repo, session_id: str, span: Range, history: list[HistoryCommit], commit_entries: list[Entry]
+) -> dict[str, Any]:
+    entry_shas = {str(e.values.get("commit")) for e in commit_entries}
+    commits = [_history_view(c, session_id, entry_shas) for c in history]
+    seen = {c.sha for c in history}
+    outside = [e for e in commit_entries if e.values.get("commit") and str(e.values["commit"]) not in seen]
+    if outside:  # the few linked commits not in the range: their notes are looked up here
+        notes = Notes.current(repo)
+        for entry in outside:
+            sha = str(entry.values["commit"])
+            if sha not in seen:
+                seen.add(sha)
+                commits.append(_entry_commit_view(entry, notes, sha))
+    return {
+        "base": span.base,
+        "tip": span.tip,
+        "range": span.describe(),
+        "files": _net_files(history),
+        "commits": commits,
+    }
+
+
+def _history_view(commit: HistoryCommit, session_id: str, linked: set[str]) -> dict[str, Any]:
+    lines = [line.encode("utf-8") for line in commit.note.split("\n")]
+    sessions = _sessions(parse_lines(lines, f"note on {commit.sha[:12]}"))
+    files = [_file_view(f) for f in commit.files]
+    return {
+        "sha": commit.sha,
+        "short": commit.sha[:12],
+        "subject": commit.subject,
+        "author": f"{commit.author} <{commit.email}>",
+        "date": commit.date,
+        "merge": len(commit.parents) > 1,
+        "trailers": [{"key": k, "value": v} for k, v in commit.trailers],
+        "files": files,
+        "added": sum(f["added"] or 0 for f in files),
+        "deleted": sum(f["deleted"] or 0 for f in files),
+        "sessions": sessions,
+        "linked": commit.sha in linked or session_id in sessions,
+        "in_history": True,
+    }
+
+
+def _entry_commit_view(entry: Entry, notes: Notes, sha: str) -> dict[str, Any]:
+    return {
+        "sha": sha,
+        "short": sha[:12],
+        "subject": entry.text,
+        "author": entry.author,
+        "date": views.iso_time(entry.created, entry.tz),
+        "merge": False,
+        "trailers": [],
+        "files": [],
+        "added": 0,
+        "deleted": 0,
+        "sessions": _note_sessions(notes, sha) if HEX.fullmatch(sha) else [],
+        "linked": True,
+        "in_history": False,
+    }
+
+
+def _note_sessions(notes: Notes, sha: str) -> list[str]:
+    return _sessions(notes.lines(ObjectId(sha)))
+
+
+def _sessions(lines: Sequence[Mapping[str, Any]]) -> list[str]:
+    return sorted({str(line["session"]) for line in lines if line.get("session")})
+
+
+def _file_view(change: FileChange) -> dict[str, Any]:
+    return {
+        "path": change.path,
+        "status": change.status,
+        "added": change.added,
+        "deleted": change.deleted,
+        "binary": change.added is None,
+    }
+
+
+def _net_files(history: list[HistoryCommit]) -> list[dict[str, Any]]:
+    """Each path changed by the range: added, modified or deleted over all of it, with the
+    lines added and deleted summed over its commits. A file added and deleted again within
+    the range is left out."""
+    first: dict[str, str] = {}
+    last: dict[str, str] = {}
+    added: dict[str, int | None] = {}
+    deleted: dict[str, int | None] = {}
+    for commit in history:
+        for change in commit.files:
+            first.setdefault(change.path, change.status)
+            last[change.path] = change.status
+            added[change.path] = _plus(added.get(change.path, 0), change.added)
+            deleted[change.path] = _plus(deleted.get(change.path, 0), change.deleted)
+    files = []
+    for path in sorted(first):
+        existed, exists = first[path] != "A", last[path] != "D"
+        if existed or exists:
+            status = "M" if existed and exists else ("A" if exists else "D")
+            files.append(_file_view(FileChange(path, status, added[path], deleted[path])))
+    return files
+
+
+def _plus(total: int | None, more: int | None) -> int | None:
+    return None if total is None or more is None else total + more
+
+
+def _related(ws: Workspace, found: Found, meta: Meta) -> dict[str, Any]:
+    parent_id = meta.get("parent")
+    sessions = ws.all_sessions()
+    parent = next((f for f in sessions if f.handle.id == parent_id), None)
+    children = [f for f in sessions if f.meta.get("parent") == found.handle.id]
+    parent_view = _related_view(ws, parent) if parent else None
+    if parent_id and parent_view is None:
+        parent_view = {"id": parent_id, "short": str(parent_id)[:8], "title": None, "branch": None, "status": None}
+    return {"parent": parent_view, "children": [_related_view(ws, f) for f in reversed(children)]}
+
+
+def _related_view(ws: Workspace, found: Found) -> dict[str, Any]:
+    return {
+        "id": found.handle.id,
+        "short": ws.short_session_id(found.handle.id),
+        "title": found.meta.title,
+        "branch": found.meta.branch,
+        "status": found.meta.status,
+        "created": views.iso_time(found.meta.created, found.meta.tz),
+    }
+
+
+def _metrics(meta: Meta, now: int, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Counts and the duration: from the start to the end, or to now for a session still open."""
+    seconds = max(0, (meta.updated if meta.status in ENDED_STATUSES else now) - meta.created)
+    deliverables = context["deliverables"]
+    objectives = [o for o in context["objectives"] if o["status"] != "dropped"]
+    blockers = context["blockers"]
+    return {
+        "duration_seconds": seconds,
+        "duration": human_duration(seconds),
+        "commits": len(deliverables["commits"]),
+        "files": len(deliverables["files"]),
+        "lines_added": sum(f["added"] or 0 for f in deliverables["files"]),
+        "lines_deleted": sum(f["deleted"] or 0 for f in deliverables["files"]),
+        "objectives_done": sum(1 for o in objectives if o["status"] == "done"),
+        "objectives_total": len(objectives),
+        "decisions": len(context["decisions"]),
+        "discoveries": len(context["discoveries"]),
+        "blockers_open": sum(1 for b in blockers if b["status"] == "open"),
+        "blockers_resolved": sum(1 for b in blockers if b["status"] == "resolved"),
+        "next_open": sum(1 for n in context["next"] if n["status"] == "open"),
+        "checkpoints": len(context["checkpoints"]),
+        "compactions": context["session"]["compactions"],
+    }
+
+
+def human_duration(seconds: int) -> str:
+    """``2d 3h 5m``; ``under a minute`` below one."""
+    if seconds < 60:
+        return "under a minute"
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    return " ".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
+
+
+# --- the command and end ------------------------------------------------------------------
+
+
+def render(context: Mapping[str, Any], fmt: str, template: Template | None = None) -> str:
+    if fmt == "json":
+        return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
+    if template is None:
+        raise ValueError("markdown and html need a template")
+    return render_template(template, context)
+
+
+def format_for(fmt: str | None, output: str | None) -> str:
+    """The format asked for, else the one the output file's name suggests, else Markdown."""
+    if fmt is not None:
+        return fmt
+    suffix = os.path.splitext(output or "")[1].lower()
+    return _SUFFIX_FORMATS.get(suffix, "markdown")
+
+
+def handoff(ws: Workspace, found: Found, fmt: str, template_path: str | None = None) -> str:
+    """The handoff of a session. For an ended session that stored one, the Markdown is the
+    very text stored at the end, unless another format or a template is asked for."""
+    if fmt == "json" and template_path is not None:
+        raise UserError("--template does not apply to --format json", "the JSON is the template's context")
+    if fmt == "markdown" and template_path is None:
+        stored = _latest(ws.store.entries(found.handle, "handoff"))
+        if stored is not None and stored.values.get("format", "markdown") == "markdown":
+            return stored.text
+    template = None if fmt == "json" else find_template(ws.repo, fmt, template_path)
+    return render(gather(ws, found), fmt, template)
+
+
+def handoff_draft(text: str, tip: str | None, agent: str | None) -> Draft:
+    fields: dict[str, Any] = {"text": fit(text), "format": "markdown"}
+    if tip is not None:
+        fields["tip"] = tip
+    return Draft("add", {"kind": "handoff", "fields": fields}, agent=agent)
+
+
+def fit(text: str) -> str:
+    """The text, clipped (at a character boundary) to what a session entry may hold."""
+    if len(text.encode("utf-8")) <= codec.MAX_TEXT:
+        return text
+    note = "\n\n… (clipped: the handoff is larger than a session entry may be; render it with git session handoff)\n"
+    room = codec.MAX_TEXT - len(note.encode("utf-8"))
+    return text.encode("utf-8")[:room].decode("utf-8", "ignore") + note
+
+
+def end(ws: Workspace, spec: str | None, status: str, reason: str | None, with_handoff: bool = True) -> Found:
+    """End a session; unless told not to, render its Markdown handoff and store it in the
+    same write as the status change (rendered again if the session moved meanwhile)."""
+    template = find_template(ws.repo, "markdown") if with_handoff else None
+    rendered: dict[str, Draft] = {}
+
+    def extra(handle: Handle, meta: Meta) -> list[Draft]:
+        if template is None:
+            return []
+        if handle.tip not in rendered:
+            try:
+                context = gather(ws, Found(handle, meta), ending=(status, reason))
+                text = render_template(template, context)
+            except UserError as exc:
+                raise UserError(exc.message, "end it without a handoff: git session end --no-handoff") from None
+            rendered[handle.tip] = handoff_draft(text, context["session"]["tip"], ws.agent)
+        return [rendered[handle.tip]]
+
+    return ws.set_status(spec, status, ("active", "paused"), reason=reason, extra=extra)
+
+
+def write_output(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file renamed into place)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".git-session-", dir=folder)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except OSError as exc:
+        _remove(temporary)
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -1,0 +1,227 @@
+"""A session's branch history, read by ONE ``git log`` process whose cost follows the range.
+
+Which history (``history_range``):
+
+- ``base`` is the branch tip when the session started. When it is ``None`` (the session
+  began on an unborn branch) or is not a commit of this repository (a teammate's session
+  fetched without its code), the history is the tip's commits since the session was
+  created (``git log TIP --since=@CREATED``: git stops walking at the first older commit).
+- ``tip`` is the tip recorded when the session ended (so that a later rendering shows the
+  history as it was handed over), else the branch tip, else the last linked commit that
+  exists here. Without a tip there is no history, and no git process.
+
+The same process gives each commit's session note (``%N`` of ``refs/notes/sessions``):
+git's own notes lookup is far cheaper than one tree walk per commit. A note may hold any
+bytes, NUL included, so it is the last field of the header and ends at a random marker
+chosen for each run. Renames are read as a deletion and an addition (``--no-renames``);
+textconv and external diff drivers are never run.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from git_session import gitcli
+from git_session.errors import UserError
+from git_session.gitrepo import Repo
+from git_session.model import Meta
+from git_session.names import NOTES_REF, ObjectId
+
+HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_NUMSTAT = re.compile(r"(\d+|-)\t(\d+|-)\t(.*)", re.DOTALL)
+
+# One field per NUL-separated token, then the note and the marker; git ends the header with
+# a NUL of its own (-z), then come the diff records: ":<modes> <ids> <status>" NUL path NUL,
+# then "<+>\t<->\t<path>" NUL.
+_LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%at", "%aI", "%s", "%(trailers:only,unfold)")
+LOG_OPTIONS = (
+    "log",
+    "-z",
+    "--raw",
+    "--numstat",
+    "--no-abbrev",
+    "--no-renames",
+    "--no-textconv",
+    "--no-ext-diff",
+    "--no-color",
+    "--no-show-signature",
+    "--no-relative",
+    "--encoding=UTF-8",
+    "--no-notes",
+)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: str  # A, M or D
+    added: int | None  # None: a binary file
+    deleted: int | None
+
+
+@dataclass(frozen=True)
+class HistoryCommit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    time: int
+    date: str
+    subject: str
+    trailers: tuple[tuple[str, str], ...]
+    files: tuple[FileChange, ...]
+    note: str = ""  # the commit's session note, as stored
+
+
+@dataclass(frozen=True)
+class Range:
+    """The history a handoff covers: ``base..tip``, or ``tip`` since a time when base is unknown."""
+
+    base: ObjectId | None
+    tip: ObjectId | None
+    since: int | None = None
+
+    def log_args(self) -> list[str] | None:
+        """The revision arguments of the one git log, or ``None`` when there is nothing to read."""
+        if self.tip is None or self.tip == self.base:
+            return None
+        if self.base is not None:
+            return [f"{self.base}..{self.tip}"]
+        return [self.tip, *([f"--since=@{self.since}"] if self.since is not None else [])]
+
+    def describe(self) -> str:
+        if self.tip is None:
+            return "no commits"
+        if self.base is not None:
+            return f"{self.base[:12]}..{self.tip[:12]}"
+        return f"{self.tip[:12]} since the session started"
+
+
+class PendingHistory:
+    """The one git log of a range, started: ``commits()`` waits for it and parses its output."""
+
+    def __init__(self, running: gitcli.Running | None, marker: str) -> None:
+        self.running = running
+        self.marker = marker
+
+    def commits(self) -> list[HistoryCommit]:
+        """The commits of the range, oldest first, with their trailers, files and notes."""
+        if self.running is None:
+            return []
+        return list(reversed(parse_log(_text(self.running.result().stdout), self.marker)))
+
+
+def log_command(repo: Repo, span: Range, marker: str) -> list[str] | None:
+    """The arguments of the git log of the range, or ``None`` when there is nothing to read."""
+    revisions = span.log_args()
+    if revisions is None:
+        return None
+    notes = [f"--notes={NOTES_REF}"] if repo.ref_target(NOTES_REF) is not None else []
+    fields = "%x00".join([*_LOG_FIELDS, "%N", marker])
+    return [*LOG_OPTIONS, *notes, f"--format={fields}", *revisions, "--"]
+
+
+def start_history(repo: Repo, span: Range) -> PendingHistory:
+    """Start the git log of the range: the caller reads the session meanwhile."""
+    marker = f"git-session-{secrets.token_hex(16)}"
+    args = log_command(repo, span, marker)
+    return PendingHistory(None if args is None else gitcli.start(args, git_dir=repo.git_dir), marker)
+
+
+def read_history(repo: Repo, span: Range) -> list[HistoryCommit]:
+    """The commits of the range, oldest first, with their trailers, files and notes."""
+    return start_history(repo, span).commits()
+
+
+def parse_log(output: str, marker: str) -> list[HistoryCommit]:
+    """Parse the output of ``log_command`` (newest first, as git gives it)."""
+    tokens = output.split("\0")
+    commits: list[HistoryCommit] = []
+    index = 0
+    while index < len(tokens) and tokens[index].strip("\n"):
+        header = tokens[index : index + len(_LOG_FIELDS)]
+        if len(header) < len(_LOG_FIELDS) or not HEX.fullmatch(header[0].lstrip("\n")):
+            raise UserError(f"cannot read the output of git log near {tokens[index][:40]!r}")
+        index += len(_LOG_FIELDS)
+        try:
+            end = tokens.index(marker, index)
+        except ValueError:
+            raise UserError(
+                f"cannot read the output of git log: commit {header[0].strip()[:12]} is cut short"
+            ) from None
+        note, index = "\0".join(tokens[index:end]), end + 1
+        files, index = _parse_changes(tokens, index)
+        commits.append(_commit(header, files, note))
+    return commits
+
+
+def _parse_changes(tokens: list[str], index: int) -> tuple[tuple[FileChange, ...], int]:
+    statuses: dict[str, str] = {}
+    counts: dict[str, tuple[int | None, int | None]] = {}
+    while index < len(tokens):
+        token = tokens[index].lstrip("\n")
+        if token.startswith(":") and index + 1 < len(tokens):
+            status = token.rsplit(" ", 1)[-1][:1]
+            statuses[tokens[index + 1]] = "M" if status not in ("A", "D") else status
+            index += 2
+            continue
+        match = _NUMSTAT.fullmatch(token)
+        if match is None:
+            break
+        added, deleted, path = match.groups()
+        counts[path] = (None if added == "-" else int(added), None if deleted == "-" else int(deleted))
+        index += 1
+    files = tuple(FileChange(path, statuses[path], *counts.get(path, (0, 0))) for path in statuses)
+    return files, index
+
+
+def _commit(header: list[str], files: tuple[FileChange, ...], note: str) -> HistoryCommit:
+    sha, parents, author, email, at, date, subject, trailer_text = header
+    trailers = []
+    for line in trailer_text.splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key.strip():
+            trailers.append((key.strip(), value.strip()))
+    return HistoryCommit(
+        sha=sha.lstrip("\n"),
+        parents=tuple(parents.split()),
+        author=author,
+        email=email,
+        time=int(at) if at.isdigit() else 0,
+        date=date,
+        subject=subject,
+        trailers=tuple(trailers),
+        files=files,
+        note=note,
+    )
+
+
+def _text(value: str) -> str:
+    """Git's bytes as text: what is not UTF-8 becomes U+FFFD, so it can be printed and dumped."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def history_range(repo: Repo, meta: Meta, recorded_tip: str | None, linked: Callable[[], Sequence[str]]) -> Range:
+    """Which commits the handoff of a session covers (see the module's docstring). The
+    linked commits (oldest first) are asked for only when there is no other tip."""
+    branch_tip = repo.ref_target(f"refs/heads/{meta.branch}") if meta.branch else None
+    tip = next((ObjectId(sha) for sha in (recorded_tip, branch_tip) if sha and _is_commit(repo, sha)), None)
+    if tip is None:
+        tip = next((ObjectId(sha) for sha in reversed(linked()) if _is_commit(repo, sha)), None)
+    base = meta.get("base")
+    if isinstance(base, str) and _is_commit(repo, base):
+        return Range(ObjectId(base), tip)
+    return Range(None, tip, meta.created)
+
+
+def _is_commit(repo: Repo, sha: str) -> bool:
+    if not (HEX.fullmatch(sha) and repo.has_object(sha)):
+        return False
+    try:
+        repo.commit(ObjectId(sha))
+    except UserError:
+        return False
+    return True
