@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -239,7 +240,7 @@ class Repo:
         """
         path = self.lock_path(ref_name)
         aside = f"{path}.stale-{os.getpid()}"
-        try:
+        with contextlib.suppress(OSError):  # no lock, or another writer dealt with it
             seen = os.stat(path)
             if time.time() - seen.st_mtime <= older_than:
                 return
@@ -248,8 +249,6 @@ class Repo:
             if (moved.st_ino, moved.st_mtime_ns) != (seen.st_ino, seen.st_mtime_ns):
                 os.link(aside, path)  # a live lock was taken between stat and rename: put it back
             os.remove(aside)
-        except OSError:
-            pass
 
     # --- objects ---------------------------------------------------------------------
 

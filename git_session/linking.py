@@ -11,6 +11,7 @@ never made (an aborted commit) is kept a day in case it still is.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import time
 from collections.abc import Iterable, Iterator
@@ -266,8 +267,6 @@ def _repoint(store: Store, ref: SessionRef, old: str, new: str, ident: Ident) ->
 
 def _drop_if_abandoned(path: Path) -> None:
     """A record whose commit was never made (an aborted commit) goes after a day."""
-    try:
+    with contextlib.suppress(OSError):  # gone already
         if time.time() - path.stat().st_mtime > ABANDON_SECONDS:
             path.unlink()
-    except OSError:
-        pass

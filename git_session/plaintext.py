@@ -23,7 +23,11 @@ def clip(text: str, width: int = 200) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def when(epoch: int, tz: str) -> str:
+def local_time(epoch: int, tz: str) -> datetime:
+    """A time in the writer's own offset (``+0100``), as git shows it."""
     sign = -1 if tz.startswith("-") else 1
-    offset = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])))
-    return datetime.fromtimestamp(epoch, offset).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(epoch, timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5]))))
+
+
+def when(epoch: int, tz: str) -> str:
+    return local_time(epoch, tz).strftime("%Y-%m-%d %H:%M")

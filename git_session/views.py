@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from git_session.model import Entry, Meta, Op, SessionState
+from git_session.plaintext import local_time
 
 
 def iso_time(epoch: int, tz: str = "+0000") -> str:
     """ISO 8601 in the writer's own offset, as git shows dates."""
-    sign = -1 if tz.startswith("-") else 1
-    offset = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])))
-    return datetime.fromtimestamp(epoch, offset).isoformat()
+    return local_time(epoch, tz).isoformat()
 
 
 def meta_view(meta: Meta) -> dict[str, Any]:
