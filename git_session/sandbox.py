@@ -59,6 +59,7 @@ class Template:
     source: str
     origin: str
     html: bool
+    cache: str | None = None  # where compiled templates are kept (keyed by their source)
 
 
 def oneline(value: Any) -> str:
@@ -69,8 +70,18 @@ def md_cell(value: Any) -> str:
     return oneline(value).replace("|", "\\|")
 
 
-def _environment(html: bool) -> _Sandbox:
+def _environment(html: bool, cache: str | None) -> _Sandbox:
+    """Compiling a template costs more than rendering it: with ``cache``, the compiled code
+    is kept on disk, checked against the template's source (jinja2's bytecode cache)."""
+    try:
+        if cache is not None:
+            os.makedirs(cache, exist_ok=True)
+    except OSError:  # a read-only repository: compile every time
+        cache = None
+    if cache is not None and not os.access(cache, os.W_OK):
+        cache = None
     env = _Sandbox(
+        bytecode_cache=jinja2.FileSystemBytecodeCache(cache) if cache is not None else None,
         autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -84,7 +95,7 @@ def _environment(html: bool) -> _Sandbox:
 
 def render_template(template: Template, context: Mapping[str, Any]) -> str:
     """Render in the sandbox; any failure of the template is a one-line ``UserError``."""
-    env = _environment(template.html)
+    env = _environment(template.html, template.cache)
     env.loader = jinja2.DictLoader({template.origin: template.source})  # that one template, nothing else
     try:
         return env.get_template(template.origin).render(context)
@@ -115,13 +126,14 @@ def find_template(repo: Repo, kind: str, path: str | None = None) -> Template:
     """The template to use: ``path`` if given, else the repository's (``session.templateDir``,
     then ``.git-session/templates/`` in the work tree), else the shipped one."""
     name = TEMPLATE_FILES[kind]
+    cache = os.path.join(repo.common_dir, "git-session", "template-cache")
     if path is not None:
-        return Template(_read(path), path, kind == "html" or _is_html_name(path))
+        return Template(_read(path), path, kind == "html" or _is_html_name(path), cache)
     for folder in _template_dirs(repo):
         candidate = os.path.join(folder, name)
         if os.path.isfile(candidate):
-            return Template(_read(candidate), candidate, kind == "html")
-    return Template(shipped_template(name), name, kind == "html")
+            return Template(_read(candidate), candidate, kind == "html", cache)
+    return Template(shipped_template(name), name, kind == "html", cache)
 
 
 def _template_dirs(repo: Repo) -> list[str]:

@@ -313,6 +313,18 @@ def test_a_user_template_renders_the_context(realistic: Realistic) -> None:
     )
 
 
+def test_compiled_templates_are_cached_and_never_stale(realistic: Realistic) -> None:
+    template = realistic.repo.parent / "cached.txt.j2"
+    template.write_text("first {{ session.title }}\n")
+    assert ok(realistic.repo, "handoff", "--template", str(template)) == "first Auth rewrite\n"
+    cache = realistic.repo / ".git" / "git-session" / "template-cache"
+    assert any(cache.iterdir())
+    template.write_text("second {{ session.title }}\n")
+    assert ok(realistic.repo, "handoff", "--template", str(template)) == "second Auth rewrite\n"
+    template.write_text("{{ ''.__class__.__mro__ }}\n")
+    fails(realistic.repo, "handoff", "--template", str(template))
+
+
 def test_the_repository_may_override_the_templates(realistic: Realistic) -> None:
     folder = realistic.repo / ".git-session" / "templates"
     folder.mkdir(parents=True)
