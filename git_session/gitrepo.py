@@ -141,9 +141,6 @@ class Repo:
             raise UserError(f"unknown revision: {revision!r}") from None
         return ObjectId(str(commit.id))
 
-    def branch_exists(self, branch: BranchName) -> bool:
-        return self.ref_target(f"refs/heads/{branch}") is not None
-
     def config_value(self, name: str) -> str | None:
         try:
             value = self._raw.config[name]

@@ -22,7 +22,7 @@ from pathlib import Path
 from git_session import notes, trailers
 from git_session.errors import SessionError
 from git_session.gitrepo import Ident, Repo
-from git_session.model import Entry, Meta, Stamp
+from git_session.model import Meta
 from git_session.names import ObjectId, SessionRef
 from git_session.store import Draft, Handle, Store
 
@@ -186,10 +186,6 @@ def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:
             {"id": e.id, "text": e.text, "rationale": e.values.get("rationale") or ""} for e in since.decisions
         ],
     }
-
-
-def _added(entry: Entry) -> Stamp:
-    return entry.added
 
 
 def link(store: Store, item: Queued, commit: ObjectId, ident: Ident) -> None:

@@ -401,3 +401,4 @@ def test_pre_commit_hooks_file_covers_the_shipped_hooks() -> None:
         assert hook["language"] == "python" and hook["always_run"] is True
         assert hook.get("pass_filenames", True) is name.endswith("-msg")
     assert by_id["git-session"]["stages"] == ["prepare-commit-msg"]
+    assert {hook["entry"].rsplit(" ", 1)[1] for hook in hooks} <= set(NAMES)  # nothing stale

@@ -230,23 +230,26 @@ def test_invalid_history_is_refused_and_the_ref_left_alone(tmp_path: Path, bad: 
         assert as_json(target, "show", "--json")["tldr"] == ""
 
 
-@pytest.mark.parametrize("shape", ["fast-forward", "created"])
-def test_a_tip_whose_state_is_of_a_newer_format_is_not_adopted(tmp_path: Path, shape: str) -> None:
-    """Valid operations, but a materialized state (meta.json) only a newer version reads."""
-    a, b, ref = clones(tmp_path, objective=False)
-    their_tip = forge(b, tip(b, ref), op_version=1, meta_version=2)
-    git(b, "update-ref", ref, their_tip)
+def refuses_to_adopt(tmp_path: Path, shape: str, a: Path, b: Path, ref: SessionRef, message: str) -> None:
+    """B's tip, fetched into A (fast-forward) or into a fresh clone of A (created), is
+    refused with ``message`` and leaves the refs as they were."""
     target = a
     if shape == "created":
         target = tmp_path / "c"
         git(tmp_path, "clone", "-q", str(a), str(target))
     before = git(target, "for-each-ref", "refs/sessions/")
     theirs = fetch_theirs(target, b, ref)
-
-    with pytest.raises(DataError, match="format version 2"):
+    with pytest.raises(DataError, match=message):
         store_of(target).merge(ref, theirs)
-
     assert git(target, "for-each-ref", "refs/sessions/") == before
+
+
+@pytest.mark.parametrize("shape", ["fast-forward", "created"])
+def test_a_tip_whose_state_is_of_a_newer_format_is_not_adopted(tmp_path: Path, shape: str) -> None:
+    """Valid operations, but a materialized state (meta.json) only a newer version reads."""
+    a, b, ref = clones(tmp_path, objective=False)
+    git(b, "update-ref", ref, forge(b, tip(b, ref), op_version=1, meta_version=2))
+    refuses_to_adopt(tmp_path, shape, a, b, ref, "format version 2")
 
 
 def test_a_tip_that_is_no_commit_is_refused(tmp_path: Path) -> None:
@@ -272,15 +275,5 @@ def test_a_tip_whose_state_lies_about_its_operations_is_not_adopted(tmp_path: Pa
     listing = git(b, "ls-tree", real).replace(git(b, "rev-parse", f"{real}:meta.json").strip(), blob)
     tree = git(b, "mktree", input=listing).strip()
     message = git(b, "log", "-1", "--format=%B", real)
-    forged = git(b, "commit-tree", tree, "-p", f"{real}^", "-m", message).strip()
-    git(b, "update-ref", ref, forged)
-    target = a
-    if shape == "created":
-        target = tmp_path / "c"
-        git(tmp_path, "clone", "-q", str(a), str(target))
-    before = git(target, "for-each-ref", "refs/sessions/")
-    theirs = fetch_theirs(target, b, ref)
-
-    with pytest.raises(DataError, match="its stored state does not match its operations"):
-        store_of(target).merge(ref, theirs)
-    assert git(target, "for-each-ref", "refs/sessions/") == before
+    git(b, "update-ref", ref, git(b, "commit-tree", tree, "-p", f"{real}^", "-m", message).strip())
+    refuses_to_adopt(tmp_path, shape, a, b, ref, "its stored state does not match its operations")
