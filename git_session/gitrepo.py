@@ -277,11 +277,9 @@ class Repo:
 
     def blobs_under(self, tree_id: ObjectId, path: str) -> Iterator[tuple[str, bytes]]:
         """Every blob below ``path``, depth first, as (name, content)."""
-        for item in self.tree_items(tree_id, path):
-            if item.is_tree:
-                yield from self.blobs_under(item.id, "")
-            else:
-                yield item.name, bytes(self._raw[item.id].read_raw())
+        tree = self._subtree(tree_id, path)
+        if tree is not None:
+            yield from _blobs_in(tree)
 
     def is_tree(self, oid: str) -> bool:
         try:
@@ -428,6 +426,15 @@ class Repo:
                 "git config --global user.email you@example.com",
             )
         return Ident(match["name"], match["email"], int(match["time"]), match["tz"])
+
+
+def _blobs_in(tree: pygit2.Tree) -> Iterator[tuple[str, bytes]]:
+    """The blobs below a tree, walked through its own objects (no look-ups by name)."""
+    for obj in tree:
+        if isinstance(obj, pygit2.Tree):
+            yield from _blobs_in(obj)
+        elif isinstance(obj, pygit2.Blob):
+            yield str(obj.name), obj.data
 
 
 def _files_below(path: str, name: str) -> list[str]:

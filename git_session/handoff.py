@@ -51,7 +51,7 @@ def gather(
     )
     pending = start_history(ws.repo, span)  # git works while the session is read
     state = ws.store.state(handle)
-    now = ws.ident.time if now is None else now
+    now = ws.now() if now is None else now
     commit_entries = _live(state, "commit")
     session = _session_view(ws, state.meta, span, now, ending)
     context: dict[str, Any] = {

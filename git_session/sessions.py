@@ -6,6 +6,7 @@ import bisect
 import difflib
 import os
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -107,6 +108,16 @@ class Workspace:
         if self._ident is None:
             self._ident = self.repo.ident()
         return self._ident
+
+    def now(self) -> int:
+        """The time git would stamp a commit with (GIT_AUTHOR_DATE honoured), for reads too.
+
+        Reading commands show times relative to now; they must work without an identity.
+        """
+        try:
+            return self.ident.time
+        except UserError:
+            return int(time.time())
 
     @property
     def agent(self) -> str | None:

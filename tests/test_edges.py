@@ -84,6 +84,17 @@ def test_no_identity(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert session_refs(repo) == []
 
 
+def test_reading_commands_need_no_identity(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ok(repo, "start", "W", "-o", "Read without a name")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    git(repo, "config", "user.useConfigOnly", "true")
+    assert "Read without a name" in ok(repo, "handoff")
+    assert "Read without a name" in ok(repo, "brief")
+    assert as_json(repo, "status")["title"] == "W"
+
+
 def test_identity_comes_from_git_config(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"):
         monkeypatch.delenv(name)
