@@ -123,10 +123,10 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
 def _open_items(store: Store, handle: Handle) -> list[Item]:
     items: list[Item] = []
     for key, kind in (("blockers", "blocker"), ("objectives", "objective"), ("next", "next")):
-        entries = sorted(store.open_entries(handle, kind), key=_priority if kind == "next" else _age)
+        entries = sorted(store.open_entries(handle, kind, private=True), key=_priority if kind == "next" else _age)
         if not entries:
             continue
-        ids = abbreviate(store.entry_ids(handle, kind), only=[e.id for e in entries])
+        ids = abbreviate(store.entry_ids(handle, kind, private=True), only=[e.id for e in entries])
         for entry in entries:
             priority = f"[{entry.values.get('priority', 'medium')}] " if kind == "next" else ""
             line = f"- {ids.get(entry.id, entry.id[:8])} {priority}{_one_line(entry.text, ITEM_WIDTH)}"
@@ -140,7 +140,7 @@ def _recent(store: Store, handle: Handle) -> tuple[list[Item], dict[str, int]]:
     checkpoints, more_checkpoints = _newest(store, handle, "checkpoint", 1)
     items = [Item("decisions", _decision_line(e), entry_view(e)) for e in decisions]
     items += [Item("commits", _commit_line(e), _commit_data(e)) for e in commits]
-    ids = store.entry_ids(handle, "checkpoint") if checkpoints else []
+    ids = store.entry_ids(handle, "checkpoint", private=True) if checkpoints else []
     short = abbreviate(ids, only=[e.id for e in checkpoints])
     items += [Item("checkpoints", _checkpoint_line(e, short[e.id]), entry_view(e)) for e in checkpoints]
     beyond = {"decisions": more_decisions, "commits": more_commits, "checkpoints": more_checkpoints}
@@ -156,8 +156,8 @@ def _newest(store: Store, handle: Handle, kind: str, count: int) -> tuple[list[E
     many a session has. Commit entries marked rewritten (a rebase replaced the commit)
     are not shown; those beyond the candidates are counted among the others.
     """
-    ids = sorted(store.entry_ids(handle, kind), reverse=True)
-    candidates = [store.entry(handle, kind, entry_id) for entry_id in ids[: 2 * count]]
+    ids = sorted(store.entry_ids(handle, kind, private=True), reverse=True)
+    candidates = [store.entry(handle, kind, entry_id, private=True) for entry_id in ids[: 2 * count]]
     live = [e for e in candidates if e is not None and not e.values.get("rewritten")]
     newest = sorted(live, key=_age, reverse=True)[:count]
     return newest, len(ids) - len(newest) - (len(candidates) - len(live))

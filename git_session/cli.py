@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from git_session import brief, render, views
-from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError
+from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError
 from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
@@ -95,6 +95,14 @@ def session_option(f: F) -> F:
         "session",
         metavar="SESSION",
         help="Session id (or any unambiguous prefix), branch or title slug; default: the current branch's.",
+    )(f)
+
+
+def private_option(f: F) -> F:
+    return click.option(
+        "--private",
+        is_flag=True,
+        help="Keep this entry on this machine: push never sends it (nor do handoffs or commit trailers show it).",
     )(f)
 
 
@@ -179,13 +187,14 @@ def status(session: str | None, as_json: bool) -> None:
     ws = workspace()
     found = ws.find(session)
     if as_json:
-        print_json(views.state_view(ws.store.state(found.handle)))
+        print_json(views.state_view(ws.store.state(found.handle, private=True)))
         return
-    open_items = {kind: ws.store.open_entries(found.handle, kind) for kind in ENTRY_STATUSES}
+    open_items = {kind: ws.store.open_entries(found.handle, kind, private=True) for kind in ENTRY_STATUSES}
     abbrev = {}
     for kind, entries in open_items.items():
         if entries:
-            abbrev.update(abbreviate(ws.store.entry_ids(found.handle, kind), only=[e.id for e in entries]))
+            ids = ws.store.entry_ids(found.handle, kind, private=True)
+            abbrev.update(abbreviate(ids, only=[e.id for e in entries]))
     echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
 
 
@@ -193,10 +202,19 @@ def status(session: str | None, as_json: bool) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include completed and abandoned sessions.")
 @click.option("--branch", metavar="BRANCH", help="Only sessions of this branch.")
 @click.option("--status", "status_filter", type=click.Choice(SESSION_STATUSES), help="Only sessions in this status.")
+@click.option("--remote", metavar="REMOTE", help="The sessions last fetched from REMOTE instead.")
 @json_option
-def list_sessions(show_all: bool, branch: str | None, status_filter: str | None, as_json: bool) -> None:
+def list_sessions(
+    show_all: bool, branch: str | None, status_filter: str | None, remote: str | None, as_json: bool
+) -> None:
     """Sessions, newest first (by default those not completed or abandoned)."""
-    sessions = workspace().all_sessions()
+    ws = workspace()
+    if remote is not None:
+        from git_session import sharing
+
+        sessions = ws.all_sessions(sharing.resolve_remote(ws.repo, remote).sessions_prefix)
+    else:
+        sessions = ws.all_sessions()
     abbrev = abbreviate([f.handle.id for f in sessions])
     if branch is not None:
         sessions = [f for f in sessions if f.meta.branch == branch]
@@ -219,7 +237,7 @@ def show(session_arg: str | None, session: str | None, as_json: bool) -> None:
     """Everything about one session."""
     ws = workspace()
     found = ws.find(session_arg or session)
-    state = ws.store.state(found.handle)
+    state = ws.store.state(found.handle, private=True)
     if as_json:
         print_json(views.state_view(state))
         return
@@ -370,17 +388,17 @@ def current(text: str, session: str | None) -> None:
 # --- entries --------------------------------------------------------------------------
 
 
-def _add(session: str | None, kind: str, text: str, extra: dict[str, Any] | None = None) -> None:
+def _add(session: str | None, kind: str, text: str, extra: dict[str, Any] | None = None, private: bool = False) -> None:
     ws = workspace()
-    found, op = ws.add(session, kind, text, extra)
-    label = "next step" if kind == "next" else kind
+    found, op = ws.add(session, kind, text, extra, private=private)
+    label = ("private " if private else "") + ("next step" if kind == "next" else kind)
     echo(f"Added {label} {click.style(ws.short_entry_id(found, kind, op.id), fg='yellow')}")
 
 
 def _list_entries(kind: str, session: str | None, as_json: bool) -> None:
     ws = workspace()
     found = ws.find(session)
-    entries = render.by_age(ws.store.entries(found.handle, kind))
+    entries = render.by_age(ws.store.entries(found.handle, kind, private=True))
     if kind == "next":
         entries = render.by_priority(entries)
     if as_json:
@@ -414,9 +432,10 @@ def objective() -> None:
 @objective.command("add")
 @text_argument
 @session_option
-def objective_add(text: str, session: str | None) -> None:
+@private_option
+def objective_add(text: str, session: str | None, private: bool) -> None:
     """Add an objective."""
-    _add(session, "objective", text)
+    _add(session, "objective", text, private=private)
 
 
 @objective.command("done")
@@ -463,9 +482,12 @@ def decision() -> None:
     "--alternative", "alternatives", multiple=True, metavar="A", help="An alternative considered (repeatable)."
 )
 @session_option
-def decision_add(text: str, rationale: str | None, alternatives: tuple[str, ...], session: str | None) -> None:
+@private_option
+def decision_add(
+    text: str, rationale: str | None, alternatives: tuple[str, ...], session: str | None, private: bool
+) -> None:
     """Record a decision."""
-    _add(session, "decision", text, {"rationale": rationale, "alternatives": list(alternatives)})
+    _add(session, "decision", text, {"rationale": rationale, "alternatives": list(alternatives)}, private)
 
 
 @decision.command("list")
@@ -484,9 +506,10 @@ def blocker() -> None:
 @blocker.command("add")
 @text_argument
 @session_option
-def blocker_add(text: str, session: str | None) -> None:
+@private_option
+def blocker_add(text: str, session: str | None, private: bool) -> None:
     """Record a blocker."""
-    _add(session, "blocker", text)
+    _add(session, "blocker", text, private=private)
 
 
 @blocker.command("resolve")
@@ -514,9 +537,10 @@ def discovery() -> None:
 @discovery.command("add")
 @text_argument
 @session_option
-def discovery_add(text: str, session: str | None) -> None:
+@private_option
+def discovery_add(text: str, session: str | None, private: bool) -> None:
     """Record a discovery."""
-    _add(session, "discovery", text)
+    _add(session, "discovery", text, private=private)
 
 
 @discovery.command("list")
@@ -538,9 +562,10 @@ def next_group() -> None:
     "--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True, help="How soon it should be done."
 )
 @session_option
-def next_add(text: str, priority: str, session: str | None) -> None:
+@private_option
+def next_add(text: str, priority: str, session: str | None, private: bool) -> None:
     """Add a next step."""
-    _add(session, "next", text, {"priority": priority})
+    _add(session, "next", text, {"priority": priority}, private)
 
 
 @next_group.command("done")
@@ -562,9 +587,10 @@ def next_list(session: str | None, as_json: bool) -> None:
 @cli.command()
 @text_argument
 @session_option
-def note(text: str, session: str | None) -> None:
+@private_option
+def note(text: str, session: str | None, private: bool) -> None:
     """Add a progress note to the session's log."""
-    _add(session, "note", text)
+    _add(session, "note", text, private=private)
 
 
 @cli.group()
@@ -575,9 +601,10 @@ def source() -> None:
 @source.command("add")
 @click.argument("url_or_path", metavar="URL_OR_PATH")
 @session_option
-def source_add(url_or_path: str, session: str | None) -> None:
+@private_option
+def source_add(url_or_path: str, session: str | None, private: bool) -> None:
     """Record a source consulted."""
-    _add(session, "source", url_or_path)
+    _add(session, "source", url_or_path, private=private)
 
 
 @source.command("list")
@@ -778,6 +805,22 @@ def hook_refresh(branch: str | None) -> None:
 def hook_drain() -> None:
     """Link the commits the hooks recorded to their sessions (journal entries, notes)."""
     workspace()  # links what the hooks recorded
+
+
+@hook.command("push", hidden=True)
+@click.argument("remote")
+def hook_push(remote: str) -> None:
+    """Push the sessions of the branches named on standard input (pre-push, session.autoPush)."""
+    from git_session import secrets, sharing
+    from git_session.names import branch_prefix
+
+    ws = workspace()
+    branches = [BranchName.of(line.strip()) for line in sys.stdin if line.strip()]
+    target = sharing.resolve_remote(ws.repo, remote)
+    prefixes = [branch_prefix(b) for b in branches]
+    report = sharing.push(ws.repo, target, secrets.scan, False, prefixes=prefixes)
+    if report.pushed:
+        click.echo(f"git-session: pushed {len(report.pushed)} session(s) to {render.safe(target.name)}", err=True)
 
 
 @hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})
@@ -990,6 +1033,126 @@ def _reattach_json(report: Any) -> dict[str, Any]:
         "journal": [{"commit": commit, "session": session} for commit, session in report.journaled],
         "problems": list(report.problems),
     }
+
+
+# --- sharing ------------------------------------------------------------------------------
+
+
+def _progress_meter() -> Callable[[str, int, int], None]:
+    """Progress on standard error when it is a terminal (and there is much to do); silence otherwise."""
+    if not sys.stderr.isatty():
+        return lambda label, done, total: None
+
+    def show(label: str, done: int, total: int) -> None:
+        if total >= 20 and (done == total or done % 10 == 0):
+            end = "\n" if done == total else "\r"
+            click.echo(f"{label}: {100 * done // total}% ({done}/{total}){end}", err=True, nl=False)
+
+    return show
+
+
+def _merge_summary(report: Any) -> str:
+    parts = [
+        f"{report.count(outcome)} {label}"
+        for outcome, label in (
+            ("created", "new"),
+            ("fast-forward", "fast-forwarded"),
+            ("merged", "merged"),
+            ("up-to-date", "up to date"),
+        )
+        if report.count(outcome)
+    ]
+    notes = {"none": "", "up-to-date": "", "merged": "; notes merged"}.get(report.notes, f"; notes {report.notes}")
+    return (", ".join(parts) or "no sessions") + notes
+
+
+def _report_skipped(report: Any) -> None:
+    for line in report.skipped:
+        warn(f"skipped {line}")
+
+
+@cli.command()
+@click.argument("remote", required=False)
+def fetch(remote: str | None) -> None:
+    """Copy a remote's sessions and notes to refs/session-remotes/REMOTE/ (nothing is merged).
+
+    See them with `git session list --remote REMOTE`; `git session pull` merges them.
+    REMOTE defaults to session.remote, the branch's upstream remote, origin, or the only remote.
+    """
+    from git_session import sharing
+
+    ws = workspace()
+    target = sharing.resolve_remote(ws.repo, remote)
+    sharing.fetch(ws.repo, target, show_progress=sys.stderr.isatty())
+    count = len(ws.repo.ref_names(target.sessions_prefix))
+    echo(f"Fetched {count} session(s) from {render.safe(target.name)} into {target.sessions_prefix}")
+
+
+@cli.command()
+@click.argument("remote", required=False)
+def pull(remote: str | None) -> None:
+    """Fetch a remote's sessions and notes and merge them into yours.
+
+    New sessions are copied, those behind fast-forwarded, diverged ones joined by a
+    merge of both histories; notes merge as a union of lines. Every session is
+    validated first: one that is not valid is reported and skipped, the others merge.
+    """
+    from git_session import sharing
+
+    ws = workspace()
+    target = sharing.resolve_remote(ws.repo, remote)
+    report = sharing.pull(ws.repo, target, sys.stderr.isatty(), _progress_meter())
+    _report_skipped(report)
+    if ws.repo.head_branch() is not None:
+        ws.refresh_trailers(ws.branch())  # the hooks see a session that arrived on this branch
+    echo(f"Pulled from {render.safe(target.name)}: {_merge_summary(report)}")
+    if report.skipped:
+        raise DataError(f"{len(report.skipped)} session(s) from {target.name} were not valid and were skipped")
+
+
+@cli.command()
+@click.argument("remote", required=False)
+def push(remote: str | None) -> None:
+    """Push your sessions and the commit notes to a remote, never forcing.
+
+    Before anything is sent, what would leave is scanned for secrets (tokens, private
+    keys, high-entropy strings); a finding stops the push and names the entry. Entries
+    added with --private are never pushed. If the remote moved on, its sessions are
+    fetched and merged and the push is tried again (a few times at most).
+    """
+    from git_session import secrets, sharing
+
+    ws = workspace()
+    target = sharing.resolve_remote(ws.repo, remote)
+    report = sharing.push(ws.repo, target, secrets.scan, sys.stderr.isatty(), _progress_meter())
+    if report.merged is not None:
+        _report_skipped(report.merged)
+        echo(f"Merged what {render.safe(target.name)} had meanwhile: {_merge_summary(report.merged)}")
+    notes = " and the notes" if report.notes_pushed else ""
+    if not report.pushed and not notes:
+        echo(f"Everything up to date on {render.safe(target.name)}")
+        return
+    echo(f"Pushed {len(report.pushed)} session(s){notes} to {render.safe(target.name)}")
+
+
+@cli.command()
+@click.argument("entry_id", metavar="ENTRY")
+@session_option
+def redact(entry_id: str, session: str | None) -> None:
+    """Remove an entry from the session's history, before it is pushed.
+
+    Every operation on the entry is taken out and the session's history is rewritten
+    locally (the old one stays in the reflog only). If a remote already has the entry,
+    nothing is rewritten: what was pushed cannot be taken back, so rotate the secret.
+    """
+    from git_session import redact as redaction
+
+    ws = workspace()
+    found = ws.find(session)
+    result = redaction.redact(ws, found, entry_id)
+    echo(f"Redacted {result.entry.kind} {result.short} from session {ws.short_session_id(found.handle.id)}")
+    for where in result.also_in:
+        warn(f"its text also appears in {where}: redact that too before pushing")
 
 
 def main() -> None:

@@ -45,8 +45,13 @@ def run(
     input: str | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
+    stderr_to_terminal: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``git ARGS`` and return its result; raise ``GitError`` if it fails and ``check``."""
+    """Run ``git ARGS`` and return its result; raise ``GitError`` if it fails and ``check``.
+
+    ``stderr_to_terminal`` lets git write to our standard error (its progress meter)
+    instead of capturing it.
+    """
     command = ["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args]
     try:
         result = subprocess.run(
@@ -54,7 +59,8 @@ def run(
             cwd=cwd,
             input=input,
             env=clean_environment(env),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=None if stderr_to_terminal else subprocess.PIPE,
             text=True,
             encoding="utf-8",
             errors="surrogateescape",
@@ -62,6 +68,7 @@ def run(
         )
     except OSError as exc:
         raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+    result.stderr = result.stderr or ""
     if check and result.returncode != 0:
         message = result.stderr.strip().splitlines()[-1:] or [f"exit status {result.returncode}"]
         raise GitError(

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import NamedTuple, TypeAlias
 
 import pygit2
-from pygit2.enums import ConfigLevel, FileMode, ObjectType, RepositoryOpenFlag, SortMode
+from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
 from git_session.errors import GitError, UserError
-from git_session.names import REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
+from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
 # Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
-_OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX)
+_FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
+_OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 
 
@@ -280,6 +281,24 @@ class Repo:
         tree = self._subtree(tree_id, path)
         if tree is not None:
             yield from _blobs_in(tree)
+
+    def changed_blobs(self, old: ObjectId | None, new: ObjectId, limit: int) -> Iterator[tuple[str, bytes]]:
+        """The blobs that ``new`` (a tree) adds or changes against ``old``, as (path, content);
+        symlinks, submodules and contents over ``limit`` bytes left out."""
+        new_tree = self._raw[new]
+        assert isinstance(new_tree, pygit2.Tree)
+        if old is None:
+            diff = new_tree.diff_to_tree(swap=True)
+        else:
+            old_tree = self._raw[old]
+            assert isinstance(old_tree, pygit2.Tree)
+            diff = old_tree.diff_to_tree(new_tree)
+        for delta in diff.deltas:
+            if delta.status == DeltaStatus.DELETED or delta.new_file.mode not in _FILE_MODES:
+                continue
+            data = self._raw[delta.new_file.id].read_raw()
+            if len(data) <= limit:
+                yield str(delta.new_file.path), data
 
     def is_tree(self, oid: str) -> bool:
         try:

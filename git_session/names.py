@@ -11,6 +11,9 @@ from git_session.errors import UserError
 SESSIONS_PREFIX = "refs/sessions/"
 NOTES_REF = "refs/notes/sessions"
 REMOTE_SESSIONS_PREFIX = "refs/session-remotes/"
+# Entries added with --private live in a layer of their own, beside the session and
+# outside every refspec git-session pushes: they never leave this repository.
+PRIVATE_PREFIX = "refs/session-private/"
 
 _ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -80,6 +83,11 @@ class SessionRef(str):
     @property
     def branch_key(self) -> str:
         return self.removeprefix(SESSIONS_PREFIX).split("/", 1)[0]
+
+    @property
+    def private_layer(self) -> SessionRef:
+        """``refs/session-private/<branch-key>/<session-id>``: the session's private entries."""
+        return SessionRef(PRIVATE_PREFIX + self.removeprefix(SESSIONS_PREFIX))
 
 
 def branch_prefix(branch: BranchName) -> str:

@@ -69,6 +69,8 @@ def entry_line(entry: Entry, abbrev: Mapping[str, str], show_status: bool = Fals
         parts.append(f"[{status_word(entry.status)}]")
     if entry.kind == "next":
         parts.append(f"[{entry.values.get('priority', 'medium')}]")
+    if entry.values.get("private"):
+        parts.append(click.style("(private)", fg="magenta"))
     parts.append(clip(entry.text))
     line = "  " + " ".join(parts)
     if entry.kind == "decision" and entry.values.get("rationale"):

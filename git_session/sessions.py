@@ -202,20 +202,24 @@ class Workspace:
             f"no session matches {spec!r} (by id, branch or title)", "see them all with: git session list --all"
         )
 
-    def all_sessions(self) -> list[Found]:
-        found = self._readable(self.store.handles())
+    def all_sessions(self, copied_under: str | None = None) -> list[Found]:
+        """Every session here, or with ``copied_under`` those fetched from a remote."""
+        handles = self.store.copied_handles(copied_under) if copied_under else self.store.handles()
+        found = self._readable(handles)
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
 
     def short_session_id(self, session_id: str) -> str:
         return abbreviate(self.store.session_ids(), only=[session_id]).get(session_id, session_id)
 
     def short_entry_id(self, found: Found, kind: str, entry_id: str) -> str:
-        return abbreviate(self.store.entry_ids(found.handle, kind), only=[entry_id]).get(entry_id, entry_id)
+        ids = self.store.entry_ids(found.handle, kind, private=True)
+        return abbreviate(ids, only=[entry_id]).get(entry_id, entry_id)
 
     def find_entry(self, found: Found, kind: str, prefix: str) -> Entry:
         """An entry of a kind named by any unambiguous prefix of its id."""
         lowered = prefix.strip().lower()
-        matches = [i for i in self.store.entry_ids(found.handle, kind) if lowered and i.startswith(lowered)]
+        ids = self.store.entry_ids(found.handle, kind, private=True)
+        matches = [i for i in ids if lowered and i.startswith(lowered)]
         if not matches:
             raise NotFoundError(
                 f"no {kind} {prefix!r} in session {self.short_session_id(found.handle.id)}",
@@ -225,7 +229,7 @@ class Workspace:
             raise AmbiguousError(
                 f"{kind} id prefix {prefix!r} is ambiguous", "candidates: " + ", ".join(sorted(matches)[:5])
             )
-        entry = self.store.entry(found.handle, kind, matches[0])
+        entry = self.store.entry(found.handle, kind, matches[0], private=True)
         assert entry is not None
         return entry
 
@@ -277,9 +281,12 @@ class Workspace:
                 drafts.append(Draft("add", {"kind": kind, "fields": {**fields, "status": "open"}}, agent=self.agent))
         return drafts
 
-    def add(self, spec: str | None, kind: str, text: str, extra: dict[str, Any] | None = None) -> tuple[Found, Op]:
-        draft = self._add_draft(kind, text, extra or {})
-        found, ops = self._append(spec, lambda handle, meta: [draft], f"{kind}: {text}")
+    def add(
+        self, spec: str | None, kind: str, text: str, extra: dict[str, Any] | None = None, private: bool = False
+    ) -> tuple[Found, Op]:
+        """Add an entry; a ``private`` one goes to the session's private layer, never pushed."""
+        draft = self._add_draft(kind, text, {**(extra or {}), "private": True} if private else extra or {})
+        found, ops = self._append(spec, lambda handle, meta: [draft], f"{kind}: {text}", private=private)
         return found, ops[0]
 
     def _add_draft(self, kind: str, text: str, extra: dict[str, Any]) -> Draft:
@@ -297,7 +304,7 @@ class Workspace:
         target = entry.id
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
-            current = self.store.entry(handle, kind, target)
+            current = self.store.entry(handle, kind, target)  # the handle of the layer holding it
             if current is None:
                 raise NotFoundError(f"{kind} {target} is gone")
             if current.status not in allowed_from:
@@ -305,8 +312,9 @@ class Workspace:
             return [Draft("update", {"kind": kind, "entry": target, "fields": changes}, agent=self.agent)]
 
         verb = changes.get("status", "update")
-        found, _ = self._append(found.handle.id, build, f"{kind} {verb}: {entry.text}", found=found)
-        updated = self.store.entry(found.handle, kind, target)
+        private = bool(entry.values.get("private"))
+        found, _ = self._append(found.handle.id, build, f"{kind} {verb}: {entry.text}", found=found, private=private)
+        updated = self.store.entry(found.handle, kind, target, private=True)
         assert updated is not None
         return found, updated
 
@@ -379,7 +387,13 @@ class Workspace:
         return paused, arriving, result.stderr
 
     def _append(
-        self, spec: str | None, build: Any, subject: str, found: Found | None = None, allow_ended: bool = False
+        self,
+        spec: str | None,
+        build: Any,
+        subject: str,
+        found: Found | None = None,
+        allow_ended: bool = False,
+        private: bool = False,
     ) -> tuple[Found, list[Op]]:
         found = found or self.find(spec)
         if not allow_ended and found.meta.status in ENDED_STATUSES:
@@ -387,6 +401,9 @@ class Workspace:
                 f"session {self.short_session_id(found.handle.id)} is {found.meta.status}: it takes no more entries",
                 "start a new one, continuing it: git session start --from " + self.short_session_id(found.handle.id),
             )
+        if private:
+            _, ops = self.store.append_private(found.handle, build, self.ident, subject)
+            return Found(found.handle, found.meta), ops
         handle, ops = self.store.append(found.handle.ref, build, self.ident, subject)
         written = Found(handle, self.store.meta(handle))
         self.refresh_trailers(BranchName(written.meta.branch))

@@ -104,6 +104,17 @@ class Store:
                 continue
         return found
 
+    def copied_handles(self, prefix: str) -> list[Handle]:
+        """The sessions copied from a remote under ``prefix`` (``refs/session-remotes/R/sessions/``),
+        each named by the local ref it would merge into."""
+        found = []
+        for name, tip in self.repo.refs_with_prefix(prefix):
+            try:
+                found.append(Handle(SessionRef.of(SESSIONS_PREFIX + name.removeprefix(prefix)), tip))
+            except UserError:
+                continue
+        return found
+
     def session_ids(self) -> list[str]:
         """The ids of every local session, from ref names alone."""
         return [name.rsplit("/", 1)[1] for name in self.repo.ref_names(SESSIONS_PREFIX)]
@@ -130,32 +141,42 @@ class Store:
             raise DataError(f"{where}: its data names another session ({meta.id})")
         return meta
 
-    def open_entries(self, handle: Handle, kind: str) -> list[Entry]:
-        tree = self.repo.commit(handle.tip).tree
-        return self._decode_entries(handle, self.repo.blobs_under(tree, f"open/{kind}"))
+    def open_entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
+        return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"open/{kind}")]
 
-    def entries(self, handle: Handle, kind: str) -> list[Entry]:
-        tree = self.repo.commit(handle.tip).tree
-        return self._decode_entries(handle, self.repo.blobs_under(tree, f"entries/{kind}"))
+    def entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
+        return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"entries/{kind}")]
 
-    def entry(self, handle: Handle, kind: str, entry_id: str) -> Entry | None:
-        tree = self.repo.commit(handle.tip).tree
-        return self._entry_in_tree(tree, kind, entry_id, f"session {handle.id}")
+    def entry(self, handle: Handle, kind: str, entry_id: str, private: bool = False) -> Entry | None:
+        where = f"session {handle.id}"
+        found = (self._entry_in_tree(tree, kind, entry_id, where) for tree in self._trees(handle, private))
+        return next((entry for entry in found if entry is not None), None)
 
-    def entry_ids(self, handle: Handle, kind: str) -> list[str]:
+    def entry_ids(self, handle: Handle, kind: str, private: bool = False) -> list[str]:
         """The ids of every entry of a kind, read from tree names alone."""
-        tree = self.repo.commit(handle.tip).tree
         ids: list[str] = []
-        for x in self.repo.tree_items(tree, f"entries/{kind}"):
-            for y in self.repo.tree_items(x.id):
-                ids.extend(name.removesuffix(".json") for name in self.repo.tree_names(y.id))
+        for tree in self._trees(handle, private):
+            for x in self.repo.tree_items(tree, f"entries/{kind}"):
+                for y in self.repo.tree_items(x.id):
+                    ids.extend(name.removesuffix(".json") for name in self.repo.tree_names(y.id))
         return ids
 
-    def state(self, handle: Handle) -> SessionState:
+    def state(self, handle: Handle, private: bool = False) -> SessionState:
+        """The session's fields and entries (with ``private``, its private entries too)."""
         meta = self.meta(handle)
-        tree = self.repo.commit(handle.tip).tree
-        entries = self._decode_entries(handle, self.repo.blobs_under(tree, "entries"))
+        entries = [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, "entries")]
         return SessionState(meta, tuple(sorted(entries, key=lambda e: e.added)))
+
+    def _trees(self, handle: Handle, private: bool) -> list[ObjectId]:
+        trees = [self.repo.commit(handle.tip).tree]
+        if private:
+            layer = self.repo.ref_target(handle.ref.private_layer)
+            if layer is not None:
+                trees.append(self.repo.commit(layer).tree)
+        return trees
+
+    def _decode(self, handle: Handle, tree: ObjectId, path: str) -> list[Entry]:
+        return self._decode_entries(handle, self.repo.blobs_under(tree, path))
 
     def journal(self, handle: Handle) -> list[JournalItem]:
         """Every operation of the session in (clock, id) order: its history is its journal."""
@@ -184,6 +205,7 @@ class Store:
         build: Callable[[Handle, Meta], Sequence[Draft]],
         ident: Ident,
         subject: str,
+        clock_floor: int = 0,
     ) -> tuple[Handle, list[Op]]:
         """Add operations on top of the session's tip, retrying the build on a race.
 
@@ -195,7 +217,7 @@ class Store:
         def next_commit(tip: ObjectId) -> ObjectId:
             handle = Handle(ref, tip)
             meta = self.meta(handle)
-            ops = _stamp(build(handle, meta), meta, ident)
+            ops = _stamp(build(handle, meta), meta, ident, clock_floor)
             if not ops:
                 written[:] = []
                 return tip
@@ -206,6 +228,23 @@ class Store:
 
         tip = self._update(ref, next_commit, f"git-session: {subject}")
         return Handle(ref, tip), written
+
+    def append_private(
+        self, handle: Handle, build: Callable[[Handle, Meta], Sequence[Draft]], ident: Ident, subject: str
+    ) -> tuple[Handle, list[Op]]:
+        """Add operations to the session's private layer (made on first use).
+
+        The layer is a history of the same format under ``refs/session-private/``, which no
+        push refspec names. Its clocks continue the session's, so that its entries sort
+        among the others by when they were added.
+        """
+        layer = handle.ref.private_layer
+        if self.repo.ref_target(layer) is None:
+            ops = _stamp([Draft("create", {"fields": {}}, id=handle.id)], EMPTY_META, ident)
+            tree, _ = self._apply(None, EMPTY_META, ops)
+            commit = self.repo.write_commit(tree, [], codec.encode_commit_message("private entries", ops), ident)
+            self.repo.cas_ref(layer, commit, None, "git-session: private entries")  # lost race: theirs will do
+        return self.append(layer, build, ident, subject, clock_floor=self.meta(handle).clock)
 
     def merge(self, ref: SessionRef, theirs: ObjectId) -> MergeResult:
         """Bring another history of the same session in: a union of their operations.
@@ -240,6 +279,36 @@ class Store:
                 return MergeResult("created", theirs)
         tip = self._update(ref, merged_commit, "git-session: merge")
         return MergeResult(outcome[0], tip)
+
+    def rewrite(self, ref: SessionRef, keep: Callable[[Op], bool]) -> ObjectId:
+        """Rewrite the session's history without the operations ``keep`` rejects.
+
+        Every commit is made again, in the order of its first operation, with its own
+        subject, author and time; commits left without an operation are dropped and merges
+        become a line. The ref moves by compare-and-swap (rebuilt if it moved meanwhile);
+        the old history stays in its reflog.
+        """
+
+        def rewritten(tip: ObjectId) -> ObjectId:
+            groups: dict[ObjectId, list[Op]] = {}
+            subjects: dict[ObjectId, str] = {}
+            for commit in self.repo.walk(tip):
+                ops = [op for op in self.commit_ops(commit, ref.session_id) if keep(op)]
+                if ops:
+                    groups[commit.id] = ops
+                    subjects[commit.id] = commit.message.partition("\n")[0]
+            parent: ObjectId | None = None
+            meta, tree = EMPTY_META, None
+            for commit_id in sorted(groups, key=lambda c: min(op.stamp for op in groups[c])):
+                ops = groups[commit_id]
+                tree, meta = self._apply(tree, meta, ops)
+                message = codec.encode_commit_message(subjects[commit_id], ops)
+                parent = self.repo.write_commit(tree, [parent] if parent else [], message, _op_ident(ops[0]))
+            if parent is None:
+                raise UserError(f"session {ref.session_id}: nothing would be left of it")
+            return parent
+
+        return self._update(ref, rewritten, "git-session: redact")
 
     def _check_state(self, ref: SessionRef, ours: ObjectId | None, theirs: ObjectId, their_ops: list[Op]) -> None:
         """Adopting their tip means adopting their materialized state: it must be exactly
@@ -345,11 +414,17 @@ class Store:
         return [op for commit in self.repo.walk(tip, hide) for op in self.commit_ops(commit, session_id)]
 
 
-def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident) -> list[Op]:
+def _op_ident(op: Op) -> Ident:
+    name, _, email = op.author.rpartition(" <")
+    return Ident(name, email.removesuffix(">"), op.at, op.tz)
+
+
+def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident, clock_floor: int = 0) -> list[Op]:
+    clock = max(meta.clock, clock_floor)
     return [
         Op(
             id=draft.id,
-            clock=meta.clock + 1 + index,
+            clock=clock + 1 + index,
             at=ident.time,
             tz=ident.tz,
             author=ident.person,

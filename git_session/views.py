@@ -57,6 +57,8 @@ def entry_view(entry: Entry) -> dict[str, Any]:
     if entry.kind == "handoff":
         base["format"] = entry.values.get("format", "markdown")
         base["tip"] = entry.values.get("tip")
+    if entry.values.get("private"):
+        base["private"] = True
     base.update(created=iso_time(entry.created, entry.tz), author=entry.author, agent=entry.agent)
     return base
 
