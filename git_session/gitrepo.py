@@ -142,6 +142,10 @@ class Repo:
             raise UserError(f"unknown revision: {revision!r}") from None
         return ObjectId(str(commit.id))
 
+    def remote_names(self) -> list[str]:
+        """The configured remotes (``git remote``)."""
+        return [str(name) for name in self._raw.remotes.names()]
+
     def config_value(self, name: str) -> str | None:
         try:
             value = self._raw.config[name]

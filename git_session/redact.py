@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from git_session.errors import AmbiguousError, NotFoundError, UserError
 from git_session.fold import target_entry
 from git_session.model import ENTRY_KINDS, Entry
-from git_session.names import REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
+from git_session.names import BranchName, ObjectId
 from git_session.sessions import Found, Workspace
 
 
@@ -63,13 +63,14 @@ def _find_any(ws: Workspace, found: Found, prefix: str) -> Entry:
 
 
 def _remotes_holding(ws: Workspace, found: Found, commits: set[ObjectId]) -> list[str]:
-    """The remotes whose copy of the session holds any of ``commits``."""
-    suffix = "/sessions/" + found.handle.ref.removeprefix(SESSIONS_PREFIX)
-    holders = []
-    for name, tip in ws.repo.refs_with_prefix(REMOTE_SESSIONS_PREFIX):
-        if name.endswith(suffix) and any(ws.repo.is_ancestor(c, tip) for c in commits if ws.repo.has_object(c)):
-            holders.append(name.removeprefix(REMOTE_SESSIONS_PREFIX).removesuffix(suffix))
-    return holders
+    """The remotes that hold (or were sent) any of ``commits``."""
+    from git_session.sharing import pushed_tips
+
+    holders = set()
+    for remote, tip in pushed_tips(ws.repo, found.handle.ref):
+        if ws.repo.has_object(tip) and any(ws.repo.is_ancestor(c, tip) for c in commits):
+            holders.add(remote)
+    return sorted(holders)
 
 
 def _also_in(ws: Workspace, found: Found, redacted: Entry) -> list[str]:

@@ -16,14 +16,15 @@ which no refspec here names.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from git_session import gitcli
-from git_session.errors import DataError, GitError, SessionError, UserError
+from git_session.errors import ConflictError, DataError, GitError, SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, ObjectId, SessionRef
@@ -34,6 +35,7 @@ SCAN_LIMIT = 1 << 20  # snapshot files larger than this are not scanned
 _REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*")
 # Rejections a fetch, a merge and another try cure: the remote moved on, or another push
 # held the ref's lock at that very moment.
+_HEX = re.compile(r"[0-9a-f]{40}")
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
 
 Progress = Callable[[str, int, int], None]
@@ -112,7 +114,7 @@ class SecretsFound(UserError):
 def resolve_remote(repo: Repo, spec: str | None) -> Remote:
     """The remote named (or by default: session.remote, the branch's upstream remote,
     ``origin``, the only remote)."""
-    names = _remote_names(repo)
+    names = repo.remote_names()
     if spec is None:
         spec = _default_remote(repo, names)
     if spec in names:
@@ -123,11 +125,6 @@ def resolve_remote(repo: Repo, spec: str | None) -> Remote:
         digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
         return Remote(spec, f"url-{digest}")
     raise UserError(f"no remote named {spec!r}", "see them with: git remote -v")
-
-
-def _remote_names(repo: Repo) -> list[str]:
-    result = gitcli.run(["remote"], git_dir=repo.git_dir, check=False)
-    return result.stdout.split()
 
 
 def _default_remote(repo: Repo, names: list[str]) -> str:
@@ -236,10 +233,8 @@ def push(
     report = PushReport()
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         report.attempts = attempt
-        findings = scan(outgoing_texts(repo, remote, prefixes))
-        if findings:
-            raise SecretsFound(findings)
-        rejected = _push_once(repo, remote, report, show_progress, prefixes)
+        leaving = _scanned(repo, remote, prefixes, scan)
+        rejected = _push_once(repo, remote, report, show_progress, prefixes, leaving, scan)
         if not rejected:
             return report
         if attempt < PUSH_ATTEMPTS:
@@ -251,14 +246,60 @@ def push(
     )
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """The tips a push would send: the sessions whose tip the remote's copy lacks, and the
+    notes if they moved on."""
+
+    sessions: dict[str, ObjectId]
+    notes: ObjectId | None
+
+    @classmethod
+    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
+        local = [ref for prefix in prefixes for ref in repo.refs_with_prefix(prefix)]
+        copies = dict(repo.refs_with_prefix(remote.sessions_prefix))
+        sessions = {name: tip for name, tip in local if copies.get(remote.copy_ref(name)) != tip}
+        notes = repo.ref_target(NOTES_REF)
+        return cls(sessions, notes if notes != repo.ref_target(remote.notes_ref) else None)
+
+
+def _scanned(
+    repo: Repo, remote: Remote, prefixes: Sequence[str], scan: Callable[[Iterable[tuple[str, str]]], list[Finding]]
+) -> Outgoing:
+    """Scan what would leave, again if a session moved meanwhile, until the tips read before
+    and after a scan agree."""
+    leaving = Outgoing.of(repo, remote, prefixes)
+    for _ in range(PUSH_ATTEMPTS):
+        findings = scan(outgoing_texts(repo, remote, leaving))
+        if findings:
+            raise SecretsFound(findings)
+        again = Outgoing.of(repo, remote, prefixes)
+        if again == leaving:
+            return leaving
+        leaving = again
+    raise ConflictError("the sessions kept changing while they were scanned", "push again when they settle")
+
+
 def _push_once(
-    repo: Repo, remote: Remote, report: PushReport, show_progress: bool, prefixes: Sequence[str]
+    repo: Repo,
+    remote: Remote,
+    report: PushReport,
+    show_progress: bool,
+    prefixes: Sequence[str],
+    leaving: Outgoing,
+    scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
 ) -> list[str]:
     """One ``git push``; records what the remote took and returns the rejections that a
-    merge can cure (anything else is an error)."""
+    merge can cure (anything else is an error).
+
+    The sessions go by pattern refspecs: with one explicit refspec per session, git takes
+    0.6 s longer for 1,000 of them. A session written between the scan and git reading
+    its refs (milliseconds) would leave unscanned: it is scanned right after, and reported.
+    """
+    if not leaving.sessions and leaving.notes is None:
+        return []
     refspecs = [f"{prefix}*:{prefix}*" for prefix in prefixes]
-    if repo.ref_target(NOTES_REF) is not None:
-        refspecs.append(f"{NOTES_REF}:{NOTES_REF}")
+    refspecs += [f"{leaving.notes}:{NOTES_REF}"] if leaving.notes else []
     # Not --quiet: it silences the porcelain lines too. Without a terminal, stderr is captured.
     args = ["push", "--porcelain", "--no-verify", *(["--progress"] if show_progress else []), remote.name]
     result = gitcli.run([*args, *refspecs], git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
@@ -267,56 +308,132 @@ def _push_once(
         raise _transfer_error(f"cannot push sessions to {remote.name}", result.stderr)
     curable: list[str] = []
     fatal: list[str] = []
-    for flag, local, summary in statuses:
+    sent: dict[str, ObjectId | None] = {}
+    for flag, ref, summary in statuses:
         if flag == "!":
             retryable = any(reason in summary for reason in _RETRYABLE)  # "[rejected] (fetch first)"
-            (curable if retryable else fatal).append(f"{local}: {summary}")
-            continue
-        if local == NOTES_REF:
+            (curable if retryable else fatal).append(f"{ref}: {summary}")
+        elif ref == NOTES_REF and leaving.notes:
             report.notes_pushed = report.notes_pushed or flag != "="
-            _remember(repo, remote.notes_ref, local)
-        elif local.startswith(SESSIONS_PREFIX):
-            if flag != "=":
-                report.pushed.append(local)
-            _remember(repo, remote.copy_ref(local), local)
+            repo.cas_ref(remote.notes_ref, leaving.notes, repo.ref_target(remote.notes_ref), "git-session: pushed")
+        elif flag != "=":
+            report.pushed.append(ref)
+            sent[ref] = leaving.sessions.get(ref)
+    _record_sent(repo, remote, leaving, sent, scan)
     if fatal:
         raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
     return curable
 
 
+def _record_sent(
+    repo: Repo,
+    remote: Remote,
+    leaving: Outgoing,
+    sent: dict[str, ObjectId | None],
+    scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
+) -> None:
+    """Note the tips the remote took; scan any session that moved during the push."""
+    current = {ref: repo.ref_target(ref) for ref in sent}
+    moved = {ref: tip for ref, tip in current.items() if tip is not None and tip != sent[ref]}
+    if moved:
+        findings = scan(outgoing_texts(repo, remote, Outgoing(moved, None), also_sent=leaving.sessions))
+        if findings:
+            first = findings[0]
+            raise UserError(
+                f"a session written during the push left with it, holding {first.what} in {first.where}",
+                "the remote has it now: revoke or rotate that secret",
+            )
+    taken = {ref: tip for ref, tip in current.items() if tip is not None}
+    pushed_log(repo, remote).add(taken)
+
+
 def _porcelain(stdout: str) -> Iterator[tuple[str, str, str]]:
-    """``git push --porcelain`` lines: flag, local ref, summary."""
+    """``git push --porcelain`` lines: flag, remote ref, summary."""
     for line in stdout.splitlines():
         flag, tab, rest = line[:1], line[1:2], line[2:]
         if tab != "\t" or flag not in " +-*=!":
             continue
         refs, _, summary = rest.partition("\t")
-        yield flag, refs.partition(":")[0], summary
+        yield flag, refs.rpartition(":")[2], summary
 
 
-def _remember(repo: Repo, copy: str, local: str) -> None:
-    """After a push, the remote holds our tip: the copy says so (as git's remote-tracking
-    refs do), so that the next scan skips what has left already."""
-    tip = repo.ref_target(local)
-    if tip is not None:
-        repo.cas_ref(copy, tip, repo.ref_target(copy), "git-session: pushed")
+class PushedLog:
+    """The session tips pushed to a remote, one ``<tip> <ref>`` line each, appended after
+    every push: the next scan skips what has left already, and ``redact`` knows what
+    cannot be taken back. (One file write per push; a ref per session would cost a
+    file per session, as much as the transfer itself.)"""
+
+    COMPACT_AT = 1 << 20
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def tips(self) -> dict[str, list[ObjectId]]:
+        found: dict[str, list[ObjectId]] = {}
+        try:
+            with open(self.path, encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    tip, _, ref = line.rstrip("\n").partition(" ")
+                    if _HEX.fullmatch(tip) and ref.startswith(SESSIONS_PREFIX):
+                        found.setdefault(ref, []).append(ObjectId(tip))
+        except FileNotFoundError:
+            pass
+        return found
+
+    def add(self, taken: dict[str, ObjectId]) -> None:
+        if not taken:
+            return
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write("".join(f"{tip} {ref}\n" for ref, tip in sorted(taken.items())))
+        if os.path.getsize(self.path) > self.COMPACT_AT:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Keep the last tip of each ref (a line appended meanwhile by another push may be
+        lost: its commits are then scanned once more, nothing worse)."""
+        lines = "".join(f"{tips[-1]} {ref}\n" for ref, tips in sorted(self.tips().items()))
+        temporary = f"{self.path}.{os.getpid()}"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(lines)
+        os.replace(temporary, self.path)
+
+
+def pushed_log(repo: Repo, remote: Remote) -> PushedLog:
+    return PushedLog(os.path.join(_pushed_folder(repo), *remote.key.split("/")))
+
+
+def pushed_tips(repo: Repo, ref: str) -> Iterator[tuple[str, ObjectId]]:
+    """(remote, tip) for every tip of ``ref`` that any remote was sent or is known to hold."""
+    for name, tip in repo.refs_with_prefix(REMOTE_SESSIONS_PREFIX):
+        remote, _, rest = name.removeprefix(REMOTE_SESSIONS_PREFIX).rpartition("/sessions/")
+        if SESSIONS_PREFIX + rest == ref:
+            yield remote, tip
+    folder = _pushed_folder(repo)
+    for parent, _, files in os.walk(folder):
+        for file in files:
+            remote = os.path.relpath(os.path.join(parent, file), folder).replace(os.sep, "/")
+            for tip in PushedLog(os.path.join(parent, file)).tips().get(ref, []):
+                yield remote, tip
+
+
+def _pushed_folder(repo: Repo) -> str:
+    return os.path.join(repo.common_dir, "git-session", "pushed")
 
 
 # --- what would leave -------------------------------------------------------------------
 
 
 def outgoing_texts(
-    repo: Repo, remote: Remote, prefixes: Sequence[str] = (SESSIONS_PREFIX,)
+    repo: Repo, remote: Remote, leaving: Outgoing, also_sent: Mapping[str, ObjectId] | None = None
 ) -> Iterator[tuple[str, str]]:
-    """(where, text) of everything a push would send that the remote's copies lack."""
+    """(where, text) of everything in ``leaving`` that the remote was not sent before."""
     store = Store(repo)
-    local = [ref for prefix in prefixes for ref in repo.refs_with_prefix(prefix)]
-    for name, tip in local:
-        copy = repo.ref_target(remote.copy_ref(name))
-        if copy == tip:
-            continue
+    pushed = pushed_log(repo, remote).tips()
+    for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
-        hide = [copy] if copy is not None and repo.has_object(copy) else []
+        known = [repo.ref_target(remote.copy_ref(name)), *pushed.get(name, []), (also_sent or {}).get(name)]
+        hide = [k for k in known if k is not None and repo.has_object(k)]
         for commit in repo.walk(tip, hide):
             try:
                 ops = store.commit_ops(commit, session_id)
@@ -324,7 +441,8 @@ def outgoing_texts(
                 continue  # not ours to judge here: whoever fetches it validates it
             for op in ops:
                 yield from _op_texts(repo, session_id, op)
-    yield from _note_texts(repo, remote)
+    if leaving.notes:
+        yield from _note_texts(repo, remote, leaving.notes)
 
 
 def _op_texts(repo: Repo, session_id: str, op: Op) -> Iterator[tuple[str, str]]:
@@ -347,10 +465,7 @@ def _op_texts(repo: Repo, session_id: str, op: Op) -> Iterator[tuple[str, str]]:
                 yield f"{where} (file {path})", blob.decode("utf-8", "replace")
 
 
-def _note_texts(repo: Repo, remote: Remote) -> Iterator[tuple[str, str]]:
-    ours = repo.ref_target(NOTES_REF)
-    if ours is None:
-        return
+def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[tuple[str, str]]:
     theirs = repo.ref_target(remote.notes_ref)
     if theirs is not None and repo.is_ancestor(ours, theirs):
         return

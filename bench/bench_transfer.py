@@ -1,0 +1,363 @@
+"""Benchmark of sharing sessions: do `git-session push` and `fetch` cost what plain git does?
+
+1,000 sessions (20 on each of 50 branches, each a few commits: its start with an
+objective, a decision with its rationale, a progress note, and for all but the last
+session of a branch its end) and the notes of 50 linked commits are shared with a remote
+given by its path. Every verdict is a ratio measured in the same run:
+
+- ``git-session push origin`` against plain ``git push origin 'refs/sessions/*:refs/sessions/*'
+  refs/notes/sessions:refs/notes/sessions``, the same refs (target <= 1.5): every run pushes
+  into a fresh empty bare repository, so every run sends the 1,000 sessions;
+- ``git-session fetch origin`` against plain ``git fetch origin`` of the same refs into
+  ``refs/session-remotes/origin/`` (target <= 1.5): every run fetches into a fresh repository.
+
+Before each run (untimed) the fresh repository is made and ``origin`` pointed at it, and
+the copies of the remote's refs that a push records (``refs/session-remotes/``) are
+deleted, so that each push is a first push for both variants; after each run (untimed)
+the script checks that the receiving repository holds exactly the session refs and notes
+of the source, then deletes it. The first run of each variant is an untimed warm-up; the
+others are interleaved in rounds (A, B, A, B, …) so that machine noise hits them alike, and
+medians are compared. With ``--daemon`` the same is measured over a ``git daemon`` on
+127.0.0.1 (``git://`` URLs), shown for information.
+
+The sessions are written in-process with the core API (``Store.create``, ``Store.append``)
+in a hermetic repository (own HOME, no system config, fixed identities); the commands run
+as subprocesses of the real console script.
+
+Usage: .venv/bin/python bench/bench_transfer.py [--quick] [--rounds N] [--sessions N] [--check] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from bench_store import Ratio, Timing, git, git_session_exe, hermetic_env, report
+
+from git_session import linking, notes
+from git_session.gitrepo import Ident
+from git_session.model import Meta
+from git_session.names import BranchName
+from git_session.sessions import Workspace
+from git_session.store import Draft, Handle, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+BRANCHES = 50
+TARGET = 1.5  # git-session push (fetch) / plain git push (fetch) of the same refs
+SESSIONS = "refs/sessions/"
+NOTES = "refs/notes/sessions"
+COPIES = "refs/session-remotes/"
+FETCHED_SESSIONS = "refs/session-remotes/origin/sessions/"
+FETCHED_NOTES = "refs/session-remotes/origin/notes/sessions"
+PUSH_REFSPECS = (f"{SESSIONS}*:{SESSIONS}*", f"{NOTES}:{NOTES}")
+FETCH_REFSPECS = (f"+{SESSIONS}*:{FETCHED_SESSIONS}*", f"+{NOTES}:{FETCHED_NOTES}")
+
+
+# --- the fixture --------------------------------------------------------------------------
+
+
+def init_repo(path: Path) -> Path:
+    git(path.parent, "init", "-q", "-b", "main", str(path))
+    (path / "README").write_text("benchmark\n")
+    git(path, "add", "README")
+    git(path, "commit", "-q", "-m", "initial")
+    git(path, "remote", "add", "origin", str(path))  # pointed at a fresh repository before each run
+    return path
+
+
+def branch_names(sessions: int) -> list[BranchName]:
+    return [BranchName(f"topic/bench-{index:02d}") for index in range(min(BRANCHES, sessions))]
+
+
+def session_commits(branch: BranchName, number: int, base: str, ended: bool, one_commit: bool) -> list[list[Draft]]:
+    """A session's commits as the CLI writes them (each list is one): its start with an
+    objective, a decision, a note and, if ``ended``, its end; or all that in one commit."""
+    title = f"Work on {branch}, part {number}"
+    fields = {"title": title, "branch": str(branch), "status": "active", "base": base, "tasks": ["BENCH-1"]}
+    objective = {"text": f"Finish part {number} of {branch}", "status": "open"}
+    decision = {
+        "text": f"Split part {number} into small steps",
+        "rationale": "each step can be reviewed and reverted on its own",
+        "alternatives": ["one large change", "a feature flag"],
+    }
+    note = {"text": f"Started part {number}; the first step is in review"}
+    commits = [
+        [Draft("create", {"fields": fields}), Draft("add", {"kind": "objective", "fields": objective})],
+        [Draft("add", {"kind": "decision", "fields": decision})],
+        [Draft("add", {"kind": "note", "fields": note})],
+    ]
+    if ended:
+        commits.append([Draft("set", {"fields": {"status": "completed"}})])
+    return [[draft for drafts in commits for draft in drafts]] if one_commit else commits
+
+
+def write_session(store: Store, ident: Ident, branch: BranchName, commits: list[list[Draft]]) -> Handle:
+    title = commits[0][0].data["fields"]["title"]
+    handle = store.create(branch, commits[0], ident, f"start: {title}")
+    for drafts in commits[1:]:
+        handle, _ = store.append(handle.ref, _always(drafts), ident, f"bench: {len(drafts)} operation(s)")
+    return handle
+
+
+def _always(drafts: list[Draft]) -> Callable[[Handle, Meta], Sequence[Draft]]:
+    """A build callback for ``Store.append`` that records the same drafts whatever the state."""
+    return lambda handle, meta: drafts
+
+
+def sessions_repo(path: Path, sessions: int, one_commit: bool) -> Path:
+    """``sessions`` sessions spread over the branches (the last one of each still active),
+    and on each branch one commit whose note links it to that session."""
+    ws = Workspace.open(str(init_repo(path)))
+    head = git(path, "rev-parse", "HEAD").strip()
+    branches = branch_names(sessions)
+    last: dict[BranchName, Handle] = {}
+    for index in range(sessions):
+        branch, number = branches[index % len(branches)], index // len(branches)
+        ended = index + len(branches) < sessions  # a later session on this branch follows
+        commits = session_commits(branch, number, head, ended, one_commit)
+        last[branch] = write_session(ws.store, ws.ident, branch, commits)
+    link_commits(path, ws, head, last)
+    return path
+
+
+def link_commits(path: Path, ws: Workspace, head: str, last: dict[BranchName, Handle]) -> None:
+    """A commit on each branch, noted as the hooks note it (one notes commit for all)."""
+    tree = ws.repo.commit(ws.repo.resolve_commit(head)).tree
+    lines, updates = {}, []
+    for branch, handle in last.items():
+        message = f"Step 1 of {branch}\n\nSession-Id: {handle.id}\n"
+        commit = ws.repo.write_commit(tree, [ws.repo.resolve_commit(head)], message, ws.ident)
+        updates.append(f"create refs/heads/{branch} {commit}\n")
+        lines[commit] = [linking.note_line(ws.store, handle, str(branch))]
+    git(path, "update-ref", "--stdin", stdin="".join(updates))
+    notes.add_note_lines(ws.repo, lines, ws.ident, "git-session: link commits")
+
+
+# --- what a run must leave ----------------------------------------------------------------
+
+
+def shared_refs(repo: Path, sessions_prefix: str, notes_ref: str) -> dict[str, str]:
+    """The session refs under ``sessions_prefix`` (named without it) and the notes tip."""
+    out = git(repo, "for-each-ref", "--format=%(objectname) %(refname)", sessions_prefix, notes_ref)
+    found = {}
+    for line in out.splitlines():
+        oid, name = line.split(" ", 1)
+        found["notes" if name == notes_ref else name.removeprefix(sessions_prefix)] = oid
+    return found
+
+
+def delete_refs(repo: Path, prefix: str) -> None:
+    names = git(repo, "for-each-ref", "--format=%(refname)", prefix).split()
+    if names:
+        git(repo, "update-ref", "--stdin", stdin="".join(f"delete {name}\n" for name in names))
+
+
+class Setup(NamedTuple):
+    cwd: Path  # where the command runs
+    target: Path  # the repository that must hold the sessions afterwards
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One measured command, with the untimed work around each of its runs."""
+
+    label: str
+    argv: tuple[str, ...]
+    prepare: Callable[[str], Setup]  # a run's name -> where to run, and where the refs go
+    verify: Callable[[Path], None]  # did the run do the job? (then clean up)
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where the source lives and how its fresh repositories are reached: by path or URL."""
+
+    source: Path
+    targets: Path
+    url: Callable[[Path], str]
+    expected: dict[str, str]  # the source's session refs and notes tip
+
+    def fresh_bare(self, name: str) -> Setup:
+        target = self.targets / f"{name}.git"
+        git(self.targets, "init", "-q", "--bare", str(target))
+        git(self.source, "remote", "set-url", "origin", self.url(target))
+        delete_refs(self.source, COPIES)  # what an earlier push recorded: each push is a first one
+        return Setup(self.source, target)
+
+    def fresh_repo(self, name: str) -> Setup:
+        target = self.targets / name
+        git(self.targets, "init", "-q", str(target))
+        git(target, "remote", "add", "origin", self.url(self.source))
+        delete_refs(self.source, COPIES)  # what the last push recorded: not in the remote we fetch from
+        return Setup(target, target)
+
+    def pushed(self, target: Path) -> None:
+        self._verify(target, SESSIONS, NOTES)
+
+    def fetched(self, target: Path) -> None:
+        self._verify(target, FETCHED_SESSIONS, FETCHED_NOTES)
+
+    def _verify(self, target: Path, sessions_prefix: str, notes_ref: str) -> None:
+        """The target holds the source's sessions and notes, nothing else; then it goes."""
+        found = shared_refs(target, sessions_prefix, notes_ref)
+        if found != self.expected:
+            missing, extra = len(self.expected.keys() - found), len(found.keys() - self.expected)
+            raise SystemExit(f"bench: {target} does not hold the sessions ({missing} missing, {extra} extra refs)")
+        shutil.rmtree(target)
+
+
+def transfers(site: Site, where: str) -> list[Transfer]:
+    exe, count = git_session_exe(), f"{len(site.expected) - 1:,} sessions"
+    plain_push, plain_fetch = ("git", "push", "origin", *PUSH_REFSPECS), ("git", "fetch", "origin", *FETCH_REFSPECS)
+    return [
+        Transfer(f"git push, same refs ({where})", plain_push, site.fresh_bare, site.pushed),
+        Transfer(f"git-session push: {count} ({where})", (exe, "push", "origin"), site.fresh_bare, site.pushed),
+        Transfer(f"git fetch, same refs ({where})", plain_fetch, site.fresh_repo, site.fetched),
+        Transfer(f"git-session fetch: {count} ({where})", (exe, "fetch", "origin"), site.fresh_repo, site.fetched),
+    ]
+
+
+# --- timing -------------------------------------------------------------------------------
+
+
+def run_once(transfer: Transfer, name: str, env: dict[str, str]) -> float:
+    setup = transfer.prepare(name)
+    began = time.perf_counter()
+    result = subprocess.run(transfer.argv, cwd=setup.cwd, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - began
+    if result.returncode != 0:
+        raise SystemExit(f"bench: {transfer.label} failed ({result.returncode}):\n{result.stderr.decode()}")
+    transfer.verify(setup.target)
+    return elapsed
+
+
+def interleaved(commands: Sequence[Transfer], env: dict[str, str], rounds: int) -> list[Timing]:
+    """One untimed (but checked) run of each, then each once per round in a rotating order."""
+    for index, transfer in enumerate(commands):
+        run_once(transfer, f"warmup-{index}", env)
+    samples: list[list[float]] = [[] for _ in commands]
+    for round_number in range(rounds):
+        shift = round_number % len(commands)
+        for index in [*range(shift, len(commands)), *range(shift)]:
+            samples[index].append(run_once(commands[index], f"run-{round_number}-{index}", env))
+    return [Timing(t.label, tuple(s)) for t, s in zip(commands, samples, strict=True)]
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int
+    sessions: int
+    one_commit: bool
+    loose: bool
+    daemon: bool
+    check: bool
+    keep: bool
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Settings:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="8 rounds, each session written in one commit")
+    parser.add_argument("--rounds", type=int, help="timed rounds of each measurement (default 15)")
+    parser.add_argument("--sessions", type=int, default=1_000, help="sessions in the repository (default 1,000)")
+    parser.add_argument("--loose", action="store_true", help="leave objects and refs loose, as git-session writes them")
+    parser.add_argument("--daemon", action="store_true", help="also measure over git:// (a local git daemon)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    args = parser.parse_args(argv)
+    if args.sessions < 1:
+        parser.error("--sessions must be at least 1")
+    return Settings(
+        rounds=args.rounds or (8 if args.quick else 15),
+        sessions=args.sessions,
+        one_commit=args.quick,
+        loose=args.loose,
+        daemon=args.daemon,
+        check=args.check,
+        keep=args.keep,
+    )
+
+
+@contextmanager
+def daemon_url(served: Path, wanted: bool) -> Iterator[str | None]:
+    """The base URL of a git daemon serving ``served``, if ``--daemon`` asked for one."""
+    if not wanted:
+        yield None
+        return
+    sys.path.insert(0, str(ROOT))  # the test suite's daemon helper: tests/daemon.py
+    from tests.daemon import serve
+
+    with serve(served) as url:
+        yield url
+
+
+def build(served: Path, settings: Settings) -> Path:
+    began = time.perf_counter()
+    source = sessions_repo(served / "sessions", settings.sessions, settings.one_commit)
+    commits = int(git(source, "rev-list", "--count", "--all").strip())
+    objects = int(git(source, "count-objects").split()[0])
+    built = time.perf_counter() - began
+    print(
+        f"{settings.sessions:,} sessions ({commits:,} commits, {objects:,} objects) built in {built:.1f} s", flush=True
+    )
+    if not settings.loose:
+        git(source, "gc", "-q")  # as `git gc --auto` leaves a repository past 6,700 loose objects
+        print(f"packed by git gc in {time.perf_counter() - began - built:.1f} s", flush=True)
+    print(f"under {served}", flush=True)
+    return source
+
+
+def measure(served: Path, source: Path, url: str | None, env: dict[str, str], settings: Settings) -> list[Ratio]:
+    expected = shared_refs(source, SESSIONS, NOTES)
+    if "notes" not in expected or len(expected) != settings.sessions + 1:
+        raise SystemExit(f"bench: the fixture in {source} does not hold {settings.sessions} sessions and notes")
+    targets = served / "targets"
+    targets.mkdir()
+    # (where the remote is, how it is reached, the ratios' target): over git:// for information
+    sites: list[tuple[str, Site, float | None]] = [("path", Site(source, targets, str, expected), TARGET)]
+    if url is not None:
+        by_url = Site(source, targets, lambda path: url + path.relative_to(served).as_posix(), expected)
+        sites.append(("git://", by_url, None))
+    timings: list[Timing] = []
+    ratios: list[Ratio] = []
+    for where, site, target in sites:
+        plain_push, push, plain_fetch, fetch = interleaved(transfers(site, where), env, settings.rounds)
+        timings += [plain_push, push, plain_fetch, fetch]
+        ratios += [Ratio(push, plain_push, target), Ratio(fetch, plain_fetch, target)]
+    report(timings, ratios, settings.rounds)
+    return ratios
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="git-session-bench-transfer-"))
+    try:
+        env = hermetic_env(root)
+        os.environ.clear()
+        os.environ.update(env)  # the in-process builders and the daemon read identity and config from here
+        served = root / "served"
+        served.mkdir()
+        source = build(served, settings)
+        with daemon_url(served, settings.daemon) as url:
+            ratios = measure(served, source, url, env, settings)
+    finally:
+        if not settings.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    missed = [r for r in ratios if not r.passed]
+    print(f"\n{len(missed)} target(s) missed" if missed else "\nall targets met")
+    return 1 if settings.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
