@@ -27,8 +27,8 @@ from git_session import gitcli
 from git_session.errors import ConflictError, DataError, GitError, SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Op
-from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, ObjectId, SessionRef
-from git_session.store import Store
+from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
+from git_session.store import Handle, Store
 
 PUSH_ATTEMPTS = 5
 SCAN_LIMIT = 1 << 20  # snapshot files larger than this are not scanned
@@ -183,6 +183,7 @@ def merge_remote(repo: Repo, remote: Remote, progress: Progress = _no_progress) 
             report.skipped.append(f"{name}: not a session ref")
             continue
         try:
+            _check_filed(store, ref, tip)
             outcome = store.merge(ref, tip).outcome
         except (DataError, UserError) as exc:
             named = exc.message.startswith(f"session {ref.session_id}")
@@ -191,6 +192,13 @@ def merge_remote(repo: Repo, remote: Remote, progress: Progress = _no_progress) 
         report.outcomes.setdefault(outcome, []).append(ref.session_id)
     report.notes = _merge_notes(repo, remote)
     return report
+
+
+def _check_filed(store: Store, ref: SessionRef, tip: ObjectId) -> None:
+    """A session is filed under its own branch's key: never slipped in under another's."""
+    meta = store.meta(Handle(ref, tip))
+    if BranchName(meta.branch).key() != ref.branch_key:
+        raise DataError(f"session {ref.session_id}: filed under another branch than its own ({meta.branch!r})")
 
 
 def _merge_notes(repo: Repo, remote: Remote) -> str:

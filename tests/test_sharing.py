@@ -352,3 +352,52 @@ def test_auto_push_never_fails_the_users_push(tmp_path: Path) -> None:
     assert "push stopped" in result.stderr and "sessions were not pushed" in result.stderr
     assert git(remote, "rev-parse", "refs/heads/feature") == git(alice, "rev-parse", "feature")
     assert all_refs(remote, "refs/sessions/") == {}
+
+
+def test_a_session_written_while_the_push_scans_is_scanned_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from git_session import secrets, sharing
+    from git_session.gitrepo import Repo
+
+    _, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Busy")
+    calls = []
+
+    def scan_then_write(items: object) -> list[secrets.Finding]:
+        found = secrets.scan(items)  # type: ignore[arg-type]
+        if not calls:  # another process adds an entry between our scan and git push
+            ok(alice, "note", f"late {AWS_KEY}")
+        calls.append(found)
+        return found
+
+    repo = Repo.discover(str(alice))
+    with pytest.raises(sharing.SecretsFound) as caught:
+        sharing.push(repo, sharing.resolve_remote(repo, None), scan_then_write)
+    assert len(calls) == 2 and "AWS" in caught.value.message
+    assert git(tmp_path / "remote.git", "for-each-ref", "refs/sessions/") == ""
+
+
+def test_a_session_filed_under_another_branch_is_refused(tmp_path: Path) -> None:
+    remote, alice, bob = two_clones(tmp_path)
+    ok(alice, "start", "Feature work")
+    (ref,) = session_refs(alice)
+    tip = git(alice, "rev-parse", ref).strip()
+    misfiled = "refs/sessions/other-0123456789/" + ref.rsplit("/", 1)[1]
+    git(alice, "push", "-q", "origin", f"{tip}:{misfiled}")
+    result = run(bob, "pull")
+    assert result.exit_code == 3
+    assert "filed under another branch than its own ('main')" in result.stderr
+    assert session_refs(bob) == []
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from git_session import cli
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    cli._progress_meter()("Merging sessions", 50, 50)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    meter = cli._progress_meter()
+    for done in range(1, 51):
+        meter("Merging sessions", done, 50)
+    err = capsys.readouterr().err
+    assert "Merging sessions: 20% (10/50)\r" in err and err.endswith("Merging sessions: 100% (50/50)\n")
