@@ -28,6 +28,7 @@ from git_session.errors import ConflictError, DataError, GitError, SessionError,
 from git_session.gitrepo import Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
+from git_session.secrets import Finding
 from git_session.store import Handle, Store
 
 PUSH_ATTEMPTS = 5
@@ -78,13 +79,6 @@ class MergeReport:
 
     def count(self, outcome: str) -> int:
         return len(self.outcomes.get(outcome, []))
-
-
-@dataclass(frozen=True)
-class Finding:
-    where: str
-    what: str
-    excerpt: str
 
 
 @dataclass

@@ -377,7 +377,7 @@ def test_a_session_written_while_the_push_scans_is_scanned_too(tmp_path: Path, m
 
 
 def test_a_session_filed_under_another_branch_is_refused(tmp_path: Path) -> None:
-    remote, alice, bob = two_clones(tmp_path)
+    _, alice, bob = two_clones(tmp_path)
     ok(alice, "start", "Feature work")
     (ref,) = session_refs(alice)
     tip = git(alice, "rev-parse", ref).strip()
