@@ -1103,7 +1103,7 @@ def pull(remote: str | None) -> None:
     target = sharing.resolve_remote(ws.repo, remote)
     report = sharing.pull(ws.repo, target, sys.stderr.isatty(), _progress_meter())
     _report_skipped(report)
-    if ws.repo.head_branch() is not None:
+    if not ws.repo.is_bare and ws.repo.head_branch() is not None:
         ws.refresh_trailers(ws.branch())  # the hooks see a session that arrived on this branch
     echo(f"Pulled from {render.safe(target.name)}: {_merge_summary(report)}")
     if report.skipped:

@@ -286,9 +286,9 @@ class Repo:
         if tree is not None:
             yield from _blobs_in(tree)
 
-    def changed_blobs(self, old: ObjectId | None, new: ObjectId, limit: int) -> Iterator[tuple[str, bytes]]:
-        """The blobs that ``new`` (a tree) adds or changes against ``old``, as (path, content);
-        symlinks, submodules and contents over ``limit`` bytes left out."""
+    def changed_blobs(self, old: ObjectId | None, new: ObjectId) -> Iterator[tuple[str, ObjectId]]:
+        """The files (blobs) that ``new`` (a tree) adds or changes against ``old``, as
+        (path, blob id); symlinks and submodules left out."""
         new_tree = self._raw[new]
         assert isinstance(new_tree, pygit2.Tree)
         if old is None:
@@ -298,11 +298,8 @@ class Repo:
             assert isinstance(old_tree, pygit2.Tree)
             diff = old_tree.diff_to_tree(new_tree)
         for delta in diff.deltas:
-            if delta.status == DeltaStatus.DELETED or delta.new_file.mode not in _FILE_MODES:
-                continue
-            data = self._raw[delta.new_file.id].read_raw()
-            if len(data) <= limit:
-                yield str(delta.new_file.path), data
+            if delta.status != DeltaStatus.DELETED and delta.new_file.mode in _FILE_MODES:
+                yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
 
     def is_tree(self, oid: str) -> bool:
         try:

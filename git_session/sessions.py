@@ -121,7 +121,10 @@ class Workspace:
 
     @property
     def agent(self) -> str | None:
-        return os.environ.get(AGENT_VARIABLE) or None
+        agent = os.environ.get(AGENT_VARIABLE) or None
+        if agent is not None and ("\n" in agent or "\r" in agent or len(agent) > 200):
+            raise UserError(f"{AGENT_VARIABLE} must be one line of at most 200 characters")
+        return agent
 
     # --- finding sessions ------------------------------------------------------------
 

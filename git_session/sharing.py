@@ -15,6 +15,7 @@ which no refspec here names.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -32,8 +33,9 @@ from git_session.secrets import Finding
 from git_session.store import Handle, Store
 
 PUSH_ATTEMPTS = 5
-SCAN_LIMIT = 1 << 20  # snapshot files larger than this are not scanned
-_REMOTE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*")
+EXACT_REFSPECS_UP_TO = 64
+SCAN_LIMIT = 16 << 20  # a snapshot file larger than this cannot be scanned: the push stops
+_REMOTE_NAME = re.compile(r"[A-Za-z0-9%][A-Za-z0-9%_-]*(\.[A-Za-z0-9%_-]+)*")
 # Rejections a fetch, a merge and another try cure: the remote moved on, or another push
 # held the ref's lock at that very moment.
 _HEX = re.compile(r"[0-9a-f]{40}")
@@ -112,9 +114,10 @@ def resolve_remote(repo: Repo, spec: str | None) -> Remote:
     if spec is None:
         spec = _default_remote(repo, names)
     if spec in names:
-        if not _REMOTE_NAME.fullmatch(spec) or ".." in spec or spec.endswith(".lock"):
+        key = spec.replace("%", "%25").replace("/", "%2F")  # one folder per remote, never nested
+        if not _REMOTE_NAME.fullmatch(key) or key.endswith(".lock"):
             raise UserError(f"remote name {spec!r} cannot name a folder of refs/session-remotes/")
-        return Remote(spec, spec)
+        return Remote(spec, key)
     if "/" in spec or ":" in spec or spec.startswith("."):
         digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
         return Remote(spec, f"url-{digest}")
@@ -151,6 +154,7 @@ def fetch(repo: Repo, remote: Remote, show_progress: bool = False) -> None:
         "--no-write-fetch-head",
         "--no-recurse-submodules",
         "--prune",
+        "--refmap=",  # no copies under refs/remotes/ by the remote's own fetch refspecs
         "--progress" if show_progress else "--quiet",
         remote.name,
         f"+{SESSIONS_PREFIX}*:{remote.sessions_prefix}*",
@@ -294,13 +298,19 @@ def _push_once(
     """One ``git push``; records what the remote took and returns the rejections that a
     merge can cure (anything else is an error).
 
-    The sessions go by pattern refspecs: with one explicit refspec per session, git takes
-    0.6 s longer for 1,000 of them. A session written between the scan and git reading
-    its refs (milliseconds) would leave unscanned: it is scanned right after, and reported.
+    The sessions that changed go by exact refspecs (``<scanned tip>:<ref>``), so that what
+    leaves is what was scanned. Past ``EXACT_REFSPECS_UP_TO`` of them (a first push of
+    many sessions) they go by pattern: git matches explicit refspecs against every ref,
+    0.6 s more for 1,000. Then a session written between the scan and git reading its
+    refs (milliseconds) would leave unscanned: it is scanned right after, and reported.
     """
     if not leaving.sessions and leaving.notes is None:
         return []
-    refspecs = [f"{prefix}*:{prefix}*" for prefix in prefixes]
+    exact = len(leaving.sessions) <= EXACT_REFSPECS_UP_TO
+    if exact:
+        refspecs = [f"{tip}:{name}" for name, tip in sorted(leaving.sessions.items())]
+    else:
+        refspecs = [f"{prefix}*:{prefix}*" for prefix in prefixes]
     refspecs += [f"{leaving.notes}:{NOTES_REF}"] if leaving.notes else []
     # Not --quiet: it silences the porcelain lines too. Without a terminal, stderr is captured.
     args = ["push", "--porcelain", "--no-verify", *(["--progress"] if show_progress else []), remote.name]
@@ -321,7 +331,10 @@ def _push_once(
         elif flag != "=":
             report.pushed.append(ref)
             sent[ref] = leaving.sessions.get(ref)
-    _record_sent(repo, remote, leaving, sent, scan)
+    if exact:
+        pushed_log(repo, remote).add({ref: tip for ref, tip in sent.items() if tip is not None})
+    else:
+        _record_sent(repo, remote, leaving, sent, scan)
     if fatal:
         raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
     return curable
@@ -334,7 +347,8 @@ def _record_sent(
     sent: dict[str, ObjectId | None],
     scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
 ) -> None:
-    """Note the tips the remote took; scan any session that moved during the push."""
+    """After a push by pattern: note the tips the remote took, and scan any session that
+    moved during the push (git sent its newer tip, or the one scanned)."""
     current = {ref: repo.ref_target(ref) for ref in sent}
     moved = {ref: tip for ref, tip in current.items() if tip is not None and tip != sent[ref]}
     if moved:
@@ -402,21 +416,24 @@ class PushedLog:
 
 
 def pushed_log(repo: Repo, remote: Remote) -> PushedLog:
-    return PushedLog(os.path.join(_pushed_folder(repo), *remote.key.split("/")))
+    return PushedLog(os.path.join(_pushed_folder(repo), remote.key))
 
 
 def pushed_tips(repo: Repo, ref: str) -> Iterator[tuple[str, ObjectId]]:
     """(remote, tip) for every tip of ``ref`` that any remote was sent or is known to hold."""
+    suffix = "/sessions/" + ref.removeprefix(SESSIONS_PREFIX)
     for name, tip in repo.refs_with_prefix(REMOTE_SESSIONS_PREFIX):
-        remote, _, rest = name.removeprefix(REMOTE_SESSIONS_PREFIX).rpartition("/sessions/")
-        if SESSIONS_PREFIX + rest == ref:
-            yield remote, tip
-    folder = _pushed_folder(repo)
-    for parent, _, files in os.walk(folder):
-        for file in files:
-            remote = os.path.relpath(os.path.join(parent, file), folder).replace(os.sep, "/")
-            for tip in PushedLog(os.path.join(parent, file)).tips().get(ref, []):
-                yield remote, tip
+        key = name.removeprefix(REMOTE_SESSIONS_PREFIX).removesuffix(suffix)
+        if name.endswith(suffix) and "/" not in key:
+            yield _unescape(key), tip
+    with contextlib.suppress(FileNotFoundError):
+        for key in os.listdir(_pushed_folder(repo)):
+            for tip in PushedLog(os.path.join(_pushed_folder(repo), key)).tips().get(ref, []):
+                yield _unescape(key), tip
+
+
+def _unescape(key: str) -> str:
+    return key.replace("%2F", "/").replace("%25", "%")
 
 
 def _pushed_folder(repo: Repo) -> str:
@@ -431,6 +448,7 @@ def outgoing_texts(
 ) -> Iterator[tuple[str, str]]:
     """(where, text) of everything in ``leaving`` that the remote was not sent before."""
     store = Store(repo)
+    seen: set[ObjectId] = set()
     pushed = pushed_log(repo, remote).tips()
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
@@ -439,15 +457,15 @@ def outgoing_texts(
         for commit in repo.walk(tip, hide):
             try:
                 ops = store.commit_ops(commit, session_id)
-            except DataError:
-                continue  # not ours to judge here: whoever fetches it validates it
+            except DataError as exc:  # what cannot be read cannot be scanned: it does not leave
+                raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
             for op in ops:
-                yield from _op_texts(repo, session_id, op)
+                yield from _op_texts(repo, session_id, op, seen)
     if leaving.notes:
         yield from _note_texts(repo, remote, leaving.notes)
 
 
-def _op_texts(repo: Repo, session_id: str, op: Op) -> Iterator[tuple[str, str]]:
+def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[ObjectId]) -> Iterator[tuple[str, str]]:
     data = op.data
     fields = data.get("fields") or {}
     if op.action in ("add", "update"):
@@ -459,12 +477,27 @@ def _op_texts(repo: Repo, session_id: str, op: Op) -> Iterator[tuple[str, str]]:
         for text in value if isinstance(value, list) else [value]:
             if isinstance(text, str) and text:
                 yield f"{where} ({name})", text
-    snapshot, commit = fields.get("snapshot"), fields.get("commit")
+    snapshot = fields.get("snapshot")
     if isinstance(snapshot, str) and repo.is_tree(snapshot):
-        base = repo.commit(ObjectId(commit)).tree if isinstance(commit, str) and repo.has_object(commit) else None
-        for path, blob in repo.changed_blobs(base, ObjectId(snapshot), SCAN_LIMIT):
-            if b"\0" not in blob[:8000]:
-                yield f"{where} (file {path})", blob.decode("utf-8", "replace")
+        # Every file of the snapshot: the commit it was taken on may never have been pushed.
+        yield from _blob_texts(repo, repo.changed_blobs(None, ObjectId(snapshot)), f"{where} (file {{}})", seen)
+
+
+def _blob_texts(
+    repo: Repo, blobs: Iterable[tuple[str, ObjectId]], where: str, seen: set[ObjectId]
+) -> Iterator[tuple[str, str]]:
+    """The contents of files, each blob once; one too large to scan stops the push."""
+    for path, blob_id in blobs:
+        if blob_id in seen:
+            continue
+        seen.add(blob_id)
+        content = repo.read_blob(blob_id)
+        if len(content) > SCAN_LIMIT:
+            raise UserError(
+                f"push stopped: {where.format(path)} is {len(content) >> 20} MiB, too large to scan for secrets",
+                "take it out with: git session redact ENTRY (then push again); nothing was sent",
+            )
+        yield where.format(path), content.decode("utf-8", "replace")
 
 
 def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[tuple[str, str]]:
@@ -472,8 +505,13 @@ def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[tuple[st
     if theirs is not None and repo.is_ancestor(ours, theirs):
         return
     old = repo.commit(theirs).tree if theirs is not None else None
-    for path, blob in repo.changed_blobs(old, repo.commit(ours).tree, SCAN_LIMIT):
-        yield f"the note on commit {path.replace('/', '')[:12]}", blob.decode("utf-8", "replace")
+    blobs = repo.changed_blobs(old, repo.commit(ours).tree)
+    yield from ((f"the note on commit {path.replace('/', '')[:12]}", text) for path, text in _raw_texts(repo, blobs))
+
+
+def _raw_texts(repo: Repo, blobs: Iterable[tuple[str, ObjectId]]) -> Iterator[tuple[str, str]]:
+    for path, blob_id in blobs:
+        yield path, repo.read_blob(blob_id).decode("utf-8", "replace")
 
 
 # --- running git ------------------------------------------------------------------------

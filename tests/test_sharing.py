@@ -401,3 +401,102 @@ def test_progress_shows_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, caps
         meter("Merging sessions", done, 50)
     err = capsys.readouterr().err
     assert "Merging sessions: 20% (10/50)\r" in err and err.endswith("Merging sessions: 100% (50/50)\n")
+
+
+def test_a_session_written_after_the_scan_does_not_leave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from git_session import gitcli, secrets, sharing
+    from git_session.gitrepo import Repo
+
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Busy")
+    real_run = gitcli.run
+
+    def write_then_run(args: list[str], **kwargs: object) -> object:
+        if args[0] == "push":  # another process adds an entry just before git reads the refs
+            ok(alice, "note", f"late {AWS_KEY}")
+        return real_run(args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sharing.gitcli, "run", write_then_run)
+    repo = Repo.discover(str(alice))
+    report = sharing.push(repo, sharing.resolve_remote(repo, None), secrets.scan)
+    assert len(report.pushed) == 1
+    assert AWS_KEY.encode() not in remote_objects(remote)
+    monkeypatch.undo()
+    assert "push stopped" in fails(alice, "push")
+
+
+def test_every_file_of_a_checkpoint_is_scanned(tmp_path: Path) -> None:
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Snapshots")
+    (alice / "creds.txt").write_text(f"aws={AWS_KEY}\n")
+    git(alice, "add", "creds.txt")
+    git(alice, "commit", "-q", "-m", "local only")  # committed, never pushed: the snapshot carries it
+    ok(alice, "checkpoint", "-m", "with creds")
+    error = fails(alice, "push")
+    assert "push stopped: AWS Access Key in session" in error and "(file creds.txt)" in error
+    assert all_refs(remote, "refs/sessions/") == {}
+
+
+def test_an_unreadable_session_commit_stops_the_push(tmp_path: Path) -> None:
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Damaged")
+    (ref,) = session_refs(alice)
+    tip = git(alice, "rev-parse", ref).strip()
+    bad = git(alice, "commit-tree", f"{tip}^{{tree}}", "-p", tip, "-m", "x\n\n{not json").strip()
+    git(alice, "update-ref", ref, bad)
+    error = fails(alice, "push", code=3)
+    assert error.startswith("git-session: push stopped: session ") and "not valid JSON" in error
+    assert all_refs(remote, "refs/sessions/") == {}
+
+
+def test_an_agent_name_must_be_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, alice, _ = two_clones(tmp_path)
+    monkeypatch.setenv("GIT_SESSION_AGENT", "bot\nv2")
+    assert "must be one line" in fails(alice, "start", "W")
+
+
+def test_remote_names_with_slashes_get_folders_of_their_own(tmp_path: Path) -> None:
+    remote, alice, _ = two_clones(tmp_path)
+    other = tmp_path / "other.git"
+    git(tmp_path, "init", "-q", "--bare", str(other))
+    git(alice, "remote", "add", "team", str(remote))
+    git(alice, "remote", "add", "team/sessions", str(other))
+    ok(alice, "start", "Shared")
+    ok(alice, "push", "team")
+    ok(alice, "push", "team/sessions")
+    ok(alice, "fetch", "team")
+    ok(alice, "fetch", "team/sessions")
+    folders = {ref.split("/")[2] for ref in all_refs(alice, "refs/session-remotes/")}
+    assert folders == {"team", "team%2Fsessions"}
+    ok(alice, "pull", "team")
+    assert len(all_refs(alice, "refs/session-remotes/")) == 2
+
+
+def test_fetch_puts_nothing_under_refs_remotes_even_with_a_broad_fetch_refspec(tmp_path: Path) -> None:
+    _, alice, bob = two_clones(tmp_path)
+    ok(alice, "start", "Shared")
+    ok(alice, "push")
+    git(bob, "config", "--add", "remote.origin.fetch", "+refs/*:refs/remotes/origin/all/*")
+    ok(bob, "fetch")
+    assert all_refs(bob, "refs/remotes/origin/all/") == {}
+
+
+def test_pull_into_a_bare_repository(tmp_path: Path) -> None:
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Shared")
+    ok(alice, "push")
+    git(tmp_path, "clone", "-q", "--bare", str(remote), "mirror.git")
+    assert "1 new" in ok(tmp_path / "mirror.git", "pull")
+
+
+def test_auto_push_does_nothing_on_a_dry_run(tmp_path: Path) -> None:
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "install")
+    git(alice, "config", "session.autoPush", "true")
+    ok(alice, "start", "Work")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "c")
+    git(alice, "push", "-q", "--dry-run", "origin", "main", env=ENV_PATH)
+    git(alice, "push", "-q", "-n", "origin", "main", env=ENV_PATH)
+    assert all_refs(remote, "refs/sessions/") == {}
+    git(alice, "push", "-q", "origin", "main", env=ENV_PATH)
+    assert len(all_refs(remote, "refs/sessions/")) == 1
