@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from git_session.errors import AmbiguousError, NotFoundError, UserError
+from git_session.errors import UserError
 from git_session.fold import target_entry
-from git_session.model import ENTRY_KINDS, Entry
+from git_session.model import Entry
 from git_session.names import BranchName, ObjectId
 from git_session.sessions import Found, Workspace
 
@@ -24,7 +24,7 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
     Refused when a remote's copy already holds one of those operations: the text has
     left, and rewriting here would only bring it back at the next pull.
     """
-    entry = _find_any(ws, found, prefix)
+    entry = ws.find_entry(found, None, prefix)
     short = ws.short_entry_id(found, entry.kind, entry.id)
     if entry.values.get("private"):
         raise UserError(f"{entry.kind} {short} is private: it never leaves this repository")
@@ -39,27 +39,6 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
     rewritten = ws.find(found.handle.id)
     ws.refresh_trailers(BranchName(rewritten.meta.branch))
     return Redacted(entry, short, _also_in(ws, rewritten, entry))
-
-
-def _find_any(ws: Workspace, found: Found, prefix: str) -> Entry:
-    lowered = prefix.strip().lower()
-    matches = [
-        (kind, entry_id)
-        for kind in ENTRY_KINDS
-        for entry_id in ws.store.entry_ids(found.handle, kind, private=True)
-        if lowered and entry_id.startswith(lowered)
-    ]
-    if not matches:
-        raise NotFoundError(
-            f"no entry {prefix!r} in session {ws.short_session_id(found.handle.id)}", "see them with: git session show"
-        )
-    if len(matches) > 1:
-        candidates = ", ".join(f"{kind} {entry_id}" for kind, entry_id in sorted(matches, key=lambda m: m[1])[:5])
-        raise AmbiguousError(f"entry id prefix {prefix!r} is ambiguous", f"candidates: {candidates}")
-    kind, entry_id = matches[0]
-    entry = ws.store.entry(found.handle, kind, entry_id, private=True)
-    assert entry is not None
-    return entry
 
 
 def _remotes_holding(ws: Workspace, found: Found, commits: set[ObjectId]) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from git_session import codec, gitcli, trailers
 from git_session.errors import AmbiguousError, DataError, NotFoundError, UserError
 from git_session.gitrepo import Ident, Repo
-from git_session.model import ENDED_STATUSES, ENTRY_STATUSES, Entry, Meta, Op
+from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op
 from git_session.names import BranchName, Ulid
 from git_session.store import Draft, Handle, Store
 
@@ -207,7 +207,7 @@ class Workspace:
 
     def all_sessions(self, copied_under: str | None = None) -> list[Found]:
         """Every session here, or with ``copied_under`` those fetched from a remote."""
-        handles = self.store.copied_handles(copied_under) if copied_under else self.store.handles()
+        handles = self.store.handles(copied_under) if copied_under else self.store.handles()
         found = self._readable(handles)
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
 
@@ -218,21 +218,22 @@ class Workspace:
         ids = self.store.entry_ids(found.handle, kind, private=True)
         return abbreviate(ids, only=[entry_id]).get(entry_id, entry_id)
 
-    def find_entry(self, found: Found, kind: str, prefix: str) -> Entry:
-        """An entry of a kind named by any unambiguous prefix of its id."""
+    def find_entry(self, found: Found, kind: str | None, prefix: str) -> Entry:
+        """An entry of a kind (``None``: of any kind) named by any unambiguous prefix of its id."""
         lowered = prefix.strip().lower()
-        ids = self.store.entry_ids(found.handle, kind, private=True)
-        matches = [i for i in ids if lowered and i.startswith(lowered)]
+        kinds = ENTRY_KINDS if kind is None else (kind,)
+        ids = [(k, i) for k in kinds for i in self.store.entry_ids(found.handle, k, private=True)]
+        matches = [(k, i) for k, i in ids if lowered and i.startswith(lowered)]
+        label = kind or "entry"
         if not matches:
             raise NotFoundError(
-                f"no {kind} {prefix!r} in session {self.short_session_id(found.handle.id)}",
-                f"list them with: git session {kind} list",
+                f"no {label} {prefix!r} in session {self.short_session_id(found.handle.id)}",
+                f"list them with: git session {kind} list" if kind else "see them with: git session show",
             )
         if len(matches) > 1:
-            raise AmbiguousError(
-                f"{kind} id prefix {prefix!r} is ambiguous", "candidates: " + ", ".join(sorted(matches)[:5])
-            )
-        entry = self.store.entry(found.handle, kind, matches[0], private=True)
+            candidates = sorted(f"{k} {i}" if kind is None else i for k, i in matches)[:5]
+            raise AmbiguousError(f"{label} id prefix {prefix!r} is ambiguous", "candidates: " + ", ".join(candidates))
+        entry = self.store.entry(found.handle, *matches[0], private=True)
         assert entry is not None
         return entry
 

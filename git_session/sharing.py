@@ -8,9 +8,8 @@ under ``refs/remotes/``, so ``git branch -r`` does not list them and a plain
 fetches, merges and tries again, a bounded number of times.
 
 What leaves is scanned first (``secrets.py``): the operations of every session commit
-the remote does not have, the files of new checkpoint snapshots that differ from their
-commit, and new note lines. Private entries live under ``refs/session-private/``,
-which no refspec here names.
+the remote was not sent before, every file of their checkpoint snapshots, and new note
+lines. Private entries live under ``refs/session-private/``, which no refspec here names.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import os
 import random
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -36,9 +36,9 @@ PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
 SCAN_LIMIT = 16 << 20  # a snapshot file larger than this cannot be scanned: the push stops
 _REMOTE_NAME = re.compile(r"[A-Za-z0-9%][A-Za-z0-9%_-]*(\.[A-Za-z0-9%_-]+)*")
+_HEX = re.compile(r"[0-9a-f]{40}")
 # Rejections a fetch, a merge and another try cure: the remote moved on, or another push
 # held the ref's lock at that very moment.
-_HEX = re.compile(r"[0-9a-f]{40}")
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
 
 Progress = Callable[[str, int, int], None]
@@ -75,19 +75,18 @@ class Remote:
 class MergeReport:
     """What a pull did to each session, and the sessions it refused."""
 
-    outcomes: dict[str, list[str]] = field(default_factory=dict)  # outcome -> session ids
+    outcomes: Counter[str] = field(default_factory=Counter)  # "created", "merged", … -> sessions
     skipped: list[str] = field(default_factory=list)  # one line per refused session
     notes: str = "none"  # "none", "up-to-date", "merged", "refused: …"
 
     def count(self, outcome: str) -> int:
-        return len(self.outcomes.get(outcome, []))
+        return self.outcomes[outcome]
 
 
 @dataclass
 class PushReport:
     pushed: list[str] = field(default_factory=list)  # the session refs the remote took
     notes_pushed: bool = False
-    attempts: int = 1
     merged: MergeReport | None = None  # what was merged after a rejection
 
 
@@ -187,7 +186,7 @@ def merge_remote(repo: Repo, remote: Remote, progress: Progress = _no_progress) 
             named = exc.message.startswith(f"session {ref.session_id}")
             report.skipped.append(exc.message if named else f"session {ref.session_id}: {exc.message}")
             continue
-        report.outcomes.setdefault(outcome, []).append(ref.session_id)
+        report.outcomes[outcome] += 1
     report.notes = _merge_notes(repo, remote)
     return report
 
@@ -238,7 +237,6 @@ def push(
     """
     report = PushReport()
     for attempt in range(1, PUSH_ATTEMPTS + 1):
-        report.attempts = attempt
         leaving = _scanned(repo, remote, prefixes, scan)
         rejected = _push_once(repo, remote, report, show_progress, prefixes, leaving, scan)
         if not rejected:
@@ -386,14 +384,11 @@ class PushedLog:
 
     def tips(self) -> dict[str, list[ObjectId]]:
         found: dict[str, list[ObjectId]] = {}
-        try:
-            with open(self.path, encoding="utf-8", errors="replace") as handle:
-                for line in handle:
-                    tip, _, ref = line.rstrip("\n").partition(" ")
-                    if _HEX.fullmatch(tip) and ref.startswith(SESSIONS_PREFIX):
-                        found.setdefault(ref, []).append(ObjectId(tip))
-        except FileNotFoundError:
-            pass
+        with contextlib.suppress(FileNotFoundError), open(self.path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                tip, _, ref = line.rstrip("\n").partition(" ")
+                if _HEX.fullmatch(tip) and ref.startswith(SESSIONS_PREFIX):
+                    found.setdefault(ref, []).append(ObjectId(tip))
         return found
 
     def add(self, taken: dict[str, ObjectId]) -> None:
@@ -505,13 +500,7 @@ def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[tuple[st
     if theirs is not None and repo.is_ancestor(ours, theirs):
         return
     old = repo.commit(theirs).tree if theirs is not None else None
-    blobs = repo.changed_blobs(old, repo.commit(ours).tree)
-    yield from ((f"the note on commit {path.replace('/', '')[:12]}", text) for path, text in _raw_texts(repo, blobs))
-
-
-def _raw_texts(repo: Repo, blobs: Iterable[tuple[str, ObjectId]]) -> Iterator[tuple[str, str]]:
-    for path, blob_id in blobs:
-        yield path, repo.read_blob(blob_id).decode("utf-8", "replace")
+    yield from _blob_texts(repo, repo.changed_blobs(old, repo.commit(ours).tree), "the note {}", set())
 
 
 # --- running git ------------------------------------------------------------------------

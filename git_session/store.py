@@ -96,22 +96,14 @@ class Store:
     # --- finding sessions ------------------------------------------------------------
 
     def handles(self, prefix: str = SESSIONS_PREFIX) -> list[Handle]:
+        """The sessions under ``prefix``. Copies fetched from a remote
+        (``refs/session-remotes/R/sessions/``) are named by the local ref they merge into."""
         found = []
         for name, tip in self.repo.refs_with_prefix(prefix):
+            local = name if prefix.startswith(SESSIONS_PREFIX) else SESSIONS_PREFIX + name.removeprefix(prefix)
             try:
-                found.append(Handle(SessionRef.of(name), tip))
-            except Exception:  # a ref that is not ours in shape: not a session
-                continue
-        return found
-
-    def copied_handles(self, prefix: str) -> list[Handle]:
-        """The sessions copied from a remote under ``prefix`` (``refs/session-remotes/R/sessions/``),
-        each named by the local ref it would merge into."""
-        found = []
-        for name, tip in self.repo.refs_with_prefix(prefix):
-            try:
-                found.append(Handle(SessionRef.of(SESSIONS_PREFIX + name.removeprefix(prefix)), tip))
-            except UserError:
+                found.append(Handle(SessionRef.of(local), tip))
+            except UserError:  # a ref that is not ours in shape: not a session
                 continue
         return found
 
