@@ -158,7 +158,7 @@ def find(ws: Workspace, spec: str | None, prefix: str) -> tuple[Found, Entry, Ob
     found = ws.find(spec)
     entry = ws.find_entry(found, KIND, prefix)
     tree = entry.values.get("snapshot")
-    if not isinstance(tree, str) or not ws.repo.is_tree(tree):
+    if not isinstance(tree, str) or not ObjectId.is_full(tree) or not ws.repo.is_tree(tree):
         short = ws.short_entry_id(found, KIND, entry.id)
         raise DataError(f"checkpoint {short} has no snapshot in this repository")
     return found, entry, ObjectId(tree)

@@ -232,6 +232,11 @@ class Repo:
                 return False
             raise GitError(f"cannot update {name}: {exc}") from None
 
+    @staticmethod
+    def is_branch_name(name: str) -> bool:
+        """Whether git would take ``name`` as a branch (``refs/heads/<name>`` is a valid ref name)."""
+        return bool(name) and "\0" not in name and pygit2.reference_is_valid_name(f"refs/heads/{name}")
+
     def lock_path(self, ref_name: str) -> str:
         return os.path.join(self.common_dir, *ref_name.split("/")) + ".lock"
 

@@ -635,7 +635,8 @@ def _load_state(repo: Repo) -> _State:
     if not isinstance(raw, dict):
         return _State()
     dirs = [d for d in raw.get("hooks_dirs", []) if isinstance(d, str)]
-    pairs = [(p[0], p[1]) for p in raw.get("config", []) if _is_pair(p)]
+    ours = {(setting.key, setting.value) for setting in NOTES_CONFIG}  # the record names nothing else to remove
+    pairs = [(p[0], p[1]) for p in raw.get("config", []) if _is_pair(p) and (p[0], p[1]) in ours]
     return _State(tuple(dirs), tuple(pairs))
 
 

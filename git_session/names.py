@@ -18,6 +18,7 @@ PRIVATE_PREFIX = "refs/session-private/"
 _ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
+_BRANCH_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")  # what BranchName.key() makes: never `.`, `..` or empty
 
 
 class ObjectId(str):
@@ -28,6 +29,11 @@ class ObjectId(str):
         if not _HEX.fullmatch(value):
             raise UserError(f"not a full object id: {value!r}")
         return cls(value)
+
+    @staticmethod
+    def is_full(value: str) -> bool:
+        """Whether ``value`` is a full hexadecimal object name (never an option, a range or a ref)."""
+        return _HEX.fullmatch(value) is not None
 
 
 class Ulid(str):
@@ -68,7 +74,7 @@ class SessionRef(str):
     def of(cls, value: str) -> SessionRef:
         rest = value.removeprefix(SESSIONS_PREFIX)
         parts = rest.split("/")
-        if rest == value or len(parts) != 2 or not _ULID.fullmatch(parts[1]):
+        if rest == value or len(parts) != 2 or not _BRANCH_KEY.fullmatch(parts[0]) or not _ULID.fullmatch(parts[1]):
             raise UserError(f"not a session ref: {value!r}")
         return cls(value)
 

@@ -381,7 +381,7 @@ class Workspace:
     def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
         """Check out another branch: pause this branch's session, resume that one's."""
         leaving = self.open_session(self.branch()) if self.repo.head_branch() else None
-        result = gitcli.run(["switch", branch], cwd=self.repo.workdir)
+        result = gitcli.run(["switch", "--", branch], cwd=self.repo.workdir)
         paused = None
         if leaving is not None and leaving.meta.status == "active":
             paused = self.set_status(leaving.handle.id, "paused", ("active",))
@@ -428,6 +428,8 @@ class Workspace:
         """Render the trailers the commit hooks will use on ``branch`` (when they are installed)."""
         if not (force or trailers.hooks_installed(self.repo)):
             return
+        if not self.repo.is_branch_name(branch):
+            return  # stored data naming a branch git could never check out: no commit needs its trailers
         current = self.open_session(branch)
         if current is None or current.meta.status != "active":
             trailers.write_cache(self.repo, branch, None)

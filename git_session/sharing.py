@@ -112,6 +112,8 @@ def resolve_remote(repo: Repo, spec: str | None) -> Remote:
     names = repo.remote_names()
     if spec is None:
         spec = _default_remote(repo, names)
+    if spec.startswith("-") or not spec or "\0" in spec:
+        raise UserError(f"not a remote: {spec!r} (git would take it for an option)", "see them with: git remote -v")
     if spec in names:
         key = spec.replace("%", "%25").replace("/", "%2F")  # one folder per remote, never nested
         if not _REMOTE_NAME.fullmatch(key) or key.endswith(".lock"):
@@ -155,6 +157,7 @@ def fetch(repo: Repo, remote: Remote, show_progress: bool = False) -> None:
         "--prune",
         "--refmap=",  # no copies under refs/remotes/ by the remote's own fetch refspecs
         "--progress" if show_progress else "--quiet",
+        "--",  # whatever the remote is called, it is never an option
         remote.name,
         f"+{SESSIONS_PREFIX}*:{remote.sessions_prefix}*",
         # A pattern, not the name itself: a remote without notes is not an error.
@@ -311,7 +314,7 @@ def _push_once(
         refspecs = [f"{prefix}*:{prefix}*" for prefix in prefixes]
     refspecs += [f"{leaving.notes}:{NOTES_REF}"] if leaving.notes else []
     # Not --quiet: it silences the porcelain lines too. Without a terminal, stderr is captured.
-    args = ["push", "--porcelain", "--no-verify", *(["--progress"] if show_progress else []), remote.name]
+    args = ["push", "--porcelain", "--no-verify", *(["--progress"] if show_progress else []), "--", remote.name]
     result = gitcli.run([*args, *refspecs], git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
     statuses = list(_porcelain(result.stdout))
     if result.returncode != 0 and not statuses:

@@ -2,8 +2,11 @@
 
 The prepare-commit-msg hook is a shell script that must not start Python on every
 commit, so the trailers for a branch's active session are written to
-``<common-dir>/git-session/heads/<branch>/trailers`` together with the session ref's tip
-they were made from; the hook uses them only while that tip is still current.
+``<common-dir>/git-session/branches/<branch in hex>/trailers`` together with the session
+ref's tip they were made from; the hook uses them only while that tip is still current.
+The branch name comes from stored (and pulled) data, so it never names a path itself:
+its bytes in hexadecimal do, cut into folders of ``KEY_CHUNK`` digits (a file name has at
+most 255 bytes). The prepare-commit-msg hook computes the same path (a test pins both).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ KEY_SETTINGS = ("session.trailer.id", "session.trailer.objectives", "session.tra
 COMMENT_CANDIDATES = "#;@!$%^&|:"
 MAX_VALUE = 200
 INSTALLED_MARKER = "hooks-installed"
+CACHE_FOLDER = "branches"
+KEY_CHUNK = 200
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
@@ -57,7 +62,14 @@ def hooks_installed(repo: Repo) -> bool:
 
 
 def cache_path(repo: Repo, branch: str) -> Path:
-    return private_dir(repo) / "heads" / branch / "trailers"
+    """Where a branch's trailers are kept: only hexadecimal digits name it, whatever the branch."""
+    return private_dir(repo) / CACHE_FOLDER / Path(*cache_key(branch)) / "trailers"
+
+
+def cache_key(branch: str) -> list[str]:
+    """The folders naming a branch's cache: its bytes in hex, ``KEY_CHUNK`` digits each."""
+    digits = branch.encode("utf-8", "surrogateescape").hex() or "00"
+    return [digits[i : i + KEY_CHUNK] for i in range(0, len(digits), KEY_CHUNK)]
 
 
 def shipped(name: str) -> bytes:
