@@ -922,7 +922,7 @@ def uninstall() -> None:
     from git_session import install as install_core
 
     result = install_core.uninstall(workspace().repo)
-    if not result.changed:
+    if not result.changed and not result.shared:
         echo("git-session is not installed here: nothing to remove")
     for path in result.removed:
         echo(f"Removed {render.safe(path)}")
@@ -930,6 +930,9 @@ def uninstall() -> None:
         echo(f"Restored {render.safe(path)}")
     for path in result.kept:
         echo(f"Kept {render.safe(path)}: another hook has taken its place; restore it by hand")
+    for folder, others in result.shared:
+        users = ", ".join(render.safe(other) for other in others)
+        echo(f"Kept the hooks in {render.safe(folder)}: other repositories use them too ({users})")
     for key, value in result.config:
         echo(f"Unset {key}={value}")
 

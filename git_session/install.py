@@ -17,8 +17,10 @@ Nothing here prints or exits: each command returns a value describing what it di
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import fnmatch
 import functools
+import hashlib
 import json
 import os
 import re
@@ -34,14 +36,16 @@ from git_session import gitcli
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
-from git_session.trailers import INSTALLED_MARKER, private_dir
+from git_session.trailers import INSTALLED_MARKER, PRIVATE_FOLDER, private_dir
 
 MARKER = b"# git-session hook v"
 CHAINED_SUFFIX = ".git-session-chained"
 HOOK_COMMAND = "git session hook run"  # the entry point hook managers call (cli.hook_run)
 CONFIG_HOOKS_SINCE = (2, 54)
 STALE_LOCK_SECONDS = 60
+INSTALL_LOCK_WAIT = 30.0  # seconds another install may hold the lock
 STATE_VERSION = 1
+USERS_FOLDER = ".git-session-repositories"  # in a hooks folder outside a repository: who installed there
 
 # Every hook name git knows (githooks(5)), in its documentation's order.
 GIT_HOOKS = (
@@ -225,6 +229,11 @@ class InstallResult:
 
 def install(repo: Repo, *, force: bool = False, manual: bool = False) -> InstallResult:
     """Install the hooks (or, with ``manual``, only the config and the snippets to wire them)."""
+    with install_lock(repo):
+        return _install(repo, force, manual)
+
+
+def _install(repo: Repo, force: bool, manual: bool) -> InstallResult:
     location = locate(repo)
     if manual:
         config = apply_config(repo)
@@ -235,11 +244,11 @@ def install(repo: Repo, *, force: bool = False, manual: bool = False) -> Install
     plans = [_plan(location.path, shim) for shim in shims]
     with _filesystem(location.path):
         os.makedirs(location.path, exist_ok=True)
-        for shim, plan in zip(shims, plans, strict=True):
-            _apply(location.path, shim, plan)
+        done = tuple(_apply(location.path, shim, plan) for shim, plan in zip(shims, plans, strict=True))
+        _register(repo, location.path)
     config = apply_config(repo)
     _record(repo, location.path, config)
-    return InstallResult(location, tuple(plans), config)
+    return InstallResult(location, done, config)
 
 
 def _check_writable(repo: Repo, location: Location, force: bool) -> None:
@@ -288,6 +297,8 @@ def _plan(folder: str, shim: Shim) -> HookChange:
     if is_shim(path):
         current = _read(path) == shim.data and _executable(path)
         return HookChange(shim.name, "unchanged" if current else "updated")
+    if _same_file(path, path + CHAINED_SUFFIX):  # chained by another install, or one killed midway
+        return HookChange(shim.name, "installed")
     if os.path.lexists(path + CHAINED_SUFFIX):
         raise UserError(
             f"{path} is not git-session's, and {shim.name}{CHAINED_SUFFIX} (the hook it would chain) already exists",
@@ -296,18 +307,46 @@ def _plan(folder: str, shim: Shim) -> HookChange:
     return HookChange(shim.name, "installed", chained=True)
 
 
-def _apply(folder: str, shim: Shim, plan: HookChange) -> None:
+def _apply(folder: str, shim: Shim, plan: HookChange) -> HookChange:
+    """Write the shim as planned; returns what was done (another install may have done it meanwhile)."""
     path = os.path.join(folder, shim.name)
     if plan.action == "unchanged":
-        return
-    if plan.chained:
-        os.rename(path, path + CHAINED_SUFFIX)
+        return plan
+    if plan.chained and not _chain(path):
+        return _apply(folder, shim, _plan(folder, shim))  # another install chained it first: plan again
     try:
         _write_file(path, shim.data, 0o755)
     except OSError:
         if plan.chained:
-            os.rename(path + CHAINED_SUFFIX, path)
+            _unchain(path)
         raise
+    return plan
+
+
+def _unchain(path: str) -> None:
+    """Undo ``_chain`` when the shim could not be written: the hook stays, or goes back, in place."""
+    if not os.path.lexists(path):
+        os.rename(path + CHAINED_SUFFIX, path)
+    elif _same_file(path, path + CHAINED_SUFFIX):
+        os.remove(path + CHAINED_SUFFIX)
+
+
+def _chain(path: str) -> bool:
+    """Keep the hook at ``path`` as ``<path>.git-session-chained`` too; False if that name is taken.
+
+    A hard link, not a rename: the hook never leaves its place, and of two installs
+    chaining at once only one can make the link; the other sees the name taken and plans
+    again, so that neither renames a shim over the user's hook. The shim then replaces the
+    hook by an atomic rename."""
+    try:
+        os.link(path, path + CHAINED_SUFFIX, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links
+        if os.path.lexists(path + CHAINED_SUFFIX):
+            return False
+        os.rename(path, path + CHAINED_SUFFIX)
+    return True
 
 
 def is_shim(path: str) -> bool:
@@ -419,6 +458,7 @@ class UninstallResult:
     restored: tuple[str, ...] = ()  # chained hooks moved back into place
     kept: tuple[str, ...] = ()  # chained hooks left aside: another hook took the place
     config: tuple[tuple[str, str], ...] = ()  # settings removed
+    shared: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hooks folders left alone: other repositories use them
 
     @property
     def changed(self) -> bool:
@@ -426,19 +466,104 @@ class UninstallResult:
 
 
 def uninstall(repo: Repo) -> UninstallResult:
-    """Remove our shims, put chained hooks back, remove the config install added."""
+    """Remove our shims, put chained hooks back, remove the config install added.
+
+    Only from folders that are this repository's: where git runs its hooks now, folders
+    inside it, and folders outside that it registered in when installing. A folder that
+    other repositories installed into too keeps the hooks (they still use them)."""
+    with install_lock(repo):
+        return _uninstall(repo)
+
+
+def _uninstall(repo: Repo) -> UninstallResult:
     state = _load_state(repo)
-    folders = list(dict.fromkeys([*state.hooks_dirs, locate(repo).path]))
+    current = locate(repo).path
+    folders = [f for f in dict.fromkeys([*state.hooks_dirs, current]) if f == current or _ours(repo, f)]
     removed: list[str] = []
     restored: list[str] = []
     kept: list[str] = []
+    shared: list[tuple[str, tuple[str, ...]]] = []
     for folder in folders:
         with _filesystem(folder):
+            others = _unregister(repo, folder)
+            if others:
+                shared.append((folder, others))
+                continue
             _uninstall_folder(folder, removed, restored, kept)
     config = tuple((k, v) for k, v in state.config if _remove_setting(repo, k, v))
     with contextlib.suppress(FileNotFoundError):
         os.remove(_state_path(repo))
-    return UninstallResult(tuple(removed), tuple(restored), tuple(kept), config)
+    return UninstallResult(tuple(removed), tuple(restored), tuple(kept), config, tuple(shared))
+
+
+def _ours(repo: Repo, folder: str) -> bool:
+    """A hooks folder this repository may clean: inside it, or one it registered in."""
+    return _inside_repo(repo, folder) or os.path.exists(_user_file(repo, folder))
+
+
+def _inside_repo(repo: Repo, folder: str) -> bool:
+    return any(_inside(folder, top) for top in (repo.common_dir, repo.workdir) if top)
+
+
+def _inside(path: str, folder: str) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+# --- hooks folders shared by several repositories (core.hooksPath) ------------------------
+
+
+def _users_folder(folder: str) -> str:
+    return os.path.join(folder, USERS_FOLDER)
+
+
+def _user_file(repo: Repo, folder: str) -> str:
+    """This repository's entry among the users of a hooks folder: named by a hash of its git dir."""
+    common = os.path.realpath(repo.common_dir)
+    return os.path.join(_users_folder(folder), hashlib.sha1(common.encode("utf-8", "surrogateescape")).hexdigest())
+
+
+def _register(repo: Repo, folder: str) -> None:
+    """Note in a hooks folder outside the repository that this repository installed there."""
+    if _inside_repo(repo, folder):
+        return
+    path = _user_file(repo, folder)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    text = (os.path.realpath(repo.common_dir) + "\n").encode("utf-8", "surrogateescape")
+    if _read(path) != text:
+        _write_file(path, text, 0o644)
+
+
+def _unregister(repo: Repo, folder: str) -> tuple[str, ...]:
+    """Take this repository out of a hooks folder's users; returns the others that still use it
+    (their install record names the folder). Entries of repositories that do not are removed."""
+    users = _users_folder(folder)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(_user_file(repo, folder))
+    others = []
+    for name in _listdir(users):
+        common = (_read(os.path.join(users, name)) or b"").decode("utf-8", "surrogateescape").strip()
+        if common and os.path.isabs(common) and _uses(common, folder):
+            others.append(common)
+        else:
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(users, name))
+    with contextlib.suppress(OSError):
+        os.rmdir(users)  # only when empty
+    return tuple(sorted(others))
+
+
+def _uses(common_dir: str, folder: str) -> bool:
+    """Whether the repository at ``common_dir`` has git-session installed in ``folder``."""
+    record = _read_record(os.path.join(common_dir, PRIVATE_FOLDER, INSTALLED_MARKER), common_dir)
+    return any(_same_dir(d, folder) for d in record.hooks_dirs)
+
+
+def _listdir(folder: str) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
 
 
 def _uninstall_folder(folder: str, removed: list[str], restored: list[str], kept: list[str]) -> None:
@@ -482,7 +607,8 @@ def doctor(repo: Repo, *, fix: bool = False, now: float | None = None) -> Doctor
     findings = diagnose(repo, now)
     if not fix or not any(f.fixable for f in findings):
         return DoctorReport(findings)
-    fixed = _repair(repo, findings, now)
+    with install_lock(repo):
+        fixed = _repair(repo, findings, now)
     return DoctorReport(diagnose(repo, now), fixed)
 
 
@@ -605,10 +731,11 @@ def _repair_hooks(repo: Repo) -> list[str]:
                 plan = _plan(location.path, shim)
             except UserError:
                 continue
-            _apply(location.path, shim, plan)
+            plan = _apply(location.path, shim, plan)
             if plan.action != "unchanged":
                 chained = " (chaining the one in place)" if plan.chained else ""
                 fixed.append(f"{plan.action} hook {shim.name}{chained}")
+        _register(repo, location.path)
     _record(repo, location.path, ())
     return fixed
 
@@ -627,14 +754,20 @@ def _state_path(repo: Repo) -> str:
 
 
 def _load_state(repo: Repo) -> _State:
+    return _read_record(_state_path(repo), repo.common_dir)
+
+
+def _read_record(path: str, common_dir: str) -> _State:
+    """The record at ``path``; its hooks folders are relative to ``common_dir`` (or absolute, outside it)."""
     try:
-        with open(_state_path(repo), encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle:
             raw: Any = json.load(handle)
     except (OSError, ValueError):
         return _State()
     if not isinstance(raw, dict):
         return _State()
-    dirs = [d for d in raw.get("hooks_dirs", []) if isinstance(d, str)]
+    names = [d for d in raw.get("hooks_dirs", []) if isinstance(d, str) and d and "\0" not in d]
+    dirs = [os.path.normpath(os.path.join(common_dir, d)) for d in names]
     ours = {(setting.key, setting.value) for setting in NOTES_CONFIG}  # the record names nothing else to remove
     pairs = [(p[0], p[1]) for p in raw.get("config", []) if _is_pair(p) and (p[0], p[1]) in ours]
     return _State(tuple(dirs), tuple(pairs))
@@ -647,7 +780,7 @@ def _is_pair(value: object) -> bool:
 def _record(repo: Repo, hooks_dir: str | None, config: Sequence[ConfigChange]) -> None:
     """Add to the record; the file is rewritten only when it changes (installing twice changes nothing)."""
     state = _load_state(repo)
-    dirs = list(dict.fromkeys([*state.hooks_dirs, *([hooks_dir] if hooks_dir else [])]))
+    dirs = [_stored(repo, d) for d in dict.fromkeys([*state.hooks_dirs, *([hooks_dir] if hooks_dir else [])])]
     added = [(c.key, c.value) for c in config if c.action == "added"]
     pairs = list(dict.fromkeys([*state.config, *added]))
     data = {"version": STATE_VERSION, "hooks_dirs": dirs, "config": [list(p) for p in pairs]}
@@ -658,6 +791,39 @@ def _record(repo: Repo, hooks_dir: str | None, config: Sequence[ConfigChange]) -
     with _filesystem(os.path.dirname(path)):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         _write_file(path, text, 0o644)
+
+
+def _stored(repo: Repo, folder: str) -> str:
+    """A hooks folder as the record keeps it: relative to the common dir when it is this
+    repository's, so that a copy of the repository (cp -a) never names the original's."""
+    if _inside_repo(repo, folder):
+        return os.path.relpath(os.path.realpath(folder), os.path.realpath(repo.common_dir))
+    return folder
+
+
+@contextlib.contextmanager
+def install_lock(repo: Repo) -> Iterator[None]:
+    """One install, uninstall or repair at a time per repository (its worktrees included):
+    each reads the hooks, the config and the record, then writes them. An flock, so that a
+    process that dies never leaves it held."""
+    path = private_dir(repo) / "install.lock"
+    with _filesystem(str(path.parent)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")  # noqa: SIM115 - held until the end of the block
+    with handle:
+        deadline = time.monotonic() + INSTALL_LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise UserError("another git session install, uninstall or doctor --fix is running here") from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- small helpers ---------------------------------------------------------------------
@@ -679,6 +845,13 @@ def _config_origin(repo: Repo, key: str) -> ConfigOrigin | None:
 
 def _same_dir(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samestat(os.lstat(a), os.lstat(b))
+    except OSError:
+        return False
 
 
 def _entries(folder: str) -> list[str]:

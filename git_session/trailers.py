@@ -29,6 +29,7 @@ KEY_SETTINGS = ("session.trailer.id", "session.trailer.objectives", "session.tra
 COMMENT_CANDIDATES = "#;@!$%^&|:"
 MAX_VALUE = 200
 INSTALLED_MARKER = "hooks-installed"
+PRIVATE_FOLDER = "git-session"  # below the common dir
 CACHE_FOLDER = "branches"
 KEY_CHUNK = 200
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
@@ -44,7 +45,7 @@ class SinceLastCommit:
 
 
 def private_dir(repo: Repo) -> Path:
-    return Path(repo.common_dir) / "git-session"
+    return Path(repo.common_dir) / PRIVATE_FOLDER
 
 
 def queued_work(repo: Repo) -> bool:

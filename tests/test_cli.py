@@ -370,7 +370,9 @@ def test_switch_pauses_and_resumes(repo: Path) -> None:
     out = ok(repo, "switch", "feature")
     assert out.startswith(f"Resumed session {short_sid(repo, b)}\n")
     assert as_json(repo, "show", b)["status"] == "active"
-    assert fails(repo, "switch", "no-such-branch", code=4).startswith("git-session: `git switch no-such-branch` failed")
+    assert fails(repo, "switch", "no-such-branch", code=4).startswith(
+        "git-session: `git switch -- no-such-branch` failed"
+    )
     assert git(repo, "branch", "--show-current").strip() == "feature"
 
 

@@ -10,13 +10,17 @@ nothing outside the repository's private folder is written or removed, commits w
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import subprocess
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from git_session import trailers
+from git_session import install, trailers
 from git_session.gitrepo import Repo
 from git_session.names import BranchName
 from git_session.sessions import Workspace
@@ -183,3 +187,152 @@ def test_uninstall_removes_only_the_settings_install_adds(tmp_path: Path) -> Non
     record.write_text(json.dumps(data))
     ok(repo, "uninstall")
     assert git(repo, "config", "user.signingkey").strip() == "mine"
+
+
+# --- issue 9, item 12 and "Smaller": installs at once, copies, shared hooks folders -------------
+
+USER_HOOK = '#!/bin/sh\necho "$0 ran" >> "$(git rev-parse --git-common-dir)/user-hook-ran"\n'
+USER_HOOKS = ("prepare-commit-msg", "pre-push")
+
+
+def add_user_hooks(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in USER_HOOKS:
+        (folder / name).write_text(USER_HOOK.replace("$0", name))
+        (folder / name).chmod(0o755)
+
+
+def assert_user_hooks_chained(folder: Path) -> None:
+    for name in USER_HOOKS:
+        assert install.is_shim(str(folder / name)), name
+        assert (folder / f"{name}{install.CHAINED_SUFFIX}").read_text() == USER_HOOK.replace("$0", name)
+
+
+def commit(repo: Path, text: str) -> str:
+    (repo / "file").write_text(text)
+    git(repo, "add", "file")
+    git(repo, "commit", "-q", "-m", text)
+    return git(repo, "log", "-1", "--format=%B")
+
+
+def _install_after(barrier: Any, path: str) -> None:
+    barrier.wait()
+    try:
+        install.install(Repo.discover(path))
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
+
+
+def test_installs_started_at_once_keep_the_users_hook(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    for round in range(4):
+        repo = make_repo(tmp_path, f"repo{round}")
+        add_user_hooks(repo / ".git" / "hooks")
+        barrier = context.Barrier(6)
+        processes = [context.Process(target=_install_after, args=(barrier, str(repo))) for _ in range(6)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        assert [p.exitcode for p in processes] == [0] * 6
+        assert_user_hooks_chained(repo / ".git" / "hooks")
+        ok(repo, "start", "Racing", "-o", "Keep hooks")
+        assert "Session-Id: " in commit(repo, "work")
+        assert (repo / ".git" / "user-hook-ran").read_text() == "prepare-commit-msg ran\n"
+
+
+def _install_forced_after(barrier: Any, path: str) -> None:
+    barrier.wait()
+    try:
+        install.install(Repo.discover(path), force=True)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    os._exit(0)
+
+
+def test_installs_at_once_from_repositories_sharing_a_hooks_folder_keep_the_users_hook(tmp_path: Path) -> None:
+    """Each repository has its own lock: the chaining step itself must be safe between them."""
+    context = multiprocessing.get_context("fork")
+    for round in range(4):
+        shared = tmp_path / f"shared{round}"
+        add_user_hooks(shared)
+        repos = [make_repo(tmp_path, f"repo{round}-{n}") for n in range(6)]
+        for repo in repos:
+            git(repo, "config", "core.hooksPath", str(shared))
+        barrier = context.Barrier(len(repos))
+        processes = [context.Process(target=_install_forced_after, args=(barrier, str(r))) for r in repos]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        assert [p.exitcode for p in processes] == [0] * len(repos)
+        assert_user_hooks_chained(shared)
+
+
+def test_a_hook_chained_by_an_install_killed_midway_is_installed_over(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    hooks = repo / ".git" / "hooks"
+    add_user_hooks(hooks)
+    for name in USER_HOOKS:  # what another install leaves between its link and its rename
+        os.link(hooks / name, hooks / f"{name}{install.CHAINED_SUFFIX}")
+    ok(repo, "install")
+    assert_user_hooks_chained(hooks)
+
+
+@pytest.mark.parametrize("record", ["as written", "absolute (earlier versions)"])
+def test_uninstall_in_a_copy_leaves_the_original_alone(tmp_path: Path, record: str) -> None:
+    original = make_repo(tmp_path, "original")
+    add_user_hooks(original / ".git" / "hooks")
+    ok(original, "install")
+    if record != "as written":
+        marker = original / ".git" / "git-session" / trailers.INSTALLED_MARKER
+        data = json.loads(marker.read_text())
+        data["hooks_dirs"] = [str(original / ".git" / "hooks")]
+        marker.write_text(json.dumps(data))
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(original), str(copy)], check=True)
+
+    ok(copy, "uninstall")
+    assert_user_hooks_chained(original / ".git" / "hooks")
+    for name in USER_HOOKS:
+        assert (copy / ".git" / "hooks" / name).read_text() == USER_HOOK.replace("$0", name)
+        assert not (copy / ".git" / "hooks" / f"{name}{install.CHAINED_SUFFIX}").exists()
+    ok(original, "start", "Still wired", "-o", "Trailers")
+    assert "Session-Id: " in commit(original, "after the copy's uninstall")
+
+
+def test_uninstall_leaves_a_hooks_folder_another_repository_uses(tmp_path: Path) -> None:
+    shared = tmp_path / "shared-hooks"
+    add_user_hooks(shared)
+    first, second = make_repo(tmp_path, "first"), make_repo(tmp_path, "second")
+    for repo in (first, second):
+        git(repo, "config", "core.hooksPath", str(shared))
+        ok(repo, "install", "--force")
+    assert_user_hooks_chained(shared)
+
+    out = ok(first, "uninstall")
+    assert f"Kept the hooks in {shared}: other repositories use them too ({second / '.git'})" in out
+    assert_user_hooks_chained(shared)
+    ok(second, "start", "Shared", "-o", "Still wired")
+    assert "Session-Id: " in commit(second, "after the first one's uninstall")
+
+    out = ok(second, "uninstall")
+    assert "Kept the hooks" not in out
+    for name in USER_HOOKS:
+        assert (shared / name).read_text() == USER_HOOK.replace("$0", name)
+    assert sorted(p.name for p in shared.iterdir()) == sorted(USER_HOOKS)
+
+
+def test_a_repository_removed_from_disk_no_longer_holds_a_shared_folder(tmp_path: Path) -> None:
+    shared = tmp_path / "shared-hooks"
+    first, second = make_repo(tmp_path, "first"), make_repo(tmp_path, "second")
+    for repo in (first, second):
+        git(repo, "config", "core.hooksPath", str(shared))
+        ok(repo, "install", "--force")
+    subprocess.run(["rm", "-rf", str(second)], check=True)
+    out = ok(first, "uninstall")
+    assert "Kept the hooks" not in out
+    assert list(shared.iterdir()) == []
