@@ -10,6 +10,11 @@ What install added (config values that were absent, the hooks directories writte
 recorded in ``<common-dir>/git-session/hooks-installed`` (JSON), so that ``uninstall``
 removes exactly that and leaves the values a user had alone. The file's presence also
 tells the rest of git-session that the hooks are wired (see ``trailers.hooks_installed``).
+Folders inside the repository are recorded relative to its common dir (a copy made with
+``cp -a`` never names the original's); a folder outside it (``core.hooksPath``) is shared
+by every repository that installed there, each registered in its
+``.git-session-repositories/``, and keeps the hooks while another one still uses them.
+Installs, uninstalls and repairs of one repository take turns (``install_lock``).
 
 Nothing here prints or exits: each command returns a value describing what it did.
 """

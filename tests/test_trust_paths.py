@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from git_session import install, trailers
+from git_session.errors import UserError
 from git_session.gitrepo import Repo
-from git_session.names import BranchName
+from git_session.names import BranchName, SessionRef
 from git_session.sessions import Workspace
 from git_session.store import Draft
 from tests.helpers import fails, git, make_repo, make_repo_with_remote, ok, run
@@ -110,6 +111,29 @@ def test_the_cache_path_is_hex_below_the_private_folder(tmp_path: Path) -> None:
         assert parts[-1] == "trailers" and private in path.parents
         assert all(part and set(part) <= set("0123456789abcdef") for part in parts[:-1]), parts
         assert all(len(part) <= trailers.KEY_CHUNK for part in parts)
+
+
+@pytest.mark.parametrize("branch", ["../../../../" + OUTSIDE, "{tmp}/" + OUTSIDE, "..", "a/../../../../../" + OUTSIDE])
+def test_hook_refresh_with_a_hostile_branch_writes_and_removes_nothing(tmp_path: Path, branch: str) -> None:
+    branch = branch.format(tmp=tmp_path)
+    (tmp_path / OUTSIDE).mkdir()
+    (tmp_path / OUTSIDE / "trailers").write_text("the user's own file\n")
+    repo = make_repo(tmp_path)
+    ok(repo, "install")
+    ok(repo, "start", "Mine")  # the cache folders exist
+    before = files_outside(tmp_path, repo)
+    listing = sorted(p for p in (repo / ".git").rglob("*") if (repo / ".git" / "git-session") not in p.parents)
+    ok(repo, "hook", "refresh", f"--branch={branch}")
+    assert files_outside(tmp_path, repo) == before
+    assert sorted(p for p in (repo / ".git").rglob("*") if (repo / ".git" / "git-session") not in p.parents) == listing
+
+
+@pytest.mark.parametrize(
+    "name", ["refs/sessions/../01h0000000000000000000000a", "refs/sessions/./01h0000000000000000000000a"]
+)
+def test_a_session_ref_never_has_a_dot_folder(name: str) -> None:
+    with pytest.raises(UserError):
+        SessionRef.of(name)
 
 
 @pytest.mark.parametrize("branch", ["main", "feature/x", "fé-ü/ñ", "long/" + "y" * 150 + "/z" + "w" * 120])
