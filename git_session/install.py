@@ -631,7 +631,7 @@ def _hook_findings(repo: Repo, location: Location, state: _State) -> list[Findin
             "(git session install --manual shows how)"
         )
         return [Finding("warning", "hooks", message)]
-    ours = location.hooks_path is None or folder in state.hooks_dirs
+    ours = location.hooks_path is None or any(_same_dir(folder, d) for d in state.hooks_dirs)
     if not ours and not any(_calls_us(os.path.join(folder, s.name), s.name) for s in shipped_hooks()):
         setting = location.hooks_path
         assert setting is not None
