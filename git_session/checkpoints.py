@@ -77,12 +77,16 @@ def snapshot(repo: Repo) -> Snapshot:
 
 @contextmanager
 def _scratch_index(repo: Repo, copy_real: bool) -> Iterator[dict[str, str]]:
-    """An index of our own (a copy of the real one, or empty), removed afterwards."""
+    """An index of our own (a copy of the real one, or empty), removed afterwards.
+
+    The copy keeps the real index's modification time: git trusts an entry's cached stat
+    data only when the file is older than the index (its racy-clean check), so a copy
+    with a new time would record a file edited in the second of its ``git add`` stale."""
     with tempfile.TemporaryDirectory(prefix="git-session-") as folder:
         path = os.path.join(folder, "index")
         real = os.path.join(repo.git_dir, "index")
         if copy_real and os.path.isfile(real):
-            shutil.copyfile(real, path)
+            shutil.copy2(real, path)
         yield {"GIT_INDEX_FILE": path}
 
 
