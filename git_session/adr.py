@@ -1,8 +1,10 @@
 """Architecture Decision Records: one Markdown file per decision of a session.
 
 Files are named ``NNNN-<slug>.md``, numbered after the highest number already in the
-folder, and created with ``O_EXCL``: an existing file is never overwritten; when a name
-is taken (another writer got there first), the next number is tried.
+folder. Every record is rendered and written to a temporary file of the folder first,
+then hard-linked to its name: a link never replaces a file, so an existing file is never
+overwritten; when a name is taken (another writer got there first), the next number is
+tried. If any record fails, none is left behind, and `end --adr` ends nothing.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ create``, plus the untracked files). The store links each checkpoint's snapshot 
 into the session's own tree, which keeps it reachable: ``git gc`` never drops it.
 
 Restoring writes the working tree only (never HEAD or the index), and first checkpoints
-the current state, so that a restore can itself be undone.
+the current state, so that a restore can itself be undone. It is all or nothing: the
+snapshot (untrusted: it may come from a remote) and the working tree are checked before
+anything changes, what no checkpoint holds (ignored files, nested repositories) is never
+deleted, and a failure while writing puts the files back from that checkpoint.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ from git_session.sessions import Found, Workspace
 from git_session.store import Draft
 
 KIND = "checkpoint"
+GITLINK = "160000"
+TREE = "040000"
+# Characters HFS+ ignores in names (".g\u200cit" is ".git" there), as git's is_hfs_dotgit drops them.
+_HFS_IGNORED = dict.fromkeys([*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF])
 
 
 @dataclass(frozen=True)
@@ -262,11 +269,6 @@ def _check_plan(
         _check_unsaved(repo, top, path, saved, set(plan.delete), env)
     for path in (*plan.delete, *plan.write):
         _check_writable(top, path)
-
-
-GITLINK = "160000"
-TREE = "040000"
-_HFS_IGNORED = dict.fromkeys([*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF])
 
 
 def _listing(repo: Repo, tree: ObjectId, paths: Sequence[str]) -> list[tuple[str, str, str]]:
