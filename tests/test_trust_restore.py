@@ -176,6 +176,17 @@ def test_a_snapshot_with_a_path_git_refuses_changes_nothing(tmp_path: Path, path
     assert not (repo / ".git/hooks/pre-commit").exists() and not (tmp_path / "escaped").exists()
 
 
+def test_restoring_other_paths_of_a_hostile_snapshot_writes_only_those(tmp_path: Path) -> None:
+    repo = session_repo(tmp_path)
+    hostile = file_at(repo, ".git/hooks/pre-commit", "#!/bin/sh\necho owned\n", mode="100755")
+    checkpoint = plant(repo, mktree(repo, file_at(repo, "a.txt", "from the checkpoint\n"), hostile))
+    ok(repo, "restore", checkpoint, "--", "a.txt")
+    assert (repo / "a.txt").read_text() == "from the checkpoint\n"
+    assert not (repo / ".git/hooks/pre-commit").exists()
+    err = fails(repo, "restore", checkpoint, code=3)
+    assert "'.git' (it names the .git folder)" in err
+
+
 def test_a_snapshot_naming_a_path_twice_or_inside_a_file_changes_nothing(tmp_path: Path) -> None:
     repo = session_repo(tmp_path)
     outside = tmp_path / "outside"
