@@ -78,9 +78,19 @@ def work_tree(repo: Repo) -> str:
 def snapshot(repo: Repo) -> Snapshot:
     """Write the working tree as git objects; nothing else changes."""
     with _scratch_index(repo, copy_real=True) as env:
-        _git(repo, ["add", "--all"], env)
+        _forget_assumed(repo, env)
+        _git(repo, ["-c", "core.fsmonitor=false", "-c", "core.ignoreStat=false", "add", "--all"], env)
         tree = _git(repo, ["write-tree"], env).strip()
     return Snapshot(ObjectId.of(tree), repo.head_commit())
+
+
+def _forget_assumed(repo: Repo, env: dict[str, str]) -> None:
+    """Files marked assume-unchanged (by hand, or by core.ignoreStat) are read again, in
+    the copy only: ``git add`` would keep their staged content however they were edited."""
+    listed = gitcli.split_z(_git(repo, ["ls-files", "-v", "-z"], env))
+    assumed = "".join(f"{record[2:]}\0" for record in listed if record[:1].islower())
+    if assumed:
+        _git(repo, ["update-index", "--no-assume-unchanged", "-z", "--stdin"], env, input=assumed)
 
 
 @contextmanager

@@ -405,3 +405,20 @@ def test_a_nested_repository_where_the_checkpoint_has_a_file_is_kept(tmp_path: P
     err = refused(repo, checkpoint)
     assert err.startswith("git-session: writing 'conf' would delete 'conf/README', which no checkpoint holds")
     assert (nested / "README").read_text() == "hello\n"
+
+
+def test_a_file_marked_assume_unchanged_is_snapshotted_as_it_is(tmp_path: Path) -> None:
+    repo = racy_repo(tmp_path)
+    (repo / "f.txt").write_text("committed\n")
+    git(repo, "add", "f.txt")
+    git(repo, "commit", "-q", "-m", "f")
+    git(repo, "update-index", "--assume-unchanged", "f.txt")
+    (repo / "f.txt").write_text("edited since, and longer\n")
+    index = (repo / ".git/index").read_bytes()
+
+    ok(repo, "checkpoint", "-m", "assumed")
+
+    (saved,) = as_json(repo, "checkpoints")
+    assert snapshot_text(repo, saved, "f.txt") == "edited since, and longer\n"
+    assert (repo / ".git/index").read_bytes() == index  # the user's flag stays
+    assert git(repo, "ls-files", "-v", "f.txt") == "h f.txt\n"
