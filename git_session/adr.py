@@ -167,8 +167,11 @@ def end(
     try:
         return handoff.end(ws, found.handle.id, status, reason, with_handoff), paths
     except SessionError as exc:
-        written = f"wrote {len(paths)} ADR(s) in {directory}" if paths else f"wrote no ADR in {directory} (no decision)"
-        raise type(exc)(
-            f"{written}, but ending session {short} failed: {exc.message}",
+        if not paths:  # no decision: nothing was written
+            raise
+        error = SessionError(
+            f"wrote {len(paths)} ADR(s) in {directory}, but ending session {short} failed: {exc.message}",
             "the ADRs are written: end the session again without --adr" + (f"\n{exc.hint}" if exc.hint else ""),
-        ) from None
+        )
+        error.exit_code = exc.exit_code
+        raise error from None
