@@ -1,19 +1,23 @@
 """Architecture Decision Records: one Markdown file per decision of a session.
 
 Files are named ``NNNN-<slug>.md``, numbered after the highest number already in the
-folder, and created with ``O_EXCL``: an existing file is never overwritten; when a name
-is taken (another writer got there first), the next number is tried.
+folder. Every record is rendered and written to a temporary file of the folder first,
+then hard-linked to its name: a link never replaces a file, so an existing file is never
+overwritten; when a name is taken (another writer got there first), the next number is
+tried. If any record fails, none is left behind, and `end --adr` ends nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from git_session import sandbox, views
-from git_session.errors import UserError
+from git_session import handoff, sandbox, views
+from git_session.errors import SessionError, UserError
 from git_session.sessions import Found, Workspace, slugify
 
 STATUS = "Accepted"
@@ -43,30 +47,48 @@ def slug(text: str) -> str:
 
 def write_new(directory: str, number: int, name: str, content: Callable[[int], str]) -> tuple[str, int]:
     """Create ``NNNN-name.md`` with the first free number from ``number``; never overwrite.
-    The content is rendered before the file is created, so a failure leaves no file."""
-    while True:
-        text = content(number)
-        path = os.path.join(directory, f"{number:04d}-{name}.md")
-        try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            number += 1
-            continue
-        except OSError as exc:
-            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        return path, number
+    The content is rendered and written to a temporary file first, then linked into
+    place, so a failure leaves no file."""
+    temporary = _stage(directory, content(number))
+    try:
+        return _place(directory, number, name, content, temporary)
+    finally:
+        _remove(temporary)
 
 
 def write_adrs(ws: Workspace, found: Found, directory: str) -> list[str]:
-    """One ADR per decision of the session, oldest first; returns the paths written."""
+    """One ADR per decision of the session, oldest first; returns the paths written.
+
+    All or nothing: every record is rendered and written to a temporary file before the
+    first one takes its name, and those already placed are removed if a later one fails."""
     prepare(directory)
+    records = _records(ws, found)
+    number = next_number(directory)
+    staged: list[tuple[str, Callable[[int], str], str]] = []
+    placed: list[str] = []
+    try:
+        for offset, (name, content) in enumerate(records):
+            staged.append((name, content, _stage(directory, content(number + offset))))
+        for name, content, temporary in staged:
+            path, number = _place(directory, number, name, content, temporary)
+            placed.append(path)
+            number += 1
+    except BaseException:
+        for path in placed:
+            _remove(path)
+        raise
+    finally:
+        for _, _, temporary in staged:
+            _remove(temporary)
+    return placed
+
+
+def _records(ws: Workspace, found: Found) -> list[tuple[str, Callable[[int], str]]]:
+    """(slug, render by number) of each decision of the session, oldest first."""
     state = ws.store.state(found.handle)
     template = sandbox.find_template(ws.repo, "adr")
     session = {**views.meta_view(state.meta), "short": ws.short_session_id(found.handle.id)}
-    paths: list[str] = []
-    number = next_number(directory)
+    records: list[tuple[str, Callable[[int], str]]] = []
     for entry in state.of_kind("decision"):
         decision = views.entry_view(entry)
         context = {"status": STATUS, "date": decision["created"][:10], "session": session, "decision": decision}
@@ -74,7 +96,82 @@ def write_adrs(ws: Workspace, found: Found, directory: str) -> list[str]:
         def content(n: int, context: dict[str, Any] = context) -> str:
             return sandbox.render_template(template, {**context, "number": n})
 
-        path, number = write_new(directory, number, slug(entry.text), content)
-        paths.append(path)
-        number += 1
-    return paths
+        records.append((slug(entry.text), content))
+    return records
+
+
+def _stage(directory: str, text: str) -> str:
+    """``text`` in a new temporary file of the folder (readable as a file made by hand); its path."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".git-session-adr-", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
+    try:
+        _fill(handle, temporary, text)
+    except OSError as exc:
+        _remove(temporary)
+        raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
+    return temporary
+
+
+def _fill(handle: int, temporary: str, text: str) -> None:
+    with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(temporary, 0o666 & ~_umask())
+
+
+def _place(directory: str, number: int, name: str, content: Callable[[int], str], temporary: str) -> tuple[str, int]:
+    """Give the temporary file the name ``NNNN-name.md``, with the first number from ``number``
+    that is free (a hard link never replaces a file); rendered again if the number changes."""
+    while True:
+        path = os.path.join(directory, f"{number:04d}-{name}.md")
+        try:
+            os.link(temporary, path)
+            return path, number
+        except FileExistsError:
+            number += 1
+        except OSError as exc:
+            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        try:
+            _fill(os.open(temporary, os.O_WRONLY | os.O_TRUNC), temporary, content(number))
+        except OSError as exc:
+            raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def end(
+    ws: Workspace, spec: str | None, status: str, reason: str | None, with_handoff: bool, directory: str
+) -> tuple[Found, list[str]]:
+    """Write the session's ADRs, then end it: a failure to write them ends nothing (and
+    `git session adr` writes them for a session already ended)."""
+    found = ws.find(spec)
+    short = ws.short_session_id(found.handle.id)
+    if not found.meta.is_open:
+        raise UserError(
+            f"session {short} is {found.meta.status}; cannot make it {status}",
+            f"to write its ADRs: git session adr {short} --dir {directory}",
+        )
+    paths = write_adrs(ws, found, directory)
+    try:
+        return handoff.end(ws, found.handle.id, status, reason, with_handoff), paths
+    except SessionError as exc:
+        if not paths:  # no decision: nothing was written
+            raise
+        error = SessionError(
+            f"wrote {len(paths)} ADR(s) in {directory}, but ending session {short} failed: {exc.message}",
+            "the ADRs are written: end the session again without --adr" + (f"\n{exc.hint}" if exc.hint else ""),
+        )
+        error.exit_code = exc.exit_code
+        raise error from None

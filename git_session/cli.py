@@ -340,9 +340,10 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
 
     Unless --no-handoff, the Markdown handoff is rendered and stored in the session, in
     the same write as the new status: `git session handoff` of the session then prints
-    that very text, here or in a clone after a fetch. --adr DIR writes one record per
-    decision as DIR/NNNN-SLUG.md, numbered after the files already there (DIR is created
-    if missing); an existing file is never overwritten.
+    that very text, here or in a clone after a fetch. --adr DIR first writes one record
+    per decision as DIR/NNNN-SLUG.md, numbered after the files already there (DIR is
+    created if missing; an existing file is never overwritten), and ends the session
+    only if they were all written.
     """
     if outcome == "abandoned" and not reason:
         raise click.UsageError("--abandon needs --reason R")
@@ -353,14 +354,42 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
 
     status_value = outcome or "handoff"
     ws = workspace()
-    if adr_dir is not None:
-        adr.prepare(adr_dir)
-    found = handoff_core.end(ws, session, status_value, reason, with_handoff=not no_handoff)
+    written: list[str] = []
+    if adr_dir is None:
+        found = handoff_core.end(ws, session, status_value, reason, with_handoff=not no_handoff)
+    else:
+        found, written = adr.end(ws, session, status_value, reason, not no_handoff, adr_dir)
     short = ws.short_session_id(found.handle.id)
     echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
     if not no_handoff:
         echo(f"Stored its handoff; print it with: git session handoff {short}")
-    for path in adr.write_adrs(ws, found, adr_dir) if adr_dir is not None else []:
+    for path in written:
+        echo(f"Wrote {render.safe(path)}")
+
+
+@cli.command("adr")
+@click.argument("session_arg", metavar="[SESSION]", required=False)
+@session_option
+@click.option(
+    "--dir",
+    "directory",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="The folder of the records (created if missing).",
+)
+def adr_command(session_arg: str | None, session: str | None, directory: str) -> None:
+    """Write each decision of a session as an Architecture Decision Record.
+
+    As `end --adr DIR` does, for any session, ended ones included: one record per
+    decision as DIR/NNNN-SLUG.md, numbered after the files already there. An existing
+    file is never overwritten (run twice, it writes the records again under new
+    numbers), and if one record cannot be written, none is.
+    """
+    from git_session import adr
+
+    ws = workspace()
+    for path in adr.write_adrs(ws, ws.find(session_arg or session), directory):
         echo(f"Wrote {render.safe(path)}")
 
 
@@ -727,8 +756,11 @@ def restore(checkpoint_id: str, paths: tuple[str, ...], session: str | None) -> 
     The current state is saved first as a checkpoint "before restore of ID": restoring
     that one undoes the restore. Files of the checkpoint are written with their exact
     content, mode and symlinks; files here that it did not have are deleted. Ignored
-    files are never touched. HEAD and the index are left alone: restore changes the
-    working tree only, so `git add` what you want staged.
+    files are never touched: a restore that would delete or replace one (or a nested
+    repository) is refused before anything changes. So is a checkpoint holding a path
+    git would not write (.git, .., a path through a file). If writing fails part way,
+    the files are put back as they were. HEAD and the index are left alone: restore
+    changes the working tree only, so `git add` what you want staged.
     """
     from git_session import checkpoints
 
