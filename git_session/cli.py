@@ -196,6 +196,12 @@ def status(session: str | None, as_json: bool) -> None:
             ids = ws.store.entry_ids(found.handle, kind, private=True)
             abbrev.update(abbreviate(ids, only=[e.id for e in entries]))
     echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
+    for other in ws.others_open(found):
+        echo(
+            f"Also on this branch: session {ws.short_session_id(other.handle.id)} {render.clip(other.meta.title)!r} "
+            f"({other.meta.status}, by {render.clip(', '.join(other.meta.authors))}); "
+            "work in it with --session or resume"
+        )
 
 
 @cli.command("list")
@@ -290,7 +296,7 @@ def pause(session: str | None, note: str | None) -> None:
 def resume(session_arg: str | None, session: str | None) -> None:
     """Resume a paused session and show its brief: where work stopped."""
     ws = workspace()
-    found = ws.set_status(session_arg or session, "active", ("paused", "active"))
+    found = ws.resume(session_arg or session)
     echo(f"Resumed session {ws.short_session_id(found.handle.id)}")
     _where_it_stopped(ws, found)
     head = ws.repo.head_branch()

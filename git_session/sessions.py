@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import codec, gitcli, trailers
+from git_session import choices, codec, gitcli, trailers
 from git_session.errors import AmbiguousError, DataError, NotFoundError, UserError
 from git_session.gitrepo import Ident, Repo
 from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op
@@ -161,8 +161,35 @@ class Workspace:
         return found
 
     def open_session(self, branch: BranchName) -> Found | None:
-        """The branch's active or paused session, if it has one."""
-        return next((f for f in self.branch_sessions(branch) if f.meta.is_open), None)
+        """This clone's active or paused session on the branch, if it has one."""
+        return next((f for f in self.own_sessions(branch) if f.meta.is_open), None)
+
+    def own_sessions(self, branch: BranchName) -> list[Found]:
+        """The branch's sessions that are this clone's, the one to use by default first.
+
+        Those it started or chose (``resume``), latest choice first; failing any, those
+        whose authors include this clone's identity (sessions older than the record of
+        choices). A session that came with a pull is never the default by its ``created``
+        time: working in it is a choice, made with ``--session``, ``resume`` or ``start --from``.
+        """
+        sessions = self.branch_sessions(branch)
+        chosen = choices.read(self.repo)
+        recorded = sorted((f for f in sessions if f.handle.id in chosen), key=lambda f: -chosen[f.handle.id])
+        if recorded:
+            return recorded
+        me = self._person()
+        return [f for f in sessions if me is not None and me in f.meta.authors]
+
+    def others_open(self, found: Found) -> list[Found]:
+        """The other active or paused sessions on the session's branch (a teammate's, say)."""
+        sessions = self.branch_sessions(BranchName(found.meta.branch))
+        return [f for f in sessions if f.meta.is_open and f.handle.id != found.handle.id]
+
+    def _person(self) -> str | None:
+        try:
+            return self.ident.person
+        except UserError:
+            return None
 
     def find(self, spec: str | None) -> Found:
         """A session named by id prefix, branch or title slug; by default the branch's."""
@@ -171,7 +198,9 @@ class Workspace:
         spec = spec.strip()
         by_branch = self.branch_sessions(BranchName(spec)) if spec else []
         if by_branch:
-            return next((f for f in by_branch if f.meta.is_open), by_branch[0])
+            own = self.own_sessions(BranchName(spec))
+            ranked = [*own, *(f for f in by_branch if f not in own)]
+            return next((f for f in ranked if f.meta.is_open), ranked[0])
         handles = self.store.handles()
         lowered = spec.lower()
         by_id = [h for h in handles if Ulid.looks_like_prefix(lowered) and h.id.startswith(lowered)]
@@ -186,10 +215,32 @@ class Workspace:
 
     def _default_session(self) -> Found:
         branch = self.branch()
-        sessions = self.branch_sessions(branch)
-        if not sessions:
+        own = self.own_sessions(branch)
+        if not own:
+            self._refuse_others(branch)
             raise NotFoundError(f"no session on branch {branch!r}", 'start one with: git session start "TITLE"')
-        return next((f for f in sessions if f.meta.is_open), sessions[0])
+        opened = [f for f in own if f.meta.is_open]
+        if len(opened) > 1 and opened[0].handle.id not in choices.read(self.repo):
+            raise AmbiguousError(
+                f"{len(opened)} open sessions on branch {branch!r} could be yours",
+                "choose one with: git session resume ID\ncandidates: "
+                + ", ".join(self.short_session_id(f.handle.id) for f in opened[:5]),
+            )
+        return next(iter(opened), own[0])
+
+    def _refuse_others(self, branch: BranchName) -> None:
+        """Sessions on the branch, none of them this clone's: using one is a choice."""
+        others = self.branch_sessions(branch)
+        if not others:
+            return
+        opened = [f for f in others if f.meta.is_open] or others
+        short = self.short_session_id(opened[0].handle.id)
+        raise NotFoundError(
+            f"no session of yours on branch {branch!r}; {len(others)} of others (e.g. {short}, "
+            f"{opened[0].meta.status}, by {', '.join(opened[0].meta.authors)[:80]})",
+            f"work in theirs: git session resume {short} (or --session {short}); "
+            f'or start your own: git session start "TITLE"',
+        )
 
     def _find_by_slug(self, spec: str, handles: list[Handle]) -> Found:
         wanted = slugify(spec)
@@ -267,6 +318,7 @@ class Workspace:
             drafts += self._carried_over(continued)
         drafts += [self._add_draft("objective", text, {}) for text in objectives]
         handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
+        choices.record(self.repo, handle.id)
         found = Found(handle, self.store.meta(handle))
         self.refresh_trailers(branch)
         return found
@@ -377,6 +429,12 @@ class Workspace:
         if other is not None and other.handle.id != allowed:
             short = self.short_session_id(other.handle.id)
             raise UserError(f"session {short} is already {other.meta.status} on branch {branch!r}", hint)
+
+    def resume(self, spec: str | None) -> Found:
+        """Make a session active and this clone's default on its branch (a teammate's too)."""
+        found = self.set_status(spec, "active", ("paused", "active"))
+        choices.record(self.repo, found.handle.id)
+        return found
 
     def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
         """Check out another branch: pause this branch's session, resume that one's."""
