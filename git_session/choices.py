@@ -47,5 +47,8 @@ def record(repo: Repo, session_id: str) -> None:
 def _compact(target: Path, chosen: dict[str, int]) -> None:
     latest = sorted(chosen, key=lambda session_id: chosen[session_id])[-KEEP:]
     temporary = target.with_name(f".{target.name}.{os.getpid()}")
-    temporary.write_text("".join(f"{session_id}\n" for session_id in latest), "utf-8")
-    os.replace(temporary, target)
+    try:
+        temporary.write_text("".join(f"{session_id}\n" for session_id in latest), "utf-8")
+        os.replace(temporary, target)
+    except OSError:  # the record only stays longer
+        temporary.unlink(missing_ok=True)

@@ -14,13 +14,27 @@ import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
-from git_session.errors import GitError, UserError
+from git_session.errors import GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
 # Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
 _FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
 _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
+
+
+@contextlib.contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """A fault of the file system while libgit2 writes becomes one line naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise file_system_error(exc, f"write {what}") from None
+
+
+def _held_lock(exc: BaseException) -> bool:
+    """libgit2's words for a lock file another writer holds (not for one it cannot create)."""
+    return "failed to lock file" in str(exc)
 
 
 class Ident(NamedTuple):
@@ -224,13 +238,13 @@ class Repo:
         except (pygit2.AlreadyExistsError, KeyError):
             return False
         except pygit2.GitError as exc:
-            if "does not match" in str(exc) or "lock" in str(exc):
+            if "does not match" in str(exc) or _held_lock(exc):
                 return False
             raise GitError(f"cannot update {name}: {exc}") from None
         except OSError as exc:
-            if "lock" in str(exc):
+            if _held_lock(exc):
                 return False
-            raise GitError(f"cannot update {name}: {exc}") from None
+            raise file_system_error(exc, f"update {name}") from None
 
     def lock_path(self, ref_name: str) -> str:
         return os.path.join(self.common_dir, *ref_name.split("/")) + ".lock"
@@ -255,7 +269,8 @@ class Repo:
     # --- objects ---------------------------------------------------------------------
 
     def write_blob(self, data: bytes) -> ObjectId:
-        return ObjectId(str(self._raw.create_blob(data)))
+        with _writing("to the object store"):
+            return ObjectId(str(self._raw.create_blob(data)))
 
     def read_blob(self, blob_id: ObjectId) -> bytes:
         return bytes(self._raw[blob_id].read_raw())
@@ -312,8 +327,9 @@ class Repo:
 
         Only the trees along changed paths are rewritten.
         """
-        oid = self._edit(self._raw[base] if base else None, changes)
-        return ObjectId(str(oid or self._raw.TreeBuilder().write()))
+        with _writing("to the object store"):
+            oid = self._edit(self._raw[base] if base else None, changes)
+            return ObjectId(str(oid or self._raw.TreeBuilder().write()))
 
     def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
         assert tree is None or isinstance(tree, pygit2.Tree)
@@ -351,9 +367,10 @@ class Repo:
 
     def write_commit(self, tree: ObjectId, parents: Iterable[ObjectId], message: str, ident: Ident) -> ObjectId:
         signature = pygit2.Signature(ident.name, ident.email, ident.time, ident.offset_minutes)
-        oid = self._raw.create_commit(
-            None, signature, signature, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
-        )
+        with _writing("to the object store"):
+            oid = self._raw.create_commit(
+                None, signature, signature, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+            )
         return ObjectId(str(oid))
 
     def commit(self, commit_id: ObjectId) -> CommitInfo:

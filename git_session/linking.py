@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import notes, trailers
-from git_session.errors import SessionError
+from git_session.errors import ConflictError, SessionError
 from git_session.gitrepo import Ident, Repo
 from git_session.model import Meta
 from git_session.names import ObjectId, SessionRef
@@ -125,7 +125,9 @@ def drain_lock(repo: Repo) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise
+                    raise ConflictError(
+                        "another git-session kept linking the recorded commits", "they are linked by the next command"
+                    ) from None
                 time.sleep(0.02)
         try:
             yield

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_session import choices, codec, gitcli, trailers
-from git_session.errors import AmbiguousError, DataError, NotFoundError, UserError
+from git_session.errors import (
+    AmbiguousError,
+    DataError,
+    FileSystemError,
+    NotFoundError,
+    SessionError,
+    UserError,
+    file_system_error,
+)
 from git_session.gitrepo import Ident, Repo
 from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op
 from git_session.names import BranchName, Ulid
@@ -318,9 +326,12 @@ class Workspace:
             drafts += self._carried_over(continued)
         drafts += [self._add_draft("objective", text, {}) for text in objectives]
         handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
-        choices.record(self.repo, handle.id)
         found = Found(handle, self.store.meta(handle))
-        self.refresh_trailers(branch)
+        try:
+            choices.record(self.repo, handle.id)
+        except OSError as exc:  # the session exists: it just is not marked as this clone's choice
+            self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
+        self._refresh_after_write(branch)
         return found
 
     def _carried_over(self, parent: Found) -> list[Draft]:
@@ -468,8 +479,18 @@ class Workspace:
             return Found(found.handle, found.meta), ops
         handle, ops = self.store.append(found.handle.ref, build, self.ident, subject)
         written = Found(handle, self.store.meta(handle))
-        self.refresh_trailers(BranchName(written.meta.branch))
+        self._refresh_after_write(BranchName(written.meta.branch))
         return written, ops
+
+    def _refresh_after_write(self, branch: BranchName) -> None:
+        """The write is done: failing to render the trailers for it only deserves a warning
+        (the commit hook then leaves them out)."""
+        try:
+            self.refresh_trailers(branch)
+        except OSError as exc:
+            self.warn(f"the commit trailers stay as they were: {file_system_error(exc).message}")
+        except FileSystemError as exc:
+            self.warn(f"the commit trailers stay as they were: {exc.message}")
 
     def link_recorded_commits(self) -> tuple[str, ...]:
         """Link the commits the hooks recorded since the last command; returns the problems."""
@@ -477,9 +498,14 @@ class Workspace:
             return ()
         from git_session import linking  # only when there is something to link
 
-        drained = linking.drain(self.repo)
-        for branch in drained.branches:
-            self.refresh_trailers(BranchName(branch))
+        try:
+            drained = linking.drain(self.repo)
+            for branch in drained.branches:
+                self.refresh_trailers(BranchName(branch))
+        except OSError as exc:  # a read-only repository, a full disk: the records wait, reading goes on
+            return (f"recorded commits stay unlinked: {file_system_error(exc).message}",)
+        except SessionError as exc:
+            return (f"recorded commits stay unlinked: {exc.message}",)
         return drained.problems
 
     def refresh_trailers(self, branch: BranchName, force: bool = False) -> None:
