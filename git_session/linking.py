@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import notes, trailers
-from git_session.errors import ConflictError, SessionError
+from git_session.errors import ConflictError, SessionError, file_system_error
 from git_session.gitrepo import Ident, Repo
 from git_session.model import Meta
 from git_session.names import ObjectId, SessionRef
@@ -116,8 +116,12 @@ def _carries(repo: Repo, commit: ObjectId, item: Queued) -> bool:
 @contextmanager
 def drain_lock(repo: Repo) -> Iterator[None]:
     path = trailers.private_dir(repo) / "drain.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")  # noqa: SIM115 - closed below
+    except OSError as exc:  # read-only, full, not ours: the records wait for the next command
+        raise file_system_error(exc, "write") from None
+    with handle:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
