@@ -55,7 +55,8 @@ def read_only(point: Path, on: bool) -> None:
 
 
 def fill(point: Path) -> Path:
-    """Fill the tmpfs to the last byte; returns the filler file (delete it to free the space)."""
+    """Fill the tmpfs to the last byte (or top it up again); returns the filler file (delete
+    it to free the space)."""
     filler = point / "filler"
     block = b"\0" * CHUNK
     handle = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -69,8 +70,11 @@ def fill(point: Path) -> Path:
                 size //= 2  # then smaller pieces, down to the last byte
     finally:
         os.close(handle)
-    assert shutil.disk_usage(point).free == 0
     return filler
+
+
+def is_full(point: Path) -> bool:
+    return shutil.disk_usage(point).free == 0
 
 
 def as_nobody(args: list[str], cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:

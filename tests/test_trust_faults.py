@@ -212,6 +212,7 @@ def test_a_full_disk_is_one_line_naming_it_and_loses_nothing() -> None:
     with faultfs.small_fs(16384) as fs:
         repo = session_with_a_queued_commit(fs)
         filler = faultfs.fill(fs)
+        assert faultfs.is_full(fs)
         for args in [("note", "on a full disk"), ("decision", "add", "Keep going"), ("pause",)]:
             one_line_error(run(repo, *args), EXIT_FILESYSTEM, "No space left on device")
         assert run(repo, "status").exit_code == 0
