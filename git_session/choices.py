@@ -8,6 +8,7 @@ the default by itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from git_session import trailers
@@ -22,26 +23,29 @@ def path(repo: Repo) -> Path:
     return trailers.private_dir(repo) / FILE_NAME
 
 
-def read(repo: Repo) -> dict[str, int]:
-    """Each chosen session id with the rank of its latest choice (higher: later)."""
+def read(repo: Repo) -> dict[str, int] | None:
+    """Each chosen session id with the rank of its latest choice (higher: later); ``None``
+    when this clone has no record yet."""
     try:
         with open(path(repo), "rb") as handle:
             handle.seek(max(0, os.fstat(handle.fileno()).st_size - MAX_BYTES))  # the latest choices
             data = handle.read(MAX_BYTES)
-    except OSError:
+    except FileNotFoundError:
+        return None
+    except OSError:  # unreadable: nothing counts as chosen
         return {}
     lines = data.decode("utf-8", "replace").splitlines()
     return {line.strip(): rank for rank, line in enumerate(lines) if line.strip()}
 
 
-def record(repo: Repo, session_id: str) -> None:
-    """Record a choice (appended: two commands choosing at once both stay)."""
+def record(repo: Repo, session_ids: Sequence[str]) -> None:
+    """Record choices, the latest last (appended: two commands choosing at once both stay)."""
     target = path(repo)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "a", encoding="utf-8") as handle:
-        handle.write(session_id + "\n")
+        handle.write("".join(f"{session_id}\n" for session_id in session_ids))
     if target.stat().st_size > MAX_BYTES:
-        _compact(target, read(repo))
+        _compact(target, read(repo) or {})
 
 
 def _compact(target: Path, chosen: dict[str, int]) -> None:

@@ -173,20 +173,29 @@ class Workspace:
         return next((f for f in self.own_sessions(branch) if f.meta.is_open), None)
 
     def own_sessions(self, branch: BranchName) -> list[Found]:
-        """The branch's sessions that are this clone's, the one to use by default first.
+        """The branch's sessions that are this clone's, the one to use by default first:
+        those it started or chose (``resume``), latest choice first.
 
-        Those it started or chose (``resume``), latest choice first; failing any, those
-        whose authors include this clone's identity (sessions older than the record of
-        choices). A session that came with a pull is never the default by its ``created``
-        time: working in it is a choice, made with ``--session``, ``resume`` or ``start --from``.
+        A session that came with a pull is never the default by itself, whatever its
+        ``created`` time says: working in it is a choice (``--session`` for one command,
+        ``resume`` or ``start --from`` for good). In a clone older than the record of
+        choices, the sessions its user wrote in are taken as its own.
         """
         sessions = self.branch_sessions(branch)
         chosen = choices.read(self.repo)
-        recorded = sorted((f for f in sessions if f.handle.id in chosen), key=lambda f: -chosen[f.handle.id])
-        if recorded:
-            return recorded
+        if chosen is None:
+            return self._authored(sessions)
+        return sorted((f for f in sessions if f.handle.id in chosen), key=lambda f: -chosen[f.handle.id])
+
+    def _authored(self, sessions: list[Found]) -> list[Found]:
         me = self._person()
         return [f for f in sessions if me is not None and me in f.meta.authors]
+
+    def choose(self, session_id: str) -> None:
+        """Make a session this clone's choice on its branch. The first choice recorded also
+        records the sessions that were this clone's before there was a record."""
+        earlier = [] if choices.read(self.repo) is not None else self._authored(self.all_sessions())
+        choices.record(self.repo, [*(f.handle.id for f in reversed(earlier)), session_id])
 
     def others_open(self, found: Found) -> list[Found]:
         """The other active or paused sessions on the session's branch (a teammate's, say)."""
@@ -228,7 +237,7 @@ class Workspace:
             self._refuse_others(branch)
             raise NotFoundError(f"no session on branch {branch!r}", 'start one with: git session start "TITLE"')
         opened = [f for f in own if f.meta.is_open]
-        if len(opened) > 1 and opened[0].handle.id not in choices.read(self.repo):
+        if len(opened) > 1 and choices.read(self.repo) is None:  # several written in, none chosen
             raise AmbiguousError(
                 f"{len(opened)} open sessions on branch {branch!r} could be yours",
                 "choose one with: git session resume ID\ncandidates: "
@@ -328,7 +337,7 @@ class Workspace:
         handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
         found = Found(handle, self.store.meta(handle))
         try:
-            choices.record(self.repo, handle.id)
+            self.choose(handle.id)
         except OSError as exc:  # the session exists: it just is not marked as this clone's choice
             self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
         self._refresh_after_write(branch)
@@ -444,7 +453,7 @@ class Workspace:
     def resume(self, spec: str | None) -> Found:
         """Make a session active and this clone's default on its branch (a teammate's too)."""
         found = self.set_status(spec, "active", ("paused", "active"))
-        choices.record(self.repo, found.handle.id)
+        self.choose(found.handle.id)
         return found
 
     def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:

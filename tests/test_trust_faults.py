@@ -113,6 +113,24 @@ def test_sessions_started_before_choices_were_recorded_stay_the_default(repo: Pa
 
     ok(repo, "note", "still mine")
     assert notes_of(repo, older) == ["still mine"]
+    git(repo, "switch", "-q", "-c", "other")
+    ok(repo, "start", "On another branch")  # the first recorded choice keeps the older ones
+    git(repo, "switch", "-q", "main")
+    ok(repo, "note", "and still")
+    assert notes_of(repo, older) == ["still mine", "and still"]
+
+
+def test_writing_once_into_a_teammates_session_does_not_make_it_the_default(tmp_path: Path) -> None:
+    alice, bob = clones(tmp_path)
+    theirs = alice_session(alice)
+    git(bob, "switch", "-q", "-c", "bob-branch")
+    ok(bob, "start", "Bob elsewhere")
+    git(bob, "switch", "-q", "main")
+    ok(bob, "pull")
+
+    ok(bob, "note", "--session", theirs[:10], "a one-off hand")
+    assert "no session of yours on branch 'main'" in fails(bob, "note", "where to?")
+    assert notes_of(bob, theirs) == ["alice was here", "a one-off hand"]
 
 
 def test_a_branch_named_session_prefers_ones_own(tmp_path: Path) -> None:
