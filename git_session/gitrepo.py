@@ -33,8 +33,10 @@ def _writing(what: str) -> Iterator[None]:
 
 
 def _held_lock(exc: BaseException) -> bool:
-    """libgit2's words for a lock file another writer holds (not for one it cannot create)."""
-    return "failed to lock file" in str(exc)
+    """libgit2's words for a lock file another writer holds (not for one it cannot create:
+    a read-only or full file system)."""
+    text = str(exc)
+    return "failed to lock file" in text or text.rstrip().endswith("File exists")
 
 
 class Ident(NamedTuple):

@@ -56,7 +56,11 @@ def pending(repo: Repo) -> list[Queued]:
         )
     except FileNotFoundError:
         return []
-    return [item for item in map(_parse, paths) if item is not None]
+    parsed = [(path, _parse(path)) for path in paths]
+    for path, item in parsed:
+        if item is None:  # truncated by a full disk, or being written: kept a day, like an aborted commit's
+            _drop_if_abandoned(path)
+    return [item for _, item in parsed if item is not None]
 
 
 def _parse(path: Path) -> Queued | None:
