@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import time
@@ -14,7 +15,7 @@ import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
-from git_session.errors import GitError, UserError, file_system_error
+from git_session.errors import FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
 # Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
@@ -373,7 +374,20 @@ class Repo:
             oid = self._raw.create_commit(
                 None, signature, signature, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
             )
+        if not self._raw.odb.exists(oid):
+            raise self._not_stored(f"commit {str(oid)[:12]}")
         return ObjectId(str(oid))
+
+    def _not_stored(self, what: str) -> FileSystemError:
+        """libgit2 (1.9) can return a commit's id on a full disk without having stored it."""
+        objects = os.path.join(self.common_dir, "objects")
+        try:
+            full = os.statvfs(objects).f_bavail == 0
+        except OSError:
+            full = False
+        if full:
+            return file_system_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), objects), "write")
+        return FileSystemError(f"cannot write to the object store: {what} was not stored in {objects}")
 
     def commit(self, commit_id: ObjectId) -> CommitInfo:
         obj = self._raw[commit_id]

@@ -17,8 +17,9 @@ from click.testing import Result
 from git_session import choices, gitcli, linking, views
 from git_session import store as store_module
 from git_session.cli import KEEP_CRASH_LOGS
-from git_session.errors import EXIT_CONFLICT, EXIT_FILESYSTEM, EXIT_GIT, EXIT_INTERNAL
-from git_session.gitrepo import Repo
+from git_session.errors import EXIT_CONFLICT, EXIT_FILESYSTEM, EXIT_GIT, EXIT_INTERNAL, FileSystemError
+from git_session.gitrepo import Ident, Repo
+from git_session.names import ObjectId
 from tests import faultfs
 from tests.helpers import as_json, fails, fsck, git, make_repo, ok, run, subprocess_cli
 
@@ -364,3 +365,16 @@ def test_a_record_truncated_by_a_full_disk_goes_after_a_day(repo: Path) -> None:
     os.utime(old, (day_old, day_old))
     ok(repo, "status")
     assert sorted(queue.iterdir()) == [fresh]
+
+
+def test_a_commit_libgit2_did_not_store_on_a_full_disk_is_an_error_not_an_id() -> None:
+    with faultfs.small_fs(4096) as fs:
+        path = make_repo(fs)
+        repo = Repo.discover(str(path))
+        tree = repo.commit(ObjectId(git(path, "rev-parse", "HEAD").strip())).tree
+        ident = Ident("A U Thor", "author@example.com", 1700000000, "+0000")
+        filler = faultfs.fill(fs)
+        with pytest.raises(FileSystemError, match="No space left on device"):
+            repo.write_commit(tree, [], "never stored\n", ident)
+        filler.unlink()
+        assert repo.has_object(repo.write_commit(tree, [], "stored\n", ident))
