@@ -113,7 +113,8 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
     current = str(meta.get("current") or "")
     if current.strip():
         items.append(Item("current", f"Current step: {_one_line(current, ITEM_WIDTH)}", current))
-    done, total = meta.count("objective", "done"), progress_total(meta)
+    counted = store.meta(handle, private=True)  # the open items below include private ones
+    done, total = counted.count("objective", "done"), progress_total(counted)
     items.append(Item("progress", f"Progress: {done}/{total} objectives done", {"done": done, "total": total}))
     items += _open_items(store, handle)
     recent, beyond = _recent(store, handle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -14,12 +15,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from git_session import brief, render, views
-from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError
+from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError, file_system_error
 from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
 HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "post-rewrite")
+KEEP_CRASH_LOGS = 10
 
 if TYPE_CHECKING:  # imported where used: reading commands need not pay for it
     from git_session import install as install_core
@@ -58,6 +60,10 @@ class SessionGroup(click.Group):
         except BrokenPipeError:
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the reader has gone
             ctx.exit(1)
+        except OSError as exc:  # a full disk, a read-only repository, permissions: one line, no crash log
+            error = file_system_error(exc)
+            _report(error)
+            ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -74,11 +80,39 @@ def _report(exc: SessionError) -> None:
 
 
 def _crash_log(exc: BaseException) -> str:
-    handle, path = tempfile.mkstemp(prefix="git-session-crash-", suffix=".log")
-    with os.fdopen(handle, "w", encoding="utf-8") as log:
-        log.write(f"git-session crashed running: {sys.argv!r}\n\n")
-        log.write("".join(traceback.format_exception(exc)))
-    return path
+    """Where the details went: the repository's private folder (the newest few are kept),
+    or the temporary folder when there is no repository or it cannot be written."""
+    text = f"git-session crashed running: {sys.argv!r}\n\n" + "".join(traceback.format_exception(exc))
+    for folder in (_crash_folder(), None):
+        try:
+            handle, path = tempfile.mkstemp(prefix="git-session-crash-", suffix=".log", dir=folder)
+            with os.fdopen(handle, "w", encoding="utf-8") as log:
+                log.write(text)
+        except OSError:
+            continue
+        if folder is not None:
+            _prune_crash_logs(folder)
+        return path
+    return "(nowhere: no folder could be written)"
+
+
+def _crash_folder() -> str | None:
+    try:
+        from git_session.gitrepo import Repo
+
+        folder = os.path.join(Repo.discover(None).common_dir, "git-session", "crash")
+        os.makedirs(folder, exist_ok=True)
+        return folder
+    except Exception:  # no repository, or the crash is about it
+        return None
+
+
+def _prune_crash_logs(folder: str) -> None:
+    """Keep the newest ``KEEP_CRASH_LOGS``."""
+    with contextlib.suppress(OSError):
+        logs = sorted((e for e in os.scandir(folder) if e.name.endswith(".log")), key=lambda e: e.stat().st_mtime_ns)
+        for old in logs[:-KEEP_CRASH_LOGS]:
+            os.remove(old.path)
 
 
 def echo(text: str = "") -> None:
@@ -195,7 +229,14 @@ def status(session: str | None, as_json: bool) -> None:
         if entries:
             ids = ws.store.entry_ids(found.handle, kind, private=True)
             abbrev.update(abbreviate(ids, only=[e.id for e in entries]))
-    echo(render.status_text(found.meta, ws.short_session_id(found.handle.id), open_items, abbrev))
+    meta = ws.store.meta(found.handle, private=True)  # counted as listed: private entries too
+    echo(render.status_text(meta, ws.short_session_id(found.handle.id), open_items, abbrev))
+    for other in ws.others_open(found):
+        echo(
+            f"Also on this branch: session {ws.short_session_id(other.handle.id)} {render.clip(other.meta.title)!r} "
+            f"({other.meta.status}, by {render.clip(', '.join(other.meta.authors))}); "
+            "work in it with --session or resume"
+        )
 
 
 @cli.command("list")
@@ -290,7 +331,7 @@ def pause(session: str | None, note: str | None) -> None:
 def resume(session_arg: str | None, session: str | None) -> None:
     """Resume a paused session and show its brief: where work stopped."""
     ws = workspace()
-    found = ws.set_status(session_arg or session, "active", ("paused", "active"))
+    found = ws.resume(session_arg or session)
     echo(f"Resumed session {ws.short_session_id(found.handle.id)}")
     _where_it_stopped(ws, found)
     head = ws.repo.head_branch()
@@ -911,7 +952,9 @@ def _refresh_all_trailers(ws: Workspace) -> None:
         for branch in sorted(branches):
             ws.refresh_trailers(BranchName(branch))
     except SessionError as exc:  # the hooks are in; they render the trailers themselves when needed
-        click.echo(f"git-session: warning: {render.safe(exc.message)}", err=True)
+        warn(exc.message)
+    except OSError as exc:
+        warn(file_system_error(exc).message)
 
 
 def _echo_hook_changes(result: install_core.InstallResult) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 
 EXIT_USER = 1
@@ -9,6 +10,7 @@ EXIT_USAGE = 2
 EXIT_DATA = 3
 EXIT_GIT = 4
 EXIT_CONFLICT = 5
+EXIT_FILESYSTEM = 74  # sysexits' EX_IOERR
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
@@ -66,3 +68,42 @@ class GitError(SessionError):
         self.command = tuple(command)
         self.output = output
         self.stderr = stderr
+
+
+class FileSystemError(SessionError):
+    """The file system refused: a full disk, a read-only repository, missing permissions."""
+
+    exit_code = EXIT_FILESYSTEM
+
+
+_WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+_HINTS = {
+    errno.ENOSPC: "free some space, then run the command again",
+    errno.EDQUOT: "free some space (a disk quota is full), then run the command again",
+    errno.EROFS: "the file system is mounted read-only; reading commands still work",
+    errno.EACCES: "check the permissions (and the owner) of that path",
+    errno.EPERM: "check the permissions (and the owner) of that path",
+}
+# libgit2 reports the system's error as text only; these name the same faults.
+_FAULT_TEXTS = {
+    "No space left on device": errno.ENOSPC,
+    "Disk quota exceeded": errno.EDQUOT,
+    "Read-only file system": errno.EROFS,
+    "Permission denied": errno.EACCES,
+    "Operation not permitted": errno.EPERM,
+}
+
+
+def file_system_error(exc: OSError, doing: str | None = None) -> FileSystemError:
+    """The one line a fault of the file system gets: ``cannot write PATH: No space left on device``.
+
+    ``doing`` says what was attempted (``write the trailers``); by default it is
+    guessed from the kind of fault.
+    """
+    code = exc.errno or next((c for text, c in _FAULT_TEXTS.items() if text in str(exc)), None)
+    verb = doing or ("write" if code in _WRITE_FAULTS else "access")
+    if exc.filename is not None and exc.strerror:
+        message = f"cannot {verb} {exc.filename}: {exc.strerror}"
+    else:
+        message = f"cannot {verb}: {exc.strerror if exc.strerror else exc}"
+    return FileSystemError(message[:500], _HINTS.get(code or 0))

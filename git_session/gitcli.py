@@ -17,6 +17,10 @@ from typing import IO
 
 from git_session.errors import GitError
 
+_ERROR_PREFIXES = ("fatal:", "error:")
+MAX_ERROR_LINES = 3
+MAX_ERROR_CHARS = 600
+
 # Variables git sets for hooks and aliases that would point a child git elsewhere.
 _LOCATION_VARIABLES = (
     "GIT_DIR",
@@ -70,9 +74,8 @@ def run(
         raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
     result.stderr = result.stderr or ""
     if check and result.returncode != 0:
-        message = result.stderr.strip().splitlines()[-1:] or [f"exit status {result.returncode}"]
         raise GitError(
-            f"`git {' '.join(args)}` failed: {message[0]}",
+            f"`git {' '.join(args)}` failed: {error_summary(result.stderr, result.returncode)}",
             command=command,
             output=result.stdout,
             stderr=result.stderr,
@@ -100,9 +103,11 @@ class Running:
         stdout, stderr = self._output
         result = subprocess.CompletedProcess(self.command, self.process.returncode, stdout, stderr)
         if check and result.returncode != 0:
-            message = stderr.strip().splitlines()[-1:] or [f"exit status {result.returncode}"]
             raise GitError(
-                f"`git {' '.join(self.args)}` failed: {message[0]}", command=self.command, output=stdout, stderr=stderr
+                f"`git {' '.join(self.args)}` failed: {error_summary(stderr, result.returncode)}",
+                command=self.command,
+                output=stdout,
+                stderr=stderr,
             )
         return result
 
@@ -161,8 +166,8 @@ def pipeline(first: Sequence[str], second: Sequence[str], *, git_dir: str | None
             if proc.returncode != 0:
                 err.seek(0)
                 stderr = err.read().decode("utf-8", "replace")
-                message = stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-                raise GitError(f"`git {' '.join(args)}` failed: {message[0]}", command=command, stderr=stderr)
+                summary = error_summary(stderr, proc.returncode)
+                raise GitError(f"`git {' '.join(args)}` failed: {summary}", command=command, stderr=stderr)
     return output.decode("utf-8", "surrogateescape")
 
 
@@ -172,6 +177,17 @@ def _feed(pipe: IO[bytes], data: bytes) -> None:
         pipe.write(data)
     with contextlib.suppress(BrokenPipeError):
         pipe.close()
+
+
+def error_summary(stderr: str, returncode: int) -> str:
+    """What went wrong, in one line: git's ``fatal:``/``error:`` lines (the first few), else its
+    last line. Its explanations and advice after them (``remove the file manually to
+    continue.``) say less than the error itself."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith(_ERROR_PREFIXES)]
+    chosen = errors[:MAX_ERROR_LINES] or lines[-1:] or [f"exit status {returncode}"]
+    summary = "; ".join(chosen)
+    return summary if len(summary) <= MAX_ERROR_CHARS else summary[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def split_z(output: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import time
@@ -14,13 +15,29 @@ import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
-from git_session.errors import GitError, UserError
+from git_session.errors import FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
 # Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
 _FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
 _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
+
+
+@contextlib.contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """A fault of the file system while libgit2 writes becomes one line naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise file_system_error(exc, f"write {what}") from None
+
+
+def _held_lock(exc: BaseException) -> bool:
+    """libgit2's words for a lock file another writer holds (not for one it cannot create:
+    a read-only or full file system)."""
+    text = str(exc)
+    return "failed to lock file" in text or text.rstrip().endswith("File exists")
 
 
 class Ident(NamedTuple):
@@ -224,13 +241,13 @@ class Repo:
         except (pygit2.AlreadyExistsError, KeyError):
             return False
         except pygit2.GitError as exc:
-            if "does not match" in str(exc) or "lock" in str(exc):
+            if "does not match" in str(exc) or _held_lock(exc):
                 return False
             raise GitError(f"cannot update {name}: {exc}") from None
         except OSError as exc:
-            if "lock" in str(exc):
+            if _held_lock(exc):
                 return False
-            raise GitError(f"cannot update {name}: {exc}") from None
+            raise file_system_error(exc, f"update {name}") from None
 
     @staticmethod
     def is_branch_name(name: str) -> bool:
@@ -260,7 +277,8 @@ class Repo:
     # --- objects ---------------------------------------------------------------------
 
     def write_blob(self, data: bytes) -> ObjectId:
-        return ObjectId(str(self._raw.create_blob(data)))
+        with _writing("to the object store"):
+            return ObjectId(str(self._raw.create_blob(data)))
 
     def read_blob(self, blob_id: ObjectId) -> bytes:
         return bytes(self._raw[blob_id].read_raw())
@@ -317,8 +335,9 @@ class Repo:
 
         Only the trees along changed paths are rewritten.
         """
-        oid = self._edit(self._raw[base] if base else None, changes)
-        return ObjectId(str(oid or self._raw.TreeBuilder().write()))
+        with _writing("to the object store"):
+            oid = self._edit(self._raw[base] if base else None, changes)
+            return ObjectId(str(oid or self._raw.TreeBuilder().write()))
 
     def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
         assert tree is None or isinstance(tree, pygit2.Tree)
@@ -356,10 +375,24 @@ class Repo:
 
     def write_commit(self, tree: ObjectId, parents: Iterable[ObjectId], message: str, ident: Ident) -> ObjectId:
         signature = pygit2.Signature(ident.name, ident.email, ident.time, ident.offset_minutes)
-        oid = self._raw.create_commit(
-            None, signature, signature, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
-        )
+        with _writing("to the object store"):
+            oid = self._raw.create_commit(
+                None, signature, signature, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+            )
+        if not self._raw.odb.exists(oid):
+            raise self._not_stored(f"commit {str(oid)[:12]}")
         return ObjectId(str(oid))
+
+    def _not_stored(self, what: str) -> FileSystemError:
+        """libgit2 (1.9) can return a commit's id on a full disk without having stored it."""
+        objects = os.path.join(self.common_dir, "objects")
+        try:
+            full = os.statvfs(objects).f_bavail == 0
+        except OSError:
+            full = False
+        if full:
+            return file_system_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), objects), "write")
+        return FileSystemError(f"cannot write to the object store: {what} was not stored in {objects}")
 
     def commit(self, commit_id: ObjectId) -> CommitInfo:
         obj = self._raw[commit_id]

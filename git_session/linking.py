@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import notes, trailers
-from git_session.errors import SessionError
+from git_session.errors import ConflictError, SessionError, file_system_error
 from git_session.gitrepo import Ident, Repo
 from git_session.model import Meta
 from git_session.names import ObjectId, SessionRef
@@ -56,7 +56,11 @@ def pending(repo: Repo) -> list[Queued]:
         )
     except FileNotFoundError:
         return []
-    return [item for item in map(_parse, paths) if item is not None]
+    parsed = [(path, _parse(path)) for path in paths]
+    for path, item in parsed:
+        if item is None:  # truncated by a full disk, or being written: kept a day, like an aborted commit's
+            _drop_if_abandoned(path)
+    return [item for _, item in parsed if item is not None]
 
 
 def _parse(path: Path) -> Queued | None:
@@ -116,8 +120,12 @@ def _carries(repo: Repo, commit: ObjectId, item: Queued) -> bool:
 @contextmanager
 def drain_lock(repo: Repo) -> Iterator[None]:
     path = trailers.private_dir(repo) / "drain.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")  # noqa: SIM115 - closed below
+    except OSError as exc:  # read-only, full, not ours: the records wait for the next command
+        raise file_system_error(exc, "write") from None
+    with handle:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
@@ -125,7 +133,9 @@ def drain_lock(repo: Repo) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise
+                    raise ConflictError(
+                        "another git-session kept linking the recorded commits", "they are linked by the next command"
+                    ) from None
                 time.sleep(0.02)
         try:
             yield

@@ -305,6 +305,8 @@ _EXIT_MEANINGS = {
     "EXIT_DATA": "Data error: stored session data is malformed, or was written by a newer format version.",
     "EXIT_GIT": "Git error: a git command or a libgit2 call failed.",
     "EXIT_CONFLICT": "Conflict: concurrent writers kept moving the session's ref; nothing was written.",
+    "EXIT_FILESYSTEM": "File system error: a full disk, a read-only repository or missing permissions; "
+    "the message names what could not be written.",
     "EXIT_INTERNAL": "Internal error: a bug. The details are written to a crash log whose path is printed.",
     "EXIT_INTERRUPTED": "Interrupted (Ctrl-C).",
 }

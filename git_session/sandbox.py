@@ -13,6 +13,7 @@ folder (config ``session.templateDir``, relative to the work tree, then
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,6 +71,14 @@ def md_cell(value: Any) -> str:
     return oneline(value).replace("|", "\\|")
 
 
+class _BestEffortCache(jinja2.FileSystemBytecodeCache):
+    """A cache, not a store: a full disk or a read-only folder only costs a compile."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 def _environment(html: bool, cache: str | None) -> _Sandbox:
     """Compiling a template costs more than rendering it: with ``cache``, the compiled code
     is kept on disk, checked against the template's source (jinja2's bytecode cache)."""
@@ -81,7 +90,7 @@ def _environment(html: bool, cache: str | None) -> _Sandbox:
     if cache is not None and not os.access(cache, os.W_OK):
         cache = None
     env = _Sandbox(
-        bytecode_cache=jinja2.FileSystemBytecodeCache(cache) if cache is not None else None,
+        bytecode_cache=_BestEffortCache(cache) if cache is not None else None,
         autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -12,8 +12,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import codec, gitcli, trailers
-from git_session.errors import AmbiguousError, DataError, NotFoundError, UserError
+from git_session import choices, codec, gitcli, trailers
+from git_session.errors import (
+    AmbiguousError,
+    DataError,
+    FileSystemError,
+    NotFoundError,
+    SessionError,
+    UserError,
+    file_system_error,
+)
 from git_session.gitrepo import Ident, Repo
 from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op
 from git_session.names import BranchName, Ulid
@@ -161,8 +169,44 @@ class Workspace:
         return found
 
     def open_session(self, branch: BranchName) -> Found | None:
-        """The branch's active or paused session, if it has one."""
-        return next((f for f in self.branch_sessions(branch) if f.meta.is_open), None)
+        """This clone's active or paused session on the branch, if it has one."""
+        return next((f for f in self.own_sessions(branch) if f.meta.is_open), None)
+
+    def own_sessions(self, branch: BranchName) -> list[Found]:
+        """The branch's sessions that are this clone's, the one to use by default first:
+        those it started or chose (``resume``), latest choice first.
+
+        A session that came with a pull is never the default by itself, whatever its
+        ``created`` time says: working in it is a choice (``--session`` for one command,
+        ``resume`` or ``start --from`` for good). In a clone older than the record of
+        choices, the sessions its user wrote in are taken as its own.
+        """
+        sessions = self.branch_sessions(branch)
+        chosen = choices.read(self.repo)
+        if chosen is None:
+            return self._authored(sessions)
+        return sorted((f for f in sessions if f.handle.id in chosen), key=lambda f: -chosen[f.handle.id])
+
+    def _authored(self, sessions: list[Found]) -> list[Found]:
+        me = self._person()
+        return [f for f in sessions if me is not None and me in f.meta.authors]
+
+    def choose(self, session_id: str) -> None:
+        """Make a session this clone's choice on its branch. The first choice recorded also
+        records the sessions that were this clone's before there was a record."""
+        earlier = [] if choices.read(self.repo) is not None else self._authored(self.all_sessions())
+        choices.record(self.repo, [*(f.handle.id for f in reversed(earlier)), session_id])
+
+    def others_open(self, found: Found) -> list[Found]:
+        """The other active or paused sessions on the session's branch (a teammate's, say)."""
+        sessions = self.branch_sessions(BranchName(found.meta.branch))
+        return [f for f in sessions if f.meta.is_open and f.handle.id != found.handle.id]
+
+    def _person(self) -> str | None:
+        try:
+            return self.ident.person
+        except UserError:
+            return None
 
     def find(self, spec: str | None) -> Found:
         """A session named by id prefix, branch or title slug; by default the branch's."""
@@ -171,7 +215,9 @@ class Workspace:
         spec = spec.strip()
         by_branch = self.branch_sessions(BranchName(spec)) if spec else []
         if by_branch:
-            return next((f for f in by_branch if f.meta.is_open), by_branch[0])
+            own = self.own_sessions(BranchName(spec))
+            ranked = [*own, *(f for f in by_branch if f not in own)]
+            return next((f for f in ranked if f.meta.is_open), ranked[0])
         handles = self.store.handles()
         lowered = spec.lower()
         by_id = [h for h in handles if Ulid.looks_like_prefix(lowered) and h.id.startswith(lowered)]
@@ -186,10 +232,32 @@ class Workspace:
 
     def _default_session(self) -> Found:
         branch = self.branch()
-        sessions = self.branch_sessions(branch)
-        if not sessions:
+        own = self.own_sessions(branch)
+        if not own:
+            self._refuse_others(branch)
             raise NotFoundError(f"no session on branch {branch!r}", 'start one with: git session start "TITLE"')
-        return next((f for f in sessions if f.meta.is_open), sessions[0])
+        opened = [f for f in own if f.meta.is_open]
+        if len(opened) > 1 and choices.read(self.repo) is None:  # several written in, none chosen
+            raise AmbiguousError(
+                f"{len(opened)} open sessions on branch {branch!r} could be yours",
+                "choose one with: git session resume ID\ncandidates: "
+                + ", ".join(self.short_session_id(f.handle.id) for f in opened[:5]),
+            )
+        return next(iter(opened), own[0])
+
+    def _refuse_others(self, branch: BranchName) -> None:
+        """Sessions on the branch, none of them this clone's: using one is a choice."""
+        others = self.branch_sessions(branch)
+        if not others:
+            return
+        opened = [f for f in others if f.meta.is_open] or others
+        short = self.short_session_id(opened[0].handle.id)
+        raise NotFoundError(
+            f"no session of yours on branch {branch!r}; {len(others)} of others (e.g. {short}, "
+            f"{opened[0].meta.status}, by {', '.join(opened[0].meta.authors)[:80]})",
+            f"work in theirs: git session resume {short} (or --session {short}); "
+            f'or start your own: git session start "TITLE"',
+        )
 
     def _find_by_slug(self, spec: str, handles: list[Handle]) -> Found:
         wanted = slugify(spec)
@@ -268,7 +336,11 @@ class Workspace:
         drafts += [self._add_draft("objective", text, {}) for text in objectives]
         handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
         found = Found(handle, self.store.meta(handle))
-        self.refresh_trailers(branch)
+        try:
+            self.choose(handle.id)
+        except OSError as exc:  # the session exists: it just is not marked as this clone's choice
+            self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
+        self._refresh_after_write(branch)
         return found
 
     def _carried_over(self, parent: Found) -> list[Draft]:
@@ -378,6 +450,12 @@ class Workspace:
             short = self.short_session_id(other.handle.id)
             raise UserError(f"session {short} is already {other.meta.status} on branch {branch!r}", hint)
 
+    def resume(self, spec: str | None) -> Found:
+        """Make a session active and this clone's default on its branch (a teammate's too)."""
+        found = self.set_status(spec, "active", ("paused", "active"))
+        self.choose(found.handle.id)
+        return found
+
     def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
         """Check out another branch: pause this branch's session, resume that one's."""
         leaving = self.open_session(self.branch()) if self.repo.head_branch() else None
@@ -410,8 +488,18 @@ class Workspace:
             return Found(found.handle, found.meta), ops
         handle, ops = self.store.append(found.handle.ref, build, self.ident, subject)
         written = Found(handle, self.store.meta(handle))
-        self.refresh_trailers(BranchName(written.meta.branch))
+        self._refresh_after_write(BranchName(written.meta.branch))
         return written, ops
+
+    def _refresh_after_write(self, branch: BranchName) -> None:
+        """The write is done: failing to render the trailers for it only deserves a warning
+        (the commit hook then leaves them out)."""
+        try:
+            self.refresh_trailers(branch)
+        except OSError as exc:
+            self.warn(f"the commit trailers stay as they were: {file_system_error(exc).message}")
+        except FileSystemError as exc:
+            self.warn(f"the commit trailers stay as they were: {exc.message}")
 
     def link_recorded_commits(self) -> tuple[str, ...]:
         """Link the commits the hooks recorded since the last command; returns the problems."""
@@ -419,9 +507,14 @@ class Workspace:
             return ()
         from git_session import linking  # only when there is something to link
 
-        drained = linking.drain(self.repo)
-        for branch in drained.branches:
-            self.refresh_trailers(BranchName(branch))
+        try:
+            drained = linking.drain(self.repo)
+            for branch in drained.branches:
+                self.refresh_trailers(BranchName(branch))
+        except OSError as exc:  # a read-only repository, a full disk: the records wait, reading goes on
+            return (f"recorded commits stay unlinked: {file_system_error(exc).message}",)
+        except SessionError as exc:
+            return (f"recorded commits stay unlinked: {exc.message}",)
         return drained.problems
 
     def refresh_trailers(self, branch: BranchName, force: bool = False) -> None:

@@ -25,7 +25,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from git_session import gitcli
-from git_session.errors import ConflictError, DataError, GitError, SessionError, UserError
+from git_session.errors import (
+    ConflictError,
+    DataError,
+    FileSystemError,
+    GitError,
+    SessionError,
+    UserError,
+    file_system_error,
+)
 from git_session.gitrepo import Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
@@ -397,9 +405,13 @@ class PushedLog:
     def add(self, taken: dict[str, ObjectId]) -> None:
         if not taken:
             return
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write("".join(f"{tip} {ref}\n" for ref, tip in sorted(taken.items())))
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write("".join(f"{tip} {ref}\n" for ref, tip in sorted(taken.items())))
+        except OSError as exc:
+            error = file_system_error(exc, "note what was pushed in")
+            raise FileSystemError(f"the push went through, but {error.message}", error.hint) from None
         if os.path.getsize(self.path) > self.COMPACT_AT:
             self._compact()
 
@@ -408,9 +420,13 @@ class PushedLog:
         lost: its commits are then scanned once more, nothing worse)."""
         lines = "".join(f"{tips[-1]} {ref}\n" for ref, tips in sorted(self.tips().items()))
         temporary = f"{self.path}.{os.getpid()}"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(lines)
-        os.replace(temporary, self.path)
+        try:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                handle.write(lines)
+            os.replace(temporary, self.path)
+        except OSError:  # the log only stays longer
+            with contextlib.suppress(OSError):
+                os.remove(temporary)
 
 
 def pushed_log(repo: Repo, remote: Remote) -> PushedLog:
@@ -516,6 +532,5 @@ def _transfer(repo: Repo, args: list[str], show_progress: bool, failure: str) ->
 
 
 def _transfer_error(failure: str, stderr: str) -> SessionError:
-    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
-    detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "")
+    detail = gitcli.error_summary(stderr, 0) if (stderr or "").strip() else ""
     return GitError(f"{failure}: {detail}" if detail else failure, "check the remote with: git remote -v")

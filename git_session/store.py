@@ -14,11 +14,12 @@ changes. Every ref update is a compare-and-swap, retried on a race.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -122,7 +123,18 @@ class Store:
 
     # --- reading ---------------------------------------------------------------------
 
-    def meta(self, handle: Handle) -> Meta:
+    def meta(self, handle: Handle, private: bool = False) -> Meta:
+        """The session's fields; with ``private``, its counts include the private entries
+        (as do the lists of entries read with ``private``)."""
+        meta = self._meta(handle)
+        layer = self.repo.ref_target(handle.ref.private_layer) if private else None
+        if layer is None:
+            return meta
+        return dataclasses.replace(
+            meta, counts=_added_counts(meta.counts, self._meta(Handle(handle.ref, layer)).counts)
+        )
+
+    def _meta(self, handle: Handle) -> Meta:
         where = f"session {handle.id}"
         tree = self.repo.commit(handle.tip).tree
         data = self.repo.blob_at(tree, META_PATH)
@@ -155,7 +167,7 @@ class Store:
 
     def state(self, handle: Handle, private: bool = False) -> SessionState:
         """The session's fields and entries (with ``private``, its private entries too)."""
-        meta = self.meta(handle)
+        meta = self.meta(handle, private)
         entries = [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, "entries")]
         return SessionState(meta, tuple(sorted(entries, key=lambda e: e.added)))
 
@@ -404,6 +416,15 @@ class Store:
             raise DataError(f"session {session_id}: commit {tip[:12]} is missing")
         hide = [known] if known else []
         return [op for commit in self.repo.walk(tip, hide) for op in self.commit_ops(commit, session_id)]
+
+
+def _added_counts(a: Mapping[str, Mapping[str, int]], b: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+    """Two layers' counts of entries (kind -> status -> number) as one."""
+    added = {kind: dict(by_status) for kind, by_status in a.items()}
+    for kind, by_status in b.items():
+        for status, number in by_status.items():
+            added.setdefault(kind, {})[status] = added.get(kind, {}).get(status, 0) + number
+    return added
 
 
 def _op_ident(op: Op) -> Ident:

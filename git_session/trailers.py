@@ -184,5 +184,9 @@ def _write_atomically(path: Path, data: bytes, only_if_changed: bool = False) ->
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:  # a full disk: no half-written file is left behind
+        temporary.unlink(missing_ok=True)
+        raise

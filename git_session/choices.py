@@ -1,0 +1,58 @@
+"""Which sessions this clone started or chose: the default session of a branch is one of them.
+
+Kept in ``<common-dir>/git-session/chosen``, one session id a line, latest last. It is
+never fetched or pushed, so a teammate's session that arrives with a pull cannot become
+the default by itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from git_session import trailers
+from git_session.gitrepo import Repo
+
+FILE_NAME = "chosen"
+MAX_BYTES = 64 * 1024  # only the last this many bytes are read; beyond, the file is compacted
+KEEP = 500
+
+
+def path(repo: Repo) -> Path:
+    return trailers.private_dir(repo) / FILE_NAME
+
+
+def read(repo: Repo) -> dict[str, int] | None:
+    """Each chosen session id with the rank of its latest choice (higher: later); ``None``
+    when this clone has no record yet."""
+    try:
+        with open(path(repo), "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - MAX_BYTES))  # the latest choices
+            data = handle.read(MAX_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError:  # unreadable: nothing counts as chosen
+        return {}
+    lines = data.decode("utf-8", "replace").splitlines()
+    return {line.strip(): rank for rank, line in enumerate(lines) if line.strip()}
+
+
+def record(repo: Repo, session_ids: Sequence[str]) -> None:
+    """Record choices, the latest last (appended: two commands choosing at once both stay)."""
+    target = path(repo)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write("".join(f"{session_id}\n" for session_id in session_ids))
+    if target.stat().st_size > MAX_BYTES:
+        _compact(target, read(repo) or {})
+
+
+def _compact(target: Path, chosen: dict[str, int]) -> None:
+    latest = sorted(chosen, key=lambda session_id: chosen[session_id])[-KEEP:]
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        temporary.write_text("".join(f"{session_id}\n" for session_id in latest), "utf-8")
+        os.replace(temporary, target)
+    except OSError:  # the record only stays longer
+        temporary.unlink(missing_ok=True)
