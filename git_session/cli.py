@@ -1155,5 +1155,30 @@ def redact(entry_id: str, session: str | None) -> None:
         warn(f"its text also appears in {where}: redact that too before pushing")
 
 
+@cli.group()
+def secrets() -> None:
+    """The secret scan that runs before a push: acknowledge what is no secret."""
+
+
+@secrets.command("allow")
+@click.argument("fingerprints", nargs=-1, required=True, metavar="FINGERPRINT...")
+@session_option
+def secrets_allow(fingerprints: tuple[str, ...], session: str | None) -> None:
+    """Acknowledge findings of the scan as no secret, by the fingerprints a stopped push showed.
+
+    The acknowledgement is an entry of the session (it is pushed with it, and its log
+    says who made it): a later push leaves that finding alone in this session, and in
+    the commit notes. A fingerprint is a hash of the finding: it does not reveal it.
+    """
+    from git_session import allowlist
+
+    ws = workspace()
+    found, added = allowlist.allow(ws, session, fingerprints)
+    short = ws.short_session_id(found.handle.id)
+    for fingerprint in fingerprints:
+        state = "acknowledged" if fingerprint.strip().lower() in added else "already acknowledged"
+        echo(f"{render.safe(fingerprint.strip().lower())}: {state} in session {short}")
+
+
 def main() -> None:
     cli(prog_name="git session")

@@ -286,9 +286,13 @@ class Repo:
         if tree is not None:
             yield from _blobs_in(tree)
 
-    def changed_blobs(self, old: ObjectId | None, new: ObjectId) -> Iterator[tuple[str, ObjectId]]:
+    def changed_blobs(
+        self, old: ObjectId | None, new: ObjectId, *, links: bool = False
+    ) -> Iterator[tuple[str, ObjectId]]:
         """The files (blobs) that ``new`` (a tree) adds or changes against ``old``, as
-        (path, blob id); symlinks and submodules left out."""
+        (path, blob id); submodules left out, and symlinks unless ``links`` (their blob
+        is the link's target)."""
+        modes = (*_FILE_MODES, FileMode.LINK) if links else _FILE_MODES
         new_tree = self._raw[new]
         assert isinstance(new_tree, pygit2.Tree)
         if old is None:
@@ -298,7 +302,7 @@ class Repo:
             assert isinstance(old_tree, pygit2.Tree)
             diff = old_tree.diff_to_tree(new_tree)
         for delta in diff.deltas:
-            if delta.status != DeltaStatus.DELETED and delta.new_file.mode in _FILE_MODES:
+            if delta.status != DeltaStatus.DELETED and delta.new_file.mode in modes:
                 yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
 
     def is_tree(self, oid: str) -> bool:

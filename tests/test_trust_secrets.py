@@ -1,0 +1,219 @@
+"""Issue 9, items 2-5: every secret that would leave is found, whatever its disguise or
+its path out (notes history, commit messages, snapshots), and what is no secret can pass.
+
+Sample credentials are assembled at run time, as in test_secrets.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from git_session.secrets import decode, masked, scan
+from tests.helpers import as_json, fails, git, make_repo, ok, run
+
+AWS_KEY = "AKIA" + "J7Q2ZK5VWX3MPL4N"
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+ENV_PATH = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def chars(n: int, seed: str = "") -> str:
+    return "".join(random.Random(f"{n}/{seed}").choices(ALNUM, k=n))
+
+
+GITHUB_TOKEN = "ghp" + "_" + chars(36)
+RANDOM_TOKEN = chars(40, "random")
+
+
+def clones(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A bare remote with one commit on main, and two clones of it."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    seed = make_repo(tmp_path, "seed")
+    git(seed, "push", "-q", str(remote), "main")
+    for name in ("alice", "bob"):
+        git(tmp_path, "clone", "-q", str(remote), name)
+    return remote, tmp_path / "alice", tmp_path / "bob"
+
+
+def remote_objects(remote: Path) -> bytes:
+    command = ["git", "cat-file", "--batch-all-objects", "--batch", "--unordered"]
+    return subprocess.run(command, cwd=remote, capture_output=True, check=True).stdout
+
+
+def session_refs_of(repo: Path) -> list[str]:
+    return git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/").split()
+
+
+def fingerprints_in(error: str) -> list[str]:
+    return re.findall(r"\[([0-9a-f]{16})\]", error)
+
+
+# --- item 4: blind spots of the scanner ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        (f"token {GITHUB_TOKEN[:6]}\u200b{GITHUB_TOKEN[6:]} for CI", "GitHub Token"),
+        (f"token {GITHUB_TOKEN[:10]}\u2060{GITHUB_TOKEN[10:]}", "GitHub Token"),
+        ("password=hunter2", "password assignment"),
+        ("DB_PASSWORD=letmein", "password assignment"),
+        ("passwd: s3cr3t!", "password assignment"),
+        ("mysql -u root -pS3cretPw db", "password on a command line"),
+        ("mysqldump -u root -p'S3cret Pw' db > dump.sql", "password on a command line"),
+    ],
+)
+def test_disguised_secrets_are_found(text: str, what: str) -> None:
+    assert [f.what for f in scan([("s", text)])] == [what]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the password is in the vault",
+        "connect(host, password=password)",
+        "login(user, password=self.password)",
+        "export PGPASSWORD=$DB_PASS",
+        "pwd=/home/alice",
+        "mkdir -p build && cp -p a b",
+        "github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=",
+        '"integrity": "sha512-' + chars(86, "sri") + '=="',
+        'checksum = "' + hashlib.sha256(b"crate").hexdigest() + '"',
+    ],
+)
+def test_what_is_no_password_stays_quiet(text: str) -> None:
+    assert scan([("s", text)]) == []
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        f"aws={AWS_KEY}\n".encode("utf-16"),  # with a byte-order mark
+        f"aws={AWS_KEY}\n".encode("utf-16-le"),
+        f"aws={AWS_KEY}\n".encode("utf-16-be"),
+        f"aws={AWS_KEY}\n".encode("utf-32"),
+        f"caf\u00e9 aws={AWS_KEY}\n".encode("latin-1"),
+    ],
+)
+def test_text_files_are_decoded_whatever_their_encoding(encoded: bytes) -> None:
+    text = decode(encoded)
+    assert text is not None and AWS_KEY in text
+
+
+def test_a_true_binary_is_left_out() -> None:
+    assert decode(bytes(range(256)) * 4) is None
+
+
+def test_masked_replaces_each_secret_and_says_what_it_was() -> None:
+    text, findings = masked(f"rotate {AWS_KEY[:8]}\u200b{AWS_KEY[8:]} tomorrow")
+    assert text == "rotate [redacted] tomorrow"
+    assert [f.what for f in findings] == ["AWS Access Key"]
+
+
+def test_the_agent_name_is_scanned_before_a_push(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Agent at work")
+    monkeypatch.setenv("GIT_SESSION_AGENT", f"bot {AWS_KEY}")
+    ok(alice, "note", "harmless")
+    error = fails(alice, "push")
+    assert "AWS Access Key" in error and "(agent)" in error
+    assert AWS_KEY.encode() not in remote_objects(remote)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "latin-1"])
+def test_a_non_utf8_file_in_a_snapshot_is_scanned(tmp_path: Path, encoding: str) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Snapshots")
+    (alice / "creds.txt").write_bytes(f"se\u00f1or aws={AWS_KEY}\n".encode(encoding))
+    ok(alice, "checkpoint", "-m", "encoded creds")
+    error = fails(alice, "push")
+    assert "AWS Access Key" in error and "(file creds.txt)" in error
+    assert session_refs_of(remote) == []
+
+
+def test_a_symlink_target_in_a_snapshot_is_scanned(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Snapshots")
+    os.symlink(f"/srv/keys/{AWS_KEY}", alice / "key-link")
+    ok(alice, "checkpoint", "-m", "a link")
+    error = fails(alice, "push")
+    assert "AWS Access Key" in error and "(file key-link)" in error
+    assert AWS_KEY.encode() not in remote_objects(remote)
+
+
+# --- item 5: what is public already, and what was acknowledged -------------------------------
+
+
+def lockfiles(repo: Path) -> None:
+    (repo / "go.sum").write_text("".join(f"example.com/m{i} v1.0.{i} h1:{chars(43, f'go{i}')}=\n" for i in range(20)))
+    packages = {f"node_modules/p{i}": {"integrity": f"sha512-{chars(86, f'npm{i}')}=="} for i in range(20)}
+    (repo / "package-lock.json").write_text(json.dumps({"packages": packages}, indent=2))
+    (repo / "fixture.txt").write_text(f"sample token {RANDOM_TOKEN}\n")  # random-looking, and public
+
+
+def test_files_the_remote_has_already_do_not_stop_a_push(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    lockfiles(alice)
+    git(alice, "add", ".")
+    git(alice, "commit", "-q", "-m", "dependencies")
+    git(alice, "push", "-q", "origin", "main")
+    git(alice, "switch", "-q", "-c", "feature")
+    (alice / "fixture.txt").write_text(f"sample token {RANDOM_TOKEN}\nanother harmless line\n")
+    ok(alice, "start", "Feature")
+    ok(alice, "checkpoint", "-m", "work in progress")
+    assert "Pushed 1 session(s)" in ok(alice, "push")
+    # A new line with a secret in that same file is still found.
+    (alice / "fixture.txt").write_text(f"sample token {RANDOM_TOKEN}\naws={AWS_KEY}\n")
+    ok(alice, "checkpoint", "-m", "oops")
+    error = fails(alice, "push")
+    assert "AWS Access Key" in error and "(file fixture.txt)" in error and "high-entropy" not in error
+
+
+def test_a_lockfile_never_pushed_does_not_stop_a_push(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    lockfiles(alice)
+    (alice / "fixture.txt").unlink()
+    ok(alice, "start", "New dependencies")
+    ok(alice, "checkpoint", "-m", "go.sum and package-lock.json, local only")
+    assert "Pushed 1 session(s)" in ok(alice, "push")
+
+
+def test_a_finding_is_acknowledged_by_its_fingerprint_and_that_travels(tmp_path: Path) -> None:
+    remote, alice, bob = clones(tmp_path)
+    ok(alice, "start", "Acknowledged")
+    ok(alice, "note", f"build id {RANDOM_TOKEN}")
+    error = fails(alice, "push")
+    (fingerprint,) = set(fingerprints_in(error))
+    assert "high-entropy string" in error and RANDOM_TOKEN not in error
+    assert f"git session secrets allow {fingerprint}" in error
+    assert fingerprint == hashlib.sha256(f"high-entropy string\n{RANDOM_TOKEN}".encode()).hexdigest()[:16]
+    assert "acknowledged in session" in ok(alice, "secrets", "allow", fingerprint)
+    assert "already acknowledged" in ok(alice, "secrets", "allow", fingerprint)
+    ok(alice, "push")
+    assert RANDOM_TOKEN.encode() in remote_objects(remote)
+    # Another secret in the same session is still found.
+    ok(alice, "note", f"key {AWS_KEY}")
+    assert "AWS Access Key" in fails(alice, "push")
+    # The acknowledgement travels with the session: bob's push is not stopped by it.
+    ok(bob, "pull")
+    (session,) = [s["id"] for s in as_json(bob, "list")]
+    ok(bob, "note", "bob adds a line", "--session", session)
+    assert "Pushed 1 session(s)" in ok(bob, "push")
+
+
+def test_allow_refuses_what_is_not_a_fingerprint(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "start", "W")
+    error = fails(alice, "secrets", "allow", AWS_KEY)
+    assert "not a finding's fingerprint" in error and "16 hex digits" in error
+    result = run(alice, "log", "--json")
+    assert all(item["kind"] != "allow" for item in json.loads(result.stdout))
