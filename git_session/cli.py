@@ -1136,21 +1136,37 @@ def push(remote: str | None) -> None:
 
 
 @cli.command()
-@click.argument("entry_id", metavar="ENTRY")
+@click.argument("entry_id", metavar="[ENTRY]", required=False)
+@click.option("--note", "note_commit", metavar="COMMIT", help="Take the lines holding a secret out of COMMIT's note.")
 @session_option
-def redact(entry_id: str, session: str | None) -> None:
-    """Remove an entry from the session's history, before it is pushed.
+def redact(entry_id: str | None, note_commit: str | None, session: str | None) -> None:
+    """Remove an entry from the session's history, or a secret from a commit's note, before it is pushed.
 
     Every operation on the entry is taken out and the session's history is rewritten
-    locally (the old one stays in the reflog only). If a remote already has the entry,
-    nothing is rewritten: what was pushed cannot be taken back, so rotate the secret.
+    locally; the lines of the commit notes that quote the entry lose it too. With
+    --note COMMIT, the lines of COMMIT's session note that hold a secret are taken out of
+    every version of that note in the notes' history (the old notes history stays only
+    in the reflog of refs/notes/sessions). If a remote already has what would be taken
+    out, nothing is rewritten: what was pushed cannot be taken back, so rotate the secret.
     """
     from git_session import redact as redaction
 
+    if (entry_id is None) == (note_commit is None):
+        raise click.UsageError("name an ENTRY or a --note COMMIT (one of them)")
     ws = workspace()
+    if note_commit is not None:
+        done = redaction.redact_note(ws.repo, note_commit)
+        echo(
+            f"Redacted {done.lines} line(s) holding a secret from the note on {done.target[:12]} "
+            f"({done.rewritten} notes commit(s) rewritten)"
+        )
+        return
+    assert entry_id is not None
     found = ws.find(session)
     result = redaction.redact(ws, found, entry_id)
     echo(f"Redacted {result.entry.kind} {result.short} from session {ws.short_session_id(found.handle.id)}")
+    if result.notes_rewritten:
+        echo(f"and from the commit notes that quoted it ({result.notes_rewritten} notes commit(s) rewritten)")
     for where in result.also_in:
         warn(f"its text also appears in {where}: redact that too before pushing")
 

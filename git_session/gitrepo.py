@@ -305,6 +305,23 @@ class Repo:
             if delta.status != DeltaStatus.DELETED and delta.new_file.mode in modes:
                 yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
 
+    def tree_changes(self, old: ObjectId | None, new: ObjectId) -> Iterator[tuple[str, ObjectId | None]]:
+        """Every path whose blob ``new`` (a tree) adds, changes or removes against ``old``:
+        (path, its blob in ``new``, ``None`` when removed)."""
+        new_tree = self._raw[new]
+        assert isinstance(new_tree, pygit2.Tree)
+        if old is None:
+            diff = new_tree.diff_to_tree(swap=True)
+        else:
+            old_tree = self._raw[old]
+            assert isinstance(old_tree, pygit2.Tree)
+            diff = old_tree.diff_to_tree(new_tree)
+        for delta in diff.deltas:
+            if delta.status == DeltaStatus.DELETED:
+                yield str(delta.old_file.path), None
+            else:
+                yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
+
     def is_tree(self, oid: str) -> bool:
         try:
             return isinstance(self._raw[oid], pygit2.Tree)
@@ -357,6 +374,16 @@ class Repo:
         signature = pygit2.Signature(ident.name, ident.email, ident.time, ident.offset_minutes)
         oid = self._raw.create_commit(
             None, signature, signature, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+        )
+        return ObjectId(str(oid))
+
+    def copy_commit(self, commit_id: ObjectId, tree: ObjectId, parents: Iterable[ObjectId]) -> ObjectId:
+        """A commit like ``commit_id`` (message, author, committer, times) with another
+        tree and parents: a history rewritten, as ``git filter-branch`` does."""
+        old = self._raw[commit_id]
+        assert isinstance(old, pygit2.Commit)
+        oid = self._raw.create_commit(
+            None, old.author, old.committer, old.message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
         )
         return ObjectId(str(oid))
 

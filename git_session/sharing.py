@@ -438,6 +438,14 @@ def pushed_tips(repo: Repo, ref: str) -> Iterator[tuple[str, ObjectId]]:
                 yield _unescape(key), tip
 
 
+def pushed_notes(repo: Repo) -> Iterator[tuple[str, ObjectId]]:
+    """(remote, notes tip) for every remote whose notes are known: fetched, or pushed there."""
+    for name, tip in repo.refs_with_prefix(REMOTE_SESSIONS_PREFIX):
+        key, _, rest = name.removeprefix(REMOTE_SESSIONS_PREFIX).partition("/")
+        if rest == "notes/sessions":
+            yield _unescape(key), tip
+
+
 def _unescape(key: str) -> str:
     return key.replace("%2F", "/").replace("%25", "%")
 

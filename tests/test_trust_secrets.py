@@ -217,3 +217,85 @@ def test_allow_refuses_what_is_not_a_fingerprint(tmp_path: Path) -> None:
     assert "not a finding's fingerprint" in error and "16 hex digits" in error
     result = run(alice, "log", "--json")
     assert all(item["kind"] != "allow" for item in json.loads(result.stdout))
+
+
+# --- item 2: secrets in the notes and their history ------------------------------------------
+
+
+def note_on_head(repo: Path, line: dict[str, str]) -> None:
+    git(repo, "notes", "--ref=sessions", "append", "-m", json.dumps(line, sort_keys=True), "HEAD")
+
+
+def test_a_note_removed_before_the_push_still_stops_it(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Notes")
+    note_on_head(alice, {"session": "x", "text": f"key {AWS_KEY}"})
+    head = git(alice, "rev-parse", "HEAD").strip()
+    assert f"the note on commit {head[:12]}" in fails(alice, "push")
+    git(alice, "notes", "--ref=sessions", "remove", "HEAD")  # the natural fix: the history keeps it
+    error = fails(alice, "push")
+    assert "AWS Access Key" in error and f"git session redact --note {head[:12]}" in error
+    assert AWS_KEY.encode() not in remote_objects(remote)
+
+
+@pytest.mark.parametrize("removed_first", [False, True])
+def test_redact_note_takes_the_secret_out_of_the_notes_history(tmp_path: Path, removed_first: bool) -> None:
+    remote, alice, bob = clones(tmp_path)
+    ok(alice, "start", "Notes")
+    note_on_head(alice, {"session": "x", "text": "harmless line"})
+    note_on_head(alice, {"session": "x", "text": f"key {AWS_KEY}"})
+    git(alice, "commit", "-q", "--allow-empty", "-m", "second")
+    note_on_head(alice, {"session": "x", "text": "on the second commit"})
+    if removed_first:
+        git(alice, "notes", "--ref=sessions", "remove", "HEAD~1")
+    error = fails(alice, "push")
+    command = re.search(r"git session redact --note ([0-9a-f]{12})", error)
+    assert command is not None
+    out = ok(alice, "redact", "--note", command.group(1))
+    assert "Redacted 1 line(s) holding a secret from the note on" in out
+    assert "Pushed 1 session(s) and the notes" in ok(alice, "push")
+    objects = remote_objects(remote)
+    assert AWS_KEY.encode() not in objects and b"on the second commit" in objects
+    assert b"harmless line" in objects  # the lines without a secret stay, in every version
+    git(alice, "fsck", "--strict", "--no-progress")
+    ok(bob, "pull")
+    history = git(bob, "log", "-p", "refs/notes/sessions")
+    assert "on the second commit" in history and AWS_KEY not in history
+
+
+def test_redact_note_refuses_once_the_note_was_pushed(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Notes")
+    note_on_head(alice, {"session": "x", "text": f"build {RANDOM_TOKEN}"})
+    (fingerprint,) = set(fingerprints_in(fails(alice, "push")))
+    ok(alice, "secrets", "allow", fingerprint)  # "no secret", says alice, and pushes it
+    ok(alice, "push")
+    tip = git(alice, "rev-parse", "refs/notes/sessions")
+    error = fails(alice, "redact", "--note", "HEAD")
+    assert "was pushed to origin already" in error and "rotate" in error
+    assert git(alice, "rev-parse", "refs/notes/sessions") == tip
+
+
+def test_redact_note_says_when_no_line_holds_a_secret(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Notes")
+    note_on_head(alice, {"session": "x", "text": "harmless"})
+    tip = git(alice, "rev-parse", "refs/notes/sessions")
+    assert "no line of the note on" in fails(alice, "redact", "--note", "HEAD")
+    assert git(alice, "rev-parse", "refs/notes/sessions") == tip
+
+
+def test_redact_an_entry_takes_it_out_of_the_notes_that_quote_it_too(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Decisions", "-o", "Ship it")
+    ok(alice, "decision", "add", "Use the staging key", "--rationale", f"it is {AWS_KEY}")
+    (entry,) = [d["id"] for d in as_json(alice, "decision", "list")]
+    git(alice, "commit", "-q", "--allow-empty", "-m", "work", env=ENV_PATH)
+    ok(alice, "status")  # links the commit: its note quotes the decision
+    assert AWS_KEY in git(alice, "notes", "--ref=sessions", "show", "HEAD")
+    assert "Redacted decision" in ok(alice, "redact", entry)
+    note = git(alice, "notes", "--ref=sessions", "show", "HEAD")
+    assert AWS_KEY not in note and "Ship it" in note
+    ok(alice, "push")
+    assert AWS_KEY.encode() not in remote_objects(remote)
