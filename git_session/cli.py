@@ -823,6 +823,43 @@ def hook_push(remote: str) -> None:
         click.echo(f"git-session: pushed {len(report.pushed)} session(s) to {render.safe(target.name)}", err=True)
 
 
+@hook.command("check-push", hidden=True)
+@click.argument("remote")
+@click.argument("url", required=False)
+def hook_check_push(remote: str, url: str | None) -> None:
+    """Check the messages of the commits a git push sends for secrets (pre-push).
+
+    Prints "block" on standard output when the push must stop (session.pushCheck=block,
+    the default): the hook stops it only then, never when this command fails.
+    """
+    from git_session import pushcheck
+
+    ws = Workspace.open(warn=warn)
+    setting = pushcheck.mode(ws.repo)
+    if setting == "off":
+        return
+    checked = pushcheck.check(ws.repo, remote, sys.stdin)
+    if not checked.complete:
+        warn(f"only the messages of the newest {checked.commits} commit(s) being pushed were checked for secrets")
+    if not checked.findings:
+        return
+    stop = "push stopped" if setting == "block" else "warning"
+    click.echo(f"git-session: {stop}: the commits being pushed hold secrets in their messages:", err=True)
+    for finding in checked.findings[:10]:
+        excerpt = render.safe(finding.excerpt)
+        click.echo(f"git-session:   {finding.what} in {finding.where}: {excerpt} [{finding.fingerprint}]", err=True)
+    prints = " ".join(dict.fromkeys(f.fingerprint for f in checked.findings[:10]))
+    hints = [
+        "rewrite those messages (git commit --amend, git rebase -i) and rotate the secret if it was ever pushed",
+        f"not a secret? acknowledge it: git session secrets allow {prints}",
+        "push anyway: git push --no-verify (or git config session.pushCheck warn)",
+    ]
+    for hint in hints:
+        click.echo(f"hint: {hint}", err=True)
+    if setting == "block":
+        click.echo("block")
+
+
 @hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})
 @click.argument("name", type=click.Choice(HOOK_NAMES))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -1116,8 +1153,10 @@ def push(remote: str | None) -> None:
     """Push your sessions and the commit notes to a remote, never forcing.
 
     Before anything is sent, what would leave is scanned for secrets (tokens, private
-    keys, high-entropy strings); a finding stops the push and names the entry. Entries
-    added with --private are never pushed. If the remote moved on, its sessions are
+    keys, passwords, high-entropy strings): new operations, new notes commits, and the
+    files of checkpoints the remote does not have already. A finding stops the push and
+    names the entry and the finding's fingerprint; `git session secrets allow` acknowledges
+    one that is no secret. Entries added with --private are never pushed. If the remote moved on, its sessions are
     fetched and merged and the push is tried again (a few times at most).
     """
     from git_session import secrets, sharing

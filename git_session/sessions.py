@@ -433,4 +433,7 @@ class Workspace:
             trailers.write_cache(self.repo, branch, None)
             return
         head = self.repo.ref_target(f"refs/heads/{branch}")
-        trailers.write_cache(self.repo, branch, trailers.render(self.store, current.handle, head))
+        rendered = trailers.render(self.store, current.handle, head)
+        trailers.write_cache(self.repo, branch, rendered.text)
+        for problem in rendered.withheld:
+            self.warn(problem)

@@ -299,3 +299,80 @@ def test_redact_an_entry_takes_it_out_of_the_notes_that_quote_it_too(tmp_path: P
     assert AWS_KEY not in note and "Ship it" in note
     ok(alice, "push")
     assert AWS_KEY.encode() not in remote_objects(remote)
+
+
+# --- item 3: secrets copied into commit messages ----------------------------------------------
+
+
+def push(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **ENV_PATH, **(env or {})}
+    return subprocess.run(["git", "push", *args], cwd=repo, capture_output=True, text=True, env=environment)
+
+
+def test_a_secret_in_a_trailer_value_is_masked_and_said_so(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Trailers")
+    result = run(
+        alice, "decision", "add", "Use the staging key", "--rationale", f"it is {AWS_KEY[:6]}\u200b{AWS_KEY[6:]}"
+    )
+    assert result.exit_code == 0
+    assert "masked in the commit trailers" in result.stderr and "AWS Access Key" in result.stderr
+    result = run(alice, "objective", "add", f"Rotate {GITHUB_TOKEN}")
+    assert "masked in the commit trailers" in result.stderr
+    git(alice, "commit", "-q", "--allow-empty", "-m", "work", env=ENV_PATH)
+    message = git(alice, "log", "-1", "--format=%B")
+    assert AWS_KEY[6:] not in message and GITHUB_TOKEN[4:] not in message
+    assert "Decisions: Use the staging key -- it is [redacted]" in message
+    assert "Session-Objectives: [open] Rotate [redacted]" in message
+    trailers = git(alice, "log", "-1", "--format=%(trailers:key=Decisions,valueonly)")
+    assert trailers.strip() == "Use the staging key -- it is [redacted]"
+
+
+def test_the_pre_push_hook_stops_a_commit_message_holding_a_secret(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Work")
+    git(alice, "commit", "-q", "--allow-empty", "-m", f"Deploy with {GITHUB_TOKEN}", env=ENV_PATH)
+    before = git(remote, "rev-parse", "main")
+    result = push(alice, "origin", "main")
+    assert result.returncode != 0
+    assert "push stopped: the commits being pushed hold secrets in their messages" in result.stderr
+    assert "GitHub Token in the message of commit" in result.stderr and GITHUB_TOKEN not in result.stderr
+    assert "git push --no-verify" in result.stderr
+    assert git(remote, "rev-parse", "main") == before
+    # Warned, not stopped, when so configured; acknowledged, not even warned.
+    git(alice, "config", "session.pushCheck", "warn")
+    result = push(alice, "--dry-run", "origin", "main")
+    assert result.returncode == 0 and "warning: the commits being pushed hold secrets" in result.stderr
+    git(alice, "config", "--unset", "session.pushCheck")
+    (fingerprint,) = set(fingerprints_in(result.stderr))
+    ok(alice, "secrets", "allow", fingerprint)
+    result = push(alice, "origin", "main")
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "rev-parse", "main") == git(alice, "rev-parse", "main")
+
+
+def test_the_pre_push_check_looks_only_at_what_the_remote_lacks(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    git(alice, "commit", "-q", "--allow-empty", "-m", f"Old {GITHUB_TOKEN}")
+    git(alice, "push", "-q", "origin", "main")  # before the hooks: the remote has it already
+    ok(alice, "install")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "harmless")
+    result = push(alice, "origin", "main")
+    assert result.returncode == 0, result.stderr
+    assert "secret" not in result.stderr
+
+
+def test_the_pre_push_hook_lets_the_push_go_when_its_check_fails(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    git(alice, "commit", "-q", "--allow-empty", "-m", f"Deploy with {GITHUB_TOKEN}")
+    broken = tmp_path / "broken-bin"
+    broken.mkdir()
+    (broken / "git-session").write_text("#!/bin/sh\necho 'Traceback: boom' >&2\necho blocked\nexit 70\n")
+    (broken / "git-session").chmod(0o755)
+    result = push(alice, "origin", "main", env={"PATH": f"{broken}{os.pathsep}{os.environ['PATH']}"})
+    assert result.returncode == 0, result.stderr
+    assert "were not checked for secrets" in result.stderr
+    assert git(remote, "rev-parse", "main") == git(alice, "rev-parse", "main")
