@@ -410,13 +410,16 @@ class Repo:
         for commit in walker:
             yield _commit_info(commit)
 
-    def walk_all(self, tips: Iterable[ObjectId], hide: Iterable[ObjectId] = ()) -> Iterator[CommitInfo]:
+    def walk_all(
+        self, tips: Iterable[ObjectId], hide: Iterable[ObjectId] = (), *, topological: bool = True
+    ) -> Iterator[CommitInfo]:
         """Commits reachable from any of ``tips`` but not from ``hide`` (``git rev-list T… ^H…``),
-        children first."""
+        children first (not ``topological``: newest first, without reading the whole
+        history before the first commit)."""
         pushed = [pygit2.Oid(hex=tip) for tip in tips]
         if not pushed:
             return
-        walker = self._raw.walk(None, SortMode.TOPOLOGICAL)
+        walker = self._raw.walk(None, SortMode.TOPOLOGICAL if topological else SortMode.NONE)
         for tip in pushed:
             walker.push(tip)
         for hidden in hide:

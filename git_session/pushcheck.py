@@ -4,7 +4,8 @@ Trailers are masked when they are rendered (``trailers.py``), but a message can 
 secret by other ways: typed by hand, pasted, or committed before the hooks were in. The
 pre-push hook checks the messages of every commit the push sends that the remote does
 not have (the commits of the pushed ranges, less those on the remote's tracking
-branches), within a time and a count bound: a hook never hangs a push.
+branches; for a URL, less those on any remote's), within a time and a count bound: a
+hook never hangs a push.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from git_session.names import ObjectId
 from git_session.secrets import Finding
 
 MAX_COMMITS = 20_000
-TIME_LIMIT = 20.0  # seconds
+TIME_LIMIT = 10.0  # seconds
 MODES = ("block", "warn", "off")  # session.pushCheck: what a finding does to the push
 
 
@@ -48,7 +49,7 @@ def check(repo: Repo, remote: str, lines: Iterable[str], clock: Callable[[], flo
 
     def messages() -> Iterator[tuple[str, str]]:
         nonlocal count, complete
-        for commit in repo.walk_all(tips, [h for h in hide if repo.has_object(h)]):
+        for commit in repo.walk_all(tips, [h for h in hide if repo.has_object(h)], topological=False):
             if count >= MAX_COMMITS or clock() > deadline:
                 complete = False
                 return

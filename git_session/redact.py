@@ -5,7 +5,6 @@ lines of a commit's note that hold a secret out of the notes' history."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,19 +128,19 @@ def _quotes(items: object, entry_id: str) -> bool:
 
 
 def _public_notes(repo: Repo) -> list[ObjectId]:
-    return [tip for _, tip in _notes_copies(repo)]
-
-
-def _notes_copies(repo: Repo) -> Iterator[tuple[str, ObjectId]]:
     from git_session.sharing import pushed_notes
 
-    yield from pushed_notes(repo)
+    return [tip for _, tip in pushed_notes(repo)]
 
 
 def _notes_pushed_to(repo: Repo, fix: notes.NoteFix) -> list[str]:
     """The remotes whose notes hold a note that ``fix`` would change."""
-    changes: Callable[[str, bytes], bool] = lambda path, content: fix(path, content) != content  # noqa: E731
-    return sorted({remote for remote, tip in _notes_copies(repo) if notes.pushed_versions(repo, [tip], changes)})
+    from git_session.sharing import pushed_notes
+
+    def changes(path: str, content: bytes) -> bool:
+        return fix(path, content) != content
+
+    return sorted({remote for remote, tip in pushed_notes(repo) if notes.pushed_versions(repo, [tip], changes)})
 
 
 def _remotes_holding(ws: Workspace, found: Found, commits: set[ObjectId]) -> list[str]:

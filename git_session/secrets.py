@@ -104,7 +104,11 @@ _ASSIGNED = re.compile(
     r"(?P<op>\s*=|:)[ \t]*(?P<value>[^\s\"'`]+)(?P<rest>.*)",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"[$%<{*!(\[=/~.&|]|x{3,}$|null$|none$|nil$|true$|false$|required$|redacted$", re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"[$%<{*!(\[=/~.&|]|(?:x{3,}|null|none|nil|true|false|required|redacted|changeme|example|dummy|placeholder)$"
+    r"|your[_-]",
+    re.IGNORECASE,
+)
 _CODE_VARIABLE = re.compile(r"[A-Za-z_][\w.]*[,)\];]")
 # Passwords on a command line: ``mysql -pPASS`` / ``-p'PASS'`` (the MySQL family's
 # clients), ``sshpass -p PASS``, ``curl -u user:PASS``.
@@ -214,12 +218,16 @@ def _mostly_printable(text: str) -> bool:
     return printable >= 0.95 * len(text)
 
 
+# Invisible characters that are not format characters: fillers and a joiner.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+
+
 def _visible(text: str) -> str:
-    """The text without format characters (zero-width spaces and joiners, soft hyphens,
-    bidirectional marks): invisible, they can split a token in two."""
+    """The text without invisible characters (zero-width spaces and joiners, soft hyphens,
+    bidirectional marks, fillers): they can split a token in two."""
     if text.isascii():
         return text
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return "".join(c for c in text if c not in _INVISIBLE and unicodedata.category(c) != "Cf")
 
 
 def _scan_text(text: str) -> Iterator[tuple[str, str]]:

@@ -65,6 +65,7 @@ def fingerprints_in(error: str) -> list[str]:
     [
         (f"token {GITHUB_TOKEN[:6]}\u200b{GITHUB_TOKEN[6:]} for CI", "GitHub Token"),
         (f"token {GITHUB_TOKEN[:10]}\u2060{GITHUB_TOKEN[10:]}", "GitHub Token"),
+        (f"token {GITHUB_TOKEN[:12]}\u3164{GITHUB_TOKEN[12:]}", "GitHub Token"),
         ("password=hunter2", "password assignment"),
         ("DB_PASSWORD=letmein", "password assignment"),
         ("passwd: s3cr3t!", "password assignment"),
@@ -84,6 +85,7 @@ def test_disguised_secrets_are_found(text: str, what: str) -> None:
         "login(user, password=self.password)",
         "export PGPASSWORD=$DB_PASS",
         "pwd=/home/alice",
+        "PASSWORD=changeme",
         "mkdir -p build && cp -p a b",
         "github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=",
         '"integrity": "sha512-' + chars(86, "sri") + '=="',
@@ -376,3 +378,22 @@ def test_the_pre_push_hook_lets_the_push_go_when_its_check_fails(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "were not checked for secrets" in result.stderr
     assert git(remote, "rev-parse", "main") == git(alice, "rev-parse", "main")
+
+
+def test_the_pre_push_check_is_bounded_in_commits_and_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from git_session import pushcheck
+    from git_session.gitrepo import Repo
+
+    repo_path = make_repo(tmp_path)
+    for i in range(5):
+        git(repo_path, "commit", "-q", "--allow-empty", "-m", f"c{i} {GITHUB_TOKEN}")
+    repo = Repo.discover(str(repo_path))
+    line = f"refs/heads/main {git(repo_path, 'rev-parse', 'HEAD').strip()} refs/heads/main {'0' * 40}"
+    checked = pushcheck.check(repo, "origin", [line])
+    assert (checked.commits, checked.complete, len(checked.findings)) == (6, True, 5)
+    monkeypatch.setattr(pushcheck, "MAX_COMMITS", 2)
+    assert pushcheck.check(repo, "origin", [line]).commits == 2
+    monkeypatch.undo()
+    ticks = iter(range(0, 1000, 4))
+    checked = pushcheck.check(repo, "origin", [line], clock=lambda: float(next(ticks)))
+    assert not checked.complete and checked.commits == 2  # 10 s: the clock passes it at the third commit
