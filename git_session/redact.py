@@ -49,8 +49,9 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
     pushed = _remotes_holding(ws, found, touching) or _notes_pushed_to(ws.repo, fix)
     if pushed:
         raise _already_pushed(f"{entry.kind} {short}", pushed)
-    ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
+    # The notes first: should the session's rewrite fail, running redact again finds the entry.
     _, rewritten_notes = notes.rewrite_history(ws.repo, fix, _public_notes(ws.repo), f"redact {entry.id}")
+    ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
     rewritten = ws.find(found.handle.id)
     ws.refresh_trailers(BranchName(rewritten.meta.branch))
     return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes)
