@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 import math
 import re
 import unicodedata
@@ -95,6 +96,8 @@ _DIGEST_BEFORE = re.compile(
     r"(?:\bh1:|\b(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?)[:=]|\b(?:checksum|shasum|digest|integrity|hash)\W{0,4})$",
     re.IGNORECASE,
 )
+_DIGEST_CONTEXT = 16  # characters before a token where its checksum marker may be
+_MAX_NAMED_PER_LINE = 100
 # Unquoted assignments (``password=hunter2``, ``DB_PASS: s3cr3t``) that the keyword plugin,
 # which wants quotes, leaves alone. A value counts when it holds a digit, a symbol or an
 # inner capital, or ends the line (``password=letmein``); not a variable passed on in code
@@ -244,7 +247,9 @@ def _scan_text(text: str) -> Iterator[tuple[str, str]]:
 
 def _scan_line(line: str, entropy: bool) -> Iterator[tuple[str, str]]:
     suspects = _suspects(line)
-    named = list(_named_secrets(line, suspects)) + list(_unquoted_passwords(line))
+    # Bounded: a line with that many stops the push anyway, and each costs a pass over the line.
+    found = itertools.chain(_named_secrets(line, suspects), _unquoted_passwords(line))
+    named = list(itertools.islice(found, _MAX_NAMED_PER_LINE))
     yield from named
     if entropy:
         for token in suspects:
@@ -257,7 +262,8 @@ def _suspects(line: str) -> list[str]:
     suspects = []
     for match in _TOKEN.finditer(line):
         token = match.group()
-        if _DIGEST_TOKEN.match(token) or _DIGEST_BEFORE.search(line, 0, match.start()):
+        before = max(0, match.start() - _DIGEST_CONTEXT)  # a bounded look back: linear in the line
+        if _DIGEST_TOKEN.match(token) or _DIGEST_BEFORE.search(line, before, match.start()):
             continue
         for part in _ID.split(token) if len(token) >= _MIN_ID_LENGTH else (token,):
             if len(part) >= _MIN_TOKEN_LENGTH and not _is_name(part):

@@ -397,3 +397,12 @@ def test_the_pre_push_check_is_bounded_in_commits_and_time(tmp_path: Path, monke
     ticks = iter(range(0, 1000, 4))
     checked = pushcheck.check(repo, "origin", [line], clock=lambda: float(next(ticks)))
     assert not checked.complete and checked.commits == 2  # 10 s: the clock passes it at the third commit
+
+
+def test_a_long_line_of_many_tokens_is_scanned_in_one_pass() -> None:
+    """Each token's look back for a checksum marker, and each named secret, is bounded:
+    a line of thousands of tokens is not scanned thousands of times (it was: minutes)."""
+    tokens = " ".join(chars(24, str(i)) for i in range(4000))
+    assert len(scan([("s", tokens)])) > 1000  # random tokens: each its own finding
+    commands = " ".join(f"mysql -p{chars(24, str(i))}" for i in range(4000))
+    assert {f.what for f in scan([("s", commands)])} == {"password on a command line", "high-entropy string"}
