@@ -434,6 +434,7 @@ class Workspace:
             return
         head = self.repo.ref_target(f"refs/heads/{branch}")
         rendered = trailers.render(self.store, current.handle, head)
+        changed = bool(rendered.withheld) and trailers.values_changed(self.repo, branch, rendered.text)
         trailers.write_cache(self.repo, branch, rendered.text)
-        for problem in rendered.withheld:
+        for problem in rendered.withheld if changed else ():
             self.warn(problem)

@@ -28,6 +28,7 @@ COMMENT_CANDIDATES = "#;@!$%^&|:"
 MAX_VALUE = 200
 INSTALLED_MARKER = "hooks-installed"
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+_HEADER_LINES = 7  # magic, ref, tip, comment, merge, keys, head
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,19 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
         f"keys {' '.join(names)}",
         f"head {head or 'none'}",
     ]
+    assert len(header) == _HEADER_LINES
     return Rendered("\n".join(header + body) + "\n", tuple(withheld))
+
+
+def values_changed(repo: Repo, branch: BranchName, text: str) -> bool:
+    """Whether ``text`` carries other trailer lines than the branch's cache now has (the
+    header, which names the session's tip, aside): what a command has to say about them
+    was said when they were written."""
+    try:
+        current = cache_path(repo, branch).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return current.splitlines()[_HEADER_LINES:] != text.splitlines()[_HEADER_LINES:]
 
 
 def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
