@@ -100,7 +100,8 @@ class SecretsFound(UserError):
         first, item = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         hints = [f"also: {f.what} in {f.where}: {f.excerpt} [{f.fingerprint}]" for f, _ in found[1 : self.SHOWN]]
-        hints += [f"remove it with: {item.remedy} (then push again); nothing was sent"]
+        command = item.remedy.startswith("git ")
+        hints += [f"remove it with: {item.remedy} (then push again)" if command else item.remedy, "nothing was sent"]
         sessions = sorted({i.session[:12] for _, i in found if i.session})
         where = f" --session {sessions[0]}" if len(sessions) == 1 else ""
         prints = " ".join(dict.fromkeys(f.fingerprint for f, _ in found[: self.SHOWN]))
@@ -508,7 +509,9 @@ def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: Pu
         remedy = f"git session redact {entry[:12]} --session {session_id[:12]}"
     else:
         where = f"session {session_id[:12]}, its fields"
-        remedy = "set the field again, then take the old value out of the session's history"
+        remedy = (
+            "a session's field cannot be redacted (redact takes out entries): rotate the secret, then acknowledge it"
+        )
     texts = [(name, value) for name, value in fields.items()] + [("author", op.author), ("agent", op.agent)]
     for name, value in texts:
         for text in value if isinstance(value, list) else [value]:
@@ -518,7 +521,7 @@ def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: Pu
     if isinstance(snapshot, str) and repo.is_tree(snapshot):
         # Every file of the snapshot the remote lacks: the commit it was taken on may never have been pushed.
         files = public.new_files(ObjectId(snapshot), ObjectId(head) if isinstance(head, str) else None)
-        for path, text in _file_texts(repo, files, f"{where} (file {{}})", seen):
+        for path, text in _file_texts(repo, files, f"{where} (file {{}})", seen, remedy):
             yield OutgoingText(path, text, session_id, remedy)
 
 
@@ -564,7 +567,11 @@ class PublicFiles:
 
 
 def _file_texts(
-    repo: Repo, files: Iterable[tuple[str, ObjectId, tuple[ObjectId, ...]]], where: str, seen: set[object]
+    repo: Repo,
+    files: Iterable[tuple[str, ObjectId, tuple[ObjectId, ...]]],
+    where: str,
+    seen: set[object],
+    remedy: str,
 ) -> Iterator[tuple[str, str]]:
     """The new text of files, each once: decoded whatever its encoding (true binaries
     left out), without the lines the remote's versions of it have. One too large to
@@ -577,7 +584,7 @@ def _file_texts(
         if len(content) > SCAN_LIMIT:
             raise UserError(
                 f"push stopped: {where.format(path)} is {len(content) >> 20} MiB, too large to scan for secrets",
-                "take it out with: git session redact ENTRY (then push again); nothing was sent",
+                f"take it out with: {remedy} (then push again); nothing was sent",
             )
         text = secrets.decode(content)
         if text is not None:
@@ -604,11 +611,11 @@ def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[Outgoing
     for commit in repo.walk(ours, hide):
         for parent in commit.parents or (None,):
             old = repo.commit(parent).tree if parent is not None else None
-            changed = ((path, blob, ()) for path, blob in repo.changed_blobs(old, commit.tree))
-            for path, text in _file_texts(repo, changed, "{}", seen):
+            for path, blob in repo.changed_blobs(old, commit.tree):
                 target = path.replace("/", "")
-                remedy = f"git session redact --note {target[:12]}"
-                yield OutgoingText(f"the note on commit {target[:12]}", text, None, remedy)
+                where, remedy = f"the note on commit {target[:12]}", f"git session redact --note {target[:12]}"
+                for _, text in _file_texts(repo, [(path, blob, ())], where, seen, remedy):
+                    yield OutgoingText(where, text, None, remedy)
 
 
 def scan_outgoing(

@@ -407,3 +407,21 @@ def test_a_long_line_of_many_tokens_is_scanned_in_one_pass() -> None:
     assert len(scan([("s", tokens)])) > 1000  # random tokens: each its own finding
     commands = " ".join(f"mysql -p{chars(24, str(i))}" for i in range(4000))
     assert {f.what for f in scan([("s", commands)])} == {"password on a command line", "high-entropy string"}
+
+
+def test_every_hint_names_a_command_that_works_or_says_there_is_none(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Hints")
+    (alice / "creds.txt").write_text(f"aws={AWS_KEY}\n")
+    ok(alice, "checkpoint", "-m", "with creds")
+    (checkpoint,) = [c["id"] for c in as_json(alice, "show")["checkpoints"]]
+    error = fails(alice, "push")
+    command = re.search(r"remove it with: (git session redact \S+ --session \S+)", error)
+    assert command is not None and checkpoint.startswith(command.group(1).split()[3])
+    ok(alice, *command.group(1).split()[2:])
+    ok(alice, "tldr", f"deploy with {AWS_KEY}")
+    error = fails(alice, "push")
+    assert "a session's field cannot be redacted" in error and "remove it with" not in error
+    (fingerprint,) = set(fingerprints_in(error))
+    ok(alice, "secrets", "allow", fingerprint)
+    ok(alice, "push")
