@@ -112,7 +112,9 @@ _PLACEHOLDER = re.compile(
     r"|your[_-]",
     re.IGNORECASE,
 )
-_CODE_VARIABLE = re.compile(r"[A-Za-z_][\w.]*[,)\];]")
+# Code, not a value: a variable passed on (``password=pw,``), an attribute
+# (``this.password``), a call or an index (``getpass()``, ``os.environ[``).
+_CODE = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.[A-Za-z_$][\w$]*)+[,;)\]]*|(?:\.[A-Za-z_$][\w$]*)*(?:[(\[].*|[,;)\]]+))")
 # Passwords on a command line: ``mysql -pPASS`` / ``-p'PASS'`` (the MySQL family's
 # clients), ``sshpass -p PASS``, ``curl -u user:PASS``.
 _COMMAND_PASSWORD = re.compile(
@@ -291,8 +293,8 @@ def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
 def _is_password(key: str, value: str, rest: str) -> bool:
     if len(value) < 4 or _PLACEHOLDER.match(value) or value.lower() in key.lower():
         return False
-    if _CODE_VARIABLE.fullmatch(value):
-        return False  # a variable passed on: ``f(password=password)``, ``pass=self.pw;``
+    if _CODE.fullmatch(value):
+        return False
     strong = any(not c.isalpha() for c in value) or any(c.isupper() for c in value[1:])
     return strong or not rest.strip()
 
