@@ -112,9 +112,14 @@ _PLACEHOLDER = re.compile(
     r"|your[_-]",
     re.IGNORECASE,
 )
-# Code, not a value: a variable passed on (``password=pw,``), an attribute
-# (``this.password``), a call or an index (``getpass()``, ``os.environ[``).
-_CODE = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.[A-Za-z_$][\w$]*)+[,;)\]]*|(?:\.[A-Za-z_$][\w$]*)*(?:[(\[].*|[,;)\]]+))")
+# Code, not a value: an attribute (``this.password``), a call or an index
+# (``getpass()``, ``os.environ[``), a variable passed on (``password=pw,``: letters only,
+# so that ``password=hunter2, user=bob`` still counts).
+_CODE = re.compile(
+    r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;)\]]*"
+    r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[].*"
+    r"|[A-Za-z_$]+[,;)\]]+"
+)
 # Passwords on a command line: ``mysql -pPASS`` / ``-p'PASS'`` (the MySQL family's
 # clients), ``sshpass -p PASS``, ``curl -u user:PASS``.
 _COMMAND_PASSWORD = re.compile(
