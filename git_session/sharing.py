@@ -102,12 +102,12 @@ class SecretsFound(UserError):
         hints = [f"also: {f.what} in {f.where}: {f.excerpt} [{f.fingerprint}]" for f, _ in found[1 : self.SHOWN]]
         command = item.remedy.startswith("git ")
         hints += [f"remove it with: {item.remedy} (then push again)" if command else item.remedy, "nothing was sent"]
-        sessions = sorted({i.session[:12] for _, i in found if i.session})
-        where = f" --session {sessions[0]}" if len(sessions) == 1 else ""
-        prints = " ".join(dict.fromkeys(f.fingerprint for f, _ in found[: self.SHOWN]))
-        hints += [
-            f"not a secret? acknowledge it (it stays with the session): git session secrets allow {prints}{where}"
-        ]
+        by_session: dict[str | None, dict[str, None]] = {}
+        for finding, text in found[: self.SHOWN]:  # acknowledged in the session it is in (notes: in any)
+            by_session.setdefault(text.session, {})[finding.fingerprint] = None
+        for session, prints in by_session.items():
+            where = f" --session {session[:12]}" if session else ""
+            hints.append(f"not a secret? acknowledge it: git session secrets allow {' '.join(prints)}{where}")
         super().__init__(
             f"push stopped: {first.what} in {first.where}: {first.excerpt} [{first.fingerprint}]{more}",
             "\n".join(hints),
