@@ -104,7 +104,7 @@ _MAX_NAMED_PER_LINE = 100
 # (``password=password)``), a placeholder (``$PASS``, ``<pass>``, ``***``) or a path.
 _ASSIGNED = re.compile(
     r"(?<![\w.-])(?P<key>[\w.-]*(?:password|passwd|passphrase|secret)|(?:[\w.-]*[_.-])?(?:pass|pwd|token|api[_-]?key))"
-    r"(?P<op>\s*=|:)[ \t]*(?P<value>[^\s\"'`]+)(?P<rest>.*)",
+    r"(?P<op>\s*=|:)[ \t]*(?P<value>[^\s\"'`]+)",
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(
@@ -123,9 +123,9 @@ _CODE = re.compile(
 # Passwords on a command line: ``mysql -pPASS`` / ``-p'PASS'`` (the MySQL family's
 # clients), ``sshpass -p PASS``, ``curl -u user:PASS``.
 _COMMAND_PASSWORD = re.compile(
-    r"\b(?:mysql\w*|mariadb\w*|mycli)\b.*?\s-p(?P<mysql>'[^']+'|\"[^\"]+\"|[^\s'\"]+)"
-    r"|\bsshpass\b.*?\s-p\s*(?P<sshpass>'[^']+'|\"[^\"]+\"|\S+)"
-    r"|\bcurl\b.*?\s(?:-u\s*|--user[ =])(?P<curl>'[^']+'|\"[^\"]+\"|\S+)"
+    r"\b(?:mysql\w*|mariadb\w*|mycli)\b.{0,200}?\s-p(?P<mysql>'[^']+'|\"[^\"]+\"|[^\s'\"]+)"
+    r"|\bsshpass\b.{0,200}?\s-p\s*(?P<sshpass>'[^']+'|\"[^\"]+\"|\S+)"
+    r"|\bcurl\b.{0,200}?\s(?:-u\s*|--user[ =])(?P<curl>'[^']+'|\"[^\"]+\"|\S+)"
 )
 _PASSWORD_ASSIGNMENT = "password assignment"
 _COMMAND_LINE_PASSWORD = "password on a command line"
@@ -282,10 +282,10 @@ def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
     """Passwords the plugins miss: unquoted assignments and command-line passwords."""
     lower = line.lower()
     if any(stem in lower for stem in ("pass", "pwd", "secret", "token", "key")):
+        end = len(line.rstrip())
         for match in _ASSIGNED.finditer(line):
-            value, rest = match["value"], match["rest"]
-            if _is_password(match["key"], value, rest):
-                yield _PASSWORD_ASSIGNMENT, value
+            if _is_password(match["key"], match["value"], last=match.end() >= end):
+                yield _PASSWORD_ASSIGNMENT, match["value"]
     if "-p" in line or "-u" in line or "--user" in line:
         for match in _COMMAND_PASSWORD.finditer(line):
             value = (match["mysql"] or match["sshpass"] or match["curl"] or "").strip("'\"")
@@ -295,13 +295,14 @@ def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
                 yield _COMMAND_LINE_PASSWORD, value
 
 
-def _is_password(key: str, value: str, rest: str) -> bool:
+def _is_password(key: str, value: str, last: bool) -> bool:
+    """Whether an unquoted value (``last``: ending the line) is a password."""
     if len(value) < 4 or _PLACEHOLDER.match(value) or value.lower() in key.lower():
         return False
     if _CODE.fullmatch(value):
         return False
     strong = any(not c.isalpha() for c in value) or any(c.isupper() for c in value[1:])
-    return strong or not rest.strip()
+    return strong or last
 
 
 def _named_secrets(line: str, suspects: Sequence[str]) -> Iterator[tuple[str, str]]:

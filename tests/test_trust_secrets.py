@@ -69,6 +69,7 @@ def fingerprints_in(error: str) -> list[str]:
         ("password=hunter2", "password assignment"),
         ("DB_PASSWORD=letmein", "password assignment"),
         ("password=hunter2, user=bob", "password assignment"),
+        ("password=$DB_PASS token=Zq81kLw0", "password assignment"),
         ("passwd: s3cr3t!", "password assignment"),
         ("mysql -u root -pS3cretPw db", "password on a command line"),
         ("mysqldump -u root -p'S3cret Pw' db > dump.sql", "password on a command line"),
