@@ -896,6 +896,43 @@ def hook_push(remote: str) -> None:
         click.echo(f"git-session: pushed {len(report.pushed)} session(s) to {render.safe(target.name)}", err=True)
 
 
+@hook.command("check-push", hidden=True)
+@click.argument("remote")
+@click.argument("url", required=False)
+def hook_check_push(remote: str, url: str | None) -> None:
+    """Check the messages of the commits a git push sends for secrets (pre-push).
+
+    Prints "block" on standard output when the push must stop (session.pushCheck=block,
+    the default): the hook stops it only then, never when this command fails.
+    """
+    from git_session import pushcheck
+
+    ws = Workspace.open(warn=warn)
+    setting = pushcheck.mode(ws.repo)
+    if setting == "off":
+        return
+    checked = pushcheck.check(ws.repo, remote, sys.stdin)
+    if not checked.complete:
+        warn(f"only the messages of the newest {checked.commits} commit(s) being pushed were checked for secrets")
+    if not checked.findings:
+        return
+    stop = "push stopped" if setting == "block" else "warning"
+    click.echo(f"git-session: {stop}: the commits being pushed hold secrets in their messages:", err=True)
+    for finding in checked.findings[:10]:
+        excerpt = render.safe(finding.excerpt)
+        click.echo(f"git-session:   {finding.what} in {finding.where}: {excerpt} [{finding.fingerprint}]", err=True)
+    prints = " ".join(dict.fromkeys(f.fingerprint for f in checked.findings[:10]))
+    hints = [
+        "rewrite those messages (git commit --amend, git rebase -i) and rotate the secret if it was ever pushed",
+        f"not a secret? acknowledge it: git session secrets allow {prints}",
+        "push anyway: git push --no-verify (or git config session.pushCheck warn)",
+    ]
+    for hint in hints:
+        click.echo(f"hint: {hint}", err=True)
+    if setting == "block":
+        click.echo("block")
+
+
 @hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})
 @click.argument("name", type=click.Choice(HOOK_NAMES))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -1194,8 +1231,10 @@ def push(remote: str | None) -> None:
     """Push your sessions and the commit notes to a remote, never forcing.
 
     Before anything is sent, what would leave is scanned for secrets (tokens, private
-    keys, high-entropy strings); a finding stops the push and names the entry. Entries
-    added with --private are never pushed. If the remote moved on, its sessions are
+    keys, passwords, high-entropy strings): new operations, new notes commits, and the
+    files of checkpoints the remote does not have already. A finding stops the push and
+    names the entry and the finding's fingerprint; `git session secrets allow` acknowledges
+    one that is no secret. Entries added with --private are never pushed. If the remote moved on, its sessions are
     fetched and merged and the push is tried again (a few times at most).
     """
     from git_session import secrets, sharing
@@ -1214,23 +1253,64 @@ def push(remote: str | None) -> None:
 
 
 @cli.command()
-@click.argument("entry_id", metavar="ENTRY")
+@click.argument("entry_id", metavar="[ENTRY]", required=False)
+@click.option("--note", "note_commit", metavar="COMMIT", help="Take the lines holding a secret out of COMMIT's note.")
 @session_option
-def redact(entry_id: str, session: str | None) -> None:
-    """Remove an entry from the session's history, before it is pushed.
+def redact(entry_id: str | None, note_commit: str | None, session: str | None) -> None:
+    """Remove an entry from the session's history, or a secret from a commit's note, before it is pushed.
 
     Every operation on the entry is taken out and the session's history is rewritten
-    locally (the old one stays in the reflog only). If a remote already has the entry,
-    nothing is rewritten: what was pushed cannot be taken back, so rotate the secret.
+    locally; the lines of the commit notes that quote the entry lose it too. With
+    --note COMMIT, the lines of COMMIT's session note that hold a secret are taken out of
+    every version of that note in the notes' history (the old notes history stays only
+    in the reflog of refs/notes/sessions). If a remote already has what would be taken
+    out, nothing is rewritten: what was pushed cannot be taken back, so rotate the secret.
     """
     from git_session import redact as redaction
 
+    if (entry_id is None) == (note_commit is None):
+        raise click.UsageError("name an ENTRY or a --note COMMIT (one of them)")
     ws = workspace()
+    if note_commit is not None:
+        done = redaction.redact_note(ws.repo, note_commit)
+        echo(
+            f"Redacted {done.lines} line(s) holding a secret from the note on {done.target[:12]} "
+            f"({done.rewritten} notes commit(s) rewritten)"
+        )
+        return
+    assert entry_id is not None
     found = ws.find(session)
     result = redaction.redact(ws, found, entry_id)
     echo(f"Redacted {result.entry.kind} {result.short} from session {ws.short_session_id(found.handle.id)}")
+    if result.notes_rewritten:
+        echo(f"and from the commit notes that quoted it ({result.notes_rewritten} notes commit(s) rewritten)")
     for where in result.also_in:
         warn(f"its text also appears in {where}: redact that too before pushing")
+
+
+@cli.group()
+def secrets() -> None:
+    """The secret scan that runs before a push: acknowledge what is no secret."""
+
+
+@secrets.command("allow")
+@click.argument("fingerprints", nargs=-1, required=True, metavar="FINGERPRINT...")
+@session_option
+def secrets_allow(fingerprints: tuple[str, ...], session: str | None) -> None:
+    """Acknowledge findings of the scan as no secret, by the fingerprints a stopped push showed.
+
+    The acknowledgement is an entry of the session (it is pushed with it, and its log
+    says who made it): a later push leaves that finding alone in this session, and in
+    the commit notes. A fingerprint is a hash of the finding: it does not reveal it.
+    """
+    from git_session import allowlist
+
+    ws = workspace()
+    found, added = allowlist.allow(ws, session, fingerprints)
+    short = ws.short_session_id(found.handle.id)
+    for fingerprint in fingerprints:
+        state = "acknowledged" if fingerprint.strip().lower() in added else "already acknowledged"
+        echo(f"{render.safe(fingerprint.strip().lower())}: {state} in session {short}")
 
 
 def main() -> None:

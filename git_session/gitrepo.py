@@ -309,9 +309,13 @@ class Repo:
         if tree is not None:
             yield from _blobs_in(tree)
 
-    def changed_blobs(self, old: ObjectId | None, new: ObjectId) -> Iterator[tuple[str, ObjectId]]:
+    def changed_blobs(
+        self, old: ObjectId | None, new: ObjectId, *, links: bool = False
+    ) -> Iterator[tuple[str, ObjectId]]:
         """The files (blobs) that ``new`` (a tree) adds or changes against ``old``, as
-        (path, blob id); symlinks and submodules left out."""
+        (path, blob id); submodules left out, and symlinks unless ``links`` (their blob
+        is the link's target)."""
+        modes = (*_FILE_MODES, FileMode.LINK) if links else _FILE_MODES
         new_tree = self._raw[new]
         assert isinstance(new_tree, pygit2.Tree)
         if old is None:
@@ -321,7 +325,24 @@ class Repo:
             assert isinstance(old_tree, pygit2.Tree)
             diff = old_tree.diff_to_tree(new_tree)
         for delta in diff.deltas:
-            if delta.status != DeltaStatus.DELETED and delta.new_file.mode in _FILE_MODES:
+            if delta.status != DeltaStatus.DELETED and delta.new_file.mode in modes:
+                yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
+
+    def tree_changes(self, old: ObjectId | None, new: ObjectId) -> Iterator[tuple[str, ObjectId | None]]:
+        """Every path whose blob ``new`` (a tree) adds, changes or removes against ``old``:
+        (path, its blob in ``new``, ``None`` when removed)."""
+        new_tree = self._raw[new]
+        assert isinstance(new_tree, pygit2.Tree)
+        if old is None:
+            diff = new_tree.diff_to_tree(swap=True)
+        else:
+            old_tree = self._raw[old]
+            assert isinstance(old_tree, pygit2.Tree)
+            diff = old_tree.diff_to_tree(new_tree)
+        for delta in diff.deltas:
+            if delta.status == DeltaStatus.DELETED:
+                yield str(delta.old_file.path), None
+            else:
                 yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
 
     def is_tree(self, oid: str) -> bool:
@@ -375,9 +396,19 @@ class Repo:
 
     def write_commit(self, tree: ObjectId, parents: Iterable[ObjectId], message: str, ident: Ident) -> ObjectId:
         signature = pygit2.Signature(ident.name, ident.email, ident.time, ident.offset_minutes)
+        return self._create_commit(signature, signature, message, tree, parents)
+
+    def _create_commit(
+        self,
+        author: pygit2.Signature,
+        committer: pygit2.Signature,
+        message: str,
+        tree: ObjectId,
+        parents: Iterable[ObjectId],
+    ) -> ObjectId:
         with _writing("to the object store"):
             oid = self._raw.create_commit(
-                None, signature, signature, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+                None, author, committer, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
             )
         if not self._raw.odb.exists(oid):
             raise self._not_stored(f"commit {str(oid)[:12]}")
@@ -393,6 +424,13 @@ class Repo:
         if full:
             return file_system_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), objects), "write")
         return FileSystemError(f"cannot write to the object store: {what} was not stored in {objects}")
+
+    def copy_commit(self, commit_id: ObjectId, tree: ObjectId, parents: Iterable[ObjectId]) -> ObjectId:
+        """A commit like ``commit_id`` (message, author, committer, times) with another
+        tree and parents: a history rewritten, as ``git filter-branch`` does."""
+        old = self._raw[commit_id]
+        assert isinstance(old, pygit2.Commit)
+        return self._create_commit(old.author, old.committer, old.message, tree, parents)
 
     def commit(self, commit_id: ObjectId) -> CommitInfo:
         obj = self._raw[commit_id]
@@ -417,13 +455,16 @@ class Repo:
         for commit in walker:
             yield _commit_info(commit)
 
-    def walk_all(self, tips: Iterable[ObjectId], hide: Iterable[ObjectId] = ()) -> Iterator[CommitInfo]:
+    def walk_all(
+        self, tips: Iterable[ObjectId], hide: Iterable[ObjectId] = (), *, topological: bool = True
+    ) -> Iterator[CommitInfo]:
         """Commits reachable from any of ``tips`` but not from ``hide`` (``git rev-list T… ^H…``),
-        children first."""
+        children first (not ``topological``: newest first, without reading the whole
+        history before the first commit)."""
         pushed = [pygit2.Oid(hex=tip) for tip in tips]
         if not pushed:
             return
-        walker = self._raw.walk(None, SortMode.TOPOLOGICAL)
+        walker = self._raw.walk(None, SortMode.TOPOLOGICAL if topological else SortMode.NONE)
         for tip in pushed:
             walker.push(tip)
         for hidden in hide:

@@ -23,6 +23,7 @@ ENTRY_KINDS = (
     "checkpoint",
     "commit",
     "handoff",  # the handoff document `end` rendered and stored (text, format, tip)
+    "allow",  # a secret-scan finding acknowledged as no secret: its fingerprint (allowlist.py)
 )
 # The statuses an entry of each kind can take; the first is its initial one.
 ENTRY_STATUSES: Mapping[str, tuple[str, ...]] = {

@@ -347,6 +347,74 @@ def _commit_changes(
     return repo.write_commit(tree, parents, message if message.endswith("\n") else message + "\n", ident)
 
 
+# --- rewriting the history ---------------------------------------------------------------
+
+# How a note changes when the history is rewritten: (its path in the notes tree, its
+# content) -> its new content, or ``None`` to remove it.
+NoteFix = Callable[[str, bytes], bytes | None]
+
+
+def note_target(path: str) -> str:
+    """The object a note annotates, from its path in the notes tree (``ab/cdef…``)."""
+    return path.replace("/", "")
+
+
+def rewrite_history(repo: Repo, fix: NoteFix, keep: Sequence[ObjectId], reflog: str) -> tuple[ObjectId | None, int]:
+    """Rewrite the notes commits that ``keep`` (commits others have) cannot reach, every
+    note they add or change passed through ``fix``, so that what ``fix`` takes out is
+    no longer reachable from the notes ref. Commits keep their messages, authors and
+    times; the ref moves by compare-and-swap. Returns the new tip and how many commits
+    were rewritten."""
+    rewritten = 0
+
+    def build(tip: ObjectId | None) -> ObjectId | None:
+        nonlocal rewritten
+        if tip is None:
+            return None
+        mapping, rewritten = _rewritten(repo, tip, fix, keep)
+        return mapping.get(tip, tip)
+
+    return _update(repo, build, reflog), rewritten
+
+
+def _rewritten(
+    repo: Repo, tip: ObjectId, fix: NoteFix, keep: Sequence[ObjectId]
+) -> tuple[dict[ObjectId, ObjectId], int]:
+    hide = [k for k in keep if repo.has_object(k)]
+    mapping: dict[ObjectId, ObjectId] = {}
+    fixed: dict[tuple[str, ObjectId], ObjectId | None] = {}
+    for commit in reversed(list(repo.walk(tip, hide))):  # parents first
+        parents = [mapping.get(p, p) for p in commit.parents]
+        old_base = repo.commit(commit.parents[0]).tree if commit.parents else None
+        new_base = repo.commit(parents[0]).tree if parents else None
+        changes: dict[str, ObjectId | None] = {}
+        for path, blob in repo.tree_changes(old_base, commit.tree):
+            if blob is not None and (path, blob) not in fixed:
+                content = repo.read_blob(blob)
+                new = fix(path, content)
+                fixed[path, blob] = blob if new == content else None if new is None else repo.write_blob(new)
+            changes[path] = None if blob is None else fixed[path, blob]
+        tree = repo.edit_tree(new_base, changes) if changes or new_base != old_base else commit.tree
+        if tree != commit.tree or parents != list(commit.parents):
+            mapping[commit.id] = repo.copy_commit(commit.id, tree, parents)
+    return mapping, len(mapping)
+
+
+def pushed_versions(repo: Repo, tips: Sequence[ObjectId], changed: Callable[[str, bytes], bool]) -> bool:
+    """Whether any notes commit reachable from ``tips`` (what remotes have) holds a note
+    that ``changed`` picks."""
+    seen: set[ObjectId] = set()
+    for commit in repo.walk_all([t for t in tips if repo.has_object(t)]):
+        for parent in commit.parents or (None,):
+            old = repo.commit(parent).tree if parent is not None else None
+            for path, blob in repo.changed_blobs(old, commit.tree):
+                if blob not in seen:
+                    seen.add(blob)
+                    if changed(path, repo.read_blob(blob)):
+                        return True
+    return False
+
+
 def _update(repo: Repo, build: Callable[[ObjectId | None], ObjectId | None], reflog: str) -> ObjectId | None:
     """Move the notes ref from the tip read to what ``build`` makes of it, only if it did
     not move meanwhile; otherwise read it again, build again, retry."""

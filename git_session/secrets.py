@@ -14,11 +14,15 @@ KEY``. Texts without such a line never import it.
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+import itertools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -84,15 +88,69 @@ _DIGITS = re.compile(r"[0-9]+")
 _HIGH_ENTROPY = "high-entropy string"
 _AROUND = r"[^\s\"'`]*"
 
+# Checksums, not credentials: what lockfiles and manifests are full of (go.sum's "h1:…",
+# npm's "sha512-…", "sha256:…", Cargo's checksum = "…"). The entropy check leaves a token
+# alone after one of these; the named plugins still look at it.
+_DIGEST_TOKEN = re.compile(r"(?:sha(?:1|224|256|384|512)|md5)-", re.IGNORECASE)
+_DIGEST_BEFORE = re.compile(
+    r"(?:\bh1:|\b(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?)[:=]|\b(?:checksum|shasum|digest|integrity|hash)\W{0,4})$",
+    re.IGNORECASE,
+)
+_DIGEST_CONTEXT = 16  # characters before a token where its checksum marker may be
+_MAX_NAMED_PER_LINE = 100
+# Unquoted assignments (``password=hunter2``, ``DB_PASS: s3cr3t``) that the keyword plugin,
+# which wants quotes, leaves alone. A value counts when it holds a digit, a symbol or an
+# inner capital, or ends the line (``password=letmein``); not a variable passed on in code
+# (``password=password)``), a placeholder (``$PASS``, ``<pass>``, ``***``) or a path.
+_ASSIGNED = re.compile(
+    r"(?<![\w.-])(?P<key>[\w.-]*(?:password|passwd|passphrase|secret)|(?:[\w.-]*[_.-])?(?:pass|pwd|token|api[_-]?key))"
+    r"(?P<op>\s*=|:)[ \t]*(?P<value>[^\s\"'`]+)",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"[$%<{*!(\[=/~.&|]|(?:x{3,}|null|none|nil|true|false|required|redacted|changeme|example|dummy|placeholder)$"
+    r"|your[_-]",
+    re.IGNORECASE,
+)
+# Code, not a value: an attribute (``this.password``), a call or an index
+# (``getpass()``, ``os.environ[``), a variable passed on (``password=pw,``: letters only,
+# so that ``password=hunter2, user=bob`` still counts).
+_CODE = re.compile(
+    r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[,;)\]]*"
+    r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[].*"
+    r"|[A-Za-z_$]+[,;)\]]+"
+)
+# Passwords on a command line: ``mysql -pPASS`` / ``-p'PASS'`` (the MySQL family's
+# clients), ``sshpass -p PASS``, ``curl -u user:PASS``.
+_COMMAND_PASSWORD = re.compile(
+    r"\b(?:mysql\w*|mariadb\w*|mycli)\b.{0,200}?\s-p(?P<mysql>'[^']+'|\"[^\"]+\"|[^\s'\"]+)"
+    r"|\bsshpass\b.{0,200}?\s-p\s*(?P<sshpass>'[^']+'|\"[^\"]+\"|\S+)"
+    r"|\bcurl\b.{0,200}?\s(?:-u\s*|--user[ =])(?P<curl>'[^']+'|\"[^\"]+\"|\S+)"
+)
+_PASSWORD_ASSIGNMENT = "password assignment"
+_COMMAND_LINE_PASSWORD = "password on a command line"
+FINGERPRINT_LENGTH = 16
+
 
 @dataclass(frozen=True)
 class Finding:
-    """A secret in a text: where (the caller's label), what kind, and an excerpt that
-    masks it."""
+    """A secret in a text: where (the caller's label), what kind, an excerpt that masks
+    it, and its fingerprint: a hash that names it (to acknowledge it) without revealing it."""
 
     where: str
     what: str
     excerpt: str
+    fingerprint: str = field(default="", compare=False)
+
+
+def fingerprint(what: str, secret: str) -> str:
+    """The first 16 hex digits of SHA-256 over the kind and the secret."""
+    digest = hashlib.sha256(f"{what}\n{secret}".encode("utf-8", "surrogatepass")).hexdigest()
+    return digest[:FINGERPRINT_LENGTH]
+
+
+def is_fingerprint(text: str) -> bool:
+    return len(text) == FINGERPRINT_LENGTH and all(c in "0123456789abcdef" for c in text)
 
 
 def scan(items: Iterable[tuple[str, str]]) -> list[Finding]:
@@ -100,15 +158,93 @@ def scan(items: Iterable[tuple[str, str]]) -> list[Finding]:
     found: dict[tuple[str, str], Finding] = {}
     for label, text in items:
         for what, secret in _scan_text(text):
-            found.setdefault((label, secret), Finding(label, what, _mask(secret)))
+            found.setdefault((label, secret), Finding(label, what, _mask(secret), fingerprint(what, secret)))
     return list(found.values())
+
+
+def masked(text: str, replacement: str = "[redacted]") -> tuple[str, list[Finding]]:
+    """The text with each secret in it replaced, and what was found (label ``""``).
+
+    Invisible format characters go first, so that a token split by a zero-width space is
+    found and replaced whole.
+    """
+    visible = _visible(text)
+    findings: list[Finding] = []
+    for what, secret in dict.fromkeys(_scan_text(visible)):
+        findings.append(Finding("", what, _mask(secret), fingerprint(what, secret)))
+        visible = visible.replace(secret, replacement)
+    return visible, findings
+
+
+def decode(content: bytes) -> str | None:
+    """A file's text, whatever its encoding: by its byte-order mark, as UTF-16 or UTF-32
+    when its zero bytes fall as they do in those, as UTF-8, or else as Latin-1 (every
+    byte a character). ``None`` for a binary file: zero bytes anywhere else."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return content[len(bom) :].decode(encoding, "replace")
+    if b"\0" not in content:
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            return content.decode("latin-1")
+    for encoding in _wide_encodings(content):
+        try:
+            text = content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _mostly_printable(text):
+            return text
+    return None
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _wide_encodings(content: bytes) -> list[str]:
+    """UTF-16/32 guesses from where the zero bytes are: ASCII text in UTF-16-LE has them
+    at odd offsets."""
+    sample = content[:4096]
+    zeros = [i for i, byte in enumerate(sample) if byte == 0]
+    odd = sum(i % 2 for i in zeros)
+    guesses = []
+    if len(zeros) * 2 >= len(sample) * 0.9 and len(content) % 4 == 0:
+        guesses += ["utf-32-le", "utf-32-be"]
+    if odd >= 0.9 * len(zeros):
+        guesses.append("utf-16-le")
+    elif odd <= 0.1 * len(zeros):
+        guesses.append("utf-16-be")
+    return guesses
+
+
+def _mostly_printable(text: str) -> bool:
+    printable = sum(1 for c in text if c.isprintable() or c in "\t\r\n")
+    return printable >= 0.95 * len(text)
+
+
+# Invisible characters that are not format characters: fillers and a joiner.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+
+
+def _visible(text: str) -> str:
+    """The text without invisible characters (zero-width spaces and joiners, soft hyphens,
+    bidirectional marks, fillers): they can split a token in two."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if c not in _INVISIBLE and unicodedata.category(c) != "Cf")
 
 
 def _scan_text(text: str) -> Iterator[tuple[str, str]]:
     """(kind, secret) pairs, line by line. Inside an armoured block (a key, a certificate)
     only the plugins look: its base64 body belongs to the block."""
     armoured = False
-    for line in text.splitlines():
+    for line in _visible(text).splitlines():
         yield from _scan_line(line, entropy=not armoured)
         if "-----BEGIN " in line:
             armoured = True
@@ -118,7 +254,9 @@ def _scan_text(text: str) -> Iterator[tuple[str, str]]:
 
 def _scan_line(line: str, entropy: bool) -> Iterator[tuple[str, str]]:
     suspects = _suspects(line)
-    named = list(_named_secrets(line, suspects))
+    # Bounded: a line with that many stops the push anyway, and each costs a pass over the line.
+    found = itertools.chain(_named_secrets(line, suspects), _unquoted_passwords(line))
+    named = list(itertools.islice(found, _MAX_NAMED_PER_LINE))
     yield from named
     if entropy:
         for token in suspects:
@@ -127,13 +265,44 @@ def _scan_line(line: str, entropy: bool) -> Iterator[tuple[str, str]]:
 
 
 def _suspects(line: str) -> list[str]:
-    """The line's tokens, ids cut out, that are long and not names."""
+    """The line's tokens, ids and checksums cut out, that are long and not names."""
     suspects = []
-    for token in _TOKEN.findall(line):
+    for match in _TOKEN.finditer(line):
+        token = match.group()
+        before = max(0, match.start() - _DIGEST_CONTEXT)  # a bounded look back: linear in the line
+        if _DIGEST_TOKEN.match(token) or _DIGEST_BEFORE.search(line, before, match.start()):
+            continue
         for part in _ID.split(token) if len(token) >= _MIN_ID_LENGTH else (token,):
             if len(part) >= _MIN_TOKEN_LENGTH and not _is_name(part):
                 suspects.append(part)
     return suspects
+
+
+def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
+    """Passwords the plugins miss: unquoted assignments and command-line passwords."""
+    lower = line.lower()
+    if any(stem in lower for stem in ("pass", "pwd", "secret", "token", "key")):
+        end = len(line.rstrip())
+        for match in _ASSIGNED.finditer(line):
+            if _is_password(match["key"], match["value"], last=match.end() >= end):
+                yield _PASSWORD_ASSIGNMENT, match["value"]
+    if "-p" in line or "-u" in line or "--user" in line:
+        for match in _COMMAND_PASSWORD.finditer(line):
+            value = (match["mysql"] or match["sshpass"] or match["curl"] or "").strip("'\"")
+            if match["curl"] is not None:
+                value = value.partition(":")[2]
+            if len(value) >= 3 and not _PLACEHOLDER.match(value):
+                yield _COMMAND_LINE_PASSWORD, value
+
+
+def _is_password(key: str, value: str, last: bool) -> bool:
+    """Whether an unquoted value (``last``: ending the line) is a password."""
+    if len(value) < 4 or _PLACEHOLDER.match(value) or value.lower() in key.lower():
+        return False
+    if _CODE.fullmatch(value):
+        return False
+    strong = any(not c.isalpha() for c in value) or any(c.isupper() for c in value[1:])
+    return strong or last
 
 
 def _named_secrets(line: str, suspects: Sequence[str]) -> Iterator[tuple[str, str]]:

@@ -528,4 +528,8 @@ class Workspace:
             trailers.write_cache(self.repo, branch, None)
             return
         head = self.repo.ref_target(f"refs/heads/{branch}")
-        trailers.write_cache(self.repo, branch, trailers.render(self.store, current.handle, head))
+        rendered = trailers.render(self.store, current.handle, head)
+        changed = bool(rendered.withheld) and trailers.values_changed(self.repo, branch, rendered.text)
+        trailers.write_cache(self.repo, branch, rendered.text)
+        for problem in rendered.withheld if changed else ():
+            self.warn(problem)

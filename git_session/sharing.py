@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from git_session import gitcli
+from git_session import allowlist, gitcli, secrets
 from git_session.errors import (
     ConflictError,
     DataError,
@@ -99,16 +99,28 @@ class PushReport:
 
 
 class SecretsFound(UserError):
-    """The push would send secrets: nothing was sent."""
+    """The push would send secrets: nothing was sent. Each finding is listed with its
+    fingerprint, the command that takes it out, and the one that acknowledges it."""
 
-    def __init__(self, findings: list[Finding]) -> None:
-        first = findings[0]
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    SHOWN = 10
+
+    def __init__(self, found: list[tuple[Finding, OutgoingText]]) -> None:
+        first, item = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        hints = [f"also: {f.what} in {f.where}: {f.excerpt} [{f.fingerprint}]" for f, _ in found[1 : self.SHOWN]]
+        command = item.remedy.startswith("git ")
+        hints += [f"remove it with: {item.remedy} (then push again)" if command else item.remedy, "nothing was sent"]
+        by_session: dict[str | None, dict[str, None]] = {}
+        for finding, text in found[: self.SHOWN]:  # acknowledged in the session it is in (notes: in any)
+            by_session.setdefault(text.session, {})[finding.fingerprint] = None
+        for session, prints in by_session.items():
+            where = f" --session {session[:12]}" if session else ""
+            hints.append(f"not a secret? acknowledge it: git session secrets allow {' '.join(prints)}{where}")
         super().__init__(
-            f"push stopped: {first.what} in {first.where}: {first.excerpt}{more}",
-            "remove it with: git session redact ENTRY (then push again); nothing was sent",
+            f"push stopped: {first.what} in {first.where}: {first.excerpt} [{first.fingerprint}]{more}",
+            "\n".join(hints),
         )
-        self.findings = findings
+        self.findings = [f for f, _ in found]
 
 
 # --- remotes ----------------------------------------------------------------------------
@@ -285,9 +297,9 @@ def _scanned(
     and after a scan agree."""
     leaving = Outgoing.of(repo, remote, prefixes)
     for _ in range(PUSH_ATTEMPTS):
-        findings = scan(outgoing_texts(repo, remote, leaving))
-        if findings:
-            raise SecretsFound(findings)
+        found = scan_outgoing(repo, remote, leaving, scan)
+        if found:
+            raise SecretsFound(found)
         again = Outgoing.of(repo, remote, prefixes)
         if again == leaving:
             return leaving
@@ -361,9 +373,9 @@ def _record_sent(
     current = {ref: repo.ref_target(ref) for ref in sent}
     moved = {ref: tip for ref, tip in current.items() if tip is not None and tip != sent[ref]}
     if moved:
-        findings = scan(outgoing_texts(repo, remote, Outgoing(moved, None), also_sent=leaving.sessions))
-        if findings:
-            first = findings[0]
+        found = scan_outgoing(repo, remote, Outgoing(moved, None), scan, also_sent=leaving.sessions)
+        if found:
+            first = found[0][0]
             raise UserError(
                 f"a session written during the push left with it, holding {first.what} in {first.where}",
                 "the remote has it now: revoke or rotate that secret",
@@ -446,6 +458,14 @@ def pushed_tips(repo: Repo, ref: str) -> Iterator[tuple[str, ObjectId]]:
                 yield _unescape(key), tip
 
 
+def pushed_notes(repo: Repo) -> Iterator[tuple[str, ObjectId]]:
+    """(remote, notes tip) for every remote whose notes are known: fetched, or pushed there."""
+    for name, tip in repo.refs_with_prefix(REMOTE_SESSIONS_PREFIX):
+        key, _, rest = name.removeprefix(REMOTE_SESSIONS_PREFIX).partition("/")
+        if rest == "notes/sessions":
+            yield _unescape(key), tip
+
+
 def _unescape(key: str) -> str:
     return key.replace("%2F", "/").replace("%25", "%")
 
@@ -456,14 +476,31 @@ def _pushed_folder(repo: Repo) -> str:
 
 # --- what would leave -------------------------------------------------------------------
 
+MERGE_BASES_AT_MOST = 64  # remote-tracking branches a snapshot is compared with
+
+
+@dataclass(frozen=True)
+class OutgoingText:
+    """A text a push would send: where it is, the session whose acknowledged findings
+    apply (``None``: the notes, where every session's do), and the command that takes
+    it out."""
+
+    where: str
+    text: str
+    session: str | None
+    remedy: str
+
 
 def outgoing_texts(
     repo: Repo, remote: Remote, leaving: Outgoing, also_sent: Mapping[str, ObjectId] | None = None
-) -> Iterator[tuple[str, str]]:
-    """(where, text) of everything in ``leaving`` that the remote was not sent before."""
+) -> Iterator[OutgoingText]:
+    """Everything in ``leaving`` that the remote was not sent before: the session commits'
+    subjects and operations (texts, authors, agents), every file and symlink of their
+    snapshots the remote does not have already, and every notes commit it lacks."""
     store = Store(repo)
-    seen: set[ObjectId] = set()
+    seen: set[object] = set()
     pushed = pushed_log(repo, remote).tips()
+    public = PublicFiles(repo, remote)
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
         known = [repo.ref_target(remote.copy_ref(name)), *pushed.get(name, []), (also_sent or {}).get(name)]
@@ -474,52 +511,151 @@ def outgoing_texts(
             except DataError as exc:  # what cannot be read cannot be scanned: it does not leave
                 raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
             for op in ops:
-                yield from _op_texts(repo, session_id, op, seen)
+                yield from _op_texts(repo, session_id, op, seen, public)
+            remedy = f"git session redact ENTRY --session {session_id[:12]}"
+            subject = commit.message.partition("\n")[0]
+            yield OutgoingText(f"session {session_id[:12]}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
         yield from _note_texts(repo, remote, leaving.notes)
 
 
-def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[ObjectId]) -> Iterator[tuple[str, str]]:
+def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: PublicFiles) -> Iterator[OutgoingText]:
     data = op.data
     fields = data.get("fields") or {}
     if op.action in ("add", "update"):
-        kind = str(data.get("kind", "entry"))
-        where = f"session {session_id[:12]}, {kind} {str(data.get('entry', op.id))[:12]}"
+        kind, entry = str(data.get("kind", "entry")), str(data.get("entry", op.id))
+        where = f"session {session_id[:12]}, {kind} {entry[:12]}"
+        remedy = f"git session redact {entry[:12]} --session {session_id[:12]}"
     else:
         where = f"session {session_id[:12]}, its fields"
-    for name, value in fields.items():
+        remedy = (
+            "a session's field cannot be redacted (redact takes out entries): rotate the secret, then acknowledge it"
+        )
+    texts = [(name, value) for name, value in fields.items()] + [("author", op.author), ("agent", op.agent)]
+    for name, value in texts:
         for text in value if isinstance(value, list) else [value]:
             if isinstance(text, str) and text:
-                yield f"{where} ({name})", text
-    snapshot = fields.get("snapshot")
+                yield OutgoingText(f"{where} ({name})", text, session_id, remedy)
+    snapshot, head = fields.get("snapshot"), fields.get("commit")
     if isinstance(snapshot, str) and repo.is_tree(snapshot):
-        # Every file of the snapshot: the commit it was taken on may never have been pushed.
-        yield from _blob_texts(repo, repo.changed_blobs(None, ObjectId(snapshot)), f"{where} (file {{}})", seen)
+        # Every file of the snapshot the remote lacks: the commit it was taken on may never have been pushed.
+        files = public.new_files(ObjectId(snapshot), ObjectId(head) if isinstance(head, str) else None)
+        for path, text in _file_texts(repo, files, f"{where} (file {{}})", seen, remedy):
+            yield OutgoingText(path, text, session_id, remedy)
 
 
-def _blob_texts(
-    repo: Repo, blobs: Iterable[tuple[str, ObjectId]], where: str, seen: set[ObjectId]
+class PublicFiles:
+    """What the remote has of the repository's files already: the trees of the commits
+    its remote-tracking branches (``refs/remotes/<remote>/*``) hold. A snapshot's file
+    that one of them has byte for byte leaves nothing new (a lockfile, a checksum file);
+    of a file they have another version of, only the lines they lack are new.
+
+    A snapshot is compared with the commits where its HEAD meets those branches (their
+    merge bases: what HEAD shares with the remote), cheap tree comparisons."""
+
+    def __init__(self, repo: Repo, remote: Remote) -> None:
+        self.repo = repo
+        configured = remote.name in repo.remote_names()
+        refs = repo.refs_with_prefix(f"refs/remotes/{remote.name}/") if configured else []
+        self.tips = list(dict.fromkeys(tip for _, tip in refs))[:MERGE_BASES_AT_MOST]
+        self._bases: dict[ObjectId | None, list[ObjectId]] = {}
+
+    def bases(self, head: ObjectId | None) -> list[ObjectId]:
+        """The trees of the commits the remote has that are closest to ``head``."""
+        if head not in self._bases:
+            known = head is not None and self.repo.has_object(head)
+            commits = [self.repo.merge_base(head, tip) for tip in self.tips] if known and head else self.tips
+            trees = [self.repo.commit(c).tree for c in dict.fromkeys(c for c in commits if c is not None)]
+            self._bases[head] = list(dict.fromkeys(trees))
+        return self._bases[head]
+
+    def new_files(
+        self, snapshot: ObjectId, head: ObjectId | None
+    ) -> Iterator[tuple[str, ObjectId, tuple[ObjectId, ...]]]:
+        """(path, blob, the blobs the remote has at that path) of each file of the snapshot
+        that no base has byte for byte."""
+        bases = self.bases(head)
+        changed: set[tuple[str, ObjectId]] | None = None
+        for base in bases:
+            differ = set(self.repo.changed_blobs(base, snapshot, links=True))
+            changed = differ if changed is None else changed & differ
+        for path, blob in self.repo.changed_blobs(None, snapshot, links=True):
+            if changed is None or (path, blob) in changed:
+                old = (self.repo.entry_at(base, path) for base in bases)
+                yield path, blob, tuple(dict.fromkeys(e.id for e in old if e is not None and not e.is_tree))
+
+
+def _file_texts(
+    repo: Repo,
+    files: Iterable[tuple[str, ObjectId, tuple[ObjectId, ...]]],
+    where: str,
+    seen: set[object],
+    remedy: str,
 ) -> Iterator[tuple[str, str]]:
-    """The contents of files, each blob once; one too large to scan stops the push."""
-    for path, blob_id in blobs:
-        if blob_id in seen:
+    """The new text of files, each once: decoded whatever its encoding (true binaries
+    left out), without the lines the remote's versions of it have. One too large to
+    scan stops the push."""
+    for path, blob_id, old in files:
+        if (blob_id, old) in seen:
             continue
-        seen.add(blob_id)
+        seen.add((blob_id, old))
         content = repo.read_blob(blob_id)
         if len(content) > SCAN_LIMIT:
             raise UserError(
                 f"push stopped: {where.format(path)} is {len(content) >> 20} MiB, too large to scan for secrets",
-                "take it out with: git session redact ENTRY (then push again); nothing was sent",
+                f"take it out with: {remedy} (then push again); nothing was sent",
             )
-        yield where.format(path), content.decode("utf-8", "replace")
+        text = secrets.decode(content)
+        if text is not None:
+            yield where.format(path), _new_lines(repo, text, old)
 
 
-def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[tuple[str, str]]:
+def _new_lines(repo: Repo, text: str, old: Sequence[ObjectId]) -> str:
+    known: set[str] = set()
+    for blob in old:
+        content = repo.read_blob(blob)
+        decoded = secrets.decode(content) if len(content) <= SCAN_LIMIT else None
+        known.update(decoded.splitlines() if decoded else ())
+    return "\n".join(line for line in text.splitlines() if line not in known) if known else text
+
+
+def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[OutgoingText]:
+    """Every note blob that a notes commit the remote lacks adds or changes: the whole
+    history leaves, not only its last tree (a note removed since still goes)."""
     theirs = repo.ref_target(remote.notes_ref)
     if theirs is not None and repo.is_ancestor(ours, theirs):
         return
-    old = repo.commit(theirs).tree if theirs is not None else None
-    yield from _blob_texts(repo, repo.changed_blobs(old, repo.commit(ours).tree), "the note {}", set())
+    hide = [theirs] if theirs is not None and repo.has_object(theirs) else []
+    seen: set[object] = set()
+    for commit in repo.walk(ours, hide):
+        for parent in commit.parents or (None,):
+            old = repo.commit(parent).tree if parent is not None else None
+            for path, blob in repo.changed_blobs(old, commit.tree):
+                target = path.replace("/", "")
+                where, remedy = f"the note on commit {target[:12]}", f"git session redact --note {target[:12]}"
+                for _, text in _file_texts(repo, [(path, blob, ())], where, seen, remedy):
+                    yield OutgoingText(where, text, None, remedy)
+
+
+def scan_outgoing(
+    repo: Repo,
+    remote: Remote,
+    leaving: Outgoing,
+    scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
+    also_sent: Mapping[str, ObjectId] | None = None,
+) -> list[tuple[Finding, OutgoingText]]:
+    """The findings in what would leave, but those acknowledged (``secrets allow``) in
+    the session they are in (for the notes: in any session), each with its text."""
+    items: dict[str, OutgoingText] = {}
+
+    def labelled() -> Iterator[tuple[str, str]]:
+        for item in outgoing_texts(repo, remote, leaving, also_sent):
+            items.setdefault(item.where, item)
+            yield item.where, item.text
+
+    found = [(finding, items[finding.where]) for finding in scan(labelled())]
+    allowed = allowlist.Allowed(repo)
+    return [(f, item) for f, item in found if not allowed.covers(item.session, f.fingerprint)]
 
 
 # --- running git ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from git_session import secrets
 from git_session.gitrepo import Repo
 from git_session.model import Entry, Op
 from git_session.names import BranchName, ObjectId
@@ -33,6 +34,7 @@ PRIVATE_FOLDER = "git-session"  # below the common dir
 CACHE_FOLDER = "branches"
 KEY_CHUNK = 200
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+_HEADER_LINES = 7  # magic, ref, tip, comment, merge, keys, head
 
 
 @dataclass(frozen=True)
@@ -129,22 +131,54 @@ def _entries(store: Store, handle: Handle, kind: str, ids: Iterable[str]) -> lis
     return [entry for entry in found if entry is not None]
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A branch's trailers cache, and what was kept out of it: one line per entry whose
+    text held a secret (masked in its trailer, or its trailer left out)."""
+
+    text: str
+    withheld: tuple[str, ...] = ()
+
+
 def lines(
-    session_id: str, open_objectives: Iterable[Entry], since: SinceLastCommit, names: tuple[str, ...]
+    session_id: str,
+    open_objectives: Iterable[Entry],
+    since: SinceLastCommit,
+    names: tuple[str, ...],
+    withheld: list[str] | None = None,
 ) -> list[str]:
+    """The trailer lines; a value with a secret in it is masked, or left out when masking
+    cannot take the secret out, and said so in ``withheld``."""
     key_id, key_objectives, key_decisions = names
-    result = [f"{key_id}: {session_id}"]
-    for entry in sorted(open_objectives, key=lambda e: e.added):
-        result.append(f"{key_objectives}: [open] {one_line(entry.text)}")
-    result += [f"{key_objectives}: [done] {one_line(e.text)}" for e in since.done]
+    values = [(f"{key_objectives}: [open] ", e, e.text) for e in sorted(open_objectives, key=lambda e: e.added)]
+    values += [(f"{key_objectives}: [done] ", e, e.text) for e in since.done]
     for entry in since.decisions:
         rationale = str(entry.values.get("rationale") or "")
-        text = f"{entry.text} -- {rationale}" if rationale.strip() else entry.text
-        result.append(f"{key_decisions}: {one_line(text)}")
+        values.append(
+            (f"{key_decisions}: ", entry, f"{entry.text} -- {rationale}" if rationale.strip() else entry.text)
+        )
+    result = [f"{key_id}: {session_id}"]
+    for prefix, entry, text in values:
+        value = _without_secrets(entry, text, withheld if withheld is not None else [])
+        result += [prefix + value] if value else []
     return result
 
 
-def render(store: Store, handle: Handle, head: ObjectId | None) -> str:
+def _without_secrets(entry: Entry, text: str, withheld: list[str]) -> str | None:
+    """The trailer value of a text, its secrets masked (found in the whole text, before
+    it is cut to length); ``None`` when some would still show."""
+    clean, findings = secrets.masked(" ".join(text.split()))
+    if not findings:
+        return one_line(text)
+    kinds = ", ".join(dict.fromkeys(f.what for f in findings))
+    if secrets.scan([("", one_line(clean))]):
+        withheld.append(f"{entry.kind} {entry.id[:12]} holds a secret ({kinds}): its commit trailer is left out")
+        return None
+    withheld.append(f"{entry.kind} {entry.id[:12]} holds a secret ({kinds}): it is masked in the commit trailers")
+    return one_line(clean)
+
+
+def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
     """The cache for the next commit on top of ``head`` (the branch tip now).
 
     A commit made on top of another head (one made with these trailers, typically) gets
@@ -153,7 +187,8 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> str:
     repo = store.repo
     names = keys(repo)
     since = since_last_commit(store, handle)
-    body = lines(handle.id, store.open_entries(handle, "objective"), since, names)
+    withheld: list[str] = []
+    body = lines(handle.id, store.open_entries(handle, "objective"), since, names, withheld)
     merge = "yes" if (repo.config_value("session.mergeTrailers") or "").lower() in ("true", "yes", "on", "1") else "no"
     header = [
         CACHE_MAGIC,
@@ -164,7 +199,19 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> str:
         f"keys {' '.join(names)}",
         f"head {head or 'none'}",
     ]
-    return "\n".join(header + body) + "\n"
+    assert len(header) == _HEADER_LINES
+    return Rendered("\n".join(header + body) + "\n", tuple(withheld))
+
+
+def values_changed(repo: Repo, branch: BranchName, text: str) -> bool:
+    """Whether ``text`` carries other trailer lines than the branch's cache now has (the
+    header, which names the session's tip, aside): what a command has to say about them
+    was said when they were written."""
+    try:
+        current = cache_path(repo, branch).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return current.splitlines()[_HEADER_LINES:] != text.splitlines()[_HEADER_LINES:]
 
 
 def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
