@@ -1,0 +1,40 @@
+"""Issue 9, items 1, 6 and 12: what an adversarial review of the first fixes still found.
+
+A pulled session names a branch of any length; a shared hooks folder holds other users'
+files; the shell hook and Python must name one cache file for every branch git takes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from git_session import trailers
+from git_session.gitrepo import Repo
+from tests.helpers import make_repo_with_remote, ok
+from tests.test_trust_paths import forge_branch_session
+
+LONG_BRANCH = "/".join(["a" * 200] * 15)  # a valid ref name: git sets no length, libgit2 reads at most 1 KiB
+
+
+@pytest.fixture(autouse=True)
+def git_session_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_a_pulled_session_on_a_very_long_branch_is_written_and_handed_off(tmp_path: Path) -> None:
+    """Its trailer cache would need a path longer than the system allows, and libgit2 cannot
+    look the branch up: the session is still written to and read, with no cache."""
+    repo, remote = make_repo_with_remote(tmp_path)
+    forged = forge_branch_session(tmp_path, remote, LONG_BRANCH)
+    ok(repo, "install")
+    ok(repo, "start", "Mine")
+    ok(repo, "pull")
+    ok(repo, "note", "--session", forged, "written to a pulled session")
+    ok(repo, "hook", "refresh", f"--branch={LONG_BRANCH}")
+    assert "written to a pulled session" in ok(repo, "handoff", forged)
+    cached = trailers.private_dir(Repo.discover(str(repo))) / trailers.CACHE_FOLDER
+    assert sorted(p.name for p in cached.iterdir()) == trailers.cache_key("main")
