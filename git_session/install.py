@@ -51,6 +51,7 @@ STALE_LOCK_SECONDS = 60
 INSTALL_LOCK_WAIT = 30.0  # seconds another install may hold the lock
 STATE_VERSION = 1
 USERS_FOLDER = ".git-session-repositories"  # in a hooks folder outside a repository: who installed there
+_USER_ENTRY = re.compile(r"[0-9a-f]{40}")  # an entry's name: the SHA-1 of a common dir (_user_file)
 
 # Every hook name git knows (githooks(5)), in its documentation's order.
 GIT_HOOKS = (
@@ -532,7 +533,9 @@ def _register(repo: Repo, folder: str) -> None:
     """Note in a hooks folder outside the repository that this repository installed there."""
     if _inside_repo(repo, folder):
         return
-    path = _user_file(repo, folder)
+    users, path = _users_folder(folder), _user_file(repo, folder)
+    if os.path.islink(users):  # written by whoever shares the folder: never followed
+        raise UserError(f"{users} is a symbolic link", "git-session lists its repositories there: remove it")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     text = (os.path.realpath(repo.common_dir) + "\n").encode("utf-8", "surrogateescape")
     if _read(path) != text:
@@ -543,16 +546,21 @@ def _unregister(repo: Repo, folder: str) -> tuple[str, ...]:
     """Take this repository out of a hooks folder's users; returns the others that still use it
     (their install record names the folder). Entries of repositories that do not are removed."""
     users = _users_folder(folder)
+    if os.path.islink(users):
+        return ()  # not a list git-session made: nothing is removed through it
     with contextlib.suppress(FileNotFoundError):
         os.remove(_user_file(repo, folder))
     others = []
     for name in _listdir(users):
-        common = (_read(os.path.join(users, name)) or b"").decode("utf-8", "surrogateescape").strip()
+        path = os.path.join(users, name)
+        if not _USER_ENTRY.fullmatch(name) or os.path.islink(path) or not os.path.isfile(path):
+            continue  # not an entry (another user's file, or a link): left alone
+        common = (_read(path) or b"").decode("utf-8", "surrogateescape").strip()
         if common and os.path.isabs(common) and _uses(common, folder):
             others.append(common)
         else:
             with contextlib.suppress(OSError):
-                os.remove(os.path.join(users, name))
+                os.remove(path)
     with contextlib.suppress(OSError):
         os.rmdir(users)  # only when empty
     return tuple(sorted(others))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from git_session import trailers
+from git_session import install, trailers
 from git_session.gitrepo import Repo
-from tests.helpers import make_repo_with_remote, ok
+from tests.helpers import fails, git, make_repo, make_repo_with_remote, ok
 from tests.test_trust_paths import forge_branch_session
 
 LONG_BRANCH = "/".join(["a" * 200] * 15)  # a valid ref name: git sets no length, libgit2 reads at most 1 KiB
@@ -38,3 +38,31 @@ def test_a_pulled_session_on_a_very_long_branch_is_written_and_handed_off(tmp_pa
     assert "written to a pulled session" in ok(repo, "handoff", forged)
     cached = trailers.private_dir(Repo.discover(str(repo))) / trailers.CACHE_FOLDER
     assert sorted(p.name for p in cached.iterdir()) == trailers.cache_key("main")
+
+
+def test_uninstall_removes_nothing_through_a_planted_users_folder(tmp_path: Path) -> None:
+    """The users folder of a shared hooks folder is written by other users: a symlink there
+    (or a name that is not an entry) never makes uninstall remove a file elsewhere."""
+    shared, elsewhere = tmp_path / "shared-hooks", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("the user's own file\n")
+    repo = make_repo(tmp_path)
+    git(repo, "config", "core.hooksPath", str(shared))
+    ok(repo, "install", "--force")
+    users = shared / install.USERS_FOLDER
+    (users / "README").write_text("not an entry\n")
+    entry = next(p for p in users.iterdir() if p.name != "README")
+    os.symlink(elsewhere / "notes.txt", users / ("0" * 40))
+
+    ok(repo, "uninstall")
+    assert (elsewhere / "notes.txt").read_text() == "the user's own file\n"
+    assert not entry.exists() and (users / ("0" * 40)).is_symlink() and (users / "README").exists()
+
+    ok(repo, "install", "--force")
+    os.rename(users, tmp_path / "aside")
+    os.symlink(elsewhere, users)
+    ok(repo, "uninstall")
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["notes.txt"]
+    assert (elsewhere / "notes.txt").read_text() == "the user's own file\n"
+    assert "is a symbolic link" in fails(repo, "install", "--force")
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["notes.txt"]
