@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from git_session import install, trailers
+from git_session import install, sandbox, trailers
 from git_session.gitrepo import Repo
-from tests.helpers import fails, git, make_repo, make_repo_with_remote, ok
+from tests.helpers import fails, git, make_repo, make_repo_with_remote, ok, run
 from tests.test_trust_paths import forge_branch_session
 
 LONG_BRANCH = "/".join(["a" * 200] * 15)  # a valid ref name: git sets no length, libgit2 reads at most 1 KiB
@@ -66,3 +66,24 @@ def test_uninstall_removes_nothing_through_a_planted_users_folder(tmp_path: Path
     assert (elsewhere / "notes.txt").read_text() == "the user's own file\n"
     assert "is a symbolic link" in fails(repo, "install", "--force")
     assert sorted(p.name for p in elsewhere.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_a_repository_template_linking_outside_the_work_tree_is_not_read(tmp_path: Path, linked: str) -> None:
+    """The work tree's .git-session/templates/ arrives with the project (a clone, a pull): a
+    symbolic link there names a file of the user's (a credentials file) that would be rendered."""
+    secret = tmp_path / "outside" / sandbox.TEMPLATE_FILES["markdown"]
+    secret.parent.mkdir()
+    secret.write_text("aws_secret_access_key = hunter2\n")
+    repo = make_repo(tmp_path)
+    folder = repo / sandbox.REPO_TEMPLATE_DIR
+    if linked == "file":
+        folder.mkdir(parents=True)
+        os.symlink(secret, folder / sandbox.TEMPLATE_FILES["markdown"])
+    else:
+        folder.parent.mkdir()
+        os.symlink(secret.parent, folder)
+    ok(repo, "start", "Mine")
+    result = run(repo, "handoff")
+    assert "hunter2" not in result.output
+    assert result.exit_code == 1 and "outside the repository" in result.stderr
