@@ -87,3 +87,17 @@ def test_a_repository_template_linking_outside_the_work_tree_is_not_read(tmp_pat
     result = run(repo, "handoff")
     assert "hunter2" not in result.output
     assert result.exit_code == 1 and "outside the repository" in result.stderr
+
+
+def test_a_remote_ref_whose_name_cannot_be_a_file_here_does_not_stop_a_pull(tmp_path: Path) -> None:
+    """A remote's ref names become file names under refs/session-remotes/: one with a folder
+    name over 255 bytes (kept in the remote's packed-refs) failed every fetch and pull."""
+    repo, remote = make_repo_with_remote(tmp_path)
+    forged = forge_branch_session(tmp_path, remote, "feature")
+    tip = git(remote, "rev-parse", "main").strip()
+    with open(remote / "packed-refs", "a") as packed:
+        packed.write(f"{tip} refs/sessions/{'a' * 300}/01m8n7aedr3ha4wgg11fv5h6sa\n")
+        packed.write(f"{tip} refs/notes/sessions{'b' * 300}\n")
+    ok(repo, "pull")
+    assert forged in ok(repo, "list", "--all", "--json")
+    ok(repo, "fetch")
