@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import subprocess
 import tempfile
 import time
@@ -772,9 +773,11 @@ def _load_state(repo: Repo) -> _State:
 
 def _read_record(path: str, common_dir: str) -> _State:
     """The record at ``path``; its hooks folders are relative to ``common_dir`` (or absolute, outside it)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            raw: Any = json.load(handle)
+    try:  # without waiting: a record named through another repository's entry may be a FIFO
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return _State()
+            raw: Any = json.loads(handle.read())
     except (OSError, ValueError):
         return _State()
     if not isinstance(raw, dict):

@@ -7,6 +7,7 @@ files; the shell hook and Python must name one cache file for every branch git t
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -101,3 +102,19 @@ def test_a_remote_ref_whose_name_cannot_be_a_file_here_does_not_stop_a_pull(tmp_
     ok(repo, "pull")
     assert forged in ok(repo, "list", "--all", "--json")
     ok(repo, "fetch")
+
+
+def test_uninstall_does_not_wait_on_a_record_that_is_not_a_file(tmp_path: Path) -> None:
+    """An entry in a shared hooks folder names another repository, whose install record is
+    read: a FIFO planted there made uninstall wait forever."""
+    shared, planted = tmp_path / "shared-hooks", tmp_path / "planted"
+    repo = make_repo(tmp_path)
+    git(repo, "config", "core.hooksPath", str(shared))
+    ok(repo, "install", "--force")
+    (planted / "git-session").mkdir(parents=True)
+    os.mkfifo(planted / "git-session" / trailers.INSTALLED_MARKER)
+    (shared / install.USERS_FOLDER / ("f" * 40)).write_text(f"{planted}\n")
+    uninstall = [sys.executable, "-m", "git_session", "uninstall"]
+    result = subprocess.run(uninstall, cwd=repo, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert not (shared / "prepare-commit-msg").exists()
