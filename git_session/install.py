@@ -773,12 +773,9 @@ def _load_state(repo: Repo) -> _State:
 
 def _read_record(path: str, common_dir: str) -> _State:
     """The record at ``path``; its hooks folders are relative to ``common_dir`` (or absolute, outside it)."""
-    try:  # without waiting: a record named through another repository's entry may be a FIFO
-        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return _State()
-            raw: Any = json.loads(handle.read())
-    except (OSError, ValueError):
+    try:
+        raw: Any = json.loads(_read(path) or b"")
+    except ValueError:
         return _State()
     if not isinstance(raw, dict):
         return _State()
@@ -877,21 +874,19 @@ def _entries(folder: str) -> list[str]:
         return []
 
 
-def _read(path: str) -> bytes | None:
+def _read(path: str, limit: int = -1) -> bytes | None:
+    """A regular file's bytes (the first ``limit``), or None. Never waits: a hooks folder, or
+    a record named by another repository's entry in one, may hold a FIFO."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+            return handle.read(limit) if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) else None
     except OSError:
         return None
 
 
 def _head(path: str) -> bytes:
     """The start of a file, enough to find markers; empty if it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(65536)
-    except OSError:
-        return b""
+    return _read(path, 65536) or b""
 
 
 def _executable(path: str) -> bool:

@@ -118,3 +118,19 @@ def test_uninstall_does_not_wait_on_a_record_that_is_not_a_file(tmp_path: Path) 
     result = subprocess.run(uninstall, cwd=repo, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert not (shared / "prepare-commit-msg").exists()
+
+
+def test_a_fifo_among_the_hooks_never_makes_install_doctor_or_uninstall_wait(tmp_path: Path) -> None:
+    """Hooks are read to tell ours from the user's: one that is a FIFO (in a shared folder,
+    anyone's) made install block on open. It is chained and put back like any other hook."""
+    shared = tmp_path / "shared-hooks"
+    shared.mkdir()
+    for name in ("prepare-commit-msg", "pre-commit"):
+        os.mkfifo(shared / name)
+    repo = make_repo(tmp_path)
+    git(repo, "config", "core.hooksPath", str(shared))
+    for command in (["install", "--force"], ["doctor"], ["uninstall"]):
+        argv = [sys.executable, "-m", "git_session", *command]
+        result = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+    assert all((shared / name).is_fifo() for name in ("prepare-commit-msg", "pre-commit"))
