@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
+import pygit2
+
 from git_session import gitcli
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
@@ -564,7 +566,19 @@ def _unregister(repo: Repo, folder: str) -> tuple[str, ...]:
                 os.remove(path)
     with contextlib.suppress(OSError):
         os.rmdir(users)  # only when empty
-    return tuple(sorted(others))
+    holder = _holder(folder)  # never registered there: the folder is its own
+    if holder is not None and not _same_dir(holder, repo.common_dir) and _uses(holder, folder):
+        others.append(holder)
+    return tuple(sorted(set(others)))
+
+
+def _holder(folder: str) -> str | None:
+    """The common dir of the repository whose work tree (or git dir) holds ``folder``."""
+    try:
+        found = pygit2.discover_repository(folder)
+        return os.path.realpath(Repo(pygit2.Repository(found)).common_dir) if found else None
+    except (pygit2.GitError, OSError, ValueError):
+        return None
 
 
 def _uses(common_dir: str, folder: str) -> bool:

@@ -134,3 +134,21 @@ def test_a_fifo_among_the_hooks_never_makes_install_doctor_or_uninstall_wait(tmp
         result = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
     assert all((shared / name).is_fifo() for name in ("prepare-commit-msg", "pre-commit"))
+
+
+def test_uninstall_leaves_the_hooks_a_repository_holding_the_folder_uses(tmp_path: Path) -> None:
+    """A hooks folder checked out in one repository's work tree (a team's hooks repository,
+    a dotfiles repository at ~) that others use too: that repository never registers in
+    it (it is its own folder), so another one's uninstall took its hooks away."""
+    holder = make_repo(tmp_path, "team-hooks")
+    shared = holder / "hooks"
+    other = make_repo(tmp_path, "other")
+    for repo in (holder, other):
+        git(repo, "config", "core.hooksPath", str(shared))
+        ok(repo, "install", "--force")
+
+    out = ok(other, "uninstall")
+    assert f"Kept the hooks in {shared}" in out
+    assert install.is_shim(str(shared / "prepare-commit-msg"))
+    out = ok(holder, "uninstall")
+    assert not (shared / "prepare-commit-msg").exists()
