@@ -13,7 +13,8 @@ tells the rest of git-session that the hooks are wired (see ``trailers.hooks_ins
 Folders inside the repository are recorded relative to its common dir (a copy made with
 ``cp -a`` never names the original's); a folder outside it (``core.hooksPath``) is shared
 by every repository that installed there, each registered in its
-``.git-session-repositories/``, and keeps the hooks while another one still uses them.
+``.git-session-repositories/`` (the repository whose work tree holds the folder counts
+without registering), and keeps the hooks while another one still uses them.
 Installs, uninstalls and repairs of one repository take turns (``install_lock``).
 
 Nothing here prints or exits: each command returns a value describing what it did.

@@ -7,6 +7,7 @@ files; the shell hook and Python must name one cache file for every branch git t
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,17 @@ def test_uninstall_leaves_the_hooks_a_repository_holding_the_folder_uses(tmp_pat
     assert install.is_shim(str(shared / "prepare-commit-msg"))
     out = ok(holder, "uninstall")
     assert not (shared / "prepare-commit-msg").exists()
+
+
+def test_the_shipped_hook_names_the_cache_as_python_does_for_any_branch_bytes() -> None:
+    """The very line of the prepare-commit-msg hook, under /bin/sh (dash here), against
+    cache_key for names git takes: multi-byte UTF-8, option-like, quotes, chunk boundaries."""
+    line = next(x for x in trailers.shipped("prepare-commit-msg").decode().splitlines() if x.startswith("key=$("))
+    rng = random.Random(9)
+    alphabet = [chr(c) for c in [*range(0x21, 0x7F), 0xA0, 0xE9, 0x4E2D, 0x1F600] if chr(c) not in "~^:?*[\\"]
+    names = ["-n", "-e", "%s", "a'b\"c$d`e", *("a" * n for n in (1, 99, 100, 101, 200, 201)), "é" * 150]
+    names += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 300))) for _ in range(40)]
+    for branch in names:
+        script = f'branch=$1\n{line}\nprintf %s "$key"'
+        shell = subprocess.run(["/bin/sh", "-c", script, "sh", branch], capture_output=True, check=True).stdout
+        assert shell.decode() == "/".join(trailers.cache_key(branch)), branch
