@@ -794,11 +794,17 @@ def _read_record(path: str, common_dir: str) -> _State:
         return _State()
     if not isinstance(raw, dict):
         return _State()
-    names = [d for d in raw.get("hooks_dirs", []) if isinstance(d, str) and d and "\0" not in d]
+    names = [d for d in _list(raw, "hooks_dirs") if isinstance(d, str) and d and "\0" not in d]
     dirs = [os.path.normpath(os.path.join(common_dir, d)) for d in names]
     ours = {(setting.key, setting.value) for setting in NOTES_CONFIG}  # the record names nothing else to remove
-    pairs = [(p[0], p[1]) for p in raw.get("config", []) if _is_pair(p) and (p[0], p[1]) in ours]
+    pairs = [(p[0], p[1]) for p in _list(raw, "config") if _is_pair(p) and (p[0], p[1]) in ours]
     return _State(tuple(dirs), tuple(pairs))
+
+
+def _list(raw: dict[str, Any], key: str) -> list[Any]:
+    """A list of the record (edited by hand, or another repository's): anything else is none."""
+    value = raw.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _is_pair(value: object) -> bool:

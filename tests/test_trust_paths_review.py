@@ -167,3 +167,23 @@ def test_the_shipped_hook_names_the_cache_as_python_does_for_any_branch_bytes() 
         script = f'branch=$1\n{line}\nprintf %s "$key"'
         shell = subprocess.run(["/bin/sh", "-c", script, "sh", branch], capture_output=True, check=True).stdout
         assert shell.decode() == "/".join(trailers.cache_key(branch)), branch
+
+
+@pytest.mark.parametrize(
+    "record",
+    ['{"version": 1, "hooks_dirs": 5, "config": null}', '{"hooks_dirs": "hooks", "config": {"a": "b"}}', "[1]", "7"],
+)
+def test_a_malformed_install_record_never_crashes_install_doctor_or_uninstall(tmp_path: Path, record: str) -> None:
+    """The record is data on disk (edited by hand; in a shared hooks folder, another user's
+    repository's record is read too): what is not a list of folders or settings is none."""
+    repo = make_repo(tmp_path)
+    ok(repo, "install")
+    marker = repo / ".git" / "git-session" / trailers.INSTALLED_MARKER
+    marker.write_text(record)
+    ok(repo, "doctor")
+    ok(repo, "uninstall")
+    assert not install.is_shim(str(repo / ".git" / "hooks" / "prepare-commit-msg"))
+    ok(repo, "install")
+    marker.write_text(record)
+    ok(repo, "install")
+    assert install.is_shim(str(repo / ".git" / "hooks" / "prepare-commit-msg"))
