@@ -175,7 +175,7 @@ class Repo:
     def ref_target(self, name: str) -> ObjectId | None:
         try:
             ref = self._raw.lookup_reference(name)
-        except (KeyError, pygit2.InvalidSpecError):
+        except (KeyError, pygit2.InvalidSpecError, ValueError):  # ValueError: a name too long for libgit2
             return None
         target = ref.target
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None

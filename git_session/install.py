@@ -13,7 +13,8 @@ tells the rest of git-session that the hooks are wired (see ``trailers.hooks_ins
 Folders inside the repository are recorded relative to its common dir (a copy made with
 ``cp -a`` never names the original's); a folder outside it (``core.hooksPath``) is shared
 by every repository that installed there, each registered in its
-``.git-session-repositories/``, and keeps the hooks while another one still uses them.
+``.git-session-repositories/`` (the repository whose work tree holds the folder counts
+without registering), and keeps the hooks while another one still uses them.
 Installs, uninstalls and repairs of one repository take turns (``install_lock``).
 
 Nothing here prints or exits: each command returns a value describing what it did.
@@ -29,6 +30,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import subprocess
 import tempfile
 import time
@@ -36,6 +38,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
+
+import pygit2
 
 from git_session import gitcli
 from git_session.errors import UserError
@@ -51,6 +55,7 @@ STALE_LOCK_SECONDS = 60
 INSTALL_LOCK_WAIT = 30.0  # seconds another install may hold the lock
 STATE_VERSION = 1
 USERS_FOLDER = ".git-session-repositories"  # in a hooks folder outside a repository: who installed there
+_USER_ENTRY = re.compile(r"[0-9a-f]{40}")  # an entry's name: the SHA-1 of a common dir (_user_file)
 
 # Every hook name git knows (githooks(5)), in its documentation's order.
 GIT_HOOKS = (
@@ -532,7 +537,9 @@ def _register(repo: Repo, folder: str) -> None:
     """Note in a hooks folder outside the repository that this repository installed there."""
     if _inside_repo(repo, folder):
         return
-    path = _user_file(repo, folder)
+    users, path = _users_folder(folder), _user_file(repo, folder)
+    if os.path.islink(users):  # written by whoever shares the folder: never followed
+        raise UserError(f"{users} is a symbolic link", "git-session lists its repositories there: remove it")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     text = (os.path.realpath(repo.common_dir) + "\n").encode("utf-8", "surrogateescape")
     if _read(path) != text:
@@ -543,19 +550,36 @@ def _unregister(repo: Repo, folder: str) -> tuple[str, ...]:
     """Take this repository out of a hooks folder's users; returns the others that still use it
     (their install record names the folder). Entries of repositories that do not are removed."""
     users = _users_folder(folder)
+    if os.path.islink(users):
+        return ()  # not a list git-session made: nothing is removed through it
     with contextlib.suppress(FileNotFoundError):
         os.remove(_user_file(repo, folder))
     others = []
     for name in _listdir(users):
-        common = (_read(os.path.join(users, name)) or b"").decode("utf-8", "surrogateescape").strip()
+        path = os.path.join(users, name)
+        if not _USER_ENTRY.fullmatch(name) or os.path.islink(path) or not os.path.isfile(path):
+            continue  # not an entry (another user's file, or a link): left alone
+        common = (_read(path) or b"").decode("utf-8", "surrogateescape").strip()
         if common and os.path.isabs(common) and _uses(common, folder):
             others.append(common)
         else:
             with contextlib.suppress(OSError):
-                os.remove(os.path.join(users, name))
+                os.remove(path)
     with contextlib.suppress(OSError):
         os.rmdir(users)  # only when empty
-    return tuple(sorted(others))
+    holder = _holder(folder)  # never registered there: the folder is its own
+    if holder is not None and not _same_dir(holder, repo.common_dir) and _uses(holder, folder):
+        others.append(holder)
+    return tuple(sorted(set(others)))
+
+
+def _holder(folder: str) -> str | None:
+    """The common dir of the repository whose work tree (or git dir) holds ``folder``."""
+    try:
+        found = pygit2.discover_repository(folder)
+        return os.path.realpath(Repo(pygit2.Repository(found)).common_dir) if found else None
+    except (pygit2.GitError, OSError, ValueError):
+        return None
 
 
 def _uses(common_dir: str, folder: str) -> bool:
@@ -765,17 +789,22 @@ def _load_state(repo: Repo) -> _State:
 def _read_record(path: str, common_dir: str) -> _State:
     """The record at ``path``; its hooks folders are relative to ``common_dir`` (or absolute, outside it)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            raw: Any = json.load(handle)
-    except (OSError, ValueError):
+        raw: Any = json.loads(_read(path) or b"")
+    except ValueError:
         return _State()
     if not isinstance(raw, dict):
         return _State()
-    names = [d for d in raw.get("hooks_dirs", []) if isinstance(d, str) and d and "\0" not in d]
+    names = [d for d in _list(raw, "hooks_dirs") if isinstance(d, str) and d and "\0" not in d]
     dirs = [os.path.normpath(os.path.join(common_dir, d)) for d in names]
     ours = {(setting.key, setting.value) for setting in NOTES_CONFIG}  # the record names nothing else to remove
-    pairs = [(p[0], p[1]) for p in raw.get("config", []) if _is_pair(p) and (p[0], p[1]) in ours]
+    pairs = [(p[0], p[1]) for p in _list(raw, "config") if _is_pair(p) and (p[0], p[1]) in ours]
     return _State(tuple(dirs), tuple(pairs))
+
+
+def _list(raw: dict[str, Any], key: str) -> list[Any]:
+    """A list of the record (edited by hand, or another repository's): anything else is none."""
+    value = raw.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _is_pair(value: object) -> bool:
@@ -866,21 +895,19 @@ def _entries(folder: str) -> list[str]:
         return []
 
 
-def _read(path: str) -> bytes | None:
+def _read(path: str, limit: int = -1) -> bytes | None:
+    """A regular file's bytes (the first ``limit``), or None. Never waits: a hooks folder, or
+    a record named by another repository's entry in one, may hold a FIFO."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+            return handle.read(limit) if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) else None
     except OSError:
         return None
 
 
 def _head(path: str) -> bytes:
     """The start of a file, enough to find markers; empty if it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(65536)
-    except OSError:
-        return b""
+    return _read(path, 65536) or b""
 
 
 def _executable(path: str) -> bool:

@@ -18,7 +18,7 @@ PRIVATE_PREFIX = "refs/session-private/"
 _ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
-_BRANCH_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")  # what BranchName.key() makes: never `.`, `..` or empty
+_BRANCH_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # what BranchName.key() makes (at most 51): no `..`, short
 
 
 class ObjectId(str):

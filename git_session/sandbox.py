@@ -138,23 +138,39 @@ def find_template(repo: Repo, kind: str, path: str | None = None) -> Template:
     cache = os.path.join(repo.common_dir, "git-session", "template-cache")
     if path is not None:
         return Template(_read(path), path, kind == "html" or _is_html_name(path), cache)
-    for folder in _template_dirs(repo):
+    for folder, within in _template_dirs(repo):
         candidate = os.path.join(folder, name)
         if os.path.isfile(candidate):
+            _check_within(candidate, within)
             return Template(_read(candidate), candidate, kind == "html", cache)
     return Template(shipped_template(name), name, kind == "html", cache)
 
 
-def _template_dirs(repo: Repo) -> list[str]:
-    dirs = []
+def _template_dirs(repo: Repo) -> list[tuple[str, str | None]]:
+    """The folders to look in, each with the work tree when its files come with the project
+    (then none of them may be a link to a file outside it), or ``None``."""
+    dirs: list[tuple[str, str | None]] = []
     configured = repo.config_value(TEMPLATE_DIR_CONFIG)
     root = repo.workdir
     if configured:
         configured = os.path.expanduser(configured)
-        dirs.append(configured if os.path.isabs(configured) or root is None else os.path.join(root, configured))
+        if os.path.isabs(configured) or root is None:
+            dirs.append((configured, None))
+        else:
+            dirs.append((os.path.join(root, configured), root))
     if root is not None:
-        dirs.append(os.path.join(root, REPO_TEMPLATE_DIR))
+        dirs.append((os.path.join(root, REPO_TEMPLATE_DIR), root))
     return dirs
+
+
+def _check_within(path: str, root: str | None) -> None:
+    """A template of the project's is read only from the project: a symbolic link it carries
+    never makes git-session read (and render) another file of the user's."""
+    if root is None:
+        return
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    if not real.startswith(top.rstrip(os.sep) + os.sep):
+        raise UserError(f"template {path} is a link to a file outside the repository: refusing to read it")
 
 
 def _is_html_name(path: str) -> bool:

@@ -521,8 +521,8 @@ class Workspace:
         """Render the trailers the commit hooks will use on ``branch`` (when they are installed)."""
         if not (force or trailers.hooks_installed(self.repo)):
             return
-        if not self.repo.is_branch_name(branch):
-            return  # stored data naming a branch git could never check out: no commit needs its trailers
+        if not (self.repo.is_branch_name(branch) and trailers.has_cache(branch)):
+            return  # stored data naming a branch git could never check out (or one too long): no trailers
         current = self.open_session(branch)
         if current is None or current.meta.status != "active":
             trailers.write_cache(self.repo, branch, None)

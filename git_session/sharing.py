@@ -183,7 +183,37 @@ def fetch(repo: Repo, remote: Remote, show_progress: bool = False) -> None:
         # A pattern, not the name itself: a remote without notes is not an error.
         f"+{NOTES_REF}*:{remote.notes_ref}*",
     ]
-    _transfer(repo, args, show_progress, f"cannot fetch sessions from {remote.name}")
+    failure = f"cannot fetch sessions from {remote.name}"
+    result = gitcli.run(args, git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
+    if result.returncode == 0:
+        return
+    # The remote's ref names become file names here: one git cannot write (a folder name
+    # too long, say) fails the whole fetch. Those that name no session are left out, and
+    # the others fetched again (not when the remote itself failed: it is not asked twice).
+    local = result.stderr is None or "cannot lock ref" in result.stderr
+    foreign = [f"^{name}" for name in _remote_refs(repo, remote) if not _is_ours(name)] if local else []
+    if not foreign:
+        raise _transfer_error(failure, result.stderr)
+    _transfer(repo, [*args, *foreign], show_progress, failure)
+
+
+def _remote_refs(repo: Repo, remote: Remote) -> list[str]:
+    """The names of the remote's refs that the fetch refspecs match (none if it cannot say)."""
+    args = ["ls-remote", "--refs", "--", remote.name, f"{SESSIONS_PREFIX}*", f"{NOTES_REF}*"]
+    result = gitcli.run(args, git_dir=repo.git_dir, check=False)
+    names = (line.partition("\t")[2] for line in (result.stdout if result.returncode == 0 else "").splitlines())
+    return [name for name in names if name.startswith((SESSIONS_PREFIX, NOTES_REF))]
+
+
+def _is_ours(name: str) -> bool:
+    """Whether a remote ref names a session, or the notes, as git-session names them."""
+    if name == NOTES_REF:
+        return True
+    try:
+        SessionRef.of(name)
+    except UserError:
+        return False
+    return True
 
 
 def merge_remote(repo: Repo, remote: Remote, progress: Progress = _no_progress) -> MergeReport:

@@ -33,6 +33,7 @@ INSTALLED_MARKER = "hooks-installed"
 PRIVATE_FOLDER = "git-session"  # below the common dir
 CACHE_FOLDER = "branches"
 KEY_CHUNK = 200
+MAX_CACHED_BRANCH = 1024  # bytes: its cache path stays well within PATH_MAX; a longer branch gets no trailers
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _HEADER_LINES = 7  # magic, ref, tip, comment, merge, keys, head
 
@@ -67,6 +68,11 @@ def hooks_installed(repo: Repo) -> bool:
 def cache_path(repo: Repo, branch: str) -> Path:
     """Where a branch's trailers are kept: only hexadecimal digits name it, whatever the branch."""
     return private_dir(repo) / CACHE_FOLDER / Path(*cache_key(branch)) / "trailers"
+
+
+def has_cache(branch: str) -> bool:
+    """Whether a branch gets a cache: one too long for a path (git sets no bound) gets none."""
+    return len(branch.encode("utf-8", "surrogateescape")) <= MAX_CACHED_BRANCH
 
 
 def cache_key(branch: str) -> list[str]:
