@@ -304,12 +304,16 @@ def _plan(folder: str, shim: Shim) -> HookChange:
     path = os.path.join(folder, shim.name)
     if not os.path.lexists(path):
         return HookChange(shim.name, "installed")
+    # Another install may be between its link and its rename: the chained copy exists, then
+    # the shim replaces the hook. So once the copy is seen, the link is looked at before the
+    # shim, never after (that order would miss the rename made in between).
+    chained_first = os.path.lexists(path + CHAINED_SUFFIX)
+    if chained_first and _same_file(path, path + CHAINED_SUFFIX):  # another install midway, or one killed
+        return HookChange(shim.name, "installed")
     if is_shim(path):
         current = _read(path) == shim.data and _executable(path)
         return HookChange(shim.name, "unchanged" if current else "updated")
-    if _same_file(path, path + CHAINED_SUFFIX):  # chained by another install, or one killed midway
-        return HookChange(shim.name, "installed")
-    if os.path.lexists(path + CHAINED_SUFFIX):
+    if chained_first:  # a copy made after the first look is another install's: _chain sees it and plans again
         raise UserError(
             f"{path} is not git-session's, and {shim.name}{CHAINED_SUFFIX} (the hook it would chain) already exists",
             "move one of them away, then run git session install again",
