@@ -46,6 +46,8 @@ def check_text(text: str, what: str = "text") -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise UserError(f"{what} is not valid UTF-8", "pass the text in UTF-8") from None
+    if "\0" in text:
+        raise UserError(f"{what} contains a NUL character", "take it out: git cannot keep it in a commit message")
     if len(text.encode("utf-8")) > MAX_TEXT:
         raise UserError(
             f"{what} is {len(text.encode())} bytes; the limit is {MAX_TEXT} bytes",
@@ -117,14 +119,14 @@ def encode_commit_message(subject: str, ops: list[Op]) -> str:
 
 def decode_commit_message(message: str, where: str) -> list[Op]:
     body = message.partition("\n\n")[2]
-    lines = [line for line in body.splitlines() if line.startswith("{")]
+    lines = [line for line in body.split("\n") if line.startswith("{")]  # only \n: JSON keeps U+2028 raw
     if len(lines) > MAX_OPS_PER_COMMIT:
         raise DataError(f"{where}: too many operations in one commit ({len(lines)})")
     return [op_from_json(_parse(line, where), where) for line in lines]
 
 
 def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(text.replace("\0", " ").split())
     return flat if len(flat) <= 72 else flat[:71] + "…"
 
 

@@ -139,14 +139,15 @@ class Workspace:
             )
         return branch
 
-    def branch_sessions(self, branch: BranchName) -> list[Found]:
-        found = [f for f in self._readable(self.store.branch_handles(branch)) if f.meta.branch == branch]
+    def branch_sessions(self, branch: BranchName, strict: bool = True) -> list[Found]:
+        handles = self.store.branch_handles(branch)
+        found = [f for f in self._readable(handles, strict) if f.meta.branch == branch]
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
 
-    def _readable(self, handles: Iterable[Handle]) -> list[Found]:
+    def _readable(self, handles: Iterable[Handle], strict: bool = True) -> list[Found]:
         """The sessions whose data can be read; the others are reported and skipped.
 
-        When none can be read, the first problem is the error.
+        When none can be read, the first problem is the error (unless not ``strict``).
         """
         found, problems = [], []
         for handle in handles:
@@ -154,15 +155,16 @@ class Workspace:
                 found.append(Found(handle, self.store.meta(handle)))
             except DataError as exc:
                 problems.append(exc)
-        if problems and not found:
+        if strict and problems and not found:
             raise problems[0]
         for problem in problems:
             self.warn(f"skipped a session: {problem.message}")
         return found
 
     def open_session(self, branch: BranchName) -> Found | None:
-        """The branch's active or paused session, if it has one."""
-        return next((f for f in self.branch_sessions(branch) if f.meta.is_open), None)
+        """The branch's active or paused session, if it has one (one that cannot be read is
+        reported, and does not keep the branch from getting a new one)."""
+        return next((f for f in self.branch_sessions(branch, strict=False) if f.meta.is_open), None)
 
     def find(self, spec: str | None) -> Found:
         """A session named by id prefix, branch or title slug; by default the branch's."""
@@ -433,4 +435,9 @@ class Workspace:
             trailers.write_cache(self.repo, branch, None)
             return
         head = self.repo.ref_target(f"refs/heads/{branch}")
-        trailers.write_cache(self.repo, branch, trailers.render(self.store, current.handle, head))
+        try:
+            rendered = trailers.render(self.store, current.handle, head)
+        except DataError as exc:  # what was written stays written; the hooks render it themselves
+            self.warn(f"commit trailers not refreshed: {exc.message}")
+            rendered = None
+        trailers.write_cache(self.repo, branch, rendered)

@@ -30,7 +30,7 @@ from git_session.gitrepo import Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.secrets import Finding
-from git_session.store import Handle, Store
+from git_session.store import Handle, Store, naming_session
 
 PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
@@ -88,6 +88,7 @@ class PushReport:
     pushed: list[str] = field(default_factory=list)  # the session refs the remote took
     notes_pushed: bool = False
     merged: MergeReport | None = None  # what was merged after a rejection
+    unreadable: dict[str, str] = field(default_factory=dict)  # refs that stayed here: why
 
 
 class SecretsFound(UserError):
@@ -204,10 +205,12 @@ def _merge_notes(repo: Repo, remote: Remote) -> str:
     theirs = repo.ref_target(remote.notes_ref)
     if theirs is None:
         return "none"
+    if not repo.is_commit(theirs):
+        return f"refused: the remote's {NOTES_REF} ({theirs[:12]}) is not a notes commit"
     ours = repo.ref_target(NOTES_REF)
-    if ours is not None and repo.is_ancestor(theirs, ours):
-        return "up-to-date"
     try:
+        if ours is not None and repo.is_ancestor(theirs, ours):
+            return "up-to-date"
         notes.merge_notes(repo, theirs)
     except (DataError, UserError) as exc:
         return f"refused: {exc.message}"
@@ -238,6 +241,7 @@ def push(
     report = PushReport()
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         leaving = _scanned(repo, remote, prefixes, scan)
+        report.unreadable = leaving.unreadable
         rejected = _push_once(repo, remote, report, show_progress, prefixes, leaving, scan)
         if not rejected:
             return report
@@ -257,14 +261,58 @@ class Outgoing:
 
     sessions: dict[str, ObjectId]
     notes: ObjectId | None
+    unreadable: dict[str, str] = field(default_factory=dict)  # ref -> why it stays here
 
     @classmethod
     def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
+        """What would leave; a session (or the notes) that cannot be read stays, and says why."""
         local = [ref for prefix in prefixes for ref in repo.refs_with_prefix(prefix)]
         copies = dict(repo.refs_with_prefix(remote.sessions_prefix))
         sessions = {name: tip for name, tip in local if copies.get(remote.copy_ref(name)) != tip}
-        notes = repo.ref_target(NOTES_REF)
-        return cls(sessions, notes if notes != repo.ref_target(remote.notes_ref) else None)
+        pushed = pushed_log(repo, remote).tips()
+        unreadable = {}
+        for name, tip in sessions.items():
+            problem = _unreadable(repo, _hidden(repo, remote, name, pushed), name, tip)
+            if problem is not None:
+                unreadable[name] = problem
+        notes, problem = _outgoing_notes(repo, remote)
+        if problem is not None:
+            unreadable[NOTES_REF] = problem
+        readable = {name: tip for name, tip in sessions.items() if name not in unreadable}
+        return cls(readable, notes, unreadable)
+
+
+def _hidden(
+    repo: Repo, remote: Remote, name: str, pushed: Mapping[str, list[ObjectId]], also: ObjectId | None = None
+) -> list[ObjectId]:
+    """The tips of ``name`` the remote has, or was sent: their history does not leave again."""
+    known = [repo.ref_target(remote.copy_ref(name)), *pushed.get(name, []), also]
+    return [k for k in known if k is not None and repo.has_object(k)]
+
+
+def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> str | None:
+    """Why the commits of ``name`` that would leave cannot be read, if they cannot."""
+    store = Store(repo)
+    session_id = name.rsplit("/", 1)[1]
+    try:
+        with naming_session(session_id):
+            for commit in repo.walk(tip, hide):
+                store.commit_ops(commit, session_id)
+    except DataError as exc:
+        return exc.message
+    return None
+
+
+def _outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, str | None]:
+    """The notes tip to push, if it moved on; or why the notes stay here."""
+    ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
+    if ours is None or ours == theirs:
+        return None, None
+    if not repo.is_commit(ours):
+        return None, f"{NOTES_REF} is not a notes commit here (git session doctor)"
+    if theirs is not None and not repo.is_commit(theirs):
+        return None, f"the remote's {NOTES_REF} is not a notes commit: the notes stay here"
+    return ours, None
 
 
 def _scanned(
@@ -447,8 +495,7 @@ def outgoing_texts(
     pushed = pushed_log(repo, remote).tips()
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
-        known = [repo.ref_target(remote.copy_ref(name)), *pushed.get(name, []), (also_sent or {}).get(name)]
-        hide = [k for k in known if k is not None and repo.has_object(k)]
+        hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name))
         for commit in repo.walk(tip, hide):
             try:
                 ops = store.commit_ops(commit, session_id)
