@@ -42,6 +42,9 @@ _HEX = re.compile(r"[0-9a-f]{40}")
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
 
 Progress = Callable[[str, int, int], None]
+# A ref at a missing object (a session lost to `git gc --prune=now`) makes git's own ref
+# iteration die ("bad object"), and with it every fetch: git skips such refs with this.
+_TOLERANT = {"GIT_REF_PARANOIA": "0"}
 
 
 def _no_progress(label: str, done: int, total: int) -> None:
@@ -360,7 +363,9 @@ def _push_once(
     refspecs += [f"{leaving.notes}:{NOTES_REF}"] if leaving.notes else []
     # Not --quiet: it silences the porcelain lines too. Without a terminal, stderr is captured.
     args = ["push", "--porcelain", "--no-verify", *(["--progress"] if show_progress else []), remote.name]
-    result = gitcli.run([*args, *refspecs], git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
+    result = gitcli.run(
+        [*args, *refspecs], git_dir=repo.git_dir, env=_TOLERANT, check=False, stderr_to_terminal=show_progress
+    )
     statuses = list(_porcelain(result.stdout))
     if result.returncode != 0 and not statuses:
         raise _transfer_error(f"cannot push sessions to {remote.name}", result.stderr)
@@ -554,7 +559,7 @@ def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[tuple[st
 
 
 def _transfer(repo: Repo, args: list[str], show_progress: bool, failure: str) -> None:
-    result = gitcli.run(args, git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
+    result = gitcli.run(args, git_dir=repo.git_dir, env=_TOLERANT, check=False, stderr_to_terminal=show_progress)
     if result.returncode != 0:
         raise _transfer_error(failure, result.stderr)
 
