@@ -23,10 +23,9 @@ from typing import Any
 
 import pygit2
 import pytest
+from click.testing import Result
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-from click.testing import Result
 
 from tests.helpers import as_json, git, make_repo, ok, run
 
@@ -175,7 +174,7 @@ def hostile_sessions(draw: st.DrawFn, odb: pygit2.Odb) -> tuple[str, str]:
 @st.composite
 def hostile_notes(draw: st.DrawFn, odb: pygit2.Odb, annotated: str) -> str:
     lines = [json.dumps(draw(json_values)).encode() for _ in range(draw(st.integers(0, 3)))]
-    lines += draw(st.lists(st.binary(max_size=20), max_size=2)) + [b"[" * 5000]
+    lines += [*draw(st.lists(st.binary(max_size=20), max_size=2)), b"[" * 5000]
     blob = str(odb.write(pygit2.enums.ObjectType.BLOB, b"\n".join(lines)))
     name = draw(st.sampled_from([annotated.encode(), annotated[:2].encode(), b"zz", b"..", annotated[:39].encode()]))
     mode = draw(st.sampled_from(["100644", "40000", "160000"]))
