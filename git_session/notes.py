@@ -70,7 +70,7 @@ def parse_lines(lines: Iterable[bytes], where: str, problems: list[str] | None =
     for number, line in enumerate(lines, 1):
         try:
             value = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             value = None
         if isinstance(value, dict):
             parsed.append(value)

@@ -289,3 +289,23 @@ def test_a_nul_in_text_from_stdin_is_one_clear_line(tmp_path: Path, command: lis
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines()[0].endswith("contains a NUL character")
     assert len(result.stderr.splitlines()) == 2
+
+
+def test_a_text_with_unicode_line_separators_is_read_back_as_written(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    text = "one\u2028two\x85three\x1cfour"
+    ok(repo, "note", text)
+    assert [op["fields"]["text"] for op in as_json(repo, "log") if op["kind"] == "note"] == [text]
+
+
+def test_a_note_line_nested_too_deep_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    Path(repo, "file").write_text("change\n")
+    git(repo, "add", "file")
+    git(repo, "commit", "-q", "-m", "a change")
+    git(repo, "notes", "--ref=sessions", "add", "-m", "[" * 5000, "HEAD")
+    result = run(repo, "handoff")
+    assert result.exit_code == 0, result.output
+    assert "a change" in result.stdout
