@@ -270,10 +270,13 @@ class Repo:
     # --- refs ------------------------------------------------------------------------
 
     def ref_target(self, name: str) -> ObjectId | None:
+        """What ``name`` points at (``None``: no such ref); a damaged ref file is an ``ObjectError``."""
         try:
             ref = self._raw.lookup_reference(name)
-        except (KeyError, pygit2.InvalidSpecError):
+        except (KeyError, pygit2.InvalidSpecError, UnicodeError):
             return None
+        except pygit2.GitError:
+            raise ObjectError(f"{name} cannot be read: its file is damaged", "git session doctor lists such refs") from None
         target = ref.target
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None
 
@@ -310,7 +313,7 @@ class Repo:
         for name in self.ref_names(prefix):
             try:
                 target = self.ref_target(name)
-            except pygit2.GitError:  # a damaged loose ref, which libgit2's own listing skips too
+            except ObjectError:  # a damaged loose ref, which libgit2's own listing skips too
                 continue
             if target is not None:
                 found.append((name, target))

@@ -502,6 +502,8 @@ def _history_findings(repo: Repo) -> list[Finding]:
 
     return [
         Finding("problem", broken.ref, f"{broken.problem} (--fix restores it from its reflog)", fixable=True)
+        if broken.tip is not None
+        else Finding("problem", broken.ref, broken.problem)
         for broken in broken_refs(repo)
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from git_session.errors import DataError
 from git_session.gitrepo import Repo
 from git_session.names import BROKEN_PREFIX, NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
 
@@ -14,7 +15,7 @@ class Broken:
     """A ref of ours whose history cannot be read in full."""
 
     ref: str
-    tip: ObjectId
+    tip: ObjectId | None  # None: the ref's own file is damaged
     problem: str
 
     @property
@@ -24,10 +25,15 @@ class Broken:
 
 def broken_refs(repo: Repo) -> list[Broken]:
     """Every session (and private layer, and the notes) whose history misses an object."""
-    refs = [ref for prefix in (SESSIONS_PREFIX, PRIVATE_PREFIX) for ref in repo.refs_with_prefix(prefix)]
-    notes = repo.ref_target(NOTES_REF)
-    refs += [(NOTES_REF, notes)] if notes is not None else []
-    found = []
+    found, refs = [], []
+    names = [name for prefix in (SESSIONS_PREFIX, PRIVATE_PREFIX) for name in repo.ref_names(prefix)]
+    for name in [*names, NOTES_REF]:
+        try:
+            tip = repo.ref_target(name)
+        except DataError as exc:
+            found.append(Broken(name, None, exc.message))
+            continue
+        refs += [(name, tip)] if tip is not None else []
     for name, tip in refs:
         problem = repo.history_problem(tip)
         if problem is not None:
@@ -37,7 +43,10 @@ def broken_refs(repo: Repo) -> list[Broken]:
 
 def repair(repo: Repo, broken: Broken) -> str:
     """Point the ref at the newest value in its reflog whose history is complete; failing
-    that, move it (and its reflog) aside, so that every other command works again."""
+    that, move it (and its reflog) aside, so that every other command works again. A ref
+    whose own file is damaged is left to the user: git reports it too."""
+    if broken.tip is None:
+        return f"{broken.ref} is damaged itself: left as it is (git update-ref -d {broken.ref} removes it)"
     for target in repo.reflog_targets(broken.ref):
         if target != broken.tip and repo.history_problem(target) is None:
             if not repo.cas_ref(broken.ref, target, broken.tip, "git-session: doctor --fix, from the reflog"):

@@ -205,7 +205,10 @@ def _check_filed(store: Store, ref: SessionRef, tip: ObjectId) -> None:
 def _merge_notes(repo: Repo, remote: Remote) -> str:
     from git_session import notes
 
-    theirs = repo.ref_target(remote.notes_ref)
+    try:
+        theirs = repo.ref_target(remote.notes_ref)
+    except DataError as exc:
+        return f"refused: {exc.message}"
     if theirs is None:
         return "none"
     if not repo.is_commit(theirs):
@@ -308,7 +311,10 @@ def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> s
 
 def _outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, str | None]:
     """The notes tip to push, if it moved on; or why the notes stay here."""
-    ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
+    try:
+        ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
+    except DataError as exc:
+        return None, exc.message
     if ours is None or ours == theirs:
         return None, None
     if not repo.is_commit(ours):

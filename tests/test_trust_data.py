@@ -309,3 +309,20 @@ def test_a_note_line_nested_too_deep_is_skipped_not_a_crash(tmp_path: Path) -> N
     result = run(repo, "handoff")
     assert result.exit_code == 0, result.output
     assert "a change" in result.stdout
+
+
+def test_a_damaged_ref_file_is_reported_by_doctor_and_skipped_by_push(tmp_path: Path) -> None:
+    repo, remote = with_remote(tmp_path)
+    for ref in ("refs/notes/sessions", "refs/sessions/x/" + "0" * 26):
+        path = repo / ".git" / ref
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("garbage\n")
+    pushed = run(repo, "push")
+    assert pushed.exit_code == 3
+    assert "not pushed: refs/notes/sessions: refs/notes/sessions cannot be read: its file is damaged" in pushed.stderr
+    assert len(session_refs(remote)) == 2
+    doctor = run(repo, "doctor")
+    assert doctor.exit_code == 1
+    for ref in ("refs/notes/sessions", "refs/sessions/x/" + "0" * 26):
+        assert f"problem: {ref}: {ref} cannot be read: its file is damaged" in doctor.stdout
+    assert "refs/notes/sessions" in run(repo, "doctor", "--fix").stdout
