@@ -8,7 +8,7 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, TypeAlias
 
@@ -780,11 +780,23 @@ def _commit_info(commit: pygit2.Commit) -> CommitInfo:
     return CommitInfo(
         id=ObjectId(str(commit.id)),
         parents=tuple(ObjectId(str(p)) for p in commit.parent_ids),
-        message=commit.message,
-        author=f"{commit.author.name} <{commit.author.email}>",
+        message=_decoded(lambda: commit.message, commit.raw_message),
+        author=_decoded(
+            lambda: f"{commit.author.name} <{commit.author.email}>",
+            commit.author.raw_name + b" <" + commit.author.raw_email + b">",
+        ),
         time=int(commit.commit_time),
         tree=ObjectId(str(commit.tree_id)),
     )
+
+
+def _decoded(text: Callable[[], str], raw: bytes) -> str:
+    """A commit's text in the encoding it names; one naming an encoding Python does not
+    know (from another tool, or a hostile remote) is read as UTF-8, never an error."""
+    try:
+        return text()
+    except (LookupError, UnicodeError):
+        return raw.decode("utf-8", "replace")
 
 
 def _group_by_head(changes: Mapping[str, Change]) -> dict[str, Change | dict[str, Change]]:

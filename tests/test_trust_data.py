@@ -326,3 +326,16 @@ def test_a_damaged_ref_file_is_reported_by_doctor_and_skipped_by_push(tmp_path: 
     for ref in ("refs/notes/sessions", "refs/sessions/x/" + "0" * 26):
         assert f"problem: {ref}: {ref} cannot be read: its file is damaged" in doctor.stdout
     assert "refs/notes/sessions" in run(repo, "doctor", "--fix").stdout
+
+
+def test_a_session_commit_naming_an_unknown_encoding_is_read_as_utf8(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "note", "kept")
+    (ref,) = session_refs(repo)
+    raw = git(repo, "cat-file", "commit", ref)
+    head, _, body = raw.partition("\n\n")
+    forged = git(repo, "hash-object", "-t", "commit", "-w", "--stdin", input=f"{head}\nencoding no-such\n\n{body}")
+    git(repo, "update-ref", ref, forged.strip())
+    assert [op["fields"].get("text") for op in as_json(repo, "log")][-1] == "kept"
+    ok(repo, "note", "after")
