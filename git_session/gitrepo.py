@@ -276,7 +276,9 @@ class Repo:
         except (KeyError, pygit2.InvalidSpecError, UnicodeError):
             return None
         except pygit2.GitError:
-            raise ObjectError(f"{name} cannot be read: its file is damaged", "git session doctor lists such refs") from None
+            raise ObjectError(
+                f"{name} cannot be read: its file is damaged", "git session doctor lists such refs"
+            ) from None
         target = ref.target
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None
 

@@ -259,6 +259,9 @@ def test_a_session_ref_at_a_missing_object_is_skipped_by_list_and_push(tmp_path:
     assert f"warning: not pushed: {broken}: " in pushed.stderr
     assert "Pushed 2 session(s)" in pushed.stdout
     assert len(session_refs(remote)) == 2
+    pulled = run(repo, "pull")  # git's own ref iteration dies on such a ref, and every fetch with it
+    assert pulled.exit_code == 0, pulled.output
+    assert pulled.stdout == "Pulled from origin: 2 up to date\n"
 
 
 @pytest.mark.parametrize("junk", ["blob", "tree"])
