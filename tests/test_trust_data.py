@@ -342,3 +342,13 @@ def test_a_session_commit_naming_an_unknown_encoding_is_read_as_utf8(tmp_path: P
     git(repo, "update-ref", ref, forged.strip())
     assert [op["fields"].get("text") for op in as_json(repo, "log")][-1] == "kept"
     ok(repo, "note", "after")
+
+
+def test_a_queued_rewrite_record_that_is_not_utf8_does_not_take_every_command_down(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "install")
+    queue = repo / ".git" / "git-session" / "queue"
+    queue.mkdir(parents=True, exist_ok=True)
+    (queue / "rewrite-1").write_bytes(b"ab\xff cd\nnot ids\n")
+    assert as_json(repo, "status")["title"] == "work"
