@@ -33,6 +33,8 @@ _ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
 _TZ = re.compile(r"[+-][0-9]{4}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_CLOCK = 2**53
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def dumps(value: Any) -> str:
@@ -203,10 +205,23 @@ def entry_from_bytes(data: bytes, where: str) -> Entry:
 # --- checks -----------------------------------------------------------------------
 
 
+def loads(data: str | bytes) -> Any:
+    """JSON as stored data may hold it: ``ValueError`` for anything that is not JSON of
+    valid Unicode (a lone surrogate, written as an escape, cannot be stored or shown)."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    escaped = _SURROGATE_ESCAPE.search(data) if isinstance(data, str) else _SURROGATE_ESCAPE_BYTES.search(data)
+    if escaped:
+        dumps(value).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return value
+
+
 def _parse(data: str | bytes, where: str) -> Any:
     try:
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
+        return loads(data)
+    except ValueError as exc:
         raise DataError(f"{where}: not valid JSON ({exc})") from None
 
 

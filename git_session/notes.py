@@ -18,7 +18,6 @@ one. A flat tree that reaches ``FANOUT_AT`` notes is fanned out in one go, as gi
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import time
@@ -69,8 +68,8 @@ def parse_lines(lines: Iterable[bytes], where: str, problems: list[str] | None =
     parsed = []
     for number, line in enumerate(lines, 1):
         try:
-            value = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
+            value = codec.loads(line.decode("utf-8"))
+        except ValueError:  # not UTF-8, not JSON, not valid Unicode, nested too deep
             value = None
         if isinstance(value, dict):
             parsed.append(value)

@@ -63,6 +63,7 @@ hostile_texts = st.one_of(
             "\u202eevil",
             "line\u2028sep",
             "\x85next",
+            "lone\udcffsurrogate",
             "é" * 3,
             "../../hooks/pre-commit",
             "",
