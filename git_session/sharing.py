@@ -361,7 +361,9 @@ def _push_once(
     """
     if not leaving.sessions and leaving.notes is None:
         return []
-    exact = len(leaving.sessions) <= EXACT_REFSPECS_UP_TO
+    # A pattern would send the sessions that stay here for being unreadable too.
+    stays = any(ref.startswith(SESSIONS_PREFIX) for ref in leaving.unreadable)
+    exact = len(leaving.sessions) <= EXACT_REFSPECS_UP_TO or stays
     if exact:
         refspecs = [f"{tip}:{name}" for name, tip in sorted(leaving.sessions.items())]
     else:

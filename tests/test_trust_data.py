@@ -352,3 +352,18 @@ def test_a_queued_rewrite_record_that_is_not_utf8_does_not_take_every_command_do
     queue.mkdir(parents=True, exist_ok=True)
     (queue / "rewrite-1").write_bytes(b"ab\xff cd\nnot ids\n")
     assert as_json(repo, "status")["title"] == "work"
+
+
+def test_a_push_of_many_sessions_by_pattern_still_keeps_the_unreadable_one_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from git_session import sharing
+
+    monkeypatch.setattr(sharing, "EXACT_REFSPECS_UP_TO", 0)  # as with more than 64 sessions to send
+    repo, remote = with_remote(tmp_path)
+    ref = ref_of(repo, "main work")
+    tip = git(repo, "rev-parse", ref).strip()
+    git(repo, "update-ref", ref, git(repo, "commit-tree", f"{tip}^{{tree}}", "-p", tip, "-m", "x\n\n{bad").strip())
+    pushed = run(repo, "push")
+    assert pushed.exit_code == 3 and f"not pushed: {ref}: " in pushed.stderr
+    assert ref not in session_refs(remote) and len(session_refs(remote)) == 1
