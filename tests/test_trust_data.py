@@ -367,3 +367,20 @@ def test_a_push_of_many_sessions_by_pattern_still_keeps_the_unreadable_one_here(
     pushed = run(repo, "push")
     assert pushed.exit_code == 3 and f"not pushed: {ref}: " in pushed.stderr
     assert ref not in session_refs(remote) and len(session_refs(remote)) == 1
+
+
+def test_a_damaged_pack_is_reported_in_one_line(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "note", "packed")
+    git(repo, "gc", "-q")
+    (pack,) = (repo / ".git" / "objects" / "pack").glob("*.pack")
+    data = bytearray(pack.read_bytes())
+    for index in range(200, len(data) - 40, 97):
+        data[index] ^= 0x5A
+    pack.chmod(0o644)
+    pack.write_bytes(bytes(data))
+    for command in ("log", "status"):
+        result = cli(repo, command)
+        assert result.returncode == 3, result.stderr
+        assert result.stderr.startswith("git-session: session ") and len(result.stderr.splitlines()) <= 2
