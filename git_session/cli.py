@@ -302,7 +302,10 @@ def log(session_arg: str | None, session: str | None, limit: int | None, kind: s
     """The journal: every entry and change, oldest first."""
     ws = workspace()
     found = ws.find(session_arg or session)
-    items = [views.op_view(item.op, item.commit) for item in ws.store.journal(found.handle)]
+    problems: list[str] = []
+    items = [views.op_view(item.op, item.commit) for item in ws.store.journal(found.handle, problems)]
+    for problem in problems:
+        warn(f"left out: {problem}")
     if kind is not None:
         items = [v for v in items if (v["kind"] or "session") == kind]
     if limit is not None:
@@ -1050,13 +1053,20 @@ def uninstall() -> None:
 
 
 @cli.command()
-@click.option("--fix", is_flag=True, help="Repair what can be repaired safely (hooks, config, stale locks).")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Repair what can be repaired safely (hooks, config, stale locks, sessions from their reflog).",
+)
 @click.pass_context
 def doctor(ctx: click.Context, fix: bool) -> None:
-    """Check the hooks, the notes config and the session lock files.
+    """Check the hooks, the notes config, the session lock files and the sessions' history.
 
     Reports hooks missing, outdated or replaced by another, core.hooksPath and hook
-    manager situations, notes config missing, and lock files left by a writer that died.
+    manager situations, notes config missing, lock files left by a writer that died, and
+    sessions whose history lost objects (say to `git gc --prune=now` during a write). The
+    fix points such a session back at the newest complete commit of its reflog, or, when
+    there is none, moves it aside to refs/session-broken/ so that it is out of the way.
     Exits 0 when healthy, 1 when problems remain.
     """
     from git_session import install as install_core
@@ -1245,11 +1255,15 @@ def push(remote: str | None) -> None:
     if report.merged is not None:
         _report_skipped(report.merged)
         echo(f"Merged what {render.safe(target.name)} had meanwhile: {_merge_summary(report.merged)}")
+    for ref, problem in sorted(report.unreadable.items()):
+        warn(f"not pushed: {ref}: {problem}")
     notes = " and the notes" if report.notes_pushed else ""
     if not report.pushed and not notes:
         echo(f"Everything up to date on {render.safe(target.name)}")
-        return
-    echo(f"Pushed {len(report.pushed)} session(s){notes} to {render.safe(target.name)}")
+    else:
+        echo(f"Pushed {len(report.pushed)} session(s){notes} to {render.safe(target.name)}")
+    if report.unreadable:
+        raise DataError(f"{len(report.unreadable)} ref(s) were not pushed: they cannot be read", "git session doctor")
 
 
 @cli.command()
@@ -1262,9 +1276,13 @@ def redact(entry_id: str | None, note_commit: str | None, session: str | None) -
     Every operation on the entry is taken out and the session's history is rewritten
     locally; the lines of the commit notes that quote the entry lose it too. With
     --note COMMIT, the lines of COMMIT's session note that hold a secret are taken out of
-    every version of that note in the notes' history (the old notes history stays only
-    in the reflog of refs/notes/sessions). If a remote already has what would be taken
-    out, nothing is rewritten: what was pushed cannot be taken back, so rotate the secret.
+    every version of that note in the notes' history. The old history stays in this
+    repository, reachable from the reflog of the session ref (`git reflog
+    refs/sessions/KEY/ID`) or of refs/notes/sessions, until that expires: the text is still
+    on this disk, though no push sends a reflog. To drop it now: `git reflog expire
+    --expire=now REF` and then `git gc --prune=now`. If a remote already has what would be
+    taken out, nothing is rewritten: what was pushed cannot be taken back, so rotate the
+    secret.
     """
     from git_session import redact as redaction
 

@@ -33,6 +33,8 @@ _ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
 _TZ = re.compile(r"[+-][0-9]{4}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_CLOCK = 2**53
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def dumps(value: Any) -> str:
@@ -46,6 +48,8 @@ def check_text(text: str, what: str = "text") -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise UserError(f"{what} is not valid UTF-8", "pass the text in UTF-8") from None
+    if "\0" in text:
+        raise UserError(f"{what} contains a NUL character", "take it out: git cannot keep it in a commit message")
     if len(text.encode("utf-8")) > MAX_TEXT:
         raise UserError(
             f"{what} is {len(text.encode())} bytes; the limit is {MAX_TEXT} bytes",
@@ -117,14 +121,14 @@ def encode_commit_message(subject: str, ops: list[Op]) -> str:
 
 def decode_commit_message(message: str, where: str) -> list[Op]:
     body = message.partition("\n\n")[2]
-    lines = [line for line in body.splitlines() if line.startswith("{")]
+    lines = [line for line in body.split("\n") if line.startswith("{")]  # only \n: JSON keeps U+2028 raw
     if len(lines) > MAX_OPS_PER_COMMIT:
         raise DataError(f"{where}: too many operations in one commit ({len(lines)})")
     return [op_from_json(_parse(line, where), where) for line in lines]
 
 
 def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(text.replace("\0", " ").split())
     return flat if len(flat) <= 72 else flat[:71] + "…"
 
 
@@ -201,10 +205,23 @@ def entry_from_bytes(data: bytes, where: str) -> Entry:
 # --- checks -----------------------------------------------------------------------
 
 
+def loads(data: str | bytes) -> Any:
+    """JSON as stored data may hold it: ``ValueError`` for anything that is not JSON of
+    valid Unicode (a lone surrogate, written as an escape, cannot be stored or shown)."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    escaped = _SURROGATE_ESCAPE.search(data) if isinstance(data, str) else _SURROGATE_ESCAPE_BYTES.search(data)
+    if escaped:
+        dumps(value).encode("utf-8")  # UnicodeEncodeError is a ValueError
+    return value
+
+
 def _parse(data: str | bytes, where: str) -> Any:
     try:
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
+        return loads(data)
+    except ValueError as exc:
         raise DataError(f"{where}: not valid JSON ({exc})") from None
 
 

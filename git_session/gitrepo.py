@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, TypeAlias
 
@@ -15,11 +17,13 @@ import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
-from git_session.errors import FileSystemError, GitError, UserError, file_system_error
+from git_session.errors import DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
 # Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
 _FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
+_LOGGED_REF_PREFIXES = (SESSIONS_PREFIX, PRIVATE_PREFIX)
+_FULL_HEX = re.compile(r"[0-9a-f]{40}")
 _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 
@@ -38,6 +42,114 @@ def _held_lock(exc: BaseException) -> bool:
     a read-only or full file system)."""
     text = str(exc)
     return "failed to lock file" in text or text.rstrip().endswith("File exists")
+
+
+_LOOSE_TYPES = {
+    b"commit": ObjectType.COMMIT,
+    b"tree": ObjectType.TREE,
+    b"blob": ObjectType.BLOB,
+    b"tag": ObjectType.TAG,
+}
+_MAX_HEADER = 64
+_MAX_DEPTH = 16  # folders below a tree we read: entries/<kind>/<x>/<y>/ is four
+
+
+class ObjectError(DataError):
+    """An object that is missing or damaged: reported at once, never waited on."""
+
+
+class _BoundedLoose(pygit2.OdbBackend):
+    """Reads loose objects before libgit2's own backend does, and reports a damaged one.
+
+    libgit2 (1.9) spins forever inflating a truncated loose object: a walk or a look-up
+    that meets one never returns. This reader inflates with Python's zlib, which stops at
+    the end of its input, and raises ``ObjectError``. Writes and existence checks are left
+    to libgit2's loose backend (through ``writer``, and by answering "not here").
+    """
+
+    def __init__(self, objects: str, writer: pygit2.Odb) -> None:
+        super().__init__()
+        self._objects = objects
+        self._writer = writer
+
+    def _path(self, oid: object) -> str:
+        name = str(oid)
+        return os.path.join(self._objects, name[:2], name[2:])
+
+    def _raw(self, oid: object) -> bytes:
+        try:
+            with open(self._path(oid), "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError):
+            raise KeyError(str(oid)) from None
+        except OSError as exc:
+            raise ObjectError(f"object {str(oid)[:12]} cannot be read: {exc.strerror}") from None
+
+    def read_cb(self, oid: pygit2.Oid) -> tuple[int, bytes]:
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(self._raw(oid))
+        except zlib.error:
+            raise _damaged(oid, "it does not inflate") from None
+        if not inflater.eof:
+            raise _damaged(oid, "it is truncated")
+        kind, body = _split_header(oid, data)
+        return kind, body
+
+    def read_header_cb(self, oid: pygit2.Oid) -> tuple[int, int]:
+        inflater = zlib.decompressobj()
+        try:
+            head = inflater.decompress(self._raw(oid), _MAX_HEADER)
+        except zlib.error:
+            raise _damaged(oid, "it does not inflate") from None
+        header, nul, _ = head.partition(b"\0")
+        kind, _, size = header.partition(b" ")
+        if not nul or kind not in _LOOSE_TYPES or not size.isdigit():
+            raise _damaged(oid, "its header is malformed")
+        return _LOOSE_TYPES[kind], int(size)
+
+    def read_prefix_cb(self, prefix: str) -> tuple[int, bytes, pygit2.Oid]:
+        """A damaged loose object that the prefix names is reported; the rest is libgit2's."""
+        folder = os.path.join(self._objects, prefix[:2])
+        with contextlib.suppress(OSError):
+            for name in os.listdir(folder):
+                if (prefix[:2] + name).startswith(prefix) and len(name) == 38:
+                    self.read_cb(pygit2.Oid(hex=prefix[:2] + name))
+        raise KeyError(prefix)
+
+    def exists_cb(self, oid: pygit2.Oid) -> bool:
+        return False  # libgit2's loose backend answers (and freshens the file before a write)
+
+    def exists_prefix_cb(self, prefix: str) -> pygit2.Oid:
+        raise KeyError(prefix)
+
+    def write_cb(self, oid: pygit2.Oid, data: bytes, kind: int) -> None:
+        self._writer.write(kind, data)
+
+    def refresh_cb(self) -> None:
+        return None
+
+
+def _damaged(oid: object, why: str) -> ObjectError:
+    return ObjectError(
+        f"object {str(oid)[:12]} is damaged ({why})",
+        "git fsck shows the damage; fetch the object again from a clone that has it",
+    )
+
+
+def _split_header(oid: object, data: bytes) -> tuple[int, bytes]:
+    header, nul, body = data.partition(b"\0")
+    kind, _, size = header.partition(b" ")
+    if not nul or kind not in _LOOSE_TYPES or size != str(len(body)).encode():
+        raise _damaged(oid, "its header does not match its content")
+    return _LOOSE_TYPES[kind], body
+
+
+def _bound_reads(raw: pygit2.Repository, objects: str) -> None:
+    """Put the bounded loose reader in front of libgit2's backends."""
+    writer = pygit2.Odb()
+    writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
+    raw.odb.add_backend(_BoundedLoose(objects, writer), 3)
 
 
 class Ident(NamedTuple):
@@ -88,6 +200,8 @@ class Repo:
 
     def __init__(self, raw: pygit2.Repository) -> None:
         self._raw = raw
+        objects = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(self.common_dir, "objects")
+        _bound_reads(raw, os.path.abspath(objects))
 
     @classmethod
     def discover(cls, start: str | None = None) -> Repo:
@@ -173,10 +287,15 @@ class Repo:
     # --- refs ------------------------------------------------------------------------
 
     def ref_target(self, name: str) -> ObjectId | None:
+        """What ``name`` points at (``None``: no such ref); a damaged ref file is an ``ObjectError``."""
         try:
             ref = self._raw.lookup_reference(name)
-        except (KeyError, pygit2.InvalidSpecError, ValueError):  # ValueError: a name too long for libgit2
+        except (KeyError, pygit2.InvalidSpecError, ValueError, UnicodeError):  # ValueError: a name too long for libgit2
             return None
+        except pygit2.GitError:
+            raise ObjectError(
+                f"{name} cannot be read: its file is damaged", "git session doctor lists such refs"
+            ) from None
         target = ref.target
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None
 
@@ -213,7 +332,7 @@ class Repo:
         for name in self.ref_names(prefix):
             try:
                 target = self.ref_target(name)
-            except pygit2.GitError:  # a damaged loose ref, which libgit2's own listing skips too
+            except ObjectError:  # a damaged loose ref, which libgit2's own listing skips too
                 continue
             if target is not None:
                 found.append((name, target))
@@ -229,14 +348,20 @@ class Repo:
 
         Returns False when another writer got there first or holds the ref's lock.
         """
+        message = " ".join(message.replace("\0", " ").split())  # one line, as a reflog keeps it
+        logged = name.startswith(_LOGGED_REF_PREFIXES)
+        if logged:
+            self._keep_reflog(name)
         try:
             if old is None:
                 self._raw.create_reference_direct(name, pygit2.Oid(hex=new), False, message=message)
-                return True
-            ref = self._raw.lookup_reference(name)
-            if str(ref.target) != old:
-                return False
-            ref.set_target(pygit2.Oid(hex=new), message)
+            else:
+                ref = self._raw.lookup_reference(name)
+                if str(ref.target) != old:
+                    return False
+                ref.set_target(pygit2.Oid(hex=new), message)
+            if logged and not self._libgit2_logs:
+                self._append_reflog(name, old, new, message)
             return True
         except (pygit2.AlreadyExistsError, KeyError):
             return False
@@ -253,6 +378,75 @@ class Repo:
     def is_branch_name(name: str) -> bool:
         """Whether git would take ``name`` as a branch (``refs/heads/<name>`` is a valid ref name)."""
         return bool(name) and "\0" not in name and pygit2.reference_is_valid_name(f"refs/heads/{name}")
+
+    # --- reflogs of our refs --------------------------------------------------------------
+
+    def reflog_path(self, ref_name: str) -> str:
+        return os.path.join(self.common_dir, "logs", *ref_name.split("/"))
+
+    def _keep_reflog(self, name: str) -> None:
+        """Make sure ``name`` has a reflog file: libgit2 (and git) then log every update of
+        it, which is how a session lost to ``git gc --prune=now`` is brought back."""
+        path = self.reflog_path(name)
+        if not os.path.isfile(path):
+            with contextlib.suppress(OSError):  # no reflog is no reason to refuse the write
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "ab"):
+                    pass
+
+    @functools.cached_property
+    def _libgit2_logs(self) -> bool:
+        """libgit2 writes to an existing reflog unless core.logAllRefUpdates is false (by
+        default in a bare repository); git writes to it anyway, and so do we then."""
+        value = (self.config_value("core.logAllRefUpdates") or "").lower()
+        if not value:
+            return not self.is_bare
+        return value not in ("false", "no", "off", "0")
+
+    def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str) -> None:
+        ident = self._reflog_ident()
+        line = f"{old or '0' * 40} {new} {ident} {int(time.time())} +0000\t{' '.join(message.split())}\n"
+        with contextlib.suppress(OSError), open(self.reflog_path(name), "a", encoding="utf-8") as handle:
+            handle.write(line)
+
+    def _reflog_ident(self) -> str:
+        try:
+            signature = self._raw.default_signature
+            return f"{signature.name} <{signature.email}>"
+        except (KeyError, pygit2.GitError):
+            return "git-session <git-session@localhost>"
+
+    def reflog_targets(self, ref_name: str) -> list[ObjectId]:
+        """The values ``ref_name`` took, newest first, as its reflog has them."""
+        try:
+            with open(self.reflog_path(ref_name), "rb") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            return []
+        found = []
+        for line in reversed(lines):
+            fields = line.split(b" ", 2)
+            if len(fields) == 3 and _FULL_HEX.fullmatch(fields[1].decode("ascii", "replace")) and fields[1].strip(b"0"):
+                found.append(ObjectId(fields[1].decode()))
+        return found
+
+    def drop_broken_reflog_entries(self, ref_name: str) -> None:
+        """Leave out of ``ref_name``'s reflog the entries that name a missing commit (git
+        fsck reports each), atomically; a reflog that cannot be rewritten stays."""
+        path = self.reflog_path(ref_name)
+        with contextlib.suppress(OSError):
+            with open(path, "rb") as handle:
+                lines = handle.read().splitlines(keepends=True)
+            kept = [line for line in lines if all(self._logged_object_present(f) for f in line.split(b" ", 2)[:2])]
+            if len(kept) != len(lines):
+                temporary = f"{path}.{os.getpid()}.tmp"
+                with open(temporary, "wb") as handle:
+                    handle.write(b"".join(kept))
+                os.replace(temporary, path)
+
+    def _logged_object_present(self, field: bytes) -> bool:
+        name = field.decode("ascii", "replace")
+        return not _FULL_HEX.fullmatch(name) or not name.strip("0") or self.has_object(name)
 
     def lock_path(self, ref_name: str) -> str:
         return os.path.join(self.common_dir, *ref_name.split("/")) + ".lock"
@@ -281,7 +475,28 @@ class Repo:
             return ObjectId(str(self._raw.create_blob(data)))
 
     def read_blob(self, blob_id: ObjectId) -> bytes:
-        return bytes(self._raw[blob_id].read_raw())
+        obj = self._object(blob_id)
+        if not isinstance(obj, pygit2.Blob):
+            raise ObjectError(f"object {blob_id[:12]} is a {obj.type_str}, not a file")
+        return bytes(obj.read_raw())
+
+    def _object(self, oid: str) -> pygit2.Object:
+        """The object ``oid``; a missing or damaged one is an ``ObjectError``."""
+        try:
+            return self._raw[oid]
+        except (KeyError, ValueError):
+            raise ObjectError(
+                f"object {oid[:12]} is missing",
+                "git fsck shows what is missing; git session doctor finds the sessions it breaks",
+            ) from None
+        except pygit2.GitError as exc:
+            raise ObjectError(f"object {oid[:12]} cannot be read: {exc}") from None
+
+    def _tree(self, oid: str) -> pygit2.Tree:
+        obj = self._object(oid)
+        if not isinstance(obj, pygit2.Tree):
+            raise ObjectError(f"object {oid[:12]} is a {obj.type_str}, not a tree")
+        return obj
 
     def blob_at(self, tree_id: ObjectId, path: str) -> bytes | None:
         entry = self.entry_at(tree_id, path)
@@ -289,11 +504,10 @@ class Repo:
 
     def entry_at(self, tree_id: ObjectId, path: str) -> TreeItem | None:
         """The entry at ``path`` (``a/b``) below a tree, if there is one."""
+        tree = self._tree(tree_id)
         try:
-            obj = self._raw[tree_id]
-            assert isinstance(obj, pygit2.Tree)
-            entry = obj[path]
-        except (KeyError, ValueError):
+            entry = tree[path]
+        except (KeyError, ValueError, pygit2.GitError):
             return None
         return TreeItem(str(entry.name), ObjectId(str(entry.id)), entry.type == ObjectType.TREE)
 
@@ -316,39 +530,29 @@ class Repo:
         (path, blob id); submodules left out, and symlinks unless ``links`` (their blob
         is the link's target)."""
         modes = (*_FILE_MODES, FileMode.LINK) if links else _FILE_MODES
-        new_tree = self._raw[new]
-        assert isinstance(new_tree, pygit2.Tree)
-        if old is None:
-            diff = new_tree.diff_to_tree(swap=True)
-        else:
-            old_tree = self._raw[old]
-            assert isinstance(old_tree, pygit2.Tree)
-            diff = old_tree.diff_to_tree(new_tree)
-        for delta in diff.deltas:
+        for delta in self._deltas(old, new):
             if delta.status != DeltaStatus.DELETED and delta.new_file.mode in modes:
                 yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
 
     def tree_changes(self, old: ObjectId | None, new: ObjectId) -> Iterator[tuple[str, ObjectId | None]]:
         """Every path whose blob ``new`` (a tree) adds, changes or removes against ``old``:
         (path, its blob in ``new``, ``None`` when removed)."""
-        new_tree = self._raw[new]
-        assert isinstance(new_tree, pygit2.Tree)
-        if old is None:
-            diff = new_tree.diff_to_tree(swap=True)
-        else:
-            old_tree = self._raw[old]
-            assert isinstance(old_tree, pygit2.Tree)
-            diff = old_tree.diff_to_tree(new_tree)
-        for delta in diff.deltas:
+        for delta in self._deltas(old, new):
             if delta.status == DeltaStatus.DELETED:
                 yield str(delta.old_file.path), None
             else:
                 yield str(delta.new_file.path), ObjectId(str(delta.new_file.id))
 
+    def _deltas(self, old: ObjectId | None, new: ObjectId) -> list[pygit2.DiffDelta]:
+        new_tree = self._tree(new)
+        with _reading(new):
+            diff = new_tree.diff_to_tree(swap=True) if old is None else self._tree(old).diff_to_tree(new_tree)
+            return list(diff.deltas)
+
     def is_tree(self, oid: str) -> bool:
         try:
             return isinstance(self._raw[oid], pygit2.Tree)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, pygit2.GitError, ObjectError):
             return False
 
     def edit_tree(self, base: ObjectId | None, changes: Mapping[str, Change]) -> ObjectId:
@@ -357,7 +561,7 @@ class Repo:
         Only the trees along changed paths are rewritten.
         """
         with _writing("to the object store"):
-            oid = self._edit(self._raw[base] if base else None, changes)
+            oid = self._edit(self._tree(base) if base else None, changes)
             return ObjectId(str(oid or self._raw.TreeBuilder().write()))
 
     def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
@@ -366,7 +570,9 @@ class Repo:
         for name, sub in _group_by_head(changes).items():
             if isinstance(sub, dict):
                 current = builder.get(name)
-                existing = self._raw[current.id] if current is not None and current.type == ObjectType.TREE else None
+                existing = (
+                    self._tree(str(current.id)) if current is not None and current.type == ObjectType.TREE else None
+                )
                 subtree = self._edit(existing, sub)
                 if subtree is None:
                     if current is not None:
@@ -383,14 +589,16 @@ class Repo:
         return builder.write() if len(builder) else None
 
     def _subtree(self, tree_id: ObjectId, path: str) -> pygit2.Tree | None:
-        try:
-            obj = self._raw[tree_id]
-            if path:
-                assert isinstance(obj, pygit2.Tree)
-                obj = self._raw[obj[path].id]
-        except (KeyError, ValueError):
-            return None
-        return obj if isinstance(obj, pygit2.Tree) else None
+        obj = self._tree(tree_id)
+        if path:
+            try:
+                entry = obj[path]
+            except (KeyError, ValueError, pygit2.GitError):
+                return None
+            if entry.type != ObjectType.TREE:
+                return None
+            obj = self._tree(str(entry.id))
+        return obj
 
     # --- commits ---------------------------------------------------------------------
 
@@ -433,10 +641,16 @@ class Repo:
         return self._create_commit(old.author, old.committer, old.message, tree, parents)
 
     def commit(self, commit_id: ObjectId) -> CommitInfo:
-        obj = self._raw[commit_id]
+        obj = self._object(commit_id)
         if not isinstance(obj, pygit2.Commit):
-            raise UserError(f"not a commit: {commit_id}")
+            raise ObjectError(f"object {commit_id[:12]} is a {obj.type_str}, not a commit")
         return _commit_info(obj)
+
+    def is_commit(self, oid: str) -> bool:
+        try:
+            return isinstance(self._raw[oid], pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError, ObjectError):
+            return False
 
     def walk(
         self, tip: ObjectId, hide: Iterable[ObjectId] = (), *, topological: bool = True, first_parent: bool = False
@@ -447,13 +661,14 @@ class Repo:
         history before the first commit (a topological walk does). ``first_parent``: only
         the first-parent chain, as ``git log --first-parent``.
         """
-        walker = self._raw.walk(pygit2.Oid(hex=tip), SortMode.TOPOLOGICAL if topological else SortMode.NONE)
-        if first_parent:
-            walker.simplify_first_parent()
-        for hidden in hide:
-            walker.hide(pygit2.Oid(hex=hidden))
-        for commit in walker:
-            yield _commit_info(commit)
+        with _reading(tip):
+            walker = self._raw.walk(pygit2.Oid(hex=tip), SortMode.TOPOLOGICAL if topological else SortMode.NONE)
+            if first_parent:
+                walker.simplify_first_parent()
+            for hidden in hide:
+                walker.hide(pygit2.Oid(hex=hidden))
+            for commit in walker:
+                yield _commit_info(commit)
 
     def walk_all(
         self, tips: Iterable[ObjectId], hide: Iterable[ObjectId] = (), *, topological: bool = True
@@ -464,28 +679,76 @@ class Repo:
         pushed = [pygit2.Oid(hex=tip) for tip in tips]
         if not pushed:
             return
-        walker = self._raw.walk(None, SortMode.TOPOLOGICAL if topological else SortMode.NONE)
-        for tip in pushed:
-            walker.push(tip)
-        for hidden in hide:
-            walker.hide(pygit2.Oid(hex=hidden))
-        for commit in walker:
-            yield _commit_info(commit)
+        with _reading(str(pushed[0])):
+            walker = self._raw.walk(None, SortMode.TOPOLOGICAL if topological else SortMode.NONE)
+            for tip in pushed:
+                walker.push(tip)
+            for hidden in hide:
+                walker.hide(pygit2.Oid(hex=hidden))
+            for commit in walker:
+                yield _commit_info(commit)
 
     def merge_base(self, a: ObjectId, b: ObjectId) -> ObjectId | None:
-        base = self._raw.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
+        with _reading(a):
+            base = self._raw.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
         return None if base is None else ObjectId(str(base))
 
     def is_ancestor(self, ancestor: ObjectId, descendant: ObjectId) -> bool:
         if ancestor == descendant:
             return True
-        return bool(self._raw.descendant_of(pygit2.Oid(hex=descendant), pygit2.Oid(hex=ancestor)))
+        with _reading(descendant):
+            return bool(self._raw.descendant_of(pygit2.Oid(hex=descendant), pygit2.Oid(hex=ancestor)))
 
     def has_object(self, oid: str) -> bool:
+        """Whether the object is here (found by name; it is not read)."""
         try:
-            return pygit2.Oid(hex=oid) in self._raw
-        except ValueError:
+            return bool(self._raw.odb.exists(pygit2.Oid(hex=oid)))
+        except (ValueError, pygit2.GitError):
             return False
+
+    def history_problem(self, tip: ObjectId) -> str | None:
+        """What is missing or damaged in the history of ``tip``: its commits, their trees,
+        and the files those name (which are looked up, not read). ``None``: nothing."""
+        seen: set[str] = set()
+        try:
+            for commit in self.walk(tip, topological=False):
+                self._check_tree(commit.tree, seen)
+        except ObjectError as exc:
+            return exc.message
+        return None
+
+    def _check_tree(self, tree_id: str, seen: set[str]) -> None:
+        stack = [tree_id]
+        while stack:
+            oid = stack.pop()
+            if oid in seen:
+                continue
+            seen.add(oid)
+            with _reading(oid):
+                entries = [(str(e.id), e.type) for e in self._tree(oid)]
+            for entry_id, kind in entries:
+                if kind == ObjectType.TREE:
+                    stack.append(entry_id)
+                elif kind == ObjectType.BLOB and entry_id not in seen:
+                    if not self.has_object(entry_id):
+                        raise ObjectError(f"object {entry_id[:12]} is missing")
+                    seen.add(entry_id)
+
+    def move_ref_aside(self, name: str, aside: str, tip: ObjectId) -> bool:
+        """Move a ref (whose objects may be missing) and its reflog to ``aside``, if it still
+        points at ``tip``. libgit2 and git refuse to create a ref to a missing object: the
+        new ref is written as git's own loose ref file."""
+        path = os.path.join(self.common_dir, *aside.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="ascii") as handle:
+            handle.write(f"{tip}\n")
+        os.replace(temporary, path)
+        with contextlib.suppress(FileNotFoundError):
+            os.makedirs(os.path.dirname(self.reflog_path(aside)), exist_ok=True)
+            os.replace(self.reflog_path(name), self.reflog_path(aside))
+        result = gitcli.run(["update-ref", "--no-deref", "-d", name, tip], git_dir=self.git_dir, check=False)
+        return result.returncode == 0
 
     def patch_ids(self, diffs: Sequence[tuple[ObjectId, ObjectId | None]]) -> dict[ObjectId, str]:
         """``git patch-id --stable`` of many diffs, by one ``git diff-tree | git patch-id`` pipe.
@@ -527,13 +790,41 @@ class Repo:
         return Ident(match["name"], match["email"], int(match["time"]), match["tz"])
 
 
+@contextlib.contextmanager
+def _reading(start: str) -> Iterator[None]:
+    """libgit2's failures while it reads history from ``start``, as ``ObjectError``."""
+    try:
+        yield
+    except (KeyError, ValueError, pygit2.GitError) as exc:
+        detail = str(exc).strip("'")
+        missing = isinstance(exc, KeyError) or "not found" in detail
+        raise ObjectError(
+            f"the history of {start[:12]} " + ("misses an object" if missing else f"cannot be read: {detail}"),
+            "git fsck shows what is missing or damaged; git session doctor finds the sessions it breaks",
+        ) from None
+
+
 def _blobs_in(tree: pygit2.Tree) -> Iterator[tuple[str, bytes]]:
-    """The blobs below a tree, walked through its own objects (no look-ups by name)."""
-    for obj in tree:
-        if isinstance(obj, pygit2.Tree):
-            yield from _blobs_in(obj)
+    """The blobs below a tree, depth first, walked through its own objects (no look-ups
+    by name); a nesting deeper than any we write is damage, not a reason to recurse."""
+    stack = [_entries_of(tree)]
+    while stack:
+        obj = next(stack[-1], None)
+        if obj is None:
+            stack.pop()
+        elif isinstance(obj, pygit2.Tree):
+            if len(stack) > _MAX_DEPTH:
+                raise ObjectError(f"tree {str(tree.id)[:12]} nests deeper than {_MAX_DEPTH} folders")
+            stack.append(_entries_of(obj))
         elif isinstance(obj, pygit2.Blob):
-            yield str(obj.name), obj.data
+            with _reading(str(obj.id)):
+                data = obj.data
+            yield str(obj.name), data
+
+
+def _entries_of(tree: pygit2.Tree) -> Iterator[pygit2.Object]:
+    with _reading(str(tree.id)):
+        return iter(list(tree))
 
 
 def _files_below(path: str, name: str) -> list[str]:
@@ -564,11 +855,23 @@ def _commit_info(commit: pygit2.Commit) -> CommitInfo:
     return CommitInfo(
         id=ObjectId(str(commit.id)),
         parents=tuple(ObjectId(str(p)) for p in commit.parent_ids),
-        message=commit.message,
-        author=f"{commit.author.name} <{commit.author.email}>",
+        message=_decoded(lambda: commit.message, commit.raw_message),
+        author=_decoded(
+            lambda: f"{commit.author.name} <{commit.author.email}>",
+            commit.author.raw_name + b" <" + commit.author.raw_email + b">",
+        ),
         time=int(commit.commit_time),
         tree=ObjectId(str(commit.tree_id)),
     )
+
+
+def _decoded(text: Callable[[], str], raw: bytes) -> str:
+    """A commit's text in the encoding it names; one naming an encoding Python does not
+    know (from another tool, or a hostile remote) is read as UTF-8, never an error."""
+    try:
+        return text()
+    except (LookupError, UnicodeError):
+        return raw.decode("utf-8", "replace")
 
 
 def _group_by_head(changes: Mapping[str, Change]) -> dict[str, Change | dict[str, Change]]:

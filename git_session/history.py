@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from git_session import gitcli
-from git_session.errors import UserError
+from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Meta
 from git_session.names import NOTES_REF, ObjectId
@@ -222,6 +222,6 @@ def _is_commit(repo: Repo, sha: str) -> bool:
         return False
     try:
         repo.commit(ObjectId(sha))
-    except UserError:
+    except (UserError, DataError):
         return False
     return True

@@ -648,7 +648,23 @@ def doctor(repo: Repo, *, fix: bool = False, now: float | None = None) -> Doctor
 def diagnose(repo: Repo, now: float | None = None) -> tuple[Finding, ...]:
     location = locate(repo)
     state = _load_state(repo)
-    return (*_hook_findings(repo, location, state), *_config_findings(repo), *_lock_findings(repo, now))
+    return (
+        *_hook_findings(repo, location, state),
+        *_config_findings(repo),
+        *_lock_findings(repo, now),
+        *_history_findings(repo),
+    )
+
+
+def _history_findings(repo: Repo) -> list[Finding]:
+    from git_session.repair import broken_refs
+
+    return [
+        Finding("problem", broken.ref, f"{broken.problem} (--fix restores it from its reflog)", fixable=True)
+        if broken.tip is not None
+        else Finding("problem", broken.ref, broken.problem)
+        for broken in broken_refs(repo)
+    ]
 
 
 def _hook_findings(repo: Repo, location: Location, state: _State) -> list[Finding]:
@@ -748,6 +764,10 @@ def _repair(repo: Repo, findings: Sequence[Finding], now: float | None) -> tuple
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
         fixed.append(f"removed {os.path.relpath(path, repo.common_dir)}")
+    if any(f.fixable and f.subject.startswith("refs/") for f in findings):
+        from git_session.repair import broken_refs, repair
+
+        fixed += [repair(repo, broken) for broken in broken_refs(repo)]
     return tuple(fixed)
 
 

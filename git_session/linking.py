@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from git_session.store import Draft, Handle, Store
 LOCK_WAIT_SECONDS = 30.0
 ABANDON_SECONDS = 24 * 3600
 SEARCH_DEPTH = 200
+_FULL_ID = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -231,11 +233,15 @@ def _rewrites(repo: Repo) -> list[Path]:
 
 
 def _mapping(path: Path) -> list[tuple[str, str]]:
-    """The ``old new`` pairs post-rewrite recorded."""
+    """The ``old new`` pairs post-rewrite recorded (a line that is not two object ids is not one)."""
     pairs = []
-    for record in path.read_text("utf-8").splitlines():
+    try:
+        records = path.read_bytes().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return []
+    for record in records:
         fields = record.split(" ")
-        if len(fields) >= 2 and fields[0] and fields[1]:
+        if len(fields) >= 2 and _FULL_ID.fullmatch(fields[0]) and _FULL_ID.fullmatch(fields[1]):
             pairs.append((fields[0], fields[1]))
     return pairs
 

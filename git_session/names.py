@@ -14,6 +14,9 @@ REMOTE_SESSIONS_PREFIX = "refs/session-remotes/"
 # Entries added with --private live in a layer of their own, beside the session and
 # outside every refspec git-session pushes: they never leave this repository.
 PRIVATE_PREFIX = "refs/session-private/"
+# Where `doctor --fix` moves a ref whose history lost objects and cannot be restored from
+# its reflog (refs/session-broken/sessions/…, …/session-private/…): out of every command's way.
+BROKEN_PREFIX = "refs/session-broken/"
 
 _ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")

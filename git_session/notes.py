@@ -18,7 +18,6 @@ one. A flat tree that reaches ``FANOUT_AT`` notes is fanned out in one go, as gi
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import time
@@ -69,8 +68,8 @@ def parse_lines(lines: Iterable[bytes], where: str, problems: list[str] | None =
     parsed = []
     for number, line in enumerate(lines, 1):
         try:
-            value = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            value = codec.loads(line.decode("utf-8"))
+        except ValueError:  # not UTF-8, not JSON, not valid Unicode, nested too deep
             value = None
         if isinstance(value, dict):
             parsed.append(value)
@@ -202,8 +201,8 @@ def _is_fanout(item: TreeItem) -> bool:
 def _notes_tree(repo: Repo, tip: ObjectId) -> ObjectId:
     try:
         return repo.commit(tip).tree
-    except (UserError, KeyError, ValueError):
-        raise DataError(f"{NOTES_REF} points at {tip[:12]}, which is not a commit") from None
+    except (UserError, DataError, KeyError, ValueError) as exc:
+        raise DataError(f"the notes at {tip[:12]} cannot be read: {getattr(exc, 'message', exc)}") from None
 
 
 def read_note(repo: Repo, commit: ObjectId, problems: list[str] | None = None) -> list[dict[str, Any]]:
@@ -283,7 +282,7 @@ def merge_notes(repo: Repo, their_tip: ObjectId) -> ObjectId:
     commit depends only on the two tips, so clones merging the same pair agree.
     Returns the new tip.
     """
-    _notes_tree(repo, their_tip)
+    Notes(repo, their_tip).index()  # a tip that is not a notes commit, or a tree that is junk, stays theirs
 
     def merged(ours: ObjectId | None) -> ObjectId | None:
         if ours is None or repo.is_ancestor(ours, their_tip):

@@ -118,7 +118,7 @@ def _linked_commits(repo: Repo, notes: Notes, problems: list[str]) -> dict[Objec
             continue
         try:
             info = repo.commit(target)
-        except UserError:
+        except (UserError, DataError):
             continue  # a note on a blob or a tree
         found[target] = _Linked(info, tuple(raw), tuple(lines))
     return found

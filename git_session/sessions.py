@@ -147,14 +147,15 @@ class Workspace:
             )
         return branch
 
-    def branch_sessions(self, branch: BranchName) -> list[Found]:
-        found = [f for f in self._readable(self.store.branch_handles(branch)) if f.meta.branch == branch]
+    def branch_sessions(self, branch: BranchName, strict: bool = True) -> list[Found]:
+        handles = self.store.branch_handles(branch)
+        found = [f for f in self._readable(handles, strict) if f.meta.branch == branch]
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
 
-    def _readable(self, handles: Iterable[Handle]) -> list[Found]:
+    def _readable(self, handles: Iterable[Handle], strict: bool = True) -> list[Found]:
         """The sessions whose data can be read; the others are reported and skipped.
 
-        When none can be read, the first problem is the error.
+        When none can be read, the first problem is the error (unless not ``strict``).
         """
         found, problems = [], []
         for handle in handles:
@@ -162,17 +163,18 @@ class Workspace:
                 found.append(Found(handle, self.store.meta(handle)))
             except DataError as exc:
                 problems.append(exc)
-        if problems and not found:
+        if strict and problems and not found:
             raise problems[0]
         for problem in problems:
             self.warn(f"skipped a session: {problem.message}")
         return found
 
     def open_session(self, branch: BranchName) -> Found | None:
-        """This clone's active or paused session on the branch, if it has one."""
-        return next((f for f in self.own_sessions(branch) if f.meta.is_open), None)
+        """This clone's active or paused session on the branch, if it has one (one that cannot
+        be read is reported, and does not keep the branch from getting a new one)."""
+        return next((f for f in self.own_sessions(branch, strict=False) if f.meta.is_open), None)
 
-    def own_sessions(self, branch: BranchName) -> list[Found]:
+    def own_sessions(self, branch: BranchName, strict: bool = True) -> list[Found]:
         """The branch's sessions that are this clone's, the one to use by default first:
         those it started or chose (``resume``), latest choice first.
 
@@ -181,7 +183,7 @@ class Workspace:
         ``resume`` or ``start --from`` for good). In a clone older than the record of
         choices, the sessions its user wrote in are taken as its own.
         """
-        sessions = self.branch_sessions(branch)
+        sessions = self.branch_sessions(branch, strict)
         chosen = choices.read(self.repo)
         if chosen is None:
             return self._authored(sessions)
@@ -528,7 +530,12 @@ class Workspace:
             trailers.write_cache(self.repo, branch, None)
             return
         head = self.repo.ref_target(f"refs/heads/{branch}")
-        rendered = trailers.render(self.store, current.handle, head)
+        try:
+            rendered = trailers.render(self.store, current.handle, head)
+        except DataError as exc:  # what was written stays written; the hooks render it themselves
+            self.warn(f"commit trailers not refreshed: {exc.message}")
+            trailers.write_cache(self.repo, branch, None)
+            return
         changed = bool(rendered.withheld) and trailers.values_changed(self.repo, branch, rendered.text)
         trailers.write_cache(self.repo, branch, rendered.text)
         for problem in rendered.withheld if changed else ():

@@ -38,7 +38,7 @@ from git_session.gitrepo import Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.secrets import Finding
-from git_session.store import Handle, Store
+from git_session.store import Handle, Store, naming_session
 
 PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
@@ -50,6 +50,9 @@ _HEX = re.compile(r"[0-9a-f]{40}")
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
 
 Progress = Callable[[str, int, int], None]
+# A ref at a missing object (a session lost to `git gc --prune=now`) makes git's own ref
+# iteration die ("bad object"), and with it every fetch: git skips such refs with this.
+_TOLERANT = {"GIT_REF_PARANOIA": "0"}
 
 
 def _no_progress(label: str, done: int, total: int) -> None:
@@ -96,6 +99,7 @@ class PushReport:
     pushed: list[str] = field(default_factory=list)  # the session refs the remote took
     notes_pushed: bool = False
     merged: MergeReport | None = None  # what was merged after a rejection
+    unreadable: dict[str, str] = field(default_factory=dict)  # refs that stayed here: why
 
 
 class SecretsFound(UserError):
@@ -184,7 +188,7 @@ def fetch(repo: Repo, remote: Remote, show_progress: bool = False) -> None:
         f"+{NOTES_REF}*:{remote.notes_ref}*",
     ]
     failure = f"cannot fetch sessions from {remote.name}"
-    result = gitcli.run(args, git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
+    result = gitcli.run(args, git_dir=repo.git_dir, env=_TOLERANT, check=False, stderr_to_terminal=show_progress)
     if result.returncode == 0:
         return
     # The remote's ref names become file names here: one git cannot write (a folder name
@@ -200,7 +204,7 @@ def fetch(repo: Repo, remote: Remote, show_progress: bool = False) -> None:
 def _remote_refs(repo: Repo, remote: Remote) -> list[str]:
     """The names of the remote's refs that the fetch refspecs match (none if it cannot say)."""
     args = ["ls-remote", "--refs", "--", remote.name, f"{SESSIONS_PREFIX}*", f"{NOTES_REF}*"]
-    result = gitcli.run(args, git_dir=repo.git_dir, check=False)
+    result = gitcli.run(args, git_dir=repo.git_dir, env=_TOLERANT, check=False)
     names = (line.partition("\t")[2] for line in (result.stdout if result.returncode == 0 else "").splitlines())
     return [name for name in names if name.startswith((SESSIONS_PREFIX, NOTES_REF))]
 
@@ -254,13 +258,18 @@ def _check_filed(store: Store, ref: SessionRef, tip: ObjectId) -> None:
 def _merge_notes(repo: Repo, remote: Remote) -> str:
     from git_session import notes
 
-    theirs = repo.ref_target(remote.notes_ref)
+    try:
+        theirs = repo.ref_target(remote.notes_ref)
+    except DataError as exc:
+        return f"refused: {exc.message}"
     if theirs is None:
         return "none"
+    if not repo.is_commit(theirs):
+        return f"refused: the remote's {NOTES_REF} ({theirs[:12]}) is not a notes commit"
     ours = repo.ref_target(NOTES_REF)
-    if ours is not None and repo.is_ancestor(theirs, ours):
-        return "up-to-date"
     try:
+        if ours is not None and repo.is_ancestor(theirs, ours):
+            return "up-to-date"
         notes.merge_notes(repo, theirs)
     except (DataError, UserError) as exc:
         return f"refused: {exc.message}"
@@ -291,6 +300,7 @@ def push(
     report = PushReport()
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         leaving = _scanned(repo, remote, prefixes, scan)
+        report.unreadable = leaving.unreadable
         rejected = _push_once(repo, remote, report, show_progress, prefixes, leaving, scan)
         if not rejected:
             return report
@@ -310,14 +320,61 @@ class Outgoing:
 
     sessions: dict[str, ObjectId]
     notes: ObjectId | None
+    unreadable: dict[str, str] = field(default_factory=dict)  # ref -> why it stays here
 
     @classmethod
     def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
+        """What would leave; a session (or the notes) that cannot be read stays, and says why."""
         local = [ref for prefix in prefixes for ref in repo.refs_with_prefix(prefix)]
         copies = dict(repo.refs_with_prefix(remote.sessions_prefix))
         sessions = {name: tip for name, tip in local if copies.get(remote.copy_ref(name)) != tip}
-        notes = repo.ref_target(NOTES_REF)
-        return cls(sessions, notes if notes != repo.ref_target(remote.notes_ref) else None)
+        pushed = pushed_log(repo, remote).tips()
+        unreadable = {}
+        for name, tip in sessions.items():
+            problem = _unreadable(repo, _hidden(repo, remote, name, pushed), name, tip)
+            if problem is not None:
+                unreadable[name] = problem
+        notes, problem = _outgoing_notes(repo, remote)
+        if problem is not None:
+            unreadable[NOTES_REF] = problem
+        readable = {name: tip for name, tip in sessions.items() if name not in unreadable}
+        return cls(readable, notes, unreadable)
+
+
+def _hidden(
+    repo: Repo, remote: Remote, name: str, pushed: Mapping[str, list[ObjectId]], also: ObjectId | None = None
+) -> list[ObjectId]:
+    """The tips of ``name`` the remote has, or was sent: their history does not leave again."""
+    known = [repo.ref_target(remote.copy_ref(name)), *pushed.get(name, []), also]
+    return [k for k in known if k is not None and repo.has_object(k)]
+
+
+def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> str | None:
+    """Why the commits of ``name`` that would leave cannot be read, if they cannot."""
+    store = Store(repo)
+    session_id = name.rsplit("/", 1)[1]
+    try:
+        with naming_session(session_id):
+            for commit in repo.walk(tip, hide):
+                store.commit_ops(commit, session_id)
+    except DataError as exc:
+        return exc.message
+    return None
+
+
+def _outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, str | None]:
+    """The notes tip to push, if it moved on; or why the notes stay here."""
+    try:
+        ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
+    except DataError as exc:
+        return None, exc.message
+    if ours is None or ours == theirs:
+        return None, None
+    if not repo.is_commit(ours):
+        return None, f"{NOTES_REF} is not a notes commit here (git session doctor)"
+    if theirs is not None and not repo.is_commit(theirs):
+        return None, f"the remote's {NOTES_REF} is not a notes commit: the notes stay here"
+    return ours, None
 
 
 def _scanned(
@@ -357,7 +414,9 @@ def _push_once(
     """
     if not leaving.sessions and leaving.notes is None:
         return []
-    exact = len(leaving.sessions) <= EXACT_REFSPECS_UP_TO
+    # A pattern would send the sessions that stay here for being unreadable too.
+    stays = any(ref.startswith(SESSIONS_PREFIX) for ref in leaving.unreadable)
+    exact = len(leaving.sessions) <= EXACT_REFSPECS_UP_TO or stays
     if exact:
         refspecs = [f"{tip}:{name}" for name, tip in sorted(leaving.sessions.items())]
     else:
@@ -365,7 +424,9 @@ def _push_once(
     refspecs += [f"{leaving.notes}:{NOTES_REF}"] if leaving.notes else []
     # Not --quiet: it silences the porcelain lines too. Without a terminal, stderr is captured.
     args = ["push", "--porcelain", "--no-verify", *(["--progress"] if show_progress else []), "--", remote.name]
-    result = gitcli.run([*args, *refspecs], git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
+    result = gitcli.run(
+        [*args, *refspecs], git_dir=repo.git_dir, env=_TOLERANT, check=False, stderr_to_terminal=show_progress
+    )
     statuses = list(_porcelain(result.stdout))
     if result.returncode != 0 and not statuses:
         raise _transfer_error(f"cannot push sessions to {remote.name}", result.stderr)
@@ -533,8 +594,7 @@ def outgoing_texts(
     public = PublicFiles(repo, remote)
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
-        known = [repo.ref_target(remote.copy_ref(name)), *pushed.get(name, []), (also_sent or {}).get(name)]
-        hide = [k for k in known if k is not None and repo.has_object(k)]
+        hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name))
         for commit in repo.walk(tip, hide):
             try:
                 ops = store.commit_ops(commit, session_id)
@@ -692,7 +752,7 @@ def scan_outgoing(
 
 
 def _transfer(repo: Repo, args: list[str], show_progress: bool, failure: str) -> None:
-    result = gitcli.run(args, git_dir=repo.git_dir, check=False, stderr_to_terminal=show_progress)
+    result = gitcli.run(args, git_dir=repo.git_dir, env=_TOLERANT, check=False, stderr_to_terminal=show_progress)
     if result.returncode != 0:
         raise _transfer_error(failure, result.stderr)
 

@@ -14,6 +14,7 @@ changes. Every ref update is a compare-and-swap, retried on a race.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import random
@@ -26,7 +27,7 @@ from typing import Any, NamedTuple
 from git_session import codec
 from git_session.errors import ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
-from git_session.gitrepo import Change, CommitInfo, Ident, Repo, Subtree
+from git_session.gitrepo import Change, CommitInfo, Ident, ObjectError, Repo, Subtree
 from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
 from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
 
@@ -136,8 +137,9 @@ class Store:
 
     def _meta(self, handle: Handle) -> Meta:
         where = f"session {handle.id}"
-        tree = self.repo.commit(handle.tip).tree
-        data = self.repo.blob_at(tree, META_PATH)
+        with naming_session(handle.id):
+            tree = self.repo.commit(handle.tip).tree
+            data = self.repo.blob_at(tree, META_PATH)
         if data is None:
             raise DataError(f"{where}: {META_PATH} is missing from {handle.tip[:12]}")
         meta = codec.meta_from_bytes(data, where)
@@ -146,29 +148,34 @@ class Store:
         return meta
 
     def open_entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
-        return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"open/{kind}")]
+        with naming_session(handle.id):
+            return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"open/{kind}")]
 
     def entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
-        return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"entries/{kind}")]
+        with naming_session(handle.id):
+            return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"entries/{kind}")]
 
     def entry(self, handle: Handle, kind: str, entry_id: str, private: bool = False) -> Entry | None:
         where = f"session {handle.id}"
-        found = (self._entry_in_tree(tree, kind, entry_id, where) for tree in self._trees(handle, private))
-        return next((entry for entry in found if entry is not None), None)
+        with naming_session(handle.id):
+            found = (self._entry_in_tree(tree, kind, entry_id, where) for tree in self._trees(handle, private))
+            return next((entry for entry in found if entry is not None), None)
 
     def entry_ids(self, handle: Handle, kind: str, private: bool = False) -> list[str]:
         """The ids of every entry of a kind, read from tree names alone."""
         ids: list[str] = []
-        for tree in self._trees(handle, private):
-            for x in self.repo.tree_items(tree, f"entries/{kind}"):
-                for y in self.repo.tree_items(x.id):
-                    ids.extend(name.removesuffix(".json") for name in self.repo.tree_names(y.id))
+        with naming_session(handle.id):
+            for tree in self._trees(handle, private):
+                for x in self.repo.tree_items(tree, f"entries/{kind}"):
+                    for y in self.repo.tree_items(x.id) if x.is_tree else ():
+                        ids.extend(name.removesuffix(".json") for name in self.repo.tree_names(y.id) if y.is_tree)
         return ids
 
     def state(self, handle: Handle, private: bool = False) -> SessionState:
         """The session's fields and entries (with ``private``, its private entries too)."""
         meta = self.meta(handle, private)
-        entries = [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, "entries")]
+        with naming_session(handle.id):
+            entries = [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, "entries")]
         return SessionState(meta, tuple(sorted(entries, key=lambda e: e.added)))
 
     def _trees(self, handle: Handle, private: bool) -> list[ObjectId]:
@@ -182,13 +189,21 @@ class Store:
     def _decode(self, handle: Handle, tree: ObjectId, path: str) -> list[Entry]:
         return self._decode_entries(handle, self.repo.blobs_under(tree, path))
 
-    def journal(self, handle: Handle) -> list[JournalItem]:
-        """Every operation of the session in (clock, id) order: its history is its journal."""
-        items = [
-            JournalItem(op, commit.id)
-            for commit in self.repo.walk(handle.tip)
-            for op in self.commit_ops(commit, handle.id)
-        ]
+    def journal(self, handle: Handle, problems: list[str] | None = None) -> list[JournalItem]:
+        """Every operation of the session in (clock, id) order: its history is its journal.
+
+        With ``problems``, a commit whose operations cannot be read is left out and
+        described there (for showing the rest); without, it is an error.
+        """
+        items = []
+        with naming_session(handle.id):
+            for commit in self.repo.walk(handle.tip):
+                try:
+                    items += [JournalItem(op, commit.id) for op in self.commit_ops(commit, handle.id)]
+                except DataError as exc:
+                    if problems is None:
+                        raise
+                    problems.append(exc.message)
         return sorted(items, key=lambda item: item.op.stamp)
 
     # --- writing ---------------------------------------------------------------------
@@ -260,7 +275,7 @@ class Store:
         outcome = ["merged"]
         try:
             self.repo.commit(theirs)
-        except (KeyError, ValueError, UserError):
+        except (KeyError, ValueError, UserError, DataError):
             raise DataError(f"session {ref.session_id}: {theirs[:12]} is not a commit of this repository") from None
 
         def merged_commit(ours: ObjectId) -> ObjectId:
@@ -372,15 +387,26 @@ class Store:
         return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
 
     def _changes(self, meta: Meta, entries: Iterator[Entry] | Any) -> dict[str, Change]:
-        changes: dict[str, Change] = {META_PATH: self.repo.write_blob(codec.meta_to_bytes(meta))}
+        """The blobs of the new state, each read back with the reader's own rules first:
+        what is stored can always be read."""
+        where = f"session {meta.id}"
+        changes: dict[str, Change] = {
+            META_PATH: self._write_checked(codec.meta_to_bytes(meta), codec.meta_from_bytes, where)
+        }
         for entry in entries:
-            blob = self.repo.write_blob(codec.entry_to_bytes(entry))
+            blob = self._write_checked(
+                codec.entry_to_bytes(entry), codec.entry_from_bytes, f"{where}: entry {entry.id}"
+            )
             changes[entry_path(entry.kind, entry.id)] = blob
             if entry.kind in ENTRY_STATUSES:
                 changes[open_path(entry.kind, entry.id)] = blob if entry.is_open else None
             if entry.kind == "checkpoint" and entry.values.get("snapshot") is not None:
                 changes[snapshot_path(entry.id)] = self._snapshot(entry, meta)
         return changes
+
+    def _write_checked(self, data: bytes, read: Callable[[bytes, str], object], where: str) -> ObjectId:
+        read(data, where)
+        return self.repo.write_blob(data)
 
     def _snapshot(self, entry: Entry, meta: Meta) -> Subtree:
         """A checkpoint's snapshot, linked into the session's tree so that it stays reachable."""
@@ -427,14 +453,24 @@ def _added_counts(a: Mapping[str, Mapping[str, int]], b: Mapping[str, Mapping[st
     return added
 
 
+@contextlib.contextmanager
+def naming_session(session_id: str) -> Iterator[None]:
+    """A missing or damaged object met while reading a session: an error that names it."""
+    try:
+        yield
+    except ObjectError as exc:
+        raise DataError(f"session {session_id}: {exc.message}", exc.hint) from None
+
+
 def _op_ident(op: Op) -> Ident:
     name, _, email = op.author.rpartition(" <")
     return Ident(name, email.removesuffix(">"), op.at, op.tz)
 
 
 def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident, clock_floor: int = 0) -> list[Op]:
+    """The drafts as operations, refused here if this git-session could not read them back."""
     clock = max(meta.clock, clock_floor)
-    return [
+    ops = [
         Op(
             id=draft.id,
             clock=clock + 1 + index,
@@ -448,3 +484,13 @@ def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident, clock_floor: int =
         )
         for index, draft in enumerate(drafts)
     ]
+    session = meta.id or (ops[0].id if ops else "")
+    try:
+        codec.decode_commit_message(codec.encode_commit_message("check", ops), f"session {session}")
+    except DataError as exc:
+        raise UserError(
+            f"not written: {exc.message}",
+            "an operation with this time or clock could not be read back; check the system clock and "
+            f"GIT_AUTHOR_DATE, or continue in a new session: git session start --from {session[:12]}",
+        ) from None
+    return ops
