@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_session import codec, gitcli
-from git_session.errors import DataError, GitError, UserError
+from git_session.errors import EXIT_INTERRUPTED, DataError, GitError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Entry
 from git_session.names import ObjectId
@@ -35,6 +35,7 @@ from git_session.store import Draft
 KIND = "checkpoint"
 GITLINK = "160000"
 TREE = "040000"
+INTERRUPTED = "interrupted"
 # Characters HFS+ ignores in names (".g\u200cit" is ".git" there), as git's is_hfs_dotgit drops them.
 _HFS_IGNORED = dict.fromkeys([*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF])
 
@@ -85,12 +86,16 @@ def snapshot(repo: Repo) -> Snapshot:
 
 
 def _forget_assumed(repo: Repo, env: dict[str, str]) -> None:
-    """Files marked assume-unchanged (by hand, or by core.ignoreStat) are read again, in
+    """Files marked assume-unchanged (by hand, or by core.ignoreStat) or skip-worktree (by
+    hand: a file of a sparse checkout that is not on disk keeps its mark) are read again, in
     the copy only: ``git add`` would keep their staged content however they were edited."""
+    top = work_tree(repo)
     listed = gitcli.split_z(_git(repo, ["ls-files", "-v", "-z"], env))
-    assumed = "".join(f"{record[2:]}\0" for record in listed if record[:1].islower())
-    if assumed:
-        _git(repo, ["update-index", "--no-assume-unchanged", "-z", "--stdin"], env, input=assumed)
+    assumed = [record[2:] for record in listed if record[:1].islower()]
+    skipped = [r[2:] for r in listed if r[:1] in "Ss" and os.path.lexists(os.path.join(top, *r[2:].split("/")))]
+    for flag, paths in (("--no-assume-unchanged", assumed), ("--no-skip-worktree", skipped)):
+        if paths:
+            _git(repo, ["update-index", flag, "-z", "--stdin"], env, input="".join(f"{path}\0" for path in paths))
 
 
 @contextmanager
@@ -413,11 +418,12 @@ def _check_writable(top: str, path: str) -> None:
 def _apply_or_roll_back(
     ws: Workspace, found: Found, spec: str | None, before: Entry, now: ObjectId, plan: Plan, env: dict[str, str]
 ) -> None:
-    """Apply the plan; if that fails, put the files back from the undo checkpoint and say so."""
+    """Apply the plan; if that fails (or Ctrl-C stops it), put the files back from the undo
+    checkpoint and say so."""
     try:
         _apply(ws.repo, plan, env)
         return
-    except (OSError, GitError) as exc:
+    except (OSError, GitError, KeyboardInterrupt) as exc:
         failure = _reason(exc)
     undo = ws.short_entry_id(found, KIND, before.id)
     command = f"git session restore {undo}" + (f" --session {ws.short_session_id(found.handle.id)}" if spec else "")
@@ -425,12 +431,23 @@ def _apply_or_roll_back(
         with _scratch_index(ws.repo, copy_real=False) as back:
             _git(ws.repo, ["read-tree", now], back)
             _apply(ws.repo, plan.undo(), back)
-    except (OSError, GitError) as exc:
-        raise UserError(
+    except (OSError, GitError, KeyboardInterrupt) as exc:
+        raise _failed(
             f"restore failed ({failure}) and putting the files back failed too ({_reason(exc)}); "
-            f"checkpoint {undo} holds them: {command}"
+            f"checkpoint {undo} holds them: {command}",
+            failure,
         ) from None
-    raise UserError(f"restore failed ({failure}); the files were put back as checkpoint {undo} holds them ({command})")
+    raise _failed(
+        f"restore failed ({failure}); the files were put back as checkpoint {undo} holds them ({command})", failure
+    )
+
+
+def _failed(message: str, failure: str) -> UserError:
+    """The error of a failed restore; one that Ctrl-C stopped exits as an interrupted command."""
+    error = UserError(message)
+    if failure == INTERRUPTED:
+        error.exit_code = EXIT_INTERRUPTED
+    return error
 
 
 def _apply(repo: Repo, plan: Plan, env: dict[str, str]) -> None:
@@ -439,7 +456,9 @@ def _apply(repo: Repo, plan: Plan, env: dict[str, str]) -> None:
         _git(repo, ["checkout-index", "--force", "-z", "--stdin"], env, input="".join(f"{p}\0" for p in plan.write))
 
 
-def _reason(exc: OSError | GitError) -> str:
+def _reason(exc: OSError | GitError | KeyboardInterrupt) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return INTERRUPTED
     if isinstance(exc, OSError):
         return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
     lines = [line.removeprefix("error: ") for line in exc.stderr.splitlines() if line.strip()]
