@@ -226,7 +226,9 @@ def restore(ws: Workspace, spec: str | None, prefix: str, paths: Sequence[str] =
         return Restored(found, entry, None, (), ())
     plan = Plan(*(tuple(path for status, path in changes if status in kinds) for kinds in ("A", "MT", "D")))
     with _scratch_index(ws.repo, copy_real=False) as env:
-        _check_plan(ws.repo, old, now.tree, selected, plan, env)
+        plan = _check_plan(ws.repo, old, now.tree, selected, plan, env)
+        if not (plan.delete or plan.write):  # what differs is already there (an ignored file)
+            return Restored(found, entry, None, (), ())
         label = f"before restore of {ws.short_entry_id(found, KIND, entry.id)}"
         draft = _checkpoint_draft(ws, label, now)
         found, _ = ws._append(found.handle.id, lambda handle, meta: [draft], f"checkpoint: {label}", found=found)
@@ -272,18 +274,20 @@ def _changed(repo: Repo, old: ObjectId, new: ObjectId, paths: Sequence[str]) -> 
 
 def _check_plan(
     repo: Repo, old: ObjectId, now: ObjectId, selected: Sequence[str], plan: Plan, env: dict[str, str]
-) -> None:
+) -> Plan:
     """Refuse, before anything changes, a snapshot git would not check out, a file no
-    checkpoint holds that the restore would delete, and a folder it cannot write in."""
+    checkpoint holds that the restore would delete, and a folder it cannot write in.
+    Returns the plan without the files already there as written (ignored ones, which
+    putting the files back must not delete)."""
     target = _listing(repo, old, selected)
     _check_tree(target)
     _stage(repo, target, plan.write, env)
     top = work_tree(repo)
     saved = {path: mode for mode, _, path in _listing(repo, now, selected) if mode != GITLINK}
-    for path in plan.write:
-        _check_unsaved(repo, top, path, saved, set(plan.delete), env)
+    there = {path for path in plan.write if _check_unsaved(repo, top, path, saved, set(plan.delete), env)}
     for path in (*plan.delete, *plan.write):
         _check_writable(top, path)
+    return Plan(plan.delete, plan.replace, tuple(path for path in plan.create if path not in there))
 
 
 def _listing(repo: Repo, tree: ObjectId, paths: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -342,9 +346,9 @@ def _stage(repo: Repo, target: Sequence[tuple[str, str, str]], paths: Sequence[s
 
 def _check_unsaved(
     repo: Repo, top: str, path: str, saved: dict[str, str], deleted: set[str], env: dict[str, str]
-) -> None:
+) -> bool:
     """Writing ``path`` replaces whatever is there and along its folders: each of those
-    must be in the undo checkpoint (or be the very file written), or nothing is done."""
+    must be in the undo checkpoint (or be the very file written: then True), or nothing is done."""
     parts = path.split("/")
     for depth in range(1, len(parts)):
         leading = "/".join(parts[:depth])
@@ -352,7 +356,7 @@ def _check_unsaved(
         if kind == "dir":
             continue
         if kind is None or leading in deleted:
-            return
+            return False
         _refuse_unsaved(path, leading, f"a {kind} where the checkpoint has a folder")
     full = os.path.join(top, *parts)
     kind = _kind(top, path)
@@ -360,8 +364,11 @@ def _check_unsaved(
         for inside in _files_below(top, path):
             if inside not in deleted:
                 _refuse_unsaved(path, inside, "ignored, or in a nested repository")
-    elif kind is not None and path not in saved and not _same_file(repo, full, path, env):
-        _refuse_unsaved(path, path, f"an ignored {kind}")
+    elif kind is not None and path not in saved:
+        if not _same_file(repo, full, path, env):
+            _refuse_unsaved(path, path, f"an ignored {kind}")
+        return True
+    return False
 
 
 def _kind(top: str, path: str) -> str | None:

@@ -82,6 +82,28 @@ def test_ctrl_c_while_putting_back_names_the_undo_checkpoint(tmp_path: Path, mon
     assert (repo / "a.txt").read_text() == "a.txt as committed\n"
 
 
+def test_ctrl_c_leaves_an_ignored_file_that_already_held_the_checkpoints_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = session_repo(tmp_path)
+    (repo / ".gitignore").write_text("conf\n")
+    kept = [file_at(repo, name, (repo / name).read_text()) for name in ("README", "b.txt", ".gitignore")]
+    checkpoint = plant(repo, mktree(repo, *kept, file_at(repo, "a.txt", "other\n"), file_at(repo, "conf", "same\n")))
+    (repo / "conf").write_text("same\n")  # ignored: in no checkpoint, but exactly what the restore would write
+    before = files(repo)
+    interrupt_writes(monkeypatch, times=1)
+
+    result = run(repo, "restore", checkpoint)
+
+    assert result.exit_code == EXIT_INTERRUPTED
+    assert files(repo) == before  # putting the files back did not delete it
+    monkeypatch.undo()
+    (repo / "a.txt").write_text("other\n")
+    assert ok(repo, "restore", checkpoint) == (
+        f"Nothing to restore: the working tree already matches checkpoint {short_checkpoint(repo, checkpoint)}\n"
+    )
+
+
 # --- skip-worktree: the same stale snapshot as assume-unchanged (item 7) ------------------------
 
 
