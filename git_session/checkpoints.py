@@ -107,10 +107,21 @@ def _scratch_index(repo: Repo, copy_real: bool) -> Iterator[dict[str, str]]:
     with a new time would record a file edited in the second of its ``git add`` stale."""
     with tempfile.TemporaryDirectory(prefix="git-session-") as folder:
         path = os.path.join(folder, "index")
-        real = os.path.join(repo.git_dir, "index")
-        if copy_real and os.path.isfile(real):
-            shutil.copy2(real, path)
+        if copy_real:
+            _copy_index(os.path.join(repo.git_dir, "index"), path)
         yield {"GIT_INDEX_FILE": path}
+
+
+def _copy_index(real: str, path: str) -> None:
+    """Copy the index with the time of the very file read: git renames a new index into
+    place at any moment, and another file's (newer) time would defeat the racy-clean check."""
+    try:
+        with open(real, "rb") as source, open(path, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+            read = os.fstat(source.fileno())
+    except FileNotFoundError:
+        return  # no index yet: every file is read
+    os.utime(path, ns=(read.st_atime_ns, read.st_mtime_ns))
 
 
 def _git(repo: Repo, args: Sequence[str], env: dict[str, str] | None = None, input: str | None = None) -> str:

@@ -4,8 +4,11 @@ inputs that held (pathspec magic, a held index lock, links out of the work tree)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,12 +17,15 @@ from git_session.errors import EXIT_INTERRUPTED
 from git_session.gitrepo import Repo
 from tests.helpers import as_json, fails, git, ok, run
 from tests.test_trust_restore import (
+    RACY,
     blob,
     count_checkpoints,
     file_at,
     files,
     mktree,
     plant,
+    racy_edit,
+    racy_repo,
     session_repo,
     short_checkpoint,
     snapshot_text,
@@ -102,6 +108,35 @@ def test_ctrl_c_leaves_an_ignored_file_that_already_held_the_checkpoints_content
     assert ok(repo, "restore", checkpoint) == (
         f"Nothing to restore: the working tree already matches checkpoint {short_checkpoint(repo, checkpoint)}\n"
     )
+
+
+# --- the index copy and another git writing the index (item 7) ----------------------------------
+
+
+def test_an_index_renamed_into_place_while_it_is_copied_lends_the_copy_no_newer_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = racy_repo(tmp_path)
+    racy_edit(repo, "f.txt", "staged\n", "edited\n")
+    index = repo / ".git/index"
+
+    def another_git_writes_the_index(copy: Callable[..., Any]) -> Callable[..., Any]:
+        def copied(*args: Any, **kwargs: Any) -> Any:
+            result = copy(*args, **kwargs)
+            newer = repo / ".git/index.new"  # the same entries, written ten seconds later, renamed in
+            newer.write_bytes(index.read_bytes())
+            os.utime(newer, ns=(RACY + 10**10, RACY + 10**10))
+            newer.replace(index)
+            return result
+
+        return copied
+
+    for name in ("copyfile", "copyfileobj"):
+        monkeypatch.setattr(shutil, name, another_git_writes_the_index(getattr(shutil, name)))
+    taken = checkpoints.snapshot(Repo.discover(str(repo)))
+    monkeypatch.undo()
+
+    assert git(repo, "cat-file", "-p", f"{taken.tree}:f.txt") == "edited\n"
 
 
 # --- skip-worktree: the same stale snapshot as assume-unchanged (item 7) ------------------------
