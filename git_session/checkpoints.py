@@ -36,6 +36,7 @@ KIND = "checkpoint"
 GITLINK = "160000"
 TREE = "040000"
 INTERRUPTED = "interrupted"
+UNSAVED_HINT = "move it out of the way, then restore again; nothing was changed"
 # Characters HFS+ ignores in names (".g\u200cit" is ".git" there), as git's is_hfs_dotgit drops them.
 _HFS_IGNORED = dict.fromkeys([*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF])
 
@@ -359,11 +360,17 @@ def _check_unsaved(
     repo: Repo, top: str, path: str, saved: dict[str, str], deleted: set[str], env: dict[str, str]
 ) -> bool:
     """Writing ``path`` replaces whatever is there and along its folders: each of those
-    must be in the undo checkpoint (or be the very file written: then True), or nothing is done."""
+    must be in the undo checkpoint (or be the very file written: then True), and no folder
+    on the way may be a nested repository (no checkpoint sees its files), or nothing is done."""
     parts = path.split("/")
     for depth in range(1, len(parts)):
         leading = "/".join(parts[:depth])
         kind = _kind(top, leading)
+        if kind == "dir" and os.path.lexists(os.path.join(top, *parts[:depth], ".git")):
+            raise UserError(
+                f"writing {path!r} would put it in the nested repository {leading!r}, which no checkpoint holds",
+                UNSAVED_HINT,
+            )
         if kind == "dir":
             continue
         if kind is None or leading in deleted:
@@ -414,10 +421,7 @@ def _same_file(repo: Repo, full: str, path: str, env: dict[str, str]) -> bool:
 
 def _refuse_unsaved(path: str, lost: str, what: str) -> None:
     where = f"writing {path!r} would delete {lost!r}" if lost != path else f"writing {path!r} would replace it"
-    raise UserError(
-        f"{where}, which no checkpoint holds ({what})",
-        "move it out of the way, then restore again; nothing was changed",
-    )
+    raise UserError(f"{where}, which no checkpoint holds ({what})", UNSAVED_HINT)
 
 
 def _check_writable(top: str, path: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 from git_session import adr, checkpoints
 from git_session.errors import EXIT_INTERRUPTED
 from git_session.gitrepo import Repo
-from tests.helpers import as_json, fails, git, ok, run
+from tests.helpers import as_json, fails, git, make_repo, ok, run
 from tests.test_trust_restore import (
     RACY,
     blob,
@@ -137,6 +137,24 @@ def test_an_index_renamed_into_place_while_it_is_copied_lends_the_copy_no_newer_
     monkeypatch.undo()
 
     assert git(repo, "cat-file", "-p", f"{taken.tree}:f.txt") == "edited\n"
+
+
+def test_nothing_is_written_into_a_nested_repository(tmp_path: Path) -> None:
+    repo = session_repo(tmp_path)
+    nested = make_repo(repo, "nested")  # its files are in no checkpoint: the snapshot holds a gitlink
+    planted = mktree(repo, file_at(repo, "nested/new.txt", "planted\n"), file_at(repo, "a.txt", "changed\n"))
+    checkpoint = plant(repo, planted)
+    before, count = files(repo), count_checkpoints(repo)
+    for args in ([], ["--", "nested/new.txt"]):
+        err = fails(repo, "restore", checkpoint, *args)
+        assert err == (
+            "git-session: writing 'nested/new.txt' would put it in the nested repository 'nested', "
+            "which no checkpoint holds\nhint: move it out of the way, then restore again; nothing was changed\n"
+        )
+    assert files(repo) == before and count_checkpoints(repo) == count
+    assert not (nested / "new.txt").exists()
+    ok(repo, "restore", checkpoint, "--", "a.txt")
+    assert (repo / "a.txt").read_text() == "changed\n"
 
 
 # --- skip-worktree: the same stale snapshot as assume-unchanged (item 7) ------------------------
