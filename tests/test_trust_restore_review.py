@@ -15,7 +15,7 @@ import pytest
 from git_session import adr, checkpoints
 from git_session.errors import EXIT_INTERRUPTED
 from git_session.gitrepo import Repo
-from tests.helpers import as_json, fails, git, make_repo, ok, run
+from tests.helpers import as_json, fails, git, make_repo, ok, run, subprocess_cli
 from tests.test_trust_restore import (
     RACY,
     blob,
@@ -86,6 +86,29 @@ def test_ctrl_c_while_putting_back_names_the_undo_checkpoint(tmp_path: Path, mon
     ok(repo, "restore", undo)
     assert sorted(files(repo)) == ["README", "a.txt", "b.txt"]
     assert (repo / "a.txt").read_text() == "a.txt as committed\n"
+
+
+@pytest.mark.parametrize("stop", ["TERM", "HUP"])
+def test_a_termination_while_writing_puts_every_file_back(tmp_path: Path, stop: str) -> None:
+    repo = session_repo(tmp_path)
+    (repo / ".gitattributes").write_text("new.txt filter=stop\n")
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-q", "-m", "attributes")
+    # Writing new.txt signals git-session (the parent of the git that runs the filter): killed, or a closed terminal.
+    git(repo, "config", "filter.stop.smudge", f"kill -{stop} $(awk '{{print $4}}' /proc/$PPID/stat); cat")
+    kept = [file_at(repo, ".gitattributes", (repo / ".gitattributes").read_text())]
+    checkpoint = plant(repo, mktree(repo, *kept, file_at(repo, "a.txt", "other\n"), file_at(repo, "new.txt", "new\n")))
+    before = files(repo)
+
+    result = subprocess_cli(repo, "restore", checkpoint)
+
+    assert files(repo) == before  # README and b.txt, deleted first, are back; new.txt is gone
+    undo = short_checkpoint(repo, as_json(repo, "checkpoints")[-1]["id"])
+    assert (result.returncode, result.stderr) == (
+        EXIT_INTERRUPTED,
+        f"git-session: restore failed (interrupted); the files were put back as checkpoint {undo} holds them "
+        f"(git session restore {undo})\n",
+    )
 
 
 def test_ctrl_c_leaves_an_ignored_file_that_already_held_the_checkpoints_content(
