@@ -1,6 +1,7 @@
-"""An adversarial review of restore and ADRs (issue 9, items 7, 9, 15): Ctrl-C while a restore
-writes, files marked skip-worktree, records renumbered by another writer, and the hostile
-inputs that held (pathspec magic, a held index lock, links out of the work tree)."""
+"""An adversarial review of restore and ADRs (issue 9, items 7, 8, 9, 15): Ctrl-C, SIGTERM and
+SIGHUP while a restore writes, ignored files already as written, nested repositories, an index
+renamed into place while it is copied, skip-worktree files, records renumbered by another writer,
+and the hostile inputs that held (pathspec magic, a held index lock, links out of the work tree)."""
 
 from __future__ import annotations
 
