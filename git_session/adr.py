@@ -51,7 +51,7 @@ def write_new(directory: str, number: int, name: str, content: Callable[[int], s
     place, so a failure leaves no file."""
     temporary = _stage(directory, content(number))
     try:
-        return _place(directory, number, name, content, temporary)
+        return _place(directory, number, name, content, (temporary, number))
     finally:
         _remove(temporary)
 
@@ -64,13 +64,13 @@ def write_adrs(ws: Workspace, found: Found, directory: str) -> list[str]:
     prepare(directory)
     records = _records(ws, found)
     number = next_number(directory)
-    staged: list[tuple[str, Callable[[int], str], str]] = []
+    staged: list[tuple[str, Callable[[int], str], tuple[str, int]]] = []
     placed: list[str] = []
     try:
         for offset, (name, content) in enumerate(records):
-            staged.append((name, content, _stage(directory, content(number + offset))))
-        for name, content, temporary in staged:
-            path, number = _place(directory, number, name, content, temporary)
+            staged.append((name, content, (_stage(directory, content(number + offset)), number + offset)))
+        for name, content, staged_file in staged:
+            path, number = _place(directory, number, name, content, staged_file)
             placed.append(path)
             number += 1
     except BaseException:
@@ -78,7 +78,7 @@ def write_adrs(ws: Workspace, found: Found, directory: str) -> list[str]:
             _remove(path)
         raise
     finally:
-        for _, _, temporary in staged:
+        for _, _, (temporary, _) in staged:
             _remove(temporary)
     return placed
 
@@ -122,10 +122,20 @@ def _fill(handle: int, temporary: str, text: str) -> None:
     os.chmod(temporary, 0o666 & ~_umask())
 
 
-def _place(directory: str, number: int, name: str, content: Callable[[int], str], temporary: str) -> tuple[str, int]:
-    """Give the temporary file the name ``NNNN-name.md``, with the first number from ``number``
-    that is free (a hard link never replaces a file); rendered again if the number changes."""
+def _place(
+    directory: str, number: int, name: str, content: Callable[[int], str], staged: tuple[str, int]
+) -> tuple[str, int]:
+    """Give the temporary file (``staged``: its path, and the number it was rendered with) the
+    name ``NNNN-name.md``, with the first number from ``number`` that is free (a hard link never
+    replaces a file); rendered again whenever the number differs from the one in it."""
+    temporary, rendered = staged
     while True:
+        if number != rendered:
+            try:
+                _fill(os.open(temporary, os.O_WRONLY | os.O_TRUNC), temporary, content(number))
+            except OSError as exc:
+                raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
+            rendered = number
         path = os.path.join(directory, f"{number:04d}-{name}.md")
         try:
             os.link(temporary, path)
@@ -134,10 +144,6 @@ def _place(directory: str, number: int, name: str, content: Callable[[int], str]
             number += 1
         except OSError as exc:
             raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-        try:
-            _fill(os.open(temporary, os.O_WRONLY | os.O_TRUNC), temporary, content(number))
-        except OSError as exc:
-            raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
 
 
 def _remove(path: str) -> None:

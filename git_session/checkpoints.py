@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from git_session import codec, gitcli
-from git_session.errors import DataError, GitError, UserError
+from git_session.errors import EXIT_INTERRUPTED, DataError, GitError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Entry
 from git_session.names import ObjectId
@@ -35,6 +37,9 @@ from git_session.store import Draft
 KIND = "checkpoint"
 GITLINK = "160000"
 TREE = "040000"
+INTERRUPTED = "interrupted"
+STOPS = (signal.SIGTERM, signal.SIGHUP)  # signals that end a restore as Ctrl-C does
+UNSAVED_HINT = "move it out of the way, then restore again; nothing was changed"
 # Characters HFS+ ignores in names (".g\u200cit" is ".git" there), as git's is_hfs_dotgit drops them.
 _HFS_IGNORED = dict.fromkeys([*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF])
 
@@ -85,12 +90,16 @@ def snapshot(repo: Repo) -> Snapshot:
 
 
 def _forget_assumed(repo: Repo, env: dict[str, str]) -> None:
-    """Files marked assume-unchanged (by hand, or by core.ignoreStat) are read again, in
+    """Files marked assume-unchanged (by hand, or by core.ignoreStat) or skip-worktree (by
+    hand: a file of a sparse checkout that is not on disk keeps its mark) are read again, in
     the copy only: ``git add`` would keep their staged content however they were edited."""
+    top = work_tree(repo)
     listed = gitcli.split_z(_git(repo, ["ls-files", "-v", "-z"], env))
-    assumed = "".join(f"{record[2:]}\0" for record in listed if record[:1].islower())
-    if assumed:
-        _git(repo, ["update-index", "--no-assume-unchanged", "-z", "--stdin"], env, input=assumed)
+    assumed = [record[2:] for record in listed if record[:1].islower()]
+    skipped = [r[2:] for r in listed if r[:1] in "Ss" and os.path.lexists(os.path.join(top, *r[2:].split("/")))]
+    for flag, paths in (("--no-assume-unchanged", assumed), ("--no-skip-worktree", skipped)):
+        if paths:
+            _git(repo, ["update-index", flag, "-z", "--stdin"], env, input="".join(f"{path}\0" for path in paths))
 
 
 @contextmanager
@@ -102,10 +111,21 @@ def _scratch_index(repo: Repo, copy_real: bool) -> Iterator[dict[str, str]]:
     with a new time would record a file edited in the second of its ``git add`` stale."""
     with tempfile.TemporaryDirectory(prefix="git-session-") as folder:
         path = os.path.join(folder, "index")
-        real = os.path.join(repo.git_dir, "index")
-        if copy_real and os.path.isfile(real):
-            shutil.copy2(real, path)
+        if copy_real:
+            _copy_index(os.path.join(repo.git_dir, "index"), path)
         yield {"GIT_INDEX_FILE": path}
+
+
+def _copy_index(real: str, path: str) -> None:
+    """Copy the index with the time of the very file read: git renames a new index into
+    place at any moment, and another file's (newer) time would defeat the racy-clean check."""
+    try:
+        with open(real, "rb") as source, open(path, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+            read = os.fstat(source.fileno())
+    except FileNotFoundError:
+        return  # no index yet: every file is read
+    os.utime(path, ns=(read.st_atime_ns, read.st_mtime_ns))
 
 
 def _git(repo: Repo, args: Sequence[str], env: dict[str, str] | None = None, input: str | None = None) -> str:
@@ -221,13 +241,16 @@ def restore(ws: Workspace, spec: str | None, prefix: str, paths: Sequence[str] =
         return Restored(found, entry, None, (), ())
     plan = Plan(*(tuple(path for status, path in changes if status in kinds) for kinds in ("A", "MT", "D")))
     with _scratch_index(ws.repo, copy_real=False) as env:
-        _check_plan(ws.repo, old, now.tree, selected, plan, env)
+        plan = _check_plan(ws.repo, old, now.tree, selected, plan, env)
+        if not (plan.delete or plan.write):  # what differs is already there (an ignored file)
+            return Restored(found, entry, None, (), ())
         label = f"before restore of {ws.short_entry_id(found, KIND, entry.id)}"
         draft = _checkpoint_draft(ws, label, now)
         found, _ = ws._append(found.handle.id, lambda handle, meta: [draft], f"checkpoint: {label}", found=found)
         before = ws.store.entry(found.handle, KIND, draft.id)
         assert before is not None
-        _apply_or_roll_back(ws, found, spec, before, now.tree, plan, env)
+        with _stops_as_interrupts():
+            _apply_or_roll_back(ws, found, spec, before, now.tree, plan, env)
     return Restored(found, entry, before, plan.write, plan.delete)
 
 
@@ -267,18 +290,20 @@ def _changed(repo: Repo, old: ObjectId, new: ObjectId, paths: Sequence[str]) -> 
 
 def _check_plan(
     repo: Repo, old: ObjectId, now: ObjectId, selected: Sequence[str], plan: Plan, env: dict[str, str]
-) -> None:
+) -> Plan:
     """Refuse, before anything changes, a snapshot git would not check out, a file no
-    checkpoint holds that the restore would delete, and a folder it cannot write in."""
+    checkpoint holds that the restore would delete, and a folder it cannot write in.
+    Returns the plan without the files already there as written (ignored ones, which
+    putting the files back must not delete)."""
     target = _listing(repo, old, selected)
     _check_tree(target)
     _stage(repo, target, plan.write, env)
     top = work_tree(repo)
     saved = {path: mode for mode, _, path in _listing(repo, now, selected) if mode != GITLINK}
-    for path in plan.write:
-        _check_unsaved(repo, top, path, saved, set(plan.delete), env)
+    there = {path for path in plan.write if _check_unsaved(repo, top, path, saved, set(plan.delete), env)}
     for path in (*plan.delete, *plan.write):
         _check_writable(top, path)
+    return Plan(plan.delete, plan.replace, tuple(path for path in plan.create if path not in there))
 
 
 def _listing(repo: Repo, tree: ObjectId, paths: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -337,17 +362,23 @@ def _stage(repo: Repo, target: Sequence[tuple[str, str, str]], paths: Sequence[s
 
 def _check_unsaved(
     repo: Repo, top: str, path: str, saved: dict[str, str], deleted: set[str], env: dict[str, str]
-) -> None:
+) -> bool:
     """Writing ``path`` replaces whatever is there and along its folders: each of those
-    must be in the undo checkpoint (or be the very file written), or nothing is done."""
+    must be in the undo checkpoint (or be the very file written: then True), and no folder
+    on the way may be a nested repository (no checkpoint sees its files), or nothing is done."""
     parts = path.split("/")
     for depth in range(1, len(parts)):
         leading = "/".join(parts[:depth])
         kind = _kind(top, leading)
+        if kind == "dir" and os.path.lexists(os.path.join(top, *parts[:depth], ".git")):
+            raise UserError(
+                f"writing {path!r} would put it in the nested repository {leading!r}, which no checkpoint holds",
+                UNSAVED_HINT,
+            )
         if kind == "dir":
             continue
         if kind is None or leading in deleted:
-            return
+            return False
         _refuse_unsaved(path, leading, f"a {kind} where the checkpoint has a folder")
     full = os.path.join(top, *parts)
     kind = _kind(top, path)
@@ -355,8 +386,11 @@ def _check_unsaved(
         for inside in _files_below(top, path):
             if inside not in deleted:
                 _refuse_unsaved(path, inside, "ignored, or in a nested repository")
-    elif kind is not None and path not in saved and not _same_file(repo, full, path, env):
-        _refuse_unsaved(path, path, f"an ignored {kind}")
+    elif kind is not None and path not in saved:
+        if not _same_file(repo, full, path, env):
+            _refuse_unsaved(path, path, f"an ignored {kind}")
+        return True
+    return False
 
 
 def _kind(top: str, path: str) -> str | None:
@@ -391,10 +425,7 @@ def _same_file(repo: Repo, full: str, path: str, env: dict[str, str]) -> bool:
 
 def _refuse_unsaved(path: str, lost: str, what: str) -> None:
     where = f"writing {path!r} would delete {lost!r}" if lost != path else f"writing {path!r} would replace it"
-    raise UserError(
-        f"{where}, which no checkpoint holds ({what})",
-        "move it out of the way, then restore again; nothing was changed",
-    )
+    raise UserError(f"{where}, which no checkpoint holds ({what})", UNSAVED_HINT)
 
 
 def _check_writable(top: str, path: str) -> None:
@@ -413,11 +444,12 @@ def _check_writable(top: str, path: str) -> None:
 def _apply_or_roll_back(
     ws: Workspace, found: Found, spec: str | None, before: Entry, now: ObjectId, plan: Plan, env: dict[str, str]
 ) -> None:
-    """Apply the plan; if that fails, put the files back from the undo checkpoint and say so."""
+    """Apply the plan; if that fails (or Ctrl-C stops it), put the files back from the undo
+    checkpoint and say so."""
     try:
         _apply(ws.repo, plan, env)
         return
-    except (OSError, GitError) as exc:
+    except (OSError, GitError, KeyboardInterrupt) as exc:
         failure = _reason(exc)
     undo = ws.short_entry_id(found, KIND, before.id)
     command = f"git session restore {undo}" + (f" --session {ws.short_session_id(found.handle.id)}" if spec else "")
@@ -425,12 +457,46 @@ def _apply_or_roll_back(
         with _scratch_index(ws.repo, copy_real=False) as back:
             _git(ws.repo, ["read-tree", now], back)
             _apply(ws.repo, plan.undo(), back)
-    except (OSError, GitError) as exc:
-        raise UserError(
+    except (OSError, GitError, KeyboardInterrupt) as exc:
+        raise _failed(
             f"restore failed ({failure}) and putting the files back failed too ({_reason(exc)}); "
-            f"checkpoint {undo} holds them: {command}"
+            f"checkpoint {undo} holds them: {command}",
+            failure,
         ) from None
-    raise UserError(f"restore failed ({failure}); the files were put back as checkpoint {undo} holds them ({command})")
+    raise _failed(
+        f"restore failed ({failure}); the files were put back as checkpoint {undo} holds them ({command})", failure
+    )
+
+
+@contextmanager
+def _stops_as_interrupts() -> Iterator[None]:
+    """While files are written, SIGTERM and SIGHUP (a closed terminal) stop the restore as
+    Ctrl-C does, so that the files are put back: by default they end the process at once.
+    A signal the user has set to be ignored or handled stays so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.getsignal(number) for number in STOPS}
+    for number, handler in previous.items():
+        if handler == signal.SIG_DFL:
+            signal.signal(number, _interrupt)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _interrupt(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _failed(message: str, failure: str) -> UserError:
+    """The error of a failed restore; one that Ctrl-C stopped exits as an interrupted command."""
+    error = UserError(message)
+    if failure == INTERRUPTED:
+        error.exit_code = EXIT_INTERRUPTED
+    return error
 
 
 def _apply(repo: Repo, plan: Plan, env: dict[str, str]) -> None:
@@ -439,7 +505,9 @@ def _apply(repo: Repo, plan: Plan, env: dict[str, str]) -> None:
         _git(repo, ["checkout-index", "--force", "-z", "--stdin"], env, input="".join(f"{p}\0" for p in plan.write))
 
 
-def _reason(exc: OSError | GitError) -> str:
+def _reason(exc: OSError | GitError | KeyboardInterrupt) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return INTERRUPTED
     if isinstance(exc, OSError):
         return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
     lines = [line.removeprefix("error: ") for line in exc.stderr.splitlines() if line.strip()]

@@ -801,10 +801,11 @@ def restore(checkpoint_id: str, paths: tuple[str, ...], session: str | None) -> 
     that one undoes the restore. Files of the checkpoint are written with their exact
     content, mode and symlinks; files here that it did not have are deleted. Ignored
     files are never touched: a restore that would delete or replace one (or a nested
-    repository) is refused before anything changes. So is a checkpoint holding a path
-    git would not write (.git, .., a path through a file). If writing fails part way,
-    the files are put back as they were. HEAD and the index are left alone: restore
-    changes the working tree only, so `git add` what you want staged.
+    repository, or write inside one) is refused before anything changes. So is a
+    checkpoint holding a path git would not write (.git, .., a path through a file). If
+    writing fails or is stopped part way (Ctrl-C, SIGTERM, a closed terminal), the files
+    are put back as they were. HEAD and the index are left alone: restore changes the
+    working tree only, so `git add` what you want staged.
     """
     from git_session import checkpoints
 
