@@ -153,6 +153,13 @@ class Repo:
             return None
         return str(value)
 
+    def config_entries(self, prefix: str) -> list[tuple[str, str]]:
+        """Every config entry whose name starts with ``prefix`` (section names in lower case)."""
+        try:
+            return [(str(e.name), str(e.value)) for e in self._raw.config if str(e.name).startswith(prefix)]
+        except pygit2.GitError:
+            return []
+
     # --- refs ------------------------------------------------------------------------
 
     def ref_target(self, name: str) -> ObjectId | None:

@@ -27,6 +27,7 @@ COMMENT_CANDIDATES = "#;@!$%^&|:"
 MAX_VALUE = 200
 INSTALLED_MARKER = "hooks-installed"
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+_TOKEN = re.compile(r"[A-Za-z0-9-]+")  # what git takes for a trailer's key
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,18 @@ def keys(repo: Repo) -> tuple[str, str, str]:
         value = repo.config_value(setting) or default
         chosen.append(value if _KEY.fullmatch(value) else default)
     return chosen[0], chosen[1], chosen[2]
+
+
+def configured_trailers(repo: Repo) -> list[str]:
+    """The trailer names git recognises from its config (``trailer.<name>.*``, ``trailer.<name>.key``):
+    a paragraph with one of them and 25% trailers is a trailer block to git."""
+    names: list[str] = []
+    for name, value in repo.config_entries("trailer."):
+        section, _, variable = name.partition(".")[2].rpartition(".")
+        for token in (section, value.rstrip(": \t") if variable == "key" else ""):
+            if _TOKEN.fullmatch(token) and token not in names:
+                names.append(token)
+    return names
 
 
 def comment_setting(repo: Repo) -> str:
@@ -150,6 +163,7 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> str:
         f"merge {merge}",
         f"keys {' '.join(names)}",
         f"head {head or 'none'}",
+        f"configured {' '.join(configured_trailers(repo))}",
     ]
     return "\n".join(header + body) + "\n"
 
