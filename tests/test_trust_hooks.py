@@ -9,6 +9,7 @@ would turn it into body text.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -16,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_session import trailers
+from git_session import install, trailers
 from tests import test_trailers
-from tests.helpers import git
+from tests.helpers import git, make_repo_with_remote, ok
 from tests.test_trailers import (
     DEC,
     ID,
@@ -297,3 +298,108 @@ def test_any_message_keeps_the_users_lines_in_order_and_their_trailers(tmp_path:
     rest = out_lines[:start] + out_lines[start + len(OURS) :]
     assert [line for line in rest if line.strip()] == [line for line in text.splitlines() if line.strip()]
     assert parsed(tmp_path, out) == parsed(tmp_path, text + "\n") + OURS
+
+
+# --- item 16: the hooks give git-session a time limit, and the commit or push goes on ------------
+
+HANGS = "#!/bin/sh\nexec sleep 300\n"  # a git-session that never answers (the spinning history walk)
+WITHIN = 30  # the test fails, rather than hangs, when a hook waits for it
+
+
+@pytest.fixture
+def hanging(tmp_path: Path) -> Path:
+    """A folder with a git-session that never answers, to put first on PATH."""
+    folder = tmp_path / "hanging-bin"
+    folder.mkdir()
+    (folder / "git-session").write_text(HANGS)
+    (folder / "git-session").chmod(0o755)
+    return folder
+
+
+@pytest.fixture
+def without_timeout(tmp_path: Path) -> str:
+    """A PATH like this machine's, but without timeout(1) (as on macOS)."""
+    folder = tmp_path / "no-timeout-bin"
+    folder.mkdir()
+    for directory in reversed(os.environ["PATH"].split(os.pathsep)):
+        for tool in Path(directory).glob("*") if Path(directory).is_dir() else ():
+            if tool.name != "timeout" and tool.is_file() and not (folder / tool.name).is_symlink():
+                (folder / tool.name).symlink_to(tool)
+    return str(folder)
+
+
+def stale(repo: Path) -> None:
+    """The session moved since its trailers were rendered: the hook must ask git-session."""
+    ref = test_trailers.session_ref(repo)
+    git(repo, "update-ref", ref, f"{ref}~1")
+
+
+@pytest.mark.parametrize("how", ["environment", "config", "config-without-timeout(1)", "editor"])
+def test_a_hanging_git_session_does_not_block_the_commit(
+    session: Session, hanging: Path, without_timeout: str, editors: Path, how: str
+) -> None:
+    repo = session.repo
+    stale(repo)
+    change(repo)
+    base = without_timeout if "without" in how else os.environ["PATH"]
+    env = {"PATH": f"{hanging}{os.pathsep}{base}"}
+    if how in ("environment", "editor"):
+        env["GIT_SESSION_HOOK_TIMEOUT"] = "1"
+    else:
+        git(repo, "config", "session.hookTimeout", "1")
+    args = ["-m", "subject"] if how != "editor" else []
+    if how == "editor":
+        env["GIT_EDITOR"] = writes(editors, "subject\n")
+    result = subprocess.run(
+        ["git", "commit", "-q", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=WITHIN,
+    )
+    assert result.returncode == 0, result.stderr
+    assert message(repo) == "subject\n"
+    assert result.stderr == (
+        "git-session: no answer from git-session within 1s, see session.hookTimeout "
+        "(the commit goes on without session trailers)\n"
+    )
+
+
+@pytest.mark.parametrize("path", ["timeout(1)", "without-timeout(1)"])
+def test_a_hanging_git_session_does_not_block_the_push(
+    hooked: Path, tmp_path: Path, hanging: Path, without_timeout: str, path: str
+) -> None:
+    (tmp_path / "push").mkdir()
+    repo, remote = make_repo_with_remote(tmp_path / "push")
+    ok(repo, "start", "work")
+    ok(repo, "install")
+    git(repo, "config", "session.autoPush", "true")
+    git(repo, "config", "session.hookTimeout", "1")
+    change(repo)
+    git(repo, "commit", "-q", "-m", "pushed")
+    base = without_timeout if path.startswith("without") else os.environ["PATH"]
+    env = {**os.environ, "PATH": f"{hanging}{os.pathsep}{base}"}
+    result = subprocess.run(
+        ["git", "push", "-q", "origin", "main"], cwd=repo, capture_output=True, text=True, env=env, timeout=WITHIN
+    )
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "main")
+    assert result.stderr == (
+        "git-session: warning: sessions were not pushed: no answer from git-session within 1s, "
+        "see session.hookTimeout (retry with: git session push origin)\n"
+    )
+
+
+def test_the_shims_share_one_time_limit() -> None:
+    """The time limit is written in two shims: a test pins the copies together."""
+
+    def limit(name: str) -> str:
+        text = trailers.shipped(name).decode()
+        start = text.index("# How long git-session may take")
+        return text[start : text.index("\n}\n", text.index("watched() {")) + 3]
+
+    assert limit("prepare-commit-msg") == limit("pre-push")
+    for shim in install.shipped_hooks():  # and every call of git-session in a shim goes through it
+        calls = [line for line in shim.data.decode().splitlines() if "git-session hook " in line.split("#")[0]]
+        assert all("bounded git-session hook " in line for line in calls), (shim.name, calls)
