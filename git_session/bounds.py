@@ -203,7 +203,7 @@ def filter_estimate(name: str, subject: Any, rest: tuple[Any, ...], kwargs: Mapp
 # --- the rewrite of a template's syntax tree: the checks, in the generated code --------------
 
 
-CHECKS = ("tick", "sized", "emitted", "emitted_text", "bounded_iter")
+CHECKS = ("sized", "emitted", "emitted_text", "bounded_iter")
 
 
 def check_filters(meter: Callable[[], Meter]) -> dict[str, Callable[[Any], Any]]:

@@ -50,7 +50,10 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
     code_generator_class = BoundedCodeGenerator
-    meter = Meter(Limits())  # replaced for each rendering
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.meter = Meter(Limits())  # replaced for each rendering
 
     def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         meter = self.meter
