@@ -93,7 +93,7 @@ def weight(value: Any, budget: int) -> int:
     total, stack = 0, [value]
     while stack and total <= budget:
         item = stack.pop()
-        if isinstance(item, str):
+        if isinstance(item, (str, bytes, bytearray)):
             total += len(item)
         elif isinstance(item, (list, tuple, set, frozenset)):
             total += len(item)
@@ -155,6 +155,9 @@ ESTIMATES: dict[str, Callable[[str, tuple[Any, ...], Mapping[str, Any]], int]] =
 
 def estimate(name: str, subject: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
     """How large ``subject.name(*args, **kwargs)`` (or ``subject|name(...)``) may be; 0: not measured."""
+    if isinstance(subject, (bytes, bytearray)):  # the same methods, measured on the same lengths
+        subject = subject.decode("latin-1")
+        args = tuple(a.decode("latin-1") if isinstance(a, (bytes, bytearray)) else a for a in args)
     if isinstance(subject, str) and name in ESTIMATES:
         return ESTIMATES[name](subject, args, kwargs)
     if isinstance(subject, str) and name in ("format", "format_map"):

@@ -73,7 +73,7 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             raise SecurityError("the power is too large for a template")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                if isinstance(seq, (str, bytes, list, tuple)) and isinstance(times, int):
                     if len(seq) * times > MAX_REPEAT:
                         raise SecurityError("the result would be too large for a template")
                     self.meter.check(weight(seq, self.meter.limits.size) * times, "*")

@@ -101,6 +101,8 @@ ONE_STEP = {
     "batch": "{{ [1]|batch(N, 'x')|list|length }}",
     "slice": "{{ [1]|slice(N, 'x')|list|length }}",
     "lipsum": "{{ lipsum(N) }}",
+    "bytes-center": "{{ 'a'.encode().center(N)|length }}",
+    "bytes-repeat": "{{ ('a'.encode() * N)|length }}",
 }
 
 
