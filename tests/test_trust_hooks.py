@@ -275,13 +275,13 @@ def user_messages(draw: st.DrawFn) -> str:
     return text + draw(st.sampled_from(["", "\n", "\n\n"]))
 
 
-def hook_on(where: Path, text: str) -> str:
+def hook_on(where: Path, text: str, mode: str = "fresh") -> str:
     (where / "cache").write_text(CACHE + "\n")
     (where / "msg").write_text(text)
     program = where / "trailers.awk"
     program.write_bytes(trailers.shipped("git-session-trailers.awk"))
     subprocess.run(
-        ["awk", "-v", "mode=fresh", "-f", str(program), str(where / "cache"), str(where / "msg")],
+        ["awk", "-v", f"mode={mode}", "-f", str(program), str(where / "cache"), str(where / "msg")],
         check=True,
         env={"LC_ALL": "C"},
     )
@@ -403,3 +403,11 @@ def test_the_shims_share_one_time_limit() -> None:
     for shim in install.shipped_hooks():  # and every call of git-session in a shim goes through it
         calls = [line for line in shim.data.decode().splitlines() if "git-session hook " in line.split("#")[0]]
         assert all("bounded git-session hook " in line for line in calls), (shim.name, calls)
+
+
+@settings(derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=user_messages())
+def test_amending_any_message_changes_nothing_more(tmp_path: Path, text: str) -> None:
+    once = hook_on(tmp_path, text)
+    assert hook_on(tmp_path, once, "amend") == once
+    assert hook_on(tmp_path, once, "fresh") == once
