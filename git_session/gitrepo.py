@@ -35,6 +35,10 @@ def _writing(what: str) -> Iterator[None]:
         yield
     except OSError as exc:
         raise file_system_error(exc, f"write {what}") from None
+    except SystemError as exc:  # pygit2 wraps what our object backend's write raised (see _BoundedLoose)
+        if not isinstance(exc.__cause__, OSError):
+            raise
+        raise file_system_error(exc.__cause__, f"write {what}") from None
 
 
 def _held_lock(exc: BaseException) -> bool:
@@ -283,6 +287,13 @@ class Repo:
         except (KeyError, pygit2.GitError):
             return None
         return str(value)
+
+    def config_entries(self, prefix: str) -> list[tuple[str, str]]:
+        """Every config entry whose name starts with ``prefix`` (section names in lower case)."""
+        try:
+            return [(str(e.name), str(e.value)) for e in self._raw.config if str(e.name).startswith(prefix)]
+        except pygit2.GitError:
+            return []
 
     # --- refs ------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -24,6 +24,17 @@ import jinja2
 import jinja2.sandbox
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, TemplateSyntaxError
 
+from git_session.bounds import (
+    VERSION,
+    BoundedCodeGenerator,
+    Limits,
+    Meter,
+    bounded_filters,
+    check_filters,
+    estimate,
+    format_estimate,
+    weight,
+)
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 
@@ -35,18 +46,47 @@ MAX_POWER_BITS = 100_000  # the largest integer it may build with **
 
 
 class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
-    """jinja2's immutable sandbox, which also refuses to build huge strings or numbers with * and **."""
+    """jinja2's immutable sandbox, with bounds on time and size (``bounds.py``): huge strings or
+    numbers built with ``*``, ``**``, ``+`` or ``%`` are refused too."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = BoundedCodeGenerator
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.meter = Meter(Limits())  # replaced for each rendering
+
+    def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        meter = self.meter
+        meter.tick()
+        target = getattr(obj, "__wrapped__", obj)  # str.format comes wrapped by the sandbox
+        name, owner = getattr(target, "__name__", ""), getattr(target, "__self__", None)
+        if name == "join" and isinstance(owner, str) and args:
+            args = (list(args[0]), *args[1:])
+            meter.check(weight(args[0], meter.limits.size) + len(owner) * len(args[0]), "join")
+        if name == "generate_lorem_ipsum":
+            meter.check(_lorem_estimate(args, kwargs), "lipsum")
+        meter.check(estimate(name, owner, args, kwargs), name)
+        return meter.sized(super().call(context, obj, *args, **kwargs))
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and _bits(left) * (right if isinstance(right, int) else 0) > MAX_POWER_BITS:
             raise SecurityError("the power is too large for a template")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
-                    raise SecurityError("the result would be too large for a template")
-        return super().call_binop(context, operator, left, right)
+                if isinstance(seq, (str, bytes, list, tuple)) and isinstance(times, int):
+                    if len(seq) * times > MAX_REPEAT:
+                        raise SecurityError("the result would be too large for a template")
+                    self.meter.check(weight(seq, self.meter.limits.size) * times, "*")
+        if operator == "%" and isinstance(left, str):
+            self.meter.check(format_estimate(left, right if isinstance(right, tuple) else [right]), "%")
+        return self.meter.sized(super().call_binop(context, operator, left, right))
+
+
+def _lorem_estimate(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    paragraphs = args[0] if args else kwargs.get("n", 5)
+    words = args[3] if len(args) > 3 else kwargs.get("max", 100)
+    return (paragraphs if isinstance(paragraphs, int) else 0) * (words if isinstance(words, int) else 0) * 16
 
 
 def _bits(value: Any) -> int:
@@ -90,7 +130,7 @@ def _environment(html: bool, cache: str | None) -> _Sandbox:
     if cache is not None and not os.access(cache, os.W_OK):
         cache = None
     env = _Sandbox(
-        bytecode_cache=_BestEffortCache(cache) if cache is not None else None,
+        bytecode_cache=_bytecode_cache(cache),
         autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -99,15 +139,28 @@ def _environment(html: bool, cache: str | None) -> _Sandbox:
         auto_reload=False,
     )
     env.filters.update(oneline=oneline, md_cell=md_cell)
+    env.filters.update(bounded_filters(env.filters, lambda: env.meter))
+    env.filters.update(check_filters(lambda: env.meter))
     return env
 
 
-def render_template(template: Template, context: Mapping[str, Any]) -> str:
-    """Render in the sandbox; any failure of the template is a one-line ``UserError``."""
+def _bytecode_cache(folder: str | None) -> jinja2.FileSystemBytecodeCache | None:
+    """Compiled templates, kept apart for each version of the bounds' rewrite (code compiled
+    without the checks must never be loaded)."""
+    if folder is None:
+        return None
+    return _BestEffortCache(folder, f"__git_session_bounds{VERSION}_%s.cache")
+
+
+def render_template(template: Template, context: Mapping[str, Any], limits: Limits | None = None) -> str:
+    """Render in the sandbox, within ``limits`` of time and size; any failure of the template is a
+    one-line ``UserError``."""
     env = _environment(template.html, template.cache)
     env.loader = jinja2.DictLoader({template.origin: template.source})  # that one template, nothing else
     try:
-        return env.get_template(template.origin).render(context)
+        compiled = env.get_template(template.origin)
+        env.meter = Meter(limits or Limits())
+        return _streamed(compiled.generate(context), env.meter)
     except SecurityError as exc:
         raise UserError(f"template {template.origin} was refused by the sandbox: {_first_line(exc)}") from None
     except TemplateNotFound as exc:
@@ -120,6 +173,16 @@ def render_template(template: Template, context: Mapping[str, Any]) -> str:
         raise UserError(f"template {template.origin} failed: {_first_line(exc)}") from None
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MemoryError) as exc:
         raise UserError(f"template {template.origin} failed: {type(exc).__name__}: {_first_line(exc)}") from None
+
+
+def _streamed(chunks: Iterator[str], meter: Meter) -> str:
+    """The output, read piece by piece, refused as soon as it is too large."""
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        meter.check(size, "the output")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _first_line(value: object) -> str:

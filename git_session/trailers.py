@@ -35,7 +35,8 @@ CACHE_FOLDER = "branches"
 KEY_CHUNK = 200
 MAX_CACHED_BRANCH = 1024  # bytes: its cache path stays well within PATH_MAX; a longer branch gets no trailers
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-_HEADER_LINES = 7  # magic, ref, tip, comment, merge, keys, head
+_HEADER_LINES = 8  # magic, ref, tip, comment, merge, keys, head, configured
+_TOKEN = re.compile(r"[A-Za-z0-9-]+")  # what git takes for a trailer's key
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,18 @@ def keys(repo: Repo) -> tuple[str, str, str]:
         value = repo.config_value(setting) or default
         chosen.append(value if _KEY.fullmatch(value) else default)
     return chosen[0], chosen[1], chosen[2]
+
+
+def configured_trailers(repo: Repo) -> list[str]:
+    """The trailer names git recognises from its config (``trailer.<name>.*``, ``trailer.<name>.key``):
+    a paragraph with one of them and 25% trailers is a trailer block to git."""
+    names: list[str] = []
+    for name, value in repo.config_entries("trailer."):
+        section, _, variable = name.partition(".")[2].rpartition(".")
+        for token in (section, value.rstrip(": \t") if variable == "key" else ""):
+            if _TOKEN.fullmatch(token) and token not in names:
+                names.append(token)
+    return names
 
 
 def comment_setting(repo: Repo) -> str:
@@ -204,6 +217,7 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
         f"merge {merge}",
         f"keys {' '.join(names)}",
         f"head {head or 'none'}",
+        f"configured {' '.join(configured_trailers(repo))}",
     ]
     assert len(header) == _HEADER_LINES
     return Rendered("\n".join(header + body) + "\n", tuple(withheld))

@@ -10,29 +10,31 @@
 # An empty message is left alone, so that git still aborts the commit.
 # Rules (see git-session(1)): trailers go above the scissors line and the comment block
 # git appends for the editor; comment characters are honoured (also core.commentChar=auto);
-# a `---` line is never a divider; a last paragraph that merely looks like trailers
-# ("See also: x") stays body text unless it holds a known trailer; values never hold a newline.
+# a `---` line is never a divider; values never hold a newline.
+# Which lines are ours: only a run in the trailer block that starts with the id line we
+# write (`<id key>: <26-character session id>`) and goes on over lines with our objectives
+# or decisions key. Every other line is the user's, whatever its key, and is kept in place.
+# The trailer block is found as git finds it (trailer.c): the last paragraph, not the first,
+# made of trailers only, or of at least 25% trailers with one git-generated or configured.
+# When the message ends in one, our lines join it, so that the user's trailers stay
+# trailers; otherwise they make a paragraph of their own.
 
 FILENAME == ARGV[1] {
     if (FNR == 1) { if ($0 != "git-session-trailers 2") bad = 1; next }
     if (FNR <= 7) { split($0, kv, " "); head[kv[1]] = substr($0, length(kv[1]) + 2); next }
+    if (FNR == 8 && $0 ~ /^configured( |$)/) { head["configured"] = substr($0, 12); next }
     new[++nnew] = $0
     next
 }
-mode == "amendmsg" && FILENAME == ARGV[2] { old[++nold] = $0; next }
+mode == "amendmsg" && FILENAME == ARGV[2] { prev[++nprev] = $0; next }
 { line[++n] = $0 }
 
 function is_comment(s) { return cc != "" && substr(s, 1, 1) == cc }
 function is_cut(s, c) { return s == c " ------------------------ >8 ------------------------" }
-function blank(s) { return s ~ /^[ \t]*$/ }
+function blank(s) { return s ~ /^[ \t\r\v\f]*$/ }
 function key_of(s,   i) {
     if (s !~ /^[A-Za-z0-9][A-Za-z0-9-]*[ \t]*:/) return ""
     i = index(s, ":"); s = substr(s, 1, i - 1); sub(/[ \t]+$/, "", s); return s
-}
-function ours(k) { return k != "" && (k == kid || k == kobj || k == kdec) }
-function known(k,   l) {
-    l = tolower(k)
-    return ours(k) || l ~ /^(signed-off-by|co-authored-by|reviewed-by|acked-by|tested-by|reported-by|helped-by|suggested-by|cc|fixes|closes|resolves|refs|change-id|bug|issue|task)$/
 }
 
 # The comment character git used: the configured one, or for "auto" the first candidate
@@ -62,6 +64,68 @@ function block_start(c,   i, first, count, lone, cut) {
     if (cut && !first) return cut
     if (first && (lone || cut || count >= 2)) return first
     return 0
+}
+
+# --- the trailer block, as git's trailer.c finds it (pc: the comment character git parses with)
+function parsed_comment(s) { return pc != "" && substr(s, 1, 1) == pc }
+function configured(s,   i, tok) {
+    tok = s; sub(/[ \t]*:.*/, "", tok); tok = tolower(tok)
+    for (i = 1; i <= ncfg; i++) if (index(tolower(cfg[i]), tok) == 1) return 1
+    return 0
+}
+# Sets bstart and bend to the first and last line of the trailer block of a[from..to]
+# (both 0: there is none). from is the first line of the message.
+function find_block(a, from, to,   i, eot, only, rec, tl, ntl, pcl) {
+    bstart = 0; bend = 0
+    for (eot = from; eot <= to; eot++) if (!parsed_comment(a[eot]) && blank(a[eot])) break
+    only = 1; rec = 0; tl = 0; ntl = 0; pcl = 0
+    for (i = to; i >= eot; i--) {
+        if (parsed_comment(a[i])) { ntl += pcl; pcl = 0; continue }
+        if (blank(a[i])) {
+            if (only) continue
+            ntl += pcl
+            if ((rec && tl * 3 >= ntl) || (tl && !ntl)) bstart = i + 1
+            else bend = 0
+            return
+        }
+        if (only) bend = i
+        only = 0
+        if (index(a[i], "Signed-off-by: ") == 1 || index(a[i], "(cherry picked from commit ") == 1) {
+            tl++; pcl = 0; rec = 1
+        } else if (a[i] ~ /^[A-Za-z0-9-]+[ \t]*:/) {
+            tl++; pcl = 0; if (!rec && configured(a[i])) rec = 1
+        } else if (a[i] ~ /^[ \t\r\v\f]/) {
+            pcl++
+        } else {
+            ntl += 1 + pcl; pcl = 0
+        }
+    }
+    bend = 0
+}
+
+# --- our lines: runs in the trailer block that start with our id line
+function is_anchor(s,   v) {
+    if (key_of(s) != kid) return 0
+    v = s; sub(/^[^:]*:[ \t]*/, "", v); sub(/[ \t]+$/, "", v)
+    return length(v) == 26 && v ~ /^[0-9a-hjkmnp-tv-z]+$/
+}
+# Marks our lines of a[from..to] in mine[]; returns the first of them (0: none).
+function find_ours(a, from, to, mine,   i, run, at) {
+    at = 0; run = 0
+    for (i = from; i <= to; i++) {
+        if (is_anchor(a[i])) run = 1
+        else if (!(run && (key_of(a[i]) == kobj || key_of(a[i]) == kdec || a[i] ~ /^[ \t]/))) run = 0
+        if (run) { mine[i] = 1; if (!at) at = i }
+    }
+    return at
+}
+# The old lines of ours (amend), continuation lines unfolded.
+function collect(a, from, to, mine,   i, more) {
+    for (i = from; i <= to; i++) {
+        if (!(i in mine)) continue
+        if (a[i] ~ /^[ \t]/ && nold) { more = a[i]; sub(/^[ \t]+/, "", more); old[nold] = old[nold] " " more }
+        else old[++nold] = a[i]
+    }
 }
 
 # A commit was made since the cache was rendered (with these trailers): what changed
@@ -102,8 +166,10 @@ function merge_old(   i, k, text, cur, nl, later) {
 END {
     if (bad) exit 3
     split(head["keys"], ks, " "); kid = ks[1]; kobj = ks[2]; kdec = ks[3]
+    ncfg = split(head["configured"], cfg, " ")
     if (committed) drop_changes()
     cc = find_comment_char()
+    pc = cc != "" ? cc : (head["comment"] == "auto" ? "#" : head["comment"])
     tail = cc == "" ? 0 : block_start(cc)
     if (!tail) tail = n + 1
     # the content: lines before the comment block, without the blank lines that end it
@@ -112,39 +178,24 @@ END {
     first = 1
     while (first <= last && (blank(line[first]) || is_comment(line[first]))) first++
     if (first > last) exit 0  # an empty message stays empty: git aborts the commit
-    # the last paragraph, if it is not the first: a trailer block when it holds trailers only
-    # and at least one git or we would recognise
-    start = last
-    while (start >= first && !blank(line[start])) start--
-    start++
-    block = 0
-    if (start > first) {
-        block = 1; recognised = 0
-        for (i = start; i <= last; i++) {
-            if (is_comment(line[i])) continue
-            k = key_of(line[i])
-            if (k == "" && line[i] !~ /^[ \t]/ && line[i] !~ /^\(cherry picked from commit /) { block = 0; break }
-            if (known(k) || line[i] ~ /^\(cherry picked from commit /) recognised = 1
-        }
-        if (!recognised) block = 0
+    if (mode == "amendmsg") {
+        find_block(prev, 1, nprev)
+        if (bstart && find_ours(prev, bstart, bend, was_ours)) collect(prev, bstart, bend, was_ours)
     }
-    if (mode == "amend") {
-        for (i = (block ? start : last + 1); i <= last; i++) if (ours(key_of(line[i]))) old[++nold] = line[i]
-    }
+    find_block(line, first, last)
+    at = bstart ? find_ours(line, bstart, bend, mine) : 0
+    if (mode == "amend" && at) collect(line, bstart, bend, mine)
     if (mode == "amend" || mode == "amendmsg") merge_old()
-    for (i = 1; i < (block ? start : last + 1); i++) add_line(line[i])
-    if (block) {
-        for (i = start; i <= last; i++) {
-            if (ours(key_of(line[i]))) { skip = 1; continue }
-            if (skip && line[i] ~ /^[ \t]/) continue
-            skip = 0; add_line(line[i])
-        }
-    } else if (last >= first) {
-        add_line("")
+    # ours go where they were, else at the end of the user's trailer block, else below the text
+    where = at ? at : (bstart ? bend + 1 : 0)
+    for (i = 1; i <= last; i++) {
+        if (i == where) emit_new()
+        if (!(i in mine)) add_line(line[i])
     }
-    emit_new()
+    if (where == last + 1) emit_new()
+    if (!where) { add_line(""); emit_new() }
     if (tail <= n) add_line("")
-    for (i = tail; i <= n; i++) if (i > last) add_line(line[i])
+    for (i = tail; i <= n; i++) add_line(line[i])
     target = ARGV[ARGC - 1]
     for (i = 1; i <= nout; i++) print out[i] > target
     close(target)
