@@ -214,9 +214,8 @@ class Workspace:
             return self._default_session()
         spec = spec.strip()
         by_branch = self.branch_sessions(BranchName(spec)) if spec else []
-        if by_branch:
-            own = self.own_sessions(BranchName(spec))
-            ranked = [*own, *(f for f in by_branch if f not in own)]
+        if by_branch:  # one's own session of the branch, ended too, before a teammate's open one
+            ranked = self.own_sessions(BranchName(spec)) or by_branch
             return next((f for f in ranked if f.meta.is_open), ranked[0])
         handles = self.store.handles()
         lowered = spec.lower()
@@ -501,14 +500,17 @@ class Workspace:
         except FileSystemError as exc:
             self.warn(f"the commit trailers stay as they were: {exc.message}")
 
-    def link_recorded_commits(self) -> tuple[str, ...]:
-        """Link the commits the hooks recorded since the last command; returns the problems."""
+    def link_recorded_commits(self, wait: float | None = None) -> tuple[str, ...]:
+        """Link the commits the hooks recorded since the last command; returns the problems.
+
+        ``wait``: how long to wait for another process linking them (the hooks: not at all).
+        """
         if not trailers.queued_work(self.repo):
             return ()
         from git_session import linking  # only when there is something to link
 
         try:
-            drained = linking.drain(self.repo)
+            drained = linking.drain(self.repo, wait)
             for branch in drained.branches:
                 self.refresh_trailers(BranchName(branch))
         except OSError as exc:  # a read-only repository, a full disk: the records wait, reading goes on
