@@ -26,16 +26,14 @@ def path(repo: Repo) -> Path:
 
 def read(repo: Repo) -> dict[str, int] | None:
     """Each chosen session id with the rank of its latest choice (higher: later); ``None``
-    when this clone has no record yet, or one with no choice in it (a full disk can leave
-    the file empty)."""
+    when this clone has no record yet, or none it can use: one with no choice in it (a full
+    disk can leave the file empty) or one it cannot read."""
     try:
         with open(path(repo), "rb") as handle:
             handle.seek(max(0, os.fstat(handle.fileno()).st_size - MAX_BYTES))  # the latest choices
             data = handle.read(MAX_BYTES)
-    except FileNotFoundError:
+    except OSError:  # missing or unreadable: as in a clone older than the record
         return None
-    except OSError:  # unreadable: nothing counts as chosen
-        return {}
     lines = data.decode("utf-8", "replace").splitlines()
     return {line.strip(): rank for rank, line in enumerate(lines) if line.strip()} or None
 

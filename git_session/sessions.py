@@ -335,10 +335,7 @@ class Workspace:
         drafts += [self._add_draft("objective", text, {}) for text in objectives]
         handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
         found = Found(handle, self.store.meta(handle))
-        try:
-            self.choose(handle.id)
-        except OSError as exc:  # the session exists: it just is not marked as this clone's choice
-            self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
+        self._choose_or_warn(handle.id)
         self._refresh_after_write(branch)
         return found
 
@@ -452,8 +449,15 @@ class Workspace:
     def resume(self, spec: str | None) -> Found:
         """Make a session active and this clone's default on its branch (a teammate's too)."""
         found = self.set_status(spec, "active", ("paused", "active"))
-        self.choose(found.handle.id)
+        self._choose_or_warn(found.handle.id)
         return found
+
+    def _choose_or_warn(self, session_id: str) -> None:
+        """After the write: the session exists, failing to record it as this clone's only warns."""
+        try:
+            self.choose(session_id)
+        except OSError as exc:
+            self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
 
     def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
         """Check out another branch: pause this branch's session, resume that one's."""

@@ -83,3 +83,20 @@ def test_the_commit_hook_never_waits_for_another_process_linking(
     assert list((repo / ".git" / "git-session" / "queue").iterdir())  # linked by the next command
     monkeypatch.undo()
     assert [c["subject"] for c in as_json(repo, "show")["commits"]] == ["queued commit"]
+
+
+def test_an_unreadable_record_of_choices_does_not_disown_ones_sessions(repo: Path) -> None:
+    ok(repo, "start", "Mine")
+    mine = as_json(repo, "status")["id"]
+    ok(repo, "pause")
+    record = choices.path(Repo.discover(str(repo)))
+    record.unlink()
+    record.mkdir()  # not a file: it can be neither read nor written
+
+    result = run(repo, "resume")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        f"git-session: warning: cannot record the session as this clone's: cannot access {record}"
+    )
+    ok(repo, "note", "still mine")
+    assert notes_of(repo, mine) == ["still mine"]
