@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from git_session import trailers
 from git_session.gitrepo import Repo
@@ -25,27 +26,36 @@ def path(repo: Repo) -> Path:
 
 def read(repo: Repo) -> dict[str, int] | None:
     """Each chosen session id with the rank of its latest choice (higher: later); ``None``
-    when this clone has no record yet."""
+    when this clone has no record yet, or none it can use: one with no choice in it (a full
+    disk can leave the file empty) or one it cannot read."""
     try:
         with open(path(repo), "rb") as handle:
             handle.seek(max(0, os.fstat(handle.fileno()).st_size - MAX_BYTES))  # the latest choices
             data = handle.read(MAX_BYTES)
-    except FileNotFoundError:
+    except OSError:  # missing or unreadable: as in a clone older than the record
         return None
-    except OSError:  # unreadable: nothing counts as chosen
-        return {}
     lines = data.decode("utf-8", "replace").splitlines()
-    return {line.strip(): rank for rank, line in enumerate(lines) if line.strip()}
+    return {line.strip(): rank for rank, line in enumerate(lines) if line.strip()} or None
 
 
 def record(repo: Repo, session_ids: Sequence[str]) -> None:
     """Record choices, the latest last (appended: two commands choosing at once both stay)."""
     target = path(repo)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "a", encoding="utf-8") as handle:
-        handle.write("".join(f"{session_id}\n" for session_id in session_ids))
+    lines = "".join(f"{session_id}\n" for session_id in session_ids)
+    with open(target, "a+b") as handle:
+        handle.write((f"\n{lines}" if _cut(handle) else lines).encode("utf-8"))
     if target.stat().st_size > MAX_BYTES:
         _compact(target, read(repo) or {})
+
+
+def _cut(handle: BinaryIO) -> bool:
+    """Whether the last line has no end (a full disk stopped its write): the next starts apart."""
+    size = handle.seek(0, os.SEEK_END)
+    if size == 0:
+        return False
+    handle.seek(size - 1)
+    return handle.read(1) != b"\n"
 
 
 def _compact(target: Path, chosen: dict[str, int]) -> None:

@@ -22,6 +22,7 @@ from git_session.sessions import Found, Workspace, abbreviate
 
 HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 KEEP_CRASH_LOGS = 10
+HOOK_LINK_WAIT = 0.0  # a commit or push never waits for another process linking the recorded commits
 
 if TYPE_CHECKING:  # imported where used: reading commands need not pay for it
     from git_session import install as install_core
@@ -165,10 +166,11 @@ def warn(message: str) -> None:
     click.echo(f"git-session: warning: {render.safe(message)}", err=True)
 
 
-def workspace() -> Workspace:
-    """The repository, with the commits the hooks recorded linked to their sessions first."""
+def workspace(link_wait: float | None = None) -> Workspace:
+    """The repository, with the commits the hooks recorded linked to their sessions first
+    (waiting ``link_wait`` seconds for another process linking them; by default long)."""
     ws = Workspace.open(warn=warn)
-    for problem in ws.link_recorded_commits():
+    for problem in ws.link_recorded_commits(link_wait):
         warn(problem)
     return ws
 
@@ -874,7 +876,7 @@ def hook() -> None:
 @click.option("--branch", metavar="BRANCH", help="The branch whose trailers to render (default: current).")
 def hook_refresh(branch: str | None) -> None:
     """Render the trailers the commit hooks use for a branch."""
-    ws = workspace()
+    ws = workspace(link_wait=HOOK_LINK_WAIT)
     ws.refresh_trailers(BranchName(branch) if branch else ws.branch(), force=True)
 
 
@@ -891,7 +893,7 @@ def hook_push(remote: str) -> None:
     from git_session import secrets, sharing
     from git_session.names import branch_prefix
 
-    ws = workspace()
+    ws = workspace(link_wait=HOOK_LINK_WAIT)
     branches = [BranchName.of(line.strip()) for line in sys.stdin if line.strip()]
     target = sharing.resolve_remote(ws.repo, remote)
     prefixes = [branch_prefix(b) for b in branches]

@@ -120,7 +120,8 @@ def _carries(repo: Repo, commit: ObjectId, item: Queued) -> bool:
 
 
 @contextmanager
-def drain_lock(repo: Repo) -> Iterator[None]:
+def drain_lock(repo: Repo, wait: float | None = None) -> Iterator[None]:
+    """Held while linking; waits ``wait`` seconds for another linker (default ``LOCK_WAIT_SECONDS``)."""
     path = trailers.private_dir(repo) / "drain.lock"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,13 +129,13 @@ def drain_lock(repo: Repo) -> Iterator[None]:
     except OSError as exc:  # read-only, full, not ours: the records wait for the next command
         raise file_system_error(exc, "write") from None
     with handle:
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
+                if time.monotonic() >= deadline:
                     raise ConflictError(
                         "another git-session kept linking the recorded commits", "they are linked by the next command"
                     ) from None
@@ -151,11 +152,14 @@ class Drained:
     problems: tuple[str, ...]  # items that stay queued, and why
 
 
-def drain(repo: Repo) -> Drained:
-    """Link every recorded commit that was made. One that fails stays queued; the others go on."""
+def drain(repo: Repo, wait: float | None = None) -> Drained:
+    """Link every recorded commit that was made. One that fails stays queued; the others go on.
+
+    ``wait``: how long to wait for another process linking them (see ``drain_lock``).
+    """
     branches: list[str] = []
     problems: list[str] = []
-    with drain_lock(repo):
+    with drain_lock(repo, wait):
         store = Store(repo)
         ident: Ident | None = None
         rewrites = _rewrites(repo)

@@ -359,6 +359,18 @@ _FILES = (
         "What git session install added (config values that were absent, the hooks directories it wrote), so "
         "that git session uninstall removes exactly that.",
     ),
+    (
+        "<common-dir>/git-session/chosen",
+        "The sessions this clone started or resumed, one id a line, the latest last: a branch's default session "
+        "is the latest of them that is on the branch. Never pushed: a teammate's session that arrives with a "
+        "pull is used only by choice (--session, resume). Without this file, the sessions one's git identity "
+        "wrote in are one's own.",
+    ),
+    (
+        "<common-dir>/git-session/crash/",
+        "Details of internal errors (exit status 70), the newest ten kept; in the temporary folder when the "
+        "repository cannot be written.",
+    ),
 )
 
 _SEE_ALSO = (("git", 1), ("git-update-ref", 1))

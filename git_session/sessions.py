@@ -216,9 +216,8 @@ class Workspace:
             return self._default_session()
         spec = spec.strip()
         by_branch = self.branch_sessions(BranchName(spec)) if spec else []
-        if by_branch:
-            own = self.own_sessions(BranchName(spec))
-            ranked = [*own, *(f for f in by_branch if f not in own)]
+        if by_branch:  # one's own session of the branch, ended too, before a teammate's open one
+            ranked = self.own_sessions(BranchName(spec)) or by_branch
             return next((f for f in ranked if f.meta.is_open), ranked[0])
         handles = self.store.handles()
         lowered = spec.lower()
@@ -338,10 +337,7 @@ class Workspace:
         drafts += [self._add_draft("objective", text, {}) for text in objectives]
         handle = self.store.create(branch, drafts, self.ident, f"start: {fields['title']}")
         found = Found(handle, self.store.meta(handle))
-        try:
-            self.choose(handle.id)
-        except OSError as exc:  # the session exists: it just is not marked as this clone's choice
-            self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
+        self._choose_or_warn(handle.id)
         self._refresh_after_write(branch)
         return found
 
@@ -455,8 +451,15 @@ class Workspace:
     def resume(self, spec: str | None) -> Found:
         """Make a session active and this clone's default on its branch (a teammate's too)."""
         found = self.set_status(spec, "active", ("paused", "active"))
-        self.choose(found.handle.id)
+        self._choose_or_warn(found.handle.id)
         return found
+
+    def _choose_or_warn(self, session_id: str) -> None:
+        """After the write: the session exists, failing to record it as this clone's only warns."""
+        try:
+            self.choose(session_id)
+        except OSError as exc:
+            self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
 
     def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
         """Check out another branch: pause this branch's session, resume that one's."""
@@ -503,14 +506,17 @@ class Workspace:
         except FileSystemError as exc:
             self.warn(f"the commit trailers stay as they were: {exc.message}")
 
-    def link_recorded_commits(self) -> tuple[str, ...]:
-        """Link the commits the hooks recorded since the last command; returns the problems."""
+    def link_recorded_commits(self, wait: float | None = None) -> tuple[str, ...]:
+        """Link the commits the hooks recorded since the last command; returns the problems.
+
+        ``wait``: how long to wait for another process linking them (the hooks: not at all).
+        """
         if not trailers.queued_work(self.repo):
             return ()
         from git_session import linking  # only when there is something to link
 
         try:
-            drained = linking.drain(self.repo)
+            drained = linking.drain(self.repo, wait)
             for branch in drained.branches:
                 self.refresh_trailers(BranchName(branch))
         except OSError as exc:  # a read-only repository, a full disk: the records wait, reading goes on
