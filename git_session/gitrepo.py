@@ -387,8 +387,12 @@ class Repo:
 
     @staticmethod
     def is_branch_name(name: str) -> bool:
-        """Whether git would take ``name`` as a branch (``refs/heads/<name>`` is a valid ref name)."""
-        return bool(name) and "\0" not in name and pygit2.reference_is_valid_name(f"refs/heads/{name}")
+        """Whether git would take ``name`` as a branch (``refs/heads/<name>`` is a valid ref name);
+        a name that is not UTF-8 cannot be checked, and is not taken."""
+        try:
+            return bool(name) and "\0" not in name and pygit2.reference_is_valid_name(f"refs/heads/{name}")
+        except UnicodeError:
+            return False
 
     # --- reflogs of our refs --------------------------------------------------------------
 

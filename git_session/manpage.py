@@ -339,7 +339,7 @@ _FILES = (
         "unique, so that git notes merge -s cat_sort_uniq and notes.rewriteMode=cat_sort_uniq keep them.",
     ),
     (
-        "<common-dir>/git-session/branches/<branch in hex>/trailers",
+        "<common-dir>/git-session/branches/<branch>/trailers~",
         "The trailers for the branch's active session, rendered whenever the session changes together with "
         "the session ref's tip they come from; the prepare-commit-msg hook uses them while that tip is current.",
     ),

@@ -2,11 +2,14 @@
 
 The prepare-commit-msg hook is a shell script that must not start Python on every
 commit, so the trailers for a branch's active session are written to
-``<common-dir>/git-session/branches/<branch in hex>/trailers`` together with the session
+``<common-dir>/git-session/branches/<branch>/trailers~`` together with the session
 ref's tip they were made from; the hook uses them only while that tip is still current.
-The branch name comes from stored (and pulled) data, so it never names a path itself:
-its bytes in hexadecimal do, cut into folders of ``KEY_CHUNK`` digits (a file name has at
-most 255 bytes). The prepare-commit-msg hook computes the same path (a test pins both).
+The branch name comes from stored (and pulled) data: it names folders only when git
+would take it as a branch (no ``..``, no component starting with ``.``, no leading or
+doubled ``/``, each component short enough for a file name), and the file's ``~`` is a
+character no ref name holds, so no branch's folder can collide with another's cache
+(``main`` and ``main/trailers``). The hook reads the same path from HEAD's branch with no
+process started (a hex key cost four, most of the hook's time); a test pins both sides.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ MAX_VALUE = 200
 INSTALLED_MARKER = "hooks-installed"
 PRIVATE_FOLDER = "git-session"  # below the common dir
 CACHE_FOLDER = "branches"
-KEY_CHUNK = 200
+CACHE_FILE = "trailers~"  # no ref name holds a `~`: never a branch's folder
+MAX_CACHED_COMPONENT = 200  # bytes: a file name has at most 255
 MAX_CACHED_BRANCH = 1024  # bytes: its cache path stays well within PATH_MAX; a longer branch gets no trailers
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _HEADER_LINES = 8  # magic, ref, tip, comment, merge, keys, head, configured
@@ -66,20 +70,23 @@ def hooks_installed(repo: Repo) -> bool:
     return (private_dir(repo) / INSTALLED_MARKER).exists()
 
 
-def cache_path(repo: Repo, branch: str) -> Path:
-    """Where a branch's trailers are kept: only hexadecimal digits name it, whatever the branch."""
-    return private_dir(repo) / CACHE_FOLDER / Path(*cache_key(branch)) / "trailers"
+def cache_path(repo: Repo, branch: str) -> Path | None:
+    """Where a branch's trailers are kept; ``None`` for a name git would not take as a
+    branch (stored or pulled data names no path) or one too long for a path."""
+    if not has_cache(branch):
+        return None
+    return private_dir(repo) / CACHE_FOLDER / branch / CACHE_FILE
 
 
 def has_cache(branch: str) -> bool:
-    """Whether a branch gets a cache: one too long for a path (git sets no bound) gets none."""
-    return len(branch.encode("utf-8", "surrogateescape")) <= MAX_CACHED_BRANCH
-
-
-def cache_key(branch: str) -> list[str]:
-    """The folders naming a branch's cache: its bytes in hex, ``KEY_CHUNK`` digits each."""
-    digits = branch.encode("utf-8", "surrogateescape").hex() or "00"
-    return [digits[i : i + KEY_CHUNK] for i in range(0, len(digits), KEY_CHUNK)]
+    """Whether a branch gets a cache: a valid branch name whose folders fit in a path (git
+    sets no bound on a packed ref's length)."""
+    encoded = branch.encode("utf-8", "surrogateescape")
+    return (
+        Repo.is_branch_name(branch)
+        and len(encoded) <= MAX_CACHED_BRANCH
+        and all(len(part) <= MAX_CACHED_COMPONENT for part in encoded.split(b"/"))
+    )
 
 
 def shipped(name: str) -> bytes:
@@ -227,8 +234,9 @@ def values_changed(repo: Repo, branch: BranchName, text: str) -> bool:
     """Whether ``text`` carries other trailer lines than the branch's cache now has (the
     header, which names the session's tip, aside): what a command has to say about them
     was said when they were written."""
+    path = cache_path(repo, branch)
     try:
-        current = cache_path(repo, branch).read_text(encoding="utf-8", errors="replace")
+        current = path.read_text(encoding="utf-8", errors="replace") if path else ""
     except OSError:
         return True
     return current.splitlines()[_HEADER_LINES:] != text.splitlines()[_HEADER_LINES:]
@@ -237,6 +245,8 @@ def values_changed(repo: Repo, branch: BranchName, text: str) -> bool:
 def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     """Write (or, with ``None``, remove) a branch's cache, atomically, with the awk program beside."""
     path = cache_path(repo, branch)
+    if path is None:
+        return
     if text is None:
         path.unlink(missing_ok=True)
         return
