@@ -798,6 +798,13 @@ class Repo:
                 'set one with: git config --global user.name "Your Name" && '
                 "git config --global user.email you@example.com",
             )
+        try:
+            (match["name"] + match["email"]).encode("utf-8")
+        except UnicodeEncodeError:
+            raise UserError(
+                f"the git identity {match['name']!r} <{match['email']!r}> is not valid UTF-8",
+                "set it in UTF-8: git config user.name / user.email (or GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL)",
+            ) from None
         return Ident(match["name"], match["email"], int(match["time"]), match["tz"])
 
 
