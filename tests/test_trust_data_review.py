@@ -5,11 +5,14 @@ line by the writer, never a crash, and nothing is stored."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import zlib
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import fails, git, make_repo, ok, session_refs
+from tests.helpers import as_json, fails, git, make_repo, ok, session_refs
 
 LATIN1_E = "\udce9"  # the byte 0xe9 (é in Latin-1), as Python reads it from argv, env or git
 
@@ -40,3 +43,58 @@ def test_an_identity_or_agent_that_is_not_utf8_is_refused_and_the_session_stays(
     else:
         monkeypatch.setenv(variable, before)
     ok(repo, "note", "after")
+
+
+# --- a loose object is inflated no further than its header says ---------------------------
+
+
+def bomb(path: Path, header: bytes, zeros: int) -> None:
+    """A loose object file of a few megabytes that inflates to ``zeros`` bytes after ``header``."""
+    deflater = zlib.compressobj(9)
+    chunk = bytes(1 << 24)
+    parts = [deflater.compress(header)] + [deflater.compress(chunk) for _ in range(zeros >> 24)]
+    path.chmod(0o644)
+    path.write_bytes(b"".join([*parts, deflater.flush()]))
+
+
+def limited(cwd: Path, *args: str, megabytes: int) -> subprocess.CompletedProcess[str]:
+    """git-session in a child process that may map at most ``megabytes`` of memory."""
+    code = (
+        "import resource, sys; from git_session.cli import main; "
+        f"resource.setrlimit(resource.RLIMIT_AS, ({megabytes << 20}, {megabytes << 20})); "
+        "sys.argv = ['git-session', *sys.argv[1:]]; main()"
+    )
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("header", [b"commit 10\0", b"commit 999999999999\0"])
+def test_a_loose_object_that_inflates_past_its_header_is_damage_not_memory(tmp_path: Path, header: bytes) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    tip = git(repo, "rev-parse", session_refs(repo)[0]).strip()
+    bomb(repo / ".git" / "objects" / tip[:2] / tip[2:], header, 1 << 30)
+    result = limited(repo, "status", megabytes=768)
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("git-session: session ") and len(lines) <= 2, result.stderr
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_session_file_larger_than_any_written_is_refused_before_it_is_read(tmp_path: Path, packed: bool) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "hostile")
+    git(repo, "switch", "-q", "-c", "other")
+    ok(repo, "start", "good")
+    (ref,) = [r for r in session_refs(repo) if r.startswith("refs/sessions/main-")]
+    huge = tmp_path / "huge"
+    huge.write_bytes(b" " * (33 << 20))
+    blob = git(repo, "hash-object", "-w", str(huge)).strip()
+    tree = git(repo, "mktree", input=f"100644 blob {blob}\tmeta.json\n").strip()
+    git(repo, "update-ref", ref, git(repo, "commit-tree", tree, "-p", ref, "-m", "huge").strip())
+    if packed:
+        git(repo, "repack", "-a", "-d", "-q")
+    assert [s["title"] for s in as_json(repo, "list", "--all")] == ["good"]
+    shown = subprocess.run(
+        [sys.executable, "-m", "git_session", "show", ref.rsplit("/", 1)[1]], cwd=repo, capture_output=True, text=True
+    )
+    assert shown.returncode == 3 and "more than the" in shown.stderr, shown.stderr
