@@ -98,3 +98,28 @@ def test_a_session_file_larger_than_any_written_is_refused_before_it_is_read(tmp
         [sys.executable, "-m", "git_session", "show", ref.rsplit("/", 1)[1]], cwd=repo, capture_output=True, text=True
     )
     assert shown.returncode == 3 and "more than the" in shown.stderr, shown.stderr
+
+
+# --- JSON nested too deeply to parse, wherever it is read ----------------------------------
+
+
+def test_redact_skips_a_note_line_nested_too_deeply_instead_of_crashing(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "note", "take me out")
+    (entry,) = [n["id"] for n in as_json(repo, "show")["notes"]]
+    deep = "[" * 100_000 + "]" * 100_000  # a note line as a remote may send it
+    (tmp_path / "deep").write_text(deep)
+    git(repo, "notes", "--ref=sessions", "add", "-f", "-F", str(tmp_path / "deep"), "HEAD")
+    assert "Redacted note" in ok(repo, "redact", entry)
+    assert as_json(repo, "show")["notes"] == []
+    assert git(repo, "notes", "--ref=sessions", "show", "HEAD").strip() == deep
+
+
+def test_an_install_record_nested_too_deeply_is_read_as_no_record(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    record = repo / ".git" / "git-session" / "hooks-installed"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text("[" * 100_000 + "]" * 100_000)
+    ok(repo, "install")
+    ok(repo, "uninstall")
