@@ -106,10 +106,12 @@ class _BoundedLoose(pygit2.OdbBackend):
                 body += inflater.decompress(inflater.unconsumed_tail, size - len(body) + 1)
         except zlib.error:
             raise _damaged(oid, "it does not inflate") from None
-        if len(body) != size or inflater.unconsumed_tail:
+        if len(body) > size or inflater.unconsumed_tail:
             raise _damaged(oid, "its header does not match its content")
         if not inflater.eof:
             raise _damaged(oid, "it is truncated")
+        if len(body) != size:
+            raise _damaged(oid, "its header does not match its content")
         return kind, body
 
     def read_header_cb(self, oid: pygit2.Oid) -> tuple[int, int]:
@@ -169,10 +171,30 @@ def _header(oid: object, head: bytes) -> tuple[int, int, bytes]:
 
 
 def _bound_reads(raw: pygit2.Repository, objects: str) -> None:
-    """Put the bounded loose reader in front of libgit2's backends."""
+    """Put the bounded loose reader in front of libgit2's backends, for the repository's
+    objects and those it borrows (``git clone --shared``); every write goes to its own."""
     writer = pygit2.Odb()
     writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
-    raw.odb.add_backend(_BoundedLoose(objects, writer), 3)
+    for folder in [objects, *_alternates(objects)]:
+        raw.odb.add_backend(_BoundedLoose(folder, writer), 3)
+
+
+def _alternates(objects: str, depth: int = 0) -> list[str]:
+    """The object folders ``objects/info/alternates`` names, and theirs, as git reads them
+    (five levels deep at most); ``GIT_ALTERNATE_OBJECT_DIRECTORIES`` too."""
+    try:
+        with open(os.path.join(objects, "info", "alternates"), "rb") as handle:
+            lines = handle.read().decode("utf-8", "surrogateescape").splitlines()
+    except OSError:
+        lines = []
+    if depth == 0:
+        lines += [p for p in os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep) if p]
+    found = []
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            folder = os.path.normpath(os.path.join(objects, line.strip()))
+            found += [folder, *(_alternates(folder, depth + 1) if depth < 4 else [])]
+    return list(dict.fromkeys(f for f in found if f != objects))
 
 
 class Ident(NamedTuple):

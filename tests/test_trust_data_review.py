@@ -123,3 +123,29 @@ def test_an_install_record_nested_too_deeply_is_read_as_no_record(tmp_path: Path
     record.write_text("[" * 100_000 + "]" * 100_000)
     ok(repo, "install")
     ok(repo, "uninstall")
+
+
+# --- objects borrowed from another repository ----------------------------------------------
+
+
+def test_a_truncated_object_in_a_borrowed_object_store_is_reported_not_a_hang(tmp_path: Path) -> None:
+    source = make_repo(tmp_path, "source")
+    ok(source, "start", "work")
+    ok(source, "note", "first")
+    ok(source, "note", "second")
+    git(tmp_path, "clone", "-q", "--shared", str(source), "borrower")
+    borrower = tmp_path / "borrower"
+    git(borrower, "fetch", "-q", "origin", "refs/sessions/*:refs/sessions/*")
+    middle = git(borrower, "rev-parse", f"{session_refs(borrower)[0]}~1").strip()
+    path = source / ".git" / "objects" / middle[:2] / middle[2:]
+    data = path.read_bytes()
+    path.chmod(0o644)
+    path.write_bytes(data[: len(data) // 2])
+    log = subprocess.run(
+        [sys.executable, "-m", "git_session", "log"], cwd=borrower, capture_output=True, text=True, timeout=60
+    )
+    assert log.returncode == 3 and "is damaged (it is truncated)" in log.stderr, log.stderr
+    ok(borrower, "note", "third")  # the tip is fine; the write goes into the borrower's own objects
+    assert not list(
+        (source / ".git" / "objects").glob("*/" + git(borrower, "rev-parse", session_refs(borrower)[0]).strip()[2:])
+    )
