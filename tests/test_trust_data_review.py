@@ -149,3 +149,25 @@ def test_a_truncated_object_in_a_borrowed_object_store_is_reported_not_a_hang(tm
     assert not list(
         (source / ".git" / "objects").glob("*/" + git(borrower, "rev-parse", session_refs(borrower)[0]).strip()[2:])
     )
+
+
+# --- doctor --fix restores a session only to one of its own commits ------------------------
+
+
+def test_doctor_fix_skips_reflog_entries_that_are_not_the_sessions_own_commits(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "note", "first")
+    ok(repo, "note", "second")
+    (ref,) = session_refs(repo)
+    previous = git(repo, "rev-parse", f"{ref}~1").strip()
+    tip = git(repo, "rev-parse", ref).strip()
+    strangers = [git(repo, "rev-parse", spec).strip() for spec in ("HEAD", f"{ref}^{{tree}}", f"{ref}:meta.json")]
+    with (repo / ".git" / "logs" / ref).open("ab") as log:  # newest last, as git appends them
+        for stranger in strangers:
+            log.write(f"{tip} {stranger} A <a@example.com> 1700000000 +0000\tedited by hand\n".encode())
+        log.write(b"\x00\xff binary\t\tjunk\n\n")
+    (repo / ".git" / "objects" / tip[:2] / tip[2:]).unlink()
+    fixed = ok(repo, "doctor", "--fix")
+    assert f"fixed: restored {ref} to {previous[:12]}" in fixed
+    assert [n["text"] for n in as_json(repo, "show")["notes"]] == ["first"]
