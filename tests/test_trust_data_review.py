@@ -1,6 +1,15 @@
-"""Review of issue 9's data items: names and text that come from outside git-session (a
-branch name, the git identity, GIT_SESSION_AGENT) and are not UTF-8 are refused in one
-line by the writer, never a crash, and nothing is stored."""
+"""Review of issue 9's data items (10, 14, 16, 18) with hostile data from outside:
+
+- names and text that are not UTF-8 (a branch name, the git identity, GIT_SESSION_AGENT)
+  are refused in one line before anything is stored, never a crash;
+- a loose object is inflated no further than its header says (a zlib bomb is damage, not
+  gigabytes of memory), and a file of session data larger than any written is refused
+  from its header, loose or packed;
+- JSON nested too deeply is skipped by redact (a note line from a remote) and install (its
+  record), never a RecursionError;
+- a truncated object in a borrowed object store (``git clone --shared``) is reported, not
+  a hang;
+- ``doctor --fix`` restores a session only to a complete commit of its own."""
 
 from __future__ import annotations
 
