@@ -55,7 +55,10 @@ _LOOSE_TYPES = {
     b"tag": ObjectType.TAG,
 }
 _MAX_HEADER = 64
+_CHUNK = 1 << 20  # an object larger than this is measured before it is inflated whole
+_MAX_SIZE_DIGITS = 18  # 10**18 bytes: more than any object, and within what zlib can be asked for
 _MAX_DEPTH = 16  # folders below a tree we read: entries/<kind>/<x>/<y>/ is four
+MAX_DATA_FILE = 32 << 20  # bytes of one file of session data (meta.json, an entry, a note) we read or write
 
 
 class ObjectError(DataError):
@@ -90,27 +93,34 @@ class _BoundedLoose(pygit2.OdbBackend):
             raise ObjectError(f"object {str(oid)[:12]} cannot be read: {exc.strerror}") from None
 
     def read_cb(self, oid: pygit2.Oid) -> tuple[int, bytes]:
+        """The object, inflated no further than its header says: a small file that inflates
+        to gigabytes (a zlib bomb) is damage, found without holding what it inflates to."""
         inflater = zlib.decompressobj()
+        raw = self._raw(oid)
         try:
-            data = inflater.decompress(self._raw(oid))
+            head = inflater.decompress(raw, _MAX_HEADER)
+            kind, size, body = _header(oid, head)
+            if size > _CHUNK and _inflated_size(raw) != len(head) - len(body) + size:
+                raise _damaged(oid, "its header does not match its content")
+            if len(body) <= size:
+                body += inflater.decompress(inflater.unconsumed_tail, size - len(body) + 1)
         except zlib.error:
             raise _damaged(oid, "it does not inflate") from None
+        if len(body) > size or inflater.unconsumed_tail:
+            raise _damaged(oid, "its header does not match its content")
         if not inflater.eof:
             raise _damaged(oid, "it is truncated")
-        kind, body = _split_header(oid, data)
+        if len(body) != size:
+            raise _damaged(oid, "its header does not match its content")
         return kind, body
 
     def read_header_cb(self, oid: pygit2.Oid) -> tuple[int, int]:
         inflater = zlib.decompressobj()
         try:
-            head = inflater.decompress(self._raw(oid), _MAX_HEADER)
+            kind, size, _ = _header(oid, inflater.decompress(self._raw(oid), _MAX_HEADER))
         except zlib.error:
             raise _damaged(oid, "it does not inflate") from None
-        header, nul, _ = head.partition(b"\0")
-        kind, _, size = header.partition(b" ")
-        if not nul or kind not in _LOOSE_TYPES or not size.isdigit():
-            raise _damaged(oid, "its header is malformed")
-        return _LOOSE_TYPES[kind], int(size)
+        return kind, size
 
     def read_prefix_cb(self, prefix: str) -> tuple[int, bytes, pygit2.Oid]:
         """A damaged loose object that the prefix names is reported; the rest is libgit2's."""
@@ -141,19 +151,50 @@ def _damaged(oid: object, why: str) -> ObjectError:
     )
 
 
-def _split_header(oid: object, data: bytes) -> tuple[int, bytes]:
-    header, nul, body = data.partition(b"\0")
+def _inflated_size(raw: bytes) -> int:
+    """How many bytes ``raw`` inflates to, counted a chunk at a time (never held at once)."""
+    inflater, total, rest = zlib.decompressobj(), 0, raw
+    while rest and not inflater.eof:
+        total += len(inflater.decompress(rest, _CHUNK))
+        rest = inflater.unconsumed_tail
+    return total + len(inflater.flush())
+
+
+def _header(oid: object, head: bytes) -> tuple[int, int, bytes]:
+    """A loose object's kind and size, from the first bytes it inflates to, and the start
+    of its content."""
+    header, nul, body = head.partition(b"\0")
     kind, _, size = header.partition(b" ")
-    if not nul or kind not in _LOOSE_TYPES or size != str(len(body)).encode():
-        raise _damaged(oid, "its header does not match its content")
-    return _LOOSE_TYPES[kind], body
+    if not nul or kind not in _LOOSE_TYPES or not size.isdigit() or len(size) > _MAX_SIZE_DIGITS:
+        raise _damaged(oid, "its header is malformed")
+    return _LOOSE_TYPES[kind], int(size), body
 
 
 def _bound_reads(raw: pygit2.Repository, objects: str) -> None:
-    """Put the bounded loose reader in front of libgit2's backends."""
+    """Put the bounded loose reader in front of libgit2's backends, for the repository's
+    objects and those it borrows (``git clone --shared``); every write goes to its own."""
     writer = pygit2.Odb()
     writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
-    raw.odb.add_backend(_BoundedLoose(objects, writer), 3)
+    for folder in [objects, *_alternates(objects)]:
+        raw.odb.add_backend(_BoundedLoose(folder, writer), 3)
+
+
+def _alternates(objects: str, depth: int = 0) -> list[str]:
+    """The object folders ``objects/info/alternates`` names, and theirs, as git reads them
+    (five levels deep at most); ``GIT_ALTERNATE_OBJECT_DIRECTORIES`` too."""
+    try:
+        with open(os.path.join(objects, "info", "alternates"), "rb") as handle:
+            lines = handle.read().decode("utf-8", "surrogateescape").splitlines()
+    except OSError:
+        lines = []
+    if depth == 0:
+        lines += [p for p in os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep) if p]
+    found = []
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            folder = os.path.normpath(os.path.join(objects, line.strip()))
+            found += [folder, *(_alternates(folder, depth + 1) if depth < 4 else [])]
+    return list(dict.fromkeys(f for f in found if f != objects))
 
 
 class Ident(NamedTuple):
@@ -489,7 +530,10 @@ class Repo:
         with _writing("to the object store"):
             return ObjectId(str(self._raw.create_blob(data)))
 
-    def read_blob(self, blob_id: ObjectId) -> bytes:
+    def read_blob(self, blob_id: ObjectId, limit: int | None = None) -> bytes:
+        """A file's content; one larger than ``limit`` bytes is refused before it is read."""
+        if limit is not None:
+            _check_size(self._raw.odb, blob_id, limit)
         obj = self._object(blob_id)
         if not isinstance(obj, pygit2.Blob):
             raise ObjectError(f"object {blob_id[:12]} is a {obj.type_str}, not a file")
@@ -515,7 +559,7 @@ class Repo:
 
     def blob_at(self, tree_id: ObjectId, path: str) -> bytes | None:
         entry = self.entry_at(tree_id, path)
-        return None if entry is None or entry.is_tree else self.read_blob(entry.id)
+        return None if entry is None or entry.is_tree else self.read_blob(entry.id, MAX_DATA_FILE)
 
     def entry_at(self, tree_id: ObjectId, path: str) -> TreeItem | None:
         """The entry at ``path`` (``a/b``) below a tree, if there is one."""
@@ -536,7 +580,7 @@ class Repo:
         """Every blob below ``path``, depth first, as (name, content)."""
         tree = self._subtree(tree_id, path)
         if tree is not None:
-            yield from _blobs_in(tree)
+            yield from _blobs_in(self._raw.odb, tree)
 
     def changed_blobs(
         self, old: ObjectId | None, new: ObjectId, *, links: bool = False
@@ -802,6 +846,13 @@ class Repo:
                 'set one with: git config --global user.name "Your Name" && '
                 "git config --global user.email you@example.com",
             )
+        try:
+            (match["name"] + match["email"]).encode("utf-8")
+        except UnicodeEncodeError:
+            raise UserError(
+                f"the git identity {match['name']!r} <{match['email']!r}> is not valid UTF-8",
+                "set it in UTF-8: git config user.name / user.email (or GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL)",
+            ) from None
         return Ident(match["name"], match["email"], int(match["time"]), match["tz"])
 
 
@@ -819,9 +870,18 @@ def _reading(start: str) -> Iterator[None]:
         ) from None
 
 
-def _blobs_in(tree: pygit2.Tree) -> Iterator[tuple[str, bytes]]:
+def _check_size(odb: pygit2.Odb, oid: str, limit: int) -> None:
+    """Refuses an object larger than ``limit`` bytes, read from its header only."""
+    with _reading(oid):
+        _, size = odb.read_header(oid)
+    if size > limit:
+        raise ObjectError(f"object {oid[:12]} is {size} bytes: more than the {limit} that session data may be")
+
+
+def _blobs_in(odb: pygit2.Odb, tree: pygit2.Tree) -> Iterator[tuple[str, bytes]]:
     """The blobs below a tree, depth first, walked through its own objects (no look-ups
-    by name); a nesting deeper than any we write is damage, not a reason to recurse."""
+    by name); a nesting deeper than any we write is damage, not a reason to recurse, and
+    a file larger than any we write is refused before it is read."""
     stack = [_entries_of(tree)]
     while stack:
         obj = next(stack[-1], None)
@@ -832,6 +892,7 @@ def _blobs_in(tree: pygit2.Tree) -> Iterator[tuple[str, bytes]]:
                 raise ObjectError(f"tree {str(tree.id)[:12]} nests deeper than {_MAX_DEPTH} folders")
             stack.append(_entries_of(obj))
         elif isinstance(obj, pygit2.Blob):
+            _check_size(odb, str(obj.id), MAX_DATA_FILE)
             with _reading(str(obj.id)):
                 data = obj.data
             yield str(obj.name), data

@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 import pygit2
 
-from git_session import gitcli
+from git_session import codec, gitcli
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
@@ -813,8 +813,8 @@ def _load_state(repo: Repo) -> _State:
 def _read_record(path: str, common_dir: str) -> _State:
     """The record at ``path``; its hooks folders are relative to ``common_dir`` (or absolute, outside it)."""
     try:
-        raw: Any = json.loads(_read(path) or b"")
-    except ValueError:
+        raw: Any = codec.loads(_read(path) or b"")
+    except ValueError:  # not JSON, or nested too deeply
         return _State()
     if not isinstance(raw, dict):
         return _State()

@@ -26,7 +26,7 @@ from typing import Any
 
 from git_session import codec
 from git_session.errors import ConflictError, DataError, UserError
-from git_session.gitrepo import Ident, Repo, TreeItem
+from git_session.gitrepo import MAX_DATA_FILE, Ident, Repo, TreeItem
 from git_session.names import NOTES_REF, ObjectId
 
 HEX_LENGTH = 40  # SHA-1: the only object names pygit2 reads
@@ -134,7 +134,8 @@ class Notes:
 
     def raw_lines(self, target: ObjectId) -> list[bytes]:
         """The note's lines as stored (several places: one after the other, as git reads them)."""
-        return [line for _, blob in self.located(target) for line in split_lines(self.repo.read_blob(blob))]
+        blobs = [self.repo.read_blob(blob, MAX_DATA_FILE) for _, blob in self.located(target)]
+        return [line for data in blobs for line in split_lines(data)]
 
     def lines(self, target: ObjectId, problems: list[str] | None = None) -> list[dict[str, Any]]:
         return parse_lines(self.raw_lines(target), f"note on {target[:12]}", problems)

@@ -4,11 +4,10 @@ lines of a commit's note that hold a secret out of the notes' history."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import notes, secrets
+from git_session import codec, notes, secrets
 from git_session.errors import NotFoundError, UserError
 from git_session.fold import target_entry
 from git_session.gitrepo import Repo
@@ -113,8 +112,8 @@ def _unquote(entry_id: str) -> notes.NoteFix:
 
 def _without(line: bytes, entry_id: str) -> bytes:
     try:
-        value: Any = json.loads(line)
-    except ValueError:
+        value: Any = codec.loads(line)
+    except ValueError:  # not JSON, or nested too deeply to parse (as a note from a remote may be)
         return line
     if not isinstance(value, dict) or not any(_quotes(value.get(key), entry_id) for key in _QUOTING):
         return line

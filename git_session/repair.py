@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from git_session import codec
 from git_session.errors import DataError
 from git_session.gitrepo import Repo
 from git_session.names import BROKEN_PREFIX, NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
+from git_session.store import META_PATH
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def repair(repo: Repo, broken: Broken) -> str:
     if broken.tip is None:
         return f"{broken.ref} is damaged itself: left as it is (git update-ref -d {broken.ref} removes it)"
     for target in repo.reflog_targets(broken.ref):
-        if target != broken.tip and repo.history_problem(target) is None:
+        if target != broken.tip and _restorable(repo, broken.ref, target):
             if not repo.cas_ref(broken.ref, target, broken.tip, "git-session: doctor --fix, from the reflog"):
                 return f"{broken.ref} changed meanwhile: left as it is"
             repo.drop_broken_reflog_entries(broken.ref)
@@ -58,3 +60,18 @@ def repair(repo: Repo, broken: Broken) -> str:
     if not repo.move_ref_aside(broken.ref, broken.aside, broken.tip):
         return f"{broken.ref} changed meanwhile: left as it is"
     return f"moved {broken.ref} aside to {broken.aside}: its reflog has no complete commit"
+
+
+def _restorable(repo: Repo, ref: str, target: ObjectId) -> bool:
+    """Whether ``ref`` may take ``target`` from its reflog: a commit with a complete history
+    and, for a session, one of the session's own (its meta.json names it), not any object
+    a hand-edited or damaged reflog names."""
+    if not repo.is_commit(target) or repo.history_problem(target) is not None:
+        return False
+    if not ref.startswith(SESSIONS_PREFIX):
+        return True
+    try:
+        data = repo.blob_at(repo.commit(target).tree, META_PATH)
+        return data is not None and codec.meta_from_bytes(data, ref).id == ref.rsplit("/", 1)[1]
+    except DataError:
+        return False

@@ -132,7 +132,7 @@ class Workspace:
         agent = os.environ.get(AGENT_VARIABLE) or None
         if agent is not None and ("\n" in agent or "\r" in agent or len(agent) > 200):
             raise UserError(f"{AGENT_VARIABLE} must be one line of at most 200 characters")
-        return agent
+        return None if agent is None else codec.check_text(agent, AGENT_VARIABLE)
 
     # --- finding sessions ------------------------------------------------------------
 
@@ -318,6 +318,11 @@ class Workspace:
         parent: str | None = None,
     ) -> Found:
         branch = self.branch()
+        if not _is_utf8(branch):
+            raise UserError(
+                f"the branch name {branch!r} is not valid UTF-8: a session cannot record it",
+                "rename the branch (git branch -m NEW) to start a session on it",
+            )
         self._refuse_open_session(branch, None, "pause or end it first, or work in it: git session status")
         continued = self.find(parent) if parent else None
         fields: dict[str, Any] = {
@@ -546,3 +551,12 @@ class Workspace:
         trailers.write_cache(self.repo, branch, rendered.text)
         for problem in rendered.withheld if changed else ():
             self.warn(problem)
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` (a name from git or the environment, surrogate-escaped) is UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

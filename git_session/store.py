@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from git_session import codec
 from git_session.errors import ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
-from git_session.gitrepo import Change, CommitInfo, Ident, ObjectError, Repo, Subtree
+from git_session.gitrepo import MAX_DATA_FILE, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
 from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
 from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
 
@@ -405,6 +405,8 @@ class Store:
         return changes
 
     def _write_checked(self, data: bytes, read: Callable[[bytes, str], object], where: str) -> ObjectId:
+        if len(data) > MAX_DATA_FILE:  # its reader would refuse it
+            raise UserError(f"{where}: {len(data)} bytes to store, more than the {MAX_DATA_FILE} a file may hold")
         read(data, where)
         return self.repo.write_blob(data)
 

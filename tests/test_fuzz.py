@@ -3,8 +3,10 @@
 Random and hostile sessions (trees with odd entries, operation lines of random JSON, huge,
 negative and fractional clocks and times, names with ``..``, ``/``, NUL and unicode, notes
 lines, refs at blobs, trees and missing objects) are written into a bare remote with raw
-object writes, pulled into a fresh clone, and read by every reading command. None may
-crash (exit 70), hang, write outside the repository, or change what the good sessions show.
+object writes, pulled into a fresh clone, and read by every reading command; then the
+clone runs ``install`` and a plain ``git commit`` through the hooks. None may crash (exit
+70), hang, write outside the repository, or change what the good sessions show, and the
+commit goes through.
 
 Bounded: a fixed number of examples, derandomized (the same ones in every run), no
 shrinking, and a watchdog that ends the run with a traceback if one command ever hangs.
@@ -17,6 +19,7 @@ import faulthandler
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -271,7 +274,29 @@ def pull_and_read(world: World, monkeypatch: pytest.MonkeyPatch, missing: str | 
     for ref in git(clone, "for-each-ref", "--format=%(refname)", "refs/sessions/").split():
         check(world, "log", ref.rsplit("/", 1)[1])
     check(world, "push")
+    commit_through_the_hooks(world, monkeypatch)
     assert world.outside() == before, "a file appeared outside the repositories"
+
+
+def commit_through_the_hooks(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``install`` after the hostile pull, a session of our own, then a plain ``git commit``:
+    the hooks never block it, never hang, and no pulled name turns into a path (issue 9,
+    item 1)."""
+    clone = world.root / "clone"
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    assert check(world, "install").exit_code == 0
+    git(clone, "switch", "-q", "-c", "fuzz-work")
+    assert check(world, "start", "mine").exit_code == 0  # so that the hooks have a session to write to
+    (clone / "work.txt").write_text("work\n")
+    git(clone, "add", "work.txt")
+    committed = subprocess.run(
+        ["git", "commit", "-q", "-m", "work"], cwd=clone, capture_output=True, text=True, timeout=COMMAND_SECONDS
+    )
+    assert committed.returncode == 0, committed.stderr
+    assert "Traceback" not in committed.stderr, committed.stderr
+    check(world, "status")
+    hooks = clone / ".git" / "hooks"
+    assert all(path.is_file() for path in hooks.iterdir()), sorted(p.name for p in hooks.iterdir())
 
 
 @settings(
