@@ -85,8 +85,8 @@ class _BoundedLoose(pygit2.OdbBackend):
 
     def _raw(self, oid: object) -> bytes:
         try:
-            with open(self._path(oid), "rb") as handle:
-                return handle.read()
+            with open(self._path(oid), "rb", buffering=0) as handle:  # one read, no buffer to fill
+                return handle.readall()
         except (FileNotFoundError, NotADirectoryError):
             raise KeyError(str(oid)) from None
         except OSError as exc:
