@@ -923,7 +923,9 @@ def hook_check_push(remote: str, url: str | None) -> None:
     if not checked.findings:
         return
     stop = "push stopped" if setting == "block" else "warning"
-    click.echo(f"git-session: {stop}: the commits being pushed hold secrets in their messages:", err=True)
+    messages = all(f.where.startswith("the message of ") for f in checked.findings)
+    where = " in their messages" if messages else ""  # else also in the sessions or notes pushed
+    click.echo(f"git-session: {stop}: the commits being pushed hold secrets{where}:", err=True)
     for finding in checked.findings[:10]:
         excerpt = render.safe(finding.excerpt)
         click.echo(f"git-session:   {finding.what} in {finding.where}: {excerpt} [{finding.fingerprint}]", err=True)
@@ -933,6 +935,8 @@ def hook_check_push(remote: str, url: str | None) -> None:
         f"not a secret? acknowledge it: git session secrets allow {prints}",
         "push anyway: git push --no-verify (or git config session.pushCheck warn)",
     ]
+    if not messages:
+        hints.insert(1, "for a session or a note: git session push names the command that takes each secret out")
     for hint in hints:
         click.echo(f"hint: {hint}", err=True)
     if setting == "block":

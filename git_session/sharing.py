@@ -606,7 +606,7 @@ def outgoing_texts(
             subject = commit.message.partition("\n")[0]
             yield OutgoingText(f"session {session_id[:12]}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
-        yield from _note_texts(repo, remote, leaving.notes)
+        yield from _note_texts(repo, remote, leaving.notes, (also_sent or {}).get(NOTES_REF))
 
 
 def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: PublicFiles) -> Iterator[OutgoingText]:
@@ -709,13 +709,14 @@ def _new_lines(repo: Repo, text: str, old: Sequence[ObjectId]) -> str:
     return "\n".join(line for line in text.splitlines() if line not in known) if known else text
 
 
-def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[OutgoingText]:
+def _note_texts(repo: Repo, remote: Remote, ours: ObjectId, also: ObjectId | None = None) -> Iterator[OutgoingText]:
     """Every note blob that a notes commit the remote lacks adds or changes: the whole
-    history leaves, not only its last tree (a note removed since still goes)."""
-    theirs = repo.ref_target(remote.notes_ref)
-    if theirs is not None and repo.is_ancestor(ours, theirs):
+    history leaves, not only its last tree (a note removed since still goes). ``also``: a
+    notes tip the remote has besides the one last fetched."""
+    known = [t for t in (repo.ref_target(remote.notes_ref), also) if t is not None and repo.is_commit(t)]
+    if any(repo.is_ancestor(ours, theirs) for theirs in known):
         return
-    hide = [theirs] if theirs is not None and repo.has_object(theirs) else []
+    hide = known
     seen: set[object] = set()
     for commit in repo.walk(ours, hide):
         for parent in commit.parents or (None,):

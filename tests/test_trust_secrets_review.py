@@ -1,0 +1,72 @@
+"""Issue 9, items 2-5, second look: the other ways out a plain ``git push`` offers.
+
+The pre-push hook checks what a push sends besides branch commits: the messages of
+annotated tags, and the session notes and session refs pushed by hand (``git push origin
+refs/notes/sessions``, ``--mirror``), which ``git session push`` would have scanned whole.
+Sample credentials are assembled at run time, as in test_secrets.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import git, ok
+from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects
+
+
+def test_an_annotated_tag_message_with_a_secret_stops_the_push(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    git(alice, "tag", "-a", "v1", "-m", f"Release, deployed with {GITHUB_TOKEN}")
+    git(alice, "tag", "-a", "v1-again", "-m", "harmless", "v1")  # a tag of that tag
+    for pushed in (["v1"], ["v1-again"], ["--tags"]):
+        result = push(alice, "origin", *pushed)
+        assert result.returncode != 0, result.stderr
+        assert "GitHub Token in the message of tag" in result.stderr and GITHUB_TOKEN not in result.stderr
+    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+    assert git(remote, "tag").strip() == ""
+
+
+def linked_decision_with_secret(alice: Path) -> None:
+    """A decision whose rationale holds a token, linked to a commit: the note quotes it."""
+    ok(alice, "install")
+    ok(alice, "start", "Notes")
+    ok(alice, "decision", "add", "Use the deploy key", "--rationale", f"it is {GITHUB_TOKEN}")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "work")
+    ok(alice, "status")  # links the commit: its note now quotes the decision
+    assert GITHUB_TOKEN in git(alice, "notes", "--ref=sessions", "show", "HEAD")
+
+
+def test_session_notes_pushed_by_plain_git_push_are_scanned(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    linked_decision_with_secret(alice)
+    for pushed in (["origin", "refs/notes/sessions"], ["origin", "refs/notes/*:refs/notes/*"], ["--mirror", "origin"]):
+        result = push(alice, *pushed)
+        assert result.returncode != 0, result.stderr
+        assert "GitHub Token in the note on commit" in result.stderr and GITHUB_TOKEN not in result.stderr
+    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+
+
+def test_session_refs_pushed_by_plain_git_push_have_their_snapshots_scanned(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Snapshots")
+    (alice / "deploy.env").write_text(f"TOKEN={GITHUB_TOKEN}\n")
+    ok(alice, "checkpoint", "-m", "before deploying")
+    result = push(alice, "origin", "refs/sessions/*:refs/sessions/*")
+    assert result.returncode != 0, result.stderr
+    assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
+    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+
+
+def test_a_plain_push_of_clean_notes_and_sessions_goes_through(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Clean")
+    ok(alice, "decision", "add", "Keep the old API", "--rationale", "callers depend on it")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "work")
+    ok(alice, "status")
+    result = push(alice, "origin", "refs/notes/sessions", "refs/sessions/*:refs/sessions/*")
+    assert result.returncode == 0, result.stderr
+    assert "secret" not in result.stderr
+    assert git(remote, "rev-parse", "refs/notes/sessions") == git(alice, "rev-parse", "refs/notes/sessions")
