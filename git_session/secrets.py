@@ -177,9 +177,10 @@ def masked(text: str, replacement: str = "[redacted]") -> tuple[str, list[Findin
 
 
 def decode(content: bytes) -> str | None:
-    """A file's text, whatever its encoding: by its byte-order mark, as UTF-16 or UTF-32
-    when its zero bytes fall as they do in those, as UTF-8, or else as Latin-1 (every
-    byte a character). ``None`` for a binary file: zero bytes anywhere else."""
+    """A file's text, whatever its encoding: by its byte-order mark, as UTF-8, or else as
+    Latin-1 (every byte a character). With zero bytes: as UTF-8 without them (ASCII in
+    UTF-16 or UTF-32, or a stray one in UTF-8 text), else as UTF-16 or UTF-32 when they
+    fall as they do in those (a stray byte at the end aside). ``None`` for a binary file."""
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return content[len(bom) :].decode(encoding, "replace")
@@ -188,11 +189,15 @@ def decode(content: bytes) -> str | None:
             return content.decode("utf-8")
         except UnicodeDecodeError:
             return content.decode("latin-1")
+    try:
+        text = content.replace(b"\0", b"").decode("utf-8")
+        if _mostly_printable(text):
+            return text
+    except UnicodeDecodeError:
+        pass
     for encoding in _wide_encodings(content):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+        unit = 4 if "32" in encoding else 2
+        text = content[: len(content) - len(content) % unit].decode(encoding, "replace")
         if _mostly_printable(text):
             return text
     return None
@@ -224,7 +229,8 @@ def _wide_encodings(content: bytes) -> list[str]:
 
 
 def _mostly_printable(text: str) -> bool:
-    printable = sum(1 for c in text if c.isprintable() or c in "\t\r\n")
+    """Whether nearly all of a decoded text is characters (a byte it could not decode is not)."""
+    printable = sum(1 for c in text if (c.isprintable() and c != "\ufffd") or c in "\t\r\n")
     return printable >= 0.95 * len(text)
 
 

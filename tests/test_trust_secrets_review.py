@@ -8,10 +8,14 @@ Sample credentials are assembled at run time, as in test_secrets.py.
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
+import pytest
+
+from git_session.secrets import decode, scan
 from tests.helpers import git, ok
-from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects
+from tests.test_trust_secrets import AWS_KEY, GITHUB_TOKEN, clones, push, remote_objects
 
 
 def test_an_annotated_tag_message_with_a_secret_stops_the_push(tmp_path: Path) -> None:
@@ -70,3 +74,30 @@ def test_a_plain_push_of_clean_notes_and_sessions_goes_through(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "secret" not in result.stderr
     assert git(remote, "rev-parse", "refs/notes/sessions") == git(alice, "rev-parse", "refs/notes/sessions")
+
+
+# --- text that is not quite what its bytes first suggest ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        f"aws={AWS_KEY}\n".encode("utf-16-le") + b"\n",  # a line appended by a tool that writes bytes
+        f"aws={AWS_KEY}\n".encode("utf-16-be") + b"\n",
+        f"aws={AWS_KEY}\n".encode("utf-32-le") + b"\n",
+        f"aws={AWS_KEY}\n".encode("utf-16-le") + b"\x00\xd8",  # a lone surrogate at the end
+        f"log line\x00\naws={AWS_KEY}\n".encode(),  # UTF-8 with a stray NUL: not UTF-16
+        f"aws={AWS_KEY}\n\x00".encode(),
+        ("\u6570\u636e" * 100 + f"\naws={AWS_KEY}\n").encode("utf-16-le") + b"\n",
+    ],
+    ids=["utf-16-le+1", "utf-16-be+1", "utf-32-le+1", "lone-surrogate", "utf-8+nul", "utf-8+nul-at-end", "cjk-utf-16"],
+)
+def test_text_with_a_stray_byte_is_still_decoded_and_scanned(encoded: bytes) -> None:
+    text = decode(encoded)
+    assert text is not None and AWS_KEY in text
+    assert [f.what for f in scan([("file", text)])] == ["AWS Access Key"]
+
+
+def test_binaries_stay_left_out() -> None:
+    assert decode(gzip.compress(f"aws={AWS_KEY}\n".encode() * 50, mtime=0)) is None
+    assert decode(bytes(range(256)) * 4) is None
