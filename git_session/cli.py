@@ -920,9 +920,16 @@ def hook_check_push(remote: str, url: str | None) -> None:
     checked = pushcheck.check(ws.repo, remote, sys.stdin)
     if not checked.complete:
         warn(f"only the messages of the newest {checked.commits} commit(s) being pushed were checked for secrets")
-    if not checked.findings:
-        return
     stop = "push stopped" if setting == "block" else "warning"
+    if checked.private:
+        click.echo(
+            f"git-session: {stop}: private session entries would leave: {render.safe(checked.private[0])}", err=True
+        )
+        click.echo("hint: push the refs you mean by name (not --mirror or refs/*): private entries stay here", err=True)
+    if not checked.findings:
+        if checked.private and setting == "block":
+            click.echo("block")
+        return
     messages = all(f.where.startswith("the message of ") for f in checked.findings)
     where = " in their messages" if messages else ""  # else also in the sessions or notes pushed
     click.echo(f"git-session: {stop}: the commits being pushed hold secrets{where}:", err=True)

@@ -7,19 +7,20 @@ not have (the commits of the pushed ranges, less those on the remote's tracking
 branches; for a URL, less those on any remote's), within a time and a count bound: a
 hook never hangs a push. It checks too what else the push sends: the messages of the
 annotated tags pushed, and session notes and session refs pushed by hand (``git push
-origin refs/notes/sessions``, ``--mirror``), scanned as ``git session push`` scans them.
+origin refs/notes/sessions``, ``--mirror``), scanned as ``git session push`` scans them;
+and a session's private layer, which no push sends, stops it too.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from git_session import allowlist, secrets, sharing
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
-from git_session.names import NOTES_REF, SESSIONS_PREFIX, ObjectId
+from git_session.names import NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
 from git_session.secrets import Finding
 
 MAX_COMMITS = 20_000
@@ -32,6 +33,7 @@ class Checked:
     findings: list[Finding]  # not acknowledged (``git session secrets allow``)
     commits: int  # how many commit messages were checked
     complete: bool  # False when a bound cut the check short
+    private: list[str] = field(default_factory=list)  # private layers of sessions pushed (--mirror)
 
 
 def mode(repo: Repo) -> str:
@@ -63,7 +65,13 @@ def check(repo: Repo, remote: str, lines: Iterable[str], clock: Callable[[], flo
     found = secrets.scan(messages())
     allowed = allowlist.Allowed(repo)
     findings = [f for f in found if not allowed.covers(None, f.fingerprint)]
-    return Checked(findings + _session_data(repo, remote, pushed), count, complete)
+    private = [fields[2] for fields in pushed if fields[1].strip("0") and _private(fields[0], fields[2])]
+    return Checked(findings + _session_data(repo, remote, pushed), count, complete, private)
+
+
+def _private(ours: str, theirs: str) -> bool:
+    """Whether a pushed ref is a session's private layer, which stays on this machine."""
+    return ours.startswith(PRIVATE_PREFIX) or theirs.startswith(PRIVATE_PREFIX)
 
 
 def _ranges(repo: Repo, pushed: Iterable[list[str]]) -> tuple[list[ObjectId], list[ObjectId]]:

@@ -101,3 +101,21 @@ def test_text_with_a_stray_byte_is_still_decoded_and_scanned(encoded: bytes) -> 
 def test_binaries_stay_left_out() -> None:
     assert decode(gzip.compress(f"aws={AWS_KEY}\n".encode() * 50, mtime=0)) is None
     assert decode(bytes(range(256)) * 4) is None
+
+
+# --- private entries ---------------------------------------------------------------------------
+
+
+def test_a_mirror_push_does_not_send_private_entries(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Private")
+    ok(alice, "objective", "add", "--private", "ask for a raise")
+    for pushed in (["--mirror", "origin"], ["origin", "refs/session-private/*:refs/session-private/*"]):
+        result = push(alice, *pushed)
+        assert result.returncode != 0, result.stderr
+        assert "push stopped: private session entries would leave" in result.stderr
+    assert b"ask for a raise" not in remote_objects(remote)
+    git(alice, "config", "session.pushCheck", "warn")
+    result = push(alice, "--dry-run", "--mirror", "origin")
+    assert result.returncode == 0 and "warning: private session entries would leave" in result.stderr
