@@ -46,9 +46,8 @@ def check(repo: Repo, remote: str, lines: Iterable[str], clock: Callable[[], flo
     <remote ref> <remote sha>``, as git gives them to pre-push) send."""
     pushed = [fields for fields in (line.split() for line in lines) if len(fields) == 4]
     tips, hide = _ranges(repo, pushed)
-    hide += (
-        [tip for _, tip in repo.refs_with_prefix(f"refs/remotes/{remote}/")] if remote in repo.remote_names() else []
-    )
+    tracking = f"refs/remotes/{remote}/" if remote in repo.remote_names() else "refs/remotes/"
+    hide += [tip for _, tip in repo.refs_with_prefix(tracking)]
     deadline = clock() + TIME_LIMIT
     count, complete = 0, True
 

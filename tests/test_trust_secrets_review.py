@@ -119,3 +119,17 @@ def test_a_mirror_push_does_not_send_private_entries(tmp_path: Path) -> None:
     git(alice, "config", "session.pushCheck", "warn")
     result = push(alice, "--dry-run", "--mirror", "origin")
     assert result.returncode == 0 and "warning: private session entries would leave" in result.stderr
+
+
+def test_a_push_to_a_url_does_not_stop_at_messages_the_remotes_have(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    git(alice, "commit", "-q", "--allow-empty", "-m", f"Old {GITHUB_TOKEN}")
+    git(alice, "push", "-q", "origin", "main")  # before the hooks: public already
+    ok(alice, "install")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "harmless")
+    result = push(alice, str(remote), "main:feature")  # a new branch, to a URL: no remote name
+    assert result.returncode == 0, result.stderr
+    assert "secret" not in result.stderr
+    git(alice, "commit", "-q", "--allow-empty", "-m", f"New {GITHUB_TOKEN}")
+    result = push(alice, str(remote), "main:feature")
+    assert result.returncode != 0 and "GitHub Token in the message of commit" in result.stderr
