@@ -401,10 +401,13 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
     status_value = outcome or "handoff"
     ws = workspace()
     written: list[str] = []
+    withheld: list[str] = []
     if adr_dir is None:
         found = handoff_core.end(ws, session, status_value, reason, with_handoff=not no_handoff)
     else:
-        found, written = adr.end(ws, session, status_value, reason, not no_handoff, adr_dir)
+        found, written = adr.end(ws, session, status_value, reason, not no_handoff, adr_dir, withheld)
+    for line in withheld:
+        warn(line)
     short = ws.short_session_id(found.handle.id)
     echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
     if not no_handoff:
@@ -435,8 +438,11 @@ def adr_command(session_arg: str | None, session: str | None, directory: str) ->
     from git_session import adr
 
     ws = workspace()
-    for path in adr.write_adrs(ws, ws.find(session_arg or session), directory):
+    withheld: list[str] = []
+    for path in adr.write_adrs(ws, ws.find(session_arg or session), directory, withheld):
         echo(f"Wrote {render.safe(path)}")
+    for line in withheld:
+        warn(line)
 
 
 # --- session fields -------------------------------------------------------------------

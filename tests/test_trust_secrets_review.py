@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from git_session.secrets import decode, scan
-from tests.helpers import git, ok
+from tests.helpers import git, ok, run
 from tests.test_trust_secrets import AWS_KEY, GITHUB_TOKEN, clones, push, remote_objects
 
 
@@ -133,3 +133,24 @@ def test_a_push_to_a_url_does_not_stop_at_messages_the_remotes_have(tmp_path: Pa
     git(alice, "commit", "-q", "--allow-empty", "-m", f"New {GITHUB_TOKEN}")
     result = push(alice, str(remote), "main:feature")
     assert result.returncode != 0 and "GitHub Token in the message of commit" in result.stderr
+
+
+# --- other copies of session text into what gets committed --------------------------------------
+
+
+def test_a_secret_in_a_decision_is_masked_in_its_adr_and_said_so(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Records")
+    ok(alice, "decision", "add", "Use the deploy key", "--rationale", f"it is {GITHUB_TOKEN}", "--alternative", AWS_KEY)
+    ok(alice, "decision", "add", "Keep the old API", "--rationale", "callers depend on it")
+    result = run(alice, "adr", "--dir", "docs/adr")
+    assert result.exit_code == 0, result.stderr
+    records = sorted((alice / "docs" / "adr").iterdir())
+    assert len(records) == 2
+    texts = [path.read_text() for path in records]
+    assert GITHUB_TOKEN[4:] not in texts[0] and AWS_KEY not in texts[0] and "[redacted]" in texts[0]
+    assert "[redacted]" not in texts[1] and "callers depend on it" in texts[1]
+    assert "held a secret (GitHub Token, AWS Access Key): it is masked there" in result.stderr
+    result = run(alice, "end", "--adr", "docs/ended")
+    assert result.exit_code == 0 and "it is masked there" in result.stderr
+    assert all(GITHUB_TOKEN[4:] not in path.read_text() for path in (alice / "docs" / "ended").iterdir())
