@@ -127,6 +127,13 @@ _COMMAND_PASSWORD = re.compile(
     r"|\bsshpass\b.{0,200}?\s-p\s*(?P<sshpass>'[^']+'|\"[^\"]+\"|\S+)"
     r"|\bcurl\b.{0,200}?\s(?:-u\s*|--user[ =])(?P<curl>'[^']+'|\"[^\"]+\"|\S+)"
 )
+# A private key's armoured block, for masking it whole: its body lines can be too short
+# to be tokens (and inside the block the entropy check does not look).
+_KEY_BLOCK = re.compile(
+    r"-{4,5} ?BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-{4,5}.*?(?:-{4,5} ?END [A-Z0-9 ]{0,60}-{4,5}|\Z)",
+    re.DOTALL,
+)
+_PRIVATE_KEY = "Private Key"
 _PASSWORD_ASSIGNMENT = "password assignment"
 _COMMAND_LINE_PASSWORD = "password on a command line"
 FINGERPRINT_LENGTH = 16
@@ -166,10 +173,14 @@ def masked(text: str, replacement: str = "[redacted]") -> tuple[str, list[Findin
     """The text with each secret in it replaced, and what was found (label ``""``).
 
     Invisible format characters go first, so that a token split by a zero-width space is
-    found and replaced whole.
+    found and replaced whole; a private key goes whole, from its BEGIN line to its END
+    line (or the end of the text), whatever the length of its lines.
     """
     visible = _visible(text)
     findings: list[Finding] = []
+    for block in dict.fromkeys(m.group() for m in _KEY_BLOCK.finditer(visible)):
+        findings.append(Finding("", _PRIVATE_KEY, _mask(block), fingerprint(_PRIVATE_KEY, block)))
+        visible = visible.replace(block, replacement)
     for what, secret in dict.fromkeys(_scan_text(visible)):
         findings.append(Finding("", what, _mask(secret), fingerprint(what, secret)))
         visible = visible.replace(secret, replacement)

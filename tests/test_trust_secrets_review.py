@@ -8,14 +8,16 @@ Sample credentials are assembled at run time, as in test_secrets.py.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import random
 from pathlib import Path
 
 import pytest
 
-from git_session.secrets import decode, scan
+from git_session.secrets import decode, masked, scan
 from tests.helpers import git, ok, run
-from tests.test_trust_secrets import AWS_KEY, GITHUB_TOKEN, clones, push, remote_objects
+from tests.test_trust_secrets import AWS_KEY, ENV_PATH, GITHUB_TOKEN, clones, push, remote_objects
 
 
 def test_an_annotated_tag_message_with_a_secret_stops_the_push(tmp_path: Path) -> None:
@@ -154,3 +156,35 @@ def test_a_secret_in_a_decision_is_masked_in_its_adr_and_said_so(tmp_path: Path)
     result = run(alice, "end", "--adr", "docs/ended")
     assert result.exit_code == 0 and "it is masked there" in result.stderr
     assert all(GITHUB_TOKEN[4:] not in path.read_text() for path in (alice / "docs" / "ended").iterdir())
+
+
+def private_key(width: int) -> str:
+    body = base64.b64encode(random.Random(f"key/{width}").randbytes(600)).decode()
+    lines = [body[i : i + width] for i in range(0, len(body), width)]
+    return "\n".join(["-----BEGIN OPENSSH PRIVATE KEY-----", *lines, "-----END OPENSSH PRIVATE KEY-----"])
+
+
+@pytest.mark.parametrize("width", [64, 16])
+def test_a_private_key_is_masked_whole_not_only_its_first_line(width: int) -> None:
+    key = private_key(width)
+    body = key.splitlines()[1:-1]
+    for text in (f"use this key:\n{key}\nthanks", " ".join(f"use this key: {key}".split())):
+        clean, findings = masked(text)
+        assert [line for line in body if line in clean] == []
+        assert findings and findings[0].what == "Private Key"
+    assert masked(f"rotate it:\n{key}")[0] == "rotate it:\n[redacted]"
+
+
+def test_a_private_key_in_a_rationale_leaves_no_line_in_the_commit_message_or_the_adr(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Keys")
+    key = private_key(64)
+    ok(alice, "decision", "add", "Use the deploy key", "--rationale", key)
+    git(alice, "commit", "-q", "--allow-empty", "-m", "work", env=ENV_PATH)
+    message = git(alice, "log", "-1", "--format=%B")
+    assert "Decisions: Use the deploy key -- [redacted]" in message
+    ok(alice, "adr", "--dir", "docs/adr")
+    (record,) = (alice / "docs" / "adr").iterdir()
+    for line in key.splitlines()[1:-1]:
+        assert line not in message and line not in record.read_text()
