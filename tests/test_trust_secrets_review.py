@@ -188,3 +188,19 @@ def test_a_private_key_in_a_rationale_leaves_no_line_in_the_commit_message_or_th
     (record,) = (alice / "docs" / "adr").iterdir()
     for line in key.splitlines()[1:-1]:
         assert line not in message and line not in record.read_text()
+
+
+@pytest.mark.parametrize(
+    "rationale",
+    ["the db password=letmein\nthen restart the app", "the db password=\nLetme1n!"],
+    ids=["found-only-with-its-line-end", "found-only-once-joined"],
+)
+def test_a_trailer_masks_what_either_the_text_or_its_one_line_form_reveals(tmp_path: Path, rationale: str) -> None:
+    _, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Passwords")
+    result = run(alice, "decision", "add", "Share the database", "--rationale", rationale)
+    assert "masked in the commit trailers" in result.stderr
+    git(alice, "commit", "-q", "--allow-empty", "-m", "work", env=ENV_PATH)
+    message = git(alice, "log", "-1", "--format=%B")
+    assert "Letme1n" not in message and "letmein" not in message and "[redacted]" in message
