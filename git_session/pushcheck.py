@@ -121,6 +121,6 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
             sent[name] = ObjectId(remote_tip)
     if not sessions and notes is None:
         return []
-    target = sharing.resolve_remote(repo, remote)
+    target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
     found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes), secrets.scan, also_sent=sent)
     return [finding for finding, _ in found]

@@ -144,9 +144,14 @@ def resolve_remote(repo: Repo, spec: str | None) -> Remote:
             raise UserError(f"remote name {spec!r} cannot name a folder of refs/session-remotes/")
         return Remote(spec, key)
     if "/" in spec or ":" in spec or spec.startswith("."):
-        digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-        return Remote(spec, f"url-{digest}")
+        return url_remote(spec)
     raise UserError(f"no remote named {spec!r}", "see them with: git remote -v")
+
+
+def url_remote(spec: str) -> Remote:
+    """A URL or path given as is (git took it: a pre-push hook's ``backup.git`` is one)."""
+    digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return Remote(spec, f"url-{digest}")
 
 
 def _default_remote(repo: Repo, names: list[str]) -> str:

@@ -204,3 +204,13 @@ def test_a_trailer_masks_what_either_the_text_or_its_one_line_form_reveals(tmp_p
     git(alice, "commit", "-q", "--allow-empty", "-m", "work", env=ENV_PATH)
     message = git(alice, "log", "-1", "--format=%B")
     assert "Letme1n" not in message and "letmein" not in message and "[redacted]" in message
+
+
+def test_a_mirror_push_to_a_bare_path_is_still_checked(tmp_path: Path) -> None:
+    _, alice, _ = clones(tmp_path)
+    linked_decision_with_secret(alice)
+    git(alice, "init", "-q", "--bare", "backup.git")  # a path git takes, with no "/" in it
+    result = push(alice, "--mirror", "backup.git")
+    assert result.returncode != 0, result.stderr
+    assert "GitHub Token in the note on commit" in result.stderr
+    assert git(alice / "backup.git", "for-each-ref").strip() == ""
