@@ -686,23 +686,29 @@ def _file_texts(
     where: str,
     seen: set[object],
     remedy: str,
+    names: bool = True,
 ) -> Iterator[tuple[str, str]]:
-    """The new text of files, each once: decoded whatever its encoding (true binaries
-    left out), without the lines the remote's versions of it have. One too large to
+    """The new text of files, each once, and their names (with ``names``): decoded
+    whatever its encoding (true binaries left out), without the lines the remote's
+    versions of it have; labelled with their paths, secrets masked. One too large to
     scan stops the push."""
     for path, blob_id, old in files:
+        label = where.format(secrets.masked(path)[0])
+        if names and path not in seen:
+            seen.add(path)
+            yield label, path
         if (blob_id, old) in seen:
             continue
         seen.add((blob_id, old))
         content = repo.read_blob(blob_id)
         if len(content) > SCAN_LIMIT:
             raise UserError(
-                f"push stopped: {where.format(path)} is {len(content) >> 20} MiB, too large to scan for secrets",
+                f"push stopped: {label} is {len(content) >> 20} MiB, too large to scan for secrets",
                 f"take it out with: {remedy} (then push again); nothing was sent",
             )
         text = secrets.decode(content)
         if text is not None:
-            yield where.format(path), _new_lines(repo, text, old)
+            yield label, _new_lines(repo, text, old)
 
 
 def _new_lines(repo: Repo, text: str, old: Sequence[ObjectId]) -> str:
@@ -729,7 +735,7 @@ def _note_texts(repo: Repo, remote: Remote, ours: ObjectId, also: ObjectId | Non
             for path, blob in repo.changed_blobs(old, commit.tree):
                 target = path.replace("/", "")
                 where, remedy = f"the note on commit {target[:12]}", f"git session redact --note {target[:12]}"
-                for _, text in _file_texts(repo, [(path, blob, ())], where, seen, remedy):
+                for _, text in _file_texts(repo, [(path, blob, ())], where, seen, remedy, names=False):
                     yield OutgoingText(where, text, None, remedy)
 
 

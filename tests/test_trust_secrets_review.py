@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from git_session.secrets import decode, masked, scan
-from tests.helpers import git, ok, run
+from tests.helpers import fails, git, ok, run
 from tests.test_trust_secrets import AWS_KEY, ENV_PATH, GITHUB_TOKEN, clones, push, remote_objects
 
 
@@ -214,3 +214,14 @@ def test_a_mirror_push_to_a_bare_path_is_still_checked(tmp_path: Path) -> None:
     assert result.returncode != 0, result.stderr
     assert "GitHub Token in the note on commit" in result.stderr
     assert git(alice / "backup.git", "for-each-ref").strip() == ""
+
+
+def test_a_secret_in_a_file_name_of_a_snapshot_stops_the_push(tmp_path: Path) -> None:
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "start", "Names")
+    (alice / "cache").mkdir()
+    (alice / "cache" / f"{GITHUB_TOKEN}.json").write_text("{}\n")
+    ok(alice, "checkpoint", "-m", "a cache")
+    error = fails(alice, "push")
+    assert "GitHub Token" in error and GITHUB_TOKEN not in error
+    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
