@@ -45,6 +45,7 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "IbmCloudIamDetector": ("key", "pw", "pass", "token"),
     "IbmCosHmacDetector": ("key",),
     "MailchimpDetector": ("-us",),
+    "NpmDetector": ("_authToken",),
     "SoftlayerDetector": ("key", "pw", "pass", "token", "softlayer"),
 }
 # The keyword plugin (quotes required) needs a keyword and a quoted value beside an
@@ -98,6 +99,8 @@ _DIGEST_BEFORE = re.compile(
 )
 _DIGEST_CONTEXT = 16  # characters before a token where its checksum marker may be
 _MAX_NAMED_PER_LINE = 100
+PLUGIN_WINDOW = 1000  # characters of a line a plugin sees at once
+_WINDOW_OVERLAP = 250
 # Unquoted assignments (``password=hunter2``, ``DB_PASS: s3cr3t``) that the keyword plugin,
 # which wants quotes, leaves alone. A value counts when it holds a digit, a symbol or an
 # inner capital, or ends the line (``password=letmein``); not a variable passed on in code
@@ -323,10 +326,26 @@ def _is_password(key: str, value: str, last: bool) -> bool:
 
 
 def _named_secrets(line: str, suspects: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """What detect-secrets' plugins report in the line, each widened to its whole token."""
-    for plugin in _plugins_for(line, suspects):
-        for value in sorted(set(plugin.analyze_string(line))):
-            yield plugin.secret_type, _widen(line, value)
+    """What detect-secrets' plugins report in the line, each widened to its whole token.
+
+    A long line goes to them in overlapping windows: some of their patterns take time
+    quadratic in the line (npm's ``//.+/:_authToken``, the keyword one on a long run of
+    keyword letters), minutes for a line of a megabyte, as a minified file has."""
+    for window in _windows(line):
+        for plugin in _plugins_for(window, suspects):
+            for value in sorted(set(plugin.analyze_string(window))):
+                yield plugin.secret_type, _widen(window, value)
+
+
+def _windows(line: str) -> Iterator[str]:
+    """The line, or for a long one its windows of ``PLUGIN_WINDOW`` characters, each
+    overlapping the next by more than a credential is long."""
+    if len(line) <= PLUGIN_WINDOW:
+        yield line
+        return
+    step = PLUGIN_WINDOW - _WINDOW_OVERLAP
+    for start in range(0, len(line) - _WINDOW_OVERLAP, step):
+        yield line[start : start + PLUGIN_WINDOW]
 
 
 def _plugins_for(line: str, suspects: Sequence[str]) -> list[BasePlugin]:

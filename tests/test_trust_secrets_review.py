@@ -11,13 +11,15 @@ from __future__ import annotations
 import base64
 import gzip
 import random
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from git_session.secrets import decode, masked, scan
 from tests.helpers import fails, git, ok, run
-from tests.test_trust_secrets import AWS_KEY, ENV_PATH, GITHUB_TOKEN, clones, push, remote_objects
+from tests.test_trust_secrets import AWS_KEY, ENV_PATH, GITHUB_TOKEN, chars, clones, push, remote_objects
 
 
 def test_an_annotated_tag_message_with_a_secret_stops_the_push(tmp_path: Path) -> None:
@@ -225,3 +227,31 @@ def test_a_secret_in_a_file_name_of_a_snapshot_stops_the_push(tmp_path: Path) ->
     error = fails(alice, "push")
     assert "GitHub Token" in error and GITHUB_TOKEN not in error
     assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+
+
+# --- bounded scanning ----------------------------------------------------------------------------
+
+
+def test_the_plugins_see_a_long_line_in_overlapping_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some plugins' patterns are quadratic in the line (a megabyte line of URLs took
+    minutes): they see at most a window of it at once, and a credential on a window's
+    edge is still found whole."""
+    from git_session import secrets
+
+    seen: list[int] = []
+    original = secrets._plugins_for
+
+    def recording(line: str, suspects: Sequence[str]) -> list[Any]:
+        seen.append(len(line))
+        return original(line, suspects)
+
+    monkeypatch.setattr(secrets, "_plugins_for", recording)
+    step = secrets.PLUGIN_WINDOW - 250
+    tokens = ["ghp" + "_" + chars(36, str(k)) for k in range(1, 6)]
+    line = list("https://example.com/a " * 2000)
+    for k, token in enumerate(tokens, start=1):
+        at = step * k * 3 - 20  # across the edge of a window
+        line[at : at + len(token) + 2] = f" {token} "
+    found = scan([("s", "".join(line))])
+    assert max(seen) <= secrets.PLUGIN_WINDOW
+    assert {f.what for f in found} == {"GitHub Token"} and len(found) == len(tokens)
