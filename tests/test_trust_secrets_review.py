@@ -1,8 +1,10 @@
-"""Issue 9, items 2-5, second look: the other ways out a plain ``git push`` offers.
+"""Issue 9, items 2-5, second look (adversarial review): the other ways out.
 
 The pre-push hook checks what a push sends besides branch commits: the messages of
-annotated tags, and the session notes and session refs pushed by hand (``git push origin
-refs/notes/sessions``, ``--mirror``), which ``git session push`` would have scanned whole.
+annotated tags, the session notes and session refs pushed by hand (``git push origin
+refs/notes/sessions``, ``--mirror``), and never lets a private layer go. Text copied out
+of a session (trailers, ADRs) is masked whole; the decoder, file names and long lines
+leave the scanner no blind spot and no unbounded run.
 Sample credentials are assembled at run time, as in test_secrets.py.
 """
 
