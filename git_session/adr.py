@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from git_session import handoff, sandbox, views
+from git_session import handoff, sandbox, secrets, views
 from git_session.errors import SessionError, UserError
 from git_session.sessions import Found, Workspace, slugify
 
@@ -56,13 +56,14 @@ def write_new(directory: str, number: int, name: str, content: Callable[[int], s
         _remove(temporary)
 
 
-def write_adrs(ws: Workspace, found: Found, directory: str) -> list[str]:
+def write_adrs(ws: Workspace, found: Found, directory: str, withheld: list[str] | None = None) -> list[str]:
     """One ADR per decision of the session, oldest first; returns the paths written.
 
     All or nothing: every record is rendered and written to a temporary file before the
-    first one takes its name, and those already placed are removed if a later one fails."""
+    first one takes its name, and those already placed are removed if a later one fails.
+    Records are meant to be committed: a secret in one is masked, and said so in ``withheld``."""
     prepare(directory)
-    records = _records(ws, found)
+    records = _records(ws, found, withheld if withheld is not None else [])
     number = next_number(directory)
     staged: list[tuple[str, Callable[[int], str], tuple[str, int]]] = []
     placed: list[str] = []
@@ -83,8 +84,9 @@ def write_adrs(ws: Workspace, found: Found, directory: str) -> list[str]:
     return placed
 
 
-def _records(ws: Workspace, found: Found) -> list[tuple[str, Callable[[int], str]]]:
-    """(slug, render by number) of each decision of the session, oldest first."""
+def _records(ws: Workspace, found: Found, withheld: list[str]) -> list[tuple[str, Callable[[int], str]]]:
+    """(slug, render by number) of each decision of the session, oldest first, its
+    secrets masked (each said once in ``withheld``)."""
     state = ws.store.state(found.handle)
     template = sandbox.find_template(ws.repo, "adr")
     session = {**views.meta_view(state.meta), "short": ws.short_session_id(found.handle.id)}
@@ -93,8 +95,13 @@ def _records(ws: Workspace, found: Found) -> list[tuple[str, Callable[[int], str
         decision = views.entry_view(entry)
         context = {"status": STATUS, "date": decision["created"][:10], "session": session, "decision": decision}
 
-        def content(n: int, context: dict[str, Any] = context) -> str:
-            return sandbox.render_template(template, {**context, "number": n})
+        def content(n: int, context: dict[str, Any] = context, entry_id: str = entry.id) -> str:
+            text, findings = secrets.masked(sandbox.render_template(template, {**context, "number": n}))
+            if findings:
+                kinds = ", ".join(dict.fromkeys(f.what for f in findings))
+                said = f"the ADR of decision {entry_id[:12]} held a secret ({kinds}): it is masked there"
+                withheld.extend([said] if said not in withheld else [])
+            return text
 
         records.append((slug(entry.text), content))
     return records
@@ -158,7 +165,13 @@ def _umask() -> int:
 
 
 def end(
-    ws: Workspace, spec: str | None, status: str, reason: str | None, with_handoff: bool, directory: str
+    ws: Workspace,
+    spec: str | None,
+    status: str,
+    reason: str | None,
+    with_handoff: bool,
+    directory: str,
+    withheld: list[str] | None = None,
 ) -> tuple[Found, list[str]]:
     """Write the session's ADRs, then end it: a failure to write them ends nothing (and
     `git session adr` writes them for a session already ended)."""
@@ -169,7 +182,7 @@ def end(
             f"session {short} is {found.meta.status}; cannot make it {status}",
             f"to write its ADRs: git session adr {short} --dir {directory}",
         )
-    paths = write_adrs(ws, found, directory)
+    paths = write_adrs(ws, found, directory, withheld)
     try:
         return handoff.end(ws, found.handle.id, status, reason, with_handoff), paths
     except SessionError as exc:

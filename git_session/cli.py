@@ -401,10 +401,13 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
     status_value = outcome or "handoff"
     ws = workspace()
     written: list[str] = []
+    withheld: list[str] = []
     if adr_dir is None:
         found = handoff_core.end(ws, session, status_value, reason, with_handoff=not no_handoff)
     else:
-        found, written = adr.end(ws, session, status_value, reason, not no_handoff, adr_dir)
+        found, written = adr.end(ws, session, status_value, reason, not no_handoff, adr_dir, withheld)
+    for line in withheld:
+        warn(line)
     short = ws.short_session_id(found.handle.id)
     echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
     if not no_handoff:
@@ -435,8 +438,11 @@ def adr_command(session_arg: str | None, session: str | None, directory: str) ->
     from git_session import adr
 
     ws = workspace()
-    for path in adr.write_adrs(ws, ws.find(session_arg or session), directory):
+    withheld: list[str] = []
+    for path in adr.write_adrs(ws, ws.find(session_arg or session), directory, withheld):
         echo(f"Wrote {render.safe(path)}")
+    for line in withheld:
+        warn(line)
 
 
 # --- session fields -------------------------------------------------------------------
@@ -920,10 +926,19 @@ def hook_check_push(remote: str, url: str | None) -> None:
     checked = pushcheck.check(ws.repo, remote, sys.stdin)
     if not checked.complete:
         warn(f"only the messages of the newest {checked.commits} commit(s) being pushed were checked for secrets")
-    if not checked.findings:
-        return
     stop = "push stopped" if setting == "block" else "warning"
-    click.echo(f"git-session: {stop}: the commits being pushed hold secrets in their messages:", err=True)
+    if checked.private:
+        click.echo(
+            f"git-session: {stop}: private session entries would leave: {render.safe(checked.private[0])}", err=True
+        )
+        click.echo("hint: push the refs you mean by name (not --mirror or refs/*): private entries stay here", err=True)
+    if not checked.findings:
+        if checked.private and setting == "block":
+            click.echo("block")
+        return
+    messages = all(f.where.startswith("the message of ") for f in checked.findings)
+    where = " in their messages" if messages else ""  # else also in the sessions or notes pushed
+    click.echo(f"git-session: {stop}: the commits being pushed hold secrets{where}:", err=True)
     for finding in checked.findings[:10]:
         excerpt = render.safe(finding.excerpt)
         click.echo(f"git-session:   {finding.what} in {finding.where}: {excerpt} [{finding.fingerprint}]", err=True)
@@ -933,6 +948,8 @@ def hook_check_push(remote: str, url: str | None) -> None:
         f"not a secret? acknowledge it: git session secrets allow {prints}",
         "push anyway: git push --no-verify (or git config session.pushCheck warn)",
     ]
+    if not messages:
+        hints.insert(1, "for a session or a note: git session push names the command that takes each secret out")
     for hint in hints:
         click.echo(f"hint: {hint}", err=True)
     if setting == "block":

@@ -705,6 +705,16 @@ class Repo:
             raise ObjectError(f"object {commit_id[:12]} is a {obj.type_str}, not a commit")
         return _commit_info(obj)
 
+    def tag_messages(self, oid: str) -> list[tuple[str, str]]:
+        """(name, message) of an annotated tag and of each tag it points to in turn (a
+        bounded chain); none for any other object."""
+        found: list[tuple[str, str]] = []
+        obj = self._object(oid)
+        while isinstance(obj, pygit2.Tag) and len(found) < _MAX_DEPTH:
+            found.append((str(obj.name), str(obj.message or "")))
+            obj = self._object(str(obj.target))
+        return found
+
     def is_commit(self, oid: str) -> bool:
         try:
             return isinstance(self._raw[oid], pygit2.Commit)

@@ -5,19 +5,22 @@ secret by other ways: typed by hand, pasted, or committed before the hooks were 
 pre-push hook checks the messages of every commit the push sends that the remote does
 not have (the commits of the pushed ranges, less those on the remote's tracking
 branches; for a URL, less those on any remote's), within a time and a count bound: a
-hook never hangs a push.
+hook never hangs a push. It checks too what else the push sends: the messages of the
+annotated tags pushed, and session notes and session refs pushed by hand (``git push
+origin refs/notes/sessions``, ``--mirror``), scanned as ``git session push`` scans them;
+and a session's private layer, which no push sends, stops it too.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from git_session import allowlist, secrets
+from git_session import allowlist, secrets, sharing
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
-from git_session.names import ObjectId
+from git_session.names import NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
 from git_session.secrets import Finding
 
 MAX_COMMITS = 20_000
@@ -30,6 +33,7 @@ class Checked:
     findings: list[Finding]  # not acknowledged (``git session secrets allow``)
     commits: int  # how many commit messages were checked
     complete: bool  # False when a bound cut the check short
+    private: list[str] = field(default_factory=list)  # private layers of sessions pushed (--mirror)
 
 
 def mode(repo: Repo) -> str:
@@ -40,15 +44,16 @@ def mode(repo: Repo) -> str:
 def check(repo: Repo, remote: str, lines: Iterable[str], clock: Callable[[], float] = time.monotonic) -> Checked:
     """Check the messages of the commits the pushed lines (``<local ref> <local sha>
     <remote ref> <remote sha>``, as git gives them to pre-push) send."""
-    tips, hide = _ranges(repo, lines)
-    hide += (
-        [tip for _, tip in repo.refs_with_prefix(f"refs/remotes/{remote}/")] if remote in repo.remote_names() else []
-    )
+    pushed = [fields for fields in (line.split() for line in lines) if len(fields) == 4]
+    tips, hide = _ranges(repo, pushed)
+    tracking = f"refs/remotes/{remote}/" if remote in repo.remote_names() else "refs/remotes/"
+    hide += [tip for _, tip in repo.refs_with_prefix(tracking)]
     deadline = clock() + TIME_LIMIT
     count, complete = 0, True
 
     def messages() -> Iterator[tuple[str, str]]:
         nonlocal count, complete
+        yield from _tag_messages(repo, pushed)
         for commit in repo.walk_all(tips, [h for h in hide if repo.has_object(h)], topological=False):
             if count >= MAX_COMMITS or clock() > deadline:
                 complete = False
@@ -58,16 +63,20 @@ def check(repo: Repo, remote: str, lines: Iterable[str], clock: Callable[[], flo
 
     found = secrets.scan(messages())
     allowed = allowlist.Allowed(repo)
-    return Checked([f for f in found if not allowed.covers(None, f.fingerprint)], count, complete)
+    findings = [f for f in found if not allowed.covers(None, f.fingerprint)]
+    private = [fields[2] for fields in pushed if fields[1].strip("0") and _private(fields[0], fields[2])]
+    return Checked(findings + _session_data(repo, remote, pushed), count, complete, private)
 
 
-def _ranges(repo: Repo, lines: Iterable[str]) -> tuple[list[ObjectId], list[ObjectId]]:
+def _private(ours: str, theirs: str) -> bool:
+    """Whether a pushed ref is a session's private layer, which stays on this machine."""
+    return ours.startswith(PRIVATE_PREFIX) or theirs.startswith(PRIVATE_PREFIX)
+
+
+def _ranges(repo: Repo, pushed: Iterable[list[str]]) -> tuple[list[ObjectId], list[ObjectId]]:
     tips: list[ObjectId] = []
     hide: list[ObjectId] = []
-    for line in lines:
-        fields = line.split()
-        if len(fields) != 4:
-            continue
+    for fields in pushed:
         local, theirs = fields[1], fields[3]
         if local.strip("0"):
             tips += _commit_of(repo, local)
@@ -82,3 +91,36 @@ def _commit_of(repo: Repo, oid: str) -> list[ObjectId]:
         return [repo.resolve_commit(oid)] if repo.has_object(oid) else []
     except UserError:
         return []
+
+
+def _tag_messages(repo: Repo, pushed: Iterable[list[str]]) -> Iterator[tuple[str, str]]:
+    """The messages of the annotated tags pushed (and of the tags they point to)."""
+    for _, local, _, theirs in pushed:
+        if local.strip("0") and local != theirs and repo.has_object(local):
+            for name, message in repo.tag_messages(local):
+                yield f"the message of tag {name}", message
+
+
+def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[Finding]:
+    """What session refs and session notes pushed by hand hold: their snapshots, and the
+    notes' texts, which no commit message carries (those the remote has left aside)."""
+    sessions: dict[str, ObjectId] = {}
+    notes: ObjectId | None = None
+    sent: dict[str, ObjectId] = {}  # what the remote has of each: its history does not leave again
+    for ours, local, theirs, remote_tip in pushed:
+        if not local.strip("0") or not repo.is_commit(local):
+            continue
+        if NOTES_REF in (ours, theirs):
+            notes, name = ObjectId(local), NOTES_REF
+        elif ours.startswith(SESSIONS_PREFIX) or theirs.startswith(SESSIONS_PREFIX):
+            name = ours if ours.startswith(SESSIONS_PREFIX) else theirs
+            sessions[name] = ObjectId(local)
+        else:
+            continue
+        if remote_tip.strip("0"):
+            sent[name] = ObjectId(remote_tip)
+    if not sessions and notes is None:
+        return []
+    target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
+    found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes), secrets.scan, also_sent=sent)
+    return [finding for finding, _ in found]

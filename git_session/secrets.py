@@ -45,6 +45,7 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "IbmCloudIamDetector": ("key", "pw", "pass", "token"),
     "IbmCosHmacDetector": ("key",),
     "MailchimpDetector": ("-us",),
+    "NpmDetector": ("_authToken",),
     "SoftlayerDetector": ("key", "pw", "pass", "token", "softlayer"),
 }
 # The keyword plugin (quotes required) needs a keyword and a quoted value beside an
@@ -98,6 +99,8 @@ _DIGEST_BEFORE = re.compile(
 )
 _DIGEST_CONTEXT = 16  # characters before a token where its checksum marker may be
 _MAX_NAMED_PER_LINE = 100
+PLUGIN_WINDOW = 1000  # characters of a line a plugin sees at once
+_WINDOW_OVERLAP = 250
 # Unquoted assignments (``password=hunter2``, ``DB_PASS: s3cr3t``) that the keyword plugin,
 # which wants quotes, leaves alone. A value counts when it holds a digit, a symbol or an
 # inner capital, or ends the line (``password=letmein``); not a variable passed on in code
@@ -127,6 +130,13 @@ _COMMAND_PASSWORD = re.compile(
     r"|\bsshpass\b.{0,200}?\s-p\s*(?P<sshpass>'[^']+'|\"[^\"]+\"|\S+)"
     r"|\bcurl\b.{0,200}?\s(?:-u\s*|--user[ =])(?P<curl>'[^']+'|\"[^\"]+\"|\S+)"
 )
+# A private key's armoured block, for masking it whole: its body lines can be too short
+# to be tokens (and inside the block the entropy check does not look).
+_KEY_BLOCK = re.compile(
+    r"-{4,5} ?BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-{4,5}.*?(?:-{4,5} ?END [A-Z0-9 ]{0,60}-{4,5}|\Z)",
+    re.DOTALL,
+)
+_PRIVATE_KEY = "Private Key"
 _PASSWORD_ASSIGNMENT = "password assignment"
 _COMMAND_LINE_PASSWORD = "password on a command line"
 FINGERPRINT_LENGTH = 16
@@ -166,10 +176,14 @@ def masked(text: str, replacement: str = "[redacted]") -> tuple[str, list[Findin
     """The text with each secret in it replaced, and what was found (label ``""``).
 
     Invisible format characters go first, so that a token split by a zero-width space is
-    found and replaced whole.
+    found and replaced whole; a private key goes whole, from its BEGIN line to its END
+    line (or the end of the text), whatever the length of its lines.
     """
     visible = _visible(text)
     findings: list[Finding] = []
+    for block in dict.fromkeys(m.group() for m in _KEY_BLOCK.finditer(visible)):
+        findings.append(Finding("", _PRIVATE_KEY, _mask(block), fingerprint(_PRIVATE_KEY, block)))
+        visible = visible.replace(block, replacement)
     for what, secret in dict.fromkeys(_scan_text(visible)):
         findings.append(Finding("", what, _mask(secret), fingerprint(what, secret)))
         visible = visible.replace(secret, replacement)
@@ -177,9 +191,10 @@ def masked(text: str, replacement: str = "[redacted]") -> tuple[str, list[Findin
 
 
 def decode(content: bytes) -> str | None:
-    """A file's text, whatever its encoding: by its byte-order mark, as UTF-16 or UTF-32
-    when its zero bytes fall as they do in those, as UTF-8, or else as Latin-1 (every
-    byte a character). ``None`` for a binary file: zero bytes anywhere else."""
+    """A file's text, whatever its encoding: by its byte-order mark, as UTF-8, or else as
+    Latin-1 (every byte a character). With zero bytes: as UTF-8 without them (ASCII in
+    UTF-16 or UTF-32, or a stray one in UTF-8 text), else as UTF-16 or UTF-32 when they
+    fall as they do in those (a stray byte at the end aside). ``None`` for a binary file."""
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return content[len(bom) :].decode(encoding, "replace")
@@ -188,11 +203,15 @@ def decode(content: bytes) -> str | None:
             return content.decode("utf-8")
         except UnicodeDecodeError:
             return content.decode("latin-1")
+    try:
+        text = content.replace(b"\0", b"").decode("utf-8")
+        if _mostly_printable(text):
+            return text
+    except UnicodeDecodeError:
+        pass
     for encoding in _wide_encodings(content):
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+        unit = 4 if "32" in encoding else 2
+        text = content[: len(content) - len(content) % unit].decode(encoding, "replace")
         if _mostly_printable(text):
             return text
     return None
@@ -224,7 +243,8 @@ def _wide_encodings(content: bytes) -> list[str]:
 
 
 def _mostly_printable(text: str) -> bool:
-    printable = sum(1 for c in text if c.isprintable() or c in "\t\r\n")
+    """Whether nearly all of a decoded text is characters (a byte it could not decode is not)."""
+    printable = sum(1 for c in text if (c.isprintable() and c != "\ufffd") or c in "\t\r\n")
     return printable >= 0.95 * len(text)
 
 
@@ -306,10 +326,26 @@ def _is_password(key: str, value: str, last: bool) -> bool:
 
 
 def _named_secrets(line: str, suspects: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """What detect-secrets' plugins report in the line, each widened to its whole token."""
-    for plugin in _plugins_for(line, suspects):
-        for value in sorted(set(plugin.analyze_string(line))):
-            yield plugin.secret_type, _widen(line, value)
+    """What detect-secrets' plugins report in the line, each widened to its whole token.
+
+    A long line goes to them in overlapping windows: some of their patterns take time
+    quadratic in the line (npm's ``//.+/:_authToken``, the keyword one on a long run of
+    keyword letters), minutes for a line of a megabyte, as a minified file has."""
+    for window in _windows(line):
+        for plugin in _plugins_for(window, suspects):
+            for value in sorted(set(plugin.analyze_string(window))):
+                yield plugin.secret_type, _widen(window, value)
+
+
+def _windows(line: str) -> Iterator[str]:
+    """The line, or for a long one its windows of ``PLUGIN_WINDOW`` characters, each
+    overlapping the next by more than a credential is long."""
+    if len(line) <= PLUGIN_WINDOW:
+        yield line
+        return
+    step = PLUGIN_WINDOW - _WINDOW_OVERLAP
+    for start in range(0, len(line) - _WINDOW_OVERLAP, step):
+        yield line[start : start + PLUGIN_WINDOW]
 
 
 def _plugins_for(line: str, suspects: Sequence[str]) -> list[BasePlugin]:

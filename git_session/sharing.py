@@ -144,9 +144,14 @@ def resolve_remote(repo: Repo, spec: str | None) -> Remote:
             raise UserError(f"remote name {spec!r} cannot name a folder of refs/session-remotes/")
         return Remote(spec, key)
     if "/" in spec or ":" in spec or spec.startswith("."):
-        digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-        return Remote(spec, f"url-{digest}")
+        return url_remote(spec)
     raise UserError(f"no remote named {spec!r}", "see them with: git remote -v")
+
+
+def url_remote(spec: str) -> Remote:
+    """A URL or path given as is (git took it: a pre-push hook's ``backup.git`` is one)."""
+    digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return Remote(spec, f"url-{digest}")
 
 
 def _default_remote(repo: Repo, names: list[str]) -> str:
@@ -606,7 +611,7 @@ def outgoing_texts(
             subject = commit.message.partition("\n")[0]
             yield OutgoingText(f"session {session_id[:12]}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
-        yield from _note_texts(repo, remote, leaving.notes)
+        yield from _note_texts(repo, remote, leaving.notes, (also_sent or {}).get(NOTES_REF))
 
 
 def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: PublicFiles) -> Iterator[OutgoingText]:
@@ -681,23 +686,29 @@ def _file_texts(
     where: str,
     seen: set[object],
     remedy: str,
+    names: bool = True,
 ) -> Iterator[tuple[str, str]]:
-    """The new text of files, each once: decoded whatever its encoding (true binaries
-    left out), without the lines the remote's versions of it have. One too large to
+    """The new text of files, each once, and their names (with ``names``): decoded
+    whatever its encoding (true binaries left out), without the lines the remote's
+    versions of it have; labelled with their paths, secrets masked. One too large to
     scan stops the push."""
     for path, blob_id, old in files:
+        label = where.format(secrets.masked(path)[0])
+        if names and path not in seen:
+            seen.add(path)
+            yield label, path
         if (blob_id, old) in seen:
             continue
         seen.add((blob_id, old))
         content = repo.read_blob(blob_id)
         if len(content) > SCAN_LIMIT:
             raise UserError(
-                f"push stopped: {where.format(path)} is {len(content) >> 20} MiB, too large to scan for secrets",
+                f"push stopped: {label} is {len(content) >> 20} MiB, too large to scan for secrets",
                 f"take it out with: {remedy} (then push again); nothing was sent",
             )
         text = secrets.decode(content)
         if text is not None:
-            yield where.format(path), _new_lines(repo, text, old)
+            yield label, _new_lines(repo, text, old)
 
 
 def _new_lines(repo: Repo, text: str, old: Sequence[ObjectId]) -> str:
@@ -709,13 +720,14 @@ def _new_lines(repo: Repo, text: str, old: Sequence[ObjectId]) -> str:
     return "\n".join(line for line in text.splitlines() if line not in known) if known else text
 
 
-def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[OutgoingText]:
+def _note_texts(repo: Repo, remote: Remote, ours: ObjectId, also: ObjectId | None = None) -> Iterator[OutgoingText]:
     """Every note blob that a notes commit the remote lacks adds or changes: the whole
-    history leaves, not only its last tree (a note removed since still goes)."""
-    theirs = repo.ref_target(remote.notes_ref)
-    if theirs is not None and repo.is_ancestor(ours, theirs):
+    history leaves, not only its last tree (a note removed since still goes). ``also``: a
+    notes tip the remote has besides the one last fetched."""
+    known = [t for t in (repo.ref_target(remote.notes_ref), also) if t is not None and repo.is_commit(t)]
+    if any(repo.is_ancestor(ours, theirs) for theirs in known):
         return
-    hide = [theirs] if theirs is not None and repo.has_object(theirs) else []
+    hide = known
     seen: set[object] = set()
     for commit in repo.walk(ours, hide):
         for parent in commit.parents or (None,):
@@ -723,7 +735,7 @@ def _note_texts(repo: Repo, remote: Remote, ours: ObjectId) -> Iterator[Outgoing
             for path, blob in repo.changed_blobs(old, commit.tree):
                 target = path.replace("/", "")
                 where, remedy = f"the note on commit {target[:12]}", f"git session redact --note {target[:12]}"
-                for _, text in _file_texts(repo, [(path, blob, ())], where, seen, remedy):
+                for _, text in _file_texts(repo, [(path, blob, ())], where, seen, remedy, names=False):
                     yield OutgoingText(where, text, None, remedy)
 
 

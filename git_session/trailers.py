@@ -192,8 +192,11 @@ def lines(
 
 def _without_secrets(entry: Entry, text: str, withheld: list[str]) -> str | None:
     """The trailer value of a text, its secrets masked (found in the whole text, before
-    it is cut to length); ``None`` when some would still show."""
-    clean, findings = secrets.masked(" ".join(text.split()))
+    it is cut to length, as written and as one line: a line's end can make a secret, or
+    hide one); ``None`` when some would still show."""
+    clean, findings = secrets.masked(text)
+    clean, joined = secrets.masked(" ".join(clean.split()))
+    findings += joined
     if not findings:
         return one_line(text)
     kinds = ", ".join(dict.fromkeys(f.what for f in findings))
