@@ -12,11 +12,18 @@ Commit messages (item 11):
 - with ``trailer.separators`` (``:#``), the user's ``Jira #PROJ-123`` stays a trailer;
 - another session's ``Session-Id`` run quoted in the user's message (a teammate's) is the
   user's text: it is kept, and ours are added; amending still replaces our own block.
+
+The hooks' time limit: where there is no timeout(1), the watchdog ends when the hook returns
+(it would otherwise watch, and kill, a reused pid).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -147,3 +154,73 @@ def test_amend_still_replaces_the_block_of_the_message_it_amends(session: Sessio
     old = message(repo)
     run_git(repo, "commit", "-q", "--amend", "-m", old.replace("Fix", "Fixed", 1))
     assert message(repo) == old.replace("Fix", "Fixed", 1)
+
+
+# --- the hooks' time limit: the watchdog (where there is no timeout(1)) ends with the hook --------
+
+
+def tools_without(tmp_path: Path, *left_out: str) -> Path:
+    """A folder for PATH with this machine's tools but ``left_out`` (timeout(1), as on macOS)."""
+    folder = tmp_path / "tools-bin"
+    folder.mkdir()
+    for directory in reversed(os.environ["PATH"].split(os.pathsep)):
+        for tool in Path(directory).glob("*") if Path(directory).is_dir() else ():
+            if tool.name not in left_out and tool.is_file() and not (folder / tool.name).is_symlink():
+                (folder / tool.name).symlink_to(tool)
+    return folder
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_the_watchdog_is_gone_when_the_hook_returns(session: Session, tmp_path: Path) -> None:
+    """Left running, the watchdog outlives the commit, and past its git-session's end it would
+    watch (and kill, when the time runs out) whatever process gets that pid next."""
+    folder = tools_without(tmp_path, "timeout", "sleep")
+    naps = tmp_path / "naps"
+    real_sleep = shutil.which("sleep")
+    (folder / "sleep").write_text(f'#!/bin/sh\necho $$ >> "{naps}"\nexec {real_sleep} "$@"\n')
+    (folder / "sleep").chmod(0o755)
+    repo = session.repo
+    ref = test_trailers.session_ref(repo)
+    git(repo, "update-ref", ref, f"{ref}~1")  # stale: the hook asks git-session, under the watchdog
+    change(repo)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{folder}", "GIT_SESSION_HOOK_TIMEOUT": "60"}
+    with open(tmp_path / "err", "w") as err:  # (a file: a pipe would wait for whoever holds it)
+        result = subprocess.run(["git", "commit", "-q", "-m", "subject"], cwd=repo, stderr=err, env=env)
+    assert result.returncode == 0, (tmp_path / "err").read_text()
+    assert f"{ID}: {session.id}" in message(repo)  # git-session answered within the time
+    started = [int(pid) for pid in naps.read_text().split()]
+    assert started and not [pid for pid in started if alive(pid)]
+
+
+@pytest.fixture
+def deaf(tmp_path: Path) -> Path:
+    """A folder with a git-session that never answers and ignores SIGTERM."""
+    folder = tmp_path / "deaf-bin"
+    folder.mkdir()
+    (folder / "git-session").write_text("#!/bin/sh\ntrap '' TERM\nexec sleep 300\n")
+    (folder / "git-session").chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize("path", ["timeout(1)", "without-timeout(1)"])
+def test_a_git_session_that_ignores_sigterm_is_killed(session: Session, deaf: Path, tmp_path: Path, path: str) -> None:
+    folder = tools_without(tmp_path, "timeout")
+    repo = session.repo
+    ref = test_trailers.session_ref(repo)
+    git(repo, "update-ref", ref, f"{ref}~1")
+    change(repo)
+    base = str(folder) if path.startswith("without") else os.environ["PATH"]
+    env = {**os.environ, "PATH": f"{deaf}{os.pathsep}{base}", "GIT_SESSION_HOOK_TIMEOUT": "1"}
+    result = subprocess.run(
+        ["git", "commit", "-q", "-m", "subject"], cwd=repo, capture_output=True, text=True, env=env, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert message(repo) == "subject\n"
+    assert "no answer from git-session within 1s" in result.stderr
