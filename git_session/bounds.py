@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView
+from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ VERSION = 1  # of the rewrite: compiled templates are cached under it
 class Limits:
     seconds: float = 10.0
     size: int = 10_000_000  # characters (and items) of any value, and of all the output
-    count: int = 1_000_000  # pieces a filter may cut a value into (batch, slice)
+    count: int = 1_000_000  # pieces a filter may cut a value into (batch, slice), items it may go over
     indent: int = 64  # tojson's indent
 
 
@@ -82,6 +82,10 @@ class Meter:
         for item in iterable:
             self.tick()
             yield item
+
+    def check_items(self, count: int, what: str) -> None:
+        if count > self.limits.count:
+            raise TemplateLimit(f"{what} would go over more than {self.limits.count} items")
 
     def check(self, estimate: int, what: str) -> None:
         if estimate > self.limits.size:
@@ -189,7 +193,10 @@ def bounded_filters(filters: Mapping[str, Callable[..., Any]], meter: Callable[[
     return {name: _bounded_filter(name, filters[name], meter) for name in FILTERS if name in filters}
 
 
-FILTERS = (*ESTIMATES, "format", "join", "batch", "slice", "tojson")
+# filters that make an object for each item of their subject (a 10-million-character string is
+# as many items): ones sorting or grouping also hold them all, gigabytes, for longer than the deadline
+ITEMWISE = ("sort", "unique", "map", "select", "reject", "selectattr", "rejectattr", "groupby", "dictsort", "list")
+FILTERS = (*ESTIMATES, "format", "join", "batch", "slice", "tojson", *ITEMWISE)
 
 
 def _bounded_filter(name: str, function: Callable[..., Any], meter: Callable[[], Meter]) -> Callable[..., Any]:
@@ -200,6 +207,8 @@ def _bounded_filter(name: str, function: Callable[..., Any], meter: Callable[[],
         head, subject, rest = args[:skip], args[skip], args[skip + 1 :]
         if name == "join":
             subject = list(subject)
+        if name in (*ITEMWISE, "batch", "slice", "join") and isinstance(subject, Sized):
+            meter().check_items(len(subject), f"the {name} filter")
         meter().check(filter_estimate(name, subject, rest, kwargs, meter().limits), f"the {name} filter")
         return function(*head, subject, *rest, **kwargs)
 

@@ -172,7 +172,7 @@ def render_template(template: Template, context: Mapping[str, Any], limits: Limi
         raise UserError(f"template {template.origin}: line {exc.lineno}: {_first_line(exc.message)}") from None
     except TemplateError as exc:
         raise UserError(f"template {template.origin} failed: {_first_line(exc)}") from None
-    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MemoryError) as exc:
+    except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError, RuntimeError, MemoryError) as exc:
         raise UserError(f"template {template.origin} failed: {type(exc).__name__}: {_first_line(exc)}") from None
 
 

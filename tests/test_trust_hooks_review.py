@@ -6,7 +6,10 @@ Templates (item 17):
 - ``str.translate`` with a long replacement is measured before it is built;
 - values aliased through a ``namespace()`` or a dict view (``.values()``) are measured as
   they would be written out, so doubling them stops at the size bound;
-- an error that quotes a huge value is still a short line.
+- an error that quotes a huge value is still a short line, and every error raised by what a
+  template calls (``AttributeError``, ``RuntimeError``) is one line, not a crash;
+- filters that go over their subject item by item (``sort``, ``map``, ``groupby``...) refuse
+  a subject of millions of items (a long string) before they hold gigabytes past the deadline.
 
 Commit messages (item 11):
 - with ``trailer.separators`` (``:#``), the user's ``Jira #PROJ-123`` stays a trailer;
@@ -101,6 +104,32 @@ def test_values_aliased_through_a_namespace_or_a_view_are_bounded(guard: None, n
 def test_an_error_quoting_a_huge_value_is_a_short_line(guard: None) -> None:
     message = refused("{{ ('a' * 999999)|filesizeformat }}")
     assert "ValueError" in message and len(message) < 400
+
+
+# a 9-million-character string, built within every bound: filters going over it item by item
+NINE_MILLION = (
+    "{% set ns = namespace(s='') %}{% for i in range(9) %}{% set ns.s = ns.s ~ 'a.b ' * 250000 %}{% endfor %}"
+)
+ITEMWISE = {
+    "sort": "{{ ns.s|sort|length }}",  # 1.5 GB and 10 s past a 1 s deadline
+    "map": "{{ ns.s|map('upper')|list|length }}",
+    "groupby": "{{ ns.s|groupby('x')|length }}",  # 26 s past the deadline
+    "batch": "{{ ns.s|batch(1)|list|length }}",
+}
+
+
+@pytest.mark.parametrize("name", list(ITEMWISE))
+def test_a_filter_going_over_millions_of_items_is_refused_first(guard: None, name: str) -> None:
+    assert "would go over more than 1000000 items" in refused(NINE_MILLION + ITEMWISE[name])
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["{{ 'x'|xmlattr }}", "{{ 'x'|dictsort }}", "{{ cycler().next() }}"],
+    ids=["xmlattr-of-text", "dictsort-of-text", "empty-cycler"],
+)
+def test_every_error_of_a_template_is_one_line(source: str) -> None:
+    assert " failed: " in refused(source)
 
 
 def test_ordinary_formats_and_translations_still_render() -> None:
