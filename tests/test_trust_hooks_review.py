@@ -253,3 +253,26 @@ def test_a_git_session_that_ignores_sigterm_is_killed(session: Session, deaf: Pa
     assert result.returncode == 0, result.stderr
     assert message(repo) == "subject\n"
     assert "no answer from git-session within 1s" in result.stderr
+
+
+def test_the_watchdog_with_stdin_closed_still_adds_the_trailers(session: Session, tmp_path: Path) -> None:
+    """Run by a hook manager with stdin closed: saving stdin for the watched command would end the
+    shell (exit 2 stops the commit); the shim gives git-session /dev/null, so it holds."""
+    folder = tools_without(tmp_path, "timeout")
+    repo = session.repo
+    ref = test_trailers.session_ref(repo)
+    git(repo, "update-ref", ref, f"{ref}~1")
+    draft = tmp_path / "COMMIT_EDITMSG"
+    draft.write_text("subject\n")
+    hook = Path(git(repo, "rev-parse", "--git-path", "hooks/prepare-commit-msg").strip())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{folder}", "GIT_SESSION_HOOK_TIMEOUT": "60"}
+    result = subprocess.run(
+        ["sh", "-c", '"$0" "$1" message <&-', str(repo / hook), str(draft)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{ID}: {session.id}" in draft.read_text()
