@@ -9,8 +9,8 @@ building gigabytes. A template of the repository runs with these bounds:
   results, ``+ * %``) and everything it writes (also into ``set`` blocks and macros) is
   measured right after it is made, in characters and items, aliases counted as often as
   they appear; operations that could make a huge value in one step (``center``,
-  ``ljust``, ``indent``, ``replace``, ``join``, ``wordwrap``, format widths, ``batch``,
-  ``slice``...) are measured before.
+  ``ljust``, ``indent``, ``replace``, ``join``, ``wordwrap``, ``translate``, format widths,
+  fields naming a value again, ``batch``, ``slice``...) are measured before.
 
 The checks are made in the generated code (a rewrite of the template's syntax tree), not
 with signals or threads, so that they hold in any thread of a long-running process.
@@ -21,13 +21,14 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView, Sized
 from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
+from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
 VERSION = 1  # of the rewrite: compiled templates are cached under it
@@ -37,7 +38,7 @@ VERSION = 1  # of the rewrite: compiled templates are cached under it
 class Limits:
     seconds: float = 10.0
     size: int = 10_000_000  # characters (and items) of any value, and of all the output
-    count: int = 1_000_000  # pieces a filter may cut a value into (batch, slice)
+    count: int = 1_000_000  # pieces a filter may cut a value into (batch, slice), items it may go over
     indent: int = 64  # tojson's indent
 
 
@@ -82,6 +83,10 @@ class Meter:
             self.tick()
             yield item
 
+    def check_items(self, count: int, what: str) -> None:
+        if count > self.limits.count:
+            raise TemplateLimit(f"{what} would go over more than {self.limits.count} items")
+
     def check(self, estimate: int, what: str) -> None:
         if estimate > self.limits.size:
             raise TemplateLimit(f"{what} would build more than {self.limits.size} characters")
@@ -99,11 +104,16 @@ def weight(value: Any, budget: int) -> int:
             total += len(item)
             if total <= budget:
                 stack.extend(item)
-        elif isinstance(item, Mapping):
+        elif isinstance(item, (Mapping, Namespace)):
+            attrs = object.__getattribute__(item, "_Namespace__attrs") if isinstance(item, Namespace) else item
+            total += len(attrs)
+            if total <= budget:
+                stack.extend(attrs.keys())
+                stack.extend(attrs.values())
+        elif isinstance(item, MappingView):  # dict.keys(), .values(), .items(): written out whole
             total += len(item)
             if total <= budget:
-                stack.extend(item.keys())
-                stack.extend(item.values())
+                stack.extend(iter(item))  # type: ignore[call-overload]
         else:
             total += 1
     return total
@@ -114,10 +124,14 @@ def weight(value: Any, budget: int) -> int:
 _NUMBERS = re.compile(r"\d+")
 
 
-def format_estimate(pattern: str, args: Iterable[Any]) -> int:
-    """A format string (``%`` or ``str.format``): its widths and precisions, and ``*`` ones."""
+def format_estimate(pattern: str, args: Iterable[Any], budget: int) -> int:
+    """A format string (``%`` or ``str.format``): its widths and precisions, and ``*`` ones, and
+    its arguments written as often as the pattern may name them (``'{0}{0}{0}'``)."""
+    args = list(args)
     numbers = sum(int(n) for n in _NUMBERS.findall(pattern[:100_000]))
-    return len(pattern) + numbers + sum(a for a in args if isinstance(a, int) and not isinstance(a, bool))
+    widths = sum(a for a in args if isinstance(a, int) and not isinstance(a, bool))
+    fields = pattern.count("{") + pattern.count("%")
+    return len(pattern) + numbers + widths + fields * min(sum(weight(a, budget) for a in args), budget + 1)
 
 
 def _int(args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str, default: int = 0) -> int:
@@ -128,6 +142,11 @@ def _int(args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str
 def _text(args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str) -> str:
     value = args[index] if len(args) > index else kwargs.get(name, "")
     return value if isinstance(value, str) else ""
+
+
+def _table(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Iterable[Any]:
+    table = args[0] if args else kwargs.get("table")
+    return table.values() if isinstance(table, Mapping) else ()
 
 
 def _lines(s: str) -> int:
@@ -150,10 +169,11 @@ ESTIMATES: dict[str, Callable[[str, tuple[Any, ...], Mapping[str, Any]], int]] =
     "replace": _replace,
     "wordwrap": lambda s, a, k: len(s) * (1 + len(_text(a, k, 2, "wrapstring") or "\n")),
     "truncate": lambda s, a, k: len(s) + len(_text(a, k, 2, "end")),
+    "translate": lambda s, a, k: len(s) * max([1, *(len(v) for v in _table(a, k) if isinstance(v, (str, bytes)))]),
 }
 
 
-def estimate(name: str, subject: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
+def estimate(name: str, subject: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], budget: int) -> int:
     """How large ``subject.name(*args, **kwargs)`` (or ``subject|name(...)``) may be; 0: not measured."""
     if isinstance(subject, (bytes, bytearray)):  # the same methods, measured on the same lengths
         subject = subject.decode("latin-1")
@@ -161,7 +181,7 @@ def estimate(name: str, subject: Any, args: tuple[Any, ...], kwargs: Mapping[str
     if isinstance(subject, str) and name in ESTIMATES:
         return ESTIMATES[name](subject, args, kwargs)
     if isinstance(subject, str) and name in ("format", "format_map"):
-        return format_estimate(subject, [*args, *kwargs.values()])
+        return format_estimate(subject, [*args, *kwargs.values()], budget)
     return 0
 
 
@@ -173,7 +193,10 @@ def bounded_filters(filters: Mapping[str, Callable[..., Any]], meter: Callable[[
     return {name: _bounded_filter(name, filters[name], meter) for name in FILTERS if name in filters}
 
 
-FILTERS = (*ESTIMATES, "format", "join", "batch", "slice", "tojson")
+# filters that make an object for each item of their subject (a 10-million-character string is
+# as many items): ones sorting or grouping also hold them all, gigabytes, for longer than the deadline
+ITEMWISE = ("sort", "unique", "map", "select", "reject", "selectattr", "rejectattr", "groupby", "dictsort", "list")
+FILTERS = (*ESTIMATES, "format", "join", "batch", "slice", "tojson", *ITEMWISE)
 
 
 def _bounded_filter(name: str, function: Callable[..., Any], meter: Callable[[], Meter]) -> Callable[..., Any]:
@@ -184,6 +207,8 @@ def _bounded_filter(name: str, function: Callable[..., Any], meter: Callable[[],
         head, subject, rest = args[:skip], args[skip], args[skip + 1 :]
         if name == "join":
             subject = list(subject)
+        if name in (*ITEMWISE, "batch", "slice", "join") and isinstance(subject, Sized):
+            meter().check_items(len(subject), f"the {name} filter")
         meter().check(filter_estimate(name, subject, rest, kwargs, meter().limits), f"the {name} filter")
         return function(*head, subject, *rest, **kwargs)
 
@@ -199,8 +224,8 @@ def filter_estimate(name: str, subject: Any, rest: tuple[Any, ...], kwargs: Mapp
     if name == "join":
         return weight(subject, limits.size) + len(_text(rest, kwargs, 0, "d")) * len(subject)
     if name == "format":
-        return format_estimate(str(subject), [*rest, *kwargs.values()])
-    return estimate(name, str(subject) if not isinstance(subject, str) else subject, rest, kwargs)
+        return format_estimate(str(subject), [*rest, *kwargs.values()], limits.size)
+    return estimate(name, str(subject) if not isinstance(subject, str) else subject, rest, kwargs, limits.size)
 
 
 # --- the rewrite of a template's syntax tree: the checks, in the generated code --------------

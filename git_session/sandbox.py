@@ -66,7 +66,7 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             meter.check(weight(args[0], meter.limits.size) + len(owner) * len(args[0]), "join")
         if name == "generate_lorem_ipsum":
             meter.check(_lorem_estimate(args, kwargs), "lipsum")
-        meter.check(estimate(name, owner, args, kwargs), name)
+        meter.check(estimate(name, owner, args, kwargs, meter.limits.size), name)
         return meter.sized(super().call(context, obj, *args, **kwargs))
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
@@ -79,7 +79,8 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
                         raise SecurityError("the result would be too large for a template")
                     self.meter.check(weight(seq, self.meter.limits.size) * times, "*")
         if operator == "%" and isinstance(left, str):
-            self.meter.check(format_estimate(left, right if isinstance(right, tuple) else [right]), "%")
+            args = right if isinstance(right, tuple) else [right]
+            self.meter.check(format_estimate(left, args, self.meter.limits.size), "%")
         return self.meter.sized(super().call_binop(context, operator, left, right))
 
 
@@ -171,7 +172,7 @@ def render_template(template: Template, context: Mapping[str, Any], limits: Limi
         raise UserError(f"template {template.origin}: line {exc.lineno}: {_first_line(exc.message)}") from None
     except TemplateError as exc:
         raise UserError(f"template {template.origin} failed: {_first_line(exc)}") from None
-    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MemoryError) as exc:
+    except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError, RuntimeError, MemoryError) as exc:
         raise UserError(f"template {template.origin} failed: {type(exc).__name__}: {_first_line(exc)}") from None
 
 
@@ -185,9 +186,13 @@ def _streamed(chunks: Iterator[str], meter: Meter) -> str:
     return "".join(parts)
 
 
+MAX_DETAIL = 300  # characters of an error's text in the one line (it may quote a huge value)
+
+
 def _first_line(value: object) -> str:
     lines = str(value).strip().splitlines()
-    return lines[0] if lines else "no details"
+    line = lines[0] if lines else "no details"
+    return line if len(line) <= MAX_DETAIL else line[: MAX_DETAIL - 3] + "..."
 
 
 def shipped_template(name: str) -> str:

@@ -39,7 +39,7 @@ CACHE_FILE = "trailers~"  # no ref name holds a `~`: never a branch's folder
 MAX_CACHED_COMPONENT = 200  # bytes: a file name has at most 255
 MAX_CACHED_BRANCH = 1024  # bytes: its cache path stays well within PATH_MAX; a longer branch gets no trailers
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-_HEADER_LINES = 8  # magic, ref, tip, comment, merge, keys, head, configured
+_HEADER_LINES = 9  # magic, ref, tip, comment, merge, keys, head, configured, separators
 _TOKEN = re.compile(r"[A-Za-z0-9-]+")  # what git takes for a trailer's key
 
 
@@ -112,6 +112,13 @@ def configured_trailers(repo: Repo) -> list[str]:
             if _TOKEN.fullmatch(token) and token not in names:
                 names.append(token)
     return names
+
+
+def separators(repo: Repo) -> str:
+    """The characters git takes for a trailer's separator (``trailer.separators``, default ``:``);
+    blanks are none (git takes them for the blanks before a separator)."""
+    value = repo.config_value("trailer.separators")
+    return ":" if value is None else "".join(value.split())
 
 
 def comment_setting(repo: Repo) -> str:
@@ -228,6 +235,7 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
         f"keys {' '.join(names)}",
         f"head {head or 'none'}",
         f"configured {' '.join(configured_trailers(repo))}",
+        f"separators {separators(repo)}",
     ]
     assert len(header) == _HEADER_LINES
     return Rendered("\n".join(header + body) + "\n", tuple(withheld))

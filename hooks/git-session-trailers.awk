@@ -23,6 +23,7 @@ FILENAME == ARGV[1] {
     if (FNR == 1) { if ($0 != "git-session-trailers 2") bad = 1; next }
     if (FNR <= 7) { split($0, kv, " "); head[kv[1]] = substr($0, length(kv[1]) + 2); next }
     if (FNR == 8 && $0 ~ /^configured( |$)/) { head["configured"] = substr($0, 12); next }
+    if (FNR == 9 && $0 ~ /^separators( |$)/) { head["separators"] = substr($0, 12); seps_given = 1; next }
     new[++nnew] = $0
     next
 }
@@ -68,8 +69,13 @@ function block_start(c,   i, first, count, lone, cut) {
 
 # --- the trailer block, as git's trailer.c finds it (pc: the comment character git parses with)
 function parsed_comment(s) { return pc != "" && substr(s, 1, 1) == pc }
+# Whether s is a trailer line to git: a key, blanks, then one of the separators (trailer.separators)
+function separated(s) {
+    if (!match(s, /^[A-Za-z0-9-]+[ \t]*/) || RLENGTH >= length(s)) return 0
+    return index(seps, substr(s, RLENGTH + 1, 1)) > 0
+}
 function configured(s,   i, tok) {
-    tok = s; sub(/[ \t]*:.*/, "", tok); tok = tolower(tok)
+    tok = s; match(tok, /^[A-Za-z0-9-]+/); tok = tolower(substr(tok, 1, RLENGTH))
     for (i = 1; i <= ncfg; i++) if (index(tolower(cfg[i]), tok) == 1) return 1
     return 0
 }
@@ -92,7 +98,7 @@ function find_block(a, from, to,   i, eot, only, rec, tl, ntl, pcl) {
         only = 0
         if (index(a[i], "Signed-off-by: ") == 1 || index(a[i], "(cherry picked from commit ") == 1) {
             tl++; pcl = 0; rec = 1
-        } else if (a[i] ~ /^[A-Za-z0-9-]+[ \t]*:/) {
+        } else if (separated(a[i])) {
             tl++; pcl = 0; if (!rec && configured(a[i])) rec = 1
         } else if (a[i] ~ /^[ \t\r\v\f]/) {
             pcl++
@@ -104,16 +110,20 @@ function find_block(a, from, to,   i, eot, only, rec, tl, ntl, pcl) {
 }
 
 # --- our lines: runs in the trailer block that start with our id line
-function is_anchor(s,   v) {
+# (any: of any session, in a message we wrote before; else of this session or of the one in
+# the message amended: other ids are the user's text, a teammate's lines quoted)
+function is_anchor(s, any,   v) {
     if (key_of(s) != kid) return 0
     v = s; sub(/^[^:]*:[ \t]*/, "", v); sub(/[ \t]+$/, "", v)
-    return length(v) == 26 && v ~ /^[0-9a-hjkmnp-tv-z]+$/
+    if (length(v) != 26 || v !~ /^[0-9a-hjkmnp-tv-z]+$/) return 0
+    if (any) was_id[v] = 1
+    return any || v == sid || v in was_id
 }
 # Marks our lines of a[from..to] in mine[]; returns the first of them (0: none).
-function find_ours(a, from, to, mine,   i, run, at) {
+function find_ours(a, from, to, mine, any,   i, run, at) {
     at = 0; run = 0
     for (i = from; i <= to; i++) {
-        if (is_anchor(a[i])) run = 1
+        if (is_anchor(a[i], any)) run = 1
         else if (!(run && (key_of(a[i]) == kobj || key_of(a[i]) == kdec || a[i] ~ /^[ \t]/))) run = 0
         if (run) { mine[i] = 1; if (!at) at = i }
     }
@@ -167,6 +177,8 @@ END {
     if (bad) exit 3
     split(head["keys"], ks, " "); kid = ks[1]; kobj = ks[2]; kdec = ks[3]
     ncfg = split(head["configured"], cfg, " ")
+    seps = seps_given ? head["separators"] : ":"
+    sid = new[1]; sub(/^[^:]*:[ \t]*/, "", sid)  # this session's id: the first of our lines
     if (committed) drop_changes()
     cc = find_comment_char()
     pc = cc != "" ? cc : (head["comment"] == "auto" ? "#" : head["comment"])
@@ -180,10 +192,10 @@ END {
     if (first > last) exit 0  # an empty message stays empty: git aborts the commit
     if (mode == "amendmsg") {
         find_block(prev, 1, nprev)
-        if (bstart && find_ours(prev, bstart, bend, was_ours)) collect(prev, bstart, bend, was_ours)
+        if (bstart && find_ours(prev, bstart, bend, was_ours, 1)) collect(prev, bstart, bend, was_ours)
     }
     find_block(line, first, last)
-    at = bstart ? find_ours(line, bstart, bend, mine) : 0
+    at = bstart ? find_ours(line, bstart, bend, mine, mode == "amend") : 0
     if (mode == "amend" && at) collect(line, bstart, bend, mine)
     if (mode == "amend" || mode == "amendmsg") merge_old()
     # ours go where they were, else at the end of the user's trailer block, else below the text
