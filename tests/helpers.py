@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from click.testing import CliRunner, Result
@@ -44,6 +48,33 @@ def make_repo_with_remote(where: Path) -> tuple[Path, Path]:
     git(repo, "remote", "add", "origin", str(remote))
     git(repo, "push", "-q", "origin", "main")
     return repo, remote
+
+
+def make_two_clones(where: Path) -> tuple[Path, Path, Path]:
+    """A bare remote with one commit on main, and two clones of it: (remote, alice, bob)."""
+    remote = where / "remote.git"
+    git(where, "init", "-q", "--bare", "-b", "main", str(remote))
+    seed = make_repo(where, "seed")
+    git(seed, "push", "-q", str(remote), "main")
+    for name in ("alice", "bob"):
+        git(where, "clone", "-q", str(remote), name)
+    return remote, where / "alice", where / "bob"
+
+
+@contextlib.contextmanager
+def alarm_after(seconds: int, message: str) -> Iterator[None]:
+    """Fail with ``message``, rather than hang, when the body runs past ``seconds``."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise AssertionError(message)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run(cwd: Path | str, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:

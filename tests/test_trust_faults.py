@@ -21,7 +21,7 @@ from git_session.errors import EXIT_CONFLICT, EXIT_FILESYSTEM, EXIT_GIT, EXIT_IN
 from git_session.gitrepo import Ident, Repo
 from git_session.names import ObjectId
 from tests import faultfs
-from tests.helpers import as_json, fails, fsck, git, make_repo, ok, run, subprocess_cli
+from tests.helpers import as_json, fails, fsck, git, make_repo, make_two_clones, ok, run, subprocess_cli
 
 ALICE = {
     "GIT_AUTHOR_NAME": "Alice",
@@ -32,13 +32,8 @@ ALICE = {
 
 
 def clones(tmp_path: Path) -> tuple[Path, Path]:
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    seed = make_repo(tmp_path, "seed")
-    git(seed, "push", "-q", str(remote), "main")
-    for name in ("alice", "bob"):
-        git(tmp_path, "clone", "-q", str(remote), name)
-    return tmp_path / "alice", tmp_path / "bob"
+    _, alice, bob = make_two_clones(tmp_path)
+    return alice, bob
 
 
 def alice_session(alice: Path) -> str:

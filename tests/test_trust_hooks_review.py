@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
@@ -37,7 +35,7 @@ from git_session import sandbox
 from git_session.bounds import Limits
 from git_session.errors import UserError
 from tests import test_trailers
-from tests.helpers import git
+from tests.helpers import alarm_after, git
 from tests.test_trailers import DEC, ID, Session, change, lines, message, run_git
 
 # The fixtures, bound by assignment (an import would be "unused", then "redefined")
@@ -50,15 +48,8 @@ QUICK = Limits(seconds=2.0)
 @pytest.fixture
 def guard() -> Iterator[None]:
     """Fail, rather than hang or build gigabytes for minutes, when a bound is missing."""
-
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise AssertionError("the template was not stopped")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with alarm_after(60, "the template was not stopped"):
+        yield
 
 
 def refused(source: str) -> str:

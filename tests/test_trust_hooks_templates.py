@@ -6,18 +6,16 @@ with one line, quickly, in any thread (no signals), and the shipped templates st
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
 from git_session import sandbox
 from git_session.bounds import Limits
 from git_session.errors import UserError
-from tests.helpers import fails, ok
+from tests.helpers import alarm_after, fails, ok
 
 QUICK = Limits(seconds=0.3)
 
@@ -25,15 +23,8 @@ QUICK = Limits(seconds=0.3)
 @pytest.fixture(autouse=True)
 def guard() -> Iterator[None]:
     """Fail, rather than hang or build gigabytes for minutes, when a bound is missing."""
-
-    def expired(signum: int, frame: FrameType | None) -> None:
-        raise AssertionError("the template was not stopped")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+    with alarm_after(60, "the template was not stopped"):
+        yield
 
 
 def refused(source: str, limits: Limits = QUICK, html: bool = False) -> str:

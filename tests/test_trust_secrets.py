@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from git_session.secrets import decode, masked, scan
-from tests.helpers import as_json, fails, git, make_repo, ok, run
+from tests.helpers import as_json, fails, git, make_repo, make_two_clones, ok, run
 
 AWS_KEY = "AKIA" + "J7Q2ZK5VWX3MPL4N"
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -34,14 +34,7 @@ RANDOM_TOKEN = chars(40, "random")
 
 
 def clones(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """A bare remote with one commit on main, and two clones of it."""
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    seed = make_repo(tmp_path, "seed")
-    git(seed, "push", "-q", str(remote), "main")
-    for name in ("alice", "bob"):
-        git(tmp_path, "clone", "-q", str(remote), name)
-    return remote, tmp_path / "alice", tmp_path / "bob"
+    return make_two_clones(tmp_path)
 
 
 def remote_objects(remote: Path) -> bytes:
