@@ -20,7 +20,6 @@ from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_S
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
-HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 KEEP_CRASH_LOGS = 10
 HOOK_LINK_WAIT = 0.0  # a commit or push never waits for another process linking the recorded commits
 
@@ -160,6 +159,21 @@ class Text(click.ParamType):  # type: ignore[type-arg]
 
 
 text_argument = click.argument("text", type=Text(), metavar="TEXT")
+
+
+class ShippedHook(click.ParamType):  # type: ignore[type-arg]
+    """The name of a hook shim the package ships (``install.shipped_hooks``, the one list of
+    them), checked only when ``hook run`` runs: reading commands do not import install."""
+
+    name = "hook"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from git_session import install as install_core
+
+        names = [shim.name for shim in install_core.shipped_hooks()]
+        if value not in names:
+            self.fail(f"{value!r} is not a hook git-session ships ({', '.join(names)})", param, ctx)
+        return str(value)
 
 
 def warn(message: str) -> None:
@@ -957,7 +971,7 @@ def hook_check_push(remote: str, url: str | None) -> None:
 
 
 @hook.command("run", hidden=True, context_settings={"ignore_unknown_options": True})
-@click.argument("name", type=click.Choice(HOOK_NAMES))
+@click.argument("name", type=ShippedHook(), metavar="HOOK")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook_run(name: str, args: tuple[str, ...]) -> None:
     """Run a shipped hook shim (for hook managers: husky, lefthook, pre-commit)."""

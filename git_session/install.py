@@ -284,7 +284,7 @@ def hooks_path_routes(repo: Repo, location: Location) -> list[str]:
         "choose one of:",
         f"  git session install --force    install into {location.path}, chaining the hooks already there",
         "  git session install --manual   print what to add to husky, lefthook or pre-commit",
-        f"  config-based hooks{needs}, which run beside core.hooksPath:",
+        f"  git session install --manual, then config-based hooks{needs}, which run beside core.hooksPath:",
         *(f"    {line}" for line in config_hook_lines()),
     ]
 
