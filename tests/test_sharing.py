@@ -497,3 +497,21 @@ def test_auto_push_does_nothing_on_a_dry_run(tmp_path: Path) -> None:
     assert all_refs(remote, "refs/sessions/") == {}
     git(alice, "push", "-q", "origin", "main", env=ENV_PATH)
     assert len(all_refs(remote, "refs/sessions/")) == 1
+
+
+def test_auto_push_does_nothing_on_a_dry_run_under_a_hook_manager(tmp_path: Path) -> None:
+    """husky and lefthook call `git session hook run pre-push`: the push is then the hook's
+    grandparent or further up, not its parent."""
+    remote, alice, _ = two_clones(tmp_path)
+    managed = tmp_path / "managed-hooks"
+    managed.mkdir()
+    (managed / "pre-push").write_text('#!/bin/sh\nexec sh -c \'git session hook run pre-push "$@"\' pre-push "$@"\n')
+    (managed / "pre-push").chmod(0o755)
+    git(alice, "config", "core.hooksPath", str(managed))
+    git(alice, "config", "session.autoPush", "true")
+    ok(alice, "start", "Work")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "c")
+    git(alice, "push", "-q", "-n", "origin", "main", env=ENV_PATH)
+    assert all_refs(remote, "refs/sessions/") == {}
+    git(alice, "push", "-q", "origin", "main", env=ENV_PATH)
+    assert len(all_refs(remote, "refs/sessions/")) == 1
