@@ -322,19 +322,34 @@ class Repo:
         """The configured remotes (``git remote``)."""
         return [str(name) for name in self._raw.remotes.names()]
 
+    # --- config: the one reader ----------------------------------------------------------
+
     def config_value(self, name: str) -> str | None:
-        try:
-            value = self._raw.config[name]
-        except (KeyError, pygit2.GitError):
-            return None
-        return str(value)
+        """The value git uses for ``name`` (the last one set, ``git -c`` included); ``None``
+        when unset, ``""`` for a key written without a value."""
+        values = self.config_values(name)
+        return None if not values else values[-1] or ""
+
+    def config_flag(self, name: str) -> bool | None:
+        """``name`` read as git reads a boolean; ``None`` when unset or not a boolean."""
+        values = self.config_values(name)
+        return config_bool(values[-1]) if values else None
+
+    def config_values(self, name: str) -> list[str | None]:
+        """Every value of ``name`` in git's order (``None``: a key without a value)."""
+        return list(self._config.get(config_key(name), ()))
 
     def config_entries(self, prefix: str) -> list[tuple[str, str]]:
-        """Every config entry whose name starts with ``prefix`` (section names in lower case)."""
-        try:
-            return [(str(e.name), str(e.value)) for e in self._raw.config if str(e.name).startswith(prefix)]
-        except pygit2.GitError:
-            return []
+        """Every config entry whose canonical name starts with ``prefix`` (section names in lower case)."""
+        return [(k, v or "") for k, values in self._config.items() if k.startswith(prefix) for v in values]
+
+    @functools.cached_property
+    def _config(self) -> dict[str, list[str | None]]:
+        """All the config git sees, read once: the files, then the command-line layer."""
+        found: dict[str, list[str | None]] = {}
+        for name, value in [*_config_files(self._raw), *command_line_config(os.environ)]:
+            found.setdefault(name, []).append(value)
+        return found
 
     # --- refs ------------------------------------------------------------------------
 
@@ -454,10 +469,8 @@ class Repo:
     def _libgit2_logs(self) -> bool:
         """libgit2 writes to an existing reflog unless core.logAllRefUpdates is false (by
         default in a bare repository); git writes to it anyway, and so do we then."""
-        value = (self.config_value("core.logAllRefUpdates") or "").lower()
-        if not value:
-            return not self.is_bare
-        return value not in ("false", "no", "off", "0")
+        values = self.config_values("core.logAllRefUpdates")
+        return not self.is_bare if not values else config_bool(values[-1]) is not False  # "always" too
 
     def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str) -> None:
         ident = self._reflog_ident()
@@ -466,11 +479,8 @@ class Repo:
             handle.write(line)
 
     def _reflog_ident(self) -> str:
-        try:
-            signature = self._raw.default_signature
-            return f"{signature.name} <{signature.email}>"
-        except (KeyError, pygit2.GitError):
-            return "git-session <git-session@localhost>"
+        name, email = self.config_value("user.name"), self.config_value("user.email")
+        return f"{name} <{email}>" if name and email else "git-session <git-session@localhost>"
 
     def reflog_targets(self, ref_name: str) -> list[ObjectId]:
         """The values ``ref_name`` took, newest first, as its reflog has them."""
@@ -930,11 +940,112 @@ def _files_below(path: str, name: str) -> list[str]:
 
 
 def _honour_config_environment() -> None:
-    """Read the configuration files git itself would read (libgit2 ignores these variables)."""
+    """Read the configuration files git itself would read: opened ``FROM_ENV``, libgit2
+    honours ``GIT_CONFIG_GLOBAL``, ``GIT_CONFIG_SYSTEM`` and ``GIT_CONFIG_NOSYSTEM`` for
+    their own files, but not for these search paths (tests/test_i10_config.py pins both)."""
     if os.environ.get("GIT_CONFIG_NOSYSTEM"):
         pygit2.settings.search_path[ConfigLevel.SYSTEM] = os.devnull
-    if os.environ.get("HOME"):
-        pygit2.settings.search_path[ConfigLevel.GLOBAL] = os.environ["HOME"]
+    home = os.environ.get("HOME")
+    if home:
+        pygit2.settings.search_path[ConfigLevel.GLOBAL] = home
+    xdg = os.environ.get("XDG_CONFIG_HOME") or (home and os.path.join(home, ".config"))
+    if "GIT_CONFIG_GLOBAL" in os.environ or xdg:  # GIT_CONFIG_GLOBAL replaces the XDG file too
+        pygit2.settings.search_path[ConfigLevel.XDG] = os.devnull if "GIT_CONFIG_GLOBAL" in os.environ else f"{xdg}/git"
+
+
+ConfigPair: TypeAlias = tuple[str, str | None]  # canonical name, value (None: a key without a value)
+
+
+def config_key(name: str) -> str:
+    """git's canonical name: section and variable in lower case, a subsection as written."""
+    section, _, rest = name.partition(".")
+    subsection, dot, variable = rest.rpartition(".")
+    return f"{section.lower()}.{subsection}{dot}{variable.lower()}"
+
+
+def config_bool(value: str | None) -> bool | None:
+    """A value read as git reads a boolean (a key without a value is true, an empty one
+    false); ``None`` for one git would refuse."""
+    if value is None:
+        return True
+    word = value.lower()
+    if word in ("true", "yes", "on"):
+        return True
+    if word in ("false", "no", "off", ""):
+        return False
+    try:
+        return int(word) != 0
+    except ValueError:
+        return None
+
+
+def _config_files(raw: pygit2.Repository) -> list[ConfigPair]:
+    """The config files' entries, lowest priority first (the last value of a key wins)."""
+    try:
+        leveled = sorted(raw.config, key=lambda e: int(e.level))
+    except pygit2.GitError:
+        return []
+    return [(config_key(str(e.name)), None if e.value is None else str(e.value)) for e in leveled]
+
+
+def command_line_config(environ: Mapping[str, str]) -> list[ConfigPair]:
+    """The layer git puts over every file and hands to the commands it runs:
+    ``GIT_CONFIG_COUNT`` pairs, then ``git -c`` (``GIT_CONFIG_PARAMETERS``), in git's order."""
+    pairs = [*_counted_pairs(environ), *_parameter_pairs(environ.get("GIT_CONFIG_PARAMETERS", ""))]
+    return [(config_key(name), value) for name, value in pairs if name]
+
+
+def _counted_pairs(environ: Mapping[str, str]) -> list[ConfigPair]:
+    """``GIT_CONFIG_COUNT`` with ``GIT_CONFIG_KEY_<n>`` / ``GIT_CONFIG_VALUE_<n>``."""
+    try:
+        count = int(environ.get("GIT_CONFIG_COUNT") or 0)
+    except ValueError:
+        return []
+    keys = [(environ.get(f"GIT_CONFIG_KEY_{n}"), environ.get(f"GIT_CONFIG_VALUE_{n}", "")) for n in range(count)]
+    return [(key, value) for key, value in keys if key]
+
+
+def _parameter_pairs(text: str) -> list[ConfigPair]:
+    """git's ``GIT_CONFIG_PARAMETERS``: shell-quoted ``'key'='value'`` items (``'key'=`` a key
+    without a value) or the older ``'key=value'``, separated by blanks (config.c's
+    ``parse_config_env_list``). git refuses a malformed list before running us; we keep
+    the items before the fault."""
+    pairs: list[ConfigPair] = []
+    at = len(text) - len(text.lstrip())
+    while at < len(text):
+        word = _sq_word(text, at)
+        if word is None:
+            break
+        key, at = word
+        if text.startswith("=", at):
+            value = _sq_word(text, at + 1)
+            pairs.append((key, None) if value is None else (key, value[0]))
+            at = at + 1 if value is None else value[1]
+        else:
+            name, equals, old_value = key.partition("=")
+            pairs.append((name, old_value if equals else None))
+        rest = text[at:]
+        if rest and not rest[0].isspace():
+            break
+        at = len(text) - len(rest.lstrip())
+    return pairs
+
+
+def _sq_word(text: str, at: int) -> tuple[str, int] | None:
+    """One word of git's ``sq_quote`` at ``at`` (``'`` written ``'\\''``, ``!`` ``'\\!'``):
+    its text and where it ends (quote.c's ``sq_dequote_step``)."""
+    if not text.startswith("'", at):
+        return None
+    parts = []
+    at += 1
+    while (end := text.find("'", at)) >= 0:
+        parts.append(text[at:end])
+        at = end + 1
+        if text[at : at + 1] != "\\" or text[at + 1 : at + 2] not in ("'", "!") or text[at + 2 : at + 3] != "'":
+            return "".join(parts), at
+        parts.append(text[at + 1])
+        at += 3
+    return None
 
 
 def _commit_info(commit: pygit2.Commit) -> CommitInfo:

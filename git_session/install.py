@@ -386,7 +386,8 @@ def _apply_setting(repo: Repo, setting: Setting) -> ConfigChange:
 
 
 def config_values(repo: Repo, setting: Setting) -> list[str]:
-    """The values git sees for ``setting`` (all scopes); booleans normalised."""
+    """The values git sees for ``setting`` (all scopes); booleans normalised. ``git config``
+    itself lists them: a child of ``git session`` inherits ``git -c`` (GIT_CONFIG_PARAMETERS)."""
     if setting.boolean:
         typed = _git(repo, "config", "--type=bool", "--get-all", setting.key, check=False)
         if typed.returncode in (0, 1):

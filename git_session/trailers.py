@@ -225,7 +225,7 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
     since = since_last_commit(store, handle)
     withheld: list[str] = []
     body = lines(handle.id, store.open_entries(handle, "objective"), since, names, withheld)
-    merge = "yes" if (repo.config_value("session.mergeTrailers") or "").lower() in ("true", "yes", "on", "1") else "no"
+    merge = "yes" if repo.config_flag("session.mergeTrailers") else "no"
     header = [
         CACHE_MAGIC,
         f"ref {handle.ref}",
