@@ -42,7 +42,7 @@ from typing import Any, Literal
 import pygit2
 
 from git_session import codec, gitcli
-from git_session.errors import UserError
+from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
 from git_session.trailers import INSTALLED_MARKER, PRIVATE_FOLDER, private_dir
@@ -125,10 +125,26 @@ class Setting:
     value: str
     multi: bool = False  # a multi-valued key: ours is added beside the others
     boolean: bool = False
+    covers: str = ""  # what the value names (a glob of it): another value naming it does too
 
 
+def one_ref_glob(ref: str) -> str:
+    """A glob matching ``ref`` only (``refs/notes/session[s]``).
+
+    git warns ``notes ref ... is invalid`` on every amend and rebase while a plain
+    ``notes.rewriteRef`` names a ref that does not exist (git's notes.c,
+    ``string_list_add_refs_by_glob``), and ours exists only once the first note is written.
+    A glob that matches nothing is silent, and copies the notes once the ref exists.
+    Creating an empty notes ref instead would give each clone a root of its own to merge."""
+    return f"{ref[:-1]}[{ref[-1]}]"
+
+
+REWRITE_REF = one_ref_glob(NOTES_REF)
+LEGACY_CONFIG = (("notes.rewriteRef", NOTES_REF),)  # what older installs set: replaced, removed by uninstall
+
+REWRITE_SETTING = Setting("notes.rewriteRef", REWRITE_REF, multi=True, covers=NOTES_REF)
 NOTES_CONFIG = (
-    Setting("notes.rewriteRef", NOTES_REF, multi=True),
+    REWRITE_SETTING,
     Setting("notes.rewrite.amend", "true", boolean=True),
     Setting("notes.rewrite.rebase", "true", boolean=True),
     Setting("notes.rewriteMode", "cat_sort_uniq"),
@@ -246,8 +262,7 @@ def install(repo: Repo, *, force: bool = False, manual: bool = False) -> Install
 def _install(repo: Repo, force: bool, manual: bool) -> InstallResult:
     location = locate(repo)
     if manual:
-        config = apply_config(repo)
-        _record(repo, None, config)
+        config = _configure(repo, None)
         return InstallResult(location, (), config, snippets(location))
     _check_writable(repo, location, force)
     shims = shipped_hooks()
@@ -256,8 +271,7 @@ def _install(repo: Repo, force: bool, manual: bool) -> InstallResult:
         os.makedirs(location.path, exist_ok=True)
         done = tuple(_apply(location.path, shim, plan) for shim, plan in zip(shims, plans, strict=True))
         _register(repo, location.path)
-    config = apply_config(repo)
-    _record(repo, location.path, config)
+    config = _configure(repo, location.path)
     return InstallResult(location, done, config)
 
 
@@ -370,6 +384,27 @@ def is_shim(path: str) -> bool:
 # --- the notes config -----------------------------------------------------------------
 
 
+def _configure(repo: Repo, hooks_dir: str | None) -> tuple[ConfigChange, ...]:
+    """Apply the config, drop the settings an older install added instead, record both."""
+    dropped = _drop_legacy(repo)
+    config = apply_config(repo)
+    _record(repo, hooks_dir, config, dropped)
+    return config
+
+
+def _drop_legacy(repo: Repo) -> list[tuple[str, str]]:
+    """Remove the values an older install added (recorded as ours) that ours now replace."""
+    legacy = _legacy(repo)
+    for key, value in legacy:
+        _remove_setting(repo, key, value)
+    return legacy
+
+
+def _legacy(repo: Repo) -> list[tuple[str, str]]:
+    recorded = [pair for pair in _load_state(repo).config if pair in LEGACY_CONFIG]
+    return [(key, value) for key, value in recorded if value in config_values(repo, Setting(key, value))]
+
+
 def apply_config(repo: Repo) -> tuple[ConfigChange, ...]:
     """Add each setting that is absent (in any scope); keep a user's own different value."""
     return tuple(_apply_setting(repo, setting) for setting in NOTES_CONFIG)
@@ -397,7 +432,8 @@ def config_values(repo: Repo, setting: Setting) -> list[str]:
 
 def _satisfied(setting: Setting, values: Sequence[str]) -> bool:
     if setting.multi:  # notes.rewriteRef takes globs, e.g. refs/notes/*
-        return any(fnmatch.fnmatchcase(setting.value, value) for value in values)
+        name = setting.covers or setting.value
+        return any(value == setting.value or fnmatch.fnmatchcase(name, value) for value in values)
     return bool(values) and values[-1] == setting.value
 
 
@@ -731,9 +767,34 @@ def _config_findings(repo: Repo) -> list[Finding]:
             findings.append(Finding("warning", subject, message))
         else:
             findings.append(Finding("problem", subject, f"not set (wanted: {setting.value})", fixable=True))
+    findings += _plain_ref_findings(repo)
     if not findings:
         findings.append(Finding("ok", "config", "notes follow amend and rebase (notes.rewriteRef and friends)"))
     return findings
+
+
+def _plain_ref_findings(repo: Repo) -> list[Finding]:
+    """notes.rewriteRef naming our ref plainly: an older install's is replaced by --fix; a
+    user's own is kept, with a warning while the ref does not exist."""
+    legacy = _legacy(repo)
+    findings = [
+        Finding("problem", f"config {key}", f"{value} (set by an older install) {_UNBORN} (--fix replaces it)", True)
+        for key, value in legacy
+    ]
+    key = REWRITE_SETTING.key
+    if not legacy and NOTES_REF in config_values(repo, REWRITE_SETTING) and not _has_notes(repo):
+        findings.append(Finding("warning", f"config {key}", f"{NOTES_REF} (set by you) {_UNBORN}"))
+    return findings
+
+
+def _has_notes(repo: Repo) -> bool:
+    try:
+        return repo.ref_target(NOTES_REF) is not None
+    except DataError:  # a damaged ref: its own finding
+        return True
+
+
+_UNBORN = f"makes every amend warn until {NOTES_REF} exists; {REWRITE_REF} does not"
 
 
 def stale_locks(repo: Repo, now: float | None = None) -> list[str]:
@@ -758,8 +819,7 @@ def _repair(repo: Repo, findings: Sequence[Finding], now: float | None) -> tuple
     if any(f.fixable and f.subject.startswith("hook ") for f in findings):
         fixed += _repair_hooks(repo)
     if any(f.fixable and f.subject.startswith("config ") for f in findings):
-        config = apply_config(repo)
-        _record(repo, None, config)
+        config = _configure(repo, None)
         fixed += [f"set {c.key}={c.value}" for c in config if c.action == "added"]
     for path in stale_locks(repo, now):
         with contextlib.suppress(FileNotFoundError):
@@ -821,7 +881,8 @@ def _read_record(path: str, common_dir: str) -> _State:
         return _State()
     names = [d for d in _list(raw, "hooks_dirs") if isinstance(d, str) and d and "\0" not in d]
     dirs = [os.path.normpath(os.path.join(common_dir, d)) for d in names]
-    ours = {(setting.key, setting.value) for setting in NOTES_CONFIG}  # the record names nothing else to remove
+    # the record names nothing else to remove
+    ours = {(setting.key, setting.value) for setting in NOTES_CONFIG} | set(LEGACY_CONFIG)
     pairs = [(p[0], p[1]) for p in _list(raw, "config") if _is_pair(p) and (p[0], p[1]) in ours]
     return _State(tuple(dirs), tuple(pairs))
 
@@ -836,12 +897,15 @@ def _is_pair(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(isinstance(x, str) for x in value)
 
 
-def _record(repo: Repo, hooks_dir: str | None, config: Sequence[ConfigChange]) -> None:
-    """Add to the record; the file is rewritten only when it changes (installing twice changes nothing)."""
+def _record(
+    repo: Repo, hooks_dir: str | None, config: Sequence[ConfigChange], dropped: Sequence[tuple[str, str]] = ()
+) -> None:
+    """Add to the record (and take out what was ``dropped``); the file is rewritten only
+    when it changes (installing twice changes nothing)."""
     state = _load_state(repo)
     dirs = [_stored(repo, d) for d in dict.fromkeys([*state.hooks_dirs, *([hooks_dir] if hooks_dir else [])])]
     added = [(c.key, c.value) for c in config if c.action == "added"]
-    pairs = list(dict.fromkeys([*state.config, *added]))
+    pairs = [p for p in dict.fromkeys([*state.config, *added]) if p not in dropped]
     data = {"version": STATE_VERSION, "hooks_dirs": dirs, "config": [list(p) for p in pairs]}
     text = (json.dumps(data, indent=2) + "\n").encode("utf-8")
     path = _state_path(repo)

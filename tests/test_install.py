@@ -269,7 +269,7 @@ def test_notes_config_is_added_and_removed_leaving_the_users_values(repo: Path) 
     git(repo, "config", "notes.rewriteMode", "concatenate")
     out = ok(repo, "install")
     assert "Kept notes.rewriteMode=concatenate (git-session would set cat_sort_uniq)\n" in out
-    assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == ["refs/notes/commits", "refs/notes/sessions"]
+    assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == ["refs/notes/commits", install.REWRITE_REF]
     assert git(repo, "config", "notes.rewrite.amend") == "true\n"
     assert git(repo, "config", "notes.sessions.mergeStrategy") == "cat_sort_uniq\n"
     ok(repo, "uninstall")
