@@ -462,8 +462,7 @@ class Repo:
         if not os.path.isfile(path):
             with contextlib.suppress(OSError):  # no reflog is no reason to refuse the write
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "ab"):
-                    pass
+                open(path, "ab").close()  # an empty reflog: libgit2 appends to it from now on
 
     @functools.cached_property
     def _libgit2_logs(self) -> bool:

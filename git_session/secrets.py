@@ -15,6 +15,7 @@ KEY``. Texts without such a line never import it.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import itertools
 import math
@@ -203,12 +204,10 @@ def decode(content: bytes) -> str | None:
             return content.decode("utf-8")
         except UnicodeDecodeError:
             return content.decode("latin-1")
-    try:
+    with contextlib.suppress(UnicodeDecodeError):  # not UTF-8 with stray NULs: try the wide encodings
         text = content.replace(b"\0", b"").decode("utf-8")
         if _mostly_printable(text):
             return text
-    except UnicodeDecodeError:
-        pass
     for encoding in _wide_encodings(content):
         unit = 4 if "32" in encoding else 2
         text = content[: len(content) - len(content) % unit].decode(encoding, "replace")

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from git_session import secrets
 from git_session.gitrepo import Repo
 from git_session.model import Entry, Op
 from git_session.names import BranchName, ObjectId
@@ -201,6 +200,8 @@ def _without_secrets(entry: Entry, text: str, withheld: list[str]) -> str | None
     """The trailer value of a text, its secrets masked (found in the whole text, before
     it is cut to length, as written and as one line: a line's end can make a secret, or
     hide one); ``None`` when some would still show."""
+    from git_session import secrets  # scanned only when trailers are rendered, not at every start-up
+
     clean, findings = secrets.masked(text)
     clean, joined = secrets.masked(" ".join(clean.split()))
     findings += joined

@@ -241,10 +241,10 @@ def commit(repo: Path, text: str) -> str:
     return git(repo, "log", "-1", "--format=%B")
 
 
-def _install_after(barrier: Any, path: str) -> None:
+def _install_after(barrier: Any, path: str, force: bool = False) -> None:
     barrier.wait()
     try:
-        install.install(Repo.discover(path))
+        install.install(Repo.discover(path), force=force)
     except BaseException:
         traceback.print_exc()
         os._exit(1)
@@ -269,16 +269,6 @@ def test_installs_started_at_once_keep_the_users_hook(tmp_path: Path) -> None:
         assert (repo / ".git" / "user-hook-ran").read_text() == "prepare-commit-msg ran\n"
 
 
-def _install_forced_after(barrier: Any, path: str) -> None:
-    barrier.wait()
-    try:
-        install.install(Repo.discover(path), force=True)
-    except BaseException:
-        traceback.print_exc()
-        os._exit(1)
-    os._exit(0)
-
-
 def test_installs_at_once_from_repositories_sharing_a_hooks_folder_keep_the_users_hook(tmp_path: Path) -> None:
     """Each repository has its own lock: the chaining step itself must be safe between them."""
     context = multiprocessing.get_context("fork")
@@ -289,7 +279,7 @@ def test_installs_at_once_from_repositories_sharing_a_hooks_folder_keep_the_user
         for repo in repos:
             git(repo, "config", "core.hooksPath", str(shared))
         barrier = context.Barrier(len(repos))
-        processes = [context.Process(target=_install_forced_after, args=(barrier, str(r))) for r in repos]
+        processes = [context.Process(target=_install_after, args=(barrier, str(r), True)) for r in repos]
         for process in processes:
             process.start()
         for process in processes:
