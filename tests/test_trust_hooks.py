@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from git_session import install, trailers
+from git_session.gitrepo import Repo
 from tests import test_trailers
 from tests.helpers import git, make_repo_with_remote, ok
 from tests.test_trailers import (
@@ -135,6 +136,22 @@ def test_a_configured_trailer_makes_a_mixed_paragraph_a_trailer_block(session: S
     assert message(repo) == f"subject\n\n{paragraph}\n" + lines(session.first)
     assert parsed(repo, message(repo)) == [JIRA, *session.first]
     assert log_trailer(repo, "Jira") == ["PROJ-123"]
+
+
+def test_a_config_written_in_the_caches_clock_tick_is_seen(session: Session) -> None:
+    """File times are coarse: a config change in the same tick as the cache may be the later
+    one, so the hook renders again (and uses what it rendered, not a warning)."""
+    repo = session.repo
+    cache = trailers.cache_path(Repo.discover(str(repo)), "main")
+    assert cache is not None and cache.exists()
+    git(repo, "config", "trailer.jira.key", "Jira")
+    same = (repo / ".git" / "config").stat().st_mtime_ns
+    os.utime(cache, ns=(same, same))
+    paragraph = "Jira: PROJ-123\nwith a line of text\nand another"
+    change(repo)
+    result = run_git(repo, "commit", "-q", "-m", "subject", "-m", paragraph)
+    assert message(repo) == f"subject\n\n{paragraph}\n" + lines(session.first)
+    assert "out of date" not in result.stderr
 
 
 def test_a_mixed_paragraph_without_a_known_trailer_stays_body(session: Session) -> None:
