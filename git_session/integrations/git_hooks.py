@@ -9,6 +9,7 @@ hook manager owns never (``hook_managers`` says what to add to its configuration
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,15 @@ from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import record, shared
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
-from git_session.integrations.files import executable, filesystem, read, same_dir, same_file, write_file
+from git_session.integrations.files import (
+    executable,
+    filesystem,
+    inside_repo,
+    read,
+    same_dir,
+    same_file,
+    write_file,
+)
 from git_session.integrations.hook_managers import hooks_path_routes
 from git_session.integrations.shims import (
     CHAINED_SUFFIX,
@@ -83,11 +92,21 @@ def install_hooks(repo: Repo, location: Location, force: bool) -> tuple[HookChan
     shims = shipped_hooks()
     plans = [_plan(location.path, shim) for shim in shims]
     with filesystem(location.path):
-        os.makedirs(location.path, exist_ok=True)
+        created = _make(repo, location.path)
         done = tuple(_apply(location.path, shim, plan) for shim, plan in zip(shims, plans, strict=True))
         shared.register(repo, location.path)
-    record.add(repo, location.path)
+    record.add(repo, location.path, created=created)
     return done
+
+
+def _make(repo: Repo, folder: str) -> bool:
+    """Make the hooks folder if it is not there yet (git's default template makes it; an
+    empty one does not). True if this made the repository's own, so that uninstall takes it
+    away again; a folder named by core.hooksPath outside the repository stays, as named."""
+    if os.path.isdir(folder):
+        return False
+    os.makedirs(folder, exist_ok=True)
+    return inside_repo(repo, folder)
 
 
 def check_writable(repo: Repo, location: Location, force: bool) -> None:
@@ -179,8 +198,8 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
     inside it, and folders outside that it registered in when installing. A folder that
     other repositories installed into too keeps the hooks (they still use them)."""
     current = locate(repo).path
-    dirs = record.load(repo).hooks_dirs
-    folders = [f for f in dict.fromkeys([*dirs, current]) if f == current or shared.ours(repo, f)]
+    state = record.load(repo)
+    folders = [f for f in dict.fromkeys([*state.hooks_dirs, current]) if f == current or shared.ours(repo, f)]
     removed: list[Change] = []
     restored: list[Change] = []
     kept: list[Change] = []
@@ -193,6 +212,9 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
                 users.append(Change("kept", f"the hooks in {folder}", note))
                 continue
             _uninstall_folder(folder, removed, restored, kept)
+            if folder in state.created:
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)  # only when empty: what install made, and nothing since
     record.forget(repo, hooks_dirs=True)
     return (*removed, *restored, *kept, *users)
 
@@ -260,7 +282,7 @@ def _repair_hooks(repo: Repo) -> list[str]:
     location = locate(repo)
     fixed = []
     with filesystem(location.path):
-        os.makedirs(location.path, exist_ok=True)
+        created = _make(repo, location.path)
         for shim in shipped_hooks():
             if calls_us(os.path.join(location.path, shim.name), shim.name):
                 continue
@@ -273,5 +295,5 @@ def _repair_hooks(repo: Repo) -> list[str]:
                 chained = " (chaining the one in place)" if plan.chained else ""
                 fixed.append(f"{plan.action} hook {shim.name}{chained}")
         shared.register(repo, location.path)
-    record.add(repo, location.path)
+    record.add(repo, location.path, created=created)
     return fixed

@@ -1,6 +1,7 @@
 """The record of what install added, and the lock that makes installs take turns.
 
-What install added (config values that were absent, the hooks directories written) is
+What install added (config values that were absent, the hooks directories written, and
+which of those it created) is
 recorded in ``<common-dir>/git-session/hooks-installed`` (JSON), so that ``uninstall``
 removes exactly that and leaves the values a user had alone. The file's presence also
 tells the rest of git-session that the hooks are wired (see ``trailers.hooks_installed``).
@@ -17,7 +18,7 @@ import json
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from git_session import codec
@@ -37,6 +38,7 @@ Pair = tuple[str, str]
 class State:
     hooks_dirs: tuple[str, ...] = ()  # absolute
     config: tuple[Pair, ...] = ()  # only values git-session sets (settings.OURS)
+    created: tuple[str, ...] = ()  # hooks folders install made: uninstall removes them when empty
 
 
 def path(repo: Repo) -> str:
@@ -60,11 +62,16 @@ def read_record(record: str, common_dir: str) -> State:
         return State()
     if not isinstance(raw, dict):
         return State()
-    names = [d for d in _list(raw, "hooks_dirs") if isinstance(d, str) and d and "\0" not in d]
-    dirs = [os.path.normpath(os.path.join(common_dir, d)) for d in names]
+    dirs = _folders(raw, "hooks_dirs", common_dir)
+    created = [d for d in _folders(raw, "created_dirs", common_dir) if d in dirs]
     # the record names nothing else to remove
     pairs = [(p[0], p[1]) for p in _list(raw, "config") if _is_pair(p) and (p[0], p[1]) in OURS]
-    return State(tuple(dirs), tuple(pairs))
+    return State(dirs, tuple(pairs), tuple(created))
+
+
+def _folders(raw: dict[str, Any], key: str, common_dir: str) -> tuple[str, ...]:
+    names = [d for d in _list(raw, key) if isinstance(d, str) and d and "\0" not in d]
+    return tuple(os.path.normpath(os.path.join(common_dir, d)) for d in names)
 
 
 def _list(raw: dict[str, Any], key: str) -> list[Any]:
@@ -77,20 +84,32 @@ def _is_pair(value: object) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(isinstance(x, str) for x in value)
 
 
-def add(repo: Repo, hooks_dir: str | None, config: Sequence[Pair] = (), dropped: Sequence[Pair] = ()) -> None:
+def add(
+    repo: Repo,
+    hooks_dir: str | None,
+    config: Sequence[Pair] = (),
+    dropped: Sequence[Pair] = (),
+    *,
+    created: bool = False,
+) -> None:
     """Add to the record (and take out what was ``dropped``); the file is rewritten only
-    when it changes (installing twice changes nothing)."""
+    when it changes (installing twice changes nothing). ``created``: install made ``hooks_dir``."""
     state = load(repo)
-    dirs = tuple(dict.fromkeys([*state.hooks_dirs, *([hooks_dir] if hooks_dir else [])]))
+    new = [hooks_dir] if hooks_dir else []
+    dirs = tuple(dict.fromkeys([*state.hooks_dirs, *new]))
+    made = tuple(dict.fromkeys([*state.created, *(new if created else [])]))
     pairs = tuple(p for p in dict.fromkeys([*state.config, *config]) if p not in dropped)
-    _write(repo, State(dirs, pairs))
+    _write(repo, State(dirs, pairs, made))
 
 
 def forget(repo: Repo, *, hooks_dirs: bool = False, config: bool = False) -> None:
     """Take a part out of the record; with nothing left in it, the record goes (and with it
     the sign that git-session is installed)."""
-    state = load(repo)
-    left = State(() if hooks_dirs else state.hooks_dirs, () if config else state.config)
+    left = load(repo)
+    if hooks_dirs:
+        left = replace(left, hooks_dirs=(), created=())
+    if config:
+        left = replace(left, config=())
     if left.hooks_dirs or left.config:
         _write(repo, left)
         return
@@ -99,8 +118,12 @@ def forget(repo: Repo, *, hooks_dirs: bool = False, config: bool = False) -> Non
 
 
 def _write(repo: Repo, state: State) -> None:
-    dirs = [_stored(repo, d) for d in state.hooks_dirs]
-    data = {"version": STATE_VERSION, "hooks_dirs": dirs, "config": [list(p) for p in state.config]}
+    data = {
+        "version": STATE_VERSION,
+        "hooks_dirs": [_stored(repo, d) for d in state.hooks_dirs],
+        "config": [list(p) for p in state.config],
+        "created_dirs": [_stored(repo, d) for d in state.created],
+    }
     text = (json.dumps(data, indent=2) + "\n").encode("utf-8")
     where = path(repo)
     if read(where) == text:
