@@ -41,17 +41,15 @@ from typing import Any, Literal
 
 import pygit2
 
-from git_session import codec, gitcli
+from git_session import codec, gitcli, paths
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import STALE_LOCK_SECONDS, Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
-from git_session.trailers import INSTALLED_MARKER, PRIVATE_FOLDER, private_dir
 
 MARKER = b"# git-session hook v"
 CHAINED_SUFFIX = ".git-session-chained"
 HOOK_COMMAND = "git session hook run"  # the entry point hook managers call (cli.hook_run)
 CONFIG_HOOKS_SINCE = (2, 54)
-STALE_LOCK_SECONDS = 60
 INSTALL_LOCK_WAIT = 30.0  # seconds another install may hold the lock
 STATE_VERSION = 1
 USERS_FOLDER = ".git-session-repositories"  # in a hooks folder outside a repository: who installed there
@@ -625,7 +623,7 @@ def _holder(folder: str) -> str | None:
 
 def _uses(common_dir: str, folder: str) -> bool:
     """Whether the repository at ``common_dir`` has git-session installed in ``folder``."""
-    record = _read_record(os.path.join(common_dir, PRIVATE_FOLDER, INSTALLED_MARKER), common_dir)
+    record = _read_record(str(paths.private_dir_of(common_dir) / paths.INSTALLED_MARKER), common_dir)
     return any(_same_dir(d, folder) for d in record.hooks_dirs)
 
 
@@ -864,7 +862,7 @@ class _State:
 
 
 def _state_path(repo: Repo) -> str:
-    return str(private_dir(repo) / INSTALLED_MARKER)
+    return str(paths.installed_marker(repo))
 
 
 def _load_state(repo: Repo) -> _State:
@@ -929,7 +927,7 @@ def install_lock(repo: Repo) -> Iterator[None]:
     """One install, uninstall or repair at a time per repository (its worktrees included):
     each reads the hooks, the config and the record, then writes them. An flock, so that a
     process that dies never leaves it held."""
-    path = private_dir(repo) / "install.lock"
+    path = paths.install_lock(repo)
     with _filesystem(str(path.parent)):
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a")  # noqa: SIM115 - held until the end of the block
