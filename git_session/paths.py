@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from git_session.gitrepo import Repo
 
 PRIVATE_FOLDER = "git-session"  # below the common dir
-QUEUE_FOLDER = "queue"  # what the hooks recorded for the next command to link:
+QUEUE_FOLDER = "queue"  # what the hooks recorded, for the next command to link
 PENDING_PREFIX = "pending."  # queue/pending.<pid>.<parent>: a commit prepare-commit-msg is making
 REWRITE_PREFIX = "rewrite-"  # queue/rewrite-<pid>: post-rewrite's "old new" lines
 CACHE_FOLDER = "branches"  # branches/<branch>/trailers~: a branch's rendered trailers
