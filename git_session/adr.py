@@ -18,7 +18,8 @@ from typing import Any
 
 from git_session import handoff, sandbox, secrets, views
 from git_session.errors import SessionError, UserError
-from git_session.sessions import Found, Workspace, slugify
+from git_session.names import slug as make_slug
+from git_session.sessions import Found, Workspace
 
 STATUS = "Accepted"
 MAX_SLUG = 50
@@ -42,7 +43,7 @@ def next_number(directory: str) -> int:
 
 
 def slug(text: str) -> str:
-    return slugify(text)[:MAX_SLUG].strip("-") or "decision"
+    return make_slug(text, MAX_SLUG) or "decision"
 
 
 def write_new(directory: str, number: int, name: str, content: Callable[[int], str]) -> tuple[str, int]:

@@ -20,7 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from git_session.model import Entry, Meta
+from git_session.fold import live_entries
+from git_session.model import Entry, Meta, priority_of, priority_order
 from git_session.plaintext import safe, when
 from git_session.sessions import abbreviate
 from git_session.store import Handle, Store
@@ -35,7 +36,6 @@ ITEM_WIDTH = 300
 MIN_CLIPPED = 24  # a partly fitting item is shown clipped only if this much of it fits
 HEADER_MIN = 24
 MORE = "git session show for everything"
-_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,12 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
 def _open_items(store: Store, handle: Handle) -> list[Item]:
     items: list[Item] = []
     for key, kind in (("blockers", "blocker"), ("objectives", "objective"), ("next", "next")):
-        entries = sorted(store.open_entries(handle, kind, private=True), key=_priority if kind == "next" else _age)
+        entries = sorted(store.open_entries(handle, kind, private=True), key=priority_order if kind == "next" else _age)
         if not entries:
             continue
         ids = abbreviate(store.entry_ids(handle, kind, private=True), only=[e.id for e in entries])
         for entry in entries:
-            priority = f"[{entry.values.get('priority', 'medium')}] " if kind == "next" else ""
+            priority = f"[{priority_of(entry)}] " if kind == "next" else ""
             line = f"- {ids.get(entry.id, entry.id[:8])} {priority}{_one_line(entry.text, ITEM_WIDTH)}"
             items.append(Item(key, line, entry_view(entry)))
     return items
@@ -159,7 +159,7 @@ def _newest(store: Store, handle: Handle, kind: str, count: int) -> tuple[list[E
     """
     ids = sorted(store.entry_ids(handle, kind, private=True), reverse=True)
     candidates = [store.entry(handle, kind, entry_id, private=True) for entry_id in ids[: 2 * count]]
-    live = [e for e in candidates if e is not None and not e.values.get("rewritten")]
+    live = live_entries(e for e in candidates if e is not None)
     newest = sorted(live, key=_age, reverse=True)[:count]
     return newest, len(ids) - len(newest) - (len(candidates) - len(live))
 
@@ -192,10 +192,6 @@ def _checkpoint_line(entry: Entry, short_id: str) -> str:
 
 def _age(entry: Entry) -> Any:
     return entry.added
-
-
-def _priority(entry: Entry) -> Any:
-    return (_PRIORITY_ORDER.get(str(entry.values.get("priority")), 1), entry.added)
 
 
 # --- fitting the budget -------------------------------------------------------------------

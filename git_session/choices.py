@@ -12,16 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from git_session import trailers
+from git_session import paths
 from git_session.gitrepo import Repo
 
-FILE_NAME = "chosen"
 MAX_BYTES = 64 * 1024  # only the last this many bytes are read; beyond, the file is compacted
 KEEP = 500
-
-
-def path(repo: Repo) -> Path:
-    return trailers.private_dir(repo) / FILE_NAME
 
 
 def read(repo: Repo) -> dict[str, int] | None:
@@ -29,7 +24,7 @@ def read(repo: Repo) -> dict[str, int] | None:
     when this clone has no record yet, or none it can use: one with no choice in it (a full
     disk can leave the file empty) or one it cannot read."""
     try:
-        with open(path(repo), "rb") as handle:
+        with open(paths.choices_file(repo), "rb") as handle:
             handle.seek(max(0, os.fstat(handle.fileno()).st_size - MAX_BYTES))  # the latest choices
             data = handle.read(MAX_BYTES)
     except OSError:  # missing or unreadable: as in a clone older than the record
@@ -40,7 +35,7 @@ def read(repo: Repo) -> dict[str, int] | None:
 
 def record(repo: Repo, session_ids: Sequence[str]) -> None:
     """Record choices, the latest last (appended: two commands choosing at once both stay)."""
-    target = path(repo)
+    target = paths.choices_file(repo)
     target.parent.mkdir(parents=True, exist_ok=True)
     lines = "".join(f"{session_id}\n" for session_id in session_ids)
     with open(target, "a+b") as handle:

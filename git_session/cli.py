@@ -16,7 +16,7 @@ import click
 
 from git_session import brief, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError, file_system_error
-from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
+from git_session.model import DEFAULT_PRIORITY, ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
@@ -98,9 +98,10 @@ def _crash_log(exc: BaseException) -> str:
 
 def _crash_folder() -> str | None:
     try:
+        from git_session import paths
         from git_session.gitrepo import Repo
 
-        folder = os.path.join(Repo.discover(None).common_dir, "git-session", "crash")
+        folder = str(paths.crash_folder(Repo.discover(None)))
         os.makedirs(folder, exist_ok=True)
         return folder
     except Exception:  # no repository, or the crash is about it
@@ -654,7 +655,11 @@ def next_group() -> None:
 @next_group.command("add")
 @text_argument
 @click.option(
-    "--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True, help="How soon it should be done."
+    "--priority",
+    type=click.Choice(PRIORITIES),
+    default=DEFAULT_PRIORITY,
+    show_default=True,
+    help="How soon it should be done.",
 )
 @session_option
 @private_option

@@ -25,11 +25,11 @@ from git_session.model import (
     Op,
     Stamp,
 )
+from git_session.names import ID_PATTERN
 
 MAX_TEXT = 1024 * 1024
 MAX_LIST = 1000
 MAX_OPS_PER_COMMIT = 1000
-_ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
 _TZ = re.compile(r"[+-][0-9]{4}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_CLOCK = 2**53
@@ -255,7 +255,7 @@ def _match(pattern: re.Pattern[str], value: Any, where: str) -> str:
 
 
 def _ulid(value: Any, where: str) -> str:
-    return _match(_ULID, value, where)
+    return _match(ID_PATTERN, value, where)
 
 
 def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:

@@ -14,13 +14,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from git_session.gitrepo import Repo
+from git_session.gitrepo import STALE_LOCK_SECONDS, Repo
 from git_session.integrations.base import Finding
 from git_session.integrations.record import install_lock
 from git_session.integrations.registry import INTEGRATIONS
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
-
-STALE_LOCK_SECONDS = 60
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,13 @@ from git_session.model import Entry, Meta, Op, SessionState, Stamp
 EMPTY_META = Meta(id="", created=0, tz="+0000", updated=0, clock=0, values={}, stamps={})
 
 
+def live_entries(entries: Iterable[Entry]) -> list[Entry]:
+    """The entries that still stand for what they name: a commit entry marked ``rewritten``
+    (an amend or rebase replaced its commit, and another entry names the new one) is left out.
+    The one query every view, and linking, asks."""
+    return [e for e in entries if not e.values.get("rewritten")]
+
+
 def target_entry(op: Op) -> str | None:
     """The id of the entry an operation touches, if any."""
     if op.action == "add":

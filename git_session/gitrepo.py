@@ -6,26 +6,28 @@ import contextlib
 import errno
 import functools
 import os
+import random
 import re
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeAlias
+from typing import NamedTuple, TypeAlias, overload
 
 import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
-from git_session.errors import DataError, FileSystemError, GitError, UserError, file_system_error
+from git_session.errors import ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
 # Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
 _FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
 _LOGGED_REF_PREFIXES = (SESSIONS_PREFIX, PRIVATE_PREFIX)
-_FULL_HEX = re.compile(r"[0-9a-f]{40}")
 _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
+RETRY_SECONDS = 30.0  # how long update_ref rebuilds and retries before it gives up
+STALE_LOCK_SECONDS = 60.0  # a lock of ours is held for microseconds; even a starved process lets go sooner
 
 
 @contextlib.contextmanager
@@ -441,6 +443,45 @@ class Repo:
                 return False
             raise file_system_error(exc, f"update {name}") from None
 
+    @overload
+    def update_ref(
+        self, name: str, build: Callable[[ObjectId | None], ObjectId], message: str, *, what: str, writers: str
+    ) -> ObjectId: ...
+
+    @overload
+    def update_ref(
+        self, name: str, build: Callable[[ObjectId | None], ObjectId | None], message: str, *, what: str, writers: str
+    ) -> ObjectId | None: ...
+
+    def update_ref(
+        self, name: str, build: Callable[[ObjectId | None], ObjectId | None], message: str, *, what: str, writers: str
+    ) -> ObjectId | None:
+        """Move ``name`` from the tip read to what ``build`` makes of it, by compare-and-swap:
+        if another writer moved it meanwhile, read it again, build again, retry. The one retry
+        loop for every ref git-session writes.
+
+        ``build`` gets the tip (``None``: no such ref) and returns the new one, or that tip or
+        ``None`` to leave the ref alone; it may raise to refuse. Retries back off (jittered,
+        2 ms doubling to 100 ms) for ``RETRY_SECONDS``; a lock left by a writer that died is
+        broken after ``STALE_LOCK_SECONDS``. ``what`` names the ref in the error, ``writers``
+        who could be holding its lock. Returns where the ref points now.
+        """
+        deadline = time.monotonic() + RETRY_SECONDS
+        delay = 0.002
+        while True:
+            old = self.ref_target(name)
+            new = build(old)
+            if new is None or new == old or self.cas_ref(name, new, old, message):
+                return old if new is None else new
+            if time.monotonic() > deadline:
+                raise ConflictError(
+                    f"could not update {what}: it kept changing or stayed locked",
+                    f"if no {writers} is running, remove {self.lock_path(name)}",
+                )
+            self.break_stale_lock(name, STALE_LOCK_SECONDS)
+            time.sleep(random.uniform(delay / 2, delay))
+            delay = min(delay * 2, 0.1)
+
     @staticmethod
     def is_branch_name(name: str) -> bool:
         """Whether git would take ``name`` as a branch (``refs/heads/<name>`` is a valid ref name);
@@ -491,7 +532,7 @@ class Repo:
         found = []
         for line in reversed(lines):
             fields = line.split(b" ", 2)
-            if len(fields) == 3 and _FULL_HEX.fullmatch(fields[1].decode("ascii", "replace")) and fields[1].strip(b"0"):
+            if len(fields) == 3 and ObjectId.is_sha1(fields[1].decode("ascii", "replace")) and fields[1].strip(b"0"):
                 found.append(ObjectId(fields[1].decode()))
         return found
 
@@ -511,7 +552,7 @@ class Repo:
 
     def _logged_object_present(self, field: bytes) -> bool:
         name = field.decode("ascii", "replace")
-        return not _FULL_HEX.fullmatch(name) or not name.strip("0") or self.has_object(name)
+        return not ObjectId.is_sha1(name) or not name.strip("0") or self.has_object(name)
 
     def lock_path(self, ref_name: str) -> str:
         return os.path.join(self.common_dir, *ref_name.split("/")) + ".lock"

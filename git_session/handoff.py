@@ -20,9 +20,10 @@ from typing import Any
 
 from git_session import codec, views
 from git_session.errors import UserError
+from git_session.fold import live_entries
 from git_session.gitrepo import Repo
-from git_session.history import HEX, FileChange, HistoryCommit, Range, history_range, start_history
-from git_session.model import ENDED_STATUSES, Entry, Meta, SessionState
+from git_session.history import FileChange, HistoryCommit, Range, history_range, start_history
+from git_session.model import ENDED_STATUSES, Entry, Meta, SessionState, priority_order
 from git_session.names import ObjectId
 from git_session.notes import Notes, parse_lines
 from git_session.sandbox import Template, find_template, render_template
@@ -31,7 +32,6 @@ from git_session.store import Draft, Handle
 
 FORMATS = ("markdown", "json", "html")
 SCHEMA = "git-session-handoff/1"
-PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 _SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 
@@ -52,7 +52,7 @@ def gather(
     pending = start_history(ws.repo, span)  # git works while the session is read
     state = ws.store.state(handle)
     now = ws.now() if now is None else now
-    commit_entries = _live(state, "commit")
+    commit_entries = live_entries(state.of_kind("commit"))
     session = _session_view(ws, state.meta, span, now, ending)
     context: dict[str, Any] = {
         "schema": SCHEMA,
@@ -67,10 +67,6 @@ def gather(
     return context
 
 
-def _live(state: SessionState, kind: str) -> list[Entry]:
-    return [e for e in state.of_kind(kind) if not e.values.get("rewritten")]
-
-
 def _latest(entries: Sequence[Entry]) -> Entry | None:
     """The last of the entries (of the handoffs: should two clones both have ended the session)."""
     return max(entries, key=lambda e: e.added) if entries else None
@@ -78,7 +74,7 @@ def _latest(entries: Sequence[Entry]) -> Entry | None:
 
 def _linked(entries: Sequence[Entry]) -> list[str]:
     """The commits linked to the session, oldest first (those rewritten since left out)."""
-    live = sorted((e for e in entries if not e.values.get("rewritten")), key=lambda e: e.added)
+    live = sorted(live_entries(entries), key=lambda e: e.added)
     return [str(e.values["commit"]) for e in live if e.values.get("commit")]
 
 
@@ -117,10 +113,10 @@ _SECTIONS = {
 def _entry_sections(state: SessionState) -> dict[str, list[dict[str, Any]]]:
     sections: dict[str, list[dict[str, Any]]] = {}
     for name, kind in _SECTIONS.items():
-        entries = _live(state, kind)
+        entries = live_entries(state.of_kind(kind))
         short = abbreviate([e.id for e in state.of_kind(kind)])
         if kind == "next":
-            entries.sort(key=lambda e: (PRIORITY_ORDER.get(str(e.values.get("priority")), 1), e.added))
+            entries.sort(key=priority_order)
         sections[name] = [{**views.entry_view(e), "short": short.get(e.id, e.id)} for e in entries]
     current = str(state.meta.get("current") or "").strip().casefold()
     for item in sections["objectives"]:
@@ -201,7 +197,7 @@ def _entry_commit_view(entry: Entry, notes: Notes, sha: str) -> dict[str, Any]:
         "files": [],
         "added": 0,
         "deleted": 0,
-        "sessions": _note_sessions(notes, sha) if HEX.fullmatch(sha) else [],
+        "sessions": _note_sessions(notes, sha) if ObjectId.is_full(sha) else [],
         "linked": True,
         "in_history": False,
     }

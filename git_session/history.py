@@ -30,7 +30,6 @@ from git_session.gitrepo import Repo
 from git_session.model import Meta
 from git_session.names import NOTES_REF, ObjectId
 
-HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _NUMSTAT = re.compile(r"(\d+|-)\t(\d+|-)\t(.*)", re.DOTALL)
 
 # One field per NUL-separated token, then the note and the marker; git ends the header with
@@ -143,7 +142,7 @@ def parse_log(output: str, marker: str) -> list[HistoryCommit]:
     index = 0
     while index < len(tokens) and tokens[index].strip("\n"):
         header = tokens[index : index + len(_LOG_FIELDS)]
-        if len(header) < len(_LOG_FIELDS) or not HEX.fullmatch(header[0].lstrip("\n")):
+        if len(header) < len(_LOG_FIELDS) or not ObjectId.is_full(header[0].lstrip("\n")):
             raise UserError(f"cannot read the output of git log near {tokens[index][:40]!r}")
         index += len(_LOG_FIELDS)
         try:
@@ -218,7 +217,7 @@ def history_range(repo: Repo, meta: Meta, recorded_tip: str | None, linked: Call
 
 
 def _is_commit(repo: Repo, sha: str) -> bool:
-    if not (HEX.fullmatch(sha) and repo.has_object(sha)):
+    if not (ObjectId.is_full(sha) and repo.has_object(sha)):
         return False
     try:
         repo.commit(ObjectId(sha))

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_session import notes, trailers
+from git_session import notes, paths, trailers
 from git_session.errors import ConflictError, SessionError, file_system_error
+from git_session.fold import live_entries
 from git_session.gitrepo import Ident, Repo
 from git_session.model import Meta
 from git_session.names import ObjectId, SessionRef
@@ -30,7 +30,6 @@ from git_session.store import Draft, Handle, Store
 LOCK_WAIT_SECONDS = 30.0
 ABANDON_SECONDS = 24 * 3600
 SEARCH_DEPTH = 200
-_FULL_ID = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -46,19 +45,14 @@ class Queued:
     pick: ObjectId | None
 
 
-def queue_dir(repo: Repo) -> Path:
-    return trailers.private_dir(repo) / "queue"
-
-
 def pending(repo: Repo) -> list[Queued]:
     """The recorded commits, oldest first; unreadable files are skipped (a hook may be writing)."""
     try:
-        paths = sorted(
-            (p for p in queue_dir(repo).iterdir() if p.name.startswith("pending.")), key=lambda p: p.stat().st_mtime_ns
-        )
+        recorded = [p for p in paths.queue_dir(repo).iterdir() if p.name.startswith(paths.PENDING_PREFIX)]
+        recorded.sort(key=lambda p: p.stat().st_mtime_ns)
     except FileNotFoundError:
         return []
-    parsed = [(path, _parse(path)) for path in paths]
+    parsed = [(path, _parse(path)) for path in recorded]
     for path, item in parsed:
         if item is None:  # truncated by a full disk, or being written: kept a day, like an aborted commit's
             _drop_if_abandoned(path)
@@ -122,7 +116,7 @@ def _carries(repo: Repo, commit: ObjectId, item: Queued) -> bool:
 @contextmanager
 def drain_lock(repo: Repo, wait: float | None = None) -> Iterator[None]:
     """Held while linking; waits ``wait`` seconds for another linker (default ``LOCK_WAIT_SECONDS``)."""
-    path = trailers.private_dir(repo) / "drain.lock"
+    path = paths.drain_lock(repo)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a")  # noqa: SIM115 - closed below
@@ -231,7 +225,7 @@ def _add_commit_entry(store: Store, handle: Handle, commit: ObjectId, branch: st
 
 def _rewrites(repo: Repo) -> list[Path]:
     try:
-        return sorted(p for p in queue_dir(repo).iterdir() if p.name.startswith("rewrite-"))
+        return sorted(p for p in paths.queue_dir(repo).iterdir() if p.name.startswith(paths.REWRITE_PREFIX))
     except FileNotFoundError:
         return []
 
@@ -245,7 +239,7 @@ def _mapping(path: Path) -> list[tuple[str, str]]:
         return []
     for record in records:
         fields = record.split(" ")
-        if len(fields) >= 2 and _FULL_ID.fullmatch(fields[0]) and _FULL_ID.fullmatch(fields[1]):
+        if len(fields) >= 2 and ObjectId.is_sha1(fields[0]) and ObjectId.is_sha1(fields[1]):
             pairs.append((fields[0], fields[1]))
     return pairs
 
@@ -272,7 +266,7 @@ def _session_ref(store: Store, session_id: str) -> SessionRef | None:
 def _repoint(store: Store, ref: SessionRef, old: str, new: str, ident: Ident) -> None:
     def build(current: Handle, meta: Meta) -> list[Draft]:
         entries = store.entries(current, "commit")
-        stale = [e for e in entries if e.values.get("commit") == old and not e.values.get("rewritten")]
+        stale = [e for e in live_entries(entries) if e.values.get("commit") == old]
         # The new commit may already be linked (recorded by the amend itself): then the
         # old entries only say they were rewritten; else they move to the new commit.
         field = "rewritten" if any(e.values.get("commit") == new for e in entries) else "commit"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -31,7 +31,25 @@ ENTRY_STATUSES: Mapping[str, tuple[str, ...]] = {
     "blocker": ("open", "resolved"),
     "next": ("open", "done"),
 }
-PRIORITIES = ("high", "medium", "low")
+PRIORITIES = ("high", "medium", "low")  # the one priority order, most urgent first
+DEFAULT_PRIORITY = "medium"  # a next step's, when none was given
+
+
+def priority_of(entry: Entry) -> str:
+    return str(entry.values.get("priority", DEFAULT_PRIORITY))
+
+
+def priority_order(entry: Entry) -> tuple[int, Stamp]:
+    """Where a next step goes: by priority, most urgent first (one unknown here counts as the
+    default), then in the order they were added."""
+    priority = priority_of(entry)
+    return PRIORITIES.index(priority if priority in PRIORITIES else DEFAULT_PRIORITY), entry.added
+
+
+def by_priority(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=priority_order)
+
+
 # Session fields that a `set` operation may change (last writer wins).
 SESSION_FIELDS = (
     "title",

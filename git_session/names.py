@@ -18,8 +18,14 @@ PRIVATE_PREFIX = "refs/session-private/"
 # its reflog (refs/session-broken/sessions/…, …/session-private/…): out of every command's way.
 BROKEN_PREFIX = "refs/session-broken/"
 
-_ULID = re.compile(r"[0-9a-hjkmnp-tv-z]{26}")
-_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# The one object-id pattern: a full object name, SHA-1 or SHA-256, in lower-case hex.
+OBJECT_ID_PATTERN = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+SHA1_HEX = 40  # pygit2 reads SHA-1 repositories only (a SHA-256 one is refused): git writes these here
+# The one session and entry id pattern: a ULID, lower-case Crockford base32 (the awk program
+# of the hooks repeats it: a test pins the copy).
+ID_CHARS = "0-9a-hjkmnp-tv-z"
+ID_LENGTH = 26
+ID_PATTERN = re.compile(f"[{ID_CHARS}]{{{ID_LENGTH}}}")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _BRANCH_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # what BranchName.key() makes (at most 51): no `..`, short
 
@@ -29,14 +35,20 @@ class ObjectId(str):
 
     @classmethod
     def of(cls, value: str) -> ObjectId:
-        if not _HEX.fullmatch(value):
+        if not OBJECT_ID_PATTERN.fullmatch(value):
             raise UserError(f"not a full object id: {value!r}")
         return cls(value)
 
     @staticmethod
     def is_full(value: str) -> bool:
         """Whether ``value`` is a full hexadecimal object name (never an option, a range or a ref)."""
-        return _HEX.fullmatch(value) is not None
+        return OBJECT_ID_PATTERN.fullmatch(value) is not None
+
+    @staticmethod
+    def is_sha1(value: str) -> bool:
+        """Whether ``value`` is a full SHA-1 name: what git writes in this repository's own
+        files (reflogs, what hooks are given); anything else there is not an object id."""
+        return len(value) == SHA1_HEX and ObjectId.is_full(value)
 
 
 class Ulid(str):
@@ -44,13 +56,13 @@ class Ulid(str):
 
     @classmethod
     def of(cls, value: str) -> Ulid:
-        if not _ULID.fullmatch(value):
+        if not ID_PATTERN.fullmatch(value):
             raise UserError(f"not a valid id: {value!r}")
         return cls(value)
 
     @staticmethod
     def looks_like_prefix(value: str) -> bool:
-        return bool(value) and _ULID.fullmatch(value.ljust(26, "0")) is not None
+        return bool(value) and ID_PATTERN.fullmatch(value.ljust(ID_LENGTH, "0")) is not None
 
 
 class BranchName(str):
@@ -65,9 +77,8 @@ class BranchName(str):
     def key(self) -> str:
         """A readable slug plus a hash of the exact name: never two branches on one path."""
         digest = hashlib.sha1(self.encode("utf-8", "surrogateescape")).hexdigest()[:10]
-        ascii_name = unicodedata.normalize("NFKD", self).encode("ascii", "ignore").decode()
-        slug = _SLUG_DROP.sub("-", ascii_name.lower()).strip("-")[:40].strip("-")
-        return f"{slug}-{digest}" if slug else digest
+        readable = slug(self, 40)
+        return f"{readable}-{digest}" if readable else digest
 
 
 class SessionRef(str):
@@ -77,7 +88,12 @@ class SessionRef(str):
     def of(cls, value: str) -> SessionRef:
         rest = value.removeprefix(SESSIONS_PREFIX)
         parts = rest.split("/")
-        if rest == value or len(parts) != 2 or not _BRANCH_KEY.fullmatch(parts[0]) or not _ULID.fullmatch(parts[1]):
+        if (
+            rest == value
+            or len(parts) != 2
+            or not _BRANCH_KEY.fullmatch(parts[0])
+            or not ID_PATTERN.fullmatch(parts[1])
+        ):
             raise UserError(f"not a session ref: {value!r}")
         return cls(value)
 
@@ -97,6 +113,15 @@ class SessionRef(str):
     def private_layer(self) -> SessionRef:
         """``refs/session-private/<branch-key>/<session-id>``: the session's private entries."""
         return SessionRef(PRIVATE_PREFIX + self.removeprefix(SESSIONS_PREFIX))
+
+
+def slug(text: str, limit: int | None = None) -> str:
+    """The one slug rule (branch keys, title lookups, ADR file names): ASCII letters and digits
+    in lower case, every other run of characters one ``-``; at most ``limit`` characters, and
+    never a ``-`` at either end. Empty when nothing is left."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    made = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")
+    return made if limit is None else made[:limit].strip("-")
 
 
 def branch_prefix(branch: BranchName) -> str:

@@ -18,21 +18,16 @@ one. A flat tree that reaches ``FANOUT_AT`` notes is fanned out in one go, as gi
 
 from __future__ import annotations
 
-import random
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from git_session import codec
-from git_session.errors import ConflictError, DataError, UserError
+from git_session.errors import DataError, UserError
 from git_session.gitrepo import MAX_DATA_FILE, Ident, Repo, TreeItem
-from git_session.names import NOTES_REF, ObjectId
+from git_session.names import NOTES_REF, SHA1_HEX, ObjectId
 
-HEX_LENGTH = 40  # SHA-1: the only object names pygit2 reads
 FANOUT_AT = 256
-RETRY_SECONDS = 30.0
-STALE_LOCK_SECONDS = 60.0  # a lock is held for microseconds; even a starved process lets go sooner
 MERGE_IDENT = ("git-session", "git-session@localhost")
 MERGE_MESSAGE = "Merge two histories of the session notes\n"
 _HEX = re.compile(r"[0-9a-f]+")
@@ -127,9 +122,9 @@ class Notes:
             name = prefix + item.name
             if not _HEX.fullmatch(item.name):
                 continue  # not a note: git keeps such files in a notes tree, so do we
-            if not item.is_tree and len(name) == HEX_LENGTH:
+            if not item.is_tree and len(name) == SHA1_HEX:
                 found.setdefault(ObjectId(name), []).append((folder + item.name, item.id))
-            elif item.is_tree and len(item.name) == 2 and len(name) < HEX_LENGTH:
+            elif item.is_tree and len(item.name) == 2 and len(name) < SHA1_HEX:
                 self._collect(item.id, f"{folder}{item.name}/", found)
 
     def raw_lines(self, target: ObjectId) -> list[bytes]:
@@ -148,7 +143,7 @@ class Notes:
         fan_out = self._must_fan_out(wanted)
         if fan_out:
             for item in self._items(""):
-                if not item.is_tree and len(item.name) == HEX_LENGTH and _HEX.fullmatch(item.name):
+                if not item.is_tree and len(item.name) == SHA1_HEX and _HEX.fullmatch(item.name):
                     changes[item.name] = None
                     changes[f"{item.name[:2]}/{item.name[2:]}"] = item.id
         for target, blob in wanted.items():
@@ -167,7 +162,7 @@ class Notes:
         top = self._items("")
         if any(_is_fanout(item) for item in top):
             return False
-        flat = sum(1 for item in top if not item.is_tree and len(item.name) == HEX_LENGTH)
+        flat = sum(1 for item in top if not item.is_tree and len(item.name) == SHA1_HEX)
         added = sum(1 for target, blob in wanted.items() if blob is not None and not self.located(target))
         return flat + added >= FANOUT_AT
 
@@ -416,20 +411,6 @@ def pushed_versions(repo: Repo, tips: Sequence[ObjectId], changed: Callable[[str
 
 
 def _update(repo: Repo, build: Callable[[ObjectId | None], ObjectId | None], reflog: str) -> ObjectId | None:
-    """Move the notes ref from the tip read to what ``build`` makes of it, only if it did
-    not move meanwhile; otherwise read it again, build again, retry."""
-    deadline = time.monotonic() + RETRY_SECONDS
-    delay = 0.002
-    while True:
-        old = repo.ref_target(NOTES_REF)
-        new = build(old)
-        if new is None or new == old or repo.cas_ref(NOTES_REF, new, old, f"git-session: {reflog}"):
-            return new if new is not None else old
-        if time.monotonic() > deadline:
-            raise ConflictError(
-                f"could not update {NOTES_REF}: it kept changing or stayed locked",
-                f"if no git is running, remove {repo.lock_path(NOTES_REF)}",
-            )
-        repo.break_stale_lock(NOTES_REF, STALE_LOCK_SECONDS)
-        time.sleep(random.uniform(delay / 2, delay))
-        delay = min(delay * 2, 0.1)
+    """Move the notes ref to what ``build`` makes of its tip (see ``Repo.update_ref``): git's
+    own notes commands may hold its lock too."""
+    return repo.update_ref(NOTES_REF, build, f"git-session: {reflog}", what=NOTES_REF, writers="git")

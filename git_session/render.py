@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-from git_session.model import Entry, Meta, SessionState
+from git_session.fold import live_entries
+from git_session.model import Entry, Meta, SessionState, priority_of
+from git_session.model import by_priority as by_priority
 from git_session.plaintext import clip as clip
 from git_session.plaintext import safe as safe
 from git_session.plaintext import when as when
@@ -25,7 +27,6 @@ _STATUS_COLOURS = {
     "resolved": "green",
     "dropped": "red",
 }
-_PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def status_word(status: str) -> str:
@@ -68,7 +69,7 @@ def entry_line(entry: Entry, abbrev: Mapping[str, str], show_status: bool = Fals
     if show_status and entry.status:
         parts.append(f"[{status_word(entry.status)}]")
     if entry.kind == "next":
-        parts.append(f"[{entry.values.get('priority', 'medium')}]")
+        parts.append(f"[{priority_of(entry)}]")
     if entry.values.get("private"):
         parts.append(click.style("(private)", fg="magenta"))
     parts.append(clip(entry.text))
@@ -95,10 +96,6 @@ def section(
     if len(entries) > len(shown):
         lines.append(f"  … and {len(entries) - len(shown)} more ({more_hint})")
     return lines
-
-
-def by_priority(entries: Iterable[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (_PRIORITY_ORDER.get(str(e.values.get("priority")), 1), e.added))
 
 
 def by_age(entries: Iterable[Entry]) -> list[Entry]:
@@ -137,7 +134,7 @@ def show_text(state: SessionState, abbrev_id: str, abbrev: Mapping[str, str]) ->
         lines.append(f"tasks {', '.join(safe(t) for t in meta.get('tasks'))}")
     lines += summary(meta)
     for title, kind, statuses in _SHOW_SECTIONS:
-        entries = tuple(e for e in state.of_kind(kind) if not e.values.get("rewritten"))
+        entries = tuple(live_entries(state.of_kind(kind)))
         entries = tuple(by_priority(entries)) if kind == "next" else entries
         lines += section(title, entries, abbrev, "", show_status=statuses, limit=None)
         if kind == "decision":

@@ -24,6 +24,7 @@ import jinja2
 import jinja2.sandbox
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, TemplateSyntaxError
 
+from git_session import paths
 from git_session.bounds import (
     VERSION,
     BoundedCodeGenerator,
@@ -37,6 +38,7 @@ from git_session.bounds import (
 )
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
+from git_session.model import PRIORITIES
 
 TEMPLATE_FILES = {"markdown": "handoff.md.j2", "html": "handoff.html.j2", "adr": "adr.md.j2"}
 REPO_TEMPLATE_DIR = os.path.join(".git-session", "templates")
@@ -139,6 +141,7 @@ def _environment(html: bool, cache: str | None) -> _Sandbox:
         keep_trailing_newline=True,
         auto_reload=False,
     )
+    env.globals["priorities"] = PRIORITIES  # the order the shipped handoff groups next steps in
     env.filters.update(oneline=oneline, md_cell=md_cell)
     env.filters.update(bounded_filters(env.filters, lambda: env.meter))
     env.filters.update(check_filters(lambda: env.meter))
@@ -203,7 +206,7 @@ def find_template(repo: Repo, kind: str, path: str | None = None) -> Template:
     """The template to use: ``path`` if given, else the repository's (``session.templateDir``,
     then ``.git-session/templates/`` in the work tree), else the shipped one."""
     name = TEMPLATE_FILES[kind]
-    cache = os.path.join(repo.common_dir, "git-session", "template-cache")
+    cache = str(paths.template_cache(repo))
     if path is not None:
         return Template(_read(path), path, kind == "html" or _is_html_name(path), cache)
     for folder, within in _template_dirs(repo):

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from git_session.names import ID_CHARS, ID_LENGTH
+
 if TYPE_CHECKING:
     from detect_secrets.plugins.base import BasePlugin
 
@@ -59,12 +61,12 @@ _QUOTED_VALUE = re.compile(r"""[:=>]\s*["'`]|["'`]\s*[!=]{2}|["'`];""")
 # SHA-256), UUIDs and ULIDs, with no letter or digit on either side.
 _MIN_TOKEN_LENGTH = 20
 _TOKEN = re.compile(rf"[A-Za-z0-9+/_-]{{{_MIN_TOKEN_LENGTH},}}")
-_MIN_ID_LENGTH = 26
+_MIN_ID_LENGTH = min(40, 36, ID_LENGTH)  # the shortest of them
 _ID = re.compile(
     r"(?<![0-9A-Za-z])"
     r"(?:[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?"
     r"|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
-    r"|[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{25})"
+    rf"|[0-7][{ID_CHARS}{ID_CHARS.upper()}]{{{ID_LENGTH - 1}}})"  # our ids, in either case (a ULID starts 0-7)
     r"(?![0-9A-Za-z])"
 )
 # Names are not secrets: words, in CamelCase or joined by "+", "_" or "-", and paths of

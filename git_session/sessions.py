@@ -7,7 +7,6 @@ import difflib
 import os
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,16 +23,11 @@ from git_session.errors import (
 )
 from git_session.gitrepo import Ident, Repo
 from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op
-from git_session.names import BranchName, Ulid
+from git_session.names import BranchName, Ulid, slug
 from git_session.store import Draft, Handle, Store
 
 AGENT_VARIABLE = "GIT_SESSION_AGENT"
 MIN_ABBREV = 8
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV, only: Iterable[str] | None = None) -> dict[str, str]:
@@ -261,8 +255,8 @@ class Workspace:
         )
 
     def _find_by_slug(self, spec: str, handles: list[Handle]) -> Found:
-        wanted = slugify(spec)
-        matches = [f for f in self._readable(handles) if slugify(f.meta.title) == wanted]
+        wanted = slug(spec)
+        matches = [f for f in self._readable(handles) if slug(f.meta.title) == wanted]
         if len(matches) == 1:
             return matches[0]
         if matches:

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from git_session import allowlist, gitcli, secrets
+from git_session import allowlist, gitcli, paths, secrets
 from git_session.errors import (
     ConflictError,
     DataError,
@@ -44,7 +44,6 @@ PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
 SCAN_LIMIT = 16 << 20  # a snapshot file larger than this cannot be scanned: the push stops
 _REMOTE_NAME = re.compile(r"[A-Za-z0-9%][A-Za-z0-9%_-]*(\.[A-Za-z0-9%_-]+)*")
-_HEX = re.compile(r"[0-9a-f]{40}")
 # Rejections a fetch, a merge and another try cure: the remote moved on, or another push
 # held the ref's lock at that very moment.
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
@@ -506,7 +505,7 @@ class PushedLog:
         with contextlib.suppress(FileNotFoundError), open(self.path, encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 tip, _, ref = line.rstrip("\n").partition(" ")
-                if _HEX.fullmatch(tip) and ref.startswith(SESSIONS_PREFIX):
+                if ObjectId.is_sha1(tip) and ref.startswith(SESSIONS_PREFIX):
                     found.setdefault(ref, []).append(ObjectId(tip))
         return found
 
@@ -567,7 +566,7 @@ def _unescape(key: str) -> str:
 
 
 def _pushed_folder(repo: Repo) -> str:
-    return os.path.join(repo.common_dir, "git-session", "pushed")
+    return str(paths.pushed_folder(repo))
 
 
 # --- what would leave -------------------------------------------------------------------

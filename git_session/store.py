@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,10 +30,7 @@ from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
 from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
 
 META_PATH = "meta.json"
-RETRY_SECONDS = 30.0
-STALE_LOCK_SECONDS = 60.0  # a lock is held for microseconds; even a starved process lets go sooner
 MERGE_IDENT = ("git-session", "git-session@localhost")
-_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def new_id() -> Ulid:
@@ -349,27 +344,12 @@ class Store:
     # --- internals -------------------------------------------------------------------
 
     def _update(self, ref: SessionRef, build: Callable[[ObjectId], ObjectId], message: str) -> ObjectId:
-        deadline = time.monotonic() + RETRY_SECONDS
-        delay = 0.002
-        while True:
-            old = self.repo.ref_target(ref)
-            if old is None:
+        def from_tip(tip: ObjectId | None) -> ObjectId:
+            if tip is None:
                 raise NotFoundError(f"session {ref.session_id} no longer exists")
-            new = build(old)
-            if new == old or self.repo.cas_ref(ref, new, old, message):
-                return new
-            if time.monotonic() > deadline:
-                raise ConflictError(
-                    f"could not update session {ref.session_id}: it kept changing or stayed locked",
-                    f"if no git-session is running, remove {self.repo.lock_path(ref)}",
-                )
-            self._break_stale_lock(ref)
-            time.sleep(random.uniform(delay / 2, delay))
-            delay = min(delay * 2, 0.1)
+            return build(tip)
 
-    def _break_stale_lock(self, ref: SessionRef) -> None:
-        """Ref locks on session refs are held for microseconds, and only by us."""
-        self.repo.break_stale_lock(ref, STALE_LOCK_SECONDS)
+        return self.repo.update_ref(ref, from_tip, message, what=f"session {ref.session_id}", writers="git-session")
 
     def _apply(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[ObjectId, Meta]:
         touched: dict[str, Entry] = {}
@@ -413,7 +393,7 @@ class Store:
     def _snapshot(self, entry: Entry, meta: Meta) -> Subtree:
         """A checkpoint's snapshot, linked into the session's tree so that it stays reachable."""
         snapshot = entry.values["snapshot"]
-        if not (isinstance(snapshot, str) and _HEX.fullmatch(snapshot) and self.repo.is_tree(snapshot)):
+        if not (isinstance(snapshot, str) and ObjectId.is_full(snapshot) and self.repo.is_tree(snapshot)):
             raise DataError(f"session {meta.id}: checkpoint {entry.id}: snapshot {snapshot!r:.50} is not a tree here")
         return Subtree(ObjectId(snapshot))
 

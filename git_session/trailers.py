@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from git_session import paths
 from git_session.gitrepo import Repo
 from git_session.model import Entry, Op
 from git_session.names import BranchName, ObjectId
@@ -31,10 +32,6 @@ DEFAULT_KEYS = ("Session-Id", "Session-Objectives", "Decisions")
 KEY_SETTINGS = ("session.trailer.id", "session.trailer.objectives", "session.trailer.decisions")
 COMMENT_CANDIDATES = "#;@!$%^&|:"
 MAX_VALUE = 200
-INSTALLED_MARKER = "hooks-installed"
-PRIVATE_FOLDER = "git-session"  # below the common dir
-CACHE_FOLDER = "branches"
-CACHE_FILE = "trailers~"  # no ref name holds a `~`: never a branch's folder
 MAX_CACHED_COMPONENT = 200  # bytes: a file name has at most 255
 MAX_CACHED_BRANCH = 1024  # bytes: its cache path stays well within PATH_MAX; a longer branch gets no trailers
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
@@ -51,14 +48,10 @@ class SinceLastCommit:
     done: tuple[Entry, ...]
 
 
-def private_dir(repo: Repo) -> Path:
-    return Path(repo.common_dir) / PRIVATE_FOLDER
-
-
 def queued_work(repo: Repo) -> bool:
     """Whether the hooks recorded commits that are not linked yet."""
     try:
-        with os.scandir(private_dir(repo) / "queue") as entries:
+        with os.scandir(paths.queue_dir(repo)) as entries:
             return any(True for _ in entries)
     except FileNotFoundError:
         return False
@@ -66,7 +59,7 @@ def queued_work(repo: Repo) -> bool:
 
 def hooks_installed(repo: Repo) -> bool:
     """Whether ``git session install`` put the hooks in (it leaves this marker)."""
-    return (private_dir(repo) / INSTALLED_MARKER).exists()
+    return paths.installed_marker(repo).exists()
 
 
 def cache_path(repo: Repo, branch: str) -> Path | None:
@@ -74,7 +67,7 @@ def cache_path(repo: Repo, branch: str) -> Path | None:
     branch (stored or pulled data names no path) or one too long for a path."""
     if not has_cache(branch):
         return None
-    return private_dir(repo) / CACHE_FOLDER / branch / CACHE_FILE
+    return paths.branch_cache(repo, branch)
 
 
 def has_cache(branch: str) -> bool:
@@ -262,9 +255,8 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     if text is None:
         path.unlink(missing_ok=True)
         return
-    program = private_dir(repo) / "trailers.awk"
-    _write_atomically(program, shipped("git-session-trailers.awk"), only_if_changed=True)
-    (private_dir(repo) / "queue").mkdir(parents=True, exist_ok=True)
+    _write_atomically(paths.awk_program(repo), shipped("git-session-trailers.awk"), only_if_changed=True)
+    paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
     _write_atomically(path, text.encode("utf-8"))
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from git_session.model import Entry, Meta, Op, SessionState
+from git_session.fold import live_entries
+from git_session.model import Entry, Meta, Op, SessionState, priority_of
 from git_session.plaintext import local_time
 
 
@@ -50,7 +51,7 @@ def entry_view(entry: Entry) -> dict[str, Any]:
     if entry.kind == "blocker":
         base["resolution"] = entry.values.get("resolution")
     if entry.kind == "next":
-        base["priority"] = entry.values.get("priority", "medium")
+        base["priority"] = priority_of(entry)
     if entry.kind == "commit":
         base["sha"] = entry.values.get("commit")
         base["subject"] = entry.text
@@ -80,7 +81,7 @@ _LISTS = {
 def state_view(state: SessionState) -> dict[str, Any]:
     view = meta_view(state.meta)
     for key, kind in _LISTS.items():
-        view[key] = [entry_view(e) for e in state.of_kind(kind) if not e.values.get("rewritten")]
+        view[key] = [entry_view(e) for e in live_entries(state.of_kind(kind))]
     return view
 
 

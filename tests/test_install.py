@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from git_session import doctor
+from git_session import gitrepo
 from git_session.integrations import hook_managers, settings, shims
 from tests.helpers import fails, git, make_repo, ok, run, subprocess_cli
 
@@ -364,7 +364,7 @@ def test_doctor_finds_and_removes_stale_lock_files(repo: Path) -> None:
     stale.parent.mkdir(parents=True)
     stale.write_text("")
     fresh.write_text("")
-    old = stale.stat().st_mtime - doctor.STALE_LOCK_SECONDS - 5
+    old = stale.stat().st_mtime - gitrepo.STALE_LOCK_SECONDS - 5
     os.utime(stale, (old, old))
     result = run(repo, "doctor")
     assert result.exit_code == 1

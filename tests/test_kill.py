@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from git_session import store as store_module
+from git_session import gitrepo
 from git_session.fold import fold
 from git_session.gitrepo import Repo
 from git_session.sessions import Workspace
@@ -52,7 +52,7 @@ def test_writer_killed_at_random_moments_loses_no_acknowledged_entry(repo: Path)
         if lock.exists():
             # Killed while holding the ref's lock. Age the lock rather than wait
             # STALE_LOCK_SECONDS: the next writer has to break it to write at all.
-            old = time.time() - store_module.STALE_LOCK_SECONDS - 1
+            old = time.time() - gitrepo.STALE_LOCK_SECONDS - 1
             os.utime(lock, (old, old))
 
     # The repository is valid, the session reads, and a new writer gets through.
@@ -83,7 +83,7 @@ def test_stale_ref_lock_of_a_killed_writer_is_broken(repo: Path) -> None:
     lock = lock_path(repo, handle.ref)
     assert lock.parent.is_dir()
     lock.write_text(handle.tip + "\n")  # what a writer killed before its rename leaves
-    old = time.time() - store_module.STALE_LOCK_SECONDS - 60
+    old = time.time() - gitrepo.STALE_LOCK_SECONDS - 60
     os.utime(lock, (old, old))
 
     _, op = Workspace.open(str(repo)).add(None, "note", "written despite the lock")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import trailers
+from git_session import paths, trailers
 from tests.helpers import as_json, git, ok
 
 ID, OBJ, DEC = "Session-Id", "Session-Objectives", "Decisions"
@@ -45,7 +45,7 @@ def _install_by_copying(repo: Path) -> None:
         (hooks / name).chmod(0o755)
     private = Path(repo, git(repo, "rev-parse", "--git-common-dir").strip()) / "git-session"
     private.mkdir(exist_ok=True)
-    (private / trailers.INSTALLED_MARKER).touch()
+    (private / paths.INSTALLED_MARKER).touch()
     ok(repo, "hook", "refresh")
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from git_session import choices, gitcli, linking, views
-from git_session import store as store_module
+from git_session import gitcli, gitrepo, linking, paths, views
 from git_session.cli import KEEP_CRASH_LOGS
 from git_session.errors import EXIT_CONFLICT, EXIT_FILESYSTEM, EXIT_GIT, EXIT_INTERNAL, FileSystemError
 from git_session.gitrepo import Ident, Repo
@@ -107,7 +106,7 @@ def test_with_no_session_of_ones_own_a_teammates_is_not_picked(tmp_path: Path) -
 def test_sessions_started_before_choices_were_recorded_stay_the_default(repo: Path) -> None:
     ok(repo, "start", "Older session")
     older = as_json(repo, "status")["id"]
-    choices.path(Repo.discover(str(repo))).unlink()  # as a clone that predates the record
+    paths.choices_file(Repo.discover(str(repo))).unlink()  # as a clone that predates the record
 
     ok(repo, "note", "still mine")
     assert notes_of(repo, older) == ["still mine"]
@@ -282,7 +281,7 @@ def test_a_held_session_ref_lock_is_a_conflict_naming_the_lock(repo: Path, monke
     ref = git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/").strip()
     lock = repo / ".git" / (ref + ".lock")
     lock.write_text("held by another process\n")  # fresh: not a stale lock to break
-    monkeypatch.setattr(store_module, "RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(gitrepo, "RETRY_SECONDS", 0.2)
     stderr = fails(repo, "note", "waits for the lock", code=EXIT_CONFLICT)
     assert f"remove {lock}" in stderr
     lock.unlink()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import store as store_module
+from git_session import gitrepo
 from git_session.errors import EXIT_CONFLICT, EXIT_FILESYSTEM
 from git_session.fold import fold
 from tests import faultfs
@@ -61,7 +61,7 @@ def age_a_left_lock(lock: Path) -> None:
     """A victim killed holding the ref's lock left it: age it rather than wait
     STALE_LOCK_SECONDS (the next writer breaks it)."""
     if lock.exists():
-        old = time.time() - store_module.STALE_LOCK_SECONDS - 1
+        old = time.time() - gitrepo.STALE_LOCK_SECONDS - 1
         os.utime(lock, (old, old))
 
 
@@ -92,7 +92,7 @@ def through_a_held_lock(repo: Path, lock: Path, monkeypatch: pytest.MonkeyPatch,
     lock.write_text("held\n")  # fresh: another writer's, not one to break
     writer = spawn(repo, "locked", 3, barrier=barrier, start=time.monotonic_ns())
     with monkeypatch.context() as patch:
-        patch.setattr(store_module, "RETRY_SECONDS", 0.1)
+        patch.setattr(gitrepo, "RETRY_SECONDS", 0.1)
         result = run(repo, "note", "gives up on the lock")
     assert result.exit_code == EXIT_CONFLICT, result.output
     assert f"remove {lock}" in result.stderr

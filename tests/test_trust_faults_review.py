@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import choices, linking
+from git_session import linking, paths
 from git_session.gitrepo import Repo
 from tests.helpers import as_json, fails, git, ok, run
 from tests.test_trust_faults import alice_session, clones, notes_of, session_with_a_queued_commit
@@ -16,7 +16,7 @@ from tests.test_trust_faults import alice_session, clones, notes_of, session_wit
 def test_an_emptied_record_of_choices_keeps_ones_sessions_the_default(repo: Path) -> None:
     ok(repo, "start", "Mine")
     mine = as_json(repo, "status")["id"]
-    choices.path(Repo.discover(str(repo))).write_bytes(b"")  # a full disk left the file empty
+    paths.choices_file(Repo.discover(str(repo))).write_bytes(b"")  # a full disk left the file empty
 
     ok(repo, "note", "still mine")
     assert notes_of(repo, mine) == ["still mine"]
@@ -24,7 +24,7 @@ def test_an_emptied_record_of_choices_keeps_ones_sessions_the_default(repo: Path
 
 def test_a_choice_after_a_line_cut_by_a_full_disk_is_recorded_apart(repo: Path) -> None:
     ok(repo, "start", "On main")
-    record = choices.path(Repo.discover(str(repo)))
+    record = paths.choices_file(Repo.discover(str(repo)))
     with open(record, "a") as handle:
         handle.write("01m8n8z")  # the rest of this line never reached the disk
     git(repo, "switch", "-q", "-c", "other")
@@ -89,7 +89,7 @@ def test_an_unreadable_record_of_choices_does_not_disown_ones_sessions(repo: Pat
     ok(repo, "start", "Mine")
     mine = as_json(repo, "status")["id"]
     ok(repo, "pause")
-    record = choices.path(Repo.discover(str(repo)))
+    record = paths.choices_file(Repo.discover(str(repo)))
     record.unlink()
     record.mkdir()  # not a file: it can be neither read nor written
 
@@ -107,5 +107,5 @@ def test_the_man_page_names_the_record_of_choices_and_the_crash_logs() -> None:
     from git_session.cli import KEEP_CRASH_LOGS
 
     text = manpage.render_man()
-    assert f"<common\\-dir>/git\\-session/{choices.FILE_NAME}" in text
+    assert f"<common\\-dir>/git\\-session/{paths.CHOICES_FILE}" in text
     assert "<common\\-dir>/git\\-session/crash/" in text and KEEP_CRASH_LOGS == 10  # "the newest ten"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from git_session import trailers
+from git_session import paths, trailers
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import commands, shims
@@ -105,12 +105,12 @@ def test_hostile_branch_names_from_a_pull_write_nothing_outside_the_private_fold
 
 def test_the_cache_path_is_named_only_by_names_git_takes_as_branches(tmp_path: Path) -> None:
     repo = Repo.discover(str(make_repo(tmp_path)))
-    private = trailers.private_dir(repo) / trailers.CACHE_FOLDER
+    private = paths.private_dir(repo) / paths.CACHE_FOLDER
     for hostile in ["../../x", "/etc/passwd", "..", "a\0b", "", "a//b", "x/.hidden", "a.lock", "caf\udce9", "é" * 150]:
         assert trailers.cache_path(repo, hostile) is None, hostile
     for branch in ["main", "main/trailers", "feature/x-1", "é/" + "x" * 150]:
         path = trailers.cache_path(repo, branch)
-        assert path is not None and path.name == trailers.CACHE_FILE
+        assert path is not None and path.name == paths.CACHE_FILE
         assert os.path.normpath(path) == str(path) and private in path.parents
     # A branch's folder never holds another branch's cache file: `~` is in no ref name.
     assert trailers.cache_path(repo, "main") != trailers.cache_path(repo, "main/trailers~")
@@ -208,7 +208,7 @@ def test_uninstall_removes_only_the_settings_install_adds(tmp_path: Path) -> Non
     repo = make_repo(tmp_path)
     ok(repo, "install")
     git(repo, "config", "user.signingkey", "mine")
-    record = repo / ".git" / "git-session" / trailers.INSTALLED_MARKER
+    record = repo / ".git" / "git-session" / paths.INSTALLED_MARKER
     data = json.loads(record.read_text())
     data["config"] += [["user.signingkey", "mine"], ["--remove-section", "user"]]
     record.write_text(json.dumps(data))
@@ -305,7 +305,7 @@ def test_uninstall_in_a_copy_leaves_the_original_alone(tmp_path: Path, record: s
     add_user_hooks(original / ".git" / "hooks")
     ok(original, "install")
     if record != "as written":
-        marker = original / ".git" / "git-session" / trailers.INSTALLED_MARKER
+        marker = original / ".git" / "git-session" / paths.INSTALLED_MARKER
         data = json.loads(marker.read_text())
         data["hooks_dirs"] = [str(original / ".git" / "hooks")]
         marker.write_text(json.dumps(data))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import sandbox, trailers
+from git_session import paths, sandbox, trailers
 from git_session.gitrepo import Repo
 from git_session.integrations import shims
 from git_session.integrations.shared import USERS_FOLDER
@@ -40,7 +40,7 @@ def test_a_pulled_session_on_a_very_long_branch_is_written_and_handed_off(tmp_pa
     ok(repo, "note", "--session", forged, "written to a pulled session")
     ok(repo, "hook", "refresh", f"--branch={LONG_BRANCH}")
     assert "written to a pulled session" in ok(repo, "handoff", forged)
-    cached = trailers.private_dir(Repo.discover(str(repo))) / trailers.CACHE_FOLDER
+    cached = paths.private_dir(Repo.discover(str(repo))) / paths.CACHE_FOLDER
     assert sorted(p.name for p in cached.iterdir()) == ["main"]
 
 
@@ -115,7 +115,7 @@ def test_uninstall_does_not_wait_on_a_record_that_is_not_a_file(tmp_path: Path) 
     git(repo, "config", "core.hooksPath", str(shared))
     ok(repo, "install", "--force")
     (planted / "git-session").mkdir(parents=True)
-    os.mkfifo(planted / "git-session" / trailers.INSTALLED_MARKER)
+    os.mkfifo(planted / "git-session" / paths.INSTALLED_MARKER)
     (shared / USERS_FOLDER / ("f" * 40)).write_text(f"{planted}\n")
     uninstall = [sys.executable, "-m", "git_session", "uninstall"]
     result = subprocess.run(uninstall, cwd=repo, capture_output=True, text=True, timeout=60)
@@ -166,7 +166,7 @@ def test_the_shipped_hook_names_the_cache_as_python_does_for_any_branch_bytes(tm
     alphabet = [chr(c) for c in [*range(0x21, 0x7F), 0xA0, 0xE9, 0x4E2D, 0x1F600] if chr(c) not in "~^:?*[\\"]
     names = ["-n", "-e", "%s", "a'b\"c$d`e", *("a" * n for n in (1, 99, 100, 101, 200)), "é" * 100]
     names += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 300))) for _ in range(40)]
-    private = str(trailers.private_dir(repo))
+    private = str(paths.private_dir(repo))
     checked = 0
     for branch in names:
         expected = trailers.cache_path(repo, branch)
@@ -188,7 +188,7 @@ def test_a_malformed_install_record_never_crashes_install_doctor_or_uninstall(tm
     repository's record is read too): what is not a list of folders or settings is none."""
     repo = make_repo(tmp_path)
     ok(repo, "install")
-    marker = repo / ".git" / "git-session" / trailers.INSTALLED_MARKER
+    marker = repo / ".git" / "git-session" / paths.INSTALLED_MARKER
     marker.write_text(record)
     ok(repo, "doctor")
     ok(repo, "uninstall")

@@ -21,12 +21,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from git_session import codec
+from git_session import codec, paths
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations.files import filesystem, inside_repo, read, write_file
 from git_session.integrations.settings import OURS
-from git_session.trailers import INSTALLED_MARKER, PRIVATE_FOLDER, private_dir
 
 STATE_VERSION = 1
 INSTALL_LOCK_WAIT = 30.0  # seconds another install may hold the lock
@@ -42,12 +41,12 @@ class State:
 
 
 def path(repo: Repo) -> str:
-    return str(private_dir(repo) / INSTALLED_MARKER)
+    return str(paths.installed_marker(repo))
 
 
 def path_in(common_dir: str) -> str:
     """The record of the repository at ``common_dir`` (another one, sharing a hooks folder)."""
-    return os.path.join(common_dir, PRIVATE_FOLDER, INSTALLED_MARKER)
+    return str(paths.private_dir_of(common_dir) / paths.INSTALLED_MARKER)
 
 
 def load(repo: Repo) -> State:
@@ -146,7 +145,7 @@ def install_lock(repo: Repo) -> Iterator[None]:
     """One install, uninstall or repair at a time per repository (its worktrees included):
     each reads the hooks, the config and the record, then writes them. An flock, so that a
     process that dies never leaves it held."""
-    lock = private_dir(repo) / "install.lock"
+    lock = paths.install_lock(repo)
     with filesystem(str(lock.parent)):
         lock.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock, "a")  # noqa: SIM115 - held until the end of the block

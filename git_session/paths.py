@@ -1,0 +1,81 @@
+"""Every path git-session keeps below ``<common-dir>/git-session/``, its private folder, shared
+by all worktrees (and the one file it keeps in a worktree's own git dir).
+
+The shell hooks (``hooks/``) cannot import this module and repeat some of these names;
+``tests/test_i10_facts.py`` pins each of their copies to the names here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from git_session.gitrepo import Repo
+
+PRIVATE_FOLDER = "git-session"  # below the common dir
+QUEUE_FOLDER = "queue"  # what the hooks recorded, for the next command to link
+PENDING_PREFIX = "pending."  # queue/pending.<pid>.<parent>: a commit prepare-commit-msg is making
+REWRITE_PREFIX = "rewrite-"  # queue/rewrite-<pid>: post-rewrite's "old new" lines
+CACHE_FOLDER = "branches"  # branches/<branch>/trailers~: a branch's rendered trailers
+CACHE_FILE = "trailers~"  # no ref name holds a `~`: never a branch's folder
+AWK_PROGRAM = "trailers.awk"  # the hooks' copy of the shipped git-session-trailers.awk
+AMEND_OLD_PREFIX = "amend-old."  # amend-old.<pid>: HEAD's message while prepare-commit-msg amends
+INSTALLED_MARKER = "hooks-installed"  # the record of what install added
+INSTALL_LOCK = "install.lock"
+DRAIN_LOCK = "drain.lock"  # held while the queue is linked
+CHOICES_FILE = "chosen"  # the sessions chosen with --session, latest last
+PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
+TEMPLATE_CACHE = "template-cache"  # compiled templates
+CRASH_FOLDER = "crash"  # the logs of unexpected errors
+EDITING_FILE = "git-session-editing"  # in the worktree's git dir: the message before the editor (hooks only)
+
+
+def private_dir(repo: Repo) -> Path:
+    return private_dir_of(repo.common_dir)
+
+
+def private_dir_of(common_dir: str) -> Path:
+    """The private folder of the repository whose common dir is ``common_dir``."""
+    return Path(common_dir) / PRIVATE_FOLDER
+
+
+def queue_dir(repo: Repo) -> Path:
+    return private_dir(repo) / QUEUE_FOLDER
+
+
+def branch_cache(repo: Repo, branch: str) -> Path:
+    """A branch's trailers file; ``trailers.cache_path`` first checks that the name may name one."""
+    return private_dir(repo) / CACHE_FOLDER / branch / CACHE_FILE
+
+
+def awk_program(repo: Repo) -> Path:
+    return private_dir(repo) / AWK_PROGRAM
+
+
+def installed_marker(repo: Repo) -> Path:
+    return private_dir(repo) / INSTALLED_MARKER
+
+
+def install_lock(repo: Repo) -> Path:
+    return private_dir(repo) / INSTALL_LOCK
+
+
+def drain_lock(repo: Repo) -> Path:
+    return private_dir(repo) / DRAIN_LOCK
+
+
+def choices_file(repo: Repo) -> Path:
+    return private_dir(repo) / CHOICES_FILE
+
+
+def pushed_folder(repo: Repo) -> Path:
+    return private_dir(repo) / PUSHED_FOLDER
+
+
+def template_cache(repo: Repo) -> Path:
+    return private_dir(repo) / TEMPLATE_CACHE
+
+
+def crash_folder(repo: Repo) -> Path:
+    return private_dir(repo) / CRASH_FOLDER
