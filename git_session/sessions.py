@@ -105,7 +105,6 @@ class Workspace:
         self.repo = repo
         self.store = Store(repo)
         self.warn = warn
-        self._ident: Ident | None = None
 
     @classmethod
     def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
@@ -113,9 +112,12 @@ class Workspace:
 
     @property
     def ident(self) -> Ident:
-        if self._ident is None:
-            self._ident = self.repo.ident()
-        return self._ident
+        """Who is writing, and when: read afresh on every use, never kept.
+
+        A workspace may serve many commands in one process (a server): each write takes
+        the time (and identity) of that write, as ``GIT_AUTHOR_DATE`` or the clock says then.
+        """
+        return self.repo.ident()
 
     def now(self) -> int:
         """The time git would stamp a commit with (GIT_AUTHOR_DATE honoured), for reads too.
