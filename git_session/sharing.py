@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from git_session import allowlist, gitcli, secrets
 from git_session.errors import (
+    Advice,
     ConflictError,
     DataError,
     FileSystemError,
@@ -166,7 +167,7 @@ def _default_remote(repo: Repo, names: list[str]) -> str:
         return "origin"
     if len(names) == 1:
         return names[0]
-    raise UserError("no remote to share sessions with", "name one: git session push REMOTE")
+    raise UserError("no remote to share sessions with", advice=Advice.NAME_REMOTE)
 
 
 # --- fetch and pull ---------------------------------------------------------------------
@@ -314,7 +315,8 @@ def push(
             report.merged = pull(repo, remote, show_progress, progress)
     raise GitError(
         f"the remote {remote.name} kept rejecting the push ({PUSH_ATTEMPTS} attempts): {rejected[0]}",
-        "try again later: git session push " + remote.name,
+        advice=Advice.PUSH_LATER,
+        data={"remote": remote.name},
     )
 
 
