@@ -9,10 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from git_session.errors import Advice, SessionError
+from git_session.errors import Advice, Advised, SessionError
 
-# The hint line(s) for each piece of advice; ``{name}`` is filled from its data.
-HINTS: Mapping[Advice, str] = {
+Render = Callable[[Mapping[str, str]], str]
+
+# What takes a secret out of what a push would send: a command, or what to do instead.
+REMEDIES: Mapping[Advice, Render] = {
+    Advice.REDACT_ENTRY: lambda data: f"git session redact {data['entry']} --session {data['session']}",
+    Advice.REDACT_COMMIT: lambda data: f"git session redact ENTRY --session {data['session']}",
+    Advice.REDACT_NOTE: lambda data: f"git session redact --note {data['target']}",
+    Advice.ROTATE_FIELD: lambda data: (
+        "a session's field cannot be redacted (redact takes out entries): rotate the secret, then acknowledge it"
+    ),
+}
+
+
+def _remedy(data: Mapping[str, str]) -> str:
+    return REMEDIES[Advice(data["remedy"])](data)
+
+
+def _remove(data: Mapping[str, str]) -> str:
+    command = Advice(data["remedy"]) is not Advice.ROTATE_FIELD
+    return f"remove it with: {_remedy(data)} (then push again)" if command else _remedy(data)
+
+
+def _acknowledge(data: Mapping[str, str]) -> str:
+    where = f" --session {data['session']}" if data["session"] else ""
+    return f"not a secret? acknowledge it: git session secrets allow {data['prints']}{where}"
+
+
+# The hint line(s) for each piece of advice: ``{name}`` filled from its data, or a function of it.
+HINTS: Mapping[Advice, str | Render] = {
     Advice.PASS_SESSION: "pass --session ID",
     Advice.SWITCH_OR_PASS_SESSION: "check out a branch (git switch NAME) or pass --session ID",
     Advice.START_ONE: 'start one with: git session start "TITLE"',
@@ -38,9 +65,19 @@ HINTS: Mapping[Advice, str] = {
     Advice.END_WITHOUT_HANDOFF: "end it without a handoff: git session end --no-handoff",
     Advice.WORK_TREE_NEEDED: "run git session in a work tree (a clone, or git worktree add)",
     Advice.NOT_A_REPOSITORY: "run git session inside a git work tree, or pass -C DIR to git",
+    Advice.SECRET_ALSO: "also: {what} in {where}: {excerpt} [{fingerprint}]",
+    Advice.SECRET_REMOVE: _remove,
+    Advice.NOTHING_SENT: "nothing was sent",
+    Advice.SECRET_ACKNOWLEDGE: _acknowledge,
+    Advice.TOO_LARGE_TO_SCAN: lambda data: f"take it out with: {_remedy(data)} (then push again); nothing was sent",
     Advice.DOCTOR_LISTS_REFS: "git session doctor lists such refs",
     Advice.DOCTOR_FINDS_SESSIONS: "git fsck shows {what}; git session doctor finds the sessions it breaks",
 }
+
+
+def _render(advised: Advised) -> str:
+    text = HINTS[advised.advice]
+    return text.format_map(advised.data) if isinstance(text, str) else text(advised.data)
 
 
 def _restore(data: Mapping[str, str]) -> str:
@@ -49,7 +86,7 @@ def _restore(data: Mapping[str, str]) -> str:
 
 
 # Errors whose whole message is in the command line's terms (its options, a command to run).
-MESSAGES: Mapping[Advice, Callable[[Mapping[str, str]], str]] = {
+MESSAGES: Mapping[Advice, Render] = {
     Advice.TEMPLATE_WITH_JSON: lambda data: "--template does not apply to --format json",
     Advice.RATIONALE_WITHOUT_DECISION: lambda data: "--rationale goes with --decision TEXT",
     Advice.RESTORE_PUT_BACK: lambda data: (
@@ -71,7 +108,7 @@ def message(exc: SessionError) -> str:
 
 def hint(exc: SessionError) -> str | None:
     """The hint lines: each piece of advice in command-line terms, then the core's own hint."""
-    lines = [HINTS[a.advice].format_map(a.data) for a in exc.advised if a.advice in HINTS]
+    lines = [_render(a) for a in exc.advised if a.advice in HINTS]
     if exc.hint:
         lines.append(exc.hint)
     return "\n".join(lines) or None

@@ -49,6 +49,18 @@ class Advice(enum.Enum):
     NOT_A_REPOSITORY = "not-a-repository"
     RESTORE_PUT_BACK = "restore-put-back"  # the message names the undo checkpoint's restore
     RESTORE_NOT_PUT_BACK = "restore-not-put-back"  # the same, when putting the files back failed too
+    # The secret scan stopped a push: what else it found, how to take the first out, that
+    # nothing was sent, how to acknowledge what is no secret; one too large to scan.
+    SECRET_ALSO = "secret-also"  # data: what, where, excerpt, fingerprint
+    SECRET_REMOVE = "secret-remove"  # data: a remedy's (below), and "remedy": its value
+    NOTHING_SENT = "nothing-sent"
+    SECRET_ACKNOWLEDGE = "secret-acknowledge"  # data: prints (space-separated), session (or empty)
+    TOO_LARGE_TO_SCAN = "too-large-to-scan"  # data: as SECRET_REMOVE
+    # Remedies: what takes a secret out of what a push would send.
+    REDACT_ENTRY = "redact-entry"  # data: entry, session
+    REDACT_COMMIT = "redact-commit"  # a commit's subject: an entry of the session; data: session
+    REDACT_NOTE = "redact-note"  # data: target
+    ROTATE_FIELD = "rotate-field"  # a session's field: no redaction takes it out
     DOCTOR_LISTS_REFS = "doctor-lists-refs"  # a damaged ref file
     DOCTOR_FINDS_SESSIONS = "doctor-finds-sessions"  # missing or damaged objects; data: what
 
