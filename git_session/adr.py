@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from git_session import handoff, sandbox, secrets, views
-from git_session.errors import SessionError, UserError
+from git_session.errors import Advice, SessionError, UserError
 from git_session.names import slug as make_slug
 from git_session.sessions import Found, Workspace
 
@@ -181,7 +181,8 @@ def end(
     if not found.meta.is_open:
         raise UserError(
             f"session {short} is {found.meta.status}; cannot make it {status}",
-            f"to write its ADRs: git session adr {short} --dir {directory}",
+            advice=Advice.ADRS_FOR_ENDED,
+            data={"short": short, "directory": directory},
         )
     paths = write_adrs(ws, found, directory, withheld)
     try:
@@ -191,7 +192,9 @@ def end(
             raise
         error = SessionError(
             f"wrote {len(paths)} ADR(s) in {directory}, but ending session {short} failed: {exc.message}",
-            "the ADRs are written: end the session again without --adr" + (f"\n{exc.hint}" if exc.hint else ""),
+            exc.hint,
+            advice=Advice.END_WITHOUT_ADR,
+            advised=exc.advised,
         )
         error.exit_code = exc.exit_code
         raise error from None

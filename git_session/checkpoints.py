@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_session import codec, gitcli
-from git_session.errors import EXIT_INTERRUPTED, DataError, GitError, UserError
+from git_session.errors import EXIT_INTERRUPTED, Advice, DataError, GitError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Entry
 from git_session.names import ObjectId
@@ -75,7 +75,7 @@ def work_tree(repo: Repo) -> str:
     if repo.is_bare or repo.workdir is None:
         raise UserError(
             "this is a bare repository: it has no working tree to checkpoint or restore",
-            "run git session in a work tree (a clone, or git worktree add)",
+            advice=Advice.WORK_TREE_NEEDED,
         )
     return repo.workdir
 
@@ -159,7 +159,7 @@ def create(
 ) -> Created:
     """Snapshot the working tree and record it as a checkpoint (and a decision, if given)."""
     if rationale is not None and decision is None:
-        raise UserError("--rationale goes with --decision TEXT")
+        raise UserError("a rationale goes with a decision", advice=Advice.RATIONALE_WITHOUT_DECISION)
     work_tree(ws.repo)
     found = ws.find(spec)
     taken = snapshot(ws.repo)
@@ -452,19 +452,23 @@ def _apply_or_roll_back(
     except (OSError, GitError, KeyboardInterrupt) as exc:
         failure = _reason(exc)
     undo = ws.short_entry_id(found, KIND, before.id)
-    command = f"git session restore {undo}" + (f" --session {ws.short_session_id(found.handle.id)}" if spec else "")
+    data = {"failure": failure, "undo": undo, "session": ws.short_session_id(found.handle.id) if spec else ""}
     try:
         with _scratch_index(ws.repo, copy_real=False) as back:
             _git(ws.repo, ["read-tree", now], back)
             _apply(ws.repo, plan.undo(), back)
     except (OSError, GitError, KeyboardInterrupt) as exc:
+        data["also"] = _reason(exc)
         raise _failed(
-            f"restore failed ({failure}) and putting the files back failed too ({_reason(exc)}); "
-            f"checkpoint {undo} holds them: {command}",
-            failure,
+            f"restore failed ({failure}) and putting the files back failed too ({data['also']}); "
+            f"checkpoint {undo} holds them",
+            Advice.RESTORE_NOT_PUT_BACK,
+            data,
         ) from None
     raise _failed(
-        f"restore failed ({failure}); the files were put back as checkpoint {undo} holds them ({command})", failure
+        f"restore failed ({failure}); the files were put back as checkpoint {undo} holds them",
+        Advice.RESTORE_PUT_BACK,
+        data,
     )
 
 
@@ -491,10 +495,13 @@ def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _failed(message: str, failure: str) -> UserError:
-    """The error of a failed restore; one that Ctrl-C stopped exits as an interrupted command."""
-    error = UserError(message)
-    if failure == INTERRUPTED:
+def _failed(message: str, advice: Advice, data: dict[str, str]) -> UserError:
+    """The error of a failed restore; one that Ctrl-C stopped exits as an interrupted command.
+
+    ``data``: the ``failure``, the ``undo`` checkpoint, the ``session`` named by the user
+    (or empty), and the failure to put the files back (``also``)."""
+    error = UserError(message, advice=advice, data=data)
+    if data["failure"] == INTERRUPTED:
         error.exit_code = EXIT_INTERRUPTED
     return error
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from git_session import brief, render, views
+from git_session import brief, cli_hints, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError, file_system_error
 from git_session.model import DEFAULT_PRIORITY, ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
 from git_session.names import BranchName
@@ -74,8 +74,8 @@ class SessionGroup(click.Group):
 
 
 def _report(exc: SessionError) -> None:
-    click.echo(f"git-session: {render.safe(exc.message)}", err=True)
-    for line in (exc.hint or "").splitlines():  # a hint may list choices, one per line
+    click.echo(f"git-session: {render.safe(cli_hints.message(exc))}", err=True)
+    for line in (cli_hints.hint(exc) or "").splitlines():  # a hint may list choices, one per line
         click.echo(f"hint: {render.safe(line)}", err=True)
 
 

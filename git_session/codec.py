@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from git_session.errors import DataError, UserError
+from git_session.errors import Advice, DataError, UserError
 from git_session.model import (
     ACTIONS,
     ENTRY_KINDS,
@@ -53,7 +53,7 @@ def check_text(text: str, what: str = "text") -> str:
     if len(text.encode("utf-8")) > MAX_TEXT:
         raise UserError(
             f"{what} is {len(text.encode())} bytes; the limit is {MAX_TEXT} bytes",
-            "keep long material in a file and record it with `git session source add PATH`",
+            advice=Advice.RECORD_AS_SOURCE,
         )
     return text
 

@@ -1,9 +1,17 @@
-"""The exception tree. Caught once, at the CLI boundary, and mapped to exit codes."""
+"""The exception tree. Caught once, at the CLI boundary, and mapped to exit codes.
+
+An error's ``hint`` says what to do in words that hold for any front end. Advice that
+names a front end's own syntax (a command, a flag) is not written here: the error carries
+a ``code`` and the ``data`` that advice needs, and each front end renders it in its own
+terms (``git_session.cli_hints`` for the command line).
+"""
 
 from __future__ import annotations
 
+import enum
 import errno
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 EXIT_USER = 1
 EXIT_USAGE = 2
@@ -15,15 +23,78 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+class Advice(enum.Enum):
+    """What a front end should tell the user to do next, in its own syntax."""
+
+    PASS_SESSION = "pass-session"  # no current branch: name the session
+    SWITCH_OR_PASS_SESSION = "switch-or-pass-session"  # HEAD detached
+    START_ONE = "start-one"  # no session on the branch
+    CHOOSE_ONE = "choose-one"  # several open sessions could be yours
+    THEIRS_OR_YOURS = "theirs-or-yours"  # data: short
+    LIST_ALL_SESSIONS = "list-all-sessions"
+    LIST_ENTRIES = "list-entries"  # data: kind
+    SHOW_SESSION = "show-session"
+    PAUSE_END_OR_WORK_IN_IT = "pause-end-or-work-in-it"  # another session is open on the branch
+    CONTINUE_IN_NEW = "continue-in-new"  # data: short
+    CLOCK_OR_NEW = "clock-or-new"  # an operation could not be read back; data: short
+    RECORD_AS_SOURCE = "record-as-source"  # a text too long for an entry
+    NAME_REMOTE = "name-remote"  # no remote to push to
+    PUSH_LATER = "push-later"  # data: remote
+    ADRS_FOR_ENDED = "adrs-for-ended"  # data: short, directory
+    END_WITHOUT_ADR = "end-without-adr"  # the ADRs are written, the end failed
+    END_WITHOUT_HANDOFF = "end-without-handoff"  # the handoff template failed
+    TEMPLATE_WITH_JSON = "template-with-json"  # a template for the JSON format
+    RATIONALE_WITHOUT_DECISION = "rationale-without-decision"
+    WORK_TREE_NEEDED = "work-tree-needed"  # a bare repository
+    NOT_A_REPOSITORY = "not-a-repository"
+    RESTORE_PUT_BACK = "restore-put-back"  # the message names the undo checkpoint's restore
+    RESTORE_NOT_PUT_BACK = "restore-not-put-back"  # the same, when putting the files back failed too
+    # The secret scan stopped a push: what else it found, how to take the first out, that
+    # nothing was sent, how to acknowledge what is no secret; one too large to scan.
+    SECRET_ALSO = "secret-also"  # data: what, where, excerpt, fingerprint
+    SECRET_REMOVE = "secret-remove"  # data: a remedy's (below), and "remedy": its value
+    NOTHING_SENT = "nothing-sent"
+    SECRET_ACKNOWLEDGE = "secret-acknowledge"  # data: prints (space-separated), session (or empty)
+    TOO_LARGE_TO_SCAN = "too-large-to-scan"  # data: as SECRET_REMOVE
+    # Remedies: what takes a secret out of what a push would send.
+    REDACT_ENTRY = "redact-entry"  # data: entry, session
+    REDACT_COMMIT = "redact-commit"  # a commit's subject: an entry of the session; data: session
+    REDACT_NOTE = "redact-note"  # data: target
+    ROTATE_FIELD = "rotate-field"  # a session's field: no redaction takes it out
+    DOCTOR_LISTS_REFS = "doctor-lists-refs"  # a damaged ref file
+    DOCTOR_FINDS_SESSIONS = "doctor-finds-sessions"  # missing or damaged objects; data: what
+
+
+class Advised(NamedTuple):
+    """One piece of advice and the values its text names (a session id, a remote)."""
+
+    advice: Advice
+    data: Mapping[str, str]
+
+
 class SessionError(Exception):
-    """Base of every error git-session reports to a user."""
+    """Base of every error git-session reports to a user.
+
+    ``advised`` is the advice (with its data) a front end renders, before ``hint``: this
+    error's own ``advice`` first, then any passed along from an error it replaces.
+    """
 
     exit_code = EXIT_USER
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        advice: Advice | None = None,
+        data: Mapping[str, str] | None = None,
+        advised: Sequence[Advised] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        own = (Advised(advice, dict(data or {})),) if advice is not None else ()
+        self.advised: tuple[Advised, ...] = own + tuple(advised)
 
 
 class UserError(SessionError):
@@ -63,8 +134,10 @@ class GitError(SessionError):
         command: Sequence[str] = (),
         output: str = "",
         stderr: str = "",
+        advice: Advice | None = None,
+        data: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(message, hint)
+        super().__init__(message, hint, advice=advice, data=data)
         self.command = tuple(command)
         self.output = output
         self.stderr = stderr

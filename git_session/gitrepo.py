@@ -18,7 +18,7 @@ import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
-from git_session.errors import ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
+from git_session.errors import Advice, ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
 # Refs only git-session writes, never per-worktree: listed without libgit2 (see ref_names).
@@ -266,7 +266,7 @@ class Repo:
         except pygit2.GitError:
             raise UserError(
                 "not a git repository (or any of the parent directories)",
-                "run git session inside a git work tree, or pass -C DIR to git",
+                advice=Advice.NOT_A_REPOSITORY,
             ) from None
 
     # --- where we are ----------------------------------------------------------------
@@ -362,9 +362,7 @@ class Repo:
         except (KeyError, pygit2.InvalidSpecError, ValueError, UnicodeError):  # ValueError: a name too long for libgit2
             return None
         except pygit2.GitError:
-            raise ObjectError(
-                f"{name} cannot be read: its file is damaged", "git session doctor lists such refs"
-            ) from None
+            raise ObjectError(f"{name} cannot be read: its file is damaged", advice=Advice.DOCTOR_LISTS_REFS) from None
         target = ref.target
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None
 
@@ -596,7 +594,8 @@ class Repo:
         except (KeyError, ValueError):
             raise ObjectError(
                 f"object {oid[:12]} is missing",
-                "git fsck shows what is missing; git session doctor finds the sessions it breaks",
+                advice=Advice.DOCTOR_FINDS_SESSIONS,
+                data={"what": "what is missing"},
             ) from None
         except pygit2.GitError as exc:
             raise ObjectError(f"object {oid[:12]} cannot be read: {exc}") from None
@@ -926,7 +925,8 @@ def _reading(start: str) -> Iterator[None]:
         missing = isinstance(exc, KeyError) or "not found" in detail
         raise ObjectError(
             f"the history of {start[:12]} " + ("misses an object" if missing else f"cannot be read: {detail}"),
-            "git fsck shows what is missing or damaged; git session doctor finds the sessions it breaks",
+            advice=Advice.DOCTOR_FINDS_SESSIONS,
+            data={"what": "what is missing or damaged"},
         ) from None
 
 

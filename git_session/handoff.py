@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from git_session import codec, views
-from git_session.errors import UserError
+from git_session.errors import Advice, UserError
 from git_session.fold import live_entries
 from git_session.gitrepo import Repo
 from git_session.history import FileChange, HistoryCommit, Range, history_range, start_history
@@ -327,7 +327,11 @@ def handoff(ws: Workspace, found: Found, fmt: str, template_path: str | None = N
     """The handoff of a session. For an ended session that stored one, the Markdown is the
     very text stored at the end, unless another format or a template is asked for."""
     if fmt == "json" and template_path is not None:
-        raise UserError("--template does not apply to --format json", "the JSON is the template's context")
+        raise UserError(
+            "a template does not apply to the JSON format",
+            "the JSON is the template's context",
+            advice=Advice.TEMPLATE_WITH_JSON,
+        )
     if fmt == "markdown" and template_path is None:
         stored = _latest(ws.store.entries(found.handle, "handoff"))
         if stored is not None and stored.values.get("format", "markdown") == "markdown":
@@ -366,7 +370,7 @@ def end(ws: Workspace, spec: str | None, status: str, reason: str | None, with_h
                 context = gather(ws, Found(handle, meta), ending=(status, reason))
                 text = render_template(template, context)
             except UserError as exc:
-                raise UserError(exc.message, "end it without a handoff: git session end --no-handoff") from None
+                raise UserError(exc.message, advice=Advice.END_WITHOUT_HANDOFF) from None
             rendered[handle.tip] = handoff_draft(text, context["session"]["tip"], ws.agent)
         return [rendered[handle.tip]]
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from git_session import gitcli
-from git_session.errors import DataError, UserError
+from git_session.errors import DataError, GitError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Meta
 from git_session.names import NOTES_REF, ObjectId
@@ -143,13 +143,13 @@ def parse_log(output: str, marker: str) -> list[HistoryCommit]:
     while index < len(tokens) and tokens[index].strip("\n"):
         header = tokens[index : index + len(_LOG_FIELDS)]
         if len(header) < len(_LOG_FIELDS) or not ObjectId.is_full(header[0].lstrip("\n")):
-            raise UserError(f"cannot read the output of git log near {tokens[index][:40]!r}")
+            raise GitError(f"cannot read the output of git log near {tokens[index][:40]!r}", command=("log",))
         index += len(_LOG_FIELDS)
         try:
             end = tokens.index(marker, index)
         except ValueError:
-            raise UserError(
-                f"cannot read the output of git log: commit {header[0].strip()[:12]} is cut short"
+            raise GitError(
+                f"cannot read the output of git log: commit {header[0].strip()[:12]} is cut short", command=("log",)
             ) from None
         note, index = "\0".join(tokens[index:end]), end + 1
         files, index = _parse_changes(tokens, index)

@@ -41,11 +41,13 @@ Located = list[tuple[str, ObjectId]]
 
 
 def canonical_line(value: Mapping[str, Any]) -> bytes:
-    """One note line: canonical JSON (sorted keys, no spaces, UTF-8), no newline."""
-    try:
-        return codec.dumps(value).encode("utf-8")
-    except (TypeError, ValueError, UnicodeEncodeError) as exc:
-        raise UserError(f"cannot write a note line: {exc}") from None
+    """One note line: canonical JSON (sorted keys, no spaces, UTF-8), no newline.
+
+    Every caller passes JSON of valid Unicode (texts are checked when they come in, and
+    lines read back are parsed by ``codec.loads``, which refuses a lone surrogate): a value
+    that is not is a bug, left as the ``TypeError`` or ``ValueError`` it raises, not
+    reported as the user's mistake."""
+    return codec.dumps(value).encode("utf-8")
 
 
 def split_lines(data: bytes) -> list[bytes]:

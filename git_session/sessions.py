@@ -13,6 +13,7 @@ from typing import Any
 
 from git_session import choices, codec, gitcli, trailers
 from git_session.errors import (
+    Advice,
     AmbiguousError,
     DataError,
     FileSystemError,
@@ -99,7 +100,6 @@ class Workspace:
         self.repo = repo
         self.store = Store(repo)
         self.warn = warn
-        self._ident: Ident | None = None
 
     @classmethod
     def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
@@ -107,9 +107,12 @@ class Workspace:
 
     @property
     def ident(self) -> Ident:
-        if self._ident is None:
-            self._ident = self.repo.ident()
-        return self._ident
+        """Who is writing, and when: read afresh on every use, never kept.
+
+        A workspace may serve many commands in one process (a server): each write takes
+        the time (and identity) of that write, as ``GIT_AUTHOR_DATE`` or the clock says then.
+        """
+        return self.repo.ident()
 
     def now(self) -> int:
         """The time git would stamp a commit with (GIT_AUTHOR_DATE honoured), for reads too.
@@ -132,12 +135,12 @@ class Workspace:
 
     def branch(self) -> BranchName:
         if self.repo.is_bare:
-            raise UserError("this is a bare repository: it has no current branch", "pass --session ID")
+            raise UserError("this is a bare repository: it has no current branch", advice=Advice.PASS_SESSION)
         branch = self.repo.head_branch()
         if branch is None:
             raise UserError(
                 "HEAD is detached: there is no current branch to find a session for",
-                "check out a branch (git switch NAME) or pass --session ID",
+                advice=Advice.SWITCH_OR_PASS_SESSION,
             )
         return branch
 
@@ -230,13 +233,13 @@ class Workspace:
         own = self.own_sessions(branch)
         if not own:
             self._refuse_others(branch)
-            raise NotFoundError(f"no session on branch {branch!r}", 'start one with: git session start "TITLE"')
+            raise NotFoundError(f"no session on branch {branch!r}", advice=Advice.START_ONE)
         opened = [f for f in own if f.meta.is_open]
         if len(opened) > 1 and choices.read(self.repo) is None:  # several written in, none chosen
             raise AmbiguousError(
                 f"{len(opened)} open sessions on branch {branch!r} could be yours",
-                "choose one with: git session resume ID\ncandidates: "
-                + ", ".join(self.short_session_id(f.handle.id) for f in opened[:5]),
+                "candidates: " + ", ".join(self.short_session_id(f.handle.id) for f in opened[:5]),
+                advice=Advice.CHOOSE_ONE,
             )
         return next(iter(opened), own[0])
 
@@ -250,8 +253,8 @@ class Workspace:
         raise NotFoundError(
             f"no session of yours on branch {branch!r}; {len(others)} of others (e.g. {short}, "
             f"{opened[0].meta.status}, by {', '.join(opened[0].meta.authors)[:80]})",
-            f"work in theirs: git session resume {short} (or --session {short}); "
-            f'or start your own: git session start "TITLE"',
+            advice=Advice.THEIRS_OR_YOURS,
+            data={"short": short},
         )
 
     def _find_by_slug(self, spec: str, handles: list[Handle]) -> Found:
@@ -264,9 +267,7 @@ class Workspace:
                 f"{len(matches)} sessions are titled {spec!r}",
                 "name one by id: " + ", ".join(sorted(self.short_session_id(f.handle.id) for f in matches)[:5]),
             )
-        raise NotFoundError(
-            f"no session matches {spec!r} (by id, branch or title)", "see them all with: git session list --all"
-        )
+        raise NotFoundError(f"no session matches {spec!r} (by id, branch or title)", advice=Advice.LIST_ALL_SESSIONS)
 
     def all_sessions(self, copied_under: str | None = None) -> list[Found]:
         """Every session here, or with ``copied_under`` those fetched from a remote."""
@@ -291,7 +292,8 @@ class Workspace:
         if not matches:
             raise NotFoundError(
                 f"no {label} {prefix!r} in session {self.short_session_id(found.handle.id)}",
-                f"list them with: git session {kind} list" if kind else "see them with: git session show",
+                advice=Advice.LIST_ENTRIES if kind else Advice.SHOW_SESSION,
+                data={"kind": kind} if kind else None,
             )
         if len(matches) > 1:
             candidates = sorted(f"{k} {i}" if kind is None else i for k, i in matches)[:5]
@@ -317,7 +319,7 @@ class Workspace:
                 f"the branch name {branch!r} is not valid UTF-8: a session cannot record it",
                 "rename the branch (git branch -m NEW) to start a session on it",
             )
-        self._refuse_open_session(branch, None, "pause or end it first, or work in it: git session status")
+        self._refuse_open_session(branch, None, advice=Advice.PAUSE_END_OR_WORK_IN_IT)
         continued = self.find(parent) if parent else None
         fields: dict[str, Any] = {
             "title": codec.check_text(title or (continued.meta.title if continued else branch), "title"),
@@ -420,7 +422,7 @@ class Workspace:
             short = self.short_session_id(found.handle.id)
             raise UserError(f"session {short} is {found.meta.status}; cannot make it {status}")
         if status == "active":
-            self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, "pause or end it first")
+            self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, hint="pause or end it first")
         if status == found.meta.status and reason is None and note is None and extra is None:
             return found
         changes: dict[str, Any] = {"status": status}
@@ -440,12 +442,14 @@ class Workspace:
         found, _ = self._append(found.handle.id, build, f"{status}: {found.meta.title}", found=found, allow_ended=True)
         return found
 
-    def _refuse_open_session(self, branch: BranchName, allowed: str | None, hint: str) -> None:
+    def _refuse_open_session(
+        self, branch: BranchName, allowed: str | None, hint: str | None = None, advice: Advice | None = None
+    ) -> None:
         """A branch has at most one active or paused session."""
         other = self.open_session(branch)
         if other is not None and other.handle.id != allowed:
             short = self.short_session_id(other.handle.id)
-            raise UserError(f"session {short} is already {other.meta.status} on branch {branch!r}", hint)
+            raise UserError(f"session {short} is already {other.meta.status} on branch {branch!r}", hint, advice=advice)
 
     def resume(self, spec: str | None) -> Found:
         """Make a session active and this clone's default on its branch (a teammate's too)."""
@@ -485,7 +489,8 @@ class Workspace:
         if not allow_ended and found.meta.status in ENDED_STATUSES:
             raise UserError(
                 f"session {self.short_session_id(found.handle.id)} is {found.meta.status}: it takes no more entries",
-                "start a new one, continuing it: git session start --from " + self.short_session_id(found.handle.id),
+                advice=Advice.CONTINUE_IN_NEW,
+                data={"short": self.short_session_id(found.handle.id)},
             )
         if private:
             _, ops = self.store.append_private(found.handle, build, self.ident, subject)

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from git_session import allowlist, gitcli, paths, secrets
 from git_session.errors import (
+    Advice,
+    Advised,
     ConflictError,
     DataError,
     FileSystemError,
@@ -110,18 +112,23 @@ class SecretsFound(UserError):
     def __init__(self, found: list[tuple[Finding, OutgoingText]]) -> None:
         first, item = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        hints = [f"also: {f.what} in {f.where}: {f.excerpt} [{f.fingerprint}]" for f, _ in found[1 : self.SHOWN]]
-        command = item.remedy.startswith("git ")
-        hints += [f"remove it with: {item.remedy} (then push again)" if command else item.remedy, "nothing was sent"]
+        advised = [
+            Advised(
+                Advice.SECRET_ALSO,
+                {"what": f.what, "where": f.where, "excerpt": f.excerpt, "fingerprint": f.fingerprint},
+            )
+            for f, _ in found[1 : self.SHOWN]
+        ]
+        advised += [Advised(Advice.SECRET_REMOVE, item.remedy_data), Advised(Advice.NOTHING_SENT, {})]
         by_session: dict[str | None, dict[str, None]] = {}
         for finding, text in found[: self.SHOWN]:  # acknowledged in the session it is in (notes: in any)
             by_session.setdefault(text.session, {})[finding.fingerprint] = None
         for session, prints in by_session.items():
-            where = f" --session {session[:12]}" if session else ""
-            hints.append(f"not a secret? acknowledge it: git session secrets allow {' '.join(prints)}{where}")
+            data = {"prints": " ".join(prints), "session": session[:12] if session else ""}
+            advised.append(Advised(Advice.SECRET_ACKNOWLEDGE, data))
         super().__init__(
             f"push stopped: {first.what} in {first.where}: {first.excerpt} [{first.fingerprint}]{more}",
-            "\n".join(hints),
+            advised=advised,
         )
         self.findings = [f for f, _ in found]
 
@@ -165,7 +172,7 @@ def _default_remote(repo: Repo, names: list[str]) -> str:
         return "origin"
     if len(names) == 1:
         return names[0]
-    raise UserError("no remote to share sessions with", "name one: git session push REMOTE")
+    raise UserError("no remote to share sessions with", advice=Advice.NAME_REMOTE)
 
 
 # --- fetch and pull ---------------------------------------------------------------------
@@ -313,7 +320,8 @@ def push(
             report.merged = pull(repo, remote, show_progress, progress)
     raise GitError(
         f"the remote {remote.name} kept rejecting the push ({PUSH_ATTEMPTS} attempts): {rejected[0]}",
-        "try again later: git session push " + remote.name,
+        advice=Advice.PUSH_LATER,
+        data={"remote": remote.name},
     )
 
 
@@ -577,13 +585,21 @@ MERGE_BASES_AT_MOST = 64  # remote-tracking branches a snapshot is compared with
 @dataclass(frozen=True)
 class OutgoingText:
     """A text a push would send: where it is, the session whose acknowledged findings
-    apply (``None``: the notes, where every session's do), and the command that takes
-    it out."""
+    apply (``None``: the notes, where every session's do), and what takes it out."""
 
     where: str
     text: str
     session: str | None
-    remedy: str
+    remedy: Advised
+
+    @property
+    def remedy_data(self) -> dict[str, str]:
+        return remedy_data(self.remedy)
+
+
+def remedy_data(remedy: Advised) -> dict[str, str]:
+    """A remedy as the data of the advice that names it (``remedy``: which one)."""
+    return {**remedy.data, "remedy": remedy.advice.value}
 
 
 def outgoing_texts(
@@ -606,7 +622,7 @@ def outgoing_texts(
                 raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
             for op in ops:
                 yield from _op_texts(repo, session_id, op, seen, public)
-            remedy = f"git session redact ENTRY --session {session_id[:12]}"
+            remedy = Advised(Advice.REDACT_COMMIT, {"session": session_id[:12]})
             subject = commit.message.partition("\n")[0]
             yield OutgoingText(f"session {session_id[:12]}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
@@ -619,12 +635,10 @@ def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: Pu
     if op.action in ("add", "update"):
         kind, entry = str(data.get("kind", "entry")), str(data.get("entry", op.id))
         where = f"session {session_id[:12]}, {kind} {entry[:12]}"
-        remedy = f"git session redact {entry[:12]} --session {session_id[:12]}"
+        remedy = Advised(Advice.REDACT_ENTRY, {"entry": entry[:12], "session": session_id[:12]})
     else:
         where = f"session {session_id[:12]}, its fields"
-        remedy = (
-            "a session's field cannot be redacted (redact takes out entries): rotate the secret, then acknowledge it"
-        )
+        remedy = Advised(Advice.ROTATE_FIELD, {})
     texts = [(name, value) for name, value in fields.items()] + [("author", op.author), ("agent", op.agent)]
     for name, value in texts:
         for text in value if isinstance(value, list) else [value]:
@@ -684,7 +698,7 @@ def _file_texts(
     files: Iterable[tuple[str, ObjectId, tuple[ObjectId, ...]]],
     where: str,
     seen: set[object],
-    remedy: str,
+    remedy: Advised,
     names: bool = True,
 ) -> Iterator[tuple[str, str]]:
     """The new text of files, each once, and their names (with ``names``): decoded
@@ -703,7 +717,8 @@ def _file_texts(
         if len(content) > SCAN_LIMIT:
             raise UserError(
                 f"push stopped: {label} is {len(content) >> 20} MiB, too large to scan for secrets",
-                f"take it out with: {remedy} (then push again); nothing was sent",
+                advice=Advice.TOO_LARGE_TO_SCAN,
+                data=remedy_data(remedy),
             )
         text = secrets.decode(content)
         if text is not None:
@@ -733,7 +748,8 @@ def _note_texts(repo: Repo, remote: Remote, ours: ObjectId, also: ObjectId | Non
             old = repo.commit(parent).tree if parent is not None else None
             for path, blob in repo.changed_blobs(old, commit.tree):
                 target = path.replace("/", "")
-                where, remedy = f"the note on commit {target[:12]}", f"git session redact --note {target[:12]}"
+                where = f"the note on commit {target[:12]}"
+                remedy = Advised(Advice.REDACT_NOTE, {"target": target[:12]})
                 for _, text in _file_texts(repo, [(path, blob, ())], where, seen, remedy, names=False):
                     yield OutgoingText(where, text, None, remedy)
 

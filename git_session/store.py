@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from git_session import codec
-from git_session.errors import ConflictError, DataError, NotFoundError, UserError
+from git_session.errors import Advice, ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import MAX_DATA_FILE, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
 from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
@@ -441,7 +441,7 @@ def naming_session(session_id: str) -> Iterator[None]:
     try:
         yield
     except ObjectError as exc:
-        raise DataError(f"session {session_id}: {exc.message}", exc.hint) from None
+        raise DataError(f"session {session_id}: {exc.message}", exc.hint, advised=exc.advised) from None
 
 
 def _op_ident(op: Op) -> Ident:
@@ -471,8 +471,6 @@ def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident, clock_floor: int =
         codec.decode_commit_message(codec.encode_commit_message("check", ops), f"session {session}")
     except DataError as exc:
         raise UserError(
-            f"not written: {exc.message}",
-            "an operation with this time or clock could not be read back; check the system clock and "
-            f"GIT_AUTHOR_DATE, or continue in a new session: git session start --from {session[:12]}",
+            f"not written: {exc.message}", advice=Advice.CLOCK_OR_NEW, data={"short": session[:12]}
         ) from None
     return ops
