@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from git_session import brief
 from git_session.gitrepo import Repo
+from git_session.model import Meta
 from git_session.names import BranchName
 from git_session.sessions import Workspace, abbreviate
 from git_session.store import Draft, Handle, Store
@@ -62,7 +63,11 @@ def full_session(repo: Path) -> tuple[str, str]:
     ]
     found = ws.find(None)
     for draft in drafts:  # one commit each: "newest" is well defined
-        ws.store.append(found.handle.ref, lambda handle, meta, d=draft: [d], ws.ident, "test")
+
+        def build(handle: Handle, meta: Meta, d: Draft = draft) -> list[Draft]:
+            return [d]
+
+        ws.store.append(found.handle.ref, build, ws.ident, "test")
     return state["id"], head
 
 

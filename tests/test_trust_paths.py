@@ -145,7 +145,7 @@ def test_the_hook_and_python_agree_on_the_cache_path(tmp_path: Path, branch: str
     ok(repo, "install")
     ok(repo, "start", "Pinned", "-o", "Agree")
     cache = trailers.cache_path(Repo.discover(str(repo)), branch)
-    assert cache.is_file()
+    assert cache is not None and cache.is_file()
     (repo / "file").write_text("work\n")
     git(repo, "add", "file")
     git(repo, "commit", "-q", "-m", "Work")
