@@ -93,7 +93,12 @@ def _records(ws: Workspace, found: Found, withheld: list[str]) -> list[tuple[str
     records: list[tuple[str, Callable[[int], str]]] = []
     for entry in state.of_kind("decision"):
         decision = views.entry_view(entry)
-        context = {"status": STATUS, "date": decision["created"][:10], "session": session, "decision": decision}
+        context = {
+            "status": STATUS,
+            "date": views.iso_time(entry.created, entry.tz)[:10],
+            "session": session,
+            "decision": decision,
+        }
 
         def content(n: int, context: dict[str, Any] = context, entry_id: str = entry.id) -> str:
             text, findings = secrets.masked(sandbox.render_template(template, {**context, "number": n}))

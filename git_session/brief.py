@@ -102,7 +102,7 @@ def header_line(meta: Meta, short_id: str, agent: str | None = None) -> str:
 
 
 def tldr_line(meta: Meta) -> str | None:
-    tldr = str(meta.get("tldr") or "")
+    tldr = meta.tldr
     return f"TL;DR: {_one_line(tldr, TLDR_WIDTH)}" if tldr.strip() else None
 
 
@@ -110,7 +110,7 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
     """Every item the brief could show, most important first, and the counts of those
     left out before any budget (older decisions, commits and checkpoints)."""
     items: list[Item] = []
-    current = str(meta.get("current") or "")
+    current = meta.current
     if current.strip():
         items.append(Item("current", f"Current step: {_one_line(current, ITEM_WIDTH)}", current))
     counted = store.meta(handle, private=True)  # the open items below include private ones
@@ -129,7 +129,7 @@ def _open_items(store: Store, handle: Handle) -> list[Item]:
             continue
         ids = abbreviate(store.entry_ids(handle, kind, private=True), only=[e.id for e in entries])
         for entry in entries:
-            priority = f"[{entry.values.get('priority', 'medium')}] " if kind == "next" else ""
+            priority = f"[{entry.priority}] " if kind == "next" else ""
             line = f"- {ids.get(entry.id, entry.id[:8])} {priority}{_one_line(entry.text, ITEM_WIDTH)}"
             items.append(Item(key, line, entry_view(entry)))
     return items
@@ -166,26 +166,25 @@ def _newest(store: Store, handle: Handle, kind: str, count: int) -> tuple[list[E
 
 def _decision_line(entry: Entry) -> str:
     line = entry.text
-    if entry.values.get("rationale"):
-        line += f" — because {entry.values['rationale']}"
-    alternatives = [str(a) for a in entry.values.get("alternatives") or []]
-    if alternatives:
-        line += f" (alternatives: {'; '.join(alternatives)})"
+    if entry.rationale:
+        line += f" — because {entry.rationale}"
+    if entry.alternatives:
+        line += f" (alternatives: {'; '.join(entry.alternatives)})"
     return f"- {_one_line(line, ITEM_WIDTH)}"
 
 
 def _commit_line(entry: Entry) -> str:
-    sha = str(entry.values.get("commit") or "")
+    sha = entry.commit or ""
     return f"- {safe(sha[:7]) or '?'} {_one_line(entry.text, ITEM_WIDTH)}"
 
 
 def _commit_data(entry: Entry) -> dict[str, Any]:
-    return {"sha": entry.values.get("commit"), "subject": entry.text}
+    return {"sha": entry.commit, "subject": entry.text}
 
 
 def _checkpoint_line(entry: Entry, short_id: str) -> str:
-    label = str(entry.values.get("label") or entry.text or "(no label)")
-    head = str(entry.values.get("commit") or "")
+    label = entry.label or entry.text or "(no label)"
+    head = entry.commit or ""
     where = f" · HEAD {safe(head[:7])}" if head else ""
     return f"- {short_id} {_one_line(label, ITEM_WIDTH)} · {when(entry.created, entry.tz)}{where}"
 
@@ -341,7 +340,7 @@ def as_view(brief: Brief, meta: Meta, short_id: str) -> dict[str, Any]:
         "omitted": dict(brief.omitted),
         "session": {"id": meta.id, "short_id": short_id, "title": meta.title, "branch": meta.branch},
         "status": meta.status,
-        "tldr": str(meta.get("tldr") or ""),
+        "tldr": meta.tldr,
         "current": current[0],
         "progress": progress[0],
         "blockers": shown.get("blockers", []),

@@ -16,7 +16,7 @@ import click
 
 from git_session import brief, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError, file_system_error
-from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
+from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry, EntryKind
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
@@ -483,7 +483,9 @@ def current(text: str, session: str | None) -> None:
 # --- entries --------------------------------------------------------------------------
 
 
-def _add(session: str | None, kind: str, text: str, extra: dict[str, Any] | None = None, private: bool = False) -> None:
+def _add(
+    session: str | None, kind: EntryKind, text: str, extra: dict[str, Any] | None = None, private: bool = False
+) -> None:
     ws = workspace()
     found, op = ws.add(session, kind, text, extra, private=private)
     label = ("private " if private else "") + ("next step" if kind == "next" else kind)
@@ -505,7 +507,7 @@ def _list_entries(kind: str, session: str | None, as_json: bool) -> None:
 
 
 def _transition(
-    kind: str,
+    kind: EntryKind,
     prefix: str,
     session: str | None,
     status_value: str,

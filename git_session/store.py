@@ -20,15 +20,15 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from git_session import codec
 from git_session.errors import ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import MAX_DATA_FILE, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
-from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
+from git_session.model import ENTRY_STATUSES, Action, Entry, EntryKind, Fields, Meta, Op, OpData, SessionState
 from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
 
 META_PATH = "meta.json"
@@ -61,13 +61,38 @@ def snapshot_path(entry_id: str) -> str:
 
 @dataclass(frozen=True)
 class Draft:
-    """An operation before it is given its place in the journal (clock, time, author)."""
+    """An operation before it is given its place in the journal (clock, time, author).
 
-    action: str
-    data: dict[str, Any]
+    Made by its constructors, one per action: the only statement of each operation's shape.
+    """
+
+    action: Action
+    data: OpData
     agent: str | None = None
     minor: bool = False
     id: Ulid = field(default_factory=new_id)
+
+    @classmethod
+    def create(cls, fields: Fields, agent: str | None = None, id: Ulid | None = None) -> Draft:
+        """Create a session with its first fields; its id is the session's."""
+        return cls("create", OpData(fields=dict(fields)), agent, id=id or new_id())
+
+    @classmethod
+    def set(cls, fields: Fields, agent: str | None = None, minor: bool = False, id: Ulid | None = None) -> Draft:
+        """Set session fields (a ``minor`` change does not move ``updated``)."""
+        return cls("set", OpData(fields=dict(fields)), agent, minor, id or new_id())
+
+    @classmethod
+    def add(cls, kind: EntryKind, fields: Fields, agent: str | None = None, id: Ulid | None = None) -> Draft:
+        """Add an entry of a kind; its id is the operation's."""
+        return cls("add", OpData(kind=kind, fields=dict(fields)), agent, id=id or new_id())
+
+    @classmethod
+    def update(
+        cls, kind: EntryKind, entry: str, fields: Fields, agent: str | None = None, id: Ulid | None = None
+    ) -> Draft:
+        """Set fields of an entry (the last writer of each field wins)."""
+        return cls("update", OpData(kind=kind, entry=entry, fields=dict(fields)), agent, id=id or new_id())
 
 
 class Handle(NamedTuple):
@@ -259,7 +284,7 @@ class Store:
         """
         layer = handle.ref.private_layer
         if self.repo.ref_target(layer) is None:
-            ops = _stamp([Draft("create", {"fields": {}}, id=handle.id)], EMPTY_META, ident)
+            ops = _stamp([Draft.create({}, id=handle.id)], EMPTY_META, ident)
             tree, _ = self._apply(None, EMPTY_META, ops)
             commit = self.repo.write_commit(tree, [], codec.encode_commit_message("private entries", ops), ident)
             self.repo.cas_ref(layer, commit, None, "git-session: private entries")  # lost race: theirs will do
@@ -386,7 +411,7 @@ class Store:
                 touched[target] = after
         return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
 
-    def _changes(self, meta: Meta, entries: Iterator[Entry] | Any) -> dict[str, Change]:
+    def _changes(self, meta: Meta, entries: Iterable[Entry]) -> dict[str, Change]:
         """The blobs of the new state, each read back with the reader's own rules first:
         what is stored can always be read."""
         where = f"session {meta.id}"
@@ -400,7 +425,7 @@ class Store:
             changes[entry_path(entry.kind, entry.id)] = blob
             if entry.kind in ENTRY_STATUSES:
                 changes[open_path(entry.kind, entry.id)] = blob if entry.is_open else None
-            if entry.kind == "checkpoint" and entry.values.get("snapshot") is not None:
+            if entry.kind == "checkpoint" and entry.snapshot is not None:
                 changes[snapshot_path(entry.id)] = self._snapshot(entry, meta)
         return changes
 

@@ -137,8 +137,9 @@ def since_last_commit(store: Store, handle: Handle) -> SinceLastCommit:
     decision_ids: list[str] = []
     done_ids: list[str] = []
     for op in _ops_newest_first(store, handle, cutoff):
-        if op.action == "add" and op.data.get("kind") == "commit" and "covers" in op.data["fields"]:
-            cutoff = max(cutoff, int(op.data["fields"]["covers"]))
+        covers = op.data["fields"].get("covers")
+        if op.action == "add" and op.data.get("kind") == "commit" and isinstance(covers, int):
+            cutoff = max(cutoff, covers)
             break
         if op.action == "add" and op.data.get("kind") == "decision":
             decision_ids.append(op.id)
@@ -185,7 +186,7 @@ def lines(
     values = [(f"{key_objectives}: [open] ", e, e.text) for e in sorted(open_objectives, key=lambda e: e.added)]
     values += [(f"{key_objectives}: [done] ", e, e.text) for e in since.done]
     for entry in since.decisions:
-        rationale = str(entry.values.get("rationale") or "")
+        rationale = entry.rationale
         values.append(
             (f"{key_decisions}: ", entry, f"{entry.text} -- {rationale}" if rationale.strip() else entry.text)
         )

@@ -83,9 +83,7 @@ def add_checkpoint(repo: Path, label: str, commit: str) -> None:
     ws = Workspace.open(str(repo))
     found = ws.find(None)
     fields = {"text": label, "label": label, "commit": commit}
-    ws.store.append(
-        found.handle.ref, lambda h, m: [Draft("add", {"kind": "checkpoint", "fields": fields})], ws.ident, label
-    )
+    ws.store.append(found.handle.ref, lambda h, m: [Draft.add("checkpoint", fields)], ws.ident, label)
 
 
 def entry_id(repo: Path, key: str, text: str) -> str:

@@ -44,7 +44,7 @@ def forge_branch_session(tmp_path: Path, remote: Path, branch: str) -> str:
         make_repo(tmp_path, "forger")
     ws = Workspace(Repo.discover(str(forger)))
     fields = {"title": f"forged {branch!r}", "branch": branch, "status": "active"}
-    handle = ws.store.create(BranchName(branch), [Draft("create", {"fields": fields})], ws.ident, "start")
+    handle = ws.store.create(BranchName(branch), [Draft.create(fields)], ws.ident, "start")
     git(forger, "push", "-q", str(remote), f"{handle.ref}:{handle.ref}")
     return handle.id
 
