@@ -18,6 +18,7 @@ from typing import Any
 
 from git_session import handoff, sandbox, secrets, views
 from git_session.errors import SessionError, UserError
+from git_session.model import SessionStatus
 from git_session.sessions import Found, Workspace, slugify
 
 STATUS = "Accepted"
@@ -172,7 +173,7 @@ def _umask() -> int:
 def end(
     ws: Workspace,
     spec: str | None,
-    status: str,
+    status: SessionStatus,
     reason: str | None,
     with_handoff: bool,
     directory: str,

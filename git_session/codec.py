@@ -22,6 +22,7 @@ from git_session.model import (
     SESSION_STATUSES,
     Action,
     Entry,
+    FieldValue,
     Meta,
     Op,
     OpData,
@@ -281,7 +282,7 @@ def _optional_line(value: Any, where: str) -> str | None:
     return None if value is None else _line(value, where)
 
 
-def _value(value: Any, where: str) -> Any:
+def _value(value: Any, where: str) -> FieldValue:
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, str):
@@ -299,7 +300,7 @@ def _str_list(value: Any, where: str) -> list[str]:
     return value
 
 
-def _fields(value: Any, where: str) -> dict[str, Any]:
+def _fields(value: Any, where: str) -> dict[str, FieldValue]:
     obj = _object(value, where)
     for name, item in obj.items():
         _match(_FIELD_NAME, name, f"{where}: field name")

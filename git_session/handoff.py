@@ -22,7 +22,7 @@ from git_session import codec, views
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.history import HEX, FileChange, HistoryCommit, Range, history_range, start_history
-from git_session.model import ENDED_STATUSES, Entry, Meta, SessionState
+from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, SessionStatus
 from git_session.names import ObjectId
 from git_session.notes import Notes, parse_lines
 from git_session.sandbox import Template, find_template, render_template
@@ -67,7 +67,7 @@ def gather(
     return context
 
 
-def _live(state: SessionState, kind: str) -> list[Entry]:
+def _live(state: SessionState, kind: EntryKind) -> list[Entry]:
     return [e for e in state.of_kind(kind) if not e.values.get("rewritten")]
 
 
@@ -101,7 +101,7 @@ def _session_view(
     return view
 
 
-_SECTIONS = {
+_SECTIONS: dict[str, EntryKind] = {
     "objectives": "objective",
     "decisions": "decision",
     "discoveries": "discovery",
@@ -355,7 +355,7 @@ def fit(text: str) -> str:
     return text.encode("utf-8")[:room].decode("utf-8", "ignore") + note
 
 
-def end(ws: Workspace, spec: str | None, status: str, reason: str | None, with_handoff: bool = True) -> Found:
+def end(ws: Workspace, spec: str | None, status: SessionStatus, reason: str | None, with_handoff: bool = True) -> Found:
     """End a session; unless told not to, render its Markdown handoff and store it in the
     same write as the status change (rendered again if the session moved meanwhile)."""
     template = find_template(ws.repo, "markdown") if with_handoff else None

@@ -278,5 +278,5 @@ class SessionState:
     meta: Meta
     entries: tuple[Entry, ...]
 
-    def of_kind(self, kind: str) -> tuple[Entry, ...]:
+    def of_kind(self, kind: EntryKind) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.kind == kind)

@@ -114,7 +114,7 @@ def status_text(
     return "\n".join(lines)
 
 
-_SHOW_SECTIONS = (
+_SHOW_SECTIONS: tuple[tuple[str, EntryKind, bool], ...] = (
     ("Objectives", "objective", True),
     ("Decisions", "decision", False),
     ("Discoveries", "discovery", False),

@@ -28,10 +28,12 @@ from git_session.model import (
     ENTRY_STATUSES,
     Entry,
     EntryKind,
+    EntryStatus,
     Fields,
     FieldValue,
     Meta,
     Op,
+    SessionStatus,
 )
 from git_session.names import BranchName, Ulid
 from git_session.store import Draft, Handle, Store
@@ -292,11 +294,11 @@ class Workspace:
     def short_session_id(self, session_id: str) -> str:
         return abbreviate(self.store.session_ids(), only=[session_id]).get(session_id, session_id)
 
-    def short_entry_id(self, found: Found, kind: str, entry_id: str) -> str:
+    def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
         ids = self.store.entry_ids(found.handle, kind, private=True)
         return abbreviate(ids, only=[entry_id]).get(entry_id, entry_id)
 
-    def find_entry(self, found: Found, kind: str | None, prefix: str) -> Entry:
+    def find_entry(self, found: Found, kind: EntryKind | None, prefix: str) -> Entry:
         """An entry of a kind (``None``: of any kind) named by any unambiguous prefix of its id."""
         lowered = prefix.strip().lower()
         kinds = ENTRY_KINDS if kind is None else (kind,)
@@ -384,7 +386,7 @@ class Workspace:
         return Draft.add(kind, fields, agent=self.agent)
 
     def update(
-        self, spec: str | None, kind: EntryKind, prefix: str, changes: Fields, allowed_from: Sequence[str]
+        self, spec: str | None, kind: EntryKind, prefix: str, changes: Fields, allowed_from: Sequence[EntryStatus]
     ) -> tuple[Found, Entry]:
         """Change an entry's fields (its status, say) if it is in one of ``allowed_from``."""
         found = self.find(spec)
@@ -422,8 +424,8 @@ class Workspace:
     def set_status(
         self,
         spec: str | None,
-        status: str,
-        allowed_from: Sequence[str],
+        status: SessionStatus,
+        allowed_from: Sequence[SessionStatus],
         reason: str | None = None,
         note: str | None = None,
         extra: Callable[[Handle, Meta], Sequence[Draft]] | None = None,

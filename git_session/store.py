@@ -47,11 +47,11 @@ def new_id() -> Ulid:
     return Ulid(str(ULID.from_bytes(millis.to_bytes(6, "big") + os.urandom(10))).lower())
 
 
-def entry_path(kind: str, entry_id: str) -> str:
+def entry_path(kind: EntryKind, entry_id: str) -> str:
     return f"entries/{kind}/{entry_id[-2]}/{entry_id[-1]}/{entry_id}.json"
 
 
-def open_path(kind: str, entry_id: str) -> str:
+def open_path(kind: EntryKind, entry_id: str) -> str:
     return f"open/{kind}/{entry_id}.json"
 
 
@@ -172,21 +172,21 @@ class Store:
             raise DataError(f"{where}: its data names another session ({meta.id})")
         return meta
 
-    def open_entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
+    def open_entries(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[Entry]:
         with naming_session(handle.id):
             return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"open/{kind}")]
 
-    def entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
+    def entries(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[Entry]:
         with naming_session(handle.id):
             return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"entries/{kind}")]
 
-    def entry(self, handle: Handle, kind: str, entry_id: str, private: bool = False) -> Entry | None:
+    def entry(self, handle: Handle, kind: EntryKind, entry_id: str, private: bool = False) -> Entry | None:
         where = f"session {handle.id}"
         with naming_session(handle.id):
             found = (self._entry_in_tree(tree, kind, entry_id, where) for tree in self._trees(handle, private))
             return next((entry for entry in found if entry is not None), None)
 
-    def entry_ids(self, handle: Handle, kind: str, private: bool = False) -> list[str]:
+    def entry_ids(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[str]:
         """The ids of every entry of a kind, read from tree names alone."""
         ids: list[str] = []
         with naming_session(handle.id):
@@ -402,7 +402,7 @@ class Store:
             target = target_entry(op)
             before = None
             if target is not None:
-                kind = str(op.data["kind"])
+                kind = op.data["kind"]
                 before = touched.get(target) or (
                     self._entry_in_tree(tree, kind, target, f"session {meta.id or op.id}") if tree else None
                 )
@@ -442,7 +442,7 @@ class Store:
             raise DataError(f"session {meta.id}: checkpoint {entry.id}: snapshot {snapshot!r:.50} is not a tree here")
         return Subtree(ObjectId(snapshot))
 
-    def _entry_in_tree(self, tree: ObjectId, kind: str, entry_id: str, where: str) -> Entry | None:
+    def _entry_in_tree(self, tree: ObjectId, kind: EntryKind, entry_id: str, where: str) -> Entry | None:
         data = self.repo.blob_at(tree, entry_path(kind, entry_id))
         return None if data is None else codec.entry_from_bytes(data, f"{where}: entry {entry_id}")
 

@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from git_session.gitrepo import Repo
-from git_session.model import Entry, Op
+from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
 
@@ -159,7 +159,7 @@ def _ops_newest_first(store: Store, handle: Handle, floor: int) -> Iterable[Op]:
             yield op
 
 
-def _entries(store: Store, handle: Handle, kind: str, ids: Iterable[str]) -> list[Entry]:
+def _entries(store: Store, handle: Handle, kind: EntryKind, ids: Iterable[str]) -> list[Entry]:
     found = (store.entry(handle, kind, entry_id) for entry_id in ids)
     return [entry for entry in found if entry is not None]
 

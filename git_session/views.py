@@ -105,7 +105,7 @@ def entry_view(entry: Entry) -> EntryView:
     return base
 
 
-_LISTS = {
+_LISTS: dict[str, EntryKind] = {
     "objectives": "objective",
     "decisions": "decision",
     "blockers": "blocker",
