@@ -86,7 +86,7 @@ def test() -> None:
         sys.exit(f"dev.py: tests failed (exit status {result.returncode})")
     sh(PYTHON, "-m", "ruff", "check", "git_session", "tests", "bench", "dev.py")
     sh(PYTHON, "-m", "ruff", "format", "--check", "git_session", "tests", "bench", "dev.py")
-    sh(PYTHON, "-m", "mypy", "--strict", "git_session")
+    sh(PYTHON, "-m", "mypy", "--strict", "git_session", "tests")
     print("dev.py: all checks passed")
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from git_session import handoff, sandbox, secrets, views
 from git_session.errors import Advice, SessionError, UserError
+from git_session.model import SessionStatus
 from git_session.names import slug as make_slug
 from git_session.sessions import Found, Workspace
 
@@ -94,7 +95,12 @@ def _records(ws: Workspace, found: Found, withheld: list[str]) -> list[tuple[str
     records: list[tuple[str, Callable[[int], str]]] = []
     for entry in state.of_kind("decision"):
         decision = views.entry_view(entry)
-        context = {"status": STATUS, "date": decision["created"][:10], "session": session, "decision": decision}
+        context = {
+            "status": STATUS,
+            "date": views.iso_time(entry.created, entry.tz)[:10],
+            "session": session,
+            "decision": decision,
+        }
 
         def content(n: int, context: dict[str, Any] = context, entry_id: str = entry.id) -> str:
             text, findings = secrets.masked(sandbox.render_template(template, {**context, "number": n}))
@@ -168,7 +174,7 @@ def _umask() -> int:
 def end(
     ws: Workspace,
     spec: str | None,
-    status: str,
+    status: SessionStatus,
     reason: str | None,
     with_handoff: bool,
     directory: str,

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo
+from git_session.model import EntryKind
 from git_session.names import SESSIONS_PREFIX, SessionRef
 from git_session.secrets import FINGERPRINT_LENGTH, is_fingerprint
 from git_session.sessions import Found, Workspace
 from git_session.store import Handle, Store
 
-KIND = "allow"
+KIND: EntryKind = "allow"
 
 
 def allow(ws: Workspace, spec: str | None, prints: Sequence[str]) -> tuple[Found, list[str]]:

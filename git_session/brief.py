@@ -18,14 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from git_session.fold import live_entries
-from git_session.model import Entry, Meta, priority_of, priority_order
+from git_session.model import Entry, EntryKind, Meta, Stamp, priority_order
 from git_session.plaintext import safe, when
 from git_session.sessions import abbreviate
 from git_session.store import Handle, Store
-from git_session.views import entry_view, progress_total
+from git_session.views import EntryView, Progress, entry_view, progress_total
 
 DEFAULT_MAX_CHARS = 4000
 MIN_MAX_CHARS = 40  # smaller budgets are refused: they leave room for little more than a name
@@ -59,13 +58,17 @@ SECTIONS = (
 _BY_KEY = {s.key: s for s in SECTIONS}
 
 
+# What --json gives for an item: the current step, the progress, or an entry.
+ItemData = str | Progress | EntryView
+
+
 @dataclass(frozen=True)
 class Item:
     """One line of a section, and the data --json gives for it."""
 
     section: str
     line: str
-    data: Any
+    data: ItemData
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class Brief:
     text: str  # exactly what is printed, with its final newline
     max_chars: int
     omitted: Mapping[str, int]
-    shown: Mapping[str, list[Any]]  # the data of the items shown, by section
+    shown: Mapping[str, list[ItemData]]  # the data of the items shown, by section
 
 
 def build(
@@ -102,7 +105,7 @@ def header_line(meta: Meta, short_id: str, agent: str | None = None) -> str:
 
 
 def tldr_line(meta: Meta) -> str | None:
-    tldr = str(meta.get("tldr") or "")
+    tldr = meta.tldr
     return f"TL;DR: {_one_line(tldr, TLDR_WIDTH)}" if tldr.strip() else None
 
 
@@ -110,7 +113,7 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
     """Every item the brief could show, most important first, and the counts of those
     left out before any budget (older decisions, commits and checkpoints)."""
     items: list[Item] = []
-    current = str(meta.get("current") or "")
+    current = meta.current
     if current.strip():
         items.append(Item("current", f"Current step: {_one_line(current, ITEM_WIDTH)}", current))
     counted = store.meta(handle, private=True)  # the open items below include private ones
@@ -123,13 +126,18 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
 
 def _open_items(store: Store, handle: Handle) -> list[Item]:
     items: list[Item] = []
-    for key, kind in (("blockers", "blocker"), ("objectives", "objective"), ("next", "next")):
+    sections: tuple[tuple[str, EntryKind], ...] = (
+        ("blockers", "blocker"),
+        ("objectives", "objective"),
+        ("next", "next"),
+    )
+    for key, kind in sections:
         entries = sorted(store.open_entries(handle, kind, private=True), key=priority_order if kind == "next" else _age)
         if not entries:
             continue
         ids = abbreviate(store.entry_ids(handle, kind, private=True), only=[e.id for e in entries])
         for entry in entries:
-            priority = f"[{priority_of(entry)}] " if kind == "next" else ""
+            priority = f"[{entry.priority}] " if kind == "next" else ""
             line = f"- {ids.get(entry.id, entry.id[:8])} {priority}{_one_line(entry.text, ITEM_WIDTH)}"
             items.append(Item(key, line, entry_view(entry)))
     return items
@@ -148,7 +156,7 @@ def _recent(store: Store, handle: Handle) -> tuple[list[Item], dict[str, int]]:
     return items, {k: n for k, n in beyond.items() if n}
 
 
-def _newest(store: Store, handle: Handle, kind: str, count: int) -> tuple[list[Entry], int]:
+def _newest(store: Store, handle: Handle, kind: EntryKind, count: int) -> tuple[list[Entry], int]:
     """The ``count`` most recent entries of a kind, and how many others there are.
 
     Entry ids are ULIDs, time-ordered: the candidates are the entries with the greatest
@@ -166,31 +174,30 @@ def _newest(store: Store, handle: Handle, kind: str, count: int) -> tuple[list[E
 
 def _decision_line(entry: Entry) -> str:
     line = entry.text
-    if entry.values.get("rationale"):
-        line += f" — because {entry.values['rationale']}"
-    alternatives = [str(a) for a in entry.values.get("alternatives") or []]
-    if alternatives:
-        line += f" (alternatives: {'; '.join(alternatives)})"
+    if entry.rationale:
+        line += f" — because {entry.rationale}"
+    if entry.alternatives:
+        line += f" (alternatives: {'; '.join(entry.alternatives)})"
     return f"- {_one_line(line, ITEM_WIDTH)}"
 
 
 def _commit_line(entry: Entry) -> str:
-    sha = str(entry.values.get("commit") or "")
+    sha = entry.commit or ""
     return f"- {safe(sha[:7]) or '?'} {_one_line(entry.text, ITEM_WIDTH)}"
 
 
-def _commit_data(entry: Entry) -> dict[str, Any]:
-    return {"sha": entry.values.get("commit"), "subject": entry.text}
+def _commit_data(entry: Entry) -> EntryView:
+    return {"sha": entry.commit, "subject": entry.text}
 
 
 def _checkpoint_line(entry: Entry, short_id: str) -> str:
-    label = str(entry.values.get("label") or entry.text or "(no label)")
-    head = str(entry.values.get("commit") or "")
+    label = entry.label or entry.text or "(no label)"
+    head = entry.commit or ""
     where = f" · HEAD {safe(head[:7])}" if head else ""
     return f"- {short_id} {_one_line(label, ITEM_WIDTH)} · {when(entry.created, entry.tz)}{where}"
 
 
-def _age(entry: Entry) -> Any:
+def _age(entry: Entry) -> Stamp:
     return entry.added
 
 
@@ -295,8 +302,8 @@ def _with_headings(items: Sequence[Item]) -> list[str]:
     return lines
 
 
-def _shown(items: Sequence[Item]) -> dict[str, list[Any]]:
-    shown: dict[str, list[Any]] = {s.key: [] for s in SECTIONS}
+def _shown(items: Sequence[Item]) -> dict[str, list[ItemData]]:
+    shown: dict[str, list[ItemData]] = {s.key: [] for s in SECTIONS}
     for item in items:
         shown[item.section].append(item.data)
     return shown
@@ -325,11 +332,11 @@ def _one_line(text: str, width: int) -> str:
 # --- for --json ---------------------------------------------------------------------------
 
 
-def as_view(brief: Brief, meta: Meta, short_id: str) -> dict[str, Any]:
+def as_view(brief: Brief, meta: Meta, short_id: str) -> dict[str, object]:
     shown = brief.shown
-    current = shown.get("current") or [None]
-    progress = shown.get("progress") or [None]
-    checkpoint = shown.get("checkpoints") or [None]
+    current = _first(shown.get("current"))
+    progress = _first(shown.get("progress"))
+    checkpoint = _first(shown.get("checkpoints"))
     return {
         "text": brief.text,
         "chars": len(brief.text),
@@ -337,13 +344,17 @@ def as_view(brief: Brief, meta: Meta, short_id: str) -> dict[str, Any]:
         "omitted": dict(brief.omitted),
         "session": {"id": meta.id, "short_id": short_id, "title": meta.title, "branch": meta.branch},
         "status": meta.status,
-        "tldr": str(meta.get("tldr") or ""),
-        "current": current[0],
-        "progress": progress[0],
+        "tldr": meta.tldr,
+        "current": current,
+        "progress": progress,
         "blockers": shown.get("blockers", []),
         "objectives": shown.get("objectives", []),
         "next": shown.get("next", []),
         "decisions": shown.get("decisions", []),
         "commits": shown.get("commits", []),
-        "checkpoint": checkpoint[0],
+        "checkpoint": checkpoint,
     }
+
+
+def _first(data: list[ItemData] | None) -> ItemData | None:
+    return data[0] if data else None

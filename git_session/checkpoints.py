@@ -24,17 +24,16 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from git_session import codec, gitcli
 from git_session.errors import EXIT_INTERRUPTED, Advice, DataError, GitError, UserError
 from git_session.gitrepo import Repo
-from git_session.model import Entry
+from git_session.model import Entry, EntryKind, FieldValue
 from git_session.names import ObjectId
 from git_session.sessions import Found, Workspace
 from git_session.store import Draft
 
-KIND = "checkpoint"
+KIND: EntryKind = "checkpoint"
 GITLINK = "160000"
 TREE = "040000"
 INTERRUPTED = "interrupted"
@@ -166,10 +165,10 @@ def create(
     text = codec.check_text(label or _default_label(ws.repo, taken), "label")
     drafts = [_checkpoint_draft(ws, text, taken)]
     if decision is not None:
-        fields: dict[str, Any] = {"text": codec.check_text(decision, "decision"), "checkpoint": drafts[0].id}
+        fields: dict[str, FieldValue] = {"text": codec.check_text(decision, "decision"), "checkpoint": drafts[0].id}
         if rationale:
             fields["rationale"] = codec.check_text(rationale, "rationale")
-        drafts.append(Draft("add", {"kind": "decision", "fields": fields}, agent=ws.agent))
+        drafts.append(Draft.add("decision", fields, agent=ws.agent))
     found, _ = ws._append(found.handle.id, lambda handle, meta: drafts, f"checkpoint: {text}", found=found)
     checkpoint = ws.store.entry(found.handle, KIND, drafts[0].id)
     made = ws.store.entry(found.handle, "decision", drafts[1].id) if decision is not None else None
@@ -185,7 +184,7 @@ def _default_label(repo: Repo, taken: Snapshot) -> str:
 
 def _checkpoint_draft(ws: Workspace, label: str, taken: Snapshot) -> Draft:
     fields = {"text": label, "label": label, "commit": taken.head, "snapshot": taken.tree}
-    return Draft("add", {"kind": KIND, "fields": fields}, agent=ws.agent)
+    return Draft.add(KIND, fields, agent=ws.agent)
 
 
 def listing(ws: Workspace, spec: str | None) -> tuple[Found, list[Entry]]:
@@ -199,8 +198,8 @@ def find(ws: Workspace, spec: str | None, prefix: str) -> tuple[Found, Entry, Ob
     work_tree(ws.repo)
     found = ws.find(spec)
     entry = ws.find_entry(found, KIND, prefix)
-    tree = entry.values.get("snapshot")
-    if not isinstance(tree, str) or not ObjectId.is_full(tree) or not ws.repo.is_tree(tree):
+    tree = entry.snapshot
+    if tree is None or not ObjectId.is_full(tree) or not ws.repo.is_tree(tree):
         short = ws.short_entry_id(found, KIND, entry.id)
         raise DataError(f"checkpoint {short} has no snapshot in this repository")
     return found, entry, ObjectId(tree)

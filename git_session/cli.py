@@ -10,13 +10,22 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from importlib import resources
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
 from git_session import brief, cli_hints, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError, file_system_error
-from git_session.model import DEFAULT_PRIORITY, ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
+from git_session.model import (
+    DEFAULT_PRIORITY,
+    ENTRY_KINDS,
+    ENTRY_STATUSES,
+    PRIORITIES,
+    SESSION_STATUSES,
+    Entry,
+    EntryKind,
+    EntryStatus,
+)
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
@@ -396,7 +405,13 @@ def switch(branch: str) -> None:
     type=click.Path(file_okay=False),
     help="Also write each decision as an Architecture Decision Record in DIR.",
 )
-def end(session: str | None, outcome: str | None, reason: str | None, no_handoff: bool, adr_dir: str | None) -> None:
+def end(
+    session: str | None,
+    outcome: Literal["completed", "abandoned"] | None,  # the flag values of --complete and --abandon
+    reason: str | None,
+    no_handoff: bool,
+    adr_dir: str | None,
+) -> None:
     """End the session: hand it off (default), complete it or abandon it.
 
     Unless --no-handoff, the Markdown handoff is rendered and stored in the session, in
@@ -484,14 +499,16 @@ def current(text: str, session: str | None) -> None:
 # --- entries --------------------------------------------------------------------------
 
 
-def _add(session: str | None, kind: str, text: str, extra: dict[str, Any] | None = None, private: bool = False) -> None:
+def _add(
+    session: str | None, kind: EntryKind, text: str, extra: dict[str, Any] | None = None, private: bool = False
+) -> None:
     ws = workspace()
     found, op = ws.add(session, kind, text, extra, private=private)
     label = ("private " if private else "") + ("next step" if kind == "next" else kind)
     echo(f"Added {label} {click.style(ws.short_entry_id(found, kind, op.id), fg='yellow')}")
 
 
-def _list_entries(kind: str, session: str | None, as_json: bool) -> None:
+def _list_entries(kind: EntryKind, session: str | None, as_json: bool) -> None:
     ws = workspace()
     found = ws.find(session)
     entries = render.by_age(ws.store.entries(found.handle, kind, private=True))
@@ -506,11 +523,11 @@ def _list_entries(kind: str, session: str | None, as_json: bool) -> None:
 
 
 def _transition(
-    kind: str,
+    kind: EntryKind,
     prefix: str,
     session: str | None,
-    status_value: str,
-    allowed: tuple[str, ...],
+    status_value: EntryStatus,
+    allowed: tuple[EntryStatus, ...],
     extra: dict[str, Any] | None = None,
 ) -> None:
     changes: dict[str, Any] = {"status": status_value, **(extra or {})}

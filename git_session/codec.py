@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from git_session.errors import Advice, DataError, UserError
 from git_session.model import (
@@ -20,9 +20,12 @@ from git_session.model import (
     PRIORITIES,
     SESSION_FIELDS,
     SESSION_STATUSES,
+    Action,
     Entry,
+    FieldValue,
     Meta,
     Op,
+    OpData,
     Stamp,
 )
 from git_session.names import ID_PATTERN
@@ -35,6 +38,7 @@ _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_CLOCK = 2**53
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_Choice = TypeVar("_Choice", bound=str)
 
 
 def dumps(value: Any) -> str:
@@ -79,32 +83,36 @@ def op_to_json(op: Op) -> dict[str, Any]:
 def op_from_json(raw: Any, where: str) -> Op:
     obj = _object(raw, where)
     _check_version(obj, where)
-    op = Op(
+    return Op(  # checked in this order: the first problem is the one reported
         id=_ulid(obj.get("id"), f"{where}: id"),
         clock=_int(obj.get("clock"), f"{where}: clock", 1, _MAX_CLOCK),
         at=_int(obj.get("at"), f"{where}: at", 0, 2**40),
         tz=_match(_TZ, obj.get("tz"), f"{where}: tz"),
         author=_line(obj.get("author"), f"{where}: author"),
         agent=_optional_line(obj.get("agent"), f"{where}: agent"),
-        action=_choice(obj.get("action"), ACTIONS, f"{where}: action"),
-        data=_object(obj.get("data"), f"{where}: data"),
+        action=(action := _choice(obj.get("action"), ACTIONS, f"{where}: action")),
+        data=_op_data(action, _object(obj.get("data"), f"{where}: data"), where),
         minor=obj.get("minor") is True,
     )
-    _check_op_data(op, where)
-    return op
 
 
-def _check_op_data(op: Op, where: str) -> None:
-    data = op.data
+def _op_data(action: Action, data: dict[str, Any], where: str) -> OpData:
+    """The data of an operation, checked; kept whole (keys it does not know included), so
+    that an operation rewritten (``redact``) keeps every byte."""
+    _check_op_data(action, data, where)
+    return cast(OpData, data)  # just checked: its fields, and for an entry its kind and id
+
+
+def _check_op_data(action: Action, data: dict[str, Any], where: str) -> None:
     fields = _fields(data.get("fields"), f"{where}: fields")
-    if op.action in ("create", "set"):
+    if action in ("create", "set"):
         for name, value in fields.items():
             _choice(name, SESSION_FIELDS, f"{where}: session field")
             if name == "status":
                 _choice(value, SESSION_STATUSES, f"{where}: status")
         return
     kind = _choice(data.get("kind"), ENTRY_KINDS, f"{where}: kind")
-    if op.action == "update":
+    if action == "update":
         _ulid(data.get("entry"), f"{where}: entry")
     elif not isinstance(fields.get("text"), str):
         raise DataError(f"{where}: an added entry has no text")
@@ -258,10 +266,10 @@ def _ulid(value: Any, where: str) -> str:
     return _match(ID_PATTERN, value, where)
 
 
-def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+def _choice(value: Any, choices: tuple[_Choice, ...], where: str) -> _Choice:
     if value not in choices:
         raise DataError(f"{where}: unknown value {value!r:.80}")
-    return str(value)
+    return choices[choices.index(value)]
 
 
 def _line(value: Any, where: str) -> str:
@@ -274,7 +282,7 @@ def _optional_line(value: Any, where: str) -> str | None:
     return None if value is None else _line(value, where)
 
 
-def _value(value: Any, where: str) -> Any:
+def _value(value: Any, where: str) -> FieldValue:
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, str):
@@ -292,7 +300,7 @@ def _str_list(value: Any, where: str) -> list[str]:
     return value
 
 
-def _fields(value: Any, where: str) -> dict[str, Any]:
+def _fields(value: Any, where: str) -> dict[str, FieldValue]:
     obj = _object(value, where)
     for name, item in obj.items():
         _match(_FIELD_NAME, name, f"{where}: field name")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from git_session.model import Entry, Meta, Op, SessionState, Stamp
+from git_session.model import Entry, Fields, FieldValue, Meta, Op, SessionState, Stamp
 
 EMPTY_META = Meta(id="", created=0, tz="+0000", updated=0, clock=0, values={}, stamps={})
 
@@ -67,7 +66,7 @@ def _observe(meta: Meta, op: Op) -> Meta:
     return dataclasses.replace(meta, clock=max(meta.clock, op.clock), authors=authors, updated=updated)
 
 
-def _set_meta(meta: Meta, changes: Mapping[str, Any], stamp: Stamp) -> Meta:
+def _set_meta(meta: Meta, changes: Fields, stamp: Stamp) -> Meta:
     values, stamps = _last_writer_wins(meta.values, meta.stamps, changes, stamp)
     return dataclasses.replace(meta, values=values, stamps=stamps)
 
@@ -76,7 +75,7 @@ def _new_entry(op: Op) -> Entry:
     fields = dict(op.data["fields"])
     return Entry(
         id=op.id,
-        kind=str(op.data["kind"]),
+        kind=op.data["kind"],
         created=op.at,
         tz=op.tz,
         author=op.author,
@@ -88,11 +87,11 @@ def _new_entry(op: Op) -> Entry:
 
 
 def _last_writer_wins(
-    values: Mapping[str, Any],
+    values: Fields,
     stamps: Mapping[str, Stamp],
-    changes: Mapping[str, Any],
+    changes: Fields,
     stamp: Stamp,
-) -> tuple[dict[str, Any], dict[str, Stamp]]:
+) -> tuple[dict[str, FieldValue], dict[str, Stamp]]:
     new_values, new_stamps = dict(values), dict(stamps)
     for name, value in changes.items():
         if name not in new_stamps or stamp > new_stamps[name]:

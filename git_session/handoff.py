@@ -23,7 +23,7 @@ from git_session.errors import Advice, UserError
 from git_session.fold import live_entries
 from git_session.gitrepo import Repo
 from git_session.history import FileChange, HistoryCommit, Range, history_range, start_history
-from git_session.model import ENDED_STATUSES, Entry, Meta, SessionState, priority_order
+from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, SessionStatus, priority_order
 from git_session.names import ObjectId
 from git_session.notes import Notes, parse_lines
 from git_session.sandbox import Template, find_template, render_template
@@ -79,14 +79,13 @@ def _linked(entries: Sequence[Entry]) -> list[str]:
 
 
 def _recorded_tip(stored: Entry | None) -> str | None:
-    tip = stored.values.get("tip") if stored is not None else None
-    return tip if isinstance(tip, str) else None
+    return stored.tip if stored is not None else None
 
 
 def _session_view(
     ws: Workspace, meta: Meta, span: Range, now: int, ending: tuple[str, str | None] | None
 ) -> dict[str, Any]:
-    view = views.meta_view(meta)
+    view: dict[str, Any] = {**views.meta_view(meta)}  # the template's context: it adds to it
     view.pop("progress", None)
     view["short"] = ws.short_session_id(meta.id)
     view["tip"] = span.tip
@@ -98,7 +97,7 @@ def _session_view(
     return view
 
 
-_SECTIONS = {
+_SECTIONS: dict[str, EntryKind] = {
     "objectives": "objective",
     "decisions": "decision",
     "discoveries": "discovery",
@@ -118,7 +117,7 @@ def _entry_sections(state: SessionState) -> dict[str, list[dict[str, Any]]]:
         if kind == "next":
             entries.sort(key=priority_order)
         sections[name] = [{**views.entry_view(e), "short": short.get(e.id, e.id)} for e in entries]
-    current = str(state.meta.get("current") or "").strip().casefold()
+    current = state.meta.current.strip().casefold()
     for item in sections["objectives"]:
         item["current"] = bool(current) and item["status"] == "open" and item["text"].strip().casefold() == current
     for item in sections["sources"]:
@@ -334,7 +333,7 @@ def handoff(ws: Workspace, found: Found, fmt: str, template_path: str | None = N
         )
     if fmt == "markdown" and template_path is None:
         stored = _latest(ws.store.entries(found.handle, "handoff"))
-        if stored is not None and stored.values.get("format", "markdown") == "markdown":
+        if stored is not None and stored.format == "markdown":
             return stored.text
     template = None if fmt == "json" else find_template(ws.repo, fmt, template_path)
     return render(gather(ws, found), fmt, template)
@@ -344,7 +343,7 @@ def handoff_draft(text: str, tip: str | None, agent: str | None) -> Draft:
     fields: dict[str, Any] = {"text": fit(text), "format": "markdown"}
     if tip is not None:
         fields["tip"] = tip
-    return Draft("add", {"kind": "handoff", "fields": fields}, agent=agent)
+    return Draft.add("handoff", fields, agent=agent)
 
 
 def fit(text: str) -> str:
@@ -356,7 +355,7 @@ def fit(text: str) -> str:
     return text.encode("utf-8")[:room].decode("utf-8", "ignore") + note
 
 
-def end(ws: Workspace, spec: str | None, status: str, reason: str | None, with_handoff: bool = True) -> Found:
+def end(ws: Workspace, spec: str | None, status: SessionStatus, reason: str | None, with_handoff: bool = True) -> Found:
     """End a session; unless told not to, render its Markdown handoff and store it in the
     same write as the status change (rendered again if the session moved meanwhile)."""
     template = find_template(ws.repo, "markdown") if with_handoff else None

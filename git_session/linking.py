@@ -192,9 +192,7 @@ def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:
         "objectives": [
             {"id": e.id, "text": e.text, "status": e.status} for e in sorted(objectives, key=lambda e: e.added)
         ],
-        "decisions": [
-            {"id": e.id, "text": e.text, "rationale": e.values.get("rationale") or ""} for e in since.decisions
-        ],
+        "decisions": [{"id": e.id, "text": e.text, "rationale": e.rationale} for e in since.decisions],
     }
 
 
@@ -215,10 +213,9 @@ def _add_commit_entry(store: Store, handle: Handle, commit: ObjectId, branch: st
     subject = store.repo.commit(commit).message.split("\n", 1)[0]
 
     def build(current: Handle, meta: Meta) -> list[Draft]:
-        if any(e.values.get("commit") == commit for e in store.entries(current, "commit")):
+        if any(e.commit == commit for e in store.entries(current, "commit")):
             return []
-        fields = {"text": subject or commit, "commit": commit, "covers": covers, "branch": branch}
-        return [Draft("add", {"kind": "commit", "fields": fields})]
+        return [Draft.add("commit", {"text": subject or commit, "commit": commit, "covers": covers, "branch": branch})]
 
     store.append(handle.ref, build, ident, f"commit: {subject}")
 
@@ -266,11 +263,11 @@ def _session_ref(store: Store, session_id: str) -> SessionRef | None:
 def _repoint(store: Store, ref: SessionRef, old: str, new: str, ident: Ident) -> None:
     def build(current: Handle, meta: Meta) -> list[Draft]:
         entries = store.entries(current, "commit")
-        stale = [e for e in live_entries(entries) if e.values.get("commit") == old]
+        stale = [e for e in live_entries(entries) if e.commit == old]
         # The new commit may already be linked (recorded by the amend itself): then the
         # old entries only say they were rewritten; else they move to the new commit.
-        field = "rewritten" if any(e.values.get("commit") == new for e in entries) else "commit"
-        return [Draft("update", {"kind": "commit", "entry": e.id, "fields": {field: new}}) for e in stale]
+        field = "rewritten" if any(e.commit == new for e in entries) else "commit"
+        return [Draft.update("commit", e.id, {field: new}) for e in stale]
 
     store.append(ref, build, ident, f"rewrite: {old[:12]} -> {new[:12]}")
 

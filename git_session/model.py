@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Literal, NamedTuple, TypedDict, get_args
 
 FORMAT_VERSION = 1
 
-SESSION_STATUSES = ("active", "paused", "handoff", "completed", "abandoned")
-OPEN_STATUSES = ("active", "paused")
-ENDED_STATUSES = ("handoff", "completed", "abandoned")
+SessionStatus = Literal["active", "paused", "handoff", "completed", "abandoned"]
+SESSION_STATUSES: tuple[SessionStatus, ...] = get_args(SessionStatus)
+OPEN_STATUSES: tuple[SessionStatus, ...] = ("active", "paused")
+ENDED_STATUSES: tuple[SessionStatus, ...] = ("handoff", "completed", "abandoned")
 
-ENTRY_KINDS = (
+EntryKind = Literal[
     "objective",
     "decision",
     "discovery",
@@ -24,26 +25,23 @@ ENTRY_KINDS = (
     "commit",
     "handoff",  # the handoff document `end` rendered and stored (text, format, tip)
     "allow",  # a secret-scan finding acknowledged as no secret: its fingerprint (allowlist.py)
-)
+]
+ENTRY_KINDS: tuple[EntryKind, ...] = get_args(EntryKind)
+EntryStatus = Literal["open", "done", "dropped", "resolved"]
 # The statuses an entry of each kind can take; the first is its initial one.
-ENTRY_STATUSES: Mapping[str, tuple[str, ...]] = {
+ENTRY_STATUSES: Mapping[EntryKind, tuple[EntryStatus, ...]] = {
     "objective": ("open", "done", "dropped"),
     "blocker": ("open", "resolved"),
     "next": ("open", "done"),
 }
-PRIORITIES = ("high", "medium", "low")  # the one priority order, most urgent first
-DEFAULT_PRIORITY = "medium"  # a next step's, when none was given
-
-
-def priority_of(entry: Entry) -> str:
-    return str(entry.values.get("priority", DEFAULT_PRIORITY))
+Priority = Literal["high", "medium", "low"]
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)  # the one priority order, most urgent first
+DEFAULT_PRIORITY: Priority = "medium"  # a next step's, when none was given
 
 
 def priority_order(entry: Entry) -> tuple[int, Stamp]:
-    """Where a next step goes: by priority, most urgent first (one unknown here counts as the
-    default), then in the order they were added."""
-    priority = priority_of(entry)
-    return PRIORITIES.index(priority if priority in PRIORITIES else DEFAULT_PRIORITY), entry.added
+    """Where a next step goes: by priority, most urgent first, then in the order they were added."""
+    return PRIORITIES.index(entry.priority), entry.added
 
 
 def by_priority(entries: Iterable[Entry]) -> list[Entry]:
@@ -51,7 +49,7 @@ def by_priority(entries: Iterable[Entry]) -> list[Entry]:
 
 
 # Session fields that a `set` operation may change (last writer wins).
-SESSION_FIELDS = (
+SessionField = Literal[
     "title",
     "branch",
     "status",
@@ -63,8 +61,26 @@ SESSION_FIELDS = (
     "base",
     "parent",
     "tasks",
-)
-ACTIONS = ("create", "set", "add", "update")
+]
+SESSION_FIELDS: tuple[SessionField, ...] = get_args(SessionField)
+Action = Literal["create", "set", "add", "update"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+# What a field of a session or an entry may hold (codec.py checks every stored one).
+FieldValue = str | int | bool | list[str] | None
+Fields = Mapping[str, FieldValue]
+
+
+class _OpFields(TypedDict):
+    fields: Fields
+
+
+class OpData(_OpFields, total=False):
+    """An operation's data: ``fields`` always; ``kind`` for ``add`` and ``update``, which also
+    names its ``entry``. (Built by ``store.Draft``'s constructors; codec.py checks what is read.)"""
+
+    kind: EntryKind
+    entry: str
 
 
 class Stamp(NamedTuple):
@@ -83,8 +99,8 @@ class Op:
     at: int
     tz: str
     author: str
-    action: str
-    data: Mapping[str, Any]
+    action: Action
+    data: OpData
     agent: str | None = None
     minor: bool = False
 
@@ -95,15 +111,17 @@ class Op:
 
 @dataclass(frozen=True)
 class Entry:
-    """An objective, decision, blocker, … as it stands after every operation on it."""
+    """An objective, decision, blocker, … as it stands after every operation on it.
+
+    Its fields are read through the properties below; ``values`` holds them all, as stored."""
 
     id: str
-    kind: str
+    kind: EntryKind
     created: int
     tz: str
     author: str
     agent: str | None
-    values: Mapping[str, Any]
+    values: Fields
     stamps: Mapping[str, Stamp]
     added: Stamp  # the stamp of the operation that added it: entries sort by it
 
@@ -113,12 +131,75 @@ class Entry:
 
     @property
     def status(self) -> str | None:
-        status = self.values.get("status")
-        return None if status is None else str(status)
+        return self._optional("status")
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def priority(self) -> Priority:
+        """A next step's priority (the default unless given)."""
+        return _PRIORITY_NAMES.get(str(self.values.get("priority", DEFAULT_PRIORITY)), DEFAULT_PRIORITY)
+
+    @property
+    def rationale(self) -> str:
+        """Why a decision was taken ("" when not said)."""
+        return str(self.values.get("rationale") or "")
+
+    @property
+    def alternatives(self) -> list[str]:
+        """The options a decision set aside."""
+        value = self.values.get("alternatives")
+        return [str(a) for a in value] if isinstance(value, list) else []
+
+    @property
+    def resolution(self) -> str | None:
+        """How a blocker was resolved."""
+        return self._optional("resolution")
+
+    @property
+    def commit(self) -> str | None:
+        """The commit a commit entry links, or that a checkpoint was taken at."""
+        return self._optional("commit")
+
+    @property
+    def rewritten(self) -> str | None:
+        """The commit a linked commit was rewritten into (an amend, a rebase): set, the
+        entry no longer stands for a live commit."""
+        return self._optional("rewritten")
+
+    @property
+    def label(self) -> str | None:
+        """A checkpoint's label."""
+        return self._optional("label")
+
+    @property
+    def snapshot(self) -> str | None:
+        """The tree of a checkpoint's working-tree snapshot."""
+        return self._optional("snapshot")
+
+    @property
+    def format(self) -> str:
+        """The format of a stored handoff document."""
+        return str(self.values.get("format", "markdown"))
+
+    @property
+    def tip(self) -> str | None:
+        """The branch tip a stored handoff document was written at."""
+        return self._optional("tip")
+
+    @property
+    def private(self) -> bool:
+        """Kept in the session's private layer, never pushed."""
+        return bool(self.values.get("private"))
+
+    def _optional(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return None if value is None else str(value)
+
+
+_PRIORITY_NAMES: Mapping[str, Priority] = {name: name for name in PRIORITIES}
 
 
 @dataclass(frozen=True)
@@ -130,12 +211,12 @@ class Meta:
     tz: str
     updated: int
     clock: int
-    values: Mapping[str, Any]
+    values: Fields
     stamps: Mapping[str, Stamp]
     authors: tuple[str, ...] = ()
     counts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> FieldValue:
         return self.values.get(name)
 
     @property
@@ -154,9 +235,52 @@ class Meta:
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def tldr(self) -> str:
+        return str(self.values.get("tldr") or "")
+
+    @property
+    def current(self) -> str:
+        """What the session is working on right now."""
+        return str(self.values.get("current") or "")
+
+    @property
+    def agent(self) -> str | None:
+        """The coding agent the session was started for."""
+        return self._optional("agent")
+
+    @property
+    def model(self) -> str | None:
+        """The agent's model."""
+        return self._optional("model")
+
+    @property
+    def reason(self) -> str | None:
+        """Why the session was paused or ended."""
+        return self._optional("reason")
+
+    @property
+    def parent(self) -> str | None:
+        """The id of the session this one continues."""
+        return self._optional("parent")
+
+    @property
+    def base(self) -> str | None:
+        """The commit the branch was at when the session started."""
+        return self._optional("base")
+
+    @property
+    def tasks(self) -> list[str]:
+        value = self.values.get("tasks")
+        return [str(t) for t in value] if isinstance(value, list) else []
+
     def count(self, kind: str, status: str | None = None) -> int:
         by_status = self.counts.get(kind, {})
         return by_status.get(status or "all", 0) if status else sum(by_status.values())
+
+    def _optional(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -166,5 +290,5 @@ class SessionState:
     meta: Meta
     entries: tuple[Entry, ...]
 
-    def of_kind(self, kind: str) -> tuple[Entry, ...]:
+    def of_kind(self, kind: EntryKind) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.kind == kind)

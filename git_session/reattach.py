@@ -328,12 +328,12 @@ def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link) -> bool:
     added = []
 
     def build(handle: Handle, meta: Meta) -> list[Draft]:
-        if any(e.values.get("commit") == link.commit for e in ws.store.entries(handle, "commit")):
+        if any(e.commit == link.commit for e in ws.store.entries(handle, "commit")):
             return []
         added.append(True)
         # Marked: not a commit made on the session's branch, but one found to carry its work.
         fields = {"text": link.subject or link.commit, "commit": link.commit, "reattached": link.how}
-        return [Draft("add", {"kind": "commit", "fields": fields}, agent=ws.agent)]
+        return [Draft.add("commit", fields, agent=ws.agent)]
 
     ws.store.append(ref, build, ws.ident, f"commit: {link.subject} (reattached)")
     return bool(added)

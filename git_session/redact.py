@@ -41,7 +41,7 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
     """
     entry = ws.find_entry(found, None, prefix)
     short = ws.short_entry_id(found, entry.kind, entry.id)
-    if entry.values.get("private"):
+    if entry.private:
         raise UserError(f"{entry.kind} {short} is private: it never leaves this repository")
     touching = {item.commit for item in ws.store.journal(found.handle) if target_entry(item.op) == entry.id}
     fix = _unquote(entry.id)

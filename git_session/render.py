@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 import click
 
 from git_session.fold import live_entries
-from git_session.model import Entry, Meta, SessionState, priority_of
+from git_session.model import Entry, EntryKind, Meta, SessionState
 from git_session.model import by_priority as by_priority
 from git_session.plaintext import clip as clip
 from git_session.plaintext import safe as safe
 from git_session.plaintext import when as when
-from git_session.views import progress_total
+from git_session.views import OpView, progress_total
 
 LIST_LIMIT = 10
 _STATUS_COLOURS = {
@@ -43,19 +42,19 @@ def header(meta: Meta, abbrev_id: str) -> list[str]:
         f"{clip(meta.title)}  [{status_word(meta.status)}]",
         f"branch {safe(meta.branch)} · started {when(meta.created, meta.tz)} · updated {when(meta.updated, meta.tz)}",
     ]
-    if meta.get("reason"):
-        lines.append(f"reason {clip(str(meta.get('reason')))}")
-    if meta.get("parent"):
-        lines.append(f"continues {str(meta.get('parent'))[:8]}")
+    if meta.reason:
+        lines.append(f"reason {clip(meta.reason)}")
+    if meta.parent:
+        lines.append(f"continues {meta.parent[:8]}")
     return lines
 
 
 def summary(meta: Meta) -> list[str]:
     lines = []
-    if meta.get("tldr"):
-        lines.append(f"{click.style('TL;DR', bold=True)}    {clip(str(meta.get('tldr')), 400)}")
-    if meta.get("current"):
-        lines.append(f"{click.style('Current', bold=True)}  {clip(str(meta.get('current')), 400)}")
+    if meta.tldr:
+        lines.append(f"{click.style('TL;DR', bold=True)}    {clip(meta.tldr, 400)}")
+    if meta.current:
+        lines.append(f"{click.style('Current', bold=True)}  {clip(meta.current, 400)}")
     total = progress_total(meta)
     lines.append(
         f"{click.style('Progress', bold=True)} {meta.count('objective', 'done')}/{total} objectives done"
@@ -69,15 +68,15 @@ def entry_line(entry: Entry, abbrev: Mapping[str, str], show_status: bool = Fals
     if show_status and entry.status:
         parts.append(f"[{status_word(entry.status)}]")
     if entry.kind == "next":
-        parts.append(f"[{priority_of(entry)}]")
-    if entry.values.get("private"):
+        parts.append(f"[{entry.priority}]")
+    if entry.private:
         parts.append(click.style("(private)", fg="magenta"))
     parts.append(clip(entry.text))
     line = "  " + " ".join(parts)
-    if entry.kind == "decision" and entry.values.get("rationale"):
-        line += f" — {clip(str(entry.values['rationale']))}"
-    if entry.kind == "blocker" and entry.values.get("resolution"):
-        line += f" — {clip(str(entry.values['resolution']))}"
+    if entry.kind == "decision" and entry.rationale:
+        line += f" — {clip(entry.rationale)}"
+    if entry.kind == "blocker" and entry.resolution:
+        line += f" — {clip(entry.resolution)}"
     return line
 
 
@@ -102,7 +101,9 @@ def by_age(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: e.added)
 
 
-def status_text(meta: Meta, abbrev_id: str, open_items: Mapping[str, list[Entry]], abbrev: Mapping[str, str]) -> str:
+def status_text(
+    meta: Meta, abbrev_id: str, open_items: Mapping[EntryKind, list[Entry]], abbrev: Mapping[str, str]
+) -> str:
     lines = header(meta, abbrev_id) + summary(meta)
     lines += section("Open objectives", by_age(open_items["objective"]), abbrev, "git session objective list")
     lines += section("Blockers", by_age(open_items["blocker"]), abbrev, "git session blocker list")
@@ -110,7 +111,7 @@ def status_text(meta: Meta, abbrev_id: str, open_items: Mapping[str, list[Entry]
     return "\n".join(lines)
 
 
-_SHOW_SECTIONS = (
+_SHOW_SECTIONS: tuple[tuple[str, EntryKind, bool], ...] = (
     ("Objectives", "objective", True),
     ("Decisions", "decision", False),
     ("Discoveries", "discovery", False),
@@ -130,15 +131,15 @@ def show_text(state: SessionState, abbrev_id: str, abbrev: Mapping[str, str]) ->
     for name in ("agent", "model", "base"):
         if meta.get(name):
             lines.append(f"{name} {safe(str(meta.get(name)))}")
-    if meta.get("tasks"):
-        lines.append(f"tasks {', '.join(safe(t) for t in meta.get('tasks'))}")
+    if meta.tasks:
+        lines.append(f"tasks {', '.join(safe(t) for t in meta.tasks)}")
     lines += summary(meta)
     for title, kind, statuses in _SHOW_SECTIONS:
         entries = tuple(live_entries(state.of_kind(kind)))
         entries = tuple(by_priority(entries)) if kind == "next" else entries
         lines += section(title, entries, abbrev, "", show_status=statuses, limit=None)
         if kind == "decision":
-            lines += [f"      alternative: {clip(a)}" for e in entries for a in e.values.get("alternatives") or []]
+            lines += [f"      alternative: {clip(a)}" for e in entries for a in e.alternatives]
     return "\n".join(lines)
 
 
@@ -154,15 +155,16 @@ def session_row(meta: Meta, abbrev_id: str) -> str:
     )
 
 
-def describe_op(view: Mapping[str, Any], abbrev: Mapping[str, str]) -> str:
+def describe_op(view: OpView, abbrev: Mapping[str, str]) -> str:
     """One journal line: when, who, what."""
     fields = view["fields"]
     action = view["action"]
+    entry = view["entry"] or ""  # an entry's id, for an add or an update
     if action == "add":
-        what = f"{view['kind']} {abbrev.get(view['entry'], view['entry'][:8])}: {clip(str(fields.get('text', '')))}"
+        what = f"{view['kind']} {abbrev.get(entry, entry[:8])}: {clip(str(fields.get('text', '')))}"
     elif action == "update":
         changes = ", ".join(f"{k}={clip(str(v), 60)}" for k, v in fields.items())
-        what = f"{view['kind']} {abbrev.get(view['entry'], view['entry'][:8])} {changes}"
+        what = f"{view['kind']} {abbrev.get(entry, entry[:8])} {changes}"
     else:
         changes = ", ".join(f"{k}={clip(str(v), 60)}" for k, v in fields.items())
         what = f"{action} {changes}"

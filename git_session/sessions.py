@@ -9,7 +9,6 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from git_session import choices, codec, gitcli, trailers
 from git_session.errors import (
@@ -23,7 +22,19 @@ from git_session.errors import (
     file_system_error,
 )
 from git_session.gitrepo import Ident, Repo
-from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op
+from git_session.model import (
+    ENDED_STATUSES,
+    ENTRY_KINDS,
+    ENTRY_STATUSES,
+    Entry,
+    EntryKind,
+    EntryStatus,
+    Fields,
+    FieldValue,
+    Meta,
+    Op,
+    SessionStatus,
+)
 from git_session.names import BranchName, Ulid, slug
 from git_session.store import Draft, Handle, Store
 
@@ -278,11 +289,11 @@ class Workspace:
     def short_session_id(self, session_id: str) -> str:
         return abbreviate(self.store.session_ids(), only=[session_id]).get(session_id, session_id)
 
-    def short_entry_id(self, found: Found, kind: str, entry_id: str) -> str:
+    def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
         ids = self.store.entry_ids(found.handle, kind, private=True)
         return abbreviate(ids, only=[entry_id]).get(entry_id, entry_id)
 
-    def find_entry(self, found: Found, kind: str | None, prefix: str) -> Entry:
+    def find_entry(self, found: Found, kind: EntryKind | None, prefix: str) -> Entry:
         """An entry of a kind (``None``: of any kind) named by any unambiguous prefix of its id."""
         lowered = prefix.strip().lower()
         kinds = ENTRY_KINDS if kind is None else (kind,)
@@ -321,7 +332,7 @@ class Workspace:
             )
         self._refuse_open_session(branch, None, advice=Advice.PAUSE_END_OR_WORK_IN_IT)
         continued = self.find(parent) if parent else None
-        fields: dict[str, Any] = {
+        fields: dict[str, FieldValue] = {
             "title": codec.check_text(title or (continued.meta.title if continued else branch), "title"),
             "branch": str(branch),
             "status": "active",
@@ -332,7 +343,7 @@ class Workspace:
             "parent": continued.handle.id if continued else None,
         }
         fields = {k: v for k, v in fields.items() if v not in (None, [])}
-        drafts = [Draft("create", {"fields": fields}, agent=self.agent)]
+        drafts = [Draft.create(fields, agent=self.agent)]
         if continued is not None:
             drafts += self._carried_over(continued)
         drafts += [self._add_draft("objective", text, {}) for text in objectives]
@@ -345,33 +356,33 @@ class Workspace:
     def _carried_over(self, parent: Found) -> list[Draft]:
         """What a continued session takes over: summary, step and everything still open."""
         drafts = []
-        carried = {k: parent.meta.get(k) for k in ("tldr", "current") if parent.meta.get(k)}
-        if parent.meta.get("tasks"):
-            carried["tasks"] = parent.meta.get("tasks")
+        carried: dict[str, FieldValue] = {k: parent.meta.get(k) for k in ("tldr", "current") if parent.meta.get(k)}
+        if parent.meta.tasks:
+            carried["tasks"] = parent.meta.tasks
         if carried:
-            drafts.append(Draft("set", {"fields": carried}, agent=self.agent))
+            drafts.append(Draft.set(carried, agent=self.agent))
         for kind in ENTRY_STATUSES:
             for entry in self.store.open_entries(parent.handle, kind):
                 fields = {k: v for k, v in entry.values.items() if k != "status"}
-                drafts.append(Draft("add", {"kind": kind, "fields": {**fields, "status": "open"}}, agent=self.agent))
+                drafts.append(Draft.add(kind, {**fields, "status": "open"}, agent=self.agent))
         return drafts
 
     def add(
-        self, spec: str | None, kind: str, text: str, extra: dict[str, Any] | None = None, private: bool = False
+        self, spec: str | None, kind: EntryKind, text: str, extra: Fields | None = None, private: bool = False
     ) -> tuple[Found, Op]:
         """Add an entry; a ``private`` one goes to the session's private layer, never pushed."""
         draft = self._add_draft(kind, text, {**(extra or {}), "private": True} if private else extra or {})
         found, ops = self._append(spec, lambda handle, meta: [draft], f"{kind}: {text}", private=private)
         return found, ops[0]
 
-    def _add_draft(self, kind: str, text: str, extra: dict[str, Any]) -> Draft:
+    def _add_draft(self, kind: EntryKind, text: str, extra: Fields) -> Draft:
         fields = {"text": codec.check_text(text), **{k: v for k, v in extra.items() if v not in (None, [])}}
         if kind in ENTRY_STATUSES:
             fields["status"] = "open"
-        return Draft("add", {"kind": kind, "fields": fields}, agent=self.agent)
+        return Draft.add(kind, fields, agent=self.agent)
 
     def update(
-        self, spec: str | None, kind: str, prefix: str, changes: dict[str, Any], allowed_from: Sequence[str]
+        self, spec: str | None, kind: EntryKind, prefix: str, changes: Fields, allowed_from: Sequence[EntryStatus]
     ) -> tuple[Found, Entry]:
         """Change an entry's fields (its status, say) if it is in one of ``allowed_from``."""
         found = self.find(spec)
@@ -384,24 +395,24 @@ class Workspace:
                 raise NotFoundError(f"{kind} {target} is gone")
             if current.status not in allowed_from:
                 raise UserError(f"{kind} {self.short_entry_id(found, kind, target)} is already {current.status}")
-            return [Draft("update", {"kind": kind, "entry": target, "fields": changes}, agent=self.agent)]
+            return [Draft.update(kind, target, changes, agent=self.agent)]
 
         verb = changes.get("status", "update")
-        private = bool(entry.values.get("private"))
+        private = entry.private
         found, _ = self._append(found.handle.id, build, f"{kind} {verb}: {entry.text}", found=found, private=private)
         updated = self.store.entry(found.handle, kind, target, private=True)
         assert updated is not None
         return found, updated
 
-    def set_fields(self, spec: str | None, changes: dict[str, Any], subject: str) -> Found:
+    def set_fields(self, spec: str | None, changes: Fields, subject: str) -> Found:
         """Set session fields; a mere typo fix does not move ``updated``."""
         for name, value in changes.items():
             if isinstance(value, str):
                 codec.check_text(value, name)
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
-            minor = all(isinstance(v, str) and is_typo_fix(meta.get(k), v) for k, v in changes.items())
-            return [Draft("set", {"fields": changes}, agent=self.agent, minor=minor)]
+            minor = all(isinstance(v, str) and is_typo_fix(_text(meta.get(k)), v) for k, v in changes.items())
+            return [Draft.set(changes, agent=self.agent, minor=minor)]
 
         found, _ = self._append(spec, build, subject)
         return found
@@ -409,8 +420,8 @@ class Workspace:
     def set_status(
         self,
         spec: str | None,
-        status: str,
-        allowed_from: Sequence[str],
+        status: SessionStatus,
+        allowed_from: Sequence[SessionStatus],
         reason: str | None = None,
         note: str | None = None,
         extra: Callable[[Handle, Meta], Sequence[Draft]] | None = None,
@@ -425,14 +436,14 @@ class Workspace:
             self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, hint="pause or end it first")
         if status == found.meta.status and reason is None and note is None and extra is None:
             return found
-        changes: dict[str, Any] = {"status": status}
+        changes: dict[str, FieldValue] = {"status": status}
         if reason is not None:
             changes["reason"] = codec.check_text(reason, "reason")
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
             if meta.status not in allowed_from:
                 raise UserError(f"session {self.short_session_id(handle.id)} became {meta.status} meanwhile")
-            drafts = [Draft("set", {"fields": changes}, agent=self.agent)]
+            drafts = [Draft.set(changes, agent=self.agent)]
             if note:
                 drafts.append(self._add_draft("note", note, {}))
             if extra is not None:
@@ -479,7 +490,7 @@ class Workspace:
     def _append(
         self,
         spec: str | None,
-        build: Any,
+        build: Callable[[Handle, Meta], Sequence[Draft]],
         subject: str,
         found: Found | None = None,
         allow_ended: bool = False,
@@ -550,6 +561,11 @@ class Workspace:
         trailers.write_cache(self.repo, branch, rendered.text)
         for problem in rendered.withheld if changed else ():
             self.warn(problem)
+
+
+def _text(value: FieldValue) -> str | None:
+    """A field's value if it is a text."""
+    return value if isinstance(value, str) else None
 
 
 def _is_utf8(text: str) -> bool:

@@ -18,15 +18,15 @@ import contextlib
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from git_session import codec
 from git_session.errors import Advice, ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import MAX_DATA_FILE, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
-from git_session.model import ENTRY_STATUSES, Entry, Meta, Op, SessionState
+from git_session.model import ENTRY_STATUSES, Action, Entry, EntryKind, Fields, Meta, Op, OpData, SessionState
 from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
 
 META_PATH = "meta.json"
@@ -42,11 +42,11 @@ def new_id() -> Ulid:
     return Ulid(str(ULID.from_bytes(millis.to_bytes(6, "big") + os.urandom(10))).lower())
 
 
-def entry_path(kind: str, entry_id: str) -> str:
+def entry_path(kind: EntryKind, entry_id: str) -> str:
     return f"entries/{kind}/{entry_id[-2]}/{entry_id[-1]}/{entry_id}.json"
 
 
-def open_path(kind: str, entry_id: str) -> str:
+def open_path(kind: EntryKind, entry_id: str) -> str:
     return f"open/{kind}/{entry_id}.json"
 
 
@@ -56,13 +56,38 @@ def snapshot_path(entry_id: str) -> str:
 
 @dataclass(frozen=True)
 class Draft:
-    """An operation before it is given its place in the journal (clock, time, author)."""
+    """An operation before it is given its place in the journal (clock, time, author).
 
-    action: str
-    data: dict[str, Any]
+    Made by its constructors, one per action: the only statement of each operation's shape.
+    """
+
+    action: Action
+    data: OpData
     agent: str | None = None
     minor: bool = False
     id: Ulid = field(default_factory=new_id)
+
+    @classmethod
+    def create(cls, fields: Fields, agent: str | None = None, id: Ulid | None = None) -> Draft:
+        """Create a session with its first fields; its id is the session's."""
+        return cls("create", OpData(fields=dict(fields)), agent, id=id or new_id())
+
+    @classmethod
+    def set(cls, fields: Fields, agent: str | None = None, minor: bool = False, id: Ulid | None = None) -> Draft:
+        """Set session fields (a ``minor`` change does not move ``updated``)."""
+        return cls("set", OpData(fields=dict(fields)), agent, minor, id or new_id())
+
+    @classmethod
+    def add(cls, kind: EntryKind, fields: Fields, agent: str | None = None, id: Ulid | None = None) -> Draft:
+        """Add an entry of a kind; its id is the operation's."""
+        return cls("add", OpData(kind=kind, fields=dict(fields)), agent, id=id or new_id())
+
+    @classmethod
+    def update(
+        cls, kind: EntryKind, entry: str, fields: Fields, agent: str | None = None, id: Ulid | None = None
+    ) -> Draft:
+        """Set fields of an entry (the last writer of each field wins)."""
+        return cls("update", OpData(kind=kind, entry=entry, fields=dict(fields)), agent, id=id or new_id())
 
 
 class Handle(NamedTuple):
@@ -142,21 +167,21 @@ class Store:
             raise DataError(f"{where}: its data names another session ({meta.id})")
         return meta
 
-    def open_entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
+    def open_entries(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[Entry]:
         with naming_session(handle.id):
             return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"open/{kind}")]
 
-    def entries(self, handle: Handle, kind: str, private: bool = False) -> list[Entry]:
+    def entries(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[Entry]:
         with naming_session(handle.id):
             return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"entries/{kind}")]
 
-    def entry(self, handle: Handle, kind: str, entry_id: str, private: bool = False) -> Entry | None:
+    def entry(self, handle: Handle, kind: EntryKind, entry_id: str, private: bool = False) -> Entry | None:
         where = f"session {handle.id}"
         with naming_session(handle.id):
             found = (self._entry_in_tree(tree, kind, entry_id, where) for tree in self._trees(handle, private))
             return next((entry for entry in found if entry is not None), None)
 
-    def entry_ids(self, handle: Handle, kind: str, private: bool = False) -> list[str]:
+    def entry_ids(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[str]:
         """The ids of every entry of a kind, read from tree names alone."""
         ids: list[str] = []
         with naming_session(handle.id):
@@ -254,7 +279,7 @@ class Store:
         """
         layer = handle.ref.private_layer
         if self.repo.ref_target(layer) is None:
-            ops = _stamp([Draft("create", {"fields": {}}, id=handle.id)], EMPTY_META, ident)
+            ops = _stamp([Draft.create({}, id=handle.id)], EMPTY_META, ident)
             tree, _ = self._apply(None, EMPTY_META, ops)
             commit = self.repo.write_commit(tree, [], codec.encode_commit_message("private entries", ops), ident)
             self.repo.cas_ref(layer, commit, None, "git-session: private entries")  # lost race: theirs will do
@@ -357,7 +382,7 @@ class Store:
             target = target_entry(op)
             before = None
             if target is not None:
-                kind = str(op.data["kind"])
+                kind = op.data["kind"]
                 before = touched.get(target) or (
                     self._entry_in_tree(tree, kind, target, f"session {meta.id or op.id}") if tree else None
                 )
@@ -366,7 +391,7 @@ class Store:
                 touched[target] = after
         return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
 
-    def _changes(self, meta: Meta, entries: Iterator[Entry] | Any) -> dict[str, Change]:
+    def _changes(self, meta: Meta, entries: Iterable[Entry]) -> dict[str, Change]:
         """The blobs of the new state, each read back with the reader's own rules first:
         what is stored can always be read."""
         where = f"session {meta.id}"
@@ -380,7 +405,7 @@ class Store:
             changes[entry_path(entry.kind, entry.id)] = blob
             if entry.kind in ENTRY_STATUSES:
                 changes[open_path(entry.kind, entry.id)] = blob if entry.is_open else None
-            if entry.kind == "checkpoint" and entry.values.get("snapshot") is not None:
+            if entry.kind == "checkpoint" and entry.snapshot is not None:
                 changes[snapshot_path(entry.id)] = self._snapshot(entry, meta)
         return changes
 
@@ -397,7 +422,7 @@ class Store:
             raise DataError(f"session {meta.id}: checkpoint {entry.id}: snapshot {snapshot!r:.50} is not a tree here")
         return Subtree(ObjectId(snapshot))
 
-    def _entry_in_tree(self, tree: ObjectId, kind: str, entry_id: str, where: str) -> Entry | None:
+    def _entry_in_tree(self, tree: ObjectId, kind: EntryKind, entry_id: str, where: str) -> Entry | None:
         data = self.repo.blob_at(tree, entry_path(kind, entry_id))
         return None if data is None else codec.entry_from_bytes(data, f"{where}: entry {entry_id}")
 

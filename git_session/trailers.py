@@ -23,7 +23,7 @@ from pathlib import Path
 
 from git_session import paths
 from git_session.gitrepo import Repo
-from git_session.model import Entry, Op
+from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
 
@@ -130,8 +130,9 @@ def since_last_commit(store: Store, handle: Handle) -> SinceLastCommit:
     decision_ids: list[str] = []
     done_ids: list[str] = []
     for op in _ops_newest_first(store, handle, cutoff):
-        if op.action == "add" and op.data.get("kind") == "commit" and "covers" in op.data["fields"]:
-            cutoff = max(cutoff, int(op.data["fields"]["covers"]))
+        covers = op.data["fields"].get("covers")
+        if op.action == "add" and op.data.get("kind") == "commit" and isinstance(covers, int):
+            cutoff = max(cutoff, covers)
             break
         if op.action == "add" and op.data.get("kind") == "decision":
             decision_ids.append(op.id)
@@ -151,7 +152,7 @@ def _ops_newest_first(store: Store, handle: Handle, floor: int) -> Iterable[Op]:
             yield op
 
 
-def _entries(store: Store, handle: Handle, kind: str, ids: Iterable[str]) -> list[Entry]:
+def _entries(store: Store, handle: Handle, kind: EntryKind, ids: Iterable[str]) -> list[Entry]:
     found = (store.entry(handle, kind, entry_id) for entry_id in ids)
     return [entry for entry in found if entry is not None]
 
@@ -178,7 +179,7 @@ def lines(
     values = [(f"{key_objectives}: [open] ", e, e.text) for e in sorted(open_objectives, key=lambda e: e.added)]
     values += [(f"{key_objectives}: [done] ", e, e.text) for e in since.done]
     for entry in since.decisions:
-        rationale = str(entry.values.get("rationale") or "")
+        rationale = entry.rationale
         values.append(
             (f"{key_decisions}: ", entry, f"{entry.text} -- {rationale}" if rationale.strip() else entry.text)
         )

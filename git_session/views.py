@@ -2,11 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from git_session.fold import live_entries
-from git_session.model import Entry, Meta, Op, SessionState, priority_of
+from git_session.model import Action, Entry, EntryKind, FieldValue, Meta, Op, SessionState
 from git_session.plaintext import local_time
+
+# An entry's view: its keys depend on its kind (a decision's rationale, a commit's sha, …).
+EntryView = dict[str, FieldValue]
+
+
+class Progress(TypedDict):
+    done: int
+    total: int
+
+
+class MetaView(TypedDict):
+    id: str
+    title: str
+    branch: str
+    status: str
+    reason: str | None
+    created: str
+    updated: str
+    authors: list[str]
+    agent: str | None
+    model: str | None
+    base: str | None
+    parent: str | None
+    tasks: list[str]
+    tldr: str
+    current: str
+    compactions: int
+    progress: Progress
+
+
+class OpView(TypedDict):
+    id: str
+    clock: int
+    at: str
+    author: str
+    agent: str | None
+    action: Action
+    kind: EntryKind | None
+    entry: str | None
+    fields: dict[str, FieldValue]
+    minor: bool
+    commit: str
 
 
 def iso_time(epoch: int, tz: str = "+0000") -> str:
@@ -14,23 +56,23 @@ def iso_time(epoch: int, tz: str = "+0000") -> str:
     return local_time(epoch, tz).isoformat()
 
 
-def meta_view(meta: Meta) -> dict[str, Any]:
+def meta_view(meta: Meta) -> MetaView:
     return {
         "id": meta.id,
         "title": meta.title,
         "branch": meta.branch,
         "status": meta.status,
-        "reason": meta.get("reason"),
+        "reason": meta.reason,
         "created": iso_time(meta.created, meta.tz),
         "updated": iso_time(meta.updated, meta.tz),
         "authors": list(meta.authors),
-        "agent": meta.get("agent"),
-        "model": meta.get("model"),
-        "base": meta.get("base"),
-        "parent": meta.get("parent"),
-        "tasks": list(meta.get("tasks") or []),
-        "tldr": meta.get("tldr") or "",
-        "current": meta.get("current") or "",
+        "agent": meta.agent,
+        "model": meta.model,
+        "base": meta.base,
+        "parent": meta.parent,
+        "tasks": meta.tasks,
+        "tldr": meta.tldr,
+        "current": meta.current,
         "compactions": meta.count("compaction"),
         "progress": {"done": meta.count("objective", "done"), "total": progress_total(meta)},
     }
@@ -40,31 +82,31 @@ def progress_total(meta: Meta) -> int:
     return meta.count("objective") - meta.count("objective", "dropped")
 
 
-def entry_view(entry: Entry) -> dict[str, Any]:
-    base: dict[str, Any] = {"id": entry.id, "text": entry.text}
+def entry_view(entry: Entry) -> EntryView:
+    base: EntryView = {"id": entry.id, "text": entry.text}
     for name in ("status", "priority", "rationale", "resolution", "label", "commit", "snapshot"):
         if name in entry.values:
             base[name] = entry.values[name]
     if entry.kind == "decision":
-        base["rationale"] = entry.values.get("rationale") or ""
-        base["alternatives"] = list(entry.values.get("alternatives") or [])
+        base["rationale"] = entry.rationale
+        base["alternatives"] = entry.alternatives
     if entry.kind == "blocker":
-        base["resolution"] = entry.values.get("resolution")
+        base["resolution"] = entry.resolution
     if entry.kind == "next":
-        base["priority"] = priority_of(entry)
+        base["priority"] = entry.priority
     if entry.kind == "commit":
-        base["sha"] = entry.values.get("commit")
+        base["sha"] = entry.commit
         base["subject"] = entry.text
     if entry.kind == "handoff":
-        base["format"] = entry.values.get("format", "markdown")
-        base["tip"] = entry.values.get("tip")
-    if entry.values.get("private"):
+        base["format"] = entry.format
+        base["tip"] = entry.tip
+    if entry.private:
         base["private"] = True
     base.update(created=iso_time(entry.created, entry.tz), author=entry.author, agent=entry.agent)
     return base
 
 
-_LISTS = {
+_LISTS: dict[str, EntryKind] = {
     "objectives": "objective",
     "decisions": "decision",
     "blockers": "blocker",
@@ -78,14 +120,15 @@ _LISTS = {
 }
 
 
-def state_view(state: SessionState) -> dict[str, Any]:
-    view = meta_view(state.meta)
+def state_view(state: SessionState) -> dict[str, object]:
+    """The session's view and a list of each kind of entry (a key per kind: a plain dict)."""
+    view: dict[str, object] = {**meta_view(state.meta)}
     for key, kind in _LISTS.items():
         view[key] = [entry_view(e) for e in live_entries(state.of_kind(kind))]
     return view
 
 
-def op_view(op: Op, commit: str) -> dict[str, Any]:
+def op_view(op: Op, commit: str) -> OpView:
     return {
         "id": op.id,
         "clock": op.clock,

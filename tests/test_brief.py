@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from git_session import brief
 from git_session.gitrepo import Repo
+from git_session.model import EntryKind, FieldValue, Meta
 from git_session.names import BranchName
 from git_session.sessions import Workspace, abbreviate
 from git_session.store import Draft, Handle, Store
@@ -28,10 +29,10 @@ HEADINGS = [
 ]
 
 
-def add(kind: str, text: str, **fields: Any) -> Draft:
+def add(kind: EntryKind, text: str, **fields: FieldValue) -> Draft:
     if kind in ("objective", "blocker", "next"):
         fields.setdefault("status", "open")
-    return Draft("add", {"kind": kind, "fields": {"text": text, **fields}})
+    return Draft.add(kind, {"text": text, **fields})
 
 
 def full_session(repo: Path) -> tuple[str, str]:
@@ -62,7 +63,11 @@ def full_session(repo: Path) -> tuple[str, str]:
     ]
     found = ws.find(None)
     for draft in drafts:  # one commit each: "newest" is well defined
-        ws.store.append(found.handle.ref, lambda handle, meta, d=draft: [d], ws.ident, "test")
+
+        def build(handle: Handle, meta: Meta, d: Draft = draft) -> list[Draft]:
+            return [d]
+
+        ws.store.append(found.handle.ref, build, ws.ident, "test")
     return state["id"], head
 
 
@@ -252,12 +257,12 @@ def _with_tree(draft: Draft, tree: str) -> Draft:
     fields = draft.data["fields"]
     if fields.get("snapshot") != TREE:
         return draft
-    return Draft("add", {"kind": draft.data["kind"], "fields": {**fields, "snapshot": tree}})
+    return Draft.add(draft.data["kind"], {**fields, "snapshot": tree})
 
 
 def _session(store: Store, title: str, tldr: str | None, current: str | None, entries: list[Draft]) -> Handle:
     fields = {"title": title, "branch": "main", "status": "active", "tldr": tldr, "current": current}
-    create = Draft("create", {"fields": {k: v for k, v in fields.items() if v is not None}})
+    create = Draft.create({k: v for k, v in fields.items() if v is not None})
     return store.create(BranchName(f"prop/{next(_counter)}"), [create, *entries], store.repo.ident(), "test")
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from git_session import codec
 from git_session.errors import DataError
+from git_session.names import ObjectId
 from git_session.sessions import abbreviate
 from tests.helpers import as_json, fails, fsck, git, make_repo, ok, subprocess_cli
 from tests.test_merge import clones, fetch_theirs, forge, store_of, tip
@@ -508,4 +509,4 @@ def test_a_checkpoint_whose_snapshot_is_no_tree_is_refused(tmp_path: Path, snaps
     }
     forged = forge(a, tip(a, ref), line=codec.dumps(op))
     with pytest.raises(DataError, match="is not a tree here"):
-        store_of(a).merge(ref, forged)
+        store_of(a).merge(ref, ObjectId(forged))

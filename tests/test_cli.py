@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,9 +13,10 @@ from tests.helpers import as_json, fails, git, ok, run
 STAMP = "2023-11-14 22:13"
 
 
-def start(repo: Path, *args: str) -> dict:
+def start(repo: Path, *args: str) -> dict[str, Any]:
     ok(repo, "start", *args)
-    return as_json(repo, "status")
+    state: dict[str, Any] = as_json(repo, "status")
+    return state
 
 
 def short_sid(repo: Path, sid: str) -> str:
@@ -22,7 +24,7 @@ def short_sid(repo: Path, sid: str) -> str:
     return abbreviate([s["id"] for s in as_json(repo, "list", "--all")])[sid]
 
 
-def ids(state: dict, key: str) -> list[str]:
+def ids(state: dict[str, Any], key: str) -> list[str]:
     return [item["id"] for item in state[key]]
 
 

@@ -19,16 +19,26 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_session import codec
+from git_session import codec, model
 from git_session.fold import EMPTY_META, apply, fold, target_entry
 from git_session.gitrepo import Ident, Repo
-from git_session.model import ENTRY_STATUSES, SESSION_STATUSES, Entry, Meta, Op, SessionState
+from git_session.model import (
+    ENTRY_STATUSES,
+    SESSION_STATUSES,
+    Entry,
+    EntryKind,
+    FieldValue,
+    Meta,
+    Op,
+    OpData,
+    SessionState,
+)
 from git_session.names import BranchName, ObjectId, SessionRef, Ulid
 from git_session.store import Draft, Handle, Store
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 AUTHORS = ("Ann <ann@example.com>", "Bob <bob@example.com>", "Cy <cy@example.com>")
-KINDS = ("objective", "blocker", "next", "note", "decision")
+KINDS: tuple[EntryKind, ...] = ("objective", "blocker", "next", "note", "decision")
 SESSION_FIELDS = ("tldr", "current", "title", "status")
 VALUES = ("alpha", "beta", "gamma")
 PURE = settings(derandomize=True, database=None, max_examples=200, deadline=None)
@@ -58,7 +68,7 @@ def journals(draw: st.DrawFn) -> list[Op]:
     size = draw(st.integers(0, 30))
     ids = draw(st.lists(op_ids, min_size=size + 1, max_size=size + 1, unique=True))
 
-    def op(index: int, clock: int, action: str, data: dict[str, Any], minor: bool = False) -> Op:
+    def op(index: int, clock: int, action: model.Action, data: OpData, minor: bool = False) -> Op:
         return Op(
             id=ids[index],
             clock=clock,
@@ -71,16 +81,16 @@ def journals(draw: st.DrawFn) -> list[Op]:
             minor=minor,
         )
 
-    ops = [op(0, 1, "create", {"fields": {"title": "Work", "status": "active", "branch": "main"}})]
+    ops = [op(0, 1, "create", OpData(fields={"title": "Work", "status": "active", "branch": "main"}))]
     with_status: list[Op] = []
     for index in range(1, size + 1):
         action = draw(st.sampled_from(("add", "update", "set") if with_status else ("add", "set")))
         if action == "add":
             kind = draw(st.sampled_from(KINDS))
-            fields: dict[str, Any] = {"text": draw(st.sampled_from(VALUES))}
+            fields: dict[str, FieldValue] = {"text": draw(st.sampled_from(VALUES))}
             if kind in ENTRY_STATUSES:
                 fields["status"] = ENTRY_STATUSES[kind][0]
-            added = op(index, draw(st.integers(2, 10)), "add", {"kind": kind, "fields": fields})
+            added = op(index, draw(st.integers(2, 10)), "add", OpData(kind=kind, fields=fields))
             ops.append(added)
             if kind in ENTRY_STATUSES:
                 with_status.append(added)
@@ -91,11 +101,11 @@ def journals(draw: st.DrawFn) -> list[Op]:
             if draw(st.booleans()):
                 fields["text"] = draw(st.sampled_from(VALUES))
             clock = target.clock + draw(st.integers(1, 6))
-            ops.append(op(index, clock, "update", {"kind": kind, "entry": target.id, "fields": fields}))
+            ops.append(op(index, clock, "update", OpData(kind=kind, entry=target.id, fields=fields)))
         else:
             names = draw(st.lists(st.sampled_from(SESSION_FIELDS), min_size=1, max_size=3, unique=True))
             fields = {name: session_value(name, draw(st.integers(0, 5))) for name in names}
-            ops.append(op(index, draw(st.integers(2, 12)), "set", {"fields": fields}, minor=draw(st.booleans())))
+            ops.append(op(index, draw(st.integers(2, 12)), "set", OpData(fields=fields), minor=draw(st.booleans())))
     return ops
 
 
@@ -230,7 +240,7 @@ class Action:
     """What a command does to a session, named independently of the ids it gets."""
 
     verb: str  # add, update, set, or batch: a set and an add in one commit
-    kind: str
+    kind: EntryKind
     pick: int
     value: int
 
@@ -265,7 +275,7 @@ class Writer:
 
     def create(self) -> SessionRef:
         fields = {"title": "Work", "status": "active", "branch": "main"}
-        drafts = [Draft("create", {"fields": fields}, id=self.new_id())]
+        drafts = [Draft.create(fields, id=self.new_id())]
         return self.store.create(BranchName("main"), drafts, self.ident(), "start").ref
 
     def run(self, ref: SessionRef, steps: Iterable[Action]) -> ObjectId:
@@ -286,14 +296,13 @@ class Writer:
         if step.verb == "update" and with_status:
             kind, entry_id = with_status[step.pick % len(with_status)]
             status = ENTRY_STATUSES[kind][step.value % len(ENTRY_STATUSES[kind])]
-            data = {"kind": kind, "entry": entry_id, "fields": {"status": status}}
-            return [Draft("update", data, id=self.new_id())]
+            return [Draft.update(kind, entry_id, {"status": status}, id=self.new_id())]
         if step.verb == "set":
             name = SESSION_FIELDS[step.pick % len(SESSION_FIELDS)]
             fields = {name: session_value(name, step.value)}
-            return [Draft("set", {"fields": fields}, minor=step.pick % 3 == 0, id=self.new_id())]
+            return [Draft.set(fields, minor=step.pick % 3 == 0, id=self.new_id())]
         fields = {"text": value, **({"status": "open"} if step.kind in ENTRY_STATUSES else {})}
-        return [Draft("add", {"kind": step.kind, "fields": fields}, id=self.new_id())]
+        return [Draft.add(step.kind, fields, id=self.new_id())]
 
     def tip(self, ref: SessionRef) -> ObjectId:
         target = self.store.repo.ref_target(ref)

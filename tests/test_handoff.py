@@ -17,6 +17,7 @@ import pytest
 
 from git_session import adr, gitcli, handoff, history, sandbox
 from git_session.errors import UserError
+from git_session.names import ObjectId
 from git_session.sessions import Workspace
 from git_session.store import Draft
 from tests.helpers import as_json, fails, git, make_repo, ok, run
@@ -82,13 +83,12 @@ def add_checkpoint(repo: Path, label: str, commit: str) -> None:
     ws = Workspace.open(str(repo))
     found = ws.find(None)
     fields = {"text": label, "label": label, "commit": commit}
-    ws.store.append(
-        found.handle.ref, lambda h, m: [Draft("add", {"kind": "checkpoint", "fields": fields})], ws.ident, label
-    )
+    ws.store.append(found.handle.ref, lambda h, m: [Draft.add("checkpoint", fields)], ws.ident, label)
 
 
 def entry_id(repo: Path, key: str, text: str) -> str:
-    return next(item["id"] for item in as_json(repo, "show")[key] if item["text"] == text)
+    items: list[dict[str, str]] = as_json(repo, "show")[key]
+    return next(item["id"] for item in items if item["text"] == text)
 
 
 @pytest.fixture
@@ -568,9 +568,7 @@ def test_parse_log_odd_paths_merges_and_empty_commits(repo: Path) -> None:
     (repo / "note").write_bytes(b'{"session":"s1"}\n\x00\x00not json\x00\n')
     blob = git(repo, "hash-object", "-w", "note").strip()
     git(repo, "notes", "--ref=sessions", "add", "-C", blob, added)
-    commits = history.read_history(
-        Workspace.open(str(repo)).repo, history.Range(history.ObjectId(base), history.ObjectId(tip))
-    )
+    commits = history.read_history(Workspace.open(str(repo)).repo, history.Range(ObjectId(base), ObjectId(tip)))
     assert sorted(c.subject for c in commits) == ["Merge branch 'side'", "empty", "odd names", "side"]
     assert commits[-1].subject == "Merge branch 'side'"
     named = next(c for c in commits if c.subject == "odd names")

@@ -19,7 +19,7 @@ from git_session.errors import UserError
 from git_session.fold import live_entries
 from git_session.gitrepo import Repo
 from git_session.integrations import shims
-from git_session.model import DEFAULT_PRIORITY, PRIORITIES, Entry, Stamp, by_priority, priority_of
+from git_session.model import DEFAULT_PRIORITY, PRIORITIES, Entry, Stamp, by_priority
 from git_session.names import ID_CHARS, ID_LENGTH, ID_PATTERN, NOTES_REF, BranchName, ObjectId, Ulid, slug
 from git_session.sessions import Workspace
 from git_session.store import new_id
@@ -196,7 +196,7 @@ def test_priority_order_ranks_by_the_priorities_tuple_then_by_age() -> None:
 
     entries = [entry("low", 1), entry(None, 2), entry("high", 3), entry("medium", 4), entry("high", 5)]
     assert [e.text for e in by_priority(entries)] == ["high-3", "high-5", "None-2", "medium-4", "low-1"]
-    assert [priority_of(e) for e in by_priority(entries)] == ["high", "high", DEFAULT_PRIORITY, "medium", "low"]
+    assert [e.priority for e in by_priority(entries)] == ["high", "high", DEFAULT_PRIORITY, "medium", "low"]
 
 
 # --- one "live commits" query ----------------------------------------------------------------

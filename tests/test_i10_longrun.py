@@ -39,7 +39,7 @@ def test_a_workspace_sees_and_keeps_what_another_process_wrote(repo: Path, monke
     found = ws.start("long-running")
     _other_process_writes(repo, monkeypatch, OTHER, "from another process")
     written, _ = ws.add(None, "note", "second write")
-    texts = [entry.values["text"] for entry in ws.store.entries(written.handle, "note")]
+    texts = [entry.text for entry in ws.store.entries(written.handle, "note")]
     assert sorted(texts) == ["from another process", "second write"]
     assert ws.repo.ref_target(found.handle.ref) == written.handle.tip
     assert ws.store.meta(written.handle).clock == 3

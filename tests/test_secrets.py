@@ -11,6 +11,7 @@ import functools
 import random
 import subprocess
 import sys
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -188,7 +189,7 @@ def shipped_regex_plugins() -> frozenset[str]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.plugins.base import RegexBasedDetector
 
-    classes = get_mapping_from_secret_type_to_class().values()
+    classes: Iterable[type] = get_mapping_from_secret_type_to_class().values()
     return frozenset(c.__name__ for c in classes if issubclass(c, RegexBasedDetector))
 
 

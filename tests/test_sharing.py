@@ -356,7 +356,7 @@ def test_a_session_written_while_the_push_scans_is_scanned_too(tmp_path: Path, m
 
     _, alice, _ = two_clones(tmp_path)
     ok(alice, "start", "Busy")
-    calls = []
+    calls: list[list[secrets.Finding]] = []
 
     def scan_then_write(items: object) -> list[secrets.Finding]:
         found = secrets.scan(items)  # type: ignore[arg-type]
@@ -412,7 +412,7 @@ def test_a_session_written_after_the_scan_does_not_leave(tmp_path: Path, monkeyp
             ok(alice, "note", f"late {AWS_KEY}")
         return real_run(args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sharing.gitcli, "run", write_then_run)
+    monkeypatch.setattr(gitcli, "run", write_then_run)  # the module sharing calls it through
     repo = Repo.discover(str(alice))
     report = sharing.push(repo, sharing.resolve_remote(repo, None), secrets.scan)
     assert len(report.pushed) == 1

@@ -108,7 +108,7 @@ def test_a_write_after_the_clock_limit_is_refused_and_the_session_stays_readable
     store = Store(Repo.discover(str(repo)))
     (handle,) = store.handles()
     ident = Ident("Pulled", "p@example.com", 1700000000, "+0000")
-    store.append(handle.ref, lambda h, m: [Draft("set", {"fields": {"tldr": "far"}})], ident, "far", 2**53 - 1)
+    store.append(handle.ref, lambda h, m: [Draft.set({"tldr": "far"})], ident, "far", 2**53 - 1)
     before = git(repo, "rev-parse", handle.ref)
 
     error = fails(repo, "note", "one more")

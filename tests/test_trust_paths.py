@@ -45,7 +45,7 @@ def forge_branch_session(tmp_path: Path, remote: Path, branch: str) -> str:
         make_repo(tmp_path, "forger")
     ws = Workspace(Repo.discover(str(forger)))
     fields = {"title": f"forged {branch!r}", "branch": branch, "status": "active"}
-    handle = ws.store.create(BranchName(branch), [Draft("create", {"fields": fields})], ws.ident, "start")
+    handle = ws.store.create(BranchName(branch), [Draft.create(fields)], ws.ident, "start")
     git(forger, "push", "-q", str(remote), f"{handle.ref}:{handle.ref}")
     return handle.id
 
@@ -146,7 +146,7 @@ def test_the_hook_and_python_agree_on_the_cache_path(tmp_path: Path, branch: str
     ok(repo, "install")
     ok(repo, "start", "Pinned", "-o", "Agree")
     cache = trailers.cache_path(Repo.discover(str(repo)), branch)
-    assert cache.is_file()
+    assert cache is not None and cache.is_file()
     (repo / "file").write_text("work\n")
     git(repo, "add", "file")
     git(repo, "commit", "-q", "-m", "Work")
