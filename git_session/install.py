@@ -36,12 +36,11 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Literal
 
 import pygit2
 
-from git_session import codec, gitcli
+from git_session import codec, data, gitcli
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
@@ -114,9 +113,8 @@ class Shim:
 @functools.cache
 def shipped_hooks() -> tuple[Shim, ...]:
     """The shims in the package, in the order git runs them during a commit."""
-    folder = resources.files("git_session.hooks")
-    found = {item.name: item.read_bytes() for item in folder.iterdir() if item.name in GIT_HOOKS and item.is_file()}
-    return tuple(Shim(name, found[name]) for name in GIT_HOOKS if name in found)
+    shipped = data.hook_names()
+    return tuple(Shim(name, data.hook(name)) for name in GIT_HOOKS if name in shipped)
 
 
 @dataclass(frozen=True)
