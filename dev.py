@@ -2,7 +2,8 @@
 """Set up and run things, with nothing but Python >= 3.10 and git on the machine.
 
 python3 dev.py demo    set up, then show git session at work in a throwaway repository
-python3 dev.py test    set up, then run the whole test suite, ruff and mypy
+python3 dev.py test    set up, then run the whole test suite, ruff, mypy, the import layers and shellcheck
+python3 dev.py quick   the inner loop: the tests not marked slow, then ruff
 python3 dev.py docs    regenerate the man page and the README's command reference
 """
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
+LINTED = ("git_session", "tests", "bench", "tools", "dev.py")
 
 
 def sh(*args: str | os.PathLike[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
@@ -76,26 +78,53 @@ def demo() -> None:
     print("\nDemo done: the repository above was temporary. Try `git session --help` in your own.")
 
 
-def test() -> None:
-    setup("[test]")
+def pytest(*args: str) -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run([str(PYTHON), "-m", "pytest"], cwd=ROOT, env=env)
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
     if result.returncode == 5:
-        sys.exit("dev.py: pytest collected no tests; that is a failure")
+        sys.exit("dev.py: pytest ran no tests; that is a failure")
     if result.returncode != 0:
         sys.exit(f"dev.py: tests failed (exit status {result.returncode})")
-    sh(PYTHON, "-m", "ruff", "check", "git_session", "tests", "bench", "dev.py")
-    sh(PYTHON, "-m", "ruff", "format", "--check", "git_session", "tests", "bench", "dev.py")
-    sh(PYTHON, "-m", "mypy", "--strict", "git_session", "tests")
+
+
+def ruff() -> None:
+    sh(PYTHON, "-m", "ruff", "check", *LINTED)
+    sh(PYTHON, "-m", "ruff", "format", "--check", *LINTED)
+
+
+def shell_hooks() -> list[Path]:
+    """The hook shims that are shell scripts (hooks/ also holds an awk program and __init__.py)."""
+    shims = (p for p in (ROOT / "hooks").iterdir() if p.is_file())
+    return sorted(p for p in shims if p.read_bytes().startswith(b"#!/bin/sh\n"))
+
+
+def test() -> None:
+    setup("[test]")
+    pytest()
+    ruff()
+    sh(PYTHON, "-m", "mypy", "--strict", "git_session", "tools", "tests")
+    if sys.version_info >= (3, 11):  # import-linter needs 3.11; CI runs 3.11
+        sh(BIN / "lint-imports", "--no-cache")
+    else:
+        print("dev.py: the import layers are checked on Python 3.11 and later only")
+    sh(BIN / "shellcheck", "--shell=sh", "--severity=style", *shell_hooks())
     print("dev.py: all checks passed")
+
+
+def quick() -> None:
+    """The inner loop: every test but those marked slow (`python3 dev.py test` and CI run all)."""
+    setup("[test]")
+    pytest("-m", "not slow")
+    ruff()
+    print("dev.py: quick checks passed (slow tests, mypy, import layers and shellcheck: python3 dev.py test)")
 
 
 def docs() -> None:
     setup()
-    sh(PYTHON, "-m", "git_session.manpage", "--write")
+    sh(PYTHON, "-m", "tools.manpage", "--write")
 
 
-COMMANDS = {"demo": demo, "test": test, "docs": docs}
+COMMANDS = {"demo": demo, "test": test, "quick": quick, "docs": docs}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:

@@ -20,27 +20,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from benchlib import bench_root, median_ms
+
 BIN = Path(sys.executable).parent
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Bench Mark",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "Bench Mark",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
-
-
-def environment(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(IDENTITY, HOME=str(home), GIT_CONFIG_NOSYSTEM="1", PATH=f"{BIN}{os.pathsep}{env['PATH']}")
-    return env
 
 
 def run(cwd: Path, env: dict[str, str], *args: str) -> None:
@@ -104,10 +91,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
-    where = Path(tempfile.mkdtemp(prefix="git-session-bench-commit-"))
-    try:
-        env = environment(where / "home")
-        (where / "home").mkdir()
+    with bench_root("git-session-bench-commit-", keep=False) as (where, env):
+        env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # the hooks run git-session
         repos = {
             "plain": plain_repo(where, env),
             "hooks, 1 session": hooked_repo(where, env, "one", 0),
@@ -127,20 +112,18 @@ def main() -> int:
             drains += [link_time(repo, env) for repo in hooked]
             idle += [link_time(repo, env) for repo in hooked]
         return report(times, drains, idle, args.check)
-    finally:
-        shutil.rmtree(where, ignore_errors=True)
 
 
 def report(times: dict[str, list[float]], drains: list[float], idle: list[float], check: bool) -> int:
-    medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    medians = {name: median_ms(values) for name, values in times.items()}
     plain, one, many = list(medians.values())
     rows = [
         ("plain git commit", plain, None, None),
         (f"commit, {list(medians)[1]}", one, one / plain, 2.0),
         (f"commit, {list(medians)[2]}", many, many / plain, 2.0),
         ("ratio with many sessions / with one", None, (many / plain) / (one / plain), 1.2),
-        ("next git-session command, one commit to link", statistics.median(drains) * 1000, None, None),
-        ("next git-session command, nothing to link", statistics.median(idle) * 1000, None, None),
+        ("next git-session command, one commit to link", median_ms(drains), None, None),
+        ("next git-session command, nothing to link", median_ms(idle), None, None),
     ]
     print(f"{len(times['plain'])} interleaved rounds; medians in milliseconds\n")
     print(f"{'measurement':46} {'median':>8} {'ratio':>7} {'target':>8}  result")

@@ -25,18 +25,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_store import Command, Timing, git, git_session_exe, hermetic_env, interleaved
+from benchlib import Command, Timing, bench_root, exit_status, git, git_session_exe, interleaved
 
 from git_session import notes
 from git_session.names import BranchName, Ulid
@@ -291,11 +288,7 @@ def check_output(history: History, env: dict[str, str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="git-session-bench-handoff-"))
-    try:
-        env = hermetic_env(root)
-        os.environ.clear()
-        os.environ.update(env)  # the in-process builders read identity and config from here
+    with bench_root("git-session-bench-handoff-", settings.keep) as (root, env):
         began = time.perf_counter()
         session_id = new_id()
         big = build(root / "big", settings.commits, settings.range_size, session_id)
@@ -304,12 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for history in (big, small):
             check_output(history, env)
         verdicts = measure(big, small, env, settings.rounds)
-    finally:
-        if not settings.keep:
-            shutil.rmtree(root, ignore_errors=True)
-    missed = [v for v in verdicts if not v.passed]
-    print(f"\n{len(missed)} target(s) missed" if missed else "\nall targets met")
-    return 1 if settings.check and missed else 0
+    return exit_status(verdicts, settings.check)
 
 
 if __name__ == "__main__":

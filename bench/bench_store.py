@@ -21,18 +21,16 @@ Usage: .venv/bin/python bench/bench_store.py [--quick] [--rounds N] [--check] [-
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from benchlib import Command, Ratio, bench_root, exit_status, git, git_session_exe, init_repo, interleaved, report
 
 from git_session.gitrepo import Ident
 from git_session.model import Meta
@@ -57,100 +55,7 @@ KIND_WEIGHTS = {
 LEFT_OPEN = {"objective": 4, "blocker": 3, "next": 5}
 CLOSED_STATUS = {"objective": "done", "blocker": "resolved", "next": "done"}
 ENDED_ON_BRANCH = 4
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Bench Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Bench Committer",
-    "GIT_COMMITTER_EMAIL": "committer@example.com",
-}
-
-
-@dataclass(frozen=True)
-class Command:
-    label: str
-    argv: tuple[str, ...]
-    cwd: Path
-
-
-@dataclass(frozen=True)
-class Timing:
-    label: str
-    samples: tuple[float, ...]  # seconds
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.samples) * 1000
-
-    @property
-    def min_ms(self) -> float:
-        return min(self.samples) * 1000
-
-
-@dataclass(frozen=True)
-class Ratio:
-    measured: Timing
-    baseline: Timing
-    target: float | None
-
-    @property
-    def value(self) -> float:
-        return self.measured.median_ms / self.baseline.median_ms
-
-    @property
-    def passed(self) -> bool:
-        return self.target is None or self.value <= self.target
-
-
-# --- environment ----------------------------------------------------------------------
-
-
-def hermetic_env(root: Path) -> dict[str, str]:
-    """The environment of every git and git-session run: nothing from the user's setup."""
-    home = root / "home"
-    templates = root / "templates"
-    home.mkdir(exist_ok=True)
-    templates.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "XDG_"))}
-    env.pop("NO_COLOR", None)
-    # Measure git-session as installed: with its bytecode cached (pip compiles it), not
-    # recompiled on every run as PYTHONDONTWRITEBYTECODE (set on some machines) forces.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(IDENTITY)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_TEMPLATE_DIR=str(templates),
-        GIT_PAGER="cat",
-        TZ="UTC",
-        LC_ALL="C.UTF-8",
-    )
-    return env
-
-
-def git(cwd: Path, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"bench: git {' '.join(args)} failed:\n{result.stderr}")
-    return result.stdout
-
-
-def git_session_exe() -> str:
-    exe = Path(sys.executable).parent / "git-session"
-    if not exe.exists():
-        raise SystemExit(f"bench: no console script at {exe}; install the package into this venv")
-    return str(exe)
-
-
 # --- fixtures -------------------------------------------------------------------------
-
-
-def init_repo(path: Path) -> Path:
-    git(path.parent, "init", "-q", "-b", "main", str(path))
-    (path / "README").write_text("benchmark\n")
-    git(path, "add", "README")
-    git(path, "commit", "-q", "-m", "initial")
-    return path
 
 
 def add_few(ws: Workspace, count: int = FEW_ENTRIES) -> None:
@@ -283,50 +188,6 @@ def _other_session(store: Store, branch: BranchName, base: str, ident: Ident, en
     store.create(branch, drafts, ident, f"start: {fields['title']}")
 
 
-# --- timing ---------------------------------------------------------------------------
-
-
-def run_once(command: Command, env: dict[str, str]) -> float:
-    began = time.perf_counter()
-    result = subprocess.run(command.argv, cwd=command.cwd, env=env, capture_output=True, check=False)
-    elapsed = time.perf_counter() - began
-    if result.returncode != 0:
-        raise SystemExit(f"bench: {command.label} failed ({result.returncode}):\n{result.stderr.decode()}")
-    return elapsed
-
-
-def interleaved(commands: Sequence[Command], env: dict[str, str], rounds: int, warmup: int = 2) -> list[Timing]:
-    """Each command once per round, in a rotating order, after a few untimed runs."""
-    for command in commands:
-        for _ in range(warmup):
-            run_once(command, env)
-    samples: list[list[float]] = [[] for _ in commands]
-    for round_number in range(rounds):
-        shift = round_number % len(commands)
-        for index in [*range(shift, len(commands)), *range(shift)]:
-            samples[index].append(run_once(commands[index], env))
-    return [Timing(c.label, tuple(s)) for c, s in zip(commands, samples, strict=True)]
-
-
-# --- report ---------------------------------------------------------------------------
-
-
-def report(timings: Sequence[Timing], ratios: Sequence[Ratio], rounds: int) -> None:
-    ratio_of = {r.measured.label: r for r in ratios}
-    width = max(len(t.label) for t in timings)
-    print(f"\n{rounds} interleaved rounds; medians (min) in milliseconds\n")
-    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'ratio':>6}  {'target':>7}  {'result':<6}  vs")
-    print("-" * (width + 60))
-    for timing in timings:
-        line = f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}"
-        ratio = ratio_of.get(timing.label)
-        if ratio is not None:
-            target = "-" if ratio.target is None else f"<= {ratio.target:.1f}"
-            verdict = "info" if ratio.target is None else ("PASS" if ratio.passed else "FAIL")
-            line += f"  {ratio.value:6.2f}  {target:>7}  {verdict:<6}  {ratio.baseline.label}"
-        print(line)
-
-
 @dataclass(frozen=True)
 class Settings:
     rounds: int
@@ -414,18 +275,9 @@ def measure(fx: Fixtures, env: dict[str, str], settings: Settings) -> list[Ratio
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="git-session-bench-"))
-    try:
-        env = hermetic_env(root)
-        os.environ.clear()
-        os.environ.update(env)  # the in-process builders read identity and config from here
+    with bench_root("git-session-bench-", settings.keep) as (root, env):
         ratios = measure(build_fixtures(root, settings), env, settings)
-    finally:
-        if not settings.keep:
-            shutil.rmtree(root, ignore_errors=True)
-    missed = [r for r in ratios if not r.passed]
-    print(f"\n{len(missed)} target(s) missed" if missed else "\nall targets met")
-    return 1 if settings.check and missed else 0
+    return exit_status(ratios, settings.check)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,8 @@ Usage: .venv/bin/python bench/bench_transfer.py [--quick] [--rounds N] [--sessio
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,7 +39,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from bench_store import Ratio, Timing, git, git_session_exe, hermetic_env, report
+from benchlib import (
+    Ratio,
+    Timing,
+    bench_root,
+    exit_status,
+    git,
+    git_session_exe,
+    init_repo,
+    interleaved_samples,
+    report,
+    timed,
+)
 
 from git_session import linking, notes
 from git_session.gitrepo import Ident
@@ -66,11 +74,8 @@ FETCH_REFSPECS = (f"+{SESSIONS}*:{FETCHED_SESSIONS}*", f"+{NOTES}:{FETCHED_NOTES
 # --- the fixture --------------------------------------------------------------------------
 
 
-def init_repo(path: Path) -> Path:
-    git(path.parent, "init", "-q", "-b", "main", str(path))
-    (path / "README").write_text("benchmark\n")
-    git(path, "add", "README")
-    git(path, "commit", "-q", "-m", "initial")
+def source_repo(path: Path) -> Path:
+    init_repo(path)
     git(path, "remote", "add", "origin", str(path))  # pointed at a fresh repository before each run
     return path
 
@@ -117,7 +122,7 @@ def _always(drafts: list[Draft]) -> Callable[[Handle, Meta], Sequence[Draft]]:
 def sessions_repo(path: Path, sessions: int, one_commit: bool) -> Path:
     """``sessions`` sessions spread over the branches (the last one of each still active),
     and on each branch one commit whose note links it to that session."""
-    ws = Workspace.open(str(init_repo(path)))
+    ws = Workspace.open(str(source_repo(path)))
     head = git(path, "rev-parse", "HEAD").strip()
     branches = branch_names(sessions)
     last: dict[BranchName, Handle] = {}
@@ -231,11 +236,7 @@ def transfers(site: Site, where: str) -> list[Transfer]:
 
 def run_once(transfer: Transfer, name: str, env: dict[str, str]) -> float:
     setup = transfer.prepare(name)
-    began = time.perf_counter()
-    result = subprocess.run(transfer.argv, cwd=setup.cwd, env=env, capture_output=True, check=False)
-    elapsed = time.perf_counter() - began
-    if result.returncode != 0:
-        raise SystemExit(f"bench: {transfer.label} failed ({result.returncode}):\n{result.stderr.decode()}")
+    elapsed = timed(transfer.label, transfer.argv, setup.cwd, env)
     transfer.verify(setup.target)
     return elapsed
 
@@ -244,12 +245,10 @@ def interleaved(commands: Sequence[Transfer], env: dict[str, str], rounds: int) 
     """One untimed (but checked) run of each, then each once per round in a rotating order."""
     for index, transfer in enumerate(commands):
         run_once(transfer, f"warmup-{index}", env)
-    samples: list[list[float]] = [[] for _ in commands]
-    for round_number in range(rounds):
-        shift = round_number % len(commands)
-        for index in [*range(shift, len(commands)), *range(shift)]:
-            samples[index].append(run_once(commands[index], f"run-{round_number}-{index}", env))
-    return [Timing(t.label, tuple(s)) for t, s in zip(commands, samples, strict=True)]
+    samples = interleaved_samples(
+        lambda round_number, index: run_once(commands[index], f"run-{round_number}-{index}", env), len(commands), rounds
+    )
+    return [Timing(t.label, s) for t, s in zip(commands, samples, strict=True)]
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -341,22 +340,13 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="git-session-bench-transfer-"))
-    try:
-        env = hermetic_env(root)
-        os.environ.clear()
-        os.environ.update(env)  # the in-process builders and the daemon read identity and config from here
+    with bench_root("git-session-bench-transfer-", settings.keep) as (root, env):
         served = root / "served"
         served.mkdir()
         source = build(served, settings)
         with daemon_url(served, settings.daemon) as url:
             ratios = measure(served, source, url, env, settings)
-    finally:
-        if not settings.keep:
-            shutil.rmtree(root, ignore_errors=True)
-    missed = [r for r in ratios if not r.passed]
-    print(f"\n{len(missed)} target(s) missed" if missed else "\nall targets met")
-    return 1 if settings.check and missed else 0
+    return exit_status(ratios, settings.check)
 
 
 if __name__ == "__main__":

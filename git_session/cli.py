@@ -9,12 +9,11 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
-from git_session import brief, cli_hints, render, views
+from git_session import brief, cli_hints, data, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError, file_system_error
 from git_session.model import (
     DEFAULT_PRIORITY,
@@ -1000,7 +999,7 @@ def hook_run(name: str, args: tuple[str, ...]) -> None:
     source = os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE")  # the pre-commit framework passes these apart
     if name == "prepare-commit-msg" and len(args) == 1 and source:
         args = (*args, source, *filter(None, [os.environ.get("PRE_COMMIT_COMMIT_OBJECT_NAME")]))
-    with resources.as_file(resources.files("git_session.hooks").joinpath(name)) as path:
+    with data.hook_file(name) as path:
         env = {**os.environ, "GIT_SESSION_NO_CHAIN": "1"}
         os.execve("/bin/sh", ["/bin/sh", str(path), *args], env)
 

@@ -17,14 +17,13 @@ import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import jinja2
 import jinja2.sandbox
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, TemplateSyntaxError
 
-from git_session import paths
+from git_session import data, paths
 from git_session.bounds import (
     VERSION,
     BoundedCodeGenerator,
@@ -198,10 +197,6 @@ def _first_line(value: object) -> str:
     return line if len(line) <= MAX_DETAIL else line[: MAX_DETAIL - 3] + "..."
 
 
-def shipped_template(name: str) -> str:
-    return resources.files("git_session").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
-
-
 def find_template(repo: Repo, kind: str, path: str | None = None) -> Template:
     """The template to use: ``path`` if given, else the repository's (``session.templateDir``,
     then ``.git-session/templates/`` in the work tree), else the shipped one."""
@@ -214,7 +209,7 @@ def find_template(repo: Repo, kind: str, path: str | None = None) -> Template:
         if os.path.isfile(candidate):
             _check_within(candidate, within)
             return Template(_read(candidate), candidate, kind == "html", cache)
-    return Template(shipped_template(name), name, kind == "html", cache)
+    return Template(data.template(name), name, kind == "html", cache)
 
 
 def _template_dirs(repo: Repo) -> list[tuple[str, str | None]]:

@@ -18,10 +18,9 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from git_session import paths
+from git_session import data, paths
 from git_session.gitrepo import Repo
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
@@ -79,11 +78,6 @@ def has_cache(branch: str) -> bool:
         and len(encoded) <= MAX_CACHED_BRANCH
         and all(len(part) <= MAX_CACHED_COMPONENT for part in encoded.split(b"/"))
     )
-
-
-def shipped(name: str) -> bytes:
-    """A file of hooks/, shipped in the package."""
-    return resources.files("git_session.hooks").joinpath(name).read_bytes()
 
 
 def keys(repo: Repo) -> tuple[str, str, str]:
@@ -256,7 +250,7 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     if text is None:
         path.unlink(missing_ok=True)
         return
-    _write_atomically(paths.awk_program(repo), shipped("git-session-trailers.awk"), only_if_changed=True)
+    _write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
     paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
     _write_atomically(path, text.encode("utf-8"))
 

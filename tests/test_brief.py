@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -217,6 +218,7 @@ def sessions(draw: st.DrawFn) -> list[Draft]:
     return drafts
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     entries=sessions(),
@@ -274,6 +276,7 @@ def _assert_ordered(lines: list[str]) -> None:
     assert all(i is None or i < first_heading for i in indices)
 
 
+@pytest.mark.slow
 def test_a_long_session_shows_its_recent_decisions(tmp_path: Path) -> None:
     """Done objectives are not listed; decisions beyond the ten most recent are counted as omitted."""
     repo = make_repo(tmp_path, "big")

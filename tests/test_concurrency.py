@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from git_session.fold import fold
 from git_session.gitrepo import Repo
 from git_session.store import Handle, Store
@@ -45,6 +47,7 @@ def check_history(repo: Path, store: Store, handle: Handle, expected_ops: int) -
     assert store.state(handle) == fold(item.op for item in journal)
 
 
+@pytest.mark.slow
 def test_eight_processes_write_into_one_session(repo: Path, tmp_path: Path) -> None:
     ok(repo, "start", "Race", "-o", "Survive the race")
     session_id = as_json(repo, "status")["id"]
@@ -67,6 +70,7 @@ def test_eight_processes_write_into_one_session(repo: Path, tmp_path: Path) -> N
     fsck(repo)
 
 
+@pytest.mark.slow
 def test_writers_in_two_linked_worktrees(repo: Path, tmp_path: Path) -> None:
     ok(repo, "start", "Main work")
     worktree = tmp_path / "wt"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from git_session import manpage
 from git_session.cli import cli
 from git_session.integrations import shims as integration_shims
+from tools import manpage
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = manpage.walk()
@@ -69,7 +69,7 @@ def test_every_exit_code_is_documented() -> None:
 
 
 def test_the_cli_does_not_import_the_generator() -> None:
-    code = "import sys, git_session.cli; print('git_session.manpage' in sys.modules)"
+    code = "import sys, git_session.cli; print('tools.manpage' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == "False\n"
 
@@ -164,6 +164,7 @@ def _man_member(wheel: Path) -> str:
     return members[0]
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_man_page(wheel: Path) -> None:
     member = _man_member(wheel)
     assert member.startswith("git_session-") and member.count("/") == 5
@@ -171,6 +172,7 @@ def test_wheel_ships_the_man_page(wheel: Path) -> None:
         assert archive.read(member).decode() == (ROOT / manpage.MAN_PATH).read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_hooks(wheel: Path) -> None:
     """The shims install copies are package data, read from the installed package."""
     shims = integration_shims.shipped_hooks()

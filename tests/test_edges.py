@@ -260,6 +260,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(repo: Path, monkeypat
     assert "\x1b[" not in ok(repo, "status")
 
 
+@pytest.mark.slow
 def test_real_entry_point_in_a_subprocess(repo: Path) -> None:
     result = subprocess_cli(repo, "start", "Via python -m", "-o", "One")
     assert result.returncode == 0, result.stderr

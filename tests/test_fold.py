@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,6 +166,7 @@ def last_writer(ops: Iterable[Op], field: str) -> Any:
 # --- the pure layer -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @PURE
 @given(journals(), st.randoms(use_true_random=False))
 def test_state_does_not_depend_on_the_order_ops_are_applied_in(ops: list[Op], rng: random.Random) -> None:
@@ -178,6 +180,7 @@ def test_state_does_not_depend_on_the_order_ops_are_applied_in(ops: list[Op], rn
         assert replay(causal_order(ops, permutation)) == canonical(expected)
 
 
+@pytest.mark.slow
 @PURE
 @given(journals(), st.randoms(use_true_random=False))
 def test_applying_an_op_twice_changes_nothing(ops: list[Op], rng: random.Random) -> None:
@@ -198,6 +201,7 @@ def test_applying_an_op_twice_changes_nothing(ops: list[Op], rng: random.Random)
         assert apply(expected.meta, before, op) == (expected.meta, before)
 
 
+@pytest.mark.slow
 @PURE
 @given(journals())
 def test_meta_agrees_with_the_entries_and_the_last_writers(ops: list[Op]) -> None:
@@ -221,6 +225,7 @@ def test_meta_agrees_with_the_entries_and_the_last_writers(ops: list[Op]) -> Non
     assert {entry.id for entry in state.entries} == {op.id for op in ops if op.action == "add"}
 
 
+@pytest.mark.slow
 @PURE
 @given(journals())
 def test_ops_and_state_survive_their_encoding(ops: list[Op]) -> None:
@@ -339,6 +344,7 @@ def union(*journals: list[Op]) -> list[Op]:
     return list(by_id.values())
 
 
+@pytest.mark.slow
 @STORE
 @given(st.lists(actions, max_size=25), st.randoms(use_true_random=False))
 def test_stored_state_is_the_fold_of_the_journal(steps: list[Action], rng: random.Random) -> None:
@@ -352,6 +358,7 @@ def test_stored_state_is_the_fold_of_the_journal(steps: list[Action], rng: rando
         assert_same_state(writer.state(ref, tip), fold(ops))
 
 
+@pytest.mark.slow
 @STORE
 @given(
     st.lists(actions, max_size=8),

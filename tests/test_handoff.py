@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from git_session import adr, gitcli, handoff, history, sandbox
+from git_session.data import template as shipped_template
 from git_session.errors import UserError
 from git_session.names import ObjectId
 from git_session.sessions import Workspace
@@ -361,7 +362,7 @@ def test_template_with_json_is_a_usage_error(realistic: Realistic) -> None:
 
 def test_the_shipped_templates_are_package_data() -> None:
     for name in ("handoff.md.j2", "handoff.html.j2", "adr.md.j2"):
-        assert sandbox.shipped_template(name) == (ROOT / "git_session" / "templates" / name).read_text()
+        assert shipped_template(name) == (ROOT / "git_session" / "templates" / name).read_text()
 
 
 # --- end stores the handoff ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import adr, notes, paths, trailers
+from git_session import adr, data, notes, paths, trailers
 from git_session.errors import UserError
 from git_session.fold import live_entries
 from git_session.gitrepo import Repo
@@ -88,7 +88,7 @@ def our_paths(hook: str) -> set[str]:
     """Every path below ``$common`` or ``$gitdir`` that a hook names and that is ours (its first
     component starts with git-session), with the folders it keeps in variables spelled out and
     the parts that vary (``$$``, ``$parent``, ``$branch``) as ``*``."""
-    text = trailers.shipped(hook).decode()
+    text = data.hook(hook).decode()
     folders = {name: value for name, value in _ASSIGNMENT.findall(text)}
     found = set()
     for match in _REFERENCE.finditer(text):
@@ -133,13 +133,13 @@ def test_the_cache_path_python_uses_is_the_one_the_hook_spells(tmp_path: Path) -
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_runs_the_hook_it_chains_by_the_name_install_gives_it(hook: str) -> None:
-    assert f'chained="$0{shims.CHAINED_SUFFIX}"' in trailers.shipped(hook).decode()
+    assert f'chained="$0{shims.CHAINED_SUFFIX}"' in data.hook(hook).decode()
 
 
 def test_the_hook_and_the_awk_program_check_the_cache_format_python_writes() -> None:
     magic = f'"{trailers.CACHE_MAGIC}"'
-    assert f'[ "$magic" = {magic} ]' in trailers.shipped("prepare-commit-msg").decode()
-    assert f"if ($0 != {magic}) bad = 1" in trailers.shipped("git-session-trailers.awk").decode()
+    assert f'[ "$magic" = {magic} ]' in data.hook("prepare-commit-msg").decode()
+    assert f"if ($0 != {magic}) bad = 1" in data.hook("git-session-trailers.awk").decode()
 
 
 # --- one object-id pattern, one id pattern ---------------------------------------------------
@@ -148,7 +148,7 @@ def test_the_hook_and_the_awk_program_check_the_cache_format_python_writes() -> 
 def test_the_awk_program_recognises_a_session_id_as_names_py_defines_it() -> None:
     """The hooks' copy of the id pattern (issue 11 changes how ids are made: this test then
     points at the copy to change with names.py)."""
-    program = trailers.shipped("git-session-trailers.awk").decode()
+    program = data.hook("git-session-trailers.awk").decode()
     assert f"if (length(v) != {ID_LENGTH} || v !~ /^[{ID_CHARS}]+$/) return 0" in program
 
 

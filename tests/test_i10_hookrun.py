@@ -155,6 +155,7 @@ def session_id(repo: Path, rev: str = "HEAD") -> str:
     return git(repo, "log", "-1", "--format=%(trailers:key=Session-Id,valueonly)", rev).strip()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("manager", MANAGERS)
 def test_every_printed_hook_command_runs_and_does_its_job(repo: Path, manager: str) -> None:
     wiring = MANAGERS[manager](repo)

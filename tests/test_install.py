@@ -20,6 +20,7 @@ SHIMS = shims.shipped_hooks()
 NAMES = [shim.name for shim in SHIMS]
 CONFIG_LINES = [f"Set {s.key}={s.value}" for s in settings.NOTES_CONFIG]
 CHAINED = shims.CHAINED_SUFFIX
+OLD_SHIM = (ROOT / "fixtures" / "old-format" / "commit-msg-v0").read_bytes()  # installed by an earlier git-session
 
 
 def hooks_dir(repo: Path) -> Path:
@@ -83,7 +84,7 @@ def test_an_outdated_shim_is_replaced_and_its_chained_hook_kept(repo: Path, tmp_
     chained = recorder(repo / ".git/hooks/commit-msg", "commit-msg", tmp_path / "log")
     ok(repo, "install")
     old = repo / ".git/hooks/commit-msg"
-    old.write_bytes(b"#!/bin/sh\n# git-session hook v0\nexit 0\n")
+    old.write_bytes(OLD_SHIM)
     out = ok(repo, "install")
     assert "  commit-msg          updated\n" in out
     assert old.read_bytes() == dict((s.name, s.data) for s in SHIMS)["commit-msg"]
@@ -317,7 +318,7 @@ def test_doctor_reports_missing_hooks_and_config_and_fix_repairs(repo: Path) -> 
 def test_doctor_reports_an_outdated_hook_and_a_missing_setting(repo: Path, tmp_path: Path) -> None:
     recorder(repo / ".git/hooks/commit-msg", "commit-msg", tmp_path / "log")
     ok(repo, "install")
-    (repo / ".git/hooks/commit-msg").write_bytes(b"#!/bin/sh\n# git-session hook v0\n")
+    (repo / ".git/hooks/commit-msg").write_bytes(OLD_SHIM)
     git(repo, "config", "--unset", "notes.rewriteMode")
     result = run(repo, "doctor")
     assert result.exit_code == 1

@@ -8,6 +8,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from git_session import gitrepo
 from git_session.fold import fold
 from git_session.gitrepo import Repo
@@ -32,6 +34,7 @@ def lock_path(repo: Path, ref: str) -> Path:
     return (common if common.is_absolute() else repo / common) / (ref + ".lock")
 
 
+@pytest.mark.slow
 def test_writer_killed_at_random_moments_loses_no_acknowledged_entry(repo: Path) -> None:
     ok(repo, "start", "Crash test")
     _, handle = only_session(repo)
@@ -77,6 +80,7 @@ def test_writer_killed_at_random_moments_loses_no_acknowledged_entry(repo: Path)
     assert len(git(repo, "rev-list", handle.ref).split()) == len(notes) + 1
 
 
+@pytest.mark.slow
 def test_stale_ref_lock_of_a_killed_writer_is_broken(repo: Path) -> None:
     ok(repo, "start", "Locked out")
     _, handle = only_session(repo)

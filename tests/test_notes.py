@@ -199,6 +199,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_four_processes_adding_notes_at_once_lose_none(repo: Path, tmp_path: Path) -> None:
     commits = empty_commits(repo, 100)
     barrier = tmp_path / "go"

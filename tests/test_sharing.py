@@ -94,6 +94,7 @@ def test_two_clones_over_a_file_path_converge(tmp_path: Path) -> None:
     git(remote, "fsck", "--strict", "--no-progress")
 
 
+@pytest.mark.slow
 def test_two_clones_over_git_daemon_converge(tmp_path: Path, git_daemon: tuple[Path, str]) -> None:  # noqa: F811
     base, url = git_daemon
     bare = base / "shared.git"
@@ -311,6 +312,7 @@ def test_an_unknown_remote_and_a_dead_one_fail_in_one_line(tmp_path: Path) -> No
     assert error.startswith("git-session: cannot fetch sessions from gone: ")
 
 
+@pytest.mark.slow
 def test_auto_push_sends_the_sessions_of_the_pushed_branch(tmp_path: Path) -> None:
     remote, alice, _ = two_clones(tmp_path)
     ok(alice, "install")
@@ -486,6 +488,7 @@ def test_pull_into_a_bare_repository(tmp_path: Path) -> None:
     assert "1 new" in ok(tmp_path / "mirror.git", "pull")
 
 
+@pytest.mark.slow
 def test_auto_push_does_nothing_on_a_dry_run(tmp_path: Path) -> None:
     remote, alice, _ = two_clones(tmp_path)
     ok(alice, "install")
@@ -499,6 +502,7 @@ def test_auto_push_does_nothing_on_a_dry_run(tmp_path: Path) -> None:
     assert len(all_refs(remote, "refs/sessions/")) == 1
 
 
+@pytest.mark.slow
 def test_auto_push_does_nothing_on_a_dry_run_under_a_hook_manager(tmp_path: Path) -> None:
     """husky and lefthook call `git session hook run pre-push`: the push is then the hook's
     grandparent or further up, not its parent."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import paths, trailers
+from git_session import data, paths
 from tests.helpers import as_json, git, ok
 
 ID, OBJ, DEC = "Session-Id", "Session-Objectives", "Decisions"
@@ -41,7 +41,7 @@ def _install_by_copying(repo: Path) -> None:
     hooks = Path(repo, git(repo, "rev-parse", "--git-path", "hooks").strip())
     hooks.mkdir(parents=True, exist_ok=True)
     for name in SHIMS:
-        (hooks / name).write_bytes(trailers.shipped(name))
+        (hooks / name).write_bytes(data.hook(name))
         (hooks / name).chmod(0o755)
     private = Path(repo, git(repo, "rev-parse", "--git-common-dir").strip()) / "git-session"
     private.mkdir(exist_ok=True)

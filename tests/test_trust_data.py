@@ -65,6 +65,7 @@ def truncate(repo: Path, oid: str) -> None:
 # --- 16: a damaged object is reported at once ---------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["middle commit", "tip's meta.json"])
 def test_a_truncated_object_is_reported_at_once_by_every_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str

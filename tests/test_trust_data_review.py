@@ -76,6 +76,7 @@ def limited(cwd: Path, *args: str, megabytes: int) -> subprocess.CompletedProces
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("header", [b"commit 10\0", b"commit 999999999999\0"])
 def test_a_loose_object_that_inflates_past_its_header_is_damage_not_memory(tmp_path: Path, header: bytes) -> None:
     repo = make_repo(tmp_path)
@@ -88,6 +89,7 @@ def test_a_loose_object_that_inflates_past_its_header_is_damage_not_memory(tmp_p
     assert lines[0].startswith("git-session: session ") and len(lines) <= 2, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("packed", [False, True])
 def test_a_session_file_larger_than_any_written_is_refused_before_it_is_read(tmp_path: Path, packed: bool) -> None:
     repo = make_repo(tmp_path)

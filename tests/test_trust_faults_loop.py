@@ -130,6 +130,7 @@ def commit(repo: Path, round_: int) -> str:
     return subject
 
 
+@pytest.mark.slow
 def test_kill_and_fault_loop_leaves_a_valid_repository_and_every_acknowledged_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

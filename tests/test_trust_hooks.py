@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_session import trailers
+from git_session import data, trailers
 from git_session.gitrepo import Repo
 from git_session.integrations import shims
 from tests import test_trailers
@@ -297,7 +297,7 @@ def hook_on(where: Path, text: str, mode: str = "fresh") -> str:
     (where / "cache").write_text(CACHE + "\n")
     (where / "msg").write_text(text)
     program = where / "trailers.awk"
-    program.write_bytes(trailers.shipped("git-session-trailers.awk"))
+    program.write_bytes(data.hook("git-session-trailers.awk"))
     subprocess.run(
         ["awk", "-v", f"mode={mode}", "-f", str(program), str(where / "cache"), str(where / "msg")],
         check=True,
@@ -306,6 +306,7 @@ def hook_on(where: Path, text: str, mode: str = "fresh") -> str:
     return (where / "msg").read_text()
 
 
+@pytest.mark.slow
 @settings(derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=user_messages())
 def test_any_message_keeps_the_users_lines_in_order_and_their_trailers(tmp_path: Path, text: str) -> None:
@@ -384,6 +385,7 @@ def test_a_hanging_git_session_does_not_block_the_commit(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["timeout(1)", "without-timeout(1)"])
 def test_a_hanging_git_session_does_not_block_the_push(
     hooked: Path, tmp_path: Path, hanging: Path, without_timeout: str, path: str
@@ -415,7 +417,7 @@ def test_the_shims_share_one_time_limit() -> None:
     """The time limit is written in two shims: a test pins the copies together."""
 
     def limit(name: str) -> str:
-        text = trailers.shipped(name).decode()
+        text = data.hook(name).decode()
         start = text.index("# How long git-session may take")
         return text[start : text.index("\n}\n", text.index("watched() {")) + 3]
 
@@ -425,6 +427,7 @@ def test_the_shims_share_one_time_limit() -> None:
         assert all("bounded git-session hook " in line for line in calls), (shim.name, calls)
 
 
+@pytest.mark.slow
 @settings(derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=user_messages())
 def test_amending_any_message_changes_nothing_more(tmp_path: Path, text: str) -> None:

@@ -229,6 +229,7 @@ def deaf(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["timeout(1)", "without-timeout(1)"])
 def test_a_git_session_that_ignores_sigterm_is_killed(session: Session, deaf: Path, tmp_path: Path, path: str) -> None:
     folder = tools_without(tmp_path, "timeout")

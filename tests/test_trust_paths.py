@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from git_session import paths, trailers
+from git_session import data, paths, trailers
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import commands, shims
@@ -191,7 +191,7 @@ def test_the_pre_push_hook_passes_the_remote_as_an_argument(tmp_path: Path) -> N
     marker = tmp_path / "ran"
     result = run(repo, "hook", "push", "--", INJECTED.format(marker=marker), input="main\n")
     assert result.exit_code == 1 and "git would take it for an option" in result.stderr
-    assert b'git-session hook push -- "$1"' in trailers.shipped("pre-push")
+    assert b'git-session hook push -- "$1"' in data.hook("pre-push")
     assert not marker.exists()
 
 
@@ -252,6 +252,7 @@ def _install_after(barrier: Any, path: str, force: bool = False) -> None:
     os._exit(0)
 
 
+@pytest.mark.slow
 def test_installs_started_at_once_keep_the_users_hook(tmp_path: Path) -> None:
     context = multiprocessing.get_context("fork")
     for round in range(4):
@@ -270,6 +271,7 @@ def test_installs_started_at_once_keep_the_users_hook(tmp_path: Path) -> None:
         assert (repo / ".git" / "user-hook-ran").read_text() == "prepare-commit-msg ran\n"
 
 
+@pytest.mark.slow
 def test_installs_at_once_from_repositories_sharing_a_hooks_folder_keep_the_users_hook(tmp_path: Path) -> None:
     """Each repository has its own lock: the chaining step itself must be safe between them."""
     context = multiprocessing.get_context("fork")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import paths, sandbox, trailers
+from git_session import data, paths, sandbox, trailers
 from git_session.gitrepo import Repo
 from git_session.integrations import shims
 from git_session.integrations.shared import USERS_FOLDER
@@ -123,6 +123,7 @@ def test_uninstall_does_not_wait_on_a_record_that_is_not_a_file(tmp_path: Path) 
     assert not (shared / "prepare-commit-msg").exists()
 
 
+@pytest.mark.slow
 def test_a_fifo_among_the_hooks_never_makes_install_doctor_or_uninstall_wait(tmp_path: Path) -> None:
     """Hooks are read to tell ours from the user's: one that is a FIFO (in a shared folder,
     anyone's) made install block on open. It is chained and put back like any other hook."""
@@ -161,7 +162,7 @@ def test_the_shipped_hook_names_the_cache_as_python_does_for_any_branch_bytes(tm
     """The very line of the prepare-commit-msg hook, under /bin/sh (dash here), against
     cache_path for names git takes: multi-byte UTF-8, option-like, quotes, long."""
     repo = Repo.discover(str(make_repo(tmp_path)))
-    line = next(x for x in trailers.shipped("prepare-commit-msg").decode().splitlines() if x.startswith("cache="))
+    line = next(x for x in data.hook("prepare-commit-msg").decode().splitlines() if x.startswith("cache="))
     rng = random.Random(9)
     alphabet = [chr(c) for c in [*range(0x21, 0x7F), 0xA0, 0xE9, 0x4E2D, 0x1F600] if chr(c) not in "~^:?*[\\"]
     names = ["-n", "-e", "%s", "a'b\"c$d`e", *("a" * n for n in (1, 99, 100, 101, 200)), "é" * 100]

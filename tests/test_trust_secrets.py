@@ -331,6 +331,7 @@ def test_a_secret_in_a_trailer_value_is_masked_and_said_so(tmp_path: Path) -> No
     assert trailers.strip() == "Use the staging key -- it is [redacted]"
 
 
+@pytest.mark.slow
 def test_the_pre_push_hook_stops_a_commit_message_holding_a_secret(tmp_path: Path) -> None:
     remote, alice, _ = clones(tmp_path)
     ok(alice, "install")
@@ -355,6 +356,7 @@ def test_the_pre_push_hook_stops_a_commit_message_holding_a_secret(tmp_path: Pat
     assert git(remote, "rev-parse", "main") == git(alice, "rev-parse", "main")
 
 
+@pytest.mark.slow
 def test_the_pre_push_check_looks_only_at_what_the_remote_lacks(tmp_path: Path) -> None:
     _, alice, _ = clones(tmp_path)
     git(alice, "commit", "-q", "--allow-empty", "-m", f"Old {GITHUB_TOKEN}")

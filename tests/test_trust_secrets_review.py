@@ -24,6 +24,7 @@ from tests.helpers import fails, git, ok, run
 from tests.test_trust_secrets import AWS_KEY, ENV_PATH, GITHUB_TOKEN, chars, clones, push, remote_objects
 
 
+@pytest.mark.slow
 def test_an_annotated_tag_message_with_a_secret_stops_the_push(tmp_path: Path) -> None:
     remote, alice, _ = clones(tmp_path)
     ok(alice, "install")
@@ -47,6 +48,7 @@ def linked_decision_with_secret(alice: Path) -> None:
     assert GITHUB_TOKEN in git(alice, "notes", "--ref=sessions", "show", "HEAD")
 
 
+@pytest.mark.slow
 def test_session_notes_pushed_by_plain_git_push_are_scanned(tmp_path: Path) -> None:
     remote, alice, _ = clones(tmp_path)
     linked_decision_with_secret(alice)
@@ -57,6 +59,7 @@ def test_session_notes_pushed_by_plain_git_push_are_scanned(tmp_path: Path) -> N
     assert GITHUB_TOKEN.encode() not in remote_objects(remote)
 
 
+@pytest.mark.slow
 def test_session_refs_pushed_by_plain_git_push_have_their_snapshots_scanned(tmp_path: Path) -> None:
     remote, alice, _ = clones(tmp_path)
     ok(alice, "install")
@@ -112,6 +115,7 @@ def test_binaries_stay_left_out() -> None:
 # --- private entries ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_mirror_push_does_not_send_private_entries(tmp_path: Path) -> None:
     remote, alice, _ = clones(tmp_path)
     ok(alice, "install")
@@ -127,6 +131,7 @@ def test_a_mirror_push_does_not_send_private_entries(tmp_path: Path) -> None:
     assert result.returncode == 0 and "warning: private session entries would leave" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_push_to_a_url_does_not_stop_at_messages_the_remotes_have(tmp_path: Path) -> None:
     remote, alice, _ = clones(tmp_path)
     git(alice, "commit", "-q", "--allow-empty", "-m", f"Old {GITHUB_TOKEN}")
@@ -210,6 +215,7 @@ def test_a_trailer_masks_what_either_the_text_or_its_one_line_form_reveals(tmp_p
     assert "Letme1n" not in message and "letmein" not in message and "[redacted]" in message
 
 
+@pytest.mark.slow
 def test_a_mirror_push_to_a_bare_path_is_still_checked(tmp_path: Path) -> None:
     _, alice, _ = clones(tmp_path)
     linked_decision_with_secret(alice)

@@ -11,8 +11,8 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from importlib import resources
 
+from git_session import data as package_data
 from git_session.gitrepo import Repo
 from git_session.integrations.files import ConfigOrigin, config_origin, cwd, git, head, listdir, same_dir
 
@@ -69,9 +69,8 @@ class Shim:
 @functools.cache
 def shipped_hooks() -> tuple[Shim, ...]:
     """The shims in the package, in the order git runs them during a commit."""
-    folder = resources.files("git_session.hooks")
-    found = {item.name: item.read_bytes() for item in folder.iterdir() if item.name in GIT_HOOKS and item.is_file()}
-    return tuple(Shim(name, found[name]) for name in GIT_HOOKS if name in found)
+    shipped = package_data.hook_names()
+    return tuple(Shim(name, package_data.hook(name)) for name in GIT_HOOKS if name in shipped)
 
 
 def is_shim(path: str) -> bool:

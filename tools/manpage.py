@@ -1,10 +1,12 @@
 """Generate git-session(1) and the README's command reference from the click tree.
 
-    python -m git_session.manpage --write   regenerate man/git-session.1 and the README section
-    python -m git_session.manpage --check   exit 1 if either is stale
+    python3 dev.py docs                 regenerate man/git-session.1 and the README section
+    python -m tools.manpage --write     the same, in the project's .venv
+    python -m tools.manpage --check     exit 1 if either is stale
 
-Nothing here is imported by the command line itself: it is a development tool that
-walks ``git_session.cli:cli``, so the documentation cannot drift from the commands.
+A development tool, not part of the package: it walks ``git_session.cli:cli`` through
+click's own API (``list_commands``/``get_command``, so lazily loaded commands too), so the
+documentation cannot drift from the commands.
 The output is deterministic: no dates, the version comes from the package metadata.
 """
 
@@ -522,7 +524,7 @@ def write(root_dir: Path) -> list[Path]:
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m git_session.manpage", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.manpage", description=__doc__.splitlines()[0])
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", action="store_true", help="regenerate the man page and the README section")
     action.add_argument("--check", action="store_true", help="exit 1 if either is stale")

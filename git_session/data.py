@@ -1,0 +1,39 @@
+"""The files shipped inside the package, read in one place.
+
+Two kinds today: the hook shims (``hooks/`` of the source tree, packaged as
+``git_session.hooks`` by pyproject's package-dir mapping) and the default templates
+(``git_session/templates``). Completion scripts and report templates join them here.
+Everything is read with ``importlib.resources``, so a zip or wheel install serves them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+HOOKS = "git_session.hooks"
+
+
+def hook_names() -> frozenset[str]:
+    """The names of the files shipped in hooks/ (the shims and what they run)."""
+    return frozenset(item.name for item in resources.files(HOOKS).iterdir() if item.is_file())
+
+
+def hook(name: str) -> bytes:
+    """A file of hooks/: a hook shim, or the awk program the commit hooks run."""
+    return resources.files(HOOKS).joinpath(name).read_bytes()
+
+
+@contextmanager
+def hook_file(name: str) -> Iterator[Path]:
+    """A path to a file of hooks/ for as long as the block runs (a temporary copy when the
+    package is not installed as plain files)."""
+    with resources.as_file(resources.files(HOOKS).joinpath(name)) as path:
+        yield path
+
+
+def template(name: str) -> str:
+    """A shipped default template (handoff.md.j2, handoff.html.j2, adr.md.j2)."""
+    return resources.files("git_session").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
