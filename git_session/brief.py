@@ -187,7 +187,7 @@ def _commit_line(entry: Entry) -> str:
 
 
 def _commit_data(entry: Entry) -> EntryView:
-    return {"sha": entry.commit, "subject": entry.text}
+    return {"sha": entry.values.get("commit"), "subject": entry.text}  # as stored
 
 
 def _checkpoint_line(entry: Entry, short_id: str) -> str:

@@ -192,7 +192,9 @@ def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:
         "objectives": [
             {"id": e.id, "text": e.text, "status": e.status} for e in sorted(objectives, key=lambda e: e.added)
         ],
-        "decisions": [{"id": e.id, "text": e.text, "rationale": e.rationale} for e in since.decisions],
+        "decisions": [  # the rationale as stored: the note keeps what the session holds
+            {"id": e.id, "text": e.text, "rationale": e.values.get("rationale") or ""} for e in since.decisions
+        ],
     }
 
 

@@ -40,8 +40,10 @@ DEFAULT_PRIORITY: Priority = "medium"  # a next step's, when none was given
 
 
 def priority_order(entry: Entry) -> tuple[int, Stamp]:
-    """Where a next step goes: by priority, most urgent first, then in the order they were added."""
-    return PRIORITIES.index(entry.priority), entry.added
+    """Where a next step goes: by priority, most urgent first (one unknown here counts as the
+    default), then in the order they were added."""
+    priority = entry.priority
+    return PRIORITIES.index(priority if priority in PRIORITIES else DEFAULT_PRIORITY), entry.added
 
 
 def by_priority(entries: Iterable[Entry]) -> list[Entry]:
@@ -138,9 +140,10 @@ class Entry:
         return self.status == "open"
 
     @property
-    def priority(self) -> Priority:
-        """A next step's priority (the default unless given)."""
-        return _PRIORITY_NAMES.get(str(self.values.get("priority", DEFAULT_PRIORITY)), DEFAULT_PRIORITY)
+    def priority(self) -> str:
+        """A next step's priority (the default unless given), as stored: one this version does
+        not know (a newer version's, read from a remote) is shown, not taken for the default."""
+        return str(self.values.get("priority", DEFAULT_PRIORITY))
 
     @property
     def rationale(self) -> str:
@@ -150,8 +153,7 @@ class Entry:
     @property
     def alternatives(self) -> list[str]:
         """The options a decision set aside."""
-        value = self.values.get("alternatives")
-        return [str(a) for a in value] if isinstance(value, list) else []
+        return _items(self.values.get("alternatives"))
 
     @property
     def resolution(self) -> str | None:
@@ -195,11 +197,21 @@ class Entry:
         return bool(self.values.get("private"))
 
     def _optional(self, name: str) -> str | None:
-        value = self.values.get(name)
-        return None if value is None else str(value)
+        return _text(self.values.get(name))
 
 
-_PRIORITY_NAMES: Mapping[str, Priority] = {name: name for name in PRIORITIES}
+def _text(value: FieldValue) -> str | None:
+    """A field read as a text, as the string lookups read it: ``None`` when not set, ""
+    when false (``False``, ``0``, ``[]`` are shown as nothing), else its ``str()``."""
+    if value is None:
+        return None
+    return str(value) if value else ""
+
+
+def _items(value: FieldValue) -> list[str]:
+    """A field read as a list, as the string lookups read it (a text is its characters);
+    nothing when it cannot be read as one (a number, ``True``)."""
+    return [str(item) for item in value] if isinstance(value, (list, str)) else []
 
 
 @dataclass(frozen=True)
@@ -271,16 +283,14 @@ class Meta:
 
     @property
     def tasks(self) -> list[str]:
-        value = self.values.get("tasks")
-        return [str(t) for t in value] if isinstance(value, list) else []
+        return _items(self.values.get("tasks"))
 
     def count(self, kind: str, status: str | None = None) -> int:
         by_status = self.counts.get(kind, {})
         return by_status.get(status or "all", 0) if status else sum(by_status.values())
 
     def _optional(self, name: str) -> str | None:
-        value = self.values.get(name)
-        return None if value is None else str(value)
+        return _text(self.values.get(name))
 
 
 @dataclass(frozen=True)

@@ -356,9 +356,8 @@ class Workspace:
     def _carried_over(self, parent: Found) -> list[Draft]:
         """What a continued session takes over: summary, step and everything still open."""
         drafts = []
-        carried: dict[str, FieldValue] = {k: parent.meta.get(k) for k in ("tldr", "current") if parent.meta.get(k)}
-        if parent.meta.tasks:
-            carried["tasks"] = parent.meta.tasks
+        # As stored, whatever they hold: the new session's journal carries the same values.
+        carried = {k: parent.meta.get(k) for k in ("tldr", "current", "tasks") if parent.meta.get(k)}
         if carried:
             drafts.append(Draft.set(carried, agent=self.agent))
         for kind in ENTRY_STATUSES:

@@ -124,8 +124,8 @@ def since_last_commit(store: Store, handle: Handle) -> SinceLastCommit:
     decision_ids: list[str] = []
     done_ids: list[str] = []
     for op in _ops_newest_first(store, handle, cutoff):
-        covers = op.data["fields"].get("covers")
-        if op.action == "add" and op.data.get("kind") == "commit" and isinstance(covers, int):
+        covers = _covers(op)
+        if covers is not None:
             cutoff = max(cutoff, covers)
             break
         if op.action == "add" and op.data.get("kind") == "decision":
@@ -135,6 +135,18 @@ def since_last_commit(store: Store, handle: Handle) -> SinceLastCommit:
     decisions = _entries(store, handle, "decision", reversed(decision_ids))
     done = [e for e in _entries(store, handle, "objective", dict.fromkeys(reversed(done_ids))) if e.status == "done"]
     return SinceLastCommit(cutoff, tuple(decisions), tuple(done))
+
+
+def _covers(op: Op) -> int | None:
+    """The clock a linked commit covers, if the operation adds one: a number, or a text
+    of one (``int()`` reads it, as it always did); ``None`` for what is no number."""
+    covers = op.data["fields"].get("covers")
+    if op.action != "add" or op.data.get("kind") != "commit" or isinstance(covers, list) or covers is None:
+        return None
+    try:
+        return int(covers)
+    except ValueError:
+        return None
 
 
 def _ops_newest_first(store: Store, handle: Handle, floor: int) -> Iterable[Op]:

@@ -22,17 +22,17 @@ class MetaView(TypedDict):
     title: str
     branch: str
     status: str
-    reason: str | None
+    reason: FieldValue  # the session's fields as stored: a text, unless written otherwise
     created: str
     updated: str
     authors: list[str]
-    agent: str | None
-    model: str | None
-    base: str | None
-    parent: str | None
+    agent: FieldValue
+    model: FieldValue
+    base: FieldValue
+    parent: FieldValue
     tasks: list[str]
-    tldr: str
-    current: str
+    tldr: FieldValue
+    current: FieldValue
     compactions: int
     progress: Progress
 
@@ -62,17 +62,17 @@ def meta_view(meta: Meta) -> MetaView:
         "title": meta.title,
         "branch": meta.branch,
         "status": meta.status,
-        "reason": meta.reason,
+        "reason": meta.get("reason"),  # here and below: as stored, whatever it holds
         "created": iso_time(meta.created, meta.tz),
         "updated": iso_time(meta.updated, meta.tz),
         "authors": list(meta.authors),
-        "agent": meta.agent,
-        "model": meta.model,
-        "base": meta.base,
-        "parent": meta.parent,
+        "agent": meta.get("agent"),
+        "model": meta.get("model"),
+        "base": meta.get("base"),
+        "parent": meta.get("parent"),
         "tasks": meta.tasks,
-        "tldr": meta.tldr,
-        "current": meta.current,
+        "tldr": meta.get("tldr") or "",
+        "current": meta.get("current") or "",
         "compactions": meta.count("compaction"),
         "progress": {"done": meta.count("objective", "done"), "total": progress_total(meta)},
     }
@@ -87,19 +87,20 @@ def entry_view(entry: Entry) -> EntryView:
     for name in ("status", "priority", "rationale", "resolution", "label", "commit", "snapshot"):
         if name in entry.values:
             base[name] = entry.values[name]
+    stored = entry.values  # --json gives each field as stored, whatever it holds
     if entry.kind == "decision":
-        base["rationale"] = entry.rationale
+        base["rationale"] = stored.get("rationale") or ""
         base["alternatives"] = entry.alternatives
     if entry.kind == "blocker":
-        base["resolution"] = entry.resolution
+        base["resolution"] = stored.get("resolution")
     if entry.kind == "next":
-        base["priority"] = entry.priority
+        base["priority"] = stored.get("priority", "medium")
     if entry.kind == "commit":
-        base["sha"] = entry.commit
+        base["sha"] = stored.get("commit")
         base["subject"] = entry.text
     if entry.kind == "handoff":
-        base["format"] = entry.format
-        base["tip"] = entry.tip
+        base["format"] = stored.get("format", "markdown")
+        base["tip"] = stored.get("tip")
     if entry.private:
         base["private"] = True
     base.update(created=iso_time(entry.created, entry.tz), author=entry.author, agent=entry.agent)
