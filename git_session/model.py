@@ -35,8 +35,15 @@ PRIORITIES = ("high", "medium", "low")  # the one priority order, most urgent fi
 DEFAULT_PRIORITY = "medium"  # a next step's, when none was given
 
 
+def stored_priority(entry: Entry) -> Any:
+    """A next step's priority as stored, the default when none was: data written without
+    git-session's checks may hold any JSON value there, which the JSON views pass on as it is."""
+    return entry.values.get("priority", DEFAULT_PRIORITY)
+
+
 def priority_of(entry: Entry) -> str:
-    return str(entry.values.get("priority", DEFAULT_PRIORITY))
+    """A next step's priority as text (as the text views print it)."""
+    return str(stored_priority(entry))
 
 
 def priority_order(entry: Entry) -> tuple[int, Stamp]:

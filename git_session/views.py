@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from git_session.fold import live_entries
-from git_session.model import Entry, Meta, Op, SessionState, priority_of
+from git_session.model import Entry, Meta, Op, SessionState, stored_priority
 from git_session.plaintext import local_time
 
 
@@ -51,7 +51,7 @@ def entry_view(entry: Entry) -> dict[str, Any]:
     if entry.kind == "blocker":
         base["resolution"] = entry.values.get("resolution")
     if entry.kind == "next":
-        base["priority"] = priority_of(entry)
+        base["priority"] = stored_priority(entry)
     if entry.kind == "commit":
         base["sha"] = entry.values.get("commit")
         base["subject"] = entry.text

@@ -1,0 +1,74 @@
+"""Review of issue 10's "one home for each fact" (H3): each test pins a behaviour of main that
+the move must keep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from git_session import views
+from git_session.model import Entry, Stamp
+from tests.helpers import as_json, git, make_repo, ok
+
+
+def forge_next_priority(repo: Path, priority: Any) -> None:
+    """Rewrite the stored state of the session's one next step so that its priority is
+    ``priority``, as a writer that never went through git-session's checks could store it."""
+    ref = git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/").strip()
+    tip = git(repo, "rev-parse", ref).strip()
+    listing = []
+    for line in git(repo, "ls-tree", "-r", tip).splitlines():
+        mode_type_blob, path = line.split("\t")
+        mode, kind, blob = mode_type_blob.split()
+        if path.endswith(".json") and "/next/" in path:
+            data = json.loads(git(repo, "cat-file", "blob", blob))
+            data["values"]["priority"] = priority
+            blob = git(repo, "hash-object", "-w", "--stdin", input=json.dumps(data)).strip()
+        listing.append((path, f"{mode} {kind} {blob}"))
+    tree = _mktree(repo, listing)
+    message = git(repo, "log", "-1", "--format=%B", tip)
+    forged = git(repo, "commit-tree", tree, "-p", tip, "-m", message).strip()
+    git(repo, "update-ref", ref, forged)
+
+
+def _mktree(repo: Path, listing: list[tuple[str, str]]) -> str:
+    """A tree of ``(path, "mode type id")`` items, nested folders made level by level."""
+    here = [f"{item}\t{path}" for path, item in listing if "/" not in path]
+    folders: dict[str, list[tuple[str, str]]] = {}
+    for path, item in listing:
+        if "/" in path:
+            top, _, rest = path.partition("/")
+            folders.setdefault(top, []).append((rest, item))
+    here += [f"040000 tree {_mktree(repo, inner)}\t{name}" for name, inner in folders.items()]
+    return git(repo, "mktree", input="\n".join(here) + "\n").strip()
+
+
+# --- one priority order: the views show a stored priority as it is stored ------------------
+
+ODD_PRIORITIES = [None, True, 3, ["high"]]
+
+
+@pytest.mark.parametrize("priority", ODD_PRIORITIES, ids=repr)
+def test_a_next_steps_view_gives_its_stored_priority_as_stored(priority: Any) -> None:
+    entry = Entry("e1", "next", 0, "+0000", "a", None, {"text": "t", "priority": priority}, {}, Stamp(1, "e1"))
+    assert views.entry_view(entry)["priority"] == priority
+
+
+@pytest.mark.parametrize("priority", ODD_PRIORITIES, ids=repr)
+def test_json_of_a_next_step_stored_with_an_odd_priority_is_as_on_main(tmp_path: Path, priority: Any) -> None:
+    """Session data fetched straight into refs/sessions/ (a mirror) is read as stored: main
+    gave its priority as stored (null stayed null), not as Python's text for it."""
+    forger = make_repo(tmp_path, "forger")
+    ok(forger, "start", "Forged")
+    ok(forger, "next", "add", "odd one")
+    forge_next_priority(forger, priority)
+    mirror = make_repo(tmp_path, "mirror")
+    git(mirror, "fetch", "-q", str(forger), "+refs/sessions/*:refs/sessions/*")
+
+    shown = as_json(mirror, "show", "--json", "--session", "Forged")["next"]
+    assert [(n["text"], n["priority"]) for n in shown] == [("odd one", priority)]
+    handed = json.loads(ok(mirror, "handoff", "--format", "json", "Forged"))["next"]
+    assert [(n["text"], n["priority"]) for n in handed] == [("odd one", priority)]
