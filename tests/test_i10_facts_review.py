@@ -48,7 +48,7 @@ def _mktree(repo: Path, listing: list[tuple[str, str]]) -> str:
 
 # --- one priority order: the views show a stored priority as it is stored ------------------
 
-ODD_PRIORITIES = [None, True, 3, ["high"]]
+ODD_PRIORITIES = [None, True, 3, ["high"], "urgent"]
 
 
 @pytest.mark.parametrize("priority", ODD_PRIORITIES, ids=repr)
@@ -58,7 +58,7 @@ def test_a_next_steps_view_gives_its_stored_priority_as_stored(priority: Any) ->
 
 
 @pytest.mark.parametrize("priority", ODD_PRIORITIES, ids=repr)
-def test_json_of_a_next_step_stored_with_an_odd_priority_is_as_on_main(tmp_path: Path, priority: Any) -> None:
+def test_a_next_step_stored_with_an_odd_priority_is_shown_as_on_main(tmp_path: Path, priority: Any) -> None:
     """Session data fetched straight into refs/sessions/ (a mirror) is read as stored: main
     gave its priority as stored (null stayed null), not as Python's text for it."""
     forger = make_repo(tmp_path, "forger")
@@ -72,3 +72,6 @@ def test_json_of_a_next_step_stored_with_an_odd_priority_is_as_on_main(tmp_path:
     assert [(n["text"], n["priority"]) for n in shown] == [("odd one", priority)]
     handed = json.loads(ok(mirror, "handoff", "--format", "json", "Forged"))["next"]
     assert [(n["text"], n["priority"]) for n in handed] == [("odd one", priority)]
+    # the text views print it as Python writes the value, not as the default
+    assert f"[{priority}] odd one" in ok(mirror, "next", "list", "--session", "Forged")
+    assert f"[{priority}] odd one" in ok(mirror, "brief", "--session", "Forged")
