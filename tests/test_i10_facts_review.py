@@ -4,12 +4,15 @@ the move must keep."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from git_session import views
+from git_session import paths, views
+from git_session.gitrepo import Repo
 from git_session.model import Entry, Stamp
 from tests.helpers import as_json, git, make_repo, ok
 
@@ -75,3 +78,47 @@ def test_a_next_step_stored_with_an_odd_priority_is_shown_as_on_main(tmp_path: P
     # the text views print it as Python writes the value, not as the default
     assert f"[{priority}] odd one" in ok(mirror, "next", "list", "--session", "Forged")
     assert f"[{priority}] odd one" in ok(mirror, "brief", "--session", "Forged")
+
+
+# --- one paths module: in a linked worktree, the hooks and Python still meet -----------------
+
+
+def test_in_a_linked_worktree_the_hooks_and_python_meet_in_the_common_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue, the cache and the awk program are below the common dir, which the hooks find
+    through ``commondir``; the editing file is in the worktree's own git dir."""
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # for the hooks
+    repo = make_repo(tmp_path)
+    ok(repo, "install")
+    worktree = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "-b", "feature", str(worktree))
+    ok(worktree, "start", "In the worktree")
+    session_id = as_json(worktree, "status")["id"]
+    common = Repo.discover(str(worktree)).common_dir
+    own = Path(git(worktree, "rev-parse", "--absolute-git-dir").strip())
+    assert Path(common) == repo / ".git" and own != repo / ".git"
+    private = Path(common) / paths.PRIVATE_FOLDER
+    assert (private / paths.CACHE_FOLDER / "feature" / paths.CACHE_FILE).is_file()
+
+    (worktree / "file").write_text("work\n")
+    git(worktree, "add", "file")
+    git(worktree, "commit", "-q", "-m", "With -m")
+    editor = tmp_path / "editor"
+    seen = tmp_path / "seen"
+    editor.write_text(
+        f'#!/bin/sh\n[ -e "{own / paths.EDITING_FILE}" ] && [ ! -e "{Path(common) / paths.EDITING_FILE}" ]'
+        f' && echo own > "{seen}"\nprintf "Typed\\n" > "$1"\n'
+    )
+    editor.chmod(0o755)
+    git(worktree, "commit", "-q", "--allow-empty", env={**os.environ, "GIT_EDITOR": str(editor)})
+
+    assert seen.read_text() == "own\n"  # prepare-commit-msg kept the message in the worktree's git dir
+    assert not (own / paths.EDITING_FILE).exists()  # and commit-msg took it away
+    for rev in ("HEAD", "HEAD~1"):
+        assert f"Session-Id: {session_id}" in git(worktree, "log", "-1", "--format=%B", rev)
+    assert [p.name.split(".")[0] + "." for p in (private / paths.QUEUE_FOLDER).iterdir()] == [paths.PENDING_PREFIX] * 2
+    ok(worktree, "status")  # links what the hooks queued in the common dir
+    assert list((private / paths.QUEUE_FOLDER).iterdir()) == []
+    subjects = [c["subject"] for c in as_json(worktree, "show", "--json")["commits"]]
+    assert sorted(subjects) == ["Typed", "With -m"]
