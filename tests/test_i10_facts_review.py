@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from git_session import paths, views
+from git_session import gitrepo, notes, paths, views
+from git_session.errors import EXIT_CONFLICT, ConflictError, NotFoundError
 from git_session.gitrepo import Repo
 from git_session.model import Entry, Stamp
+from git_session.names import NOTES_REF, ObjectId
+from git_session.sessions import Workspace
 from tests.helpers import as_json, git, make_repo, ok
 
 
@@ -122,3 +126,92 @@ def test_in_a_linked_worktree_the_hooks_and_python_meet_in_the_common_dir(
     assert list((private / paths.QUEUE_FOLDER).iterdir()) == []
     subjects = [c["subject"] for c in as_json(worktree, "show", "--json")["commits"]]
     assert sorted(subjects) == ["Typed", "With -m"]
+
+
+# --- one compare-and-swap loop: what each of the two old loops did at its edges ------------
+
+
+def cas_racing(monkeypatch: pytest.MonkeyPatch, repo: Repo, writer: Callable[[], object]) -> list[bool]:
+    """``writer`` (another process) acts after our loop read the ref and before its first
+    compare-and-swap; the outcome of each of ours is recorded."""
+    real = repo.cas_ref
+    outcomes: list[bool] = []
+
+    def racing(name: str, new: ObjectId, old: ObjectId | None, message: str) -> bool:
+        if not outcomes:
+            writer()
+        outcomes.append(real(name, new, old, message))
+        return outcomes[-1]
+
+    monkeypatch.setattr(repo, "cas_ref", racing)
+    return outcomes
+
+
+def test_a_session_deleted_while_a_write_retries_is_not_found_and_stays_deleted(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(repo, "start", "Deleted meanwhile")
+    ws = Workspace.open(str(repo))
+    ref = ws.find(None).handle.ref
+    outcomes = cas_racing(monkeypatch, ws.repo, lambda: git(repo, "update-ref", "-d", ref))
+
+    with pytest.raises(NotFoundError) as raised:
+        ws.add(None, "note", "too late")
+
+    assert outcomes == [False]  # lost once; the retry found no session and wrote nothing
+    assert raised.value.message == f"session {ref.rsplit('/', 1)[1]} no longer exists"
+    assert git(repo, "for-each-ref", "refs/sessions/") == ""
+
+
+def test_a_notes_ref_deleted_while_a_note_is_written_gets_that_note_alone(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(repo, "commit", "-q", "--allow-empty", "-m", "second")
+    first, second = git(repo, "rev-parse", "HEAD~1", "HEAD").split()
+    git(repo, "notes", f"--ref={NOTES_REF}", "add", "-m", '{"t":"old"}', first)
+    store_repo = Repo.discover(str(repo))
+    outcomes = cas_racing(monkeypatch, store_repo, lambda: git(repo, "update-ref", "-d", NOTES_REF))
+
+    notes.add_note_lines(store_repo, {ObjectId(second): [{"t": "ours"}]}, store_repo.ident(), "ours")
+
+    assert outcomes == [False, True]  # built again on no notes at all, then written
+    annotated = [line.split()[1] for line in git(repo, "notes", f"--ref={NOTES_REF}", "list").splitlines()]
+    assert annotated == [second]
+    assert git(repo, "notes", f"--ref={NOTES_REF}", "show", second) == '{"t":"ours"}\n'
+    assert git(repo, "rev-list", "--count", NOTES_REF).strip() == "1"  # a new history: the old one is gone
+
+
+def test_a_notes_ref_held_locked_is_a_conflict_naming_git_and_the_lock(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_repo = Repo.discover(str(repo))
+    lock = Path(store_repo.lock_path(NOTES_REF))
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("held by git notes\n")  # fresh: not a stale lock to break
+    monkeypatch.setattr(gitrepo, "RETRY_SECONDS", 0.1)
+    head = ObjectId(git(repo, "rev-parse", "HEAD").strip())
+
+    with pytest.raises(ConflictError) as raised:
+        notes.add_note_lines(store_repo, {head: [{"t": "waits"}]}, store_repo.ident(), "waits")
+
+    assert raised.value.message == f"could not update {NOTES_REF}: it kept changing or stayed locked"
+    assert raised.value.hint == f"if no git is running, remove {lock}"
+    assert raised.value.exit_code == EXIT_CONFLICT
+    assert lock.read_text() == "held by git notes\n"
+
+
+def test_a_session_ref_held_locked_is_a_conflict_naming_git_session_and_the_lock(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(repo, "start", "Locked")
+    ws = Workspace.open(str(repo))
+    ref = ws.find(None).handle.ref
+    lock = Path(ws.repo.lock_path(ref))
+    lock.write_text("held\n")
+    monkeypatch.setattr(gitrepo, "RETRY_SECONDS", 0.1)
+
+    with pytest.raises(ConflictError) as raised:
+        ws.add(None, "note", "waits")
+
+    assert raised.value.message == f"could not update session {ref.session_id}: it kept changing or stayed locked"
+    assert raised.value.hint == f"if no git-session is running, remove {lock}"
