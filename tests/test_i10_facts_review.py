@@ -3,20 +3,25 @@ the move must keep."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from git_session import gitrepo, notes, paths, views
+from git_session import adr, gitrepo, notes, paths, views
 from git_session.errors import EXIT_CONFLICT, ConflictError, NotFoundError
 from git_session.gitrepo import Repo
 from git_session.model import Entry, Stamp
-from git_session.names import NOTES_REF, ObjectId
+from git_session.names import NOTES_REF, BranchName, ObjectId, slug
 from git_session.sessions import Workspace
 from tests.helpers import as_json, git, make_repo, ok
 
@@ -215,3 +220,64 @@ def test_a_session_ref_held_locked_is_a_conflict_naming_git_session_and_the_lock
 
     assert raised.value.message == f"could not update session {ref.session_id}: it kept changing or stayed locked"
     assert raised.value.hint == f"if no git-session is running, remove {lock}"
+
+
+# --- one slug rule: every key a session is filed under stays what main made it --------------
+
+# Made by main (187b4a1): a changed key would leave the sessions stored under the old one behind.
+MAIN_BRANCH_KEYS = {
+    "main": "main-b28b7af693",
+    "feature/Ünïcode": "feature-unicode-8ed71823fe",
+    "Fix  THE bug--": "fix-the-bug-6633799390",
+    "ß/æ/œ": "1632b73336",
+    "中文/分支": "7d2b6ef681",
+    "x" * 60: "x" * 40 + "-06ced2e070",
+    "a-" * 30: "a-" * 19 + "a-bdc14c4bcc",
+    "caf\udce9": "caf-d2f52bc440",
+    "--": "e6a9fc0432",
+    "ﬁx/①": "fix-1-509cc57c48",
+    "İstanbul": "istanbul-da19ec0a30",
+    "Ǆ-ligature": "dz-ligature-9365302d92",
+    "\u0301e": "e-e7ad611d8d",
+}
+MAIN_ADR_SLUGS = {
+    "Use ULIDs: time-ordered!": "use-ulids-time-ordered",
+    "!!!": "decision",
+    "a" * 49 + "-b" + "c" * 10: "a" * 49,
+    "Ωmega ﬁnal": "mega-final",
+}
+
+
+@pytest.mark.parametrize(("branch", "key"), sorted(MAIN_BRANCH_KEYS.items()))
+def test_a_branch_key_is_the_one_main_made(branch: str, key: str) -> None:
+    assert BranchName(branch).key() == key
+
+
+@pytest.mark.parametrize(("title", "made"), sorted(MAIN_ADR_SLUGS.items()))
+def test_an_adr_file_name_slug_is_the_one_main_made(title: str, made: str) -> None:
+    assert adr.slug(title) == made
+
+
+def _main_slugify(text: str) -> str:  # sessions.slugify on main, verbatim
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _main_key(name: str) -> str:  # BranchName.key on main, verbatim
+    digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    made = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    return f"{made}-{digest}" if made else digest
+
+
+_TEXT = st.text(
+    st.characters(exclude_categories=["Cs"]) | st.sampled_from([*"-_ ./ßİﬁ①Ǆ\u0301Ωé", "\udce9"]), max_size=90
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXT)
+def test_the_one_slug_rule_makes_what_each_of_mains_three_made(text: str) -> None:
+    assert BranchName(text).key() == _main_key(text)
+    assert slug(text) == _main_slugify(text)  # title lookups
+    assert adr.slug(text) == (_main_slugify(text)[: adr.MAX_SLUG].strip("-") or "decision")
