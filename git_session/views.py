@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from git_session.fold import live_entries
-from git_session.model import Action, Entry, EntryKind, FieldValue, Meta, Op, SessionState
+from git_session.model import DEFAULT_PRIORITY, Action, Entry, EntryKind, FieldValue, Meta, Op, SessionState
 from git_session.plaintext import local_time
 
 # An entry's view: its keys depend on its kind (a decision's rationale, a commit's sha, …).
@@ -94,7 +94,7 @@ def entry_view(entry: Entry) -> EntryView:
     if entry.kind == "blocker":
         base["resolution"] = stored.get("resolution")
     if entry.kind == "next":
-        base["priority"] = stored.get("priority", "medium")
+        base["priority"] = stored.get("priority", DEFAULT_PRIORITY)
     if entry.kind == "commit":
         base["sha"] = stored.get("commit")
         base["subject"] = entry.text
