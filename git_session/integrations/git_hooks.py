@@ -101,12 +101,18 @@ def install_hooks(repo: Repo, location: Location, force: bool) -> tuple[HookChan
 
 def _make(repo: Repo, folder: str) -> bool:
     """Make the hooks folder if it is not there yet (git's default template makes it; an
-    empty one does not). True if this made the repository's own, so that uninstall takes it
-    away again; a folder named by core.hooksPath outside the repository stays, as named."""
+    empty one does not). True if this made git's own (``<common-dir>/hooks``), so that
+    uninstall takes it away again; a folder core.hooksPath names stays, as the user named it."""
     if os.path.isdir(folder):
         return False
     os.makedirs(folder, exist_ok=True)
-    return inside_repo(repo, folder)
+    return _gits_own(repo, folder)
+
+
+def _gits_own(repo: Repo, folder: str) -> bool:
+    """Whether ``folder`` is this repository's ``<common-dir>/hooks``, inside it: the one folder
+    uninstall may take away. The record saying install made a folder never names another."""
+    return same_dir(folder, os.path.join(repo.common_dir, "hooks")) and inside_repo(repo, folder)
 
 
 def check_writable(repo: Repo, location: Location, force: bool) -> None:
@@ -212,7 +218,7 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
                 users.append(Change("kept", f"the hooks in {folder}", note))
                 continue
             _uninstall_folder(folder, removed, restored, kept)
-            if folder in state.created:
+            if folder in state.created and _gits_own(repo, folder):
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)  # only when empty: what install made, and nothing since
     record.forget(repo, hooks_dirs=True)

@@ -118,12 +118,13 @@ def forget(repo: Repo, *, hooks_dirs: bool = False, config: bool = False) -> Non
 
 
 def _write(repo: Repo, state: State) -> None:
-    data = {
+    data: dict[str, object] = {
         "version": STATE_VERSION,
         "hooks_dirs": [_stored(repo, d) for d in state.hooks_dirs],
         "config": [list(p) for p in state.config],
-        "created_dirs": [_stored(repo, d) for d in state.created],
     }
+    if state.created:  # absent otherwise: a record written before it existed stays byte for byte
+        data["created_dirs"] = [_stored(repo, d) for d in state.created]
     text = (json.dumps(data, indent=2) + "\n").encode("utf-8")
     where = path(repo)
     if read(where) == text:
