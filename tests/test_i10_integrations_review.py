@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from git_session import trailers
-from git_session.integrations import shims
+from git_session.gitrepo import Repo
+from git_session.integrations import commands, shims
+from git_session.integrations.base import Options
+from git_session.integrations.registry import INTEGRATIONS
 from tests.helpers import git, make_repo, ok
 
 
@@ -106,3 +109,15 @@ def test_installing_again_leaves_a_record_written_before_the_move_byte_for_byte(
     assert record_of(repo).read_text() == text
     ok(repo, "doctor", "--fix")
     assert record_of(repo).read_text() == text
+
+
+def test_the_git_hooks_integration_asked_for_manual_writes_no_hook(tmp_path: Path) -> None:
+    """Options.manual means "write no hooks" for every integration that writes hooks, as
+    `git session install --manual` does: a front end installing by name gets the same."""
+    repo = bare_template_repo(tmp_path)
+    handle = Repo.discover(str(repo))
+    hooks = INTEGRATIONS["git-hooks"]
+    assert hooks.plan(handle, Options(manual=True)).changes == ()
+    assert not commands.install_one(handle, "git-hooks", Options(manual=True)).changed
+    assert not (repo / ".git" / "hooks").exists()
+    assert not record_of(repo).exists()

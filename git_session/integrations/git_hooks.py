@@ -62,12 +62,16 @@ class GitHooks:
 
     def plan(self, repo: Repo, options: Options) -> Plan:
         location = locate(repo)
+        if options.manual:  # no hooks written: hook_managers says what to add by hand
+            return Plan(self.name, location.path, (), options)
         check_writable(repo, location, options.force)
         changes = tuple(_plan(location.path, shim).as_change() for shim in shipped_hooks())
         return Plan(self.name, location.path, changes, options)
 
     def install(self, repo: Repo, plan: Plan) -> Result:
         """Carry out ``plan``, planned again here: another install may have run since."""
+        if plan.options.manual:
+            return Result(self.name)
         return Result(self.name, tuple(c.as_change() for c in install_hooks(repo, locate(repo), plan.options.force)))
 
     def uninstall(self, repo: Repo) -> Result:
