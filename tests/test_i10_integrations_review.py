@@ -9,15 +9,19 @@ the move wrote is read as it is and, installing twice, left byte for byte.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from git_session import trailers
+from git_session.errors import UserError
 from git_session.gitrepo import Repo
-from git_session.integrations import commands, shims
+from git_session.integrations import commands, git_hooks, shims
 from git_session.integrations.base import Options
+from git_session.integrations.files import write_file
 from git_session.integrations.registry import INTEGRATIONS
 from tests.helpers import git, make_repo, ok
 
@@ -121,3 +125,26 @@ def test_the_git_hooks_integration_asked_for_manual_writes_no_hook(tmp_path: Pat
     assert not commands.install_one(handle, "git-hooks", Options(manual=True)).changed
     assert not (repo / ".git" / "hooks").exists()
     assert not record_of(repo).exists()
+
+
+def test_uninstall_after_an_install_that_failed_midway_leaves_no_hooks_folder_it_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install that made .git/hooks and then failed (a full disk on the second shim, or a
+    kill) has already noted the folder it made, so uninstall still leaves .git as it was."""
+    repo = bare_template_repo(tmp_path)
+    written: list[str] = []
+
+    def full_disk_after_one(path: str, data: bytes, mode: int) -> None:
+        if written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        write_file(path, data, mode)
+        written.append(path)
+
+    monkeypatch.setattr(git_hooks, "write_file", full_disk_after_one)
+    with pytest.raises(UserError, match="No space left on device"):
+        commands.install(Repo.discover(str(repo)))
+    monkeypatch.undo()
+    assert [Path(p).name for p in written] == [shims.shipped_hooks()[0].name]
+    ok(repo, "uninstall")
+    assert not (repo / ".git" / "hooks").exists()

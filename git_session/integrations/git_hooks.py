@@ -95,22 +95,25 @@ def install_hooks(repo: Repo, location: Location, force: bool) -> tuple[HookChan
     check_writable(repo, location, force)
     shims = shipped_hooks()
     plans = [_plan(location.path, shim) for shim in shims]
+    _make(repo, location.path)
     with filesystem(location.path):
-        created = _make(repo, location.path)
         done = tuple(_apply(location.path, shim, plan) for shim, plan in zip(shims, plans, strict=True))
         shared.register(repo, location.path)
-    record.add(repo, location.path, created=created)
+    record.add(repo, location.path)
     return done
 
 
-def _make(repo: Repo, folder: str) -> bool:
+def _make(repo: Repo, folder: str) -> None:
     """Make the hooks folder if it is not there yet (git's default template makes it; an
-    empty one does not). True if this made git's own (``<common-dir>/hooks``), so that
-    uninstall takes it away again; a folder core.hooksPath names stays, as the user named it."""
+    empty one does not). git's own (``<common-dir>/hooks``) made here is recorded before
+    anything is written in it, so that uninstall takes it away again, also after an install
+    that failed or was killed midway; a folder core.hooksPath names stays, as the user named it."""
     if os.path.isdir(folder):
-        return False
-    os.makedirs(folder, exist_ok=True)
-    return _gits_own(repo, folder)
+        return
+    with filesystem(folder):
+        os.makedirs(folder, exist_ok=True)
+    if _gits_own(repo, folder):
+        record.add(repo, folder, created=True)
 
 
 def _gits_own(repo: Repo, folder: str) -> bool:
@@ -291,8 +294,8 @@ def _repair_hooks(repo: Repo) -> list[str]:
     """Install each hook that can be; one that cannot is left to its finding."""
     location = locate(repo)
     fixed = []
+    _make(repo, location.path)
     with filesystem(location.path):
-        created = _make(repo, location.path)
         for shim in shipped_hooks():
             if calls_us(os.path.join(location.path, shim.name), shim.name):
                 continue
@@ -305,5 +308,5 @@ def _repair_hooks(repo: Repo) -> list[str]:
                 chained = " (chaining the one in place)" if plan.chained else ""
                 fixed.append(f"{plan.action} hook {shim.name}{chained}")
         shared.register(repo, location.path)
-    record.add(repo, location.path, created=created)
+    record.add(repo, location.path)
     return fixed

@@ -38,7 +38,7 @@ Pair = tuple[str, str]
 class State:
     hooks_dirs: tuple[str, ...] = ()  # absolute
     config: tuple[Pair, ...] = ()  # only values git-session sets (settings.OURS)
-    created: tuple[str, ...] = ()  # hooks folders install made: uninstall removes them when empty
+    created: tuple[str, ...] = ()  # hooks folders install made: uninstall removes <common-dir>/hooks if empty
 
 
 def path(repo: Repo) -> str:
