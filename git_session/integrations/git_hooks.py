@@ -62,12 +62,16 @@ class GitHooks:
 
     def plan(self, repo: Repo, options: Options) -> Plan:
         location = locate(repo)
+        if options.manual:  # no hooks written: hook_managers says what to add by hand
+            return Plan(self.name, location.path, (), options)
         check_writable(repo, location, options.force)
         changes = tuple(_plan(location.path, shim).as_change() for shim in shipped_hooks())
         return Plan(self.name, location.path, changes, options)
 
     def install(self, repo: Repo, plan: Plan) -> Result:
         """Carry out ``plan``, planned again here: another install may have run since."""
+        if plan.options.manual:
+            return Result(self.name)
         return Result(self.name, tuple(c.as_change() for c in install_hooks(repo, locate(repo), plan.options.force)))
 
     def uninstall(self, repo: Repo) -> Result:
@@ -91,22 +95,31 @@ def install_hooks(repo: Repo, location: Location, force: bool) -> tuple[HookChan
     check_writable(repo, location, force)
     shims = shipped_hooks()
     plans = [_plan(location.path, shim) for shim in shims]
+    _make(repo, location.path)
     with filesystem(location.path):
-        created = _make(repo, location.path)
         done = tuple(_apply(location.path, shim, plan) for shim, plan in zip(shims, plans, strict=True))
         shared.register(repo, location.path)
-    record.add(repo, location.path, created=created)
+    record.add(repo, location.path)
     return done
 
 
-def _make(repo: Repo, folder: str) -> bool:
+def _make(repo: Repo, folder: str) -> None:
     """Make the hooks folder if it is not there yet (git's default template makes it; an
-    empty one does not). True if this made the repository's own, so that uninstall takes it
-    away again; a folder named by core.hooksPath outside the repository stays, as named."""
+    empty one does not). git's own (``<common-dir>/hooks``) made here is recorded before
+    anything is written in it, so that uninstall takes it away again, also after an install
+    that failed or was killed midway; a folder core.hooksPath names stays, as the user named it."""
     if os.path.isdir(folder):
-        return False
-    os.makedirs(folder, exist_ok=True)
-    return inside_repo(repo, folder)
+        return
+    with filesystem(folder):
+        os.makedirs(folder, exist_ok=True)
+    if _gits_own(repo, folder):
+        record.add(repo, folder, created=True)
+
+
+def _gits_own(repo: Repo, folder: str) -> bool:
+    """Whether ``folder`` is this repository's ``<common-dir>/hooks``, inside it: the one folder
+    uninstall may take away. The record saying install made a folder never names another."""
+    return same_dir(folder, os.path.join(repo.common_dir, "hooks")) and inside_repo(repo, folder)
 
 
 def check_writable(repo: Repo, location: Location, force: bool) -> None:
@@ -212,7 +225,7 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
                 users.append(Change("kept", f"the hooks in {folder}", note))
                 continue
             _uninstall_folder(folder, removed, restored, kept)
-            if folder in state.created:
+            if folder in state.created and _gits_own(repo, folder):
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)  # only when empty: what install made, and nothing since
     record.forget(repo, hooks_dirs=True)
@@ -281,8 +294,8 @@ def _repair_hooks(repo: Repo) -> list[str]:
     """Install each hook that can be; one that cannot is left to its finding."""
     location = locate(repo)
     fixed = []
+    _make(repo, location.path)
     with filesystem(location.path):
-        created = _make(repo, location.path)
         for shim in shipped_hooks():
             if calls_us(os.path.join(location.path, shim.name), shim.name):
                 continue
@@ -295,5 +308,5 @@ def _repair_hooks(repo: Repo) -> list[str]:
                 chained = " (chaining the one in place)" if plan.chained else ""
                 fixed.append(f"{plan.action} hook {shim.name}{chained}")
         shared.register(repo, location.path)
-    record.add(repo, location.path, created=created)
+    record.add(repo, location.path)
     return fixed

@@ -37,7 +37,7 @@ Pair = tuple[str, str]
 class State:
     hooks_dirs: tuple[str, ...] = ()  # absolute
     config: tuple[Pair, ...] = ()  # only values git-session sets (settings.OURS)
-    created: tuple[str, ...] = ()  # hooks folders install made: uninstall removes them when empty
+    created: tuple[str, ...] = ()  # hooks folders install made: uninstall removes <common-dir>/hooks if empty
 
 
 def path(repo: Repo) -> str:
@@ -117,12 +117,13 @@ def forget(repo: Repo, *, hooks_dirs: bool = False, config: bool = False) -> Non
 
 
 def _write(repo: Repo, state: State) -> None:
-    data = {
+    data: dict[str, object] = {
         "version": STATE_VERSION,
         "hooks_dirs": [_stored(repo, d) for d in state.hooks_dirs],
         "config": [list(p) for p in state.config],
-        "created_dirs": [_stored(repo, d) for d in state.created],
     }
+    if state.created:  # absent otherwise: a record written before it existed stays byte for byte
+        data["created_dirs"] = [_stored(repo, d) for d in state.created]
     text = (json.dumps(data, indent=2) + "\n").encode("utf-8")
     where = path(repo)
     if read(where) == text:
