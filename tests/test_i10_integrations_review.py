@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import trailers
+from git_session import paths
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import commands, git_hooks, shims
@@ -39,7 +39,7 @@ def bare_template_repo(tmp_path: Path) -> Path:
 
 
 def record_of(repo: Path) -> Path:
-    return repo / ".git" / "git-session" / trailers.INSTALLED_MARKER
+    return repo / ".git" / "git-session" / paths.INSTALLED_MARKER
 
 
 def edit_record(repo: Path, **changes: object) -> None:
