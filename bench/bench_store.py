@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from git_session.gitrepo import Ident
-from git_session.model import Meta
+from git_session.model import SESSION, Meta
 from git_session.names import BranchName
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle, Store
@@ -265,7 +265,7 @@ def many_repo(path: Path, sessions: int) -> Path:
     for index in range(ENDED_ON_BRANCH):
         start_session(ws, f"Earlier session {index}")
         ws.add(None, "note", f"earlier work {index}")
-        ws.set_status(None, "completed", ("active", "paused"))
+        ws.transition(None, SESSION, "complete")
     start_session(ws, "Short session")
     add_few(ws)
     return path

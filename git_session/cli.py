@@ -16,7 +16,16 @@ import click
 
 from git_session import brief, render, views
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DataError, SessionError, file_system_error
-from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, PRIORITIES, SESSION_STATUSES, Entry
+from git_session.model import (
+    ENTRY_KINDS,
+    ENTRY_STATUSES,
+    PRIORITIES,
+    SESSION,
+    SESSION_STATUSES,
+    Entry,
+    transition,
+    transitions_of,
+)
 from git_session.names import BranchName
 from git_session.sessions import Found, Workspace, abbreviate
 
@@ -340,7 +349,7 @@ def log(session_arg: str | None, session: str | None, limit: int | None, kind: s
 def pause(session: str | None, note: str | None) -> None:
     """Pause the session."""
     ws = workspace()
-    found = ws.set_status(session, "paused", ("active",), note=note)
+    found = ws.transition(session, SESSION, "pause", note=note).found
     echo(f"Paused session {ws.short_session_id(found.handle.id)} {render.clip(found.meta.title)!r}")
 
 
@@ -384,8 +393,8 @@ def switch(branch: str) -> None:
 
 @cli.command()
 @session_option
-@click.option("--complete", "outcome", flag_value="completed", help="The work is done.")
-@click.option("--abandon", "outcome", flag_value="abandoned", help="Give the work up (needs --reason).")
+@click.option("--complete", "outcome", flag_value="complete", help="The work is done.")
+@click.option("--abandon", "outcome", flag_value="abandon", help="Give the work up (needs --reason).")
 @click.option("--reason", metavar="R", help="Why it was abandoned.")
 @click.option("--no-handoff", is_flag=True, help="Do not render and store a handoff.")
 @click.option(
@@ -405,25 +414,26 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
     created if missing; an existing file is never overwritten), and ends the session
     only if they were all written.
     """
-    if outcome == "abandoned" and not reason:
-        raise click.UsageError("--abandon needs --reason R")
-    if reason and outcome != "abandoned":
-        raise click.UsageError("--reason goes with --abandon")
+    change = transition(SESSION, outcome or "handoff")
+    if change.needs_reason and not reason:
+        raise click.UsageError(f"--{change.verb} needs --reason R")
+    if reason and not change.needs_reason:
+        with_reason = " or ".join(f"--{t.verb}" for t in transitions_of(SESSION) if t.needs_reason)
+        raise click.UsageError(f"--reason goes with {with_reason}")
     from git_session import adr
     from git_session import handoff as handoff_core
 
-    status_value = outcome or "handoff"
     ws = workspace()
     written: list[str] = []
     withheld: list[str] = []
     if adr_dir is None:
-        found = handoff_core.end(ws, session, status_value, reason, with_handoff=not no_handoff)
+        found = handoff_core.end(ws, session, change.verb, reason, with_handoff=not no_handoff)
     else:
-        found, written = adr.end(ws, session, status_value, reason, not no_handoff, adr_dir, withheld)
+        found, written = adr.end(ws, session, change.verb, reason, not no_handoff, adr_dir, withheld)
     for line in withheld:
         warn(line)
     short = ws.short_session_id(found.handle.id)
-    echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(status_value)}")
+    echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(change.to)}")
     if not no_handoff:
         echo(f"Stored its handoff; print it with: git session handoff {short}")
     for path in written:
@@ -504,19 +514,13 @@ def _list_entries(kind: str, session: str | None, as_json: bool) -> None:
         echo(render.entry_line(entry, abbrev, show_status=kind in ENTRY_STATUSES).removeprefix("  "))
 
 
-def _transition(
-    kind: str,
-    prefix: str,
-    session: str | None,
-    status_value: str,
-    allowed: tuple[str, ...],
-    extra: dict[str, Any] | None = None,
-) -> None:
-    changes: dict[str, Any] = {"status": status_value, **(extra or {})}
+def _transition(kind: str, verb: str, prefix: str, session: str | None, note: str | None = None) -> None:
     ws = workspace()
-    found, entry = ws.update(session, kind, prefix, changes, allowed)
-    short = click.style(ws.short_entry_id(found, kind, entry.id), fg="yellow")
-    echo(f"{kind.capitalize()} {short} {render.status_word(status_value)}: {render.clip(entry.text, 80)}")
+    changed = ws.transition(session, kind, verb, prefix, note=note)
+    entry = changed.entry
+    assert entry is not None
+    short = click.style(ws.short_entry_id(changed.found, kind, entry.id), fg="yellow")
+    echo(f"{kind.capitalize()} {short} {render.status_word(transition(kind, verb).to)}: {render.clip(entry.text, 80)}")
 
 
 @cli.group()
@@ -538,7 +542,7 @@ def objective_add(text: str, session: str | None, private: bool) -> None:
 @session_option
 def objective_done(entry_id: str, session: str | None) -> None:
     """Mark an objective done."""
-    _transition("objective", entry_id, session, "done", ("open",))
+    _transition("objective", "done", entry_id, session)
 
 
 @objective.command("reopen")
@@ -546,7 +550,7 @@ def objective_done(entry_id: str, session: str | None) -> None:
 @session_option
 def objective_reopen(entry_id: str, session: str | None) -> None:
     """Reopen a done or dropped objective."""
-    _transition("objective", entry_id, session, "open", ("done", "dropped"))
+    _transition("objective", "reopen", entry_id, session)
 
 
 @objective.command("drop")
@@ -554,7 +558,7 @@ def objective_reopen(entry_id: str, session: str | None) -> None:
 @session_option
 def objective_drop(entry_id: str, session: str | None) -> None:
     """Drop an objective that is no longer wanted."""
-    _transition("objective", entry_id, session, "dropped", ("open",))
+    _transition("objective", "drop", entry_id, session)
 
 
 @objective.command("list")
@@ -613,7 +617,7 @@ def blocker_add(text: str, session: str | None, private: bool) -> None:
 @session_option
 def blocker_resolve(entry_id: str, note: str | None, session: str | None) -> None:
     """Mark a blocker resolved."""
-    _transition("blocker", entry_id, session, "resolved", ("open",), {"resolution": note} if note else None)
+    _transition("blocker", "resolve", entry_id, session, note)
 
 
 @blocker.command("list")
@@ -668,7 +672,7 @@ def next_add(text: str, priority: str, session: str | None, private: bool) -> No
 @session_option
 def next_done(entry_id: str, session: str | None) -> None:
     """Mark a next step done."""
-    _transition("next", entry_id, session, "done", ("open",))
+    _transition("next", "done", entry_id, session)
 
 
 @next_group.command("list")

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from git_session import codec, views
+from git_session import codec, model, views
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.history import HEX, FileChange, HistoryCommit, Range, history_range, start_history
@@ -356,9 +356,11 @@ def fit(text: str) -> str:
     return text.encode("utf-8")[:room].decode("utf-8", "ignore") + note
 
 
-def end(ws: Workspace, spec: str | None, status: str, reason: str | None, with_handoff: bool = True) -> Found:
+def end(ws: Workspace, spec: str | None, verb: str, reason: str | None, with_handoff: bool = True) -> Found:
     """End a session; unless told not to, render its Markdown handoff and store it in the
-    same write as the status change (rendered again if the session moved meanwhile)."""
+    same write as the status change (rendered again if the session moved meanwhile).
+    ``verb``: the session's state change that ends it (``model.TRANSITIONS``)."""
+    status = model.transition(model.SESSION, verb).to
     template = find_template(ws.repo, "markdown") if with_handoff else None
     rendered: dict[str, Draft] = {}
 
@@ -374,7 +376,7 @@ def end(ws: Workspace, spec: str | None, status: str, reason: str | None, with_h
             rendered[handle.tip] = handoff_draft(text, context["session"]["tip"], ws.agent)
         return [rendered[handle.tip]]
 
-    return ws.set_status(spec, status, ("active", "paused"), reason=reason, extra=extra)
+    return ws.transition(spec, model.SESSION, verb, reason=reason, extra=extra).found
 
 
 def write_output(path: str, text: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import choices, codec, gitcli, trailers
+from git_session import choices, codec, gitcli, model, trailers
 from git_session.errors import (
     AmbiguousError,
     DataError,
@@ -23,7 +23,7 @@ from git_session.errors import (
     file_system_error,
 )
 from git_session.gitrepo import Ident, Repo
-from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op
+from git_session.model import ENDED_STATUSES, ENTRY_KINDS, ENTRY_STATUSES, Entry, Meta, Op, Transition
 from git_session.names import BranchName, Ulid
 from git_session.store import Draft, Handle, Store
 
@@ -96,6 +96,14 @@ class Found:
 
     handle: Handle
     meta: Meta
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a state change left: the session, and the entry changed (none for the session's own)."""
+
+    found: Found
+    entry: Entry | None
 
 
 class Workspace:
@@ -374,25 +382,52 @@ class Workspace:
             fields["status"] = "open"
         return Draft("add", {"kind": kind, "fields": fields}, agent=self.agent)
 
-    def update(
-        self, spec: str | None, kind: str, prefix: str, changes: dict[str, Any], allowed_from: Sequence[str]
-    ) -> tuple[Found, Entry]:
-        """Change an entry's fields (its status, say) if it is in one of ``allowed_from``."""
+    def transition(
+        self,
+        spec: str | None,
+        subject: str,
+        verb: str,
+        entry: str | None = None,
+        note: str | None = None,
+        reason: str | None = None,
+        extra: Callable[[Handle, Meta], Sequence[Draft]] | None = None,
+    ) -> Changed:
+        """Make a state change of the table (``model.TRANSITIONS``): of the entry of kind
+        ``subject`` named by ``entry`` (any unambiguous prefix of its id), or, for ``SESSION``,
+        of the session itself, if it is in a status the change is allowed from.
+
+        ``note``: for an entry, the text of its ``note_field``; for the session, a note entry
+        added in the same write. ``extra`` adds drafts to a session's write (it sees the
+        session as it is just before, and is called again if the write is retried).
+        """
+        change = model.transition(subject, verb)
+        if subject == model.SESSION:
+            return Changed(self._change_session(spec, change, reason, note, extra), None)
+        if entry is None or reason is not None or extra is not None or (note and change.note_field is None):
+            raise ValueError(f"{subject} {verb} takes an entry, and a note only into its note field")
+        return Changed(*self._change_entry(spec, change, entry, note))
+
+    def _change_entry(self, spec: str | None, change: Transition, prefix: str, note: str | None) -> tuple[Found, Entry]:
+        kind = change.subject
         found = self.find(spec)
         entry = self.find_entry(found, kind, prefix)
         target = entry.id
+        changes: dict[str, Any] = {"status": change.to}
+        if note and change.note_field is not None:
+            changes[change.note_field] = note
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
             current = self.store.entry(handle, kind, target)  # the handle of the layer holding it
             if current is None:
                 raise NotFoundError(f"{kind} {target} is gone")
-            if current.status not in allowed_from:
+            if current.status not in change.allowed_from:
                 raise UserError(f"{kind} {self.short_entry_id(found, kind, target)} is already {current.status}")
             return [Draft("update", {"kind": kind, "entry": target, "fields": changes}, agent=self.agent)]
 
-        verb = changes.get("status", "update")
         private = bool(entry.values.get("private"))
-        found, _ = self._append(found.handle.id, build, f"{kind} {verb}: {entry.text}", found=found, private=private)
+        found, _ = self._append(
+            found.handle.id, build, f"{kind} {change.to}: {entry.text}", found=found, private=private
+        )
         updated = self.store.entry(found.handle, kind, target, private=True)
         assert updated is not None
         return found, updated
@@ -410,31 +445,30 @@ class Workspace:
         found, _ = self._append(spec, build, subject)
         return found
 
-    def set_status(
+    def _change_session(
         self,
         spec: str | None,
-        status: str,
-        allowed_from: Sequence[str],
-        reason: str | None = None,
-        note: str | None = None,
-        extra: Callable[[Handle, Meta], Sequence[Draft]] | None = None,
+        change: Transition,
+        reason: str | None,
+        note: str | None,
+        extra: Callable[[Handle, Meta], Sequence[Draft]] | None,
     ) -> Found:
-        """Change the session's status; ``extra`` adds drafts to the same write (it sees
-        the session as it is just before, and is called again if the write is retried)."""
         found = self.find(spec)
-        if found.meta.status not in allowed_from:
-            short = self.short_session_id(found.handle.id)
-            raise UserError(f"session {short} is {found.meta.status}; cannot make it {status}")
-        if status == "active":
+        short = self.short_session_id(found.handle.id)
+        if found.meta.status not in change.allowed_from:
+            raise UserError(f"session {short} is {found.meta.status}; cannot make it {change.to}")
+        if change.needs_reason and not reason:
+            raise UserError(f"session {short}: {change.verb} needs a reason")
+        if change.to == "active":
             self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, "pause or end it first")
-        if status == found.meta.status and reason is None and note is None and extra is None:
+        if change.to == found.meta.status and reason is None and note is None and extra is None:
             return found
-        changes: dict[str, Any] = {"status": status}
+        changes: dict[str, Any] = {"status": change.to}
         if reason is not None:
             changes["reason"] = codec.check_text(reason, "reason")
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
-            if meta.status not in allowed_from:
+            if meta.status not in change.allowed_from:
                 raise UserError(f"session {self.short_session_id(handle.id)} became {meta.status} meanwhile")
             drafts = [Draft("set", {"fields": changes}, agent=self.agent)]
             if note:
@@ -443,7 +477,8 @@ class Workspace:
                 drafts.extend(extra(handle, meta))
             return drafts
 
-        found, _ = self._append(found.handle.id, build, f"{status}: {found.meta.title}", found=found, allow_ended=True)
+        subject = f"{change.to}: {found.meta.title}"
+        found, _ = self._append(found.handle.id, build, subject, found=found, allow_ended=True)
         return found
 
     def _refuse_open_session(self, branch: BranchName, allowed: str | None, hint: str) -> None:
@@ -455,7 +490,7 @@ class Workspace:
 
     def resume(self, spec: str | None) -> Found:
         """Make a session active and this clone's default on its branch (a teammate's too)."""
-        found = self.set_status(spec, "active", ("paused", "active"))
+        found = self.transition(spec, model.SESSION, "resume").found
         self._choose_or_warn(found.handle.id)
         return found
 
@@ -472,10 +507,10 @@ class Workspace:
         result = gitcli.run(["switch", "--", branch], cwd=self.repo.workdir)
         paused = None
         if leaving is not None and leaving.meta.status == "active":
-            paused = self.set_status(leaving.handle.id, "paused", ("active",))
+            paused = self.transition(leaving.handle.id, model.SESSION, "pause").found
         arriving = self.open_session(BranchName(branch))
         if arriving is not None and arriving.meta.status == "paused":
-            arriving = self.set_status(arriving.handle.id, "active", ("paused",))
+            arriving = self.transition(arriving.handle.id, model.SESSION, "resume").found
         return paused, arriving, result.stderr
 
     def _append(
