@@ -119,6 +119,16 @@ class Workspace:
     def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
         return cls(Repo.discover(start), warn)
 
+    @classmethod
+    def open_linked(cls, warn: Callable[[str], None], link_wait: float | None = None) -> Workspace:
+        """The repository, with the commits the hooks recorded linked to their sessions first
+        (waiting ``link_wait`` seconds for another process linking them; by default long).
+        A problem linking them is warned about: the command goes on."""
+        ws = cls.open(warn=warn)
+        for problem in ws.link_recorded_commits(link_wait):
+            warn(problem)
+        return ws
+
     @property
     def ident(self) -> Ident:
         if self._ident is None:
@@ -564,6 +574,18 @@ class Workspace:
         except SessionError as exc:
             return (f"recorded commits stay unlinked: {exc.message}",)
         return drained.problems
+
+    def refresh_active_trailers(self) -> None:
+        """Sessions active before the hooks existed get their pre-rendered trailers now (a
+        failure only warns: the hooks render the trailers themselves when needed)."""
+        try:
+            branches = {f.meta.branch for f in self.all_sessions() if f.meta.status == "active"}
+            for branch in sorted(branches):
+                self.refresh_trailers(BranchName(branch))
+        except SessionError as exc:
+            self.warn(exc.message)
+        except OSError as exc:
+            self.warn(file_system_error(exc).message)
 
     def refresh_trailers(self, branch: BranchName, force: bool = False) -> None:
         """Render the trailers the commit hooks will use on ``branch`` (when they are installed)."""
