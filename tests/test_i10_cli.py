@@ -10,6 +10,7 @@ it grows past 300 lines.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -267,3 +268,13 @@ def test_no_module_of_the_cli_is_over_300_lines() -> None:
     sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in PACKAGE.glob("*.py")}
     assert set(sizes) >= {f"{area}.py" for area in AREAS}
     assert {name: size for name, size in sizes.items() if size > 300} == {}
+
+
+def test_every_package_of_the_code_is_shipped() -> None:
+    """setuptools is given an explicit list of packages: a new one (as cli/) must be on it."""
+    pyproject = (PACKAGE.parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    [listed] = re.findall(r"^packages = \[(.*)\]$", pyproject, re.MULTILINE)
+    shipped = {name.strip().strip('"') for name in listed.split(",")}
+    code = PACKAGE.parent
+    packages = {".".join(p.parent.relative_to(code.parent).parts) for p in code.glob("**/__init__.py")}
+    assert packages <= shipped
