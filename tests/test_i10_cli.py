@@ -25,7 +25,7 @@ from git_session.cli.lifecycle import END_DEFAULT, END_FLAGS
 from git_session.errors import UserError
 from git_session.model import ENTRY_STATUSES, SESSION, SESSION_STATUSES, TRANSITIONS, Transition, transitions_of
 from git_session.sessions import Workspace
-from tests.helpers import as_json, fails, ok
+from tests.helpers import as_json, fails, git, make_two_clones, ok
 
 PACKAGE = Path(__file__).resolve().parents[1] / "git_session" / "cli"
 ROOT_CONTEXT = click.Context(cli, info_name="git session")
@@ -212,6 +212,37 @@ def test_the_journal_filters_in_the_core(repo: Path) -> None:
     assert [v["fields"]["text"] for v in queries.journal(ws, found, kind="note", limit=1).items] == ["two"]
     assert queries.journal(ws, found, limit=0).items == []
     assert as_json(repo, "log", "--kind", "note", "-n", "1") == queries.journal(ws, found, "note", 1).items
+
+
+# --- after-effects in the core ----------------------------------------------------------
+
+
+def test_a_pull_refreshes_the_trailers_of_the_current_branch(tmp_path: Path) -> None:
+    """What a teammate added to one's session arrives with a pull, and the next commit's
+    trailers carry it: the pull itself re-renders them (effects.pull)."""
+    _, alice, bob = make_two_clones(tmp_path)
+    ok(bob, "start", "Shared", "-o", "bob's objective")
+    ok(bob, "install")
+    ok(bob, "push")
+    ok(alice, "pull")
+    session = str(as_json(alice, "list", "--all")[0]["id"])
+    ok(alice, "objective", "add", "alice's objective", "--session", session)
+    ok(alice, "push")
+    ok(bob, "pull")
+    git(bob, "commit", "-q", "--allow-empty", "-m", "after the pull")
+    trailers = git(bob, "log", "-1", "--format=%(trailers:key=Session-Objectives,valueonly)")
+    assert trailers.splitlines()[:2] == ["[open] bob's objective", "[open] alice's objective"]
+
+
+def test_a_state_change_of_the_wrong_shape_is_a_programming_error(repo: Path) -> None:
+    ok(repo, "start", "Table")
+    ws = Workspace.open(str(repo))
+    with pytest.raises(ValueError, match="takes an entry"):
+        ws.transition(None, "objective", "done")
+    with pytest.raises(ValueError, match="note only into its note field"):
+        ws.transition(None, "objective", "done", "0", note="why")
+    with pytest.raises(KeyError):
+        ws.transition(None, SESSION, "archive")
 
 
 # --- lazy loading and module size ------------------------------------------------------
