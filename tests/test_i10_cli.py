@@ -103,6 +103,13 @@ def test_the_lazy_map_names_each_command_by_its_name() -> None:
     assert set(cli.list_commands(ROOT_CONTEXT)) == set(COMMANDS)
 
 
+def test_a_mistyped_command_is_matched_against_every_command_loaded_or_not(repo: Path) -> None:
+    stderr = fails(repo, "stauts", code=2)
+    assert stderr.startswith("git-session: No such command 'stauts'.")
+    if hasattr(click.exceptions, "NoSuchCommand"):  # click >= 8.4 suggests names
+        assert stderr.splitlines()[0].endswith("(Did you mean one of: 'start', 'status'?)")
+
+
 # --- the same rule, the same line, through the core and the command line ---------------
 
 
