@@ -33,7 +33,7 @@ from typing import Any
 from benchlib import Command, Ratio, bench_root, exit_status, git, git_session_exe, init_repo, interleaved, report
 
 from git_session.gitrepo import Ident
-from git_session.model import Meta
+from git_session.model import SESSION, Meta
 from git_session.names import BranchName
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle, Store
@@ -170,7 +170,7 @@ def many_repo(path: Path, sessions: int) -> Path:
     for index in range(ENDED_ON_BRANCH):
         start_session(ws, f"Earlier session {index}")
         ws.add(None, "note", f"earlier work {index}")
-        ws.set_status(None, "completed", ("active", "paused"))
+        ws.transition(None, SESSION, "complete")
     start_session(ws, "Short session")
     add_few(ws)
     return path

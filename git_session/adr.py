@@ -16,9 +16,8 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-from git_session import handoff, sandbox, secrets, views
+from git_session import handoff, model, sandbox, secrets, views
 from git_session.errors import Advice, SessionError, UserError
-from git_session.model import SessionStatus
 from git_session.names import slug as make_slug
 from git_session.sessions import Found, Workspace
 
@@ -174,7 +173,7 @@ def _umask() -> int:
 def end(
     ws: Workspace,
     spec: str | None,
-    status: SessionStatus,
+    verb: str,
     reason: str | None,
     with_handoff: bool,
     directory: str,
@@ -182,17 +181,18 @@ def end(
 ) -> tuple[Found, list[str]]:
     """Write the session's ADRs, then end it: a failure to write them ends nothing (and
     `git session adr` writes them for a session already ended)."""
+    change = model.transition(model.SESSION, verb)
     found = ws.find(spec)
     short = ws.short_session_id(found.handle.id)
-    if not found.meta.is_open:
+    if found.meta.status not in change.allowed_from:
         raise UserError(
-            f"session {short} is {found.meta.status}; cannot make it {status}",
+            f"session {short} is {found.meta.status}; cannot make it {change.to}",
             advice=Advice.ADRS_FOR_ENDED,
             data={"short": short, "directory": directory},
         )
     paths = write_adrs(ws, found, directory, withheld)
     try:
-        return handoff.end(ws, found.handle.id, status, reason, with_handoff), paths
+        return handoff.end(ws, found.handle.id, verb, reason, with_handoff), paths
     except SessionError as exc:
         if not paths:  # no decision: nothing was written
             raise

@@ -18,12 +18,12 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from git_session import codec, views
+from git_session import codec, model, views
 from git_session.errors import Advice, UserError
 from git_session.fold import live_entries
 from git_session.gitrepo import Repo
 from git_session.history import FileChange, HistoryCommit, Range, history_range, start_history
-from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, SessionStatus, priority_order
+from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, priority_order
 from git_session.names import ObjectId
 from git_session.notes import Notes, parse_lines
 from git_session.sandbox import Template, find_template, render_template
@@ -355,9 +355,11 @@ def fit(text: str) -> str:
     return text.encode("utf-8")[:room].decode("utf-8", "ignore") + note
 
 
-def end(ws: Workspace, spec: str | None, status: SessionStatus, reason: str | None, with_handoff: bool = True) -> Found:
+def end(ws: Workspace, spec: str | None, verb: str, reason: str | None, with_handoff: bool = True) -> Found:
     """End a session; unless told not to, render its Markdown handoff and store it in the
-    same write as the status change (rendered again if the session moved meanwhile)."""
+    same write as the status change (rendered again if the session moved meanwhile).
+    ``verb``: the session's state change that ends it (``model.TRANSITIONS``)."""
+    status = model.transition(model.SESSION, verb).to
     template = find_template(ws.repo, "markdown") if with_handoff else None
     rendered: dict[str, Draft] = {}
 
@@ -373,7 +375,7 @@ def end(ws: Workspace, spec: str | None, status: SessionStatus, reason: str | No
             rendered[handle.tip] = handoff_draft(text, context["session"]["tip"], ws.agent)
         return [rendered[handle.tip]]
 
-    return ws.set_status(spec, status, ("active", "paused"), reason=reason, extra=extra)
+    return ws.transition(spec, model.SESSION, verb, reason=reason, extra=extra).found
 
 
 def write_output(path: str, text: str) -> None:

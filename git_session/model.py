@@ -302,3 +302,57 @@ class SessionState:
 
     def of_kind(self, kind: EntryKind) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.kind == kind)
+
+
+# --- state changes ------------------------------------------------------------------
+# The one statement of which status an entry or a session may move to, and from which.
+# Workspace.transition applies it; the command line builds its commands from it.
+
+Subject = Literal["session"] | EntryKind  # what a state change changes: the session or an entry
+SESSION: Literal["session"] = "session"  # the subject of the session's own state changes (entries': their kind)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A state change of a subject (an entry kind, or ``SESSION``), named by its verb."""
+
+    subject: Subject
+    verb: str
+    to: str  # the status it sets
+    allowed_from: tuple[str, ...]  # the statuses it may be made from
+    note_field: str | None = None  # the entry field a note on the change goes to (if it takes one)
+    needs_reason: bool = False  # a session change that must say why
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("objective", "done", "done", ("open",)),
+    Transition("objective", "reopen", "open", ("done", "dropped")),
+    Transition("objective", "drop", "dropped", ("open",)),
+    Transition("blocker", "resolve", "resolved", ("open",), note_field="resolution"),
+    Transition("next", "done", "done", ("open",)),
+    Transition(SESSION, "pause", "paused", ("active",)),
+    Transition(SESSION, "resume", "active", ("paused", "active")),
+    Transition(SESSION, "handoff", "handoff", OPEN_STATUSES),
+    Transition(SESSION, "complete", "completed", OPEN_STATUSES),
+    Transition(SESSION, "abandon", "abandoned", OPEN_STATUSES, needs_reason=True),
+)
+
+
+def transitions_of(subject: Subject) -> tuple[Transition, ...]:
+    """The state changes of an entry kind (none for a kind without statuses) or of ``SESSION``."""
+    return tuple(t for t in TRANSITIONS if t.subject == subject)
+
+
+def transition(subject: Subject, verb: str) -> Transition:
+    """The state change named ``verb`` of ``subject``; a ``KeyError`` for one the table has not."""
+    for candidate in TRANSITIONS:
+        if candidate.subject == subject and candidate.verb == verb:
+            return candidate
+    raise KeyError(f"{subject} {verb}")
+
+
+def entry_kind(change: Transition) -> EntryKind:
+    """The entry kind a change is of; a ``ValueError`` for a change of the session."""
+    if change.subject == SESSION:
+        raise ValueError(f"{change.verb} is a change of the session, not of an entry")
+    return change.subject

@@ -65,6 +65,30 @@ class Report:
     problems: tuple[str, ...]
     dry_run: bool
 
+    def view(self) -> dict[str, Any]:
+        """Plain data (what ``--json`` prints)."""
+        return {
+            "onto": self.onto,
+            "examined": self.examined,
+            "dry_run": self.dry_run,
+            "linked": [
+                {"commit": x.commit, "subject": x.subject, "how": x.how, "sessions": x.sessions, "sources": x.sources}
+                for x in self.linked
+            ],
+            "ambiguous": [
+                {
+                    "commit": x.commit,
+                    "subject": x.subject,
+                    "reason": x.reason,
+                    "sessions": x.sessions,
+                    "sources": x.sources,
+                }
+                for x in self.ambiguous
+            ],
+            "journal": [{"commit": commit, "session": session} for commit, session in self.journaled],
+            "problems": list(self.problems),
+        }
+
 
 @dataclass(frozen=True)
 class _Linked:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from git_session import choices, codec, gitcli, trailers
+from git_session import choices, codec, gitcli, model, trailers
 from git_session.errors import (
     Advice,
     AmbiguousError,
@@ -28,12 +28,11 @@ from git_session.model import (
     ENTRY_STATUSES,
     Entry,
     EntryKind,
-    EntryStatus,
     Fields,
     FieldValue,
     Meta,
     Op,
-    SessionStatus,
+    Transition,
 )
 from git_session.names import BranchName, Ulid, slug
 from git_session.store import Draft, Handle, Store
@@ -104,6 +103,14 @@ class Found:
     meta: Meta
 
 
+@dataclass(frozen=True)
+class Changed:
+    """What a state change left: the session, and the entry changed (none for the session's own)."""
+
+    found: Found
+    entry: Entry | None
+
+
 class Workspace:
     """A repository opened for one command."""
 
@@ -115,6 +122,16 @@ class Workspace:
     @classmethod
     def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
         return cls(Repo.discover(start), warn)
+
+    @classmethod
+    def open_linked(cls, warn: Callable[[str], None], link_wait: float | None = None) -> Workspace:
+        """The repository, with the commits the hooks recorded linked to their sessions first
+        (waiting ``link_wait`` seconds for another process linking them; by default long).
+        A problem linking them is warned about: the command goes on."""
+        ws = cls.open(warn=warn)
+        for problem in ws.link_recorded_commits(link_wait):
+            warn(problem)
+        return ws
 
     @property
     def ident(self) -> Ident:
@@ -380,25 +397,52 @@ class Workspace:
             fields["status"] = "open"
         return Draft.add(kind, fields, agent=self.agent)
 
-    def update(
-        self, spec: str | None, kind: EntryKind, prefix: str, changes: Fields, allowed_from: Sequence[EntryStatus]
-    ) -> tuple[Found, Entry]:
-        """Change an entry's fields (its status, say) if it is in one of ``allowed_from``."""
+    def transition(
+        self,
+        spec: str | None,
+        subject: model.Subject,
+        verb: str,
+        entry: str | None = None,
+        note: str | None = None,
+        reason: str | None = None,
+        extra: Callable[[Handle, Meta], Sequence[Draft]] | None = None,
+    ) -> Changed:
+        """Make a state change of the table (``model.TRANSITIONS``): of the entry of kind
+        ``subject`` named by ``entry`` (any unambiguous prefix of its id), or, for ``SESSION``,
+        of the session itself, if it is in a status the change is allowed from.
+
+        ``note``: for an entry, the text of its ``note_field``; for the session, a note entry
+        added in the same write. ``extra`` adds drafts to a session's write (it sees the
+        session as it is just before, and is called again if the write is retried).
+        """
+        change = model.transition(subject, verb)
+        if subject == model.SESSION:
+            return Changed(self._change_session(spec, change, reason, note, extra), None)
+        if entry is None or reason is not None or extra is not None or (note and change.note_field is None):
+            raise ValueError(f"{subject} {verb} takes an entry, and a note only into its note field")
+        return Changed(*self._change_entry(spec, change, entry, note))
+
+    def _change_entry(self, spec: str | None, change: Transition, prefix: str, note: str | None) -> tuple[Found, Entry]:
+        kind = model.entry_kind(change)
         found = self.find(spec)
         entry = self.find_entry(found, kind, prefix)
         target = entry.id
+        changes: dict[str, FieldValue] = {"status": change.to}
+        if note and change.note_field is not None:
+            changes[change.note_field] = note
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
             current = self.store.entry(handle, kind, target)  # the handle of the layer holding it
             if current is None:
                 raise NotFoundError(f"{kind} {target} is gone")
-            if current.status not in allowed_from:
+            if current.status not in change.allowed_from:
                 raise UserError(f"{kind} {self.short_entry_id(found, kind, target)} is already {current.status}")
             return [Draft.update(kind, target, changes, agent=self.agent)]
 
-        verb = changes.get("status", "update")
         private = entry.private
-        found, _ = self._append(found.handle.id, build, f"{kind} {verb}: {entry.text}", found=found, private=private)
+        found, _ = self._append(
+            found.handle.id, build, f"{kind} {change.to}: {entry.text}", found=found, private=private
+        )
         updated = self.store.entry(found.handle, kind, target, private=True)
         assert updated is not None
         return found, updated
@@ -416,31 +460,30 @@ class Workspace:
         found, _ = self._append(spec, build, subject)
         return found
 
-    def set_status(
+    def _change_session(
         self,
         spec: str | None,
-        status: SessionStatus,
-        allowed_from: Sequence[SessionStatus],
-        reason: str | None = None,
-        note: str | None = None,
-        extra: Callable[[Handle, Meta], Sequence[Draft]] | None = None,
+        change: Transition,
+        reason: str | None,
+        note: str | None,
+        extra: Callable[[Handle, Meta], Sequence[Draft]] | None,
     ) -> Found:
-        """Change the session's status; ``extra`` adds drafts to the same write (it sees
-        the session as it is just before, and is called again if the write is retried)."""
         found = self.find(spec)
-        if found.meta.status not in allowed_from:
-            short = self.short_session_id(found.handle.id)
-            raise UserError(f"session {short} is {found.meta.status}; cannot make it {status}")
-        if status == "active":
+        short = self.short_session_id(found.handle.id)
+        if found.meta.status not in change.allowed_from:
+            raise UserError(f"session {short} is {found.meta.status}; cannot make it {change.to}")
+        if change.needs_reason and not reason:
+            raise UserError(f"session {short}: {change.verb} needs a reason")
+        if change.to == "active":
             self._refuse_open_session(BranchName(found.meta.branch), found.handle.id, hint="pause or end it first")
-        if status == found.meta.status and reason is None and note is None and extra is None:
+        if change.to == found.meta.status and reason is None and note is None and extra is None:
             return found
-        changes: dict[str, FieldValue] = {"status": status}
+        changes: dict[str, FieldValue] = {"status": change.to}
         if reason is not None:
             changes["reason"] = codec.check_text(reason, "reason")
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
-            if meta.status not in allowed_from:
+            if meta.status not in change.allowed_from:
                 raise UserError(f"session {self.short_session_id(handle.id)} became {meta.status} meanwhile")
             drafts = [Draft.set(changes, agent=self.agent)]
             if note:
@@ -449,7 +492,8 @@ class Workspace:
                 drafts.extend(extra(handle, meta))
             return drafts
 
-        found, _ = self._append(found.handle.id, build, f"{status}: {found.meta.title}", found=found, allow_ended=True)
+        subject = f"{change.to}: {found.meta.title}"
+        found, _ = self._append(found.handle.id, build, subject, found=found, allow_ended=True)
         return found
 
     def _refuse_open_session(
@@ -463,7 +507,7 @@ class Workspace:
 
     def resume(self, spec: str | None) -> Found:
         """Make a session active and this clone's default on its branch (a teammate's too)."""
-        found = self.set_status(spec, "active", ("paused", "active"))
+        found = self.transition(spec, model.SESSION, "resume").found
         self._choose_or_warn(found.handle.id)
         return found
 
@@ -480,10 +524,10 @@ class Workspace:
         result = gitcli.run(["switch", "--", branch], cwd=self.repo.workdir)
         paused = None
         if leaving is not None and leaving.meta.status == "active":
-            paused = self.set_status(leaving.handle.id, "paused", ("active",))
+            paused = self.transition(leaving.handle.id, model.SESSION, "pause").found
         arriving = self.open_session(BranchName(branch))
         if arriving is not None and arriving.meta.status == "paused":
-            arriving = self.set_status(arriving.handle.id, "active", ("paused",))
+            arriving = self.transition(arriving.handle.id, model.SESSION, "resume").found
         return paused, arriving, result.stderr
 
     def _append(
@@ -538,6 +582,18 @@ class Workspace:
         except SessionError as exc:
             return (f"recorded commits stay unlinked: {exc.message}",)
         return drained.problems
+
+    def refresh_active_trailers(self) -> None:
+        """Sessions active before the hooks existed get their pre-rendered trailers now (a
+        failure only warns: the hooks render the trailers themselves when needed)."""
+        try:
+            branches = {f.meta.branch for f in self.all_sessions() if f.meta.status == "active"}
+            for branch in sorted(branches):
+                self.refresh_trailers(BranchName(branch))
+        except SessionError as exc:
+            self.warn(exc.message)
+        except OSError as exc:
+            self.warn(file_system_error(exc).message)
 
     def refresh_trailers(self, branch: BranchName, force: bool = False) -> None:
         """Render the trailers the commit hooks will use on ``branch`` (when they are installed)."""

@@ -388,7 +388,7 @@ def test_a_session_filed_under_another_branch_is_refused(tmp_path: Path) -> None
 
 
 def test_progress_shows_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from git_session import cli
+    from git_session.cli import sharing as cli
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     cli._progress_meter()("Merging sessions", 50, 50)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import Result
 
 from git_session import gitcli, gitrepo, linking, paths, views
-from git_session.cli import KEEP_CRASH_LOGS
+from git_session.cli.base import KEEP_CRASH_LOGS
 from git_session.errors import EXIT_CONFLICT, EXIT_FILESYSTEM, EXIT_GIT, EXIT_INTERNAL, FileSystemError
 from git_session.gitrepo import Ident, Repo
 from git_session.names import ObjectId

@@ -104,7 +104,7 @@ def test_an_unreadable_record_of_choices_does_not_disown_ones_sessions(repo: Pat
 
 
 def test_the_man_page_names_the_record_of_choices_and_the_crash_logs() -> None:
-    from git_session.cli import KEEP_CRASH_LOGS
+    from git_session.cli.base import KEEP_CRASH_LOGS
     from tools import manpage
 
     text = manpage.render_man()

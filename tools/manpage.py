@@ -79,9 +79,9 @@ def _walk(cmd: click.Command, ctx: click.Context, path: tuple[str, ...]) -> Iter
 
 
 def _subcommand_names(group: click.Group, ctx: click.Context) -> list[str]:
-    """Declaration order (the man page reads like the code), then any listed only lazily."""
+    """Declaration order (the man page reads like the code; a lazy group: the order of its map), then the rest."""
     listed = [name for name in group.list_commands(ctx) if not _hidden(group.get_command(ctx, name))]
-    declared = [name for name in group.commands if name in listed]
+    declared = [name for name in (*group.commands, *getattr(group, "lazy", {})) if name in listed]
     return declared + [name for name in listed if name not in declared]
 
 

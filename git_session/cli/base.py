@@ -1,0 +1,217 @@
+"""What every command shares: the error boundary, the lazily loaded groups, the common
+options and parameter types, output, and the repository opened for a command."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import click
+
+from git_session import cli_hints, render
+from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
+from git_session.sessions import Workspace
+
+KEEP_CRASH_LOGS = 10
+
+F = TypeVar("F", bound=Callable[..., Any])
+_NO_SUCH_COMMAND: Any = getattr(click.exceptions, "NoSuchCommand", None)  # click >= 8.4 suggests names
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when one is looked up: ``lazy`` maps each
+    name to ``"module:attribute"``, in the order the documentation lists them."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # "did you mean": among every name, not just those loaded
+            if _NO_SUCH_COMMAND is None or not isinstance(exc, _NO_SUCH_COMMAND):
+                raise
+            raise _NO_SUCH_COMMAND(exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self.lazy[cmd_name].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command), self.lazy[cmd_name]
+        return command
+
+
+class SessionGroup(LazyGroup):
+    """The error boundary: every failure becomes one line on stderr and an exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "git session"
+            _report(SessionError(exc.format_message(), f"see: {command} --help"))
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _report(SessionError(exc.format_message()))
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SessionError as exc:
+            _report(exc)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the reader has gone
+            ctx.exit(1)
+        except OSError as exc:  # a full disk, a read-only repository, permissions: one line, no crash log
+            error = file_system_error(exc)
+            _report(error)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            path = _crash_log(exc)
+            click.echo(f"git-session: internal error: {exc!r:.200}", err=True)
+            click.echo(f"hint: the details are in {path}; please report them", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _report(exc: SessionError) -> None:
+    click.echo(f"git-session: {render.safe(cli_hints.message(exc))}", err=True)
+    for line in (cli_hints.hint(exc) or "").splitlines():  # a hint may list choices, one per line
+        click.echo(f"hint: {render.safe(line)}", err=True)
+
+
+def _crash_log(exc: BaseException) -> str:
+    """Where the details went: the repository's private folder (the newest few are kept),
+    or the temporary folder when there is no repository or it cannot be written."""
+    text = f"git-session crashed running: {sys.argv!r}\n\n" + "".join(traceback.format_exception(exc))
+    for folder in (_crash_folder(), None):
+        try:
+            handle, path = tempfile.mkstemp(prefix="git-session-crash-", suffix=".log", dir=folder)
+            with os.fdopen(handle, "w", encoding="utf-8") as log:
+                log.write(text)
+        except OSError:
+            continue
+        if folder is not None:
+            _prune_crash_logs(folder)
+        return path
+    return "(nowhere: no folder could be written)"
+
+
+def _crash_folder() -> str | None:
+    try:
+        from git_session import paths
+        from git_session.gitrepo import Repo
+
+        folder = str(paths.crash_folder(Repo.discover(None)))
+        os.makedirs(folder, exist_ok=True)
+        return folder
+    except Exception:  # no repository, or the crash is about it
+        return None
+
+
+def _prune_crash_logs(folder: str) -> None:
+    """Keep the newest ``KEEP_CRASH_LOGS``."""
+    with contextlib.suppress(OSError):
+        logs = sorted((e for e in os.scandir(folder) if e.name.endswith(".log")), key=lambda e: e.stat().st_mtime_ns)
+        for old in logs[:-KEEP_CRASH_LOGS]:
+            os.remove(old.path)
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+def echo(text: str = "") -> None:
+    click.echo(text, color=False if os.environ.get("NO_COLOR") else None)
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def warn(message: str) -> None:
+    click.echo(f"git-session: warning: {render.safe(message)}", err=True)
+
+
+def yellow(text: str) -> str:
+    """An id, as the commands show one they have just written."""
+    return click.style(text, fg="yellow")
+
+
+# --- options and parameter types ------------------------------------------------------
+
+
+def session_option(f: F) -> F:
+    return click.option(
+        "--session",
+        "session",
+        metavar="SESSION",
+        help="Session id (or any unambiguous prefix), branch or title slug; default: the current branch's.",
+    )(f)
+
+
+def session_argument(f: F) -> F:
+    """``[SESSION]`` as an argument, for the commands that also take ``--session``."""
+    return click.argument("session_arg", metavar="[SESSION]", required=False)(f)
+
+
+def private_option(f: F) -> F:
+    return click.option(
+        "--private",
+        is_flag=True,
+        help="Keep this entry on this machine: push never sends it (nor do handoffs or commit trailers show it).",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(f)
+
+
+class Text(click.ParamType):  # type: ignore[type-arg]
+    """A text argument; ``-`` reads it from standard input (for texts too long for argv)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if text == "-":
+            text = sys.stdin.read().removesuffix("\n")
+        if not text.strip():
+            self.fail("the text is empty", param, ctx)
+        return text
+
+
+text_argument = click.argument("text", type=Text(), metavar="TEXT")
+
+
+# --- the repository -------------------------------------------------------------------
+
+
+def workspace(link_wait: float | None = None) -> Workspace:
+    """The repository, with the commits the hooks recorded linked to their sessions first
+    (waiting ``link_wait`` seconds for another process linking them; by default long)."""
+    return Workspace.open_linked(warn, link_wait)

@@ -1,0 +1,28 @@
+"""Operations that change what the commit hooks use, with that after-effect included, so
+that every front end gets it: sessions that arrive with a pull, hooks that are installed."""
+
+from __future__ import annotations
+
+from git_session import sharing
+from git_session.integrations import commands as install_core
+from git_session.sessions import Workspace
+
+
+def pull(
+    ws: Workspace, remote: str | None, show_progress: bool, progress: sharing.Progress
+) -> tuple[sharing.Remote, sharing.MergeReport]:
+    """Merge a remote's sessions into these; the hooks then see a session that arrived on
+    the current branch."""
+    target = sharing.resolve_remote(ws.repo, remote)
+    report = sharing.pull(ws.repo, target, show_progress, progress)
+    if not ws.repo.is_bare and ws.repo.head_branch() is not None:
+        ws.refresh_trailers(ws.branch())
+    return target, report
+
+
+def install(ws: Workspace, force: bool = False, manual: bool = False) -> install_core.InstallResult:
+    """Install the hooks and the notes config; sessions active before the hooks existed get
+    their pre-rendered trailers (a failure there only warns)."""
+    result = install_core.install(ws.repo, force=force, manual=manual)
+    ws.refresh_active_trailers()
+    return result
