@@ -24,7 +24,7 @@ KEEP_CRASH_LOGS = 10
 HOOK_LINK_WAIT = 0.0  # a commit or push never waits for another process linking the recorded commits
 
 if TYPE_CHECKING:  # imported where used: reading commands need not pay for it
-    from git_session import install as install_core
+    from git_session.integrations import commands as install_core
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -162,15 +162,15 @@ text_argument = click.argument("text", type=Text(), metavar="TEXT")
 
 
 class ShippedHook(click.ParamType):  # type: ignore[type-arg]
-    """The name of a hook shim the package ships (``install.shipped_hooks``, the one list of
-    them), checked only when ``hook run`` runs: reading commands do not import install."""
+    """The name of a hook shim the package ships (``shims.shipped_hooks``, the one list of
+    them), checked only when ``hook run`` runs: reading commands do not import the integrations."""
 
     name = "hook"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from git_session import install as install_core
+        from git_session.integrations import shims
 
-        names = [shim.name for shim in install_core.shipped_hooks()]
+        names = [shim.name for shim in shims.shipped_hooks()]
         if value not in names:
             self.fail(f"{value!r} is not a hook git-session ships ({', '.join(names)})", param, ctx)
         return str(value)
@@ -1005,7 +1005,7 @@ def install(force: bool, manual: bool) -> None:
     if force and manual:
         raise click.UsageError("--force and --manual exclude each other")
     ws = workspace()
-    from git_session import install as install_core
+    from git_session.integrations import commands as install_core
 
     result = install_core.install(ws.repo, force=force, manual=manual)
     _refresh_all_trailers(ws)
@@ -1032,21 +1032,15 @@ def _refresh_all_trailers(ws: Workspace) -> None:
 
 
 def _echo_hook_changes(result: install_core.InstallResult) -> None:
-    from git_session import install as install_core
-
     echo(f"Hooks in {render.safe(result.location.path)}:")
-    for change in result.hooks:
-        chained = f"{change.name}{install_core.CHAINED_SUFFIX}"
-        note = f"; the hook in place runs first, as {chained}" if change.chained else ""
-        echo(f"  {change.name:<19} {change.action}{note}")
+    for change in (hook.as_change() for hook in result.hooks):
+        echo(f"  {change.subject:<19} {change.action}{change.note}")
 
 
 def _echo_config_changes(changes: tuple[install_core.ConfigChange, ...]) -> None:
-    for change in changes:
-        if change.action == "added":
-            echo(f"Set {change.key}={change.value}")
-        elif change.action == "kept":
-            echo(f"Kept {change.key}={render.safe(change.current or '')} (git-session would set {change.value})")
+    for change in (config.as_change() for config in changes):
+        if change.action != "present":
+            echo(f"{change.action.capitalize()} {render.safe(change.subject)}{change.note}")
 
 
 def _echo_snippets(result: install_core.InstallResult) -> None:
@@ -1068,22 +1062,13 @@ def uninstall() -> None:
     Each chained hook is put back byte for byte, with its mode; config values that were
     there before install are left alone. When nothing is installed, says so and exits 0.
     """
-    from git_session import install as install_core
+    from git_session.integrations import commands as install_core
 
-    result = install_core.uninstall(workspace().repo)
-    if not result.changed and not result.shared:
+    changes = [change for result in install_core.uninstall(workspace().repo) for change in result.changes]
+    if not any(change.done for change in changes):
         echo("git-session is not installed here: nothing to remove")
-    for path in result.removed:
-        echo(f"Removed {render.safe(path)}")
-    for path in result.restored:
-        echo(f"Restored {render.safe(path)}")
-    for path in result.kept:
-        echo(f"Kept {render.safe(path)}: another hook has taken its place; restore it by hand")
-    for folder, others in result.shared:
-        users = ", ".join(render.safe(other) for other in others)
-        echo(f"Kept the hooks in {render.safe(folder)}: other repositories use them too ({users})")
-    for key, value in result.config:
-        echo(f"Unset {key}={value}")
+    for change in changes:
+        echo(f"{change.action.capitalize()} {render.safe(change.subject + change.note)}")
 
 
 @cli.command()
@@ -1103,9 +1088,9 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     there is none, moves it aside to refs/session-broken/ so that it is out of the way.
     Exits 0 when healthy, 1 when problems remain.
     """
-    from git_session import install as install_core
+    from git_session.doctor import doctor as diagnose
 
-    report = install_core.doctor(workspace().repo, fix=fix)
+    report = diagnose(workspace().repo, fix=fix)
     for line in report.fixed:
         echo(f"fixed: {render.safe(line)}")
     for finding in report.findings:

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from git_session import install, manpage
+from git_session import manpage
 from git_session.cli import cli
+from git_session.integrations import shims as integration_shims
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = manpage.walk()
@@ -172,7 +173,7 @@ def test_wheel_ships_the_man_page(wheel: Path) -> None:
 
 def test_wheel_ships_the_hooks(wheel: Path) -> None:
     """The shims install copies are package data, read from the installed package."""
-    shims = install.shipped_hooks()
+    shims = integration_shims.shipped_hooks()
     assert {"prepare-commit-msg", "commit-msg", "post-rewrite"} <= {shim.name for shim in shims}
     with zipfile.ZipFile(wheel) as archive:
         for shim in shims:

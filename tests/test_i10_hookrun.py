@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from git_session import install
+from git_session.integrations import hook_managers, shims
 from tests.helpers import as_json, fails, git, make_repo_with_remote, ok
 
-NAMES = [shim.name for shim in install.shipped_hooks()]
+NAMES = [shim.name for shim in shims.shipped_hooks()]
 Wiring = dict[str, str]  # hook name -> the body of the script git runs for it
 
 
@@ -55,7 +55,7 @@ def config_lines(repo: Path) -> list[str]:
     route = hint.index(next(line for line in hint if "config-based hooks" in line))
     assert hint[route].startswith("git session install --manual, then config-based hooks")
     lines = hint[route + 1 :]
-    assert lines == install.config_hook_lines()
+    assert lines == hook_managers.config_hook_lines()
     return ["git session install --manual", *lines]
 
 

@@ -9,7 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from git_session import install
+from git_session.integrations import settings
 from git_session.names import NOTES_REF
 from tests.helpers import git, make_repo_with_remote, ok, run
 
@@ -59,7 +59,7 @@ def test_an_older_install_is_migrated_by_install_and_by_doctor_fix(repo: Path) -
         doctor = run(repo, "doctor").stdout
         assert f"problem: config notes.rewriteRef: {NOTES_REF} (set by an older install)" in doctor
         ok(repo, *repair)
-        assert git(repo, "config", "--get-all", "notes.rewriteRef") == install.REWRITE_REF + "\n"
+        assert git(repo, "config", "--get-all", "notes.rewriteRef") == settings.REWRITE_REF + "\n"
         assert WARNING not in rewrite(repo)
         assert "problem" not in run(repo, "doctor").stdout
         ok(repo, "uninstall")
@@ -99,10 +99,10 @@ def test_sharing_with_no_notes_anywhere_is_silent(tmp_path: Path) -> None:
 
 def _as_an_older_install_left_it(repo: Path) -> None:
     """The plain ref name in the config and in the record, as installs before the fix wrote it."""
-    git(repo, "config", "--local", "--fixed-value", "--unset-all", "notes.rewriteRef", install.REWRITE_REF)
+    git(repo, "config", "--local", "--fixed-value", "--unset-all", "notes.rewriteRef", settings.REWRITE_REF)
     git(repo, "config", "--local", "--add", "notes.rewriteRef", NOTES_REF)
     path = Path(git(repo, "rev-parse", "--git-common-dir").strip())
     record = (repo / path if not path.is_absolute() else path) / "git-session" / "hooks-installed"
     data = json.loads(record.read_text())
-    data["config"] = [[k, NOTES_REF if v == install.REWRITE_REF else v] for k, v in data["config"]]
+    data["config"] = [[k, NOTES_REF if v == settings.REWRITE_REF else v] for k, v in data["config"]]
     record.write_text(json.dumps(data))

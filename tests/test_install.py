@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from git_session import install
+from git_session import doctor
+from git_session.integrations import hook_managers, settings, shims
 from tests.helpers import fails, git, make_repo, ok, run, subprocess_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIMS = install.shipped_hooks()
+SHIMS = shims.shipped_hooks()
 NAMES = [shim.name for shim in SHIMS]
-CONFIG_LINES = [f"Set {s.key}={s.value}" for s in install.NOTES_CONFIG]
-CHAINED = install.CHAINED_SUFFIX
+CONFIG_LINES = [f"Set {s.key}={s.value}" for s in settings.NOTES_CONFIG]
+CHAINED = shims.CHAINED_SUFFIX
 
 
 def hooks_dir(repo: Path) -> Path:
@@ -147,7 +148,7 @@ def test_uninstall_restores_the_chained_hook_byte_for_byte(repo: Path, tmp_path:
     out = ok(repo, "uninstall")
     folder = repo / ".git/hooks"
     removed = "".join(f"Removed {folder / name}\n" for name in NAMES)
-    unset = "".join(f"Unset {s.key}={s.value}\n" for s in install.NOTES_CONFIG)
+    unset = "".join(f"Unset {s.key}={s.value}\n" for s in settings.NOTES_CONFIG)
     assert out == f"{removed}Restored {folder / 'prepare-commit-msg'}\n{unset}"
     assert snapshot(folder) == before
     assert before["prepare-commit-msg"] == (original, 0o750)
@@ -269,7 +270,7 @@ def test_notes_config_is_added_and_removed_leaving_the_users_values(repo: Path) 
     git(repo, "config", "notes.rewriteMode", "concatenate")
     out = ok(repo, "install")
     assert "Kept notes.rewriteMode=concatenate (git-session would set cat_sort_uniq)\n" in out
-    assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == ["refs/notes/commits", install.REWRITE_REF]
+    assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == ["refs/notes/commits", settings.REWRITE_REF]
     assert git(repo, "config", "notes.rewrite.amend") == "true\n"
     assert git(repo, "config", "notes.sessions.mergeStrategy") == "cat_sort_uniq\n"
     ok(repo, "uninstall")
@@ -303,8 +304,8 @@ def test_doctor_reports_missing_hooks_and_config_and_fix_repairs(repo: Path) -> 
     assert result.exit_code == 1
     folder = repo / ".git/hooks"
     missing = "".join(f"problem: hook {name}: missing from {folder}\n" for name in NAMES)
-    unset = "".join(f"problem: config {s.key}: not set (wanted: {s.value})\n" for s in install.NOTES_CONFIG)
-    count = len(NAMES) + len(install.NOTES_CONFIG)
+    unset = "".join(f"problem: config {s.key}: not set (wanted: {s.value})\n" for s in settings.NOTES_CONFIG)
+    count = len(NAMES) + len(settings.NOTES_CONFIG)
     assert result.stdout == f"{missing}{unset}{count} problem(s); git session doctor --fix repairs them\n"
     fixed = run(repo, "doctor", "--fix")
     assert fixed.exit_code == 0, fixed.output
@@ -327,7 +328,7 @@ def test_doctor_reports_an_outdated_hook_and_a_missing_setting(repo: Path, tmp_p
     assert fixed.stdout.startswith("fixed: updated hook commit-msg\nfixed: set notes.rewriteMode=cat_sort_uniq\nok: ")
     assert run(repo, "doctor").exit_code == 0
     ok(repo, "uninstall")  # the setting doctor added is removed too
-    assert run(repo, "doctor").stdout.count("not set") == len(install.NOTES_CONFIG)
+    assert run(repo, "doctor").stdout.count("not set") == len(settings.NOTES_CONFIG)
     assert (repo / ".git/hooks/commit-msg").read_text().startswith("#!/bin/sh\n{ printf '%s' 'commit-msg'")
 
 
@@ -347,7 +348,7 @@ def test_doctor_with_hooks_path_unhandled_cannot_fix_it(repo: Path) -> None:
     git(repo, "config", "core.hooksPath", "custom")
     result = run(repo, "doctor", "--fix")
     assert result.exit_code == 1
-    fixed = "".join(f"fixed: set {s.key}={s.value}\n" for s in install.NOTES_CONFIG)
+    fixed = "".join(f"fixed: set {s.key}={s.value}\n" for s in settings.NOTES_CONFIG)
     assert result.stdout.startswith(
         f"{fixed}problem: hooks: core.hooksPath is custom (set in file:{repo / '.git/config'}) and git-session's hooks "
         "are not there: git session install --force, or --manual\n"
@@ -363,7 +364,7 @@ def test_doctor_finds_and_removes_stale_lock_files(repo: Path) -> None:
     stale.parent.mkdir(parents=True)
     stale.write_text("")
     fresh.write_text("")
-    old = stale.stat().st_mtime - install.STALE_LOCK_SECONDS - 5
+    old = stale.stat().st_mtime - doctor.STALE_LOCK_SECONDS - 5
     os.utime(stale, (old, old))
     result = run(repo, "doctor")
     assert result.exit_code == 1
@@ -384,7 +385,7 @@ def test_doctor_exit_status_through_the_real_entry_point(tmp_path: Path) -> None
 
 
 def test_the_package_serves_the_hooks_of_the_source_tree() -> None:
-    source = {p.name: p.read_bytes() for p in (ROOT / "hooks").iterdir() if p.name in install.GIT_HOOKS}
+    source = {p.name: p.read_bytes() for p in (ROOT / "hooks").iterdir() if p.name in shims.GIT_HOOKS}
     assert {shim.name: shim.data for shim in SHIMS} == source
     assert {"prepare-commit-msg", "commit-msg", "post-rewrite"} <= set(source)
 
@@ -395,7 +396,7 @@ def test_pre_commit_hooks_file_covers_the_shipped_hooks() -> None:
     for name in NAMES:
         if name in ("post-rewrite", "pre-push"):  # pre-commit does not forward their standard input
             continue
-        hook = by_id[install.pre_commit_id(name)]
+        hook = by_id[hook_managers.pre_commit_id(name)]
         assert hook["stages"] == [name]
         assert hook["entry"] == f"git-session hook run {name}"
         assert hook["language"] == "python" and hook["always_run"] is True

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from git_session import install, trailers
+from git_session import trailers
 from git_session.gitrepo import Repo
+from git_session.integrations import shims
 from tests import test_trailers
 from tests.helpers import git, make_repo_with_remote, ok
 from tests.test_trailers import (
@@ -419,7 +420,7 @@ def test_the_shims_share_one_time_limit() -> None:
         return text[start : text.index("\n}\n", text.index("watched() {")) + 3]
 
     assert limit("prepare-commit-msg") == limit("pre-push")
-    for shim in install.shipped_hooks():  # and every call of git-session in a shim goes through it
+    for shim in shims.shipped_hooks():  # and every call of git-session in a shim goes through it
         calls = [line for line in shim.data.decode().splitlines() if "git-session hook " in line.split("#")[0]]
         assert all("bounded git-session hook " in line for line in calls), (shim.name, calls)
 

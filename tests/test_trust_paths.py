@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from git_session import install, trailers
+from git_session import trailers
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
+from git_session.integrations import commands, shims
 from git_session.names import BranchName, SessionRef
 from git_session.sessions import Workspace
 from git_session.store import Draft
@@ -230,8 +231,8 @@ def add_user_hooks(folder: Path) -> None:
 
 def assert_user_hooks_chained(folder: Path) -> None:
     for name in USER_HOOKS:
-        assert install.is_shim(str(folder / name)), name
-        assert (folder / f"{name}{install.CHAINED_SUFFIX}").read_text() == USER_HOOK.replace("$0", name)
+        assert shims.is_shim(str(folder / name)), name
+        assert (folder / f"{name}{shims.CHAINED_SUFFIX}").read_text() == USER_HOOK.replace("$0", name)
 
 
 def commit(repo: Path, text: str) -> str:
@@ -244,7 +245,7 @@ def commit(repo: Path, text: str) -> str:
 def _install_after(barrier: Any, path: str, force: bool = False) -> None:
     barrier.wait()
     try:
-        install.install(Repo.discover(path), force=force)
+        commands.install(Repo.discover(path), force=force)
     except BaseException:
         traceback.print_exc()
         os._exit(1)
@@ -293,7 +294,7 @@ def test_a_hook_chained_by_an_install_killed_midway_is_installed_over(tmp_path: 
     hooks = repo / ".git" / "hooks"
     add_user_hooks(hooks)
     for name in USER_HOOKS:  # what another install leaves between its link and its rename
-        os.link(hooks / name, hooks / f"{name}{install.CHAINED_SUFFIX}")
+        os.link(hooks / name, hooks / f"{name}{shims.CHAINED_SUFFIX}")
     ok(repo, "install")
     assert_user_hooks_chained(hooks)
 
@@ -315,7 +316,7 @@ def test_uninstall_in_a_copy_leaves_the_original_alone(tmp_path: Path, record: s
     assert_user_hooks_chained(original / ".git" / "hooks")
     for name in USER_HOOKS:
         assert (copy / ".git" / "hooks" / name).read_text() == USER_HOOK.replace("$0", name)
-        assert not (copy / ".git" / "hooks" / f"{name}{install.CHAINED_SUFFIX}").exists()
+        assert not (copy / ".git" / "hooks" / f"{name}{shims.CHAINED_SUFFIX}").exists()
     ok(original, "start", "Still wired", "-o", "Trailers")
     assert "Session-Id: " in commit(original, "after the copy's uninstall")
 

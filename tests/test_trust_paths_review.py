@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from git_session import install, sandbox, trailers
+from git_session import sandbox, trailers
 from git_session.gitrepo import Repo
+from git_session.integrations import shims
+from git_session.integrations.shared import USERS_FOLDER
 from tests.helpers import fails, git, make_repo, make_repo_with_remote, ok, run
 from tests.test_trust_paths import forge_branch_session
 
@@ -51,7 +53,7 @@ def test_uninstall_removes_nothing_through_a_planted_users_folder(tmp_path: Path
     repo = make_repo(tmp_path)
     git(repo, "config", "core.hooksPath", str(shared))
     ok(repo, "install", "--force")
-    users = shared / install.USERS_FOLDER
+    users = shared / USERS_FOLDER
     (users / "README").write_text("not an entry\n")
     entry = next(p for p in users.iterdir() if p.name != "README")
     os.symlink(elsewhere / "notes.txt", users / ("0" * 40))
@@ -114,7 +116,7 @@ def test_uninstall_does_not_wait_on_a_record_that_is_not_a_file(tmp_path: Path) 
     ok(repo, "install", "--force")
     (planted / "git-session").mkdir(parents=True)
     os.mkfifo(planted / "git-session" / trailers.INSTALLED_MARKER)
-    (shared / install.USERS_FOLDER / ("f" * 40)).write_text(f"{planted}\n")
+    (shared / USERS_FOLDER / ("f" * 40)).write_text(f"{planted}\n")
     uninstall = [sys.executable, "-m", "git_session", "uninstall"]
     result = subprocess.run(uninstall, cwd=repo, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -150,7 +152,7 @@ def test_uninstall_leaves_the_hooks_a_repository_holding_the_folder_uses(tmp_pat
 
     out = ok(other, "uninstall")
     assert f"Kept the hooks in {shared}" in out
-    assert install.is_shim(str(shared / "prepare-commit-msg"))
+    assert shims.is_shim(str(shared / "prepare-commit-msg"))
     out = ok(holder, "uninstall")
     assert not (shared / "prepare-commit-msg").exists()
 
@@ -190,8 +192,8 @@ def test_a_malformed_install_record_never_crashes_install_doctor_or_uninstall(tm
     marker.write_text(record)
     ok(repo, "doctor")
     ok(repo, "uninstall")
-    assert not install.is_shim(str(repo / ".git" / "hooks" / "prepare-commit-msg"))
+    assert not shims.is_shim(str(repo / ".git" / "hooks" / "prepare-commit-msg"))
     ok(repo, "install")
     marker.write_text(record)
     ok(repo, "install")
-    assert install.is_shim(str(repo / ".git" / "hooks" / "prepare-commit-msg"))
+    assert shims.is_shim(str(repo / ".git" / "hooks" / "prepare-commit-msg"))

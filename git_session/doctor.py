@@ -1,0 +1,106 @@
+"""``git session doctor``: every integration's findings, then the repository's own data.
+
+Each integration of the registry diagnoses itself (hooks missing, outdated or replaced,
+core.hooksPath and hook managers, notes config); then lock files left by a writer that died
+and sessions whose history lost objects. With ``fix``, each integration repairs its fixable
+findings, stale locks are removed and broken sessions restored from their reflog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from git_session.gitrepo import Repo
+from git_session.integrations.base import Finding
+from git_session.integrations.record import install_lock
+from git_session.integrations.registry import INTEGRATIONS
+from git_session.names import NOTES_REF, SESSIONS_PREFIX
+
+STALE_LOCK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    findings: tuple[Finding, ...]
+    fixed: tuple[str, ...] = ()
+
+    @property
+    def problems(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "problem")
+
+
+def doctor(repo: Repo, *, fix: bool = False, now: float | None = None) -> DoctorReport:
+    """Check every integration, lock files and history; with ``fix``, repair what is safe."""
+    found = _integration_findings(repo)
+    findings = _all(found, repo, now)
+    if not fix or not any(f.fixable for f in findings):
+        return DoctorReport(findings)
+    with install_lock(repo):
+        fixed = _repair(repo, found, findings, now)
+    return DoctorReport(_all(_integration_findings(repo), repo, now), fixed)
+
+
+def _integration_findings(repo: Repo) -> dict[str, list[Finding]]:
+    return {name: integration.diagnose(repo) for name, integration in INTEGRATIONS.items()}
+
+
+def _all(found: dict[str, list[Finding]], repo: Repo, now: float | None) -> tuple[Finding, ...]:
+    own = [f for findings in found.values() for f in findings]
+    return (*own, *_lock_findings(repo, now), *_history_findings(repo))
+
+
+def _repair(
+    repo: Repo, found: dict[str, list[Finding]], findings: Sequence[Finding], now: float | None
+) -> tuple[str, ...]:
+    fixed: list[str] = []
+    for name, own in found.items():
+        if any(f.fixable for f in own):
+            fixed += INTEGRATIONS[name].fix(repo, own)
+    for path in stale_locks(repo, now):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+        fixed.append(f"removed {os.path.relpath(path, repo.common_dir)}")
+    if any(f.fixable and f.subject.startswith("refs/") for f in findings):
+        from git_session.repair import broken_refs, repair
+
+        fixed += [repair(repo, broken) for broken in broken_refs(repo)]
+    return tuple(fixed)
+
+
+def _history_findings(repo: Repo) -> list[Finding]:
+    from git_session.repair import broken_refs
+
+    return [
+        Finding("problem", broken.ref, f"{broken.problem} (--fix restores it from its reflog)", fixable=True)
+        if broken.tip is not None
+        else Finding("problem", broken.ref, broken.problem)
+        for broken in broken_refs(repo)
+    ]
+
+
+def stale_locks(repo: Repo, now: float | None = None) -> list[str]:
+    """Lock files of our refs left by a writer that died (older than STALE_LOCK_SECONDS)."""
+    limit = (time.time() if now is None else now) - STALE_LOCK_SECONDS
+    candidates = [repo.lock_path(NOTES_REF)]
+    for root, _, files in os.walk(os.path.join(repo.common_dir, *SESSIONS_PREFIX.strip("/").split("/"))):
+        candidates += [os.path.join(root, name) for name in files if name.endswith(".lock")]
+    return sorted(path for path in candidates if (_mtime(path) or limit) < limit)
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:
+        return None
+
+
+def _lock_findings(repo: Repo, now: float | None) -> list[Finding]:
+    locks = stale_locks(repo, now)
+    return [
+        Finding("problem", "lock", f"{os.path.relpath(p, repo.common_dir)} left by a writer that died", fixable=True)
+        for p in locks
+    ]
