@@ -1094,7 +1094,7 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     for line in report.fixed:
         echo(f"fixed: {render.safe(line)}")
     for finding in report.findings:
-        echo(f"{finding.level}: {finding.subject}: {render.safe(finding.message)}")
+        echo(f"{finding.level}: {finding.subject}: {render.safe(cli_hints.noted(finding.message, finding.advice))}")
     if report.problems:
         fixable = any(f.fixable for f in report.problems)
         echo(f"{len(report.problems)} problem(s)" + ("; git session doctor --fix repairs them" if fixable else ""))
@@ -1275,7 +1275,7 @@ def push(remote: str | None) -> None:
         _report_skipped(report.merged)
         echo(f"Merged what {render.safe(target.name)} had meanwhile: {_merge_summary(report.merged)}")
     for ref, problem in sorted(report.unreadable.items()):
-        warn(f"not pushed: {ref}: {problem}")
+        warn(f"not pushed: {ref}: {cli_hints.noted(problem.text, problem.advice)}")
     notes = " and the notes" if report.notes_pushed else ""
     if not report.pushed and not notes:
         echo(f"Everything up to date on {render.safe(target.name)}")

@@ -1,0 +1,147 @@
+"""Review of issue 10's "core usable from a long-running process" (advice codes, no cached
+clock, no user-error class for internal failures), with the integrations plug-in point.
+
+The install refusals, doctor's findings and the push report's reasons that name the command
+line now come from the core as ``errors.Advice`` codes; the command line spells them
+(``cli_hints``) byte for byte as before. Each text here is the one the CLI printed before.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from pathlib import Path
+
+import pytest
+
+from git_session import cli_hints
+from git_session.doctor import doctor
+from git_session.errors import Advice, UserError
+from git_session.gitrepo import Repo
+from git_session.integrations import record, shims
+from git_session.names import NOTES_REF
+from tests.helpers import fails, git, make_repo_with_remote, ok, run
+
+FIRST = shims.shipped_hooks()[0].name
+CHAINED = shims.CHAINED_SUFFIX
+
+
+def hooks(repo: Path) -> Path:
+    return repo / git(repo, "rev-parse", "--git-path", "hooks").strip()
+
+
+def foreign_hook(repo: Path, name: str) -> Path:
+    path = hooks(repo) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    return path
+
+
+# --- install's refusals --------------------------------------------------------------------
+
+
+def test_a_hook_and_its_chained_copy_both_in_place_refuse_install(repo: Path) -> None:
+    path = foreign_hook(repo, FIRST)
+    foreign_hook(repo, FIRST + CHAINED)
+    assert fails(repo, "install") == (
+        f"git-session: {path} is not git-session's, and {FIRST}{CHAINED} (the hook it would chain) already exists\n"
+        "hint: move one of them away, then run git session install again\n"
+    )
+
+
+def test_install_while_another_holds_the_lock_names_the_commands(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(record, "INSTALL_LOCK_WAIT", 0.0)
+    lock = Path(git(repo, "rev-parse", "--git-common-dir").strip())
+    lock = (lock if lock.is_absolute() else repo / lock) / "git-session" / "install.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert fails(repo, "install") == (
+            "git-session: another git session install, uninstall or doctor --fix is running here\n"
+        )
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(UserError) as raised, record.install_lock(Repo.discover(str(repo))):
+            pass
+    assert (raised.value.message, raised.value.advised[0].advice) == (
+        "another install, uninstall or repair is running here",
+        Advice.INSTALL_RUNNING,
+    )
+
+
+def test_the_hooks_path_routes_are_the_front_ends_and_the_core_gives_their_lines(repo: Path) -> None:
+    git(repo, "config", "core.hooksPath", "custom")
+    err = fails(repo, "install")
+    assert err.startswith(
+        "git-session: core.hooksPath is set to custom (in file:"
+        f"{repo / '.git/config'}): git-session does not install there unasked\n"
+        "hint: choose one of:\n"
+        f"hint:   git session install --force    install into {repo / 'custom'}, chaining the hooks already there\n"
+        "hint:   git session install --manual   print what to add to husky, lefthook or pre-commit\n"
+        "hint:   git session install --manual, then config-based hooks"
+    )
+    assert f"hint:     git config hook.git-session-{FIRST}.event {FIRST}\n" in err
+
+
+# --- doctor's findings ----------------------------------------------------------------------
+
+
+def test_a_foreign_hook_finding_says_fix_chains_it(repo: Path) -> None:
+    ok(repo, "install")
+    (hooks(repo) / FIRST).unlink()
+    foreign_hook(repo, FIRST)
+    out = run(repo, "doctor").stdout
+    assert f"problem: hook {FIRST}: a hook that is not git-session's is in place (--fix chains it)\n" in out
+    [finding] = [f for f in doctor(Repo.discover(str(repo))).findings if f.subject == f"hook {FIRST}"]
+    assert (finding.message, finding.advice) == ("a hook that is not git-session's is in place", Advice.FIX_CHAINS)
+
+
+def test_an_older_installs_rewrite_ref_finding_says_fix_replaces_it(repo: Path) -> None:
+    ok(repo, "install")
+    git(repo, "config", "--local", "--unset-all", "notes.rewriteRef")
+    git(repo, "config", "--local", "--add", "notes.rewriteRef", NOTES_REF)
+    path = Path(git(repo, "rev-parse", "--git-common-dir").strip())
+    marker = (path if path.is_absolute() else repo / path) / "git-session" / "hooks-installed"
+    marker.write_text(json.dumps({"version": 1, "hooks_dirs": [], "config": [["notes.rewriteRef", NOTES_REF]]}))
+    out = run(repo, "doctor").stdout
+    assert (
+        f"problem: config notes.rewriteRef: {NOTES_REF} (set by an older install) makes every amend warn until "
+        f"{NOTES_REF} exists; refs/notes/session[s] does not (--fix replaces it)\n"
+    ) in out
+
+
+def test_a_hook_managers_finding_says_install_manual_shows_how(repo: Path) -> None:
+    git(repo, "config", "core.hooksPath", ".husky/_")
+    (repo / ".husky/_").mkdir(parents=True)
+    (repo / ".husky/_/h").write_text("#!/usr/bin/env sh\n")
+    out = run(repo, "doctor").stdout
+    assert out.startswith(
+        f"warning: hooks: {repo / '.husky/_'} is managed by husky; its configuration must call "
+        "`git session hook run NAME` (git session install --manual shows how)\n"
+    )
+
+
+def test_findings_and_reasons_name_no_command_line_syntax_in_the_core(repo: Path) -> None:
+    git(repo, "config", "core.hooksPath", "custom")
+    findings = doctor(Repo.discover(str(repo))).findings
+    assert findings and all("--" not in f.message and "git session install" not in f.message for f in findings)
+
+
+# --- the push report ------------------------------------------------------------------------
+
+
+def test_notes_that_are_no_commit_stay_here_and_the_cli_names_doctor(tmp_path: Path) -> None:
+    repo, _ = make_repo_with_remote(tmp_path)
+    blob = git(repo, "hash-object", "-w", "--stdin", input="junk\n").strip()
+    git(repo, "update-ref", NOTES_REF, blob)
+    pushed = run(repo, "push")
+    assert pushed.exit_code == 3
+    assert (
+        f"git-session: warning: not pushed: {NOTES_REF}: {NOTES_REF} is not a notes commit here (git session doctor)\n"
+    ) in pushed.stderr
+
+
+def test_every_note_the_cli_adds_is_one_of_its_own() -> None:
+    assert cli_hints.noted("x", None) == "x"
+    assert all(cli_hints.noted("x", advice).startswith("x") for advice in cli_hints.NOTES)
