@@ -134,9 +134,10 @@ def noted(text: str, advice: Advice | None) -> str:
 
 
 def message(exc: SessionError) -> str:
-    """The error's line: the core's message, unless its own advice renders the whole line."""
-    own = next((MESSAGES[a.advice](a.data) for a in exc.advised[:1] if a.advice in MESSAGES), None)
-    return exc.message if own is None else own
+    """The error's line: the core's message, unless its own advice renders the whole line
+    (advice passed along from an error it wraps never does: the wrapper's line is its own)."""
+    own = exc.advised[0] if exc.advice is not None else None
+    return MESSAGES[own.advice](own.data) if own is not None and own.advice in MESSAGES else exc.message
 
 
 def hint(exc: SessionError) -> str | None:

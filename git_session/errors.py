@@ -105,6 +105,7 @@ class SessionError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.advice = advice  # its own: only this may stand for the whole line (cli_hints.MESSAGES)
         own = (Advised(advice, dict(data or {})),) if advice is not None else ()
         self.advised: tuple[Advised, ...] = own + tuple(advised)
 

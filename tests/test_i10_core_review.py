@@ -16,7 +16,7 @@ import pytest
 
 from git_session import cli_hints
 from git_session.doctor import doctor
-from git_session.errors import Advice, UserError
+from git_session.errors import Advice, DataError, UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import record, shims
 from git_session.names import NOTES_REF
@@ -145,3 +145,16 @@ def test_notes_that_are_no_commit_stay_here_and_the_cli_names_doctor(tmp_path: P
 def test_every_note_the_cli_adds_is_one_of_its_own() -> None:
     assert cli_hints.noted("x", None) == "x"
     assert all(cli_hints.noted("x", advice).startswith("x") for advice in cli_hints.NOTES)
+
+
+# --- advice passed along ----------------------------------------------------------------------
+
+
+def test_advice_passed_along_never_replaces_the_wrappers_own_line() -> None:
+    """Only an error's own advice may spell its whole line: an error that wraps another
+    (``advised=``) keeps its message when the wrapped one's advice is a message of its own."""
+    data = {"failure": "interrupted", "undo": "01abc", "session": ""}
+    inner = UserError("restore failed", advice=Advice.RESTORE_PUT_BACK, data=data)
+    outer = DataError("session 01s: restore failed", advised=inner.advised)
+    assert cli_hints.message(outer) == "session 01s: restore failed"
+    assert cli_hints.message(inner).startswith("restore failed (interrupted); the files were put back")
