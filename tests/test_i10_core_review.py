@@ -8,6 +8,7 @@ line now come from the core as ``errors.Advice`` codes; the command line spells 
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import json
 from pathlib import Path
@@ -16,10 +17,11 @@ import pytest
 
 from git_session import cli_hints
 from git_session.doctor import doctor
-from git_session.errors import Advice, DataError, UserError
+from git_session.errors import EXIT_INTERNAL, Advice, DataError, UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import record, shims
 from git_session.names import NOTES_REF
+from git_session.sessions import Workspace
 from tests.helpers import fails, git, make_repo_with_remote, ok, run
 
 FIRST = shims.shipped_hooks()[0].name
@@ -158,3 +160,94 @@ def test_advice_passed_along_never_replaces_the_wrappers_own_line() -> None:
     outer = DataError("session 01s: restore failed", advised=inner.advised)
     assert cli_hints.message(outer) == "session 01s: restore failed"
     assert cli_hints.message(inner).startswith("restore failed (interrupted); the files were put back")
+
+
+def test_advice_missing_its_data_is_an_internal_error_not_a_traceback(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hint is spelt inside the error boundary: advice raised without the data its words
+    need (a bug) must end as an internal error with a crash log, as any other bug does."""
+
+    def refuse(self: Workspace, spec: str | None) -> None:
+        raise UserError("no session of yours here", advice=Advice.THEIRS_OR_YOURS)  # no "short"
+
+    monkeypatch.setattr(Workspace, "find", refuse)
+    result = run(repo, "status")
+    assert result.exit_code == EXIT_INTERNAL
+    assert result.stderr.startswith("git-session: internal error: KeyError('short')\nhint: the details are in ")
+
+
+# --- every raise site gives the data its advice's words need -----------------------------------
+
+PACKAGE = Path(__file__).resolve().parent.parent / "git_session"
+FRONT_END = {"cli.py", "cli", "cli_hints.py", "manpage.py"}
+
+
+def _needs(advice: Advice) -> set[str] | None:
+    """The data keys the command line's words for ``advice`` read (``None``: which ones
+    depends on the data itself, as a secret's remedy does)."""
+    asked: set[str] = set()
+
+    class Asked(dict[str, str]):
+        def __getitem__(self, key: str) -> str:
+            asked.add(key)
+            return "x"
+
+    words = {**cli_hints.HINTS, **cli_hints.MESSAGES, **cli_hints.REMEDIES}.get(advice)
+    try:
+        if isinstance(words, str):
+            words.format_map(Asked())
+        elif words is not None:
+            words(Asked())
+    except ValueError:  # Advice(data["remedy"]): the remedy's own keys count too
+        return None
+    return asked
+
+
+def _advice(node: ast.expr) -> list[Advice]:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Advice":
+        return [Advice[node.attr]]
+    return []
+
+
+def _keys(node: ast.expr | None) -> set[str] | None:
+    """The keys of a literal dict (``None``: not a literal, so not checked here)."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return set()
+    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys):
+        return {str(k.value) for k in node.keys if isinstance(k, ast.Constant)}
+    return None
+
+
+Site = tuple[Advice, ast.expr | None]
+
+
+def _sites(call: ast.Call) -> list[Site]:
+    """Each (advice, data) a call gives: ``advice=``/``data=`` keywords, or ``Advised(ADVICE, DATA)``."""
+    named = {k.arg: k.value for k in call.keywords if k.arg}
+    if isinstance(call.func, ast.Name) and call.func.id == "Advised" and call.args:
+        return [(a, call.args[1] if len(call.args) > 1 else None) for a in _advice(call.args[0])]
+    advice, data = named.get("advice"), named.get("data")
+    if isinstance(advice, ast.IfExp) and isinstance(data, ast.IfExp):  # LIST_ENTRIES if kind else SHOW_SESSION
+        sites: list[Site] = [(a, data.body) for a in _advice(advice.body)]
+        return sites + [(a, data.orelse) for a in _advice(advice.orelse)]
+    return [(a, data) for a in _advice(advice)] if advice is not None else []
+
+
+def test_every_raise_site_gives_the_data_its_advice_needs() -> None:
+    missing, checked = [], 0
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        if name.split("/")[0] in FRONT_END:
+            continue
+        calls = [node for node in ast.walk(ast.parse(path.read_text("utf-8"))) if isinstance(node, ast.Call)]
+        for node in calls:
+            for advice, data in _sites(node):
+                needs, keys = _needs(advice), _keys(data)
+                if needs is None or keys is None:
+                    continue
+                checked += 1
+                if not needs <= keys:
+                    missing.append(f"{name}:{node.lineno}: {advice.name} lacks {sorted(needs - keys)}")
+    assert missing == []
+    assert checked >= 30  # the scan does see the raise sites
