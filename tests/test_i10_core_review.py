@@ -251,3 +251,38 @@ def test_every_raise_site_gives_the_data_its_advice_needs() -> None:
                     missing.append(f"{name}:{node.lineno}: {advice.name} lacks {sorted(needs - keys)}")
     assert missing == []
     assert checked >= 30  # the scan does see the raise sites
+
+
+def _func(call: ast.Call) -> str:
+    return call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+
+
+def _advice_given(call: ast.Call) -> list[Advice]:
+    """Every ``Advice.X`` a call passes, as an argument or a branch of one."""
+    values = [*call.args, *(k.value for k in call.keywords)]
+    values += [branch for v in values if isinstance(v, ast.IfExp) for branch in (v.body, v.orelse)]
+    return [a for v in values for a in _advice(v)]
+
+
+def test_each_advice_is_given_where_the_command_line_spells_it() -> None:
+    """An error's advice is a hint or its whole line, a report line's is a note, an
+    ``Advised`` is a hint or a remedy: advice given elsewhere would never be shown."""
+    tables = {
+        "error": {*cli_hints.HINTS, *cli_hints.MESSAGES},
+        "line": set(cli_hints.NOTES),
+        "Advised": {*cli_hints.HINTS, *cli_hints.REMEDIES},
+    }
+    wrong, seen = [], 0
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        if name.split("/")[0] in FRONT_END:
+            continue
+        for call in [n for n in ast.walk(ast.parse(path.read_text("utf-8"))) if isinstance(n, ast.Call)]:
+            func = _func(call)
+            kind = "line" if func in ("Finding", "Reason") else "Advised" if func == "Advised" else "error"
+            for advice in _advice_given(call):
+                seen += 1
+                if advice not in tables[kind]:
+                    wrong.append(f"{name}:{call.lineno}: {func}(... {advice.name}) is not a {kind}'s advice")
+    assert wrong == []
+    assert seen >= 40
