@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from git_session.errors import Advice
 from git_session.gitrepo import STALE_LOCK_SECONDS, Repo
 from git_session.integrations.base import Finding
 from git_session.integrations.record import install_lock
@@ -73,7 +74,7 @@ def _history_findings(repo: Repo) -> list[Finding]:
     from git_session.repair import broken_refs
 
     return [
-        Finding("problem", broken.ref, f"{broken.problem} (--fix restores it from its reflog)", fixable=True)
+        Finding("problem", broken.ref, broken.problem, fixable=True, advice=Advice.FIX_RESTORES)
         if broken.tip is not None
         else Finding("problem", broken.ref, broken.problem)
         for broken in broken_refs(repo)

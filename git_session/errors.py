@@ -3,7 +3,7 @@
 An error's ``hint`` says what to do in words that hold for any front end. Advice that
 names a front end's own syntax (a command, a flag) is not written here: the error carries
 a ``code`` and the ``data`` that advice needs, and each front end renders it in its own
-terms (``git_session.cli_hints`` for the command line).
+terms (``git_session.cli.hints`` for the command line).
 """
 
 from __future__ import annotations
@@ -63,6 +63,18 @@ class Advice(enum.Enum):
     ROTATE_FIELD = "rotate-field"  # a session's field: no redaction takes it out
     DOCTOR_LISTS_REFS = "doctor-lists-refs"  # a damaged ref file
     DOCTOR_FINDS_SESSIONS = "doctor-finds-sessions"  # missing or damaged objects; data: what
+    # Installing: where git-session's hooks do not go unasked, and what to do instead.
+    INSTALL_MANUAL_FOR = "install-manual-for"  # a hook manager owns the hooks folder; data: manager
+    HOOKS_PATH_ROUTES = "hooks-path-routes"  # core.hooksPath is set; data: path, needs, config (lines)
+    MOVE_ONE_AWAY = "move-one-away"  # a hook, and the chained copy it would become, both in place
+    INSTALL_RUNNING = "install-running"  # another install, uninstall or repair holds the lock
+    # What a front end adds to a line of a report: a doctor's finding, why a ref stays here.
+    FIX_RESTORES = "fix-restores"  # a broken session: its reflog has a complete commit
+    FIX_CHAINS = "fix-chains"  # a hook that is not ours is in place
+    FIX_REPLACES = "fix-replaces"  # notes.rewriteRef as an older install set it
+    INSTALL_FORCE_OR_MANUAL = "install-force-or-manual"  # core.hooksPath elsewhere, our hooks not there
+    INSTALL_MANUAL_SHOWS = "install-manual-shows"  # a hook manager's configuration must call ours
+    DOCTOR_EXAMINES = "doctor-examines"  # a ref that stays here, for doctor to look at
 
 
 class Advised(NamedTuple):
@@ -93,6 +105,7 @@ class SessionError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.advice = advice  # its own: only this may stand for the whole line (cli.hints.MESSAGES)
         own = (Advised(advice, dict(data or {})),) if advice is not None else ()
         self.advised: tuple[Advised, ...] = own + tuple(advised)
 

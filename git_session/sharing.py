@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from git_session import allowlist, gitcli, paths, secrets
 from git_session.errors import (
@@ -95,12 +96,19 @@ class MergeReport:
         return self.outcomes[outcome]
 
 
+class Reason(NamedTuple):
+    """Why a ref stays here, and what a front end adds to that in its own terms."""
+
+    text: str
+    advice: Advice | None = None
+
+
 @dataclass
 class PushReport:
     pushed: list[str] = field(default_factory=list)  # the session refs the remote took
     notes_pushed: bool = False
     merged: MergeReport | None = None  # what was merged after a rejection
-    unreadable: dict[str, str] = field(default_factory=dict)  # refs that stayed here: why
+    unreadable: dict[str, Reason] = field(default_factory=dict)  # refs that stayed here: why
 
 
 class SecretsFound(UserError):
@@ -332,7 +340,7 @@ class Outgoing:
 
     sessions: dict[str, ObjectId]
     notes: ObjectId | None
-    unreadable: dict[str, str] = field(default_factory=dict)  # ref -> why it stays here
+    unreadable: dict[str, Reason] = field(default_factory=dict)  # ref -> why it stays here
 
     @classmethod
     def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
@@ -361,7 +369,7 @@ def _hidden(
     return [k for k in known if k is not None and repo.has_object(k)]
 
 
-def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> str | None:
+def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> Reason | None:
     """Why the commits of ``name`` that would leave cannot be read, if they cannot."""
     store = Store(repo)
     session_id = name.rsplit("/", 1)[1]
@@ -370,22 +378,22 @@ def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> s
             for commit in repo.walk(tip, hide):
                 store.commit_ops(commit, session_id)
     except DataError as exc:
-        return exc.message
+        return Reason(exc.message)
     return None
 
 
-def _outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, str | None]:
+def _outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, Reason | None]:
     """The notes tip to push, if it moved on; or why the notes stay here."""
     try:
         ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
     except DataError as exc:
-        return None, exc.message
+        return None, Reason(exc.message)
     if ours is None or ours == theirs:
         return None, None
     if not repo.is_commit(ours):
-        return None, f"{NOTES_REF} is not a notes commit here (git session doctor)"
+        return None, Reason(f"{NOTES_REF} is not a notes commit here", Advice.DOCTOR_EXAMINES)
     if theirs is not None and not repo.is_commit(theirs):
-        return None, f"the remote's {NOTES_REF} is not a notes commit: the notes stay here"
+        return None, Reason(f"the remote's {NOTES_REF} is not a notes commit: the notes stay here")
     return ours, None
 
 

@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from git_session import cli_hints
+from git_session.cli import hints as cli_hints
 from git_session.errors import Advice, DataError, SessionError, UserError
 from tests.helpers import fails, make_repo, ok
 
 PACKAGE = Path(__file__).resolve().parent.parent / "git_session"
-FRONT_END = {"cli.py", "cli_hints.py"}
+FRONT_END = {"cli"}  # cli: the command line as a package (issue 10)
 # manpage.py documents the command line (the man page and the README's reference): it is a
 # dev tool of the front end's documentation, not core (it is moving out of the package).
-# install.py is rewritten in this same issue as the integrations plug-in point; its
-# install refusals and doctor findings still name the CLI (listed in the issue's report).
-NOT_CORE = {"manpage.py", "install.py"}
-# Literals in the core that may name the command line, each with the reason.
+NOT_CORE = {"manpage.py"}
+# Literals in the core (paths relative to the package) that may name the command line, each
+# with the reason.
 ALLOWED = {
     # The brief and status are documents for the reader (an agent runs these commands);
     # they say where the rest is, as every front end shows the same brief.
@@ -40,9 +39,9 @@ ALLOWED = {
     ("repair.py", "git-session: doctor --fix, from the reflog"),
     # A regular expression of the secret scan that happens to contain " --".
     ("secrets.py", "mysql"),
-    # Why the notes stay here, a reason string in the push report (not an error), which
-    # the CLI prints as it is: left for a follow-up that gives report reasons codes.
-    ("sharing.py", "(git session doctor)"),
+    # The command git's hooks run (the shims in hooks/ call it too) and a hook manager's
+    # configuration must call: what the hooks execute, whatever front end a user has.
+    ("integrations/shims.py", "git session hook run"),
 }
 _FLAG = re.compile(r"(?<![\w-])--[a-z]")
 
@@ -68,20 +67,31 @@ def _literals(path: Path) -> list[tuple[int, str]]:
     ]
 
 
+def _core_modules() -> dict[str, Path]:
+    """Every module of the package but the front end's, by its path in the package
+    (``integrations/git_hooks.py``): subpackages are core too."""
+    found = {path.relative_to(PACKAGE).as_posix(): path for path in sorted(PACKAGE.rglob("*.py"))}
+    return {name: path for name, path in found.items() if name.split("/")[0] not in FRONT_END | NOT_CORE}
+
+
 def test_no_core_literal_names_the_command_line() -> None:
     found = []
-    for path in sorted(PACKAGE.glob("*.py")):
-        if path.name in FRONT_END | NOT_CORE:
-            continue
+    for name, path in _core_modules().items():
         for line, text in _literals(path):
-            allowed = any(path.name == name and part in text for name, part in ALLOWED)
+            allowed = any(name == where and part in text for where, part in ALLOWED)
             if _names_the_cli(text) and not allowed:
-                found.append(f"{path.name}:{line}: {text[:80]!r}")
+                found.append(f"{name}:{line}: {text[:80]!r}")
     assert found == []
 
 
+def test_the_scan_reaches_the_integrations_and_doctor() -> None:
+    modules = _core_modules()
+    assert {"doctor.py", "integrations/git_hooks.py", "integrations/hook_managers.py"} <= modules.keys()
+    assert "integrations/record.py" in modules and "cli.py" not in modules
+
+
 def test_every_allowance_is_still_needed() -> None:
-    texts = {path.name: [t for _, t in _literals(path)] for path in PACKAGE.glob("*.py")}
+    texts = {name: [t for _, t in _literals(path)] for name, path in _core_modules().items()}
     unused = [(name, part) for name, part in ALLOWED if not any(part in t for t in texts[name])]
     assert unused == []
 
@@ -95,7 +105,7 @@ def test_the_check_sees_a_flag_and_a_command() -> None:
 
 @pytest.mark.parametrize("advice", list(Advice))
 def test_every_advice_has_its_words_on_the_command_line(advice: Advice) -> None:
-    tables = [cli_hints.HINTS, cli_hints.MESSAGES, cli_hints.REMEDIES]
+    tables = [cli_hints.HINTS, cli_hints.MESSAGES, cli_hints.REMEDIES, cli_hints.NOTES]
     assert [advice in table for table in tables].count(True) == 1
 
 
@@ -112,6 +122,7 @@ def test_hint_templates_name_only_the_data_the_core_gives() -> None:
         Advice.PUSH_LATER: {"remote"},
         Advice.ADRS_FOR_ENDED: {"short", "directory"},
         Advice.DOCTOR_FINDS_SESSIONS: {"what"},
+        Advice.INSTALL_MANUAL_FOR: {"manager"},
         Advice.SECRET_ALSO: {"what", "where", "excerpt", "fingerprint"},
     }
     templates = {advice: text for advice, text in cli_hints.HINTS.items() if isinstance(text, str)}

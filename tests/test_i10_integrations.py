@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from git_session import doctor
+from git_session.cli import hints as cli_hints
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import commands, shims
@@ -213,7 +214,8 @@ def test_doctor_hears_the_hook_managers_integration_when_a_manager_owns_the_hook
     assert INTEGRATIONS["git-hooks"].diagnose(handle) == []
     [finding] = INTEGRATIONS["hook-managers"].diagnose(handle)
     assert finding.level == "warning" and not finding.fixable
-    assert run(repo, "doctor").stdout.startswith(f"warning: hooks: {finding.message}\n")
+    shown = cli_hints.noted(finding.message, finding.advice)  # as the command line spells its advice
+    assert run(repo, "doctor").stdout.startswith(f"warning: hooks: {shown}\n")
 
 
 # --- uninstall leaves the repository as it was ----------------------------------------------

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from git_session import cli_hints, render
+from git_session import render
+from git_session.cli import hints as cli_hints
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
 from git_session.sessions import Workspace
 
@@ -78,7 +79,10 @@ class SessionGroup(LazyGroup):
         try:
             return super().invoke(ctx)
         except SessionError as exc:
-            _report(exc)
+            try:
+                _report(exc)
+            except Exception as bug:  # advice without the data its words need: a bug like any other
+                _internal_error(ctx, bug)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("", err=True)
@@ -93,15 +97,20 @@ class SessionGroup(LazyGroup):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
-            path = _crash_log(exc)
-            click.echo(f"git-session: internal error: {exc!r:.200}", err=True)
-            click.echo(f"hint: the details are in {path}; please report them", err=True)
-            ctx.exit(EXIT_INTERNAL)
+            _internal_error(ctx, exc)
+
+
+def _internal_error(ctx: click.Context, exc: Exception) -> None:
+    path = _crash_log(exc)
+    click.echo(f"git-session: internal error: {exc!r:.200}", err=True)
+    click.echo(f"hint: the details are in {path}; please report them", err=True)
+    ctx.exit(EXIT_INTERNAL)
 
 
 def _report(exc: SessionError) -> None:
-    click.echo(f"git-session: {render.safe(cli_hints.message(exc))}", err=True)
-    for line in (cli_hints.hint(exc) or "").splitlines():  # a hint may list choices, one per line
+    message, hint = cli_hints.message(exc), cli_hints.hint(exc)  # spelt before anything is printed
+    click.echo(f"git-session: {render.safe(message)}", err=True)
+    for line in (hint or "").splitlines():  # a hint may list choices, one per line
         click.echo(f"hint: {render.safe(line)}", err=True)
 
 

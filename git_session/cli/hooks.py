@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from git_session import data, render
+from git_session.cli import hints as cli_hints
 from git_session.cli.base import echo, warn, workspace
 from git_session.names import BranchName
 from git_session.sessions import Workspace
@@ -228,7 +229,7 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     for line in report.fixed:
         echo(f"fixed: {render.safe(line)}")
     for finding in report.findings:
-        echo(f"{finding.level}: {finding.subject}: {render.safe(finding.message)}")
+        echo(f"{finding.level}: {finding.subject}: {render.safe(cli_hints.noted(finding.message, finding.advice))}")
     if report.problems:
         fixable = any(f.fixable for f in report.problems)
         echo(f"{len(report.problems)} problem(s)" + ("; git session doctor --fix repairs them" if fixable else ""))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from git_session import render
+from git_session.cli import hints as cli_hints
 from git_session.cli.base import echo, json_option, print_json, session_option, warn, workspace
 from git_session.errors import DataError
 from git_session.sessions import Workspace
@@ -165,7 +166,7 @@ def push(remote: str | None) -> None:
         _report_skipped(report.merged)
         echo(f"Merged what {render.safe(target.name)} had meanwhile: {_merge_summary(report.merged)}")
     for ref, problem in sorted(report.unreadable.items()):
-        warn(f"not pushed: {ref}: {problem}")
+        warn(f"not pushed: {ref}: {cli_hints.noted(problem.text, problem.advice)}")
     notes = " and the notes" if report.notes_pushed else ""
     if not report.pushed and not notes:
         echo(f"Everything up to date on {render.safe(target.name)}")

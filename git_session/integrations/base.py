@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from git_session.errors import Advice
 from git_session.gitrepo import Repo
 
 Level = Literal["ok", "warning", "problem"]
@@ -82,12 +83,15 @@ class Result:
 
 @dataclass(frozen=True)
 class Finding:
-    """One line of ``doctor``: a subject, how it stands, and whether ``doctor --fix`` repairs it."""
+    """One line of ``doctor``: a subject, how it stands, and whether ``doctor --fix`` repairs it.
+
+    ``advice``: what a front end adds to the message in its own terms (a command, an option)."""
 
     level: Level
     subject: str
     message: str
     fixable: bool = False
+    advice: Advice | None = None
 
 
 class Integration(Protocol):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from git_session.errors import UserError
+from git_session.errors import Advice, UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import record, shared
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
@@ -28,7 +28,7 @@ from git_session.integrations.files import (
     same_file,
     write_file,
 )
-from git_session.integrations.hook_managers import hooks_path_routes
+from git_session.integrations.hook_managers import hooks_path_data
 from git_session.integrations.shims import (
     CHAINED_SUFFIX,
     GIT_HOOKS,
@@ -126,14 +126,16 @@ def check_writable(repo: Repo, location: Location, force: bool) -> None:
     if location.manager is not None:
         raise UserError(
             f"{location.path} is managed by {location.manager}: git-session never writes into it",
-            f"call git-session's hooks from {location.manager}'s configuration: git session install --manual",
+            advice=Advice.INSTALL_MANUAL_FOR,
+            data={"manager": location.manager},
         )
     if location.hooks_path is not None and not force:
         setting = location.hooks_path
         raise UserError(
             f"core.hooksPath is set to {setting.value} (in {setting.origin}): git-session does not install there "
             "unasked",
-            "\n".join(hooks_path_routes(repo, location)),
+            advice=Advice.HOOKS_PATH_ROUTES,
+            data=hooks_path_data(repo, location),
         )
 
 
@@ -154,7 +156,7 @@ def _plan(folder: str, shim: Shim) -> HookChange:
     if chained_first:  # a copy made after the first look is another install's: _chain sees it and plans again
         raise UserError(
             f"{path} is not git-session's, and {shim.name}{CHAINED_SUFFIX} (the hook it would chain) already exists",
-            "move one of them away, then run git session install again",
+            advice=Advice.MOVE_ONE_AWAY,
         )
     return HookChange(shim.name, "installed", chained=True)
 
@@ -259,11 +261,8 @@ def _hook_findings(repo: Repo, location: Location, state: record.State) -> list[
     if not ours and not any(calls_us(os.path.join(folder, s.name), s.name) for s in shipped_hooks()):
         setting = location.hooks_path
         assert setting is not None
-        message = (
-            f"core.hooksPath is {setting.value} (set in {setting.origin}) and git-session's hooks are not there: "
-            "git session install --force, or --manual"
-        )
-        return [Finding("problem", "hooks", message)]
+        message = f"core.hooksPath is {setting.value} (set in {setting.origin}) and git-session's hooks are not there"
+        return [Finding("problem", "hooks", message, advice=Advice.INSTALL_FORCE_OR_MANUAL)]
     found = [f for shim in shipped_hooks() if (f := _hook_finding(folder, shim, ours)) is not None]
     if not found:
         names = ", ".join(s.name for s in shipped_hooks())
@@ -287,7 +286,7 @@ def _hook_finding(folder: str, shim: Shim, fixable: bool) -> Finding | None:
     if os.path.lexists(path + CHAINED_SUFFIX):
         message = f"a hook that is not git-session's is in place, and {shim.name}{CHAINED_SUFFIX} exists too"
         return Finding("problem", subject, f"{message}: move one of them away", fixable=False)
-    return Finding("problem", subject, "a hook that is not git-session's is in place (--fix chains it)", fixable)
+    return Finding("problem", subject, "a hook that is not git-session's is in place", fixable, Advice.FIX_CHAINS)
 
 
 def _repair_hooks(repo: Repo) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from git_session.errors import Advice
 from git_session.gitrepo import Repo
 from git_session.integrations.base import Detection, Finding, Options, Plan, Result, Snippet
 from git_session.integrations.shims import HOOK_COMMAND, Location, calls_us, git_version, locate, shipped_hooks
@@ -45,27 +46,19 @@ class HookManagers:
         location = locate(repo)
         if location.manager is None:
             return []
-        message = (
-            f"{location.path} is managed by {location.manager}; its configuration must call `{HOOK_COMMAND} NAME` "
-            "(git session install --manual shows how)"
-        )
-        return [Finding("warning", "hooks", message)]
+        message = f"{location.path} is managed by {location.manager}; its configuration must call `{HOOK_COMMAND} NAME`"
+        return [Finding("warning", "hooks", message, advice=Advice.INSTALL_MANUAL_SHOWS)]
 
     def fix(self, repo: Repo, findings: Sequence[Finding]) -> list[str]:
         return []  # its finding is a reminder: only the user edits the manager's configuration
 
 
-def hooks_path_routes(repo: Repo, location: Location) -> list[str]:
-    """The three ways forward when core.hooksPath is set."""
+def hooks_path_data(repo: Repo, location: Location) -> dict[str, str]:
+    """What the ways forward when core.hooksPath is set name (``Advice.HOOKS_PATH_ROUTES``):
+    the folder, what config-based hooks need that this git lacks, and their lines."""
     version = git_version(repo)
     needs = "" if version >= CONFIG_HOOKS_SINCE else f" (needs git >= 2.54; this is {'.'.join(map(str, version))})"
-    return [
-        "choose one of:",
-        f"  git session install --force    install into {location.path}, chaining the hooks already there",
-        "  git session install --manual   print what to add to husky, lefthook or pre-commit",
-        f"  git session install --manual, then config-based hooks{needs}, which run beside core.hooksPath:",
-        *(f"    {line}" for line in config_hook_lines()),
-    ]
+    return {"path": location.path, "needs": needs, "config": "\n".join(config_hook_lines())}
 
 
 def config_hook_lines() -> list[str]:

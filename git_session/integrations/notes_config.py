@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from git_session.errors import DataError
+from git_session.errors import Advice, DataError
 from git_session.gitrepo import Repo
 from git_session.integrations import record
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
@@ -159,7 +159,7 @@ def _plain_ref_findings(repo: Repo) -> list[Finding]:
     user's own is kept, with a warning while the ref does not exist."""
     legacy = _legacy(repo)
     findings = [
-        Finding("problem", f"config {key}", f"{value} (set by an older install) {_UNBORN} (--fix replaces it)", True)
+        Finding("problem", f"config {key}", f"{value} (set by an older install) {_UNBORN}", True, Advice.FIX_REPLACES)
         for key, value in legacy
     ]
     key = REWRITE_SETTING.key

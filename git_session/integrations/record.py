@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from git_session import codec, paths
-from git_session.errors import UserError
+from git_session.errors import Advice, UserError
 from git_session.gitrepo import Repo
 from git_session.integrations.files import filesystem, inside_repo, read, write_file
 from git_session.integrations.settings import OURS
@@ -158,7 +158,9 @@ def install_lock(repo: Repo) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise UserError("another git session install, uninstall or doctor --fix is running here") from None
+                    raise UserError(
+                        "another install, uninstall or repair is running here", advice=Advice.INSTALL_RUNNING
+                    ) from None
                 time.sleep(0.02)
         try:
             yield

@@ -38,6 +38,19 @@ def _acknowledge(data: Mapping[str, str]) -> str:
     return f"not a secret? acknowledge it: git session secrets allow {data['prints']}{where}"
 
 
+def _hooks_path_routes(data: Mapping[str, str]) -> str:
+    """The three ways forward when core.hooksPath is set (``config``: the config-based hooks' lines)."""
+    return "\n".join(
+        [
+            "choose one of:",
+            f"  git session install --force    install into {data['path']}, chaining the hooks already there",
+            "  git session install --manual   print what to add to husky, lefthook or pre-commit",
+            f"  git session install --manual, then config-based hooks{data['needs']}, which run beside core.hooksPath:",
+            *(f"    {line}" for line in data["config"].splitlines()),
+        ]
+    )
+
+
 # The hint line(s) for each piece of advice: ``{name}`` filled from its data, or a function of it.
 HINTS: Mapping[Advice, str | Render] = {
     Advice.PASS_SESSION: "pass --session ID",
@@ -72,6 +85,9 @@ HINTS: Mapping[Advice, str | Render] = {
     Advice.TOO_LARGE_TO_SCAN: lambda data: f"take it out with: {_remedy(data)} (then push again); nothing was sent",
     Advice.DOCTOR_LISTS_REFS: "git session doctor lists such refs",
     Advice.DOCTOR_FINDS_SESSIONS: "git fsck shows {what}; git session doctor finds the sessions it breaks",
+    Advice.INSTALL_MANUAL_FOR: "call git-session's hooks from {manager}'s configuration: git session install --manual",
+    Advice.HOOKS_PATH_ROUTES: _hooks_path_routes,
+    Advice.MOVE_ONE_AWAY: "move one of them away, then run git session install again",
 }
 
 
@@ -97,13 +113,31 @@ MESSAGES: Mapping[Advice, Render] = {
         f"restore failed ({data['failure']}) and putting the files back failed too ({data['also']}); "
         f"checkpoint {data['undo']} holds them: {_restore(data)}"
     ),
+    Advice.INSTALL_RUNNING: lambda data: "another git session install, uninstall or doctor --fix is running here",
+}
+
+# What the command line adds to a line of a report the core made (a doctor's finding, why a
+# ref was not pushed): the command or option that deals with it.
+NOTES: Mapping[Advice, str] = {
+    Advice.FIX_RESTORES: " (--fix restores it from its reflog)",
+    Advice.FIX_CHAINS: " (--fix chains it)",
+    Advice.FIX_REPLACES: " (--fix replaces it)",
+    Advice.INSTALL_FORCE_OR_MANUAL: ": git session install --force, or --manual",
+    Advice.INSTALL_MANUAL_SHOWS: " (git session install --manual shows how)",
+    Advice.DOCTOR_EXAMINES: " (git session doctor)",
 }
 
 
+def noted(text: str, advice: Advice | None) -> str:
+    """A line of a report with what the command line adds to it, if anything."""
+    return text if advice is None else text + NOTES[advice]
+
+
 def message(exc: SessionError) -> str:
-    """The error's line: the core's message, unless its own advice renders the whole line."""
-    own = next((MESSAGES[a.advice](a.data) for a in exc.advised[:1] if a.advice in MESSAGES), None)
-    return exc.message if own is None else own
+    """The error's line: the core's message, unless its own advice renders the whole line
+    (advice passed along from an error it wraps never does: the wrapper's line is its own)."""
+    own = exc.advised[0] if exc.advice is not None else None
+    return MESSAGES[own.advice](own.data) if own is not None and own.advice in MESSAGES else exc.message
 
 
 def hint(exc: SessionError) -> str | None:
