@@ -217,6 +217,9 @@ class Ident(NamedTuple):
         return sign * (int(self.tz[1:3]) * 60 + int(self.tz[3:5]))
 
 
+MERGE_IDENT = ("git-session", "git-session@localhost")  # who merges two histories (sessions, notes)
+
+
 @dataclass(frozen=True)
 class CommitInfo:
     id: ObjectId

@@ -24,11 +24,10 @@ from typing import Any
 
 from git_session import codec
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import MAX_DATA_FILE, Ident, Repo, TreeItem
+from git_session.gitrepo import MAX_DATA_FILE, MERGE_IDENT, Ident, Repo, TreeItem
 from git_session.names import NOTES_REF, SHA1_HEX, ObjectId
 
 FANOUT_AT = 256
-MERGE_IDENT = ("git-session", "git-session@localhost")
 MERGE_MESSAGE = "Merge two histories of the session notes\n"
 _HEX = re.compile(r"[0-9a-f]+")
 

@@ -25,12 +25,11 @@ from typing import NamedTuple
 from git_session import codec
 from git_session.errors import Advice, ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
-from git_session.gitrepo import MAX_DATA_FILE, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
+from git_session.gitrepo import MAX_DATA_FILE, MERGE_IDENT, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
 from git_session.model import ENTRY_STATUSES, Action, Entry, EntryKind, Fields, Meta, Op, OpData, SessionState
 from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
 
 META_PATH = "meta.json"
-MERGE_IDENT = ("git-session", "git-session@localhost")
 
 
 def new_id() -> Ulid:
