@@ -2,8 +2,12 @@
 
 The context (what ``--format json`` prints) is built from the session state and the
 branch history with each commit's session note (``history.py``: one ``git log`` of
-``base..tip``, started first so that git works while the session is read); the
-Markdown and HTML are rendered from it by ``sandbox.py``. ``end`` stores the Markdown in
+``base..tip``, started first so that git works while the session is read). The
+Deliverables are the session's own commits of that range (those linked to it: after ``git
+rebase main`` the range also holds main's new commits, counted as ``left_out``); the
+timeline places the entries and those commits between the start and the end (or now). The
+Markdown and HTML are rendered from it by ``sandbox.py`` (times shown through the
+``human_date`` filter; the JSON keeps ISO 8601). ``end`` stores the Markdown in
 the session as a ``handoff`` entry (text, format, tip) in the same write as the status,
 and ``handoff`` of that session then prints the very text stored.
 """

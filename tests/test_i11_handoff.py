@@ -490,3 +490,13 @@ def test_ci_installs_chromium_and_never_skips_there() -> None:
     assert shutil.which("bash") is not None
     text = script.read_text()
     assert "DEBIAN_FRONTEND=noninteractive" in text and "apt-get install -y" in text and "</dev/null" in text
+
+
+def test_a_missing_chromium_fails_in_ci_and_skips_only_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="missing in CI"):
+        chromium_or_skip()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="CI fails here instead"):
+        chromium_or_skip()
