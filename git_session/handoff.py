@@ -2,8 +2,12 @@
 
 The context (what ``--format json`` prints) is built from the session state and the
 branch history with each commit's session note (``history.py``: one ``git log`` of
-``base..tip``, started first so that git works while the session is read); the
-Markdown and HTML are rendered from it by ``sandbox.py``. ``end`` stores the Markdown in
+``base..tip``, started first so that git works while the session is read). The
+Deliverables are the session's own commits of that range (those linked to it: after ``git
+rebase main`` the range also holds main's new commits, counted as ``left_out``); the
+timeline places the entries and those commits between the start and the end (or now). The
+Markdown and HTML are rendered from it by ``sandbox.py`` (times shown through the
+``human_date`` filter; the JSON keeps ISO 8601). ``end`` stores the Markdown in
 the session as a ``handoff`` entry (text, format, tip) in the same write as the status,
 and ``handoff`` of that session then prints the very text stored.
 """
@@ -61,8 +65,11 @@ def gather(
         **_entry_sections(state),
     }
     context["progress"] = _progress(context["objectives"], session["current"])
-    context["deliverables"] = _deliverables(ws.repo, handle.id, span, pending.commits(), commit_entries)
+    pending_commits = pending.commits()
+    context["deliverables"] = _deliverables(ws.repo, handle.id, span, pending_commits, commit_entries)
     context["related"] = _related(ws, found, state.meta)
+    own = {c["sha"] for c in context["deliverables"]["commits"]}
+    context["timeline"] = _timeline(state, [c for c in pending_commits if c.sha in own], ending is not None, now)
     context["metrics"] = _metrics(state.meta, now, context)
     return context
 
@@ -144,7 +151,9 @@ def _deliverables(
     repo: Repo, session_id: str, span: Range, history: list[HistoryCommit], commit_entries: list[Entry]
 ) -> dict[str, Any]:
     entry_shas = {str(e.values.get("commit")) for e in commit_entries}
-    commits = [_history_view(c, session_id, entry_shas) for c in history]
+    shown = [_history_view(c, session_id, entry_shas) for c in history]
+    own = _own_commits(history, shown)
+    commits = [v for v in shown if v["sha"] in own]
     seen = {c.sha for c in history}
     outside = [e for e in commit_entries if e.values.get("commit") and str(e.values["commit"]) not in seen]
     if outside:  # the few linked commits not in the range: their notes are looked up here
@@ -158,9 +167,20 @@ def _deliverables(
         "base": span.base,
         "tip": span.tip,
         "range": span.describe(),
-        "files": _net_files(history),
+        "left_out": len(history) - len(own),
+        "files": _net_files([c for c in history if c.sha in own]),
         "commits": commits,
     }
+
+
+def _own_commits(history: list[HistoryCommit], shown: list[dict[str, Any]]) -> set[str]:
+    """The session's own commits of the range: those linked to it (a commit entry, or a note
+    naming it), as ``show --json`` lists them. After ``git rebase main`` the range from the
+    recorded base holds main's new commits too, and a ``git merge`` brings others: not the
+    session's. A range with no linked commit at all (the hooks were not installed, or the
+    session came without its notes) is taken whole: nothing tells its commits apart."""
+    linked = {str(v["sha"]) for v in shown if v["linked"]}
+    return linked if linked else {c.sha for c in history}
 
 
 def _history_view(commit: HistoryCommit, session_id: str, linked: set[str]) -> dict[str, Any]:
@@ -245,6 +265,43 @@ def _net_files(history: list[HistoryCommit]) -> list[dict[str, Any]]:
 
 def _plus(total: int | None, more: int | None) -> int | None:
     return None if total is None or more is None else total + more
+
+
+# The kinds a timeline shows, one lane each, in this order; commits are the session's own.
+TIMELINE_LANES: dict[str, EntryKind | None] = {
+    "objectives": "objective",
+    "decisions": "decision",
+    "discoveries": "discovery",
+    "blockers": "blocker",
+    "checkpoints": "checkpoint",
+    "commits": None,
+}
+TIMELINE_SCALE = 1000  # an event's position: from 0 (the start) to this (the end or now)
+
+
+def _timeline(state: SessionState, commits: list[HistoryCommit], ending: bool, now: int) -> dict[str, Any]:
+    """When things happened, from the start of the session to its end (or now): a lane per
+    kind, each event with its time (ISO) and its position on the scale. A time outside the
+    session (a clock that was off, a commit made before the session) is put at the nearer end."""
+    meta = state.meta
+    start = meta.created
+    end = now if ending or meta.status not in ENDED_STATUSES else meta.updated
+    end = max(end, start)
+    span = max(1, end - start)
+
+    def place(at: int, tz: str) -> dict[str, Any]:
+        clamped = min(max(at, start), end)
+        return {"at": views.iso_time(at, tz), "position": (clamped - start) * TIMELINE_SCALE // span}
+
+    lanes = []
+    for name, kind in TIMELINE_LANES.items():
+        if kind is None:
+            events = [{"text": c.subject, **place(c.time, meta.tz)} for c in commits]
+        else:
+            entries = sorted(live_entries(state.of_kind(kind)), key=lambda e: e.added)
+            events = [{"text": e.text, **place(e.created, e.tz)} for e in entries]
+        lanes.append({"name": name, "events": events})
+    return {"start": views.iso_time(start, meta.tz), "end": views.iso_time(end, meta.tz), "lanes": lanes}
 
 
 def _related(ws: Workspace, found: Found, meta: Meta) -> dict[str, Any]:

@@ -31,3 +31,30 @@ def local_time(epoch: int, tz: str) -> datetime:
 
 def when(epoch: int, tz: str) -> str:
     return local_time(epoch, tz).strftime("%Y-%m-%d %H:%M")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def human_date(value: object) -> str:
+    """An ISO 8601 time as a person reads it: ``30 Nov 2026, 01:25 UTC``, in the offset it
+    was written in (``30 Nov 2026, 02:25 +01:00``); the month in English whatever the locale.
+    What is not an ISO time (stored data may hold anything) is shown as it is; nothing at all
+    (``None``) as an empty string."""
+    if value is None:
+        return ""
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    offset = moment.utcoffset()
+    if offset is None:
+        zone = ""
+    elif not offset:
+        zone = " UTC"
+    else:
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        zone = f" {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment.hour:02d}:{moment.minute:02d}{zone}"

@@ -38,6 +38,7 @@ from git_session.bounds import (
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.model import PRIORITIES
+from git_session.plaintext import human_date
 
 TEMPLATE_FILES = {"markdown": "handoff.md.j2", "html": "handoff.html.j2", "adr": "adr.md.j2"}
 REPO_TEMPLATE_DIR = os.path.join(".git-session", "templates")
@@ -141,7 +142,7 @@ def _environment(html: bool, cache: str | None) -> _Sandbox:
         auto_reload=False,
     )
     env.globals["priorities"] = PRIORITIES  # the order the shipped handoff groups next steps in
-    env.filters.update(oneline=oneline, md_cell=md_cell)
+    env.filters.update(oneline=oneline, md_cell=md_cell, human_date=human_date)
     env.filters.update(bounded_filters(env.filters, lambda: env.meter))
     env.filters.update(check_filters(lambda: env.meter))
     return env
