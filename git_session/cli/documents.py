@@ -122,11 +122,13 @@ def handoff_command(
 ) -> None:
     """Render a handoff document of the session.
 
-    From the session, the commit notes and the branch history base..tip (commits with
-    their trailers, files added, modified and deleted, line counts): TL;DR, context,
-    current state, progress, objectives, decisions, discoveries, blockers, next steps,
-    deliverables, checkpoints, sources, related sessions and metrics. JSON carries the
-    same content; HTML is one standalone page. For a session that `end` handed off, the
+    From the session, the commit notes and the session's own commits in the branch
+    history base..tip (those linked to it; commits a rebase or merge brought in are
+    counted, not listed): TL;DR, context, current state, progress, objectives, decisions,
+    discoveries, blockers, next steps, deliverables (commits with their trailers, files
+    added, modified and deleted, line counts), checkpoints, sources, related sessions and
+    metrics. JSON carries the same content; HTML is one standalone page with a progress
+    bar and a timeline. For a session that `end` handed off, the
     Markdown is the text stored then; another format or a template renders afresh.
 
     Templates run in jinja2's sandbox. The repository may provide its own in
