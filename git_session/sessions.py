@@ -481,7 +481,7 @@ class Workspace:
         found = self.find(spec)
         if found.meta.status not in allowed_from:
             short = self.short_session_id(found.handle.id)
-            ended = found.meta.status in ENDED_STATUSES
+            ended = found.meta.status in ENDED_STATUSES and status in ("active", "paused")  # to work in it again
             raise UserError(
                 f"session {short} is {found.meta.status}; cannot make it {status}",
                 advice=Advice.CONTINUE_IN_NEW if ended else None,
