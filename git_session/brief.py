@@ -1,17 +1,23 @@
 """The brief: what a person or an agent needs first, after a start or a context compaction.
 
-Sections, most important first: the TL;DR, the current step, progress, open blockers,
-open objectives, open next steps by priority, recent decisions, recent commits and the
-latest checkpoint. The whole text, as printed (every line with its newline), fits in
-``max_chars``: items are cut one by one from the least important end, the last one
-kept may be clipped with "…", and a final line names what was left out. The session's
-header line and its TL;DR are never cut, only clipped; when even they do not fit, the
-text itself is cut to the budget.
+Sections, most important first: the TL;DR, the current step, progress, the session it
+continues (if any), open blockers, open objectives, open next steps by priority, recent
+decisions, recent discoveries, the decisions and discoveries of the session it continues
+(marked as inherited), recent commits and the latest checkpoint. The whole text, as
+printed (every line with its newline), fits in ``max_chars``: items are cut one by one
+from the least important end, the last one kept may be clipped with "…", and a final
+line names what was left out, shortly (it never takes more than a quarter of the budget
+when a shorter form fits). The header line, the TL;DR, the current step, the progress
+and the parent line are cut last: when they do not all fit, they are clipped, and
+dropped in this order: the TL;DR, the parent line, the current step, the progress;
+when not even the header fits, the text itself is cut to the budget.
 
 Reading cost does not grow with the session's history: the journal is never walked; the
 brief reads the session's fields, its open objectives, blockers and next steps (the
 ``open/`` trees), the ids of its decisions, commits and checkpoints (tree names) and the
-few most recent of those.
+few most recent of those. A continued session's parent is read the same way, from this
+repository's sessions or, failing that, a copy fetched from a remote; one that is missing
+or cannot be read is named as such, never an error.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from git_session.errors import SessionError
 from git_session.fold import live_entries
 from git_session.model import Entry, EntryKind, Meta, Stamp, priority_order
 from git_session.plaintext import safe, when
@@ -30,11 +37,14 @@ DEFAULT_MAX_CHARS = 4000
 MIN_MAX_CHARS = 40  # smaller budgets are refused: they leave room for little more than a name
 RECENT_DECISIONS = 10
 RECENT_COMMITS = 10
+RECENT_DISCOVERIES = 10
+INHERITED = 5  # decisions, and discoveries, of the parent session
 TLDR_WIDTH = 1200  # characters of a line, before the budget is applied
 ITEM_WIDTH = 300
 MIN_CLIPPED = 24  # a partly fitting item is shown clipped only if this much of it fits
 HEADER_MIN = 24
-MORE = "git session show for everything"
+MORE = "git session show"
+OMISSION_SHARE = 4  # the line naming what was left out takes at most 1/4 of the budget, if it can
 
 
 @dataclass(frozen=True)
@@ -48,18 +58,33 @@ class Section:
 SECTIONS = (
     Section("current", None, "current step", "current step"),
     Section("progress", None, "progress", "progress"),
+    Section("parent", None, "parent session", "parent session"),
     Section("blockers", "## Open blockers", "blocker", "blockers"),
     Section("objectives", "## Open objectives", "objective", "objectives"),
     Section("next", "## Next steps", "next step", "next steps"),
     Section("decisions", "## Recent decisions", "decision", "decisions"),
+    Section("discoveries", "## Recent discoveries", "discovery", "discoveries"),
+    Section(
+        "inherited_decisions",
+        "## Decisions inherited from the parent session",
+        "inherited decision",
+        "inherited decisions",
+    ),
+    Section(
+        "inherited_discoveries",
+        "## Discoveries inherited from the parent session",
+        "inherited discovery",
+        "inherited discoveries",
+    ),
     Section("commits", "## Recent commits", "commit", "commits"),
     Section("checkpoints", "## Latest checkpoint", "checkpoint", "checkpoints"),
 )
 _BY_KEY = {s.key: s for s in SECTIONS}
+LEAD = ("current", "progress", "parent")  # lines cut only after the sections, clipped first
 
 
-# What --json gives for an item: the current step, the progress, or an entry.
-ItemData = str | Progress | EntryView
+# What --json gives for an item: the current step, the progress, the parent, or an entry.
+ItemData = str | Progress | EntryView | dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -119,9 +144,56 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
     counted = store.meta(handle, private=True)  # the open items below include private ones
     done, total = counted.count("objective", "done"), progress_total(counted)
     items.append(Item("progress", f"Progress: {done}/{total} objectives done", {"done": done, "total": total}))
+    parent, inherited, inherited_beyond = _parent(store, meta)
+    items += parent
     items += _open_items(store, handle)
     recent, beyond = _recent(store, handle)
-    return items + recent, beyond
+    own = [i for i in recent if i.section in ("decisions", "discoveries")]
+    others = [i for i in recent if i.section not in ("decisions", "discoveries")]
+    return items + own + inherited + others, {**beyond, **inherited_beyond}
+
+
+def _parent(store: Store, meta: Meta) -> tuple[list[Item], list[Item], dict[str, int]]:
+    """The line naming the session this one continues, and that session's most recent
+    decisions and discoveries. A parent that is not here, or cannot be read, is named so."""
+    parent_id = meta.parent
+    if not parent_id:
+        return [], [], {}
+    short = _one_line(parent_id[:8], 8)
+    data: dict[str, object] = {"id": parent_id, "short_id": short, "title": None, "status": None, "branch": None}
+    data |= {"found": False, "readable": False, "fetched_from": None}
+    try:
+        handle, fetched = _parent_handle(store, parent_id)
+        if handle is None:
+            line = f"Continues session {short} (not in this repository, nor fetched)"
+            return [Item("parent", line, data)], [], {}
+        parent = store.meta(handle)
+        decisions, more_decisions = _newest(store, handle, "decision", INHERITED, private=False)
+        discoveries, more_discoveries = _newest(store, handle, "discovery", INHERITED, private=False)
+    except SessionError:  # stored or fetched data that cannot be read
+        line = f"Continues session {short} (its data cannot be read)"
+        return [Item("parent", line, {**data, "found": True})], [], {}
+    if not fetched:
+        short = abbreviate(store.session_ids(), only=[handle.id]).get(handle.id, short)
+    where = f", fetched from {_one_line(fetched, 40)}" if fetched else ""
+    line = f"Continues session {short}: {_one_line(parent.title, 120)} ({parent.status}{where})"
+    data = {"id": handle.id, "short_id": short, "title": parent.title, "status": parent.status, "branch": parent.branch}
+    data |= {"found": True, "readable": True, "fetched_from": fetched}
+    inherited = [Item("inherited_decisions", _decision_line(e), entry_view(e)) for e in decisions]
+    inherited += [Item("inherited_discoveries", _entry_line(e), entry_view(e)) for e in discoveries]
+    beyond = {"inherited_decisions": more_decisions, "inherited_discoveries": more_discoveries}
+    return [Item("parent", line, data)], inherited, {k: n for k, n in beyond.items() if n}
+
+
+def _parent_handle(store: Store, parent_id: str) -> tuple[Handle | None, str | None]:
+    """The parent session here, else a copy fetched from a remote (and the remote's folder)."""
+    from git_session import sharing
+
+    local = next((h for h in store.handles() if h.id == parent_id), None)
+    if local is not None:
+        return local, None
+    copy = next(((key, h) for key, h in sharing.fetched_copies(store) if h.id == parent_id), None)
+    return (copy[1], copy[0]) if copy else (None, None)
 
 
 def _open_items(store: Store, handle: Handle) -> list[Item]:
@@ -145,18 +217,25 @@ def _open_items(store: Store, handle: Handle) -> list[Item]:
 
 def _recent(store: Store, handle: Handle) -> tuple[list[Item], dict[str, int]]:
     decisions, more_decisions = _newest(store, handle, "decision", RECENT_DECISIONS)
+    discoveries, more_discoveries = _newest(store, handle, "discovery", RECENT_DISCOVERIES)
     commits, more_commits = _newest(store, handle, "commit", RECENT_COMMITS)
     checkpoints, more_checkpoints = _newest(store, handle, "checkpoint", 1)
     items = [Item("decisions", _decision_line(e), entry_view(e)) for e in decisions]
+    items += [Item("discoveries", _entry_line(e), entry_view(e)) for e in discoveries]
     items += [Item("commits", _commit_line(e), _commit_data(e)) for e in commits]
     ids = store.entry_ids(handle, "checkpoint", private=True) if checkpoints else []
     short = abbreviate(ids, only=[e.id for e in checkpoints])
     items += [Item("checkpoints", _checkpoint_line(e, short[e.id]), entry_view(e)) for e in checkpoints]
-    beyond = {"decisions": more_decisions, "commits": more_commits, "checkpoints": more_checkpoints}
+    beyond = {
+        "decisions": more_decisions,
+        "discoveries": more_discoveries,
+        "commits": more_commits,
+        "checkpoints": more_checkpoints,
+    }
     return items, {k: n for k, n in beyond.items() if n}
 
 
-def _newest(store: Store, handle: Handle, kind: EntryKind, count: int) -> tuple[list[Entry], int]:
+def _newest(store: Store, handle: Handle, kind: EntryKind, count: int, private: bool = True) -> tuple[list[Entry], int]:
     """The ``count`` most recent entries of a kind, and how many others there are.
 
     Entry ids are ULIDs, time-ordered: the candidates are the entries with the greatest
@@ -165,8 +244,8 @@ def _newest(store: Store, handle: Handle, kind: EntryKind, count: int) -> tuple[
     many a session has. Commit entries marked rewritten (a rebase replaced the commit)
     are not shown; those beyond the candidates are counted among the others.
     """
-    ids = sorted(store.entry_ids(handle, kind, private=True), reverse=True)
-    candidates = [store.entry(handle, kind, entry_id, private=True) for entry_id in ids[: 2 * count]]
+    ids = sorted(store.entry_ids(handle, kind, private=private), reverse=True)
+    candidates = [store.entry(handle, kind, entry_id, private=private) for entry_id in ids[: 2 * count]]
     live = live_entries(e for e in candidates if e is not None)
     newest = sorted(live, key=_age, reverse=True)[:count]
     return newest, len(ids) - len(newest) - (len(candidates) - len(live))
@@ -179,6 +258,10 @@ def _decision_line(entry: Entry) -> str:
     if entry.alternatives:
         line += f" (alternatives: {'; '.join(entry.alternatives)})"
     return f"- {_one_line(line, ITEM_WIDTH)}"
+
+
+def _entry_line(entry: Entry) -> str:
+    return f"- {_one_line(entry.text, ITEM_WIDTH)}"
 
 
 def _commit_line(entry: Entry) -> str:
@@ -205,19 +288,25 @@ def _age(entry: Entry) -> Stamp:
 
 
 def compose(header: str, tldr: str | None, items: Sequence[Item], beyond: Mapping[str, int], max_chars: int) -> Brief:
-    """The longest prefix of ``items`` that fits with the header, the TL;DR and the
-    omission line; then the next item clipped into what is left, if enough is."""
-    fixed = [header] + ([tldr] if tldr else [])
-    costs = _prefix_costs(fixed, items)
-    cut = _best_cut(costs, items, beyond, max_chars)
+    """The header, the TL;DR and the lead lines (current step, progress, parent), then the
+    longest prefix of the other items that fits with the omission line; then the next item
+    clipped into what is left, if enough is. When the lead does not fit whole, it is
+    clipped and cut (``_squeezed``)."""
+    lead = [i for i in items if i.section in LEAD]
+    rest = [i for i in items if i.section not in LEAD]
+    fixed = [header, *([tldr] if tldr else []), *(i.line for i in lead)]
+    costs = _prefix_costs(fixed, rest)
+    cut = _best_cut(costs, rest, beyond, max_chars)
     if cut is None:
-        return _squeezed(header, tldr, _omitted(beyond, items), max_chars)
-    kept = list(items[:cut])
-    if cut < len(items):
-        kept += _clipped_next(items, cut, costs[cut], _omitted(beyond, items[cut + 1 :]), max_chars)
-    left_out = _omitted(beyond, items[len(kept) :])
-    lines = fixed + _with_headings(kept) + [line for line in [omission_line(left_out)] if line]
-    return Brief(_text(lines), max_chars, left_out, _shown(kept))
+        return _squeezed(header, tldr, lead, _omitted(beyond, rest), max_chars)
+    kept = list(rest[:cut])
+    if cut < len(rest):
+        kept += _clipped_next(rest, cut, costs[cut], _omitted(beyond, rest[cut + 1 :]), max_chars)
+    left_out = _omitted(beyond, rest[len(kept) :])
+    body = fixed + _with_headings(kept)
+    room = max_chars - sum(_cost(line) for line in body) if cut == 0 else None
+    lines = [*body, omission_line(left_out, max_chars, room)]
+    return Brief(_text(lines), max_chars, left_out, _shown(lead + kept))
 
 
 def _best_cut(costs: Sequence[int], items: Sequence[Item], beyond: Mapping[str, int], max_chars: int) -> int | None:
@@ -226,7 +315,8 @@ def _best_cut(costs: Sequence[int], items: Sequence[Item], beyond: Mapping[str, 
     for k in range(len(items), -1, -1):
         if k < len(items):
             counts[items[k].section] = counts.get(items[k].section, 0) + 1
-        if costs[k] + _cost(omission_line(_omitted(counts, ()))) <= max_chars:
+        room = max_chars - costs[k] if k == 0 else None  # only the lead left: a shorter line rather than none
+        if costs[k] + _cost(omission_line(_omitted(counts, ()), max_chars, room)) <= max_chars:
             return k
     return None
 
@@ -235,7 +325,7 @@ def _clipped_next(items: Sequence[Item], k: int, cost: int, left_out: Mapping[st
     item = items[k]
     heading = _BY_KEY[item.section].heading
     first_of_section = k == 0 or items[k - 1].section != item.section
-    room = max_chars - cost - _cost(omission_line(left_out)) - 1
+    room = max_chars - cost - _cost(omission_line(left_out, max_chars, max_chars - cost if k == 0 else None)) - 1
     room -= _cost(heading) if heading and first_of_section else 0
     if room < MIN_CLIPPED:
         return []
@@ -259,9 +349,21 @@ def _omitted(beyond: Mapping[str, int], cut: Sequence[Item]) -> dict[str, int]:
     return {s.key: counts[s.key] for s in SECTIONS if counts.get(s.key)}
 
 
-def omission_line(omitted: Mapping[str, int]) -> str:
-    if not omitted:
+def omission_line(omitted: Mapping[str, int], max_chars: int | None = None, room: int | None = None) -> str:
+    """The line naming what was left out: by section, or as a count of items when that
+    would take more than a quarter of ``max_chars`` or more than the ``room`` left (the
+    shortest form when none fits); "" when nothing was left out."""
+    forms = omission_forms(omitted)
+    if not forms:
         return ""
+    limits = [n for n in (max_chars // OMISSION_SHARE if max_chars is not None else None, room) if n is not None]
+    return next((f for f in forms if all(_cost(f) <= n for n in limits)), forms[-1])
+
+
+def omission_forms(omitted: Mapping[str, int]) -> list[str]:
+    """The ways to name what was left out, longest (most telling) first."""
+    if not omitted:
+        return []
     parts = []
     for key, count in omitted.items():
         section = _BY_KEY[key]
@@ -269,27 +371,79 @@ def omission_line(omitted: Mapping[str, int]) -> str:
             parts.append(section.singular)
         else:
             parts.append(f"{count} {section.singular if count == 1 else section.plural}")
-    return f"omitted: {', '.join(parts)} — {MORE}"
-
-
-def _squeezed(header: str, tldr: str | None, omitted: Mapping[str, int], max_chars: int) -> Brief:
-    """Not even the header, the TL;DR and the omission line fit: clip them, TL;DR last."""
     total = sum(omitted.values())
-    items = "1 item" if total == 1 else f"{total} items"
-    endings = [omission_line(omitted), f"omitted: {items} — git session show", f"omitted: {items}"]
-    for ending in endings if omitted else [""]:
-        room = max_chars - _cost(ending)
-        header_room = min(len(header), HEADER_MIN) + 1
-        tldr_width = min(len(tldr), room - header_room - 1) if tldr else 0
-        if tldr and tldr_width < min(len(tldr), len("TL;DR: ") + 4):
-            continue
-        header_width = room - 1 - (tldr_width + 1 if tldr else 0)
-        if header_width < min(len(header), HEADER_MIN):
-            continue
-        lines = [_clip(header, header_width)] + ([_clip(tldr, tldr_width)] if tldr else []) + [ending]
-        return Brief(_text([line for line in lines if line]), max_chars, omitted, _shown([]))
-    text = _text([header, *([tldr] if tldr else []), endings[-1] if omitted else ""])
-    return Brief(text[: max_chars - 2] + "…\n", max_chars, omitted, _shown([]))
+    counted = "1 item" if total == 1 else f"{total} items"
+    return [f"omitted: {', '.join(parts)} — {MORE}", f"omitted: {counted} — {MORE}", f"omitted: {counted}"]
+
+
+def _squeezed(header: str, tldr: str | None, lead: Sequence[Item], rest: Mapping[str, int], max_chars: int) -> Brief:
+    """The header, the TL;DR and the lead lines do not all fit whole with the omission line:
+    the header gets its first HEADER_MIN characters, then the progress, the current step
+    and the parent line what they need (clipped to MIN_CLIPPED at least), then the
+    omission line its shortest form; the room left shows the current step whole, then
+    the TL;DR (if MIN_CLIPPED of it fits), then widens the other clipped lines. What does not
+    fit at its least is dropped."""
+    header_min = min(len(header), HEADER_MIN) + 1
+    if header_min + 1 > max_chars:  # not even the header: the text cut to the budget
+        return Brief(header[: max_chars - 2] + "…\n", max_chars, _omitted(rest, lead), _shown([]))
+    room = max_chars - header_min
+    by_section = {i.section: i for i in lead}
+    kept: list[Item] = []
+    for key in ("progress", "current", "parent"):
+        item = by_section.get(key)
+        need = _least(item.line, MIN_CLIPPED if key != "progress" else len(item.line)) if item else 0
+        if item and need <= room - _cost(_shortest_omission(rest, lead, [*kept, item])):
+            kept.append(item)
+            room -= need
+    omitted = _omitted(rest, [i for i in lead if i not in kept])
+    omission = _shortest_omission(rest, lead, kept)
+    if _cost(omission) > room:  # the header and the omission line alone: the header clipped shorter
+        width = max_chars - _cost(omission) - 1
+        if width < HEADER_MIN // 2:
+            return Brief(header[: max_chars - 2] + "…\n", max_chars, omitted, _shown([]))
+        return Brief(_text([_clip(header, width), omission]), max_chars, omitted, _shown([]))
+    room -= _cost(omission)
+    # the room left widens the lines, the most important first: the current step whole
+    # before the TL;DR gets its least, then the parent line, the header and the TL;DR
+    widths: dict[str, int] = {}
+
+    def widen(key: str, line: str, least: int) -> None:
+        nonlocal room
+        base = min(len(line), least)
+        widths[key] = base + max(0, min(room, len(line) - base))
+        room -= widths[key] - base
+
+    current = by_section.get("current")
+    if current is not None and current in kept:
+        widen("current", current.line, MIN_CLIPPED)
+    tldr_min = _least(tldr, MIN_CLIPPED) if tldr else 0
+    show_tldr = bool(tldr) and tldr_min <= room
+    room -= tldr_min if show_tldr else 0
+    parent = by_section.get("parent")
+    if parent is not None and parent in kept:
+        widen("parent", parent.line, MIN_CLIPPED)
+    widen("header", header, HEADER_MIN)
+    if tldr and show_tldr:
+        widen("tldr", tldr, MIN_CLIPPED)
+    ending = next((f for f in omission_forms(omitted) if _cost(f) <= _cost(omission) + room), omission)
+    shown = {i.section: i for i in kept}
+    lines = [_clip(header, widths["header"])]
+    lines += [_clip(tldr, widths["tldr"])] if tldr and show_tldr else []
+    lines += [_clip(shown["current"].line, widths["current"])] if "current" in shown else []
+    lines += [shown["progress"].line] if "progress" in shown else []
+    lines += [_clip(shown["parent"].line, widths["parent"])] if "parent" in shown else []
+    lines += [ending]
+    return Brief(_text(lines), max_chars, omitted, _shown([i for i in lead if i in kept]))
+
+
+def _shortest_omission(rest: Mapping[str, int], lead: Sequence[Item], kept: Sequence[Item]) -> str:
+    forms = omission_forms(_omitted(rest, [i for i in lead if i not in kept]))
+    return forms[-1] if forms else ""
+
+
+def _least(line: str, width: int) -> int:
+    """What a line costs clipped to ``width`` characters at most."""
+    return min(len(line), width) + 1
 
 
 def _with_headings(items: Sequence[Item]) -> list[str]:
@@ -351,6 +505,12 @@ def as_view(brief: Brief, meta: Meta, short_id: str) -> dict[str, object]:
         "objectives": shown.get("objectives", []),
         "next": shown.get("next", []),
         "decisions": shown.get("decisions", []),
+        "discoveries": shown.get("discoveries", []),
+        "parent": _first(shown.get("parent")),
+        "inherited": {
+            "decisions": shown.get("inherited_decisions", []),
+            "discoveries": shown.get("inherited_discoveries", []),
+        },
         "commits": shown.get("commits", []),
         "checkpoint": checkpoint,
     }

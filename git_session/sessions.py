@@ -118,6 +118,7 @@ class Workspace:
         self.repo = repo
         self.store = Store(repo)
         self.warn = warn
+        self.notices: list[str] = []  # what a command did on its own, for the person to read
 
     @classmethod
     def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
@@ -348,7 +349,7 @@ class Workspace:
                 "rename the branch (git branch -m NEW) to start a session on it",
             )
         self._refuse_open_session(branch, None, advice=Advice.PAUSE_END_OR_WORK_IN_IT)
-        continued = self.find(parent) if parent else None
+        continued = self._continued(parent) if parent else None
         fields: dict[str, FieldValue] = {
             "title": codec.check_text(title or (continued.meta.title if continued else branch), "title"),
             "branch": str(branch),
@@ -369,6 +370,56 @@ class Workspace:
         self._choose_or_warn(handle.id)
         self._refresh_after_write(branch)
         return found
+
+    def _continued(self, spec: str) -> Found:
+        """The session ``start --from`` continues: one of this repository's, else a copy
+        fetched from a remote (``fetch``), which is then merged in as ``pull`` merges it."""
+        try:
+            return self.find(spec)
+        except NotFoundError:
+            copy = self._fetched_match(spec)
+            if copy is None:
+                raise
+        from git_session import sharing
+
+        key, handle = copy
+        try:
+            sharing.copy_fetched(self.store, handle)
+            found = Found(self.store.handle(handle.ref), self.store.meta(self.store.handle(handle.ref)))
+        except (DataError, UserError) as exc:
+            raise DataError(
+                f"the copy of session {handle.id} fetched from {key} cannot be used: {exc.message}"
+            ) from exc
+        short = self.short_session_id(found.handle.id)
+        self.notices.append(
+            f"Copied session {short} {found.meta.title[:80]!r} from the sessions fetched from {key} "
+            "into this repository's sessions"
+        )
+        return found
+
+    def _fetched_match(self, spec: str) -> tuple[str, Handle] | None:
+        """The one session fetched from a remote that ``spec`` names by id prefix (or, failing
+        that, by title): its remote's folder and handle. Copies of one session fetched from
+        several remotes are one match (the first remote's, by name)."""
+        from git_session import sharing
+
+        lowered = spec.strip().lower()
+        copies = sharing.fetched_copies(self.store)
+        by_id = [c for c in copies if Ulid.looks_like_prefix(lowered) and c[1].id.startswith(lowered)]
+        if not by_id:
+            wanted = slug(spec)
+            for key, handle in copies:
+                try:
+                    if wanted and slug(self.store.meta(handle).title) == wanted:
+                        by_id.append((key, handle))
+                except DataError:
+                    continue
+        ids = sorted({h.id for _, h in by_id})
+        if len(ids) > 1:
+            raise AmbiguousError(
+                f"{len(ids)} sessions fetched from remotes match {spec!r}", "name one by id: " + ", ".join(ids[:5])
+            )
+        return by_id[0] if by_id else None
 
     def _carried_over(self, parent: Found) -> list[Draft]:
         """What a continued session takes over: summary, step and everything still open."""
@@ -471,7 +522,12 @@ class Workspace:
         found = self.find(spec)
         short = self.short_session_id(found.handle.id)
         if found.meta.status not in change.allowed_from:
-            raise UserError(f"session {short} is {found.meta.status}; cannot make it {change.to}")
+            ended = found.meta.status in ENDED_STATUSES and change.to in ("active", "paused")  # to work in it again
+            raise UserError(
+                f"session {short} is {found.meta.status}; cannot make it {change.to}",
+                advice=Advice.CONTINUE_IN_NEW if ended else None,
+                data={"short": short} if ended else None,
+            )
         if change.needs_reason and not reason:
             raise UserError(f"session {short}: {change.verb} needs a reason")
         if change.to == "active":

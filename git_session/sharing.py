@@ -239,6 +239,22 @@ def _is_ours(name: str) -> bool:
     return True
 
 
+def fetched_copies(store: Store) -> list[tuple[str, Handle]]:
+    """Every session copy fetched from any remote, by the folder of its remote under
+    ``refs/session-remotes/`` (a remote's name, escaped), each named by the local ref it
+    would merge into."""
+    names = store.repo.ref_names(REMOTE_SESSIONS_PREFIX)
+    keys = sorted({n.removeprefix(REMOTE_SESSIONS_PREFIX).split("/", 1)[0] for n in names if "/sessions/" in n})
+    return [(key, h) for key in keys for h in store.handles(f"{REMOTE_SESSIONS_PREFIX}{key}/sessions/")]
+
+
+def copy_fetched(store: Store, handle: Handle) -> str:
+    """Merge one fetched copy into the local sessions, validated as ``pull`` validates it;
+    the outcome ("created", "fast-forward", ...)."""
+    _check_filed(store, handle.ref, handle.tip)
+    return store.merge(handle.ref, handle.tip).outcome
+
+
 def merge_remote(repo: Repo, remote: Remote, progress: Progress = _no_progress) -> MergeReport:
     """Merge every session copied from the remote into ours, and the notes.
 

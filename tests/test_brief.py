@@ -25,6 +25,9 @@ HEADINGS = [
     "## Open objectives",
     "## Next steps",
     "## Recent decisions",
+    "## Recent discoveries",
+    "## Decisions inherited from the parent session",
+    "## Discoveries inherited from the parent session",
     "## Recent commits",
     "## Latest checkpoint",
 ]
@@ -97,12 +100,14 @@ def test_brief_shows_every_section_most_important_first(repo: Path) -> None:
         "## Recent decisions\n"
         "- Keep the old API\n"
         "- Lock before the check — because simplest (alternatives: atomics)\n"
+        "## Recent discoveries\n"
+        "- Lock order: watcher before sweeper\n"
         "## Recent commits\n"
         "- bbbbbbb Take the lock first\n"
         "- aaaaaaa Add a failing test\n"
         "## Latest checkpoint\n"
         f"- {checkpoint} after refactor · {STAMP} · HEAD {head[:7]}\n"
-        "omitted: 1 checkpoint — git session show for everything\n"
+        "omitted: 1 checkpoint — git session show\n"
     )
 
 
@@ -112,7 +117,7 @@ def test_a_small_budget_cuts_from_the_least_important_end(repo: Path) -> None:
     out = ok(repo, "brief", "--max-chars", "440")
     assert len(out) <= 440
     lines = out.splitlines()
-    assert lines[-1] == "omitted: 1 next step, 2 decisions, 2 commits, 2 checkpoints — git session show for everything"
+    assert lines[-1] == "omitted: 1 next step, 2 decisions, 1 discovery, 2 commits, 2 checkpoints — git session show"
     kept = lines[:-1]
     assert kept[-1].startswith("- ") and kept[-1].endswith("…")  # the last one kept, clipped to fit
     assert whole.startswith("\n".join(kept[:-1]) + "\n")  # everything before it as in the whole brief
@@ -131,7 +136,7 @@ def test_brief_json(repo: Path) -> None:
     view = as_json(repo, "brief", "--max-chars", "485")
     assert view["text"] == ok(repo, "brief", "--max-chars", "485")
     assert (view["chars"], view["max_chars"]) == (len(view["text"]), 485)
-    assert view["omitted"] == {"decisions": 2, "commits": 2, "checkpoints": 2}
+    assert view["omitted"] == {"decisions": 2, "discoveries": 1, "commits": 2, "checkpoints": 2}
     assert view["session"] == {"id": sid, "short_id": sid[:8], "title": "Fix the sweep race", "branch": "main"}
     assert (view["status"], view["tldr"]) == ("active", "Found the race in sweeper.go:245; fixing it.")
     assert (view["current"], view["progress"]) == ("Implement the mutex fix", {"done": 1, "total": 2})
@@ -245,8 +250,13 @@ def test_brief_never_exceeds_the_budget(
     _assert_ordered(lines)
     if max_chars < 60:  # below that, the text may be just its beginning, cut to the budget
         return
+    # What resumes work is cut last: the progress, then the current step (whole, up to 314
+    # characters), then the TL;DR.
+    assert max_chars < 80 or any(line.startswith("Progress: ") for line in lines)
+    if current is not None and current.strip():
+        assert max_chars < 110 or any(line.startswith("Current step: ") for line in lines)
     if tldr is not None and tldr.strip():
-        assert lines[1].startswith("TL;DR: ")
+        assert max_chars < 420 or lines[1].startswith("TL;DR: ")
     if result.omitted:
         assert lines[-1].startswith("omitted: ")
     full = brief.build(store, handle, meta, handle.id[:8], 10**7)
@@ -286,4 +296,4 @@ def test_a_long_session_shows_its_recent_decisions(tmp_path: Path) -> None:
     handle = _session(store, "Big", "All of it", None, drafts)
     result = brief.build(store, handle, store.meta(handle), "x", 4000)
     assert result.omitted == {"decisions": 390}
-    assert result.text.endswith("omitted: 390 decisions — git session show for everything\n")
+    assert result.text.endswith("omitted: 390 decisions — git session show\n")

@@ -24,8 +24,7 @@ NOT_CORE = {"manpage.py"}
 ALLOWED = {
     # The brief and status are documents for the reader (an agent runs these commands);
     # they say where the rest is, as every front end shows the same brief.
-    ("brief.py", "git session show for everything"),
-    ("brief.py", " — git session show"),
+    ("brief.py", "git session show"),
     ("render.py", "git session objective list"),
     ("render.py", "git session blocker list"),
     ("render.py", "git session next list"),

@@ -90,11 +90,13 @@ def adr_command(session_arg: str | None, session: str | None, directory: str) ->
 def brief_command(session: str | None, agent: str | None, max_chars: int, as_json: bool) -> None:
     """Compact onboarding context for an agent or a person, within a budget.
 
-    The most important first: TL;DR, current step, progress, open blockers, open
-    objectives, next steps by priority, recent decisions, recent commits, the latest
-    checkpoint. Items are cut from the least important end until the whole text, newlines
-    included, fits in --max-chars; a last line says what was left out. --json gives the
-    text with what it shows and omits.
+    The most important first: TL;DR, current step, progress, the session it continues,
+    open blockers, open objectives, next steps by priority, recent decisions, recent
+    discoveries, the decisions and discoveries inherited from the session it continues,
+    recent commits, the latest checkpoint. Items are cut from the least important end
+    until the whole text, newlines included, fits in --max-chars (the current step and
+    progress last); a short last line says what was left out. --json gives the text with
+    what it shows and omits.
     """
     ws = workspace()
     found = ws.find(session)

@@ -39,6 +39,8 @@ def start(
     """Start a session on the current branch."""
     ws = workspace()
     found = ws.start(title, objectives, tasks, agent, model, parent)
+    for notice in ws.notices:
+        echo(render.safe(notice))
     echo(
         f"Started session {yellow(ws.short_session_id(found.handle.id))} "
         f"{render.clip(found.meta.title)!r} on branch {render.safe(found.meta.branch)}"
