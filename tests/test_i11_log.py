@@ -13,7 +13,7 @@ import pytest
 
 from git_session.render import field_value
 from git_session.sessions import abbreviate
-from tests.helpers import alarm_after, as_json, git, ok
+from tests.helpers import alarm_after, as_json, git, make_two_clones, ok
 
 STAMP = "2023-11-14 22:13"  # FIXED_DATE, as conftest sets GIT_AUTHOR_DATE and GIT_COMMITTER_DATE
 WHO = "A U Thor"
@@ -164,3 +164,35 @@ def test_piped_output_is_never_paged(repo: Path, tmp_path: Path) -> None:
     )
     assert piped.stdout == out
     assert not paged.exists()
+
+
+# --- one record per operation -----------------------------------------------------------------
+
+
+def test_log_shows_each_operation_once_after_a_redact_and_a_merging_push(tmp_path: Path) -> None:
+    _, alice, bob = make_two_clones(tmp_path)
+    ok(alice, "start", "S")
+    ok(alice, "note", "A")
+    ok(alice, "push")
+    ok(bob, "pull")
+    ok(bob, "note", "from bob")
+    ok(bob, "push")
+    ok(alice, "note", "B")
+    ok(alice, "push")  # merges bob's note: alice's history now has a merge commit
+    ok(alice, "decision", "add", "the secret")
+    ok(alice, "note", "C")
+    (secret,) = [v["entry"] for v in as_json(alice, "log") if v["kind"] == "decision"]
+    ok(alice, "redact", secret)  # rewrites the history after the merge's first parent: B again
+    ok(bob, "pull")
+    ok(bob, "note", "bob again")
+    ok(bob, "push")
+    ok(alice, "push")  # merges again, the old copy of B included
+    items = as_json(alice, "log")
+    assert sorted(v["id"] for v in items) == sorted({v["id"] for v in items})
+    short = abbreviate([v["entry"] for v in items if v["entry"]])
+    texts = {short[v["entry"]]: v["fields"]["text"] for v in items if v["action"] == "add"}
+    assert ok(alice, "log") == (
+        f"{STAMP}  {WHO}  create title=S; status=active; branch=main; base={items[0]['fields']['base']!s:.12}\n"
+        + "".join(f"{STAMP}  {WHO}  note {entry}: {text}\n" for entry, text in texts.items())
+    )
+    assert sorted(texts.values()) == ["A", "B", "C", "bob again", "from bob"]
