@@ -196,3 +196,16 @@ def test_log_shows_each_operation_once_after_a_redact_and_a_merging_push(tmp_pat
         + "".join(f"{STAMP}  {WHO}  note {entry}: {text}\n" for entry, text in texts.items())
     )
     assert sorted(texts.values()) == ["A", "B", "C", "bob again", "from bob"]
+
+
+def test_pager_session_config_when_run_as_git_session(repo: Path, tmp_path: Path) -> None:
+    """Run as `git-session` (git not in between): pager.session false or a command is read here."""
+    out = journal_log(repo)
+    pager, paged = recording_pager(tmp_path)
+    direct = (sys.executable, "-m", "git_session", "log")
+    git(repo, "config", "pager.session", "false")
+    assert on_terminal(repo, *direct, env=pager_env(PAGER=pager)) == out
+    assert not paged.exists()
+    git(repo, "config", "pager.session", pager)
+    assert on_terminal(repo, *direct, env=pager_env(PAGER="cat")) == "PAGER-DONE\n"
+    assert paged.read_text() == "LESS=FRX\n" + out
