@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from git_session import views
 from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, Entry, EntryKind, Meta
 from git_session.sessions import Found, Workspace, abbreviate
+from git_session.store import JournalItem
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,26 @@ def journal(ws: Workspace, found: Found, kind: str | None = None, limit: int | N
     """The journal, only changes of ``kind`` (``"session"``: of the session's own fields),
     only the last ``limit``; a commit that cannot be read is left out and described."""
     problems: list[str] = []
-    items = [views.op_view(item.op, item.commit) for item in ws.store.journal(found.handle, problems)]
+    items = [views.op_view(item.op, item.commit) for item in _once(ws.store.journal(found.handle, problems))]
     if kind is not None:
         items = [v for v in items if (v["kind"] or "session") == kind]
     if limit is not None:
         items = items[len(items) - limit :] if limit else []
     return Journal(items, problems)
+
+
+def _once(items: list[JournalItem]) -> list[JournalItem]:
+    """Each operation once. A history can hold one operation in two commits: a redact
+    rewrites the commits after the entry, pushed ones too, and a later merge with the
+    remote's copy brings the old ones back. The state counts it once (applying an operation
+    twice changes nothing); so does the journal, with the first commit found holding it."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item.op.id not in seen:
+            seen.add(item.op.id)
+            kept.append(item)
+    return kept
 
 
 def entries(ws: Workspace, found: Found, kind: EntryKind) -> Entries:

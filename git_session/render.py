@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import click
 
 from git_session.fold import live_entries
-from git_session.model import Entry, EntryKind, Meta, SessionState
+from git_session.model import Entry, EntryKind, FieldValue, Meta, SessionState
 from git_session.model import by_priority as by_priority
+from git_session.names import OBJECT_ID_PATTERN
 from git_session.plaintext import clip as clip
 from git_session.plaintext import safe as safe
 from git_session.plaintext import when as when
@@ -129,8 +131,10 @@ def show_text(state: SessionState, abbrev_id: str, abbrev: Mapping[str, str]) ->
     lines = header(meta, abbrev_id)
     lines.append(f"authors {', '.join(safe(a) for a in meta.authors)}")
     for name in ("agent", "model", "base"):
-        if meta.get(name):
-            lines.append(f"{name} {safe(str(meta.get(name)))}")
+        value = meta.get(name)
+        if value:
+            shown = value[:SHORT_HASH] if name == "base" and isinstance(value, str) else str(value)
+            lines.append(f"{name} {safe(shown)}")
     if meta.tasks:
         lines.append(f"tasks {', '.join(safe(t) for t in meta.tasks)}")
     lines += summary(meta)
@@ -156,18 +160,49 @@ def session_row(meta: Meta, abbrev_id: str) -> str:
 
 
 def describe_op(view: OpView, abbrev: Mapping[str, str]) -> str:
-    """One journal line: when, who, what."""
+    """One journal line: when, who, what; values as a person reads them (``field_value``)."""
     fields = view["fields"]
     action = view["action"]
     entry = view["entry"] or ""  # an entry's id, for an add or an update
     if action == "add":
         what = f"{view['kind']} {abbrev.get(entry, entry[:8])}: {clip(str(fields.get('text', '')))}"
     elif action == "update":
-        changes = ", ".join(f"{k}={clip(str(v), 60)}" for k, v in fields.items())
-        what = f"{view['kind']} {abbrev.get(entry, entry[:8])} {changes}"
+        what = f"{view['kind']} {abbrev.get(entry, entry[:8])} {_changes(fields)}"
     else:
-        changes = ", ".join(f"{k}={clip(str(v), 60)}" for k, v in fields.items())
-        what = f"{action} {changes}"
+        what = f"{action} {_changes(fields)}"
     at = view["at"][:16].replace("T", " ")
     author = view["author"].split(" <")[0]
     return f"{at}  {clip(author, 30)}  {what}" + ("  (typo fix)" if view["minor"] else "")
+
+
+SHORT_HASH = 12  # how many hex digits of an object id are shown, as in the rest of the tool
+_FIRST_FIELDS = ("title", "status", "branch")  # a session's create reads best with these first
+_PLAIN = re.compile(r"[^\s,;=\"'\\]+")  # a word that needs no quotes
+
+
+def _changes(fields: Mapping[str, FieldValue]) -> str:
+    order = sorted(fields, key=lambda k: _FIRST_FIELDS.index(k) if k in _FIRST_FIELDS else len(_FIRST_FIELDS))
+    return "; ".join(f"{name}={clip(field_value(fields[name]), 60)}" for name in order)
+
+
+def field_value(value: FieldValue) -> str:
+    """A stored value as a person reads it: an object id shortened, a list as its items
+    joined with ", ", yes/no for a boolean, text in double quotes unless it is one plain
+    word, "none" for nothing."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(_word(str(item)) for item in value) if value else "none"
+    if OBJECT_ID_PATTERN.fullmatch(value):
+        return value[:SHORT_HASH]
+    return _word(value)
+
+
+def _word(text: str) -> str:
+    if _PLAIN.fullmatch(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

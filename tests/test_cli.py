@@ -228,7 +228,7 @@ def test_show_everything(repo: Path) -> None:
         f"session {short_sid(repo, state['id'])}  Fix  [active]\n"
         f"branch main · started {STAMP} · updated {STAMP}\n"
         "authors A U Thor <author@example.com>\n"
-        f"base {state['base']}\n"
+        f"base {state['base'][:12]}\n"
         "tasks T-1\n"
         "Progress 0/1 objectives done\n"
         "Objectives\n"

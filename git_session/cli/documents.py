@@ -7,6 +7,7 @@ import sys
 import click
 
 from git_session import brief, queries, render, views
+from git_session.cli import pager
 from git_session.cli.base import echo, json_option, print_json, session_argument, session_option, warn, workspace
 from git_session.model import ENTRY_KINDS
 
@@ -33,7 +34,13 @@ def show(session_arg: str | None, session: str | None, as_json: bool) -> None:
 @click.option("--kind", type=click.Choice((*ENTRY_KINDS, "session")), help="Only changes of this kind.")
 @json_option
 def log(session_arg: str | None, session: str | None, limit: int | None, kind: str | None, as_json: bool) -> None:
-    """The journal: every entry and change, oldest first."""
+    """The journal: every entry and change, oldest first.
+
+    Each line: when, who, what. Values read as they are meant (a list as its items, text in
+    quotes, commits by their first 12 hex digits); `--json` gives them as stored. On a
+    terminal the journal goes through git's pager (GIT_PAGER, pager.session, core.pager,
+    PAGER, else less), as `git log` does; `git --no-pager session log` prints it straight.
+    """
     ws = workspace()
     journal = queries.journal(ws, ws.find(session_arg or session), kind, limit)
     for problem in journal.problems:
@@ -42,8 +49,9 @@ def log(session_arg: str | None, session: str | None, limit: int | None, kind: s
         print_json(journal.items)
         return
     abbrev = journal.abbrev
-    for view in journal.items:
-        echo(render.describe_op(view, abbrev))
+    text = "\n".join(render.describe_op(view, abbrev) for view in journal.items)
+    if text and not pager.page(ws.repo, text):
+        echo(text)
 
 
 @click.command("adr")
