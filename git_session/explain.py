@@ -92,7 +92,7 @@ def explain(ws: Workspace, revision: str) -> Explanation:
     for session_id in _trailer_ids(info.message, trailer_key):
         get(session_id, "trailer")
 
-    handles = {h.id: h for h in ws.store.handles()}
+    handles: dict[str, Handle] = {str(h.id): h for h in ws.store.handles()}
     for handle in handles.values():
         if _journal_links(ws, handle, commit, problems):
             get(handle.id, "journal")
@@ -117,7 +117,8 @@ def _describe(ws: Workspace, entry: Linked, handle: Handle | None, problems: lis
     if entry.meta is not None:
         entry.short_id = ws.short_session_id(entry.session_id)
         entry.branch = entry.branch or entry.meta.branch
-    for kind, items in (("objective", entry.objectives), ("decision", entry.decisions)):
+    pairs: tuple[tuple[EntryKind, list[Item]], ...] = (("objective", entry.objectives), ("decision", entry.decisions))
+    for kind, items in pairs:
         ids = [i.id for i in items if i.id]
         entry.abbrev.update(abbreviate([*known[kind], *ids], only=ids))
 

@@ -111,6 +111,26 @@ def test_explain_says_which_session_objectives_and_decisions(repo: Path) -> None
     }
 
 
+def test_an_amended_commit_is_one_session_with_what_both_lines_recorded(repo: Path) -> None:
+    ok(repo, "install")
+    ok(repo, "start", "W", "-o", "Ship")
+    commit(repo, "a")
+    ship = entry_ids(repo, "objectives")["Ship"]
+    ok(repo, "objective", "done", ship)
+    git(repo, "commit", "-q", "--amend", "-m", "add a, amended")
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    sid = as_json(repo, "status")["id"]
+    ws = Workspace.open(str(repo))
+    assert ok(repo, "explain") == (
+        f"Commit {sha[:12]} 'add a, amended'\n"
+        "\n"
+        f"Made in session {short_sid(repo, sid)} 'W' (active) on branch main\n"
+        "  linked by: its note, its Session-Id trailer, the session's journal\n"
+        "  Objectives completed by it:\n"
+        f"    {ws.short_entry_id(ws.find(sid), 'objective', ship)} Ship\n"
+    )
+
+
 def test_a_commit_linked_to_no_session_says_so_in_one_line_and_exits_1(repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD").strip()
     result = run(repo, "explain")

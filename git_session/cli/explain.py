@@ -10,7 +10,7 @@ EXIT_NOT_LINKED = 1
 
 
 @click.command("explain")
-@click.argument("revision", metavar="REV", default="HEAD")
+@click.argument("revision", metavar="[REV]", default="HEAD")
 @json_option
 def explain_command(revision: str, as_json: bool) -> None:
     """Why a commit was made: its session, objectives and decisions, in words.
