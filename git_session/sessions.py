@@ -104,6 +104,17 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Switched:
+    """What ``switch`` did: the session it paused, the arriving branch's open session (and
+    whether it was paused and resumed, or active already), git's own messages."""
+
+    paused: Found | None
+    arriving: Found | None
+    resumed: bool
+    git_output: str
+
+
+@dataclass(frozen=True)
 class Changed:
     """What a state change left: the session, and the entry changed (none for the session's own)."""
 
@@ -574,17 +585,22 @@ class Workspace:
         except OSError as exc:
             self.warn(f"cannot record the session as this clone's: {file_system_error(exc).message}")
 
-    def switch(self, branch: str) -> tuple[Found | None, Found | None, str]:
-        """Check out another branch: pause this branch's session, resume that one's."""
+    def switch(self, branch: str, create: bool = False, start_point: str | None = None) -> Switched:
+        """Check out another branch (with ``create``, a new one made at ``start_point`` or
+        HEAD, as ``git switch -c`` does): pause this branch's active session, resume that
+        branch's paused one. A new branch has no session, and none is started."""
         leaving = self.open_session(self.branch()) if self.repo.head_branch() else None
-        result = gitcli.run(["switch", "--", branch], cwd=self.repo.workdir)
+        args = ["switch", "-c", branch, *([start_point] if start_point else [])] if create else ["switch", "--", branch]
+        result = gitcli.run(args, cwd=self.repo.workdir)
         paused = None
         if leaving is not None and leaving.meta.status == "active":
             paused = self.transition(leaving.handle.id, model.SESSION, "pause").found
         arriving = self.open_session(BranchName(branch))
+        resumed = False
         if arriving is not None and arriving.meta.status == "paused":
             arriving = self.transition(arriving.handle.id, model.SESSION, "resume").found
-        return paused, arriving, result.stderr
+            resumed = True
+        return Switched(paused, arriving, resumed, result.stderr)
 
     def _append(
         self,

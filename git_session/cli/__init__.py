@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "list": f"{_HERE}.lifecycle:list_sessions",
     "show": f"{_HERE}.documents:show",
     "log": f"{_HERE}.documents:log",
+    "explain": f"{_HERE}.explain:explain_command",
     "pause": f"{_HERE}.lifecycle:pause",
     "resume": f"{_HERE}.lifecycle:resume",
     "switch": f"{_HERE}.lifecycle:switch",

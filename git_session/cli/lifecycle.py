@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from git_session import queries, render, views
@@ -123,18 +125,34 @@ def _where_it_stopped(ws: Workspace, found: Found) -> None:
 
 
 @click.command()
+@click.option(
+    "-c", "--create", is_flag=True, help="Create BRANCH first, as git switch -c does (no session is started)."
+)
 @click.argument("branch")
-def switch(branch: str) -> None:
-    """Switch branch: pause this branch's session and resume that branch's."""
+@click.argument("start_point", metavar="[START]", required=False)
+def switch(create: bool, branch: str, start_point: str | None) -> None:
+    """Switch branch: pause this branch's session and resume that branch's.
+
+    An active session of BRANCH stays active, and one paused is resumed; either way its
+    brief is shown. With -c, BRANCH is created at START (default HEAD) as `git switch -c`
+    creates it; the session left is paused as on any switch, and none is started on the
+    new branch: `git session start` starts one.
+    """
+    if start_point is not None and not create:
+        raise click.UsageError("START goes with -c")
     ws = workspace()
-    paused, arriving, git_output = ws.switch(branch)
-    if git_output.strip():
-        click.echo(git_output.rstrip(), err=True)
-    if paused is not None:
-        echo(f"Paused session {ws.short_session_id(paused.handle.id)} {render.clip(paused.meta.title)!r}")
-    if arriving is not None:
-        echo(f"Resumed session {ws.short_session_id(arriving.handle.id)}")
-        _where_it_stopped(ws, arriving)
+    done = ws.switch(branch, create, start_point)
+    if done.git_output.strip():
+        click.echo(done.git_output.rstrip(), err=True)
+    if done.paused is not None:
+        echo(f"Paused session {ws.short_session_id(done.paused.handle.id)} {render.clip(done.paused.meta.title)!r}")
+    arriving = done.arriving
+    if arriving is None:
+        echo(f"No session on branch {render.safe(branch)}; start one with: git session start")
+        return
+    short = ws.short_session_id(arriving.handle.id)
+    echo(f"Resumed session {short}" if done.resumed else f"Session {short} is {arriving.meta.status} on this branch")
+    _where_it_stopped(ws, arriving)
 
 
 # The state changes that end a session (model.TRANSITIONS): the default, and a flag for each other.
@@ -152,6 +170,7 @@ def _end_flags(f: F) -> F:
 @session_option
 @_end_flags
 @click.option("--reason", metavar="R", help="Why it was abandoned.")
+@click.option("-y", "--yes", is_flag=True, help="Abandon without asking (asked only when stdin is a terminal).")
 @click.option("--no-handoff", is_flag=True, help="Do not render and store a handoff.")
 @click.option(
     "--adr",
@@ -160,7 +179,9 @@ def _end_flags(f: F) -> F:
     type=click.Path(file_okay=False),
     help="Also write each decision as an Architecture Decision Record in DIR.",
 )
-def end(session: str | None, outcome: str | None, reason: str | None, no_handoff: bool, adr_dir: str | None) -> None:
+def end(
+    session: str | None, outcome: str | None, reason: str | None, yes: bool, no_handoff: bool, adr_dir: str | None
+) -> None:
     """End the session: hand it off (default), complete it or abandon it.
 
     Unless --no-handoff, the Markdown handoff is rendered and stored in the session, in
@@ -169,6 +190,10 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
     per decision as DIR/NNNN-SLUG.md, numbered after the files already there (DIR is
     created if missing; an existing file is never overwritten), and ends the session
     only if they were all written.
+
+    --abandon asks for confirmation when stdin is a terminal (answer y to go on; the
+    default, n, changes nothing and exits with 1); --yes skips the question. Without a
+    terminal (a script, an agent) it does not ask.
     """
     change = transition(SESSION, outcome or END_DEFAULT)
     if change.needs_reason and not reason:
@@ -180,6 +205,8 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
     from git_session import handoff as handoff_core
 
     ws = workspace()
+    if change.verb == "abandon" and not yes and sys.stdin.isatty():
+        _confirm_abandon(ws, session)
     written: list[str] = []
     withheld: list[str] = []
     if adr_dir is None:
@@ -194,6 +221,15 @@ def end(session: str | None, outcome: str | None, reason: str | None, no_handoff
         echo(f"Stored its handoff; print it with: git session handoff {short}")
     for path in written:
         echo(f"Wrote {render.safe(path)}")
+
+
+def _confirm_abandon(ws: Workspace, session: str | None) -> None:
+    found = ws.find(session)
+    short = ws.short_session_id(found.handle.id)
+    question = f"Abandon session {short} {render.clip(found.meta.title)!r}?"
+    if not click.confirm(question, default=False, err=True):
+        click.echo(f"Session {short} is left {found.meta.status}", err=True)
+        click.get_current_context().exit(1)
 
 
 @click.command()
