@@ -37,3 +37,9 @@ def hook_file(name: str) -> Iterator[Path]:
 def template(name: str) -> str:
     """A shipped default template (handoff.md.j2, handoff.html.j2, adr.md.j2)."""
     return resources.files("git_session").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
+
+
+def completion_script(shell: str) -> str:
+    """The completion script for ``shell`` (bash, zsh or fish), from completion/."""
+    name = f"git-session.{shell}"
+    return resources.files("git_session").joinpath("completion").joinpath(name).read_text(encoding="utf-8")

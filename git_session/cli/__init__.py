@@ -7,12 +7,15 @@ one it is.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from git_session.cli.base import SessionGroup
 from git_session.cli.kinds import KINDS
 
 _HERE = "git_session.cli"
+COMPLETE_VAR = "_GIT_SESSION_COMPLETE"  # set: completion.main answers a completion script
 
 # name -> "module:attribute", in the order the documentation lists them.
 COMMANDS: dict[str, str] = {
@@ -46,6 +49,7 @@ COMMANDS: dict[str, str] = {
     "push": f"{_HERE}.sharing:push",
     "redact": f"{_HERE}.sharing:redact",
     "secrets": f"{_HERE}.sharing:secrets",
+    "completion": f"{_HERE}.completion:completion",
 }
 
 
@@ -61,4 +65,8 @@ def cli() -> None:
 
 
 def main() -> None:
+    if COMPLETE_VAR in os.environ:  # a completion script asking what to offer
+        from git_session.cli import completion
+
+        completion.main(cli)
     cli(prog_name="git session")
