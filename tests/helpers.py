@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from git_session.cli import cli
@@ -127,3 +129,14 @@ def entry_texts(repo: Path | str, kind_list: str, *extra: str) -> list[str]:
 
 def fsck(repo: Path | str) -> None:
     git(repo, "fsck", "--strict", "--no-progress")
+
+
+def needed_tool(name: str, installed_by: str = ".ci/install-test-tools") -> str:
+    """The path of a program a test needs (a name on PATH, or an absolute path). Where it is
+    missing: in CI the test fails (CI installs it), elsewhere it is skipped, saying how to get it."""
+    found = shutil.which(name) if not os.path.isabs(name) else (name if os.path.exists(name) else None)
+    if found is not None:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is missing in CI: .ci/run installs it with {installed_by}")
+    pytest.skip(f"{name} is missing (run {installed_by}); CI fails here instead")

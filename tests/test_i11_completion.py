@@ -16,7 +16,7 @@ import pytest
 from git_session.cli import cli
 from git_session.cli.completion import complete
 from git_session.sessions import abbreviate
-from tests.helpers import as_json, git, make_repo, ok
+from tests.helpers import as_json, git, make_repo, needed_tool, ok
 
 GIT_COMPLETION = Path("/usr/share/bash-completion/completions/git")
 COMMANDS = [
@@ -32,6 +32,7 @@ COMMANDS = [
     "discovery",
     "doctor",
     "end",
+    "explain",
     "fetch",
     "handoff",
     "install",
@@ -133,9 +134,7 @@ def test_completion_prints_each_script() -> None:
 
 
 def test_bash_script_passes_shellcheck(tmp_path: Path) -> None:
-    shellcheck = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
-    if not Path(shellcheck).exists():
-        pytest.skip("no shellcheck")
+    shellcheck = shutil.which("shellcheck") or needed_tool(str(Path(sys.executable).parent / "shellcheck"), "dev.py")
     path = tmp_path / "completion.bash"
     path.write_text(script("bash"))
     done = subprocess.run([shellcheck, "-s", "bash", str(path)], capture_output=True, text=True)
@@ -151,8 +150,8 @@ def test_commands_outside_a_repository(tmp_path: Path, bin_dir: Path) -> None:
     assert bash(tmp_path, bin_dir, ["resume", ""], through_git=False) == []
 
 
-@pytest.mark.skipif(not GIT_COMPLETION.exists(), reason="git's bash completion is not installed")
 def test_through_gits_completion(repo: Path, bin_dir: Path) -> None:
+    needed_tool(str(GIT_COMPLETION), "git (Debian's git package ships its bash completion)")
     assert bash(repo, bin_dir, [""], through_git=True) == [f"{name} " for name in COMMANDS]
     assert bash(repo, bin_dir, ["st"], through_git=True) == ["start ", "status "]
     assert bash(repo, bin_dir, ["list", "--st"], through_git=True) == ["--status "]
@@ -210,8 +209,8 @@ def test_never_an_error(repo: Path, tmp_path: Path) -> None:
     assert answer(repo, "objective", "done", "--session", "nosuch", "") == []
 
 
-@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 def test_zsh(repo: Path, session: dict[str, str], bin_dir: Path) -> None:
+    needed_tool("zsh")
     path = repo.parent / "completion.zsh"
     path.write_text(script("zsh"))
     # compadd and _describe are stood in for: they print what they were given
@@ -236,8 +235,8 @@ _git-session
     ]
 
 
-@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish(repo: Path, session: dict[str, str], bin_dir: Path) -> None:
+    needed_tool("fish")
     path = repo.parent / "completion.fish"
     path.write_text(script("fish"))
     program = f"source {path}; complete -C 'git-session objective done '; complete -C 'git-session sw'"

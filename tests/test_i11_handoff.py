@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from git_session.plaintext import human_date
-from tests.helpers import git, make_repo, ok
+from tests.helpers import git, make_repo, needed_tool, ok
 
 T0 = 1795990000  # 29 Nov 2026, 22:06:40 UTC
 CHROMIUM = "/usr/bin/chromium"
@@ -363,12 +363,8 @@ def test_html_is_one_page_for_dark_light_and_print(small: Path) -> None:
 
 
 def chromium_or_skip() -> str:
-    """Chromium, installed by .ci/install-chromium. In CI a missing browser fails the run."""
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs it with .ci/install-chromium")
-    pytest.skip(f"{CHROMIUM} is missing (run .ci/install-chromium); CI fails here instead")
+    """Chromium, installed by .ci/install-test-tools. In CI a missing browser fails the run."""
+    return needed_tool(CHROMIUM)
 
 
 def chromium(browser: str, page: Path, tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -484,8 +480,8 @@ def test_the_console_check_sees_an_error(tmp_path: Path) -> None:
 def test_ci_installs_chromium_and_never_skips_there() -> None:
     root = Path(__file__).resolve().parents[1]
     run = (root / ".ci" / "run").read_text()
-    assert ".ci/install-chromium" in run and run.index("install-chromium") < run.index("dev.py test")
-    script = root / ".ci" / "install-chromium"
+    assert ".ci/install-test-tools" in run and run.index("install-test-tools") < run.index("dev.py test")
+    script = root / ".ci" / "install-test-tools"
     assert os.access(script, os.X_OK)
     assert shutil.which("bash") is not None
     text = script.read_text()
