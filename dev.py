@@ -36,11 +36,33 @@ def setup(extras: str = "") -> None:
         venv.create(VENV, with_pip=True)
     quiet = ["-q", "--disable-pip-version-check"]
     sh(PYTHON, "-m", "pip", "install", *quiet, "-e", f".{extras}")
+    install_man_page()
+
+
+def install_man_page() -> None:
+    """Link man/git-session.1 into .venv/share/man/man1, where a wheel install puts it.
+
+    `git session --help` is git's: it runs `man git-session`, and man finds the pages of
+    `DIR/../share/man` for each DIR on PATH; an editable install copies no data files, so
+    without this link the venv's `git session --help` says "No manual entry".
+    """
+    if os.name == "nt":  # git for Windows opens HTML help, not man pages
+        return
+    page = VENV / "share" / "man" / "man1" / "git-session.1"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    if page.is_symlink() or page.exists():
+        page.unlink()
+    page.symlink_to(ROOT / "man" / "git-session.1")
 
 
 def demo() -> None:
     setup()
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    show_demo(BIN)
+
+
+def show_demo(bin_dir: Path) -> None:
+    """The demo's commands, run with the ``git-session`` of ``bin_dir``, in a throwaway repository."""
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(name, None)
     env.setdefault("GIT_AUTHOR_NAME", "Demo Developer")
@@ -75,7 +97,14 @@ def demo() -> None:
         for step in steps:
             print(f"\n$ {shlex.join(step)}", flush=True)
             sh(*step, cwd=repo, env=env)
-    print("\nDemo done: the repository above was temporary. Try `git session --help` in your own.")
+    print("\nDemo done: the repository above was temporary. To use git session in your own repositories,")
+    print("put it on your PATH (then `git session --help` opens its man page too):\n")
+    print(f"    {path_command(bin_dir)}")
+
+
+def path_command(bin_dir: Path) -> str:
+    """The shell command that puts ``bin_dir`` first on PATH."""
+    return f'export PATH={shlex.quote(str(bin_dir))}:"$PATH"'
 
 
 def pytest(*args: str) -> None:

@@ -18,14 +18,21 @@ from git_session.errors import Advice
 from git_session.gitrepo import STALE_LOCK_SECONDS, Repo
 from git_session.integrations.base import Finding
 from git_session.integrations.record import install_lock
+from git_session.integrations.record import path as install_record
 from git_session.integrations.registry import INTEGRATIONS
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
 
 
 @dataclass(frozen=True)
 class DoctorReport:
+    """``installed``: false where install never ran, or was undone: no record of an install
+    and every integration finding only a part that install puts in place. Those findings
+    are then left out of ``findings`` (each would only say that install has not run);
+    ``fix`` still repairs them, which installs."""
+
     findings: tuple[Finding, ...]
     fixed: tuple[str, ...] = ()
+    installed: bool = True
 
     @property
     def problems(self) -> tuple[Finding, ...]:
@@ -37,10 +44,24 @@ def doctor(repo: Repo, *, fix: bool = False, now: float | None = None) -> Doctor
     found = _integration_findings(repo)
     findings = _all(found, repo, now)
     if not fix or not any(f.fixable for f in findings):
-        return DoctorReport(findings)
+        return _report(repo, found, now)
     with install_lock(repo):
         fixed = _repair(repo, found, findings, now)
-    return DoctorReport(_all(_integration_findings(repo), repo, now), fixed)
+    return _report(repo, _integration_findings(repo), now, fixed)
+
+
+def _report(
+    repo: Repo, found: dict[str, list[Finding]], now: float | None, fixed: tuple[str, ...] = ()
+) -> DoctorReport:
+    if _installed(repo, found):
+        return DoctorReport(_all(found, repo, now), fixed)
+    return DoctorReport(_all({}, repo, now), fixed, installed=False)
+
+
+def _installed(repo: Repo, found: dict[str, list[Finding]]) -> bool:
+    own = [f for findings in found.values() for f in findings]
+    plain = all(f.level == "problem" and f.fixable for f in own)  # nothing of ours, nothing in the way
+    return os.path.exists(install_record(repo)) or not own or not plain
 
 
 def _integration_findings(repo: Repo) -> dict[str, list[Finding]]:

@@ -399,5 +399,5 @@ def test_no_session_on_branch(repo: Path) -> None:
         "git-session: no session on branch 'main'\nhint: start one with: git session start \"TITLE\"\n"
     )
     fails(repo, "note", "x")
-    assert ok(repo, "list") == ""
+    assert ok(repo, "list") == 'No sessions yet: git session start "TITLE" starts one on the current branch\n'
     assert as_json(repo, "list") == []

@@ -265,13 +265,17 @@ _DESCRIPTION_TAIL = (
     "Every command works from any directory inside a work tree, linked worktrees included. "
     "Commands that act on a session take `--session` SESSION (see SESSION NAMES) and default to "
     "the current branch's session. Read commands take `--json` and print JSON instead of text. "
-    "Human output is concise, and coloured only on a terminal when `NO_COLOR` is not set. "
+    "Human output is concise. Colour follows git: `color.session`, else `color.ui` (`git -c` included), "
+    "is `always`, `never` (or `false`) or `auto` (the default, or `true`: only on a terminal, when `NO_COLOR` "
+    "is not set and `TERM` is not `dumb`). "
     "A TEXT argument given as `-` is read from standard input.",
     "Errors are printed to standard error as one line starting with `git-session:`, "
     "possibly followed by one starting with `hint:`, and the command exits with a non-zero status "
     "(see EXIT STATUS).",
     "git runs this program as `git session` because an executable named `git-session` is on PATH; "
-    "`git session --help` and `git help session` show this page.",
+    "`git session --help` and `git help session` show this page, which man finds under the `share/man` next "
+    "to the `bin` on PATH that holds `git-session` (a wheel installs it there; `python3 dev.py` links it into "
+    "`.venv/share/man`); `git-session --help` prints the commands' own help.",
 )
 
 _SESSION_NAMES = (
@@ -319,7 +323,11 @@ _ENVIRONMENT = (
         "The name of the coding agent (e.g. claude, codex, gemini) doing the work; it is recorded "
         "with every change written to a session.",
     ),
-    ("NO_COLOR", "When set to a non-empty value, output is never coloured. Colour is also off when not on a terminal."),
+    (
+        "NO_COLOR",
+        "When set to a non-empty value, output is not coloured unless `color.session` or `color.ui` is `always`. "
+        "Colour is also off when not on a terminal, unless asked for in the same way.",
+    ),
     (
         "GIT_SESSION_DISABLE",
         "When set to 1, the installed hooks do nothing of their own (a chained hook still runs): no trailers, "

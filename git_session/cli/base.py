@@ -18,12 +18,16 @@ import click
 from git_session import render
 from git_session.cli import hints as cli_hints
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
+from git_session.gitrepo import Repo, command_line_config, config_bool
 from git_session.sessions import Workspace
 
 KEEP_CRASH_LOGS = 10
 
 F = TypeVar("F", bound=Callable[..., Any])
 _NO_SUCH_COMMAND: Any = getattr(click.exceptions, "NoSuchCommand", None)  # click >= 8.4 suggests names
+# click >= 8.2 raises this for a group given no subcommand (``git session``, ``git session
+# objective``); earlier versions print the help and exit 0 themselves.
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 class LazyGroup(click.Group):
@@ -63,6 +67,9 @@ class SessionGroup(LazyGroup):
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
+        except _NO_ARGS_IS_HELP as exc:  # a group alone: its help, as `--help` prints it, and success
+            click.echo(exc.ctx.get_help(), color=exc.ctx.color)
+            sys.exit(0)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "git session"
             _report(SessionError(exc.format_message(), f"see: {command} --help"))
@@ -76,6 +83,8 @@ class SessionGroup(LazyGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
+        if ctx.color is None:  # the commands' contexts inherit it, and click.echo follows it
+            ctx.color = colour_choice(os.environ)
         try:
             return super().invoke(ctx)
         except SessionError as exc:
@@ -154,8 +163,41 @@ def _prune_crash_logs(folder: str) -> None:
 # --- output ---------------------------------------------------------------------------
 
 
+def colour_choice(environ: Mapping[str, str]) -> bool | None:
+    """Colour as git decides it: ``color.session``, else ``color.ui`` (``git -c`` and
+    ``GIT_CONFIG_*`` included): ``always`` colours, ``never``/``false`` does not, ``auto``/
+    ``true`` (the default) colours a terminal (``None``: click asks the stream), unless
+    ``NO_COLOR`` is set or ``TERM`` is dumb."""
+    word = (_colour_setting() or "auto").lower()
+    if word == "always":
+        return True
+    if word == "never" or config_bool(word) is False:
+        return False
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
+        return False
+    return None
+
+
+def _colour_setting() -> str | None:
+    try:
+        repo = Repo.discover(None)
+    except (SessionError, OSError):  # outside a repository: git -c still speaks
+        pairs = dict(command_line_config(os.environ))
+        session, ui = pairs.get("color.session"), pairs.get("color.ui")
+    else:
+        session, ui = repo.config_value("color.session"), repo.config_value("color.ui")
+    return session if session is not None else ui
+
+
+def colour_on(stream: Any) -> bool:
+    """Whether output to ``stream`` is coloured, by :func:`colour_choice`."""
+    ctx = click.get_current_context(silent=True)
+    choice = ctx.color if ctx is not None else colour_choice(os.environ)
+    return bool(stream.isatty()) if choice is None else choice
+
+
 def echo(text: str = "") -> None:
-    click.echo(text, color=False if os.environ.get("NO_COLOR") else None)
+    click.echo(text)
 
 
 def print_json(value: Any) -> None:

@@ -8,7 +8,7 @@ import sys
 import click
 
 from git_session import render, views
-from git_session.cli.base import Text, echo, json_option, print_json, session_option, workspace, yellow
+from git_session.cli.base import Text, colour_on, echo, json_option, print_json, session_option, workspace, yellow
 from git_session.model import Entry
 from git_session.sessions import abbreviate
 
@@ -73,7 +73,7 @@ def diff_command(checkpoint_id: str, paths: tuple[str, ...], stat: bool, session
     """
     from git_session import checkpoints
 
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    colour = colour_on(sys.stdout)
     text = checkpoints.diff(workspace(), session, checkpoint_id, paths, cwd=os.getcwd(), stat=stat, color=colour)
     click.echo(text.encode("utf-8", "surrogateescape"), nl=False)
 

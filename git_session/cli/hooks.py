@@ -221,11 +221,15 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     sessions whose history lost objects (say to `git gc --prune=now` during a write). The
     fix points such a session back at the newest complete commit of its reflog, or, when
     there is none, moves it aside to refs/session-broken/ so that it is out of the way.
-    Exits 0 when healthy, 1 when problems remain.
+    Exits 0 when healthy, 1 when problems remain. Where git-session is not installed
+    (never, or uninstalled since) it says so in one line, and exits 1: `git session
+    install` (or `doctor --fix`) sets up the hooks and the notes config.
     """
     from git_session.doctor import doctor as diagnose
 
     report = diagnose(workspace().repo, fix=fix)
+    if not report.installed:
+        echo("git-session is not installed here: git session install sets up the hooks and the notes config")
     for line in report.fixed:
         echo(f"fixed: {render.safe(line)}")
     for finding in report.findings:
@@ -233,4 +237,5 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     if report.problems:
         fixable = any(f.fixable for f in report.problems)
         echo(f"{len(report.problems)} problem(s)" + ("; git session doctor --fix repairs them" if fixable else ""))
+    if report.problems or not report.installed:
         ctx.exit(1)

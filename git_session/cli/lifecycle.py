@@ -19,6 +19,7 @@ from git_session.cli.base import (
     workspace,
     yellow,
 )
+from git_session.errors import Advice, NotFoundError
 from git_session.model import SESSION, SESSION_STATUSES, transition, transitions_of
 from git_session.sessions import Found, Workspace
 
@@ -55,9 +56,19 @@ def start(
 @session_option
 @json_option
 def status(session: str | None, as_json: bool) -> None:
-    """The current session at a glance."""
+    """The current session at a glance.
+
+    With --json and no session on the branch (none given with --session), prints `null`
+    and exits 0; without --json that is an error (exit 1).
+    """
     ws = workspace()
-    found = ws.find(session)
+    try:
+        found = ws.find(session)
+    except NotFoundError as exc:
+        if not (as_json and session is None and exc.advice is Advice.START_ONE):
+            raise
+        print_json(None)
+        return
     if as_json:
         print_json(views.state_view(ws.store.state(found.handle, private=True)))
         return
@@ -80,13 +91,31 @@ def status(session: str | None, as_json: bool) -> None:
 def list_sessions(
     show_all: bool, branch: str | None, status_filter: str | None, remote: str | None, as_json: bool
 ) -> None:
-    """Sessions, newest first (by default those not completed or abandoned)."""
+    """Sessions, newest first (by default those not completed or abandoned).
+
+    When none is listed, says why in one line (with --json: `[]`); exits 0 either way.
+    """
     listing = queries.sessions(workspace(), remote, branch, status_filter, show_all)
     if as_json:
         print_json([views.meta_view(f.meta) for f in listing.sessions])
         return
     for found in listing.sessions:
         echo(render.session_row(found.meta, listing.abbrev[found.handle.id]))
+    if not listing.sessions:
+        echo(_none_listed(len(listing.abbrev), remote, filtered=branch is not None or status_filter is not None))
+
+
+def _none_listed(total: int, remote: str | None, *, filtered: bool) -> str:
+    """Why ``list`` shows nothing: no session at all (here, or fetched from ``remote``),
+    none that the filters let through, or only ended ones."""
+    where = f" --remote {render.safe(remote)}" if remote is not None else ""
+    if not total and remote is not None:
+        return f"No sessions fetched from {render.safe(remote)}: git session fetch {render.safe(remote)} copies them"
+    if not total:
+        return 'No sessions yet: git session start "TITLE" starts one on the current branch'
+    if filtered:
+        return f"No sessions match ({total} in all: git session list --all{where} lists every one)"
+    return f"No open sessions ({total} ended: git session list --all{where} lists them)"
 
 
 @click.command()
