@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from click.testing import CliRunner, Result
 
 import dev
 from git_session.cli import cli
-from tests.helpers import fails, git, make_repo, make_repo_with_remote, ok, run, subprocess_cli
+from tests.helpers import fails, git, make_repo, make_repo_with_remote, needed_tool, ok, run, subprocess_cli
 
 BIN = Path(sys.executable).parent
 ENV_PATH = {"PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "COLUMNS": "80"}
@@ -109,10 +108,10 @@ def test_git_session_alone_through_git_and_the_real_entry_point(repo: Path, monk
 # --- git session --help: the man page -------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("man") is None, reason="no man here")
 def test_git_session_help_through_git_opens_the_man_page(repo: Path) -> None:
     """git turns `git session --help` into `man git-session`; man finds the venv's page
     (dev.py links it into .venv/share/man) from the venv's bin on PATH."""
+    needed_tool("man")
     env_man = {**os.environ, "MANPAGER": "cat", "PAGER": "cat", "MANWIDTH": "80"}
     env_man.pop("MANPATH", None)
     helped = subprocess.run(
