@@ -37,8 +37,12 @@ def ids(state: dict[str, Any], key: str) -> list[str]:
 
 def test_start_reports_the_new_session(repo: Path) -> None:
     out = ok(repo, "start", "Fix the bug", "-o", "Reproduce", "-o", "Fix")
-    sid = as_json(repo, "status")["id"]
-    assert out == f"Started session {short_sid(repo, sid)} 'Fix the bug' on branch main\n  2 objective(s)\n"
+    state = as_json(repo, "status")
+    o = {x["text"]: x["id"][:4] for x in state["objectives"]}
+    assert out == (
+        f"Started session {short_sid(repo, state['id'])} 'Fix the bug' on branch main\n"
+        f"  objective {o['Reproduce']} Reproduce\n  objective {o['Fix']} Fix\n"
+    )
 
 
 def test_start_records_every_field(repo: Path) -> None:
