@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -27,7 +26,16 @@ from git_session.errors import Advice, ConflictError, DataError, NotFoundError, 
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import MAX_DATA_FILE, MERGE_IDENT, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
 from git_session.model import ENTRY_STATUSES, Action, Entry, EntryKind, Fields, Meta, Op, OpData, SessionState
-from git_session.names import ID_ALPHABET, ID_LENGTH, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
+from git_session.names import (
+    ID_ALPHABET,
+    ID_LENGTH,
+    SESSIONS_PREFIX,
+    BranchName,
+    ObjectId,
+    SessionRef,
+    Ulid,
+    branch_prefix,
+)
 
 META_PATH = "meta.json"
 

@@ -288,7 +288,10 @@ def test_list_filters(repo: Path) -> None:
     assert [s["id"] for s in as_json(repo, "list", "--branch", "main", "--all")] == sorted([b, a], reverse=True)
     assert [s["id"] for s in as_json(repo, "list", "--status", "paused")] == [c]
     short = abbreviate([a, b, c])
-    lines = {c: f"{short[c]}  paused     {STAMP}  {'feature':<30}  Gamma\n", b: f"{short[b]}  active     {STAMP}  {'main':<30}  Beta\n"}
+    lines = {
+        c: f"{short[c]}  paused     {STAMP}  {'feature':<30}  Gamma\n",
+        b: f"{short[b]}  active     {STAMP}  {'main':<30}  Beta\n",
+    }
     assert ok(repo, "list") == "".join(lines[i] for i in sorted([c, b], reverse=True))
 
 

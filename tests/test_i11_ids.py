@@ -17,7 +17,7 @@ import pytest
 
 from git_session import secrets
 from git_session.model import EntryKind
-from git_session.names import ID_PATTERN
+from git_session.names import ID_ALPHABET, ID_PATTERN, Ulid
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle, new_id
 from tests.helpers import FIXED_DATE, as_json, fails, git, make_two_clones, ok
@@ -45,7 +45,7 @@ def add_with_id(repo: Path, kind: EntryKind, entry_id: str, text: str) -> None:
         fields: dict[str, Any] = {"text": text}
         if kind in ("objective", "blocker", "next"):
             fields["status"] = "open"
-        return [Draft.add(kind, fields, agent=None, id=entry_id)]
+        return [Draft.add(kind, fields, agent=None, id=Ulid(entry_id))]
 
     ws.store.append(found.handle.ref, build, ws.ident, f"{kind}: {text}")
 
@@ -153,8 +153,7 @@ def test_old_ulid_entries_keep_working(repo: Path) -> None:
     assert ok(repo, "objective", "done", "01hf7x3m0b") == "Objective 01hf7x3m0b done: old 2\n"
     err = fails(repo, "objective", "done", "01hf7x3m0a")
     assert err == (
-        "git-session: objective id prefix '01hf7x3m0a' is ambiguous\n"
-        f"hint: candidates: {old[0]}, {old[1]}\n"
+        f"git-session: objective id prefix '01hf7x3m0a' is ambiguous\nhint: candidates: {old[0]}, {old[1]}\n"
     )
     assert ok(repo, "objective", "done", old[0]) == "Objective 01hf7x3m0a8e2x9k4pq0rvn1a done: old 0\n"
 
@@ -173,7 +172,7 @@ def test_a_prefix_never_names_another_entry_after_a_merge(tmp_path: Path) -> Non
     found = ws.find(sid)
 
     def build(handle: Handle, meta: Any) -> list[Draft]:
-        return [Draft.add("objective", {"text": "bob's", "status": "open"}, agent=None, id=b_id)]
+        return [Draft.add("objective", {"text": "bob's", "status": "open"}, agent=None, id=Ulid(b_id))]
 
     ws.store.append(found.handle.ref, build, ws.ident, "objective: bob's")
     ok(bob, "push")
@@ -181,8 +180,7 @@ def test_a_prefix_never_names_another_entry_after_a_merge(tmp_path: Path) -> Non
     # "k7qm" named alice's objective; after the merge it names none: an error listing both
     err = fails(alice, "objective", "done", "k7qm")
     assert err == (
-        "git-session: objective id prefix 'k7qm' is ambiguous\n"
-        f"hint: candidates: {', '.join(sorted([a_id, b_id]))}\n"
+        f"git-session: objective id prefix 'k7qm' is ambiguous\nhint: candidates: {', '.join(sorted([a_id, b_id]))}\n"
     )
     assert short_entry(alice, "objective", a_id) == a_id[:5]
     assert ok(alice, "objective", "done", a_id[:5]) == f"Objective {a_id[:5]} done: alice's\n"
@@ -193,12 +191,12 @@ def test_a_prefix_never_names_another_entry_after_a_merge(tmp_path: Path) -> Non
 
 def test_the_brief_picks_the_newest_decisions_by_time_not_by_id(repo: Path) -> None:
     ok(repo, "start", "W")
-    # ids that sort backwards: the newest decision has the smallest id
-    for i in range(12):
-        add_with_id(repo, "decision", f"{'zyxwvtsrqpnm'[i]}" + "0" * 25, f"decision {i}")
+    # ids that sort backwards: the newer the decision, the smaller its id
+    for i in range(24):
+        add_with_id(repo, "decision", ID_ALPHABET[31 - i] + "0" * 25, f"decision {i}")
     lines = ok(repo, "brief").splitlines()
     start = lines.index("## Recent decisions")
-    assert lines[start + 1 : start + 12] == [
-        *[f"- decision {i}" for i in range(11, 1, -1)],
-        "omitted: 2 decisions — git session show",
+    assert lines[start + 1 :] == [
+        *[f"- decision {i}" for i in range(23, 13, -1)],
+        "omitted: 14 decisions — git session show",
     ]
