@@ -29,7 +29,7 @@ from git_session.errors import SessionError
 from git_session.fold import live_entries
 from git_session.model import Entry, EntryKind, Meta, Stamp, priority_order
 from git_session.plaintext import safe, when
-from git_session.sessions import abbreviate
+from git_session.sessions import abbreviate, entry_abbrev
 from git_session.store import Handle, Store
 from git_session.views import EntryView, Progress, entry_view, progress_total
 
@@ -207,7 +207,7 @@ def _open_items(store: Store, handle: Handle) -> list[Item]:
         entries = sorted(store.open_entries(handle, kind, private=True), key=priority_order if kind == "next" else _age)
         if not entries:
             continue
-        ids = abbreviate(store.entry_ids(handle, kind, private=True), only=[e.id for e in entries])
+        ids = entry_abbrev(store, handle, only=[e.id for e in entries])
         for entry in entries:
             priority = f"[{entry.priority}] " if kind == "next" else ""
             line = f"- {ids.get(entry.id, entry.id[:8])} {priority}{_one_line(entry.text, ITEM_WIDTH)}"
@@ -223,8 +223,7 @@ def _recent(store: Store, handle: Handle) -> tuple[list[Item], dict[str, int]]:
     items = [Item("decisions", _decision_line(e), entry_view(e)) for e in decisions]
     items += [Item("discoveries", _entry_line(e), entry_view(e)) for e in discoveries]
     items += [Item("commits", _commit_line(e), _commit_data(e)) for e in commits]
-    ids = store.entry_ids(handle, "checkpoint", private=True) if checkpoints else []
-    short = abbreviate(ids, only=[e.id for e in checkpoints])
+    short = entry_abbrev(store, handle, only=[e.id for e in checkpoints]) if checkpoints else {}
     items += [Item("checkpoints", _checkpoint_line(e, short[e.id]), entry_view(e)) for e in checkpoints]
     beyond = {
         "decisions": more_decisions,
@@ -238,17 +237,14 @@ def _recent(store: Store, handle: Handle) -> tuple[list[Item], dict[str, int]]:
 def _newest(store: Store, handle: Handle, kind: EntryKind, count: int, private: bool = True) -> tuple[list[Entry], int]:
     """The ``count`` most recent entries of a kind, and how many others there are.
 
-    Entry ids are ULIDs, time-ordered: the candidates are the entries with the greatest
-    ids (twice as many as needed, for clocks that disagree between clones), read one by
-    one; they are then ordered by the journal. So only a few entries are decoded, however
-    many a session has. Commit entries marked rewritten (a rebase replaced the commit)
-    are not shown; those beyond the candidates are counted among the others.
+    Ids are random (older ones ULIDs): nothing is read from their order. Every entry of
+    the kind is read and they are ordered by the journal (the stamp of the operation that
+    added each). Commit entries marked rewritten (a rebase replaced the commit) are
+    neither shown nor counted.
     """
-    ids = sorted(store.entry_ids(handle, kind, private=private), reverse=True)
-    candidates = [store.entry(handle, kind, entry_id, private=private) for entry_id in ids[: 2 * count]]
-    live = live_entries(e for e in candidates if e is not None)
+    live = live_entries(store.entries(handle, kind, private=private))
     newest = sorted(live, key=_age, reverse=True)[:count]
-    return newest, len(ids) - len(newest) - (len(candidates) - len(live))
+    return newest, len(live) - len(newest)
 
 
 def _decision_line(entry: Entry) -> str:

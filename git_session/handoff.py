@@ -118,9 +118,9 @@ _SECTIONS: dict[str, EntryKind] = {
 
 def _entry_sections(state: SessionState) -> dict[str, list[dict[str, Any]]]:
     sections: dict[str, list[dict[str, Any]]] = {}
+    short = abbreviate([e.id for e in state.entries])  # among all the session's entries, as everywhere
     for name, kind in _SECTIONS.items():
         entries = live_entries(state.of_kind(kind))
-        short = abbreviate([e.id for e in state.of_kind(kind)])
         if kind == "next":
             entries.sort(key=priority_order)
         sections[name] = [{**views.entry_view(e), "short": short.get(e.id, e.id)} for e in entries]

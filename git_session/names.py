@@ -21,11 +21,14 @@ BROKEN_PREFIX = "refs/session-broken/"
 # The one object-id pattern: a full object name, SHA-1 or SHA-256, in lower-case hex.
 OBJECT_ID_PATTERN = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 SHA1_HEX = 40  # pygit2 reads SHA-1 repositories only (a SHA-256 one is refused): git writes these here
-# The one session and entry id pattern: a ULID, lower-case Crockford base32 (the awk program
-# of the hooks repeats it: a test pins the copy).
+# The one session and entry id pattern: 26 characters of lower-case Crockford base32 (the awk
+# program of the hooks repeats it: a test pins the copy). New ids are random in every
+# character (store.new_id); ids written before were ULIDs (a timestamp, then randomness),
+# which the same pattern accepts. Nothing orders by id: time order is the operation's stamp.
 ID_CHARS = "0-9a-hjkmnp-tv-z"
 ID_LENGTH = 26
 ID_PATTERN = re.compile(f"[{ID_CHARS}]{{{ID_LENGTH}}}")
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # the 32 characters of ID_CHARS, in order
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _BRANCH_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # what BranchName.key() makes (at most 51): no `..`, short
 
@@ -52,7 +55,7 @@ class ObjectId(str):
 
 
 class Ulid(str):
-    """A time-ordered, random, coordination-free id (lower-case Crockford base32)."""
+    """A random, coordination-free id (lower-case Crockford base32); older ones are ULIDs."""
 
     @classmethod
     def of(cls, value: str) -> Ulid:

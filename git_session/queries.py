@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from git_session import views
-from git_session.model import ENTRY_KINDS, ENTRY_STATUSES, Entry, EntryKind, Meta
-from git_session.sessions import Found, Workspace, abbreviate
+from git_session.model import ENTRY_STATUSES, Entry, EntryKind, Meta
+from git_session.sessions import Found, Workspace, abbreviate, entry_abbrev
 from git_session.store import JournalItem
 
 
@@ -54,11 +54,7 @@ class Entries:
 
 def status(ws: Workspace, found: Found) -> Status:
     open_items = {kind: ws.store.open_entries(found.handle, kind, private=True) for kind in ENTRY_STATUSES}
-    abbrev: dict[str, str] = {}
-    for kind, entries in open_items.items():
-        if entries:
-            ids = ws.store.entry_ids(found.handle, kind, private=True)
-            abbrev.update(abbreviate(ids, only=[e.id for e in entries]))
+    abbrev = entry_abbrev(ws.store, found.handle, only=[e.id for entries in open_items.values() for e in entries])
     meta = ws.store.meta(found.handle, private=True)
     return Status(found, ws.short_session_id(found.handle.id), meta, open_items, abbrev)
 
@@ -119,13 +115,10 @@ def _once(items: list[JournalItem]) -> list[JournalItem]:
 
 def entries(ws: Workspace, found: Found, kind: EntryKind) -> Entries:
     listed = sorted(ws.store.entries(found.handle, kind, private=True), key=lambda e: e.added)
-    return Entries(found, listed, abbreviate([e.id for e in listed]))
+    return Entries(found, listed, entry_abbrev(ws.store, found.handle, only=[e.id for e in listed]))
 
 
 def abbrev_by_kind(entries: Iterable[Entry]) -> dict[str, str]:
-    """Short ids of entries, each unique among the entries of its kind."""
-    listed = list(entries)
-    abbrev: dict[str, str] = {}
-    for kind in ENTRY_KINDS:
-        abbrev.update(abbreviate([e.id for e in listed if e.kind == kind]))
-    return abbrev
+    """Short ids of entries, each unique among all of them (of every kind): the session's
+    entries given, the same short ids as everywhere else."""
+    return abbreviate([e.id for e in entries])

@@ -58,7 +58,7 @@ _QUOTED_VALUE = re.compile(r"""[:=>]\s*["'`]|["'`]\s*[!=]{2}|["'`];""")
 
 # Tokens: runs of base64, url-safe base64 and hex characters, so whitespace, quotes, "=",
 # ":", ",", "." and "@" all end one. Ids are cut out of them: git object ids (SHA-1 and
-# SHA-256), UUIDs and ULIDs, with no letter or digit on either side.
+# SHA-256), UUIDs and our session and entry ids, with no letter or digit on either side.
 _MIN_TOKEN_LENGTH = 20
 _TOKEN = re.compile(rf"[A-Za-z0-9+/_-]{{{_MIN_TOKEN_LENGTH},}}")
 _MIN_ID_LENGTH = min(40, 36, ID_LENGTH)  # the shortest of them
@@ -66,7 +66,7 @@ _ID = re.compile(
     r"(?<![0-9A-Za-z])"
     r"(?:[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?"
     r"|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
-    rf"|[0-7][{ID_CHARS}{ID_CHARS.upper()}]{{{ID_LENGTH - 1}}})"  # our ids, in either case (a ULID starts 0-7)
+    rf"|[{ID_CHARS}{ID_CHARS.upper()}]{{{ID_LENGTH}}})"  # our ids, in either case (random, or older ULIDs)
     r"(?![0-9A-Za-z])"
 )
 # Names are not secrets: words, in CamelCase or joined by "+", "_" or "-", and paths of

@@ -38,7 +38,7 @@ from git_session.names import BranchName, Ulid, slug
 from git_session.store import Draft, Handle, Store
 
 AGENT_VARIABLE = "GIT_SESSION_AGENT"
-MIN_ABBREV = 8
+MIN_ABBREV = 4  # ids are random in every character: 4 name one among ~1000 entries
 
 
 def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV, only: Iterable[str] | None = None) -> dict[str, str]:
@@ -56,6 +56,14 @@ def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV, only: Iterable[str
         common = max((_common_prefix(current, other) for other in neighbours), default=0)
         short[current] = current[: max(minimum, common + 1)]
     return short
+
+
+def entry_abbrev(store: Store, handle: Handle, only: Iterable[str] | None = None) -> dict[str, str]:
+    """Short ids of a session's entries, each unique among ALL its entries (every kind,
+    private ones too): the set an id is resolved in, so one entry reads the same in every
+    view, and no two entries of the session, whatever their kinds, share a short id."""
+    ids = [i for kind in ENTRY_KINDS for i in store.entry_ids(handle, kind, private=True)]
+    return abbreviate(ids, only=only)
 
 
 def _positions(ordered: list[str], wanted: Iterable[str]) -> list[int]:
@@ -319,8 +327,7 @@ class Workspace:
         return abbreviate(self.store.session_ids(), only=[session_id]).get(session_id, session_id)
 
     def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
-        ids = self.store.entry_ids(found.handle, kind, private=True)
-        return abbreviate(ids, only=[entry_id]).get(entry_id, entry_id)
+        return entry_abbrev(self.store, found.handle, only=[entry_id]).get(entry_id, entry_id)
 
     def find_entry(self, found: Found, kind: EntryKind | None, prefix: str) -> Entry:
         """An entry of a kind (``None``: of any kind) named by any unambiguous prefix of its id."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -27,18 +26,25 @@ from git_session.errors import Advice, ConflictError, DataError, NotFoundError, 
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import MAX_DATA_FILE, MERGE_IDENT, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
 from git_session.model import ENTRY_STATUSES, Action, Entry, EntryKind, Fields, Meta, Op, OpData, SessionState
-from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid, branch_prefix
+from git_session.names import (
+    ID_ALPHABET,
+    ID_LENGTH,
+    SESSIONS_PREFIX,
+    BranchName,
+    ObjectId,
+    SessionRef,
+    Ulid,
+    branch_prefix,
+)
 
 META_PATH = "meta.json"
 
 
 def new_id() -> Ulid:
-    """A ULID with fresh randomness even within one millisecond, so that ids made in
-    one burst differ early and stay short when abbreviated."""
-    from ulid import ULID  # imported here: it costs more to import than reads need
-
-    millis = time.time_ns() // 1_000_000
-    return Ulid(str(ULID.from_bytes(millis.to_bytes(6, "big") + os.urandom(10))).lower())
+    """An id random from its first character (130 bits), so that ids made in one burst
+    differ at once and a few characters name one: a person can type it. Time order is
+    never read from an id but from the operation's stamp and time."""
+    return Ulid("".join(ID_ALPHABET[byte & 31] for byte in os.urandom(ID_LENGTH)))
 
 
 def entry_path(kind: EntryKind, entry_id: str) -> str:

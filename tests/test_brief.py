@@ -86,7 +86,7 @@ def test_brief_shows_every_section_most_important_first(repo: Path) -> None:
     objectives, blockers, nexts = short_ids(repo, "objectives"), short_ids(repo, "blockers"), short_ids(repo, "next")
     checkpoint = short_ids(repo, "checkpoints")["after refactor"]
     assert ok(repo, "brief") == (
-        f"# Session {sid[:8]}: Fix the sweep race (active, branch main, updated {STAMP})\n"
+        f"# Session {sid[:4]}: Fix the sweep race (active, branch main, updated {STAMP})\n"
         "TL;DR: Found the race in sweeper.go:245; fixing it.\n"
         "Current step: Implement the mutex fix\n"
         "Progress: 1/2 objectives done\n"
@@ -117,9 +117,9 @@ def test_a_small_budget_cuts_from_the_least_important_end(repo: Path) -> None:
     out = ok(repo, "brief", "--max-chars", "440")
     assert len(out) <= 440
     lines = out.splitlines()
-    assert lines[-1] == "omitted: 1 next step, 2 decisions, 1 discovery, 2 commits, 2 checkpoints — git session show"
+    assert lines[-1] == "omitted: 2 decisions, 1 discovery, 2 commits, 2 checkpoints — git session show"
     kept = lines[:-1]
-    assert kept[-1].startswith("- ") and kept[-1].endswith("…")  # the last one kept, clipped to fit
+    assert kept[-1].startswith("- ")  # the last one kept (ids of 4 characters: it fits whole)
     assert whole.startswith("\n".join(kept[:-1]) + "\n")  # everything before it as in the whole brief
 
 
@@ -133,11 +133,11 @@ def test_budget_is_exact_and_counts_newlines(repo: Path) -> None:
 
 def test_brief_json(repo: Path) -> None:
     sid, head = full_session(repo)
-    view = as_json(repo, "brief", "--max-chars", "485")
-    assert view["text"] == ok(repo, "brief", "--max-chars", "485")
-    assert (view["chars"], view["max_chars"]) == (len(view["text"]), 485)
+    view = as_json(repo, "brief", "--max-chars", "469")
+    assert view["text"] == ok(repo, "brief", "--max-chars", "469")
+    assert (view["chars"], view["max_chars"]) == (len(view["text"]), 469)
     assert view["omitted"] == {"decisions": 2, "discoveries": 1, "commits": 2, "checkpoints": 2}
-    assert view["session"] == {"id": sid, "short_id": sid[:8], "title": "Fix the sweep race", "branch": "main"}
+    assert view["session"] == {"id": sid, "short_id": sid[:4], "title": "Fix the sweep race", "branch": "main"}
     assert (view["status"], view["tldr"]) == ("active", "Found the race in sweeper.go:245; fixing it.")
     assert (view["current"], view["progress"]) == ("Implement the mutex fix", {"done": 1, "total": 2})
     assert [b["text"] for b in view["blockers"]] == ["CI lacks libgit2"]
@@ -159,7 +159,7 @@ def test_agent_is_named_in_the_header_and_other_sessions_by_option(repo: Path) -
     git(repo, "switch", "-q", "-c", "elsewhere")
     out = ok(repo, "brief", "--session", sid[:10], "--agent", "claude")
     assert out == (
-        f"# Session {sid[:8]}: W (active, branch main, updated {STAMP}) — brief for claude\n"
+        f"# Session {sid[:4]}: W (active, branch main, updated {STAMP}) — brief for claude\n"
         "Progress: 0/0 objectives done\n"
     )
 
@@ -179,7 +179,7 @@ def test_hostile_texts_are_made_safe(repo: Path) -> None:
     ok(repo, "tldr", "line one\nline two\x07\u202e")
     out = ok(repo, "brief")
     assert out.splitlines()[:2] == [
-        f"# Session {as_json(repo, 'status')['id'][:8]}: W\\x1b[31mred (active, branch main, updated {STAMP})",
+        f"# Session {as_json(repo, 'status')['id'][:4]}: W\\x1b[31mred (active, branch main, updated {STAMP})",
         "TL;DR: line one\\nline two\\x07\\u202e",
     ]
 
@@ -188,7 +188,7 @@ def test_resume_shows_the_brief(repo: Path) -> None:
     sid, _ = full_session(repo)
     ok(repo, "pause")
     out = ok(repo, "resume")
-    assert out == f"Resumed session {sid[:8]}\n" + ok(repo, "brief")
+    assert out == f"Resumed session {sid[:4]}\n" + ok(repo, "brief")
 
 
 # --- any session, any budget ----------------------------------------------------------

@@ -167,7 +167,7 @@ def test_a_restore_brings_back_every_kind_of_file_exactly_and_can_be_undone(tmp_
     assert index_and_head(repo) == before_restore  # restore leaves HEAD and the index alone
     assert git(repo, "status", "--porcelain") != status_before
     first, undo = checkpoint_list(repo)
-    assert first == saved and undo["label"] == f"before restore of {saved['id'][:8]}"
+    assert first == saved and undo["label"] == f"before restore of {saved['id'][:4]}"
     assert undo["commit"] == saved["commit"] == git(repo, "rev-parse", "HEAD").strip()
     short = abbreviate([saved["id"], undo["id"]])
     assert out == (
@@ -181,7 +181,7 @@ def test_a_restore_brings_back_every_kind_of_file_exactly_and_can_be_undone(tmp_
     assert tree_state(repo) == messed
     assert [c["label"] for c in checkpoint_list(repo)] == [
         "everything",
-        f"before restore of {saved['id'][:8]}",
+        f"before restore of {saved['id'][:4]}",
         f"before restore of {short[undo['id']]}",
     ]
     fsck(repo)
@@ -216,13 +216,13 @@ def test_the_snapshot_is_what_git_add_all_would_record(tmp_path: Path) -> None:
         "author": "A U Thor <author@example.com>",
         "agent": None,
     }
-    assert out == f"Saved checkpoint {saved['id'][:8]} 'snap' (HEAD {head[:7]})\n"
+    assert out == f"Saved checkpoint {saved['id'][:4]} 'snap' (HEAD {head[:7]})\n"
     names = git(repo, "ls-tree", "-r", "--name-only", expected).split("\n")
     assert "new.txt" in names and "ignored.log" not in names and "deleted.txt" not in names
     assert git(repo, "cat-file", "-p", f"{expected}:both.txt") == "working version\n"
     modes = {line.split("\t")[1]: line.split()[0] for line in git(repo, "ls-tree", "-r", expected).splitlines()}
     assert (modes["run.sh"], modes["link"], modes["kept.txt"]) == ("100755", "120000", "100644")
-    assert ok(repo, "checkpoints") == f"{saved['id'][:8]}  2023-11-14 22:13  {head[:7]}  snap\n"
+    assert ok(repo, "checkpoints") == f"{saved['id'][:4]}  2023-11-14 22:13  {head[:7]}  snap\n"
     assert as_json(repo, "show")["checkpoints"] == [saved]
 
 
@@ -295,7 +295,7 @@ def test_restore_of_an_unchanged_tree_does_nothing(tmp_path: Path) -> None:
     ok(repo, "checkpoint", "-m", "cp")
     (saved,) = checkpoint_list(repo)
     write(repo, "kept.txt", "changed\n")
-    short = saved["id"][:8]
+    short = saved["id"][:4]
     assert ok(repo, "restore", short, "--", "new.txt") == (
         f"Nothing to restore: the working tree already matches checkpoint {short}\n"
     )
@@ -341,7 +341,7 @@ def test_unborn_branch(tmp_path: Path) -> None:
     assert (repo / ".git/index").read_bytes() == index
     (saved,) = checkpoint_list(repo)
     assert saved["commit"] is None and saved["label"] == "checkpoint on main (no commit yet)"
-    assert ok(repo, "checkpoints") == f"{saved['id'][:8]}  2023-11-14 22:13  -------  {saved['label']}\n"
+    assert ok(repo, "checkpoints") == f"{saved['id'][:4]}  2023-11-14 22:13  -------  {saved['label']}\n"
     (repo / "staged.txt").unlink()
     write(repo, "other", "x")
     ok(repo, "restore", saved["id"])
@@ -420,7 +420,7 @@ def test_decision_with_the_checkpoint(tmp_path: Path) -> None:
     (saved,) = checkpoint_list(repo)
     (decision,) = as_json(repo, "decision", "list")
     assert (decision["text"], decision["rationale"]) == ("Rewrite the parser", "speed")
-    assert out.splitlines()[1] == f"Added decision {decision['id'][:8]}"
+    assert out.splitlines()[1] == f"Added decision {decision['id'][:4]}"
     # One write: both entries in one commit of the session.
     (ref,) = git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/").split()
     assert git(repo, "log", "-1", "--format=%s", ref) == "checkpoint: before the rewrite\n"
@@ -451,8 +451,10 @@ def test_diff_shows_what_changed_since(tmp_path: Path) -> None:
     assert "Binary files a/blob.bin and b/blob.bin differ" in ok(repo, "diff", saved["id"])
 
 
-def test_unknown_and_ambiguous_checkpoints(tmp_path: Path) -> None:
+def test_unknown_and_ambiguous_checkpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = scene(tmp_path)
+    real = os.urandom
+    monkeypatch.setattr(os, "urandom", lambda n: b"\0" + real(n - 1))  # new ids all start with "0"
     ok(repo, "checkpoint")
     ok(repo, "checkpoint")
     first, second = (c["id"] for c in checkpoint_list(repo))

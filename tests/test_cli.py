@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,11 @@ def start(repo: Path, *args: str) -> dict[str, Any]:
     return state
 
 
+def first_byte_zero(urandom: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """os.urandom whose first byte is 0: ids made with it all start with "0", as ULIDs did."""
+    return lambda n: b"\0" + urandom(n - 1)
+
+
 def short_sid(repo: Path, sid: str) -> str:
     """How git-session abbreviates a session id among all sessions of the repository."""
     return abbreviate([s["id"] for s in as_json(repo, "list", "--all")])[sid]
@@ -30,8 +37,12 @@ def ids(state: dict[str, Any], key: str) -> list[str]:
 
 def test_start_reports_the_new_session(repo: Path) -> None:
     out = ok(repo, "start", "Fix the bug", "-o", "Reproduce", "-o", "Fix")
-    sid = as_json(repo, "status")["id"]
-    assert out == f"Started session {short_sid(repo, sid)} 'Fix the bug' on branch main\n  2 objective(s)\n"
+    state = as_json(repo, "status")
+    o = {x["text"]: x["id"][:4] for x in state["objectives"]}
+    assert out == (
+        f"Started session {short_sid(repo, state['id'])} 'Fix the bug' on branch main\n"
+        f"  objective {o['Reproduce']} Reproduce\n  objective {o['Fix']} Fix\n"
+    )
 
 
 def test_start_records_every_field(repo: Path) -> None:
@@ -142,7 +153,7 @@ def test_objective_lifecycle(repo: Path) -> None:
     (o,) = ids(start(repo, "W", "-o", "Ship it"), "objectives")
     short = abbreviate([o])[o]
     assert ok(repo, "objective", "done", o[:9]) == f"Objective {short} done: Ship it\n"
-    assert fails(repo, "objective", "done", o) == f"git-session: objective {o[:8]} is already done\n"
+    assert fails(repo, "objective", "done", o) == f"git-session: objective {short} is already done\n"
     assert ok(repo, "objective", "reopen", o) == f"Objective {short} open: Ship it\n"
     assert ok(repo, "objective", "drop", o) == f"Objective {short} dropped: Ship it\n"
     assert ok(repo, "objective", "list") == f"{short} [dropped] Ship it\n"
@@ -150,7 +161,8 @@ def test_objective_lifecycle(repo: Path) -> None:
     assert as_json(repo, "status")["progress"] == {"done": 0, "total": 0}
 
 
-def test_unknown_and_ambiguous_entry_ids(repo: Path) -> None:
+def test_unknown_and_ambiguous_entry_ids(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "urandom", first_byte_zero(os.urandom))  # every new id starts with 0
     start(repo, "W", "-o", "A", "-o", "B")
     sid = as_json(repo, "status")["id"]
     assert fails(repo, "objective", "done", "zzzz") == (
@@ -173,7 +185,7 @@ def test_added_entries_print_their_short_id(repo: Path) -> None:
         (("source", "add", "./docs/x.md"), "source"),
     ]:
         out = ok(repo, *args)
-        assert out.startswith(f"Added {label} ") and len(out.split()[-1]) >= 8, out
+        assert out.startswith(f"Added {label} ") and len(out.split()[-1]) >= 4, out
     state = as_json(repo, "show")
     for key in ("objectives", "decisions", "blockers", "discoveries", "next", "notes", "sources"):
         assert len(state[key]) == 1, key
@@ -183,7 +195,7 @@ def test_decision_list(repo: Path) -> None:
     start(repo, "W")
     ok(repo, "decision", "add", "Use signed cookies", "--rationale", "stateless", "--alternative", "JWT")
     (d,) = as_json(repo, "decision", "list")
-    assert ok(repo, "decision", "list") == f"{d['id'][:8]} Use signed cookies — stateless\n"
+    assert ok(repo, "decision", "list") == f"{d['id'][:4]} Use signed cookies — stateless\n"
     assert d["alternatives"] == ["JWT"]
 
 
@@ -194,7 +206,7 @@ def test_blocker_resolve_with_note(repo: Path) -> None:
     ok(repo, "blocker", "resolve", b["id"][:10], "--note", "Ops sent it")
     (b,) = as_json(repo, "blocker", "list")
     assert (b["status"], b["resolution"]) == ("resolved", "Ops sent it")
-    assert ok(repo, "blocker", "list") == f"{b['id'][:8]} [resolved] No API key — Ops sent it\n"
+    assert ok(repo, "blocker", "list") == f"{b['id'][:4]} [resolved] No API key — Ops sent it\n"
     assert as_json(repo, "status")["blockers"][0]["status"] == "resolved"
 
 
@@ -232,12 +244,12 @@ def test_show_everything(repo: Path) -> None:
         "tasks T-1\n"
         "Progress 0/1 objectives done\n"
         "Objectives\n"
-        f"  {o['id'][:8]} [open] One\n"
+        f"  {o['id'][:4]} [open] One\n"
         "Decisions\n"
-        f"  {d['id'][:8]} Use X — why\n"
+        f"  {d['id'][:4]} Use X — why\n"
         "      alternative: Y\n"
         "Notes\n"
-        f"  {n['id'][:8]} halfway\n"
+        f"  {n['id'][:4]} halfway\n"
     )
 
 
@@ -255,7 +267,8 @@ def test_session_named_by_id_prefix_branch_or_title_slug(repo: Path) -> None:
     )
 
 
-def test_ambiguous_session_prefix(repo: Path) -> None:
+def test_ambiguous_session_prefix(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "urandom", first_byte_zero(os.urandom))  # every new id starts with 0
     start(repo, "One")
     git(repo, "switch", "-q", "-c", "two")
     start(repo, "Two")
@@ -269,14 +282,17 @@ def test_list_filters(repo: Path) -> None:
     git(repo, "switch", "-q", "-c", "feature")
     c = start(repo, "Gamma")["id"]
     ok(repo, "pause")
-    assert [s["id"] for s in as_json(repo, "list")] == [c, b]
-    assert [s["id"] for s in as_json(repo, "list", "--all")] == [c, b, a]
-    assert [s["id"] for s in as_json(repo, "list", "--branch", "main", "--all")] == [b, a]
+    # all started in the same second (the tests' fixed clock): listed newest first, then by id
+    assert [s["id"] for s in as_json(repo, "list")] == sorted([c, b], reverse=True)
+    assert [s["id"] for s in as_json(repo, "list", "--all")] == sorted([c, b, a], reverse=True)
+    assert [s["id"] for s in as_json(repo, "list", "--branch", "main", "--all")] == sorted([b, a], reverse=True)
     assert [s["id"] for s in as_json(repo, "list", "--status", "paused")] == [c]
     short = abbreviate([a, b, c])
-    assert ok(repo, "list") == (
-        f"{short[c]}  paused     {STAMP}  {'feature':<30}  Gamma\n{short[b]}  active     {STAMP}  {'main':<30}  Beta\n"
-    )
+    lines = {
+        c: f"{short[c]}  paused     {STAMP}  {'feature':<30}  Gamma\n",
+        b: f"{short[b]}  active     {STAMP}  {'main':<30}  Beta\n",
+    }
+    assert ok(repo, "list") == "".join(lines[i] for i in sorted([c, b], reverse=True))
 
 
 def test_log_is_the_journal_in_order(repo: Path) -> None:
@@ -296,8 +312,8 @@ def test_log_is_the_journal_in_order(repo: Path) -> None:
     assert as_json(repo, "log", "-n", "1")[0]["fields"] == {"tldr": "Summary"}
     assert [j["action"] for j in as_json(repo, "log", "--kind", "objective")] == ["add", "update"]
     assert ok(repo, "log").splitlines()[1:] == [
-        f"{STAMP}  A U Thor  objective {o[:8]}: One",
-        f"{STAMP}  A U Thor  objective {o[:8]} status=done",
+        f"{STAMP}  A U Thor  objective {o[:4]}: One",
+        f"{STAMP}  A U Thor  objective {o[:4]} status=done",
         f"{STAMP}  A U Thor  set tldr=Summary",
     ]
 
@@ -320,7 +336,7 @@ def test_pause_resume_end(repo: Path) -> None:
     assert (state["status"], state["notes"][0]["text"]) == ("paused", "lunch")
     fails(repo, "pause")
     out = ok(repo, "resume")
-    objective = state["objectives"][0]["id"][:8]
+    objective = state["objectives"][0]["id"][:4]
     assert out == (
         f"Resumed session {short_sid(repo, sid)}\n"
         f"# Session {short_sid(repo, sid)}: W (active, branch main, updated {STAMP})\n"

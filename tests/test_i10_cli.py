@@ -200,7 +200,9 @@ def test_the_listing_filters_in_the_core(repo: Path) -> None:
     ok(repo, "start", "Second")
     ws = Workspace.open(str(repo))
     assert [f.meta.title for f in queries.sessions(ws).sessions] == ["Second"]
-    assert [f.meta.title for f in queries.sessions(ws, show_all=True).sessions] == ["Second", "First"]
+    both = queries.sessions(ws, show_all=True).sessions  # started in the same second: then by id, newest first
+    assert [f.meta.title for f in both] == [f.meta.title for f in sorted(both, key=lambda f: f.handle.id, reverse=True)]
+    assert sorted(f.meta.title for f in both) == ["First", "Second"]
     assert [f.meta.title for f in queries.sessions(ws, status="completed").sessions] == ["First"]
     assert queries.sessions(ws, branch="elsewhere").sessions == []
     listed = ok(repo, "list", "--all")

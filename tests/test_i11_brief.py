@@ -100,7 +100,7 @@ def test_a_small_budget_keeps_the_current_step_and_progress_and_a_short_omission
     sid = busy_session(repo)
     out = ok(repo, "brief", "--max-chars", "120")
     assert out == (
-        f"# Session {short_sid(repo, sid)}: Fix the swee…\n"
+        f"# Session {short_sid(repo, sid)}: Fix the sweep ra…\n"
         "Current step: Implement the mutex fix\n"
         "Progress: 0/2 objectives done\n"
         "omitted: 14 items\n"
@@ -118,7 +118,7 @@ def test_the_omission_line_is_short_when_the_budget_is(repo: Path) -> None:
     out = ok(repo, "brief", "--max-chars", "300")
     assert out == (
         f"{header}\n"
-        f"TL;DR: {TLDR[:118]}…\n"
+        f"TL;DR: {TLDR[:122]}…\n"
         "Current step: Implement the mutex fix\n"
         "Progress: 0/2 objectives done\n"
         "omitted: 14 items\n"  # the long form would take a quarter of 300
@@ -133,7 +133,7 @@ def test_a_larger_budget_names_what_it_left_out_by_section(repo: Path) -> None:
     busy_session(repo)
     out = ok(repo, "brief", "--max-chars", "700")
     assert len(out) <= 700
-    assert out.splitlines()[-1] == "omitted: 2 next steps, 6 decisions — git session show"
+    assert out.splitlines()[-1] == "omitted: 1 next step, 6 decisions — git session show"
 
 
 # --- 3. the session it continues -------------------------------------------------------------
@@ -180,7 +180,7 @@ def test_a_continued_session_names_its_parent_and_inherits_its_decisions_and_dis
     }
     assert [d["text"] for d in view["discoveries"]] == ["Own discovery"]
     # a small budget keeps the parent line before any section
-    small = ok(repo, "brief", "--max-chars", "230")
+    small = ok(repo, "brief", "--max-chars", "222")
     assert small == (
         f"# Session {short_sid(repo, child['id'])}: Part two (active, branch part-two, updated {STAMP})\n"
         "Current step: Take the lock first\n"

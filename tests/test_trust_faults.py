@@ -94,7 +94,7 @@ def test_with_no_session_of_ones_own_a_teammates_is_not_picked(tmp_path: Path) -
 
     stderr = fails(bob, "note", "where does this go?")
     assert "no session of yours on branch 'main'" in stderr
-    assert f"git session resume {theirs[:8]}" in stderr
+    assert f"git session resume {theirs[:4]}" in stderr
     assert notes_of(bob, theirs) == ["alice was here"]
 
     ok(bob, "start", "Bob's own")  # a teammate's open session does not block one's own

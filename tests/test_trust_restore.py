@@ -243,7 +243,7 @@ def test_a_restore_that_fails_while_writing_puts_every_file_back(
     assert files(repo) == before  # README, b.txt and untracked.txt are back, a.txt as it was, new/ gone
     undo = as_json(repo, "checkpoints")[-1]
     short = short_checkpoint(repo, undo["id"])
-    assert undo["label"] == f"before restore of {checkpoint[:8]}"
+    assert undo["label"] == f"before restore of {checkpoint[:4]}"
     assert err == (
         f"git-session: restore failed (unable to create file {TOO_LONG}: File name too long); "
         f"the files were put back as checkpoint {short} holds them (git session restore {short})\n"
@@ -305,7 +305,7 @@ def test_when_putting_back_fails_too_the_error_says_how_to_get_back(
     err = fails(repo, "restore", checkpoint, "--session", "restoring")
 
     undo = short_checkpoint(repo, as_json(repo, "checkpoints")[-1]["id"])
-    sid = as_json(repo, "show")["id"][:8]
+    sid = as_json(repo, "show")["id"][:4]
     assert err == (
         "git-session: restore failed (README: Input/output error) and putting the files back failed too "
         f"(README: Input/output error); checkpoint {undo} holds them: git session restore {undo} --session {sid}\n"

@@ -64,7 +64,7 @@ def test_a_template_error_in_any_record_writes_none_and_ends_nothing(tmp_path: P
 def test_adrs_of_an_ended_session(tmp_path: Path) -> None:
     repo = decided(tmp_path)
     ok(repo, "end")
-    short = as_json(repo, "show")["id"][:8]
+    short = as_json(repo, "show")["id"][:4]
     folder = tmp_path / "adr"
 
     err = fails(repo, "end", "--complete", "--adr", str(folder))
@@ -87,7 +87,7 @@ def test_when_ending_fails_after_the_adrs_were_written_it_says_so(tmp_path: Path
     repo = decided(tmp_path)
     repo_template(repo, "handoff.md.j2", "{{ broken }}\n")
     folder = tmp_path / "adr"
-    short = as_json(repo, "show")["id"][:8]
+    short = as_json(repo, "show")["id"][:4]
 
     err = fails(repo, "end", "--adr", str(folder))
 

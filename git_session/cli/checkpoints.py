@@ -10,7 +10,7 @@ import click
 from git_session import render, views
 from git_session.cli.base import Text, colour_on, echo, json_option, print_json, session_option, workspace, yellow
 from git_session.model import Entry
-from git_session.sessions import abbreviate
+from git_session.sessions import entry_abbrev
 
 
 @click.command()
@@ -48,11 +48,12 @@ def checkpoints_list(session: str | None, as_json: bool) -> None:
     """List the session's checkpoints, oldest first: id, date, HEAD, label."""
     from git_session import checkpoints
 
-    _, entries = checkpoints.listing(workspace(), session)
+    ws = workspace()
+    found, entries = checkpoints.listing(ws, session)
     if as_json:
         print_json([views.entry_view(e) for e in entries])
         return
-    abbrev = abbreviate([e.id for e in entries])
+    abbrev = entry_abbrev(ws.store, found.handle, only=[e.id for e in entries])
     for entry in entries:
         commit = entry.values.get("commit")
         head = str(commit)[:7] if commit else "-------"

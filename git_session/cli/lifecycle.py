@@ -21,7 +21,7 @@ from git_session.cli.base import (
 )
 from git_session.errors import Advice, NotFoundError
 from git_session.model import SESSION, SESSION_STATUSES, transition, transitions_of
-from git_session.sessions import Found, Workspace
+from git_session.sessions import Found, Workspace, entry_abbrev
 
 
 @click.command()
@@ -48,8 +48,10 @@ def start(
         f"Started session {yellow(ws.short_session_id(found.handle.id))} "
         f"{render.clip(found.meta.title)!r} on branch {render.safe(found.meta.branch)}"
     )
-    if objectives:
-        echo(f"  {len(objectives)} objective(s)")
+    added = sorted(ws.store.entries(found.handle, "objective"), key=lambda e: e.added) if objectives else []
+    short = entry_abbrev(ws.store, found.handle, only=[e.id for e in added])
+    for entry in added:  # the ids to type: `git session objective done ID`
+        echo(f"  objective {yellow(short[entry.id])} {render.clip(entry.text, 80)}")
 
 
 @click.command()
