@@ -207,7 +207,7 @@ def _open_items(store: Store, handle: Handle) -> list[Item]:
         entries = sorted(store.open_entries(handle, kind, private=True), key=priority_order if kind == "next" else _age)
         if not entries:
             continue
-        ids = entry_abbrev(store, handle, only=[e.id for e in entries])
+        ids = entry_abbrev(store, handle, (kind,), [e.id for e in entries])
         for entry in entries:
             priority = f"[{entry.priority}] " if kind == "next" else ""
             line = f"- {ids.get(entry.id, entry.id[:8])} {priority}{_one_line(entry.text, ITEM_WIDTH)}"
@@ -223,7 +223,7 @@ def _recent(store: Store, handle: Handle) -> tuple[list[Item], dict[str, int]]:
     items = [Item("decisions", _decision_line(e), entry_view(e)) for e in decisions]
     items += [Item("discoveries", _entry_line(e), entry_view(e)) for e in discoveries]
     items += [Item("commits", _commit_line(e), _commit_data(e)) for e in commits]
-    short = entry_abbrev(store, handle, only=[e.id for e in checkpoints]) if checkpoints else {}
+    short = entry_abbrev(store, handle, ("checkpoint",), [e.id for e in checkpoints]) if checkpoints else {}
     items += [Item("checkpoints", _checkpoint_line(e, short[e.id]), entry_view(e)) for e in checkpoints]
     beyond = {
         "decisions": more_decisions,

@@ -118,8 +118,8 @@ _SECTIONS: dict[str, EntryKind] = {
 
 def _entry_sections(state: SessionState) -> dict[str, list[dict[str, Any]]]:
     sections: dict[str, list[dict[str, Any]]] = {}
-    short = abbreviate([e.id for e in state.entries])  # among all the session's entries, as everywhere
     for name, kind in _SECTIONS.items():
+        short = abbreviate([e.id for e in state.of_kind(kind)])  # among the entries of its kind, as everywhere
         entries = live_entries(state.of_kind(kind))
         if kind == "next":
             entries.sort(key=priority_order)

@@ -54,7 +54,8 @@ class Entries:
 
 def status(ws: Workspace, found: Found) -> Status:
     open_items = {kind: ws.store.open_entries(found.handle, kind, private=True) for kind in ENTRY_STATUSES}
-    abbrev = entry_abbrev(ws.store, found.handle, only=[e.id for entries in open_items.values() for e in entries])
+    shown = [e.id for entries in open_items.values() for e in entries]
+    abbrev = entry_abbrev(ws.store, found.handle, [kind for kind, entries in open_items.items() if entries], shown)
     meta = ws.store.meta(found.handle, private=True)
     return Status(found, ws.short_session_id(found.handle.id), meta, open_items, abbrev)
 
@@ -115,7 +116,7 @@ def _once(items: list[JournalItem]) -> list[JournalItem]:
 
 def entries(ws: Workspace, found: Found, kind: EntryKind) -> Entries:
     listed = sorted(ws.store.entries(found.handle, kind, private=True), key=lambda e: e.added)
-    return Entries(found, listed, entry_abbrev(ws.store, found.handle, only=[e.id for e in listed]))
+    return Entries(found, listed, entry_abbrev(ws.store, found.handle, (kind,), [e.id for e in listed]))
 
 
 def abbrev_by_kind(entries: Iterable[Entry]) -> dict[str, str]:

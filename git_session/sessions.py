@@ -58,12 +58,16 @@ def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV, only: Iterable[str
     return short
 
 
-def entry_abbrev(store: Store, handle: Handle, only: Iterable[str] | None = None) -> dict[str, str]:
-    """Short ids of a session's entries, each unique among ALL its entries (every kind,
-    private ones too): the set an id is resolved in, so one entry reads the same in every
-    view, and no two entries of the session, whatever their kinds, share a short id."""
-    ids = [i for kind in ENTRY_KINDS for i in store.entry_ids(handle, kind, private=True)]
-    return abbreviate(ids, only=only)
+def entry_abbrev(store: Store, handle: Handle, kinds: Iterable[EntryKind], only: Iterable[str]) -> dict[str, str]:
+    """Short ids of entries of ``kinds``, each unique among the entries of its own kind
+    (private ones too): the set ``find_entry`` resolves it in when a command names the kind,
+    so one entry reads the same in every view. Only the kinds shown are read: a view's cost
+    follows what it shows, not the session's thousands of notes."""
+    wanted = set(only)
+    short: dict[str, str] = {}
+    for kind in dict.fromkeys(kinds):
+        short.update(abbreviate(store.entry_ids(handle, kind, private=True), only=wanted))
+    return short
 
 
 def _positions(ordered: list[str], wanted: Iterable[str]) -> list[int]:
@@ -327,7 +331,7 @@ class Workspace:
         return abbreviate(self.store.session_ids(), only=[session_id]).get(session_id, session_id)
 
     def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
-        return entry_abbrev(self.store, found.handle, only=[entry_id]).get(entry_id, entry_id)
+        return entry_abbrev(self.store, found.handle, (kind,), [entry_id]).get(entry_id, entry_id)
 
     def find_entry(self, found: Found, kind: EntryKind | None, prefix: str) -> Entry:
         """An entry of a kind (``None``: of any kind) named by any unambiguous prefix of its id."""

@@ -53,7 +53,7 @@ def checkpoints_list(session: str | None, as_json: bool) -> None:
     if as_json:
         print_json([views.entry_view(e) for e in entries])
         return
-    abbrev = entry_abbrev(ws.store, found.handle, only=[e.id for e in entries])
+    abbrev = entry_abbrev(ws.store, found.handle, ("checkpoint",), [e.id for e in entries])
     for entry in entries:
         commit = entry.values.get("commit")
         head = str(commit)[:7] if commit else "-------"

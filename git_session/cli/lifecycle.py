@@ -49,7 +49,7 @@ def start(
         f"{render.clip(found.meta.title)!r} on branch {render.safe(found.meta.branch)}"
     )
     added = sorted(ws.store.entries(found.handle, "objective"), key=lambda e: e.added) if objectives else []
-    short = entry_abbrev(ws.store, found.handle, only=[e.id for e in added])
+    short = entry_abbrev(ws.store, found.handle, ("objective",), [e.id for e in added])
     for entry in added:  # the ids to type: `git session objective done ID`
         echo(f"  objective {yellow(short[entry.id])} {render.clip(entry.text, 80)}")
 
