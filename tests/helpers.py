@@ -9,7 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from git_session.cli import cli
+from git_session.gitrepo import Repo
+from git_session.names import ObjectId
 
 FIXED_DATE = "1700000000 +0000"
 
@@ -140,3 +142,19 @@ def needed_tool(name: str, installed_by: str = ".ci/install-test-tools") -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{name} is missing in CI: .ci/run installs it with {installed_by}")
     pytest.skip(f"{name} is missing (run {installed_by}); CI fails here instead")
+
+
+def race_once(monkeypatch: pytest.MonkeyPatch, repo: Repo, writer: Callable[[], object]) -> list[bool]:
+    """Make ``writer`` (another process) move a ref after our loop read it and before its
+    compare-and-swap, once; the outcome of every compare-and-swap of ours is recorded."""
+    real = repo.cas_ref
+    outcomes: list[bool] = []
+
+    def racing(name: str, new: ObjectId, old: ObjectId | None, message: str) -> bool:
+        if not outcomes:
+            writer()
+        outcomes.append(real(name, new, old, message))
+        return outcomes[-1]
+
+    monkeypatch.setattr(repo, "cas_ref", racing)
+    return outcomes

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,25 +22,9 @@ from git_session.model import DEFAULT_PRIORITY, PRIORITIES, Entry, Stamp, by_pri
 from git_session.names import ID_CHARS, ID_LENGTH, ID_PATTERN, NOTES_REF, BranchName, ObjectId, Ulid, slug
 from git_session.sessions import Workspace
 from git_session.store import new_id
-from tests.helpers import as_json, git, make_repo, ok, subprocess_cli
+from tests.helpers import as_json, git, make_repo, ok, race_once, subprocess_cli
 
 # --- one compare-and-swap retry loop --------------------------------------------------------
-
-
-def race_once(monkeypatch: pytest.MonkeyPatch, repo: Repo, writer: Callable[[], object]) -> list[bool]:
-    """Make ``writer`` (another process) move a ref after our loop read it and before its
-    compare-and-swap, once; the outcome of every compare-and-swap of ours is recorded."""
-    real = repo.cas_ref
-    outcomes: list[bool] = []
-
-    def racing(name: str, new: ObjectId, old: ObjectId | None, message: str) -> bool:
-        if not outcomes:
-            writer()
-        outcomes.append(real(name, new, old, message))
-        return outcomes[-1]
-
-    monkeypatch.setattr(repo, "cas_ref", racing)
-    return outcomes
 
 
 def test_a_session_write_that_loses_the_race_is_built_again_and_both_stay(

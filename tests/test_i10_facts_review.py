@@ -9,7 +9,6 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from git_session.gitrepo import Repo
 from git_session.model import Entry, Stamp
 from git_session.names import NOTES_REF, BranchName, ObjectId, slug
 from git_session.sessions import Workspace
-from tests.helpers import as_json, git, make_repo, ok
+from tests.helpers import as_json, git, make_repo, ok, race_once
 
 
 def forge_next_priority(repo: Path, priority: Any) -> None:
@@ -136,29 +135,13 @@ def test_in_a_linked_worktree_the_hooks_and_python_meet_in_the_common_dir(
 # --- one compare-and-swap loop: what each of the two old loops did at its edges ------------
 
 
-def cas_racing(monkeypatch: pytest.MonkeyPatch, repo: Repo, writer: Callable[[], object]) -> list[bool]:
-    """``writer`` (another process) acts after our loop read the ref and before its first
-    compare-and-swap; the outcome of each of ours is recorded."""
-    real = repo.cas_ref
-    outcomes: list[bool] = []
-
-    def racing(name: str, new: ObjectId, old: ObjectId | None, message: str) -> bool:
-        if not outcomes:
-            writer()
-        outcomes.append(real(name, new, old, message))
-        return outcomes[-1]
-
-    monkeypatch.setattr(repo, "cas_ref", racing)
-    return outcomes
-
-
 def test_a_session_deleted_while_a_write_retries_is_not_found_and_stays_deleted(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ok(repo, "start", "Deleted meanwhile")
     ws = Workspace.open(str(repo))
     ref = ws.find(None).handle.ref
-    outcomes = cas_racing(monkeypatch, ws.repo, lambda: git(repo, "update-ref", "-d", ref))
+    outcomes = race_once(monkeypatch, ws.repo, lambda: git(repo, "update-ref", "-d", ref))
 
     with pytest.raises(NotFoundError) as raised:
         ws.add(None, "note", "too late")
@@ -175,7 +158,7 @@ def test_a_notes_ref_deleted_while_a_note_is_written_gets_that_note_alone(
     first, second = git(repo, "rev-parse", "HEAD~1", "HEAD").split()
     git(repo, "notes", f"--ref={NOTES_REF}", "add", "-m", '{"t":"old"}', first)
     store_repo = Repo.discover(str(repo))
-    outcomes = cas_racing(monkeypatch, store_repo, lambda: git(repo, "update-ref", "-d", NOTES_REF))
+    outcomes = race_once(monkeypatch, store_repo, lambda: git(repo, "update-ref", "-d", NOTES_REF))
 
     notes.add_note_lines(store_repo, {ObjectId(second): [{"t": "ours"}]}, store_repo.ident(), "ours")
 

@@ -10,6 +10,7 @@ printed as it is and colours show.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -53,10 +54,8 @@ def page(repo: Repo, text: str) -> bool:
     except OSError:
         return False
     assert pager.stdin is not None
-    try:
+    with contextlib.suppress(BrokenPipeError):  # the reader quit the pager before the end: not an error
         pager.stdin.write((text + "\n").encode("utf-8", "surrogateescape"))
         pager.stdin.close()
-    except BrokenPipeError:
-        pass
     pager.wait()
     return True
