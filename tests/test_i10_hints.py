@@ -41,6 +41,9 @@ ALLOWED = {
     # The command git's hooks run (the shims in hooks/ call it too) and a hook manager's
     # configuration must call: what the hooks execute, whatever front end a user has.
     ("integrations/shims.py", "git session hook run"),
+    # The command an agent client's configuration runs (it finds the repository's shim).
+    ("integrations/agent_clients.py", "--git-common-dir"),
+    ("integrations/agent_clients.py", "--git-dir"),
 }
 _FLAG = re.compile(r"(?<![\w-])--[a-z]")
 

@@ -21,6 +21,7 @@ from tests.helpers import as_json, git, make_repo, needed_tool, ok
 GIT_COMPLETION = Path("/usr/share/bash-completion/completions/git")
 COMMANDS = [
     "adr",
+    "agent",
     "blocker",
     "brief",
     "checkpoint",

@@ -50,6 +50,7 @@ COMMANDS: dict[str, str] = {
     "redact": f"{_HERE}.sharing:redact",
     "secrets": f"{_HERE}.sharing:secrets",
     "completion": f"{_HERE}.completion:completion",
+    "agent": f"{_HERE}.agent:agent",
 }
 
 

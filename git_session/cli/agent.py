@@ -1,0 +1,19 @@
+"""``git session agent``: wire coding agents (Claude Code, Codex, Gemini CLI) to the session."""
+
+from __future__ import annotations
+
+import click
+
+from git_session.cli.base import LazyGroup
+
+_HERE = "git_session.cli"
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        # "install", "uninstall", "status": agent_setup; "hook": agent_hook
+    },
+)
+def agent() -> None:
+    """Keep coding agents in their place: their hooks inject the session's brief."""

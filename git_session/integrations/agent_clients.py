@@ -1,0 +1,118 @@
+"""What git-session knows of each coding agent's client: where it keeps its configuration,
+which of its hook events stand for the moments git-session acts on, and the command line
+its configuration runs. The one home of these facts (observed on the real clients; see
+AGENT-HOOKS.md in the project's shared documents).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+AgentName = Literal["claude", "codex", "gemini"]
+AGENT_NAMES: tuple[AgentName, ...] = get_args(AgentName)
+
+# The moments git-session acts on, named the same for every client.
+Event = Literal["session-start", "prompt", "pre-compact", "subagent-stop", "stop", "session-end"]
+EVENTS: tuple[Event, ...] = get_args(Event)
+
+Scope = Literal["local", "project", "user"]  # not committed / committed / the user's own
+
+
+@dataclass(frozen=True)
+class Client:
+    name: AgentName
+    title: str  # as its makers write it
+    # Where its hook configuration lives: relative to the work tree's top, or under "~/"
+    # (the user's home; Codex: $CODEX_HOME when set).
+    configs: Mapping[Scope, str]
+    default_scope: Scope  # what `agent install` writes without --project/--user
+    hook_events: Mapping[Event, str]  # ours -> the client's event name (absent: it has none)
+    matchers: Mapping[Event, str]  # a matcher an event's entry carries
+    timeout_unit: Literal["s", "ms"]
+    budget: int  # default characters of the brief injected at session start
+    instructions: str  # the instructions file it reads (AGENTS.md, CLAUDE.md, GEMINI.md)
+    trusts_hooks: bool = False  # the user must trust new hooks before they run (Codex)
+
+
+_CLAUDE_LIKE_EVENTS: Mapping[Event, str] = {
+    "session-start": "SessionStart",
+    "prompt": "UserPromptSubmit",
+    "pre-compact": "PreCompact",
+    "subagent-stop": "SubagentStop",
+    "stop": "Stop",
+    "session-end": "SessionEnd",
+}
+
+CLIENTS: Mapping[AgentName, Client] = {
+    "claude": Client(
+        name="claude",
+        title="Claude Code",
+        configs={
+            "local": ".claude/settings.local.json",
+            "project": ".claude/settings.json",
+            "user": "~/.claude/settings.json",
+        },
+        default_scope="local",
+        hook_events=_CLAUDE_LIKE_EVENTS,
+        matchers={"session-start": "startup|resume|clear|compact"},
+        timeout_unit="s",
+        budget=8000,
+        instructions="CLAUDE.md",
+    ),
+    "codex": Client(
+        name="codex",
+        title="Codex",
+        # Codex has no project file that stays uncommitted: its user file is the default.
+        configs={"local": "~/.codex/hooks.json", "project": ".codex/hooks.json", "user": "~/.codex/hooks.json"},
+        default_scope="user",
+        hook_events=_CLAUDE_LIKE_EVENTS,
+        matchers={"session-start": "startup|resume|clear|compact"},
+        timeout_unit="s",
+        budget=6000,
+        instructions="AGENTS.md",
+        trusts_hooks=True,
+    ),
+    "gemini": Client(
+        name="gemini",
+        title="Gemini CLI",
+        configs={
+            "local": ".gemini/settings.json",  # Gemini has no uncommitted project file: see agent install
+            "project": ".gemini/settings.json",
+            "user": "~/.gemini/settings.json",
+        },
+        default_scope="local",
+        hook_events={
+            "session-start": "SessionStart",
+            "prompt": "BeforeAgent",
+            "pre-compact": "PreCompress",
+            "stop": "AfterAgent",
+            "session-end": "SessionEnd",
+        },
+        matchers={},
+        timeout_unit="ms",
+        budget=8000,
+        instructions="GEMINI.md",
+    ),
+}
+
+SHIM_NAME = "agent-hook"  # <common-dir>/git-session/agent-hook: the POSIX-sh fast path
+
+
+def hook_command(agent: AgentName, event: Event) -> str:
+    """The command line a client's configuration runs for ``event``.
+
+    It does nothing (exit 0, no output) where git is missing, outside a repository, or where
+    git-session is not installed. It runs the repository's shim when there is one (no Python
+    on the path of a fresh cache), else ``git-session agent hook`` (which writes the shim)."""
+    args = f"{agent} {event}"
+    script = (
+        f'h="$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/git-session/{SHIM_NAME}"; '
+        f'[ -f "$h" ] && exec sh "$h" {args}; '
+        "command -v git-session >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1 && "
+        f"exec git-session agent hook {args}; "
+        "exit 0"
+    )
+    return f"sh -c {shlex.quote(script)}"
