@@ -204,22 +204,40 @@ def link(store: Store, item: Queued, commit: ObjectId, ident: Ident) -> None:
     if item.ref is not None and item.tip is not None and store.repo.ref_target(item.ref) is not None:
         handle = Handle(item.ref, item.tip)
         lines.append(note_line(store, handle, item.branch))
-        _add_commit_entry(store, handle, commit, item.branch, store.meta(handle).clock, ident)
+        _add_commit_entry(store, handle, commit, item, store.meta(handle).clock, ident)
     if item.pick is not None and store.repo.has_object(item.pick):
-        lines += notes.read_note(store.repo, item.pick)
+        picked = notes.read_note(store.repo, item.pick)
+        lines += picked
+        for line in picked:  # a commit of the session picked again onto its branch, in its place
+            ref = _session_ref(store, str(line.get("session", "")))
+            if ref is not None:
+                _repoint(store, ref, item.pick, commit, ident)
     if lines:
-        notes.add_note_lines(store.repo, {commit: lines}, ident, "git-session: link commits")
+        # One line per session: an amended commit's note already has the line git copied
+        # from the commit it replaces (notes.rewriteMode), the session's state back then.
+        notes.add_note_lines(store.repo, {commit: lines}, ident, "git-session: link commits", one_per_session=True)
 
 
-def _add_commit_entry(store: Store, handle: Handle, commit: ObjectId, branch: str, covers: int, ident: Ident) -> None:
+def _add_commit_entry(store: Store, handle: Handle, commit: ObjectId, item: Queued, covers: int, ident: Ident) -> None:
+    """The session's ``commit`` entry for the commit: a new one, or for an amend the entry
+    of the commit it replaces, moved onto it (one entry per commit on the branch)."""
     subject = store.repo.commit(commit).message.split("\n", 1)[0]
+    text = subject or commit
 
     def build(current: Handle, meta: Meta) -> list[Draft]:
-        if any(e.commit == commit for e in store.entries(current, "commit")):
+        entries = store.entries(current, "commit")
+        if any(e.commit == commit for e in entries):
             return []
-        return [Draft.add("commit", {"text": subject or commit, "commit": commit, "covers": covers, "branch": branch})]
+        amended = [e for e in live_entries(entries) if item.amends is not None and e.commit == item.amends]
+        if amended:
+            moved: dict[str, str | int] = {"commit": commit, "covers": covers}
+            return [
+                Draft.update("commit", amended[0].id, moved if amended[0].text == text else {**moved, "text": text})
+            ]
+        return [Draft.add("commit", {"text": text, "commit": commit, "covers": covers, "branch": item.branch})]
 
-    store.append(handle.ref, build, ident, f"commit: {subject}")
+    verb = "amend" if item.amends is not None else "commit"
+    store.append(handle.ref, build, ident, f"{verb}: {subject}")
 
 
 def _rewrites(repo: Repo) -> list[Path]:
@@ -248,7 +266,10 @@ def rewrite(store: Store, path: Path, ident: Ident) -> list[str]:
     that existed at the time) and point the sessions' commit entries at them."""
     branches = []
     pairs = [(old, new) for old, new in _mapping(path) if store.repo.has_object(new)]
-    notes.copy_notes(store.repo, {ObjectId(new): [ObjectId(old)] for old, new in pairs}, ident, "git-session: rewrite")
+    sources: dict[ObjectId, list[ObjectId]] = {}
+    for old, new in pairs:  # a squash: several commits into one
+        sources.setdefault(ObjectId(new), []).append(ObjectId(old))
+    notes.copy_notes(store.repo, sources, ident, "git-session: rewrite", one_per_session=True)
     for old, new in pairs:
         for line in notes.read_note(store.repo, ObjectId(new)):
             ref = _session_ref(store, str(line.get("session", "")))
@@ -263,15 +284,33 @@ def _session_ref(store: Store, session_id: str) -> SessionRef | None:
 
 
 def _repoint(store: Store, ref: SessionRef, old: str, new: str, ident: Ident) -> None:
+    """The session's entry of ``old`` moved onto ``new``, which replaced it on the branch:
+    one entry per commit, so when ``new`` has one already (a squash, a fixup), the old
+    entry only says it was rewritten. A commit still on the session's branch (an amend
+    made on another branch, a cherry-pick elsewhere) keeps its entry, and one goes only
+    onto a commit on that branch (as far as the branch is there to ask)."""
+    subject = store.repo.commit(ObjectId(new)).message.split("\n", 1)[0] or new
+
     def build(current: Handle, meta: Meta) -> list[Draft]:
         entries = store.entries(current, "commit")
         stale = [e for e in live_entries(entries) if e.commit == old]
-        # The new commit may already be linked (recorded by the amend itself): then the
-        # old entries only say they were rewritten; else they move to the new commit.
-        field = "rewritten" if any(e.commit == new for e in entries) else "commit"
-        return [Draft.update("commit", e.id, {field: new}) for e in stale]
+        tip = store.repo.ref_target(f"refs/heads/{meta.branch}") if meta.branch else None
+        if not stale or (tip is not None and (_reaches(store.repo, tip, old) or not _reaches(store.repo, tip, new))):
+            return []
+        drafts: list[Draft] = []
+        for entry in stale:
+            if any(e.commit == new for e in live_entries(entries)) or drafts:
+                drafts.append(Draft.update("commit", entry.id, {"rewritten": new}))
+            else:
+                fields = {"commit": new} if entry.text == subject else {"commit": new, "text": subject}
+                drafts.append(Draft.update("commit", entry.id, fields))
+        return drafts
 
     store.append(ref, build, ident, f"rewrite: {old[:12]} -> {new[:12]}")
+
+
+def _reaches(repo: Repo, tip: ObjectId, commit: str) -> bool:
+    return repo.has_object(ObjectId(commit)) and repo.is_ancestor(ObjectId(commit), tip)
 
 
 def _drop_if_abandoned(path: Path) -> None:

@@ -74,6 +74,66 @@ def parse_lines(lines: Iterable[bytes], where: str, problems: list[str] | None =
     return parsed
 
 
+SETTLED = ("done", "dropped", "resolved")  # an objective's status a later "open" line does not undo
+
+
+def one_line_per_session(lines: Sequence[bytes]) -> list[bytes]:
+    """A note's lines with each session's merged into one: an amend, a squash or git's own
+    note copying (``notes.rewriteMode cat_sort_uniq``) leave a commit one line per state
+    the session was in, and the commit is one commit of the session.
+
+    The merged line keeps the first line's fields, with the objectives and decisions of
+    every line, one per id: a later line's state wins, but never ``open`` over a settled
+    one (lines are stored sorted, not in the order they were written). Lists of other
+    fields (a squash's commits) are joined. A line that names no session, or is no JSON
+    object, stays as it is; a session with one line keeps its line byte for byte."""
+    groups: dict[str, list[tuple[bytes, dict[str, Any]]]] = {}
+    kept: list[bytes] = []
+    for line in lines:
+        parsed = parse_lines([line], "")
+        session = parsed[0].get("session") if parsed else None
+        if isinstance(session, str):
+            groups.setdefault(session, []).append((line, parsed[0]))
+        else:
+            kept.append(line)
+    for group in groups.values():
+        if len({raw for raw, _ in group}) == 1:
+            kept.append(group[0][0])
+        else:
+            kept.append(canonical_line(merge_session_lines([value for _, value in group])))
+    return kept
+
+
+def merge_session_lines(values: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Lines of one session as one (see ``one_line_per_session``)."""
+    merged: dict[str, Any] = {}
+    for value in values:
+        for key, item in value.items():
+            if key in ("objectives", "decisions") and isinstance(item, list):
+                merged[key] = _merge_items(merged.get(key), item)
+            elif isinstance(item, list) and isinstance(merged.get(key), list):
+                merged[key] = list(merged[key]) + [x for x in item if x not in merged[key]]
+            elif key not in merged or merged[key] in (None, "", []):
+                merged[key] = item
+    return merged
+
+
+def _merge_items(old: object, new: list[Any]) -> list[Any]:
+    items: dict[str, Any] = {}
+    for item in [*(old if isinstance(old, list) else []), *new]:
+        key = str(item["id"]) if isinstance(item, dict) and "id" in item else codec.dumps({"item": item})
+        before = items.get(key)
+        if (
+            isinstance(before, dict)
+            and isinstance(item, dict)
+            and before.get("status") in SETTLED
+            and item.get("status") not in SETTLED
+        ):
+            continue
+        items[key] = item
+    return list(items.values())
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -224,12 +284,14 @@ def add_note_lines(
     commits_to_lines: Mapping[ObjectId, Sequence[Mapping[str, Any]]],
     ident: Ident,
     message: str,
+    one_per_session: bool = False,
 ) -> ObjectId | None:
     """Add lines to commits' notes, all in one notes commit: each note becomes the sorted,
-    unique union of its lines and the new ones. Returns the notes tip (``None`` only when
-    there are no notes and nothing to add); adding lines already there writes nothing."""
+    unique union of its lines and the new ones (``one_per_session``: see ``add_raw_lines``).
+    Returns the notes tip (``None`` only when there are no notes and nothing to add);
+    adding lines already there writes nothing."""
     additions = {commit: [canonical_line(line) for line in lines] for commit, lines in commits_to_lines.items()}
-    return add_raw_lines(repo, lambda notes: additions, ident, message)
+    return add_raw_lines(repo, lambda notes: additions, ident, message, one_per_session)
 
 
 def copy_note(repo: Repo, source: ObjectId, target: ObjectId, ident: Ident, message: str) -> ObjectId | None:
@@ -238,10 +300,15 @@ def copy_note(repo: Repo, source: ObjectId, target: ObjectId, ident: Ident, mess
 
 
 def copy_notes(
-    repo: Repo, targets_to_sources: Mapping[ObjectId, Sequence[ObjectId]], ident: Ident, message: str
+    repo: Repo,
+    targets_to_sources: Mapping[ObjectId, Sequence[ObjectId]],
+    ident: Ident,
+    message: str,
+    one_per_session: bool = False,
 ) -> ObjectId | None:
     """Give each target the lines of its sources' notes, in one notes commit; the sources
-    are read again from the tip each attempt, so a line added meanwhile is copied too."""
+    are read again from the tip each attempt, so a line added meanwhile is copied too
+    (``one_per_session``: see ``add_raw_lines``)."""
 
     def additions(notes: Notes) -> dict[ObjectId, list[bytes]]:
         return {
@@ -249,21 +316,31 @@ def copy_notes(
             for target, sources in targets_to_sources.items()
         }
 
-    return add_raw_lines(repo, additions, ident, message)
+    return add_raw_lines(repo, additions, ident, message, one_per_session)
 
 
 def add_raw_lines(
-    repo: Repo, additions: Callable[[Notes], Mapping[ObjectId, Sequence[bytes]]], ident: Ident, message: str
+    repo: Repo,
+    additions: Callable[[Notes], Mapping[ObjectId, Sequence[bytes]]],
+    ident: Ident,
+    message: str,
+    one_per_session: bool = False,
 ) -> ObjectId | None:
     """The lines ``additions`` gives (computed from the notes at the tip) added to the
-    notes, union-wise, by a compare-and-swap retried on a race."""
+    notes, union-wise, by a compare-and-swap retried on a race; ``one_per_session``: each
+    note given lines then has one line per session (``one_line_per_session``), the lines
+    already there merged too."""
 
     def next_commit(tip: ObjectId | None) -> ObjectId | None:
         notes = Notes(repo, tip)
         wanted: dict[ObjectId, ObjectId | None] = {}
         for target, new in additions(notes).items():
             old = notes.raw_lines(target)
-            if set(new) - set(old):
+            if one_per_session:
+                note = combine(one_line_per_session(split_lines(combine(old, new))))
+                if note != b"".join(line + b"\n" for line in old):
+                    wanted[ObjectId.of(target)] = repo.write_blob(note)
+            elif set(new) - set(old):
                 wanted[ObjectId.of(target)] = repo.write_blob(combine(old, new))
         return _commit_changes(repo, notes, wanted, [tip] if tip else [], message, ident)
 

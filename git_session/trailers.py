@@ -141,7 +141,13 @@ def _covers(op: Op) -> int | None:
     """The clock a linked commit covers, if the operation adds one: a number, or a text
     of one (``int()`` reads it, as it always did); ``None`` for what is no number."""
     covers = op.data["fields"].get("covers")
-    if op.action != "add" or op.data.get("kind") != "commit" or isinstance(covers, list) or covers is None:
+    # (an update: an amend moved the entry onto the new commit, which covers this clock)
+    if (
+        op.action not in ("add", "update")
+        or op.data.get("kind") != "commit"
+        or isinstance(covers, list)
+        or covers is None
+    ):
         return None
     try:
         return int(covers)

@@ -192,9 +192,21 @@ def test_a_commit_entry_marked_rewritten_is_left_out_of_every_view(repo: Path, m
     (repo / "file").write_text("work\n")
     git(repo, "add", "file")
     git(repo, "commit", "-q", "-m", "Work")
-    ok(repo, "status")  # links the commit the hooks recorded
-    git(repo, "commit", "-q", "--amend", "-m", "Work, amended")
-    ok(repo, "status")  # links the amended one, and marks the first rewritten
+    (repo / "more").write_text("more\n")
+    git(repo, "add", "more")
+    git(repo, "commit", "-q", "-m", "More")
+    ok(repo, "status")  # links the commits the hooks recorded
+    # squashed into one, "Work, amended": the first entry moves onto it, the second is marked rewritten
+    sequence = "sed -i -e 2s/^pick/fixup/ -e '1s/^pick/reword/'"
+    git(
+        repo,
+        "rebase",
+        "-q",
+        "-i",
+        "HEAD~2",
+        env={"GIT_SEQUENCE_EDITOR": sequence, "GIT_EDITOR": "sed -i 1s/.*/Work,\\ amended/"},
+    )
+    ok(repo, "status")
     ws = Workspace.open(str(repo))
     stored = ws.store.entries(ws.find(None).handle, "commit")
     assert sorted(bool(e.values.get("rewritten")) for e in stored) == [False, True]
