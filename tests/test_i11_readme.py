@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import make_repo
+from tests.helpers import make_repo, make_two_clones
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
@@ -70,3 +70,42 @@ def test_a_session_in_one_minute_and_its_commit_run_as_written(tmp_path: Path) -
         line.replace(readme_id.group(1), session_id.group(1)) for line in expected_output("Commits carry the session")
     ]
     assert shown.rstrip("\n").splitlines() == expected  # (%B ends with a blank line the README leaves out)
+
+
+TEAMMATE_ID = "7kq2"  # the README's teammate session id
+
+
+def test_sharing_with_a_team_runs_as_written_between_two_clones(tmp_path: Path) -> None:
+    """A teammate (bob) pushes a session of his branch; the README's block, run in
+    another clone (alice, on main), pulls it, lists it and continues it."""
+    _, alice, bob = make_two_clones(tmp_path)
+    sh(bob, "git switch -q -c fix-lock")
+    sh(bob, 'git session start "Fix the lock order" -o "Reproduce in a test"')
+    sh(bob, 'git session decision add "Take the locks in address order" --rationale "no cycle"')
+    assert sh(bob, "git session push") == "Pushed 1 session(s) to origin\n"
+    teammate = sh(bob, "git session status --json")
+    listed = ""
+    outputs = []
+    for command in example("Sharing with a team"):
+        if TEAMMATE_ID in command:
+            printed = re.match(r"(\S+)  active ", listed)
+            assert printed, listed
+            command = command.replace(TEAMMATE_ID, printed.group(1))
+        out = sh(alice, command)
+        outputs.append(out)
+        if "list --remote" in command:
+            listed = out
+    short = listed.split()[0]
+    assert outputs[:2] == ["Everything up to date on origin\n", "Pulled from origin: 1 new\n"]
+    assert listed.endswith("  fix-lock                        Fix the lock order\n")
+    assert teammate.split('"id": "')[1].startswith(short)
+    assert re.fullmatch(r"Started session \S+ 'Fix the lock order' on branch main\n", outputs[3]), outputs[3]
+    brief = sh(alice, "git session brief").splitlines()
+    assert brief[2:] == [
+        f"Continues session {short}: Fix the lock order (active)",
+        "## Open objectives",
+        brief[4],
+        "## Decisions inherited from the parent session",
+        "- Take the locks in address order — because no cycle",
+    ]
+    assert re.fullmatch(r"- \S{4} Reproduce in a test", brief[4]), brief
