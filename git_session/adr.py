@@ -105,7 +105,8 @@ def _records(ws: Workspace, found: Found, withheld: list[str]) -> list[tuple[str
             text, findings = secrets.masked(sandbox.render_template(template, {**context, "number": n}))
             if findings:
                 kinds = ", ".join(dict.fromkeys(f.what for f in findings))
-                said = f"the ADR of decision {entry_id[:12]} held a secret ({kinds}): it is masked there"
+                short = ws.short_entry_id(found, "decision", entry_id)
+                said = f"the ADR of decision {short} held a secret ({kinds}): it is masked there"
                 withheld.extend([said] if said not in withheld else [])
             return text
 

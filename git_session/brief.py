@@ -29,7 +29,7 @@ from git_session.errors import SessionError
 from git_session.fold import live_entries
 from git_session.model import Entry, EntryKind, Meta, Stamp, priority_order
 from git_session.plaintext import safe, when
-from git_session.sessions import abbreviate, entry_abbrev
+from git_session.sessions import entry_abbrev, short_among
 from git_session.store import Handle, Store
 from git_session.views import EntryView, Progress, entry_view, progress_total
 
@@ -159,7 +159,7 @@ def _parent(store: Store, meta: Meta) -> tuple[list[Item], list[Item], dict[str,
     parent_id = meta.parent
     if not parent_id:
         return [], [], {}
-    short = _one_line(parent_id[:8], 8)
+    short = _one_line(short_among(store.session_ids(), parent_id), 40)
     data: dict[str, object] = {"id": parent_id, "short_id": short, "title": None, "status": None, "branch": None}
     data |= {"found": False, "readable": False, "fetched_from": None}
     try:
@@ -173,8 +173,6 @@ def _parent(store: Store, meta: Meta) -> tuple[list[Item], list[Item], dict[str,
     except SessionError:  # stored or fetched data that cannot be read
         line = f"Continues session {short} (its data cannot be read)"
         return [Item("parent", line, {**data, "found": True})], [], {}
-    if not fetched:
-        short = abbreviate(store.session_ids(), only=[handle.id]).get(handle.id, short)
     where = f", fetched from {_one_line(fetched, 40)}" if fetched else ""
     line = f"Continues session {short}: {_one_line(parent.title, 120)} ({parent.status}{where})"
     data = {"id": handle.id, "short_id": short, "title": parent.title, "status": parent.status, "branch": parent.branch}

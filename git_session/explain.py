@@ -113,7 +113,7 @@ def _describe(ws: Workspace, entry: Linked, handle: Handle | None, problems: lis
             known = {kind: ws.store.entry_ids(handle, kind, private=True) for kind in known}
         except (DataError, UserError) as exc:
             entry.meta = None
-            problems.append(f"session {entry.session_id[:12]} cannot be read: {exc.message}")
+            problems.append(f"session {ws.short_session_id(entry.session_id)} cannot be read: {exc.message}")
     if entry.meta is not None:
         entry.short_id = ws.short_session_id(entry.session_id)
         entry.branch = entry.branch or entry.meta.branch
@@ -127,7 +127,7 @@ def _journal_links(ws: Workspace, handle: Handle, commit: ObjectId, problems: li
     try:
         return any(e.commit == commit for e in ws.store.entries(handle, "commit"))
     except (DataError, UserError) as exc:
-        problems.append(f"the journal of session {handle.id[:12]} cannot be read: {exc.message}")
+        problems.append(f"the journal of session {ws.short_session_id(handle.id)} cannot be read: {exc.message}")
         return False
 
 

@@ -311,7 +311,13 @@ def _related(ws: Workspace, found: Found, meta: Meta) -> dict[str, Any]:
     children = [f for f in sessions if f.meta.get("parent") == found.handle.id]
     parent_view = _related_view(ws, parent) if parent else None
     if parent_id and parent_view is None:
-        parent_view = {"id": parent_id, "short": str(parent_id)[:8], "title": None, "branch": None, "status": None}
+        parent_view = {
+            "id": parent_id,
+            "short": ws.short_session_id(str(parent_id)),
+            "title": None,
+            "branch": None,
+            "status": None,
+        }
     return {"parent": parent_view, "children": [_related_view(ws, f) for f in reversed(children)]}
 
 

@@ -123,4 +123,4 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
         return []
     target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
     found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes), secrets.scan, also_sent=sent)
-    return [finding for finding, _ in found]
+    return [finding for finding, _ in sharing.shorten_findings(repo, found)[0]] if found else []

@@ -38,7 +38,8 @@ def short(entry_id: str, abbrev: Mapping[str, str]) -> str:
     return click.style(abbrev.get(entry_id, entry_id[:8]), fg="yellow")
 
 
-def header(meta: Meta, abbrev_id: str) -> list[str]:
+def header(meta: Meta, abbrev_id: str, parent_id: str = "") -> list[str]:
+    """``parent_id``: the session it continues, as the caller abbreviated it (else its first 8)."""
     lines = [
         f"{click.style('session', bold=True)} {click.style(abbrev_id, fg='yellow')}  "
         f"{clip(meta.title)}  [{status_word(meta.status)}]",
@@ -47,7 +48,7 @@ def header(meta: Meta, abbrev_id: str) -> list[str]:
     if meta.reason:
         lines.append(f"reason {clip(meta.reason)}")
     if meta.parent:
-        lines.append(f"continues {meta.parent[:8]}")
+        lines.append(f"continues {safe(parent_id or meta.parent[:8])}")
     return lines
 
 
@@ -104,9 +105,13 @@ def by_age(entries: Iterable[Entry]) -> list[Entry]:
 
 
 def status_text(
-    meta: Meta, abbrev_id: str, open_items: Mapping[EntryKind, list[Entry]], abbrev: Mapping[str, str]
+    meta: Meta,
+    abbrev_id: str,
+    open_items: Mapping[EntryKind, list[Entry]],
+    abbrev: Mapping[str, str],
+    parent_id: str = "",
 ) -> str:
-    lines = header(meta, abbrev_id) + summary(meta)
+    lines = header(meta, abbrev_id, parent_id) + summary(meta)
     lines += section("Open objectives", by_age(open_items["objective"]), abbrev, "git session objective list")
     lines += section("Blockers", by_age(open_items["blocker"]), abbrev, "git session blocker list")
     lines += section("Next steps", by_priority(open_items["next"]), abbrev, "git session next list")
@@ -126,9 +131,9 @@ _SHOW_SECTIONS: tuple[tuple[str, EntryKind, bool], ...] = (
 )
 
 
-def show_text(state: SessionState, abbrev_id: str, abbrev: Mapping[str, str]) -> str:
+def show_text(state: SessionState, abbrev_id: str, abbrev: Mapping[str, str], parent_id: str = "") -> str:
     meta = state.meta
-    lines = header(meta, abbrev_id)
+    lines = header(meta, abbrev_id, parent_id)
     lines.append(f"authors {', '.join(safe(a) for a in meta.authors)}")
     for name in ("agent", "model", "base"):
         value = meta.get(name)

@@ -58,6 +58,11 @@ def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV, only: Iterable[str
     return short
 
 
+def short_among(ids: Iterable[str], one: str, minimum: int = MIN_ABBREV) -> str:
+    """``one`` as the shortest prefix (at least ``minimum``) that none of ``ids`` shares."""
+    return abbreviate([*ids, one], minimum, only=[one]).get(one, one)
+
+
 def entry_abbrev(store: Store, handle: Handle, kinds: Iterable[EntryKind], only: Iterable[str]) -> dict[str, str]:
     """Short ids of entries of ``kinds``, each unique among the entries of its own kind
     (private ones too): the set ``find_entry`` resolves it in when a command names the kind,
@@ -328,7 +333,9 @@ class Workspace:
         return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
 
     def short_session_id(self, session_id: str) -> str:
-        return abbreviate(self.store.session_ids(), only=[session_id]).get(session_id, session_id)
+        """The shortest prefix (at least 4) that no local session shares; one that is not
+        here (a parent, a fetched or deleted one) is cut the same way among them."""
+        return short_among(self.store.session_ids(), session_id)
 
     def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
         return entry_abbrev(self.store, found.handle, (kind,), [entry_id]).get(entry_id, entry_id)

@@ -15,6 +15,7 @@ lines. Private entries live under ``refs/session-private/``, which no refspec he
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import random
@@ -117,7 +118,8 @@ class SecretsFound(UserError):
 
     SHOWN = 10
 
-    def __init__(self, found: list[tuple[Finding, OutgoingText]]) -> None:
+    def __init__(self, found: list[tuple[Finding, OutgoingText]], short: Mapping[str, str] | None = None) -> None:
+        """``short``: session ids as they are shown (the texts' places already are)."""
         first, item = found[0]
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         advised = [
@@ -132,7 +134,7 @@ class SecretsFound(UserError):
         for finding, text in found[: self.SHOWN]:  # acknowledged in the session it is in (notes: in any)
             by_session.setdefault(text.session, {})[finding.fingerprint] = None
         for session, prints in by_session.items():
-            data = {"prints": " ".join(prints), "session": session[:12] if session else ""}
+            data = {"prints": " ".join(prints), "session": (short or {}).get(session, session) if session else ""}
             advised.append(Advised(Advice.SECRET_ACKNOWLEDGE, data))
         super().__init__(
             f"push stopped: {first.what} in {first.where}: {first.excerpt} [{first.fingerprint}]{more}",
@@ -422,7 +424,7 @@ def _scanned(
     for _ in range(PUSH_ATTEMPTS):
         found = scan_outgoing(repo, remote, leaving, scan)
         if found:
-            raise SecretsFound(found)
+            raise SecretsFound(*shorten_findings(repo, found))
         again = Outgoing.of(repo, remote, prefixes)
         if again == leaving:
             return leaving
@@ -502,7 +504,7 @@ def _record_sent(
     if moved:
         found = scan_outgoing(repo, remote, Outgoing(moved, None), scan, also_sent=leaving.sessions)
         if found:
-            first = found[0][0]
+            first = shorten_findings(repo, found)[0][0][0]
             raise UserError(
                 f"a session written during the push left with it, holding {first.what} in {first.where}",
                 "the remote has it now: revoke or rotate that secret",
@@ -621,6 +623,52 @@ class OutgoingText:
         return remedy_data(self.remedy)
 
 
+def shorten_findings(
+    repo: Repo, found: list[tuple[Finding, OutgoingText]]
+) -> tuple[list[tuple[Finding, OutgoingText]], dict[str, str]]:
+    """The findings with the ids in their places and remedies shown as everywhere else: a
+    session as the shortest prefix no other session here shares, an entry as the shortest
+    that no other entry of its session shares (``redact`` resolves it among all of them).
+    Worked out for the findings only: a push without one reads no entry ids."""
+    from git_session.model import ENTRY_KINDS
+    from git_session.sessions import abbreviate, short_among
+
+    store = Store(repo)
+    handles: dict[str, Handle] = {h.id: h for h in store.handles()}
+    session_ids = store.session_ids()
+    short: dict[str, str] = {}
+    for _, item in found:
+        if item.session and item.session not in short:
+            short[item.session] = short_among(session_ids, item.session)
+            handle = handles.get(item.session)
+            if handle is not None:
+                try:
+                    ids = [i for kind in ENTRY_KINDS for i in store.entry_ids(handle, kind, private=True)]
+                except SessionError:  # unreadable: its entries keep their whole ids
+                    ids = []
+                wanted = {str(item.remedy.data.get("entry")) for _, item in found if item.session == handle.id}
+                short.update(abbreviate(ids, only=wanted))
+
+    def cut(text: str) -> str:
+        for whole, prefix in short.items():
+            text = text.replace(whole, prefix)
+        return text
+
+    shortened = [
+        (
+            dataclasses.replace(finding, where=cut(finding.where)),
+            OutgoingText(
+                cut(item.where),
+                item.text,
+                item.session,
+                Advised(item.remedy.advice, {k: cut(str(v)) for k, v in item.remedy.data.items()}),
+            ),
+        )
+        for finding, item in found
+    ]
+    return shortened, short
+
+
 def remedy_data(remedy: Advised) -> dict[str, str]:
     """A remedy as the data of the advice that names it (``remedy``: which one)."""
     return {**remedy.data, "remedy": remedy.advice.value}
@@ -646,9 +694,9 @@ def outgoing_texts(
                 raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
             for op in ops:
                 yield from _op_texts(repo, session_id, op, seen, public)
-            remedy = Advised(Advice.REDACT_COMMIT, {"session": session_id[:12]})
+            remedy = Advised(Advice.REDACT_COMMIT, {"session": session_id})
             subject = commit.message.partition("\n")[0]
-            yield OutgoingText(f"session {session_id[:12]}, a commit's subject", subject, session_id, remedy)
+            yield OutgoingText(f"session {session_id}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
         yield from _note_texts(repo, remote, leaving.notes, (also_sent or {}).get(NOTES_REF))
 
@@ -658,10 +706,10 @@ def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: Pu
     fields = data.get("fields") or {}
     if op.action in ("add", "update"):
         kind, entry = str(data.get("kind", "entry")), str(data.get("entry", op.id))
-        where = f"session {session_id[:12]}, {kind} {entry[:12]}"
-        remedy = Advised(Advice.REDACT_ENTRY, {"entry": entry[:12], "session": session_id[:12]})
+        where = f"session {session_id}, {kind} {entry}"
+        remedy = Advised(Advice.REDACT_ENTRY, {"entry": entry, "session": session_id})
     else:
-        where = f"session {session_id[:12]}, its fields"
+        where = f"session {session_id}, its fields"
         remedy = Advised(Advice.ROTATE_FIELD, {})
     texts = [(name, value) for name, value in fields.items()] + [("author", op.author), ("agent", op.agent)]
     for name, value in texts:

@@ -327,22 +327,26 @@ class Store:
     def rewrite(self, ref: SessionRef, keep: Callable[[Op], bool]) -> ObjectId:
         """Rewrite the session's history without the operations ``keep`` rejects.
 
-        Every commit is made again, in the order of its first operation, with its own
-        subject, author and time; commits left without an operation are dropped and merges
-        become a line. The ref moves by compare-and-swap (rebuilt if it moved meanwhile);
-        the old history stays in its reflog.
+        The history up to the newest commit of its first-parent line that no rejected
+        operation precedes stays as it is (what was pushed before is not made again, so a
+        merging push brings back no second copy of it). Every later commit is made again on
+        top of it, in the order of its first operation, with its own subject, author and
+        time; commits left without an operation are dropped and merges become a line. The
+        ref moves by compare-and-swap (rebuilt if it moved meanwhile); the old history
+        stays in its reflog.
         """
 
         def rewritten(tip: ObjectId) -> ObjectId:
+            base = self._kept_base(ref, tip, keep)
             groups: dict[ObjectId, list[Op]] = {}
             subjects: dict[ObjectId, str] = {}
-            for commit in self.repo.walk(tip):
+            for commit in self.repo.walk(tip, [base] if base else []):
                 ops = [op for op in self.commit_ops(commit, ref.session_id) if keep(op)]
                 if ops:
                     groups[commit.id] = ops
                     subjects[commit.id] = commit.message.partition("\n")[0]
-            parent: ObjectId | None = None
-            meta, tree = EMPTY_META, None
+            parent: ObjectId | None = base
+            meta, tree = (self.meta(Handle(ref, base)), self.repo.commit(base).tree) if base else (EMPTY_META, None)
             for commit_id in sorted(groups, key=lambda c: min(op.stamp for op in groups[c])):
                 ops = groups[commit_id]
                 tree, meta = self._apply(tree, meta, ops)
@@ -353,6 +357,15 @@ class Store:
             return parent
 
         return self._update(ref, rewritten, "git-session: redact")
+
+    def _kept_base(self, ref: SessionRef, tip: ObjectId, keep: Callable[[Op], bool]) -> ObjectId | None:
+        """The newest commit of ``tip``'s first-parent line whose history holds no operation
+        ``keep`` rejects (``None``: the first commit holds one)."""
+        rejected = [c.id for c in self.repo.walk(tip) if not all(keep(op) for op in self.commit_ops(c, ref.session_id))]
+        for commit in self.repo.walk(tip, topological=False, first_parent=True):
+            if not any(self.repo.is_ancestor(r, commit.id) for r in rejected):
+                return commit.id
+        return None
 
     def _check_state(self, ref: SessionRef, ours: ObjectId | None, theirs: ObjectId, their_ops: list[Op]) -> None:
         """Adopting their tip means adopting their materialized state: it must be exactly

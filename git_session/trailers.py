@@ -215,9 +215,9 @@ def _without_secrets(entry: Entry, text: str, withheld: list[str]) -> str | None
         return one_line(text)
     kinds = ", ".join(dict.fromkeys(f.what for f in findings))
     if secrets.scan([("", one_line(clean))]):
-        withheld.append(f"{entry.kind} {entry.id[:12]} holds a secret ({kinds}): its commit trailer is left out")
+        withheld.append(f"{entry.kind} {entry.id} holds a secret ({kinds}): its commit trailer is left out")
         return None
-    withheld.append(f"{entry.kind} {entry.id[:12]} holds a secret ({kinds}): it is masked in the commit trailers")
+    withheld.append(f"{entry.kind} {entry.id} holds a secret ({kinds}): it is masked in the commit trailers")
     return one_line(clean)
 
 
@@ -245,7 +245,19 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
         f"separators {separators(repo)}",
     ]
     assert len(header) == _HEADER_LINES
-    return Rendered("\n".join(header + body) + "\n", tuple(withheld))
+    return Rendered("\n".join(header + body) + "\n", tuple(_short_ids(store, handle, withheld)))
+
+
+def _short_ids(store: Store, handle: Handle, withheld: list[str]) -> list[str]:
+    """The lines with each entry named by its short id, as every view shows it (``KIND ID …``)."""
+    if not withheld:
+        return withheld
+    from git_session.sessions import entry_abbrev
+
+    named = [line.split(" ", 2) for line in withheld]
+    kinds: list[EntryKind] = [k for k in ("objective", "decision") if any(n[0] == k for n in named)]
+    short = entry_abbrev(store, handle, kinds, [n[1] for n in named])
+    return [f"{kind} {short.get(entry_id, entry_id)} {rest}" for kind, entry_id, rest in named]
 
 
 def values_changed(repo: Repo, branch: BranchName, text: str) -> bool:

@@ -199,12 +199,12 @@ def test_a_deleted_parent_is_named_not_an_error(repo: Path) -> None:
     assert ok(repo, "brief").splitlines()[1:4] == [
         "Current step: Take the lock first",
         "Progress: 0/1 objectives done",
-        f"Continues session {parent[:8]} (not in this repository, nor fetched)",
+        f"Continues session {short_sid(repo, parent)} (not in this repository, nor fetched)",
     ]
     view = as_json(repo, "brief")
     assert view["parent"] == {
         "id": parent,
-        "short_id": parent[:8],
+        "short_id": short_sid(repo, parent),
         "title": None,
         "status": None,
         "branch": None,
@@ -224,7 +224,7 @@ def test_an_unreadable_parent_is_named_not_an_error(repo: Path) -> None:
     tree = git(repo, "mktree", input=f"100644 blob {junk}\tsession.json\n").strip()
     commit = git(repo, "commit-tree", tree, "-m", "hostile").strip()
     git(repo, "update-ref", ref, commit)
-    assert ok(repo, "brief").splitlines()[3] == f"Continues session {parent[:8]} (its data cannot be read)"
+    assert ok(repo, "brief").splitlines()[3] == f"Continues session {short_sid(repo, parent)} (its data cannot be read)"
     view = as_json(repo, "brief")
     assert (view["parent"]["found"], view["parent"]["readable"], view["parent"]["title"]) == (True, False, None)
 
@@ -239,7 +239,7 @@ def test_a_hostile_parent_field_is_shown_safely(repo: Path) -> None:
 
     ws.store.append(found.handle.ref, build, ws.ident, "test")
     out = ok(repo, "brief")
-    assert out.splitlines()[2] == "Continues session \\x1b[31… (not in this repository, nor fetched)"
+    assert out.splitlines()[2] == "Continues session \\x1b[31 (not in this repository, nor fetched)"
     assert json.loads(ok(repo, "brief", "--json"))["parent"]["found"] is False
 
 
@@ -298,7 +298,7 @@ def test_a_parent_that_is_only_fetched_is_read_from_the_fetched_copy(tmp_path: P
     local = next(r for r in git(bob, "for-each-ref", "--format=%(refname)", "refs/sessions/").split() if parent in r)
     git(bob, "update-ref", "-d", local)  # the local copy gone, the fetched one left
     lines = ok(bob, "brief").splitlines()
-    assert lines[3] == f"Continues session {parent[:8]}: Fix the sweep race (handoff, fetched from origin)"
+    assert lines[3] == f"Continues session {short_sid(bob, parent)}: Fix the sweep race (handoff, fetched from origin)"
     assert lines[-5:] == [
         "## Decisions inherited from the parent session",
         "- Lock before the check — because simplest (alternatives: atomics)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import pytest
 from git_session import notes
 from git_session.gitrepo import Ident, Repo
 from git_session.names import ObjectId
-from git_session.sessions import abbreviate
-from tests.helpers import as_json, git, ok
+from git_session.sessions import Workspace, abbreviate
+from tests.helpers import as_json, git, make_two_clones, ok, run
 
 STAMP = "2023-11-14 22:13"  # FIXED_DATE, as conftest sets it
 WHO = "A U Thor"
@@ -272,3 +273,129 @@ def test_a_commit_with_two_lines_of_one_session_written_before_is_shown_once_and
     assert explained.count("Made in session") == 1 and "Objectives completed by it:\n" in explained
     git(work, "commit", "-q", "--amend", "-m", "add a, amended")
     assert note(work) == [done]
+
+
+# --- ids as the shortest unique prefix, in every display -------------------------------------
+
+AWS_KEY = "AKIA" + "J7Q2ZK5VWX3MPL4N"
+
+
+def test_a_push_stopped_by_a_secret_names_session_and_entry_by_their_short_ids(tmp_path: Path) -> None:
+    _, alice, _ = make_two_clones(tmp_path)
+    ok(alice, "start", "Leaky")
+    entry = ok(alice, "discovery", "add", "--", f"deploy key is {AWS_KEY} for staging").split()[-1]
+    session = Workspace.open(str(alice)).short_session_id(as_json(alice, "status")["id"])
+    result = run(alice, "push")
+    assert (result.exit_code, result.stdout) == (1, "")
+    print_ = "c83554cf8131f15c"
+    assert result.stderr == (
+        f"git-session: push stopped: AWS Access Key in session {session}, discovery {entry} (text): AKIA… "
+        f"[{print_}] (and 1 more)\n"
+        f"hint: also: AWS Access Key in session {session}, a commit's subject: AKIA… [{print_}]\n"
+        f"hint: remove it with: git session redact {entry} --session {session} (then push again)\n"
+        "hint: nothing was sent\n"
+        f"hint: not a secret? acknowledge it: git session secrets allow {print_} --session {session}\n"
+    )
+    assert len(entry) == len(session) == 4
+
+
+def test_a_secret_masked_in_the_trailers_names_the_entry_by_its_short_id(repo: Path) -> None:
+    ok(repo, "install")
+    ok(repo, "start", "Trailers")
+    result = run(repo, "decision", "add", "Use the staging key", "--rationale", f"it is {AWS_KEY}")
+    entry = result.stdout.split()[-1]
+    assert (result.stdout, result.stderr) == (
+        f"Added decision {entry}\n",
+        f"git-session: warning: decision {entry} holds a secret (AWS Access Key): "
+        "it is masked in the commit trailers\n",
+    )
+
+
+def test_a_continued_session_names_its_parent_by_its_short_id_even_when_it_is_gone(repo: Path) -> None:
+    ok(repo, "start", "First")
+    parent = as_json(repo, "status")["id"]
+    ok(repo, "end")
+    git(repo, "switch", "-q", "-c", "two")
+    ok(repo, "start", "--from", parent[:6], "Second")
+    child = as_json(repo, "status")["id"]
+    ws = Workspace.open(str(repo))
+    short_parent, short_child = ws.short_session_id(parent), ws.short_session_id(child)
+    shown = ok(repo, "status")
+    assert shown == (
+        f"session {short_child}  Second  [active]\n"
+        f"branch two · started {STAMP} · updated {STAMP}\n"
+        f"continues {short_parent}\n"
+        "Progress 0/0 objectives done\n"
+    )
+    assert f"\ncontinues {short_parent}\n" in ok(repo, "show")
+    ref = next(r for r in git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/").split() if parent in r)
+    git(repo, "update-ref", "-d", ref)  # the parent gone: still its shortest prefix, among those left
+    gone = abbreviate([child, parent])[parent]
+    assert ok(repo, "status").splitlines()[2] == f"continues {gone}"
+    related = json.loads(ok(repo, "handoff", "--format", "json"))["related"]["parent"]
+    assert related == {"id": parent, "short": gone, "title": None, "branch": None, "status": None}
+    assert len(gone) == 4
+
+
+# --- redact, then a merging push ----------------------------------------------------------------
+
+
+def reachable_objects(repo: Path) -> bytes:
+    """Every object reachable from any ref (the reflogs aside), as stored."""
+    listed = git(repo, "rev-list", "--objects", "--all").split("\n")
+    ids = "\n".join(line.split(" ")[0] for line in listed if line)
+    done = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, input=ids.encode() + b"\n", capture_output=True)
+    assert done.returncode == 0
+    return done.stdout
+
+
+def test_redact_then_a_merging_push_leaves_the_secret_nowhere_and_the_pushed_history_as_it_was(
+    tmp_path: Path,
+) -> None:
+    remote, alice, bob = make_two_clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "S", "-o", "Ship")
+    ok(alice, "note", "A")
+    ok(alice, "push")
+    ok(bob, "pull")
+    ok(bob, "note", "from bob")
+    ok(bob, "push")
+    ok(alice, "note", "B")
+    ok(alice, "push")  # merges bob's note
+    ref = git(alice, "for-each-ref", "--format=%(refname)", "refs/sessions/").strip()
+    pushed = head(alice, ref)
+    secret = ok(alice, "objective", "add", f"Rotate {AWS_KEY}").split()[2]
+    commit(alice, "work")  # its note quotes the objective, its trailer masks it
+    ok(alice, "note", "C")
+    assert run(alice, "push").stderr.startswith("git-session: push stopped: AWS Access Key in session ")
+    ok(alice, "redact", secret)
+    assert git(alice, "merge-base", "--is-ancestor", pushed, ref) == ""  # what was pushed stays
+    ok(bob, "pull")
+    ok(bob, "note", "bob again")
+    ok(bob, "push")
+    assert ok(alice, "push") == (
+        "Merged what origin had meanwhile: 1 merged\nPushed 1 session(s) and the notes to origin\n"
+    )
+    for where in (alice, remote, bob):
+        if where == bob:
+            ok(bob, "pull")
+        assert AWS_KEY.encode() not in reachable_objects(where)
+    items = as_json(alice, "log")
+    abbrev = abbreviate([v["entry"] for v in items if v["entry"]])
+    texts = [(v["kind"], abbrev[v["entry"]], v["fields"]["text"]) for v in items if v["action"] == "add"]
+    assert [(kind, text) for kind, _, text in texts] == [
+        ("objective", "Ship"),
+        ("note", "A"),
+        ("note", "from bob"),
+        ("note", "B"),
+        ("note", "bob again"),  # (by clock: bob's is lower than alice's newer operations)
+        ("commit", "add work"),
+        ("note", "C"),
+    ]
+    base = items[0]["fields"]["base"]
+    assert ok(alice, "log") == (
+        f"{STAMP}  {WHO}  create title=S; status=active; branch=main; base={base[:12]}\n"
+        + "".join(f"{STAMP}  {WHO}  {kind} {entry}: {text}\n" for kind, entry, text in texts)
+    )
+    # each operation is in one commit of the remote's journal: nothing pushed was made again
+    assert git(remote, "rev-list", "--count", ref) == "9\n"  # 7 commits of operations, 2 merges

@@ -24,7 +24,8 @@ def show(session_arg: str | None, session: str | None, as_json: bool) -> None:
     if as_json:
         print_json(views.state_view(state))
         return
-    echo(render.show_text(state, ws.short_session_id(found.handle.id), queries.abbrev_by_kind(state.entries)))
+    parent = ws.short_session_id(state.meta.parent) if state.meta.parent else ""
+    echo(render.show_text(state, ws.short_session_id(found.handle.id), queries.abbrev_by_kind(state.entries), parent))
 
 
 @click.command()

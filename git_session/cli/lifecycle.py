@@ -75,7 +75,8 @@ def status(session: str | None, as_json: bool) -> None:
         print_json(views.state_view(ws.store.state(found.handle, private=True)))
         return
     glance = queries.status(ws, found)
-    echo(render.status_text(glance.meta, glance.short_id, glance.open_items, glance.abbrev))
+    parent = ws.short_session_id(glance.meta.parent) if glance.meta.parent else ""
+    echo(render.status_text(glance.meta, glance.short_id, glance.open_items, glance.abbrev, parent))
     for other in ws.others_open(found):
         echo(
             f"Also on this branch: session {ws.short_session_id(other.handle.id)} {render.clip(other.meta.title)!r} "

@@ -184,15 +184,17 @@ def redact(entry_id: str | None, note_commit: str | None, session: str | None) -
     """Remove an entry from the session's history, or a secret from a commit's note, before it is pushed.
 
     Every operation on the entry is taken out and the session's history is rewritten
-    locally; the lines of the commit notes that quote the entry lose it too. With
-    --note COMMIT, the lines of COMMIT's session note that hold a secret are taken out of
-    every version of that note in the notes' history. The old history stays in this
-    repository, reachable from the reflog (`git reflog refs/sessions/KEY/ID`), a note's
-    from that of refs/notes/sessions, until that expires: the text is still on this disk,
-    though no push sends a reflog. To drop it now: `git reflog expire --expire=now
-    refs/sessions/KEY/ID` (or refs/notes/sessions) and then `git gc --prune=now`. If a remote already has what would be
-    taken out, nothing is rewritten: what was pushed cannot be taken back, so rotate the
-    secret.
+    locally from where the entry first appears (the commits before stay as they are, so
+    a push that merges sends no second copy of what was pushed); the lines of the commit
+    notes that quote the entry lose it too. With --note COMMIT, the lines of COMMIT's
+    session note that hold a secret are taken out of every version of that note in the
+    notes' history. The old history stays in this repository, reachable from the reflog
+    (`git reflog refs/sessions/KEY/ID`), a note's from that of refs/notes/sessions,
+    until that expires: the text is still on this disk, though no push sends a reflog.
+    To drop it now: `git reflog expire --expire=now refs/sessions/KEY/ID` (or
+    refs/notes/sessions) and then `git gc --prune=now`. If a remote already has what
+    would be taken out, nothing is rewritten: what was pushed cannot be taken back, so
+    rotate the secret.
     """
     from git_session import redact as redaction
 
