@@ -399,3 +399,16 @@ def test_redact_then_a_merging_push_leaves_the_secret_nowhere_and_the_pushed_his
     )
     # each operation is in one commit of the remote's journal: nothing pushed was made again
     assert git(remote, "rev-list", "--count", ref) == "9\n"  # 7 commits of operations, 2 merges
+
+
+def test_after_an_amend_the_next_commit_does_not_say_again_what_the_amended_one_did(work: Path) -> None:
+    ok(work, "objective", "done", ids(work)["Ship"])
+    git(work, "commit", "-q", "--amend", "-m", "add a, amended")
+    ok(work, "status")  # links the amend
+    commit(work, "b")
+    sid = ids(work)["session"]
+    assert git(work, "log", "-1", "--format=%B").rstrip("\n") == (
+        f"add b\n\nSession-Id: {sid}\nSession-Objectives: [open] Test"
+    )
+    test = {"id": ids(work)["Test"], "status": "open", "text": "Test"}
+    assert note(work) == [{"branch": "main", "decisions": [], "objectives": [test], "session": sid}]
