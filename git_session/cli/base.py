@@ -19,6 +19,7 @@ from git_session import render
 from git_session.cli import hints as cli_hints
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
 from git_session.gitrepo import Repo, command_line_config, config_bool
+from git_session.names import BranchName
 from git_session.sessions import Workspace
 
 KEEP_CRASH_LOGS = 10
@@ -264,5 +265,39 @@ text_argument = click.argument("text", type=Text(), metavar="TEXT")
 
 def workspace(link_wait: float | None = None) -> Workspace:
     """The repository, with the commits the hooks recorded linked to their sessions first
-    (waiting ``link_wait`` seconds for another process linking them; by default long)."""
-    return Workspace.open_linked(warn, link_wait)
+    (waiting ``link_wait`` seconds for another process linking them; by default long), and
+    the agents' hook answers rendered again whenever a session changes (``agent_caches``)."""
+    ws = Workspace.open(warn=warn)
+    ws.renderers.append(agent_caches)
+    for problem in ws.link_recorded_commits(link_wait):
+        warn(problem)
+    _record_agent_starts(ws)
+    return ws
+
+
+def agent_caches(ws: Workspace, branch: BranchName) -> None:
+    """Where an agent's hook has run (its shim is in the private folder), render the answers
+    it serves from the cache. Nothing is imported otherwise: a repository without agents
+    pays one ``stat``."""
+    from git_session import paths
+
+    if paths.agent_shim(ws.repo).exists():
+        from git_session.agents import cache
+
+        cache.refresh(ws, branch)
+
+
+def _record_agent_starts(ws: Workspace) -> None:
+    """The session starts the agent-hook shim answered from its cache, recorded on their
+    sessions (agent, model, agent session): one ``scandir`` when there are none."""
+    from git_session import paths
+
+    try:
+        with os.scandir(paths.agent_queue(ws.repo)) as entries:
+            if not any(True for _ in entries):
+                return
+    except OSError:
+        return
+    from git_session.agents import events
+
+    events.drain_queue(ws)
