@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import brief, data, paths, trailers
@@ -117,15 +118,24 @@ def rejected(ws: Workspace, found: Found) -> list[tuple[str, str]]:
     return found_lines
 
 
-def rejected_lines(ws: Workspace, found: Found, prompt: str) -> list[str]:
+def rejected_lines(alternatives: list[tuple[str, str]], prompt: str) -> list[str]:
     """The lines for the alternatives ``prompt`` names (one per decision, at most three)."""
-    lines = [line for phrase, line in rejected(ws, found) if prompts.names(prompt, phrase)]
+    lines = [line for phrase, line in alternatives if prompts.names(prompt, phrase)]
     return list(dict.fromkeys(lines))[:3]
 
 
-def render(ws: Workspace, branch: BranchName, agent: AgentName) -> str:
+@dataclass(frozen=True)
+class Rendered:
+    text: str  # the cache file
+    found: Found | None  # the session it was rendered from
+    brief: str  # its brief ("" without one)
+    alternatives: list[tuple[str, str]]  # what ``rejected`` gave
+
+
+def render(ws: Workspace, branch: BranchName, agent: AgentName) -> Rendered:
     found = active(ws, branch)
     client = CLIENTS[agent]
+    text = ""
     lines = [MAGIC]
     if found is None:
         text = hint(branch) if no_session(ws.repo, agent) == "hint" else ""
@@ -141,7 +151,7 @@ def render(ws: Workspace, branch: BranchName, agent: AgentName) -> str:
     lines += [f"lead {p}" for p in prompts.INTENT_LEADS]
     lines += [f"filler {p}" for p in prompts.FILLERS]
     lines += [f"alt {phrase}\t{escaped(line)}" for phrase, line in alternatives]
-    return "\n".join(lines) + "\n"
+    return Rendered("\n".join(lines) + "\n", found, text if found is not None else "", alternatives)
 
 
 def path(repo: Repo, branch: str, agent: AgentName) -> Path | None:
@@ -151,14 +161,16 @@ def path(repo: Repo, branch: str, agent: AgentName) -> Path | None:
     return paths.agent_cache(repo, branch, agent)
 
 
-def write(ws: Workspace, branch: BranchName, agent: AgentName) -> None:
+def write(ws: Workspace, branch: BranchName, agent: AgentName) -> Rendered:
+    """Render the branch's answers for ``agent`` and keep them (where its name may have a cache)."""
+    rendered = render(ws, branch, agent)
     where = path(ws.repo, branch, agent)
-    if where is None:
-        return
-    install_shim(ws.repo)
-    paths.agent_state_dir(ws.repo, agent).mkdir(parents=True, exist_ok=True)
-    paths.agent_queue(ws.repo).mkdir(parents=True, exist_ok=True)
-    _write_atomically(where, render(ws, branch, agent).encode("utf-8"))
+    if where is not None:
+        install_shim(ws.repo)
+        paths.agent_state_dir(ws.repo, agent).mkdir(parents=True, exist_ok=True)
+        paths.agent_queue(ws.repo).mkdir(parents=True, exist_ok=True)
+        _write_atomically(where, rendered.text.encode("utf-8"))
+    return rendered
 
 
 def agents_in_use(repo: Repo) -> list[AgentName]:

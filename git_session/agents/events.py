@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from git_session import checkpoints, paths
+from git_session import paths
 from git_session.agents import cache, prompts
 from git_session.errors import SessionError
 from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, EVENTS, AgentName, Event
@@ -176,29 +176,29 @@ def run(agent: str, event: str, raw: bytes, ws: Workspace | None = None) -> str 
 def session_start(ws: Workspace, agent: AgentName, branch: BranchName, given: HookInput, sid: str) -> str | None:
     found = cache.active(ws, branch)
     if found is not None:
-        found = record_start(ws, found, agent, given) or found
-    cache.write(ws, branch, agent)
-    if found is None:
+        record_start(ws, found, agent, given)
+    rendered = cache.write(ws, branch, agent)
+    if rendered.found is None:
         text = cache.hint(branch) if cache.no_session(ws.repo, agent) == "hint" else ""
         return cache.document(agent, "session-start", text) if text else None
-    write_state(ws, agent, sid, State(seen=found.handle.tip))
-    return cache.document(agent, "session-start", cache.brief_text(ws, found, agent))
+    write_state(ws, agent, sid, State(seen=rendered.found.handle.tip))
+    return cache.document(agent, "session-start", rendered.brief)
 
 
 def prompt(ws: Workspace, agent: AgentName, branch: BranchName, given: HookInput, sid: str) -> str | None:
-    found = cache.active(ws, branch)
-    cache.write(ws, branch, agent)
+    rendered = cache.write(ws, branch, agent)
+    found = rendered.found
     if found is None:
         return None
     state = read_state(ws, agent, sid)
     tip = found.handle.tip
     parts: list[str] = []
     if state.compacted or prompts.continuation_intent(given.prompt):
-        parts.append(cache.brief_text(ws, found, agent))
+        parts.append(rendered.brief)
     else:
         if state.seen is not None and state.seen != tip:
-            parts.append(changes_since(ws, found, ObjectId(state.seen), agent))
-        parts += cache.rejected_lines(ws, found, given.prompt)
+            parts.append(changes_since(ws, found, ObjectId(state.seen), rendered.brief))
+        parts += cache.rejected_lines(rendered.alternatives, given.prompt)
     write_state(ws, agent, sid, State(seen=tip))
     text = "\n".join(p.rstrip("\n") for p in parts if p)
     return cache.document(agent, "prompt", text) if text else None
@@ -212,6 +212,8 @@ def pre_compact(ws: Workspace, agent: AgentName, branch: BranchName, given: Hook
     extra: dict[str, FieldValue] = {COMPACTION_FIELD: number, "agent_name": agent}
     if given.trigger in ("manual", "auto"):
         extra["trigger"] = given.trigger
+    from git_session import checkpoints  # only here: it snapshots the working tree
+
     made = checkpoints.create(ws, found.handle.id, f"compaction {number}", extra=extra)
     write_state(ws, agent, sid, State(seen=made.found.handle.tip, compacted=number))
     return None  # no client injects context here: the next start or prompt does
@@ -328,12 +330,12 @@ def _follow(ws: Workspace, agent: AgentName, sid: str | None, before: str, after
 # --- what changed -----------------------------------------------------------------------
 
 
-def changes_since(ws: Workspace, found: Found, seen: ObjectId, agent: AgentName) -> str:
+def changes_since(ws: Workspace, found: Found, seen: ObjectId, brief: str) -> str:
     """The session's changes since ``seen`` (one line each, the oldest first, at most
     CHANGE_LINES); the brief when ``seen`` is no longer in its history."""
     repo, store = ws.repo, ws.store
     if not repo.has_object(seen) or not repo.is_ancestor(seen, found.handle.tip):
-        return cache.brief_text(ws, found, agent)
+        return brief
     ops = [op for commit in repo.walk(found.handle.tip, [seen]) for op in store.commit_ops(commit, found.handle.id)]
     lines: list[str] = []
     for op in sorted(ops, key=lambda o: o.stamp):
