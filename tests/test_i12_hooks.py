@@ -212,14 +212,19 @@ def test_a_compaction_checkpoints_counts_and_reinjects_on_the_next_prompt(sessio
 
 def test_a_compaction_reinjects_on_session_start_compact(session: Path, bin_dir: Path) -> None:
     start(session, "codex", "s-1", bin_dir)
-    hook(session, "codex", "pre-compact", {"session_id": "s-1", "trigger": "auto"}, bin_dir)
+    for _ in range(2):
+        hook(session, "codex", "pre-compact", {"session_id": "s-1", "trigger": "auto"}, bin_dir)
+    shown = as_json(session, "show")
+    assert shown["compactions"] == 1  # fired twice with nothing between: one compaction
+    out = start(session, "codex", "s-1", None, source="compact")
+    assert out == document("codex", "session-start", with_checkpoint(session, brief(session, "codex")))
+    assert prompt(session, "codex", "s-1", "add a test", None) == b""  # given at the start: not again
     hook(session, "codex", "pre-compact", {"session_id": "s-1", "trigger": "auto"}, bin_dir)
     shown = as_json(session, "show")
     assert shown["compactions"] == 2
     assert [c["label"] for c in shown["checkpoints"]] == ["compaction 1", "compaction 2"]
-    out = start(session, "codex", "s-1", None, source="compact")
-    assert out == document("codex", "session-start", with_checkpoint(session, brief(session, "codex")))
-    assert prompt(session, "codex", "s-1", "add a test", None) == b""  # given at the start: not again
+    out = prompt(session, "codex", "s-1", "add a test", None)
+    assert out == document("codex", "prompt", with_checkpoint(session, brief(session, "codex")))
 
 
 def test_fold_counts_a_compactions_checkpoint_as_one_and_an_older_kind_reads_it_as_a_checkpoint() -> None:

@@ -9,7 +9,8 @@ None (print nothing). What is recorded:
   client, the model and the transcript's path (never its content).
 - pre-compact: a checkpoint labelled ``compaction N`` carrying ``compaction: N`` (counted as
   the session's ``compactions``), and a marker in the agent session's state so that the
-  next session start or prompt injects the brief again.
+  next session start or prompt injects the brief again. Fired again before that, with the
+  session unchanged, it records nothing more.
 - prompt: the brief on continuation intent or after a compaction; else the changes since
   that agent session last saw the session, and a line per alternative a decision set aside
   that the prompt names; usually nothing.
@@ -208,6 +209,9 @@ def pre_compact(ws: Workspace, agent: AgentName, branch: BranchName, given: Hook
     found = cache.active(ws, branch)
     if found is None:
         return None
+    state = read_state(ws, agent, sid)
+    if state.compacted and state.seen == found.handle.tip:
+        return None  # fired again with nothing in between (Gemini's PreCompress fires often): one compaction
     number = ws.store.meta(found.handle).count(COMPACTION_FIELD) + 1
     extra: dict[str, FieldValue] = {COMPACTION_FIELD: number, "agent_name": agent}
     if given.trigger in ("manual", "auto"):
