@@ -350,3 +350,63 @@ def test_the_shims_cache_names_match_the_python_side() -> None:
     assert "$dir/agent-queue" in text
     assert '"git-session-agent 1"' in text
     assert shutil.which("sh")
+
+
+PROMPTS = [
+    "Where were we?",
+    "where WERE we",
+    "Continue",
+    "continue.",
+    "OK, continue with the parser",
+    "Please resume",
+    "let's pick up where we left off",
+    "so... carry on",
+    "Keep going!",
+    "can you continue?",  # not leading: no intent
+    "resumes are parsed here",  # a word starting like one: no intent
+    "where were the tests",
+    "add a test for the sweeper",
+    "café — où en étions-nous ? where were we",
+]
+
+
+@pytest.mark.parametrize("text", PROMPTS)
+def test_the_shim_and_git_session_read_a_prompt_alike(session: Path, bin_dir: Path, text: str) -> None:
+    ok(session, "decision", "add", "Lock before check", "--alternative", "atomic state")
+    start(session, "claude", "s-1", bin_dir)
+    start(session, "claude", "s-2", bin_dir)
+    by_shim = prompt(session, "claude", "s-1", text + " (atomic state?)", None)
+    direct = subprocess.run(
+        [str(bin_dir / "git-session"), "agent", "hook", "claude", "prompt"],
+        cwd=session,
+        input=json.dumps({"session_id": "s-2", "prompt": text + " (atomic state?)"}).encode(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert (direct.returncode, direct.stderr) == (0, b"")
+    assert by_shim == direct.stdout
+    intent = text not in PROMPTS[9:13]
+    expected = brief(session, "claude") if intent else ""
+    assert (json.loads(by_shim)["hookSpecificOutput"]["additionalContext"].startswith("# Session")) == bool(expected)
+
+
+def test_a_prompt_too_long_for_the_shim_goes_to_git_session(session: Path, bin_dir: Path) -> None:
+    start(session, "claude", "s-1", bin_dir)
+    long = "where were we? " + "x" * 70_000
+    assert prompt(session, "claude", "s-1", long, None) == b""  # not read by the shim, no git-session
+    assert prompt(session, "claude", "s-1", long, bin_dir) == document("claude", "prompt", brief(session, "claude"))
+    assert not [p for p in (session / ".git/git-session/agents/claude").iterdir() if p.name.startswith(".")]
+
+
+def test_in_a_linked_worktree_the_shim_answers_for_its_branch(session: Path, bin_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    git(session, "worktree", "add", "-q", "-b", "topic", str(other))
+    ok(other, "start", "Fix the sweep")
+    ok(other, "tldr", "Race in the sweeper")
+    ok(other, "current", "write the fix")
+    first = start(other, "gemini", "g-1", bin_dir)
+    short = as_json(other, "show")["id"][:4]
+    text = HEADER.format(short=short, title="Gemini CLI").replace("branch main", "branch topic") + BRIEF
+    assert first == document("gemini", "session-start", text)
+    assert start(other, "gemini", "g-2", None) == first
+    assert start(session, "gemini", "g-3", None) == b""  # main's answers for gemini are not rendered yet

@@ -193,15 +193,15 @@ def prompt(ws: Workspace, agent: AgentName, branch: BranchName, given: HookInput
         return None
     state = read_state(ws, agent, sid)
     tip = found.handle.tip
-    parts: list[str] = []
     if state.compacted or prompts.continuation_intent(given.prompt):
-        parts.append(rendered.brief)
+        text = rendered.brief  # as the shim gives it
     else:
-        if state.seen is not None and state.seen != tip:
-            parts.append(changes_since(ws, found, ObjectId(state.seen), rendered.brief))
+        parts = (
+            [changes_since(ws, found, ObjectId(state.seen), rendered.brief)] if state.seen not in (None, tip) else []
+        )
         parts += cache.rejected_lines(rendered.alternatives, given.prompt)
+        text = "\n".join(p.rstrip("\n") for p in parts if p)
     write_state(ws, agent, sid, State(seen=tip))
-    text = "\n".join(p.rstrip("\n") for p in parts if p)
     return cache.document(agent, "prompt", text) if text else None
 
 
