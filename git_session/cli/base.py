@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 import click
 
 from git_session import render
+from git_session.cli import agent_hook
 from git_session.cli import hints as cli_hints
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
 from git_session.gitrepo import Repo, command_line_config, config_bool
-from git_session.names import BranchName
 from git_session.sessions import Workspace
 
 KEEP_CRASH_LOGS = 10
@@ -268,36 +268,8 @@ def workspace(link_wait: float | None = None) -> Workspace:
     (waiting ``link_wait`` seconds for another process linking them; by default long), and
     the agents' hook answers rendered again whenever a session changes (``agent_caches``)."""
     ws = Workspace.open(warn=warn)
-    ws.renderers.append(agent_caches)
+    ws.renderers.append(agent_hook.agent_caches)
     for problem in ws.link_recorded_commits(link_wait):
         warn(problem)
-    _record_agent_starts(ws)
+    agent_hook.record_agent_starts(ws)
     return ws
-
-
-def agent_caches(ws: Workspace, branch: BranchName) -> None:
-    """Where an agent's hook has run (its shim is in the private folder), render the answers
-    it serves from the cache. Nothing is imported otherwise: a repository without agents
-    pays one ``stat``."""
-    from git_session import paths
-
-    if paths.agent_shim(ws.repo).exists():
-        from git_session.agents import cache
-
-        cache.refresh(ws, branch)
-
-
-def _record_agent_starts(ws: Workspace) -> None:
-    """The session starts the agent-hook shim answered from its cache, recorded on their
-    sessions (agent, model, agent session): one ``scandir`` when there are none."""
-    from git_session import paths
-
-    try:
-        with os.scandir(paths.agent_queue(ws.repo)) as entries:
-            if not any(True for _ in entries):
-                return
-    except OSError:
-        return
-    from git_session.agents import events
-
-    events.drain_queue(ws)
