@@ -275,6 +275,19 @@ def test_a_subagent_stop_records_the_spawned_agent(session: Path, bin_dir: Path)
     assert [n["text"] for n in notes] == ["Spawned agent Explore completed: Found the race in sweeper.go:245."]
 
 
+def test_claudes_own_compaction_agent_is_no_spawned_agent(session: Path, bin_dir: Path) -> None:
+    """Claude Code's /compact runs as a sub-agent: its SubagentStop has an empty agent_type."""
+    payload = {
+        "session_id": "s-1",
+        "agent_id": "a2",
+        "agent_type": "",
+        "agent_transcript_path": "/tmp/t/subagents/agent-a2.jsonl",
+        "last_assistant_message": "Summary of the conversation so far.",
+    }
+    assert hook(session, "claude", "subagent-stop", payload, bin_dir).stdout == b""
+    assert as_json(session, "show")["notes"] == []
+
+
 @pytest.mark.parametrize("event", ["stop", "session-end"])
 def test_stop_and_session_end_say_nothing(session: Path, bin_dir: Path, event: str) -> None:
     start(session, "claude", "s-1", bin_dir)

@@ -65,6 +65,9 @@ class HookInput:
     model: str | None
     transcript_path: str | None
     agent_type: str | None
+    # Claude Code runs its own compaction as a sub-agent whose SubagentStop carries an empty
+    # agent_type (seen on 2.1.197): no agent the user spawned.
+    internal_agent: bool
     task: str | None
     outcome: str | None
     trigger: str | None
@@ -89,6 +92,7 @@ def parse(raw: bytes) -> HookInput | None:
         model=_text(value, "model"),
         transcript_path=_text(value, "transcript_path"),
         agent_type=_text(value, "agent_type"),
+        internal_agent=value.get("agent_type") == "",
         task=_text(value, "task") or _text(value, "description"),
         outcome=value["last_assistant_message"] if isinstance(value.get("last_assistant_message"), str) else None,
         trigger=_text(value, "trigger"),
@@ -225,7 +229,7 @@ def pre_compact(ws: Workspace, agent: AgentName, branch: BranchName, given: Hook
 
 def subagent_stop(ws: Workspace, agent: AgentName, branch: BranchName, given: HookInput, sid: str) -> str | None:
     found = cache.active(ws, branch)
-    if found is None:
+    if found is None or given.internal_agent:
         return None
     kind = given.agent_type or "subagent"
     outcome = _one_line(given.outcome or "", OUTCOME_WIDTH)
