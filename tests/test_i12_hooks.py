@@ -423,3 +423,35 @@ def test_in_a_linked_worktree_the_shim_answers_for_its_branch(session: Path, bin
     assert first == document("gemini", "session-start", text)
     assert start(other, "gemini", "g-2", None) == first
     assert start(session, "gemini", "g-3", None) == b""  # main's answers for gemini are not rendered yet
+
+
+# --- what the real clients showed (tests/test_i12_clients*.py run them) ----------------------
+
+
+def test_a_gemini_prompt_with_the_brief_glued_on_is_matched_on_the_users_words_only(
+    session: Path, bin_dir: Path
+) -> None:
+    """Gemini CLI 0.61 hands BeforeAgent the prompt with the session-start context glued on:
+    the brief's own words (a rejected alternative, "continue") must not count as the user's."""
+    ok(session, "decision", "add", "Lock before check", "--alternative", "atomic state")
+    start(session, "gemini", "s-1", bin_dir)
+    glued = "<hook_context>Continue. It set aside atomic state.</hook_context>\n\nFix the typo in the README"
+    for agent_path in (None, bin_dir):  # the shim, then (with the cache gone) git-session
+        assert prompt(session, "gemini", "s-1", glued, agent_path) == b""
+        shutil.rmtree(session / ".git" / "git-session" / "branches")
+        start(session, "gemini", "s-1", bin_dir)
+    asked = "<hook_context>the brief</hook_context>\n\nwhere were we?"
+    assert prompt(session, "gemini", "s-1", asked, None).startswith(b'{"hookSpecificOutput"')
+
+
+def test_a_git_session_that_exits_2_never_blocks_the_client(repo: Path, tmp_path: Path) -> None:
+    """An older git-session that does not know `agent hook` exits 2 (a usage error), which
+    Claude Code reads as "block this prompt": the hook command exits 0 all the same."""
+    old = tmp_path / "old-bin"
+    old.mkdir()
+    script = old / "git-session"
+    script.write_text('#!/bin/sh\necho "Usage: git session [OPTIONS] COMMAND" >&2\nexit 2\n')
+    script.chmod(0o755)
+    for event in ("session-start", "prompt", "pre-compact", "stop"):
+        result = hook(repo, "claude", event, {"session_id": "s-1", "prompt": "hi"}, old)  # asserts exit 0
+        assert (result.stdout, result.stderr) == (b"", b"")

@@ -32,12 +32,27 @@ FILLERS = ("ok", "okay", "please", "lets", "let s", "let us", "now", "so", "alri
 MIN_ALTERNATIVE = 3  # characters: shorter alternatives ("A", "no") match too much to mean anything
 
 _OTHER = re.compile(r"[^a-z0-9]+")
+# Gemini CLI hands its prompt hook the prompt with the context hooks injected glued to it
+# (`<hook_context>the brief</hook_context>\n\nthe user's words`, seen on 0.61.0): only the
+# user's words count, or the brief's own words would match on every first prompt.
+HOOK_CONTEXT_OPEN, HOOK_CONTEXT_CLOSE = "<hook_context>", "</hook_context>"
+
+
+def own_words(prompt: str) -> str:
+    """The prompt without the context blocks a client glued to it (an unclosed one is kept)."""
+    while (start := prompt.find(HOOK_CONTEXT_OPEN)) >= 0:
+        end = prompt.find(HOOK_CONTEXT_CLOSE, start + len(HOOK_CONTEXT_OPEN))
+        if end < 0:
+            break
+        prompt = prompt[:start] + " " + prompt[end + len(HOOK_CONTEXT_CLOSE) :]
+    return prompt
 
 
 def normalized(text: str) -> str:
-    """Lower-case ASCII letters and digits, every other character a space, one space between
-    words, none at either end (what awk does in the C locale, byte by byte)."""
-    ascii_only = "".join(c if c.isascii() else " " for c in text)
+    """The user's own words (``own_words``) in lower-case ASCII letters and digits, every other
+    character a space, one space between words, none at either end (what awk does in the C
+    locale, byte by byte)."""
+    ascii_only = "".join(c if c.isascii() else " " for c in own_words(text))
     return _OTHER.sub(" ", ascii_only.lower()).strip()
 
 
