@@ -26,6 +26,9 @@ ALLOWED = {
     # they say where the rest is, as every front end shows the same brief.
     ("brief.py", "git session show"),
     ("render.py", "git session objective list"),
+    # What an agent's hooks inject: the agent runs these commands (issue 12).
+    ("agents/cache.py", "git session start"),
+    ("agents/events.py", "git session show"),
     ("render.py", "git session blocker list"),
     ("render.py", "git session next list"),
     # Stored in the handoff entry itself: the clipped text says how to get all of it.

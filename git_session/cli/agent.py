@@ -13,6 +13,7 @@ _HERE = "git_session.cli"
     cls=LazyGroup,
     lazy={
         # "install", "uninstall", "status": agent_setup; "hook": agent_hook
+        "hook": "git_session.cli.agent_hook:hook",
     },
 )
 def agent() -> None:
