@@ -192,18 +192,24 @@ def _echo_snippets(result: install_core.InstallResult) -> None:
 
 @click.command()
 def uninstall() -> None:
-    """Remove the hooks and the config that install added.
+    """Remove the hooks and the config that install added, and the agents' hooks.
 
     Each chained hook is put back byte for byte, with its mode; config values that were
-    there before install are left alone. When nothing is installed, says so and exits 0.
+    there before install are left alone; the coding agents' hooks and instructions blocks
+    that `git session agent install` added are taken out too. When nothing is installed,
+    says so and exits 0. A part that cannot be removed (a settings file no longer valid
+    JSON) is named, the others are still removed, and the exit code is 1.
     """
     from git_session.integrations import commands as install_core
 
     changes = [change for result in install_core.uninstall(workspace().repo) for change in result.changes]
-    if not any(change.done for change in changes):
+    failed = any(change.action == "failed" for change in changes)
+    if not any(change.done for change in changes) and not failed:
         echo("git-session is not installed here: nothing to remove")
     for change in changes:
         echo(f"{change.action.capitalize()} {render.safe(change.subject + change.note)}")
+    if failed:
+        click.get_current_context().exit(1)
 
 
 @click.command()

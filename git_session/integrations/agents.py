@@ -1,0 +1,719 @@
+"""Coding agents' clients (Claude Code, Codex, Gemini CLI): their hooks run git-session.
+
+``install`` merges one hook group per event into the client's settings file of the scope
+asked (``agent_clients``: by default the one not committed) and, with ``instructions``,
+adds a marked block to the client's instructions file; both are recorded, and
+``uninstall`` takes out exactly what was recorded. Each client is an ``AgentHooks`` in the
+registry, so ``doctor`` checks it and ``git session uninstall`` removes it too.
+
+The records: what went into a file of the work tree (local and project scope) is kept in
+``<common-dir>/git-session/agents-installed``. A user file (``~/.codex/hooks.json``) is
+shared by every repository that installs into it, and the hooks there serve them all; what
+went into it is kept in a record of the user's (``$XDG_STATE_HOME/git-session/
+agents-installed``) with the repositories that asked for it, and it is taken out when the
+last of them uninstalls (one that no longer exists does not count).
+
+Gemini CLI has no project settings file that stays uncommitted: its local scope writes
+``.gemini/settings.json`` and, when install created that file, names it in
+``.git/info/exclude`` (recorded, and taken out by uninstall) so that it is not committed
+by accident.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from git_session import paths
+from git_session.errors import UserError
+from git_session.gitrepo import Repo
+from git_session.integrations import agent_settings, instructions
+from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, AgentName, Scope, config_file
+from git_session.integrations.agent_settings import Added
+from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
+from git_session.integrations.files import filesystem, git, inside, read, write_file
+from git_session.integrations.jsonconfig import ConfigFileError
+
+RECORD_NAME = "agents-installed"
+RECORD_VERSION = 1
+USER_LOCK = "agents.lock"
+
+
+# --- where -------------------------------------------------------------------------------
+
+
+def top(repo: Repo) -> str:
+    if repo.workdir is None:
+        raise UserError("agent hooks need a work tree; this repository is bare")
+    return repo.workdir
+
+
+def settings_path(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> str:
+    return config_file(agent, scope, top(repo), environ)
+
+
+def shared_scope(agent: AgentName, scope: Scope) -> bool:
+    """Whether the file is the user's own, shared by every repository (not the work tree's)."""
+    return CLIENTS[agent].configs[scope].startswith("~/")
+
+
+def shown(repo: Repo, path: str, environ: Mapping[str, str]) -> str:
+    """A path as the user reads it: relative to the work tree, ``~/…`` in the home folder."""
+    if repo.workdir and inside(path, repo.workdir):
+        return os.path.relpath(os.path.realpath(path), os.path.realpath(repo.workdir))
+    home = environ.get("HOME") or ""
+    if home and inside(path, home):
+        return "~/" + os.path.relpath(os.path.realpath(path), os.path.realpath(home))
+    return path
+
+
+def user_state_dir(environ: Mapping[str, str]) -> str:
+    base = environ.get("XDG_STATE_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".local/state")
+    return os.path.join(base, "git-session")
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def read_text(path: str, where: str) -> str | None:
+    """A settings or instructions file's text; None when there is none."""
+    if not os.path.lexists(path):
+        return None
+    data = read(path)
+    if data is None:
+        raise ConfigFileError(f"{where} cannot be read (not a regular file, or no permission); nothing changed")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"{where} is not UTF-8 text; nothing changed") from None
+
+
+def write_text(path: str, text: str) -> list[str]:
+    """Write atomically, keeping the file's mode (through a symbolic link, to its target);
+    returns the folders made for it, outermost first."""
+    real = os.path.realpath(path)
+    made = []
+    folder = os.path.dirname(real)
+    while not os.path.isdir(folder):
+        made.append(folder)
+        folder = os.path.dirname(folder)
+    with filesystem(os.path.dirname(real)):
+        os.makedirs(os.path.dirname(real), exist_ok=True)
+        write_file(real, text.encode("utf-8"), _mode(real))
+    return list(reversed(made))
+
+
+def _mode(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def delete(path: str, folders: Sequence[str]) -> None:
+    """Remove a file install created, and the folders it made for it while empty."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+@dataclass
+class Install:
+    """One settings file install wrote into, as the repository's record keeps it."""
+
+    agent: AgentName
+    scope: Scope
+    file: str
+    added: Added = field(default_factory=Added)  # a user file's is in the user's record
+    folders: list[str] = field(default_factory=list)  # made for the file
+    exclude: dict[str, Any] = field(default_factory=dict)  # Gemini local: the line in info/exclude
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"agent": self.agent, "scope": self.scope, "file": self.file}
+        if self.added:
+            data["added"] = self.added.as_json()
+        if self.folders:
+            data["folders"] = self.folders
+        if self.exclude:
+            data["exclude"] = self.exclude
+        return data
+
+
+@dataclass
+class Block:
+    agent: AgentName
+    file: str
+    added: instructions.Added
+
+
+@dataclass
+class RepoRecord:
+    installs: list[Install] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    def of(self, agent: AgentName) -> list[Install]:
+        return [i for i in self.installs if i.agent == agent]
+
+
+def record_path(repo: Repo) -> str:
+    return str(paths.private_dir(repo) / RECORD_NAME)
+
+
+def load(repo: Repo) -> RepoRecord:
+    """The repository's record; what is malformed in it (edited by hand) is left out."""
+    raw = _json(read(record_path(repo)))
+    installs = [i for i in (_install(x) for x in _items(raw, "installs")) if i is not None]
+    blocks = [b for b in (_block(x) for x in _items(raw, "instructions")) if b is not None]
+    return RepoRecord(installs, blocks)
+
+
+def _json(data: bytes | None) -> Any:
+    try:
+        return json.loads(data or b"{}")
+    except (ValueError, RecursionError):
+        return {}
+
+
+def _items(raw: Any, key: str) -> list[dict[str, Any]]:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def _install(raw: dict[str, Any]) -> Install | None:
+    agent, scope, file = raw.get("agent"), raw.get("scope"), raw.get("file")
+    if agent not in AGENT_NAMES or scope not in ("local", "project", "user") or not _abs(file):
+        return None
+    folders = [f for f in raw.get("folders") or [] if _abs(f)]
+    exclude = raw.get("exclude") if isinstance(raw.get("exclude"), dict) else {}
+    return Install(agent, scope, str(file), Added.from_json(raw.get("added")), folders, exclude or {})
+
+
+def _block(raw: dict[str, Any]) -> Block | None:
+    agent, file, separator = raw.get("agent"), raw.get("file"), raw.get("separator", "")
+    if agent not in AGENT_NAMES or not _abs(file) or separator not in ("", "\n", "\n\n"):
+        return None
+    return Block(agent, str(file), instructions.Added(separator, raw.get("created") is True))
+
+
+def _abs(value: object) -> bool:
+    return isinstance(value, str) and os.path.isabs(value) and "\0" not in value
+
+
+def save(repo: Repo, record: RepoRecord) -> None:
+    """Write the record (only when it changes); with nothing in it, it goes."""
+    where = record_path(repo)
+    if not record.installs and not record.blocks:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(where)
+        return
+    data = {
+        "version": RECORD_VERSION,
+        "installs": [i.as_json() for i in record.installs],
+        "instructions": [
+            {"agent": b.agent, "file": b.file, "separator": b.added.separator, "created": b.added.created}
+            for b in record.blocks
+        ],
+    }
+    _write_json(where, data)
+
+
+def _write_json(where: str, data: Any) -> None:
+    text = (json.dumps(data, indent=2) + "\n").encode("utf-8")
+    if read(where) == text:
+        return
+    with filesystem(os.path.dirname(where)):
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        write_file(where, text, 0o644)
+
+
+@dataclass
+class Shared:
+    """A user file's entry in the user's record: what went into it, and who asked."""
+
+    agent: AgentName
+    added: Added
+    repos: list[str]  # common dirs
+    folders: list[str] = field(default_factory=list)
+
+
+class UserRecord:
+    """``$XDG_STATE_HOME/git-session/agents-installed``: the user files' entries."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.path = os.path.join(user_state_dir(environ), RECORD_NAME)
+        raw = _json(read(self.path))
+        files = raw.get("files") if isinstance(raw, dict) else None
+        self.files: dict[str, Shared] = {}
+        for name, entry in files.items() if isinstance(files, dict) else []:
+            if _abs(name) and isinstance(entry, dict) and entry.get("agent") in AGENT_NAMES:
+                repos = [r for r in entry.get("repos") or [] if _abs(r)]
+                folders = [f for f in entry.get("folders") or [] if _abs(f)]
+                self.files[name] = Shared(entry["agent"], Added.from_json(entry.get("added")), repos, folders)
+
+    def save(self) -> None:
+        if not self.files:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path)
+            return
+        files = {
+            name: {"agent": s.agent, "added": s.added.as_json(), "repos": s.repos, "folders": s.folders}
+            for name, s in self.files.items()
+        }
+        _write_json(self.path, {"version": RECORD_VERSION, "files": files})
+
+
+@contextlib.contextmanager
+def user_lock(environ: Mapping[str, str]) -> Iterator[None]:
+    """Installs into the user's files, from any repository, take turns."""
+    folder = user_state_dir(environ)
+    with filesystem(folder):
+        os.makedirs(folder, exist_ok=True)
+        handle = open(os.path.join(folder, USER_LOCK), "a")  # noqa: SIM115 - held until the end of the block
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _users(shared: Shared, path: str) -> list[str]:
+    """The repositories still using a user file: they exist and their record names it."""
+    return [common for common in shared.repos if any(i.file == path for i in _record_at(common).installs)]
+
+
+def _record_at(common_dir: str) -> RepoRecord:
+    raw = _json(read(str(paths.private_dir_of(common_dir) / RECORD_NAME)))
+    return RepoRecord([i for i in (_install(x) for x in _items(raw, "installs")) if i is not None])
+
+
+# --- install -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstallReport:
+    agent: AgentName
+    scope: Scope
+    file: str  # as shown
+    installed: tuple[str, ...] = ()  # client events given our hook
+    present: tuple[str, ...] = ()  # those that had it
+    instructions: str = ""  # "added", "present", or "" (not asked)
+    instructions_file: str = ""
+    excluded: str = ""  # the line added to .git/info/exclude
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.installed or self.instructions == "added" or self.excluded)
+
+
+def install(
+    repo: Repo, agent: AgentName, scope: Scope | None, with_instructions: bool, environ: Mapping[str, str]
+) -> InstallReport:
+    """Merge ``agent``'s hooks into its settings at ``scope`` (default: the client's own
+    default), and the instructions block when asked. Nothing is written when a file
+    cannot be merged into."""
+    scope = scope or CLIENTS[agent].default_scope
+    path = settings_path(repo, agent, scope, environ)
+    where = shown(repo, path, environ)
+    block = _plan_block(repo, agent, environ) if with_instructions else None
+    if shared_scope(agent, scope):
+        with user_lock(environ):
+            report = _install_shared(repo, agent, scope, path, where, environ)
+    else:
+        report = _install_here(repo, agent, scope, path, where)
+    if block is None:
+        return report
+    return _install_block(repo, agent, report, block, environ)
+
+
+def _install_here(repo: Repo, agent: AgentName, scope: Scope, path: str, where: str) -> InstallReport:
+    merge = agent_settings.merge(read_text(path, where), agent, where)
+    record = load(repo)
+    entry = next((i for i in record.installs if i.file == path), None)
+    if entry is None:
+        entry = Install(agent, scope, path)
+        record.installs.append(entry)
+    if merge.added:
+        entry.folders += write_text(path, merge.text)
+        entry.added = entry.added.merged(merge.added)
+    excluded = _exclude(repo, agent, scope, path, entry) if merge.added.created_file else ""
+    save(repo, record)
+    return InstallReport(agent, scope, where, merge.installed, merge.present, excluded=excluded)
+
+
+def _install_shared(
+    repo: Repo, agent: AgentName, scope: Scope, path: str, where: str, environ: Mapping[str, str]
+) -> InstallReport:
+    merge = agent_settings.merge(read_text(path, where), agent, where)
+    users = UserRecord(environ)
+    shared = users.files.setdefault(path, Shared(agent, Added(), []))
+    if merge.added:
+        shared.folders += write_text(path, merge.text)
+        shared.added = shared.added.merged(merge.added)
+    if repo.common_dir not in shared.repos:
+        shared.repos.append(repo.common_dir)
+    record = load(repo)
+    if not any(i.file == path for i in record.installs):
+        record.installs.append(Install(agent, scope, path))
+    users.save()
+    save(repo, record)
+    return InstallReport(agent, scope, where, merge.installed, merge.present)
+
+
+def _plan_block(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> tuple[str, str, str | None]:
+    path = os.path.join(top(repo), CLIENTS[agent].instructions)
+    where = shown(repo, path, environ)
+    return path, where, read_text(path, where)
+
+
+def _install_block(
+    repo: Repo, agent: AgentName, report: InstallReport, block: tuple[str, str, str | None], environ: Mapping[str, str]
+) -> InstallReport:
+    path, where, text = block
+    result = instructions.add(text)
+    status = "present"
+    if result is not None:
+        new, added = result
+        write_text(path, new)
+        record = load(repo)
+        record.blocks = [b for b in record.blocks if b.file != path] + [Block(agent, path, added)]
+        save(repo, record)
+        status = "added"
+    return InstallReport(
+        report.agent, report.scope, report.file, report.installed, report.present, status, where, report.excluded
+    )
+
+
+def _exclude(repo: Repo, agent: AgentName, scope: Scope, path: str, entry: Install) -> str:
+    """Gemini's local file, created by install and untracked: named in .git/info/exclude."""
+    if agent != "gemini" or scope != "local":
+        return ""
+    relative = "/" + os.path.relpath(path, top(repo))
+    tracked = git(repo, "ls-files", "--", path, check=False).stdout.strip()
+    ignored = git(repo, "check-ignore", "-q", "--", path, check=False).returncode == 0
+    if tracked or ignored:
+        return ""
+    exclude = os.path.join(repo.common_dir, "info", "exclude")
+    text = read_text(exclude, ".git/info/exclude")
+    separator = "" if not text or text.endswith("\n") else "\n"
+    folders = write_text(exclude, (text or "") + separator + relative + "\n")
+    entry.exclude = {"line": relative, "separator": separator, "created": text is None, "folders": folders}
+    return relative
+
+
+# --- uninstall -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UninstallReport:
+    agent: AgentName
+    scope: Scope
+    file: str  # as shown
+    removed: tuple[str, ...] = ()
+    edited: tuple[str, ...] = ()  # ours, changed by the user since: kept
+    deleted: bool = False  # install made the file; it went again
+    others: int = 0  # repositories still using a user file: kept for them
+    excluded: str = ""  # the line taken out of .git/info/exclude
+    error: str = ""  # this file could not be read or parsed: left alone
+
+
+@dataclass(frozen=True)
+class BlockReport:
+    agent: AgentName
+    file: str
+    outcome: str  # "removed", "edited" (kept), "absent", or an error
+
+
+def uninstall(
+    repo: Repo, agent: AgentName, scope: Scope | None, environ: Mapping[str, str]
+) -> tuple[list[UninstallReport], list[BlockReport]]:
+    """Take out what install recorded for ``agent`` (at ``scope``; None: everywhere),
+    and its instructions block (with every scope only). A file that cannot be read or
+    parsed is left alone, and said so; the others are still done."""
+    record = load(repo)
+    chosen = [i for i in record.of(agent) if scope is None or i.scope == scope]
+    reports = [_uninstall_one(repo, i, environ) for i in chosen]
+    failed = {i.file for i, r in zip(chosen, reports, strict=True) if r.error}
+    record = load(repo)
+    record.installs = [i for i in record.installs if i not in chosen or i.file in failed]
+    blocks = [b for b in record.blocks if b.agent == agent] if scope is None else []
+    block_reports = [_uninstall_block(repo, b, environ) for b in blocks]
+    done = ("removed", "absent", "edited")
+    kept = {b.file for b, r in zip(blocks, block_reports, strict=True) if r.outcome not in done}
+    record.blocks = [b for b in record.blocks if b not in blocks or b.file in kept]
+    save(repo, record)
+    return reports, block_reports
+
+
+def _uninstall_one(repo: Repo, entry: Install, environ: Mapping[str, str]) -> UninstallReport:
+    where = shown(repo, entry.file, environ)
+    try:
+        if shared_scope(entry.agent, entry.scope):
+            with user_lock(environ):
+                return _uninstall_shared(repo, entry, where, environ)
+        return _uninstall_file(repo, entry, where, entry.added, entry.folders)
+    except (UserError, OSError) as exc:
+        message = exc.message if isinstance(exc, UserError) else f"{where}: {exc.strerror or exc}"
+        return UninstallReport(entry.agent, entry.scope, where, error=message)
+
+
+def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folders: Sequence[str]) -> UninstallReport:
+    if not shared_scope(entry.agent, entry.scope) and not (repo.workdir and inside(entry.file, repo.workdir)):
+        raise UserError(f"{entry.file} is not in this work tree: left alone (uninstall from its own work tree)")
+    text = read_text(entry.file, where)
+    if text is None:
+        return UninstallReport(entry.agent, entry.scope, where, excluded=_unexclude(repo, entry))
+    result = agent_settings.unmerge(text, added, entry.agent, where)
+    if result.text is None:
+        delete(entry.file, folders)
+    elif result.text != text:
+        write_text(entry.file, result.text)
+    excluded = _unexclude(repo, entry) if result.text is None else ""
+    return UninstallReport(
+        entry.agent, entry.scope, where, result.removed, result.edited, result.text is None, excluded=excluded
+    )
+
+
+def _uninstall_shared(repo: Repo, entry: Install, where: str, environ: Mapping[str, str]) -> UninstallReport:
+    users = UserRecord(environ)
+    shared = users.files.get(entry.file)
+    if shared is None:
+        return UninstallReport(entry.agent, entry.scope, where)
+    shared.repos = [r for r in _users(shared, entry.file) if r != repo.common_dir]
+    if shared.repos:
+        users.save()
+        return UninstallReport(entry.agent, entry.scope, where, others=len(shared.repos))
+    report = _uninstall_file(repo, entry, where, shared.added, shared.folders)
+    del users.files[entry.file]
+    users.save()
+    return report
+
+
+def _unexclude(repo: Repo, entry: Install) -> str:
+    line = entry.exclude.get("line")
+    if not isinstance(line, str) or not line:
+        return ""
+    exclude = os.path.join(repo.common_dir, "info", "exclude")
+    text = read_text(exclude, ".git/info/exclude") or ""
+    separator = entry.exclude.get("separator") if entry.exclude.get("separator") in ("", "\n") else ""
+    lines = text.split("\n")
+    if line not in lines:
+        return ""
+    index = len(lines) - 1 - lines[::-1].index(line)
+    before = "\n".join(lines[:index])
+    after = "\n".join(lines[index + 1 :])
+    new = (before + "\n" if index else "") + after
+    if separator and index == len(lines) - 2 and new.endswith("\n"):
+        new = new[: -len(separator)]
+    if entry.exclude.get("created") is True and not new:
+        folders = [f for f in entry.exclude.get("folders") or [] if _abs(f)]
+        delete(exclude, folders)
+    else:
+        write_text(exclude, new)
+    return line
+
+
+def _uninstall_block(repo: Repo, block: Block, environ: Mapping[str, str]) -> BlockReport:
+    where = shown(repo, block.file, environ)
+    try:
+        text = read_text(block.file, where)
+        if text is None:
+            return BlockReport(block.agent, where, "absent")
+        new, outcome = instructions.remove(text, block.added)
+        if new is None:
+            delete(block.file, ())
+        elif new != text:
+            write_text(block.file, new)
+        return BlockReport(block.agent, where, outcome)
+    except (UserError, OSError) as exc:
+        return BlockReport(block.agent, where, exc.message if isinstance(exc, UserError) else str(exc))
+
+
+# --- status and doctor ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placement:
+    scope: Scope
+    file: str  # as shown
+    events: tuple[str, ...]  # client events running our hook there
+    recorded: bool  # this repository's install (else: put there by someone else)
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ClientStatus:
+    agent: AgentName
+    placements: tuple[Placement, ...]
+    instructions_file: str
+    instructions: bool
+    findings: tuple[Finding, ...]
+
+
+def status(repo: Repo, environ: Mapping[str, str]) -> list[ClientStatus]:
+    return [_client_status(repo, agent, environ) for agent in AGENT_NAMES]
+
+
+def _client_status(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> ClientStatus:
+    recorded = {i.file for i in load(repo).of(agent)}
+    placements = []
+    seen: set[str] = set()
+    for scope in ("local", "project", "user"):
+        path = settings_path(repo, agent, scope, environ)
+        if path in seen:
+            continue
+        seen.add(path)
+        placement = _placement(repo, agent, scope, path, path in recorded, environ)
+        if placement is not None:
+            placements.append(placement)
+    path = os.path.join(top(repo), CLIENTS[agent].instructions)
+    where = shown(repo, path, environ)
+    try:
+        has = instructions.has_block(read_text(path, where) or "")
+    except UserError:
+        has = False
+    return ClientStatus(agent, tuple(placements), where, has, tuple(diagnose(repo, agent, environ)))
+
+
+def _placement(
+    repo: Repo, agent: AgentName, scope: Scope, path: str, recorded: bool, environ: Mapping[str, str]
+) -> Placement | None:
+    where = shown(repo, path, environ)
+    try:
+        text = read_text(path, where)
+        events = agent_settings.events_present(text, agent, where) if text is not None else ()
+    except UserError as exc:
+        return Placement(scope, where, (), recorded, exc.message) if recorded else None
+    if not events and not recorded:
+        return None
+    return Placement(scope, where, events, recorded)
+
+
+def diagnose(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[Finding]:
+    """What doctor says of ``agent``'s hooks: nothing where install never put them."""
+    installs = load(repo).of(agent)
+    if not installs:
+        return []
+    findings = [_file_finding(repo, agent, i, environ) for i in installs]
+    if not os.path.exists(paths.private_dir(repo) / "agent-hook"):
+        findings.append(
+            Finding("warning", agent, "the hook shim is not written yet: the hooks run Python until one writes it")
+        )
+    if shutil.which("git-session", path=environ.get("PATH")) is None:
+        findings.append(
+            Finding("problem", agent, "git-session is not on PATH: the agent's hooks silently do nothing without it")
+        )
+    return findings
+
+
+def _file_finding(repo: Repo, agent: AgentName, entry: Install, environ: Mapping[str, str]) -> Finding:
+    where = shown(repo, entry.file, environ)
+    subject = f"{agent} {where}"
+    try:
+        text = read_text(entry.file, where)
+        events = agent_settings.events_present(text, agent, where) if text is not None else ()
+    except UserError as exc:
+        return Finding("problem", subject, exc.message.replace("; nothing changed", ""))
+    missing = [name for name in agent_settings.our_events(agent) if name not in events]
+    if missing:
+        return Finding("problem", subject, f"the hooks for {', '.join(missing)} are missing", fixable=True)
+    return Finding("ok", subject, f"hooks for {', '.join(events)}")
+
+
+# --- the plug-in point -----------------------------------------------------------------------
+
+
+class AgentHooks:
+    """One agent client's hooks as an integration of the registry."""
+
+    def __init__(self, agent: AgentName) -> None:
+        self.agent = agent
+        self.name = agent
+
+    def detect(self, repo: Repo) -> Detection:
+        installs = load(repo).of(self.agent)
+        where = installs[0].file if installs else ""
+        return Detection(bool(installs), bool(installs), where)
+
+    def plan(self, repo: Repo, options: Options) -> Plan:
+        scope = options.scope or CLIENTS[self.agent].default_scope
+        path = settings_path(repo, self.agent, scope, os.environ)
+        where = shown(repo, path, os.environ)
+        merge = agent_settings.merge(read_text(path, where), self.agent, where)
+        changes = tuple(Change("installed", n) for n in merge.installed) + tuple(
+            Change("present", n, done=False) for n in merge.present
+        )
+        return Plan(self.name, where, changes, options)
+
+    def install(self, repo: Repo, plan: Plan) -> Result:
+        report = install(repo, self.agent, plan.options.scope, plan.options.instructions, os.environ)
+        changes = tuple(Change("installed", n) for n in report.installed) + tuple(
+            Change("present", n, done=False) for n in report.present
+        )
+        return Result(self.name, changes)
+
+    def uninstall(self, repo: Repo) -> Result:
+        reports, blocks = uninstall(repo, self.agent, None, os.environ)
+        changes = [c for r in reports for c in changes_of(r)] + [block_change(b) for b in blocks]
+        return Result(self.name, tuple(changes))
+
+    def diagnose(self, repo: Repo) -> list[Finding]:
+        return diagnose(repo, self.agent, os.environ)
+
+    def fix(self, repo: Repo, findings: Sequence[Finding]) -> list[str]:
+        done = []
+        for entry in load(repo).of(self.agent):
+            report = install(repo, self.agent, entry.scope, False, os.environ)
+            if report.installed:
+                done.append(f"put back the {self.agent} hooks for {', '.join(report.installed)} in {report.file}")
+        return done
+
+
+def changes_of(report: UninstallReport) -> list[Change]:
+    subject = f"{report.agent} hooks in {report.file}"
+    if report.error:
+        return [Change("failed", subject, f": {report.error}", done=False)]
+    if report.others:
+        return [Change("kept", subject, f" (still used by {report.others} other repositories)", done=False)]
+    changes = []
+    if report.removed or report.deleted:
+        changes.append(Change("removed", subject, f" ({', '.join(report.removed)})" if report.removed else ""))
+    if report.edited:
+        changes.append(Change("kept", subject, f": {', '.join(report.edited)} changed since install", done=False))
+    if report.excluded:
+        changes.append(Change("removed", f"{report.excluded} from .git/info/exclude"))
+    return changes
+
+
+def block_change(report: BlockReport) -> Change:
+    subject = f"the git-session block in {report.file}"
+    if report.outcome == "removed":
+        return Change("removed", subject)
+    if report.outcome == "edited":
+        return Change("kept", subject, " (changed since install)", done=False)
+    if report.outcome == "absent":
+        return Change("removed", subject, " (already gone)", done=False)
+    return Change("failed", subject, f": {report.outcome}", done=False)
+
+
+def trust_note(scope: Scope) -> tuple[str, ...]:
+    """How a Codex user trusts the new hooks (Codex 0.171: "Hooks need review" at start)."""
+    project = " (and trust the project: Codex reads .codex/ only in trusted projects)" if scope == "project" else ""
+    return (
+        "Codex runs a new or changed hook only once you trust it: start codex in this repository and choose",
+        f'"Trust all and continue" when it says "Hooks need review", or review them with /hooks{project}.',
+        "Until then Codex skips them without a word (codex exec too).",
+    )
