@@ -65,11 +65,12 @@ def shared_scope(agent: AgentName, scope: Scope) -> bool:
 
 def shown(repo: Repo, path: str, environ: Mapping[str, str]) -> str:
     """A path as the user reads it: relative to the work tree, ``~/…`` in the home folder."""
-    if repo.workdir and inside(path, repo.workdir):
-        return os.path.relpath(os.path.realpath(path), os.path.realpath(repo.workdir))
+    folder, name = os.path.split(path)  # a symbolic link is shown where it is, not where it points
+    if repo.workdir and inside(folder, repo.workdir):
+        return os.path.relpath(os.path.join(os.path.realpath(folder), name), os.path.realpath(repo.workdir))
     home = environ.get("HOME") or ""
-    if home and inside(path, home):
-        return "~/" + os.path.relpath(os.path.realpath(path), os.path.realpath(home))
+    if home and inside(folder, home):
+        return "~/" + os.path.relpath(os.path.join(os.path.realpath(folder), name), os.path.realpath(home))
     return path
 
 
@@ -471,7 +472,9 @@ def _uninstall_one(repo: Repo, entry: Install, environ: Mapping[str, str]) -> Un
 
 
 def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folders: Sequence[str]) -> UninstallReport:
-    if not shared_scope(entry.agent, entry.scope) and not (repo.workdir and inside(entry.file, repo.workdir)):
+    if not shared_scope(entry.agent, entry.scope) and not (
+        repo.workdir and inside(os.path.dirname(entry.file), repo.workdir)
+    ):
         raise UserError(f"{entry.file} is not in this work tree: left alone (uninstall from its own work tree)")
     text = read_text(entry.file, where)
     if text is None:

@@ -77,6 +77,6 @@ def remove(text: str, added: Added) -> tuple[str | None, str]:
     if text[start:end] != BLOCK:
         return text, "edited"
     if added.separator and text[:start].endswith(added.separator):
-        start -= len(added.separator) if end == len(text) else len(added.separator) - 1
+        start -= len(added.separator) if end == len(text) else 1  # in the middle: one line break stays
     new = text[:start] + text[end:]
     return (None if added.created and not new else new), "removed"

@@ -135,6 +135,15 @@ def _on_own_line(text: str, position: int) -> bool:
     return start > 0 and not text[start:position].strip()
 
 
+def _closes_inline(text: str, end: int) -> bool:
+    """Whether an empty container ending at ``end`` is laid out on one line: something
+    other than a comma follows it on its line (its parent closes there), or the whole
+    file is one line."""
+    line_end = text.find("\n", end)
+    rest = text[end:] if line_end < 0 else text[end:line_end]
+    return "\n" not in text or bool(rest.strip().lstrip(",").strip())
+
+
 def render(value: Any, unit: str, base: str, inline: bool) -> str:
     """``value`` as JSON text placed at indentation ``base``: spread over lines with ``unit``
     as the step, or on one line (``inline``)."""
@@ -167,7 +176,7 @@ def append(text: str, container: Node, member: Any, key: str | None = None) -> t
         at = container.children[-1].end
         return text[:at] + joint + body + text[at:], Insertion(joint + body)
     outer = _line_indent(text, container.start)
-    inline = "\n" not in text
+    inline = _closes_inline(text, container.end)
     inner_start, inner_end = container.start + 1, container.end - 1
     body = _member(key, member, unit, outer + unit, inline)
     filled = body if inline else "\n" + outer + unit + body + "\n" + outer
