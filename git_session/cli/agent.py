@@ -15,6 +15,7 @@ _HERE = "git_session.cli"
         "install": f"{_HERE}.agent_setup:install",
         "uninstall": f"{_HERE}.agent_setup:uninstall",
         "status": f"{_HERE}.agent_setup:status",
+        # "install", "uninstall", "status": agent_setup; "hook": agent_hook
     },
 )
 def agent() -> None:
