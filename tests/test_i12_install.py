@@ -441,3 +441,27 @@ def test_a_bare_repository_is_refused(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "--bare", "bare.git")
     err = fails(tmp_path / "bare.git", "agent", "install", "claude")
     assert err.splitlines()[0].startswith("git-session: ")
+
+
+def test_a_gemini_settings_file_with_comments_keeps_them_and_round_trips(repo: Path) -> None:
+    """Gemini CLI reads // and /* */ comments in its settings (seen on 0.61.0): they are kept."""
+    settings = repo / ".gemini/settings.json"
+    settings.parent.mkdir()
+    original = '{\n  // my theme\n  "theme": "GitHub", /* "hooks": {} */\n  "url": "http://x//y"\n}\n'
+    settings.write_text(original)
+    ok(repo, "agent", "install", "gemini")
+    assert settings.read_text().startswith('{\n  // my theme\n  "theme": "GitHub", /* "hooks": {} */\n')
+    assert ok(repo, "agent", "install", "gemini").endswith("nothing changed\n")
+    ok(repo, "agent", "uninstall", "gemini")
+    assert settings.read_text() == original
+
+
+def test_a_claude_settings_file_with_a_comment_is_refused_as_claude_code_would(repo: Path) -> None:
+    settings = repo / ".claude/settings.local.json"
+    settings.parent.mkdir()
+    settings.write_text('{\n  // no\n  "model": "opus"\n}\n')
+    err = fails(repo, "agent", "install", "claude")
+    assert err.splitlines()[0] == (
+        "git-session: .claude/settings.local.json is not valid JSON "
+        "(line 2, column 3: Expecting property name enclosed in double quotes); nothing changed"
+    )

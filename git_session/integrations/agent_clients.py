@@ -36,6 +36,7 @@ class Client:
     budget: int  # default characters of the brief injected at session start
     instructions: str  # the instructions file it reads (AGENTS.md, CLAUDE.md, GEMINI.md)
     trusts_hooks: bool = False  # the user must trust new hooks before they run (Codex)
+    comments: bool = False  # its settings may hold // and /* */ comments (Gemini CLI reads them)
 
 
 _CLAUDE_LIKE_EVENTS: Mapping[Event, str] = {
@@ -96,6 +97,7 @@ CLIENTS: Mapping[AgentName, Client] = {
         timeout_unit="ms",
         budget=8000,
         instructions="GEMINI.md",
+        comments=True,
     ),
 }
 

@@ -79,6 +79,21 @@ def _is_group(value: object) -> bool:
 
 
 @dataclass(frozen=True)
+class Src:
+    """A settings file being read: its name in messages, whether it may hold comments."""
+
+    where: str
+    comments: bool
+
+    @classmethod
+    def of(cls, agent: AgentName, where: str) -> Src:
+        return cls(where, CLIENTS[agent].comments)
+
+    def parse(self, text: str) -> tuple[Any, Node]:
+        return jsonconfig.parse(text, self.where, self.comments)
+
+
+@dataclass(frozen=True)
 class Merge:
     text: str  # the new text (the old one when nothing was added)
     added: Added
@@ -98,7 +113,7 @@ def merge(text: str | None, agent: AgentName, where: str) -> Merge:
         value = {name: [hook_group(agent, event)] for name, event in events.items()}
         added = Added([(n, value[n][0]) for n in events], [[HOOKS]] + [[HOOKS, n] for n in events], created_file=True)
         return Merge(jsonconfig.new_document(HOOKS, value), added, tuple(events), ())
-    _, root = jsonconfig.parse(text, where)
+    _, root = Src.of(agent, where).parse(text)
     hooks = root.get(HOOKS)
     if hooks is None:
         value = {name: [hook_group(agent, event)] for name, event in events.items()}
@@ -113,7 +128,7 @@ def merge(text: str | None, agent: AgentName, where: str) -> Merge:
 def _merge_events(text: str, agent: AgentName, where: str) -> Merge:
     added, installed, present = Added(), [], []
     for name, event in our_events(agent).items():
-        hooks = _hooks(text, where)
+        hooks = _hooks(text, Src.of(agent, where))
         group = hook_group(agent, event)
         entries = hooks.get(name)
         if entries is None:
@@ -137,8 +152,8 @@ def _note_empty(added: Added, path: str, insertion: jsonconfig.Insertion) -> Non
         added.empties[path] = insertion.empty
 
 
-def _hooks(text: str, where: str) -> Node:
-    _, root = jsonconfig.parse(text, where)
+def _hooks(text: str, src: Src) -> Node:
+    _, root = src.parse(text)
     hooks = root.get(HOOKS)
     assert hooks is not None
     return hooks
@@ -166,7 +181,7 @@ def _runs_ours(group: object, command: str) -> bool:
 
 def events_present(text: str, agent: AgentName, where: str) -> tuple[str, ...]:
     """The client events whose entries run our command, in ``text``."""
-    _, root = jsonconfig.parse(text, where)
+    _, root = Src.of(agent, where).parse(text)
     hooks = root.get(HOOKS)
     if hooks is None or hooks.kind != "object":
         return ()
@@ -190,24 +205,25 @@ class Unmerge:
 
 def unmerge(text: str, added: Added, agent: AgentName, where: str) -> Unmerge:
     """``text`` without what ``added`` says install put in; what the user changed stays."""
-    jsonconfig.parse(text, where)
+    src = Src.of(agent, where)
+    src.parse(text)
     events = our_events(agent)
     removed, edited = [], []
     for name, group in added.groups:
-        text, found = _cut_group(text, name, group, added.empties.get(f"{HOOKS}/{name}", ""), where)
+        text, found = _cut_group(text, name, group, added.empties.get(f"{HOOKS}/{name}", ""), src)
         if found:
             removed.append(name)
         elif name in events and _edited(text, name, agent, events[name], where):
             edited.append(name)
     for path in reversed(added.created):
-        text = _cut_if_empty(text, path, added.empties, where)
-    _, root = jsonconfig.parse(text, where)
+        text = _cut_if_empty(text, path, added.empties, src)
+    _, root = src.parse(text)
     gone = added.created_file and not root.children
     return Unmerge(None if gone else text, tuple(removed), tuple(edited))
 
 
-def _container(text: str, path: list[str], where: str) -> Node | None:
-    _, node = jsonconfig.parse(text, where)
+def _container(text: str, path: list[str], src: Src) -> Node | None:
+    _, node = src.parse(text)
     for key in path:
         if node.kind != "object":
             return None
@@ -218,8 +234,8 @@ def _container(text: str, path: list[str], where: str) -> Node | None:
     return node
 
 
-def _cut_group(text: str, name: str, group: Any, empty: str, where: str) -> tuple[str, bool]:
-    entries = _container(text, [HOOKS, name], where)
+def _cut_group(text: str, name: str, group: Any, empty: str, src: Src) -> tuple[str, bool]:
+    entries = _container(text, [HOOKS, name], src)
     if entries is None or entries.kind != "array":
         return text, False
     for index, child in enumerate(entries.children):
@@ -229,13 +245,13 @@ def _cut_group(text: str, name: str, group: Any, empty: str, where: str) -> tupl
 
 
 def _edited(text: str, name: str, agent: AgentName, event: Event, where: str) -> bool:
-    entries = _container(text, [HOOKS, name], where)
+    entries = _container(text, [HOOKS, name], Src.of(agent, where))
     return entries is not None and entries.kind == "array" and _has_ours(text, entries, agent, event)
 
 
-def _cut_if_empty(text: str, path: list[str], empties: Mapping[str, str], where: str) -> str:
+def _cut_if_empty(text: str, path: list[str], empties: Mapping[str, str], src: Src) -> str:
     """Take out the member at ``path`` that install made, if nothing is left in it."""
-    parent = _container(text, path[:-1], where)
+    parent = _container(text, path[:-1], src)
     if parent is None or parent.kind != "object" or path[-1] not in parent.keys:
         return text
     index = max(i for i, key in enumerate(parent.keys) if key == path[-1])

@@ -47,8 +47,44 @@ class Node:
         return None
 
 
-def parse(text: str, where: str) -> tuple[Any, Node]:
-    """The document and its layout; refuses invalid JSON and a top level that is no object."""
+def blank_comments(text: str) -> str:
+    """``text`` with its ``//`` and ``/* */`` comments (outside strings) turned into spaces,
+    line breaks kept: every position stays where it was (Gemini CLI's settings may hold them)."""
+    out = list(text)
+    i = 0
+    while i < len(text):
+        if text[i] == '"':
+            i = _string_end(text, i)
+        elif text.startswith("//", i) or text.startswith("/*", i):
+            end = _comment_end(text, i)
+            out[i:end] = [c if c == "\n" else " " for c in text[i:end]]
+            i = end
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _string_end(text: str, i: int) -> int:
+    """Where the string starting at ``i`` ends (after its closing quote)."""
+    i += 1
+    while i < len(text) and text[i] != '"':
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
+
+
+def _comment_end(text: str, i: int) -> int:
+    if text[i + 1] == "/":
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end
+    end = text.find("*/", i + 2)
+    return len(text) if end < 0 else end + 2
+
+
+def parse(text: str, where: str, comments: bool = False) -> tuple[Any, Node]:
+    """The document and its layout; refuses invalid JSON and a top level that is no object.
+    ``comments``: the file may hold comments (they are kept, and skipped as white space)."""
+    if comments:
+        text = blank_comments(text)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -204,4 +240,4 @@ def new_document(key: str, value: Any) -> str:
 
 
 def value_of(text: str, node: Node) -> Any:
-    return json.loads(text[node.start : node.end])
+    return json.loads(blank_comments(text[node.start : node.end]))
