@@ -465,3 +465,31 @@ def test_a_claude_settings_file_with_a_comment_is_refused_as_claude_code_would(r
         "git-session: .claude/settings.local.json is not valid JSON "
         "(line 2, column 3: Expecting property name enclosed in double quotes); nothing changed"
     )
+
+
+# --- the record, edited by hand ----------------------------------------------------------------
+
+
+def test_a_record_edited_by_hand_removes_nothing_it_did_not_add(repo: Path, tmp_path: Path) -> None:
+    settings = repo / ".claude/settings.local.json"
+    settings.parent.mkdir()
+    settings.write_text('{"permissions": {}}\n')
+    ok(repo, "agent", "install", "claude")
+    record = repo / ".git/git-session/agents-installed"
+    data = json.loads(record.read_text())
+    elsewhere = tmp_path / "empty-folder"
+    elsewhere.mkdir()
+    data["installs"][0]["added"]["created"].append(["permissions"])
+    data["installs"][0]["folders"] = [str(elsewhere)]
+    data["installs"][0]["added"]["created_file"] = True
+    record.write_text(json.dumps(data))
+    ok(repo, "agent", "uninstall", "claude")
+    assert settings.read_text() == '{"permissions": {}}\n'
+    assert elsewhere.is_dir()
+
+
+def test_a_record_that_is_not_json_is_no_record(repo: Path) -> None:
+    (repo / ".git/git-session").mkdir(parents=True)
+    (repo / ".git/git-session/agents-installed").write_text("{not json")
+    assert ok(repo, "agent", "uninstall", "claude") == "no claude hooks were installed here: nothing to remove\n"
+    assert ok(repo, "agent", "install", "claude").startswith("Claude Code hooks in .claude/settings.local.json")

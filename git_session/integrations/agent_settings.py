@@ -46,7 +46,7 @@ class Added:
         if not isinstance(raw, dict):
             return cls()
         groups = [(g[0], g[1]) for g in _list(raw, "groups") if _is_group(g)]
-        created = [p for p in _list(raw, "created") if isinstance(p, list) and p and all(isinstance(k, str) for k in p)]
+        created = [p for p in _list(raw, "created") if _is_member(p)]  # the record names nothing else
         empties_raw = raw.get("empties")
         empties = {
             k: v
@@ -72,6 +72,16 @@ class Added:
 def _list(raw: dict[str, Any], key: str) -> list[Any]:
     value = raw.get(key)
     return value if isinstance(value, list) else []
+
+
+def _is_member(value: object) -> bool:
+    """``["hooks"]`` or ``["hooks", EVENT]``: the only members install makes."""
+    return (
+        isinstance(value, list)
+        and 1 <= len(value) <= 2
+        and value[0] == HOOKS
+        and all(isinstance(k, str) for k in value)
+    )
 
 
 def _is_group(value: object) -> bool:

@@ -37,7 +37,7 @@ from git_session.integrations import agent_settings, instructions
 from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, SHIM_NAME, AgentName, Scope, config_file
 from git_session.integrations.agent_settings import Added
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
-from git_session.integrations.files import filesystem, git, inside, read, write_file
+from git_session.integrations.files import filesystem, git, inside, read, same_dir, write_file
 from git_session.integrations.jsonconfig import ConfigFileError
 
 RECORD_NAME = "agents-installed"
@@ -120,10 +120,11 @@ def _mode(path: str) -> int:
 
 
 def delete(path: str, folders: Sequence[str]) -> None:
-    """Remove a file install created, and the folders it made for it while empty."""
+    """Remove a file install created, and the folders it made for it while empty (only
+    folders holding it: a record edited by hand names no other)."""
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-    for folder in reversed(folders):
+    for folder in reversed([f for f in folders if inside(path, f) and not same_dir(path, f)]):
         with contextlib.suppress(OSError):
             os.rmdir(folder)
 
