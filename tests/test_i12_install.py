@@ -493,3 +493,39 @@ def test_a_record_that_is_not_json_is_no_record(repo: Path) -> None:
     (repo / ".git/git-session/agents-installed").write_text("{not json")
     assert ok(repo, "agent", "uninstall", "claude") == "no claude hooks were installed here: nothing to remove\n"
     assert ok(repo, "agent", "install", "claude").startswith("Claude Code hooks in .claude/settings.local.json")
+
+
+def test_project_and_user_exclude_each_other(repo: Path) -> None:
+    err = fails(repo, "agent", "install", "claude", "--project", "--user", code=2)
+    assert err.splitlines()[0] == "git-session: --project and --user exclude each other"
+    assert not (repo / ".claude").exists()
+
+
+def test_hooks_installed_in_a_linked_work_tree_go_with_uninstall_run_from_the_main_one(
+    repo: Path, tmp_path: Path
+) -> None:
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "-b", "side", str(linked))
+    ok(linked, "agent", "install", "claude")
+    assert (linked / ".claude/settings.local.json").exists()
+    out = ok(repo, "uninstall")
+    assert out.endswith(
+        f"Removed claude hooks in {linked / '.claude/settings.local.json'} ({', '.join(CLAUDE_EVENTS)})\n"
+    )
+    assert not (linked / ".claude").exists()
+
+
+def test_a_copy_of_the_repository_leaves_the_originals_files_alone(repo: Path, tmp_path: Path) -> None:
+    import shutil
+
+    ok(repo, "agent", "install", "claude")
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, symlinks=True)
+    shutil.rmtree(copy / ".claude")
+    result = run(copy, "agent", "uninstall", "claude")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"Failed claude hooks in {repo / '.claude/settings.local.json'}: "
+        f"{repo / '.claude/settings.local.json'} is in none of this repository's work trees: left alone\n"
+    )
+    assert (repo / ".claude/settings.local.json").exists()

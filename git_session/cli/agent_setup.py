@@ -19,12 +19,14 @@ AGENTS = ("claude", "codex", "gemini")  # agent_clients.AGENT_NAMES (pinned by a
 
 
 def _scope_options(f: Any) -> Any:
-    f = click.option(
-        "--user", "scope", flag_value="user", help="The user's own settings (~/.claude, ~/.codex, ~/.gemini)."
-    )(f)
-    return click.option(
-        "--project", "scope", flag_value="project", help="The project's settings file, the one that is committed."
-    )(f)
+    f = click.option("--user", is_flag=True, help="The user's own settings (~/.claude, ~/.codex, ~/.gemini).")(f)
+    return click.option("--project", is_flag=True, help="The project's settings file, the one that is committed.")(f)
+
+
+def _chosen_scope(project: bool, user: bool) -> Scope | None:
+    if project and user:
+        raise click.UsageError("--project and --user exclude each other")
+    return "project" if project else "user" if user else None
 
 
 @click.command()
@@ -35,7 +37,7 @@ def _scope_options(f: Any) -> Any:
     is_flag=True,
     help="Also add a marked block to the agent's instructions file (CLAUDE.md, AGENTS.md, GEMINI.md).",
 )
-def install(agent: str, scope: str | None, instructions: bool) -> None:
+def install(agent: str, project: bool, user: bool, instructions: bool) -> None:
     """Install the hooks that give a coding agent the session's brief.
 
     AGENT is claude (Claude Code), codex or gemini (Gemini CLI). The hooks run at session
@@ -54,9 +56,10 @@ def install(agent: str, scope: str | None, instructions: bool) -> None:
     from git_session.integrations import agents
     from git_session.integrations.record import install_lock
 
+    scope = _chosen_scope(project, user)
     repo = workspace().repo
     with install_lock(repo):
-        report = agents.install(repo, _agent(agent), _scope(scope), instructions, os.environ)
+        report = agents.install(repo, _agent(agent), scope, instructions, os.environ)
     _echo_install(report)
 
 
@@ -93,7 +96,7 @@ def _scope_words(scope: str) -> str:
 @click.command()
 @click.argument("agent", type=click.Choice(AGENTS))
 @_scope_options
-def uninstall(agent: str, scope: str | None) -> None:
+def uninstall(agent: str, project: bool, user: bool) -> None:
     """Remove an agent's hooks and instructions block that install added.
 
     Without --project or --user, every settings file install wrote for AGENT, and its
@@ -105,9 +108,11 @@ def uninstall(agent: str, scope: str | None) -> None:
     from git_session.integrations import agents
     from git_session.integrations.record import install_lock
 
+    scope = _chosen_scope(project, user)
+    scope = _chosen_scope(project, user)
     repo = workspace().repo
     with install_lock(repo):
-        reports, blocks = agents.uninstall(repo, _agent(agent), _scope(scope), os.environ)
+        reports, blocks = agents.uninstall(repo, _agent(agent), scope, os.environ)
     changes = [c for r in reports for c in agents.changes_of(r)] + [agents.block_change(b) for b in blocks]
     if not changes:
         echo(f"no {agent} hooks were installed here: nothing to remove")
@@ -147,7 +152,3 @@ def status() -> None:
 
 def _agent(name: str) -> AgentName:
     return cast("AgentName", name)
-
-
-def _scope(name: str | None) -> Scope | None:
-    return cast("Scope | None", name)

@@ -473,10 +473,8 @@ def _uninstall_one(repo: Repo, entry: Install, environ: Mapping[str, str]) -> Un
 
 
 def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folders: Sequence[str]) -> UninstallReport:
-    if not shared_scope(entry.agent, entry.scope) and not (
-        repo.workdir and inside(os.path.dirname(entry.file), repo.workdir)
-    ):
-        raise UserError(f"{entry.file} is not in this work tree: left alone (uninstall from its own work tree)")
+    if not shared_scope(entry.agent, entry.scope) and not _in_work_trees(repo, entry.file):
+        raise UserError(f"{entry.file} is in none of this repository's work trees: left alone")
     text = read_text(entry.file, where)
     if text is None:
         return UninstallReport(entry.agent, entry.scope, where, excluded=_unexclude(repo, entry))
@@ -489,6 +487,14 @@ def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folder
     return UninstallReport(
         entry.agent, entry.scope, where, result.removed, result.edited, result.text is None, excluded=excluded
     )
+
+
+def _in_work_trees(repo: Repo, path: str) -> bool:
+    """Whether ``path`` is in a work tree of this repository (a copy made with cp -a names
+    the original's files in its record: they are not this repository's to edit)."""
+    listed = git(repo, "worktree", "list", "--porcelain", "-z", check=False).stdout.split("\0")
+    tops = [line.removeprefix("worktree ") for line in listed if line.startswith("worktree ")]
+    return any(inside(os.path.dirname(path), top) for top in [*tops, *filter(None, [repo.workdir])])
 
 
 def _uninstall_shared(repo: Repo, entry: Install, where: str, environ: Mapping[str, str]) -> UninstallReport:
