@@ -529,3 +529,19 @@ def test_a_copy_of_the_repository_leaves_the_originals_files_alone(repo: Path, t
         f"{repo / '.claude/settings.local.json'} is in none of this repository's work trees: left alone\n"
     )
     assert (repo / ".claude/settings.local.json").exists()
+
+
+def test_through_the_real_entry_point(repo: Path) -> None:
+    from tests.helpers import subprocess_cli
+
+    done = subprocess_cli(repo, "agent", "install", "codex", "--project")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == installed_lines("Codex", ".codex/hooks.json (committed)", CLAUDE_EVENTS) + (
+        "Codex runs a new or changed hook only once you trust it: start codex in this repository and choose\n"
+        '"Trust all and continue" when it says "Hooks need review", or review them with /hooks'
+        " (and trust the project: Codex reads .codex/ only in trusted projects).\n"
+        "Until then Codex skips them without a word (codex exec too).\n"
+    )
+    done = subprocess_cli(repo, "agent", "uninstall", "codex", "--project")
+    assert (done.returncode, done.stdout) == (0, removed_line("codex", ".codex/hooks.json", CLAUDE_EVENTS))
+    assert not (repo / ".codex").exists()
