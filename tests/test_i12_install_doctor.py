@@ -123,3 +123,28 @@ def test_uninstall_goes_on_when_an_integration_raises(installed: Path, monkeypat
     assert result.exit_code == 1
     assert result.stdout.startswith("Failed git-hooks: Permission denied\nUnset notes.rewriteRef=")
     assert result.stdout.endswith(f"Removed claude hooks in .claude/settings.local.json ({EVENTS})\n")
+
+
+def test_doctor_names_a_client_setting_that_turns_every_hook_off(installed: Path, tmp_path: Path) -> None:
+    user = Path(os.environ["HOME"]) / ".claude/settings.json"
+    user.parent.mkdir()
+    user.write_text('{"disableAllHooks": true}\n')
+    off = "problem: claude: disableAllHooks is true in ~/.claude/settings.json: Claude Code runs no hooks\n"
+    assert off in run(installed, "doctor").stdout
+    local = installed / ".claude/settings.local.json"
+    local.write_text(local.read_text().replace("{", '{\n  "disableAllHooks": false,', 1))  # the most local wins
+    assert "disableAllHooks" not in run(installed, "doctor").stdout
+
+
+def test_doctor_names_codex_hooks_turned_off_in_its_config(
+    installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("tomllib")
+    home = tmp_path / "codex-home"
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    ok(installed, "agent", "install", "codex")
+    (home / "config.toml").write_text('model = "x"\n\n[features]\n# no hooks here\nhooks = false\n')
+    off = f"problem: codex: {home / 'config.toml'} sets [features] hooks = false: Codex runs no hooks\n"
+    assert off in run(installed, "doctor").stdout
+    (home / "config.toml").write_text("[features]\nhooks = true\n")
+    assert "Codex runs no hooks" not in run(installed, "doctor").stdout

@@ -20,10 +20,13 @@ by accident.
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from git_session import paths
 from git_session.errors import UserError
@@ -46,7 +49,7 @@ from git_session.integrations.agent_records import (
 )
 from git_session.integrations.agent_settings import Added
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
-from git_session.integrations.files import git, inside
+from git_session.integrations.files import git, inside, read
 
 # --- where -------------------------------------------------------------------------------
 
@@ -397,11 +400,52 @@ def diagnose(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[F
         findings.append(
             Finding("warning", agent, "the hook shim is not written yet: the hooks run Python until one writes it")
         )
+    findings += _switched_off(repo, agent, environ)
     if shutil.which("git-session", path=environ.get("PATH")) is None:
         findings.append(
             Finding("problem", agent, "git-session is not on PATH: the agent's hooks silently do nothing without it")
         )
     return findings
+
+
+def _switched_off(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[Finding]:
+    """A client setting that turns every hook off: Claude Code's ``disableAllHooks`` (the
+    most local file that sets it wins), Codex's ``[features] hooks = false``."""
+    if agent == "claude":
+        for scope in ("local", "project", "user"):
+            value = _json_key(settings_path(repo, agent, scope, environ), "disableAllHooks")
+            if value is not None:
+                where = shown(repo, settings_path(repo, agent, scope, environ), environ)
+                return [_off(agent, f"disableAllHooks is true in {where}: Claude Code runs no hooks")] if value else []
+    if agent == "codex":
+        config = os.path.join(os.path.dirname(settings_path(repo, agent, "user", environ)), "config.toml")
+        if _codex_hooks_off(config):
+            return [_off(agent, f"{shown(repo, config, environ)} sets [features] hooks = false: Codex runs no hooks")]
+    return []
+
+
+def _off(agent: AgentName, message: str) -> Finding:
+    return Finding("problem", agent, message)
+
+
+def _json_key(path: str, key: str) -> bool | None:
+    """A boolean at the top of a JSON file; None when it is not there (or the file is unreadable)."""
+    try:
+        value = json.loads(read(path) or b"{}")
+    except (ValueError, RecursionError):
+        return None
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, bool) else None
+
+
+def _codex_hooks_off(config: str) -> bool:
+    """Whether Codex's config.toml turns its hooks feature off (read where Python has tomllib)."""
+    try:
+        tomllib: Any = importlib.import_module("tomllib")
+        features = tomllib.loads((read(config) or b"").decode("utf-8")).get("features")
+    except (ImportError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(features, dict) and features.get("hooks") is False
 
 
 def _file_finding(repo: Repo, agent: AgentName, entry: Install, environ: Mapping[str, str]) -> Finding:
