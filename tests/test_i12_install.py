@@ -545,3 +545,16 @@ def test_through_the_real_entry_point(repo: Path) -> None:
     done = subprocess_cli(repo, "agent", "uninstall", "codex", "--project")
     assert (done.returncode, done.stdout) == (0, removed_line("codex", ".codex/hooks.json", CLAUDE_EVENTS))
     assert not (repo / ".codex").exists()
+
+
+def test_a_local_file_git_tracks_is_said_to_be_committed(repo: Path) -> None:
+    settings = repo / ".gemini/settings.json"  # Gemini's local file is the project's: a team may commit it
+    settings.parent.mkdir()
+    settings.write_text("{}\n")
+    git(repo, "add", ".gemini/settings.json")
+    git(repo, "commit", "-q", "-m", "gemini settings")
+    out = ok(repo, "agent", "install", "gemini")
+    assert out == installed_lines(
+        "Gemini CLI", ".gemini/settings.json (tracked by git: commits take the hooks along)", GEMINI_EVENTS
+    )
+    assert not (repo / ".git/info/exclude").exists()

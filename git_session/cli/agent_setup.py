@@ -67,7 +67,8 @@ def _echo_install(report: agents_core.InstallReport) -> None:
     from git_session.integrations.agent_clients import CLIENTS
 
     client = CLIENTS[report.agent]
-    where = f"{render.safe(report.file)} ({_scope_words(report.scope)})"
+    words = "tracked by git: commits take the hooks along" if report.tracked else _scope_words(report.scope)
+    where = f"{render.safe(report.file)} ({words})"
     if report.installed:
         echo(f"{client.title} hooks in {where}:")
         for name in report.installed:

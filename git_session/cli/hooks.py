@@ -230,7 +230,8 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     For each coding agent whose hooks `git session agent install` put in place: whether
     they are still there (the fix puts them back), whether the settings file parses,
     whether a client setting turns every hook off, whether the hook shim is written, and
-    whether git-session is on PATH (without it those hooks do nothing). One part that cannot be checked is one line; the rest go on.
+    whether git-session is on PATH (without it those hooks do nothing). One part that
+    cannot be checked is one line; the rest go on.
     Exits 0 when healthy, 1 when problems remain. Where git-session is not installed
     (never, or uninstalled since) it says so in one line, and exits 1: `git session
     install` (or `doctor --fix`) sets up the hooks and the notes config.

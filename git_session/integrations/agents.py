@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from git_session import paths
@@ -93,6 +93,7 @@ class InstallReport:
     instructions: str = ""  # "added", "present", or "" (not asked)
     instructions_file: str = ""
     excluded: str = ""  # the line added to .git/info/exclude
+    tracked: bool = False  # a "local" file git tracks (Gemini's is the project's): the hooks get committed
 
     @property
     def changed(self) -> bool:
@@ -131,7 +132,12 @@ def _install_here(repo: Repo, agent: AgentName, scope: Scope, path: str, where: 
         entry.added = entry.added.merged(merge.added)
     excluded = _exclude(repo, agent, scope, path, entry) if merge.added.created_file else ""
     save(repo, record)
-    return InstallReport(agent, scope, where, merge.installed, merge.present, excluded=excluded)
+    tracked = scope == "local" and _tracked(repo, path)
+    return InstallReport(agent, scope, where, merge.installed, merge.present, excluded=excluded, tracked=tracked)
+
+
+def _tracked(repo: Repo, path: str) -> bool:
+    return bool(git(repo, "ls-files", "--", path, check=False).stdout.strip())
 
 
 def _install_shared(
@@ -172,9 +178,7 @@ def _install_block(
         record.blocks = [b for b in record.blocks if b.file != path] + [Block(agent, path, added)]
         save(repo, record)
         status = "added"
-    return InstallReport(
-        report.agent, report.scope, report.file, report.installed, report.present, status, where, report.excluded
-    )
+    return replace(report, instructions=status, instructions_file=where)
 
 
 def _exclude(repo: Repo, agent: AgentName, scope: Scope, path: str, entry: Install) -> str:
@@ -182,7 +186,7 @@ def _exclude(repo: Repo, agent: AgentName, scope: Scope, path: str, entry: Insta
     if agent != "gemini" or scope != "local":
         return ""
     relative = "/" + os.path.relpath(path, top(repo))
-    tracked = git(repo, "ls-files", "--", path, check=False).stdout.strip()
+    tracked = _tracked(repo, path)
     ignored = git(repo, "check-ignore", "-q", "--", path, check=False).returncode == 0
     if tracked or ignored:
         return ""
