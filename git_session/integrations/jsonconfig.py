@@ -80,16 +80,29 @@ def _comment_end(text: str, i: int) -> int:
     return len(text) if end < 0 else end + 2
 
 
+class _Constant(Exception):
+    """NaN, Infinity or -Infinity: Python's json reads them, JSON (and the clients) do not."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
 def parse(text: str, where: str, comments: bool = False) -> tuple[Any, Node]:
     """The document and its layout; refuses invalid JSON and a top level that is no object.
     ``comments``: the file may hold comments (they are kept, and skipped as white space)."""
     if comments:
         text = blank_comments(text)
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ConfigFileError(
             f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing changed",
+            "correct the file, or move it away, and run the command again",
+        ) from None
+    except _Constant as exc:
+        raise ConfigFileError(
+            f"{where} is not valid JSON ({exc.args[0]} is no JSON value); nothing changed",
             "correct the file, or move it away, and run the command again",
         ) from None
     except RecursionError:
