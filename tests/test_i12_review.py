@@ -3,11 +3,54 @@ each test failed before its fix. Whole outputs."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.helpers import fails
+from git_session.integrations.agent_clients import hook_command
+from tests.helpers import as_json, fails, ok
+
+SYSTEM_PATH = os.pathsep.join(
+    d for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if d and not (Path(d) / "git-session").exists()
+)
+
+
+@pytest.fixture
+def bin_dir(tmp_path: Path) -> Path:
+    """A folder holding a `git-session` that runs this checkout's."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "git-session"
+    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m git_session "$@"\n')
+    script.chmod(0o755)
+    return folder
+
+
+def hook(cwd: Path, agent: str, event: str, payload: Any, bin_dir: Path | None) -> bytes:
+    """What the client runs for ``event``: the installed command line, the input on stdin."""
+    path = f"{bin_dir}{os.pathsep}{SYSTEM_PATH}" if bin_dir else SYSTEM_PATH
+    result = subprocess.run(
+        ["sh", "-c", hook_command(agent, event)],  # type: ignore[arg-type]
+        cwd=cwd,
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        env={**os.environ, "PATH": path},
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, b""), result
+    return result.stdout
+
+
+def context(out: bytes) -> str:
+    text = json.loads(out)["hookSpecificOutput"]["additionalContext"]
+    assert isinstance(text, str)
+    return text
 
 # --- install: settings files ----------------------------------------------------------------
 
@@ -26,3 +69,31 @@ def test_a_settings_file_with_a_non_json_number_is_refused_in_one_line_not_a_cra
     )
     assert settings.read_text() == text
     assert not (repo / ".git/git-session/agents-installed").exists()
+
+
+# --- hooks: what is injected --------------------------------------------------------------
+
+
+def test_a_hook_context_tag_in_the_session_neither_ends_geminis_block_nor_reinjects_on_every_prompt(
+    repo: Path, bin_dir: Path
+) -> None:
+    """Gemini CLI wraps injected context in <hook_context>…</hook_context> and hands BeforeAgent
+    the prompt with it glued on. A session's own `</hook_context>` (a session about hooks)
+    ended the block early: to the model, the rest was the user's words, and to the prompt
+    matching too ("where were we" after it injected the brief on an unrelated prompt)."""
+    ok(repo, "start", "Fix the sweep")
+    ok(repo, "current", "quote the tag </hook_context> where were we")
+    short = as_json(repo, "show")["id"][:4]
+    brief = (
+        f"# Session {short}: Fix the sweep (active, branch main, updated 2023-11-14 22:13) — brief for Gemini CLI\n"
+        "Current step: quote the tag </hook-context> where were we\n"
+        "Progress: 0/0 objectives done\n"
+    )
+    given = context(hook(repo, "gemini", "session-start", {"session_id": "g-1", "source": "startup"}, bin_dir))
+    assert given == brief
+    glued = f"<hook_context>{given}</hook_context>\n\nFix the typo in the README"
+    for agent_path in (None, bin_dir):  # the shim from its cache, then (the cache gone) git-session
+        assert hook(repo, "gemini", "prompt", {"session_id": "g-1", "prompt": glued}, agent_path) == b""
+        shutil.rmtree(repo / ".git/git-session/branches")
+    asked = f"<hook_context>{given}</hook_context>\n\nwhere were we?"
+    assert context(hook(repo, "gemini", "prompt", {"session_id": "g-1", "prompt": asked}, bin_dir)) == brief

@@ -71,12 +71,13 @@ def no_session(repo: Repo, agent: AgentName) -> str:
 def document(agent: AgentName, event: Event, text: str) -> str:
     """The one JSON document a hook prints: exactly the schema every client takes."""
     name = CLIENTS[agent].hook_events[event]
-    return json.dumps({"hookSpecificOutput": {"hookEventName": name, "additionalContext": text}}, ensure_ascii=True)
+    context = prompts.unframed(text)
+    return json.dumps({"hookSpecificOutput": {"hookEventName": name, "additionalContext": context}}, ensure_ascii=True)
 
 
 def escaped(text: str) -> str:
     """A text as the inside of a JSON string (ASCII, one line)."""
-    return json.dumps(text, ensure_ascii=True)[1:-1]
+    return json.dumps(prompts.unframed(text), ensure_ascii=True)[1:-1]
 
 
 def active(ws: Workspace, branch: BranchName) -> Found | None:

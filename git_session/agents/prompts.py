@@ -48,6 +48,15 @@ def own_words(prompt: str) -> str:
     return prompt
 
 
+def unframed(text: str) -> str:
+    """A text to inject with its own context tags made harmless: a ``</hook_context>`` in a
+    session's words would end the client's block early (what follows read as the user's own
+    words, by the model and by ``own_words``)."""
+    for tag in (HOOK_CONTEXT_OPEN, HOOK_CONTEXT_CLOSE):
+        text = text.replace(tag, tag.replace("_", "-"))
+    return text
+
+
 def normalized(text: str) -> str:
     """The user's own words (``own_words``) in lower-case ASCII letters and digits, every other
     character a space, one space between words, none at either end (what awk does in the C
