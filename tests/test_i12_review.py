@@ -97,3 +97,26 @@ def test_a_hook_context_tag_in_the_session_neither_ends_geminis_block_nor_reinje
         shutil.rmtree(repo / ".git/git-session/branches")
     asked = f"<hook_context>{given}</hook_context>\n\nwhere were we?"
     assert context(hook(repo, "gemini", "prompt", {"session_id": "g-1", "prompt": asked}, bin_dir)) == brief
+
+
+# --- the agent queue: untrusted files ---------------------------------------------------------
+
+
+def test_a_pipe_or_a_link_to_an_endless_file_in_the_agent_queue_neither_hangs_nor_crashes_commands(repo: Path) -> None:
+    """Every command records the queued agent starts. A pipe there made every command wait
+    forever; a link to /dev/zero read until memory ran out. Both are dropped unread."""
+
+    def status() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "git_session", "status"], cwd=repo, capture_output=True, text=True, timeout=30
+        )
+
+    ok(repo, "start", "Fix the sweep")
+    queue = repo / ".git/git-session/agent-queue"
+    queue.mkdir(parents=True)
+    before = status()
+    os.mkfifo(queue / "claude.s-1")
+    (queue / "codex.s-2").symlink_to("/dev/zero")
+    after = status()
+    assert (after.returncode, after.stdout, after.stderr) == (0, before.stdout, before.stderr)
+    assert list(queue.iterdir()) == []

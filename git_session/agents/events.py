@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -307,7 +308,9 @@ def drain_queue(ws: Workspace) -> None:
 def _record_queued(ws: Workspace, item: Path) -> bool:
     """Record one queued start; False when it does not parse."""
     agent, _, sid = item.name.partition(".")
-    if agent not in AGENT_NAMES or not SESSION_ID.fullmatch(sid) or item.stat().st_size > MAX_QUEUE_FILE:
+    info = item.lstat()  # a link or a pipe is read by no command (a pipe would wait forever)
+    regular = stat.S_ISREG(info.st_mode) and info.st_size <= MAX_QUEUE_FILE
+    if agent not in AGENT_NAMES or not SESSION_ID.fullmatch(sid) or not regular:
         return True  # never ours to record
     name: AgentName = agent
     head, _, body = item.read_bytes().partition(b"\n\n")
