@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from git_session.integrations import agents
 from git_session.integrations.agent_clients import hook_command
-from tests.helpers import as_json, fails, ok
+from tests.helpers import as_json, fails, ok, run
 
 SYSTEM_PATH = os.pathsep.join(
     d for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if d and not (Path(d) / "git-session").exists()
@@ -52,6 +53,7 @@ def context(out: bytes) -> str:
     assert isinstance(text, str)
     return text
 
+
 # --- install: settings files ----------------------------------------------------------------
 
 
@@ -69,6 +71,39 @@ def test_a_settings_file_with_a_non_json_number_is_refused_in_one_line_not_a_cra
     )
     assert settings.read_text() == text
     assert not (repo / ".git/git-session/agents-installed").exists()
+
+
+class Killed(BaseException):
+    """The process killed at that point (nothing after it runs)."""
+
+
+USERS_OWN = '{\n    "permissions": {"allow": ["Read"]},\n    "hooks": {"Stop": []}\n}'
+
+
+@pytest.mark.parametrize("agent", ["claude", "codex"])  # a file of the work tree; a user file (shared)
+@pytest.mark.parametrize("killed_in", ["write_text", "save"])
+def test_install_killed_midway_leaves_no_hooks_that_uninstall_cannot_take_out(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agent: str, killed_in: str
+) -> None:
+    """The settings file was written before the record naming what went in: killed in
+    between, install left hooks no record named (installing again found them present and
+    recorded nothing), and uninstall could never take them out."""
+    monkeypatch.setenv("CODEX_HOME", str(tmp_path / "codex-home"))
+    settings = repo / ".claude/settings.local.json" if agent == "claude" else tmp_path / "codex-home/hooks.json"
+    settings.parent.mkdir()
+    settings.write_text(USERS_OWN)
+    real = getattr(agents, killed_in)
+
+    def killed(*args: Any) -> None:
+        monkeypatch.setattr(agents, killed_in, real)
+        raise Killed
+
+    monkeypatch.setattr(agents, killed_in, killed)
+    with pytest.raises(Killed):
+        run(repo, "agent", "install", agent)
+    ok(repo, "agent", "install", agent)  # run again
+    ok(repo, "agent", "uninstall", agent)
+    assert settings.read_text() == USERS_OWN
 
 
 # --- hooks: what is injected --------------------------------------------------------------
