@@ -8,13 +8,18 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from git_session import checkpoints
+from git_session.agents import events
 from git_session.integrations import agents
 from git_session.integrations.agent_clients import hook_command
+from git_session.sessions import Workspace
 from tests.helpers import as_json, fails, ok, run
 
 SYSTEM_PATH = os.pathsep.join(
@@ -155,3 +160,36 @@ def test_a_pipe_or_a_link_to_an_endless_file_in_the_agent_queue_neither_hangs_no
     after = status()
     assert (after.returncode, after.stdout, after.stderr) == (0, before.stdout, before.stderr)
     assert list(queue.iterdir()) == []
+
+
+# --- hooks: compactions -----------------------------------------------------------------------
+
+
+def test_concurrent_pre_compact_handlers_record_one_compaction(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Codex runs the handlers of one event at once (seen on 0.171: the user's hooks.json and
+    the project's both installed, or hooks.json and config.toml). Each counted the compaction:
+    two checkpoints "compaction 1" and compactions 2 for one compaction. Here the second
+    handler comes while the first is taking its checkpoint (a large work tree takes a while)."""
+    ok(repo, "start", "Fix the sweep")
+    payload = json.dumps({"session_id": "c-1", "hook_event_name": "PreCompact", "trigger": "auto"}).encode()
+    real = checkpoints.create
+    first_inside = threading.Event()
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            first_inside.set()
+            time.sleep(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoints, "create", slow)
+    answers: list[str | None] = []
+    first = threading.Thread(
+        target=lambda: answers.append(events.run("codex", "pre-compact", payload, Workspace.open(str(repo))))
+    )
+    first.start()
+    assert first_inside.wait(30)
+    answers.append(events.run("codex", "pre-compact", payload, Workspace.open(str(repo))))
+    first.join(30)
+    assert answers == [None, None]
+    shown = as_json(repo, "show")
+    assert (shown["compactions"], [c["label"] for c in shown["checkpoints"]]) == (1, ["compaction 1"])
