@@ -193,3 +193,23 @@ def test_concurrent_pre_compact_handlers_record_one_compaction(repo: Path, monke
     assert answers == [None, None]
     shown = as_json(repo, "show")
     assert (shown["compactions"], [c["label"] for c in shown["checkpoints"]]) == (1, ["compaction 1"])
+
+
+TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"  # a GitHub token's shape
+
+
+def test_the_hooks_mask_secrets_in_what_they_inject_as_the_commit_trailers_do(repo: Path, bin_dir: Path) -> None:
+    """What a hook injects goes to the agent's model provider. A secret recorded in the
+    session (push refuses it, the trailers mask it) went out whole at every session start."""
+    ok(repo, "start", "Fix the sweep")
+    ok(repo, "discovery", "add", f"the staging token is {TOKEN}")
+    ok(repo, "decision", "add", f"Rotate {TOKEN} weekly", "--alternative", "monthly rotation")
+    whole = ok(repo, "brief", "--agent", "Claude Code", "--max-chars", "8000")
+    assert TOKEN in whole
+    masked = whole.replace(TOKEN, "[redacted]")
+    started = hook(repo, "claude", "session-start", {"session_id": "s-1", "source": "startup"}, bin_dir)
+    assert context(started) == masked
+    asked = hook(repo, "claude", "prompt", {"session_id": "s-1", "prompt": "where were we?"}, None)  # the shim
+    assert context(asked) == masked
+    named = hook(repo, "claude", "prompt", {"session_id": "s-1", "prompt": "use a monthly rotation"}, None)
+    assert context(named) == "Recorded decision: Rotate [redacted] weekly. It set aside monthly rotation."
