@@ -213,3 +213,22 @@ def test_the_hooks_mask_secrets_in_what_they_inject_as_the_commit_trailers_do(re
     assert context(asked) == masked
     named = hook(repo, "claude", "prompt", {"session_id": "s-1", "prompt": "use a monthly rotation"}, None)
     assert context(named) == "Recorded decision: Rotate [redacted] weekly. It set aside monthly rotation."
+
+
+def test_git_session_disable_turns_the_agent_hooks_off_before_the_shim_exists_too(repo: Path, bin_dir: Path) -> None:
+    """GIT_SESSION_DISABLE=1: "the hooks do nothing" (README). The shim obeyed it, but before
+    the first hook run there is no shim and the hook command runs git-session, which
+    injected the brief, recorded the agent on the session and wrote the shim."""
+    ok(repo, "start", "Fix the sweep")
+    before = as_json(repo, "show")
+    result = subprocess.run(
+        ["sh", "-c", hook_command("claude", "session-start")],
+        cwd=repo,
+        input=json.dumps({"session_id": "s-1", "source": "startup", "model": "m-1"}).encode(),
+        capture_output=True,
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{SYSTEM_PATH}", "GIT_SESSION_DISABLE": "1"},
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+    assert as_json(repo, "show") == before
+    assert not (repo / ".git/git-session/agent-hook").exists()
