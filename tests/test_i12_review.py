@@ -20,7 +20,7 @@ from git_session.agents import events
 from git_session.integrations import agents
 from git_session.integrations.agent_clients import hook_command
 from git_session.sessions import Workspace
-from tests.helpers import as_json, fails, ok, run
+from tests.helpers import as_json, fails, make_repo, ok, run
 
 SYSTEM_PATH = os.pathsep.join(
     d for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if d and not (Path(d) / "git-session").exists()
@@ -76,6 +76,23 @@ def test_a_settings_file_with_a_non_json_number_is_refused_in_one_line_not_a_cra
     )
     assert settings.read_text() == text
     assert not (repo / ".git/git-session/agents-installed").exists()
+
+
+def test_install_into_a_crlf_file_writes_crlf_line_ends_and_uninstall_gives_it_back(repo: Path, tmp_path: Path) -> None:
+    """What install inserted had LF line ends in a CRLF file (a file edited on Windows, or
+    a committed --project file under core.autocrlf): the file's own line ends now."""
+    lf = '{\n\t"permissions": {\n\t\t"allow": []\n\t},\n\t"hooks": {\n\t\t"Stop": []\n\t}\n}\n'
+    crlf = lf.replace("\n", "\r\n")
+    other = make_repo(tmp_path, "other")
+    for where, text in ((repo, crlf), (other, lf)):
+        settings = where / ".claude/settings.local.json"
+        settings.parent.mkdir()
+        settings.write_bytes(text.encode())
+        ok(where, "agent", "install", "claude")
+    installed = (repo / ".claude/settings.local.json").read_bytes()
+    assert installed == (other / ".claude/settings.local.json").read_bytes().replace(b"\n", b"\r\n")
+    ok(repo, "agent", "uninstall", "claude")
+    assert (repo / ".claude/settings.local.json").read_bytes() == crlf.encode()
 
 
 class Killed(BaseException):
