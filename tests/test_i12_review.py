@@ -249,3 +249,17 @@ def test_git_session_disable_turns_the_agent_hooks_off_before_the_shim_exists_to
     assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
     assert as_json(repo, "show") == before
     assert not (repo / ".git/git-session/agent-hook").exists()
+
+
+# --- hooks: what a prompt asks ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("asked", ["Can you continue?", "could you continue from here?", "Shall we resume?"])
+def test_a_request_to_continue_asked_as_a_question_gets_the_brief(repo: Path, bin_dir: Path, asked: str) -> None:
+    """A question ("Can you continue?") is the commonest way to ask: it showed no continuation intent."""
+    ok(repo, "start", "Fix the sweep")
+    brief = context(hook(repo, "claude", "session-start", {"session_id": "s-1", "source": "startup"}, bin_dir))
+    for agent_path in (None, bin_dir):  # the shim from its cache, then (the cache gone) git-session
+        asking = hook(repo, "claude", "prompt", {"session_id": "s-1", "prompt": asked}, agent_path)
+        assert context(asking) == brief
+        shutil.rmtree(repo / ".git/git-session/branches")

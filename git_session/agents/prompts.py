@@ -28,7 +28,10 @@ INTENT_PHRASES = (
 )
 # The prompt's first words (after any of FILLERS).
 INTENT_LEADS = ("continue", "resume", "carry on", "keep going", "go on", "proceed")
-FILLERS = ("ok", "okay", "please", "lets", "let s", "let us", "now", "so", "alright", "right", "and", "then")
+FILLERS = (
+    *("ok", "okay", "please", "lets", "let s", "let us", "now", "so", "alright", "right", "and", "then"),
+    *("can you", "could you", "would you", "will you", "can we", "could we", "shall we"),
+)
 MIN_ALTERNATIVE = 3  # characters: shorter alternatives ("A", "no") match too much to mean anything
 
 _OTHER = re.compile(r"[^a-z0-9]+")
