@@ -53,14 +53,14 @@ MAX_ALTERNATIVES = 200  # alternatives the cache carries (the most recent decisi
 
 def budget(repo: Repo, agent: AgentName) -> int:
     """``session.<agent>.budget``, else the client's default; a value that is no number, or
-    below MIN_BUDGET, is the default."""
+    below MIN_BUDGET, is the default, and one above the client's limit is that limit."""
     value = repo.config_value(f"session.{agent}.budget")
-    default = CLIENTS[agent].budget
+    client = CLIENTS[agent]
     try:
-        chosen = int(value) if value is not None else default
+        chosen = int(value) if value is not None else client.budget
     except ValueError:
-        return default
-    return chosen if chosen >= MIN_BUDGET else default
+        return client.budget
+    return min(chosen, client.limit) if chosen >= MIN_BUDGET else client.budget
 
 
 def no_session(repo: Repo, agent: AgentName) -> str:

@@ -73,10 +73,10 @@ class SessionGroup(LazyGroup):
             sys.exit(0)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "git session"
-            _report(SessionError(exc.format_message(), f"see: {command} --help"))
+            _report(SessionError(_one_line(exc.format_message()), f"see: {command} --help"))
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            _report(SessionError(exc.format_message()))
+            _report(SessionError(_one_line(exc.format_message())))
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
             click.echo("", err=True)
@@ -115,6 +115,11 @@ def _internal_error(ctx: click.Context, exc: Exception) -> None:
     click.echo(f"git-session: internal error: {exc!r:.200}", err=True)
     click.echo(f"hint: the details are in {path}; please report them", err=True)
     ctx.exit(EXIT_INTERNAL)
+
+
+def _one_line(message: str) -> str:
+    """click's message on one line: it lists choices on lines of their own ("Choose from:\n\ta,")."""
+    return " ".join(message.split())
 
 
 def _report(exc: SessionError) -> None:

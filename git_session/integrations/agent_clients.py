@@ -34,6 +34,7 @@ class Client:
     matchers: Mapping[Event, str]  # a matcher an event's entry carries
     timeout_unit: Literal["s", "ms"]
     budget: int  # default characters of the brief injected at session start
+    limit: int  # the most characters the client takes as context (longer: a preview and a file)
     instructions: str  # the instructions file it reads (AGENTS.md, CLAUDE.md, GEMINI.md)
     trusts_hooks: bool = False  # the user must trust new hooks before they run (Codex)
     comments: bool = False  # its settings may hold // and /* */ comments (Gemini CLI reads them)
@@ -62,6 +63,7 @@ CLIENTS: Mapping[AgentName, Client] = {
         matchers={"session-start": "startup|resume|clear|compact"},
         timeout_unit="s",
         budget=8000,
+        limit=10000,
         instructions="CLAUDE.md",
     ),
     "codex": Client(
@@ -74,6 +76,7 @@ CLIENTS: Mapping[AgentName, Client] = {
         matchers={"session-start": "startup|resume|clear|compact"},
         timeout_unit="s",
         budget=6000,
+        limit=8000,  # about 2,500 tokens of English: Codex spills more to a file
         instructions="AGENTS.md",
         trusts_hooks=True,
     ),
@@ -98,6 +101,7 @@ CLIENTS: Mapping[AgentName, Client] = {
         matchers={},
         timeout_unit="ms",
         budget=8000,
+        limit=10000,  # no limit documented: as Claude Code's
         instructions="GEMINI.md",
         comments=True,
     ),
