@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import os
 import re
@@ -466,7 +467,10 @@ class Workspace:
     def add(
         self, spec: str | None, kind: EntryKind, text: str, extra: Fields | None = None, private: bool = False
     ) -> tuple[Found, Op]:
-        """Add an entry; a ``private`` one goes to the session's private layer, never pushed."""
+        """Add an entry; a ``private`` one goes to the session's private layer, never pushed.
+
+        ``extra``: the fields the kind takes beside its text (``model.RECORDED_KINDS``)."""
+        _check_extra(kind, extra or {})
         draft = self._add_draft(kind, text, {**(extra or {}), "private": True} if private else extra or {})
         found, ops = self._append(spec, lambda handle, meta: [draft], f"{kind}: {text}", private=private)
         return found, ops[0]
@@ -501,6 +505,36 @@ class Workspace:
         if entry is None or reason is not None or extra is not None or (note and change.note_field is None):
             raise ValueError(f"{subject} {verb} takes an entry, and a note only into its note field")
         return Changed(*self._change_entry(spec, change, entry, note))
+
+    def change_entry(self, spec: str | None, verb: str, prefix: str, note: str | None = None) -> Changed:
+        """The state change ``verb`` of the entry named by ``prefix``, whatever its kind: the
+        id is looked up among the kinds that have that change (``model.TRANSITIONS``)."""
+        kinds = [model.entry_kind(t) for t in model.TRANSITIONS if t.verb == verb and t.subject != model.SESSION]
+        if not kinds:
+            verbs = sorted({t.verb for t in model.TRANSITIONS if t.subject != model.SESSION})
+            raise UserError(f"no entry can be made {verb!r}; the changes of entries: {', '.join(verbs)}")
+        found = self.find(spec)
+        entry = self._entry_of_kinds(found, kinds, prefix)
+        if note and model.transition(entry.kind, verb).note_field is None:
+            raise UserError(f"{entry.kind} {verb} takes no note (only a change that records one does: resolve)")
+        return self.transition(found.handle.id, entry.kind, verb, entry.id, note=note)
+
+    def _entry_of_kinds(self, found: Found, kinds: Sequence[EntryKind], prefix: str) -> Entry:
+        """The entry of one of ``kinds`` that ``prefix`` names; one of another kind is refused
+        by name, with the changes it has."""
+        matches = []
+        for kind in kinds:
+            with contextlib.suppress(NotFoundError):
+                matches.append(self.find_entry(found, kind, prefix))
+        if len(matches) > 1:
+            candidates = ", ".join(sorted(f"{e.kind} {e.id}" for e in matches))
+            raise AmbiguousError(f"entry id prefix {prefix!r} is ambiguous", f"candidates: {candidates}")
+        if matches:
+            return matches[0]
+        other = self.find_entry(found, None, prefix)  # none at all, or several: said so
+        changes = ", ".join(t.verb for t in model.transitions_of(other.kind)) or "none"
+        short = self.short_entry_id(found, other.kind, other.id)
+        raise UserError(f"{other.kind} {short} has no such change (its changes: {changes})")
 
     def _change_entry(self, spec: str | None, change: Transition, prefix: str, note: str | None) -> tuple[Found, Entry]:
         kind = model.entry_kind(change)
@@ -720,3 +754,17 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _check_extra(kind: EntryKind, extra: Fields) -> None:
+    """The fields beside an entry's text must be its kind's (``model.RECORDED_KINDS``), a
+    priority one of ``model.PRIORITIES``; an empty one (``None``, ``[]``) is as if not given."""
+    takes = model.RECORDED_KINDS.get(kind, ())
+    for name, value in extra.items():
+        if value in (None, []) or name == "private":
+            continue
+        if name not in takes:
+            also = f" (it takes: {', '.join(takes)})" if takes else ""
+            raise UserError(f"a {kind} entry takes no {name}{also}")
+        if name == "priority" and value not in model.PRIORITIES:
+            raise UserError(f"priority {value!r} is none of: {', '.join(model.PRIORITIES)}")
