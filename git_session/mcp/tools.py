@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from git_session import brief, checkpoints, handoff, queries, render
+from git_session import brief, queries, render
 from git_session.errors import SessionError, UserError, file_system_error
 from git_session.mcp.hints import error_text
 from git_session.model import RECORDED_KINDS, SESSION, TRANSITIONS
@@ -143,6 +143,8 @@ def checkpoint(
     session: str | None = None,
 ) -> str:
     """Save HEAD and a snapshot of the working tree (and a decision taken there)."""
+    from git_session import checkpoints  # as the command line does: only when one is taken
+
     made = checkpoints.create(ws, session, label, decision, rationale)
     commit = made.checkpoint.commit
     head = f"HEAD {commit[:7]}" if commit else "no commit yet"
@@ -155,6 +157,8 @@ def checkpoint(
 
 def handoff_text(ws: Workspace, fmt: str = "markdown", session: str | None = None) -> str:
     """The handoff document of the session, as ``git session handoff`` renders it."""
+    from git_session import handoff  # jinja2 and the history: only when one is asked for
+
     if fmt not in HANDOFF_FORMATS:
         raise UserError(f"format {fmt!r} is none of: {', '.join(HANDOFF_FORMATS)}")
     return handoff.handoff(ws, ws.find(session), fmt)
