@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from git_session.integrations.agent_clients import AgentName
+from git_session.integrations.agent_clients import CLIENTS, AgentName
 from tests.fakeapi import FakeModelAPI
 from tests.helpers import needed_tool
 
@@ -247,8 +247,15 @@ class HookProbe:
         self.script.write_text(PROBE_SCRIPT)
 
     def config(self, events: Mapping[str, str]) -> dict[str, Any]:
-        """A client's ``{"hooks": …}`` running the probe for each ``event -> mode``."""
-        return {"hooks": {event: [{"hooks": [self._entry(event, mode)]}] for event, mode in events.items()}}
+        """A client's ``{"hooks": …}`` running the probe for each ``event -> mode``, each entry with
+        the matcher git-session's installer gives it (agent_clients.CLIENTS)."""
+        return {"hooks": {event: [self._group(event, mode)] for event, mode in events.items()}}
+
+    def _group(self, event: str, mode: str) -> dict[str, Any]:
+        client = CLIENTS[self.agent]
+        ours = [e for e, name in client.hook_events.items() if name == event]
+        matcher = client.matchers.get(ours[0]) if ours else None
+        return {**({"matcher": matcher} if matcher else {}), "hooks": [self._entry(event, mode)]}
 
     def _entry(self, event: str, mode: str) -> dict[str, Any]:
         command = f"sh {self.script} {self.log} {event} {mode}"
