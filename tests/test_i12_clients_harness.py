@@ -54,6 +54,7 @@ def test_claude_hooks_fire_and_their_context_reaches_the_model(tmp_path: Path, a
 
     run = client.run("hello there").check()
 
+    assert api.unknown == ["HEAD /"]  # besides the model: a connectivity check, answered with an empty 200
     assert probe.events() == ["SessionStart(startup)", "UserPromptSubmit", "Stop", "Stop", "SessionEnd"]
     start, prompt, stop, stop_again, end = probe.inputs()
     assert set(start) == COMMON_FIELDS | {"source"}
@@ -141,6 +142,7 @@ def test_codex_hooks_fire_and_forced_auto_compaction(tmp_path: Path, api: FakeMo
     api.codex_tool_calls = 1  # a tool call, so that a compaction happens before the model's next turn
 
     run = client.run("hello there", options=("-c", "model_auto_compact_token_limit=1")).check()
+    assert api.unknown == []  # Codex calls nothing but the model
 
     assert probe.events() == [
         "SessionStart(startup)",
@@ -205,6 +207,7 @@ def test_gemini_hooks_fire_and_a_compression(tmp_path: Path, api: FakeModelAPI) 
     run = client.run(LONG_PROMPT).check()
     api.reply = REPLY
 
+    assert api.unknown == []  # Gemini calls nothing but its models (a router model first)
     assert probe.events() == ["SessionStart(startup)", "BeforeAgent", "PreCompress(auto)", "AfterAgent", "SessionEnd"]
     start, before_agent = probe.inputs()[:2]
     assert set(start) == COMMON_FIELDS | {"source", "timestamp"} and start["session_id"] == client.session_id(run)
