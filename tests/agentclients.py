@@ -76,10 +76,12 @@ class Run:
 
 
 class AgentClient:
-    """One client, offline: its HOME, its provider settings pointing at ``api``, run in ``repo``."""
+    """One client, offline: its HOME, its provider settings pointing at ``api``, run in ``repo``.
+    With ``git_session=False`` its PATH has no git-session (a machine without it)."""
 
-    def __init__(self, agent: AgentName, api: FakeModelAPI, home: Path, repo: Path) -> None:
+    def __init__(self, agent: AgentName, api: FakeModelAPI, home: Path, repo: Path, *, git_session: bool = True):
         self.agent = agent
+        self.git_session = git_session
         self.api = api
         self.home = home
         self.repo = repo
@@ -93,7 +95,9 @@ class AgentClient:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIPPED)}
         env["HOME"] = str(self.home)
         env.pop("XDG_CONFIG_HOME", None)  # the clients keep their configuration under HOME
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), str(self.binary.parent), env.get("PATH", "")])
+        path = [d for d in env.get("PATH", "").split(os.pathsep) if self.git_session or not _has_git_session(d)]
+        ours = [str(Path(sys.executable).parent)] if self.git_session else []
+        env["PATH"] = os.pathsep.join([*ours, str(self.binary.parent), *path])
         env["NO_COLOR"] = "1"
         env.update(_ENV[self.agent](self))
         return env
@@ -125,6 +129,10 @@ class AgentClient:
                 if isinstance(found, str):
                     return found
         raise AssertionError(f"no session id in the output of {self.agent}:\n{run.stdout[-2000:]}")
+
+
+def _has_git_session(directory: str) -> bool:
+    return bool(directory) and os.access(os.path.join(directory, "git-session"), os.X_OK)
 
 
 def _json_lines(text: str) -> list[Any]:
