@@ -27,6 +27,10 @@ ALLOWED = {
     # The brief and status are documents for the reader (an agent runs these commands);
     # they say where the rest is, as every front end shows the same brief.
     ("brief.py", "git session show"),
+    # The block written into an agent's instructions file: the commands the agent runs,
+    # and (in its marker) the ones that add and remove the block.
+    ("integrations/instructions.py", "<!-- git-session:begin ("),
+    ("integrations/instructions.py", "## Working context: git-session"),
     ("render.py", "git session objective list"),
     ("render.py", "git session blocker list"),
     ("render.py", "git session next list"),

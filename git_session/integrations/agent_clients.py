@@ -6,6 +6,7 @@ AGENT-HOOKS.md in the project's shared documents).
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Client:
     budget: int  # default characters of the brief injected at session start
     instructions: str  # the instructions file it reads (AGENTS.md, CLAUDE.md, GEMINI.md)
     trusts_hooks: bool = False  # the user must trust new hooks before they run (Codex)
+    comments: bool = False  # its settings may hold // and /* */ comments (Gemini CLI reads them)
 
 
 _CLAUDE_LIKE_EVENTS: Mapping[Event, str] = {
@@ -95,8 +97,21 @@ CLIENTS: Mapping[AgentName, Client] = {
         timeout_unit="ms",
         budget=8000,
         instructions="GEMINI.md",
+        comments=True,
     ),
 }
+
+# Seconds each event's hook may run before the client gives up on it (Gemini: x 1000, ms).
+TIMEOUTS: Mapping[Event, int] = {
+    "session-start": 10,
+    "prompt": 10,
+    "pre-compact": 30,
+    "subagent-stop": 10,
+    "stop": 5,
+    "session-end": 3,
+}
+
+HANDLER_NAME = "git-session"  # the "name" of a Gemini CLI hook entry
 
 SHIM_NAME = "agent-hook"  # <common-dir>/git-session/agent-hook: the POSIX-sh fast path
 
@@ -116,3 +131,29 @@ def hook_command(agent: AgentName, event: Event) -> str:
         "exit 0"
     )
     return f"sh -c {shlex.quote(script)}"
+
+
+def config_file(agent: AgentName, scope: Scope, top: str, environ: Mapping[str, str]) -> str:
+    """The absolute path of ``agent``'s configuration at ``scope``: under the work tree's
+    ``top``, or the user's home (Codex: ``$CODEX_HOME`` when set, as Codex reads it)."""
+    relative = CLIENTS[agent].configs[scope]
+    if not relative.startswith("~/"):
+        return os.path.join(top, relative)
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if agent == "codex" and environ.get("CODEX_HOME"):
+        return os.path.join(environ["CODEX_HOME"], relative.removeprefix("~/.codex/"))
+    return os.path.join(home, relative.removeprefix("~/"))
+
+
+def handler(agent: AgentName, event: Event) -> dict[str, object]:
+    """The hook handler git-session installs for ``event``, in the shape ``agent`` reads."""
+    timeout = TIMEOUTS[event] * (1000 if CLIENTS[agent].timeout_unit == "ms" else 1)
+    named: dict[str, object] = {"name": HANDLER_NAME} if agent == "gemini" else {}
+    return {**named, "type": "command", "command": hook_command(agent, event), "timeout": timeout}
+
+
+def hook_group(agent: AgentName, event: Event) -> dict[str, object]:
+    """The matcher group holding our handler: ``{"matcher": …, "hooks": [handler]}``."""
+    matcher = CLIENTS[agent].matchers.get(event)
+    matched: dict[str, object] = {"matcher": matcher} if matcher is not None else {}
+    return {**matched, "hooks": [handler(agent, event)]}
