@@ -11,7 +11,9 @@ Replies are scripted from the request alone, so that the order in which a client
 requests arrive never matters: a compaction request (the client asks for a summary of the
 conversation) is answered with ``SUMMARY``; every other request with ``reply`` (``REPLY``), except that
 Codex gets a shell tool call for each of ``codex_tool_calls`` turns first (Codex's forced
-auto-compaction happens between a tool call and the model's next turn).
+auto-compaction happens between a tool call and the model's next turn), and a Claude turn
+whose request offers the tool named first in ``anthropic_tool_calls`` calls it (an MCP
+server's tool, say: the client runs it and sends its result in the next request).
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class FakeModelAPI:
         self.unknown: list[str] = []
         self.reply = REPLY  # the text of every model turn that is not a summary
         self.codex_tool_calls = 0  # how many of the next Codex turns get a shell tool call instead of text
+        # Claude turns to answer with a tool call, in order: (tool name, its input); a turn whose
+        # request does not offer the first one's tool (a side request) gets text.
+        self.anthropic_tool_calls: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -91,6 +96,13 @@ class FakeModelAPI:
                 return False
             self.codex_tool_calls -= 1
             return True
+
+    def take_anthropic_tool_call(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+        with self._lock:
+            if not self.anthropic_tool_calls or self.anthropic_tool_calls[0][0] not in offered:
+                return None
+            return self.anthropic_tool_calls.pop(0)
 
     def model_requests(self) -> list[Request]:
         """The requests that asked a model for a turn (not the clients' side calls)."""
@@ -204,6 +216,10 @@ def _handler(api: FakeModelAPI) -> type[BaseHTTPRequestHandler]:
         def _anthropic(self, request: Request) -> None:
             body = request.body if isinstance(request.body, dict) else {}
             text = SUMMARY if is_compaction(request) else api.reply
+            call = None if is_compaction(request) else api.take_anthropic_tool_call(body)
+            if call is not None:
+                self._sse(list(_anthropic_tool_use_events(body, *call)), named=True)
+                return
             if not body.get("stream"):
                 self._json(_anthropic_message(body, text))
                 return
@@ -244,6 +260,23 @@ def _anthropic_events(body: dict[str, Any], text: str) -> Iterator[dict[str, Any
     yield {
         "type": "message_delta",
         "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "usage": {"output_tokens": 10},
+    }
+    yield {"type": "message_stop"}
+
+
+def _anthropic_tool_use_events(body: dict[str, Any], name: str, arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A streamed turn that calls tool ``name`` with ``arguments``, and stops for its result."""
+    message = {**_anthropic_message(body, ""), "content": [], "stop_reason": None}
+    block = {"type": "tool_use", "id": _new_id("toolu"), "name": name, "input": {}}
+    yield {"type": "message_start", "message": message}
+    yield {"type": "content_block_start", "index": 0, "content_block": block}
+    delta = {"type": "input_json_delta", "partial_json": json.dumps(arguments)}
+    yield {"type": "content_block_delta", "index": 0, "delta": delta}
+    yield {"type": "content_block_stop", "index": 0}
+    yield {
+        "type": "message_delta",
+        "delta": {"stop_reason": "tool_use", "stop_sequence": None},
         "usage": {"output_tokens": 10},
     }
     yield {"type": "message_stop"}
