@@ -72,19 +72,10 @@ class ClaudeWithMcp(AgentClient):
         return {**super().env(), "MCP_CONNECTION_NONBLOCKING": "false"}
 
 
-def register_for_claude(repo: Path) -> None:
-    """The server in the repository's .mcp.json, approved in the settings that stay here."""
-    (repo / ".mcp.json").write_text(
-        json.dumps({"mcpServers": {"git-session": {"command": "git", "args": ["session", "mcp"]}}})
-    )
-    (repo / ".claude").mkdir(exist_ok=True)
-    (repo / ".claude" / "settings.local.json").write_text(json.dumps({"enabledMcpjsonServers": ["git-session"]}))
-
-
 @pytest.mark.slow
 def test_claude_code_offers_the_tools_to_the_model_and_a_call_lands_in_the_session(repo: Path, tmp_path: Path) -> None:
     ok(repo, "start", "Claude over MCP")
-    register_for_claude(repo)
+    ok(repo, "agent", "install", "claude", "--mcp")  # .mcp.json, approved in .claude/settings.local.json
     text = "the model wrote this through MCP"
     with FakeModelAPI() as api:
         api.anthropic_tool_calls = [("mcp__git-session__record", {"kind": "discovery", "text": text})]
