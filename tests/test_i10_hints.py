@@ -32,6 +32,9 @@ ALLOWED = {
     ("integrations/instructions.py", "<!-- git-session:begin ("),
     ("integrations/instructions.py", "## Working context: git-session"),
     ("render.py", "git session objective list"),
+    # What an agent's hooks inject: the agent runs these commands (issue 12).
+    ("agents/cache.py", "git session start"),
+    ("agents/events.py", "git session show"),
     ("render.py", "git session blocker list"),
     ("render.py", "git session next list"),
     # Stored in the handoff entry itself: the clipped text says how to get all of it.

@@ -89,7 +89,9 @@ CLIENTS: Mapping[AgentName, Client] = {
         hook_events={
             "session-start": "SessionStart",
             "prompt": "BeforeAgent",
-            "pre-compact": "PreCompress",
+            # No "pre-compact": Gemini CLI 0.61 fires PreCompress on every turn with a history,
+            # before it decides whether to compress, and nothing after a compression: a
+            # PreCompress is no compaction. Its prompt hook brings the brief back on demand.
             "stop": "AfterAgent",
             "session-end": "SessionEnd",
         },
@@ -121,13 +123,16 @@ def hook_command(agent: AgentName, event: Event) -> str:
 
     It does nothing (exit 0, no output) where git is missing, outside a repository, or where
     git-session is not installed. It runs the repository's shim when there is one (no Python
-    on the path of a fresh cache), else ``git-session agent hook`` (which writes the shim)."""
+    on the path of a fresh cache), else ``git-session agent hook`` (which writes the shim).
+    Whatever either exits with, the command exits 0: a client reads exit 2 as "block" (Claude
+    Code stops the prompt), and a git-session older than the hooks exits 2 on a command it
+    does not know."""
     args = f"{agent} {event}"
     script = (
         f'h="$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/git-session/{SHIM_NAME}"; '
-        f'[ -f "$h" ] && exec sh "$h" {args}; '
-        "command -v git-session >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1 && "
-        f"exec git-session agent hook {args}; "
+        f'if [ -f "$h" ]; then sh "$h" {args}; '
+        "elif command -v git-session >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; then "
+        f"git-session agent hook {args} 2>/dev/null; fi; "
         "exit 0"
     )
     return f"sh -c {shlex.quote(script)}"
