@@ -471,13 +471,22 @@ class Workspace:
     def add(
         self, spec: str | None, kind: EntryKind, text: str, extra: Fields | None = None, private: bool = False
     ) -> tuple[Found, Op]:
-        """Add an entry; a ``private`` one goes to the session's private layer, never pushed.
-
-        ``extra``: the fields the kind takes beside its text (``model.RECORDED_KINDS``)."""
-        _check_extra(kind, extra or {})
+        """Add an entry; a ``private`` one goes to the session's private layer, never pushed."""
         draft = self._add_draft(kind, text, {**(extra or {}), "private": True} if private else extra or {})
         found, ops = self._append(spec, lambda handle, meta: [draft], f"{kind}: {text}", private=private)
         return found, ops[0]
+
+    def record(
+        self, spec: str | None, kind: str, text: str, fields: Fields | None = None, private: bool = False
+    ) -> tuple[Found, Op]:
+        """Add an entry as a person or an agent records one: of a kind of
+        ``model.RECORDED_KINDS``, with only the fields beside its text that the kind takes
+        (what the command line and the MCP server call; ``add`` takes any fields)."""
+        recorded = next((k for k in model.RECORDED_KINDS if k == kind), None)
+        if recorded is None:
+            raise UserError(f"kind {kind!r} is none of: {', '.join(model.RECORDED_KINDS)}")
+        _check_fields(recorded, fields or {})
+        return self.add(spec, recorded, text, fields, private)
 
     def _add_draft(self, kind: EntryKind, text: str, extra: Fields) -> Draft:
         fields = {"text": codec.check_text(text), **{k: v for k, v in extra.items() if v not in (None, [])}}
@@ -763,7 +772,7 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _check_extra(kind: EntryKind, extra: Fields) -> None:
+def _check_fields(kind: EntryKind, extra: Fields) -> None:
     """The fields beside an entry's text must be its kind's (``model.RECORDED_KINDS``), a
     priority one of ``model.PRIORITIES``; an empty one (``None``, ``[]``) is as if not given."""
     takes = model.RECORDED_KINDS.get(kind, ())

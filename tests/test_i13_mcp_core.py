@@ -52,13 +52,19 @@ def test_the_core_refuses_fields_a_kind_does_not_take(repo: Path) -> None:
     ok(repo, "start", "Fields")
     ws = Workspace.open(str(repo))
     with pytest.raises(UserError, match=r"^a note entry takes no rationale$"):
-        ws.add(None, "note", "x", {"rationale": "why"})
+        ws.record(None, "note", "x", {"rationale": "why"})
     with pytest.raises(UserError, match=r"^a decision entry takes no priority \(it takes: rationale, alternatives\)$"):
-        ws.add(None, "decision", "x", {"priority": "high"})
+        ws.record(None, "decision", "x", {"priority": "high"})
     with pytest.raises(UserError, match=r"^priority 'soon' is none of: high, medium, low$"):
-        ws.add(None, "next", "x", {"priority": "soon"})
-    _, op = ws.add(None, "decision", "x", {"rationale": None, "alternatives": []})  # empty: as if not given
+        ws.record(None, "next", "x", {"priority": "soon"})
+    with pytest.raises(
+        UserError, match=r"^kind .checkpoint. is none of: objective, decision, blocker"
+    ):
+        ws.record(None, "checkpoint", "x")
+    _, op = ws.record(None, "decision", "x", {"rationale": None, "alternatives": []})  # empty: as if not given
     assert op.data["fields"] == {"text": "x"}
+    _, op = ws.add(None, "note", "x", {"agent_name": "claude"})  # the core's own writers record more
+    assert op.data["fields"] == {"text": "x", "agent_name": "claude"}
 
 
 def test_an_entry_changes_state_by_id_whatever_its_kind(repo: Path) -> None:

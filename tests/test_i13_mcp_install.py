@@ -13,7 +13,10 @@ from tests.helpers import fails, git, make_repo, ok
 SERVER = {"command": "git", "args": ["session", "mcp"]}
 
 # A user's own files, each with what must survive a round trip: comments, layout, no final newline.
-CODEX_CONFIG = '# my Codex\nmodel = "o3"  # the model\n\n[mcp_servers.docs]\ncommand = "docs-server"\n\n[features]\nplugins = false\n'
+CODEX_CONFIG = (
+    '# my Codex\nmodel = "o3"  # the model\n\n'
+    '[mcp_servers.docs]\ncommand = "docs-server"\n\n[features]\nplugins = false\n'
+)
 MCP_JSON = '{\n    "mcpServers": {\n        "docs": {"command": "docs-server"}\n    }\n}'
 GEMINI_SETTINGS = '{\n  // the theme\n  "theme": "dark",\n  "mcpServers": {}\n}\n'
 CLAUDE_USER = '{"numStartups": 3, "projects": {}}'

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from git_session import brief, queries, render
 from git_session.errors import SessionError, UserError, file_system_error
 from git_session.mcp.hints import error_text
-from git_session.model import RECORDED_KINDS, SESSION, TRANSITIONS
+from git_session.model import SESSION, TRANSITIONS
 from git_session.sessions import Found, Workspace
 
 VIEWS = ("status", "brief", "show")
@@ -118,12 +118,9 @@ def record(
     private: bool = False,
 ) -> str:
     """Add an entry of a kind a person or an agent records, with that kind's fields."""
-    if kind not in RECORDED_KINDS:
-        raise UserError(f"kind {kind!r} is none of: {', '.join(RECORDED_KINDS)}")
-    entry_kind = next(k for k in RECORDED_KINDS if k == kind)  # the same, typed
-    found, op = ws.add(session, entry_kind, text, dict(fields or {}), private=private)
+    found, op = ws.record(session, kind, text, dict(fields or {}), private=private)
     label = ("private " if private else "") + ("next step" if kind == "next" else kind)
-    return f"Added {label} {ws.short_entry_id(found, entry_kind, op.id)}"
+    return f"Added {label} {ws.short_entry_id(found, op.data['kind'], op.id)}"
 
 
 def change(ws: Workspace, entry_id: str, action: str, note: str | None = None, session: str | None = None) -> str:
