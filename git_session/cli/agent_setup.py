@@ -10,11 +10,13 @@ import click
 from git_session import render
 from git_session.cli import hints as cli_hints
 from git_session.cli.base import echo, workspace
+from git_session.errors import SessionError
 
 if TYPE_CHECKING:
     from git_session.integrations import agent_mcp
     from git_session.integrations import agents as agents_core
     from git_session.integrations.agent_clients import AgentName, Scope
+    from git_session.sessions import Workspace
 
 AGENTS = ("claude", "codex", "gemini")  # agent_clients.AGENT_NAMES (pinned by a test)
 
@@ -64,12 +66,29 @@ def install(agent: str, project: bool, user: bool, instructions: bool, mcp: bool
     from git_session.integrations.record import install_lock
 
     scope = _chosen_scope(project, user)
-    repo = workspace().repo
-    with install_lock(repo):
-        report = agents.install(repo, _agent(agent), scope, instructions, os.environ, mcp=mcp)
+    ws = workspace()
+    with install_lock(ws.repo):
+        report = agents.install(ws.repo, _agent(agent), scope, instructions, os.environ, mcp=mcp)
+    _prepare_answers(ws, _agent(agent))
     _echo_install(report)
     for server in report.mcp:
         _echo_mcp(server)
+
+
+def _prepare_answers(ws: Workspace, agent: AgentName) -> None:
+    """The shim and the current branch's answers, written now: the agent's first session
+    start is then answered without Python. Only a convenience (the first hook writes them
+    otherwise), so a failure here is no failure of the install."""
+    from git_session.agents import cache
+
+    branch = None if ws.repo.is_bare else ws.repo.head_branch()
+    try:
+        if branch is None:
+            cache.install_shim(ws.repo)
+        else:
+            cache.write(ws, branch, agent)
+    except (OSError, SessionError):
+        pass
 
 
 def _echo_install(report: agents_core.InstallReport) -> None:

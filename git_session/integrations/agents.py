@@ -32,7 +32,7 @@ from git_session import paths
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import agent_settings, instructions
-from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, SHIM_NAME, AgentName, Scope, config_file
+from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, AgentName, Scope, config_file
 from git_session.integrations.agent_records import (
     Block,
     Install,
@@ -429,7 +429,7 @@ def diagnose(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[F
     if not installs:
         return []
     findings = [_file_finding(repo, agent, i, environ) for i in installs]
-    if not os.path.exists(paths.private_dir(repo) / SHIM_NAME):  # = paths.agent_shim(repo)
+    if not paths.agent_shim(repo).exists():
         findings.append(
             Finding("warning", agent, "the hook shim is not written yet: the hooks run Python until one writes it")
         )
