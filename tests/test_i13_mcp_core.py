@@ -57,9 +57,7 @@ def test_the_core_refuses_fields_a_kind_does_not_take(repo: Path) -> None:
         ws.record(None, "decision", "x", {"priority": "high"})
     with pytest.raises(UserError, match=r"^priority 'soon' is none of: high, medium, low$"):
         ws.record(None, "next", "x", {"priority": "soon"})
-    with pytest.raises(
-        UserError, match=r"^kind .checkpoint. is none of: objective, decision, blocker"
-    ):
+    with pytest.raises(UserError, match=r"^kind .checkpoint. is none of: objective, decision, blocker"):
         ws.record(None, "checkpoint", "x")
     _, op = ws.record(None, "decision", "x", {"rationale": None, "alternatives": []})  # empty: as if not given
     assert op.data["fields"] == {"text": "x"}
