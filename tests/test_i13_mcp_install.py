@@ -138,3 +138,10 @@ def test_a_registration_changed_since_install_is_kept_and_named(repo: Path) -> N
     out = ok(repo, "agent", "uninstall", "claude")
     assert out.splitlines()[0] == "Kept the MCP server git-session in .mcp.json (changed since install)"
     assert json.loads(mcp_json.read_text()) == changed
+
+
+def test_git_session_uninstall_takes_the_registration_out_with_the_hooks(repo: Path) -> None:
+    ok(repo, "agent", "install", "claude", "--mcp")
+    out = ok(repo, "uninstall")
+    assert "Removed the MCP server git-session in .mcp.json" in out
+    assert not (repo / ".mcp.json").exists() and not (repo / ".claude").exists()
