@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import fails, git, make_repo, ok
+from tests.helpers import fails, git, make_repo, ok, run
 
 SERVER = {"command": "git", "args": ["session", "mcp"]}
 
@@ -145,3 +145,15 @@ def test_git_session_uninstall_takes_the_registration_out_with_the_hooks(repo: P
     out = ok(repo, "uninstall")
     assert "Removed the MCP server git-session in .mcp.json" in out
     assert not (repo / ".mcp.json").exists() and not (repo / ".claude").exists()
+
+
+def test_doctor_finds_a_registration_gone_and_fix_puts_it_back(repo: Path) -> None:
+    ok(repo, "agent", "install", "claude", "--mcp")
+    (repo / ".mcp.json").unlink()
+    found = run(repo, "doctor").stdout
+    assert "problem: claude .mcp.json: the MCP server git-session is missing\n" in found
+    assert "ok: claude .claude/settings.local.json: the approval of the MCP server git-session\n" in found
+    assert "fixed: put back the claude MCP server git-session in .mcp.json\n" in run(repo, "doctor", "--fix").stdout
+    assert json.loads((repo / ".mcp.json").read_text()) == {"mcpServers": {"git-session": SERVER}}
+    ok(repo, "agent", "uninstall", "claude")
+    assert not (repo / ".mcp.json").exists() and not (repo / ".git/info/exclude").exists()

@@ -147,7 +147,8 @@ def uninstall(agent: str, project: bool, user: bool) -> None:
     instructions block. Exactly what install recorded is taken out: a file nobody else
     changed is byte for byte as before, a file install created goes. An entry of ours
     changed since (a timeout edited) is kept, and named. A user file that other
-    repositories installed into too stays until the last of them uninstalls.
+    repositories installed into too stays until the last of them uninstalls. The MCP
+    server that install --mcp registered goes the same way, first.
     """
     from git_session.integrations import agents
     from git_session.integrations.record import install_lock

@@ -32,6 +32,7 @@ from git_session.integrations.agent_records import (
     write_text,
 )
 from git_session.integrations.agent_settings import Src, _container, _cut_if_empty
+from git_session.integrations.base import Finding
 from git_session.integrations.jsonconfig import ConfigFileError
 
 NAME = "git-session"  # the server's name in every client's configuration
@@ -92,10 +93,12 @@ def _install_here(repo: Repo, agent: AgentName, scope: Scope, target: Target, wh
     entry = _put(agent, scope, target, where)
     if entry is None:
         return McpReport(where, "present", target.kind)
-    if entry.created_file and agent == "claude" and target.kind == "member":
-        entry.exclude = agents.exclude_untracked(repo, target.file)  # .mcp.json: not committed by accident
     record = load(repo)
-    record.mcp = [m for m in record.mcp if (m.file, m.keys) != (entry.file, entry.keys)] + [entry]
+    before = [m for m in record.mcp if (m.file, m.keys) == (entry.file, entry.keys)]  # put back (doctor --fix)
+    if entry.created_file and agent == "claude" and target.kind == "member":  # .mcp.json: not committed by accident
+        kept = [m.exclude for m in before if m.exclude]  # the line its first install added
+        entry.exclude = kept[0] if kept else agents.exclude_untracked(repo, target.file)
+    record.mcp = [m for m in record.mcp if m not in before] + [entry]
     save(repo, record)
     return McpReport(where, "added", target.kind, str(entry.exclude.get("line") or ""))
 
@@ -321,3 +324,58 @@ def _cut_toml(text: str, entry: McpInstall, where: str) -> tuple[str | None, str
     if entry.created_file and not new.strip():
         return None, "removed"
     return new.rstrip() + entry.tail if new.strip() else entry.tail, "removed"
+
+
+# --- doctor --------------------------------------------------------------------------------
+
+
+def diagnose(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[Finding]:
+    """Whether each registration install recorded for ``agent`` is still in its file."""
+    findings = []
+    for entry in (m for m in load(repo).mcp if m.agent == agent):
+        where = agents.shown(repo, entry.file, environ)
+        what = "approval of the MCP server git-session" if entry.kind == "item" else "MCP server git-session"
+        try:
+            present = _present(entry, where)
+        except ConfigFileError as exc:
+            findings.append(Finding("problem", f"{agent} {where}", exc.message.replace("; nothing changed", "")))
+            continue
+        if present:
+            findings.append(Finding("ok", f"{agent} {where}", f"the {what}"))
+        else:
+            findings.append(Finding("problem", f"{agent} {where}", f"the {what} is missing", fixable=True))
+    return findings
+
+
+def _present(entry: McpInstall, where: str) -> bool:
+    text = read_text(entry.file, where)
+    if text is None:
+        return False
+    if entry.kind == "toml":
+        servers = _parse_toml(text, where).get(entry.keys[0])
+        return isinstance(servers, dict) and servers.get(entry.keys[1]) == entry.value
+    src = Src.of(entry.agent, where)
+    src.parse(text)
+    node = _container(text, entry.keys, src)
+    if node is None:
+        return False
+    value = jsonconfig.value_of(text, node)
+    return value == entry.value if entry.kind == "member" else isinstance(value, list) and entry.value in value
+
+
+def fix(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[str]:
+    """Register the server again where doctor found it missing; what was done."""
+    missing = {m.scope for m in load(repo).mcp if m.agent == agent and not _safely_present(m, environ, repo)}
+    done = []
+    for scope in sorted(missing):
+        for report in install(repo, agent, scope, environ):
+            if report.outcome == "added":
+                done.append(f"put back the {agent} MCP server git-session in {report.file}")
+    return done
+
+
+def _safely_present(entry: McpInstall, environ: Mapping[str, str], repo: Repo) -> bool:
+    try:
+        return _present(entry, agents.shown(repo, entry.file, environ))
+    except ConfigFileError:
+        return True  # a file that cannot be read is for the user to mend: doctor said so

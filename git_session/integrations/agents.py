@@ -424,11 +424,15 @@ def _placement(
 
 
 def diagnose(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[Finding]:
-    """What doctor says of ``agent``'s hooks: nothing where install never put them."""
+    """What doctor says of ``agent``'s hooks (and its MCP server): nothing where install never put them."""
     installs = load(repo).of(agent)
     if not installs:
         return []
     findings = [_file_finding(repo, agent, i, environ) for i in installs]
+    if any(m.agent == agent for m in load(repo).mcp):
+        from git_session.integrations import agent_mcp
+
+        findings += agent_mcp.diagnose(repo, agent, environ)
     if not paths.agent_shim(repo).exists():
         findings.append(
             Finding("warning", agent, "the hook shim is not written yet: the hooks run Python until one writes it")
@@ -542,6 +546,10 @@ class AgentHooks:
             report = install(repo, self.agent, entry.scope, False, os.environ)
             if report.installed:
                 done.append(f"put back the {self.agent} hooks for {', '.join(report.installed)} in {report.file}")
+        if any(m.agent == self.agent for m in load(repo).mcp):
+            from git_session.integrations import agent_mcp
+
+            done += agent_mcp.fix(repo, self.agent, os.environ)
         return done
 
 

@@ -131,9 +131,9 @@ def tool(name: str) -> Tool:
 
 def build() -> MCPServer:
     version = importlib.metadata.version("git-session")
-    server: MCPServer = MCPServer(
-        NAME, instructions=INSTRUCTIONS, version=version, tools=[tool(name) for name in TOOLS]
-    )
+    made = [tool(name) for name in TOOLS]
+    # A tool's error is the agent's to read: the client's log needs no line for each (WARNING).
+    server: MCPServer = MCPServer(NAME, instructions=INSTRUCTIONS, version=version, tools=made, log_level="WARNING")
     server.resource(
         "git-session://brief", name="brief", description="The current session's brief", mime_type="text/markdown"
     )(lambda: resource_text(lambda ws: tools.read(ws, "brief", None, tools.DEFAULT_MAX_CHARS)))
