@@ -7,7 +7,8 @@ command pays) measured in the same run:
   included) and ``read`` (the status), each a ``tools/call`` request answered by a server
   that has served a few already, from the request written to the answer read;
 - the server's start (target <= 3.0): from spawning ``git-session mcp`` to its answer to
-  ``initialize`` (the SDK imported, the tools built);
+  ``initialize`` (the SDK imported, the tools built); beside it, for information, a Python
+  that only imports the SDK's ``MCPServer``: the part of the start that is the SDK's;
 - the size of the ``tools/list`` answer in characters (it is in every agent's context on
   every turn; the test suite holds it under 6,000).
 
@@ -33,6 +34,7 @@ from typing import IO, Any
 from benchlib import Ratio, Timing, bench_root, exit_status, git_session_exe, init_repo, interleaved_samples, report
 
 PROTOCOL = "2025-11-25"
+SDK_IMPORT = "from mcp.server.mcpserver import MCPServer"  # the part of the start no code of ours can shorten
 
 
 class Server:
@@ -89,9 +91,9 @@ class Server:
             self.process.wait()
 
 
-def floor(repo: Path, env: dict[str, str]) -> float:
+def python(code: str, repo: Path, env: dict[str, str]) -> float:
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import pygit2"], cwd=repo, env=env, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=repo, env=env, check=True)
     return time.perf_counter() - began
 
 
@@ -139,7 +141,8 @@ def main() -> int:
         listed = warm.request("tools/list", {})
         size = len(json.dumps(listed["result"]))
         runs: list[tuple[str, Callable[[], float]]] = [
-            ('python -c "import pygit2"', lambda: floor(repo, env)),
+            ('python -c "import pygit2"', lambda: python("import pygit2", repo, env)),
+            ("python: import the MCP SDK's MCPServer", lambda: python(SDK_IMPORT, repo, env)),
             ("mcp: start (to initialize answered)", lambda: start(repo, env)),
             ("mcp: tools/call record (warm)", call_time(warm, "record", {"kind": "note", "text": "a note"})),
             ("mcp: tools/call read (warm)", call_time(warm, "read", {"view": "status"})),
@@ -152,7 +155,8 @@ def main() -> int:
             print(f"kept: {root}")
     timings = [Timing(label, s) for (label, _), s in zip(runs, samples, strict=True)]
     base = timings[0]
-    ratios = [Ratio(timings[1], base, 3.0), Ratio(timings[2], base, 0.3), Ratio(timings[3], base, 0.3)]
+    sdk, start_time, record, read = timings[1:]
+    ratios = [Ratio(sdk, base, None), Ratio(start_time, base, 3.0), Ratio(record, base, 0.3), Ratio(read, base, 0.3)]
     report(timings, ratios, args.rounds)
     print(f"\ntools/list answer: {size} characters (the test suite holds it under 6,000)")
     return exit_status(ratios, args.check)
