@@ -375,7 +375,7 @@ PROMPTS = [
     "let's pick up where we left off",
     "so... carry on",
     "Keep going!",
-    "can you continue?",  # not leading: no intent
+    "can you continue?",  # a question asking to continue: intent (test_i12_review)
     "resumes are parsed here",  # a word starting like one: no intent
     "where were the tests",
     "add a test for the sweeper",
@@ -398,7 +398,7 @@ def test_the_shim_and_git_session_read_a_prompt_alike(session: Path, bin_dir: Pa
     )
     assert (direct.returncode, direct.stderr) == (0, b"")
     assert by_shim == direct.stdout
-    intent = text not in PROMPTS[9:13]
+    intent = text not in PROMPTS[10:13]
     expected = brief(session, "claude") if intent else ""
     assert (json.loads(by_shim)["hookSpecificOutput"]["additionalContext"].startswith("# Session")) == bool(expected)
 

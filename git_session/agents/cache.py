@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_session import brief, data, paths, trailers
+from git_session import brief, data, paths, secrets, trailers
 from git_session.agents import prompts
 from git_session.errors import SessionError
 from git_session.fold import live_entries
@@ -69,14 +69,22 @@ def no_session(repo: Repo, agent: AgentName) -> str:
 
 
 def document(agent: AgentName, event: Event, text: str) -> str:
-    """The one JSON document a hook prints: exactly the schema every client takes."""
+    """The one JSON document a hook prints: exactly the schema every client takes. What it
+    injects goes to the agent's model provider: its secrets are masked (as in the commit
+    trailers; a push would refuse them)."""
     name = CLIENTS[agent].hook_events[event]
-    return json.dumps({"hookSpecificOutput": {"hookEventName": name, "additionalContext": text}}, ensure_ascii=True)
+    context = injected(text)
+    return json.dumps({"hookSpecificOutput": {"hookEventName": name, "additionalContext": context}}, ensure_ascii=True)
 
 
 def escaped(text: str) -> str:
     """A text as the inside of a JSON string (ASCII, one line)."""
-    return json.dumps(text, ensure_ascii=True)[1:-1]
+    return json.dumps(injected(text), ensure_ascii=True)[1:-1]
+
+
+def injected(text: str) -> str:
+    """A text as the hooks inject it: secrets masked, the clients' context tags harmless."""
+    return prompts.unframed(secrets.masked(text)[0])
 
 
 def active(ws: Workspace, branch: BranchName) -> Found | None:

@@ -25,10 +25,13 @@ a file only when it is made of ``[A-Za-z0-9._-]`` and starts with a letter or di
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import re
+import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,6 +213,23 @@ def prompt(ws: Workspace, agent: AgentName, branch: BranchName, given: HookInput
 
 
 def pre_compact(ws: Workspace, agent: AgentName, branch: BranchName, given: HookInput, sid: str) -> str | None:
+    with _one_at_a_time(ws, agent):  # Codex runs an event's handlers at once (one per file installed into)
+        return _pre_compact(ws, agent, branch, given, sid)
+
+
+@contextlib.contextmanager
+def _one_at_a_time(ws: Workspace, agent: AgentName) -> Iterator[None]:
+    """The agent's compactions recorded one at a time (an flock: a process that dies never
+    holds it; the hook's own time limit bounds the wait)."""
+    with open(paths.agent_state_dir(ws.repo, agent) / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pre_compact(ws: Workspace, agent: AgentName, branch: BranchName, given: HookInput, sid: str) -> str | None:
     found = cache.active(ws, branch)
     if found is None:
         return None
@@ -307,7 +327,9 @@ def drain_queue(ws: Workspace) -> None:
 def _record_queued(ws: Workspace, item: Path) -> bool:
     """Record one queued start; False when it does not parse."""
     agent, _, sid = item.name.partition(".")
-    if agent not in AGENT_NAMES or not SESSION_ID.fullmatch(sid) or item.stat().st_size > MAX_QUEUE_FILE:
+    info = item.lstat()  # a link or a pipe is read by no command (a pipe would wait forever)
+    regular = stat.S_ISREG(info.st_mode) and info.st_size <= MAX_QUEUE_FILE
+    if agent not in AGENT_NAMES or not SESSION_ID.fullmatch(sid) or not regular:
         return True  # never ours to record
     name: AgentName = agent
     head, _, body = item.read_bytes().partition(b"\n\n")

@@ -28,7 +28,10 @@ INTENT_PHRASES = (
 )
 # The prompt's first words (after any of FILLERS).
 INTENT_LEADS = ("continue", "resume", "carry on", "keep going", "go on", "proceed")
-FILLERS = ("ok", "okay", "please", "lets", "let s", "let us", "now", "so", "alright", "right", "and", "then")
+FILLERS = (
+    *("ok", "okay", "please", "lets", "let s", "let us", "now", "so", "alright", "right", "and", "then"),
+    *("can you", "could you", "would you", "will you", "can we", "could we", "shall we"),
+)
 MIN_ALTERNATIVE = 3  # characters: shorter alternatives ("A", "no") match too much to mean anything
 
 _OTHER = re.compile(r"[^a-z0-9]+")
@@ -46,6 +49,15 @@ def own_words(prompt: str) -> str:
             break
         prompt = prompt[:start] + " " + prompt[end + len(HOOK_CONTEXT_CLOSE) :]
     return prompt
+
+
+def unframed(text: str) -> str:
+    """A text to inject with its own context tags made harmless: a ``</hook_context>`` in a
+    session's words would end the client's block early (what follows read as the user's own
+    words, by the model and by ``own_words``)."""
+    for tag in (HOOK_CONTEXT_OPEN, HOOK_CONTEXT_CLOSE):
+        text = text.replace(tag, tag.replace("_", "-"))
+    return text
 
 
 def normalized(text: str) -> str:

@@ -24,6 +24,8 @@ from git_session.sessions import Workspace
 @click.argument("event")
 def hook(agent: str, event: str) -> None:
     """Answer one hook event of a coding agent (used by the installed hooks)."""
+    if os.environ.get("GIT_SESSION_DISABLE") == "1":  # as the shim and the commit hooks: nothing
+        sys.exit(0)
     from git_session.agents import events
 
     try:

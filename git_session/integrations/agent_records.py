@@ -55,15 +55,21 @@ def read_text(path: str, where: str) -> str | None:
 def write_text(path: str, text: str) -> list[str]:
     """Write atomically, keeping the file's mode (through a symbolic link, to its target);
     returns the folders made for it, outermost first."""
+    made = missing_folders(path)
     real = os.path.realpath(path)
-    made = []
-    folder = os.path.dirname(real)
-    while not os.path.isdir(folder):
-        made.append(folder)
-        folder = os.path.dirname(folder)
     with filesystem(os.path.dirname(real)):
         os.makedirs(os.path.dirname(real), exist_ok=True)
         write_file(real, text.encode("utf-8"), _mode(real))
+    return made
+
+
+def missing_folders(path: str) -> list[str]:
+    """The folders writing ``path`` makes (``write_text``), outermost first."""
+    made = []
+    folder = os.path.dirname(os.path.realpath(path))
+    while not os.path.isdir(folder):
+        made.append(folder)
+        folder = os.path.dirname(folder)
     return list(reversed(made))
 
 

@@ -24,12 +24,12 @@ import importlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from git_session import paths
-from git_session.errors import UserError
+from git_session.errors import SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import agent_settings, instructions
 from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, AgentName, Scope, config_file
@@ -41,6 +41,7 @@ from git_session.integrations.agent_records import (
     absolute,
     delete,
     load,
+    missing_folders,
     read_text,
     save,
     user_lock,
@@ -148,12 +149,27 @@ def _install_here(repo: Repo, agent: AgentName, scope: Scope, path: str, where: 
         entry = Install(agent, scope, path)
         record.installs.append(entry)
     if merge.added:
-        entry.folders += write_text(path, merge.text)
+        entry.folders += missing_folders(path)
         entry.added = entry.added.merged(merge.added)
+        before = load(repo)
+        _write_recorded(path, merge.text, lambda: save(repo, record), lambda: save(repo, before))
     excluded = _exclude(repo, agent, scope, path, entry) if merge.added.created_file else ""
     save(repo, record)
     tracked = scope == "local" and _tracked(repo, path)
     return InstallReport(agent, scope, where, merge.installed, merge.present, excluded=excluded, tracked=tracked)
+
+
+def _write_recorded(path: str, text: str, record: Callable[[], None], put_back: Callable[[], None]) -> None:
+    """Write a settings file after the record naming what goes into it (``record``): a process
+    killed in between leaves a record naming what is not there (uninstall finds nothing to
+    cut), never hooks that no record names (uninstall could never take them out). When the
+    file cannot be written, the record as it was (``put_back``, made before) is saved again."""
+    record()
+    try:
+        write_text(path, text)
+    except (OSError, SessionError):
+        put_back()
+        raise
 
 
 def _tracked(repo: Repo, path: str) -> bool:
@@ -166,14 +182,25 @@ def _install_shared(
     merge = agent_settings.merge(read_text(path, where), agent, where)
     users = UserRecord(environ)
     shared = users.files.setdefault(path, Shared(agent, Added(), []))
-    if merge.added:
-        shared.folders += write_text(path, merge.text)
-        shared.added = shared.added.merged(merge.added)
     if repo.common_dir not in shared.repos:
         shared.repos.append(repo.common_dir)
-    record = load(repo)
+    record, before = load(repo), load(repo)
     if not any(i.file == path for i in record.installs):
         record.installs.append(Install(agent, scope, path))
+    if merge.added:
+        shared.folders += missing_folders(path)
+        shared.added = shared.added.merged(merge.added)
+        users_before = UserRecord(environ)
+
+        def recorded() -> None:
+            save(repo, record)
+            users.save()
+
+        def put_back() -> None:
+            users_before.save()
+            save(repo, before)
+
+        _write_recorded(path, merge.text, recorded, put_back)
     users.save()
     save(repo, record)
     return InstallReport(agent, scope, where, merge.installed, merge.present)

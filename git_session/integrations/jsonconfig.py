@@ -80,16 +80,29 @@ def _comment_end(text: str, i: int) -> int:
     return len(text) if end < 0 else end + 2
 
 
+class _Constant(Exception):
+    """NaN, Infinity or -Infinity: Python's json reads them, JSON (and the clients) do not."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
 def parse(text: str, where: str, comments: bool = False) -> tuple[Any, Node]:
     """The document and its layout; refuses invalid JSON and a top level that is no object.
     ``comments``: the file may hold comments (they are kept, and skipped as white space)."""
     if comments:
         text = blank_comments(text)
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ConfigFileError(
             f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing changed",
+            "correct the file, or move it away, and run the command again",
+        ) from None
+    except _Constant as exc:
+        raise ConfigFileError(
+            f"{where} is not valid JSON ({exc.args[0]} is no JSON value); nothing changed",
             "correct the file, or move it away, and run the command again",
         ) from None
     except RecursionError:
@@ -210,13 +223,20 @@ def append(text: str, container: Node, member: Any, key: str | None = None) -> t
         body = _member(key, member, unit, base, inline)
         joint = ", " if inline else ",\n" + base
         at = container.children[-1].end
-        return text[:at] + joint + body + text[at:], Insertion(joint + body)
+        added = _line_ends(text, joint + body)
+        return text[:at] + added + text[at:], Insertion(added)
     outer = _line_indent(text, container.start)
     inline = _closes_inline(text, container.end)
     inner_start, inner_end = container.start + 1, container.end - 1
     body = _member(key, member, unit, outer + unit, inline)
-    filled = body if inline else "\n" + outer + unit + body + "\n" + outer
+    filled = _line_ends(text, body if inline else "\n" + outer + unit + body + "\n" + outer)
     return text[:inner_start] + filled + text[inner_end:], Insertion(filled, text[inner_start:inner_end])
+
+
+def _line_ends(text: str, added: str) -> str:
+    """``added`` with the file's own line ends (CRLF in a file that has them; JSON text
+    holds no other line break)."""
+    return added.replace("\n", "\r\n") if "\r\n" in text else added
 
 
 def _member(key: str | None, value: Any, unit: str, base: str, inline: bool) -> str:
