@@ -128,7 +128,7 @@ def shell_hooks() -> list[Path]:
 
 
 def test() -> None:
-    setup("[test]")
+    setup("[test,mcp]")
     pytest()
     ruff()
     sh(PYTHON, "-m", "mypy", "--strict", "git_session", "tools", "tests")
@@ -142,7 +142,7 @@ def test() -> None:
 
 def quick() -> None:
     """The inner loop: every test but those marked slow (`python3 dev.py test` and CI run all)."""
-    setup("[test]")
+    setup("[test,mcp]")
     pytest("-m", "not slow")
     ruff()
     print("dev.py: quick checks passed (slow tests, mypy, import layers and shellcheck: python3 dev.py test)")

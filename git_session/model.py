@@ -34,6 +34,18 @@ ENTRY_STATUSES: Mapping[EntryKind, tuple[EntryStatus, ...]] = {
     "blocker": ("open", "resolved"),
     "next": ("open", "done"),
 }
+# The kinds a person or an agent records, each with the fields it takes beside its text (the
+# other kinds are written by the commands that make them: checkpoint, commit, handoff, allow).
+# The command line names its options after these fields; the MCP server builds its schema from them.
+RECORDED_KINDS: Mapping[EntryKind, tuple[str, ...]] = {
+    "objective": (),
+    "decision": ("rationale", "alternatives"),
+    "blocker": (),
+    "discovery": (),
+    "next": ("priority",),
+    "note": (),
+    "source": (),
+}
 Priority = Literal["high", "medium", "low"]
 PRIORITIES: tuple[Priority, ...] = get_args(Priority)  # the one priority order, most urgent first
 DEFAULT_PRIORITY: Priority = "medium"  # a next step's, when none was given

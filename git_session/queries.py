@@ -85,6 +85,14 @@ def sessions(
     return Listing(found, abbrev)
 
 
+def matches(meta: Meta, query: str) -> bool:
+    """Whether the session's id, title, branch, summary, current step, tasks or authors hold
+    every word of ``query`` (case aside)."""
+    fields = [meta.id, meta.title, meta.branch, meta.tldr, meta.current, *meta.tasks, *meta.authors]
+    haystack = " ".join(fields).casefold()
+    return all(word in haystack for word in query.casefold().split())
+
+
 _GONE = ("completed", "abandoned")  # a handed-off session is listed: it waits for its taker
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import os
 import re
@@ -475,6 +476,18 @@ class Workspace:
         found, ops = self._append(spec, lambda handle, meta: [draft], f"{kind}: {text}", private=private)
         return found, ops[0]
 
+    def record(
+        self, spec: str | None, kind: str, text: str, fields: Fields | None = None, private: bool = False
+    ) -> tuple[Found, Op]:
+        """Add an entry as a person or an agent records one: of a kind of
+        ``model.RECORDED_KINDS``, with only the fields beside its text that the kind takes
+        (what the command line and the MCP server call; ``add`` takes any fields)."""
+        recorded = next((k for k in model.RECORDED_KINDS if k == kind), None)
+        if recorded is None:
+            raise UserError(f"kind {kind!r} is none of: {', '.join(model.RECORDED_KINDS)}")
+        _check_fields(recorded, fields or {})
+        return self.add(spec, recorded, text, fields, private)
+
     def _add_draft(self, kind: EntryKind, text: str, extra: Fields) -> Draft:
         fields = {"text": codec.check_text(text), **{k: v for k, v in extra.items() if v not in (None, [])}}
         if kind in ENTRY_STATUSES:
@@ -505,6 +518,36 @@ class Workspace:
         if entry is None or reason is not None or extra is not None or (note and change.note_field is None):
             raise ValueError(f"{subject} {verb} takes an entry, and a note only into its note field")
         return Changed(*self._change_entry(spec, change, entry, note))
+
+    def change_entry(self, spec: str | None, verb: str, prefix: str, note: str | None = None) -> Changed:
+        """The state change ``verb`` of the entry named by ``prefix``, whatever its kind: the
+        id is looked up among the kinds that have that change (``model.TRANSITIONS``)."""
+        kinds = [model.entry_kind(t) for t in model.TRANSITIONS if t.verb == verb and t.subject != model.SESSION]
+        if not kinds:
+            verbs = sorted({t.verb for t in model.TRANSITIONS if t.subject != model.SESSION})
+            raise UserError(f"no entry can be made {verb!r}; the changes of entries: {', '.join(verbs)}")
+        found = self.find(spec)
+        entry = self._entry_of_kinds(found, kinds, prefix)
+        if note and model.transition(entry.kind, verb).note_field is None:
+            raise UserError(f"{entry.kind} {verb} takes no note (only a change that records one does: resolve)")
+        return self.transition(found.handle.id, entry.kind, verb, entry.id, note=note)
+
+    def _entry_of_kinds(self, found: Found, kinds: Sequence[EntryKind], prefix: str) -> Entry:
+        """The entry of one of ``kinds`` that ``prefix`` names; one of another kind is refused
+        by name, with the changes it has."""
+        matches = []
+        for kind in kinds:
+            with contextlib.suppress(NotFoundError):
+                matches.append(self.find_entry(found, kind, prefix))
+        if len(matches) > 1:
+            candidates = ", ".join(sorted(f"{e.kind} {e.id}" for e in matches))
+            raise AmbiguousError(f"entry id prefix {prefix!r} is ambiguous", f"candidates: {candidates}")
+        if matches:
+            return matches[0]
+        other = self.find_entry(found, None, prefix)  # none at all, or several: said so
+        changes = ", ".join(t.verb for t in model.transitions_of(other.kind)) or "none"
+        short = self.short_entry_id(found, other.kind, other.id)
+        raise UserError(f"{other.kind} {short} has no such change (its changes: {changes})")
 
     def _change_entry(self, spec: str | None, change: Transition, prefix: str, note: str | None) -> tuple[Found, Entry]:
         kind = model.entry_kind(change)
@@ -727,3 +770,17 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _check_fields(kind: EntryKind, extra: Fields) -> None:
+    """The fields beside an entry's text must be its kind's (``model.RECORDED_KINDS``), a
+    priority one of ``model.PRIORITIES``; an empty one (``None``, ``[]``) is as if not given."""
+    takes = model.RECORDED_KINDS.get(kind, ())
+    for name, value in extra.items():
+        if value in (None, []) or name == "private":
+            continue
+        if name not in takes:
+            also = f" (it takes: {', '.join(takes)})" if takes else ""
+            raise UserError(f"a {kind} entry takes no {name}{also}")
+        if name == "priority" and value not in model.PRIORITIES:
+            raise UserError(f"priority {value!r} is none of: {', '.join(model.PRIORITIES)}")

@@ -15,7 +15,9 @@ from git_session.errors import Advice, DataError, SessionError, UserError
 from tests.helpers import fails, make_repo, ok
 
 PACKAGE = Path(__file__).resolve().parent.parent / "git_session"
-FRONT_END = {"cli"}  # cli: the command line as a package (issue 10)
+# cli: the command line as a package (issue 10); mcp: the MCP server, which names the
+# commands no tool of its own does (git session start, resume) in its own hints.
+FRONT_END = {"cli", "mcp"}
 # manpage.py documents the command line (the man page and the README's reference): it is a
 # dev tool of the front end's documentation, not core (it is moving out of the package).
 NOT_CORE = {"manpage.py"}

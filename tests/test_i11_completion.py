@@ -39,6 +39,7 @@ COMMANDS = [
     "install",
     "list",
     "log",
+    "mcp",
     "next",
     "note",
     "objective",

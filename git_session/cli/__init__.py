@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "secrets": f"{_HERE}.sharing:secrets",
     "completion": f"{_HERE}.completion:completion",
     "agent": f"{_HERE}.agent:agent",
+    "mcp": f"{_HERE}.mcp:mcp_command",
 }
 
 

@@ -13,6 +13,7 @@ from git_session.cli.base import echo, workspace
 from git_session.errors import SessionError
 
 if TYPE_CHECKING:
+    from git_session.integrations import agent_mcp
     from git_session.integrations import agents as agents_core
     from git_session.integrations.agent_clients import AgentName, Scope
     from git_session.sessions import Workspace
@@ -39,7 +40,8 @@ def _chosen_scope(project: bool, user: bool) -> Scope | None:
     is_flag=True,
     help="Also add a marked block to the agent's instructions file (CLAUDE.md, AGENTS.md, GEMINI.md).",
 )
-def install(agent: str, project: bool, user: bool, instructions: bool) -> None:
+@click.option("--mcp", is_flag=True, help="Also register git session mcp as the client's MCP server git-session.")
+def install(agent: str, project: bool, user: bool, instructions: bool, mcp: bool) -> None:
     """Install the hooks that give a coding agent the session's brief.
 
     AGENT is claude (Claude Code), codex or gemini (Gemini CLI). The hooks run at session
@@ -54,6 +56,11 @@ def install(agent: str, project: bool, user: bool, instructions: bool) -> None:
     own. The JSON is merged into, every other byte of it left as it was; installing
     twice changes nothing, and `git session agent uninstall` takes out exactly what was
     added. Codex runs new hooks only once the user trusts them: install says how.
+
+    --mcp also registers `git session mcp` (the session's tools for the agent) as the
+    MCP server git-session: Claude Code in .mcp.json, approved in the settings of the
+    scope (--user: ~/.claude.json), Codex in the config.toml beside its hooks file,
+    Gemini CLI in its settings file. It is recorded and uninstalled with the hooks.
     """
     from git_session.integrations import agents
     from git_session.integrations.record import install_lock
@@ -61,9 +68,11 @@ def install(agent: str, project: bool, user: bool, instructions: bool) -> None:
     scope = _chosen_scope(project, user)
     ws = workspace()
     with install_lock(ws.repo):
-        report = agents.install(ws.repo, _agent(agent), scope, instructions, os.environ)
+        report = agents.install(ws.repo, _agent(agent), scope, instructions, os.environ, mcp=mcp)
     _prepare_answers(ws, _agent(agent))
     _echo_install(report)
+    for server in report.mcp:
+        _echo_mcp(server)
 
 
 def _prepare_answers(ws: Workspace, agent: AgentName) -> None:
@@ -109,6 +118,21 @@ def _echo_install(report: agents_core.InstallReport) -> None:
             echo(line)
 
 
+_MCP_LINES = {
+    ("member", True): "Registered the MCP server git-session in {}",
+    ("member", False): "The MCP server git-session is already registered in {}",
+    ("item", True): "Approved the MCP server git-session in {}",
+    ("item", False): "The MCP server git-session is already approved in {}",
+}
+
+
+def _echo_mcp(report: agent_mcp.McpReport) -> None:
+    kind = "item" if report.kind == "item" else "member"
+    echo(_MCP_LINES[kind, report.outcome == "added"].format(render.safe(report.file)))
+    if report.note:
+        echo(f"Added {render.safe(report.note)} to .git/info/exclude (it stays this clone's)")
+
+
 def _scope_words(scope: str) -> str:
     return {"local": "not committed", "project": "committed", "user": "yours, for every repository"}[scope]
 
@@ -123,7 +147,8 @@ def uninstall(agent: str, project: bool, user: bool) -> None:
     instructions block. Exactly what install recorded is taken out: a file nobody else
     changed is byte for byte as before, a file install created goes. An entry of ours
     changed since (a timeout edited) is kept, and named. A user file that other
-    repositories installed into too stays until the last of them uninstalls.
+    repositories installed into too stays until the last of them uninstalls. The MCP
+    server that install --mcp registered goes the same way, first.
     """
     from git_session.integrations import agents
     from git_session.integrations.record import install_lock
@@ -132,8 +157,9 @@ def uninstall(agent: str, project: bool, user: bool) -> None:
     scope = _chosen_scope(project, user)
     repo = workspace().repo
     with install_lock(repo):
+        servers = agents.uninstall_mcp(repo, _agent(agent), scope, os.environ)
         reports, blocks = agents.uninstall(repo, _agent(agent), scope, os.environ)
-    changes = [c for r in reports for c in agents.changes_of(r)] + [agents.block_change(b) for b in blocks]
+    changes = [*servers, *(c for r in reports for c in agents.changes_of(r)), *map(agents.block_change, blocks)]
     if not changes:
         echo(f"no {agent} hooks were installed here: nothing to remove")
     for change in changes:
@@ -163,6 +189,8 @@ def status() -> None:
             by = "" if place.recorded else ", not by this repository's install"
             echo(f"  {render.safe(place.file)} ({place.scope}{by})")
             echo(f"    {render.safe(place.error) if place.error else 'events: ' + (' '.join(place.events) or 'none')}")
+        if state.mcp:
+            echo(f"  MCP server git-session: {', '.join(render.safe(f) for f in state.mcp)}")
         block = "present" if state.instructions else "absent"
         echo(f"  instructions: {render.safe(state.instructions_file)}: git-session block {block}")
         for finding in state.findings:

@@ -25,7 +25,7 @@ from git_session.model import ENTRY_STATUSES, Transition, entry_kind, transition
 
 def _add(kind: Kind, session: str | None, text: str, fields: dict[str, Any], private: bool) -> None:
     ws = workspace()
-    found, op = ws.add(session, kind.name, text, fields, private=private)
+    found, op = ws.record(session, kind.name, text, fields, private=private)
     label = ("private " if private else "") + (kind.label or kind.name)
     echo(f"Added {label} {yellow(ws.short_entry_id(found, kind.name, op.id))}")
 

@@ -125,9 +125,72 @@ class Block:
 
 
 @dataclass
+class McpInstall:
+    """One file ``agent install --mcp`` wrote into to register the MCP server: the JSON
+    member (``kind`` "member") or array item ("item") at ``keys``, or the TOML table ("toml"),
+    holding ``value``; what it made for it (containers, the file, its folders); for a TOML
+    file, the white space that ended it before; the line it put in .git/info/exclude."""
+
+    agent: AgentName
+    scope: Scope
+    file: str
+    kind: str
+    keys: list[str]
+    value: Any
+    created: list[list[str]] = field(default_factory=list)
+    empties: dict[str, str] = field(default_factory=dict)
+    created_file: bool = False
+    folders: list[str] = field(default_factory=list)
+    tail: str = ""
+    exclude: dict[str, Any] = field(default_factory=dict)
+    repos: list[str] = field(default_factory=list)  # a user file's: the repositories that asked for it
+
+    def as_json(self) -> dict[str, Any]:
+        data = {k: v for k, v in vars(self).items() if v not in ([], {}, "", False) or k in ("keys", "value")}
+        return data
+
+    @classmethod
+    def from_json(cls, raw: object) -> McpInstall | None:
+        """A record's entry; None when it is malformed (edited by hand): it names nothing to remove."""
+        if not isinstance(raw, dict):
+            return None
+        agent, scope, file, kind, keys = (raw.get(k) for k in ("agent", "scope", "file", "kind", "keys"))
+        if agent not in AGENT_NAMES or scope not in ("local", "project", "user") or not absolute(file):
+            return None
+        if kind not in ("member", "item", "toml") or not _strings(keys) or not keys:
+            return None
+        created = [p for p in raw.get("created") or [] if _strings(p) and p and p == keys[: len(p)]]
+        empties = raw.get("empties") if isinstance(raw.get("empties"), dict) else {}
+        folders = [f for f in raw.get("folders") or [] if absolute(f)]
+        exclude = raw.get("exclude") if isinstance(raw.get("exclude"), dict) else {}
+        tail = raw.get("tail") if isinstance(raw.get("tail"), str) and not str(raw.get("tail")).strip() else ""
+        repos = [r for r in raw.get("repos") or [] if absolute(r)]
+        return cls(
+            agent,
+            scope,
+            str(file),
+            kind,
+            list(keys),
+            raw.get("value"),
+            created,
+            {k: v for k, v in (empties or {}).items() if isinstance(v, str) and not v.strip()},
+            raw.get("created_file") is True,
+            folders,
+            str(tail),
+            exclude or {},
+            repos,
+        )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+@dataclass
 class RepoRecord:
     installs: list[Install] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    mcp: list[McpInstall] = field(default_factory=list)  # the MCP server's registrations (agent install --mcp)
 
     def of(self, agent: AgentName) -> list[Install]:
         return [i for i in self.installs if i.agent == agent]
@@ -142,7 +205,8 @@ def load(repo: Repo) -> RepoRecord:
     raw = _json(read(record_path(repo)))
     installs = [i for i in (_install(x) for x in _items(raw, "installs")) if i is not None]
     blocks = [b for b in (_block(x) for x in _items(raw, "instructions")) if b is not None]
-    return RepoRecord(installs, blocks)
+    mcp = [m for m in (McpInstall.from_json(x) for x in _items(raw, "mcp")) if m is not None]
+    return RepoRecord(installs, blocks, mcp)
 
 
 def _json(data: bytes | None) -> Any:
@@ -180,7 +244,7 @@ def absolute(value: object) -> bool:
 def save(repo: Repo, record: RepoRecord) -> None:
     """Write the record (only when it changes); with nothing in it, it goes."""
     where = record_path(repo)
-    if not record.installs and not record.blocks:
+    if not record.installs and not record.blocks and not record.mcp:
         with contextlib.suppress(FileNotFoundError):
             os.remove(where)
         return
@@ -192,6 +256,8 @@ def save(repo: Repo, record: RepoRecord) -> None:
             for b in record.blocks
         ],
     }
+    if record.mcp:
+        data["mcp"] = [m.as_json() for m in record.mcp]
     _write_json(where, data)
 
 
@@ -227,9 +293,11 @@ class UserRecord:
                 repos = [r for r in entry.get("repos") or [] if absolute(r)]
                 folders = [f for f in entry.get("folders") or [] if absolute(f)]
                 self.files[name] = Shared(entry["agent"], Added.from_json(entry.get("added")), repos, folders)
+        found = (McpInstall.from_json(x) for x in _items(raw, "mcp"))
+        self.mcp: dict[str, McpInstall] = {m.file: m for m in found if m is not None}
 
     def save(self) -> None:
-        if not self.files:
+        if not self.files and not self.mcp:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(self.path)
             return
@@ -237,7 +305,10 @@ class UserRecord:
             name: {"agent": s.agent, "added": s.added.as_json(), "repos": s.repos, "folders": s.folders}
             for name, s in self.files.items()
         }
-        _write_json(self.path, {"version": RECORD_VERSION, "files": files})
+        data: dict[str, Any] = {"version": RECORD_VERSION, "files": files}
+        if self.mcp:
+            data["mcp"] = [m.as_json() for m in self.mcp.values()]
+        _write_json(self.path, data)
 
 
 @contextlib.contextmanager
@@ -262,4 +333,10 @@ def users_of(shared: Shared, path: str) -> list[str]:
 
 def _record_at(common_dir: str) -> RepoRecord:
     raw = _json(read(str(paths.private_dir_of(common_dir) / RECORD_NAME)))
-    return RepoRecord([i for i in (_install(x) for x in _items(raw, "installs")) if i is not None])
+    mcp = [m for m in (McpInstall.from_json(x) for x in _items(raw, "mcp")) if m is not None]
+    return RepoRecord([i for i in (_install(x) for x in _items(raw, "installs")) if i is not None], [], mcp)
+
+
+def mcp_users_of(entry: McpInstall) -> list[str]:
+    """The repositories still using a user file's MCP registration: they exist and their record names it."""
+    return [common for common in entry.repos if any(m.file == entry.file for m in _record_at(common).mcp)]

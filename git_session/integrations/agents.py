@@ -26,7 +26,7 @@ import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from git_session import paths
 from git_session.errors import SessionError, UserError
@@ -51,6 +51,9 @@ from git_session.integrations.agent_records import (
 from git_session.integrations.agent_settings import Added
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
 from git_session.integrations.files import git, inside, read
+
+if TYPE_CHECKING:
+    from git_session.integrations.agent_mcp import McpReport
 
 # --- where -------------------------------------------------------------------------------
 
@@ -95,6 +98,7 @@ class InstallReport:
     instructions_file: str = ""
     excluded: str = ""  # the line added to .git/info/exclude
     tracked: bool = False  # a "local" file git tracks (Gemini's is the project's): the hooks get committed
+    mcp: tuple[McpReport, ...] = ()  # with --mcp: the MCP server registered, file by file
 
     @property
     def changed(self) -> bool:
@@ -102,12 +106,28 @@ class InstallReport:
 
 
 def install(
-    repo: Repo, agent: AgentName, scope: Scope | None, with_instructions: bool, environ: Mapping[str, str]
+    repo: Repo,
+    agent: AgentName,
+    scope: Scope | None,
+    with_instructions: bool,
+    environ: Mapping[str, str],
+    mcp: bool = False,
 ) -> InstallReport:
     """Merge ``agent``'s hooks into its settings at ``scope`` (default: the client's own
-    default), and the instructions block when asked. Nothing is written when a file
-    cannot be merged into."""
+    default), the instructions block when asked, and with ``mcp`` the MCP server
+    (``agent_mcp``). Nothing is written when a file cannot be merged into."""
     scope = scope or CLIENTS[agent].default_scope
+    report = _install_hooks(repo, agent, scope, with_instructions, environ)
+    if not mcp:
+        return report
+    from git_session.integrations import agent_mcp  # it builds on this module
+
+    return replace(report, mcp=tuple(agent_mcp.install(repo, agent, scope, environ)))
+
+
+def _install_hooks(
+    repo: Repo, agent: AgentName, scope: Scope, with_instructions: bool, environ: Mapping[str, str]
+) -> InstallReport:
     path = settings_path(repo, agent, scope, environ)
     where = shown(repo, path, environ)
     block = _plan_block(repo, agent, environ) if with_instructions else None
@@ -212,17 +232,23 @@ def _exclude(repo: Repo, agent: AgentName, scope: Scope, path: str, entry: Insta
     """Gemini's local file, created by install and untracked: named in .git/info/exclude."""
     if agent != "gemini" or scope != "local":
         return ""
+    entry.exclude = exclude_untracked(repo, path)
+    return str(entry.exclude.get("line", ""))
+
+
+def exclude_untracked(repo: Repo, path: str) -> dict[str, Any]:
+    """Name ``path`` (a file install created in the work tree) in .git/info/exclude unless git
+    tracks or ignores it already; what was added, for ``unexclude`` ({} when nothing was)."""
     relative = "/" + os.path.relpath(path, top(repo))
     tracked = _tracked(repo, path)
     ignored = git(repo, "check-ignore", "-q", "--", path, check=False).returncode == 0
     if tracked or ignored:
-        return ""
+        return {}
     exclude = os.path.join(repo.common_dir, "info", "exclude")
     text = read_text(exclude, ".git/info/exclude")
     separator = "" if not text or text.endswith("\n") else "\n"
     folders = write_text(exclude, (text or "") + separator + relative + "\n")
-    entry.exclude = {"line": relative, "separator": separator, "created": text is None, "folders": folders}
-    return relative
+    return {"line": relative, "separator": separator, "created": text is None, "folders": folders}
 
 
 # --- uninstall -----------------------------------------------------------------------------
@@ -286,13 +312,13 @@ def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folder
         raise UserError(f"{entry.file} is in none of this repository's work trees: left alone")
     text = read_text(entry.file, where)
     if text is None:
-        return UninstallReport(entry.agent, entry.scope, where, excluded=_unexclude(repo, entry))
+        return UninstallReport(entry.agent, entry.scope, where, excluded=unexclude(repo, entry.exclude))
     result = agent_settings.unmerge(text, added, entry.agent, where)
     if result.text is None:
         delete(entry.file, folders)
     elif result.text != text:
         write_text(entry.file, result.text)
-    excluded = _unexclude(repo, entry) if result.text is None else ""
+    excluded = unexclude(repo, entry.exclude) if result.text is None else ""
     return UninstallReport(
         entry.agent, entry.scope, where, result.removed, result.edited, result.text is None, excluded=excluded
     )
@@ -321,13 +347,14 @@ def _uninstall_shared(repo: Repo, entry: Install, where: str, environ: Mapping[s
     return report
 
 
-def _unexclude(repo: Repo, entry: Install) -> str:
-    line = entry.exclude.get("line")
+def unexclude(repo: Repo, recorded: Mapping[str, Any]) -> str:
+    """Take out the line ``exclude_untracked`` added (``recorded``: what it returned)."""
+    line = recorded.get("line")
     if not isinstance(line, str) or not line:
         return ""
     exclude = os.path.join(repo.common_dir, "info", "exclude")
     text = read_text(exclude, ".git/info/exclude") or ""
-    separator = entry.exclude.get("separator") if entry.exclude.get("separator") in ("", "\n") else ""
+    separator = recorded.get("separator") if recorded.get("separator") in ("", "\n") else ""
     lines = text.split("\n")
     if line not in lines:
         return ""
@@ -337,8 +364,8 @@ def _unexclude(repo: Repo, entry: Install) -> str:
     new = (before + "\n" if index else "") + after
     if separator and index == len(lines) - 2 and new.endswith("\n"):
         new = new[: -len(separator)]
-    if entry.exclude.get("created") is True and not new:
-        folders = [f for f in entry.exclude.get("folders") or [] if absolute(f)]
+    if recorded.get("created") is True and not new:
+        folders = [f for f in recorded.get("folders") or [] if absolute(f)]
         delete(exclude, folders)
     else:
         write_text(exclude, new)
@@ -380,6 +407,7 @@ class ClientStatus:
     instructions_file: str
     instructions: bool
     findings: tuple[Finding, ...]
+    mcp: tuple[str, ...] = ()  # the files where install registered the MCP server
 
 
 def status(repo: Repo, environ: Mapping[str, str]) -> list[ClientStatus]:
@@ -404,7 +432,8 @@ def _client_status(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> 
         has = instructions.has_block(read_text(path, where) or "")
     except UserError:
         has = False
-    return ClientStatus(agent, tuple(placements), where, has, tuple(diagnose(repo, agent, environ)))
+    servers = tuple(shown(repo, m.file, environ) for m in load(repo).mcp if m.agent == agent)
+    return ClientStatus(agent, tuple(placements), where, has, tuple(diagnose(repo, agent, environ)), servers)
 
 
 def _placement(
@@ -422,11 +451,15 @@ def _placement(
 
 
 def diagnose(repo: Repo, agent: AgentName, environ: Mapping[str, str]) -> list[Finding]:
-    """What doctor says of ``agent``'s hooks: nothing where install never put them."""
+    """What doctor says of ``agent``'s hooks (and its MCP server): nothing where install never put them."""
     installs = load(repo).of(agent)
     if not installs:
         return []
     findings = [_file_finding(repo, agent, i, environ) for i in installs]
+    if any(m.agent == agent for m in load(repo).mcp):
+        from git_session.integrations import agent_mcp
+
+        findings += agent_mcp.diagnose(repo, agent, environ)
     if not paths.agent_shim(repo).exists():
         findings.append(
             Finding("warning", agent, "the hook shim is not written yet: the hooks run Python until one writes it")
@@ -526,8 +559,9 @@ class AgentHooks:
         return Result(self.name, changes)
 
     def uninstall(self, repo: Repo) -> Result:
+        servers = uninstall_mcp(repo, self.agent, None, os.environ)
         reports, blocks = uninstall(repo, self.agent, None, os.environ)
-        changes = [c for r in reports for c in changes_of(r)] + [block_change(b) for b in blocks]
+        changes = [*servers, *(c for r in reports for c in changes_of(r)), *(block_change(b) for b in blocks)]
         return Result(self.name, tuple(changes))
 
     def diagnose(self, repo: Repo) -> list[Finding]:
@@ -539,7 +573,32 @@ class AgentHooks:
             report = install(repo, self.agent, entry.scope, False, os.environ)
             if report.installed:
                 done.append(f"put back the {self.agent} hooks for {', '.join(report.installed)} in {report.file}")
+        if any(m.agent == self.agent for m in load(repo).mcp):
+            from git_session.integrations import agent_mcp
+
+            done += agent_mcp.fix(repo, self.agent, os.environ)
         return done
+
+
+def uninstall_mcp(repo: Repo, agent: AgentName, scope: Scope | None, environ: Mapping[str, str]) -> list[Change]:
+    """Take out the MCP server's registrations of ``agent`` (before its hooks: a settings file
+    both went into goes when the last of them does), as changes to report."""
+    from git_session.integrations import agent_mcp
+
+    return [mcp_change(r) for r in agent_mcp.uninstall(repo, agent, scope, environ)]
+
+
+def mcp_change(report: McpReport) -> Change:
+    subject = f"the {'approval of the ' if report.kind == 'item' else ''}MCP server git-session in {report.file}"
+    if report.outcome == "removed":
+        return Change("removed", subject)
+    if report.outcome == "kept":
+        return Change("kept", subject, " (changed since install)", done=False)
+    if report.outcome == "others":
+        return Change("kept", subject, f" (still used by {report.note} other repositories)", done=False)
+    if report.outcome == "absent":
+        return Change("removed", subject, " (already gone)", done=False)
+    return Change("failed", subject, f": {report.outcome}", done=False)
 
 
 def changes_of(report: UninstallReport) -> list[Change]:
