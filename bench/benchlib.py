@@ -198,7 +198,7 @@ def report(timings: Sequence[Timing], ratios: Sequence[Ratio], rounds: int) -> N
         line = f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}"
         ratio = ratio_of.get(timing.label)
         if ratio is not None:
-            target = "-" if ratio.target is None else f"<= {ratio.target:.1f}"
+            target = "-" if ratio.target is None else f"<= {ratio.target:g}"
             verdict = "info" if ratio.target is None else ("PASS" if ratio.passed else "FAIL")
             line += f"  {ratio.value:6.2f}  {target:>7}  {verdict:<6}  {ratio.baseline.label}"
         print(line)

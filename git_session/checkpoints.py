@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from git_session import codec, gitcli
 from git_session.errors import EXIT_INTERRUPTED, Advice, DataError, GitError, UserError
 from git_session.gitrepo import Repo
-from git_session.model import Entry, EntryKind, FieldValue
+from git_session.model import Entry, EntryKind, Fields, FieldValue
 from git_session.names import ObjectId
 from git_session.sessions import Found, Workspace
 from git_session.store import Draft
@@ -155,15 +155,17 @@ def create(
     label: str | None,
     decision: str | None = None,
     rationale: str | None = None,
+    extra: Fields | None = None,
 ) -> Created:
-    """Snapshot the working tree and record it as a checkpoint (and a decision, if given)."""
+    """Snapshot the working tree and record it as a checkpoint (and a decision, if given);
+    ``extra``: more fields of the checkpoint (a compaction's number, the agent's)."""
     if rationale is not None and decision is None:
         raise UserError("a rationale goes with a decision", advice=Advice.RATIONALE_WITHOUT_DECISION)
     work_tree(ws.repo)
     found = ws.find(spec)
     taken = snapshot(ws.repo)
     text = codec.check_text(label or _default_label(ws.repo, taken), "label")
-    drafts = [_checkpoint_draft(ws, text, taken)]
+    drafts = [_checkpoint_draft(ws, text, taken, extra or {})]
     if decision is not None:
         fields: dict[str, FieldValue] = {"text": codec.check_text(decision, "decision"), "checkpoint": drafts[0].id}
         if rationale:
@@ -182,8 +184,8 @@ def _default_label(repo: Repo, taken: Snapshot) -> str:
     return f"checkpoint{where} at {taken.head[:7]}" if taken.head else f"checkpoint{where} (no commit yet)"
 
 
-def _checkpoint_draft(ws: Workspace, label: str, taken: Snapshot) -> Draft:
-    fields = {"text": label, "label": label, "commit": taken.head, "snapshot": taken.tree}
+def _checkpoint_draft(ws: Workspace, label: str, taken: Snapshot, extra: Fields | None = None) -> Draft:
+    fields = {**(extra or {}), "text": label, "label": label, "commit": taken.head, "snapshot": taken.tree}
     return Draft.add(KIND, fields, agent=ws.agent)
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from git_session.errors import Advice
+from git_session.errors import Advice, SessionError
 from git_session.gitrepo import STALE_LOCK_SECONDS, Repo
 from git_session.integrations.base import Finding
 from git_session.integrations.record import install_lock
@@ -65,7 +65,20 @@ def _installed(repo: Repo, found: dict[str, list[Finding]]) -> bool:
 
 
 def _integration_findings(repo: Repo) -> dict[str, list[Finding]]:
-    return {name: integration.diagnose(repo) for name, integration in INTEGRATIONS.items()}
+    return {name: _diagnose(repo, name) for name in INTEGRATIONS}
+
+
+def _diagnose(repo: Repo, name: str) -> list[Finding]:
+    """One integration's findings; one that cannot check itself (a file of the user's now
+    unreadable) is one finding, and the others still run."""
+    try:
+        return INTEGRATIONS[name].diagnose(repo)
+    except (SessionError, OSError) as exc:
+        return [Finding("problem", name, f"could not be checked: {_reason(exc)}")]
+
+
+def _reason(exc: SessionError | OSError) -> str:
+    return exc.message if isinstance(exc, SessionError) else str(exc.strerror or exc)
 
 
 def _all(found: dict[str, list[Finding]], repo: Repo, now: float | None) -> tuple[Finding, ...]:
@@ -79,7 +92,10 @@ def _repair(
     fixed: list[str] = []
     for name, own in found.items():
         if any(f.fixable for f in own):
-            fixed += INTEGRATIONS[name].fix(repo, own)
+            try:
+                fixed += INTEGRATIONS[name].fix(repo, own)
+            except (SessionError, OSError) as exc:
+                fixed.append(f"{name}: not repaired: {_reason(exc)}")
     for path in stale_locks(repo, now):
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)

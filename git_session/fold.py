@@ -12,6 +12,11 @@ from collections.abc import Iterable, Mapping
 
 from git_session.model import Entry, Fields, FieldValue, Meta, Op, SessionState, Stamp
 
+# A checkpoint an agent's hook took before its context was compacted carries its number
+# in this field, and is counted under this name too (``Meta.count(COMPACTION)``): an older
+# reader takes it for the checkpoint it also is.
+COMPACTION = "compaction"
+
 EMPTY_META = Meta(id="", created=0, tz="+0000", updated=0, clock=0, values={}, stamps={})
 
 
@@ -104,10 +109,18 @@ def _recount(meta: Meta, before: Entry | None, after: Entry | None) -> Meta:
     if after is None or (before is not None and before.status == after.status):
         return meta
     counts = {kind: dict(by_status) for kind, by_status in meta.counts.items()}
-    by_status = counts.setdefault(after.kind, {})
-    if before is not None:
-        by_status[before.status or "all"] -= 1
-    by_status[after.status or "all"] = by_status.get(after.status or "all", 0) + 1
+    for kind in _counted_as(after):
+        by_status = counts.setdefault(kind, {})
+        if before is not None:
+            by_status[before.status or "all"] -= 1
+        by_status[after.status or "all"] = by_status.get(after.status or "all", 0) + 1
     # Zero counts are dropped so that equal states always serialize to equal bytes.
     counts = {kind: {s: n for s, n in by.items() if n} for kind, by in counts.items()}
     return dataclasses.replace(meta, counts={kind: by for kind, by in counts.items() if by})
+
+
+def _counted_as(entry: Entry) -> tuple[str, ...]:
+    """The names an entry is counted under: its kind, and a compaction's checkpoint also as one."""
+    if entry.kind == "checkpoint" and entry.values.get(COMPACTION) not in (None, False):
+        return (entry.kind, COMPACTION)
+    return (entry.kind,)

@@ -28,6 +28,9 @@ CHOICES_FILE = "chosen"  # the sessions chosen with --session, latest last
 PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
+AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
+AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
+AGENT_QUEUE_FOLDER = "agent-queue"  # <agent>.<agent session id>: a start the shim answered, to record
 EDITING_FILE = "git-session-editing"  # in the worktree's git dir: the message before the editor (hooks only)
 
 
@@ -79,3 +82,20 @@ def template_cache(repo: Repo) -> Path:
 
 def crash_folder(repo: Repo) -> Path:
     return private_dir(repo) / CRASH_FOLDER
+
+
+def agent_shim(repo: Repo) -> Path:
+    return private_dir(repo) / "agent-hook"
+
+
+def agent_cache(repo: Repo, branch: str, agent: str) -> Path:
+    """A branch's pre-rendered answers for one agent (``agents.cache`` checks the names first)."""
+    return private_dir(repo) / CACHE_FOLDER / branch / f"{AGENT_CACHE_PREFIX}{agent}{CACHE_FILE[-1]}"
+
+
+def agent_state_dir(repo: Repo, agent: str) -> Path:
+    return private_dir(repo) / AGENT_STATE_FOLDER / agent
+
+
+def agent_queue(repo: Repo) -> Path:
+    return private_dir(repo) / AGENT_QUEUE_FOLDER

@@ -142,6 +142,10 @@ class Workspace:
         self.store = Store(repo)
         self.warn = warn
         self.notices: list[str] = []  # what a command did on its own, for the person to read
+        # What else is rendered from a branch's session whenever it changes, beside the commit
+        # trailers: set by a front end (the agents' caches live in the output layer, which
+        # the core does not import). Each is called with this workspace and the branch.
+        self.renderers: list[Callable[[Workspace, BranchName], None]] = []
 
     @classmethod
     def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
@@ -679,7 +683,10 @@ class Workspace:
             self.warn(file_system_error(exc).message)
 
     def refresh_trailers(self, branch: BranchName, force: bool = False) -> None:
-        """Render the trailers the commit hooks will use on ``branch`` (when they are installed)."""
+        """Render the trailers the commit hooks will use on ``branch`` (when they are installed),
+        and what the front end's ``renderers`` render from the session."""
+        for render in self.renderers:
+            render(self, branch)
         if not (force or trailers.hooks_installed(self.repo)):
             return
         if not (self.repo.is_branch_name(branch) and trailers.has_cache(branch)):

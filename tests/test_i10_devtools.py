@@ -19,4 +19,4 @@ def test_a_test_run_that_runs_tests_passes() -> None:
 
 def test_shellcheck_covers_every_hook_shim() -> None:
     names = {path.name for path in dev.shell_hooks()}
-    assert names == {"prepare-commit-msg", "commit-msg", "post-rewrite", "pre-push"}
+    assert names == {"prepare-commit-msg", "commit-msg", "post-rewrite", "pre-push", "agent-hook"}

@@ -25,7 +25,14 @@ ALLOWED = {
     # The brief and status are documents for the reader (an agent runs these commands);
     # they say where the rest is, as every front end shows the same brief.
     ("brief.py", "git session show"),
+    # The block written into an agent's instructions file: the commands the agent runs,
+    # and (in its marker) the ones that add and remove the block.
+    ("integrations/instructions.py", "<!-- git-session:begin ("),
+    ("integrations/instructions.py", "## Working context: git-session"),
     ("render.py", "git session objective list"),
+    # What an agent's hooks inject: the agent runs these commands (issue 12).
+    ("agents/cache.py", "git session start"),
+    ("agents/events.py", "git session show"),
     ("render.py", "git session blocker list"),
     ("render.py", "git session next list"),
     # Stored in the handoff entry itself: the clipped text says how to get all of it.

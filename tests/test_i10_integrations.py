@@ -109,7 +109,7 @@ def state(repo: Path, hooks: Path) -> tuple[object, ...]:
 
 
 def test_the_registry_holds_git_hooks_hook_managers_and_the_notes_config_by_their_names() -> None:
-    assert list(INTEGRATIONS) == ["git-hooks", "hook-managers", "notes-config"]
+    assert list(INTEGRATIONS) == ["git-hooks", "hook-managers", "notes-config", "claude", "codex", "gemini"]
     assert all(integration.name == name for name, integration in INTEGRATIONS.items())
 
 
@@ -120,7 +120,8 @@ def test_each_integration_detects_its_part(repo: Path) -> None:
     assert found["notes-config"] == Detection(True, False, str(repo / ".git" / "config"))
     ok(repo, "install")
     installed = {name: i.detect(Repo.discover(str(repo))).installed for name, i in INTEGRATIONS.items()}
-    assert installed == {"git-hooks": True, "hook-managers": False, "notes-config": True}
+    agents = {"claude": False, "codex": False, "gemini": False}  # `git session agent install` puts them in place
+    assert installed == {"git-hooks": True, "hook-managers": False, "notes-config": True, **agents}
 
 
 def test_installing_through_the_registry_is_what_git_session_install_does(tmp_path: Path) -> None:
@@ -132,7 +133,8 @@ def test_installing_through_the_registry_is_what_git_session_install_does(tmp_pa
     assert [c.subject for c in results[1].changes] == [f"{s.key}={s.value}" for s in NOTES_CONFIG]
     assert tree(hooks_dir(by_registry)) == tree(hooks_dir(by_command))
     assert git(by_registry, "config", "--list", "--local") == git(by_command, "config", "--list", "--local")
-    assert not any(r.changed for r in (commands.install_one(repo, n, Options()) for n in INTEGRATIONS))
+    installed_by_install = ("git-hooks", "hook-managers", "notes-config")  # not the agents' (agent install)
+    assert not any(r.changed for r in (commands.install_one(repo, n, Options()) for n in installed_by_install))
 
 
 def test_the_git_hooks_plan_refuses_core_hooks_path_before_anything_is_written(repo: Path) -> None:

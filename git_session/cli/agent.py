@@ -12,7 +12,11 @@ _HERE = "git_session.cli"
 @click.group(
     cls=LazyGroup,
     lazy={
+        "install": f"{_HERE}.agent_setup:install",
+        "uninstall": f"{_HERE}.agent_setup:uninstall",
+        "status": f"{_HERE}.agent_setup:status",
         # "install", "uninstall", "status": agent_setup; "hook": agent_hook
+        "hook": "git_session.cli.agent_hook:hook",
     },
 )
 def agent() -> None:

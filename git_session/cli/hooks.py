@@ -192,18 +192,24 @@ def _echo_snippets(result: install_core.InstallResult) -> None:
 
 @click.command()
 def uninstall() -> None:
-    """Remove the hooks and the config that install added.
+    """Remove the hooks and the config that install added, and the agents' hooks.
 
     Each chained hook is put back byte for byte, with its mode; config values that were
-    there before install are left alone. When nothing is installed, says so and exits 0.
+    there before install are left alone; the coding agents' hooks and instructions blocks
+    that `git session agent install` added are taken out too. When nothing is installed,
+    says so and exits 0. A part that cannot be removed (a settings file no longer valid
+    JSON) is named, the others are still removed, and the exit code is 1.
     """
     from git_session.integrations import commands as install_core
 
     changes = [change for result in install_core.uninstall(workspace().repo) for change in result.changes]
-    if not any(change.done for change in changes):
+    failed = any(change.action == "failed" for change in changes)
+    if not any(change.done for change in changes) and not failed:
         echo("git-session is not installed here: nothing to remove")
     for change in changes:
         echo(f"{change.action.capitalize()} {render.safe(change.subject + change.note)}")
+    if failed:
+        click.get_current_context().exit(1)
 
 
 @click.command()
@@ -221,6 +227,11 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     sessions whose history lost objects (say to `git gc --prune=now` during a write). The
     fix points such a session back at the newest complete commit of its reflog, or, when
     there is none, moves it aside to refs/session-broken/ so that it is out of the way.
+    For each coding agent whose hooks `git session agent install` put in place: whether
+    they are still there (the fix puts them back), whether the settings file parses,
+    whether a client setting turns every hook off, whether the hook shim is written, and
+    whether git-session is on PATH (without it those hooks do nothing). One part that
+    cannot be checked is one line; the rest go on.
     Exits 0 when healthy, 1 when problems remain. Where git-session is not installed
     (never, or uninstalled since) it says so in one line, and exits 1: `git session
     install` (or `doctor --fix`) sets up the hooks and the notes config.

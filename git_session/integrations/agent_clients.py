@@ -6,6 +6,7 @@ AGENT-HOOKS.md in the project's shared documents).
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Client:
     budget: int  # default characters of the brief injected at session start
     instructions: str  # the instructions file it reads (AGENTS.md, CLAUDE.md, GEMINI.md)
     trusts_hooks: bool = False  # the user must trust new hooks before they run (Codex)
+    comments: bool = False  # its settings may hold // and /* */ comments (Gemini CLI reads them)
 
 
 _CLAUDE_LIKE_EVENTS: Mapping[Event, str] = {
@@ -87,7 +89,9 @@ CLIENTS: Mapping[AgentName, Client] = {
         hook_events={
             "session-start": "SessionStart",
             "prompt": "BeforeAgent",
-            "pre-compact": "PreCompress",
+            # No "pre-compact": Gemini CLI 0.61 fires PreCompress on every turn with a history,
+            # before it decides whether to compress, and nothing after a compression: a
+            # PreCompress is no compaction. Its prompt hook brings the brief back on demand.
             "stop": "AfterAgent",
             "session-end": "SessionEnd",
         },
@@ -95,8 +99,21 @@ CLIENTS: Mapping[AgentName, Client] = {
         timeout_unit="ms",
         budget=8000,
         instructions="GEMINI.md",
+        comments=True,
     ),
 }
+
+# Seconds each event's hook may run before the client gives up on it (Gemini: x 1000, ms).
+TIMEOUTS: Mapping[Event, int] = {
+    "session-start": 10,
+    "prompt": 10,
+    "pre-compact": 30,
+    "subagent-stop": 10,
+    "stop": 5,
+    "session-end": 3,
+}
+
+HANDLER_NAME = "git-session"  # the "name" of a Gemini CLI hook entry
 
 SHIM_NAME = "agent-hook"  # <common-dir>/git-session/agent-hook: the POSIX-sh fast path
 
@@ -106,13 +123,42 @@ def hook_command(agent: AgentName, event: Event) -> str:
 
     It does nothing (exit 0, no output) where git is missing, outside a repository, or where
     git-session is not installed. It runs the repository's shim when there is one (no Python
-    on the path of a fresh cache), else ``git-session agent hook`` (which writes the shim)."""
+    on the path of a fresh cache), else ``git-session agent hook`` (which writes the shim).
+    Whatever either exits with, the command exits 0: a client reads exit 2 as "block" (Claude
+    Code stops the prompt), and a git-session older than the hooks exits 2 on a command it
+    does not know."""
     args = f"{agent} {event}"
     script = (
         f'h="$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/git-session/{SHIM_NAME}"; '
-        f'[ -f "$h" ] && exec sh "$h" {args}; '
-        "command -v git-session >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1 && "
-        f"exec git-session agent hook {args}; "
+        f'if [ -f "$h" ]; then sh "$h" {args}; '
+        "elif command -v git-session >/dev/null 2>&1 && git rev-parse --git-dir >/dev/null 2>&1; then "
+        f"git-session agent hook {args} 2>/dev/null; fi; "
         "exit 0"
     )
     return f"sh -c {shlex.quote(script)}"
+
+
+def config_file(agent: AgentName, scope: Scope, top: str, environ: Mapping[str, str]) -> str:
+    """The absolute path of ``agent``'s configuration at ``scope``: under the work tree's
+    ``top``, or the user's home (Codex: ``$CODEX_HOME`` when set, as Codex reads it)."""
+    relative = CLIENTS[agent].configs[scope]
+    if not relative.startswith("~/"):
+        return os.path.join(top, relative)
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if agent == "codex" and environ.get("CODEX_HOME"):
+        return os.path.join(environ["CODEX_HOME"], relative.removeprefix("~/.codex/"))
+    return os.path.join(home, relative.removeprefix("~/"))
+
+
+def handler(agent: AgentName, event: Event) -> dict[str, object]:
+    """The hook handler git-session installs for ``event``, in the shape ``agent`` reads."""
+    timeout = TIMEOUTS[event] * (1000 if CLIENTS[agent].timeout_unit == "ms" else 1)
+    named: dict[str, object] = {"name": HANDLER_NAME} if agent == "gemini" else {}
+    return {**named, "type": "command", "command": hook_command(agent, event), "timeout": timeout}
+
+
+def hook_group(agent: AgentName, event: Event) -> dict[str, object]:
+    """The matcher group holding our handler: ``{"matcher": …, "hooks": [handler]}``."""
+    matcher = CLIENTS[agent].matchers.get(event)
+    matched: dict[str, object] = {"matcher": matcher} if matcher is not None else {}
+    return {**matched, "hooks": [handler(agent, event)]}

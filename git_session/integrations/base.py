@@ -1,7 +1,7 @@
 """The plug-in point every integration implements, and the small values they exchange.
 
 An integration wires git-session into something else: git's own hooks, a hook manager,
-git's config, and (next) an agent's client configuration. Each one is a class satisfying
+git's config, and the coding agents' clients (Claude Code, Codex, Gemini CLI). Each one is a class satisfying
 ``Integration`` and one entry in ``registry.INTEGRATIONS``; ``doctor`` and ``uninstall``
 iterate that dict, so a new integration needs nothing else to be checked and removed.
 (pre-commit's ``lang_base.Language`` plus ``all_languages.py`` is the model.)
@@ -17,9 +17,12 @@ from typing import Literal, Protocol
 
 from git_session.errors import Advice
 from git_session.gitrepo import Repo
+from git_session.integrations.agent_clients import Scope
 
 Level = Literal["ok", "warning", "problem"]
-Action = Literal["installed", "updated", "unchanged", "set", "present", "kept", "removed", "restored", "unset"]
+Action = Literal[
+    "installed", "updated", "unchanged", "set", "present", "kept", "removed", "restored", "unset", "failed"
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Options:
 
     force: bool = False  # write where another tool's setting points git (core.hooksPath)
     manual: bool = False  # write no hooks: say what to add to a hook manager instead
+    scope: Scope | None = None  # an agent's settings: local, project or user (None: the client's default)
+    instructions: bool = False  # an agent's instructions file gets git-session's block too
 
 
 @dataclass(frozen=True)

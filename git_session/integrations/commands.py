@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from git_session.errors import SessionError
 from git_session.gitrepo import Repo
-from git_session.integrations.base import Options, Result, Snippet
+from git_session.integrations.base import Change, Options, Result, Snippet
 from git_session.integrations.git_hooks import HookChange as HookChange
 from git_session.integrations.git_hooks import install_hooks
 from git_session.integrations.notes_config import ConfigChange as ConfigChange
@@ -51,6 +52,15 @@ def install_one(repo: Repo, name: str, options: Options) -> Result:
 
 
 def uninstall(repo: Repo) -> tuple[Result, ...]:
-    """Every integration removes what it added, in the registry's order."""
+    """Every integration removes what it added, in the registry's order; one that fails
+    (a file of the user's now unreadable) says so in its result, and the others still run."""
     with install_lock(repo):
-        return tuple(integration.uninstall(repo) for integration in INTEGRATIONS.values())
+        return tuple(_uninstall(repo, name) for name in INTEGRATIONS)
+
+
+def _uninstall(repo: Repo, name: str) -> Result:
+    try:
+        return INTEGRATIONS[name].uninstall(repo)
+    except (SessionError, OSError) as exc:
+        reason = exc.message if isinstance(exc, SessionError) else str(exc.strerror or exc)
+        return Result(name, (Change("failed", name, f": {reason}", done=False),))

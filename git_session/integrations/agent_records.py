@@ -1,0 +1,259 @@
+"""The records of what ``agent install`` added, and the small file helpers it writes with.
+
+What went into a file of a work tree (local and project scope) is kept in
+``<common-dir>/git-session/agents-installed``, with the instructions blocks. A user file
+(``~/.codex/hooks.json``) serves every repository that installs into it: what went into it
+is kept in the user's record (``$XDG_STATE_HOME/git-session/agents-installed``) with the
+repositories that asked for it. Both are read leniently: what is malformed in them (edited
+by hand) is left out, and names nothing to remove.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from git_session import paths
+from git_session.gitrepo import Repo
+from git_session.integrations import instructions
+from git_session.integrations.agent_clients import AGENT_NAMES, AgentName, Scope
+from git_session.integrations.agent_settings import Added
+from git_session.integrations.files import filesystem, inside, read, same_dir, write_file
+from git_session.integrations.jsonconfig import ConfigFileError
+
+RECORD_NAME = "agents-installed"
+RECORD_VERSION = 1
+USER_LOCK = "agents.lock"
+
+
+def user_state_dir(environ: Mapping[str, str]) -> str:
+    base = environ.get("XDG_STATE_HOME") or os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".local/state")
+    return os.path.join(base, "git-session")
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def read_text(path: str, where: str) -> str | None:
+    """A settings or instructions file's text; None when there is none."""
+    if not os.path.lexists(path):
+        return None
+    data = read(path)
+    if data is None:
+        raise ConfigFileError(f"{where} cannot be read (not a regular file, or no permission); nothing changed")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"{where} is not UTF-8 text; nothing changed") from None
+
+
+def write_text(path: str, text: str) -> list[str]:
+    """Write atomically, keeping the file's mode (through a symbolic link, to its target);
+    returns the folders made for it, outermost first."""
+    real = os.path.realpath(path)
+    made = []
+    folder = os.path.dirname(real)
+    while not os.path.isdir(folder):
+        made.append(folder)
+        folder = os.path.dirname(folder)
+    with filesystem(os.path.dirname(real)):
+        os.makedirs(os.path.dirname(real), exist_ok=True)
+        write_file(real, text.encode("utf-8"), _mode(real))
+    return list(reversed(made))
+
+
+def _mode(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def delete(path: str, folders: Sequence[str]) -> None:
+    """Remove a file install created, and the folders it made for it while empty (only
+    folders holding it: a record edited by hand names no other)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+    for folder in reversed([f for f in folders if inside(path, f) and not same_dir(path, f)]):
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+@dataclass
+class Install:
+    """One settings file install wrote into, as the repository's record keeps it."""
+
+    agent: AgentName
+    scope: Scope
+    file: str
+    added: Added = field(default_factory=Added)  # a user file's is in the user's record
+    folders: list[str] = field(default_factory=list)  # made for the file
+    exclude: dict[str, Any] = field(default_factory=dict)  # Gemini local: the line in info/exclude
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"agent": self.agent, "scope": self.scope, "file": self.file}
+        if self.added:
+            data["added"] = self.added.as_json()
+        if self.folders:
+            data["folders"] = self.folders
+        if self.exclude:
+            data["exclude"] = self.exclude
+        return data
+
+
+@dataclass
+class Block:
+    agent: AgentName
+    file: str
+    added: instructions.Added
+
+
+@dataclass
+class RepoRecord:
+    installs: list[Install] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    def of(self, agent: AgentName) -> list[Install]:
+        return [i for i in self.installs if i.agent == agent]
+
+
+def record_path(repo: Repo) -> str:
+    return str(paths.private_dir(repo) / RECORD_NAME)
+
+
+def load(repo: Repo) -> RepoRecord:
+    """The repository's record; what is malformed in it (edited by hand) is left out."""
+    raw = _json(read(record_path(repo)))
+    installs = [i for i in (_install(x) for x in _items(raw, "installs")) if i is not None]
+    blocks = [b for b in (_block(x) for x in _items(raw, "instructions")) if b is not None]
+    return RepoRecord(installs, blocks)
+
+
+def _json(data: bytes | None) -> Any:
+    try:
+        return json.loads(data or b"{}")
+    except (ValueError, RecursionError):
+        return {}
+
+
+def _items(raw: Any, key: str) -> list[dict[str, Any]]:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def _install(raw: dict[str, Any]) -> Install | None:
+    agent, scope, file = raw.get("agent"), raw.get("scope"), raw.get("file")
+    if agent not in AGENT_NAMES or scope not in ("local", "project", "user") or not absolute(file):
+        return None
+    folders = [f for f in raw.get("folders") or [] if absolute(f)]
+    exclude = raw.get("exclude") if isinstance(raw.get("exclude"), dict) else {}
+    return Install(agent, scope, str(file), Added.from_json(raw.get("added")), folders, exclude or {})
+
+
+def _block(raw: dict[str, Any]) -> Block | None:
+    agent, file, separator = raw.get("agent"), raw.get("file"), raw.get("separator", "")
+    if agent not in AGENT_NAMES or not absolute(file) or separator not in ("", "\n", "\n\n"):
+        return None
+    return Block(agent, str(file), instructions.Added(separator, raw.get("created") is True))
+
+
+def absolute(value: object) -> bool:
+    return isinstance(value, str) and os.path.isabs(value) and "\0" not in value
+
+
+def save(repo: Repo, record: RepoRecord) -> None:
+    """Write the record (only when it changes); with nothing in it, it goes."""
+    where = record_path(repo)
+    if not record.installs and not record.blocks:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(where)
+        return
+    data = {
+        "version": RECORD_VERSION,
+        "installs": [i.as_json() for i in record.installs],
+        "instructions": [
+            {"agent": b.agent, "file": b.file, "separator": b.added.separator, "created": b.added.created}
+            for b in record.blocks
+        ],
+    }
+    _write_json(where, data)
+
+
+def _write_json(where: str, data: Any) -> None:
+    text = (json.dumps(data, indent=2) + "\n").encode("utf-8")
+    if read(where) == text:
+        return
+    with filesystem(os.path.dirname(where)):
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        write_file(where, text, 0o644)
+
+
+@dataclass
+class Shared:
+    """A user file's entry in the user's record: what went into it, and who asked."""
+
+    agent: AgentName
+    added: Added
+    repos: list[str]  # common dirs
+    folders: list[str] = field(default_factory=list)
+
+
+class UserRecord:
+    """``$XDG_STATE_HOME/git-session/agents-installed``: the user files' entries."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.path = os.path.join(user_state_dir(environ), RECORD_NAME)
+        raw = _json(read(self.path))
+        files = raw.get("files") if isinstance(raw, dict) else None
+        self.files: dict[str, Shared] = {}
+        for name, entry in files.items() if isinstance(files, dict) else []:
+            if absolute(name) and isinstance(entry, dict) and entry.get("agent") in AGENT_NAMES:
+                repos = [r for r in entry.get("repos") or [] if absolute(r)]
+                folders = [f for f in entry.get("folders") or [] if absolute(f)]
+                self.files[name] = Shared(entry["agent"], Added.from_json(entry.get("added")), repos, folders)
+
+    def save(self) -> None:
+        if not self.files:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path)
+            return
+        files = {
+            name: {"agent": s.agent, "added": s.added.as_json(), "repos": s.repos, "folders": s.folders}
+            for name, s in self.files.items()
+        }
+        _write_json(self.path, {"version": RECORD_VERSION, "files": files})
+
+
+@contextlib.contextmanager
+def user_lock(environ: Mapping[str, str]) -> Iterator[None]:
+    """Installs into the user's files, from any repository, take turns."""
+    folder = user_state_dir(environ)
+    with filesystem(folder):
+        os.makedirs(folder, exist_ok=True)
+        handle = open(os.path.join(folder, USER_LOCK), "a")  # noqa: SIM115 - held until the end of the block
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def users_of(shared: Shared, path: str) -> list[str]:
+    """The repositories still using a user file: they exist and their record names it."""
+    return [common for common in shared.repos if any(i.file == path for i in _record_at(common).installs)]
+
+
+def _record_at(common_dir: str) -> RepoRecord:
+    raw = _json(read(str(paths.private_dir_of(common_dir) / RECORD_NAME)))
+    return RepoRecord([i for i in (_install(x) for x in _items(raw, "installs")) if i is not None])
