@@ -16,7 +16,7 @@ from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, TIMEOUT
 from tests.helpers import fails, git, make_repo, ok, run
 
 CLAUDE_EVENTS = ("SessionStart", "UserPromptSubmit", "PreCompact", "SubagentStop", "Stop", "SessionEnd")
-GEMINI_EVENTS = ("SessionStart", "BeforeAgent", "PreCompress", "AfterAgent", "SessionEnd")
+GEMINI_EVENTS = ("SessionStart", "BeforeAgent", "AfterAgent", "SessionEnd")
 
 # A user's own settings: permissions, a hook of theirs, 4-space indentation, a one-line
 # array, a non-ASCII text, no final newline.
@@ -131,14 +131,14 @@ def test_gemini_local_names_the_file_it_created_in_info_exclude_and_uninstall_un
     )
     assert exclude.read_text() == "# mine\n*.log\n/.gemini/settings.json\n"
     assert git(repo, "status", "--porcelain") == ""
-    entry = json.loads((repo / ".gemini/settings.json").read_text())["hooks"]["PreCompress"][0]
+    entry = json.loads((repo / ".gemini/settings.json").read_text())["hooks"]["BeforeAgent"][0]
     assert entry == {
         "hooks": [
             {
                 "name": "git-session",
                 "type": "command",
-                "command": hook_command("gemini", "pre-compact"),
-                "timeout": 30000,
+                "command": hook_command("gemini", "prompt"),
+                "timeout": 10000,
             }
         ]
     }

@@ -93,7 +93,7 @@ def test_uninstall_removes_the_agents_hooks_too(installed: Path) -> None:
     assert out.endswith(
         f"Removed claude hooks in .claude/settings.local.json ({EVENTS})\n"
         "Removed gemini hooks in .gemini/settings.json "
-        "(SessionStart, BeforeAgent, PreCompress, AfterAgent, SessionEnd)\n"
+        "(SessionStart, BeforeAgent, AfterAgent, SessionEnd)\n"
         "Removed /.gemini/settings.json from .git/info/exclude\n"
         "Removed the git-session block in GEMINI.md\n"
     )
