@@ -15,7 +15,6 @@ _HERE = "git_session.cli"
         "install": f"{_HERE}.agent_setup:install",
         "uninstall": f"{_HERE}.agent_setup:uninstall",
         "status": f"{_HERE}.agent_setup:status",
-        # "install", "uninstall", "status": agent_setup; "hook": agent_hook
         "hook": "git_session.cli.agent_hook:hook",
     },
 )
