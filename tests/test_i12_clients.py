@@ -189,7 +189,10 @@ def test_gemini(session_repo: Path, api: FakeModelAPI) -> None:
 def test_the_hooks_do_nothing_where_git_session_is_missing(tmp_path: Path, api: FakeModelAPI) -> None:
     repo = make_repo(tmp_path)
     ok(repo, "start", "Add login")
-    ok(repo, "agent", "install", "claude")
+    ok(repo, "agent", "install", "claude", "--project")
+    # A teammate's clone of a repository whose hooks are committed, on a machine without
+    # git-session: the shim `agent install` wrote lives in .git, which a clone does not copy.
+    (repo / ".git" / "git-session" / "agent-hook").unlink()
     client = AgentClient("claude", api, Path.home(), repo, git_session=False)
 
     run = client.run(WHERE_WERE_WE).check()
