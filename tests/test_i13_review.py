@@ -1,0 +1,45 @@
+"""Review of ``git session mcp``: what an agent's arguments can hold that the command line's
+cannot (a NUL in a decision's rationale or a resolution, a text over the limit) is refused
+with the command line's one-line message, and the server keeps serving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+
+from tests.helpers import as_json, ok
+from tests.mcpclient import connect, error
+from tests.mcpclient import ok as call
+
+NUL_HINT = "hint: take it out: git cannot keep it in a commit message"
+LONG_HINT = "hint: keep long material in a file and record its path (record, kind: source)"
+
+
+def test_arguments_git_cannot_keep_are_refused_by_name_and_the_server_goes_on(repo: Path) -> None:
+    ok(repo, "start", "Arguments")
+    ok(repo, "blocker", "add", "waiting")
+    blocker = as_json(repo, "blocker", "list")[0]["id"][:6]
+    long = "y" * 1_100_000
+
+    async def main() -> None:
+        async with connect(repo) as session:
+            refused = [
+                await error(session, "record", kind="decision", text="d", rationale="x\x00y"),
+                await error(session, "record", kind="decision", text="d", alternatives=["a\x00"]),
+                await error(session, "record", kind="decision", text="d", rationale=long),
+                await error(session, "change", id=blocker, action="resolve", note="x\x00y"),
+                await error(session, "change", id=blocker, action="resolve", note=long),
+            ]
+            assert refused == [
+                f"git-session: rationale contains a NUL character\n{NUL_HINT}",
+                f"git-session: alternatives contains a NUL character\n{NUL_HINT}",
+                f"git-session: rationale is 1100000 bytes; the limit is 1048576 bytes\n{LONG_HINT}",
+                f"git-session: note contains a NUL character\n{NUL_HINT}",
+                f"git-session: note is 1100000 bytes; the limit is 1048576 bytes\n{LONG_HINT}",
+            ]
+            assert (await call(session, "change", id=blocker, action="resolve", note="it came")).startswith("Blocker")
+
+    anyio.run(main)
+    shown = as_json(repo, "show")
+    assert (shown.get("decisions", []), shown["blockers"][0]["resolution"]) == ([], "it came")
