@@ -8,7 +8,9 @@ from pathlib import Path
 
 import anyio
 
-from tests.helpers import as_json, ok
+from git_session import trailers
+from git_session.gitrepo import Repo
+from tests.helpers import as_json, git, ok
 from tests.mcpclient import connect, error
 from tests.mcpclient import ok as call
 
@@ -43,3 +45,23 @@ def test_arguments_git_cannot_keep_are_refused_by_name_and_the_server_goes_on(re
     anyio.run(main)
     shown = as_json(repo, "show")
     assert (shown.get("decisions", []), shown["blockers"][0]["resolution"]) == ([], "it came")
+
+
+def test_a_running_server_reads_the_configuration_again_at_each_call(repo: Path) -> None:
+    """Nothing of the repository is kept between calls: git's configuration, which an opened
+    repository caches, is read again (a workspace kept from an earlier call rendered the
+    commit trailers with the key configured before)."""
+    ok(repo, "start", "Configured")
+    ok(repo, "install")
+    cache = trailers.cache_path(Repo.discover(str(repo)), "main")
+    assert cache is not None
+
+    async def main() -> None:
+        async with connect(repo) as session:
+            await call(session, "record", kind="note", text="before")
+            assert "keys Session-Id Session-Objectives Decisions" in cache.read_text().splitlines()
+            git(repo, "config", "session.trailer.id", "Work-Session")
+            await call(session, "record", kind="note", text="after")
+            assert "keys Work-Session Session-Objectives Decisions" in cache.read_text().splitlines()
+
+    anyio.run(main)
