@@ -7,14 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import anyio
+import pytest
 
 from git_session import trailers
 from git_session.gitrepo import Repo
-from tests.helpers import as_json, git, ok
+from tests.helpers import as_json, fails, git, ok
 from tests.mcpclient import connect, error
 from tests.mcpclient import ok as call
 
 NUL_HINT = "hint: take it out: git cannot keep it in a commit message"
+INLINE = 'mcp_servers = { docs = { command = "docs-server" } }\n'
 LONG_HINT = "hint: keep long material in a file and record its path (record, kind: source)"
 
 
@@ -65,3 +67,18 @@ def test_a_running_server_reads_the_configuration_again_at_each_call(repo: Path)
             assert "keys Work-Session Session-Objectives Decisions" in cache.read_text().splitlines()
 
     anyio.run(main)
+
+
+def test_codex_servers_in_an_inline_table_are_refused_not_a_crash(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "codex-home"
+    home.mkdir()
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    config = home / "config.toml"
+    config.write_text(INLINE)
+    assert fails(repo, "agent", "install", "codex", "--mcp") == (
+        f'git-session: "mcp_servers" in {config} is an inline table; nothing changed\n'
+        "hint: write its servers as [mcp_servers.NAME] tables, and run the command again\n"
+    )
+    assert config.read_text() == INLINE

@@ -202,6 +202,11 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
         if servers[entry.keys[1]] == entry.value:
             return None
         raise ConfigFileError(f"{where} registers another MCP server named {NAME!r}; nothing changed")
+    if isinstance(servers, tomlkit.items.InlineTable):  # it takes no table, and one line is theirs
+        raise ConfigFileError(
+            f'"{entry.keys[0]}" in {where} is an inline table; nothing changed',
+            f"write its servers as [{entry.keys[0]}.NAME] tables, and run the command again",
+        )
     if servers is None:
         document[entry.keys[0]] = tomlkit.table(is_super_table=True)
         entry.created = [entry.keys[:1]]
