@@ -82,3 +82,15 @@ def test_codex_servers_in_an_inline_table_are_refused_not_a_crash(
         "hint: write its servers as [mcp_servers.NAME] tables, and run the command again\n"
     )
     assert config.read_text() == INLINE
+    assert [p.name for p in home.iterdir()] == ["config.toml"]  # the hooks not installed either
+
+
+def test_a_registration_refused_leaves_the_hooks_out_too_as_its_message_says(repo: Path) -> None:
+    theirs = '{"mcpServers": {"git-session": {"command": "something-else"}}}'
+    (repo / ".mcp.json").write_text(theirs)
+    assert fails(repo, "agent", "install", "claude", "--mcp") == (
+        "git-session: .mcp.json registers another MCP server named 'git-session'; nothing changed\n"
+        "hint: remove or rename it, and run the command again\n"
+    )
+    assert sorted(p.name for p in repo.iterdir()) == [".git", ".mcp.json", "README"]
+    assert ok(repo, "agent", "status").startswith("Claude Code: not installed\n")

@@ -89,6 +89,22 @@ def install(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, st
     return reports
 
 
+def check(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> None:
+    """Refuse, before install writes anything (the hooks either), a file the registration
+    cannot be merged into: not JSON or TOML, another server of that name, a wrong shape."""
+    shared = UserRecord(environ).mcp if agents.shared_scope(agent, scope) else {}
+    for target in targets(repo, agent, scope, environ):
+        if target.file in shared:  # registered already for another repository: only counted
+            continue
+        where = agents.shown(repo, target.file, environ)
+        text = read_text(target.file, where)
+        entry = McpInstall(agent, scope, target.file, target.kind, list(target.keys), target.value)
+        if target.kind == "toml":
+            _put_toml(text, entry, where)
+        else:
+            _put_json(text, entry, Src.of(agent, where))
+
+
 def _install_here(repo: Repo, agent: AgentName, scope: Scope, target: Target, where: str) -> McpReport:
     entry = _put(agent, scope, target, where)
     if entry is None:
