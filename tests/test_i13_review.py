@@ -94,3 +94,22 @@ def test_a_registration_refused_leaves_the_hooks_out_too_as_its_message_says(rep
     )
     assert sorted(p.name for p in repo.iterdir()) == [".git", ".mcp.json", "README"]
     assert ok(repo, "agent", "status").startswith("Claude Code: not installed\n")
+
+
+def test_a_codex_config_with_crlf_line_ends_gets_its_table_in_crlf(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the JSON settings do (issue 12): no LF lines among the CRLF ones of a file edited on
+    Windows, and the file given back byte for byte."""
+    home = tmp_path / "codex-home"
+    home.mkdir()
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    config = home / "config.toml"
+    config.write_bytes(b'model = "o3"\r\n\r\n[features]\r\nplugins = false\r\n')
+    ok(repo, "agent", "install", "codex", "--mcp")
+    assert config.read_bytes() == (
+        b'model = "o3"\r\n\r\n[features]\r\nplugins = false\r\n\r\n'
+        b'[mcp_servers.git-session]\r\ncommand = "git"\r\nargs = ["session", "mcp"]\r\n'
+    )
+    ok(repo, "agent", "uninstall", "codex")
+    assert config.read_bytes() == b'model = "o3"\r\n\r\n[features]\r\nplugins = false\r\n'

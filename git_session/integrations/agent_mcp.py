@@ -13,6 +13,7 @@ exactly; a registration changed since install is kept, and named.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -234,7 +235,10 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
     document[entry.keys[0]][entry.keys[1]] = table
     body = text or ""
     entry.tail = body[len(body.rstrip()) :]
-    return tomlkit.dumps(document)
+    new = tomlkit.dumps(document)
+    if "\r\n" in body and "\n" not in body.replace("\r\n", ""):  # a file edited on Windows: its line ends
+        new = re.sub(r"(?<!\r)\n", "\r\n", new)
+    return new
 
 
 def _parse_toml(text: str, where: str) -> Any:
