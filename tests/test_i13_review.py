@@ -113,3 +113,25 @@ def test_a_codex_config_with_crlf_line_ends_gets_its_table_in_crlf(
     )
     ok(repo, "agent", "uninstall", "codex")
     assert config.read_bytes() == b'model = "o3"\r\n\r\n[features]\r\nplugins = false\r\n'
+
+
+def test_uninstall_gives_back_an_empty_servers_object_and_a_missing_final_newline(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the files of the MCP install tests did not hold: the inside of an empty object
+    (kept as it was written), a TOML file without a final newline."""
+    settings = repo / ".gemini/settings.json"
+    settings.parent.mkdir()
+    original = '{\n  "mcpServers": {\n  }\n}'
+    settings.write_text(original)
+    ok(repo, "agent", "install", "gemini", "--mcp")
+    ok(repo, "agent", "uninstall", "gemini")
+    assert settings.read_text() == original
+    home = tmp_path / "codex-home"
+    home.mkdir()
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    config = home / "config.toml"
+    config.write_text('model = "o3"')
+    ok(repo, "agent", "install", "codex", "--mcp")
+    ok(repo, "agent", "uninstall", "codex")
+    assert config.read_text() == 'model = "o3"'
