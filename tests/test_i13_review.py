@@ -135,3 +135,33 @@ def test_uninstall_gives_back_an_empty_servers_object_and_a_missing_final_newlin
     ok(repo, "agent", "install", "codex", "--mcp")
     ok(repo, "agent", "uninstall", "codex")
     assert config.read_text() == 'model = "o3"'
+
+
+TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"  # a GitHub token's shape
+
+
+def test_what_the_server_answers_has_its_secrets_masked_as_the_hooks_inject_it(repo: Path) -> None:
+    """The tools' answers go to the agent's model provider, as the hooks' context does: a
+    secret recorded in the session went out whole through read, handoff and the resources."""
+    ok(repo, "start", "Tokens")
+    ok(repo, "discovery", "add", f"the staging token is {TOKEN}")
+    brief = ok(repo, "brief").rstrip("\n")
+    assert TOKEN in brief
+
+    async def main() -> None:
+        async with connect(repo) as session:
+            assert await call(session, "read", view="brief") == brief.replace(TOKEN, "[redacted]")
+            answers = [
+                await call(session, "read", view="show"),
+                await call(session, "handoff"),
+                await call(session, "handoff", format="json"),
+                await call(session, "record", kind="objective", text=f"rotate {TOKEN}"),
+            ]
+            resource = await session.read_resource("git-session://handoff")
+            answers += [getattr(c, "text", "") for c in resource.contents]
+            objective = as_json(repo, "objective", "list")[0]["id"][:6]
+            answers.append(await call(session, "change", id=objective, action="done"))
+            assert [TOKEN in a for a in answers] == [False] * 6
+            assert ["[redacted]" in a for a in answers] == [True, True, True, False, True, True]
+
+    anyio.run(main)

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from git_session import brief, queries, render
+from git_session import brief, queries, render, secrets
 from git_session.errors import SessionError, UserError, file_system_error
 from git_session.mcp.hints import error_text
 from git_session.model import SESSION, TRANSITIONS
@@ -47,7 +47,8 @@ def call(action: Callable[[Workspace], str]) -> Reply:
             return Reply(error_text(exc), error=True)
         except OSError as exc:
             return Reply(error_text(file_system_error(exc)), error=True)
-    return Reply("\n".join([text.rstrip("\n"), *(f"warning: {w}" for w in warnings)]))
+    # What the agent reads goes to its model provider: secrets masked, as the hooks inject them.
+    return Reply(secrets.masked("\n".join([text.rstrip("\n"), *(f"warning: {w}" for w in warnings)]))[0])
 
 
 def plain(text: str) -> str:
