@@ -165,3 +165,22 @@ def test_what_the_server_answers_has_its_secrets_masked_as_the_hooks_inject_it(r
             assert ["[redacted]" in a for a in answers] == [True, True, True, False, True, True]
 
     anyio.run(main)
+
+
+def test_the_command_line_refuses_a_rationale_alternative_or_note_not_in_utf8(repo: Path) -> None:
+    """The same check on the command line, whose arguments come surrogate-escaped: a byte
+    that is not UTF-8 in a decision's rationale or alternative was an internal error."""
+    ok(repo, "start", "Bytes")
+    ok(repo, "blocker", "add", "waiting")
+    blocker = as_json(repo, "blocker", "list")[0]["id"][:6]
+    utf8 = "hint: pass the text in UTF-8\n"
+    assert fails(repo, "decision", "add", "D", "--rationale", "a\udcff") == (
+        f"git-session: rationale is not valid UTF-8\n{utf8}"
+    )
+    assert fails(repo, "decision", "add", "D", "--alternative", "a\udcff") == (
+        f"git-session: alternatives is not valid UTF-8\n{utf8}"
+    )
+    assert fails(repo, "blocker", "resolve", blocker, "--note", "a\udcff") == (
+        f"git-session: note is not valid UTF-8\n{utf8}"
+    )
+    assert as_json(repo, "show")["blockers"][0]["status"] == "open"
