@@ -4,6 +4,8 @@ with the command line's one-line message, and the server keeps serving."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import anyio
@@ -14,6 +16,7 @@ from git_session.gitrepo import Repo
 from tests.helpers import as_json, fails, git, ok
 from tests.mcpclient import connect, error
 from tests.mcpclient import ok as call
+from tests.test_i12_hooks import prompt, start
 
 NUL_HINT = "hint: take it out: git cannot keep it in a commit message"
 INLINE = 'mcp_servers = { docs = { command = "docs-server" } }\n'
@@ -184,3 +187,23 @@ def test_the_command_line_refuses_a_rationale_alternative_or_note_not_in_utf8(re
         f"git-session: note is not valid UTF-8\n{utf8}"
     )
     assert as_json(repo, "show")["blockers"][0]["status"] == "open"
+
+
+def test_a_write_of_the_server_renders_the_agents_hook_answers_again(repo: Path, tmp_path: Path) -> None:
+    """As every command does: the hooks' shim answers from its cache alone after a write made
+    through the server (it found the cache stale, and without git-session on PATH said nothing)."""
+    ok(repo, "start", "Fix the sweep")
+    folder = tmp_path / "bin"  # a git-session for the first hook run, which writes the shim and its cache
+    folder.mkdir()
+    (folder / "git-session").write_text(f'#!/bin/sh\nexec {sys.executable} -m git_session "$@"\n')
+    (folder / "git-session").chmod(0o755)
+    start(repo, "claude", "s-1", folder)
+    assert start(repo, "claude", "s-2", None) != b""  # the shim alone
+
+    async def main() -> None:
+        async with connect(repo) as client:
+            await call(client, "record", kind="objective", text="make the sweep atomic")
+
+    anyio.run(main)
+    answered = prompt(repo, "claude", "s-3", "where were we", None)
+    assert "make the sweep atomic" in json.loads(answered)["hookSpecificOutput"]["additionalContext"]
