@@ -556,7 +556,7 @@ class Workspace:
         target = entry.id
         changes: dict[str, FieldValue] = {"status": change.to}
         if note and change.note_field is not None:
-            changes[change.note_field] = note
+            changes[change.note_field] = codec.check_text(note, "note")
 
         def build(handle: Handle, meta: Meta) -> list[Draft]:
             current = self.store.entry(handle, kind, target)  # the handle of the layer holding it
@@ -774,7 +774,8 @@ def _is_utf8(text: str) -> bool:
 
 def _check_fields(kind: EntryKind, extra: Fields) -> None:
     """The fields beside an entry's text must be its kind's (``model.RECORDED_KINDS``), a
-    priority one of ``model.PRIORITIES``; an empty one (``None``, ``[]``) is as if not given."""
+    priority one of ``model.PRIORITIES``, each text one git can keep (``codec.check_text``);
+    an empty one (``None``, ``[]``) is as if not given."""
     takes = model.RECORDED_KINDS.get(kind, ())
     for name, value in extra.items():
         if value in (None, []) or name == "private":
@@ -784,3 +785,6 @@ def _check_fields(kind: EntryKind, extra: Fields) -> None:
             raise UserError(f"a {kind} entry takes no {name}{also}")
         if name == "priority" and value not in model.PRIORITIES:
             raise UserError(f"priority {value!r} is none of: {', '.join(model.PRIORITIES)}")
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):  # kept as the entry's text is (checkpoint's rationale too)
+                codec.check_text(text, name)

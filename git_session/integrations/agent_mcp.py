@@ -13,6 +13,7 @@ exactly; a registration changed since install is kept, and named.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,22 @@ def install(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, st
         else:
             reports.append(_install_here(repo, agent, scope, target, where))
     return reports
+
+
+def check(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> None:
+    """Refuse, before install writes anything (the hooks either), a file the registration
+    cannot be merged into: not JSON or TOML, another server of that name, a wrong shape."""
+    shared = UserRecord(environ).mcp if agents.shared_scope(agent, scope) else {}
+    for target in targets(repo, agent, scope, environ):
+        if target.file in shared:  # registered already for another repository: only counted
+            continue
+        where = agents.shown(repo, target.file, environ)
+        text = read_text(target.file, where)
+        entry = McpInstall(agent, scope, target.file, target.kind, list(target.keys), target.value)
+        if target.kind == "toml":
+            _put_toml(text, entry, where)
+        else:
+            _put_json(text, entry, Src.of(agent, where))
 
 
 def _install_here(repo: Repo, agent: AgentName, scope: Scope, target: Target, where: str) -> McpReport:
@@ -202,6 +219,11 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
         if servers[entry.keys[1]] == entry.value:
             return None
         raise ConfigFileError(f"{where} registers another MCP server named {NAME!r}; nothing changed")
+    if isinstance(servers, tomlkit.items.InlineTable):  # it takes no table, and one line is theirs
+        raise ConfigFileError(
+            f'"{entry.keys[0]}" in {where} is an inline table; nothing changed',
+            f"write its servers as [{entry.keys[0]}.NAME] tables, and run the command again",
+        )
     if servers is None:
         document[entry.keys[0]] = tomlkit.table(is_super_table=True)
         entry.created = [entry.keys[:1]]
@@ -213,7 +235,10 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
     document[entry.keys[0]][entry.keys[1]] = table
     body = text or ""
     entry.tail = body[len(body.rstrip()) :]
-    return tomlkit.dumps(document)
+    new = tomlkit.dumps(document)
+    if "\r\n" in body and "\n" not in body.replace("\r\n", ""):  # a file edited on Windows: its line ends
+        new = re.sub(r"(?<!\r)\n", "\r\n", new)
+    return new
 
 
 def _parse_toml(text: str, where: str) -> Any:

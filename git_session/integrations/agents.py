@@ -117,11 +117,13 @@ def install(
     default), the instructions block when asked, and with ``mcp`` the MCP server
     (``agent_mcp``). Nothing is written when a file cannot be merged into."""
     scope = scope or CLIENTS[agent].default_scope
+    if mcp:
+        from git_session.integrations import agent_mcp  # it builds on this module
+
+        agent_mcp.check(repo, agent, scope, environ)
     report = _install_hooks(repo, agent, scope, with_instructions, environ)
     if not mcp:
         return report
-    from git_session.integrations import agent_mcp  # it builds on this module
-
     return replace(report, mcp=tuple(agent_mcp.install(repo, agent, scope, environ)))
 
 
