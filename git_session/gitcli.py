@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from typing import IO
+from typing import IO, Any
 
 from git_session.errors import GitError
 
@@ -57,11 +57,14 @@ def run(
     instead of capturing it.
     """
     command = ["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args]
+    # Without input, git reads nothing of ours: our stdin may be an MCP client's protocol
+    # stream or an agent hook's input, which no git command may consume.
+    stdin: dict[str, Any] = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
     try:
         result = subprocess.run(
             command,
             cwd=cwd,
-            input=input,
+            **stdin,
             env=clean_environment(env),
             stdout=subprocess.PIPE,
             stderr=None if stderr_to_terminal else subprocess.PIPE,
