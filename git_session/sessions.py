@@ -113,6 +113,10 @@ def _changed_chars(old: str, new: str) -> str:
     return "".join(changed)
 
 
+# What a front end renders from a session whenever it changes (the agents' hook answers).
+Renderer = Callable[["Workspace", BranchName], None]
+
+
 @dataclass(frozen=True)
 class Found:
     """A session located for a command, with its fields read once."""
@@ -151,18 +155,22 @@ class Workspace:
         # What else is rendered from a branch's session whenever it changes, beside the commit
         # trailers: set by a front end (the agents' caches live in the output layer, which
         # the core does not import). Each is called with this workspace and the branch.
-        self.renderers: list[Callable[[Workspace, BranchName], None]] = []
+        self.renderers: list[Renderer] = []
 
     @classmethod
     def open(cls, start: str | None = None, warn: Callable[[str], None] = lambda message: None) -> Workspace:
         return cls(Repo.discover(start), warn)
 
     @classmethod
-    def open_linked(cls, warn: Callable[[str], None], link_wait: float | None = None) -> Workspace:
+    def open_linked(
+        cls, warn: Callable[[str], None], link_wait: float | None = None, renderers: Sequence[Renderer] = ()
+    ) -> Workspace:
         """The repository, with the commits the hooks recorded linked to their sessions first
         (waiting ``link_wait`` seconds for another process linking them; by default long).
-        A problem linking them is warned about: the command goes on."""
+        A problem linking them is warned about: the command goes on. ``renderers`` are
+        registered before, so that the links they make are rendered too."""
         ws = cls.open(warn=warn)
+        ws.renderers.extend(renderers)
         for problem in ws.link_recorded_commits(link_wait):
             warn(problem)
         return ws

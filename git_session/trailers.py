@@ -14,6 +14,7 @@ process started (a hex key cost four, most of the hook's time); a test pins both
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable
@@ -280,14 +281,16 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     if text is None:
         path.unlink(missing_ok=True)
         return
-    _write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
+    write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
     paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8"))
 
 
-def _write_atomically(path: Path, data: bytes, only_if_changed: bool = False) -> None:
-    if only_if_changed and path.exists() and path.read_bytes() == data:
-        return
+def write_atomically(path: Path, data: bytes, only_if_changed: bool = False) -> None:
+    """A file of the private folder's caches (the hooks read them at any moment): whole or not at all."""
+    with contextlib.suppress(OSError):  # unreadable or absent: written
+        if only_if_changed and path.read_bytes() == data:
+            return
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:

@@ -158,3 +158,14 @@ def race_once(monkeypatch: pytest.MonkeyPatch, repo: Repo, writer: Callable[[], 
 
     monkeypatch.setattr(repo, "cas_ref", racing)
     return outcomes
+
+
+def git_session_folder(where: Path) -> Path:
+    """A folder (``where/bin``) holding a ``git-session`` that runs this checkout's with this
+    Python: the console script's stand-in, for what runs git-session from PATH (hooks, git)."""
+    folder = where / "bin"
+    folder.mkdir()
+    script = folder / "git-session"
+    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m git_session "$@"\n')
+    script.chmod(0o755)
+    return folder

@@ -16,7 +16,7 @@ import pytest
 from git_session.cli import cli
 from git_session.cli.completion import complete
 from git_session.sessions import abbreviate
-from tests.helpers import as_json, git, make_repo, needed_tool, ok
+from tests.helpers import as_json, git, git_session_folder, make_repo, needed_tool, ok
 
 GIT_COMPLETION = Path("/usr/share/bash-completion/completions/git")
 COMMANDS = [
@@ -63,13 +63,7 @@ COMMANDS = [
 
 @pytest.fixture
 def bin_dir(tmp_path: Path) -> Path:
-    """A folder with git-session on it, run by this Python."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    script = folder / "git-session"
-    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m git_session "$@"\n')
-    script.chmod(0o755)
-    return folder
+    return git_session_folder(tmp_path)
 
 
 def script(shell: str) -> str:

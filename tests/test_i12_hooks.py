@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from git_session.fold import fold
 from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, hook_command
 from git_session.model import Op
 from git_session.sessions import abbreviate
-from tests.helpers import as_json, git, make_repo, ok
+from tests.helpers import as_json, git, git_session_folder, make_repo, ok
 
 SYSTEM_PATH = os.pathsep.join(
     d for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if d and not (Path(d) / "git-session").exists()
@@ -31,13 +30,7 @@ CHANGED = "The git-session session changed since this agent session last saw it:
 
 @pytest.fixture
 def bin_dir(tmp_path: Path) -> Path:
-    """A folder holding a `git-session` that runs this checkout's (the console script's stand-in)."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    script = folder / "git-session"
-    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m git_session "$@"\n')
-    script.chmod(0o755)
-    return folder
+    return git_session_folder(tmp_path)
 
 
 @pytest.fixture

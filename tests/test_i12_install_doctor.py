@@ -4,6 +4,7 @@ integration of the registry; one integration failing is one line, and the others
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,8 @@ def test_doctor_names_a_client_setting_that_turns_every_hook_off(installed: Path
 def test_doctor_names_codex_hooks_turned_off_in_its_config(
     installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("tomllib")
+    if sys.version_info < (3, 11) and not os.environ.get("CI"):  # CI runs 3.11: there, never a skip
+        pytest.skip("doctor reads config.toml with tomllib, which Python has from 3.11")
     home = tmp_path / "codex-home"
     monkeypatch.setenv("CODEX_HOME", str(home))
     ok(installed, "agent", "install", "codex")

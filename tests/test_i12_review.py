@@ -20,7 +20,7 @@ from git_session.agents import events
 from git_session.integrations import agents
 from git_session.integrations.agent_clients import hook_command
 from git_session.sessions import Workspace
-from tests.helpers import as_json, fails, make_repo, ok, run
+from tests.helpers import as_json, fails, git_session_folder, make_repo, ok, run
 
 SYSTEM_PATH = os.pathsep.join(
     d for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if d and not (Path(d) / "git-session").exists()
@@ -29,13 +29,7 @@ SYSTEM_PATH = os.pathsep.join(
 
 @pytest.fixture
 def bin_dir(tmp_path: Path) -> Path:
-    """A folder holding a `git-session` that runs this checkout's."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    script = folder / "git-session"
-    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m git_session "$@"\n')
-    script.chmod(0o755)
-    return folder
+    return git_session_folder(tmp_path)
 
 
 def hook(cwd: Path, agent: str, event: str, payload: Any, bin_dir: Path | None) -> bytes:

@@ -29,7 +29,6 @@ how to start one) or ``none`` (nothing).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,7 +176,7 @@ def write(ws: Workspace, branch: BranchName, agent: AgentName) -> Rendered:
         install_shim(ws.repo)
         paths.agent_state_dir(ws.repo, agent).mkdir(parents=True, exist_ok=True)
         paths.agent_queue(ws.repo).mkdir(parents=True, exist_ok=True)
-        _write_atomically(where, rendered.text.encode("utf-8"))
+        trailers.write_atomically(where, rendered.text.encode("utf-8"))
     return rendered
 
 
@@ -199,23 +198,7 @@ def refresh(ws: Workspace, branch: BranchName, agents: Iterable[AgentName] | Non
 def install_shim(repo: Repo) -> None:
     """Put the package's shim at ``<common-dir>/git-session/agent-hook`` when it differs."""
     shipped = data.hook(SHIM_NAME)
-    _write_atomically(paths.agent_shim(repo), shipped, only_if_changed=True)
-
-
-def _write_atomically(where: Path, content: bytes, only_if_changed: bool = False) -> None:
-    try:
-        if only_if_changed and where.read_bytes() == content:
-            return
-    except OSError:
-        pass
-    where.parent.mkdir(parents=True, exist_ok=True)
-    temporary = where.with_name(f".{where.name}.{os.getpid()}")
-    try:
-        temporary.write_bytes(content)
-        os.replace(temporary, where)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
+    trailers.write_atomically(paths.agent_shim(repo), shipped, only_if_changed=True)
 
 
 def _one_line(text: str, width: int) -> str:

@@ -9,14 +9,13 @@ repository's private folder; nothing goes to stderr (some clients show it to the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 import click
 
 from git_session.errors import SessionError
-from git_session.names import BranchName
-from git_session.sessions import Workspace
 
 
 @click.command("hook", hidden=True)
@@ -39,40 +38,7 @@ def hook(agent: str, event: str) -> None:
         _crash_log(exc)
         answer = None
     if answer is not None:
-        try:
+        with contextlib.suppress(OSError):  # the client stopped reading: nothing to tell it
             sys.stdout.write(answer + "\n")
             sys.stdout.flush()
-        except OSError:
-            pass
     sys.exit(0)
-
-
-# --- for every command: the agents' caches follow the session ---------------------------
-
-
-def agent_caches(ws: Workspace, branch: BranchName) -> None:
-    """Where an agent's hook has run (its shim is in the private folder), render the answers
-    it serves from the cache. Nothing is imported otherwise: a repository without agents
-    pays one ``stat``."""
-    from git_session import paths
-
-    if paths.agent_shim(ws.repo).exists():
-        from git_session.agents import cache
-
-        cache.refresh(ws, branch)
-
-
-def record_agent_starts(ws: Workspace) -> None:
-    """The session starts the agent-hook shim answered from its cache, recorded on their
-    sessions (agent, model, agent session): one ``scandir`` when there are none."""
-    from git_session import paths
-
-    try:
-        with os.scandir(paths.agent_queue(ws.repo)) as entries:
-            if not any(True for _ in entries):
-                return
-    except OSError:
-        return
-    from git_session.agents import events
-
-    events.drain_queue(ws)

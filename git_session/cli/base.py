@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from git_session import render
-from git_session.cli import agent_hook
+from git_session.agents import follow
 from git_session.cli import hints as cli_hints
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
 from git_session.gitrepo import Repo, command_line_config, config_bool
@@ -271,10 +271,5 @@ text_argument = click.argument("text", type=Text(), metavar="TEXT")
 def workspace(link_wait: float | None = None) -> Workspace:
     """The repository, with the commits the hooks recorded linked to their sessions first
     (waiting ``link_wait`` seconds for another process linking them; by default long), and
-    the agents' hook answers rendered again whenever a session changes (``agent_caches``)."""
-    ws = Workspace.open(warn=warn)
-    ws.renderers.append(agent_hook.agent_caches)
-    for problem in ws.link_recorded_commits(link_wait):
-        warn(problem)
-    agent_hook.record_agent_starts(ws)
-    return ws
+    the agents' hook answers rendered again whenever a session changes (``agents.follow``)."""
+    return follow.opened(warn, link_wait)

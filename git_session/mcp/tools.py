@@ -8,17 +8,16 @@ MCP SDK here: ``server`` wires these into it.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from git_session import brief, paths, queries, render, secrets
+from git_session import brief, queries, render, secrets
+from git_session.agents import follow
 from git_session.errors import SessionError, UserError, file_system_error
 from git_session.mcp.hints import error_text
 from git_session.model import SESSION, TRANSITIONS
-from git_session.names import BranchName
 from git_session.sessions import Found, Workspace
 
 VIEWS = ("status", "brief", "show")
@@ -44,45 +43,13 @@ def call(action: Callable[[Workspace], str]) -> Reply:
     warnings: list[str] = []
     with _ONE_AT_A_TIME:
         try:
-            text = action(opened(warnings.append))
+            text = action(follow.opened(warnings.append))
         except SessionError as exc:
             return Reply(error_text(exc), error=True)
         except OSError as exc:
             return Reply(error_text(file_system_error(exc)), error=True)
     # What the agent reads goes to its model provider: secrets masked, as the hooks inject them.
     return Reply(secrets.masked("\n".join([text.rstrip("\n"), *(f"warning: {w}" for w in warnings)]))[0])
-
-
-def opened(warn: Callable[[str], None]) -> Workspace:
-    """The repository as every command opens it (``cli.base.workspace``): the agents' hook
-    answers rendered again whenever a session changes (else the hooks' shim finds its cache
-    stale after every write of the server, and asks Python), the commits the hooks recorded
-    linked, the agent starts the shim queued recorded."""
-    ws = Workspace.open(warn=warn)
-    ws.renderers.append(_agent_caches)
-    for problem in ws.link_recorded_commits():
-        warn(problem)
-    _record_agent_starts(ws)
-    return ws
-
-
-def _agent_caches(ws: Workspace, branch: BranchName) -> None:
-    if paths.agent_shim(ws.repo).exists():  # an agent's hook has run here
-        from git_session.agents import cache
-
-        cache.refresh(ws, branch)
-
-
-def _record_agent_starts(ws: Workspace) -> None:
-    try:
-        with os.scandir(paths.agent_queue(ws.repo)) as entries:
-            if not any(True for _ in entries):
-                return
-    except OSError:
-        return
-    from git_session.agents import events
-
-    events.drain_queue(ws)
 
 
 def plain(text: str) -> str:
