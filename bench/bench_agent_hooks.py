@@ -24,29 +24,22 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import Ratio, Timing, bench_root, exit_status, git, init_repo, interleaved_samples, report
+from benchlib import (
+    Ratio,
+    Timing,
+    bench_root,
+    exit_status,
+    git,
+    init_repo,
+    interleaved_samples,
+    make_sessions,
+    report,
+)
 
 from git_session.integrations.agent_clients import Event, hook_command
 
 BIN = Path(sys.executable).parent
 FAR_FUTURE = 4_000_000_000  # the config's time in the stale repositories: every cache is older
-
-
-def make_sessions(repo: Path, count: int) -> None:
-    """Sessions on other branches, most of them ended, written in-process."""
-    from git_session.names import BranchName
-    from git_session.sessions import Workspace
-    from git_session.store import Draft
-
-    ws = Workspace.open(str(repo))
-    for index in range(count):
-        branch = BranchName(f"topic/{index:05d}")
-        drafts = [Draft("create", {"fields": {"title": f"Topic {index}", "branch": branch, "status": "active"}})]
-        found = ws.store.create(branch, drafts, ws.ident, "start")
-        if index % 3:
-            ws.store.append(
-                found.ref, lambda handle, meta: [Draft("set", {"fields": {"status": "completed"}})], ws.ident, "end"
-            )
 
 
 def agent_repo(where: Path, env: dict[str, str], name: str, others: int, stale: bool) -> Path:

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import bench_root, median_ms
+from benchlib import bench_root, make_sessions, median_ms
 
 BIN = Path(sys.executable).parent
 
@@ -51,23 +51,6 @@ def hooked_repo(where: Path, env: dict[str, str], name: str, other_sessions: int
     run(repo, env, "git-session", "start", "Benchmark", "-o", "Measure the hooks", "-o", "Keep it fast")
     run(repo, env, "git-session", "decision", "add", "Pre-render trailers", "--rationale", "no Python per commit")
     return repo
-
-
-def make_sessions(repo: Path, count: int) -> None:
-    """Sessions on other branches, most of them ended, written in-process."""
-    from git_session.names import BranchName
-    from git_session.sessions import Workspace
-    from git_session.store import Draft
-
-    ws = Workspace.open(str(repo))
-    for index in range(count):
-        branch = BranchName(f"topic/{index:05d}")
-        drafts = [Draft("create", {"fields": {"title": f"Topic {index}", "branch": branch, "status": "active"}})]
-        found = ws.store.create(branch, drafts, ws.ident, "start")
-        if index % 3:
-            ws.store.append(
-                found.ref, lambda handle, meta: [Draft("set", {"fields": {"status": "completed"}})], ws.ident, "end"
-            )
 
 
 def commit_time(repo: Path, env: dict[str, str], counter: list[int]) -> float:

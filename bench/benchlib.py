@@ -209,3 +209,20 @@ def exit_status(results: Sequence[Judged], check: bool) -> int:
     missed = [r for r in results if not r.passed]
     print(f"\n{len(missed)} target(s) missed" if missed else "\nall targets met")
     return 1 if check and missed else 0
+
+
+def make_sessions(repo: Path, count: int) -> None:
+    """Sessions on other branches, most of them ended, written in-process."""
+    from git_session.names import BranchName
+    from git_session.sessions import Workspace
+    from git_session.store import Draft
+
+    ws = Workspace.open(str(repo))
+    for index in range(count):
+        branch = BranchName(f"topic/{index:05d}")
+        drafts = [Draft("create", {"fields": {"title": f"Topic {index}", "branch": branch, "status": "active"}})]
+        found = ws.store.create(branch, drafts, ws.ident, "start")
+        if index % 3:
+            ws.store.append(
+                found.ref, lambda handle, meta: [Draft("set", {"fields": {"status": "completed"}})], ws.ident, "end"
+            )
