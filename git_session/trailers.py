@@ -10,6 +10,13 @@ doubled ``/``, each component short enough for a file name), and the file's ``~`
 character no ref name holds, so no branch's folder can collide with another's cache
 (``main`` and ``main/trailers``). The hook reads the same path from HEAD's branch with no
 process started (a hex key cost four, most of the hook's time); a test pins both sides.
+
+The cache also records, after a blank line, the config it was rendered from: what ``git
+config --get-regexp CONFIG_PATTERN`` answered. The hook trusts the cache while every config
+file is older than it; when one is not (any write: ``git remote add``, ``push -u``, an
+edit of ``~/.gitconfig``), or ``git -c`` is in play, it asks git the same question and
+renders again only when the answer differs: an unrelated config write costs the commit one
+``git config``, not a Python start.
 """
 
 from __future__ import annotations
@@ -21,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_session import data, paths
-from git_session.gitrepo import Repo
+from git_session import data, gitcli, paths
+from git_session.gitrepo import Repo, command_line_config
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
@@ -37,6 +44,9 @@ MAX_CACHED_BRANCH = 1024  # bytes: its cache path stays well within PATH_MAX; a 
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _HEADER_LINES = 9  # magic, ref, tip, comment, merge, keys, head, configured, separators
 _TOKEN = re.compile(r"[A-Za-z0-9-]+")  # what git takes for a trailer's key
+# Every config a cache is rendered from (keys, comment character, merges, git's trailer
+# settings), as git names it (section and variable in lower case): the hook's copy is pinned.
+CONFIG_PATTERN = r"^(trailer\.|core\.commentchar$|session\.(trailer\.|mergetrailers$))"
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,13 @@ def separators(repo: Repo) -> str:
     blanks are none (git takes them for the blanks before a separator)."""
     value = repo.config_value("trailer.separators")
     return ":" if value is None else "".join(value.split())
+
+
+def config_snapshot(repo: Repo) -> str:
+    """git's answer for the config the trailers depend on (``CONFIG_PATTERN``), as the hook
+    compares it: its output without the newlines that end it (``$(...)`` drops them)."""
+    result = gitcli.run(["config", "--get-regexp", CONFIG_PATTERN], git_dir=repo.git_dir, check=False)
+    return result.stdout.rstrip("\n")
 
 
 def comment_setting(repo: Repo) -> str:
@@ -229,6 +246,7 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
     only the lines that do not say what changed since the previous commit.
     """
     repo = store.repo
+    snapshot = config_snapshot(repo)
     names = keys(repo)
     since = since_last_commit(store, handle)
     withheld: list[str] = []
@@ -246,7 +264,9 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
         f"separators {separators(repo)}",
     ]
     assert len(header) == _HEADER_LINES
-    return Rendered("\n".join(header + body) + "\n", tuple(_short_ids(store, handle, withheld)))
+    # No trailer line is blank: the first blank line starts the config the cache was rendered from.
+    text = "\n".join([*header, *body, "", *([snapshot] if snapshot else [])]) + "\n"
+    return Rendered(text, tuple(_short_ids(store, handle, withheld)))
 
 
 def _short_ids(store: Store, handle: Handle, withheld: list[str]) -> list[str]:
@@ -270,7 +290,13 @@ def values_changed(repo: Repo, branch: BranchName, text: str) -> bool:
         current = path.read_text(encoding="utf-8", errors="replace") if path else ""
     except OSError:
         return True
-    return current.splitlines()[_HEADER_LINES:] != text.splitlines()[_HEADER_LINES:]
+    return _trailer_lines(current) != _trailer_lines(text)
+
+
+def _trailer_lines(text: str) -> list[str]:
+    """A cache's trailer lines: those after the header, up to the blank line before the config."""
+    body = text.splitlines()[_HEADER_LINES:]
+    return body[: body.index("")] if "" in body else body
 
 
 def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
@@ -283,7 +309,16 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
         return
     write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
     paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
-    write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8", "surrogateescape"))  # (git's config bytes as they were)
+    if _given_on_the_command_line():
+        os.utime(path, ns=(0, 0))
+
+
+def _given_on_the_command_line() -> bool:
+    """Whether ``git -c`` (or ``GIT_CONFIG_COUNT``) sets config the trailers depend on: the
+    cache is then dated to 1970, so that no config file's time vouches for it and the next
+    commit without that ``-c`` asks git for the values."""
+    return any(re.search(CONFIG_PATTERN, name) for name, _ in command_line_config(os.environ))
 
 
 def write_atomically(path: Path, data: bytes, only_if_changed: bool = False) -> None:

@@ -21,6 +21,7 @@
 
 FILENAME == ARGV[1] {
     if (FNR == 1) { if ($0 != "git-session-trailers 2") bad = 1; next }
+    if (recorded || $0 == "") { recorded = 1; next }  # after a blank line: the config it was rendered from
     if (FNR <= 7) { split($0, kv, " "); head[kv[1]] = substr($0, length(kv[1]) + 2); next }
     if (FNR == 8 && $0 ~ /^configured( |$)/) { head["configured"] = substr($0, 12); next }
     if (FNR == 9 && $0 ~ /^separators( |$)/) { head["separators"] = substr($0, 12); seps_given = 1; next }
