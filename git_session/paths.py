@@ -20,7 +20,6 @@ REWRITE_PREFIX = "rewrite-"  # queue/rewrite-<pid>: post-rewrite's "old new" lin
 CACHE_FOLDER = "branches"  # branches/<branch>/trailers~: a branch's rendered trailers
 CACHE_FILE = "trailers~"  # no ref name holds a `~`: never a branch's folder
 AWK_PROGRAM = "trailers.awk"  # the hooks' copy of the shipped git-session-trailers.awk
-AMEND_OLD_PREFIX = "amend-old."  # amend-old.<pid>: HEAD's message while prepare-commit-msg amends
 INSTALLED_MARKER = "hooks-installed"  # the record of what install added
 INSTALL_LOCK = "install.lock"
 DRAIN_LOCK = "drain.lock"  # held while the queue is linked
@@ -31,7 +30,7 @@ CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
 AGENT_QUEUE_FOLDER = "agent-queue"  # <agent>.<agent session id>: a start the shim answered, to record
-EDITING_FILE = "git-session-editing"  # in the worktree's git dir: the message before the editor (hooks only)
+EDITING_FILE = "git-session-editing"  # in the worktree's git dir: the message before the editor, emptied once used
 
 
 def private_dir(repo: Repo) -> Path:

@@ -96,7 +96,6 @@ def test_the_shell_hooks_name_the_paths_that_paths_py_names() -> None:
             queue,
             f"{queue}/{paths.PENDING_PREFIX}*.*",
             f"{private}/{paths.CACHE_FOLDER}/*/{paths.CACHE_FILE}",
-            f"{private}/{paths.AMEND_OLD_PREFIX}*",
             f"{private}/{paths.AWK_PROGRAM}",
         },
         "commit-msg": {editing},

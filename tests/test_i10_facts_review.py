@@ -122,7 +122,7 @@ def test_in_a_linked_worktree_the_hooks_and_python_meet_in_the_common_dir(
     git(worktree, "commit", "-q", "--allow-empty", env={**os.environ, "GIT_EDITOR": str(editor)})
 
     assert seen.read_text() == "own\n"  # prepare-commit-msg kept the message in the worktree's git dir
-    assert not (own / paths.EDITING_FILE).exists()  # and commit-msg took it away
+    assert (own / paths.EDITING_FILE).read_bytes() == b""  # and it was consumed (emptied: no process)
     for rev in ("HEAD", "HEAD~1"):
         assert f"Session-Id: {session_id}" in git(worktree, "log", "-1", "--format=%B", rev)
     assert [p.name.split(".")[0] + "." for p in (private / paths.QUEUE_FOLDER).iterdir()] == [paths.PENDING_PREFIX] * 2

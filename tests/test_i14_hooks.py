@@ -8,6 +8,7 @@ a commit went to Python is seen by a ``git-session`` first on PATH that records 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import pytest
 from git_session import data, trailers
 from git_session.gitrepo import Repo
 from tests import test_trailers
-from tests.helpers import git, ok
-from tests.test_trailers import Session, change, lines, message, run_git, script, writes
+from tests.helpers import as_json, git, ok
+from tests.test_trailers import Session, change, head, lines, message, run_git, script, writes
 
 hooked = test_trailers.hooked
 session = test_trailers.session
@@ -204,3 +205,104 @@ def test_the_awk_program_stops_at_the_recorded_config(tmp_path: Path) -> None:
         env={"LC_ALL": "C", "PATH": os.environ["PATH"]},
     )
     assert (tmp_path / "msg").read_text() == "subject\n\nA: 01hzzzzzzzzzzzzzzzzzzzzzzz\n"
+
+
+# --- the amend and editor paths: what the hooks start -------------------------------------
+
+TOOLS = ("awk", "cat", "cp", "cmp", "rm", "mv", "sed", "tee", "touch", "head", "tail", "mktemp")
+
+
+@pytest.fixture
+def counted(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment in which every tool a hook may start says so (and the git commands,
+    through GIT_TRACE: git puts its own folder first on the hooks' PATH); the log it says it in."""
+    where = tmp_path / "counted"
+    where.mkdir()
+    log = tmp_path / "started"
+    for tool in TOOLS:
+        real = shutil.which(tool)
+        if real is not None:
+            script(where, tool, f'echo {tool} >> "{log}"\nexec "{real}" "$@"\n')
+    return {"PATH": f"{where}{os.pathsep}{os.environ['PATH']}", "GIT_TRACE": str(tmp_path / "trace")}, log
+
+
+def started(repo: Path, count: tuple[dict[str, str], Path], *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """What the hooks started while ``git ARGS`` ran (the commit and git's own upkeep aside)."""
+    environment, log = count
+    log.unlink(missing_ok=True)
+    trace = Path(environment["GIT_TRACE"])
+    trace.unlink(missing_ok=True)
+    run_git(repo, *args, env={**environment, **(env or {})})
+    tools = log.read_text().split() if log.exists() else []
+    gits = [
+        f"git {line.split('built-in: git ', 1)[1].split()[0]}"
+        for line in trace.read_text().splitlines()
+        if "built-in: git " in line
+    ]
+    return sorted(tools + [g for g in gits if g not in ("git commit", "git maintenance")])
+
+
+def test_a_commit_with_m_starts_only_awk(session: Session, counted: tuple[dict[str, str], Path]) -> None:
+    change(session.repo)
+    assert started(session.repo, counted, "commit", "-q", "-m", "subject") == ["awk"]
+
+
+def test_a_commit_after_an_unrelated_config_write_asks_git_once(
+    session: Session, counted: tuple[dict[str, str], Path]
+) -> None:
+    age(cache_of(session.repo))
+    git(session.repo, "remote", "add", "origin", "https://example.com/repo.git")
+    change(session.repo)
+    assert started(session.repo, counted, "commit", "-q", "-m", "subject") == ["awk", "git config"]
+
+
+def test_an_amend_without_a_new_message_starts_only_awk(session: Session, counted: tuple[dict[str, str], Path]) -> None:
+    """post-rewrite reads the one line of an amend itself (it started `cat`)."""
+    repo = session.repo
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    ok(repo, "status")  # links it
+    change(repo)
+    assert started(repo, counted, "commit", "-q", "--amend", "--no-edit") == ["awk"]
+    assert message(repo) == "subject\n\n" + lines(session.first)
+    ok(repo, "status")  # links the amend: the rewrite was recorded
+    assert [c["sha"] for c in as_json(repo, "show")["commits"]] == [head(repo)]
+
+
+def test_an_amend_with_a_new_message_pipes_heads_message(
+    session: Session, counted: tuple[dict[str, str], Path]
+) -> None:
+    """HEAD's message goes down a pipe into awk (it went into a file, then `rm`)."""
+    repo = session.repo
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    change(repo)
+    assert started(repo, counted, "commit", "-q", "--amend", "-m", "new subject") == ["awk", "git log"]
+    assert message(repo) == "new subject\n\n" + lines(session.first)
+
+
+def test_a_commit_through_the_editor_starts_only_awk(
+    session: Session, editors: Path, counted: tuple[dict[str, str], Path]
+) -> None:
+    """Without a template the message git opens the editor on is comments only: nothing to
+    copy (`cp`), compare (`cmp`) or take away (`rm`); awk leaves an empty message alone."""
+    repo = session.repo
+    change(repo)
+    typed = script(editors, "typed", "printf 'typed subject\\n' > \"$1\"\n")
+    assert started(repo, counted, "commit", "-q", env={"GIT_EDITOR": typed}) == ["awk"]
+    assert message(repo) == "typed subject\n\n" + lines(session.first)
+
+
+def test_a_template_is_copied_and_compared_by_awk(
+    session: Session, editors: Path, counted: tuple[dict[str, str], Path]
+) -> None:
+    repo = session.repo
+    (editors / "template").write_text("Template subject\n\nTemplate body\n")
+    git(repo, "config", "commit.template", str(editors / "template"))
+    change(repo)
+    untouched = run_git(repo, "commit", env={**counted[0], "GIT_EDITOR": "true"}, check=False)
+    assert untouched.returncode != 0 and "did not edit the message" in untouched.stderr
+    retitle = script(editors, "retitle", "printf 'Edited subject\\n\\nTemplate body\\n' > \"$1\"\n")
+    # (commit.template was just written: the hook asks git once whether the trailers' config changed)
+    assert started(repo, counted, "commit", "-q", env={"GIT_EDITOR": retitle}) == ["awk", "cat", "git config"]
+    assert message(repo) == "Edited subject\n\nTemplate body\n\n" + lines(session.first)
