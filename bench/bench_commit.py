@@ -1,31 +1,42 @@
 """Benchmark of the commit path: what do the hooks add to `git commit`?
 
-Every verdict is a ratio measured in the same run, commits interleaved pairwise:
+Every verdict is a ratio measured in the same run, all variants interleaved in rotating
+rounds. Each commit path is timed with the hooks installed and a session active, and in a
+plain repository without hooks (target <= 2.0 each):
 
-- ``git commit`` with the hooks installed and a session active, against a plain
-  ``git commit`` in a repository without hooks (target <= 2.0);
-- the same ratio in a repository holding 1,000 sessions, against the ratio with one
-  (target <= 1.2).
+- ``git commit -m``, also in a repository holding 1,000 more sessions (whose ratio, over
+  the one with a single session, has target <= 1.2);
+- the first ``git commit -m`` after an unrelated config write (``git config bench.round N``,
+  as ``git remote add`` or ``push -u`` write: the trailer cache is then older than the config);
+- ``git commit --amend --no-edit`` and ``git commit --amend -m``;
+- ``git commit`` through the editor (a script that writes the message).
 
 Linking a commit to its session (a journal entry and a note) is not on the commit path:
-prepare-commit-msg records the commit and the next git-session command links it. The
-benchmark links after each round, untimed for the commits, and reports what one link
-costs (``git-session hook drain``, i.e. a git-session command with one commit to link,
-against the same command with nothing to link).
+prepare-commit-msg records the commit and the next git-session command links it. Before
+each timed command of a hooked repository, untimed, ``git-session hook drain`` links what
+the previous one recorded, so that every command starts from the same state (nothing
+queued, the trailers rendered); those drains are reported for information: a git-session
+command with one commit to link, against the same command with nothing to link.
 
-Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--sessions N] [--check]
+Besides wall-clock medians, the CPU time of each command (user + system of git and of all
+it starts) is reported for information: it swings much less on a loaded machine.
+
+Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--quick] [--sessions N] [--check] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from benchlib import bench_root, make_sessions, median_ms
+from benchlib import Ratio, Timing, bench_root, exit_status, interleaved_samples, make_sessions, report
 
 BIN = Path(sys.executable).parent
 
@@ -34,17 +45,15 @@ def run(cwd: Path, env: dict[str, str], *args: str) -> None:
     subprocess.run(args, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def plain_repo(where: Path, env: dict[str, str]) -> Path:
-    repo = where / "plain"
+def new_repo(where: Path, env: dict[str, str], name: str) -> Path:
+    repo = where / name
     run(where, env, "git", "init", "-q", "-b", "main", str(repo))
     run(repo, env, "git", "commit", "-q", "--allow-empty", "-m", "initial")
     return repo
 
 
 def hooked_repo(where: Path, env: dict[str, str], name: str, other_sessions: int) -> Path:
-    repo = where / name
-    run(where, env, "git", "init", "-q", "-b", "main", str(repo))
-    run(repo, env, "git", "commit", "-q", "--allow-empty", "-m", "initial")
+    repo = new_repo(where, env, name)
     if other_sessions:
         make_sessions(repo, other_sessions)
     run(repo, env, "git-session", "install")
@@ -53,72 +62,145 @@ def hooked_repo(where: Path, env: dict[str, str], name: str, other_sessions: int
     return repo
 
 
-def commit_time(repo: Path, env: dict[str, str], counter: list[int]) -> float:
-    counter[0] += 1
-    (repo / "file.txt").write_text(f"{counter[0]}\n")
-    run(repo, env, "git", "add", "file.txt")
-    start = time.perf_counter()
-    run(repo, env, "git", "commit", "-q", "-m", f"change {counter[0]}")
-    return time.perf_counter() - start
+def editor(where: Path) -> str:
+    path = where / "editor"
+    path.write_text('#!/bin/sh\nprintf "typed in the editor\\n\\nwith a body\\n" > "$1"\n')
+    path.chmod(0o755)
+    return str(path)
 
 
-def link_time(repo: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    run(repo, env, "git-session", "hook", "drain")
-    return time.perf_counter() - start
+@dataclass(frozen=True)
+class Case:
+    """A commit path: the untimed setup before it, and the command timed."""
+
+    label: str
+    argv: tuple[str, ...]
+    before: Callable[[Path, dict[str, str], int], None] = lambda repo, env, n: None
+
+
+def config_write(repo: Path, env: dict[str, str], n: int) -> None:
+    run(repo, env, "git", "config", "bench.round", str(n))
+
+
+CASES = (
+    Case("commit -m", ("git", "commit", "-q", "-m", "change")),
+    Case("commit -m after a config write", ("git", "commit", "-q", "-m", "change"), config_write),
+    Case("commit --amend --no-edit", ("git", "commit", "-q", "--amend", "--no-edit")),
+    Case("commit --amend -m", ("git", "commit", "-q", "--amend", "-m", "amended")),
+    Case("commit through the editor", ("git", "commit", "-q")),
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    case: Case
+    where: str  # the repository's label
+    repo: Path
+    hooked: bool
+
+
+class Runner:
+    """Times one variant: stage a change, link what the last one recorded (hooked only),
+    the case's setup, then the command; wall and CPU seconds."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.counter = 0
+        self.cpu: dict[int, list[float]] = {}
+        self.drains: list[float] = []
+        self.idle: list[float] = []
+
+    def __call__(self, variant: Variant, index: int) -> float:
+        self.counter += 1
+        (variant.repo / "file.txt").write_text(f"{self.counter}\n")
+        run(variant.repo, self.env, "git", "add", "file.txt")
+        if variant.hooked:
+            self.drains.append(self._drain(variant.repo))
+            if self.counter % 4 == 0:
+                self.idle.append(self._drain(variant.repo))
+        variant.case.before(variant.repo, self.env, self.counter)
+        cpu_before = _children_cpu()
+        began = time.perf_counter()
+        run(variant.repo, self.env, *variant.case.argv)
+        elapsed = time.perf_counter() - began
+        self.cpu.setdefault(index, []).append(_children_cpu() - cpu_before)
+        return elapsed
+
+    def _drain(self, repo: Path) -> float:
+        began = time.perf_counter()
+        run(repo, self.env, "git-session", "hook", "drain")
+        return time.perf_counter() - began
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def variants(repos: dict[str, Path], many: str) -> list[Variant]:
+    found = []
+    for case in CASES:
+        for where, repo in repos.items():
+            if where != many or case is CASES[0]:  # the many-sessions repository: commit -m only
+                found.append(Variant(case, where, repo, where != "plain"))
+    return found
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="10 rounds, 200 other sessions")
+    parser.add_argument("--sessions", type=int, default=1000, help="other sessions in the second hooked repository")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--keep", action="store_true", help="keep the repositories and print where they are")
     args = parser.parse_args()
-    with bench_root("git-session-bench-commit-", keep=False) as (where, env):
+    rounds, sessions = (10, 200) if args.quick else (args.rounds, args.sessions)
+    with bench_root("git-session-bench-commit-", keep=args.keep) as (where, env):
         env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # the hooks run git-session
+        env["GIT_EDITOR"] = editor(where)
+        many = f"hooks, {sessions + 1} sessions"
         repos = {
-            "plain": plain_repo(where, env),
+            "plain": new_repo(where, env, "plain"),
             "hooks, 1 session": hooked_repo(where, env, "one", 0),
-            f"hooks, {args.sessions + 1} sessions": hooked_repo(where, env, "many", args.sessions),
+            many: hooked_repo(where, env, "many", sessions),
         }
-        times: dict[str, list[float]] = {name: [] for name in repos}
-        drains: list[float] = []
-        counters = {name: [0] for name in repos}
-        for _ in range(3):  # warm-up
-            for name, repo in repos.items():
-                commit_time(repo, env, counters[name])
-        hooked = [repo for name, repo in repos.items() if name != "plain"]
-        idle: list[float] = []
-        for _ in range(args.rounds):
-            for name, repo in repos.items():
-                times[name].append(commit_time(repo, env, counters[name]))
-            drains += [link_time(repo, env) for repo in hooked]
-            idle += [link_time(repo, env) for repo in hooked]
-        return report(times, drains, idle, args.check)
+        chosen = variants(repos, many)
+        runner = Runner(env)
+        for index, variant in enumerate(chosen):  # warm-up
+            runner(variant, index)
+        runner.cpu.clear()
+        runner.drains.clear()
+        runner.idle.clear()
+        samples = interleaved_samples(lambda _, index: runner(chosen[index], index), len(chosen), rounds)
+        if args.keep:
+            print(f"repositories kept in {where}")
+        return show(chosen, samples, runner, rounds, many, args.check)
 
 
-def report(times: dict[str, list[float]], drains: list[float], idle: list[float], check: bool) -> int:
-    medians = {name: median_ms(values) for name, values in times.items()}
-    plain, one, many = list(medians.values())
-    rows = [
-        ("plain git commit", plain, None, None),
-        (f"commit, {list(medians)[1]}", one, one / plain, 2.0),
-        (f"commit, {list(medians)[2]}", many, many / plain, 2.0),
-        ("ratio with many sessions / with one", None, (many / plain) / (one / plain), 1.2),
-        ("next git-session command, one commit to link", median_ms(drains), None, None),
-        ("next git-session command, nothing to link", median_ms(idle), None, None),
-    ]
-    print(f"{len(times['plain'])} interleaved rounds; medians in milliseconds\n")
-    print(f"{'measurement':46} {'median':>8} {'ratio':>7} {'target':>8}  result")
-    missed = False
-    for label, median, ratio, target in rows:
-        verdict = "" if target is None or ratio is None else ("PASS" if ratio <= target else "FAIL")
-        missed |= verdict == "FAIL"
-        median_text = "" if median is None else f"{median:8.1f}"
-        ratio_text = "" if ratio is None else f"{ratio:7.2f}"
-        target_text = "" if target is None else f"<= {target}"
-        print(f"{label:46} {median_text:>8} {ratio_text:>7} {target_text:>8}  {verdict}")
-    return 1 if (missed and check) else 0
+def show(
+    chosen: list[Variant], samples: list[tuple[float, ...]], runner: Runner, rounds: int, many: str, check: bool
+) -> int:
+    wall = {
+        (v.case.label, v.where): Timing(f"{v.case.label}, {v.where}", s) for v, s in zip(chosen, samples, strict=True)
+    }
+    cpu = {
+        (v.case.label, v.where): Timing(f"{v.case.label}, {v.where} (CPU)", tuple(runner.cpu[i]))
+        for i, v in enumerate(chosen)
+    }
+    ratios, cpu_ratios = [], []
+    for (label, where), timing in wall.items():
+        if where != "plain":
+            ratios.append(Ratio(timing, wall[(label, "plain")], 2.0))
+            cpu_ratios.append(Ratio(cpu[(label, where)], cpu[(label, "plain")], None))
+    first = CASES[0].label
+    flat = Ratio(wall[(first, many)], wall[(first, "hooks, 1 session")], 1.2)
+    links = [Timing("next git-session command, one commit to link", tuple(runner.drains))]
+    links.append(Timing("next git-session command, nothing to link", tuple(runner.idle)))
+    report([*wall.values(), *links], ratios, rounds)
+    print("\nthe same commands by CPU time (user + system of git and all it starts), for information:")
+    report(list(cpu.values()), cpu_ratios, rounds)
+    print(f"\n{many} / hooks, 1 session (commit -m): {flat.value:.2f} (target <= 1.2)")
+    return exit_status([*ratios, flat], check)
 
 
 if __name__ == "__main__":
