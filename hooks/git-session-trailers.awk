@@ -1,9 +1,10 @@
 # git-session: put a session's trailers into a commit message file.
 # Invoked by the prepare-commit-msg and commit-msg hooks as
-#   LC_ALL=C awk -v mode=MODE [-v committed=1] [-v before=1] -f git-session-trailers.awk CACHE [OLD] [BEFORE] MESSAGE
-# (committed=1: the branch moved since CACHE was rendered, by a commit made with it;
-# before=1: BEFORE is a line, then the template message the editor opened on: when MESSAGE
-# is the same, it is left alone and the exit status is 4)
+#   LC_ALL=C awk -v mode=MODE [-v committed=1] -f git-session-trailers.awk CACHE [OLD] MESSAGE
+# (committed=1: the branch moved since CACHE was rendered, by a commit made with it). With
+# GIT_SESSION_BEFORE naming a file (a line, then the template message the editor opened on),
+# a MESSAGE still the same is left alone and the exit status is 4. (An environment variable,
+# not a file argument: an awk program written by an older git-session ignores it.)
 # CACHE is the pre-rendered trailers file, MESSAGE the file git passes to the hook. The
 # message is rewritten in place (in END, after it was read whole). MODE:
 #   fresh     a new commit: our trailers replace any of ours already in the message
@@ -30,7 +31,6 @@ FILENAME == ARGV[1] {
     new[++nnew] = $0
     next
 }
-before && FILENAME == ARGV[ARGC - 2] { if (FNR > 1) was[++nwas] = $0; next }
 mode == "amendmsg" && FILENAME == ARGV[2] { prev[++nprev] = $0; next }
 { line[++n] = $0 }
 
@@ -177,16 +177,18 @@ function merge_old(   i, k, text, cur, nl, later) {
     for (i = 1; i <= nl; i++) if (key_of(later[i]) == kdec) keep(later[i])
 }
 
-# The message as the editor opened on it (BEFORE, after its first line), unchanged?
-function untouched(   i) {
-    if (nwas != n) return 0
-    for (i = 1; i <= n; i++) if (was[i] != line[i]) return 0
-    return 1
+# The message the same as when the editor opened on it (the file's lines after its first)?
+function untouched(file,   got, text, i) {
+    i = -1
+    while ((got = (getline text < file)) > 0)
+        if (++i > 0 && (i > n || text != line[i])) break
+    close(file)
+    return got == 0 && i == n
 }
 
 END {
     if (bad) exit 3
-    if (before && untouched()) exit 4  # git aborts the commit: "You did not edit the message"
+    if (ENVIRON["GIT_SESSION_BEFORE"] != "" && untouched(ENVIRON["GIT_SESSION_BEFORE"])) exit 4  # git aborts
     split(head["keys"], ks, " "); kid = ks[1]; kobj = ks[2]; kdec = ks[3]
     ncfg = split(head["configured"], cfg, " ")
     seps = seps_given ? head["separators"] : ":"

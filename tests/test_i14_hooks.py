@@ -306,3 +306,26 @@ def test_a_template_is_copied_and_compared_by_awk(
     # (commit.template was just written: the hook asks git once whether the trailers' config changed)
     assert started(repo, counted, "commit", "-q", env={"GIT_EDITOR": retitle}) == ["awk", "cat", "git config"]
     assert message(repo) == "Edited subject\n\nTemplate body\n\n" + lines(session.first)
+
+
+def test_the_template_copy_reaches_awk_by_the_environment_not_as_a_file(
+    session: Session, editors: Path, tmp_path: Path
+) -> None:
+    """An awk program an older git-session wrote (the hooks upgraded, the program not yet
+    rendered again) takes every file argument for part of the message: the copy of the
+    template must never be one, or it would end up in the commit message."""
+    repo = session.repo
+    (editors / "template").write_text("Template subject\n")
+    git(repo, "config", "commit.template", str(editors / "template"))
+    where = tmp_path / "awk-args"
+    where.mkdir()
+    real = shutil.which("awk")
+    assert real is not None
+    script(where, "awk", f'printf "%s\\n" "$#" "$GIT_SESSION_BEFORE" >> "{tmp_path / "args"}"\nexec "{real}" "$@"\n')
+    change(repo)
+    edit = script(editors, "edit", "printf 'Edited subject\\n' > \"$1\"\n")
+    run_git(repo, "commit", "-q", env={"PATH": f"{where}{os.pathsep}{os.environ['PATH']}", "GIT_EDITOR": edit})
+    count, before = (tmp_path / "args").read_text().splitlines()
+    assert count == "8"  # -v mode= -v committed= -f PROGRAM CACHE MESSAGE, as before
+    assert before.endswith("git-session-editing")
+    assert message(repo) == "Edited subject\n\n" + lines(session.first)
