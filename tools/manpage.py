@@ -351,7 +351,10 @@ _FILES = (
     (
         "<common-dir>/git-session/branches/<branch>/trailers~",
         "The trailers for the branch's active session, rendered whenever the session changes together with "
-        "the session ref's tip they come from; the prepare-commit-msg hook uses them while that tip is current.",
+        "the session ref's tip and the config values they come from (trailer.*, core.commentChar, "
+        "session.trailer.*, session.mergeTrailers); the prepare-commit-msg hook uses them while that tip is "
+        "current and those values are unchanged (it asks git config only when a config file is newer, or git -c "
+        "is given).",
     ),
     (
         "<common-dir>/git-session/queue/",
