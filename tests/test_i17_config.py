@@ -287,7 +287,12 @@ def test_a_link_out_of_the_repository_and_a_fifo_are_not_read(tmp_path: Path) ->
 def test_other_commands_go_on_without_the_bad_file(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     shared(repo, "trailer: [\n")
-    ok(repo, "start", "Still works")
+    result = run(repo, "start", "Still works")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "git-session: warning: .git-session/config.yaml:2:1: did not find expected node content"
+        " (the file is left out; see: git session config)\n"
+    )
     assert trailers.keys(Repo.discover(str(repo))) == trailers.DEFAULT_KEYS
 
 
@@ -326,3 +331,26 @@ def test_context_files_are_confined_and_capped(tmp_path: Path) -> None:
 )
 def test_is_confined(path: str, confined: bool) -> None:
     assert settings.is_confined(path) is confined
+
+
+def test_brief_shows_the_context_files_last_and_cuts_them_first(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (repo / "docs").mkdir()
+    (repo / "docs" / "architecture.md").write_text("# Architecture\n\nThree layers:\ncli, core, git.\n")
+    shared(repo, "brief:\n  context: [docs/architecture.md, gone.md]\n")
+    ok(repo, "start", "Context", "-o", "Read the docs")
+    text = ok(repo, "brief")
+    assert text.splitlines()[-3:] == [
+        "## Repository context (brief.context)",
+        "- docs/architecture.md: # Architecture Three layers: cli, core, git.",
+        "- (not read) gone.md: no such file",
+    ]
+    short = ok(repo, "brief", "--max-chars", "200")
+    assert short.splitlines()[-3:] == [
+        "## Open objectives",
+        short.splitlines()[-2],
+        "omitted: 2 context files — git session show",
+    ]
+    assert short.splitlines()[-2].endswith(" Read the docs")
+    view = ok(repo, "brief", "--json")
+    assert '"context": [\n    {\n      "path": "docs/architecture.md",' in view
