@@ -164,7 +164,8 @@ def _context(store: Store) -> list[Item]:
         Item("context", f"- {_one_line(f.path, 120)}: {_one_line(' '.join(f.text.split()), ITEM_WIDTH)}", vars(f))
         for f in files
     ]
-    return items + [Item("context", f"- (not read) {_one_line(p, ITEM_WIDTH)}", {"problem": p}) for p in problems]
+    unread: list[dict[str, object]] = [{"problem": p} for p in problems]
+    return items + [Item("context", f"- (not read) {_one_line(str(u['problem']), ITEM_WIDTH)}", u) for u in unread]
 
 
 def _parent(store: Store, meta: Meta) -> tuple[list[Item], list[Item], dict[str, int]]:
