@@ -354,3 +354,12 @@ def test_brief_shows_the_context_files_last_and_cuts_them_first(tmp_path: Path) 
     assert short.splitlines()[-2].endswith(" Read the docs")
     view = ok(repo, "brief", "--json")
     assert '"context": [\n    {\n      "path": "docs/architecture.md",' in view
+
+
+def test_unborn_bare_repository_and_a_folder_in_the_files_place(tmp_path: Path) -> None:
+    bare = tmp_path / "empty.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    assert ok(bare, "config") == DEFAULTS
+    repo = make_repo(tmp_path)
+    (repo / ".git-session" / "config.yaml").mkdir(parents=True)
+    assert fault(repo)[1] == "git-session: .git-session/config.yaml:1:1: not a regular file: not read\n"
