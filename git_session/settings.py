@@ -84,7 +84,7 @@ KEYS: tuple[Key, ...] = (
     Key("trailer.objectives", "key", "Session-Objectives", "the trailer of each objective"),
     Key("trailer.decisions", "key", "Decisions", "the trailer of each new decision"),
     Key("mergeTrailers", "flag", False, "trailers on merge commits too"),
-    Key("brief.maxChars", "number", 4000, "characters of a brief (brief --max-chars)", minimum=40),
+    Key("brief.maxChars", "number", 4000, "characters of a brief when no other budget is asked for", minimum=40),
     Key("brief.context", "list", (), "files of the repository shown in briefs and handoffs"),
     *_agent_keys(),
     Key("remote", "text", None, "the remote push, fetch and pull use"),
