@@ -27,7 +27,7 @@ from git_session import codec, gitcli
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import Entry, EntryKind, Meta
-from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, SessionRef
+from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.sessions import abbreviate, entry_abbrev
 from git_session.store import META_PATH, Handle, Store
 
@@ -90,8 +90,10 @@ class _Tip:
     copy: str | None
 
 
-def search(repo: Repo, query: Query) -> list[Hit]:
-    """The hits, newest first; one per entry (this repository's copy before a remote's)."""
+def search(repo: Repo, query: Query, short_ids: bool = True) -> list[Hit]:
+    """The hits, newest first; one per entry (this repository's copy before a remote's);
+    with ``short_ids``, each with the short ids the other views show (reading the ids of
+    the hits' kinds in each session hit: a machine reader given the full ids skips that)."""
     if not query.words:
         raise UserError("nothing to search for", "give one or more words")
     tips = _tips(repo, query.branch)
@@ -101,7 +103,7 @@ def search(repo: Repo, query: Query) -> list[Hit]:
         by_tip.setdefault(tip.handle.tip, []).append(tip)
     store = Store(repo)
     hits = _hits(store, query, ((copy, path) for tip, path in files for copy in by_tip.get(tip, ())))
-    return _named(store, hits)
+    return _named(store, hits) if short_ids else hits
 
 
 # --- what git is given ---------------------------------------------------------------------
@@ -182,13 +184,14 @@ def grep_files(
 def _hits(store: Store, query: Query, files: Iterable[tuple[_Tip, str]]) -> list[Hit]:
     words = query.words
     metas: dict[str, Meta | None] = {}
+    trees: dict[str, ObjectId] = {}
     seen: set[tuple[str, str]] = set()
     hits: list[Hit] = []
     for tip, path in sorted(files, key=lambda f: _order(f[0])):
-        meta = _meta(store, tip.handle, metas)
+        meta = _meta(store, tip.handle, metas, trees)
         if meta is None:
             continue  # a session that cannot be read: nothing of it is shown
-        hit = _hit(store, tip, path, meta, words)
+        hit = _hit(store, tip, path, meta, words, trees)
         if hit is None or (hit.session, hit.id) in seen or not _wanted(hit, meta, query):
             continue
         seen.add((hit.session, hit.id))
@@ -201,33 +204,42 @@ def _order(tip: _Tip) -> tuple[int, str]:
     return (0 if tip.copy is None else 1 if tip.copy == "private" else 2), tip.copy or ""
 
 
-def _meta(store: Store, handle: Handle, known: dict[str, Meta | None]) -> Meta | None:
+def _meta(store: Store, handle: Handle, known: dict[str, Meta | None], trees: dict[str, ObjectId]) -> Meta | None:
     """A session's fields, read once (a private layer's: from the session it belongs to)."""
     if handle.tip not in known:
         local = store.repo.ref_target(handle.ref)
         try:
-            known[handle.tip] = _read_meta(store, handle) or (
-                _read_meta(store, Handle(handle.ref, local)) if local else None
+            known[handle.tip] = _read_meta(store, handle, trees) or (
+                _read_meta(store, Handle(handle.ref, local), trees) if local else None
             )
         except (DataError, UserError):
             known[handle.tip] = None
     return known[handle.tip]
 
 
-def _read_meta(store: Store, handle: Handle) -> Meta | None:
-    tree = store.repo.commit(handle.tip).tree
+def _tree(repo: Repo, tip: str, known: dict[str, ObjectId]) -> ObjectId:
+    """A tip's tree, read once for all its hits."""
+    if tip not in known:
+        known[tip] = repo.commit(ObjectId(tip)).tree
+    return known[tip]
+
+
+def _read_meta(store: Store, handle: Handle, trees: dict[str, ObjectId]) -> Meta | None:
+    tree = _tree(store.repo, handle.tip, trees)
     data = store.repo.blob_at(tree, META_PATH)
     return None if data is None else codec.meta_from_bytes(data, f"session {handle.id}")
 
 
-def _hit(store: Store, tip: _Tip, path: str, meta: Meta, words: Sequence[str]) -> Hit | None:
+def _hit(
+    store: Store, tip: _Tip, path: str, meta: Meta, words: Sequence[str], trees: dict[str, ObjectId]
+) -> Hit | None:
     if path == META_PATH:
         fields = {"title": meta.title, "tldr": str(meta.get("tldr") or ""), "current": str(meta.get("current") or "")}
         where = _matched(fields, words)
         author = meta.authors[0] if meta.authors else ""
         return None if where is None else _made(tip, meta, None, where, author, meta.updated, meta.tz)
     try:
-        data = store.repo.blob_at(store.repo.commit(tip.handle.tip).tree, path)
+        data = store.repo.blob_at(_tree(store.repo, tip.handle.tip, trees), path)
         entry = codec.entry_from_bytes(data or b"", f"{path} of session {meta.id}")
     except (DataError, UserError):
         return None

@@ -55,7 +55,7 @@ def search_command(
         author,
         search.since_epoch(since, time.time()) if since is not None else None,
     )
-    hits = search.search(ws.repo, chosen)
+    hits = search.search(ws.repo, chosen, short_ids=not as_json)
     if as_json:
         print_json([search.as_json(hit) for hit in hits])
     else:
