@@ -97,7 +97,8 @@ def search(repo: Repo, query: Query, short_ids: bool = True) -> list[Hit]:
     if not query.words:
         raise UserError("nothing to search for", "give one or more words")
     tips = _tips(repo, query.branch)
-    files = grep_files(repo, [t.handle.tip for t in tips], _patterns(query.words), _pathspecs(query.kinds))
+    # git is given the words as typed: case folding can turn a letter into ASCII ones (ß: ss)
+    files = grep_files(repo, [t.handle.tip for t in tips], _patterns(query.text.split()), _pathspecs(query.kinds))
     by_tip: dict[str, list[_Tip]] = {}
     for tip in tips:
         by_tip.setdefault(tip.handle.tip, []).append(tip)

@@ -104,6 +104,7 @@ def test_non_ascii_words_and_case(tmp_path: Path) -> None:
     assert [h["text"] for h in hit_json(repo, "école")] == ["Straße café ÉCOLE"]
     assert [h["text"] for h in hit_json(repo, "CAFÉ")] == ["Straße café ÉCOLE"]
     assert [h["text"] for h in hit_json(repo, "ünïcode")] == ["Ünïcode"]
+    assert [h["text"] for h in hit_json(repo, "STRAßE")] == ["Straße café ÉCOLE"]
 
 
 def test_filters_kind_branch_author_since(tmp_path: Path) -> None:
