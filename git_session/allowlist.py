@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from git_session import settings
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo
 from git_session.model import EntryKind
@@ -48,7 +49,10 @@ class Allowed:
         self._by_session: dict[str, frozenset[str]] | None = None
 
     def covers(self, session: str | None, fingerprint: str) -> bool:
-        """Whether a finding is acknowledged in ``session`` (``None``: in any session)."""
+        """Whether a finding is acknowledged in ``session`` (``None``: in any session), or for
+        the whole repository (``secrets.allow`` in git config or ``.git-session/config.yaml``)."""
+        if fingerprint in settings.of(self.repo).texts("secrets.allow"):
+            return True
         if self._by_session is None:
             self._by_session = fingerprints(self.repo)
         if session is None:

@@ -78,6 +78,7 @@ SECTIONS = (
     ),
     Section("commits", "## Recent commits", "commit", "commits"),
     Section("checkpoints", "## Latest checkpoint", "checkpoint", "checkpoints"),
+    Section("context", "## Repository context (brief.context)", "context file", "context files"),
 )
 _BY_KEY = {s.key: s for s in SECTIONS}
 LEAD = ("current", "progress", "parent")  # lines cut only after the sections, clipped first
@@ -150,7 +151,21 @@ def gather(store: Store, handle: Handle, meta: Meta) -> tuple[list[Item], dict[s
     recent, beyond = _recent(store, handle)
     own = [i for i in recent if i.section in ("decisions", "discoveries")]
     others = [i for i in recent if i.section not in ("decisions", "discoveries")]
-    return items + own + inherited + others, {**beyond, **inherited_beyond}
+    return items + own + inherited + others + _context(store), {**beyond, **inherited_beyond}
+
+
+def _context(store: Store) -> list[Item]:
+    """The repository files the settings name (``brief.context``): each one's beginning on a
+    line; the file itself is where to read more. One that cannot be read is named so."""
+    from git_session import settings
+
+    files, problems = settings.context_files(store.repo)
+    items = [
+        Item("context", f"- {_one_line(f.path, 120)}: {_one_line(' '.join(f.text.split()), ITEM_WIDTH)}", vars(f))
+        for f in files
+    ]
+    unread: list[dict[str, object]] = [{"problem": p} for p in problems]
+    return items + [Item("context", f"- (not read) {_one_line(str(u['problem']), ITEM_WIDTH)}", u) for u in unread]
 
 
 def _parent(store: Store, meta: Meta) -> tuple[list[Item], list[Item], dict[str, int]]:
@@ -507,6 +522,7 @@ def as_view(brief: Brief, meta: Meta, short_id: str) -> dict[str, object]:
         },
         "commits": shown.get("commits", []),
         "checkpoint": checkpoint,
+        "context": shown.get("context", []),
     }
 
 

@@ -348,6 +348,18 @@ class Repo:
         """Every config entry whose canonical name starts with ``prefix`` (section names in lower case)."""
         return [(k, v or "") for k, values in self._config.items() if k.startswith(prefix) for v in values]
 
+    def config_origin(self, name: str) -> str | None:
+        """Where the value git uses for ``name`` is set: ``command line``, or the level of
+        its file (``local``, ``worktree``, ``global``, ``xdg``, ``system``); ``None`` when unset."""
+        key = config_key(name)
+        if any(k == key for k, _ in command_line_config(os.environ)):
+            return "command line"
+        try:
+            levels = [e.level for e in self._raw.config if config_key(str(e.name)) == key]
+        except pygit2.GitError:
+            return None
+        return ConfigLevel(max(int(level) for level in levels)).name.lower() if levels else None
+
     @functools.cached_property
     def _config(self) -> dict[str, list[str | None]]:
         """All the config git sees, read once: the files, then the command-line layer."""

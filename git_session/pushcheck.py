@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from git_session import allowlist, secrets, sharing
+from git_session import allowlist, secrets, settings, sharing
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
@@ -37,7 +37,7 @@ class Checked:
 
 
 def mode(repo: Repo) -> str:
-    value = (repo.config_value("session.pushCheck") or "block").strip().lower()
+    value = settings.of(repo).text("pushCheck") or "block"  # git config only: a clone cannot turn it off
     return value if value in MODES else "block"
 
 

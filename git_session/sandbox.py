@@ -23,7 +23,7 @@ import jinja2
 import jinja2.sandbox
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, TemplateSyntaxError
 
-from git_session import data, paths
+from git_session import data, paths, settings
 from git_session.bounds import (
     VERSION,
     BoundedCodeGenerator,
@@ -42,7 +42,6 @@ from git_session.plaintext import human_date
 
 TEMPLATE_FILES = {"markdown": "handoff.md.j2", "html": "handoff.html.j2", "adr": "adr.md.j2"}
 REPO_TEMPLATE_DIR = os.path.join(".git-session", "templates")
-TEMPLATE_DIR_CONFIG = "session.templateDir"
 MAX_REPEAT = 1_000_000  # the longest string or list a template may build with *
 MAX_POWER_BITS = 100_000  # the largest integer it may build with **
 
@@ -217,9 +216,13 @@ def _template_dirs(repo: Repo) -> list[tuple[str, str | None]]:
     """The folders to look in, each with the work tree when its files come with the project
     (then none of them may be a link to a file outside it), or ``None``."""
     dirs: list[tuple[str, str | None]] = []
-    configured = repo.config_value(TEMPLATE_DIR_CONFIG)
+    chosen = settings.of(repo)["templateDir"]  # git config, else .git-session/config.yaml
+    configured = chosen.value if isinstance(chosen.value, str) else None
     root = repo.workdir
-    if configured:
+    if configured and not chosen.origin.startswith("git config"):
+        if root is not None and settings.is_confined(configured):  # the shared file: only inside the work tree
+            dirs.append((os.path.join(root, configured), root))
+    elif configured:
         configured = os.path.expanduser(configured)
         if os.path.isabs(configured) or root is None:
             dirs.append((configured, None))

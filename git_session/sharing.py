@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from git_session import allowlist, gitcli, paths, secrets
+from git_session import allowlist, gitcli, paths, secrets, settings
 from git_session.errors import (
     Advice,
     Advised,
@@ -171,9 +171,9 @@ def url_remote(spec: str) -> Remote:
 
 
 def _default_remote(repo: Repo, names: list[str]) -> str:
-    configured = repo.config_value("session.remote")
-    if configured:
-        return configured
+    chosen = settings.of(repo)["remote"]
+    if isinstance(chosen.value, str) and (chosen.origin.startswith("git config") or chosen.value in names):
+        return chosen.value  # the shared file only picks among your remotes: never a URL of its own
     branch = repo.head_branch()
     upstream = repo.config_value(f"branch.{branch}.remote") if branch else None
     if upstream and upstream in names:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_session import data, gitcli, paths
+from git_session import data, gitcli, paths, settings
 from git_session.gitrepo import Repo, command_line_config
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
@@ -92,11 +92,12 @@ def has_cache(branch: str) -> bool:
 
 
 def keys(repo: Repo) -> tuple[str, str, str]:
-    chosen = []
-    for setting, default in zip(KEY_SETTINGS, DEFAULT_KEYS, strict=True):
-        value = repo.config_value(setting) or default
-        chosen.append(value if _KEY.fullmatch(value) else default)
-    return chosen[0], chosen[1], chosen[2]
+    """The trailer keys: git config ``session.trailer.*``, else ``.git-session/config.yaml``'s
+    ``trailer:``, else the defaults (``settings``; a key git would not take is a default)."""
+    chosen = settings.of(repo)
+    found = [chosen.text(setting.removeprefix(settings.GIT_PREFIX)) or "" for setting in KEY_SETTINGS]
+    picked = [value if _KEY.fullmatch(value) else default for value, default in zip(found, DEFAULT_KEYS, strict=True)]
+    return picked[0], picked[1], picked[2]
 
 
 def configured_trailers(repo: Repo) -> list[str]:
@@ -251,7 +252,7 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
     since = since_last_commit(store, handle)
     withheld: list[str] = []
     body = lines(handle.id, store.open_entries(handle, "objective"), since, names, withheld)
-    merge = "yes" if repo.config_flag("session.mergeTrailers") else "no"
+    merge = "yes" if settings.of(repo).flag("mergeTrailers") else "no"
     header = [
         CACHE_MAGIC,
         f"ref {handle.ref}",

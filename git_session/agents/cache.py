@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_session import brief, data, paths, secrets, trailers
+from git_session import brief, data, paths, secrets, settings, trailers
 from git_session.agents import prompts
 from git_session.errors import SessionError
 from git_session.fold import live_entries
@@ -53,17 +53,15 @@ MAX_ALTERNATIVES = 200  # alternatives the cache carries (the most recent decisi
 def budget(repo: Repo, agent: AgentName) -> int:
     """``session.<agent>.budget``, else the client's default; a value that is no number, or
     below MIN_BUDGET, is the default, and one above the client's limit is that limit."""
-    value = repo.config_value(f"session.{agent}.budget")
+    chosen = settings.of(repo).number(f"{agent}.budget")  # git config, else .git-session/config.yaml
     client = CLIENTS[agent]
-    try:
-        chosen = int(value) if value is not None else client.budget
-    except ValueError:
+    if chosen is None:
         return client.budget
     return min(chosen, client.limit) if chosen >= MIN_BUDGET else client.budget
 
 
 def no_session(repo: Repo, agent: AgentName) -> str:
-    value = (repo.config_value(f"session.{agent}.noSession") or "hint").lower()
+    value = settings.of(repo).text(f"{agent}.noSession") or "hint"
     return value if value in NO_SESSION_CHOICES else "hint"
 
 

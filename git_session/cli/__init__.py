@@ -49,6 +49,8 @@ COMMANDS: dict[str, str] = {
     "push": f"{_HERE}.sharing:push",
     "redact": f"{_HERE}.sharing:redact",
     "secrets": f"{_HERE}.sharing:secrets",
+    "search": f"{_HERE}.search:search_command",
+    "config": f"{_HERE}.config:config_command",
     "completion": f"{_HERE}.completion:completion",
     "agent": f"{_HERE}.agent:agent",
     "mcp": f"{_HERE}.mcp:mcp_command",

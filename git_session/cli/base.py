@@ -271,5 +271,12 @@ text_argument = click.argument("text", type=Text(), metavar="TEXT")
 def workspace(link_wait: float | None = None) -> Workspace:
     """The repository, with the commits the hooks recorded linked to their sessions first
     (waiting ``link_wait`` seconds for another process linking them; by default long), and
-    the agents' hook answers rendered again whenever a session changes (``agents.follow``)."""
-    return follow.opened(warn, link_wait)
+    the agents' hook answers rendered again whenever a session changes (``agents.follow``).
+    A shared configuration file that cannot be read is said in one line: it is left out."""
+    from git_session import settings
+
+    ws = follow.opened(warn, link_wait)
+    fault = settings.of(ws.repo).fault
+    if fault is not None:
+        warn(f"{fault} (the file is left out; see: git session config)")
+    return ws

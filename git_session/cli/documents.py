@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from git_session import brief, queries, render, views
+from git_session import brief, queries, render, settings, views
 from git_session.cli import pager
 from git_session.cli.base import echo, json_option, print_json, session_argument, session_option, warn, workspace
 from git_session.model import ENTRY_KINDS
@@ -90,13 +90,14 @@ def adr_command(session_arg: str | None, session: str | None, directory: str) ->
 @click.option(
     "--max-chars",
     type=click.IntRange(min=brief.MIN_MAX_CHARS),
-    default=brief.DEFAULT_MAX_CHARS,
-    show_default=True,
     metavar="N",
-    help=f"The most characters the brief may print, newlines included (at least {brief.MIN_MAX_CHARS}).",
+    help=(
+        "The most characters the brief may print, newlines included (at least "
+        f"{brief.MIN_MAX_CHARS}; default: brief.maxChars, else {brief.DEFAULT_MAX_CHARS})."
+    ),
 )
 @json_option
-def brief_command(session: str | None, agent: str | None, max_chars: int, as_json: bool) -> None:
+def brief_command(session: str | None, agent: str | None, max_chars: int | None, as_json: bool) -> None:
     """Compact onboarding context for an agent or a person, within a budget.
 
     The most important first: TL;DR, current step, progress, the session it continues,
@@ -110,6 +111,8 @@ def brief_command(session: str | None, agent: str | None, max_chars: int, as_jso
     ws = workspace()
     found = ws.find(session)
     short_id = ws.short_session_id(found.handle.id)
+    if max_chars is None:
+        max_chars = max(settings.of(ws.repo).number("brief.maxChars") or brief.DEFAULT_MAX_CHARS, brief.MIN_MAX_CHARS)
     result = brief.build(ws.store, found.handle, found.meta, short_id, max_chars, agent)
     if as_json:
         print_json(brief.as_view(result, found.meta, short_id))
