@@ -293,36 +293,45 @@ class Store:
     def merge(self, ref: SessionRef, theirs: ObjectId) -> MergeResult:
         """Bring another history of the same session in: a union of their operations.
 
-        Their new commits are validated first. Diverged histories are joined by a merge
-        commit whose content and identity depend only on the two tips, so two clones
-        merging the same pair make the same commit.
+        Their new commits are validated first (``merged``); the ref moves by compare-and-swap,
+        merged again if it moved meanwhile.
         """
+        if self.repo.ref_target(ref) is None:
+            created = self.merged(ref, theirs, None)
+            if self.repo.cas_ref(ref, theirs, None, "git-session: copy"):
+                return created
         outcome = ["merged"]
+
+        def merged_commit(ours: ObjectId) -> ObjectId:
+            result = self.merged(ref, theirs, ours)
+            outcome[0] = result.outcome
+            return result.tip
+
+        tip = self._update(ref, merged_commit, "git-session: merge")
+        return MergeResult(outcome[0], tip)
+
+    def merged(self, ref: SessionRef, theirs: ObjectId, ours: ObjectId | None) -> MergeResult:
+        """What bringing ``theirs`` into the session at ``ours`` (``None``: not here) makes,
+        validated, without moving the ref: their commits that ``ours`` lacks are read once
+        and their state checked against their operations. Diverged histories are joined by
+        a merge commit whose content and identity depend only on the two tips, so two
+        clones merging the same pair make the same commit."""
         try:
             self.repo.commit(theirs)
         except (KeyError, ValueError, UserError, DataError):
             raise DataError(f"session {ref.session_id}: {theirs[:12]} is not a commit of this repository") from None
-
-        def merged_commit(ours: ObjectId) -> ObjectId:
-            if self.repo.is_ancestor(theirs, ours):
-                outcome[0] = "up-to-date"
-                return ours
-            their_ops = self._ops_since(theirs, ours, ref.session_id)
-            if self.repo.is_ancestor(ours, theirs):
-                outcome[0] = "fast-forward"
-                self._check_state(ref, ours, theirs, their_ops)
-                return theirs
-            if self.repo.merge_base(ours, theirs) is None:
-                raise DataError(f"session {ref.session_id}: the two histories share no commit")
-            outcome[0] = "merged"
-            return self._merge_commit(ref, ours, theirs, their_ops)
-
-        if self.repo.ref_target(ref) is None:
+        if ours is None:
             self._check_state(ref, None, theirs, self._ops_since(theirs, None, ref.session_id))
-            if self.repo.cas_ref(ref, theirs, None, "git-session: copy"):
-                return MergeResult("created", theirs)
-        tip = self._update(ref, merged_commit, "git-session: merge")
-        return MergeResult(outcome[0], tip)
+            return MergeResult("created", theirs)
+        if self.repo.is_ancestor(theirs, ours):
+            return MergeResult("up-to-date", ours)
+        their_ops = self._ops_since(theirs, ours, ref.session_id)
+        if self.repo.is_ancestor(ours, theirs):
+            self._check_state(ref, ours, theirs, their_ops)
+            return MergeResult("fast-forward", theirs)
+        if self.repo.merge_base(ours, theirs) is None:
+            raise DataError(f"session {ref.session_id}: the two histories share no commit")
+        return MergeResult("merged", self._merge_commit(ref, ours, theirs, their_ops))
 
     def rewrite(self, ref: SessionRef, keep: Callable[[Op], bool]) -> ObjectId:
         """Rewrite the session's history without the operations ``keep`` rejects.
