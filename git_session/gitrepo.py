@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import hashlib
 import os
 import random
 import re
@@ -1125,3 +1126,36 @@ def _group_by_head(changes: Mapping[str, Change]) -> dict[str, Change | dict[str
         else:
             grouped[head] = value
     return grouped
+
+
+EMPTY_TREE = ObjectId("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+
+def hashed_blob(data: bytes) -> ObjectId:
+    """The id git gives ``data`` as a file, worked out without storing it."""
+    return ObjectId(hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest())
+
+
+def hashed_tree(changes: Mapping[str, Change]) -> ObjectId:
+    """The id of the tree ``Repo.edit_tree(None, changes)`` writes, worked out without
+    storing or reading anything: git sorts a tree's entries by name, a folder's as if it
+    ended in ``/``, and names each object by the SHA-1 of its content."""
+    return _hashed_tree(changes) or EMPTY_TREE
+
+
+def _hashed_tree(changes: Mapping[str, Change]) -> ObjectId | None:
+    entries: list[tuple[bytes, bytes, ObjectId]] = []  # (sort key, "<mode> <name>", id)
+    for name, sub in _group_by_head(changes).items():
+        encoded = name.encode("utf-8", "surrogateescape")
+        if isinstance(sub, dict):
+            folder = _hashed_tree(sub)
+            if folder is not None:
+                entries.append((encoded + b"/", b"40000 " + encoded, folder))
+        elif isinstance(sub, Subtree):
+            entries.append((encoded + b"/", b"40000 " + encoded, sub.id))
+        elif sub is not None:
+            entries.append((encoded, b"100644 " + encoded, sub))
+    if not entries:
+        return None
+    body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(entries))
+    return ObjectId(hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest())
