@@ -280,24 +280,25 @@ def merge_remote(repo: Repo, remote: Remote, progress: Progress = _no_progress) 
     copies = ref_tips(repo, [remote.sessions_prefix])
     ours = ref_tips(repo, [SESSIONS_PREFIX])
     planned: dict[SessionRef, tuple[ObjectId, ObjectId | None, str]] = {}  # ref -> (new, old, outcome)
-    for done, (name, tip) in enumerate(sorted(copies.items()), 1):
-        progress("Merging sessions", done, len(copies))
-        try:
-            ref = SessionRef.of(remote.local_ref(name))
-        except UserError:
-            report.skipped.append(f"{name}: not a session ref")
-            continue
-        current = ours.get(ref)
-        try:
-            result = _merged(store, ref, tip, current)
-        except (DataError, UserError) as exc:
-            named = exc.message.startswith(f"session {ref.session_id}")
-            report.skipped.append(exc.message if named else f"session {ref.session_id}: {exc.message}")
-            continue
-        if result.tip == current:
-            report.outcomes[result.outcome] += 1
-        else:
-            planned[ref] = (result.tip, current, result.outcome)
+    with repo.packed_writes():  # the merge commits and their trees: one pack, not a file each
+        for done, (name, tip) in enumerate(sorted(copies.items()), 1):
+            progress("Merging sessions", done, len(copies))
+            try:
+                ref = SessionRef.of(remote.local_ref(name))
+            except UserError:
+                report.skipped.append(f"{name}: not a session ref")
+                continue
+            current = ours.get(ref)
+            try:
+                result = _merged(store, ref, tip, current)
+            except (DataError, UserError) as exc:
+                named = exc.message.startswith(f"session {ref.session_id}")
+                report.skipped.append(exc.message if named else f"session {ref.session_id}: {exc.message}")
+                continue
+            if result.tip == current:
+                report.outcomes[result.outcome] += 1
+            else:
+                planned[ref] = (result.tip, current, result.outcome)
     stayed = _move_refs(repo, planned)
     for ref, (_, _, outcome) in planned.items():
         if ref in stayed:  # it moved meanwhile (or could not be written): merged again, on its own
