@@ -125,6 +125,34 @@ def test_a_session_written_here_while_the_pull_merges_is_not_clobbered(
     assert notes == {"from alice", "from bob"}
 
 
+def loose_objects(repo: Path) -> int:
+    return int(git(repo, "count-objects").split()[0])
+
+
+def test_diverged_sessions_are_merged_into_one_pack_not_a_file_per_object(tmp_path: Path) -> None:
+    _, alice, bob = two_clones(tmp_path)
+    sessions_on_branches(alice, 3)
+    ok(alice, "push")
+    ok(bob, "pull")
+    for index in range(3):  # every session gets a note on each side
+        for who in (alice, bob):
+            ok(who, "note", "--session", f"topic-{index}", f"from {who.name}")
+    ok(alice, "push")
+    ok(bob, "fetch")  # what the fetch writes is git's; what the merge writes is ours
+    packs, loose = len(list((bob / ".git" / "objects" / "pack").glob("*.pack"))), loose_objects(bob)
+    repo = Repo.discover(str(bob))
+
+    report = sharing.merge_remote(repo, sharing.resolve_remote(repo, None))
+
+    assert report.outcomes == Counter({"merged": 3}) and report.skipped == []
+    assert loose_objects(bob) == loose
+    assert len(list((bob / ".git" / "objects" / "pack").glob("*.pack"))) == packs + 1
+    for index in range(3):
+        shown = as_json(bob, "show", "--session", f"topic-{index}", "--json")
+        assert {n["text"] for n in shown["notes"]} == {"from alice", "from bob"}
+    assert git(bob, "fsck", "--strict", "--no-progress").strip() == ""
+
+
 # --- pull: hostile histories the incremental paths still refuse ----------------------------
 
 
