@@ -345,6 +345,10 @@ def _merged(store: Store, ref: SessionRef, tip: ObjectId, current: ObjectId | No
     """What merging one fetched tip into the session at ``current`` makes, validated."""
     if tip == current:  # ours already: nothing of it to read
         return MergeResult("up-to-date", tip)
+    if current is None:  # its fields are known once its state is checked: not read again
+        result = store.merged(ref, tip, current)
+        _check_filed(store, ref, tip)
+        return result
     _check_filed(store, ref, tip)
     return store.merged(ref, tip, current)
 

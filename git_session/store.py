@@ -403,9 +403,12 @@ class Store:
         what their operations make of ours. A new session's is checked in one pass that
         writes nothing: the id of the tree its operations make, worked out in memory, is
         their tree's (else the state is built as a write would build it, to say why not)."""
+        if ours is None:
+            tree, made = self._hashed_state(their_ops)
+            if tree == self.repo.commit(theirs).tree and made is not None and made.id == ref.session_id:
+                self._metas[(ref.session_id, theirs)] = made  # what its meta.json reads as, byte for byte
+                return
         self.meta(Handle(ref, theirs))  # a newer format is reported as such
-        if ours is None and self._hashed_state(their_ops) == self.repo.commit(theirs).tree:
-            return
         meta = self.meta(Handle(ref, ours)) if ours else EMPTY_META
         tree, _ = self._apply(self.repo.commit(ours).tree if ours else None, meta, their_ops)
         if tree != self.repo.commit(theirs).tree:
@@ -429,14 +432,16 @@ class Store:
 
         return self.repo.update_ref(ref, from_tip, message, what=f"session {ref.session_id}", writers="git-session")
 
-    def _hashed_state(self, ops: Sequence[Op]) -> ObjectId | None:
+    def _hashed_state(self, ops: Sequence[Op]) -> tuple[ObjectId | None, Meta | None]:
         """The tree ``_apply(None, EMPTY_META, ops)`` would write, with the same checks,
-        worked out without writing (``None``: the checks refuse it)."""
+        worked out without writing, and its fields as they read back (``None``: the checks
+        refuse them)."""
         try:
             entries, meta = self._touched(None, EMPTY_META, ops)
-            return hashed_tree(self._changes(meta, entries.values(), hashed_blob))
+            tree = hashed_tree(self._changes(meta, entries.values(), hashed_blob))
+            return tree, codec.meta_from_bytes(codec.meta_to_bytes(meta), f"session {meta.id}")
         except (DataError, UserError):
-            return None
+            return None, None
 
     def _apply(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[ObjectId, Meta]:
         touched, meta = self._touched(tree, meta, ops)
