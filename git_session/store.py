@@ -436,12 +436,18 @@ class Store:
         """The tree ``_apply(None, EMPTY_META, ops)`` would write, with the same checks,
         worked out without writing, and its fields as they read back (``None``: the checks
         refuse them)."""
+        read_back: list[object] = []
+
+        def hashed(data: bytes, read: object) -> ObjectId:
+            read_back.append(read)  # meta.json is named first
+            return hashed_blob(data)
+
         try:
             entries, meta = self._touched(None, EMPTY_META, ops)
-            tree = hashed_tree(self._changes(meta, entries.values(), hashed_blob))
-            return tree, codec.meta_from_bytes(codec.meta_to_bytes(meta), f"session {meta.id}")
+            tree = hashed_tree(self._changes(meta, entries.values(), hashed))
         except (DataError, UserError):
             return None, None
+        return tree, read_back[0] if isinstance(read_back[0], Meta) else None
 
     def _apply(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[ObjectId, Meta]:
         touched, meta = self._touched(tree, meta, ops)
@@ -464,12 +470,13 @@ class Store:
         return touched, meta
 
     def _changes(
-        self, meta: Meta, entries: Iterable[Entry], store: Callable[[bytes], ObjectId] | None = None
+        self, meta: Meta, entries: Iterable[Entry], store: Callable[[bytes, object], ObjectId] | None = None
     ) -> dict[str, Change]:
         """The blobs of the new state, each read back with the reader's own rules first:
-        what is stored can always be read. ``store``: what names a blob (by default, writing it)."""
+        what is stored can always be read. ``store``: what names a blob, given it and what
+        it read back as (by default, writing it)."""
         where = f"session {meta.id}"
-        store = store or self.repo.write_blob
+        store = store or (lambda data, _: self.repo.write_blob(data))
         changes: dict[str, Change] = {
             META_PATH: self._write_checked(codec.meta_to_bytes(meta), codec.meta_from_bytes, where, store)
         }
@@ -485,12 +492,11 @@ class Store:
         return changes
 
     def _write_checked(
-        self, data: bytes, read: Callable[[bytes, str], object], where: str, store: Callable[[bytes], ObjectId]
+        self, data: bytes, read: Callable[[bytes, str], object], where: str, store: Callable[[bytes, object], ObjectId]
     ) -> ObjectId:
         if len(data) > MAX_DATA_FILE:  # its reader would refuse it
             raise UserError(f"{where}: {len(data)} bytes to store, more than the {MAX_DATA_FILE} a file may hold")
-        read(data, where)
-        return store(data)
+        return store(data, read(data, where))
 
     def _snapshot(self, entry: Entry, meta: Meta) -> Subtree:
         """A checkpoint's snapshot, linked into the session's tree so that it stays reachable."""
