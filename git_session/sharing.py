@@ -382,8 +382,11 @@ def _merge_notes(repo: Repo, remote: Remote) -> str:
 
 
 def pull(repo: Repo, remote: Remote, show_progress: bool = False, progress: Progress = _no_progress) -> MergeReport:
+    """Fetch, then merge: when this returns, the session refs (and notes) have moved, all
+    at once; what must follow a pull goes right after ``merge_remote``."""
     fetch(repo, remote, show_progress)
-    return merge_remote(repo, remote, progress)
+    report = merge_remote(repo, remote, progress)
+    return report
 
 
 # --- push -------------------------------------------------------------------------------
