@@ -660,10 +660,10 @@ def ref_tips(repo: Repo, prefixes: Iterable[str]) -> dict[str, ObjectId]:
     ``git for-each-ref``: a fraction of looking each up. A damaged ref is left out, as git
     leaves it out."""
     patterns = list(dict.fromkeys(prefixes))
-    result = gitcli.run(["for-each-ref", "--format=%(objectname) %(refname)", *patterns], git_dir=repo.git_dir)
+    result = gitcli.run(["for-each-ref", "--format=%(objectname)%09%(refname)", *patterns], git_dir=repo.git_dir)
     found = {}
     for line in result.stdout.splitlines():
-        tip, _, name = line.partition(" ")
+        tip, _, name = line.partition("\t")
         if ObjectId.is_sha1(tip) and name.startswith(tuple(patterns)):
             found[name] = ObjectId(tip)
     return found
