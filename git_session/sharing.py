@@ -438,17 +438,15 @@ class Outgoing:
     def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
         """What would leave; a session (or the notes) that cannot be read stays, and says why.
 
-        A session whose tip the remote's copy holds, or that was pushed there already (the
-        pushed log has its tip), does not leave: a push after a push reads no commit.
+        A session whose tip the remote's copy holds (fetched, or set by the last push) does
+        not leave: a push after a push reads no commit.
         """
         tips = ref_tips(repo, [*prefixes, remote.sessions_prefix])
         pushed = pushed_log(repo, remote).tips()
         sessions = {
             name: tip
             for name, tip in tips.items()
-            if name.startswith(tuple(prefixes))
-            and tips.get(remote.copy_ref(name)) != tip
-            and tip not in pushed.get(name, ())
+            if name.startswith(tuple(prefixes)) and tips.get(remote.copy_ref(name)) != tip
         }
         unreadable = {}
         for name, tip in sessions.items():
@@ -556,6 +554,7 @@ def _push_once(
     curable: list[str] = []
     fatal: list[str] = []
     sent: dict[str, ObjectId | None] = {}
+    held: dict[str, ObjectId] = {}  # what the remote had already
     for flag, ref, summary in statuses:
         if flag == "!":
             retryable = any(reason in summary for reason in _RETRYABLE)  # "[rejected] (fetch first)"
@@ -566,10 +565,14 @@ def _push_once(
         elif flag != "=":
             report.pushed.append(ref)
             sent[ref] = leaving.sessions.get(ref)
+        elif leaving.sessions.get(ref):
+            held[ref] = leaving.sessions[ref]
     if exact:
-        pushed_log(repo, remote).add({ref: tip for ref, tip in sent.items() if tip is not None})
+        taken = {ref: tip for ref, tip in sent.items() if tip is not None}
+        pushed_log(repo, remote).add(taken)
     else:
-        _record_sent(repo, remote, leaving, sent, scan)
+        taken = _record_sent(repo, remote, leaving, sent, scan)
+    _mirror(repo, remote, {**held, **taken})
     if fatal:
         raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
     return curable
@@ -581,9 +584,9 @@ def _record_sent(
     leaving: Outgoing,
     sent: dict[str, ObjectId | None],
     scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
-) -> None:
-    """After a push by pattern: note the tips the remote took, and scan any session that
-    moved during the push (git sent its newer tip, or the one scanned)."""
+) -> dict[str, ObjectId]:
+    """After a push by pattern: note the tips the remote took (and return them), and scan
+    any session that moved during the push (git sent its newer tip, or the one scanned)."""
     current = {ref: repo.ref_target(ref) for ref in sent}
     moved = {ref: tip for ref, tip in current.items() if tip is not None and tip != sent[ref]}
     if moved:
@@ -596,6 +599,16 @@ def _record_sent(
             )
     taken = {ref: tip for ref, tip in current.items() if tip is not None}
     pushed_log(repo, remote).add(taken)
+    return taken
+
+
+def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId]) -> None:
+    """The remote's copies of the sessions it holds now, as a fetch would have set them (one
+    transaction): the next push compares with them and sends nothing it has. A copy that
+    cannot be written only costs that push a look at the session again."""
+    lines = "".join(f"update {remote.copy_ref(ref)} {tip}\n" for ref, tip in sorted(held.items()))
+    if lines:
+        gitcli.run(["update-ref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
 
 
 def _porcelain(stdout: str) -> Iterator[tuple[str, str, str]]:

@@ -307,3 +307,19 @@ def test_a_session_pushed_to_one_remote_still_goes_to_another(tmp_path: Path) ->
     ok(alice, "note", "later")
     assert run(alice, "push", "other").stdout == "Pushed 1 session(s) to other\n"
     assert run(alice, "push").stdout == "Pushed 1 session(s) to origin\n"
+
+
+def test_a_push_sends_what_the_remote_lacks_though_it_was_pushed_elsewhere_before(tmp_path: Path) -> None:
+    """The pushed log says what left once; what the remote has is what its copies say: a
+    remote replaced by an empty one (its copies pruned by a fetch) gets every session again."""
+    _, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Work")
+    assert run(alice, "push").stdout == "Pushed 1 session(s) to origin\n"
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "-q", "--bare", str(empty))
+    git(alice, "remote", "set-url", "origin", str(empty))
+    assert run(alice, "fetch").stdout == "Fetched 0 session(s) from origin into refs/session-remotes/origin/sessions/\n"
+
+    assert run(alice, "push").stdout == "Pushed 1 session(s) to origin\n"
+    assert git(empty, "for-each-ref", "--format=%(refname)", "refs/sessions/").split() == session_refs(alice)
+    assert run(alice, "push").stdout == "Everything up to date on origin\n"
