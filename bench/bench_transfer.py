@@ -9,7 +9,17 @@ given by its path. Every verdict is a ratio measured in the same run:
   refs/notes/sessions:refs/notes/sessions``, the same refs (target <= 1.5): every run pushes
   into a fresh empty bare repository, so every run sends the 1,000 sessions;
 - ``git-session fetch origin`` against plain ``git fetch origin`` of the same refs into
-  ``refs/session-remotes/origin/`` (target <= 1.5): every run fetches into a fresh repository.
+  ``refs/session-remotes/origin/`` (target <= 1.5): every run fetches into a fresh repository;
+- ``git-session pull origin`` into a fresh repository against that plain ``git fetch``
+  (target <= 2.0): the pull fetches, validates every session and creates its ref; and the
+  same into a fresh repository that borrows the source's objects (``objects/info/alternates``),
+  where the fetch moves no object (for information);
+- ``git-session pull origin`` of sessions that diverged (each got one more commit here and
+  one more there) against plain ``git fetch`` of the same refs (target <= 3.0): every run
+  starts from a copy of the diverged repository, and each session gets a merge commit;
+- ``git-session push origin`` with nothing new against plain ``git push`` of the same refs,
+  also with nothing new: (push - the Python floor) / git push (target <= 2.0), the floor
+  being ``python -c "import pygit2"`` timed in the same rounds.
 
 Before each run (untimed) the fresh repository is made and ``origin`` pointed at it, and
 the copies of the remote's refs that a push records (``refs/session-remotes/``) are
@@ -24,13 +34,14 @@ The sessions are written in-process with the core API (``Store.create``, ``Store
 in a hermetic repository (own HOME, no system config, fixed identities); the commands run
 as subprocesses of the real console script.
 
-Usage: .venv/bin/python bench/bench_transfer.py [--quick] [--rounds N] [--sessions N] [--check] [--keep]
+Usage: .venv/bin/python bench/bench_transfer.py [--quick] [--rounds N] [--sessions N] [--only PART] [--check] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -39,7 +50,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+import benchlib
 from benchlib import (
+    Command,
     Ratio,
     Timing,
     bench_root,
@@ -55,13 +68,17 @@ from benchlib import (
 from git_session import linking, notes
 from git_session.gitrepo import Ident
 from git_session.model import Meta
-from git_session.names import BranchName
+from git_session.names import BranchName, ObjectId
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 BRANCHES = 50
 TARGET = 1.5  # git-session push (fetch) / plain git push (fetch) of the same refs
+PULL_TARGET = 2.0  # git-session pull of new sessions / plain git fetch of the same refs
+DIVERGED_TARGET = 3.0  # git-session pull of diverged sessions / plain git fetch of the same refs
+NOOP_TARGET = 2.0  # (no-op git-session push - the Python floor) / no-op git push
+PARTS = ("transfer", "pull", "diverged", "noop")
 SESSIONS = "refs/sessions/"
 NOTES = "refs/notes/sessions"
 COPIES = "refs/session-remotes/"
@@ -205,6 +222,22 @@ class Site:
         delete_refs(self.source, COPIES)  # what the last push recorded: not in the remote we fetch from
         return Setup(target, target)
 
+    def borrowing_repo(self, name: str) -> Setup:
+        """A fresh repository that has every object of the source already (alternates)."""
+        setup = self.fresh_repo(name)
+        info = setup.target / ".git" / "objects" / "info"
+        info.mkdir(parents=True, exist_ok=True)
+        (info / "alternates").write_text(f"{self.source / '.git' / 'objects'}\n")
+        return setup
+
+    def pulled(self, target: Path) -> None:
+        """The target holds the source's sessions as its own, and the remote's copies."""
+        found = shared_refs(target, SESSIONS, NOTES)
+        if found != self.expected:
+            missing, extra = len(self.expected.keys() - found), len(found.keys() - self.expected)
+            raise SystemExit(f"bench: {target} did not pull the sessions ({missing} missing, {extra} extra refs)")
+        self.fetched(target)
+
     def pushed(self, target: Path) -> None:
         self._verify(target, SESSIONS, NOTES)
 
@@ -220,14 +253,135 @@ class Site:
         shutil.rmtree(target)
 
 
+PLAIN_PUSH, PLAIN_FETCH = ("git", "push", "origin", *PUSH_REFSPECS), ("git", "fetch", "origin", *FETCH_REFSPECS)
+
+
 def transfers(site: Site, where: str) -> list[Transfer]:
     exe, count = git_session_exe(), f"{len(site.expected) - 1:,} sessions"
-    plain_push, plain_fetch = ("git", "push", "origin", *PUSH_REFSPECS), ("git", "fetch", "origin", *FETCH_REFSPECS)
     return [
-        Transfer(f"git push, same refs ({where})", plain_push, site.fresh_bare, site.pushed),
+        Transfer(f"git push, same refs ({where})", PLAIN_PUSH, site.fresh_bare, site.pushed),
         Transfer(f"git-session push: {count} ({where})", (exe, "push", "origin"), site.fresh_bare, site.pushed),
-        Transfer(f"git fetch, same refs ({where})", plain_fetch, site.fresh_repo, site.fetched),
+        Transfer(f"git fetch, same refs ({where})", PLAIN_FETCH, site.fresh_repo, site.fetched),
         Transfer(f"git-session fetch: {count} ({where})", (exe, "fetch", "origin"), site.fresh_repo, site.fetched),
+    ]
+
+
+def pulls(site: Site) -> list[Transfer]:
+    """Pull into a fresh repository, and into one that has the objects; git fetch of each."""
+    exe, count = git_session_exe(), f"{len(site.expected) - 1:,} new sessions"
+    pull = (exe, "pull", "origin")
+    return [
+        Transfer("git fetch, same refs (fresh)", PLAIN_FETCH, site.fresh_repo, site.fetched),
+        Transfer(f"git-session pull: {count} (fresh)", pull, site.fresh_repo, site.pulled),
+        Transfer("git fetch, same refs (objects here)", PLAIN_FETCH, site.borrowing_repo, site.fetched),
+        Transfer(f"git-session pull: {count} (objects here)", pull, site.borrowing_repo, site.pulled),
+    ]
+
+
+# --- diverged sessions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Diverged:
+    """A repository whose sessions each have one commit the source lacks, while the source's
+    each have one it lacks: copied afresh before each run."""
+
+    template: Path
+    source: Path
+    targets: Path
+    expected: dict[str, str]  # the source's session refs (and notes) after it moved on
+
+    def fresh_copy(self, name: str) -> Setup:
+        target = self.targets / name
+        shutil.copytree(self.template, target, symlinks=True)
+        return Setup(target, target)
+
+    def fetched(self, target: Path) -> None:
+        found = shared_refs(target, FETCHED_SESSIONS, FETCHED_NOTES)
+        if found != self.expected:
+            raise SystemExit(f"bench: {target} did not fetch the source's sessions")
+        shutil.rmtree(target)
+
+    def merged(self, target: Path) -> None:
+        """Every session here holds the source's tip and its own, in a merge commit."""
+        from git_session.gitrepo import Repo
+
+        repo = Repo.discover(str(target))
+        mine = shared_refs(self.template, SESSIONS, NOTES)
+        found = shared_refs(target, SESSIONS, NOTES)
+        for name, tip in self.expected.items():
+            if name == "notes":
+                continue
+            ours = found.get(name)
+            theirs, before = ObjectId(tip), ObjectId(mine[name])
+            if ours is None or not (
+                repo.is_ancestor(theirs, ObjectId(ours)) and repo.is_ancestor(before, ObjectId(ours))
+            ):
+                raise SystemExit(f"bench: {target} did not merge session {name}")
+        self.fetched(target)
+
+
+def diverge(store: Store, ident: Ident, text: str) -> None:
+    """One more commit (a note) in every session."""
+    for handle in store.handles():
+        store.append(handle.ref, _always([Draft("add", {"kind": "note", "fields": {"text": text}})]), ident, "note")
+
+
+def diverged(served: Path, source: Path, targets: Path, loose: bool) -> Diverged:
+    """Pull the source into a template, then write one note in every session on each side."""
+    template = served / "diverged"
+    git(served, "init", "-q", str(template))
+    git(template, "remote", "add", "origin", str(source))
+    subprocess.run([git_session_exe(), "pull", "origin"], cwd=template, check=True, capture_output=True)
+    mine, theirs = Workspace.open(str(template)), Workspace.open(str(source))
+    diverge(mine.store, mine.ident, "written here")
+    diverge(theirs.store, theirs.ident, "written there")
+    if not loose:
+        git(source, "gc", "-q")
+        git(template, "gc", "-q")
+    return Diverged(template, source, targets, shared_refs(source, SESSIONS, NOTES))
+
+
+def diverged_pulls(fixture: Diverged, count: int) -> list[Transfer]:
+    pull = (git_session_exe(), "pull", "origin")
+    return [
+        Transfer("git fetch, same refs (diverged)", PLAIN_FETCH, fixture.fresh_copy, fixture.fetched),
+        Transfer(f"git-session pull: {count:,} diverged sessions", pull, fixture.fresh_copy, fixture.merged),
+    ]
+
+
+# --- a push with nothing new --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Net:
+    """(measured - floor) / baseline, medians of the same run, against its target."""
+
+    measured: Timing
+    floor: Timing
+    baseline: Timing
+    target: float
+
+    @property
+    def value(self) -> float:
+        return (self.measured.median_ms - self.floor.median_ms) / self.baseline.median_ms
+
+    @property
+    def passed(self) -> bool:
+        return self.value <= self.target
+
+
+def noop_pushes(served: Path, source: Path, count: int) -> list[Command]:
+    """The source pushed once to a bare remote; then each push finds nothing to send."""
+    remote = served / "noop.git"
+    git(served, "init", "-q", "--bare", str(remote))
+    git(source, "remote", "set-url", "origin", str(remote))
+    delete_refs(source, COPIES)
+    subprocess.run([git_session_exe(), "push", "origin"], cwd=source, check=True, capture_output=True)
+    return [
+        Command('floor: python -c "import pygit2"', (sys.executable, "-c", "import pygit2"), source),
+        Command("git push, nothing new", PLAIN_PUSH, source),
+        Command(f"git-session push: {count:,} sessions, nothing new", (git_session_exe(), "push", "origin"), source),
     ]
 
 
@@ -263,6 +417,7 @@ class Settings:
     daemon: bool
     check: bool
     keep: bool
+    parts: tuple[str, ...] = PARTS
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
@@ -272,6 +427,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--sessions", type=int, default=1_000, help="sessions in the repository (default 1,000)")
     parser.add_argument("--loose", action="store_true", help="leave objects and refs loose, as git-session writes them")
     parser.add_argument("--daemon", action="store_true", help="also measure over git:// (a local git daemon)")
+    parser.add_argument("--only", choices=PARTS, action="append", help="measure only this part (repeatable)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
     args = parser.parse_args(argv)
@@ -285,6 +441,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         daemon=args.daemon,
         check=args.check,
         keep=args.keep,
+        parts=tuple(args.only or PARTS),
     )
 
 
@@ -317,25 +474,52 @@ def build(served: Path, settings: Settings) -> Path:
     return source
 
 
-def measure(served: Path, source: Path, url: str | None, env: dict[str, str], settings: Settings) -> list[Ratio]:
+def measure(served: Path, source: Path, url: str | None, env: dict[str, str], settings: Settings) -> list[Ratio | Net]:
     expected = shared_refs(source, SESSIONS, NOTES)
     if "notes" not in expected or len(expected) != settings.sessions + 1:
         raise SystemExit(f"bench: the fixture in {source} does not hold {settings.sessions} sessions and notes")
     targets = served / "targets"
     targets.mkdir()
-    # (where the remote is, how it is reached, the ratios' target): over git:// for information
-    sites: list[tuple[str, Site, float | None]] = [("path", Site(source, targets, str, expected), TARGET)]
-    if url is not None:
-        by_url = Site(source, targets, lambda path: url + path.relative_to(served).as_posix(), expected)
-        sites.append(("git://", by_url, None))
+    site = Site(source, targets, str, expected)
     timings: list[Timing] = []
     ratios: list[Ratio] = []
-    for where, site, target in sites:
-        plain_push, push, plain_fetch, fetch = interleaved(transfers(site, where), env, settings.rounds)
-        timings += [plain_push, push, plain_fetch, fetch]
-        ratios += [Ratio(push, plain_push, target), Ratio(fetch, plain_fetch, target)]
+    if "transfer" in settings.parts:
+        # (where the remote is, how it is reached, the ratios' target): over git:// for information
+        sites: list[tuple[str, Site, float | None]] = [("path", site, TARGET)]
+        if url is not None:
+            by_url = Site(source, targets, lambda path: url + path.relative_to(served).as_posix(), expected)
+            sites.append(("git://", by_url, None))
+        for where, each, target in sites:
+            plain_push, push, plain_fetch, fetch = interleaved(transfers(each, where), env, settings.rounds)
+            timings += [plain_push, push, plain_fetch, fetch]
+            ratios += [Ratio(push, plain_push, target), Ratio(fetch, plain_fetch, target)]
+    if "pull" in settings.parts:
+        plain_fetch, pull, plain_here, pull_here = interleaved(pulls(site), env, settings.rounds)
+        timings += [plain_fetch, pull, plain_here, pull_here]
+        ratios += [Ratio(pull, plain_fetch, PULL_TARGET), Ratio(pull_here, plain_here, None)]
+    nets: list[Net] = []
+    if "noop" in settings.parts:
+        noop = noop_pushes(served, source, settings.sessions)
+        floor, plain_push, push = benchlib.interleaved(noop, env, settings.rounds)
+        timings += [floor, plain_push, push]
+        ratios.append(Ratio(push, plain_push, None))
+        nets.append(Net(push, floor, plain_push, NOOP_TARGET))
+    if "diverged" in settings.parts:  # last: it moves the source's sessions on
+        began = time.perf_counter()
+        fixture = diverged(served, source, targets, settings.loose)
+        print(f"diverged {settings.sessions:,} sessions in {time.perf_counter() - began:.1f} s", flush=True)
+        plain_fetch, pull = interleaved(diverged_pulls(fixture, settings.sessions), env, settings.rounds)
+        timings += [plain_fetch, pull]
+        ratios.append(Ratio(pull, plain_fetch, DIVERGED_TARGET))
     report(timings, ratios, settings.rounds)
-    return ratios
+    for net in nets:
+        verdict = "PASS" if net.passed else "FAIL"
+        print(
+            f"\n({net.measured.label} - floor) / {net.baseline.label}: "
+            f"({net.measured.median_ms:.1f} - {net.floor.median_ms:.1f}) / {net.baseline.median_ms:.1f} = "
+            f"{net.value:.2f}  <= {net.target:g}  {verdict}"
+        )
+    return [*ratios, *nets]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

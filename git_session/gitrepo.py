@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import hashlib
 import os
 import random
 import re
+import struct
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -67,6 +69,17 @@ class ObjectError(DataError):
     """An object that is missing or damaged: reported at once, never waited on."""
 
 
+class _Pending:
+    """The objects written while ``Repo.packed_writes`` is open: kept in memory, by id, as
+    (kind, content), until they are stored as one pack."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[int, bytes]] | None = None
+
+    def get(self, oid: object) -> tuple[int, bytes] | None:
+        return None if self.objects is None else self.objects.get(str(oid))
+
+
 class _BoundedLoose(pygit2.OdbBackend):
     """Reads loose objects before libgit2's own backend does, and reports a damaged one.
 
@@ -76,10 +89,11 @@ class _BoundedLoose(pygit2.OdbBackend):
     to libgit2's loose backend (through ``writer``, and by answering "not here").
     """
 
-    def __init__(self, objects: str, writer: pygit2.Odb) -> None:
+    def __init__(self, objects: str, writer: pygit2.Odb, pending: _Pending) -> None:
         super().__init__()
         self._objects = objects
         self._writer = writer
+        self._pending = pending
 
     def _path(self, oid: object) -> str:
         name = str(oid)
@@ -97,6 +111,9 @@ class _BoundedLoose(pygit2.OdbBackend):
     def read_cb(self, oid: pygit2.Oid) -> tuple[int, bytes]:
         """The object, inflated no further than its header says: a small file that inflates
         to gigabytes (a zlib bomb) is damage, found without holding what it inflates to."""
+        pending = self._pending.get(oid)
+        if pending is not None:
+            return pending
         inflater = zlib.decompressobj()
         raw = self._raw(oid)
         try:
@@ -117,6 +134,9 @@ class _BoundedLoose(pygit2.OdbBackend):
         return kind, body
 
     def read_header_cb(self, oid: pygit2.Oid) -> tuple[int, int]:
+        pending = self._pending.get(oid)
+        if pending is not None:
+            return pending[0], len(pending[1])
         inflater = zlib.decompressobj()
         try:
             kind, size, _ = _header(oid, inflater.decompress(self._raw(oid), _MAX_HEADER))
@@ -134,12 +154,15 @@ class _BoundedLoose(pygit2.OdbBackend):
         raise KeyError(prefix)
 
     def exists_cb(self, oid: pygit2.Oid) -> bool:
-        return False  # libgit2's loose backend answers (and freshens the file before a write)
+        return self._pending.get(oid) is not None  # else libgit2's loose backend answers (and freshens)
 
     def exists_prefix_cb(self, prefix: str) -> pygit2.Oid:
         raise KeyError(prefix)
 
     def write_cb(self, oid: pygit2.Oid, data: bytes, kind: int) -> None:
+        if self._pending.objects is not None:
+            self._pending.objects[str(oid)] = (kind, bytes(data))
+            return
         self._writer.write(kind, data)
 
     def refresh_cb(self) -> None:
@@ -172,13 +195,29 @@ def _header(oid: object, head: bytes) -> tuple[int, int, bytes]:
     return _LOOSE_TYPES[kind], int(size), body
 
 
-def _bound_reads(raw: pygit2.Repository, objects: str) -> None:
+def _bound_reads(raw: pygit2.Repository, objects: str, pending: _Pending) -> None:
     """Put the bounded loose reader in front of libgit2's backends, for the repository's
     objects and those it borrows (``git clone --shared``); every write goes to its own."""
     writer = pygit2.Odb()
     writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
     for folder in [objects, *_alternates(objects)]:
-        raw.odb.add_backend(_BoundedLoose(folder, writer), 3)
+        raw.odb.add_backend(_BoundedLoose(folder, writer, pending), 3)
+
+
+def _pack(objects: Mapping[str, tuple[int, bytes]]) -> bytes:
+    """A pack (version 2, no deltas) of ``objects``, as ``git index-pack`` reads it."""
+    parts = [b"PACK" + struct.pack(">II", 2, len(objects))]
+    for kind, data in objects.values():
+        size = len(data)
+        header = bytearray([(kind << 4) | (size & 0x0F)])
+        size >>= 4
+        while size:
+            header[-1] |= 0x80
+            header.append(size & 0x7F)
+            size >>= 7
+        parts += [bytes(header), zlib.compress(data, 1)]
+    body = b"".join(parts)
+    return body + hashlib.sha1(body).digest()
 
 
 def _alternates(objects: str, depth: int = 0) -> list[str]:
@@ -251,7 +290,8 @@ class Repo:
     def __init__(self, raw: pygit2.Repository) -> None:
         self._raw = raw
         objects = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(self.common_dir, "objects")
-        _bound_reads(raw, os.path.abspath(objects))
+        self._pending = _Pending()
+        _bound_reads(raw, os.path.abspath(objects), self._pending)
 
     @classmethod
     def discover(cls, start: str | None = None) -> Repo:
@@ -588,6 +628,26 @@ class Repo:
             os.remove(aside)
 
     # --- objects ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def packed_writes(self) -> Iterator[None]:
+        """The objects written inside are kept in memory (and read from there), then stored
+        at the end as one pack by ``git index-pack``: thousands of new objects cost one file,
+        not one file each. No ref may name one of them before the end; if the block fails,
+        they are dropped."""
+        if self._pending.objects is not None or os.environ.get("GIT_OBJECT_DIRECTORY"):
+            yield  # inside one already (the outer one stores them); or git would store them elsewhere
+            return
+        self._pending.objects = {}
+        try:
+            yield
+            if self._pending.objects:
+                pack = _pack(self._pending.objects).decode("utf-8", "surrogateescape")  # bytes as gitcli passes them
+                result = gitcli.run(["index-pack", "--stdin"], git_dir=self.git_dir, input=pack, check=False)
+                if result.returncode != 0:
+                    raise GitError(f"cannot store new objects: {gitcli.error_summary(result.stderr, 0)}")
+        finally:
+            self._pending.objects = None
 
     def write_blob(self, data: bytes) -> ObjectId:
         with _writing("to the object store"):
@@ -1137,3 +1197,36 @@ def _group_by_head(changes: Mapping[str, Change]) -> dict[str, Change | dict[str
         else:
             grouped[head] = value
     return grouped
+
+
+EMPTY_TREE = ObjectId("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+
+def hashed_blob(data: bytes) -> ObjectId:
+    """The id git gives ``data`` as a file, worked out without storing it."""
+    return ObjectId(hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest())
+
+
+def hashed_tree(changes: Mapping[str, Change]) -> ObjectId:
+    """The id of the tree ``Repo.edit_tree(None, changes)`` writes, worked out without
+    storing or reading anything: git sorts a tree's entries by name, a folder's as if it
+    ended in ``/``, and names each object by the SHA-1 of its content."""
+    return _hashed_tree(changes) or EMPTY_TREE
+
+
+def _hashed_tree(changes: Mapping[str, Change]) -> ObjectId | None:
+    entries: list[tuple[bytes, bytes, ObjectId]] = []  # (sort key, "<mode> <name>", id)
+    for name, sub in _group_by_head(changes).items():
+        encoded = name.encode("utf-8", "surrogateescape")
+        if isinstance(sub, dict):
+            folder = _hashed_tree(sub)
+            if folder is not None:
+                entries.append((encoded + b"/", b"40000 " + encoded, folder))
+        elif isinstance(sub, Subtree):
+            entries.append((encoded + b"/", b"40000 " + encoded, sub.id))
+        elif sub is not None:
+            entries.append((encoded, b"100644 " + encoded, sub))
+    if not entries:
+        return None
+    body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(entries))
+    return ObjectId(hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest())

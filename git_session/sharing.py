@@ -24,9 +24,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from git_session import allowlist, gitcli, paths, secrets, settings
+from git_session import gitcli, paths, settings
 from git_session.errors import (
     Advice,
     Advised,
@@ -41,8 +41,11 @@ from git_session.errors import (
 from git_session.gitrepo import Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
-from git_session.secrets import Finding
-from git_session.store import Handle, Store, naming_session
+from git_session.store import Handle, MergeResult, Store, naming_session
+
+if TYPE_CHECKING:  # the scan's module is imported when something is scanned: a push with
+    # nothing new compiles none of its patterns
+    from git_session.secrets import Finding
 
 PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
@@ -60,6 +63,13 @@ _TOLERANT = {"GIT_REF_PARANOIA": "0"}
 
 def _no_progress(label: str, done: int, total: int) -> None:
     return None
+
+
+def scan_secrets(texts: Iterable[tuple[str, str]]) -> list[Finding]:
+    """``secrets.scan``, its module imported on the first text to scan."""
+    from git_session import secrets
+
+    return secrets.scan(texts)
 
 
 @dataclass(frozen=True)
@@ -260,29 +270,87 @@ def copy_fetched(store: Store, handle: Handle) -> str:
 def merge_remote(repo: Repo, remote: Remote, progress: Progress = _no_progress) -> MergeReport:
     """Merge every session copied from the remote into ours, and the notes.
 
-    Each session is validated before it is merged (``Store.merge``); one that is not
-    valid is reported and skipped, and the others go on.
+    Each session is validated before it is merged (``Store.merged``): only the commits
+    ours lacks are read, and a copy whose tip is ours already is not read at all. One that
+    is not valid is reported and skipped, and the others go on. The session refs then
+    move together, by compare-and-swap (``_move_refs``).
     """
     store = Store(repo)
     report = MergeReport()
-    copies = repo.refs_with_prefix(remote.sessions_prefix)
-    for done, (name, tip) in enumerate(copies, 1):
-        progress("Merging sessions", done, len(copies))
-        try:
-            ref = SessionRef.of(remote.local_ref(name))
-        except UserError:
-            report.skipped.append(f"{name}: not a session ref")
-            continue
-        try:
-            _check_filed(store, ref, tip)
-            outcome = store.merge(ref, tip).outcome
-        except (DataError, UserError) as exc:
-            named = exc.message.startswith(f"session {ref.session_id}")
-            report.skipped.append(exc.message if named else f"session {ref.session_id}: {exc.message}")
-            continue
-        report.outcomes[outcome] += 1
+    copies = ref_tips(repo, [remote.sessions_prefix])
+    ours = ref_tips(repo, [SESSIONS_PREFIX])
+    planned: dict[SessionRef, tuple[ObjectId, ObjectId | None, str]] = {}  # ref -> (new, old, outcome)
+    with repo.packed_writes():  # the merge commits and their trees: one pack, not a file each
+        for done, (name, tip) in enumerate(sorted(copies.items()), 1):
+            progress("Merging sessions", done, len(copies))
+            try:
+                ref = SessionRef.of(remote.local_ref(name))
+            except UserError:
+                report.skipped.append(f"{name}: not a session ref")
+                continue
+            current = ours.get(ref)
+            try:
+                result = _merged(store, ref, tip, current)
+            except (DataError, UserError) as exc:
+                named = exc.message.startswith(f"session {ref.session_id}")
+                report.skipped.append(exc.message if named else f"session {ref.session_id}: {exc.message}")
+                continue
+            if result.tip == current:
+                report.outcomes[result.outcome] += 1
+            else:
+                planned[ref] = (result.tip, current, result.outcome)
+    stayed = _move_refs(repo, planned)
+    for ref, (_, _, outcome) in planned.items():
+        if ref in stayed:  # it moved meanwhile (or could not be written): merged again, on its own
+            _merge_one(store, ref, copies[remote.copy_ref(ref)], report)
+        else:
+            report.outcomes[outcome] += 1
     report.notes = _merge_notes(repo, remote)
     return report
+
+
+def _merge_one(store: Store, ref: SessionRef, tip: ObjectId, report: MergeReport) -> None:
+    """Merge one fetched tip by ``Store.merge`` (compare-and-swap, retried), into ``report``."""
+    try:
+        _check_filed(store, ref, tip)
+        outcome = store.merge(ref, tip).outcome
+    except (DataError, UserError) as exc:
+        named = exc.message.startswith(f"session {ref.session_id}")
+        report.skipped.append(exc.message if named else f"session {ref.session_id}: {exc.message}")
+        return
+    report.outcomes[outcome] += 1
+
+
+def _move_refs(repo: Repo, planned: Mapping[SessionRef, tuple[ObjectId, ObjectId | None, str]]) -> set[SessionRef]:
+    """Move the session refs, each from the tip it was merged on (absent: created), in one
+    ``git update-ref --stdin`` transaction for the new sessions and one for the others:
+    all of a transaction's refs move, or none (one moved meanwhile). Their reflogs are
+    kept, as every write of a session keeps it. Returns the refs that did not move."""
+    stayed: set[SessionRef] = set()
+    for creating, message in ((True, "git-session: copy"), (False, "git-session: merge")):
+        batch = {ref: (new, old) for ref, (new, old, _) in planned.items() if (old is None) == creating}
+        if not batch:
+            continue
+        commands = "".join(
+            f"create {ref} {new}\n" if old is None else f"update {ref} {new} {old}\n"
+            for ref, (new, old) in sorted(batch.items())
+        )
+        args = ["update-ref", "--create-reflog", "-m", message, "--stdin"]
+        if gitcli.run(args, git_dir=repo.git_dir, input=commands, check=False).returncode != 0:
+            stayed.update(batch)
+    return stayed
+
+
+def _merged(store: Store, ref: SessionRef, tip: ObjectId, current: ObjectId | None) -> MergeResult:
+    """What merging one fetched tip into the session at ``current`` makes, validated."""
+    if tip == current:  # ours already: nothing of it to read
+        return MergeResult("up-to-date", tip)
+    if current is None:  # its fields are known once its state is checked: not read again
+        result = store.merged(ref, tip, current)
+        _check_filed(store, ref, tip)
+        return result
+    _check_filed(store, ref, tip)
+    return store.merged(ref, tip, current)
 
 
 def _check_filed(store: Store, ref: SessionRef, tip: ObjectId) -> None:
@@ -314,8 +382,11 @@ def _merge_notes(repo: Repo, remote: Remote) -> str:
 
 
 def pull(repo: Repo, remote: Remote, show_progress: bool = False, progress: Progress = _no_progress) -> MergeReport:
+    """Fetch, then merge: when this returns, the session refs (and notes) have moved, all
+    at once; what must follow a pull goes right after ``merge_remote``."""
     fetch(repo, remote, show_progress)
-    return merge_remote(repo, remote, progress)
+    report = merge_remote(repo, remote, progress)
+    return report
 
 
 # --- push -------------------------------------------------------------------------------
@@ -337,6 +408,9 @@ def push(
     report = PushReport()
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         leaving = _scanned(repo, remote, prefixes, scan)
+        if not leaving.sessions and leaving.notes is None:  # nothing changed since the last push
+            report.unreadable = leaving.unreadable
+            return report
         report.unreadable = leaving.unreadable
         rejected = _push_once(repo, remote, report, show_progress, prefixes, leaving, scan)
         if not rejected:
@@ -362,11 +436,18 @@ class Outgoing:
 
     @classmethod
     def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
-        """What would leave; a session (or the notes) that cannot be read stays, and says why."""
-        local = [ref for prefix in prefixes for ref in repo.refs_with_prefix(prefix)]
-        copies = dict(repo.refs_with_prefix(remote.sessions_prefix))
-        sessions = {name: tip for name, tip in local if copies.get(remote.copy_ref(name)) != tip}
+        """What would leave; a session (or the notes) that cannot be read stays, and says why.
+
+        A session whose tip the remote's copy holds (fetched, or set by the last push) does
+        not leave: a push after a push reads no commit.
+        """
+        tips = ref_tips(repo, [*prefixes, remote.sessions_prefix])
         pushed = pushed_log(repo, remote).tips()
+        sessions = {
+            name: tip
+            for name, tip in tips.items()
+            if name.startswith(tuple(prefixes)) and tips.get(remote.copy_ref(name)) != tip
+        }
         unreadable = {}
         for name, tip in sessions.items():
             problem = _unreadable(repo, _hidden(repo, remote, name, pushed), name, tip)
@@ -422,6 +503,8 @@ def _scanned(
     and after a scan agree."""
     leaving = Outgoing.of(repo, remote, prefixes)
     for _ in range(PUSH_ATTEMPTS):
+        if not leaving.sessions and leaving.notes is None:
+            return leaving  # nothing to scan, nor to read twice
         found = scan_outgoing(repo, remote, leaving, scan)
         if found:
             raise SecretsFound(*shorten_findings(repo, found))
@@ -471,6 +554,7 @@ def _push_once(
     curable: list[str] = []
     fatal: list[str] = []
     sent: dict[str, ObjectId | None] = {}
+    held: dict[str, ObjectId] = {}  # what the remote had already
     for flag, ref, summary in statuses:
         if flag == "!":
             retryable = any(reason in summary for reason in _RETRYABLE)  # "[rejected] (fetch first)"
@@ -481,10 +565,14 @@ def _push_once(
         elif flag != "=":
             report.pushed.append(ref)
             sent[ref] = leaving.sessions.get(ref)
+        elif leaving.sessions.get(ref):
+            held[ref] = leaving.sessions[ref]
     if exact:
-        pushed_log(repo, remote).add({ref: tip for ref, tip in sent.items() if tip is not None})
+        taken = {ref: tip for ref, tip in sent.items() if tip is not None}
+        pushed_log(repo, remote).add(taken)
     else:
-        _record_sent(repo, remote, leaving, sent, scan)
+        taken = _record_sent(repo, remote, leaving, sent, scan)
+    _mirror(repo, remote, {**held, **taken})
     if fatal:
         raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
     return curable
@@ -496,9 +584,9 @@ def _record_sent(
     leaving: Outgoing,
     sent: dict[str, ObjectId | None],
     scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
-) -> None:
-    """After a push by pattern: note the tips the remote took, and scan any session that
-    moved during the push (git sent its newer tip, or the one scanned)."""
+) -> dict[str, ObjectId]:
+    """After a push by pattern: note the tips the remote took (and return them), and scan
+    any session that moved during the push (git sent its newer tip, or the one scanned)."""
     current = {ref: repo.ref_target(ref) for ref in sent}
     moved = {ref: tip for ref, tip in current.items() if tip is not None and tip != sent[ref]}
     if moved:
@@ -511,6 +599,16 @@ def _record_sent(
             )
     taken = {ref: tip for ref, tip in current.items() if tip is not None}
     pushed_log(repo, remote).add(taken)
+    return taken
+
+
+def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId]) -> None:
+    """The remote's copies of the sessions it holds now, as a fetch would have set them (one
+    transaction): the next push compares with them and sends nothing it has. A copy that
+    cannot be written only costs that push a look at the session again."""
+    lines = "".join(f"update {remote.copy_ref(ref)} {tip}\n" for ref, tip in sorted(held.items()))
+    if lines:
+        gitcli.run(["update-ref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
 
 
 def _porcelain(stdout: str) -> Iterator[tuple[str, str, str]]:
@@ -568,6 +666,20 @@ class PushedLog:
         except OSError:  # the log only stays longer
             with contextlib.suppress(OSError):
                 os.remove(temporary)
+
+
+def ref_tips(repo: Repo, prefixes: Iterable[str]) -> dict[str, ObjectId]:
+    """Every ref under any of ``prefixes`` (each ending in ``/``) and its target, read by one
+    ``git for-each-ref``: a fraction of looking each up. A damaged ref is left out, as git
+    leaves it out."""
+    patterns = list(dict.fromkeys(prefixes))
+    result = gitcli.run(["for-each-ref", "--format=%(objectname)%09%(refname)", *patterns], git_dir=repo.git_dir)
+    found = {}
+    for line in result.stdout.splitlines():
+        tip, _, name = line.partition("\t")
+        if ObjectId.is_sha1(tip) and name.startswith(tuple(patterns)):
+            found[name] = ObjectId(tip)
+    return found
 
 
 def pushed_log(repo: Repo, remote: Remote) -> PushedLog:
@@ -777,6 +889,8 @@ def _file_texts(
     whatever its encoding (true binaries left out), without the lines the remote's
     versions of it have; labelled with their paths, secrets masked. One too large to
     scan stops the push."""
+    from git_session import secrets
+
     for path, blob_id, old in files:
         label = where.format(secrets.masked(path)[0])
         if names and path not in seen:
@@ -798,6 +912,8 @@ def _file_texts(
 
 
 def _new_lines(repo: Repo, text: str, old: Sequence[ObjectId]) -> str:
+    from git_session import secrets
+
     known: set[str] = set()
     for blob in old:
         content = repo.read_blob(blob)
@@ -843,6 +959,8 @@ def scan_outgoing(
             yield item.where, item.text
 
     found = [(finding, items[finding.where]) for finding in scan(labelled())]
+    from git_session import allowlist
+
     allowed = allowlist.Allowed(repo)
     return [(f, item) for f, item in found if not allowed.covers(item.session, f.fingerprint)]
 

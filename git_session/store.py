@@ -24,7 +24,18 @@ from typing import NamedTuple
 from git_session import codec
 from git_session.errors import Advice, ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
-from git_session.gitrepo import MAX_DATA_FILE, MERGE_IDENT, Change, CommitInfo, Ident, ObjectError, Repo, Subtree
+from git_session.gitrepo import (
+    MAX_DATA_FILE,
+    MERGE_IDENT,
+    Change,
+    CommitInfo,
+    Ident,
+    ObjectError,
+    Repo,
+    Subtree,
+    hashed_blob,
+    hashed_tree,
+)
 from git_session.model import ENTRY_STATUSES, Action, Entry, EntryKind, Fields, Meta, Op, OpData, SessionState
 from git_session.names import (
     ID_ALPHABET,
@@ -117,8 +128,11 @@ class MergeResult(NamedTuple):
 
 
 class Store:
+    METAS_KEPT = 4096
+
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
+        self._metas: dict[tuple[str, ObjectId], Meta] = {}  # (session, commit) -> its fields: a commit never changes
 
     # --- finding sessions ------------------------------------------------------------
 
@@ -161,6 +175,14 @@ class Store:
         )
 
     def _meta(self, handle: Handle) -> Meta:
+        key = (handle.id, handle.tip)
+        if key not in self._metas:
+            if len(self._metas) >= self.METAS_KEPT:
+                self._metas.clear()
+            self._metas[key] = self._read_meta(handle)
+        return self._metas[key]
+
+    def _read_meta(self, handle: Handle) -> Meta:
         where = f"session {handle.id}"
         with naming_session(handle.id):
             tree = self.repo.commit(handle.tip).tree
@@ -293,36 +315,45 @@ class Store:
     def merge(self, ref: SessionRef, theirs: ObjectId) -> MergeResult:
         """Bring another history of the same session in: a union of their operations.
 
-        Their new commits are validated first. Diverged histories are joined by a merge
-        commit whose content and identity depend only on the two tips, so two clones
-        merging the same pair make the same commit.
+        Their new commits are validated first (``merged``); the ref moves by compare-and-swap,
+        merged again if it moved meanwhile.
         """
+        if self.repo.ref_target(ref) is None:
+            created = self.merged(ref, theirs, None)
+            if self.repo.cas_ref(ref, theirs, None, "git-session: copy"):
+                return created
         outcome = ["merged"]
+
+        def merged_commit(ours: ObjectId) -> ObjectId:
+            result = self.merged(ref, theirs, ours)
+            outcome[0] = result.outcome
+            return result.tip
+
+        tip = self._update(ref, merged_commit, "git-session: merge")
+        return MergeResult(outcome[0], tip)
+
+    def merged(self, ref: SessionRef, theirs: ObjectId, ours: ObjectId | None) -> MergeResult:
+        """What bringing ``theirs`` into the session at ``ours`` (``None``: not here) makes,
+        validated, without moving the ref: their commits that ``ours`` lacks are read once
+        and their state checked against their operations. Diverged histories are joined by
+        a merge commit whose content and identity depend only on the two tips, so two
+        clones merging the same pair make the same commit."""
         try:
             self.repo.commit(theirs)
         except (KeyError, ValueError, UserError, DataError):
             raise DataError(f"session {ref.session_id}: {theirs[:12]} is not a commit of this repository") from None
-
-        def merged_commit(ours: ObjectId) -> ObjectId:
-            if self.repo.is_ancestor(theirs, ours):
-                outcome[0] = "up-to-date"
-                return ours
-            their_ops = self._ops_since(theirs, ours, ref.session_id)
-            if self.repo.is_ancestor(ours, theirs):
-                outcome[0] = "fast-forward"
-                self._check_state(ref, ours, theirs, their_ops)
-                return theirs
-            if self.repo.merge_base(ours, theirs) is None:
-                raise DataError(f"session {ref.session_id}: the two histories share no commit")
-            outcome[0] = "merged"
-            return self._merge_commit(ref, ours, theirs, their_ops)
-
-        if self.repo.ref_target(ref) is None:
+        if ours is None:
             self._check_state(ref, None, theirs, self._ops_since(theirs, None, ref.session_id))
-            if self.repo.cas_ref(ref, theirs, None, "git-session: copy"):
-                return MergeResult("created", theirs)
-        tip = self._update(ref, merged_commit, "git-session: merge")
-        return MergeResult(outcome[0], tip)
+            return MergeResult("created", theirs)
+        if self.repo.is_ancestor(theirs, ours):
+            return MergeResult("up-to-date", ours)
+        their_ops = self._ops_since(theirs, ours, ref.session_id)
+        if self.repo.is_ancestor(ours, theirs):
+            self._check_state(ref, ours, theirs, their_ops)
+            return MergeResult("fast-forward", theirs)
+        if self.repo.merge_base(ours, theirs) is None:
+            raise DataError(f"session {ref.session_id}: the two histories share no commit")
+        return MergeResult("merged", self._merge_commit(ref, ours, theirs, their_ops))
 
     def rewrite(self, ref: SessionRef, keep: Callable[[Op], bool]) -> ObjectId:
         """Rewrite the session's history without the operations ``keep`` rejects.
@@ -369,7 +400,14 @@ class Store:
 
     def _check_state(self, ref: SessionRef, ours: ObjectId | None, theirs: ObjectId, their_ops: list[Op]) -> None:
         """Adopting their tip means adopting their materialized state: it must be exactly
-        what their operations make of ours."""
+        what their operations make of ours. A new session's is checked in one pass that
+        writes nothing: the id of the tree its operations make, worked out in memory, is
+        their tree's (else the state is built as a write would build it, to say why not)."""
+        if ours is None:
+            tree, made = self._hashed_state(their_ops)
+            if tree == self.repo.commit(theirs).tree and made is not None and made.id == ref.session_id:
+                self._metas[(ref.session_id, theirs)] = made  # what its meta.json reads as, byte for byte
+                return
         self.meta(Handle(ref, theirs))  # a newer format is reported as such
         meta = self.meta(Handle(ref, ours)) if ours else EMPTY_META
         tree, _ = self._apply(self.repo.commit(ours).tree if ours else None, meta, their_ops)
@@ -394,7 +432,29 @@ class Store:
 
         return self.repo.update_ref(ref, from_tip, message, what=f"session {ref.session_id}", writers="git-session")
 
+    def _hashed_state(self, ops: Sequence[Op]) -> tuple[ObjectId | None, Meta | None]:
+        """The tree ``_apply(None, EMPTY_META, ops)`` would write, with the same checks,
+        worked out without writing, and its fields as they read back (``None``: the checks
+        refuse them)."""
+        read_back: list[object] = []
+
+        def hashed(data: bytes, read: object) -> ObjectId:
+            read_back.append(read)  # meta.json is named first
+            return hashed_blob(data)
+
+        try:
+            entries, meta = self._touched(None, EMPTY_META, ops)
+            tree = hashed_tree(self._changes(meta, entries.values(), hashed))
+        except (DataError, UserError):
+            return None, None
+        return tree, read_back[0] if isinstance(read_back[0], Meta) else None
+
     def _apply(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[ObjectId, Meta]:
+        touched, meta = self._touched(tree, meta, ops)
+        return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
+
+    def _touched(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[dict[str, Entry], Meta]:
+        """The session's fields after ``ops``, and each entry they change as it is then."""
         touched: dict[str, Entry] = {}
         for op in sorted(ops, key=lambda o: o.stamp):
             target = target_entry(op)
@@ -407,18 +467,22 @@ class Store:
             meta, after = apply(meta, before, op)
             if target is not None and after is not None and after != before:
                 touched[target] = after
-        return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
+        return touched, meta
 
-    def _changes(self, meta: Meta, entries: Iterable[Entry]) -> dict[str, Change]:
+    def _changes(
+        self, meta: Meta, entries: Iterable[Entry], store: Callable[[bytes, object], ObjectId] | None = None
+    ) -> dict[str, Change]:
         """The blobs of the new state, each read back with the reader's own rules first:
-        what is stored can always be read."""
+        what is stored can always be read. ``store``: what names a blob, given it and what
+        it read back as (by default, writing it)."""
         where = f"session {meta.id}"
+        store = store or (lambda data, _: self.repo.write_blob(data))
         changes: dict[str, Change] = {
-            META_PATH: self._write_checked(codec.meta_to_bytes(meta), codec.meta_from_bytes, where)
+            META_PATH: self._write_checked(codec.meta_to_bytes(meta), codec.meta_from_bytes, where, store)
         }
         for entry in entries:
             blob = self._write_checked(
-                codec.entry_to_bytes(entry), codec.entry_from_bytes, f"{where}: entry {entry.id}"
+                codec.entry_to_bytes(entry), codec.entry_from_bytes, f"{where}: entry {entry.id}", store
             )
             changes[entry_path(entry.kind, entry.id)] = blob
             if entry.kind in ENTRY_STATUSES:
@@ -427,11 +491,12 @@ class Store:
                 changes[snapshot_path(entry.id)] = self._snapshot(entry, meta)
         return changes
 
-    def _write_checked(self, data: bytes, read: Callable[[bytes, str], object], where: str) -> ObjectId:
+    def _write_checked(
+        self, data: bytes, read: Callable[[bytes, str], object], where: str, store: Callable[[bytes, object], ObjectId]
+    ) -> ObjectId:
         if len(data) > MAX_DATA_FILE:  # its reader would refuse it
             raise UserError(f"{where}: {len(data)} bytes to store, more than the {MAX_DATA_FILE} a file may hold")
-        read(data, where)
-        return self.repo.write_blob(data)
+        return store(data, read(data, where))
 
     def _snapshot(self, entry: Entry, meta: Meta) -> Subtree:
         """A checkpoint's snapshot, linked into the session's tree so that it stays reachable."""

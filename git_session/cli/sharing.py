@@ -157,11 +157,11 @@ def push(remote: str | None) -> None:
     one that is no secret. Entries added with --private are never pushed. If the remote moved on, its sessions are
     fetched and merged and the push is tried again (a few times at most).
     """
-    from git_session import secrets, sharing
+    from git_session import sharing
 
     ws = workspace()
     target = sharing.resolve_remote(ws.repo, remote)
-    report = sharing.push(ws.repo, target, secrets.scan, sys.stderr.isatty(), _progress_meter())
+    report = sharing.push(ws.repo, target, sharing.scan_secrets, sys.stderr.isatty(), _progress_meter())
     if report.merged is not None:
         _report_skipped(report.merged)
         echo(f"Merged what {render.safe(target.name)} had meanwhile: {_merge_summary(report.merged)}")
