@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from git_session import choices, codec, gitcli, model, trailers
+from git_session import choices, codec, gitcli, model, sessionids, trailers
 from git_session.errors import (
     Advice,
     AmbiguousError,
@@ -347,8 +347,9 @@ class Workspace:
 
     def short_session_id(self, session_id: str) -> str:
         """The shortest prefix (at least 4) that no local session shares; one that is not
-        here (a parent, a fetched or deleted one) is cut the same way among them."""
-        return short_among(self.store.session_ids(), session_id)
+        here (a parent, a fetched or deleted one) is cut the same way among them. The ids come
+        from an index checked against the refs (``sessionids``), not from listing every one."""
+        return short_among(sessionids.session_ids(self.repo), session_id)
 
     def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
         return entry_abbrev(self.store, found.handle, (kind,), [entry_id]).get(entry_id, entry_id)
