@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 
 from git_session import paths
 from git_session.gitrepo import Repo
-from git_session.names import ID_PATTERN, SESSIONS_PREFIX, SessionRef
+from git_session.names import ID_LENGTH, ID_PATTERN, SESSIONS_PREFIX, ObjectId, SessionRef
 
 INDEX_FILE = "session-ids"
-HEADER = "git-session session ids 1"
+HEADER = "git-session session refs 1"
 # A time recorded less than this before the file was written is not trusted: a change in
 # the same clock tick (or within a file system's coarse time, 2 s on FAT) would not show.
 RACY_NS = 3_000_000_000
@@ -54,23 +54,45 @@ class _Index:
 
     root: tuple[int, int] = _NOT_TRUSTED
     packed: tuple[int, int, int] = (0, 0, 0)  # inode, size, time
-    packed_ids: list[str] = field(default_factory=list)
+    packed_ids: list[str] = field(default_factory=list)  # ``<branch-key>/<id>:<tip>``
     names: list[str] = field(default_factory=list)
     inodes: list[int] = field(default_factory=list)
     times: list[int] = field(default_factory=list)
-    folder_ids: list[str] = field(default_factory=list)  # each folder's ids, space-separated
+    # Each folder's refs, ``<id>:<tip>`` space-separated (``<id>:`` when its file does not
+    # hold an object id: counted among the ids, not listed as a session).
+    folder_ids: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)  # all of them, sorted, once each
 
 
 def session_ids(repo: Repo) -> list[str]:
     """The ids of every local session (well-formed session refs, loose or packed), sorted."""
+    return _current(repo).ids
+
+
+def session_refs(repo: Repo) -> list[tuple[SessionRef, ObjectId]]:
+    """Every local session's ref and the commit it points at (a loose ref before a packed one
+    of the same name, as git reads them; a ref whose file holds no object id left out), in
+    the order of their names: ``Store.handles()`` without reading 10,000 ref files."""
+    index = _current(repo)
+    tips: dict[str, str] = {}
+    for entry in index.packed_ids:
+        name, _, tip = entry.partition(":")
+        tips[name] = tip
+    for key, refs in zip(index.names, index.folder_ids, strict=True):
+        for entry in refs.split():
+            tips[f"{key}/{entry[:ID_LENGTH]}"] = entry[ID_LENGTH + 1 :]
+    listed = sorted((name, tip) for name, tip in tips.items() if ObjectId.is_sha1(tip))
+    return [(SessionRef(SESSIONS_PREFIX + name), ObjectId(tip)) for name, tip in listed]
+
+
+def _current(repo: Repo) -> _Index:
     index_path = paths.private_dir(repo) / INDEX_FILE
     recorded = _load(index_path)
     current, changed = _refresh(repo.common_dir, recorded or _Index())
     if changed or recorded is None:
         with contextlib.suppress(OSError):  # a read-only repository: the next read lists again
             _write(index_path, current)
-    return current.ids
+    return current
 
 
 # --- checking the record against the refs ------------------------------------------------
@@ -91,7 +113,8 @@ def _refresh(common_dir: str, old: _Index) -> tuple[_Index, bool]:
             changed = _reread(root, old, current) or _aged(old.root, root_stamp)
     packed_changed = _refresh_packed(common_dir, old, current)
     if changed or packed_changed:
-        current.ids = sorted({*" ".join(current.folder_ids).split(), *current.packed_ids})
+        loose = (entry[:ID_LENGTH] for entry in " ".join(current.folder_ids).split())
+        current.ids = sorted({*loose, *(entry.partition(":")[0].rpartition("/")[2] for entry in current.packed_ids)})
     else:
         current.ids = old.ids
     return current, changed or packed_changed
@@ -195,14 +218,27 @@ def _folder_names(root: str) -> list[str]:
 
 
 def _ids_in(folder: str, branch_key: str) -> list[str] | None:
-    """The session ids of the loose refs in a branch folder (lock files and anything not a
+    """The loose session refs of a branch folder, ``<id>:<tip>`` (lock files and anything not a
     session's ref left out); ``None`` when it is not a folder after all."""
     try:
         with os.scandir(folder) as entries:
             names = [e.name for e in entries if not e.is_dir(follow_symlinks=False)]
     except OSError:
         return None
-    return sorted(name for name in names if _is_session(branch_key, name))
+    refs = [name for name in sorted(names) if _is_session(branch_key, name)]
+    return [f"{name}:{_loose_tip(os.path.join(folder, name))}" for name in refs]
+
+
+def _loose_tip(path: str) -> str:
+    """The object id a loose ref's file holds; empty when it holds none (a symbolic ref, a
+    damaged file: git-session lists neither)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(128)
+    except OSError:
+        return ""
+    tip = data.decode("ascii", "replace").strip()
+    return tip if ObjectId.is_sha1(tip) else ""
 
 
 def _is_session(branch_key: str, name: str) -> bool:
@@ -216,8 +252,9 @@ def _packed_ids(path: str) -> list[str]:
             data = handle.read()
     except OSError:
         return []
-    pairs = re.findall(b" " + re.escape(SESSIONS_PREFIX.encode()) + b"([a-z0-9-]+)/([0-9a-z]+)(?=\n|$)", data)
-    return sorted({i.decode() for key, i in pairs if _is_session(key.decode(), i.decode())})
+    prefix = re.escape(SESSIONS_PREFIX.encode())
+    found = re.findall(b"(?:^|\n)([0-9a-f]{40}) " + prefix + b"([a-z0-9-]+)/([0-9a-z]+)(?=\r?\n|$)", data)
+    return [f"{k.decode()}/{i.decode()}:{tip.decode()}" for tip, k, i in found if _is_session(k.decode(), i.decode())]
 
 
 # --- the file ------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from git_session import paths, sessionids
+from git_session import metacache, paths, sessionids
 from git_session.gitrepo import Repo
+from git_session.model import Meta
 from git_session.names import ID_ALPHABET, BranchName, Ulid
 from git_session.sessions import Workspace, abbreviate
-from git_session.store import Draft, new_id
-from tests.helpers import git, make_repo, ok
+from git_session.store import Draft, Handle, Store, new_id
+from tests.helpers import git, make_repo, ok, run, session_refs
 
 PREFIX = "k7m2q"  # the ids below share it, so that their short ids depend on one another
 
@@ -190,3 +191,71 @@ def test_status_reads_no_folder_but_its_own_branch_once_the_index_is_written(
     sessions_dir = os.path.join(str(repo), ".git", "refs", "sessions")
     # find, the others open on the branch, and the index reading it again (just written to)
     assert {p for p in listed if p.startswith(sessions_dir)} == {os.path.join(sessions_dir, BranchName("main").key())}
+
+
+# --- list: the sessions' fields by tip (metacache), their refs from the index ---------------
+
+
+def test_list_reads_no_session_twice_and_follows_every_change(
+    many: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, ids = many
+    first = ok(repo, "list", "--all")
+    as_json = ok(repo, "list", "--all", "--json")
+    assert (paths.private_dir(Repo.discover(str(repo))) / metacache.CACHE_FILE).exists()
+    read: list[str] = []
+    real_meta = Store.meta
+
+    def meta(self: Store, handle: Handle, private: bool = False) -> Meta:
+        read.append(handle.id)
+        return real_meta(self, handle, private)
+
+    monkeypatch.setattr(Store, "meta", meta)
+    assert ok(repo, "list", "--all") == first
+    assert ok(repo, "list", "--all", "--json") == as_json
+    assert read == []  # every session's fields came from the cache
+    ws = Workspace.open(str(repo))
+    ws.set_fields(ids[3], {"title": "Renamed"}, "title")
+    folder = _folder(repo, ids[5])
+    git(repo, "update-ref", "-d", f"refs/sessions/{folder}/{ids[5]}")
+    read.clear()
+    after = ok(repo, "list", "--all")
+    assert read == [ids[3]]  # only the session that moved is read again
+    assert "Renamed" in after and "Renamed" not in first
+    assert len(after.splitlines()) == len(first.splitlines()) - 1
+    assert _short(repo, ids[5]) not in [line.split()[0] for line in after.splitlines()]
+
+
+def test_a_damaged_or_foreign_cache_is_never_shown(many: tuple[Path, list[str]]) -> None:
+    repo, _ = many
+    first = ok(repo, "list", "--all")
+    cache = paths.private_dir(Repo.discover(str(repo))) / metacache.CACHE_FILE
+    body = cache.read_bytes()
+    for damage in (b"", b"nonsense", body[:-10], body.replace(b"Work on", b"Hacked!")):
+        cache.write_bytes(damage)
+        assert metacache.load(Repo.discover(str(repo))) == {}
+        assert ok(repo, "list", "--all") == first
+
+
+def test_a_cached_tip_under_another_session_s_ref_is_read_and_refused_as_before(
+    many: tuple[Path, list[str]],
+) -> None:
+    """The same commit under another id's ref names another session: not that session's
+    fields from the cache, but the error reading it gives (the session skipped, with a warning)."""
+    repo, ids = many
+    ok(repo, "list", "--all")
+    folder = _folder(repo, ids[0])
+    copy = _twin(ids[0], 0)
+    git(repo, "update-ref", f"refs/sessions/{folder}/{copy}", f"refs/sessions/{folder}/{ids[0]}")
+    result = run(repo, "list", "--all")
+    assert result.exit_code == 0
+    assert f"session {copy}: its data names another session ({ids[0]})" in result.stderr
+    assert len(result.stdout.splitlines()) == len(ids)
+
+
+def test_list_in_a_repository_whose_session_refs_are_packed(many: tuple[Path, list[str]]) -> None:
+    repo, _ = many
+    first = ok(repo, "list", "--all")
+    git(repo, "pack-refs", "--all")
+    assert ok(repo, "list", "--all") == first
+    assert sorted(str(r) for r, _ in sessionids.session_refs(Repo.discover(str(repo)))) == session_refs(repo)
