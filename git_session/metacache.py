@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,6 @@ from git_session import paths
 from git_session.gitrepo import Repo
 from git_session.model import Meta, Stamp
 
-CACHE_FILE = "session-metas"
 HEADER = b"git-session session metas 1 "
 _DIGEST = 40
 
@@ -31,7 +31,7 @@ _DIGEST = 40
 def load(repo: Repo) -> dict[str, Meta]:
     """The cached fields by tip commit id (empty when there is no file it can trust)."""
     try:
-        with open(paths.private_dir(repo) / CACHE_FILE, "rb") as handle:
+        with open(paths.session_metas_cache(repo), "rb") as handle:
             data = handle.read()
     except OSError:
         return {}
@@ -48,15 +48,17 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
     """Replace the cache with ``metas`` (by tip); a repository that cannot be written to only
     stays without one."""
     body = json.dumps({tip: _fields(meta) for tip, meta in metas.items()}, separators=(",", ":")).encode()
-    target = paths.private_dir(repo) / CACHE_FILE
-    temporary = target.with_name(f".{CACHE_FILE}.{os.getpid()}")
+    target = paths.session_metas_cache(repo)
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
-            temporary.write_bytes(HEADER + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
+            with open(descriptor, "wb") as handle:
+                handle.write(HEADER + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
             os.replace(temporary, target)
         finally:
-            temporary.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
 
 
 def _fields(meta: Meta) -> list[Any]:

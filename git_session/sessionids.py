@@ -4,7 +4,7 @@ A session lives at ``refs/sessions/<branch-key>/<id>``: loose, one folder per br
 ``packed-refs``. Listing them all reads every branch folder (10,000 of them for 10,000
 sessions on their own branches): most of the cost of a command that shows one short id.
 
-``<common-dir>/git-session/session-ids`` keeps, for each branch folder, what it held when
+``<common-dir>/git-session/session-refs`` keeps, for each branch folder, what it held when
 it was last read, with the folder's inode and modification time; and the session ids of
 ``packed-refs`` with that file's inode, size and time. It is derived data, checked against
 the refs on every read, never trusted over them:
@@ -29,6 +29,7 @@ import contextlib
 import os
 import re
 import stat
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -36,7 +37,6 @@ from git_session import paths
 from git_session.gitrepo import Repo
 from git_session.names import ID_LENGTH, ID_PATTERN, SESSIONS_PREFIX, ObjectId, SessionRef
 
-INDEX_FILE = "session-ids"
 HEADER = "git-session session refs 1"
 # A time recorded less than this before the file was written is not trusted: a change in
 # the same clock tick (or within a file system's coarse time, 2 s on FAT) would not show.
@@ -86,7 +86,7 @@ def session_refs(repo: Repo) -> list[tuple[SessionRef, ObjectId]]:
 
 
 def _current(repo: Repo) -> _Index:
-    index_path = paths.private_dir(repo) / INDEX_FILE
+    index_path = paths.session_refs_index(repo)
     recorded = _load(index_path)
     current, changed = _refresh(repo.common_dir, recorded or _Index())
     if changed or recorded is None:
@@ -104,7 +104,7 @@ def _refresh(common_dir: str, old: _Index) -> tuple[_Index, bool]:
     root = os.path.join(common_dir, *SESSIONS_PREFIX.rstrip("/").split("/"))
     root_stamp = _stamp(root)
     current = _Index(root=root_stamp or _NOT_TRUSTED)
-    changed = False
+    changed = bool(old.names)  # no folder of sessions any more: every loose one was removed
     if root_stamp is not None:
         stamps = _stamps(root, old.names) if root_stamp == old.root else None
         if stamps is not None:  # the same folders: those whose stamp changed are read again
@@ -302,9 +302,9 @@ def _write(path: os.PathLike[str], index: _Index) -> None:
     trusted (the file's own time is the file system's now)."""
     target = os.fspath(path)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    temporary = os.path.join(os.path.dirname(target), f".{INDEX_FILE}.{os.getpid()}")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
+        with open(descriptor, "w", encoding="utf-8") as handle:
             now = os.fstat(handle.fileno()).st_mtime_ns
             handle.write(_text(index, now - RACY_NS))
         os.replace(temporary, target)

@@ -5,6 +5,7 @@ the shortest-unique rule holds with many sessions, whoever adds or removes one."
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def _twin(session_id: str, shared: int) -> str:
 
 
 def _index(repo: Path) -> Path:
-    return paths.private_dir(Repo.discover(str(repo))) / sessionids.INDEX_FILE
+    return paths.session_refs_index(Repo.discover(str(repo)))
 
 
 def _short(repo: Path, session_id: str) -> str:
@@ -202,7 +203,7 @@ def test_list_reads_no_session_twice_and_follows_every_change(
     repo, ids = many
     first = ok(repo, "list", "--all")
     as_json = ok(repo, "list", "--all", "--json")
-    assert (paths.private_dir(Repo.discover(str(repo))) / metacache.CACHE_FILE).exists()
+    assert paths.session_metas_cache(Repo.discover(str(repo))).exists()
     read: list[str] = []
     real_meta = Store.meta
 
@@ -229,7 +230,7 @@ def test_list_reads_no_session_twice_and_follows_every_change(
 def test_a_damaged_or_foreign_cache_is_never_shown(many: tuple[Path, list[str]]) -> None:
     repo, _ = many
     first = ok(repo, "list", "--all")
-    cache = paths.private_dir(Repo.discover(str(repo))) / metacache.CACHE_FILE
+    cache = paths.session_metas_cache(Repo.discover(str(repo)))
     body = cache.read_bytes()
     for damage in (b"", b"nonsense", body[:-10], body.replace(b"Work on", b"Hacked!")):
         cache.write_bytes(damage)
@@ -259,3 +260,15 @@ def test_list_in_a_repository_whose_session_refs_are_packed(many: tuple[Path, li
     git(repo, "pack-refs", "--all")
     assert ok(repo, "list", "--all") == first
     assert sorted(str(r) for r, _ in sessionids.session_refs(Repo.discover(str(repo)))) == session_refs(repo)
+
+
+def test_every_session_removed_leaves_no_id_behind(many: tuple[Path, list[str]]) -> None:
+    """With its last session removed, ``refs/sessions/`` may go too (some git versions remove
+    empty folders): the ids recorded before are not kept for want of a folder to check them against."""
+    repo, ids = many
+    assert sessionids.session_ids(Repo.discover(str(repo))) == sorted(ids)
+    git(repo, "update-ref", "--stdin", input="".join(f"delete refs/sessions/{_folder(repo, i)}/{i}\n" for i in ids))
+    shutil.rmtree(repo / ".git" / "refs" / "sessions")
+    assert sessionids.session_ids(Repo.discover(str(repo))) == []
+    assert sessionids.session_refs(Repo.discover(str(repo))) == []
+    assert ok(repo, "list", "--all").startswith("No sessions yet")
