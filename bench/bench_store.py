@@ -7,6 +7,9 @@ Every verdict is a ratio between commands timed in the same run, never an absolu
 - ``git-session status`` with 10 vs 10,000 entries in the branch's session (<= 1.3);
 - ``git-session status`` with 1 vs 1,000 sessions in the repository, their refs loose as
   git-session writes them and packed as ``git gc`` leaves them (<= 1.3);
+- ``git-session status`` with 1 vs 10,000 sessions, each on a branch of its own, their refs
+  loose: 10,000 branch folders (<= 1.2; ``--loose-sessions 0`` leaves it out: its fixture
+  takes minutes to build);
 - ``git-session note`` (an append) with 10 vs 10,000 entries (<= 1.3).
 
 The commands run as subprocesses of the real console script, in hermetic repositories
@@ -193,6 +196,7 @@ class Settings:
     rounds: int
     entries: int
     sessions: int
+    loose_sessions: int
     ops_per_commit: int
     check: bool
     keep: bool
@@ -205,6 +209,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--entries", type=int, default=10_000, help="entries in the long session (default 10,000)")
     parser.add_argument("--sessions", type=int, default=1_000, help="sessions in the busy repository (default 1,000)")
     parser.add_argument(
+        "--loose-sessions",
+        type=int,
+        default=10_000,
+        help="sessions in the repository of loose refs, each on its own branch (default 10,000; 0: left out)",
+    )
+    parser.add_argument(
         "--ops-per-commit", type=int, help="operations per commit building the long session (default 1, as the CLI)"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
@@ -214,6 +224,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         rounds=args.rounds or (8 if args.quick else 25),
         entries=args.entries,
         sessions=args.sessions,
+        loose_sessions=args.loose_sessions,
         ops_per_commit=args.ops_per_commit or (10 if args.quick else 1),
         check=args.check,
         keep=args.keep,
@@ -226,6 +237,7 @@ class Fixtures:
     large: Path  # one session of 10,000 entries
     many: Path  # 1,000 sessions, refs loose as git-session writes them
     packed: Path  # the same after `git pack-refs --all`, as `git gc` leaves them
+    loose: Path | None  # 10,000 sessions on their own branches, refs loose: 10,000 folders
 
 
 def build_fixtures(root: Path, settings: Settings) -> Fixtures:
@@ -239,6 +251,7 @@ def build_fixtures(root: Path, settings: Settings) -> Fixtures:
         large=large_repo(root / "large", settings.entries, settings.ops_per_commit),
         many=many,
         packed=packed,
+        loose=many_repo(root / "loose", settings.loose_sessions) if settings.loose_sessions else None,
     )
     print(f"fixtures built in {time.perf_counter() - began:.1f} s under {root}", flush=True)
     return fixtures
@@ -254,7 +267,10 @@ def measure(fx: Fixtures, env: dict[str, str], settings: Settings) -> list[Ratio
         Command(f"status: {sessions} sessions, loose refs", (exe, "status"), fx.many),
         Command(f"status: {sessions} sessions, packed refs", (exe, "status"), fx.packed),
     ]
-    floor, plain_git, few, large, many, packed = interleaved(status_commands, env, settings.rounds)
+    if fx.loose is not None:
+        label = f"status: {settings.loose_sessions:,} sessions, loose refs"
+        status_commands.append(Command(label, (exe, "status"), fx.loose))
+    floor, plain_git, few, large, many, packed, *loose = interleaved(status_commands, env, settings.rounds)
     note_commands = [
         Command(f"note: {FEW_ENTRIES} entries", (exe, "note", "bench progress"), fx.small),
         Command(f"note: {entries} entries", (exe, "note", "bench progress"), fx.large),
@@ -266,10 +282,11 @@ def measure(fx: Fixtures, env: dict[str, str], settings: Settings) -> list[Ratio
         Ratio(large, few, 1.3),
         Ratio(many, few, 1.3),
         Ratio(packed, few, 1.3),
+        *(Ratio(timing, few, 1.2) for timing in loose),
         Ratio(note_few, floor, None),
         Ratio(note_large, note_few, 1.3),
     ]
-    report([floor, plain_git, few, large, many, packed, note_few, note_large], ratios, settings.rounds)
+    report([floor, plain_git, few, large, many, packed, *loose, note_few, note_large], ratios, settings.rounds)
     return ratios
 
 

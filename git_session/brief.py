@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from git_session import sessionids
 from git_session.errors import SessionError
 from git_session.fold import live_entries
 from git_session.model import Entry, EntryKind, Meta, Stamp, priority_order
@@ -174,7 +175,7 @@ def _parent(store: Store, meta: Meta) -> tuple[list[Item], list[Item], dict[str,
     parent_id = meta.parent
     if not parent_id:
         return [], [], {}
-    short = _one_line(short_among(store.session_ids(), parent_id), 40)
+    short = _one_line(short_among(sessionids.session_ids(store.repo), parent_id), 40)
     data: dict[str, object] = {"id": parent_id, "short_id": short, "title": None, "status": None, "branch": None}
     data |= {"found": False, "readable": False, "fetched_from": None}
     try:

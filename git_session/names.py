@@ -100,6 +100,11 @@ class SessionRef(str):
             raise UserError(f"not a session ref: {value!r}")
         return cls(value)
 
+    @staticmethod
+    def is_branch_key(name: str) -> bool:
+        """Whether ``name`` may be the folder of a branch's sessions (``refs/sessions/<name>/``)."""
+        return _BRANCH_KEY.fullmatch(name) is not None
+
     @classmethod
     def for_session(cls, branch: BranchName, session_id: Ulid) -> SessionRef:
         return cls(f"{SESSIONS_PREFIX}{branch.key()}/{session_id}")

@@ -24,6 +24,8 @@ INSTALLED_MARKER = "hooks-installed"  # the record of what install added
 INSTALL_LOCK = "install.lock"
 DRAIN_LOCK = "drain.lock"  # held while the queue is linked
 CHOICES_FILE = "chosen"  # the sessions chosen with --session, latest last
+SESSION_REFS_INDEX = "session-refs"  # each session folder's refs, with its stamp (sessionids)
+SESSION_METAS_CACHE = "session-metas"  # the sessions' fields by tip commit (metacache)
 PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
@@ -69,6 +71,14 @@ def drain_lock(repo: Repo) -> Path:
 
 def choices_file(repo: Repo) -> Path:
     return private_dir(repo) / CHOICES_FILE
+
+
+def session_refs_index(repo: Repo) -> Path:
+    return private_dir(repo) / SESSION_REFS_INDEX
+
+
+def session_metas_cache(repo: Repo) -> Path:
+    return private_dir(repo) / SESSION_METAS_CACHE
 
 
 def pushed_folder(repo: Repo) -> Path:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from git_session import choices, codec, gitcli, model, trailers
+from git_session import choices, codec, gitcli, metacache, model, sessionids, trailers
 from git_session.errors import (
     Advice,
     AmbiguousError,
@@ -340,15 +340,33 @@ class Workspace:
         raise NotFoundError(f"no session matches {spec!r} (by id, branch or title)", advice=Advice.LIST_ALL_SESSIONS)
 
     def all_sessions(self, copied_under: str | None = None) -> list[Found]:
-        """Every session here, or with ``copied_under`` those fetched from a remote."""
-        handles = self.store.handles(copied_under) if copied_under else self.store.handles()
-        found = self._readable(handles)
-        return sorted(found, key=lambda f: (f.meta.created, f.handle.id), reverse=True)
+        """Every session here, or with ``copied_under`` those fetched from a remote. The
+        fields of the sessions here come from ``metacache`` when their tip was read before."""
+        fetched = self._readable(self.store.handles(copied_under)) if copied_under else None
+        found = self._cached(self._local_handles()) if fetched is None else fetched
+        return sorted(found, key=lambda f: (f.meta.created, f.meta.id), reverse=True)  # meta.id: handle.id, read
+
+    def _local_handles(self) -> list[Handle]:
+        """``Store.handles()``, from the index of the session refs (``sessionids``)."""
+        return [Handle(ref, tip) for ref, tip in sessionids.session_refs(self.repo)]
+
+    def _cached(self, handles: list[Handle]) -> list[Found]:
+        """``_readable``, each session's fields from the cache of its tip when there (and
+        naming that session: the same commit under another id's ref is read, and refused)."""
+        cached = metacache.load(self.repo)
+        hits = [Found(h, cached[h.tip]) for h in handles if h.tip in cached and cached[h.tip].id == h.id]
+        hit = {f.handle.ref for f in hits}
+        found = self._readable([h for h in handles if h.ref not in hit], strict=not hits)
+        kept: dict[str, Meta] = {f.handle.tip: f.meta for f in hits}
+        if found or len(kept) != len(cached):
+            metacache.save(self.repo, {**kept, **{f.handle.tip: f.meta for f in found}})
+        return [*hits, *found]
 
     def short_session_id(self, session_id: str) -> str:
         """The shortest prefix (at least 4) that no local session shares; one that is not
-        here (a parent, a fetched or deleted one) is cut the same way among them."""
-        return short_among(self.store.session_ids(), session_id)
+        here (a parent, a fetched or deleted one) is cut the same way among them. The ids come
+        from an index checked against the refs (``sessionids``), not from listing every one."""
+        return short_among(sessionids.session_ids(self.repo), session_id)
 
     def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
         return entry_abbrev(self.store, found.handle, (kind,), [entry_id]).get(entry_id, entry_id)

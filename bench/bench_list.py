@@ -1,0 +1,119 @@
+"""Benchmark of `git session list` with many sessions: does it cost what listing the refs costs?
+
+Every verdict is a ratio measured in the same run:
+
+- ``git-session list --all`` of 10,000 sessions, net of the Python floor (``python -c
+  "import pygit2"``), against ``git for-each-ref`` of the same refs with their subjects
+  (target: list <= floor + 2 x for-each-ref);
+- the same for plain ``list`` (the sessions not ended: a third of them here);
+- ``list --all`` against the same with one session, for information.
+
+The sessions are written in-process with the core API, each on a branch of its own (their
+refs loose, one folder each, as git-session writes them), two thirds of them completed; the
+``--packed`` repository is the same after ``git gc`` (objects and refs packed). Each
+command runs a few untimed times first (the first ``list`` fills the cache of the sessions'
+fields, as the first ``list`` after a change does), then in interleaved rounds; medians.
+
+Usage: .venv/bin/python bench/bench_list.py [--sessions N] [--rounds N] [--quick] [--check] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchlib import Command, Timing, bench_root, exit_status, git, git_session_exe, init_repo, interleaved
+
+TARGET = 2.0  # (list - floor) / for-each-ref
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    value: float
+    target: float | None
+
+    @property
+    def passed(self) -> bool:
+        return self.target is None or self.value <= self.target
+
+
+def build(root: Path, sessions: int) -> tuple[Path, Path, Path]:
+    from benchlib import make_sessions
+
+    began = time.perf_counter()
+    one = init_repo(root / "one")
+    make_sessions(one, 1)
+    many = init_repo(root / "many")
+    make_sessions(many, sessions)
+    packed = root / "packed"
+    shutil.copytree(many, packed, symlinks=True)
+    git(packed, "gc", "-q")
+    print(f"fixtures built in {time.perf_counter() - began:.1f} s under {root}", flush=True)
+    return one, many, packed
+
+
+def measure(one: Path, many: Path, packed: Path, env: dict[str, str], rounds: int, count: int) -> list[Verdict]:
+    exe = git_session_exe()
+    refs = ("git", "for-each-ref", "--format=%(refname) %(subject)", "refs/sessions/")
+    size = f"{count:,}"
+    commands = [
+        Command('floor: python -c "import pygit2"', (sys.executable, "-c", "import pygit2"), one),
+        Command(f"git for-each-ref with subjects: {size} loose", refs, many),
+        Command(f"git for-each-ref with subjects: {size} packed", refs, packed),
+        Command(f"list --all: {size} loose", (exe, "list", "--all"), many),
+        Command(f"list --all: {size} packed", (exe, "list", "--all"), packed),
+        Command(f"list: {size} loose", (exe, "list"), many),
+        Command("list --all: 1 session", (exe, "list", "--all"), one),
+    ]
+    timings = interleaved(commands, env, rounds)
+    floor, refs_loose, refs_packed, all_loose, all_packed, open_loose, all_one = (t.median_ms for t in timings)
+    verdicts = [
+        Verdict(f"(list --all - floor) / for-each-ref, {size} loose", (all_loose - floor) / refs_loose, TARGET),
+        Verdict(f"(list --all - floor) / for-each-ref, {size} packed", (all_packed - floor) / refs_packed, TARGET),
+        Verdict(f"(list - floor) / for-each-ref, {size} loose", (open_loose - floor) / refs_loose, TARGET),
+        Verdict(f"list --all / for-each-ref, {size} loose", all_loose / refs_loose, None),
+        Verdict(f"list --all: {size} / 1 session", all_loose / all_one, None),
+    ]
+    report(timings, verdicts, rounds)
+    return verdicts
+
+
+def report(timings: Sequence[Timing], verdicts: Sequence[Verdict], rounds: int) -> None:
+    width = max(len(name) for name in [*(t.label for t in timings), *(v.name for v in verdicts)])
+    print(f"\n{rounds} interleaved rounds; medians (min, max) in milliseconds\n")
+    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}")
+    print("-" * (width + 30))
+    for timing in timings:
+        most = max(timing.samples) * 1000
+        print(f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}  {most:8.1f}")
+    print(f"\n{'ratio of medians':<{width}}  {'value':>8}  {'target':>8}  result")
+    print("-" * (width + 28))
+    for verdict in verdicts:
+        target = "-" if verdict.target is None else f"<= {verdict.target:.1f}"
+        result = "info" if verdict.target is None else ("PASS" if verdict.passed else "FAIL")
+        print(f"{verdict.name:<{width}}  {verdict.value:8.2f}  {target:>8}  {result}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--sessions", type=int, default=10_000, help="sessions in the big repository (10,000)")
+    parser.add_argument("--rounds", type=int, help="timed rounds of each measurement (default 15)")
+    parser.add_argument("--quick", action="store_true", help="5 rounds")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (5 if args.quick else 15)
+    with bench_root("git-session-bench-list-", args.keep) as (root, env):
+        one, many, packed = build(root, args.sessions)
+        verdicts = measure(one, many, packed, env, rounds, args.sessions)
+    return exit_status(verdicts, args.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

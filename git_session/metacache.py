@@ -1,0 +1,81 @@
+"""The fields of every session by the commit its ref points at: ``list`` without reading and
+decoding 10,000 ``meta.json`` files.
+
+A session's fields are its tip commit's ``meta.json``; a commit never changes, so what was
+read once from a tip is what that tip holds for good. ``<common-dir>/git-session/session-metas``
+keeps, for each tip read, the fields as ``codec.meta_from_bytes`` accepted them (checked when
+they were read from the repository, not again). Derived data keyed by immutable ids: a
+session that moved is read from its new tip, one removed is dropped at the next write, and a
+missing, damaged or unknown file is only read again from the refs. The file carries the
+SHA-1 of its content (a damaged one is ignored whole) and is replaced whole, never edited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from git_session import paths
+from git_session.gitrepo import Repo
+from git_session.model import Meta, Stamp
+
+HEADER = b"git-session session metas 1 "
+_DIGEST = 40
+
+
+def load(repo: Repo) -> dict[str, Meta]:
+    """The cached fields by tip commit id (empty when there is no file it can trust)."""
+    try:
+        with open(paths.session_metas_cache(repo), "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return {}
+    head, body = data[: len(HEADER) + _DIGEST + 1], data[len(HEADER) + _DIGEST + 1 :]
+    if head[: len(HEADER)] != HEADER or head[len(HEADER) :] != hashlib.sha1(body).hexdigest().encode() + b"\n":
+        return {}
+    try:
+        return {tip: _meta(fields) for tip, fields in json.loads(body).items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
+    """Replace the cache with ``metas`` (by tip); a repository that cannot be written to only
+    stays without one."""
+    body = json.dumps({tip: _fields(meta) for tip, meta in metas.items()}, separators=(",", ":")).encode()
+    target = paths.session_metas_cache(repo)
+    with contextlib.suppress(OSError):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with open(descriptor, "wb") as handle:
+                handle.write(HEADER + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
+            os.replace(temporary, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+def _fields(meta: Meta) -> list[Any]:
+    stamps = {name: [stamp.clock, stamp.op] for name, stamp in meta.stamps.items()}
+    return [meta.id, meta.created, meta.tz, meta.updated, meta.clock, meta.values, stamps, meta.authors, meta.counts]
+
+
+def _meta(fields: list[Any]) -> Meta:
+    sid, created, tz, updated, clock, values, stamps, authors, counts = fields
+    return Meta(
+        id=sid,
+        created=created,
+        tz=tz,
+        updated=updated,
+        clock=clock,
+        values=values,
+        stamps={name: Stamp(clock_id[0], clock_id[1]) for name, clock_id in stamps.items()},
+        authors=tuple(authors),
+        counts=counts,
+    )
