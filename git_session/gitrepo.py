@@ -59,6 +59,7 @@ _LOOSE_TYPES = {
     b"tag": ObjectType.TAG,
 }
 _MAX_HEADER = 64
+_HEX_ID_LENGTH = 40
 _CHUNK = 1 << 20  # an object larger than this is measured before it is inflated whole
 _MAX_SIZE_DIGITS = 18  # 10**18 bytes: more than any object, and within what zlib can be asked for
 _MAX_DEPTH = 16  # folders below a tree we read: entries/<kind>/<x>/<y>/ is four
@@ -145,7 +146,14 @@ class _BoundedLoose(pygit2.OdbBackend):
         return kind, size
 
     def read_prefix_cb(self, prefix: str) -> tuple[int, bytes, pygit2.Oid]:
-        """A damaged loose object that the prefix names is reported; the rest is libgit2's."""
+        """A damaged loose object that the prefix names is reported; the rest is libgit2's.
+
+        libgit2 looks a whole id up through here too (``repo[id]``): that one is read
+        as ``read_cb`` reads it, its folder never listed nor the object inflated twice."""
+        if len(prefix) == _HEX_ID_LENGTH:
+            oid = pygit2.Oid(hex=prefix)
+            kind, body = self.read_cb(oid)
+            return kind, body, oid
         folder = os.path.join(self._objects, prefix[:2])
         with contextlib.suppress(OSError):
             for name in os.listdir(folder):
