@@ -27,6 +27,7 @@ DRAIN_LOCK = "drain.lock"  # held while the queue is linked
 CHOICES_FILE = "chosen"  # the sessions chosen with --session, latest last
 PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
+REATTACH_SEEN = "reattach-seen"  # the branch tips automatic reattach has examined (JSON)
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
@@ -99,3 +100,7 @@ def agent_state_dir(repo: Repo, agent: str) -> Path:
 
 def agent_queue(repo: Repo) -> Path:
     return private_dir(repo) / AGENT_QUEUE_FOLDER
+
+
+def reattach_seen(repo: Repo) -> Path:
+    return private_dir(repo) / REATTACH_SEEN

@@ -16,11 +16,13 @@ change found in more than one candidate, gets nothing and is reported as ambiguo
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from git_session import trailers
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import CommitInfo, Repo
 from git_session.model import Meta
@@ -111,61 +113,89 @@ class _Source:
 def reattach(ws: Workspace, onto: str = "HEAD", *, limit: int = DEFAULT_LIMIT, dry_run: bool = False) -> Report:
     """Link the recent commits of ``onto`` that have no session note to the sessions
     whose commits carry the same change; write nothing when ``dry_run``."""
+    tip = ws.repo.resolve_commit(onto)
+    scope = Scope(candidates=lambda: list(_newest(ws.repo, [tip], [], limit)), onto=(tip,), limit=limit)
+    return run(ws, scope, dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one reattach looks at: the commits that may be copies (newest first), the
+    histories they went into (a linked commit on one of them is no source), and how far
+    back a branch's run of linked commits is followed. ``trailers``: a candidate on an
+    ``onto`` history whose message names exactly one session by its trailer, and that
+    matches no change, is linked to it (the session's linked commits must be here)."""
+
+    candidates: Callable[[], list[CommitInfo]]
+    onto: tuple[ObjectId, ...]
+    limit: int = DEFAULT_LIMIT
+    trailers: bool = False
+
+
+def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
+    """Reattach within ``scope``: match, then write the notes and the journal entries."""
     repo = ws.repo
-    tip = repo.resolve_commit(onto)
     problems: list[str] = []
-    linked = _linked_commits(repo, Notes.current(repo), problems)
-    candidates, examined = _candidates(repo, tip, limit, linked)
-    sources = _sources(repo, tip, linked, limit) if candidates else []
-    links, ambiguous = _match(repo, candidates, sources, _patch_ids(repo, candidates, sources))
+    notes = Notes.current(repo)
+    index = notes.index()
+    commits = scope.candidates()
+    examined = len(commits)
+    candidates = [c for c in commits if len(c.parents) <= 1 and not _is_linked(notes, index, c.id, problems)]
+    links: list[Link] = []
+    ambiguous: list[Ambiguity] = []
+    if candidates:
+        away = _away(repo, notes, index, scope.onto, problems)
+        sources = _sources(repo, scope.onto, away, scope.limit)
+        links, ambiguous = _match(repo, candidates, sources, _patch_ids(repo, candidates, sources))
+        if scope.trailers:
+            _by_trailer(ws, scope, candidates, away, links, ambiguous)
     journaled: list[tuple[ObjectId, str]] = []
     if links and not dry_run:
         add_raw_lines(repo, lambda notes: {link.commit: link.lines for link in links}, ws.ident, NOTES_MESSAGE)
         journaled = _journal(ws, links, problems)
+    tip = scope.onto[0] if scope.onto else ObjectId("0" * 40)
     return Report(tip, examined, tuple(links), tuple(ambiguous), tuple(journaled), tuple(problems), dry_run)
 
 
 # --- what is linked, what could be -----------------------------------------------------
 
 
-def _linked_commits(repo: Repo, notes: Notes, problems: list[str]) -> dict[ObjectId, _Linked]:
-    """The commits whose note has a line naming a session."""
-    found = {}
-    for target in notes.index():
-        raw = notes.raw_lines(target)
-        lines = [
-            line
-            for line in parse_lines(raw, f"note on {target[:12]}", problems)
-            if isinstance(line.get("session"), str)
-        ]
-        if not lines or not repo.has_object(target):
+def _session_lines(notes: Notes, target: ObjectId, problems: list[str]) -> list[dict[str, Any]]:
+    raw = notes.raw_lines(target)
+    lines = parse_lines(raw, f"note on {target[:12]}", problems)
+    return [line for line in lines if isinstance(line.get("session"), str)]
+
+
+def _is_linked(notes: Notes, index: Mapping[ObjectId, Any], commit: ObjectId, problems: list[str]) -> bool:
+    return commit in index and bool(_session_lines(notes, commit, problems))
+
+
+def _away(
+    repo: Repo, notes: Notes, index: Mapping[ObjectId, Any], onto: Sequence[ObjectId], problems: list[str]
+) -> dict[ObjectId, _Linked]:
+    """The linked commits not on any ``onto`` history, children first; only their notes are read."""
+    present = [target for target in index if repo.has_object(target) and repo.is_commit(target)]
+    found: dict[ObjectId, _Linked] = {}
+    for commit in repo.walk_all(present, hide=onto):
+        if commit.id not in index:
             continue
-        try:
-            info = repo.commit(target)
-        except (UserError, DataError):
-            continue  # a note on a blob or a tree
-        found[target] = _Linked(info, tuple(raw), tuple(lines))
+        lines = _session_lines(notes, commit.id, problems)
+        if lines:
+            found[commit.id] = _Linked(commit, tuple(notes.raw_lines(commit.id)), tuple(lines))
     return found
 
 
-def _candidates(
-    repo: Repo, tip: ObjectId, limit: int, linked: Mapping[ObjectId, _Linked]
-) -> tuple[list[CommitInfo], int]:
-    """The newest ``limit`` commits of ``tip``'s history that are not merges and not linked."""
-    found, examined = [], 0
-    for commit in repo.walk(tip, topological=False):
-        if examined >= limit:
-            break
-        examined += 1
-        if len(commit.parents) <= 1 and commit.id not in linked:
-            found.append(commit)
-    return found, examined
+def _newest(repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int) -> Iterator[CommitInfo]:
+    """The newest ``limit`` commits reachable from ``tips`` and not from ``hide``."""
+    for count, commit in enumerate(repo.walk_all(tips, hide=hide, topological=False)):
+        if count >= limit:
+            return
+        yield commit
 
 
-def _sources(repo: Repo, tip: ObjectId, linked: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
-    """What a candidate may be a copy of: the linked commits not on ``tip``'s history, one
-    by one, and each branch's runs of them squashed."""
-    away = {c.id: linked[c.id] for c in repo.walk_all(linked, hide=[tip]) if c.id in linked}  # children first
+def _sources(repo: Repo, onto: Sequence[ObjectId], away: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
+    """What a candidate may be a copy of: the linked commits not on the ``onto`` histories,
+    one by one, and each branch's runs of them squashed."""
     sources = [
         _Source("patch", c, None, (c,), frozenset(_sessions(n.lines)), n.raw, n.info.time)
         for c, n in away.items()
@@ -176,8 +206,8 @@ def _sources(repo: Repo, tip: ObjectId, linked: Mapping[ObjectId, _Linked], limi
         for line in note.lines:
             by_branch[str(line.get("branch") or "")].add(commit)
     for branch, members in sorted(by_branch.items()):
-        for run in _runs(repo, members, away, limit):
-            sources.extend(_squash_sources(repo, tip, branch, run, away))
+        for run_ in _runs(repo, members, away, limit):
+            sources.extend(_squash_sources(repo, onto, branch, run_, away))
     return sources
 
 
@@ -209,16 +239,17 @@ def _runs(repo: Repo, members: set[ObjectId], away: Mapping[ObjectId, _Linked], 
 
 
 def _squash_sources(
-    repo: Repo, tip: ObjectId, branch: str, run: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]
+    repo: Repo, onto: Sequence[ObjectId], branch: str, run: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]
 ) -> list[_Source]:
-    """A run squashed: from its first commit's parent, and from where it forks from ``tip``."""
+    """A run squashed: from its first commit's parent, and from where it forks from each ``onto``."""
     first, last = away[run[0]].info, away[run[-1]].info
     bases = []
     if len(run) > 1 and len(first.parents) == 1:
         bases.append(first.parents[0])
-    fork = repo.merge_base(tip, last.id)
-    if fork is not None and fork != last.id and fork not in bases and (len(run) > 1 or (fork,) != first.parents):
-        bases.append(fork)
+    for tip in onto:
+        fork = repo.merge_base(tip, last.id)
+        if fork is not None and fork != last.id and fork not in bases and (len(run) > 1 or (fork,) != first.parents):
+            bases.append(fork)
     lines = _squash_lines(branch, run, away)
     sessions = frozenset(_sessions(_lines_of(branch, run, away)))
     return [_Source("squash", last.id, base, tuple(run), sessions, lines, last.time) for base in bases]
@@ -326,6 +357,71 @@ def _verdict(candidate: CommitInfo, found: Sequence[_Source], twins: Sequence[Co
     lines = tuple(sorted({line for s in chosen for line in s.lines}))
     commits = tuple(dict.fromkeys(c for s in chosen for c in s.commits))
     return Link(candidate.id, subject, chosen[0].how, sessions, commits, lines)
+
+
+# --- by trailer -------------------------------------------------------------------------
+
+
+def _by_trailer(
+    ws: Workspace,
+    scope: Scope,
+    candidates: Sequence[CommitInfo],
+    away: Mapping[ObjectId, _Linked],
+    links: list[Link],
+    ambiguous: list[Ambiguity],
+) -> None:
+    """Check the links by the sessions the candidates' messages name (a forge's squash keeps
+    the commits' trailers in its body), and link by them a candidate of an ``onto`` history
+    that names exactly one session whose linked commits are here but matches no change."""
+    key = trailers.keys(ws.repo)[0]
+    pattern = re.compile(rf"^[ \t>*-]*{re.escape(key)}:[ \t]*([0-9A-Za-z]{{26}})[ \t]*$", re.MULTILINE | re.IGNORECASE)
+    by_session: dict[str, list[ObjectId]] = defaultdict(list)
+    for commit, note in away.items():
+        for session in _sessions(note.lines):
+            by_session[session].append(commit)
+    decided = {x.commit for x in links} | {x.commit for x in ambiguous}
+    for link in list(links):
+        named = _named(pattern, _message(candidates, link.commit))
+        if named and not set(link.sessions) <= named:
+            links.remove(link)
+            reason = "its message names another session than the commits with its change"
+            ambiguous.append(Ambiguity(link.commit, link.subject, reason, link.sessions, link.sources))
+    for candidate in candidates:
+        named = _named(pattern, candidate.message)
+        if candidate.id in decided or not named:
+            continue
+        subject = candidate.message.split("\n", 1)[0]
+        if len(named) > 1:
+            sessions = tuple(sorted(named))
+            ambiguous.append(Ambiguity(candidate.id, subject, "its message names several sessions", sessions, ()))
+        elif (session := next(iter(named))) in by_session and _on_onto(ws.repo, candidate.id, scope.onto):
+            lines = _trailer_lines(session, by_session[session], away)
+            links.append(Link(candidate.id, subject, "trailer", (session,), tuple(by_session[session]), lines))
+    links.sort(key=lambda x: x.commit)
+    ambiguous.sort(key=lambda x: x.commit)
+
+
+def _message(candidates: Sequence[CommitInfo], commit: ObjectId) -> str:
+    return next((c.message for c in candidates if c.id == commit), "")
+
+
+def _named(pattern: re.Pattern[str], message: str) -> set[str]:
+    return {match.lower() for match in pattern.findall(message)}
+
+
+def _on_onto(repo: Repo, commit: ObjectId, onto: Sequence[ObjectId]) -> bool:
+    return any(repo.is_ancestor(commit, tip) for tip in onto)
+
+
+def _trailer_lines(session: str, commits: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]) -> tuple[bytes, ...]:
+    """The line of a commit linked by its trailer: the session's state in its newest linked commit."""
+    newest = max(commits, key=lambda c: (away[c].info.time, c))
+    found = [line for line in away[newest].lines if line["session"] == session]
+    value: dict[str, Any] = {"session": session}
+    for key in ("branch", "objectives", "decisions"):
+        if key in found[0]:
+            value[key] = found[0][key]
+    return (canonical_line(value),)
 
 
 # --- the sessions' journals --------------------------------------------------------------

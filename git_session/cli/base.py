@@ -268,8 +268,14 @@ text_argument = click.argument("text", type=Text(), metavar="TEXT")
 # --- the repository -------------------------------------------------------------------
 
 
-def workspace(link_wait: float | None = None) -> Workspace:
+def workspace(link_wait: float | None = None, reattach: bool = True) -> Workspace:
     """The repository, with the commits the hooks recorded linked to their sessions first
     (waiting ``link_wait`` seconds for another process linking them; by default long), and
-    the agents' hook answers rendered again whenever a session changes (``agents.follow``)."""
-    return follow.opened(warn, link_wait)
+    the agents' hook answers rendered again whenever a session changes (``agents.follow``);
+    then, ``reattach``, copies of linked commits that the branches gained linked too."""
+    ws = follow.opened(warn, link_wait)
+    if reattach:
+        from git_session import autoreattach
+
+        autoreattach.follow_branches(ws)
+    return ws

@@ -45,7 +45,7 @@ def hook() -> None:
 @click.option("--branch", metavar="BRANCH", help="The branch whose trailers to render (default: current).")
 def hook_refresh(branch: str | None) -> None:
     """Render the trailers the commit hooks use for a branch."""
-    ws = workspace(link_wait=HOOK_LINK_WAIT)
+    ws = workspace(link_wait=HOOK_LINK_WAIT, reattach=False)
     ws.refresh_trailers(BranchName(branch) if branch else ws.branch(), force=True)
 
 
@@ -62,7 +62,7 @@ def hook_push(remote: str) -> None:
     from git_session import secrets, sharing
     from git_session.names import branch_prefix
 
-    ws = workspace(link_wait=HOOK_LINK_WAIT)
+    ws = workspace(link_wait=HOOK_LINK_WAIT, reattach=False)
     branches = [BranchName.of(line.strip()) for line in sys.stdin if line.strip()]
     target = sharing.resolve_remote(ws.repo, remote)
     prefixes = [branch_prefix(b) for b in branches]

@@ -47,7 +47,7 @@ def reattach_command(onto: str, limit: int, dry_run: bool, as_json: bool) -> Non
     from git_session.errors import UserError
     from git_session.reattach import reattach
 
-    ws = workspace()
+    ws = workspace(reattach=False)  # this one reports what it links
     report = reattach(ws, onto, limit=limit, dry_run=dry_run)
     for problem in report.problems:
         click.echo(f"git-session: warning: {render.safe(problem)}", err=True)

@@ -1,0 +1,139 @@
+"""Reattach on its own: when a branch gains commits (a ``git fetch``, a ``git pull``, a
+forge's squash arriving on the default branch), the next git-session command, and
+``git session pull``/``fetch``, look at the NEW commits for copies of linked ones
+(``reattach.run``: patch-id, and the ``Session-Id`` trailer a forge kept).
+
+What was examined is remembered in ``<common-dir>/git-session/reattach-seen``: the tips
+of the branches (local and remote-tracking) last looked at. A command whose branches did
+not move pays listing them and reading that file; one whose branches moved examines the
+commits the old tips do not reach (at most ``LIMIT``), so the cost follows the new
+commits. The first time (no file yet), the newest ``reattach.DEFAULT_LIMIT`` commits are.
+After notes arrive from a remote, the newest ``DEFAULT_LIMIT`` of the default branches
+are examined again too: the notes may name the sources of copies already here.
+
+The linked commits' copies are looked for on the *default branches* (each remote's
+``HEAD``, and the local branch of that name): a linked commit on one of those is no
+source. A file that cannot be read is as none: everything is examined again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+
+from git_session import codec, paths, trailers
+from git_session.errors import SessionError, file_system_error
+from git_session.gitrepo import CommitInfo, Repo
+from git_session.names import ObjectId
+from git_session.reattach import DEFAULT_LIMIT, Report, Scope, _newest, run
+from git_session.sessions import Workspace
+
+LIMIT = 5000  # new commits examined at most, newest first
+FALLBACK_DEFAULTS = ("main", "master", "trunk")
+_WATCHED = ("refs/heads/", "refs/remotes/")
+
+
+def watched_tips(repo: Repo) -> dict[str, ObjectId]:
+    """The tips of every local and remote-tracking branch (a symbolic ``HEAD`` is none)."""
+    return {name: tip for prefix in _WATCHED for name, tip in repo.refs_with_prefix(prefix)}
+
+
+def default_tips(repo: Repo, tips: Mapping[str, ObjectId]) -> tuple[ObjectId, ...]:
+    """The tips of the default branches: each remote's ``HEAD``, and the local branch of the
+    same name (without remotes: init.defaultBranch, main, master or trunk, the first there is)."""
+    names: list[str] = []
+    for remote in repo.remote_names():
+        branch = _remote_default(repo, remote, tips)
+        if branch is not None:
+            names += [f"refs/remotes/{remote}/{branch}", f"refs/heads/{branch}"]
+    if not names:
+        wanted = [repo.config_value("init.defaultBranch"), *FALLBACK_DEFAULTS]
+        names = [next((f"refs/heads/{b}" for b in wanted if b and f"refs/heads/{b}" in tips), "")]
+    return tuple(dict.fromkeys(tips[name] for name in names if name in tips))
+
+
+def _remote_default(repo: Repo, remote: str, tips: Mapping[str, ObjectId]) -> str | None:
+    head = repo.symbolic_target(f"refs/remotes/{remote}/HEAD")
+    prefix = f"refs/remotes/{remote}/"
+    if head is not None and head.startswith(prefix):
+        return head.removeprefix(prefix)
+    return next((b for b in FALLBACK_DEFAULTS if f"{prefix}{b}" in tips), None)
+
+
+def load_seen(repo: Repo) -> dict[str, ObjectId] | None:
+    """The tips examined last time (``None``: never, or the file cannot be read)."""
+    try:
+        raw = codec.loads(paths.reattach_seen(repo).read_bytes())
+    except (OSError, ValueError):
+        return None
+    tips = raw.get("tips") if isinstance(raw, dict) else None
+    if not isinstance(tips, dict):
+        return None
+    seen = {}
+    for name, tip in tips.items():
+        with contextlib.suppress(Exception):
+            seen[str(name)] = ObjectId.of(str(tip))
+    return seen
+
+
+def save_seen(repo: Repo, tips: Mapping[str, ObjectId]) -> None:
+    trailers.write_atomically(paths.reattach_seen(repo), codec.dumps({"tips": dict(tips)}).encode())
+
+
+def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> Report | None:
+    """Reattach the commits the branches gained since last time (``rescan``: and the
+    newest of the default branches, after notes arrived); ``None`` when nothing moved."""
+    repo = ws.repo
+    tips = watched_tips(repo)
+    seen = load_seen(repo)
+    if seen == tips and not rescan:
+        return None
+    onto = default_tips(repo, tips)
+    if seen is None:
+        new, hide, count = list(tips.values()), [], DEFAULT_LIMIT
+    else:
+        new = [tip for name, tip in tips.items() if seen.get(name) != tip]
+        hide, count = [tip for tip in seen.values() if repo.has_object(tip)], limit
+
+    def candidates() -> list[CommitInfo]:
+        found = {c.id: c for c in _newest(repo, new, hide, count)} if new else {}
+        if rescan and onto:
+            found.update({c.id: c for c in _newest(repo, onto, [], DEFAULT_LIMIT) if c.id not in found})
+        return list(found.values())
+
+    report = run(ws, Scope(candidates, onto, trailers=True))
+    save_seen(repo, tips)
+    return report
+
+
+def follow_branches(ws: Workspace, *, rescan: bool = False) -> Report | None:
+    """What every command does on opening the repository (and ``pull`` after the notes
+    arrived): reattach the new commits; what it did, and its problems, are warned about.
+    It never fails the command: the tips stay unexamined, for the next one."""
+    try:
+        report = reattach_new(ws, rescan=rescan)
+    except OSError as exc:
+        ws.warn(f"reattach: {file_system_error(exc).message}")
+        return None
+    except SessionError as exc:
+        ws.warn(f"reattach: {exc.message}")
+        return None
+    for line in summary(ws, report):
+        ws.warn(line)
+    return report
+
+
+def summary(ws: Workspace, report: Report | None) -> list[str]:
+    """What an automatic reattach did (nothing when it did nothing)."""
+    if report is None:
+        return []
+    lines = [
+        f"reattached {x.commit[:12]} {x.subject[:60]!r} to session "
+        f"{', '.join(ws.short_session_id(s) for s in x.sessions)} ({_HOW[x.how]})"
+        for x in report.linked
+    ]
+    lines += [f"not reattached {x.commit[:12]} {x.subject[:60]!r}: {x.reason}" for x in report.ambiguous]
+    return lines + [f"reattach: {problem}" for problem in report.problems]
+
+
+_HOW = {"patch": "same change", "squash": "a squash of its commits", "trailer": "its Session-Id trailer"}
