@@ -77,7 +77,9 @@ def load_seen(repo: Repo) -> dict[str, ObjectId] | None:
 
 
 def save_seen(repo: Repo, tips: Mapping[str, ObjectId]) -> None:
-    trailers.write_atomically(paths.reattach_seen(repo), codec.dumps({"tips": dict(tips)}).encode())
+    """Remembered, if it can be (a read-only repository: examined again next time)."""
+    with contextlib.suppress(OSError):
+        trailers.write_atomically(paths.reattach_seen(repo), codec.dumps({"tips": dict(tips)}).encode())
 
 
 def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> Report | None:
