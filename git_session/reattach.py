@@ -25,7 +25,7 @@ from typing import Any
 from git_session import trailers
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import CommitInfo, Repo
-from git_session.model import Meta
+from git_session.model import Fields, Meta
 from git_session.names import ObjectId, SessionRef
 from git_session.notes import Notes, add_raw_lines, canonical_line, parse_lines
 from git_session.sessions import Workspace
@@ -452,7 +452,12 @@ def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link) -> bool:
             return []
         added.append(True)
         # Marked: not a commit made on the session's branch, but one found to carry its work.
-        fields = {"text": link.subject or link.commit, "commit": link.commit, "reattached": link.how}
+        fields: Fields = {
+            "text": link.subject or link.commit,
+            "commit": link.commit,
+            "reattached": link.how,
+            "sources": list(link.sources),  # what it is a copy of: their links stand (atrisk)
+        }
         return [Draft.add("commit", fields, agent=ws.agent)]
 
     ws.store.append(ref, build, ws.ident, f"commit: {link.subject} (reattached)")

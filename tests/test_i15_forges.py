@@ -230,6 +230,8 @@ def test_the_author_links_after_git_pull_and_a_fresh_clone_sees_it(tmp_path: Pat
 
     assert result.exit_code == 0, result.output
     assert linked_on(w.alice, "main") == {squash: [w.session]}
+    git(w.alice, "branch", "-q", "-D", "feature")
+    assert run(w.alice, "status", "--session", w.session).stderr == ""  # matched: no link at risk
     ok(w.alice, "push")
     carol = w.fresh_clone("carol")
     ok(carol, "pull")

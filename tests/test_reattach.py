@@ -114,7 +114,7 @@ def test_a_squash_merge_is_linked_to_the_session_by_patch_id(feature: tuple[Path
     store = Store(Repo.discover(str(repo)))
     (handle,) = [h for h in store.handles() if h.id == session]
     (entry,) = store.entries(handle, "commit")
-    assert entry.values == {"text": "Parser (squashed)", "commit": squash, "reattached": "squash"}
+    assert entry.values == {"text": "Parser (squashed)", "commit": squash, "reattached": "squash", "sources": commits}
     # running it again finds nothing more to do, and writes nothing
     tip = notes_tip(repo)
     assert ok(repo, "reattach").startswith("nothing to reattach (")

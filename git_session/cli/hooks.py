@@ -238,13 +238,18 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     """
     from git_session.doctor import doctor as diagnose
 
-    report = diagnose(workspace().repo, fix=fix)
+    ws = workspace()
+    report = diagnose(ws.repo, fix=fix)
     if not report.installed:
         echo("git-session is not installed here: git session install sets up the hooks and the notes config")
     for line in report.fixed:
         echo(f"fixed: {render.safe(line)}")
     for finding in report.findings:
         echo(f"{finding.level}: {finding.subject}: {render.safe(cli_hints.noted(finding.message, finding.advice))}")
+    from git_session import atrisk
+
+    for line in atrisk.warnings(ws, ws.store.handles()):
+        echo(f"warning: links: {render.safe(line)}")
     if report.problems:
         fixable = any(f.fixable for f in report.problems)
         echo(f"{len(report.problems)} problem(s)" + ("; git session doctor --fix repairs them" if fixable else ""))

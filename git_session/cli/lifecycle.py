@@ -71,6 +71,10 @@ def status(session: str | None, as_json: bool) -> None:
             raise
         print_json(None)
         return
+    from git_session import atrisk
+
+    for line in atrisk.warnings(ws, [found.handle]):
+        warn(line)
     if as_json:
         print_json(views.state_view(ws.store.state(found.handle, private=True)))
         return

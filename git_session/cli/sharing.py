@@ -172,8 +172,19 @@ def push(remote: str | None) -> None:
         echo(f"Everything up to date on {render.safe(target.name)}")
     else:
         echo(f"Pushed {len(report.pushed)} session(s){notes} to {render.safe(target.name)}")
+    _warn_at_risk(ws, report.pushed)
     if report.unreadable:
         raise DataError(f"{len(report.unreadable)} ref(s) were not pushed: they cannot be read", "git session doctor")
+
+
+def _warn_at_risk(ws: Workspace, refs: list[str]) -> None:
+    """The sessions pushed whose commits no branch reaches any more, unmatched."""
+    from git_session import atrisk
+
+    pushed = set(refs)
+    handles = [h for h in ws.store.handles() if h.ref in pushed] if refs else []
+    for line in atrisk.warnings(ws, handles):
+        warn(line)
 
 
 @click.command()
