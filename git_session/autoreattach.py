@@ -25,7 +25,7 @@ from git_session import codec, paths, trailers
 from git_session.errors import SessionError, file_system_error
 from git_session.gitrepo import CommitInfo, Repo
 from git_session.names import ObjectId
-from git_session.reattach import DEFAULT_LIMIT, Report, Scope, _newest, run
+from git_session.reattach import DEFAULT_LIMIT, Report, Scope, logged, run
 from git_session.sessions import Workspace
 
 LIMIT = 5000  # new commits examined at most, newest first
@@ -91,19 +91,22 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
     if seen == tips and not rescan:
         return None
     onto = default_tips(repo, tips)
+    before: tuple[ObjectId, ...] | None = None
     if seen is None:
         new, hide, count = list(tips.values()), [], DEFAULT_LIMIT
     else:
         new = [tip for name, tip in tips.items() if seen.get(name) != tip]
         hide, count = [tip for tip in seen.values() if repo.has_object(tip)], limit
+        before = tuple(t for t in default_tips(repo, seen) if repo.has_object(t))
 
     def candidates() -> list[CommitInfo]:
-        found = {c.id: c for c in _newest(repo, new, hide, count)} if new else {}
+        found = {c.id: c for c in logged(repo, new, hide, count)} if new else {}
         if rescan and onto:
-            found.update({c.id: c for c in _newest(repo, onto, [], DEFAULT_LIMIT) if c.id not in found})
+            found.update({c.id: c for c in logged(repo, onto, [], DEFAULT_LIMIT) if c.id not in found})
         return list(found.values())
 
-    report = run(ws, Scope(candidates, onto, trailers=True))
+    complete = before is not None and not rescan  # then the candidates are all the new commits
+    report = run(ws, Scope(candidates, onto, trailers=True, before=before if complete else None))
     save_seen(repo, tips)
     return report
 
@@ -134,8 +137,8 @@ def summary(ws: Workspace, report: Report | None) -> list[str]:
         f"{', '.join(ws.short_session_id(s) for s in x.sessions)} ({_HOW[x.how]})"
         for x in report.linked
     ]
-    lines += [f"not reattached {x.commit[:12]} {x.subject[:60]!r}: {x.reason}" for x in report.ambiguous]
-    return lines + [f"reattach: {problem}" for problem in report.problems]
+    # What the notes hold that cannot be read is for `reattach` and `explain` to say.
+    return lines + [f"not reattached {x.commit[:12]} {x.subject[:60]!r}: {x.reason}" for x in report.ambiguous]
 
 
 _HOW = {"patch": "same change", "squash": "a squash of its commits", "trailer": "its Session-Id trailer"}

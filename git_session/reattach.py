@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import trailers
+from git_session import gitcli, trailers
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import CommitInfo, Repo
 from git_session.model import Fields, Meta
@@ -130,6 +131,10 @@ class Scope:
     onto: tuple[ObjectId, ...]
     limit: int = DEFAULT_LIMIT
     trailers: bool = False
+    # The tips of the ``onto`` histories before, when the candidates are every commit they
+    # gained since: a linked commit is then on them when those reach it or it is a
+    # candidate, and nothing walks the new commits again.
+    before: tuple[ObjectId, ...] | None = None
 
 
 def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
@@ -144,8 +149,9 @@ def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
     links: list[Link] = []
     ambiguous: list[Ambiguity] = []
     if candidates:
-        away = _away(repo, notes, index, scope.onto, problems)
-        sources = _sources(repo, scope.onto, away, scope.limit)
+        hide, new = (scope.onto, set()) if scope.before is None else (scope.before, {c.id for c in commits})
+        away = _away(repo, notes, index, hide, problems, new)
+        sources = _sources(repo, scope.before or scope.onto, away, scope.limit)
         links, ambiguous = _match(repo, candidates, sources, _patch_ids(repo, candidates, sources))
         if scope.trailers:
             _by_trailer(ws, scope, candidates, away, links, ambiguous)
@@ -171,13 +177,19 @@ def _is_linked(notes: Notes, index: Mapping[ObjectId, Any], commit: ObjectId, pr
 
 
 def _away(
-    repo: Repo, notes: Notes, index: Mapping[ObjectId, Any], onto: Sequence[ObjectId], problems: list[str]
+    repo: Repo,
+    notes: Notes,
+    index: Mapping[ObjectId, Any],
+    onto: Sequence[ObjectId],
+    problems: list[str],
+    on_onto: Set[ObjectId] = frozenset(),
 ) -> dict[ObjectId, _Linked]:
-    """The linked commits not on any ``onto`` history, children first; only their notes are read."""
-    present = [target for target in index if repo.has_object(target) and repo.is_commit(target)]
+    """The linked commits not on any ``onto`` history (nor in ``on_onto``), children first;
+    only their notes are read."""
+    present = [t for t in index if t not in on_onto and repo.has_object(t) and repo.is_commit(t)]
     found: dict[ObjectId, _Linked] = {}
     for commit in repo.walk_all(present, hide=onto):
-        if commit.id not in index:
+        if commit.id not in index or commit.id in on_onto:
             continue
         lines = _session_lines(notes, commit.id, problems)
         if lines:
@@ -191,6 +203,23 @@ def _newest(repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limi
         if count >= limit:
             return
         yield commit
+
+
+def logged(repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int) -> list[CommitInfo]:
+    """The newest ``limit`` commits (merges left out) reachable from ``tips`` and not from
+    ``hide``, as one ``git log`` lists them: no object of them is read here. (Their author,
+    time and tree are not needed to match them, and left empty.)"""
+    revisions = "".join(f"{tip}\n" for tip in tips) + "".join(f"^{tip}\n" for tip in hide)
+    args = ["log", "--no-merges", "--encoding=UTF-8", f"--max-count={limit}", "--format=%H%x1f%P%x1f%B%x1e", "--stdin"]
+    output = gitcli.run(args, git_dir=repo.git_dir, input=revisions).stdout
+    found = []
+    for record in output.split("\x1e"):
+        fields = record.lstrip("\n").split("\x1f", 2)
+        if len(fields) == 3:
+            commit, parents, message = fields
+            above = tuple(ObjectId(p) for p in parents.split())
+            found.append(CommitInfo(ObjectId(commit), above, message, "", 0, ObjectId("")))
+    return found
 
 
 def _sources(repo: Repo, onto: Sequence[ObjectId], away: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
@@ -298,23 +327,29 @@ _DiffKey = tuple[ObjectId, ObjectId | None]
 
 def _patch_ids(repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_Source]) -> dict[_DiffKey, str]:
     """Patch-ids of every candidate and source, in as few ``git patch-id`` runs as can be:
-    one for the commits against their parents, one per squash base of a same last commit."""
+    one for the commits against their parents, one per squash base of a same last commit.
+    The runs go side by side (each is two git processes; Python only waits)."""
     if not candidates or not sources:
         return {}
     singles = sorted({c.id for c in candidates} | {s.tip for s in sources if s.base is None})
-    ids: dict[_DiffKey, str] = {(c, None): pid for c, pid in repo.patch_ids([(c, None) for c in singles]).items()}
+    batches: list[list[tuple[ObjectId, ObjectId | None]]] = [[(c, None) for c in singles]]
     ranges = sorted({(s.tip, s.base) for s in sources if s.base is not None})
     while ranges:
-        batch: dict[ObjectId, ObjectId] = {}
+        batch: dict[ObjectId, ObjectId | None] = {}
         rest = []
         for last, base in ranges:
-            if last in batch or base is None:
+            if last in batch:
                 rest.append((last, base))
             else:
                 batch[last] = base
-        found = repo.patch_ids(list(batch.items()))
-        ids.update({(c, batch[c]): pid for c, pid in found.items()})
+        batches.append(list(batch.items()))
         ranges = rest
+    with ThreadPoolExecutor(max_workers=min(len(batches), 4)) as pool:
+        found = list(pool.map(repo.patch_ids, batches))
+    ids: dict[_DiffKey, str] = {}
+    for batch_, by_commit in zip(batches, found, strict=True):
+        base_of = dict(batch_)
+        ids.update({(c, base_of[c]): pid for c, pid in by_commit.items()})
     return ids
 
 
@@ -329,7 +364,7 @@ def _match(
     for candidate in candidates:
         patch_id = ids.get((candidate.id, None))
         # A commit a source grew from is not a copy of it.
-        found = [s for s in by_id.get(patch_id or "", []) if not repo.is_ancestor(candidate.id, s.tip)]
+        found = [s for s in by_id.get(patch_id or "", []) if not _grew_from(repo, candidate.id, s.tip)]
         if patch_id is not None and found:
             matches[patch_id].append((candidate, found))
     links: list[Link] = []
@@ -342,6 +377,15 @@ def _match(
             else:
                 ambiguous.append(verdict)
     return sorted(links, key=lambda x: x.commit), sorted(ambiguous, key=lambda x: x.commit)
+
+
+def _grew_from(repo: Repo, commit: ObjectId, tip: ObjectId) -> bool:
+    """Whether ``commit`` is in ``tip``'s history, as git itself says (few are asked: the
+    matches; libgit2 would read every new commit of the default branch through our reader)."""
+    if commit == tip:
+        return True
+    result = gitcli.run(["merge-base", "--is-ancestor", commit, tip], git_dir=repo.git_dir, check=False)
+    return result.returncode == 0
 
 
 def _verdict(candidate: CommitInfo, found: Sequence[_Source], twins: Sequence[CommitInfo]) -> Link | Ambiguity:
