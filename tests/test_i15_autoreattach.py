@@ -10,6 +10,7 @@ import pytest
 from git_session import autoreattach, notes, paths
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
+from git_session.reattach import Report
 from git_session.sessions import Workspace
 from tests.helpers import as_json, git, ok, run
 
@@ -53,7 +54,7 @@ def feature(repo: Path) -> tuple[Path, str, list[ObjectId]]:
     return repo, session, commits
 
 
-def reattach_new(repo: Path) -> autoreattach.Report | None:
+def reattach_new(repo: Path) -> Report | None:
     return autoreattach.reattach_new(Workspace.open(str(repo)))
 
 
