@@ -19,13 +19,14 @@ source. A file that cannot be read is as none: everything is examined again.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
-from git_session import codec, paths, trailers
+from git_session import codec, gitcli, paths, trailers
 from git_session.errors import SessionError, file_system_error
 from git_session.gitrepo import CommitInfo, Repo
-from git_session.names import ObjectId
-from git_session.reattach import DEFAULT_LIMIT, Report, Scope, logged, run
+from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, ObjectId
+from git_session.reattach import DEFAULT_LIMIT, Report, Scope, logged, run, session_pattern
 from git_session.sessions import Workspace
 
 LIMIT = 5000  # new commits examined at most, newest first
@@ -99,16 +100,51 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
         hide, count = [tip for tip in seen.values() if repo.has_object(tip)], limit
         before = tuple(t for t in default_tips(repo, seen) if repo.has_object(t))
 
+    examined: list[CommitInfo] = []
+
     def candidates() -> list[CommitInfo]:
         found = {c.id: c for c in logged(repo, new, hide, count)} if new else {}
         if rescan and onto:
             found.update({c.id: c for c in logged(repo, onto, [], DEFAULT_LIMIT) if c.id not in found})
-        return list(found.values())
+        examined.extend(found.values())
+        return examined
 
     complete = before is not None and not rescan  # then the candidates are all the new commits
     report = run(ws, Scope(candidates, onto, trailers=True, before=before if complete else None))
     save_seen(repo, tips)
+    _notes_never_fetched(ws, examined)
     return report
+
+
+def never_fetched(repo: Repo) -> list[str]:
+    """The remotes, when this clone has no session notes and never fetched any (none: it has some)."""
+    remotes = repo.remote_names()
+    if not remotes or repo.ref_target(NOTES_REF) is not None:
+        return []
+    fetched = [n for n in repo.ref_names(REMOTE_SESSIONS_PREFIX) if n.endswith("/notes/sessions")]
+    return [] if fetched else remotes
+
+
+def history_names_sessions(repo: Repo) -> bool:
+    """Whether a commit of the branches (local or remote-tracking) names a session by its
+    trailer; git stops at the first (only ``doctor`` asks: it may read the whole history)."""
+    key = re.escape(trailers.keys(repo)[0])
+    args = ["log", "-1", "-i", "-E", f"--grep=^[ \t>*-]*{key}:", "--format=%H", "--branches", "--remotes"]
+    result = gitcli.run(args, git_dir=repo.git_dir, check=False)
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def _notes_never_fetched(ws: Workspace, commits: Sequence[CommitInfo]) -> None:
+    """Commits here name sessions, and this clone never fetched their notes: say so."""
+    remotes = never_fetched(ws.repo) if commits else []
+    if remotes and any(session_pattern(ws.repo).search(c.message) for c in commits):
+        ws.warn(NEVER_FETCHED.format(remote=remotes[0]))
+
+
+NEVER_FETCHED = (
+    "commits here name sessions, but this clone never fetched the session notes: "
+    "git session pull {remote} fetches them (and links the squashed commits)"
+)
 
 
 def follow_branches(ws: Workspace, *, rescan: bool = False) -> Report | None:

@@ -18,10 +18,10 @@ def pull(
     report = sharing.pull(ws.repo, target, show_progress, progress)
     if not ws.repo.is_bare and ws.repo.head_branch() is not None:
         ws.refresh_trailers(ws.branch())
-    if report.notes == "merged":  # the notes may name the sources of copies already here
-        from git_session import autoreattach
+    from git_session import autoreattach
 
-        autoreattach.follow_branches(ws, rescan=True)
+    # The notes that arrived may name the sources of copies already here: those looked at again.
+    autoreattach.follow_branches(ws, rescan=report.notes == "merged")
     return target, report
 
 

@@ -417,8 +417,7 @@ def _by_trailer(
     """Check the links by the sessions the candidates' messages name (a forge's squash keeps
     the commits' trailers in its body), and link by them a candidate of an ``onto`` history
     that names exactly one session whose linked commits are here but matches no change."""
-    key = trailers.keys(ws.repo)[0]
-    pattern = re.compile(rf"^[ \t>*-]*{re.escape(key)}:[ \t]*([0-9A-Za-z]{{26}})[ \t]*$", re.MULTILINE | re.IGNORECASE)
+    pattern = session_pattern(ws.repo)
     by_session: dict[str, list[ObjectId]] = defaultdict(list)
     for commit, note in away.items():
         for session in _sessions(note.lines):
@@ -443,6 +442,13 @@ def _by_trailer(
             links.append(Link(candidate.id, subject, "trailer", (session,), tuple(by_session[session]), lines))
     links.sort(key=lambda x: x.commit)
     ambiguous.sort(key=lambda x: x.commit)
+
+
+def session_pattern(repo: Repo) -> re.Pattern[str]:
+    """A line of a message naming a session by the ``Session-Id`` trailer (its configured
+    key), also quoted, indented or bulleted as squash messages write their commits'."""
+    key = trailers.keys(repo)[0]
+    return re.compile(rf"^[ \t>*-]*{re.escape(key)}:[ \t]*([0-9A-Za-z]{{26}})[ \t]*$", re.MULTILINE | re.IGNORECASE)
 
 
 def _message(candidates: Sequence[CommitInfo], commit: ObjectId) -> str:

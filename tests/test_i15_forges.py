@@ -236,3 +236,26 @@ def test_the_author_links_after_git_pull_and_a_fresh_clone_sees_it(tmp_path: Pat
     carol = w.fresh_clone("carol")
     ok(carol, "pull")
     assert git(carol, "log", "-1", "--notes=sessions", "--format=%N", squash).count(w.session) == 1
+
+
+@pytest.mark.slow
+def test_a_clone_that_never_fetched_the_notes_is_told_so(tmp_path: Path) -> None:
+    w = World(tmp_path)
+    gitlab_squash(w)
+    w.publish()
+    bob = w.fresh_clone("bob")
+    told = (
+        "commits here name sessions, but this clone never fetched the session notes: "
+        "git session pull origin fetches them (and links the squashed commits)"
+    )
+
+    listed = run(bob, "list")
+    doctor = run(bob, "doctor")
+
+    assert listed.stderr == f"git-session: warning: {told}\n"
+    assert doctor.stdout.splitlines()[-1] == (
+        "warning: notes: this clone never fetched the session notes: git session pull origin"
+    )
+    pulled = run(bob, "pull")
+    assert pulled.stderr.count("never fetched") == 0
+    assert "never fetched" not in run(bob, "doctor").stdout

@@ -250,6 +250,10 @@ def doctor(ctx: click.Context, fix: bool) -> None:
 
     for line in atrisk.warnings(ws, ws.store.handles()):
         echo(f"warning: links: {render.safe(line)}")
+    from git_session.autoreattach import history_names_sessions, never_fetched
+
+    for remote in never_fetched(ws.repo)[:1] if history_names_sessions(ws.repo) else []:
+        echo(f"warning: notes: this clone never fetched the session notes: git session pull {render.safe(remote)}")
     if report.problems:
         fixable = any(f.fixable for f in report.problems)
         echo(f"{len(report.problems)} problem(s)" + ("; git session doctor --fix repairs them" if fixable else ""))

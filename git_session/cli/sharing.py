@@ -138,7 +138,8 @@ def pull(remote: str | None) -> None:
     """
     from git_session import effects
 
-    target, report = effects.pull(workspace(), remote, sys.stderr.isatty(), _progress_meter())
+    # Reattached after the pull (``effects.pull``), with the notes it brings.
+    target, report = effects.pull(workspace(reattach=False), remote, sys.stderr.isatty(), _progress_meter())
     _report_skipped(report)
     echo(f"Pulled from {render.safe(target.name)}: {_merge_summary(report)}")
     if report.skipped:
