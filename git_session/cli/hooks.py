@@ -231,7 +231,10 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     they are still there (the fix puts them back), whether the settings file parses,
     whether a client setting turns every hook off, whether the hook shim is written, and
     whether git-session is on PATH (without it those hooks do nothing). One part that
-    cannot be checked is one line; the rest go on.
+    cannot be checked is one line; the rest go on. It also warns about sessions whose
+    commits are on no branch any more and were matched by no copy (their links are at
+    risk), and about a clone whose history names sessions but that never fetched the
+    session notes.
     Exits 0 when healthy, 1 when problems remain. Where git-session is not installed
     (never, or uninstalled since) it says so in one line, and exits 1: `git session
     install` (or `doctor --fix`) sets up the hooks and the notes config.

@@ -42,7 +42,9 @@ def reattach_command(onto: str, limit: int, dry_run: bool, as_json: bool) -> Non
     commits gets one line per session, with their objectives and decisions. Each
     session also gets a commit entry. A commit that matches more than one session, or
     a change found in more than one commit, is not linked but reported, and the
-    command then exits 1.
+    command then exits 1. Every other command does this on its own for the commits
+    the branches gained since the last one (`git fetch`, `git pull`): this one looks at
+    REV's recent commits whatever was examined before.
     """
     from git_session.errors import UserError
     from git_session.reattach import reattach
@@ -135,6 +137,8 @@ def pull(remote: str | None) -> None:
     New sessions are copied, those behind fast-forwarded, diverged ones joined by a
     merge of both histories; notes merge as a union of lines. Every session is
     validated first: one that is not valid is reported and skipped, the others merge.
+    Then the commits of the default branches that carry linked commits' changes (a
+    forge's squash or rebase merge) are linked to their sessions, as `reattach` does.
     """
     from git_session import effects
 
@@ -156,7 +160,8 @@ def push(remote: str | None) -> None:
     files of checkpoints the remote does not have already. A finding stops the push and
     names the entry and the finding's fingerprint; `git session secrets allow` acknowledges
     one that is no secret. Entries added with --private are never pushed. If the remote moved on, its sessions are
-    fetched and merged and the push is tried again (a few times at most).
+    fetched and merged and the push is tried again (a few times at most). A session
+    pushed whose commits are on no branch any more, unmatched, is warned about.
     """
     from git_session import secrets, sharing
 
