@@ -25,7 +25,7 @@ from typing import Any
 
 from git_session import gitcli, trailers
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import CommitInfo, Repo
+from git_session.gitrepo import CommitInfo, Ident, Repo
 from git_session.model import Fields, Meta
 from git_session.names import ObjectId, SessionRef
 from git_session.notes import Notes, add_raw_lines, canonical_line, parse_lines
@@ -33,6 +33,7 @@ from git_session.sessions import Workspace
 from git_session.store import Draft, Handle
 
 DEFAULT_LIMIT = 500
+FEW = 32  # candidates up to this many have their notes looked up one by one
 NOTES_MESSAGE = "git-session: reattach notes by patch-id"
 
 
@@ -142,23 +143,25 @@ def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
     repo = ws.repo
     problems: list[str] = []
     notes = Notes.current(repo)
-    index = notes.index()
     commits = scope.candidates()
     examined = len(commits)
+    # A few commits (a command after a commit) look their notes up; many read the index once.
+    index = notes.index() if len(commits) > FEW else None
     candidates = [c for c in commits if len(c.parents) <= 1 and not _is_linked(notes, index, c.id, problems)]
     links: list[Link] = []
     ambiguous: list[Ambiguity] = []
     if candidates:
         hide, new = (scope.onto, set()) if scope.before is None else (scope.before, {c.id for c in commits})
-        away = _away(repo, notes, index, hide, problems, new)
+        away = _away(repo, notes, notes.index(), hide, problems, new)
         sources = _sources(repo, scope.before or scope.onto, away, scope.limit)
         links, ambiguous = _match(repo, candidates, sources, _patch_ids(repo, candidates, sources))
         if scope.trailers:
             _by_trailer(ws, scope, candidates, away, links, ambiguous)
     journaled: list[tuple[ObjectId, str]] = []
     if links and not dry_run:
-        add_raw_lines(repo, lambda notes: {link.commit: link.lines for link in links}, ws.ident, NOTES_MESSAGE)
-        journaled = _journal(ws, links, problems)
+        ident = ws.ident  # read once: it may run git
+        add_raw_lines(repo, lambda notes: {link.commit: link.lines for link in links}, ident, NOTES_MESSAGE)
+        journaled = _journal(ws, links, problems, ident)
     tip = scope.onto[0] if scope.onto else ObjectId("0" * 40)
     return Report(tip, examined, tuple(links), tuple(ambiguous), tuple(journaled), tuple(problems), dry_run)
 
@@ -172,8 +175,8 @@ def _session_lines(notes: Notes, target: ObjectId, problems: list[str]) -> list[
     return [line for line in lines if isinstance(line.get("session"), str)]
 
 
-def _is_linked(notes: Notes, index: Mapping[ObjectId, Any], commit: ObjectId, problems: list[str]) -> bool:
-    return commit in index and bool(_session_lines(notes, commit, problems))
+def _is_linked(notes: Notes, index: Mapping[ObjectId, Any] | None, commit: ObjectId, problems: list[str]) -> bool:
+    return (index is None or commit in index) and bool(_session_lines(notes, commit, problems))
 
 
 def _away(
@@ -477,7 +480,7 @@ def _trailer_lines(session: str, commits: Sequence[ObjectId], away: Mapping[Obje
 # --- the sessions' journals --------------------------------------------------------------
 
 
-def _journal(ws: Workspace, links: Sequence[Link], problems: list[str]) -> list[tuple[ObjectId, str]]:
+def _journal(ws: Workspace, links: Sequence[Link], problems: list[str], ident: Ident) -> list[tuple[ObjectId, str]]:
     """A `commit` entry in each linked session (a local one), unless it has one for the commit."""
     refs: dict[str, SessionRef] = {handle.id: handle.ref for handle in ws.store.handles()}
     done = []
@@ -487,14 +490,14 @@ def _journal(ws: Workspace, links: Sequence[Link], problems: list[str]) -> list[
                 problems.append(f"session {session} is not in this repository: no journal entry for {link.commit[:12]}")
                 continue
             try:
-                if _add_commit_entry(ws, refs[session], link):
+                if _add_commit_entry(ws, refs[session], link, ident):
                     done.append((link.commit, session))
             except (DataError, UserError) as exc:
                 problems.append(f"session {session}: no journal entry for {link.commit[:12]}: {exc.message}")
     return done
 
 
-def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link) -> bool:
+def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link, ident: Ident) -> bool:
     added = []
 
     def build(handle: Handle, meta: Meta) -> list[Draft]:
@@ -510,5 +513,5 @@ def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link) -> bool:
         }
         return [Draft.add("commit", fields, agent=ws.agent)]
 
-    ws.store.append(ref, build, ws.ident, f"commit: {link.subject} (reattached)")
+    ws.store.append(ref, build, ident, f"commit: {link.subject} (reattached)")
     return bool(added)
