@@ -35,8 +35,17 @@ _WATCHED = ("refs/heads/", "refs/remotes/")
 
 
 def watched_tips(repo: Repo) -> dict[str, ObjectId]:
-    """The tips of every local and remote-tracking branch (a symbolic ``HEAD`` is none)."""
-    return {name: tip for prefix in _WATCHED for name, tip in repo.refs_with_prefix(prefix)}
+    """The tips of every local and remote-tracking branch (a symbolic ``HEAD`` is none; a
+    name that is not UTF-8 neither: it cannot be remembered)."""
+    return {name: tip for prefix in _WATCHED for name, tip in repo.refs_with_prefix(prefix) if _utf8(name)}
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def default_tips(repo: Repo, tips: Mapping[str, ObjectId]) -> tuple[ObjectId, ...]:
@@ -91,6 +100,9 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
     seen = load_seen(repo)
     if seen == tips and not rescan:
         return None
+    if repo.ref_target(NOTES_REF) is None and not never_fetched(repo):
+        save_seen(repo, tips)  # no commit is linked: nothing can be a copy of one
+        return None
     onto = default_tips(repo, tips)
     before: tuple[ObjectId, ...] | None = None
     if seen is None:
@@ -129,7 +141,7 @@ def history_names_sessions(repo: Repo) -> bool:
     """Whether a commit of the branches (local or remote-tracking) names a session by its
     trailer; git stops at the first (only ``doctor`` asks: it may read the whole history)."""
     key = re.escape(trailers.keys(repo)[0])
-    args = ["log", "-1", "-i", "-E", f"--grep=^[ \t>*-]*{key}:", "--format=%H", "--branches", "--remotes"]
+    args = ["log", "-1", "-i", "-E", f"--grep=^[[:blank:]>*-]*{key}:", "--format=%H", "--branches", "--remotes"]
     result = gitcli.run(args, git_dir=repo.git_dir, check=False)
     return result.returncode == 0 and bool(result.stdout.strip())
 
@@ -142,8 +154,8 @@ def _notes_never_fetched(ws: Workspace, commits: Sequence[CommitInfo]) -> None:
 
 
 NEVER_FETCHED = (
-    "commits here name sessions, but this clone never fetched the session notes: "
-    "git session pull {remote} fetches them (and links the squashed commits)"
+    "commits here name sessions, but this clone never fetched the session notes of {remote}: "
+    "a pull of the sessions fetches them (and links the squashed commits)"
 )
 
 

@@ -245,8 +245,8 @@ def test_a_clone_that_never_fetched_the_notes_is_told_so(tmp_path: Path) -> None
     w.publish()
     bob = w.fresh_clone("bob")
     told = (
-        "commits here name sessions, but this clone never fetched the session notes: "
-        "git session pull origin fetches them (and links the squashed commits)"
+        "commits here name sessions, but this clone never fetched the session notes of origin: "
+        "a pull of the sessions fetches them (and links the squashed commits)"
     )
 
     listed = run(bob, "list")
