@@ -12,6 +12,13 @@ A candidate matching one commit gets that commit's note copied; one matching a s
 run gets a line per session of the run, with the objectives and decisions of its
 commits. It fails closed: a candidate matching sources of different sessions, or a
 change found in more than one candidate, gets nothing and is reported as ambiguous.
+
+``run`` is the same over any ``Scope``: ``autoreattach`` gives it the commits the
+branches gained since it last looked, and has the ``Session-Id`` trailers a forge kept
+in a squash's message checked too: a message naming another session than the change's
+is ambiguous, and a commit of a default branch naming exactly one session whose linked
+commits are here, but matching no change (a squash whose conflicts the forge resolved),
+is linked to it by that trailer.
 """
 
 from __future__ import annotations
@@ -463,7 +470,7 @@ def _named(pattern: re.Pattern[str], message: str) -> set[str]:
 
 
 def _on_onto(repo: Repo, commit: ObjectId, onto: Sequence[ObjectId]) -> bool:
-    return any(repo.is_ancestor(commit, tip) for tip in onto)
+    return any(_grew_from(repo, commit, tip) for tip in onto)
 
 
 def _trailer_lines(session: str, commits: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]) -> tuple[bytes, ...]:
