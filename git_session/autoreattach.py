@@ -4,8 +4,9 @@ forge's squash arriving on the default branch), the next git-session command, an
 (``reattach.run``: patch-id, and the ``Session-Id`` trailer a forge kept).
 
 What was examined is remembered in ``<common-dir>/git-session/reattach-seen``: the tips
-of the branches (local and remote-tracking) last looked at. A command whose branches did
-not move pays listing them and reading that file; one whose branches moved examines the
+of the branches (local and remote-tracking) last looked at, and a ``stamp`` of their
+folders on disk. A command whose branches did not move pays a ``stat`` of those folders
+and reading that file, not one ref read; one whose branches moved examines the
 commits the old tips do not reach (at most ``LIMIT``), so the cost follows the new
 commits. The first time (no file yet), the newest ``reattach.DEFAULT_LIMIT`` commits are.
 After notes arrive from a remote, the newest ``DEFAULT_LIMIT`` of the default branches
@@ -19,8 +20,12 @@ source. A file that cannot be read is as none: everything is examined again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import re
+import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from git_session import codec, gitcli, paths, trailers
 from git_session.errors import SessionError, file_system_error
@@ -30,6 +35,7 @@ from git_session.reattach import DEFAULT_LIMIT, Report, Scope, logged, run, sess
 from git_session.sessions import Workspace
 
 LIMIT = 5000  # new commits examined at most, newest first
+RACY_SECONDS = 2.0  # a folder changed more recently than this may change again unseen
 FALLBACK_DEFAULTS = ("main", "master", "trunk")
 _WATCHED = ("refs/heads/", "refs/remotes/")
 
@@ -70,13 +76,46 @@ def _remote_default(repo: Repo, remote: str, tips: Mapping[str, ObjectId]) -> st
     return next((b for b in FALLBACK_DEFAULTS if f"{prefix}{b}" in tips), None)
 
 
-def load_seen(repo: Repo) -> dict[str, ObjectId] | None:
-    """The tips examined last time (``None``: never, or the file cannot be read)."""
+def stamp(repo: Repo) -> str | None:
+    """What the branches' folders and ``packed-refs`` look like on disk: git writes, makes
+    or deletes a loose ref by renaming a lock file in its folder, and rewrites packed-refs
+    whole, so a branch that moved changes this. ``None``: a folder changed too recently to
+    tell a later change in the same clock tick from it (the tips are read then)."""
+    now = time.time()
+    stamps = []
+    pending = [os.path.join(repo.common_dir, "refs", "heads"), os.path.join(repo.common_dir, "refs", "remotes")]
+    files = [os.path.join(repo.common_dir, "packed-refs")]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                pending += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            pass
+        files.append(folder)
+    for path in files:
+        try:
+            status = os.stat(path)
+        except OSError:
+            stamps.append(f"{path} -")
+            continue
+        if now - status.st_mtime < RACY_SECONDS:
+            return None
+        stamps.append(f"{path} {status.st_mtime_ns} {status.st_ino} {status.st_size}")
+    return hashlib.sha1("\n".join(sorted(stamps)).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _record(repo: Repo) -> dict[str, Any]:
     try:
         raw = codec.loads(paths.reattach_seen(repo).read_bytes())
     except (OSError, ValueError):
-        return None
-    tips = raw.get("tips") if isinstance(raw, dict) else None
+        return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def load_seen(repo: Repo) -> dict[str, ObjectId] | None:
+    """The tips examined last time (``None``: never, or the file cannot be read)."""
+    tips = _record(repo).get("tips")
     if not isinstance(tips, dict):
         return None
     seen = {}
@@ -86,22 +125,30 @@ def load_seen(repo: Repo) -> dict[str, ObjectId] | None:
     return seen
 
 
-def save_seen(repo: Repo, tips: Mapping[str, ObjectId]) -> None:
-    """Remembered, if it can be (a read-only repository: examined again next time)."""
+def save_seen(repo: Repo, tips: Mapping[str, ObjectId], on_disk: str | None = None) -> None:
+    """Remembered, with the ``stamp`` taken before the tips were read, if it can be (a
+    read-only repository: examined again next time)."""
+    record: dict[str, Any] = {"tips": dict(tips)}
+    if on_disk is not None:
+        record["stamp"] = on_disk
     with contextlib.suppress(OSError):
-        trailers.write_atomically(paths.reattach_seen(repo), codec.dumps({"tips": dict(tips)}).encode())
+        trailers.write_atomically(paths.reattach_seen(repo), codec.dumps(record).encode())
 
 
 def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> Report | None:
     """Reattach the commits the branches gained since last time (``rescan``: and the
     newest of the default branches, after notes arrived); ``None`` when nothing moved."""
     repo = ws.repo
+    on_disk = stamp(repo)  # before the tips are read: a change after it is seen next time
+    if on_disk is not None and not rescan and _record(repo).get("stamp") == on_disk:
+        return None  # no branch folder changed: not one ref is read
     tips = watched_tips(repo)
     seen = load_seen(repo)
     if seen == tips and not rescan:
+        save_seen(repo, tips, on_disk)
         return None
     if repo.ref_target(NOTES_REF) is None and not never_fetched(repo):
-        save_seen(repo, tips)  # no commit is linked: nothing can be a copy of one
+        save_seen(repo, tips, on_disk)  # no commit is linked: nothing can be a copy of one
         return None
     onto = default_tips(repo, tips)
     before: tuple[ObjectId, ...] | None = None
@@ -123,7 +170,7 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
 
     complete = before is not None and not rescan  # then the candidates are all the new commits
     report = run(ws, Scope(candidates, onto, trailers=True, before=before if complete else None))
-    save_seen(repo, tips)
+    save_seen(repo, tips, on_disk)
     _notes_never_fetched(ws, examined)
     return report
 

@@ -3,6 +3,8 @@ forge kept, failing closed when the message and the change disagree."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,26 @@ def test_a_damaged_record_of_the_examined_tips_means_examining_again(
         report = reattach_new(repo)
         assert report is not None and report.linked == ()
     assert run(repo, "list").exit_code == 0
+
+
+def test_when_no_branch_folder_changed_not_one_ref_is_read(
+    feature: tuple[Path, str, list[ObjectId]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, _, _ = feature
+    past = time.time() - 60
+    for root, folders, _ in os.walk(repo / ".git" / "refs"):
+        for folder in [root, *(os.path.join(root, f) for f in folders)]:
+            os.utime(folder, (past, past))
+    assert reattach_new(repo) is None  # the tips read once, the stamp recorded with them
+
+    def unread() -> None:
+        raise AssertionError("a ref was read")
+
+    monkeypatch.setattr(autoreattach, "watched_tips", lambda repo: unread())
+    assert reattach_new(repo) is None
+    monkeypatch.undo()
+    commit_file(repo, "c.txt", "c\n", "C")  # main's folder changes: the tips are read again
+
+    report = reattach_new(repo)
+
+    assert report is not None and report.examined == 1
