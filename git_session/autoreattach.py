@@ -31,7 +31,7 @@ from git_session import codec, gitcli, paths, trailers
 from git_session.errors import SessionError, file_system_error
 from git_session.gitrepo import CommitInfo, Repo
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, ObjectId
-from git_session.reattach import DEFAULT_LIMIT, Report, Scope, logged, run, session_pattern
+from git_session.reattach import DEFAULT_LIMIT, Report, Scope, logged, logged_with_patch_ids, run, session_pattern
 from git_session.sessions import Workspace
 
 LIMIT = 5000  # new commits examined at most, newest first
@@ -168,8 +168,16 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
         examined.extend(found.values())
         return examined
 
+    def listed(want_ids: bool) -> tuple[list[CommitInfo], dict[ObjectId, str] | None]:
+        if not want_ids or not new:
+            return candidates(), None
+        found, ids = logged_with_patch_ids(repo, new, hide, count)
+        examined.extend(found)
+        return examined, ids
+
     complete = before is not None and not rescan  # then the candidates are all the new commits
-    report = run(ws, Scope(candidates, onto, trailers=True, before=before if complete else None))
+    scope = Scope(candidates, onto, trailers=True, before=before if complete else None, listed=listed)
+    report = run(ws, scope)
     save_seen(repo, tips, on_disk)
     _notes_never_fetched(ws, examined)
     return report

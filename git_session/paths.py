@@ -28,6 +28,7 @@ CHOICES_FILE = "chosen"  # the sessions chosen with --session, latest last
 PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
 REATTACH_SEEN = "reattach-seen"  # the branch tips automatic reattach has examined (JSON)
+PATCH_ID_CACHE = "patch-ids"  # reattach: the linked commits' patch-ids, by commit (derived)
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
@@ -79,6 +80,10 @@ def pushed_folder(repo: Repo) -> Path:
 
 def template_cache(repo: Repo) -> Path:
     return private_dir(repo) / TEMPLATE_CACHE
+
+
+def patch_id_cache(repo: Repo) -> Path:
+    return private_dir(repo) / PATCH_ID_CACHE
 
 
 def crash_folder(repo: Repo) -> Path:

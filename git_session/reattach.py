@@ -23,6 +23,7 @@ is linked to it by that trailer.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
@@ -30,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import gitcli, trailers
+from git_session import gitcli, paths, trailers
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import CommitInfo, Ident, Repo
 from git_session.model import Fields, Meta
@@ -143,6 +144,11 @@ class Scope:
     # gained since: a linked commit is then on them when those reach it or it is a
     # candidate, and nothing walks the new commits again.
     before: tuple[ObjectId, ...] | None = None
+    # With ``before``, what lists the candidates instead of ``candidates``, given whether
+    # their patch-ids are wanted (a linked commit is away from ``before``): the commits,
+    # and their patch-ids found as they were listed (a commit without one has an empty
+    # diff), or None.
+    listed: Callable[[bool], tuple[list[CommitInfo], Mapping[ObjectId, str] | None]] | None = None
 
 
 def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
@@ -150,7 +156,13 @@ def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
     repo = ws.repo
     problems: list[str] = []
     notes = Notes.current(repo)
-    commits = scope.candidates()
+    early: tuple[dict[ObjectId, _Linked], set[ObjectId]] | None = None
+    known: Mapping[ObjectId, str] | None = None
+    if scope.before is not None and scope.listed is not None:
+        early = _away(repo, notes, notes.index(), scope.before, problems)
+        commits, known = scope.listed(bool(early[0]))
+    else:
+        commits = scope.candidates()
     examined = len(commits)
     # A few commits (a command after a commit) look their notes up; many read the index once.
     index = notes.index() if len(commits) > FEW else None
@@ -159,9 +171,16 @@ def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
     ambiguous: list[Ambiguity] = []
     if candidates:
         hide, new = (scope.onto, set()) if scope.before is None else (scope.before, {c.id for c in commits})
-        away = _away(repo, notes, notes.index(), hide, problems, new)
+        if early is not None:  # the same, the linked commits among the new ones left out
+            away, walked = {c: n for c, n in early[0].items() if c not in new}, early[1]
+        else:
+            away, walked = _away(repo, notes, notes.index(), hide, problems, new)
         sources = _sources(repo, scope.before or scope.onto, away, scope.limit)
-        links, ambiguous = _match(repo, candidates, sources, _patch_ids(repo, candidates, sources))
+        ids = _patch_ids(repo, candidates, sources, known)
+        # With ``before``, a candidate is a new commit, hidden from no walk back from the
+        # linked commits: one that walk did not meet is in no source's history.
+        met = walked if scope.before is not None else None
+        links, ambiguous = _match(repo, candidates, sources, ids, met)
         if scope.trailers:
             _by_trailer(ws, scope, candidates, away, links, ambiguous)
     journaled: list[tuple[ObjectId, str]] = []
@@ -193,18 +212,20 @@ def _away(
     onto: Sequence[ObjectId],
     problems: list[str],
     on_onto: Set[ObjectId] = frozenset(),
-) -> dict[ObjectId, _Linked]:
-    """The linked commits not on any ``onto`` history (nor in ``on_onto``), children first;
-    only their notes are read."""
+) -> tuple[dict[ObjectId, _Linked], set[ObjectId]]:
+    """The linked commits not on any ``onto`` history (nor in ``on_onto``), children first
+    (only their notes are read); and every commit the walk back from them met."""
     present = [t for t in index if t not in on_onto and repo.has_object(t) and repo.is_commit(t)]
     found: dict[ObjectId, _Linked] = {}
+    walked: set[ObjectId] = set()
     for commit in repo.walk_all(present, hide=onto):
+        walked.add(commit.id)
         if commit.id not in index or commit.id in on_onto:
             continue
         lines = _session_lines(notes, commit.id, problems)
         if lines:
             found[commit.id] = _Linked(commit, tuple(notes.raw_lines(commit.id)), tuple(lines))
-    return found
+    return found, walked
 
 
 def _newest(repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int) -> Iterator[CommitInfo]:
@@ -230,6 +251,105 @@ def logged(repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit
             above = tuple(ObjectId(p) for p in parents.split())
             found.append(CommitInfo(ObjectId(commit), above, message, "", 0, ObjectId("")))
     return found
+
+
+# What ``git diff-tree`` (``Repo.patch_ids``) would show: a porcelain ``git log -p`` obeys
+# the user's diff settings (prefixes, context, algorithm, colour, signatures), which would
+# change the patch-ids; these pin every one that does.
+_LOG_DIFF = (
+    "-c",
+    "diff.noprefix=false",
+    "-c",
+    "diff.mnemonicPrefix=false",
+    "-c",
+    "diff.suppressBlankEmpty=false",
+    "log",
+    "-p",
+    "--root",
+    "--binary",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    "--no-show-signature",
+    "--unified=3",
+    "--inter-hunk-context=0",
+    "--diff-algorithm=myers",
+    "--indent-heuristic",
+    "--ignore-submodules=none",
+    "--no-relative",
+)
+# The commit line carries the parents (a line starting with an id would be taken by
+# ``git patch-id`` for a new commit); the message is indented by four spaces, so none of
+# its lines is taken for one either, and it ends at the first line that is not.
+_LOG_HEADER = "--format=commit %H %P%n%w(0,4,4)%B"
+
+
+def logged_with_patch_ids(
+    repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int
+) -> tuple[list[CommitInfo], dict[ObjectId, str]]:
+    """What ``logged`` lists, and the ``git patch-id --stable`` of each commit (one with an
+    empty diff has none), from ONE ``git log -p | git patch-id`` pipeline: the listing is
+    taken from the stream as it passes to ``git patch-id``."""
+    revisions = "".join(f"{tip}\n" for tip in tips) + "".join(f"^{tip}\n" for tip in hide)
+    headers = _Headers()
+    args = [*_LOG_DIFF, "--no-merges", "--encoding=UTF-8", f"--max-count={limit}", _LOG_HEADER, "--stdin"]
+    output = gitcli.tee_pipeline(
+        args, ["patch-id", "--stable"], git_dir=repo.git_dir, input=revisions, sink=headers.feed
+    )
+    headers.feed(b"", final=True)
+    ids = {}
+    for line in output.splitlines():
+        patch_id, _, commit = line.partition(" ")
+        ids[ObjectId(commit)] = patch_id
+    return headers.commits, ids
+
+
+class _Headers:
+    """The commits of a ``git log -p`` stream in ``_LOG_HEADER``'s format, parsed as it
+    passes: only each commit's header is looked at, never its diff (no diff line starts
+    with ``commit ``: they start with a space, ``+``, ``-``, ``@``, a word of git's, or
+    a base85 letter of a binary patch)."""
+
+    def __init__(self) -> None:
+        self.commits: list[CommitInfo] = []
+        self._tail = b"\n"  # the stream's first line starts after a line break too
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> None:
+        data = self._tail + chunk
+        pos = 0
+        while (start := data.find(b"\ncommit ", pos)) >= 0:
+            end = _header_end(data, start + 1, final)
+            if end is None:
+                self._tail = data[start:]
+                return
+            self._commit(data[start + 1 : end])
+            pos = end - 1
+        self._tail = data[-7:]  # "\ncommit" cut at the chunk's end is found with the next
+
+    def _commit(self, header: bytes) -> None:
+        first, _, rest = header.partition(b"\n")
+        ids = first.decode("ascii", "replace").split()[1:]
+        lines = rest.splitlines(keepends=True)
+        message = b"".join(line[4:] for line in lines).decode("utf-8", "surrogateescape")
+        self.commits.append(
+            CommitInfo(ObjectId(ids[0]), tuple(ObjectId(p) for p in ids[1:]), message, "", 0, ObjectId(""))
+        )
+
+
+def _header_end(data: bytes, start: int, final: bool) -> int | None:
+    """Where the header starting at ``start`` ends: after its last indented line (``None``:
+    not in ``data`` yet)."""
+    line_end = data.find(b"\n", start)
+    while line_end >= 0:
+        after = line_end + 1
+        if data.startswith(b"    ", after):
+            line_end = data.find(b"\n", after)
+        elif not final and len(data) - after < 4 and b"    ".startswith(data[after:]):
+            return None  # the next line may still be indented
+        else:
+            return after
+    return len(data) if final else None
 
 
 def _sources(repo: Repo, onto: Sequence[ObjectId], away: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
@@ -335,15 +455,32 @@ def _union(lists: Iterable[Any]) -> list[Any]:
 _DiffKey = tuple[ObjectId, ObjectId | None]
 
 
-def _patch_ids(repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_Source]) -> dict[_DiffKey, str]:
-    """Patch-ids of every candidate and source, in as few ``git patch-id`` runs as can be:
-    one for the commits against their parents, one per squash base of a same last commit.
-    The runs go side by side (each is two git processes; Python only waits)."""
+def _patch_ids(
+    repo: Repo,
+    candidates: Sequence[CommitInfo],
+    sources: Sequence[_Source],
+    known: Mapping[ObjectId, str] | None = None,
+) -> dict[_DiffKey, str]:
+    """Patch-ids of every candidate and source: the candidates' from ``known`` when it is
+    given, the sources' from the cache (``_load_cache``) when it has them, the rest in as
+    few ``git patch-id`` runs as can be: one for the commits against their parents, one
+    per squash base of a same last commit. The runs go side by side (each is two git
+    processes; Python only waits)."""
     if not candidates or not sources:
         return {}
-    singles = sorted({c.id for c in candidates} | {s.tip for s in sources if s.base is None})
-    batches: list[list[tuple[ObjectId, ObjectId | None]]] = [[(c, None) for c in singles]]
-    ranges = sorted({(s.tip, s.base) for s in sources if s.base is not None})
+    ids: dict[_DiffKey, str] = {}
+    singles = set()
+    if known is None:
+        singles = {c.id for c in candidates}
+    else:
+        ids.update({(c.id, None): known[c.id] for c in candidates if c.id in known})
+    keys = {(s.tip, s.base) for s in sources}
+    cache = _load_cache(repo)
+    cached = {key: cache[key] for key in keys if key in cache}
+    missing = keys - cached.keys()
+    singles |= {tip for tip, base in missing if base is None}
+    batches: list[list[tuple[ObjectId, ObjectId | None]]] = [[(c, None) for c in sorted(singles)]] if singles else []
+    ranges = sorted((tip, base) for tip, base in missing if base is not None)
     while ranges:
         batch: dict[ObjectId, ObjectId | None] = {}
         rest = []
@@ -354,18 +491,54 @@ def _patch_ids(repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_
                 batch[last] = base
         batches.append(list(batch.items()))
         ranges = rest
-    with ThreadPoolExecutor(max_workers=min(len(batches), 4)) as pool:
-        found = list(pool.map(repo.patch_ids, batches))
-    ids: dict[_DiffKey, str] = {}
-    for batch_, by_commit in zip(batches, found, strict=True):
-        base_of = dict(batch_)
-        ids.update({(c, base_of[c]): pid for c, pid in by_commit.items()})
+    if batches:
+        with ThreadPoolExecutor(max_workers=min(len(batches), 4)) as pool:
+            found = list(pool.map(repo.patch_ids, batches))
+        for batch_, by_commit in zip(batches, found, strict=True):
+            base_of = dict(batch_)
+            ids.update({(c, base_of[c]): pid for c, pid in by_commit.items()})
+    cached.update({key: ids.get(key, "") for key in missing})  # "": an empty diff, none
+    ids.update({key: pid for key, pid in cached.items() if pid})
+    if cached != cache:
+        _save_cache(repo, cached)  # the sources of now only: it follows the linked commits away
     return ids
 
 
+# The sources' patch-ids, by their diff (commit, base): derived data, so a line that
+# cannot be read is left out (and computed again), and the file is rewritten whole.
+def _load_cache(repo: Repo) -> dict[_DiffKey, str]:
+    try:
+        raw = paths.patch_id_cache(repo).read_bytes()
+    except OSError:
+        return {}
+    found: dict[_DiffKey, str] = {}
+    for line in raw.decode("ascii", "replace").splitlines():
+        fields = line.split(" ")
+        if len(fields) != 3 or not all(_CACHED.fullmatch(f) for f in fields):
+            continue
+        commit, base, patch_id = fields
+        if commit != "-":
+            found[ObjectId(commit), None if base == "-" else ObjectId(base)] = "" if patch_id == "-" else patch_id
+    return found
+
+
+_CACHED = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}|-")
+
+
+def _save_cache(repo: Repo, cached: Mapping[_DiffKey, str]) -> None:
+    lines = sorted(f"{commit} {base or '-'} {pid or '-'}\n" for (commit, base), pid in cached.items())
+    with contextlib.suppress(OSError):  # a read-only repository: computed again next time
+        trailers.write_atomically(paths.patch_id_cache(repo), "".join(lines).encode("ascii"), only_if_changed=True)
+
+
 def _match(
-    repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_Source], ids: Mapping[_DiffKey, str]
+    repo: Repo,
+    candidates: Sequence[CommitInfo],
+    sources: Sequence[_Source],
+    ids: Mapping[_DiffKey, str],
+    met: Set[ObjectId] | None = None,
 ) -> tuple[list[Link], list[Ambiguity]]:
+    """``met``: when given, every candidate in a source's history is in it."""
     by_id: dict[str, list[_Source]] = defaultdict(list)
     for source in sources:
         if (source.tip, source.base) in ids:
@@ -374,7 +547,8 @@ def _match(
     for candidate in candidates:
         patch_id = ids.get((candidate.id, None))
         # A commit a source grew from is not a copy of it.
-        found = [s for s in by_id.get(patch_id or "", []) if not _grew_from(repo, candidate.id, s.tip)]
+        maybe_grew = met is None or candidate.id in met
+        found = [s for s in by_id.get(patch_id or "", []) if not (maybe_grew and _grew_from(repo, candidate.id, s.tip))]
         if patch_id is not None and found:
             matches[patch_id].append((candidate, found))
     links: list[Link] = []
