@@ -12,6 +12,10 @@ commits. The first time (no file yet), the newest ``reattach.DEFAULT_LIMIT`` com
 After notes arrive from a remote, the newest ``DEFAULT_LIMIT`` of the default branches
 are examined again too: the notes may name the sources of copies already here.
 
+The new commits are listed and their patch-ids taken by one ``git log -p | git patch-id``
+pipeline (``reattach.logged_with_patch_ids``), when a linked commit is away from the
+default branches (else they are only listed).
+
 The linked commits' copies are looked for on the *default branches* (each remote's
 ``HEAD``, and the local branch of that name): a linked commit on one of those is no
 source. A file that cannot be read is as none: everything is examined again.

@@ -18,7 +18,9 @@ branches gained since it last looked, and has the ``Session-Id`` trailers a forg
 in a squash's message checked too: a message naming another session than the change's
 is ambiguous, and a commit of a default branch naming exactly one session whose linked
 commits are here, but matching no change (a squash whose conflicts the forge resolved),
-is linked to it by that trailer.
+is linked to it by that trailer. The sources' patch-ids are kept in
+``<common-dir>/git-session/patch-ids`` (by commit and base: derived, rebuilt when a line
+cannot be read, rewritten with the sources of each run only).
 """
 
 from __future__ import annotations
