@@ -284,7 +284,7 @@ _LOG_DIFF = (
 # The commit line carries the parents (a line starting with an id would be taken by
 # ``git patch-id`` for a new commit); the message is indented by four spaces, so none of
 # its lines is taken for one either, and it ends at the first line that is not.
-_LOG_HEADER = "--format=commit %H %P%n%w(0,4,4)%B"
+_LOG_HEADER = "--format=commit%x20%H%x20%P%n%w(0,4,4)%B"  # %x20: a space
 
 
 def logged_with_patch_ids(
