@@ -12,11 +12,16 @@ def pull(
     ws: Workspace, remote: str | None, show_progress: bool, progress: sharing.Progress
 ) -> tuple[sharing.Remote, sharing.MergeReport]:
     """Merge a remote's sessions into these; the hooks then see a session that arrived on
-    the current branch."""
+    the current branch, and the commits of the default branches that copy commits the
+    arrived notes link are linked too (``autoreattach``)."""
     target = sharing.resolve_remote(ws.repo, remote)
     report = sharing.pull(ws.repo, target, show_progress, progress)
     if not ws.repo.is_bare and ws.repo.head_branch() is not None:
         ws.refresh_trailers(ws.branch())
+    from git_session import autoreattach
+
+    # The notes that arrived may name the sources of copies already here: those looked at again.
+    autoreattach.follow_branches(ws, rescan=report.notes == "merged")
     return target, report
 
 

@@ -12,7 +12,7 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 from git_session.errors import GitError
@@ -172,6 +172,70 @@ def pipeline(first: Sequence[str], second: Sequence[str], *, git_dir: str | None
                 summary = error_summary(stderr, proc.returncode)
                 raise GitError(f"`git {' '.join(args)}` failed: {summary}", command=command, stderr=stderr)
     return output.decode("utf-8", "surrogateescape")
+
+
+def tee_pipeline(
+    first: Sequence[str],
+    second: Sequence[str],
+    *,
+    git_dir: str | None = None,
+    input: str = "",
+    sink: Callable[[bytes], None],
+) -> str:
+    """``git FIRST | git SECOND`` fed ``input``, the first's output also handed to ``sink``
+    as it passes (in chunks, in order): the second's output. Raise ``GitError`` if either
+    fails. Neither output is held in memory whole, only the second's."""
+    commands = [["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args] for args in (first, second)]
+    env = clean_environment()
+    with tempfile.TemporaryFile() as first_err, tempfile.TemporaryFile() as second_err:
+        try:
+            producer = subprocess.Popen(
+                commands[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=first_err, env=env
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+        assert producer.stdin is not None and producer.stdout is not None
+        try:
+            consumer = subprocess.Popen(
+                commands[1], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=second_err, env=env
+            )
+        except OSError as exc:
+            producer.kill()
+            producer.wait()
+            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+        assert consumer.stdin is not None and consumer.stdout is not None
+        feeder = threading.Thread(target=_feed, args=(producer.stdin, input.encode("utf-8", "surrogateescape")))
+        feeder.start()
+        output: list[bytes] = []
+        reader = threading.Thread(target=lambda: output.append(consumer.stdout.read() if consumer.stdout else b""))
+        reader.start()
+        into = consumer.stdin.fileno()
+        try:
+            while chunk := os.read(producer.stdout.fileno(), 1 << 16):
+                sink(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(into, view) :]
+        except BrokenPipeError:  # the second has gone: its exit status says why
+            producer.kill()
+        finally:
+            producer.stdout.close()
+            with contextlib.suppress(BrokenPipeError):
+                consumer.stdin.close()
+            reader.join()
+            feeder.join()
+            producer.wait()
+            consumer.wait()
+        for proc, command, err, args in (
+            (consumer, commands[1], second_err, second),
+            (producer, commands[0], first_err, first),
+        ):
+            if proc.returncode != 0:
+                err.seek(0)
+                stderr = err.read().decode("utf-8", "replace")
+                summary = error_summary(stderr, proc.returncode)
+                raise GitError(f"`git {' '.join(args)}` failed: {summary}", command=command, stderr=stderr)
+    return b"".join(output).decode("utf-8", "surrogateescape")
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:

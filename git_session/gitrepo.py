@@ -27,6 +27,9 @@ from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_P
 _FILE_MODES = (FileMode.BLOB, FileMode.BLOB_EXECUTABLE)
 _LOGGED_REF_PREFIXES = (SESSIONS_PREFIX, PRIVATE_PREFIX)
 _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
+# Listed from their folders and packed-refs, not by libgit2's listing of every ref: the
+# branches are looked at by every command (``autoreattach``), beside 10,000 sessions.
+_LISTED_REF_PREFIXES = (*_OWN_REF_PREFIXES, "refs/heads/", "refs/remotes/")
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 RETRY_SECONDS = 30.0  # how long update_ref rebuilds and retries before it gives up
 STALE_LOCK_SECONDS = 60.0  # a lock of ours is held for microseconds; even a starved process lets go sooner
@@ -429,6 +432,14 @@ class Repo:
         target = ref.target
         return ObjectId(str(target)) if isinstance(target, pygit2.Oid) else None
 
+    def symbolic_target(self, name: str) -> str | None:
+        """The ref a symbolic ref names (``refs/remotes/origin/HEAD``); ``None``: not a symbolic ref."""
+        try:
+            target = self._raw.lookup_reference(name).target
+        except (KeyError, pygit2.InvalidSpecError, ValueError, UnicodeError, pygit2.GitError):
+            return None
+        return target if isinstance(target, str) else None
+
     def ref_names(self, prefix: str) -> list[str]:
         """The names of the refs that start with ``prefix``, loose or packed.
 
@@ -437,7 +448,7 @@ class Repo:
         and reads each loose one, a cost that grows with all the branches and sessions.
         """
         encoded = prefix.encode()
-        if not prefix.startswith(_OWN_REF_PREFIXES):
+        if not prefix.startswith(_LISTED_REF_PREFIXES):
             raw_names = self._raw.raw_listall_references()
             return [n.decode("utf-8", "surrogateescape") for n in raw_names if n.startswith(encoded)]
         names = {n for n in self._loose_ref_names(prefix.rpartition("/")[0]) if n.startswith(prefix)}

@@ -28,6 +28,8 @@ SESSION_REFS_INDEX = "session-refs"  # each session folder's refs, with its stam
 SESSION_METAS_CACHE = "session-metas"  # the sessions' fields by tip commit (metacache)
 PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
+REATTACH_SEEN = "reattach-seen"  # the branch tips automatic reattach has examined (JSON)
+PATCH_ID_CACHE = "patch-ids"  # reattach: the linked commits' patch-ids, by commit (derived)
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
@@ -89,6 +91,10 @@ def template_cache(repo: Repo) -> Path:
     return private_dir(repo) / TEMPLATE_CACHE
 
 
+def patch_id_cache(repo: Repo) -> Path:
+    return private_dir(repo) / PATCH_ID_CACHE
+
+
 def crash_folder(repo: Repo) -> Path:
     return private_dir(repo) / CRASH_FOLDER
 
@@ -108,3 +114,7 @@ def agent_state_dir(repo: Repo, agent: str) -> Path:
 
 def agent_queue(repo: Repo) -> Path:
     return private_dir(repo) / AGENT_QUEUE_FOLDER
+
+
+def reattach_seen(repo: Repo) -> Path:
+    return private_dir(repo) / REATTACH_SEEN

@@ -12,24 +12,38 @@ A candidate matching one commit gets that commit's note copied; one matching a s
 run gets a line per session of the run, with the objectives and decisions of its
 commits. It fails closed: a candidate matching sources of different sessions, or a
 change found in more than one candidate, gets nothing and is reported as ambiguous.
+
+``run`` is the same over any ``Scope``: ``autoreattach`` gives it the commits the
+branches gained since it last looked, and has the ``Session-Id`` trailers a forge kept
+in a squash's message checked too: a message naming another session than the change's
+is ambiguous, and a commit of a default branch naming exactly one session whose linked
+commits are here, but matching no change (a squash whose conflicts the forge resolved),
+is linked to it by that trailer. The sources' patch-ids are kept in
+``<common-dir>/git-session/patch-ids`` (by commit and base: derived, rebuilt when a line
+cannot be read, rewritten with the sources of each run only).
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from git_session import gitcli, paths, trailers
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import CommitInfo, Repo
-from git_session.model import Meta
+from git_session.gitrepo import CommitInfo, Ident, Repo
+from git_session.model import Fields, Meta
 from git_session.names import ObjectId, SessionRef
 from git_session.notes import Notes, add_raw_lines, canonical_line, parse_lines
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle
 
 DEFAULT_LIMIT = 500
+FEW = 32  # candidates up to this many have their notes looked up one by one
 NOTES_MESSAGE = "git-session: reattach notes by patch-id"
 
 
@@ -111,61 +125,238 @@ class _Source:
 def reattach(ws: Workspace, onto: str = "HEAD", *, limit: int = DEFAULT_LIMIT, dry_run: bool = False) -> Report:
     """Link the recent commits of ``onto`` that have no session note to the sessions
     whose commits carry the same change; write nothing when ``dry_run``."""
+    tip = ws.repo.resolve_commit(onto)
+    scope = Scope(candidates=lambda: list(_newest(ws.repo, [tip], [], limit)), onto=(tip,), limit=limit)
+    return run(ws, scope, dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one reattach looks at: the commits that may be copies (newest first), the
+    histories they went into (a linked commit on one of them is no source), and how far
+    back a branch's run of linked commits is followed. ``trailers``: a candidate on an
+    ``onto`` history whose message names exactly one session by its trailer, and that
+    matches no change, is linked to it (the session's linked commits must be here)."""
+
+    candidates: Callable[[], list[CommitInfo]]
+    onto: tuple[ObjectId, ...]
+    limit: int = DEFAULT_LIMIT
+    trailers: bool = False
+    # The tips of the ``onto`` histories before, when the candidates are every commit they
+    # gained since: a linked commit is then on them when those reach it or it is a
+    # candidate, and nothing walks the new commits again.
+    before: tuple[ObjectId, ...] | None = None
+    # With ``before``, what lists the candidates instead of ``candidates``, given whether
+    # their patch-ids are wanted (a linked commit is away from ``before``): the commits,
+    # and their patch-ids found as they were listed (a commit without one has an empty
+    # diff), or None.
+    listed: Callable[[bool], tuple[list[CommitInfo], Mapping[ObjectId, str] | None]] | None = None
+
+
+def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
+    """Reattach within ``scope``: match, then write the notes and the journal entries."""
     repo = ws.repo
-    tip = repo.resolve_commit(onto)
     problems: list[str] = []
-    linked = _linked_commits(repo, Notes.current(repo), problems)
-    candidates, examined = _candidates(repo, tip, limit, linked)
-    sources = _sources(repo, tip, linked, limit) if candidates else []
-    links, ambiguous = _match(repo, candidates, sources, _patch_ids(repo, candidates, sources))
+    notes = Notes.current(repo)
+    early: tuple[dict[ObjectId, _Linked], set[ObjectId]] | None = None
+    known: Mapping[ObjectId, str] | None = None
+    if scope.before is not None and scope.listed is not None:
+        early = _away(repo, notes, notes.index(), scope.before, problems)
+        commits, known = scope.listed(bool(early[0]))
+    else:
+        commits = scope.candidates()
+    examined = len(commits)
+    # A few commits (a command after a commit) look their notes up; many read the index once.
+    index = notes.index() if len(commits) > FEW else None
+    candidates = [c for c in commits if len(c.parents) <= 1 and not _is_linked(notes, index, c.id, problems)]
+    links: list[Link] = []
+    ambiguous: list[Ambiguity] = []
+    if candidates:
+        hide, new = (scope.onto, set()) if scope.before is None else (scope.before, {c.id for c in commits})
+        if early is not None:  # the same, the linked commits among the new ones left out
+            away, walked = {c: n for c, n in early[0].items() if c not in new}, early[1]
+        else:
+            away, walked = _away(repo, notes, notes.index(), hide, problems, new)
+        sources = _sources(repo, scope.before or scope.onto, away, scope.limit)
+        ids = _patch_ids(repo, candidates, sources, known)
+        # With ``before``, a candidate is a new commit, hidden from no walk back from the
+        # linked commits: one that walk did not meet is in no source's history.
+        met = walked if scope.before is not None else None
+        links, ambiguous = _match(repo, candidates, sources, ids, met)
+        if scope.trailers:
+            _by_trailer(ws, scope, candidates, away, links, ambiguous)
     journaled: list[tuple[ObjectId, str]] = []
     if links and not dry_run:
-        add_raw_lines(repo, lambda notes: {link.commit: link.lines for link in links}, ws.ident, NOTES_MESSAGE)
-        journaled = _journal(ws, links, problems)
+        ident = ws.ident  # read once: it may run git
+        add_raw_lines(repo, lambda notes: {link.commit: link.lines for link in links}, ident, NOTES_MESSAGE)
+        journaled = _journal(ws, links, problems, ident)
+    tip = scope.onto[0] if scope.onto else ObjectId("0" * 40)
     return Report(tip, examined, tuple(links), tuple(ambiguous), tuple(journaled), tuple(problems), dry_run)
 
 
 # --- what is linked, what could be -----------------------------------------------------
 
 
-def _linked_commits(repo: Repo, notes: Notes, problems: list[str]) -> dict[ObjectId, _Linked]:
-    """The commits whose note has a line naming a session."""
-    found = {}
-    for target in notes.index():
-        raw = notes.raw_lines(target)
-        lines = [
-            line
-            for line in parse_lines(raw, f"note on {target[:12]}", problems)
-            if isinstance(line.get("session"), str)
-        ]
-        if not lines or not repo.has_object(target):
+def _session_lines(notes: Notes, target: ObjectId, problems: list[str]) -> list[dict[str, Any]]:
+    raw = notes.raw_lines(target)
+    lines = parse_lines(raw, f"note on {target[:12]}", problems)
+    return [line for line in lines if isinstance(line.get("session"), str)]
+
+
+def _is_linked(notes: Notes, index: Mapping[ObjectId, Any] | None, commit: ObjectId, problems: list[str]) -> bool:
+    return (index is None or commit in index) and bool(_session_lines(notes, commit, problems))
+
+
+def _away(
+    repo: Repo,
+    notes: Notes,
+    index: Mapping[ObjectId, Any],
+    onto: Sequence[ObjectId],
+    problems: list[str],
+    on_onto: Set[ObjectId] = frozenset(),
+) -> tuple[dict[ObjectId, _Linked], set[ObjectId]]:
+    """The linked commits not on any ``onto`` history (nor in ``on_onto``), children first
+    (only their notes are read); and every commit the walk back from them met."""
+    present = [t for t in index if t not in on_onto and repo.has_object(t) and repo.is_commit(t)]
+    found: dict[ObjectId, _Linked] = {}
+    walked: set[ObjectId] = set()
+    for commit in repo.walk_all(present, hide=onto):
+        walked.add(commit.id)
+        if commit.id not in index or commit.id in on_onto:
             continue
-        try:
-            info = repo.commit(target)
-        except (UserError, DataError):
-            continue  # a note on a blob or a tree
-        found[target] = _Linked(info, tuple(raw), tuple(lines))
+        lines = _session_lines(notes, commit.id, problems)
+        if lines:
+            found[commit.id] = _Linked(commit, tuple(notes.raw_lines(commit.id)), tuple(lines))
+    return found, walked
+
+
+def _newest(repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int) -> Iterator[CommitInfo]:
+    """The newest ``limit`` commits reachable from ``tips`` and not from ``hide``."""
+    for count, commit in enumerate(repo.walk_all(tips, hide=hide, topological=False)):
+        if count >= limit:
+            return
+        yield commit
+
+
+def logged(repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int) -> list[CommitInfo]:
+    """The newest ``limit`` commits (merges left out) reachable from ``tips`` and not from
+    ``hide``, as one ``git log`` lists them: no object of them is read here. (Their author,
+    time and tree are not needed to match them, and left empty.)"""
+    revisions = "".join(f"{tip}\n" for tip in tips) + "".join(f"^{tip}\n" for tip in hide)
+    args = ["log", "--no-merges", "--encoding=UTF-8", f"--max-count={limit}", "--format=%H%x1f%P%x1f%B%x1e", "--stdin"]
+    output = gitcli.run(args, git_dir=repo.git_dir, input=revisions).stdout
+    found = []
+    for record in output.split("\x1e"):
+        fields = record.lstrip("\n").split("\x1f", 2)
+        if len(fields) == 3:
+            commit, parents, message = fields
+            above = tuple(ObjectId(p) for p in parents.split())
+            found.append(CommitInfo(ObjectId(commit), above, message, "", 0, ObjectId("")))
     return found
 
 
-def _candidates(
-    repo: Repo, tip: ObjectId, limit: int, linked: Mapping[ObjectId, _Linked]
-) -> tuple[list[CommitInfo], int]:
-    """The newest ``limit`` commits of ``tip``'s history that are not merges and not linked."""
-    found, examined = [], 0
-    for commit in repo.walk(tip, topological=False):
-        if examined >= limit:
-            break
-        examined += 1
-        if len(commit.parents) <= 1 and commit.id not in linked:
-            found.append(commit)
-    return found, examined
+# What ``git diff-tree`` (``Repo.patch_ids``) would show: a porcelain ``git log -p`` obeys
+# the user's diff settings (prefixes, context, algorithm, colour, signatures), which would
+# change the patch-ids; these pin every one that does.
+_LOG_DIFF = (
+    "-c",
+    "diff.noprefix=false",
+    "-c",
+    "diff.mnemonicPrefix=false",
+    "-c",
+    "diff.suppressBlankEmpty=false",
+    "log",
+    "-p",
+    "--root",
+    "--binary",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    "--no-show-signature",
+    "--unified=3",
+    "--inter-hunk-context=0",
+    "--diff-algorithm=myers",
+    "--indent-heuristic",
+    "--ignore-submodules=none",
+    "--no-relative",
+)
+# The commit line carries the parents (a line starting with an id would be taken by
+# ``git patch-id`` for a new commit); the message is indented by four spaces, so none of
+# its lines is taken for one either, and it ends at the first line that is not.
+_LOG_HEADER = "--format=commit%x20%H%x20%P%n%w(0,4,4)%B"  # %x20: a space
 
 
-def _sources(repo: Repo, tip: ObjectId, linked: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
-    """What a candidate may be a copy of: the linked commits not on ``tip``'s history, one
-    by one, and each branch's runs of them squashed."""
-    away = {c.id: linked[c.id] for c in repo.walk_all(linked, hide=[tip]) if c.id in linked}  # children first
+def logged_with_patch_ids(
+    repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int
+) -> tuple[list[CommitInfo], dict[ObjectId, str]]:
+    """What ``logged`` lists, and the ``git patch-id --stable`` of each commit (one with an
+    empty diff has none), from ONE ``git log -p | git patch-id`` pipeline: the listing is
+    taken from the stream as it passes to ``git patch-id``."""
+    revisions = "".join(f"{tip}\n" for tip in tips) + "".join(f"^{tip}\n" for tip in hide)
+    headers = _Headers()
+    args = [*_LOG_DIFF, "--no-merges", "--encoding=UTF-8", f"--max-count={limit}", _LOG_HEADER, "--stdin"]
+    output = gitcli.tee_pipeline(
+        args, ["patch-id", "--stable"], git_dir=repo.git_dir, input=revisions, sink=headers.feed
+    )
+    headers.feed(b"", final=True)
+    ids = {}
+    for line in output.splitlines():
+        patch_id, _, commit = line.partition(" ")
+        ids[ObjectId(commit)] = patch_id
+    return headers.commits, ids
+
+
+class _Headers:
+    """The commits of a ``git log -p`` stream in ``_LOG_HEADER``'s format, parsed as it
+    passes: only each commit's header is looked at, never its diff (no diff line starts
+    with ``commit ``: they start with a space, ``+``, ``-``, ``@``, a word of git's, or
+    a base85 letter of a binary patch)."""
+
+    def __init__(self) -> None:
+        self.commits: list[CommitInfo] = []
+        self._tail = b"\n"  # the stream's first line starts after a line break too
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> None:
+        data = self._tail + chunk
+        pos = 0
+        while (start := data.find(b"\ncommit ", pos)) >= 0:
+            end = _header_end(data, start + 1, final)
+            if end is None:
+                self._tail = data[start:]
+                return
+            self._commit(data[start + 1 : end])
+            pos = end - 1
+        self._tail = data[-7:]  # "\ncommit" cut at the chunk's end is found with the next
+
+    def _commit(self, header: bytes) -> None:
+        first, _, rest = header.partition(b"\n")
+        ids = first.decode("ascii", "replace").split()[1:]
+        lines = rest.splitlines(keepends=True)
+        message = b"".join(line[4:] for line in lines).decode("utf-8", "surrogateescape")
+        self.commits.append(
+            CommitInfo(ObjectId(ids[0]), tuple(ObjectId(p) for p in ids[1:]), message, "", 0, ObjectId(""))
+        )
+
+
+def _header_end(data: bytes, start: int, final: bool) -> int | None:
+    """Where the header starting at ``start`` ends: after its last indented line (``None``:
+    not in ``data`` yet)."""
+    line_end = data.find(b"\n", start)
+    while line_end >= 0:
+        after = line_end + 1
+        if data.startswith(b"    ", after):
+            line_end = data.find(b"\n", after)
+        elif not final and len(data) - after < 4 and b"    ".startswith(data[after:]):
+            return None  # the next line may still be indented
+        else:
+            return after
+    return len(data) if final else None
+
+
+def _sources(repo: Repo, onto: Sequence[ObjectId], away: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
+    """What a candidate may be a copy of: the linked commits not on the ``onto`` histories,
+    one by one, and each branch's runs of them squashed."""
     sources = [
         _Source("patch", c, None, (c,), frozenset(_sessions(n.lines)), n.raw, n.info.time)
         for c, n in away.items()
@@ -176,8 +367,8 @@ def _sources(repo: Repo, tip: ObjectId, linked: Mapping[ObjectId, _Linked], limi
         for line in note.lines:
             by_branch[str(line.get("branch") or "")].add(commit)
     for branch, members in sorted(by_branch.items()):
-        for run in _runs(repo, members, away, limit):
-            sources.extend(_squash_sources(repo, tip, branch, run, away))
+        for run_ in _runs(repo, members, away, limit):
+            sources.extend(_squash_sources(repo, onto, branch, run_, away))
     return sources
 
 
@@ -209,16 +400,17 @@ def _runs(repo: Repo, members: set[ObjectId], away: Mapping[ObjectId, _Linked], 
 
 
 def _squash_sources(
-    repo: Repo, tip: ObjectId, branch: str, run: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]
+    repo: Repo, onto: Sequence[ObjectId], branch: str, run: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]
 ) -> list[_Source]:
-    """A run squashed: from its first commit's parent, and from where it forks from ``tip``."""
+    """A run squashed: from its first commit's parent, and from where it forks from each ``onto``."""
     first, last = away[run[0]].info, away[run[-1]].info
     bases = []
     if len(run) > 1 and len(first.parents) == 1:
         bases.append(first.parents[0])
-    fork = repo.merge_base(tip, last.id)
-    if fork is not None and fork != last.id and fork not in bases and (len(run) > 1 or (fork,) != first.parents):
-        bases.append(fork)
+    for tip in onto:
+        fork = repo.merge_base(tip, last.id)
+        if fork is not None and fork != last.id and fork not in bases and (len(run) > 1 or (fork,) != first.parents):
+            bases.append(fork)
     lines = _squash_lines(branch, run, away)
     sessions = frozenset(_sessions(_lines_of(branch, run, away)))
     return [_Source("squash", last.id, base, tuple(run), sessions, lines, last.time) for base in bases]
@@ -265,31 +457,90 @@ def _union(lists: Iterable[Any]) -> list[Any]:
 _DiffKey = tuple[ObjectId, ObjectId | None]
 
 
-def _patch_ids(repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_Source]) -> dict[_DiffKey, str]:
-    """Patch-ids of every candidate and source, in as few ``git patch-id`` runs as can be:
-    one for the commits against their parents, one per squash base of a same last commit."""
+def _patch_ids(
+    repo: Repo,
+    candidates: Sequence[CommitInfo],
+    sources: Sequence[_Source],
+    known: Mapping[ObjectId, str] | None = None,
+) -> dict[_DiffKey, str]:
+    """Patch-ids of every candidate and source: the candidates' from ``known`` when it is
+    given, the sources' from the cache (``_load_cache``) when it has them, the rest in as
+    few ``git patch-id`` runs as can be: one for the commits against their parents, one
+    per squash base of a same last commit. The runs go side by side (each is two git
+    processes; Python only waits)."""
     if not candidates or not sources:
         return {}
-    singles = sorted({c.id for c in candidates} | {s.tip for s in sources if s.base is None})
-    ids: dict[_DiffKey, str] = {(c, None): pid for c, pid in repo.patch_ids([(c, None) for c in singles]).items()}
-    ranges = sorted({(s.tip, s.base) for s in sources if s.base is not None})
+    ids: dict[_DiffKey, str] = {}
+    singles = set()
+    if known is None:
+        singles = {c.id for c in candidates}
+    else:
+        ids.update({(c.id, None): known[c.id] for c in candidates if c.id in known})
+    keys = {(s.tip, s.base) for s in sources}
+    cache = _load_cache(repo)
+    cached = {key: cache[key] for key in keys if key in cache}
+    missing = keys - cached.keys()
+    singles |= {tip for tip, base in missing if base is None}
+    batches: list[list[tuple[ObjectId, ObjectId | None]]] = [[(c, None) for c in sorted(singles)]] if singles else []
+    ranges = sorted((tip, base) for tip, base in missing if base is not None)
     while ranges:
-        batch: dict[ObjectId, ObjectId] = {}
+        batch: dict[ObjectId, ObjectId | None] = {}
         rest = []
         for last, base in ranges:
-            if last in batch or base is None:
+            if last in batch:
                 rest.append((last, base))
             else:
                 batch[last] = base
-        found = repo.patch_ids(list(batch.items()))
-        ids.update({(c, batch[c]): pid for c, pid in found.items()})
+        batches.append(list(batch.items()))
         ranges = rest
+    if batches:
+        with ThreadPoolExecutor(max_workers=min(len(batches), 4)) as pool:
+            found = list(pool.map(repo.patch_ids, batches))
+        for batch_, by_commit in zip(batches, found, strict=True):
+            base_of = dict(batch_)
+            ids.update({(c, base_of[c]): pid for c, pid in by_commit.items()})
+    cached.update({key: ids.get(key, "") for key in missing})  # "": an empty diff, none
+    ids.update({key: pid for key, pid in cached.items() if pid})
+    if cached != cache:
+        _save_cache(repo, cached)  # the sources of now only: it follows the linked commits away
     return ids
 
 
+# The sources' patch-ids, by their diff (commit, base): derived data, so a line that
+# cannot be read is left out (and computed again), and the file is rewritten whole.
+def _load_cache(repo: Repo) -> dict[_DiffKey, str]:
+    try:
+        raw = paths.patch_id_cache(repo).read_bytes()
+    except OSError:
+        return {}
+    found: dict[_DiffKey, str] = {}
+    for line in raw.decode("ascii", "replace").splitlines():
+        fields = line.split(" ")
+        if len(fields) != 3 or not all(_CACHED.fullmatch(f) for f in fields):
+            continue
+        commit, base, patch_id = fields
+        if commit != "-":
+            found[ObjectId(commit), None if base == "-" else ObjectId(base)] = "" if patch_id == "-" else patch_id
+    return found
+
+
+_CACHED = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}|-")
+
+
+def _save_cache(repo: Repo, cached: Mapping[_DiffKey, str]) -> None:
+    lines = sorted(f"{commit} {base or '-'} {pid or '-'}\n" for (commit, base), pid in cached.items())
+    with contextlib.suppress(OSError):  # a read-only repository: computed again next time
+        trailers.write_atomically(paths.patch_id_cache(repo), "".join(lines).encode("ascii"), only_if_changed=True)
+
+
 def _match(
-    repo: Repo, candidates: Sequence[CommitInfo], sources: Sequence[_Source], ids: Mapping[_DiffKey, str]
+    repo: Repo,
+    candidates: Sequence[CommitInfo],
+    sources: Sequence[_Source],
+    ids: Mapping[_DiffKey, str],
+    met: Set[ObjectId] | None = None,
 ) -> tuple[list[Link], list[Ambiguity]]:
+    """``met``: when given, every candidate in a source's history is in it."""
     by_id: dict[str, list[_Source]] = defaultdict(list)
     for source in sources:
         if (source.tip, source.base) in ids:
@@ -298,7 +549,8 @@ def _match(
     for candidate in candidates:
         patch_id = ids.get((candidate.id, None))
         # A commit a source grew from is not a copy of it.
-        found = [s for s in by_id.get(patch_id or "", []) if not repo.is_ancestor(candidate.id, s.tip)]
+        maybe_grew = met is None or candidate.id in met
+        found = [s for s in by_id.get(patch_id or "", []) if not (maybe_grew and _grew_from(repo, candidate.id, s.tip))]
         if patch_id is not None and found:
             matches[patch_id].append((candidate, found))
     links: list[Link] = []
@@ -311,6 +563,15 @@ def _match(
             else:
                 ambiguous.append(verdict)
     return sorted(links, key=lambda x: x.commit), sorted(ambiguous, key=lambda x: x.commit)
+
+
+def _grew_from(repo: Repo, commit: ObjectId, tip: ObjectId) -> bool:
+    """Whether ``commit`` is in ``tip``'s history, as git itself says (few are asked: the
+    matches; libgit2 would read every new commit of the default branch through our reader)."""
+    if commit == tip:
+        return True
+    result = gitcli.run(["merge-base", "--is-ancestor", commit, tip], git_dir=repo.git_dir, check=False)
+    return result.returncode == 0
 
 
 def _verdict(candidate: CommitInfo, found: Sequence[_Source], twins: Sequence[CommitInfo]) -> Link | Ambiguity:
@@ -328,10 +589,81 @@ def _verdict(candidate: CommitInfo, found: Sequence[_Source], twins: Sequence[Co
     return Link(candidate.id, subject, chosen[0].how, sessions, commits, lines)
 
 
+# --- by trailer -------------------------------------------------------------------------
+
+
+def _by_trailer(
+    ws: Workspace,
+    scope: Scope,
+    candidates: Sequence[CommitInfo],
+    away: Mapping[ObjectId, _Linked],
+    links: list[Link],
+    ambiguous: list[Ambiguity],
+) -> None:
+    """Check the links by the sessions the candidates' messages name (a forge's squash keeps
+    the commits' trailers in its body), and link by them a candidate of an ``onto`` history
+    that names exactly one session whose linked commits are here but matches no change."""
+    pattern = session_pattern(ws.repo)
+    by_session: dict[str, list[ObjectId]] = defaultdict(list)
+    for commit, note in away.items():
+        for session in _sessions(note.lines):
+            by_session[session].append(commit)
+    decided = {x.commit for x in links} | {x.commit for x in ambiguous}
+    for link in list(links):
+        named = _named(pattern, _message(candidates, link.commit))
+        if named and not set(link.sessions) <= named:
+            links.remove(link)
+            reason = "its message names another session than the commits with its change"
+            ambiguous.append(Ambiguity(link.commit, link.subject, reason, link.sessions, link.sources))
+    for candidate in candidates:
+        named = _named(pattern, candidate.message)
+        if candidate.id in decided or not named:
+            continue
+        subject = candidate.message.split("\n", 1)[0]
+        if len(named) > 1:
+            sessions = tuple(sorted(named))
+            ambiguous.append(Ambiguity(candidate.id, subject, "its message names several sessions", sessions, ()))
+        elif (session := next(iter(named))) in by_session and _on_onto(ws.repo, candidate.id, scope.onto):
+            lines = _trailer_lines(session, by_session[session], away)
+            links.append(Link(candidate.id, subject, "trailer", (session,), tuple(by_session[session]), lines))
+    links.sort(key=lambda x: x.commit)
+    ambiguous.sort(key=lambda x: x.commit)
+
+
+def session_pattern(repo: Repo) -> re.Pattern[str]:
+    """A line of a message naming a session by the ``Session-Id`` trailer (its configured
+    key), also quoted, indented or bulleted as squash messages write their commits'."""
+    key = trailers.keys(repo)[0]
+    return re.compile(rf"^[ \t>*-]*{re.escape(key)}:[ \t]*([0-9A-Za-z]{{26}})[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _message(candidates: Sequence[CommitInfo], commit: ObjectId) -> str:
+    return next((c.message for c in candidates if c.id == commit), "")
+
+
+def _named(pattern: re.Pattern[str], message: str) -> set[str]:
+    return {match.lower() for match in pattern.findall(message)}
+
+
+def _on_onto(repo: Repo, commit: ObjectId, onto: Sequence[ObjectId]) -> bool:
+    return any(_grew_from(repo, commit, tip) for tip in onto)
+
+
+def _trailer_lines(session: str, commits: Sequence[ObjectId], away: Mapping[ObjectId, _Linked]) -> tuple[bytes, ...]:
+    """The line of a commit linked by its trailer: the session's state in its newest linked commit."""
+    newest = max(commits, key=lambda c: (away[c].info.time, c))
+    found = [line for line in away[newest].lines if line["session"] == session]
+    value: dict[str, Any] = {"session": session}
+    for key in ("branch", "objectives", "decisions"):
+        if key in found[0]:
+            value[key] = found[0][key]
+    return (canonical_line(value),)
+
+
 # --- the sessions' journals --------------------------------------------------------------
 
 
-def _journal(ws: Workspace, links: Sequence[Link], problems: list[str]) -> list[tuple[ObjectId, str]]:
+def _journal(ws: Workspace, links: Sequence[Link], problems: list[str], ident: Ident) -> list[tuple[ObjectId, str]]:
     """A `commit` entry in each linked session (a local one), unless it has one for the commit."""
     refs: dict[str, SessionRef] = {handle.id: handle.ref for handle in ws.store.handles()}
     done = []
@@ -341,14 +673,14 @@ def _journal(ws: Workspace, links: Sequence[Link], problems: list[str]) -> list[
                 problems.append(f"session {session} is not in this repository: no journal entry for {link.commit[:12]}")
                 continue
             try:
-                if _add_commit_entry(ws, refs[session], link):
+                if _add_commit_entry(ws, refs[session], link, ident):
                     done.append((link.commit, session))
             except (DataError, UserError) as exc:
                 problems.append(f"session {session}: no journal entry for {link.commit[:12]}: {exc.message}")
     return done
 
 
-def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link) -> bool:
+def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link, ident: Ident) -> bool:
     added = []
 
     def build(handle: Handle, meta: Meta) -> list[Draft]:
@@ -356,8 +688,13 @@ def _add_commit_entry(ws: Workspace, ref: SessionRef, link: Link) -> bool:
             return []
         added.append(True)
         # Marked: not a commit made on the session's branch, but one found to carry its work.
-        fields = {"text": link.subject or link.commit, "commit": link.commit, "reattached": link.how}
+        fields: Fields = {
+            "text": link.subject or link.commit,
+            "commit": link.commit,
+            "reattached": link.how,
+            "sources": list(link.sources),  # what it is a copy of: their links stand (atrisk)
+        }
         return [Draft.add("commit", fields, agent=ws.agent)]
 
-    ws.store.append(ref, build, ws.ident, f"commit: {link.subject} (reattached)")
+    ws.store.append(ref, build, ident, f"commit: {link.subject} (reattached)")
     return bool(added)

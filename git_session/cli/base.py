@@ -268,15 +268,20 @@ text_argument = click.argument("text", type=Text(), metavar="TEXT")
 # --- the repository -------------------------------------------------------------------
 
 
-def workspace(link_wait: float | None = None) -> Workspace:
+def workspace(link_wait: float | None = None, reattach: bool = True) -> Workspace:
     """The repository, with the commits the hooks recorded linked to their sessions first
     (waiting ``link_wait`` seconds for another process linking them; by default long), and
-    the agents' hook answers rendered again whenever a session changes (``agents.follow``).
-    A shared configuration file that cannot be read is said in one line: it is left out."""
+    the agents' hook answers rendered again whenever a session changes (``agents.follow``);
+    then, ``reattach``, copies of linked commits that the branches gained linked too. A shared
+    configuration file that cannot be read is said in one line: it is left out."""
     from git_session import settings
 
     ws = follow.opened(warn, link_wait)
     fault = settings.of(ws.repo).fault
     if fault is not None:
         warn(f"{fault} (the file is left out; see: git session config)")
+    if reattach:
+        from git_session import autoreattach
+
+        autoreattach.follow_branches(ws)
     return ws

@@ -45,7 +45,7 @@ def hook() -> None:
 @click.option("--branch", metavar="BRANCH", help="The branch whose trailers to render (default: current).")
 def hook_refresh(branch: str | None) -> None:
     """Render the trailers the commit hooks use for a branch."""
-    ws = workspace(link_wait=HOOK_LINK_WAIT)
+    ws = workspace(link_wait=HOOK_LINK_WAIT, reattach=False)
     ws.refresh_trailers(BranchName(branch) if branch else ws.branch(), force=True)
 
 
@@ -62,7 +62,7 @@ def hook_push(remote: str) -> None:
     from git_session import secrets, sharing
     from git_session.names import branch_prefix
 
-    ws = workspace(link_wait=HOOK_LINK_WAIT)
+    ws = workspace(link_wait=HOOK_LINK_WAIT, reattach=False)
     branches = [BranchName.of(line.strip()) for line in sys.stdin if line.strip()]
     target = sharing.resolve_remote(ws.repo, remote)
     prefixes = [branch_prefix(b) for b in branches]
@@ -231,20 +231,32 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     they are still there (the fix puts them back), whether the settings file parses,
     whether a client setting turns every hook off, whether the hook shim is written, and
     whether git-session is on PATH (without it those hooks do nothing). One part that
-    cannot be checked is one line; the rest go on.
+    cannot be checked is one line; the rest go on. It also warns about sessions whose
+    commits are on no branch any more and were matched by no copy (their links are at
+    risk), and about a clone whose history names sessions but that never fetched the
+    session notes.
     Exits 0 when healthy, 1 when problems remain. Where git-session is not installed
     (never, or uninstalled since) it says so in one line, and exits 1: `git session
     install` (or `doctor --fix`) sets up the hooks and the notes config.
     """
     from git_session.doctor import doctor as diagnose
 
-    report = diagnose(workspace().repo, fix=fix)
+    ws = workspace()
+    report = diagnose(ws.repo, fix=fix)
     if not report.installed:
         echo("git-session is not installed here: git session install sets up the hooks and the notes config")
     for line in report.fixed:
         echo(f"fixed: {render.safe(line)}")
     for finding in report.findings:
         echo(f"{finding.level}: {finding.subject}: {render.safe(cli_hints.noted(finding.message, finding.advice))}")
+    from git_session import atrisk
+
+    for line in atrisk.warnings(ws, ws.store.handles()):
+        echo(f"warning: links: {render.safe(line)}")
+    from git_session.autoreattach import history_names_sessions, never_fetched
+
+    for remote in never_fetched(ws.repo)[:1] if history_names_sessions(ws.repo) else []:
+        echo(f"warning: notes: this clone never fetched the session notes: git session pull {render.safe(remote)}")
     if report.problems:
         fixable = any(f.fixable for f in report.problems)
         echo(f"{len(report.problems)} problem(s)" + ("; git session doctor --fix repairs them" if fixable else ""))

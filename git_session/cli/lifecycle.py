@@ -60,6 +60,9 @@ def start(
 def status(session: str | None, as_json: bool) -> None:
     """The current session at a glance.
 
+    Warns (on standard error) when commits of the session are on no branch any more
+    and no copy of them was found: its links are at risk.
+
     With --json and no session on the branch (none given with --session), prints `null`
     and exits 0; without --json that is an error (exit 1).
     """
@@ -71,6 +74,10 @@ def status(session: str | None, as_json: bool) -> None:
             raise
         print_json(None)
         return
+    from git_session import atrisk
+
+    for line in atrisk.warnings(ws, [found.handle]):
+        warn(line)
     if as_json:
         print_json(views.state_view(ws.store.state(found.handle, private=True)))
         return

@@ -42,12 +42,14 @@ def reattach_command(onto: str, limit: int, dry_run: bool, as_json: bool) -> Non
     commits gets one line per session, with their objectives and decisions. Each
     session also gets a commit entry. A commit that matches more than one session, or
     a change found in more than one commit, is not linked but reported, and the
-    command then exits 1.
+    command then exits 1. Every other command does this on its own for the commits
+    the branches gained since the last one (`git fetch`, `git pull`): this one looks at
+    REV's recent commits whatever was examined before.
     """
     from git_session.errors import UserError
     from git_session.reattach import reattach
 
-    ws = workspace()
+    ws = workspace(reattach=False)  # this one reports what it links
     report = reattach(ws, onto, limit=limit, dry_run=dry_run)
     for problem in report.problems:
         click.echo(f"git-session: warning: {render.safe(problem)}", err=True)
@@ -135,10 +137,13 @@ def pull(remote: str | None) -> None:
     New sessions are copied, those behind fast-forwarded, diverged ones joined by a
     merge of both histories; notes merge as a union of lines. Every session is
     validated first: one that is not valid is reported and skipped, the others merge.
+    Then the commits of the default branches that carry linked commits' changes (a
+    forge's squash or rebase merge) are linked to their sessions, as `reattach` does.
     """
     from git_session import effects
 
-    target, report = effects.pull(workspace(), remote, sys.stderr.isatty(), _progress_meter())
+    # Reattached after the pull (``effects.pull``), with the notes it brings.
+    target, report = effects.pull(workspace(reattach=False), remote, sys.stderr.isatty(), _progress_meter())
     _report_skipped(report)
     echo(f"Pulled from {render.safe(target.name)}: {_merge_summary(report)}")
     if report.skipped:
@@ -155,7 +160,8 @@ def push(remote: str | None) -> None:
     files of checkpoints the remote does not have already. A finding stops the push and
     names the entry and the finding's fingerprint; `git session secrets allow` acknowledges
     one that is no secret. Entries added with --private are never pushed. If the remote moved on, its sessions are
-    fetched and merged and the push is tried again (a few times at most).
+    fetched and merged and the push is tried again (a few times at most). A session
+    pushed whose commits are on no branch any more, unmatched, is warned about.
     """
     from git_session import sharing
 
@@ -172,8 +178,19 @@ def push(remote: str | None) -> None:
         echo(f"Everything up to date on {render.safe(target.name)}")
     else:
         echo(f"Pushed {len(report.pushed)} session(s){notes} to {render.safe(target.name)}")
+    _warn_at_risk(ws, report.pushed)
     if report.unreadable:
         raise DataError(f"{len(report.unreadable)} ref(s) were not pushed: they cannot be read", "git session doctor")
+
+
+def _warn_at_risk(ws: Workspace, refs: list[str]) -> None:
+    """The sessions pushed whose commits no branch reaches any more, unmatched."""
+    from git_session import atrisk
+
+    pushed = set(refs)
+    handles = [h for h in ws.store.handles() if h.ref in pushed] if refs else []
+    for line in atrisk.warnings(ws, handles):
+        warn(line)
 
 
 @click.command()

@@ -1,0 +1,96 @@
+"""Links at risk: the commits of a session that no branch reaches any more (a rewrite the
+hooks did not follow, a branch dropped, a squash nobody matched) and that no copy was
+found for. ``status``, ``push`` and ``doctor`` say so, with the session's last commit
+that still stands (on a branch, or a copy reattached).
+
+A commit counts when its ``commit`` entry is live (not marked rewritten: the hooks
+followed that one) and is not itself a reattached copy. It is matched when a reattached
+copy names it among its ``sources``, or a note of a copy lists it as ``squashed``.
+The walk goes from those commits and stops at the branches: its cost follows the
+session's commits that left them, not the repository's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from git_session.autoreattach import watched_tips
+from git_session.errors import DataError, UserError
+from git_session.model import Entry
+from git_session.names import ObjectId
+from git_session.sessions import Workspace
+from git_session.store import Handle
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    lost: tuple[ObjectId, ...]  # oldest first
+    last: ObjectId | None  # the newest commit of the session that still stands
+    last_subject: str
+
+    def message(self, short: str) -> str:
+        """The warning, for the session shown as ``short``."""
+        count = len(self.lost)
+        what = f"{count} commit{'s' if count != 1 else ''} of session {short} {'were' if count != 1 else 'was'}"
+        if self.last is None:
+            return f"{what} rewritten or dropped; no commit of it is on a branch any more"
+        return f"{what} rewritten or dropped; the last link is {self.last[:12]} {self.last_subject[:60]!r}"
+
+
+def at_risk(ws: Workspace, handle: Handle) -> AtRisk | None:
+    """The session's commits no branch reaches and no copy matched; ``None``: none."""
+    entries = [e for e in ws.store.entries(handle, "commit") if e.commit and not e.rewritten]
+    originals = [e for e in entries if not e.values.get("reattached")]
+    if not originals:
+        return None
+    gone = _unreachable([ObjectId(str(e.commit)) for e in originals], ws) - _matched(ws, entries)
+    if not gone:
+        return None
+    lost = tuple(ObjectId(str(e.commit)) for e in originals if e.commit in gone)
+    standing = [e for e in entries if e.commit not in gone]
+    last = standing[-1] if standing else None
+    return AtRisk(lost, ObjectId(str(last.commit)) if last else None, last.text if last else "")
+
+
+def _unreachable(commits: Iterable[ObjectId], ws: Workspace) -> set[ObjectId]:
+    repo = ws.repo
+    wanted = set(commits)
+    present = [c for c in wanted if repo.has_object(c) and repo.is_commit(c)]
+    found = {c.id for c in repo.walk_all(present, hide=list(watched_tips(repo).values())) if c.id in wanted}
+    return found | (wanted - set(present))
+
+
+def _matched(ws: Workspace, entries: Iterable[Entry]) -> set[str]:
+    """The commits a reattached copy carries the work of (by the journal, or by its note)."""
+    from git_session.notes import read_note
+
+    matched: set[str] = set()
+    for entry in entries:
+        if not entry.values.get("reattached"):
+            continue
+        sources = entry.values.get("sources")
+        if isinstance(sources, list):
+            matched.update(s for s in sources if isinstance(s, str))
+        try:
+            lines = read_note(ws.repo, ObjectId.of(str(entry.commit)))
+        except (DataError, UserError):
+            continue
+        for line in lines:
+            squashed = line.get("squashed")
+            if isinstance(squashed, list):
+                matched.update(s for s in squashed if isinstance(s, str))
+    return matched
+
+
+def warnings(ws: Workspace, handles: Iterable[Handle]) -> list[str]:
+    """One line per session at risk (a session that cannot be read is left to the others' checks)."""
+    lines = []
+    for handle in handles:
+        try:
+            found = at_risk(ws, handle)
+        except (DataError, UserError):
+            continue
+        if found is not None:
+            lines.append(found.message(ws.short_session_id(handle.id)))
+    return lines
