@@ -330,8 +330,9 @@ def timeline(sessions: Sequence[SessionFigures], short: Mapping[str, str], now: 
             if f.branch == branch
         ]
         lanes.append({"branch": clip(branch, 24), "y": 20 + index * LANE, "bars": bars})
+    cut = 10 if stop - start >= 3 * 86400 else 16  # the day, or the day and the time when short
     ticks = [
-        {"x": x(moment), "label": (iso(moment) or "")[:10]}
+        {"x": x(moment), "label": (iso(moment) or "")[:cut].replace("T", " ")}
         for moment in (start + (stop - start) * part // 4 for part in range(5))
     ]
     return {"lanes": lanes, "width": CHART_WIDTH, "height": 40 + len(branches) * LANE, "ticks": ticks}
@@ -348,14 +349,15 @@ def bars(items: Sequence[tuple[str, int]], height: int = 160) -> dict[str, Any]:
     shown = []
     for index, (label, value) in enumerate(items):
         h = round(plot * value / top, 1)
-        x = round(10 + index * slot + slot * 0.15, 1)
+        width = min(slot * 0.7, 90)
+        x = round(10 + index * slot + (slot - width) / 2, 1)
         shown.append(
             {
                 "x": x,
-                "w": round(slot * 0.7, 1),
+                "w": round(width, 1),
                 "y": round(18 + plot - h, 1),
                 "h": h,
-                "cx": round(x + slot * 0.35, 1),
+                "cx": round(x + width / 2, 1),
                 "value": value,
                 "label": label if index % every == 0 else "",
             }
@@ -372,6 +374,7 @@ def html(report: Report, shown: Mapping[str, Any], repo: Repo) -> str:
     context = {
         **shown,
         "period_words": period_words(shown),
+        "counted": counted(len(report.sessions)),
         "facts": _facts(shown),
         "weekly_rows": [_weekly_row(key, label, shown["weekly"]) for key, label in WEEKLY_ROWS]
         if "weekly" in shown
@@ -379,6 +382,10 @@ def html(report: Report, shown: Mapping[str, Any], repo: Repo) -> str:
         "timeline": timeline(report.sessions, report.short, report.generated),
         "done_per_week": bars([(w["week"], w["objectives_done"]) for w in summary["weeks"]]),
         "ttr": bars([(d["bin"], d["count"]) for d in summary["blockers"]["distribution"]]),
+        "ttr_words": "median {}, p90 {}".format(
+            duration(summary["blockers"]["median_resolve_seconds"]),
+            duration(summary["blockers"]["p90_resolve_seconds"]),
+        ),
         "rows": [
             {**session_view(f, report.short, report.generated), "cells": _session_row(s)}
             for f, s in zip(report.sessions, shown["sessions"], strict=True)
