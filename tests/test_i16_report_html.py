@@ -17,7 +17,7 @@ from tests.test_i16_report import fixture_repo, repo  # noqa: F401  (fixtures)
 ARTIFACTS = Path.home() / ".cache" / "git-session-tests"
 
 
-def test_the_page_is_standalone_and_readable_without_a_script(repo: Path) -> None:
+def test_the_page_is_standalone_and_readable_without_a_script(repo: Path) -> None:  # noqa: F811
     page = ok(repo, "report", "--all-remotes", "--format", "html")
     assert '<meta name="color-scheme" content="light dark">' in page
     assert "@media (prefers-color-scheme: dark)" in page and "@media print" in page
@@ -33,7 +33,7 @@ def test_the_page_is_standalone_and_readable_without_a_script(repo: Path) -> Non
 
 
 @pytest.mark.slow
-def test_the_html_report_renders_in_headless_chromium(repo: Path, tmp_path: Path) -> None:
+def test_the_html_report_renders_in_headless_chromium(repo: Path, tmp_path: Path) -> None:  # noqa: F811
     browser = chromium_or_skip()
     page = tmp_path / "report.html"
     assert ok(repo, "report", "--all-remotes", "-o", str(page)) == f"Wrote {page}\n"
