@@ -111,9 +111,10 @@ def parse_date(text: str, now: int, end_of_day: bool = False) -> int:
 # --- reading --------------------------------------------------------------------------------
 
 
-def build(ws: Workspace, selection: Selection, limit: int | None = None) -> Report:
-    """The report of the sessions ``selection`` names (the newest ``limit`` of them)."""
-    now = ws.now()
+def build(ws: Workspace, selection: Selection, limit: int | None = None, now: int | None = None) -> Report:
+    """The report of the sessions ``selection`` names (the newest ``limit`` of them), as of
+    ``now`` (by default: the time git would stamp a commit with)."""
+    now = ws.now() if now is None else now
     period = Period(now - WEEK, now + 1) if selection.weekly else selection.period
     states = [read for read in read_states(ws, selection) if _matches(read.state, selection.author, selection.branch)]
     if limit is not None and period == Period():  # the newest sessions: only those are counted

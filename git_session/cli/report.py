@@ -68,7 +68,7 @@ def report_command(
         report.parse_date(until, now, end_of_day=True) if until else None,
     )
     selection = report.Selection(period, author, branch, remote, all_remotes, weekly)
-    text = reportpage.render(report.build(ws, selection), reportpage.format_for(fmt, output), ws.repo)
+    text = reportpage.render(report.build(ws, selection, now=now), reportpage.format_for(fmt, output), ws.repo)
     if output is not None:
         write_output(output, text)
         echo(f"Wrote {output}")
