@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from git_session.fold import COMPACTION, live_entries
-from git_session.model import ENDED_STATUSES, Entry, SessionState, Stamp
+from git_session.model import ENDED_STATUSES, Entry, EntryKind, SessionState, Stamp
 
 DAY = 86400
 WEEK = 7 * DAY
@@ -44,11 +44,13 @@ class Change:
 @dataclass(frozen=True)
 class Timing:
     """What the journals say about when things changed: each state-changing operation's time
-    (by operation id), each session's status changes in order, who started each session."""
+    (by operation id), each session's status changes in order, who started each session, and
+    the agents that wrote in it."""
 
     op_times: Mapping[str, int] = field(default_factory=dict)
     changes: Mapping[str, tuple[Change, ...]] = field(default_factory=dict)
     owners: Mapping[str, str] = field(default_factory=dict)
+    agents: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ class SessionFigures:
         return [b.resolved - b.opened for b in self.blockers if b.resolved is not None]
 
 
+# The kinds of entries whose figures are more than their counts (``Meta.counts`` has those):
+# the state a session's figures are made from needs only these of its entries.
+READ_KINDS: tuple[EntryKind, ...] = ("objective", "blocker", "commit")
+
+
 def session_figures(
     state: SessionState,
     timing: Timing,
@@ -129,7 +136,7 @@ def session_figures(
     done = [e for e in objectives if e.status == "done"]
     commits = [e for e in live_entries(state.entries) if e.kind == "commit" and e.commit]
     linked = [stats[sha] for c in commits if (sha := c.commit or "") in stats]
-    agents = {meta.agent} | {e.agent for e in state.entries}
+    agents = {meta.agent, *timing.agents.get(meta.id, ()), *(e.agent for e in state.entries)}
     return SessionFigures(
         id=meta.id,
         title=meta.title,
@@ -149,8 +156,8 @@ def session_figures(
         objectives_done=len(done),
         objectives_total=len(objectives),
         objectives_done_at=tuple(t for t in (_changed_at(e, timing) for e in done) if t is not None),
-        decisions=sum(1 for e in state.entries if e.kind == "decision"),
-        discoveries=sum(1 for e in state.entries if e.kind == "discovery"),
+        decisions=meta.count("decision"),
+        discoveries=meta.count("discovery"),
         blockers=tuple(_blocker(e, timing) for e in state.entries if e.kind == "blocker"),
         commits=len(commits),
         commits_at=tuple(c.created for c in commits),

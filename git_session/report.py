@@ -17,6 +17,7 @@ that cannot be read gives no times (its session's figures fall back on its last 
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,7 +29,7 @@ from git_session import codec, gitcli, history, metrics
 from git_session.errors import DataError, UserError
 from git_session.fold import live_entries
 from git_session.metrics import DAY, WEEK, Change, CommitStat, SessionFigures, Timing
-from git_session.model import ENDED_STATUSES, SessionState
+from git_session.model import ENDED_STATUSES, SessionState, Stamp
 from git_session.names import SESSIONS_PREFIX, ObjectId
 from git_session.sessions import Workspace, abbreviate
 from git_session.store import Handle
@@ -167,8 +168,11 @@ def _sources(ws: Workspace, selection: Selection) -> list[tuple[str, str | None]
 
 
 def _state(ws: Workspace, handle: Handle) -> SessionState | None:
+    """The session's fields, and of its entries those whose figures are more than a count."""
     try:
-        return ws.store.state(handle)
+        meta = ws.store.meta(handle)
+        entries = [e for kind in metrics.READ_KINDS for e in ws.store.entries(handle, kind)]
+        return SessionState(meta, tuple(sorted(entries, key=lambda e: e.added)))
     except DataError as exc:
         ws.warn(f"skipped a session: {exc.message}")
         return None
@@ -202,6 +206,7 @@ def read_timing(ws: Workspace, tips: Mapping[str, str]) -> Timing:
         "--source",
         "--fixed-strings",
         *[f'--grep="status":"{status}"' for status in _TIMED],
+        '--grep="agent":"',  # an operation an agent wrote (null is not quoted)
         f"--format={marker}%x00%S%x00%B",
         "--stdin",
     ]
@@ -214,26 +219,67 @@ def _parse_timing(output: str, marker: str, by_tip: Mapping[str, str]) -> Timing
     op_times: dict[str, int] = {}
     changes: dict[str, list[Change]] = {}
     owners: dict[str, str] = {}
+    agents: dict[str, set[str]] = {}
     for record in output.split(marker + "\0")[1:]:
         source, _, message = record.partition("\0")
         session = by_tip.get(source.strip())
         if session is None:
             continue
-        try:
-            ops = codec.decode_commit_message(message.rstrip("\0"), f"session {session}")
-        except DataError:  # a commit that cannot be read gives no times
-            continue
-        for op in ops:
-            status = op.data["fields"].get("status")
-            if status not in _TIMED:
+        for op in _timed_ops(message):
+            if op.agent:
+                agents.setdefault(session, set()).add(op.agent)
+            if op.status is None:
                 continue
             op_times[op.id] = op.at
             if op.action in ("create", "set"):
-                changes.setdefault(session, []).append(Change(op.stamp, op.at, str(status)))
+                changes.setdefault(session, []).append(Change(Stamp(op.clock, op.id), op.at, op.status))
             if op.action == "create" and op.id == session:
                 owners[session] = op.author
     ordered = {session: tuple(sorted(found, key=lambda c: c.stamp)) for session, found in changes.items()}
-    return Timing(op_times, ordered, owners)
+    return Timing(op_times, ordered, owners, {session: frozenset(found) for session, found in agents.items()})
+
+
+class _TimedOp(NamedTuple):
+    id: str
+    clock: int
+    at: int
+    author: str
+    agent: str | None
+    action: str
+    status: str | None  # a timed status it sets, if any
+
+
+def _timed_ops(message: str) -> list[_TimedOp]:
+    """The operations of a commit message, only as far as a report needs them: each line
+    checked for the shape of those fields (codec.py's full check of every field costs ten
+    times more); a commit with a line that is not one is left out whole."""
+    found = []
+    for line in message.partition("\n\n")[2].split("\n"):
+        if not line.startswith("{"):
+            continue
+        try:
+            raw = json.loads(line)
+            fields = raw["data"]["fields"]
+            op = _TimedOp(
+                raw["id"], raw["clock"], raw["at"], raw["author"], raw["agent"], raw["action"], fields.get("status")
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return []
+        if raw.get("v") != codec.FORMAT_VERSION or not _well_typed(op):
+            return []
+        found.append(op if op.status in _TIMED else op._replace(status=None))
+    return found
+
+
+def _well_typed(op: _TimedOp) -> bool:
+    numbers = all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**53 for n in (op.clock, op.at))
+    texts = all(isinstance(t, str) for t in (op.id, op.author, op.action))
+    return (
+        numbers
+        and texts
+        and (op.agent is None or isinstance(op.agent, str))
+        and isinstance(op.status, (str, type(None)))
+    )
 
 
 def read_stats(ws: Workspace, states: Iterable[SessionState]) -> dict[str, CommitStat]:
