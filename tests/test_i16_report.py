@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from git_session import checkpoints
 from git_session.sessions import Workspace
 from tests.helpers import git, make_two_clones, ok, run
 
@@ -43,6 +44,13 @@ class Builder:
             self.mp.delenv("GIT_SESSION_AGENT", raising=False)
         else:
             self.mp.setenv("GIT_SESSION_AGENT", agent)
+
+    def compaction(self, hours: float, number: int) -> None:
+        """The checkpoint an agent's hook takes before its context is compacted."""
+        self._env(hours)
+        ws = Workspace.open(str(self.repo))
+        found = ws.find(None)
+        checkpoints.create(ws, found.handle.id, f"compaction {number}", extra={"compaction": number})
 
     def entry_id(self, kind: str, text: str) -> str:
         listed = json.loads(ok(self.repo, kind, "list", "--json"))
@@ -100,7 +108,8 @@ def build_fixture(root: Path, mp: pytest.MonkeyPatch) -> Path:
     alice(15, "objective", "done", alice.entry_id("objective", "form"))
     alice.commit(15.5, {"login.py": "a\nB\nc\nd\n", "form.html": "<form>\n"})
     alice(16, "objective", "done", alice.entry_id("objective", "validation"))
-    alice(16, "checkpoint", "-m", "before compaction")
+    alice(16, "checkpoint", "-m", "form done")
+    alice.compaction(16.5, 1)
     alice(17, "end", "--complete")
 
     # Alice 2: abandoned on spike/cache, its blocker still open.
@@ -228,8 +237,8 @@ def test_the_figures_of_each_session(repo: Path) -> None:
         "files_changed": 2,  # login.py twice, form.html
         "lines_added": 3 + 3,
         "lines_deleted": 1,
-        "checkpoints": 1,
-        "compactions": 0,
+        "checkpoints": 2,  # the compaction's is one too
+        "compactions": 1,
         "agents": ["claude"],
         "models": ["opus"],
     }
@@ -521,7 +530,7 @@ def test_history_and_compare(repo: Path) -> None:
         "            Search",
         f"{spike}     abandoned  spike/cache     2023-11-14  3h 0m   0/1   0/1       0        +0 -0  0            0"
         "            Spike caching",
-        f"{login}     completed  feature/login   2023-11-13  7h 0m   2/3   1/1       2        +6 -1  1            0"
+        f"{login}     completed  feature/login   2023-11-13  7h 0m   2/3   1/1       2        +6 -1  2            1"
         "            Login page",
     ]
     assert (
@@ -557,8 +566,8 @@ Commits            2                       0                       -2
 Files changed      2                       0                       -2
 Lines added        6                       0                       -6
 Lines deleted      1                       0                       -1
-Checkpoints        1                       0                       -1
-Compactions        0                       0                       ±0
+Checkpoints        2                       0                       -2
+Compactions        1                       0                       -1
 Agents             claude                  –
 Models             opus                    –
 """
