@@ -143,3 +143,14 @@ def test_time_to_resolve_bins_and_overlap() -> None:
     ]
     assert metrics.overlap([(0, 100), (200, 300)], 50, 250) == 100
     assert metrics.overlap([(0, 100)], None, None) == 100
+
+
+def test_a_repository_without_sessions_reports_in_every_format(tmp_path: Path) -> None:
+    where = tmp_path / "r"
+    git(tmp_path, "init", "-q", "-b", "main", str(where))
+    assert ok(where, "report", "--weekly").endswith("No sessions match.\n")
+    assert report_json(where)["sessions"] == [] and report_json(where)["summary"]["velocity"] is None
+    assert ok(where, "report", "--format", "markdown").endswith("No sessions match.\n")
+    page = ok(where, "report", "--weekly", "--format", "html")
+    assert '<p class="empty">No sessions.</p>' in page and '<table id="weekly">' in page
+    assert ok(where, "history") == 'No sessions yet: git session start "TITLE" starts one on the current branch\n'
