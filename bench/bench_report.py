@@ -6,6 +6,7 @@ blockers, one resolved; 2 linked commits; 4 notes; 2 next steps), was paused and
 two in three are ended: about 27 operations, written one per commit as the command line writes
 them (``--ops-per-commit`` to batch them). The linked commits (two per session) are one linear
 history made with ``git fast-import``, each commit changing a few lines of one of 100 files.
+The repositories are then packed as ``git gc --auto`` would have (``--loose``: left as written).
 
 Targets, as ratios of medians measured in the same run:
 
@@ -48,6 +49,7 @@ class Settings:
     sessions: int
     small: int
     ops_per_commit: int
+    loose: bool
     check: bool
     keep: bool
 
@@ -86,7 +88,9 @@ def code_stream(total: int) -> Iterator[bytes]:
 def code_commits(repo: Path, total: int) -> list[str]:
     """``total`` commits on branch ``code``, oldest first."""
     marks = repo.parent / f"{repo.name}.marks"
-    process = subprocess.Popen(["git", "fast-import", "--quiet", f"--export-marks={marks}"], cwd=repo, stdin=subprocess.PIPE)
+    process = subprocess.Popen(
+        ["git", "fast-import", "--quiet", f"--export-marks={marks}"], cwd=repo, stdin=subprocess.PIPE
+    )
     assert process.stdin is not None
     process.stdin.write(b"".join(code_stream(total)))
     process.stdin.close()
@@ -150,10 +154,12 @@ def make_report_sessions(repo: Path, count: int, linked: Sequence[str], ops_per_
             ws.store.append(found.ref, lambda handle, meta, batch=batch: batch, when, "entry")  # type: ignore[misc]
 
 
-def build(path: Path, sessions: int, ops_per_commit: int) -> list[str]:
+def build(path: Path, sessions: int, ops_per_commit: int, loose: bool) -> list[str]:
     init_repo(path)
     linked = code_commits(path, 2 * sessions)
     make_report_sessions(path, sessions, linked, ops_per_commit)
+    if not loose:
+        git(path, "gc", "-q")  # as `git gc --auto` leaves a repository past 6,700 loose objects
     return linked
 
 
@@ -176,7 +182,9 @@ def check_output(path: Path, sessions: int, env: dict[str, str]) -> None:
 # --- measuring -----------------------------------------------------------------------------------
 
 
-def measure(big: Path, big_shas: list[str], small: Path, small_shas: list[str], env: dict[str, str], rounds: int) -> list[Verdict]:
+def measure(
+    big: Path, big_shas: list[str], small: Path, small_shas: list[str], env: dict[str, str], rounds: int
+) -> list[Verdict]:
     exe = git_session_exe()
     n_big, n_small = len(big_shas) // 2, len(small_shas) // 2
     log = ("git", "log", "--no-walk", "--shortstat", "--no-color")
@@ -194,7 +202,9 @@ def measure(big: Path, big_shas: list[str], small: Path, small_shas: list[str], 
     net_big, net_small = report_big - floor, report_small - floor
     verdicts = [
         Verdict(f"(report - floor) / (for-each-ref + log), {n_big:,}", net_big / (refs_big + log_big), 3.0),
-        Verdict(f"(report - floor) per session: {n_big:,} / {n_small:,}", (net_big / n_big) / (net_small / n_small), 1.2),
+        Verdict(
+            f"(report - floor) per session: {n_big:,} / {n_small:,}", (net_big / n_big) / (net_small / n_small), 1.2
+        ),
         Verdict(f"(report - floor) / (for-each-ref + log), {n_small:,}", net_small / (refs_small + log_small), None),
         Verdict(f"report: {n_big:,} / {n_small:,} sessions", report_big / report_small, None),
     ]
@@ -208,7 +218,9 @@ def show(timings: Sequence[Timing], verdicts: Sequence[Verdict], rounds: int) ->
     print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}")
     print("-" * (width + 30))
     for timing in timings:
-        print(f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}  {max(timing.samples) * 1000:8.1f}")
+        print(
+            f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}  {max(timing.samples) * 1000:8.1f}"
+        )
     print(f"\n{'ratio of medians':<{width}}  {'value':>8}  {'target':>8}  result")
     print("-" * (width + 28))
     for verdict in verdicts:
@@ -223,6 +235,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--sessions", type=int, default=1_000, help="sessions in the big repository (1,000)")
     parser.add_argument("--small", type=int, default=100, help="sessions in the small repository (100)")
     parser.add_argument("--ops-per-commit", type=int, default=1, help="operations written per commit (1)")
+    parser.add_argument("--loose", action="store_true", help="leave objects and refs loose, as git-session writes them")
     parser.add_argument("--quick", action="store_true", help="5 rounds, 5 operations per commit")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
@@ -231,7 +244,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         args.rounds, args.ops_per_commit = 5, 5
     if not 0 < args.small < args.sessions:
         parser.error("--small must be positive and smaller than --sessions")
-    return Settings(args.rounds, args.sessions, args.small, max(1, args.ops_per_commit), args.check, args.keep)
+    ops = max(1, args.ops_per_commit)
+    return Settings(args.rounds, args.sessions, args.small, ops, args.loose, args.check, args.keep)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -239,8 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with bench_root("git-session-bench-report-", settings.keep) as (root, env):
         began = time.perf_counter()
         big, small = root / "big", root / "small"
-        big_shas = build(big, settings.sessions, settings.ops_per_commit)
-        small_shas = build(small, settings.small, settings.ops_per_commit)
+        big_shas = build(big, settings.sessions, settings.ops_per_commit, settings.loose)
+        small_shas = build(small, settings.small, settings.ops_per_commit, settings.loose)
         commits = git(big, "rev-list", "--count", "--all").strip()
         print(f"fixtures built in {time.perf_counter() - began:.1f} s under {root} ({commits} commits in the big one)")
         check_output(big, settings.sessions, env)
