@@ -154,3 +154,14 @@ def test_a_repository_without_sessions_reports_in_every_format(tmp_path: Path) -
     page = ok(where, "report", "--weekly", "--format", "html")
     assert '<p class="empty">No sessions.</p>' in page and '<table id="weekly">' in page
     assert ok(where, "history") == 'No sessions yet: git session start "TITLE" starts one on the current branch\n'
+
+
+def test_control_characters_of_stored_texts_never_reach_the_terminal(tmp_path: Path) -> None:
+    where = tmp_path / "r"
+    git(tmp_path, "init", "-q", "-b", "main", str(where))
+    git(where, "commit", "-q", "--allow-empty", "-m", "root")
+    ok(where, "start", "Bell")
+    ws = Workspace.open(str(where))
+    ws.set_fields(None, {"title": "evil \x1b[31mred\x07"}, "title")
+    shown = ok(where, "report")
+    assert "\x1b" not in shown and "\x07" not in shown and "evil \\x1b[31mred\\x07" in shown

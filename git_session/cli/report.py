@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from git_session import render
 from git_session.cli.base import echo, json_option, print_json, workspace
 
 
@@ -71,9 +74,9 @@ def report_command(
     text = reportpage.render(report.build(ws, selection, now=now), reportpage.format_for(fmt, output), ws.repo)
     if output is not None:
         write_output(output, text)
-        echo(f"Wrote {output}")
+        echo(f"Wrote {render.safe(output)}")
         return
-    click.echo(text, nl=False)
+    click.echo(render.safe(text, multiline=True) if sys.stdout.isatty() else text, nl=False)
 
 
 @click.command("history")
