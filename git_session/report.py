@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from git_session import codec, gitcli, history, metrics
+from git_session import gitcli, history, metrics
 from git_session.errors import DataError, UserError
 from git_session.fold import live_entries
 from git_session.metrics import DAY, WEEK, Change, CommitStat, SessionFigures, Timing
-from git_session.model import ENDED_STATUSES, SessionState, Stamp
+from git_session.model import ENDED_STATUSES, FORMAT_VERSION, Meta, SessionState, Stamp
 from git_session.names import SESSIONS_PREFIX, ObjectId
 from git_session.sessions import Workspace, abbreviate
 from git_session.store import Handle
@@ -117,10 +117,10 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     ``now`` (by default: the time git would stamp a commit with)."""
     now = ws.now() if now is None else now
     period = Period(now - WEEK, now + 1) if selection.weekly else selection.period
-    states = [read for read in read_states(ws, selection) if _matches(read.state, selection.author, selection.branch)]
-    if limit is not None and period == Period():  # the newest sessions: only those are counted
-        states = states[:limit]
-    figures = figures_of(ws, states, now)
+    found = [f for f in find(ws, selection) if _matches(f.meta, selection.author, selection.branch)]
+    if limit is not None and period == Period():  # the newest sessions: only those are read
+        found = found[:limit]
+    figures = figures_of(ws, [read for read in (_read(ws, f) for f in found) if read is not None], now)
     chosen = [f for f in figures if period.meets(f, now)][:limit]
     previous: list[SessionFigures] = []
     if selection.weekly:
@@ -136,20 +136,28 @@ def of_sessions(ws: Workspace, handles: Sequence[Handle]) -> tuple[list[SessionF
     return figures_of(ws, states, ws.now()), {h.id: ws.short_session_id(h.id) for h in handles}
 
 
-def read_states(ws: Workspace, selection: Selection) -> list[Read]:
-    """Each session's state (newest first), with the remote it was fetched from; a session
+class Found(NamedTuple):
+    handle: Handle
+    meta: Meta
+    remote: str | None
+
+
+def find(ws: Workspace, selection: Selection) -> list[Found]:
+    """Each session's fields (newest first), with the remote it was fetched from; a session
     both here and fetched is read here (where it is merged)."""
     seen: set[str] = set()
-    read: list[Read] = []
+    found: list[Found] = []
     for prefix, remote in _sources(ws, selection):
         for handle in ws.store.handles(prefix):
             if handle.id in seen:
                 continue
-            state = _state(ws, handle)
-            if state is not None:
-                seen.add(handle.id)
-                read.append(Read(state, remote, handle.tip))
-    return sorted(read, key=lambda r: (r.state.meta.created, r.state.meta.id), reverse=True)
+            try:
+                found.append(Found(handle, ws.store.meta(handle), remote))
+            except DataError as exc:
+                ws.warn(f"skipped a session: {exc.message}")
+                continue
+            seen.add(handle.id)
+    return sorted(found, key=lambda f: (f.meta.created, f.meta.id), reverse=True)
 
 
 def _sources(ws: Workspace, selection: Selection) -> list[tuple[str, str | None]]:
@@ -167,21 +175,20 @@ def _sources(ws: Workspace, selection: Selection) -> list[tuple[str, str | None]
     return sources
 
 
-def _state(ws: Workspace, handle: Handle) -> SessionState | None:
+def _read(ws: Workspace, found: Found) -> Read | None:
     """The session's fields, and of its entries those whose figures are more than a count."""
     try:
-        meta = ws.store.meta(handle)
-        entries = [e for kind in metrics.READ_KINDS for e in ws.store.entries(handle, kind)]
-        return SessionState(meta, tuple(sorted(entries, key=lambda e: e.added)))
+        entries = [e for kind in metrics.READ_KINDS for e in ws.store.entries(found.handle, kind)]
     except DataError as exc:
         ws.warn(f"skipped a session: {exc.message}")
         return None
+    return Read(SessionState(found.meta, tuple(sorted(entries, key=lambda e: e.added))), found.remote, found.handle.tip)
 
 
-def _matches(state: SessionState, author: str | None, branch: str | None) -> bool:
-    if branch is not None and state.meta.branch != branch:
+def _matches(meta: Meta, author: str | None, branch: str | None) -> bool:
+    if branch is not None and meta.branch != branch:
         return False
-    return author is None or any(author.casefold() in a.casefold() for a in state.meta.authors)
+    return author is None or any(author.casefold() in a.casefold() for a in meta.authors)
 
 
 def figures_of(ws: Workspace, states: Sequence[Read], now: int) -> list[SessionFigures]:
@@ -265,7 +272,7 @@ def _timed_ops(message: str) -> list[_TimedOp]:
             )
         except (ValueError, TypeError, KeyError, AttributeError):
             return []
-        if raw.get("v") != codec.FORMAT_VERSION or not _well_typed(op):
+        if raw.get("v") != FORMAT_VERSION or not _well_typed(op):
             return []
         found.append(op if op.status in _TIMED else op._replace(status=None))
     return found
