@@ -165,3 +165,23 @@ def test_control_characters_of_stored_texts_never_reach_the_terminal(tmp_path: P
     ws.set_fields(None, {"title": "evil \x1b[31mred\x07"}, "title")
     shown = ok(where, "report")
     assert "\x1b" not in shown and "\x07" not in shown and "evil \\x1b[31mred\\x07" in shown
+
+
+def test_history_reads_the_entries_of_the_sessions_it_shows_only(
+    repo: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+    real = Store.entries
+
+    def counted(self: Store, handle: Any, kind: Any, private: bool = False) -> Any:
+        read.append(handle.id)
+        return real(self, handle, kind, private)
+
+    monkeypatch.setattr(Store, "entries", counted)
+    shown = json.loads(ok(repo, "history", "-n", "1", "--json"))
+    assert read == [shown[0]["id"]] * len(metrics.READ_KINDS) and metrics.READ_KINDS == (
+        "objective",
+        "blocker",
+        "commit",
+    )
