@@ -406,7 +406,7 @@ METRIC_HEADS = ("DONE", "RESOLVED", "COMMITS", "LINES", "CHECKPOINTS", "COMPACTI
 
 def history_text(shown: Sequence[Mapping[str, Any]], with_metrics: bool) -> str:
     if not shown:
-        return 'No sessions yet: git session start "TITLE" starts one on the current branch\n'
+        return ""
     heads = [*HISTORY_HEADS[:-1], *(METRIC_HEADS if with_metrics else ()), HISTORY_HEADS[-1]]
     rows = []
     for s in shown:

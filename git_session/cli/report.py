@@ -99,6 +99,9 @@ def history_command(count: int, with_metrics: bool, as_json: bool) -> None:
     if as_json:
         print_json(shown)
         return
+    if not shown:
+        echo('No sessions yet: git session start "TITLE" starts one on the current branch')
+        return
     click.echo(reportpage.history_text(shown, with_metrics), nl=False)
 
 
