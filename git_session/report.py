@@ -1,7 +1,8 @@
 """Reports across sessions: what `report`, `history` and `compare` show, as plain data.
 
-Cost: each session's materialized state is read once (``Store.state``: meta and entries,
-never a replay), and two ``git`` processes serve all the sessions together:
+Cost: each session's materialized state is read once and only as far as its figures need
+(its meta, whose counts give most of them, and its objectives, blockers and commits: never a
+replay), and two ``git`` processes serve all the sessions together:
 
 - the times of the state changes (a pause, a resume, an end, an objective done, a blocker
   resolved): the materialized state orders changes by Lamport stamps, which hold no time,
