@@ -135,6 +135,18 @@ def read_history(repo: Repo, span: Range) -> list[HistoryCommit]:
     return start_history(repo, span).commits()
 
 
+def read_commits(repo: Repo, shas: Sequence[str]) -> list[HistoryCommit]:
+    """The commits named (full ids of commits that are here), each with its files, read by
+    ONE ``git log --no-walk`` that takes them on its stdin: as many as a report asks for."""
+    if not shas:
+        return []
+    marker = f"git-session-{secrets.token_hex(16)}"
+    fields = "%x00".join([*_LOG_FIELDS, "%N", marker])
+    args = [*LOG_OPTIONS, f"--format={fields}", "--no-walk=unsorted", "--stdin"]
+    result = gitcli.run(args, git_dir=repo.git_dir, input="".join(f"{sha}\n" for sha in shas))
+    return parse_log(_text(result.stdout), marker)
+
+
 def parse_log(output: str, marker: str) -> list[HistoryCommit]:
     """Parse the output of ``log_command`` (newest first, as git gives it)."""
     tokens = output.split("\0")

@@ -1,0 +1,491 @@
+"""Reports across sessions: what `report`, `history` and `compare` show, as plain data.
+
+Cost: each session's materialized state is read once and only as far as its figures need
+(its meta, whose counts give most of them, and its objectives, blockers and commits: never a
+replay), and two ``git`` processes serve all the sessions together:
+
+- the times of the state changes (a pause, a resume, an end, an objective done, a blocker
+  resolved): the materialized state orders changes by Lamport stamps, which hold no time,
+  so ONE ``git log`` over the selected sessions' histories asks git to keep only the commits
+  whose operations set such a status (``--grep``, matched by git itself) and their
+  operations give the times. Nothing is folded: the state comes from the tree.
+- the linked commits' files and line counts: ONE ``git log --no-walk`` over every linked
+  commit that is here (``history.read_commits``).
+
+A session whose data cannot be read is reported (``warn``) and left out; a commit message
+that cannot be read gives no times (its session's figures fall back on its last write).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+from git_session import gitcli, history, metrics
+from git_session.errors import DataError, UserError
+from git_session.fold import live_entries
+from git_session.metrics import DAY, WEEK, Change, CommitStat, SessionFigures, Timing
+from git_session.model import ENDED_STATUSES, FORMAT_VERSION, Meta, SessionState, Stamp
+from git_session.names import SESSIONS_PREFIX, ObjectId
+from git_session.sessions import Workspace, abbreviate
+from git_session.store import Handle
+
+# The statuses whose setting the timing log keeps ("open", set when an entry is added, is not
+# a change of state): a session's and an entry's.
+_TIMED = ("active", "paused", *ENDED_STATUSES, "done", "resolved")
+_RELATIVE = re.compile(r"(\d+)\s*(minute|hour|day|week)s?\s+ago")
+_UNITS = {"minute": 60, "hour": 3600, "day": DAY, "week": WEEK}
+
+
+@dataclass(frozen=True)
+class Period:
+    """[since, until): ``None`` leaves a side open."""
+
+    since: int | None = None
+    until: int | None = None
+
+    def holds(self, moment: int | None) -> bool:
+        return metrics.within(moment, self.since, self.until)
+
+    def meets(self, figures: SessionFigures, now: int) -> bool:
+        """Whether the session was running at some time of the period."""
+        end = figures.ended if figures.ended is not None else now
+        return (self.until is None or figures.created < self.until) and (self.since is None or end >= self.since)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which sessions a report covers."""
+
+    period: Period = Period()
+    author: str | None = None
+    branch: str | None = None
+    remote: str | None = None  # the sessions fetched from this remote instead of the local ones
+    all_remotes: bool = False  # the local ones and those fetched from every remote
+    weekly: bool = False  # the last 7 days, with the 7 before to compare
+
+
+class Read(NamedTuple):
+    """A session as read: its state, the remote it was fetched from (None: here), its tip."""
+
+    state: SessionState
+    remote: str | None
+    tip: str
+
+
+@dataclass(frozen=True)
+class Report:
+    generated: int
+    selection: Selection
+    period: Period
+    sessions: list[SessionFigures]  # newest first
+    short: dict[str, str]
+    previous: list[SessionFigures]  # with ``weekly``: the sessions of the week before
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+def parse_date(text: str, now: int, end_of_day: bool = False) -> int:
+    """A date as a report takes it: ``2026-11-30`` (UTC; with ``end_of_day``, the day
+    included), an ISO time with its offset, ``@EPOCH``, or ``N minutes|hours|days|weeks ago``."""
+    spec = text.strip()
+    relative = _RELATIVE.fullmatch(spec)
+    if relative is not None:
+        return now - int(relative.group(1)) * _UNITS[relative.group(2)]
+    if spec.startswith("@") and spec[1:].isdigit():
+        return int(spec[1:])
+    try:
+        moment = datetime.fromisoformat(spec)
+    except ValueError:
+        raise UserError(f"not a date: {text!r}", "give YYYY-MM-DD, an ISO time, @EPOCH or 'N days ago'") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    bare_day = len(spec) == 10
+    return int(moment.timestamp()) + (DAY if end_of_day and bare_day else 0)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def build(ws: Workspace, selection: Selection, limit: int | None = None, now: int | None = None) -> Report:
+    """The report of the sessions ``selection`` names (the newest ``limit`` of them), as of
+    ``now`` (by default: the time git would stamp a commit with)."""
+    now = ws.now() if now is None else now
+    period = Period(now - WEEK, now + 1) if selection.weekly else selection.period
+    found = [f for f in find(ws, selection) if _matches(f.meta, selection.author, selection.branch)]
+    if limit is not None and period == Period():  # the newest sessions: only those are read
+        found = found[:limit]
+    figures = figures_of(ws, [read for read in (_read(ws, f) for f in found) if read is not None], now)
+    chosen = [f for f in figures if period.meets(f, now)][:limit]
+    previous: list[SessionFigures] = []
+    if selection.weekly:
+        before = Period(now - 2 * WEEK, now - WEEK)
+        previous = [f for f in figures if before.meets(f, now)]
+    short = abbreviate([f.id for f in figures])
+    return Report(now, selection, period, chosen, short, previous)
+
+
+def of_sessions(ws: Workspace, handles: Sequence[Handle]) -> tuple[list[SessionFigures], dict[str, str]]:
+    """The figures of the sessions named (``compare``), and their short ids."""
+    states = [Read(ws.store.state(handle), None, handle.tip) for handle in handles]
+    return figures_of(ws, states, ws.now()), {h.id: ws.short_session_id(h.id) for h in handles}
+
+
+class Found(NamedTuple):
+    handle: Handle
+    meta: Meta
+    remote: str | None
+
+
+def find(ws: Workspace, selection: Selection) -> list[Found]:
+    """Each session's fields (newest first), with the remote it was fetched from; a session
+    both here and fetched is read here (where it is merged)."""
+    seen: set[str] = set()
+    found: list[Found] = []
+    for prefix, remote in _sources(ws, selection):
+        for handle in ws.store.handles(prefix):
+            if handle.id in seen:
+                continue
+            try:
+                found.append(Found(handle, ws.store.meta(handle), remote))
+            except DataError as exc:
+                ws.warn(f"skipped a session: {exc.message}")
+                continue
+            seen.add(handle.id)
+    return sorted(found, key=lambda f: (f.meta.created, f.meta.id), reverse=True)
+
+
+def _sources(ws: Workspace, selection: Selection) -> list[tuple[str, str | None]]:
+    from git_session import sharing
+
+    if selection.remote is not None:
+        return [(sharing.resolve_remote(ws.repo, selection.remote).sessions_prefix, selection.remote)]
+    sources: list[tuple[str, str | None]] = [(SESSIONS_PREFIX, None)]
+    if selection.all_remotes:
+        for name in ws.repo.remote_names():
+            try:
+                sources.append((sharing.resolve_remote(ws.repo, name).sessions_prefix, name))
+            except UserError as exc:  # a remote whose name cannot be a folder: none fetched
+                ws.warn(f"skipped remote {name!r}: {exc.message}")
+    return sources
+
+
+def _read(ws: Workspace, found: Found) -> Read | None:
+    """The session's fields, and of its entries those whose figures are more than a count."""
+    try:
+        entries = [e for kind in metrics.READ_KINDS for e in ws.store.entries(found.handle, kind)]
+    except DataError as exc:
+        ws.warn(f"skipped a session: {exc.message}")
+        return None
+    return Read(SessionState(found.meta, tuple(sorted(entries, key=lambda e: e.added))), found.remote, found.handle.tip)
+
+
+def _matches(meta: Meta, author: str | None, branch: str | None) -> bool:
+    if branch is not None and meta.branch != branch:
+        return False
+    return author is None or any(author.casefold() in a.casefold() for a in meta.authors)
+
+
+def figures_of(ws: Workspace, states: Sequence[Read], now: int) -> list[SessionFigures]:
+    """The figures of the sessions, with the two git processes they all share."""
+    timing = read_timing(ws, {read.state.meta.id: read.tip for read in states})
+    stats = read_stats(ws, [read.state for read in states])
+    return [metrics.session_figures(read.state, timing, stats, now, read.remote) for read in states]
+
+
+def read_timing(ws: Workspace, tips: Mapping[str, str]) -> Timing:
+    """The times of the sessions' state changes, from ONE git log over their histories that
+    keeps only the commits setting a timed status (see the module's docstring)."""
+    if not tips:
+        return Timing()
+    marker = f"git-session-{secrets.token_hex(16)}"
+    args = [
+        "log",
+        "-z",
+        "--no-color",
+        "--no-notes",
+        "--encoding=UTF-8",
+        "--source",
+        "--fixed-strings",
+        *[f'--grep="status":"{status}"' for status in _TIMED],
+        '--grep="agent":"',  # an operation an agent wrote (null is not quoted)
+        f"--format={marker}%x00%S%x00%B",
+        "--stdin",
+    ]
+    output = gitcli.run(args, git_dir=ws.repo.git_dir, input="".join(f"{tip}\n" for tip in tips.values())).stdout
+    by_tip = {tip: session for session, tip in tips.items()}
+    return _parse_timing(output, marker, by_tip)
+
+
+def _parse_timing(output: str, marker: str, by_tip: Mapping[str, str]) -> Timing:
+    op_times: dict[str, int] = {}
+    changes: dict[str, list[Change]] = {}
+    owners: dict[str, str] = {}
+    agents: dict[str, set[str]] = {}
+    for record in output.split(marker + "\0")[1:]:
+        source, _, message = record.partition("\0")
+        session = by_tip.get(source.strip())
+        if session is None:
+            continue
+        for op in _timed_ops(message):
+            if op.agent:
+                agents.setdefault(session, set()).add(op.agent)
+            if op.status is None:
+                continue
+            op_times[op.id] = op.at
+            if op.action in ("create", "set"):
+                changes.setdefault(session, []).append(Change(Stamp(op.clock, op.id), op.at, op.status))
+            if op.action == "create" and op.id == session:
+                owners[session] = op.author
+    ordered = {session: tuple(sorted(found, key=lambda c: c.stamp)) for session, found in changes.items()}
+    return Timing(op_times, ordered, owners, {session: frozenset(found) for session, found in agents.items()})
+
+
+class _TimedOp(NamedTuple):
+    id: str
+    clock: int
+    at: int
+    author: str
+    agent: str | None
+    action: str
+    status: str | None  # a timed status it sets, if any
+
+
+def _timed_ops(message: str) -> list[_TimedOp]:
+    """The operations of a commit message, only as far as a report needs them: each line
+    checked for the shape of those fields (codec.py's full check of every field costs ten
+    times more); a commit with a line that is not one is left out whole."""
+    found = []
+    for line in message.partition("\n\n")[2].split("\n"):
+        if not line.startswith("{"):
+            continue
+        try:
+            raw = json.loads(line)
+            fields = raw["data"]["fields"]
+            op = _TimedOp(
+                raw["id"], raw["clock"], raw["at"], raw["author"], raw["agent"], raw["action"], fields.get("status")
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return []
+        if raw.get("v") != FORMAT_VERSION or not _well_typed(op):
+            return []
+        found.append(op if op.status in _TIMED else op._replace(status=None))
+    return found
+
+
+def _well_typed(op: _TimedOp) -> bool:
+    numbers = all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**53 for n in (op.clock, op.at))
+    texts = all(isinstance(t, str) for t in (op.id, op.author, op.action))
+    return (
+        numbers
+        and texts
+        and (op.agent is None or isinstance(op.agent, str))
+        and isinstance(op.status, (str, type(None)))
+    )
+
+
+def read_stats(ws: Workspace, states: Iterable[SessionState]) -> dict[str, CommitStat]:
+    """The files and line counts of every linked commit that is here, by commit id."""
+    wanted = sorted(
+        {
+            e.commit
+            for state in states
+            for e in live_entries(state.entries)
+            if e.kind == "commit" and e.commit and _is_commit(ws, e.commit)
+        }
+    )
+    stats: dict[str, CommitStat] = {}
+    for commit in history.read_commits(ws.repo, wanted):
+        added = sum(f.added or 0 for f in commit.files)
+        deleted = sum(f.deleted or 0 for f in commit.files)
+        stats[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
+    return stats
+
+
+def _is_commit(ws: Workspace, sha: str) -> bool:
+    """A full id of a commit that is here (stored data names anything: git must not fail on it)."""
+    if not (ObjectId.is_full(sha) and ws.repo.has_object(sha)):
+        return False
+    try:
+        ws.repo.commit(ObjectId(sha))
+    except (UserError, DataError):
+        return False
+    return True
+
+
+# --- the plain view (JSON, and what the text, Markdown and HTML show) ------------------------
+
+
+def iso(epoch: int | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).isoformat()
+
+
+def session_view(f: SessionFigures, short: Mapping[str, str], now: int) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "short": short.get(f.id, f.id),
+        "title": f.title,
+        "branch": f.branch,
+        "status": f.status,
+        "reason": f.reason,
+        "remote": f.remote,
+        "owner": f.owner,
+        "authors": list(f.authors),
+        "created": iso(f.created),
+        "ended": iso(f.ended),
+        "wall_seconds": f.wall_seconds,
+        "active_seconds": f.active_seconds,
+        "paused_seconds": f.paused_seconds,
+        "objectives_done": f.objectives_done,
+        "objectives_total": f.objectives_total,
+        "velocity": metrics.velocity(f.objectives_done, f.active_seconds),
+        "decisions": f.decisions,
+        "discoveries": f.discoveries,
+        "blockers_opened": len(f.blockers),
+        "blockers_resolved": f.blockers_resolved,
+        "blocker_resolve_seconds": f.resolve_seconds,
+        "commits": f.commits,
+        "files_changed": f.files_changed,
+        "lines_added": f.lines_added,
+        "lines_deleted": f.lines_deleted,
+        "checkpoints": f.checkpoints,
+        "compactions": f.compactions,
+        "agents": list(f.agents),
+        "models": list(f.models),
+    }
+
+
+def view(report: Report) -> dict[str, Any]:
+    """The whole report as plain data: what ``--format json`` prints."""
+    now, sessions = report.generated, report.sessions
+    selection = report.selection
+    shown: dict[str, Any] = {
+        "generated": iso(now),
+        "period": {"since": iso(report.period.since), "until": iso(report.period.until)},
+        "filters": {
+            "author": selection.author,
+            "branch": selection.branch,
+            "remote": selection.remote,
+            "all_remotes": selection.all_remotes,
+        },
+        "sessions": [session_view(f, report.short, now) for f in sessions],
+        "summary": summary(sessions, report.short, report.period, now),
+    }
+    if selection.weekly:
+        this = totals(sessions, report.period)
+        before = totals(report.previous, Period(now - 2 * WEEK, now - WEEK))
+        shown["weekly"] = {"this_week": this, "previous_week": before, "change": {k: this[k] - before[k] for k in this}}
+    return shown
+
+
+def summary(sessions: Sequence[SessionFigures], short: Mapping[str, str], period: Period, now: int) -> dict[str, Any]:
+    active = sum(f.active_seconds for f in sessions)
+    done = sum(f.objectives_done for f in sessions)
+    ended = [f for f in sessions if f.status in ENDED_STATUSES]
+    abandoned = [f for f in ended if f.status == "abandoned"]
+    return {
+        "sessions": len(sessions),
+        "ended": len(ended),
+        "active_seconds": active,
+        "wall_seconds": sum(f.wall_seconds for f in sessions),
+        "objectives_done": done,
+        "objectives_total": sum(f.objectives_total for f in sessions),
+        "velocity": metrics.velocity(done, active),
+        "commits": sum(f.commits for f in sessions),
+        "lines_added": sum(f.lines_added for f in sessions),
+        "lines_deleted": sum(f.lines_deleted for f in sessions),
+        "blockers": _blockers(sessions, short, now),
+        "abandoned": {
+            "sessions": len(abandoned),
+            "share": round(len(abandoned) / len(ended), 3) if ended else None,
+            "reasons": [{"session": short.get(f.id, f.id), "title": f.title, "reason": f.reason} for f in abandoned],
+        },
+        "weeks": _weeks(sessions, period),
+        "branches": _breakdown(sessions, lambda f: [f.branch])[: metrics.TOP],
+        "authors": _breakdown(sessions, lambda f: [f.owner]),
+        "agents": _breakdown(sessions, lambda f: list(f.agents) or [None]),
+        "models": _breakdown(sessions, lambda f: list(f.models) or [None]),
+    }
+
+
+def _blockers(sessions: Sequence[SessionFigures], short: Mapping[str, str], now: int) -> dict[str, Any]:
+    times = [seconds for f in sessions for seconds in f.resolve_seconds]
+    still_open = sorted(
+        ((b.opened, f, b) for f in sessions if f.ended is None for b in f.blockers if b.is_open),
+        key=lambda item: (item[0], item[2].id),
+    )
+    return {
+        "opened": sum(len(f.blockers) for f in sessions),
+        "resolved": sum(f.blockers_resolved for f in sessions),
+        "median_resolve_seconds": metrics.median(times),
+        "p90_resolve_seconds": metrics.percentile(times, 0.9),
+        "distribution": [{"bin": label, "count": n} for label, n in metrics.ttr_distribution(times)],
+        "longest_open": [
+            {"session": short.get(f.id, f.id), "text": b.text, "open_seconds": max(0, now - opened)}
+            for opened, f, b in still_open[: metrics.TOP]
+        ],
+    }
+
+
+def _weeks(sessions: Sequence[SessionFigures], period: Period) -> list[dict[str, Any]]:
+    """Sessions started and ended, objectives done, in each week (of the period)."""
+    events: dict[str, list[int]] = {"started": [], "ended": [], "objectives_done": []}
+    for f in sessions:
+        events["started"].append(f.created)
+        if f.ended is not None:
+            events["ended"].append(f.ended)
+        events["objectives_done"].extend(f.objectives_done_at)
+    kept = {name: [t for t in times if period.holds(t)] for name, times in events.items()}
+    moments = [t for times in kept.values() for t in times]
+    if not moments:
+        return []
+    counts = {name: _per_week(times) for name, times in kept.items()}
+    return [
+        {"week": week, **{name: counts[name].get(week, 0) for name in events}}
+        for week in metrics.weeks_between(min(moments), max(moments))
+    ]
+
+
+def _per_week(times: Iterable[int]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for moment in times:
+        week = metrics.week_of(moment)
+        counts[week] = counts.get(week, 0) + 1
+    return counts
+
+
+def _breakdown(
+    sessions: Sequence[SessionFigures], keys: Callable[[SessionFigures], list[str | None]]
+) -> list[dict[str, Any]]:
+    """Sessions, active time, objectives done and commits by a key (a session under each of
+    its keys), the most active first."""
+    rows: dict[str | None, dict[str, Any]] = {}
+    for f in sessions:
+        for key in keys(f):
+            row = rows.setdefault(
+                key, {"name": key, "sessions": 0, "active_seconds": 0, "objectives_done": 0, "commits": 0}
+            )
+            row["sessions"] += 1
+            row["active_seconds"] += f.active_seconds
+            row["objectives_done"] += f.objectives_done
+            row["commits"] += f.commits
+    return sorted(rows.values(), key=lambda r: (-r["active_seconds"], -r["sessions"], r["name"] or ""))
+
+
+def totals(sessions: Sequence[SessionFigures], period: Period) -> dict[str, int]:
+    """What happened within the period: the figures a weekly report compares."""
+    return {
+        "sessions_started": sum(1 for f in sessions if period.holds(f.created)),
+        "sessions_ended": sum(1 for f in sessions if period.holds(f.ended)),
+        "active_seconds": sum(metrics.overlap(f.active_spans, period.since, period.until) for f in sessions),
+        "objectives_done": sum(1 for f in sessions for t in f.objectives_done_at if period.holds(t)),
+        "blockers_opened": sum(1 for f in sessions for b in f.blockers if period.holds(b.opened)),
+        "blockers_resolved": sum(1 for f in sessions for b in f.blockers if period.holds(b.resolved)),
+        "commits": sum(1 for f in sessions for t in f.commits_at if period.holds(t)),
+    }
