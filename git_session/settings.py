@@ -100,8 +100,14 @@ KEYS: tuple[Key, ...] = (
     Key("hookTimeout", "number", 20, "seconds the hooks wait for git-session (0: no limit)", shared=False, minimum=0),
     Key("secrets.allow", "list", (), "fingerprints of secret-scan findings that are no secret"),
     Key("templateDir", "text", None, "the folder of handoff templates"),
-    Key("report.format", "choice", "markdown", "report's format", ("markdown", "json", "html")),
-    Key("report.since", "text", None, "report's period when none is given (a date, or e.g. '30 days')"),
+    Key(
+        "report.format",
+        "choice",
+        None,
+        "report's format (else from -o's suffix, else text)",
+        ("text", "markdown", "json", "html"),
+    ),
+    Key("report.since", "text", None, "report's period when none is given (a date, or e.g. '30 days ago')"),
 )
 BY_NAME: Mapping[str, Key] = {key.name: key for key in KEYS}
 

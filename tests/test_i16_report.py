@@ -574,3 +574,24 @@ Models             opus                    –
     )
     compared = json.loads(ok(repo, "compare", "login-page", "search", "--json"))
     assert compared["change"]["active_seconds"] == -4 * HOUR and compared["b"]["paused_seconds"] == 6 * HOUR
+
+
+def test_the_configured_period_and_format_are_the_defaults(repo: Path) -> None:
+    """report.since and report.format (git config or .git-session/config.yaml) stand for the
+    options not given; an option given, or --weekly, wins."""
+    git(repo, "config", "session.report.since", "2 days ago")
+    git(repo, "config", "session.report.format", "json")
+    try:
+        assert [s["title"] for s in json.loads(ok(repo, "report", "--all-remotes"))["sessions"]] == ["Search"]
+        assert titles_of(ok(repo, "report", "--all-remotes", "--since", "2023-11-15T10:00:00+00:00")) == [
+            "Search",
+            "Docs",
+        ]
+        assert ok(repo, "report", "--format", "text", "--branch", "nowhere").startswith("Sessions report: 0 sessions")
+    finally:
+        git(repo, "config", "--unset", "session.report.since")
+        git(repo, "config", "--unset", "session.report.format")
+
+
+def titles_of(shown: str) -> list[str]:
+    return [s["title"] for s in json.loads(shown)["sessions"]]

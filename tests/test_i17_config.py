@@ -36,7 +36,7 @@ autoPush=false
 hookTimeout=20
 secrets.allow=
 templateDir=
-report.format=markdown
+report.format=
 report.since=
 """
 
@@ -78,7 +78,7 @@ def test_file_then_git_config_each_value_with_its_origin(tmp_path: Path) -> None
         "trailer:\n  id: Work-Session\n  objectives: Team-Goals\n"
         "brief: {maxChars: 3000, context: [docs/architecture.md, CONVENTIONS.md]}\n"
         "claude.budget: 5000\n"
-        "report:\n  format: HTML\n  since: 30 days\n"
+        "report:\n  format: HTML\n  since: 30 days ago\n"
         "secrets:\n  allow: [0123456789abcdef]\n",
     )
     git(repo, "config", "session.trailer.objectives", "Mine")
@@ -104,7 +104,7 @@ def test_file_then_git_config_each_value_with_its_origin(tmp_path: Path) -> None
         ".git-session/config.yaml:11:10\tsecrets.allow=0123456789abcdef\n"
         "default\ttemplateDir=\n"
         ".git-session/config.yaml:8:11\treport.format=html\n"
-        ".git-session/config.yaml:9:10\treport.since=30 days\n"
+        ".git-session/config.yaml:9:10\treport.since=30 days ago\n"
     )
     view = ok(repo, "config", "--json")
     assert '"value": [\n        "docs/architecture.md",\n        "CONVENTIONS.md"\n      ]' in view
@@ -133,7 +133,7 @@ def test_unknown_keys_and_bad_values_are_warnings_and_only_they_are_left_out(tmp
         " session.pushCheck; ignored here\n"
         "git-session: warning: .git-session/config.yaml:8:1: autoPush is personal: set it with git config"
         " session.autoPush; ignored here\n"
-        "git-session: warning: .git-session/config.yaml:9:16: report.format: one of markdown, json, html is"
+        "git-session: warning: .git-session/config.yaml:9:16: report.format: one of text, markdown, json, html is"
         " needed; ignored\n"
         "git-session: warning: git config session.codex.budget: 'many' is not a whole number (ignored)\n"
     )

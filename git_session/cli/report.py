@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from git_session import render
 from git_session.cli.base import echo, json_option, print_json, workspace
 
+if TYPE_CHECKING:
+    from git_session.sessions import Workspace
+
+
+def _configured_defaults(
+    ws: Workspace, since: str | None, period_given: bool, fmt: str | None, output: str | None
+) -> tuple[str | None, str | None]:
+    """--since and --format as given, else as configured (``report.since``, ``report.format``:
+    the shared file or git config)."""
+    from git_session import settings
+
+    chosen = settings.of(ws.repo)
+    if not period_given:
+        since = chosen.text("report.since")
+    if fmt is None and output is None:
+        fmt = chosen.text("report.format")
+    return since, fmt
+
 
 @click.command("report")
 @click.option(
     "--since",
     metavar="DATE",
-    help="Only sessions running at or after DATE (YYYY-MM-DD, an ISO time, @EPOCH, 'N days ago').",
+    help="Only sessions running at or after DATE (YYYY-MM-DD, an ISO time, @EPOCH, 'N days ago';"
+    " default: the report.since setting).",
 )
 @click.option("--until", metavar="DATE", help="Only sessions started before the end of DATE.")
 @click.option(
@@ -28,7 +48,7 @@ from git_session.cli.base import echo, json_option, print_json, workspace
     "--format",
     "fmt",
     type=click.Choice(("text", "markdown", "json", "html")),
-    help="Output format (default: from the -o file's suffix, else text).",
+    help="Output format (default: from the -o file's suffix, else the report.format setting, else text).",
 )
 @click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False), help="Write to FILE.")
 def report_command(
@@ -66,6 +86,7 @@ def report_command(
         raise click.UsageError("--remote and --all-remotes: give one of them")
     ws = workspace()
     now = ws.now()
+    since, fmt = _configured_defaults(ws, since, bool(since or until or weekly), fmt, output)
     period = report.Period(
         report.parse_date(since, now) if since else None,
         report.parse_date(until, now, end_of_day=True) if until else None,
