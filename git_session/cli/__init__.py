@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "diff": f"{_HERE}.checkpoints:diff_command",
     "restore": f"{_HERE}.checkpoints:restore",
     "handoff": f"{_HERE}.documents:handoff_command",
+    "import": f"{_HERE}.files:import_command",
+    "export": f"{_HERE}.files:export_command",
     "hook": f"{_HERE}.hooks:hook",
     "install": f"{_HERE}.hooks:install",
     "uninstall": f"{_HERE}.hooks:uninstall",
