@@ -180,18 +180,18 @@ def _create(
     fields: dict[str, FieldValue],
     record: Item,
 ) -> Imported:
-    created = parsed.created or parsed.updated or _first_time(parsed.items)
+    created = parsed.created or _first_time(parsed)
     subject = f"import: {fields.get('title') or path}"
     handle = ws.store.create(branch, [Draft.create(fields, id=session_id)], _ident(ws, created), subject)
-    drafts = [(item.when or created, _add(session_id, item)) for item in parsed.items]
-    drafts.append((parsed.updated or created, _add(session_id, record)))
+    drafts = [(parsed.when(item), _add(session_id, item)) for item in parsed.items]
+    drafts.append((parsed.default, _add(session_id, record)))
     _write(ws, handle, drafts, subject)
     return Imported(path, parsed.format, session_id, str(fields.get("title") or ""), "created", len(drafts) - 1, 0)
 
 
-def _first_time(items: Sequence[Item]) -> When:
-    times = [i.when for i in items if i.when is not None]
-    return min(times, key=lambda w: w.at) if times else When(0)
+def _first_time(parsed: SessionFile) -> When:
+    """A session's start when the file gives none: its earliest time."""
+    return min([parsed.default, *(i.when for i in parsed.items if i.when is not None)], key=lambda w: w.at)
 
 
 def _update(
@@ -209,19 +209,18 @@ def _update(
     kept = ws.store.entry(handle, "note", derived_id(handle.id, record.key))
     if kept is not None and kept.values.get("sha256") == digest:
         return Imported(path, parsed.format, handle.id, title, "unchanged", 0, 0)
-    updated = parsed.updated or parsed.created or When(state.meta.updated, state.meta.tz)
     drafts: list[tuple[When, Draft]] = []
     set_fields = _changed_fields(state.meta, fields, kept)
     if set_fields:
-        drafts.append((updated, Draft.set(set_fields)))
+        drafts.append((parsed.default, Draft.set(set_fields)))
     added = changed = 0
     for item in parsed.items:
         draft = _difference(ws, handle, item)
         if draft is not None:
-            drafts.append((item.when or updated, draft))
+            drafts.append((parsed.when(item), draft))
             added += draft.action == "add"
             changed += draft.action == "update"
-    drafts.append((updated, _upsert(handle.id, record, kept)))
+    drafts.append((parsed.default, _upsert(handle.id, record, kept)))
     _write(ws, handle, drafts, f"import: {title or path}")
     return Imported(path, parsed.format, handle.id, title, "updated", added, changed)
 
@@ -247,7 +246,7 @@ def _difference(ws: Workspace, handle: Handle, item: Item) -> Draft | None:
     if existing.values.get(IMPORTED) == item.digest:
         return None
     changes = {k: v for k, v in item.fields.items() if existing.values.get(k) != v}
-    return Draft.update(item.kind, entry_id, {**changes, IMPORTED: item.digest})
+    return Draft.update(item.kind, entry_id, {**changes, IMPORTED: item.digest}) if changes else None
 
 
 def _add(session_id: str, item: Item) -> Draft:

@@ -149,6 +149,10 @@ class SessionFile:
     created: When | None
     updated: When | None
     items: tuple[Item, ...] = field(default=())
+    default: When = When(0)  # the time of an item that gives none: ``updated``, else ``created``, else the file's
+
+    def when(self, item: Item) -> When:
+        return item.when or self.default
 
 
 # --- reading ------------------------------------------------------------------------
@@ -202,9 +206,10 @@ def parse(text: str, fmt: str, fallback: When) -> SessionFile:
     """A session file's content; items without a time of their own get the file's ``updated``
     (else ``created``, else ``fallback``)."""
     front, lines, start = split_front_matter(text)
-    identity, fields, created, updated, extras = _front_fields(front or {}, lines, start)
+    front_lines = text.split("\n")[1 : max(start - 2, 1)]
+    identity, fields, created, updated, extras = _front_fields(front or {}, front_lines)
     default = updated or created or fallback
-    reader = _Reader(default)
+    reader = _Reader()
     reader.read(lines, start)
     if "title" not in fields and reader.title:
         fields["title"] = reader.title
@@ -212,12 +217,12 @@ def parse(text: str, fmt: str, fallback: When) -> SessionFile:
     items = list(reader.items)
     if extras:
         text_ = _dump_yaml(extras)
-        items.append(Item("note", {"text": text_, FRONT_MATTER: True}, created or default, "note\0front matter"))
-    return SessionFile(fmt, identity, fields, created, updated, tuple(items))
+        items.append(Item("note", {"text": text_, FRONT_MATTER: True}, created, "note\0front matter"))
+    return SessionFile(fmt, identity, fields, created, updated, tuple(items), default)
 
 
 def _front_fields(
-    front: dict[str, Any], lines: list[str], start: int
+    front: dict[str, Any], lines: list[str]
 ) -> tuple[str | None, dict[str, FieldValue], When | None, When | None, dict[str, Any]]:
     flat: dict[str, Any] = {}
     extras: dict[str, Any] = {}
@@ -232,7 +237,7 @@ def _front_fields(
     tasks: list[str] = []
     for key, value in flat.items():
         name = key.lower().replace(" ", "_")
-        where = _key_line(key, start)
+        where = _key_line(key, lines)
         if name == "id":
             identity = _scalar(value, key, where)
         elif name in _FIELD_KEYS:
@@ -250,7 +255,7 @@ def _front_fields(
     if "status" in fields:
         word = str(fields["status"]).strip().lower().replace("-", "_")
         if word not in _STATUS_WORDS:
-            raise FileProblem(f"status {fields['status']!r:.40} is none this reader knows", _key_line("status", start))
+            raise FileProblem(f"status {fields['status']!r:.40} is none this reader knows", _key_line("status", lines))
         fields["status"] = _STATUS_WORDS[word]
     return identity, fields, created, updated, extras
 
@@ -266,8 +271,10 @@ def _keep(extras: dict[str, Any], front: dict[str, Any], key: str) -> None:
                 extras.setdefault(outer, {})[key] = value[key]
 
 
-def _key_line(key: str, start: int) -> int:
-    return start  # the front matter's first line: a key's own line is not kept by the loader
+def _key_line(key: str, lines: list[str]) -> int:
+    """The line of the file a front matter key is on (the loader keeps no lines)."""
+    pattern = re.compile(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:", re.IGNORECASE)
+    return next((number for number, line in enumerate(lines, 2) if pattern.match(line)), 2)
 
 
 def _scalar(value: Any, key: str, line: int) -> str:
@@ -341,8 +348,7 @@ def _norm(heading: str) -> str:
 class _Reader:
     """Reads a body: its title, the fields its sections set and its items, in order."""
 
-    def __init__(self, default: When) -> None:
-        self.default = default
+    def __init__(self) -> None:
         self.title: str | None = None
         self.fields: dict[str, FieldValue] = {}
         self.items: list[Item] = []
@@ -377,12 +383,13 @@ class _Reader:
         text = _strip_blank(body)
         if not text:
             return
-        when = self.default
+        when = None
         first, _, rest = text.partition("\n")
         if match := _AT_COMMENT.match(first):
-            when = parse_time(match[1]) or when
+            when = parse_time(match[1])
             text = rest.strip("\n")
-        self._add("note", {"text": _unquote(text), SECTION: heading}, when, f"section\0{heading}")
+        key = heading or f"# {self.title}"  # a file's preamble: its title's (a memory bank has several files)
+        self._add("note", {"text": _unquote(text), SECTION: heading}, when, f"section\0{key}")
 
     def _log(self, heading: str, body: list[str], line: int) -> None:
         blocks = _blocks(body)
@@ -394,7 +401,8 @@ class _Reader:
             when = parse_time(match[1]) if match else None
             name = match[2] if match else title
             text = _unquote(_strip_blank(block))
-            self._add("note", {"text": text, LOG_TITLE: _unquote(name)}, when or self.default, f"log\0{title}")
+            moment = format_time(when) if when else title
+            self._add("note", {"text": text, LOG_TITLE: _unquote(name)}, when, f"log\0{moment}\0{_unquote(name)}")
 
     def _list(self, heading: str, role: str, body: list[str], line: int) -> None:
         kind: EntryKind = "objective" if role.startswith("objective") else role  # type: ignore[assignment]
@@ -475,7 +483,7 @@ class _Reader:
             self._group(kind, fields, group)
         if current and kind == "objective":
             self.fields["current"] = text
-        self._add(kind, {"text": text, **fields}, when or self.default, f"{kind}\0{text}")
+        self._add(kind, {"text": text, **fields}, when, f"{kind}\0{text}")
 
     def _set_status(self, kind: EntryKind, fields: dict[str, FieldValue], status: str | None, done: bool) -> None:
         statuses = ENTRY_STATUSES.get(kind)
@@ -495,7 +503,7 @@ class _Reader:
         elif group.lower().rstrip(":") not in _STATUS_GROUPS:
             fields.setdefault("group", group)
 
-    def _add(self, kind: EntryKind, fields: dict[str, FieldValue], when: When, key: str) -> None:
+    def _add(self, kind: EntryKind, fields: dict[str, FieldValue], when: When | None, key: str) -> None:
         seen = self._seen.get(key, 0)
         self._seen[key] = seen + 1
         self.items.append(Item(kind, fields, when, f"{key}\0{seen}" if seen else key))
