@@ -28,13 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import codec, sessionfile
-from git_session.errors import FileSystemError, UserError
+from git_session.errors import DataError, FileSystemError, UserError
 from git_session.gitrepo import Ident
-from git_session.model import SESSION_FIELDS, Entry, FieldValue, Meta, SessionState
+from git_session.model import SESSION_FIELDS, Entry, FieldValue, Meta, Op, OpData, SessionState
 from git_session.names import ID_ALPHABET, ID_LENGTH, BranchName, Ulid
 from git_session.sessionfile import IMPORTED, PROVENANCE, Item, SessionFile, When
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle
+
+_BATCH = 500  # operations per commit
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,23 @@ def read_file(path: str, fmt: str | None) -> tuple[SessionFile, bytes]:
         mtime = int(os.stat(path).st_mtime)
         parsed = sessionfile.parse(text, chosen, When(mtime))
         for item in parsed.items:
-            for value in item.fields.values():
-                for one in value if isinstance(value, list) else [value]:
-                    if isinstance(one, str):
-                        codec.check_text(one, "a text")
+            _check_item(item)
     except sessionfile.FileProblem as exc:
         raise UserError(f"{path}:{exc.line}: {exc.message}; nothing imported from it") from None
-    except UserError as exc:
+    except (UserError, DataError) as exc:
         raise UserError(f"{path}: {exc.message}; nothing imported from it") from None
     return parsed, data
+
+
+def _check_item(item: Item) -> None:
+    """An item as the store would take it (field names, statuses, priorities, texts),
+    checked before anything is written: a file is imported whole or not at all."""
+    for value in item.fields.values():
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, str):
+                codec.check_text(one, f"{item.kind} {str(item.fields.get('text'))[:40]!r}")
+    op = Op(derived_id(item.key), 1, 0, "+0000", "import", "add", OpData(kind=item.kind, fields=item.fields))
+    codec.op_from_json(codec.op_to_json(op), f"{item.kind} {str(item.fields.get('text'))[:40]!r}")
 
 
 def _read_bytes(path: str) -> bytes:
@@ -272,7 +282,8 @@ def _write(ws: Workspace, handle: Handle, drafts: Sequence[tuple[When, Draft]], 
         else:
             runs.append((when, [draft]))
     for when, run in runs:
-        ws.store.append(handle.ref, _fixed(run), _ident(ws, when), subject)
+        for start in range(0, len(run), _BATCH):  # a commit holds at most codec.MAX_OPS_PER_COMMIT
+            ws.store.append(handle.ref, _fixed(run[start : start + _BATCH]), _ident(ws, when), subject)
     try:  # what was written stays written: the hooks render the trailers themselves if need be
         ws.refresh_trailers(BranchName(ws.store.meta(ws.store.handle(handle.ref)).branch))
     except (OSError, FileSystemError) as exc:

@@ -94,7 +94,7 @@ _CURRENT = re.compile(r"\s*<-+\s*CURRENT\s*$")
 _LABEL_PREFIX = re.compile(r"^(?:decision|observation)\s*:\s*", re.IGNORECASE)
 _BOLD_TIME = re.compile(rf"^\*\*(.+?)\*\*\s*\(({_TIME})\)\s*:\s*(.*)$")
 _FIELD_LINE = re.compile(
-    r"^\s+(?:\*\*([A-Za-z][A-Za-z /&-]*?)\*\*|([A-Za-z][A-Za-z /&-]*?)|`([a-z][a-z0-9_]*)`):\s*(.*)$"
+    r"^\s+(?:\*\*([A-Za-z][A-Za-z /&-]*?)\*\*|([A-Za-z][A-Za-z /&-]*?)|`([a-z][a-z0-9_]{0,63})`):\s*(.*)$"
 )
 _TOP_FIELD = re.compile(r"^\*\*([A-Za-z][A-Za-z /&-]*?)\*\*:\s*(.*)$")
 _NONE = re.compile(r"^(?:none|n/a|nothing)(?: currently| yet| so far)?\.?$", re.IGNORECASE)

@@ -451,3 +451,23 @@ def test_export_output(repo: Path, files: Path) -> None:
 
 def _never(*args: object, **kwargs: object) -> Any:
     raise AssertionError("must not be reached")
+
+
+def test_a_value_the_store_would_refuse_is_refused_before_anything_is_written(repo: Path) -> None:
+    (repo / "s.md").write_text('---\ntitle: t\n---\n\n## Next Steps\n- one\n- two\n  `priority`: "urgent"\n')
+    result = run(repo, "import", "s.md")
+    assert (
+        result.stderr == "git-session: s.md: next 'two': priority: unknown value 'urgent'; nothing imported from it\n"
+    )
+    assert session_refs(repo) == []
+
+
+@pytest.mark.slow
+def test_more_items_of_one_time_than_a_commit_holds(repo: Path) -> None:
+    steps = "".join(f"- [ ] step {i}\n" for i in range(1200))
+    (repo / "s.md").write_text(f"---\ntitle: many\nupdated: 2025-01-01T00:00:00Z\n---\n\n## Progress\n{steps}")
+    assert (
+        ok(repo, "import", "s.md")
+        == f"s.md (md): session {importing.derived_id('path', 's.md')[:12]} 'many' created with 1200 entries\n"
+    )
+    assert len(state_of(repo, importing.derived_id("path", "s.md")).of_kind("objective")) == 1200
