@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from git_session import safeyaml
+from git_session.errors import UserError
 from git_session.model import ENTRY_STATUSES, PRIORITIES, EntryKind, FieldValue, SessionState
 
 FORMATS = ("md", "execplan", "cline")
@@ -199,7 +200,7 @@ def detect(text: str) -> str:
         return "cline"
     if front is not None or headings & set(SECTIONS):
         return "md"
-    raise FileProblem("not a session file of any format known (md, execplan, cline): pass --format", 1)
+    raise FileProblem("not a session file of a format this reader knows (md, execplan, cline)", 1)
 
 
 def parse(text: str, fmt: str, fallback: When) -> SessionFile:
@@ -557,7 +558,7 @@ def _items(block: list[str]) -> tuple[list[tuple[str, list[str]]], list[str]]:
         elif open_item and text.strip() and (text.startswith((" ", "\t")) or fenced):
             items[-1][1].append(text)
         else:
-            open_item = open_item and not text.strip() and False
+            open_item = False
             rest.append(text)
     return items, rest
 
@@ -668,7 +669,16 @@ _STANDARD_FIELDS = {"text", "status", "priority", "group", SECTION, LOG_TITLE, F
 
 def render(state: SessionState, fmt: str) -> str:
     """The session as a file in the ``md`` or ``execplan`` layout that ``parse`` reads back to
-    the same fields and entries (the kinds of ``EXPORTED_KINDS``, private ones left out)."""
+    the same fields and entries (the kinds of ``EXPORTED_KINDS``, private ones left out).
+
+    A time no calendar date stands for (stored data may hold any) is refused with a ``UserError``."""
+    try:
+        return _render(state, fmt)
+    except (ValueError, OverflowError, OSError):
+        raise UserError(f"session {state.meta.id}: holds a time or time zone no date can be written for") from None
+
+
+def _render(state: SessionState, fmt: str) -> str:
     meta = state.meta
     entries = [e for e in state.entries if e.kind in EXPORTED_KINDS and PROVENANCE not in e.values]
     extras = next((e for e in entries if e.values.get(FRONT_MATTER)), None)

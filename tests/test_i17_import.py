@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from git_session import importing, safeyaml, sessionfile
+from git_session.errors import UserError
 from git_session.model import SessionState
 from git_session.sessionfile import When, format_time
 from git_session.sessions import Workspace
@@ -354,7 +355,7 @@ HOSTILE = {
     "bad-date.md": "4: front matter: created 'last tuesday' is not a date and time",
     "bad-status.md": "3: status 'exploding' is none this reader knows",
     "not-utf8.md": "5: not valid UTF-8",
-    "not-a-session.md": "1: not a session file of any format known (md, execplan, cline): pass --format",
+    "not-a-session.md": "1: not a session file of a format this reader knows (md, execplan, cline)",
 }
 
 
@@ -471,3 +472,15 @@ def test_more_items_of_one_time_than_a_commit_holds(repo: Path) -> None:
         == f"s.md (md): session {importing.derived_id('path', 's.md')[:12]} 'many' created with 1200 entries\n"
     )
     assert len(state_of(repo, importing.derived_id("path", "s.md")).of_kind("objective")) == 1200
+
+
+def test_a_stored_time_no_date_stands_for_is_refused_not_a_crash() -> None:
+    from git_session.fold import fold
+    from git_session.model import Op
+    from git_session.store import new_id
+
+    session = new_id()
+    for at, tz in ((2**40, "+0000"), (0, "+9999")):
+        state = fold([Op(session, 1, at, tz, "A <a@x>", "create", {"fields": {"title": "t"}})])
+        with pytest.raises(UserError, match="holds a time or time zone no date can be written for"):
+            sessionfile.render(state, "md")
