@@ -67,12 +67,22 @@ def read_file(path: str, fmt: str | None) -> tuple[SessionFile, bytes]:
         mtime = int(os.stat(path).st_mtime)
         parsed = sessionfile.parse(text, chosen, When(mtime))
         for item in parsed.items:
-            _check_item(item)
+            try:
+                _check_item(item)
+            except (UserError, DataError) as exc:
+                raise sessionfile.FileProblem(exc.message, _line_of(text, item)) from None
     except sessionfile.FileProblem as exc:
         raise UserError(f"{path}:{exc.line}: {exc.message}; nothing imported from it") from None
     except (UserError, DataError) as exc:
         raise UserError(f"{path}: {exc.message}; nothing imported from it") from None
     return parsed, data
+
+
+def _line_of(text: str, item: Item) -> int:
+    """The line an item is on: the first one its text starts (line 1 when it is not found as such)."""
+    wanted = str(item.fields.get("text") or "").split("\n")[0][:60]
+    lines = text.split("\n")
+    return next((n for n, line in enumerate(lines, 1) if wanted and wanted in line), 1)
 
 
 def _check_item(item: Item) -> None:

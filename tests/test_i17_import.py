@@ -458,7 +458,7 @@ def test_a_value_the_store_would_refuse_is_refused_before_anything_is_written(re
     (repo / "s.md").write_text('---\ntitle: t\n---\n\n## Next Steps\n- one\n- two\n  `priority`: "urgent"\n')
     result = run(repo, "import", "s.md")
     assert (
-        result.stderr == "git-session: s.md: next 'two': priority: unknown value 'urgent'; nothing imported from it\n"
+        result.stderr == "git-session: s.md:7: next 'two': priority: unknown value 'urgent'; nothing imported from it\n"
     )
     assert session_refs(repo) == []
 
