@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "report": f"{_HERE}.report:report_command",
     "history": f"{_HERE}.report:history_command",
     "compare": f"{_HERE}.report:compare_command",
+    "import": f"{_HERE}.files:import_command",
+    "export": f"{_HERE}.files:export_command",
     "hook": f"{_HERE}.hooks:hook",
     "install": f"{_HERE}.hooks:install",
     "uninstall": f"{_HERE}.hooks:uninstall",

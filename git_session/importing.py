@@ -1,0 +1,309 @@
+"""``import``: session files into sessions; ``export``: a session into a file.
+
+A file becomes one session whose id comes from the file itself: the front matter's ``id``
+(a git-session id is taken as it is; any other is hashed), else the file's path in the
+repository (a Cline memory bank: its folder, so that ``activeContext.md`` and
+``progress.md`` make one session). Each item's entry id is a hash of the session id and the
+item's identity in the file (kind, section, text), so importing again finds what the last
+import wrote:
+
+- a file whose bytes are those imported last (its hash is kept in the note that records the
+  import) writes nothing;
+- otherwise only the difference is written: items not seen before are added, an item that
+  changed since it was imported (each entry keeps the hash of its item) gets the fields that
+  changed, and session fields changed in the file are set. What was changed in the session
+  since (an objective marked done) stays, unless the file changed that item too.
+
+Every operation carries the time the file gives it (an item's own, else the file's
+``updated``), so the session keeps the original timestamps. A file is read and checked whole
+before anything is written: a malformed one is a ``UserError`` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from git_session import codec, sessionfile
+from git_session.errors import DataError, FileSystemError, UserError
+from git_session.gitrepo import Ident
+from git_session.model import SESSION_FIELDS, Entry, FieldValue, Meta, Op, OpData, SessionState
+from git_session.names import ID_ALPHABET, ID_LENGTH, BranchName, Ulid
+from git_session.sessionfile import IMPORTED, PROVENANCE, Item, SessionFile, When
+from git_session.sessions import Workspace
+from git_session.store import Draft, Handle
+
+_BATCH = 500  # operations per commit
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What importing one file did."""
+
+    path: str
+    format: str
+    session: str  # its id
+    title: str
+    outcome: str  # "created", "updated", "unchanged"
+    added: int
+    changed: int
+
+
+def derived_id(*parts: str) -> Ulid:
+    """An id made from ``parts``: the same file gives the same ids in every clone."""
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).digest()
+    return Ulid("".join(ID_ALPHABET[b & 31] for b in digest[:ID_LENGTH]))
+
+
+def read_file(path: str, fmt: str | None) -> tuple[SessionFile, bytes]:
+    """A session file read and checked whole; a ``UserError`` naming it (and the line) if not."""
+    data = _read_bytes(path)
+    try:
+        text = sessionfile.decode(data)
+        chosen = fmt or sessionfile.detect(text)
+        mtime = int(os.stat(path).st_mtime)
+        parsed = sessionfile.parse(text, chosen, When(mtime))
+        for item in parsed.items:
+            try:
+                _check_item(item)
+            except (UserError, DataError) as exc:
+                raise sessionfile.FileProblem(exc.message, _line_of(text, item)) from None
+    except sessionfile.FileProblem as exc:
+        raise UserError(f"{path}:{exc.line}: {exc.message}; nothing imported from it") from None
+    except (UserError, DataError) as exc:
+        raise UserError(f"{path}: {exc.message}; nothing imported from it") from None
+    return parsed, data
+
+
+def _line_of(text: str, item: Item) -> int:
+    """The line an item is on: the first one its text starts (line 1 when it is not found as such)."""
+    wanted = str(item.fields.get("text") or "").split("\n")[0][:60]
+    lines = text.split("\n")
+    return next((n for n, line in enumerate(lines, 1) if wanted and wanted in line), 1)
+
+
+def _check_item(item: Item) -> None:
+    """An item as the store would take it (field names, statuses, priorities, texts),
+    checked before anything is written: a file is imported whole or not at all."""
+    for value in item.fields.values():
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, str):
+                codec.check_text(one, f"{item.kind} {str(item.fields.get('text'))[:40]!r}")
+    op = Op(derived_id(item.key), 1, 0, "+0000", "import", "add", OpData(kind=item.kind, fields=item.fields))
+    codec.op_from_json(codec.op_to_json(op), f"{item.kind} {str(item.fields.get('text'))[:40]!r}")
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        size = os.stat(path).st_size
+        if size > sessionfile.MAX_FILE:
+            raise UserError(f"{path}: {size} bytes, more than the {sessionfile.MAX_FILE} a session file may have")
+        with open(path, "rb") as handle:
+            data = handle.read(sessionfile.MAX_FILE + 1)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > sessionfile.MAX_FILE:
+        raise UserError(f"{path}: more than the {sessionfile.MAX_FILE} bytes a session file may have")
+    return data
+
+
+def import_file(ws: Workspace, path: str, fmt: str | None = None) -> Imported:
+    parsed, data = read_file(path, fmt)
+    source = _source(ws, path, parsed)
+    session_id = _session_id(parsed, source)
+    fields = dict(parsed.fields)
+    if parsed.format == "cline" and "title" not in _front_title(parsed):
+        fields["title"] = _cline_title(path)
+    branch = _branch(ws, path, fields)
+    fields["branch"] = str(branch)
+    fields = {k: v for k, v in fields.items() if k in SESSION_FIELDS}
+    for name, value in fields.items():
+        if isinstance(value, str):
+            codec.check_text(value, name)
+    digest = hashlib.sha256(data).hexdigest()
+    handle = next((h for h in ws.store.handles() if h.id == session_id), None)
+    record = _record(session_id, source, digest, fields)
+    if handle is None:
+        return _create(ws, path, parsed, session_id, branch, fields, record)
+    return _update(ws, path, parsed, handle, fields, record, source, digest)
+
+
+def _front_title(parsed: SessionFile) -> dict[str, FieldValue]:
+    return {k: v for k, v in parsed.fields.items() if k == "title" and parsed.format != "cline"}
+
+
+def _cline_title(path: str) -> str:
+    folder = Path(path).resolve().parent
+    project = folder.parent.name if folder.name.lower() in ("memory-bank", "memory_bank", "memorybank") else folder.name
+    return f"Cline memory bank: {project or folder.name}"
+
+
+def _source(ws: Workspace, path: str, parsed: SessionFile) -> str:
+    """The file's name for provenance: its path in the work tree when it is in one (for
+    a Cline memory bank, its folder's), else its absolute path."""
+    resolved = Path(path).resolve()
+    target = resolved.parent if parsed.format == "cline" else resolved
+    workdir = ws.repo.workdir
+    if workdir is not None:
+        try:
+            return target.relative_to(Path(workdir).resolve()).as_posix()
+        except ValueError:
+            pass
+    return target.as_posix()
+
+
+def _session_id(parsed: SessionFile, source: str) -> Ulid:
+    if parsed.identity:
+        if Ulid.looks_like_prefix(parsed.identity) and len(parsed.identity) == ID_LENGTH:
+            return Ulid(parsed.identity)
+        return derived_id("id", parsed.identity)
+    return derived_id(parsed.format if parsed.format == "cline" else "path", source)
+
+
+def _branch(ws: Workspace, path: str, fields: dict[str, FieldValue]) -> BranchName:
+    named = fields.get("branch")
+    if isinstance(named, str) and named:
+        if not ws.repo.is_branch_name(named):
+            raise UserError(f"{path}: git_branch {named!r:.60} is not a branch name; nothing imported from it")
+        return BranchName(named)
+    try:
+        return ws.branch()
+    except UserError as exc:
+        raise UserError(f"{path}: names no git_branch, and {exc.message}") from None
+
+
+def _record(session_id: str, source: str, digest: str, fields: dict[str, FieldValue]) -> Item:
+    """The note that records the import of a file: where from, its hash, the fields it set."""
+    values: dict[str, FieldValue] = {
+        "text": f"Imported from {source}",
+        PROVENANCE: source,
+        "sha256": digest,
+        "imported_fields": codec.dumps(fields),
+    }
+    return Item("note", values, None, f"import\0{source}")
+
+
+def _ident(ws: Workspace, when: When) -> Ident:
+    me = ws.ident
+    return Ident(me.name, me.email, when.at, when.tz)
+
+
+def _create(
+    ws: Workspace,
+    path: str,
+    parsed: SessionFile,
+    session_id: Ulid,
+    branch: BranchName,
+    fields: dict[str, FieldValue],
+    record: Item,
+) -> Imported:
+    created = parsed.created or _first_time(parsed)
+    subject = f"import: {fields.get('title') or path}"
+    handle = ws.store.create(branch, [Draft.create(fields, id=session_id)], _ident(ws, created), subject)
+    drafts = [(parsed.when(item), _add(session_id, item)) for item in parsed.items]
+    drafts.append((parsed.default, _add(session_id, record)))
+    _write(ws, handle, drafts, subject)
+    return Imported(path, parsed.format, session_id, str(fields.get("title") or ""), "created", len(drafts) - 1, 0)
+
+
+def _first_time(parsed: SessionFile) -> When:
+    """A session's start when the file gives none: its earliest time."""
+    return min([parsed.default, *(i.when for i in parsed.items if i.when is not None)], key=lambda w: w.at)
+
+
+def _update(
+    ws: Workspace,
+    path: str,
+    parsed: SessionFile,
+    handle: Handle,
+    fields: dict[str, FieldValue],
+    record: Item,
+    source: str,
+    digest: str,
+) -> Imported:
+    state = ws.store.state(handle)
+    title = state.meta.title
+    kept = ws.store.entry(handle, "note", derived_id(handle.id, record.key))
+    if kept is not None and kept.values.get("sha256") == digest:
+        return Imported(path, parsed.format, handle.id, title, "unchanged", 0, 0)
+    drafts: list[tuple[When, Draft]] = []
+    set_fields = _changed_fields(state.meta, fields, kept)
+    if set_fields:
+        drafts.append((parsed.default, Draft.set(set_fields)))
+    added = changed = 0
+    for item in parsed.items:
+        draft = _difference(ws, handle, item)
+        if draft is not None:
+            drafts.append((parsed.when(item), draft))
+            added += draft.action == "add"
+            changed += draft.action == "update"
+    drafts.append((parsed.default, _upsert(handle.id, record, kept)))
+    _write(ws, handle, drafts, f"import: {title or path}")
+    return Imported(path, parsed.format, handle.id, title, "updated", added, changed)
+
+
+def _changed_fields(meta: Meta, fields: dict[str, FieldValue], kept: Entry | None) -> dict[str, FieldValue]:
+    """The session fields the file changed since the last import (all of them if it was
+    never imported here) that the session does not hold already."""
+    before: dict[str, FieldValue] = {}
+    if kept is not None:
+        try:
+            loaded = codec.loads(str(kept.values.get("imported_fields") or "{}"))
+            before = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            before = {}
+    return {k: v for k, v in fields.items() if before.get(k) != v and meta.values.get(k) != v}
+
+
+def _difference(ws: Workspace, handle: Handle, item: Item) -> Draft | None:
+    entry_id = derived_id(handle.id, item.key)
+    existing = ws.store.entry(handle, item.kind, entry_id)
+    if existing is None:
+        return _add(handle.id, item)
+    if existing.values.get(IMPORTED) == item.digest:
+        return None
+    changes = {k: v for k, v in item.fields.items() if existing.values.get(k) != v}
+    return Draft.update(item.kind, entry_id, {**changes, IMPORTED: item.digest}) if changes else None
+
+
+def _add(session_id: str, item: Item) -> Draft:
+    fields = dict(item.fields)
+    if PROVENANCE not in fields:
+        fields[IMPORTED] = item.digest
+    return Draft.add(item.kind, fields, id=derived_id(session_id, item.key))
+
+
+def _upsert(session_id: str, record: Item, kept: Entry | None) -> Draft:
+    if kept is None:
+        return _add(session_id, record)
+    changes = {k: v for k, v in record.fields.items() if kept.values.get(k) != v}
+    return Draft.update("note", kept.id, changes)
+
+
+def _write(ws: Workspace, handle: Handle, drafts: Sequence[tuple[When, Draft]], subject: str) -> None:
+    """One commit per run of operations of the same time, in the file's order."""
+    runs: list[tuple[When, list[Draft]]] = []
+    for when, draft in drafts:
+        if runs and runs[-1][0] == when:
+            runs[-1][1].append(draft)
+        else:
+            runs.append((when, [draft]))
+    for when, run in runs:
+        for start in range(0, len(run), _BATCH):  # a commit holds at most codec.MAX_OPS_PER_COMMIT
+            ws.store.append(handle.ref, _fixed(run[start : start + _BATCH]), _ident(ws, when), subject)
+    try:  # what was written stays written: the hooks render the trailers themselves if need be
+        ws.refresh_trailers(BranchName(ws.store.meta(ws.store.handle(handle.ref)).branch))
+    except (OSError, FileSystemError) as exc:
+        ws.warn(f"the commit trailers stay as they were: {exc}")
+
+
+def _fixed(drafts: list[Draft]) -> Callable[[Handle, Meta], list[Draft]]:
+    """The same drafts however often the write is retried (their ids are fixed)."""
+    return lambda handle, meta: drafts
+
+
+def export(state: SessionState, fmt: str) -> str:
+    return sessionfile.render(state, fmt)
