@@ -479,7 +479,9 @@ class CommitEntries:
                 self._changed[draft.id] = Linked(draft.id, str(fields["text"]), str(fields["commit"]), False)
                 continue
             entry = str(draft.data["entry"])
-            was = self._changed.get(entry) or next(e for c in self._stored.values() for e in c if e.id == entry)
+            was = self._changed.get(entry) or next((e for c in self._stored.values() for e in c if e.id == entry), None)
+            if was is None:  # not one of these entries (the steps only update those they were given)
+                continue
             self._changed[entry] = Linked(
                 entry,
                 str(fields.get("text", was.text)),
