@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,10 +62,14 @@ class Fixture:
         if done.returncode != 0:
             raise SystemExit(f"bench: {' '.join(args)} failed:\n{done.stderr.decode()}")
 
-    def status(self) -> float:
+    def status(self) -> tuple[float, float]:
+        """Seconds of the command: wall clock, and CPU (its own and its git processes')."""
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         self.run(git_session_exe(), "status")
-        return time.perf_counter() - began
+        wall = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
 
     def restore(self) -> None:
         queue = self.repo / ".git" / "git-session" / "queue"
@@ -189,18 +194,40 @@ class Variant:
     queued: bool
 
 
-def measure(variants: list[Variant], rounds: int) -> list[Timing]:
+def measure(variants: list[Variant], rounds: int) -> tuple[list[Timing], list[Timing]]:
+    """Wall-clock and CPU timings of each variant, in rotating rounds."""
+    cpu: list[list[float]] = [[] for _ in variants]
+
     def run(_: int, index: int) -> float:
         variant = variants[index]
         variant.prepare()
-        elapsed = variant.fixture.status()
+        wall, used = variant.fixture.status()
         variant.fixture.restore()
-        return elapsed
+        cpu[index].append(used)
+        return wall
 
     for index in range(len(variants)):  # warm-up, and a check that each state links
         run(0, index)
+        cpu[index].clear()
     samples = interleaved_samples(run, len(variants), rounds)
-    return [Timing(v.label, s) for v, s in zip(variants, samples, strict=True)]
+    return (
+        [Timing(v.label, s) for v, s in zip(variants, samples, strict=True)],
+        [Timing(v.label, tuple(c)) for v, c in zip(variants, cpu, strict=True)],
+    )
+
+
+def judged(timings: list[Timing], sizes: list[int], entries: int) -> list[Ratio]:
+    of = {t.label: t for t in timings}
+    rebase = f"after a rebase of {LINKED}"
+    ratios = [
+        Ratio(of[f"status, {n} sessions, {rebase}"], of[f"status, {n} sessions, nothing queued"], 1.5) for n in sizes
+    ]
+    idle = of["status, 1000 sessions, nothing queued"]
+    ratios += [Ratio(of[f"status, 1000 sessions, after {c} commits"], idle, None) for c in (1, 10)]
+    ratios.append(Ratio(of["status, 1000 sessions, after 100 commits"], idle, 2.0))
+    zero = of["status, 0 entries, after 1 commit"]
+    ratios += [Ratio(of[f"status, {n} entries, after 1 commit"], zero, 1.2) for n in (entries // 10, entries)]
+    return ratios
 
 
 def spread(timings: list[Timing]) -> None:
@@ -242,32 +269,22 @@ def main() -> int:
             variants.append(Variant(f"status, {n} entries, nothing queued", fixture, lambda: None, False))
             prepare = lambda fixture=fixture: fixture.commits(1)  # noqa: E731
             variants.append(Variant(f"status, {n} entries, after 1 commit", fixture, prepare, True))
-        timings = measure(variants, rounds)
-        of = {t.label: t for t in timings}
-        ratios = [
-            Ratio(
-                of[f"status, {n} sessions, after a rebase of {LINKED}"],
-                of[f"status, {n} sessions, nothing queued"],
-                1.5,
-            )
-            for n in sizes
-        ]
-        idle = of["status, 1000 sessions, nothing queued"]
-        ratios += [Ratio(of[f"status, 1000 sessions, after {c} commits"], idle, None) for c in (1, 10)]
-        ratios.append(Ratio(of["status, 1000 sessions, after 100 commits"], idle, 2.0))
-        ratios += [
-            Ratio(of[f"status, {n} entries, after 1 commit"], of["status, 0 entries, after 1 commit"], 1.2)
-            for n in (entries // 10, entries)
-        ]
+        timings, cpu = measure(variants, rounds)
+        ratios = judged(timings, sizes, entries)
+        print("\nwall clock:")
         report(timings, ratios, rounds)
         spread(timings)
+        print("\nCPU time (the command and its git processes; steadier on a loaded machine):")
+        report(cpu, judged(cpu, sizes, entries), rounds)
+        spread(cpu)
         print("\nlinking cost per commit (median after 1 commit - median with nothing queued), milliseconds:")
         for n in by_entries:
-            net = (
-                of[f"status, {n} entries, after 1 commit"].median_ms
-                - of[f"status, {n} entries, nothing queued"].median_ms
-            )
-            print(f"  {n:6d} commit entries in the session: {net:6.1f}")
+            label = f"status, {n} entries"
+            nets = [
+                of[f"{label}, after 1 commit"].median_ms - of[f"{label}, nothing queued"].median_ms
+                for of in ({t.label: t for t in kind} for kind in (timings, cpu))
+            ]
+            print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
         print(
             f"\nmachine load (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
         )

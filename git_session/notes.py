@@ -146,6 +146,7 @@ class Notes:
         self.tree = None if tip is None else _notes_tree(repo, tip)
         self._index: dict[ObjectId, Located] | None = None
         self._folders: dict[str, list[TreeItem]] = {}
+        self._lines: dict[str, list[bytes]] = {}  # read once: a notes commit never changes
 
     @classmethod
     def current(cls, repo: Repo) -> Notes:
@@ -190,8 +191,10 @@ class Notes:
 
     def raw_lines(self, target: ObjectId) -> list[bytes]:
         """The note's lines as stored (several places: one after the other, as git reads them)."""
-        blobs = [self.repo.read_blob(blob, MAX_DATA_FILE) for _, blob in self.located(target)]
-        return [line for data in blobs for line in split_lines(data)]
+        if target not in self._lines:
+            blobs = [self.repo.read_blob(blob, MAX_DATA_FILE) for _, blob in self.located(target)]
+            self._lines[target] = [line for data in blobs for line in split_lines(data)]
+        return list(self._lines[target])
 
     def lines(self, target: ObjectId, problems: list[str] | None = None) -> list[dict[str, Any]]:
         return parse_lines(self.raw_lines(target), f"note on {target[:12]}", problems)
