@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from git_session import codec, linking
+from git_session.errors import ConflictError
 from git_session.gitrepo import Repo
-from git_session.names import SESSIONS_PREFIX, ObjectId, SessionRef
+from git_session.names import SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.store import COMMIT_COUNT_PATH, COMMIT_INDEX, Draft, Handle, Store
-from tests.helpers import as_json, git, make_two_clones, ok, session_refs
+from tests.helpers import as_json, git, make_two_clones, ok, run, session_refs
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +45,7 @@ def head(repo: Path, rev: str = "HEAD") -> str:
 
 
 def the_ref(repo: Path) -> str:
-    (ref,) = session_refs(repo)
+    (ref,) = session_refs(repo) if len(session_refs(repo)) == 1 else [the_ref_on(repo, "main")]
     return ref
 
 
@@ -248,3 +249,37 @@ def test_a_session_written_before_the_index_is_pulled_and_merged(tmp_path: Path)
     texts = sorted(str(v["fields"].get("text")) for v in as_json(bob, "log", "--session", "Old") if v["kind"] == "note")
     assert texts == ["alice again", "from bob", "written before the index"]
     assert index_paths(bob) == []
+
+
+def test_a_session_that_cannot_be_written_keeps_its_records_queued_and_no_other(
+    work: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "side"
+    git(work, "worktree", "add", "-q", "-b", "side", str(other))
+    ok(other, "start", "Side")
+    (doomed,) = [ref for ref in session_refs(work) if ref != the_ref_on(work, "main")]
+    a, s = commit(work, "a"), commit(other, "s")
+    append = Store.append
+
+    def failing(self: Store, ref: SessionRef, *args: object, **kwargs: object) -> object:
+        if ref == doomed:
+            raise ConflictError("held by a test")
+        return append(self, ref, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "append", failing)
+    result = run(work, "hook", "drain")
+    assert result.stderr == f"git-session: warning: commit {s[:12]} stays queued: held by a test\n"
+    queue = work / ".git" / "git-session" / "queue"
+    assert len(list(queue.iterdir())) == 1
+    assert linked(work) == [(a, "add a")]
+    assert git(work, "notes", "--ref=sessions", "list").split()[1::2] == [a]
+    monkeypatch.setattr(Store, "append", append)
+    ok(work, "hook", "drain")
+    assert list(queue.iterdir()) == []
+    assert [(c["sha"], c["subject"]) for c in as_json(other, "show")["commits"]] == [(s, "add s")]
+
+
+def the_ref_on(repo: Path, branch: str) -> str:
+    key = BranchName(branch).key()
+    (ref,) = [ref for ref in session_refs(repo) if ref.startswith(f"{SESSIONS_PREFIX}{key}/")]
+    return ref
