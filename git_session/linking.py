@@ -7,6 +7,13 @@ trailers it got, and the source of a cherry-pick. The next git-session command (
 ``git-session hook drain``) finds the commit that was made, gives the session a
 ``commit`` entry and the commit a note, then deletes the file; a record whose commit was
 never made (an aborted commit) is kept a day in case it still is.
+
+A drain costs what it links, whatever the number of sessions or their size: the records
+are planned one after the other (each seeing what those before it did), then written as
+one journal commit per session and one notes commit. A session's ref is named by its
+branch's key and its id, never looked for among all of them, and its commit entries are
+found by the commit they name through the index in its tree (a session written before
+the index has them all read, once per drain).
 """
 
 from __future__ import annotations
