@@ -132,7 +132,7 @@ def many_sessions(repo: Path, count: int) -> None:
     from git_session.fold import EMPTY_META, apply
     from git_session.gitrepo import Repo
     from git_session.names import BranchName, SessionRef, Ulid
-    from git_session.store import COMMIT_COUNT_PATH, META_PATH, Draft, Store, _stamp
+    from git_session.store import META_PATH, Draft, Store, _stamp
 
     store = Store(Repo.discover(str(repo)))
     ident = store.repo.ident()
@@ -154,7 +154,6 @@ def many_sessions(repo: Path, count: int) -> None:
             b"author " + who + b"\ncommitter " + who + b"\n",
             f"data {len(message)}\n".encode() + message + b"\n",
             f"M 100644 inline {META_PATH}\ndata {len(data)}\n".encode() + data + b"\n",
-            f"M 100644 inline {COMMIT_COUNT_PATH}\ndata 2\n0\n\n".encode(),
         ]
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
     if first is not None and git(repo, "rev-parse", f"{first[0]}^{{tree}}").strip() != first[1]:

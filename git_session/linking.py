@@ -12,8 +12,9 @@ A drain costs what it links, whatever the number of sessions or their size: the 
 are planned one after the other (each seeing what those before it did), then written as
 one journal commit per session and one notes commit. A session's ref is named by its
 branch's key and its id, never looked for among all of them, and its commit entries are
-found by the commit they name through the index in its tree (a session written before
-the index has them all read, once per drain).
+found by the commit they name through its commit index, derived local data kept
+outside the session's tree (commitindex.py): made once, then brought up to date from the
+operations since the tip it was made for.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_session import notes, paths, trailers
+from git_session.commitindex import CommitIndex, commit_index
 from git_session.errors import ConflictError, SessionError, UserError, file_system_error
 from git_session.gitrepo import Ident, Repo
 from git_session.model import Entry, Meta
 from git_session.names import ID_PATTERN, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid
-from git_session.store import CommitIndex, Draft, Handle, Store
+from git_session.store import Draft, Handle, Store
 
 LOCK_WAIT_SECONDS = 30.0
 ABANDON_SECONDS = 24 * 3600
@@ -458,8 +460,8 @@ class Linked:
 
 class CommitEntries:
     """A session's commit entries by the commit they name, as the steps of one journal
-    commit leave them: read through the session's index, or (a session written before
-    it) all of them, once."""
+    commit leave them: read through the session's commit index (commitindex.py), or, when
+    an entry it names does not check out, all of them, once."""
 
     def __init__(self, store: Store, handle: Handle) -> None:
         self.store, self.handle = store, handle
@@ -499,7 +501,7 @@ class CommitEntries:
     def _stored_named(self, commit: str) -> list[Linked]:
         if commit not in self._stored and not self._all:
             if not self._looked:
-                self._index, self._looked = self.store.commit_index(self.handle), True
+                self._index, self._looked = commit_index(self.store, self.handle), True
             index = self._index if ObjectId.is_full(commit) else None
             found = None if index is None else index.named(ObjectId(commit))
             if found is None:
@@ -509,7 +511,7 @@ class CommitEntries:
         return self._stored.get(commit, [])
 
     def _read_all(self) -> None:
-        """The fallback: every commit entry decoded, once (a session without an index)."""
+        """The fallback: every commit entry decoded, once (an index not to be trusted)."""
         by_commit: dict[str, list[Linked]] = {}
         for entry in self.store.entries(self.handle, "commit"):
             by_commit.setdefault(entry.commit or "", []).append(Linked.of(entry))

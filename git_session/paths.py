@@ -27,6 +27,7 @@ DRAIN_LOCK = "drain.lock"  # held while the queue is linked
 CHOICES_FILE = "chosen"  # the sessions chosen with --session, latest last
 PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
+COMMIT_INDEX_FOLDER = "commit-index"  # commit-index/<session id>: its commit entries by commit (commitindex.py)
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
@@ -74,6 +75,11 @@ def choices_file(repo: Repo) -> Path:
 
 def pushed_folder(repo: Repo) -> Path:
     return private_dir(repo) / PUSHED_FOLDER
+
+
+def commit_index_file(repo: Repo, session_id: str) -> Path:
+    """A session's commit index (``session_id`` is a checked id: never a path)."""
+    return private_dir(repo) / COMMIT_INDEX_FOLDER / session_id
 
 
 def template_cache(repo: Repo) -> Path:

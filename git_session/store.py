@@ -7,11 +7,6 @@ Layout of every commit's tree (the materialized state after its operations)::
     open/<kind>/<id>.json                   the open objectives, blockers and next steps
     snapshots/<id>                          each checkpoint's working-tree snapshot (a tree):
                                             reachable from the session, so gc keeps it
-    index/commit/<aa>/<bcd…>-<id>.json      each commit entry again (the same blob), named by
-                                            the commit it names (aa: its first two chars) and
-                                            its id: found without reading the others
-    index/commit-count                      how many commit entries the index holds; absent in
-                                            sessions written before the index (never indexed)
 
 Reads touch only what they show; an append rewrites only the trees along the paths it
 changes. Every ref update is a compare-and-swap, retried on a race.
@@ -62,15 +57,6 @@ def open_path(kind: EntryKind, entry_id: str) -> str:
 
 def snapshot_path(entry_id: str) -> str:
     return f"snapshots/{entry_id}"
-
-
-COMMIT_INDEX = "index/commit"
-COMMIT_COUNT_PATH = "index/commit-count"
-
-
-def commit_index_path(commit: str, entry_id: str) -> str:
-    """Where the index keeps the commit entry ``entry_id`` that names ``commit`` (a full id)."""
-    return f"{COMMIT_INDEX}/{commit[:2]}/{commit[2:]}-{entry_id}.json"
 
 
 @dataclass(frozen=True)
@@ -209,21 +195,6 @@ class Store:
                     for y in self.repo.tree_items(x.id) if x.is_tree else ():
                         ids.extend(name.removesuffix(".json") for name in self.repo.tree_names(y.id) if y.is_tree)
         return ids
-
-    def commit_index(self, handle: Handle) -> CommitIndex | None:
-        """The session's commit entries by the commit they name, through its index; ``None``
-        when it has no index to trust (written before it, or by a git-session that did not
-        keep it: its count is not the meta's), and the caller reads every entry instead."""
-        with naming_session(handle.id):
-            tree = self.repo.commit(handle.tip).tree
-            if self._index_count(tree) != sum(self._meta(handle).counts.get("commit", {}).values()):
-                return None
-        return CommitIndex(self, handle, tree)
-
-    def _index_count(self, tree: ObjectId) -> int | None:
-        data = self.repo.blob_at(tree, COMMIT_COUNT_PATH)
-        text = None if data is None else data.decode("ascii", "replace").strip()
-        return int(text) if text is not None and text.isdigit() and len(text) < 10 else None
 
     def state(self, handle: Handle, private: bool = False) -> SessionState:
         """The session's fields and entries (with ``private``, its private entries too)."""
@@ -402,19 +373,8 @@ class Store:
         self.meta(Handle(ref, theirs))  # a newer format is reported as such
         meta = self.meta(Handle(ref, ours)) if ours else EMPTY_META
         tree, _ = self._apply(self.repo.commit(ours).tree if ours else None, meta, their_ops)
-        if not self._same_state(tree, self.repo.commit(theirs).tree):
+        if tree != self.repo.commit(theirs).tree:
             raise DataError(f"session {ref.session_id}: its stored state does not match its operations")
-
-    def _same_state(self, made: ObjectId, theirs: ObjectId) -> bool:
-        """Whether their tree is the one their operations make: exactly, or, for a session
-        written by a git-session before the commit index (which it then never gets), the
-        same without the index."""
-        if made == theirs:
-            return True
-        return self.repo.entry_at(theirs, "index") is None and self._without_index(made) == theirs
-
-    def _without_index(self, tree: ObjectId) -> ObjectId:
-        return self.repo.edit_tree(tree, {COMMIT_INDEX: None, COMMIT_COUNT_PATH: None})
 
     def _merge_commit(self, ref: SessionRef, ours: ObjectId, theirs: ObjectId, their_ops: list[Op]) -> ObjectId:
         meta = self.meta(Handle(ref, ours))
@@ -436,7 +396,6 @@ class Store:
 
     def _apply(self, tree: ObjectId | None, meta: Meta, ops: Sequence[Op]) -> tuple[ObjectId, Meta]:
         touched: dict[str, Entry] = {}
-        stored: dict[str, Entry | None] = {}  # each touched entry as the tree had it
         for op in sorted(ops, key=lambda o: o.stamp):
             target = target_entry(op)
             before = None
@@ -445,42 +404,10 @@ class Store:
                 before = touched.get(target) or (
                     self._entry_in_tree(tree, kind, target, f"session {meta.id or op.id}") if tree else None
                 )
-                stored.setdefault(target, before)
             meta, after = apply(meta, before, op)
             if target is not None and after is not None and after != before:
                 touched[target] = after
-        changes = self._changes(meta, touched.values())
-        changes.update(self._index_changes(tree, changes, stored, touched.values()))
-        return self.repo.edit_tree(tree, changes), meta
-
-    def _index_changes(
-        self,
-        tree: ObjectId | None,
-        changes: Mapping[str, Change],
-        stored: Mapping[str, Entry | None],
-        touched: Iterable[Entry],
-    ) -> dict[str, Change]:
-        """The commit index's share of the edits: each touched commit entry filed below the
-        commit it names now (and no longer below the one it named). A session written
-        before the index gets none: the index is made with the session or never, so that
-        what a history's operations make of its tree stays one thing on every clone."""
-        count = 0 if tree is None else self._index_count(tree)
-        if count is None:
-            return {}
-        edits: dict[str, Change] = {}
-        added = 0
-        for entry in touched:
-            if entry.kind != "commit":
-                continue
-            old = stored.get(entry.id)
-            added += old is None
-            if old is not None and old.commit != entry.commit and ObjectId.is_full(old.commit or ""):
-                edits[commit_index_path(str(old.commit), entry.id)] = None
-            if ObjectId.is_full(entry.commit or ""):
-                edits[commit_index_path(str(entry.commit), entry.id)] = changes[entry_path(entry.kind, entry.id)]
-        if tree is None or added:
-            edits[COMMIT_COUNT_PATH] = self.repo.write_blob(f"{count + added}\n".encode())
-        return edits
+        return self.repo.edit_tree(tree, self._changes(meta, touched.values())), meta
 
     def _changes(self, meta: Meta, entries: Iterable[Entry]) -> dict[str, Change]:
         """The blobs of the new state, each read back with the reader's own rules first:
@@ -540,30 +467,6 @@ class Store:
             raise DataError(f"session {session_id}: commit {tip[:12]} is missing")
         hide = [known] if known else []
         return [op for commit in self.repo.walk(tip, hide) for op in self.commit_ops(commit, session_id)]
-
-
-class CommitIndex:
-    """A session's commit entries found by the commit they name, reading no other entry."""
-
-    def __init__(self, store: Store, handle: Handle, tree: ObjectId) -> None:
-        self.store, self.handle, self.tree = store, handle, tree
-
-    def named(self, commit: ObjectId) -> list[Entry] | None:
-        """The entries naming ``commit`` (rewritten ones too); ``None`` when the index does
-        not say what the entries do (then it is not to be trusted)."""
-        repo, where = self.store.repo, f"session {self.handle.id}"
-        found = []
-        named = f"{commit[2:]}-"
-        with naming_session(self.handle.id):
-            for item in repo.tree_items(self.tree, f"{COMMIT_INDEX}/{commit[:2]}"):
-                if not item.name.startswith(named):
-                    continue
-                data = None if item.is_tree else repo.read_blob(item.id, MAX_DATA_FILE)
-                entry = None if data is None else codec.entry_from_bytes(data, f"{where}: {item.name}")
-                if entry is None or entry.kind != "commit" or entry.commit != commit:
-                    return None
-                found.append(entry)
-        return found
 
 
 def _added_counts(a: Mapping[str, Mapping[str, int]], b: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
