@@ -9,7 +9,11 @@ git-session command links them. Every verdict is a ratio of two runs of that com
 - after 1, 10 and 100 ordinary commits / with nothing queued, 1,000 sessions (target
   <= 2.0 after 100; 1 and 10 for information);
 - after one commit, in a session of 1,000 and of 10,000 commit entries / in a session
-  of none (target <= 1.2: linking cost flat in the session's size).
+  of none (target <= 1.2: linking cost flat in the session's size), the session's
+  commit index (local, derived data: ``git_session/commitindex.py``) made when the
+  fixture is built and kept current by every link;
+- after one commit with the commit index deleted first / with it (for information: what
+  making it costs, once per session and clone).
 
 Before each timed run the state is made untimed (the rebase or the commits, through the
 installed hooks); after it the branch, the session and the notes are put back as they
@@ -24,6 +28,7 @@ import argparse
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -80,7 +85,9 @@ class Fixture:
         for ref, tip in self.saved.items():
             self.run("git", "update-ref", ref, tip)
 
-    def commits(self, count: int) -> None:
+    def commits(self, count: int, without_index: bool = False) -> None:
+        if without_index:  # the session's commit index (local, derived data) gone: the next link makes it
+            shutil.rmtree(self.repo / ".git" / "git-session" / "commit-index", ignore_errors=True)
         for _ in range(count):
             name = f"f{random.randrange(10**9)}"
             (self.repo / name).write_text(f"{name}\n")
@@ -226,6 +233,10 @@ def judged(timings: list[Timing], sizes: list[int], entries: int) -> list[Ratio]
     ratios.append(Ratio(of["status, 1000 sessions, after 100 commits"], idle, 2.0))
     zero = of["status, 0 entries, after 1 commit"]
     ratios += [Ratio(of[f"status, {n} entries, after 1 commit"], zero, 1.2) for n in (entries // 10, entries)]
+    ratios += [  # making the index (once per session and clone): for information
+        Ratio(of[f"status, {n} entries, after 1 commit, no index"], of[f"status, {n} entries, after 1 commit"], None)
+        for n in (0, entries // 10, entries)
+    ]
     return ratios
 
 
@@ -268,6 +279,8 @@ def main() -> int:
             variants.append(Variant(f"status, {n} entries, nothing queued", fixture, lambda: None, False))
             prepare = lambda fixture=fixture: fixture.commits(1)  # noqa: E731
             variants.append(Variant(f"status, {n} entries, after 1 commit", fixture, prepare, True))
+            prepare = lambda fixture=fixture: fixture.commits(1, without_index=True)  # noqa: E731
+            variants.append(Variant(f"status, {n} entries, after 1 commit, no index", fixture, prepare, True))
         timings, cpu = measure(variants, rounds)
         ratios = judged(timings, sizes, entries)
         print("\nwall clock:")
@@ -281,6 +294,14 @@ def main() -> int:
             label = f"status, {n} entries"
             nets = [
                 of[f"{label}, after 1 commit"].median_ms - of[f"{label}, nothing queued"].median_ms
+                for of in ({t.label: t for t in kind} for kind in (timings, cpu))
+            ]
+            print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
+        print("making the commit index (median after 1 commit with no index - with it), milliseconds:")
+        for n in by_entries:
+            label = f"status, {n} entries, after 1 commit"
+            nets = [
+                of[f"{label}, no index"].median_ms - of[label].median_ms
                 for of in ({t.label: t for t in kind} for kind in (timings, cpu))
             ]
             print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
