@@ -146,6 +146,7 @@ class Notes:
         self.tree = None if tip is None else _notes_tree(repo, tip)
         self._index: dict[ObjectId, Located] | None = None
         self._folders: dict[str, list[TreeItem]] = {}
+        self._lines: dict[str, list[bytes]] = {}  # read once: a notes commit never changes
 
     @classmethod
     def current(cls, repo: Repo) -> Notes:
@@ -190,8 +191,10 @@ class Notes:
 
     def raw_lines(self, target: ObjectId) -> list[bytes]:
         """The note's lines as stored (several places: one after the other, as git reads them)."""
-        blobs = [self.repo.read_blob(blob, MAX_DATA_FILE) for _, blob in self.located(target)]
-        return [line for data in blobs for line in split_lines(data)]
+        if target not in self._lines:
+            blobs = [self.repo.read_blob(blob, MAX_DATA_FILE) for _, blob in self.located(target)]
+            self._lines[target] = [line for data in blobs for line in split_lines(data)]
+        return list(self._lines[target])
 
     def lines(self, target: ObjectId, problems: list[str] | None = None) -> list[dict[str, Any]]:
         return parse_lines(self.raw_lines(target), f"note on {target[:12]}", problems)
@@ -342,6 +345,61 @@ def add_raw_lines(
                     wanted[ObjectId.of(target)] = repo.write_blob(note)
             elif set(new) - set(old):
                 wanted[ObjectId.of(target)] = repo.write_blob(combine(old, new))
+        return _commit_changes(repo, notes, wanted, [tip] if tip else [], message, ident)
+
+    return _update(repo, next_commit, message.splitlines()[0] if message else "notes")
+
+
+class Pending:
+    """The notes as a series of changes leaves them, before anything is written: each
+    change reads what those before it made, as if each had been its own notes commit.
+    Every note changed gets one line per session (see ``one_line_per_session``)."""
+
+    def __init__(self, notes: Notes) -> None:
+        self.notes = notes
+        self.changed: dict[ObjectId, bytes] = {}
+
+    def raw_lines(self, target: ObjectId) -> list[bytes]:
+        return split_lines(self.changed[target]) if target in self.changed else self.notes.raw_lines(target)
+
+    def lines(self, target: ObjectId) -> list[dict[str, Any]]:
+        return parse_lines(self.raw_lines(target), f"note on {target[:12]}")
+
+    def add(self, target: ObjectId, new: Sequence[bytes]) -> None:
+        """``new`` lines added to the target's note (a union, then one line per session)."""
+        old = self.raw_lines(target)
+        note = combine(one_line_per_session(split_lines(combine(old, new))))
+        if note != b"".join(line + b"\n" for line in old):
+            self.changed[ObjectId.of(target)] = note
+
+    def copy(self, targets_to_sources: Mapping[ObjectId, Sequence[ObjectId]]) -> None:
+        """Each target given its sources' lines, all read before any is added (``copy_notes``)."""
+        additions = {
+            target: [line for source in sources for line in self.raw_lines(source)]
+            for target, sources in targets_to_sources.items()
+        }
+        for target, lines in additions.items():
+            self.add(target, lines)
+
+    def snapshot(self) -> dict[ObjectId, bytes]:
+        return dict(self.changed)
+
+    def restore(self, snapshot: Mapping[ObjectId, bytes]) -> None:
+        self.changed = dict(snapshot)
+
+
+def write_pending(
+    repo: Repo, changes: Sequence[Callable[[Pending], None]], ident: Ident, message: str
+) -> ObjectId | None:
+    """The changes made to the notes in one notes commit, by a compare-and-swap retried
+    on a race (each attempt makes them again, on the notes it finds)."""
+
+    def next_commit(tip: ObjectId | None) -> ObjectId | None:
+        notes = Notes(repo, tip)
+        pending = Pending(notes)
+        for change in changes:
+            change(pending)
+        wanted = {target: repo.write_blob(note) for target, note in pending.changed.items()}
         return _commit_changes(repo, notes, wanted, [tip] if tip else [], message, ident)
 
     return _update(repo, next_commit, message.splitlines()[0] if message else "notes")

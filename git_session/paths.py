@@ -30,6 +30,7 @@ PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
 REATTACH_SEEN = "reattach-seen"  # the branch tips automatic reattach has examined (JSON)
 PATCH_ID_CACHE = "patch-ids"  # reattach: the linked commits' patch-ids, by commit (derived)
+COMMIT_INDEX_FOLDER = "commit-index"  # commit-index/<session id>: its commit entries by commit (commitindex.py)
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
@@ -85,6 +86,11 @@ def session_metas_cache(repo: Repo) -> Path:
 
 def pushed_folder(repo: Repo) -> Path:
     return private_dir(repo) / PUSHED_FOLDER
+
+
+def commit_index_file(repo: Repo, session_id: str) -> Path:
+    """A session's commit index (``session_id`` is a checked id: never a path)."""
+    return private_dir(repo) / COMMIT_INDEX_FOLDER / session_id
 
 
 def template_cache(repo: Repo) -> Path:

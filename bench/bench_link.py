@@ -1,0 +1,317 @@
+"""Benchmark of linking: what the first git-session command after commits or a rebase pays.
+
+The hooks only record commits (prepare-commit-msg) and rewrites (post-rewrite); the next
+git-session command links them. Every verdict is a ratio of two runs of that command
+(``git-session status``) measured in the same run, in rotating rounds:
+
+- after a rebase of 50 linked commits / with nothing queued, in repositories holding
+  1, 1,000 and 10,000 sessions (target <= 1.5 each);
+- after 1, 10 and 100 ordinary commits / with nothing queued, 1,000 sessions (target
+  <= 2.0 after 100; 1 and 10 for information);
+- after one commit, in a session of 1,000 and of 10,000 commit entries / in a session
+  of none (target <= 1.2: linking cost flat in the session's size), the session's
+  commit index (local, derived data: ``git_session/commitindex.py``) made when the
+  fixture is built and kept current by every link;
+- after one commit with the commit index deleted first / with it (for information: what
+  making it costs, once per session and clone).
+
+Before each timed run the state is made untimed (the rebase or the commits, through the
+installed hooks); after it the branch, the session and the notes are put back as they
+were, and the queue is checked empty (everything was linked).
+
+Usage: .venv/bin/python bench/bench_link.py [--quick] [--rounds N] [--check] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchlib import (
+    Ratio,
+    Timing,
+    bench_root,
+    exit_status,
+    git,
+    git_session_exe,
+    init_repo,
+    interleaved_samples,
+    report,
+)
+
+BIN = Path(sys.executable).parent
+LINKED = 50
+
+
+@dataclass
+class Fixture:
+    """A repository with one active session on ``main`` and the refs to put back."""
+
+    repo: Path
+    env: dict[str, str]
+    saved: dict[str, str]
+
+    def run(self, *args: str, hooks: bool = True) -> None:
+        env = self.env if hooks else {**self.env, "GIT_SESSION_DISABLE": "1"}
+        done = subprocess.run(args, cwd=self.repo, env=env, capture_output=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"bench: {' '.join(args)} failed:\n{done.stderr.decode()}")
+
+    def status(self) -> tuple[float, float]:
+        """Seconds of the command: wall clock, and CPU (its own and its git processes')."""
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        self.run(git_session_exe(), "status")
+        wall = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
+
+    def restore(self) -> None:
+        queue = self.repo / ".git" / "git-session" / "queue"
+        left = [p.name for p in queue.iterdir()] if queue.is_dir() else []
+        if left:
+            raise SystemExit(f"bench: {self.repo.name}: still queued after the command: {left}")
+        self.run("git", "reset", "-q", "--hard", self.saved["refs/heads/main"])
+        for ref, tip in self.saved.items():
+            self.run("git", "update-ref", ref, tip)
+
+    def commits(self, count: int, without_index: bool = False) -> None:
+        if without_index:  # the session's commit index (local, derived data) gone: the next link makes it
+            shutil.rmtree(self.repo / ".git" / "git-session" / "commit-index", ignore_errors=True)
+        for _ in range(count):
+            name = f"f{random.randrange(10**9)}"
+            (self.repo / name).write_text(f"{name}\n")
+            self.run("git", "add", name)
+            self.run("git", "commit", "-q", "-m", f"change {name}")
+
+    def rebase(self) -> None:
+        self.run("git", "rebase", "-q", "onto")
+
+
+def build(where: Path, env: dict[str, str], name: str, sessions: int, entries: int, packed: bool) -> Fixture:
+    """A repository of ``sessions`` sessions, ours active on main with ``LINKED`` linked
+    commits (made through the hooks) and ``entries`` commit entries more; a branch
+    ``onto`` to rebase main on."""
+    began = time.perf_counter()
+    repo = init_repo(where / name)
+    if sessions > 1:
+        many_sessions(repo, sessions - 1)
+    fixture = Fixture(repo, env, {})
+    fixture.run(git_session_exe(), "install")
+    fixture.run(git_session_exe(), "start", "Bench", "-o", "Link fast", "-o", "Stay flat")
+    if entries:
+        add_commit_entries(repo, entries)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    fixture.commits(LINKED)
+    fixture.run(git_session_exe(), "status")  # links them
+    git(repo, "switch", "-q", "-c", "onto", base)
+    (repo / "side").write_text("side\n")
+    git(repo, "add", "side")
+    fixture.run("git", "commit", "-q", "-m", "side", hooks=False)
+    git(repo, "switch", "-q", "main")
+    git(repo, "repack", "-adq")
+    if packed:
+        git(repo, "pack-refs", "--all")
+    fixture.saved = {
+        ref: git(repo, "rev-parse", ref).strip()
+        for ref in ("refs/heads/main", "refs/notes/sessions", session_ref(repo))
+    }
+    print(f"  built {name}: {sessions} sessions, {entries} entries more, in {time.perf_counter() - began:.1f} s")
+    return fixture
+
+
+def many_sessions(repo: Path, count: int) -> None:
+    """Sessions on other branches as ``benchlib.make_sessions`` makes them (most of them
+    ended), each in one commit, streamed into ``git fast-import`` (one pack, the refs
+    written at the end): 10,000 in seconds, not minutes. The first one is also written
+    through the store, and the two trees must be the same."""
+    from git_session import codec
+    from git_session.fold import EMPTY_META, apply
+    from git_session.gitrepo import Repo
+    from git_session.names import BranchName, SessionRef, Ulid
+    from git_session.store import META_PATH, Draft, Store, _stamp
+
+    store = Store(Repo.discover(str(repo)))
+    ident = store.repo.ident()
+    who = f"{ident.name} <{ident.email}> {ident.time} {ident.tz}".encode()
+    stream: list[bytes] = []
+    first: tuple[str, str] | None = None
+    for index in range(count):
+        branch = BranchName(f"topic/{index:05d}")
+        status = "completed" if index % 3 else "active"
+        ops = _stamp([Draft.create({"title": f"Topic {index}", "branch": branch, "status": status})], EMPTY_META, ident)
+        meta, _ = apply(EMPTY_META, None, ops[0])
+        ref = SessionRef.for_session(branch, Ulid(ops[0].id))
+        if first is None:
+            first = (ref, store._apply(None, EMPTY_META, ops)[0])
+        message = codec.encode_commit_message("start", ops).encode()
+        data = codec.meta_to_bytes(meta)
+        stream += [
+            f"commit {ref}\n".encode(),
+            b"author " + who + b"\ncommitter " + who + b"\n",
+            f"data {len(message)}\n".encode() + message + b"\n",
+            f"M 100644 inline {META_PATH}\ndata {len(data)}\n".encode() + data + b"\n",
+        ]
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+    if first is not None and git(repo, "rev-parse", f"{first[0]}^{{tree}}").strip() != first[1]:
+        raise SystemExit("bench: the sessions streamed are not what the store writes")
+
+
+def session_ref(repo: Path) -> str:
+    branch_key = git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/").split()
+    mains = [ref for ref in branch_key if ref.startswith("refs/sessions/main-")]
+    if len(mains) != 1:
+        raise SystemExit(f"bench: expected one session on main, found {mains}")
+    return mains[0]
+
+
+def add_commit_entries(repo: Path, count: int) -> None:
+    """``count`` commit entries in the active session, 100 to a journal commit (in-process)."""
+    from git_session.names import BranchName
+    from git_session.sessions import Workspace
+    from git_session.store import Draft
+
+    ws = Workspace.open(str(repo))
+    found = ws.open_session(BranchName("main"))
+    assert found is not None
+    for start in range(0, count, 100):
+        batch = [
+            Draft.add("commit", {"text": f"old {n}", "commit": os.urandom(20).hex(), "covers": 0, "branch": "main"})
+            for n in range(start, min(count, start + 100))
+        ]
+        ws.store.append(found.handle.ref, lambda handle, meta, batch=batch: batch, ws.ident, "old commits")
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    fixture: Fixture
+    prepare: Callable[[], None]  # untimed, before the command
+    queued: bool
+
+
+def measure(variants: list[Variant], rounds: int) -> tuple[list[Timing], list[Timing]]:
+    """Wall-clock and CPU timings of each variant, in rotating rounds."""
+    cpu: list[list[float]] = [[] for _ in variants]
+
+    def run(_: int, index: int) -> float:
+        variant = variants[index]
+        variant.prepare()
+        wall, used = variant.fixture.status()
+        variant.fixture.restore()
+        cpu[index].append(used)
+        return wall
+
+    for index in range(len(variants)):  # warm-up, and a check that each state links
+        run(0, index)
+        cpu[index].clear()
+    samples = interleaved_samples(run, len(variants), rounds)
+    return (
+        [Timing(v.label, s) for v, s in zip(variants, samples, strict=True)],
+        [Timing(v.label, tuple(c)) for v, c in zip(variants, cpu, strict=True)],
+    )
+
+
+def judged(timings: list[Timing], sizes: list[int], entries: int) -> list[Ratio]:
+    of = {t.label: t for t in timings}
+    rebase = f"after a rebase of {LINKED}"
+    ratios = [
+        Ratio(of[f"status, {n} sessions, {rebase}"], of[f"status, {n} sessions, nothing queued"], 1.5) for n in sizes
+    ]
+    idle = of["status, 1000 sessions, nothing queued"]
+    ratios += [Ratio(of[f"status, 1000 sessions, after {c} commits"], idle, None) for c in (1, 10)]
+    ratios.append(Ratio(of["status, 1000 sessions, after 100 commits"], idle, 2.0))
+    zero = of["status, 0 entries, after 1 commit"]
+    ratios += [Ratio(of[f"status, {n} entries, after 1 commit"], zero, 1.2) for n in (entries // 10, entries)]
+    ratios += [  # making the index (once per session and clone): for information
+        Ratio(of[f"status, {n} entries, after 1 commit, no index"], of[f"status, {n} entries, after 1 commit"], None)
+        for n in (0, entries // 10, entries)
+    ]
+    return ratios
+
+
+def spread(timings: list[Timing]) -> None:
+    print("\nspread (milliseconds): quartiles and range")
+    width = max(len(t.label) for t in timings)
+    for timing in timings:
+        ms = sorted(s * 1000 for s in timing.samples)
+        q1, _, q3 = statistics.quantiles(ms, n=4) if len(ms) > 1 else (ms[0], ms[0], ms[0])
+        print(f"{timing.label:<{width}}  p25 {q1:7.1f}  p75 {q3:7.1f}  min {ms[0]:7.1f}  max {ms[-1]:7.1f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="5 rounds, 1,000 entries instead of 10,000")
+    parser.add_argument("--sessions", type=int, default=10000, help="the largest count of sessions")
+    parser.add_argument("--packed", action="store_true", help="pack the refs of every repository")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--keep", action="store_true", help="keep the repositories and say where")
+    args = parser.parse_args()
+    rounds = args.rounds or (5 if args.quick else 11)
+    entries = 1000 if args.quick else 10000
+    with bench_root("git-session-bench-link-", keep=args.keep) as (where, env):
+        env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # the hooks run git-session
+        os.environ["PATH"] = env["PATH"]
+        print("building the repositories")
+        sizes = [1, 1000, args.sessions]
+        by_sessions = {n: build(where, env, f"sessions-{n}", n, 0, args.packed) for n in sizes}
+        by_entries = {n: build(where, env, f"entries-{n}", 1, n, args.packed) for n in (0, entries // 10, entries)}
+        variants: list[Variant] = []
+        for n, fixture in by_sessions.items():
+            variants.append(Variant(f"status, {n} sessions, nothing queued", fixture, lambda: None, False))
+            variants.append(Variant(f"status, {n} sessions, after a rebase of {LINKED}", fixture, fixture.rebase, True))
+        many = by_sessions[1000]
+        for count in (1, 10, 100):
+            prepare = lambda count=count: many.commits(count)  # noqa: E731
+            variants.append(Variant(f"status, 1000 sessions, after {count} commits", many, prepare, True))
+        for n, fixture in by_entries.items():
+            variants.append(Variant(f"status, {n} entries, nothing queued", fixture, lambda: None, False))
+            prepare = lambda fixture=fixture: fixture.commits(1)  # noqa: E731
+            variants.append(Variant(f"status, {n} entries, after 1 commit", fixture, prepare, True))
+            prepare = lambda fixture=fixture: fixture.commits(1, without_index=True)  # noqa: E731
+            variants.append(Variant(f"status, {n} entries, after 1 commit, no index", fixture, prepare, True))
+        timings, cpu = measure(variants, rounds)
+        ratios = judged(timings, sizes, entries)
+        print("\nwall clock:")
+        report(timings, ratios, rounds)
+        spread(timings)
+        print("\nCPU time (the command and its git processes; steadier on a loaded machine):")
+        report(cpu, judged(cpu, sizes, entries), rounds)
+        spread(cpu)
+        print("\nlinking cost per commit (median after 1 commit - median with nothing queued), milliseconds:")
+        for n in by_entries:
+            label = f"status, {n} entries"
+            nets = [
+                of[f"{label}, after 1 commit"].median_ms - of[f"{label}, nothing queued"].median_ms
+                for of in ({t.label: t for t in kind} for kind in (timings, cpu))
+            ]
+            print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
+        print("making the commit index (median after 1 commit with no index - with it), milliseconds:")
+        for n in by_entries:
+            label = f"status, {n} entries, after 1 commit"
+            nets = [
+                of[f"{label}, no index"].median_ms - of[label].median_ms
+                for of in ({t.label: t for t in kind} for kind in (timings, cpu))
+            ]
+            print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
+        print(
+            f"\nmachine load (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+        )
+        if args.keep:
+            print(f"kept in {where}")
+        return exit_status(ratios, args.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

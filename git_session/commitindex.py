@@ -1,0 +1,133 @@
+"""A session's commit entries by the commit they name: derived, local data that linking
+reads instead of decoding every commit entry (issue 14).
+
+The index lives outside the session's tree, in the private folder
+(``commit-index/<session id>``), so that a session's tree is exactly what its operations
+make of it on every clone, whichever git-session wrote it. The file says the session tip
+it was made for::
+
+    git-session commit-index 1 <tip> <lines> <sha256 of the lines>
+    <commit> <entry id>            one line per commit entry (``-``: the entry names no full id)
+
+It is never trusted over the store. Made for the session's tip: used as it is. Made for an
+ancestor of the tip: brought up to date from the operations since that tip only (the commit
+entries they add or move, each read from the tip's tree). Anything else (a rewritten or
+redacted history, a missing, damaged or unreadable file, a count that is not the meta's):
+made again from every commit entry, once. An entry it names is read and checked to name
+that commit, else the caller reads every entry. Failing to write it fails no command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from pathlib import Path
+
+from git_session import paths, trailers
+from git_session.errors import SessionError
+from git_session.fold import target_entry
+from git_session.model import Entry
+from git_session.names import ID_PATTERN, ObjectId
+from git_session.store import Handle, Store
+
+MAGIC = b"git-session commit-index 1"
+NO_COMMIT = b"-"
+_HEADER = re.compile(rb"git-session commit-index 1 ([0-9a-f]{40}|[0-9a-f]{64}) ([0-9]{1,9}) ([0-9a-f]{64})")
+
+
+class CommitIndex:
+    """The commit entries of one session (at one tip) found by the commit they name."""
+
+    def __init__(self, store: Store, handle: Handle, lines: bytes) -> None:
+        self.store, self.handle, self.lines = store, handle, lines
+
+    def named(self, commit: ObjectId) -> list[Entry] | None:
+        """The entries naming ``commit`` (rewritten ones too); ``None`` when one the index
+        names does not (the index is then not to be trusted)."""
+        found = []
+        pattern = re.compile(rb"^" + re.escape(commit.encode("ascii")) + rb" (\S+)$", re.MULTILINE)
+        for match in pattern.finditer(self.lines):
+            entry_id = match.group(1).decode("ascii", "replace")
+            entry = self.store.entry(self.handle, "commit", entry_id) if ID_PATTERN.fullmatch(entry_id) else None
+            if entry is None or entry.kind != "commit" or entry.commit != commit:
+                return None
+            found.append(entry)
+        return found
+
+
+def commit_index(store: Store, handle: Handle) -> CommitIndex:
+    """The session's commit index at its tip: read, brought up to date, or made again."""
+    path = paths.commit_index_file(store.repo, handle.id)
+    cached = _read(path)
+    expected = sum(store.meta(handle).counts.get("commit", {}).values())
+    lines = None
+    if cached is not None:
+        tip, lines = cached
+        if tip != handle.tip:
+            lines = _updated(store, handle, tip, lines)
+    if lines is None or lines.count(b"\n") != expected:
+        lines = _made(store, handle)
+    if cached is None or cached != (handle.tip, lines):
+        with contextlib.suppress(OSError):  # a cache: the next command makes it again
+            trailers.write_atomically(path, index_bytes(handle.tip, lines))
+    return CommitIndex(store, handle, lines)
+
+
+def _line(entry: Entry) -> bytes:
+    commit = entry.commit.encode("ascii") if entry.commit and ObjectId.is_full(entry.commit) else NO_COMMIT
+    return commit + b" " + entry.id.encode("ascii") + b"\n"
+
+
+def _made(store: Store, handle: Handle) -> bytes:
+    return b"".join(_line(entry) for entry in store.entries(handle, "commit"))
+
+
+def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes) -> bytes | None:
+    """``lines`` (made at ``tip``) brought up to the handle's tip; ``None``: to be made again."""
+    try:
+        if not store.repo.has_object(tip) or not store.repo.is_ancestor(tip, handle.tip):
+            return None
+        touched: dict[str, None] = {}
+        moved = False
+        for info in store.repo.walk(handle.tip, [tip], topological=False):
+            for op in store.commit_ops(info, handle.id):
+                target = target_entry(op)
+                if target is not None and op.data.get("kind") == "commit":
+                    touched[target] = None
+                    moved |= op.action != "add"
+        if moved:  # the lines of the entries an update touched go: each is written again below
+            gone = {entry_id.encode("ascii") for entry_id in touched}
+            lines = b"".join(
+                line for line in lines.splitlines(keepends=True) if line[:-1].rpartition(b" ")[2] not in gone
+            )
+        added = []
+        for entry_id in touched:
+            entry = store.entry(handle, "commit", entry_id)
+            if entry is None:
+                return None
+            added.append(_line(entry))
+        return lines + b"".join(added)
+    except (SessionError, KeyError, ValueError):
+        return None
+
+
+def index_bytes(tip: ObjectId, lines: bytes) -> bytes:
+    """The index file of ``lines`` made for ``tip``."""
+    checksum = hashlib.sha256(lines).hexdigest().encode()
+    return b"%s %s %d %s\n" % (MAGIC, tip.encode("ascii"), lines.count(b"\n"), checksum) + lines
+
+
+def _read(path: Path) -> tuple[ObjectId, bytes] | None:
+    """The tip and lines of an index file, or ``None``: absent, unreadable, damaged or not one."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header, _, lines = data.partition(b"\n")
+    match = _HEADER.fullmatch(header)
+    if match is None or int(match.group(2)) != lines.count(b"\n") or lines[-1:] not in (b"", b"\n"):
+        return None
+    if hashlib.sha256(lines).hexdigest().encode() != match.group(3):
+        return None
+    return ObjectId(match.group(1).decode("ascii")), lines
