@@ -362,11 +362,6 @@ def _yaml() -> Any:
     return yaml
 
 
-def _loader() -> type[yaml.SafeLoader]:
-    yaml = _yaml()
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
-
-
 def _composed(text: str, shown: str) -> yaml.Node | None:
     """The file's node tree, after a pass over its events that refuses aliases (a few lines
     of them expand to billions of nodes) and deep nesting, before anything is built."""
