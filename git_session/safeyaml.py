@@ -9,6 +9,7 @@ it is on. Every problem is a ``YamlProblem`` carrying that line (1-based, in the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,10 +19,8 @@ MAX_BYTES = 256 * 1024  # a front matter, or a configuration file
 MAX_DEPTH = 32
 MAX_NODES = 20_000  # after aliases are expanded
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_SAFE_TAGS = {
-    f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "binary", "set", "omap", "pairs")
-}
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "bool", "null", "float", "seq", "map"))
+SAFE_TAGS = PLAIN_TAGS | {f"tag:yaml.org,2002:{name}" for name in ("timestamp", "binary", "set", "omap", "pairs")}
 
 
 class YamlProblem(Exception):
@@ -38,9 +37,28 @@ def load(text: str) -> Any:
     """The value of a YAML document, refused (``YamlProblem``) when it is not one safe to build."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise YamlProblem(f"more than {MAX_BYTES} bytes of YAML", 1)
-    try:
+    with _problems():
         _check_events(yaml.parse(text, Loader=_LOADER))
         return yaml.load(text, Loader=_LOADER)
+
+
+def compose(
+    text: str, *, aliases: bool = True, max_depth: int = MAX_DEPTH, tags: frozenset[str] = SAFE_TAGS
+) -> yaml.Node | None:
+    """The node tree of a YAML document (each node knows its line and column; no value is
+    built), refused as ``load`` refuses; with ``aliases=False`` any alias is refused, and only
+    ``tags`` are taken."""
+    with _problems():
+        _check_events(yaml.parse(text, Loader=_LOADER), aliases, max_depth, tags)
+        node: yaml.Node | None = yaml.compose(text, Loader=_LOADER)
+        return node
+
+
+@contextlib.contextmanager
+def _problems() -> Iterator[None]:
+    """pyyaml's errors as ``YamlProblem``s, with the line and column it noticed them at."""
+    try:
+        yield
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -51,20 +69,23 @@ def load(text: str) -> Any:
         raise YamlProblem("nested too deeply", 1) from None
 
 
-def _check_events(events: Iterator[yaml.Event]) -> None:
+def _check_events(
+    events: Iterator[yaml.Event], aliases: bool = True, max_depth: int = MAX_DEPTH, tags: frozenset[str] = SAFE_TAGS
+) -> None:
     """Tags, depth and expanded size, from the events alone (nothing is built)."""
     sizes: dict[str, int] = {}  # anchor -> nodes under it, aliases expanded
     stack: list[tuple[str | None, int]] = []  # open collections: their anchor, nodes so far
     total = 0
     for event in events:
-        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        mark = event.start_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         tag = getattr(event, "tag", None)
-        if tag is not None and tag not in _SAFE_TAGS and tag != "!":
-            raise YamlProblem(f"the tag {str(tag)[:60]!r} is not allowed", line)
+        if tag is not None and tag not in tags and tag != "!":
+            raise YamlProblem(f"the tag {str(tag)[:60]!r} is not allowed", line, column)
         if isinstance(event, yaml.CollectionStartEvent):
             stack.append((event.anchor, 1))
-            if len(stack) > MAX_DEPTH:
-                raise YamlProblem(f"nested more than {MAX_DEPTH} deep", line)
+            if len(stack) > max_depth:
+                raise YamlProblem(f"nested more than {max_depth} deep", line, column)
             continue
         if isinstance(event, yaml.CollectionEndEvent) and stack:
             anchor, size = stack.pop()
@@ -73,6 +94,8 @@ def _check_events(events: Iterator[yaml.Event]) -> None:
             total = _add(stack, size, total, line)
             continue
         if isinstance(event, yaml.AliasEvent):
+            if not aliases:
+                raise YamlProblem("aliases (*name) are not allowed here", line, column)
             total = _add(stack, sizes.get(str(event.anchor), 1), total, line)
         elif isinstance(event, yaml.ScalarEvent):
             if event.anchor is not None:

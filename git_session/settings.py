@@ -48,7 +48,6 @@ GIT_PREFIX = "session."
 Value: TypeAlias = "str | int | bool | tuple[str, ...] | None"
 Kind = Literal["text", "number", "flag", "list", "choice", "key"]
 _TRAILER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "bool", "null", "float", "seq", "map"))
 
 
 @dataclass(frozen=True)
@@ -363,35 +362,16 @@ def _yaml() -> Any:
     return yaml
 
 
-def _loader() -> type[yaml.SafeLoader]:
-    yaml = _yaml()
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
-
-
 def _composed(text: str, shown: str) -> yaml.Node | None:
     """The file's node tree, after a pass over its events that refuses aliases (a few lines
     of them expand to billions of nodes) and deep nesting, before anything is built."""
+    from git_session import safeyaml  # (imports yaml: only when there is a file)
+
     yaml = _yaml()
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=_loader()):
-            if isinstance(event, yaml.AliasEvent):
-                raise ConfigFault(f"{_mark(shown, event.start_mark)}: aliases (*name) are not allowed here")
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag not in _PLAIN_TAGS:
-                raise ConfigFault(f"{_mark(shown, event.start_mark)}: the tag {tag} is not allowed here")
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise ConfigFault(f"{_mark(shown, event.start_mark)}: nested deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-        node: Any = yaml.compose(text, Loader=_loader())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigFault(f"{_mark(shown, mark)}: {exc.problem or exc.context or 'not YAML'}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigFault(f"{shown}:1:1: not YAML: {str(exc).splitlines()[0]}") from None
+        node = safeyaml.compose(text, aliases=False, max_depth=MAX_DEPTH, tags=safeyaml.PLAIN_TAGS)
+    except safeyaml.YamlProblem as problem:
+        raise ConfigFault(f"{shown}:{problem.line}:{problem.column}: {problem.message}") from None
     if node is not None and not isinstance(node, yaml.MappingNode):
         if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
             return None

@@ -218,7 +218,9 @@ def test_work_tree_file_wins_over_heads_and_deleting_it_applies(tmp_path: Path) 
 def test_bad_yaml_is_one_line_with_line_and_column(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     shared(repo, "trailer:\n  id: [Work-Session\nbrief: {}\n")
-    assert fault(repo)[1] == "git-session: .git-session/config.yaml:3:6: did not find expected ',' or ']'\n"
+    assert fault(repo)[1] == (
+        "git-session: .git-session/config.yaml:3:6: not valid YAML: did not find expected ',' or ']'\n"
+    )
 
 
 def test_not_a_mapping_and_not_utf8(tmp_path: Path) -> None:
@@ -243,13 +245,12 @@ def test_python_tags_are_refused_and_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     shared(repo, f"report:\n  since: !!python/object/apply:os.system ['touch {marker}']\n")
     assert fault(repo)[1] == (
-        "git-session: .git-session/config.yaml:2:10: the tag tag:yaml.org,2002:python/object/apply:os.system"
-        " is not allowed here\n"
+        "git-session: .git-session/config.yaml:2:10: the tag 'tag:yaml.org,2002:python/object/apply:os.system'"
+        " is not allowed\n"
     )
     shared(repo, "unknown: !!python/name:os.system ''\n")
     assert fault(repo)[1] == (
-        "git-session: .git-session/config.yaml:1:10: the tag tag:yaml.org,2002:python/name:os.system"
-        " is not allowed here\n"
+        "git-session: .git-session/config.yaml:1:10: the tag 'tag:yaml.org,2002:python/name:os.system' is not allowed\n"
     )
     assert not marker.exists()
 
@@ -264,9 +265,11 @@ def test_ten_megabytes_are_refused_unread(tmp_path: Path) -> None:
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     shared(repo, "a: " + "[" * 20 + "]" * 20 + "\n")
-    assert fault(repo)[1] == "git-session: .git-session/config.yaml:1:11: nested deeper than 8 levels\n"
+    assert fault(repo)[1] == "git-session: .git-session/config.yaml:1:11: nested more than 8 deep\n"
     shared(repo, "a: " + "[" * 5000 + "]" * 5000 + "\n")  # libyaml stops first
-    assert fault(repo)[1] == "git-session: .git-session/config.yaml:1:1003: exceeded maximum nesting depth\n"
+    assert fault(repo)[1] == (
+        "git-session: .git-session/config.yaml:1:1003: not valid YAML: exceeded maximum nesting depth\n"
+    )
 
 
 def test_a_link_out_of_the_repository_and_a_fifo_are_not_read(tmp_path: Path) -> None:
@@ -290,7 +293,7 @@ def test_other_commands_go_on_without_the_bad_file(tmp_path: Path) -> None:
     result = run(repo, "start", "Still works")
     assert result.exit_code == 0
     assert result.stderr == (
-        "git-session: warning: .git-session/config.yaml:2:1: did not find expected node content"
+        "git-session: warning: .git-session/config.yaml:2:1: not valid YAML: did not find expected node content"
         " (the file is left out; see: git session config)\n"
     )
     assert trailers.keys(Repo.discover(str(repo))) == trailers.DEFAULT_KEYS
