@@ -1,0 +1,32 @@
+"""Adversarial review of issue 14 (rev-a): defects found in the merged work, each pinned.
+
+The trailer cache is trusted without asking git while every config file the hook knows is
+older than it. A config read through ``include.path`` (or ``includeIf``), or a global config
+named by ``GIT_CONFIG_GLOBAL``, is not one of those files: its change must still be seen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests import test_trailers
+from tests.helpers import git, ok
+from tests.test_i14_hooks import age
+from tests.test_trailers import Session, change, lines, message, run_git
+
+hooked = test_trailers.hooked
+session = test_trailers.session
+
+
+def test_a_trailer_key_changed_in_an_included_file_is_used_at_the_next_commit(session: Session, tmp_path: Path) -> None:
+    repo = session.repo
+    included = tmp_path / "included.gitconfig"
+    included.write_text("")
+    git(repo, "config", "include.path", str(included))
+    change(repo)
+    ok(repo, "hook", "refresh")  # the cache rendered with the include in place
+    age(repo / ".git" / "config", 120)  # every config file the hook knows is older than the cache
+    git(repo, "config", "--file", str(included), "session.trailer.id", "Work-Session")
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
