@@ -30,3 +30,18 @@ def test_a_trailer_key_changed_in_an_included_file_is_used_at_the_next_commit(se
     change(repo)
     run_git(repo, "commit", "-q", "-m", "subject")
     assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
+
+
+def test_a_trailer_key_in_the_global_config_named_by_git_config_global_is_used(
+    session: Session, tmp_path: Path
+) -> None:
+    repo = session.repo
+    elsewhere = tmp_path / "elsewhere.gitconfig"
+    elsewhere.write_text("")
+    env = {"GIT_CONFIG_GLOBAL": str(elsewhere)}
+    ok(repo, "hook", "refresh", env=env)
+    age(repo / ".git" / "config", 120)
+    git(repo, "config", "--file", str(elsewhere), "session.trailer.id", "Work-Session")
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject", env=env)
+    assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
