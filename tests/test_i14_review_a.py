@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests import test_trailers
 from tests.helpers import git, ok
 from tests.test_i14_hooks import age
@@ -45,3 +47,24 @@ def test_a_trailer_key_in_the_global_config_named_by_git_config_global_is_used(
     change(repo)
     run_git(repo, "commit", "-q", "-m", "subject", env=env)
     assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
+
+
+@pytest.mark.parametrize("how", ["written", "removed"])
+def test_a_trailer_key_changed_in_the_shared_config_file_is_used_at_the_next_commit(session: Session, how: str) -> None:
+    """``.git-session/config.yaml``'s ``trailer:`` keys are read when git config sets none:
+    an edit of the file after the cache was rendered is not covered by any git config time."""
+    repo = session.repo
+    shared = repo / ".git-session" / "config.yaml"
+    shared.parent.mkdir()
+    shared.write_text("trailer:\n  id: Work-Session\n" if how == "removed" else "")
+    ok(repo, "hook", "refresh")
+    for path in (repo / ".git" / "config", shared, shared.parent):
+        age(path, 120)  # older than the cache
+    if how == "written":
+        shared.write_text("trailer:\n  id: Work-Session\n")
+    else:
+        shared.unlink()
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    key = "Work-Session" if how == "written" else "Session-Id"
+    assert message(repo) == "subject\n\n" + lines([f"{key}: {session.id}", *session.first[1:]])
