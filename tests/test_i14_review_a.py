@@ -3,6 +3,11 @@
 The trailer cache is trusted without asking git while every config file the hook knows is
 older than it. A config read through ``include.path`` (or ``includeIf``), or a global config
 named by ``GIT_CONFIG_GLOBAL``, is not one of those files: its change must still be seen.
+
+A push records, as the remote's copy of each session, what the remote holds after it
+(``sharing._mirror``): the next push sends nothing whose copy is the local tip. After a push
+by pattern, a session that moved while git pushed must not be recorded at its new tip, which
+the remote may not have.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from git_session import sharing
 from tests import test_trailers
-from tests.helpers import git, ok
+from tests.helpers import git, ok, session_refs
 from tests.test_i14_hooks import age
+from tests.test_sharing import two_clones
 from tests.test_trailers import Session, change, lines, message, run_git
 
 hooked = test_trailers.hooked
@@ -68,3 +75,30 @@ def test_a_trailer_key_changed_in_the_shared_config_file_is_used_at_the_next_com
     run_git(repo, "commit", "-q", "-m", "subject")
     key = "Work-Session" if how == "written" else "Session-Id"
     assert message(repo) == "subject\n\n" + lines([f"{key}: {session.id}", *session.first[1:]])
+
+
+def test_a_session_that_moved_during_a_push_by_pattern_is_pushed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Work")
+    ok(alice, "push")
+    ok(alice, "note", "one")
+    ok(alice, "note", "two")
+    (ref,) = session_refs(alice)
+    later = git(alice, "rev-parse", ref).strip()
+    git(alice, "update-ref", ref, f"{ref}~1")
+    loose = alice / ".git" / ref
+    assert loose.is_file()
+    # The session moves to its later tip while the remote receives: git has read the earlier one.
+    hook = remote / "hooks" / "pre-receive"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f'#!/bin/sh\ncat >/dev/null\necho {later} > "{loose}.new" && mv "{loose}.new" "{loose}"\n')
+    hook.chmod(0o755)
+    monkeypatch.setattr(sharing, "EXACT_REFSPECS_UP_TO", 0)  # by pattern, as past 64 sessions
+    ok(alice, "push")
+    assert git(alice, "rev-parse", ref).strip() == later
+    hook.unlink()
+
+    ok(alice, "push")
+    assert git(remote, "rev-parse", ref).strip() == later
