@@ -572,7 +572,8 @@ def _push_once(
         pushed_log(repo, remote).add(taken)
     else:
         taken = _record_sent(repo, remote, leaving, sent, scan)
-    _mirror(repo, remote, {**held, **taken})
+    # (a session that moved while git pushed: which tip left is not known, so no copy says)
+    _mirror(repo, remote, {**held, **{ref: tip for ref, tip in taken.items() if sent.get(ref) == tip}})
     if fatal:
         raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
     return curable

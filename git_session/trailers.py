@@ -311,8 +311,16 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
     paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
     write_atomically(path, text.encode("utf-8", "surrogateescape"))  # (git's config bytes as they were)
-    if _given_on_the_command_line():
+    if _given_on_the_command_line() or _includes(repo):
         os.utime(path, ns=(0, 0))
+
+
+def _includes(repo: Repo) -> bool:
+    """Whether the config reads other files (``include.path``, ``includeIf``): their times are
+    not among those the hook compares, so the cache is dated to 1970 as for ``git -c``."""
+    pattern = r"^include(if\..*)?\.path$"
+    result = gitcli.run(["config", "--name-only", "--get-regexp", pattern], git_dir=repo.git_dir, check=False)
+    return bool(result.stdout.strip())
 
 
 def _given_on_the_command_line() -> bool:
