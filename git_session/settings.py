@@ -464,14 +464,15 @@ def _constructed(node: yaml.Node, shown: str) -> Any:
 
 
 def is_confined(path: str) -> bool:
-    """Whether a path names a file inside the repository: relative, no ``..``, no empty part."""
+    """Whether a path names a file inside the repository: relative, no ``..``, no empty part,
+    no ``.git`` part (git's own files: a remote's URL may hold a token)."""
     parts = path.split("/")
     return (
         bool(path)
         and not path.startswith("/")
         and "\\" not in path
         and "\0" not in path
-        and all(part not in ("", ".", "..") for part in parts)
+        and all(part not in ("", ".", "..") and part.lower() != ".git" for part in parts)
     )
 
 
@@ -506,6 +507,10 @@ def _context_bytes(repo: Repo, path: str) -> bytes | None:
     if root is not None:
         if not os.path.lexists(os.path.join(root, path)):
             return None
+        real = os.path.realpath(os.path.join(root, path))
+        for private in {os.path.realpath(repo.git_dir), os.path.realpath(repo.common_dir)}:
+            if real == private or real.startswith(private.rstrip(os.sep) + os.sep):
+                raise ConfigFault(f"{path}:1:1: a link into the repository's .git folder: not read")
         return _read_confined(root, path, MAX_CONTEXT_FILE + 1, path).replace(b"\r\n", b"\n")
     head = repo.head_commit()
     entry = repo.entry_at(repo.commit(head).tree, path) if head else None

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from git_session import paths
+from git_session import paths, settings
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
-from tests.helpers import git, run
+from tests.helpers import git, make_repo, run
 from tests.test_i15_autoreattach import feature  # noqa: F401  (the fixture)
+from tests.test_i17_config import shared
 
 
 def test_a_record_of_tips_that_are_no_commits_does_not_warn_on_every_command(
@@ -25,3 +26,23 @@ def test_a_record_of_tips_that_are_no_commits_does_not_warn_on_every_command(
         paths.reattach_seen(r).write_text(json.dumps({"tips": tips}))
         first, second = run(repo, "list"), run(repo, "list")
         assert (first.exit_code, first.stderr, second.stderr) == (0, "", "")
+
+
+def test_a_context_file_never_comes_from_the_git_folder(tmp_path: Path) -> None:
+    """A committed config naming .git/config (or a link to it) put the remote's URL, token
+    and all, into every brief."""
+    repo = make_repo(tmp_path)
+    git(repo, "config", "remote.origin.url", "https://user:TOKEN@example.com/x.git")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "c.md").symlink_to("../.git/config")
+    shared(repo, "brief:\n  context: [docs/c.md]\n")
+    files, problems = settings.context_files(Repo.discover(str(repo)), settings.load(Repo.discover(str(repo))))
+    assert files == []
+    assert problems == ["docs/c.md:1:1: a link into the repository's .git folder: not read"]
+    shared(repo, "brief:\n  context: [.GIT/config]\n")
+    chosen = settings.load(Repo.discover(str(repo)))
+    assert settings.context_files(Repo.discover(str(repo)), chosen) == ([], [])
+    assert chosen.warnings == (
+        ".git-session/config.yaml:2:12: brief.context: '.GIT/config' is not a path inside the repository; ignored",
+    )
+    assert settings.is_confined("sub/.git/config") is False
