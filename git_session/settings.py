@@ -23,6 +23,7 @@ repository per request, so an edit of the file or of git config reaches its next
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import os
 import re
@@ -440,7 +441,10 @@ def _place(
     if not key.shared:
         warnings.append(f"{where}: {name} is personal: set it with git config {key.git_key}; ignored here")
         return
-    value, why = _checked(key, _constructed(node, shown))
+    value = _constructed(node, shown)
+    if key.kind == "text" and isinstance(value, (datetime.date, datetime.datetime)):
+        value = node.value  # YAML reads 2024-01-01 as a date: the text as written is meant
+    value, why = _checked(key, value)
     if why is not None:
         warnings.append(f"{where}: {name}: {why}; ignored")
         return

@@ -46,3 +46,12 @@ def test_a_context_file_never_comes_from_the_git_folder(tmp_path: Path) -> None:
         ".git-session/config.yaml:2:12: brief.context: '.GIT/config' is not a path inside the repository; ignored",
     )
     assert settings.is_confined("sub/.git/config") is False
+
+
+def test_report_since_may_be_a_date_written_plainly(tmp_path: Path) -> None:
+    """YAML reads an unquoted 2024-01-01 as a date, which was refused as "a non-empty text"
+    though the setting says it is a date."""
+    repo = make_repo(tmp_path)
+    shared(repo, "report:\n  since: 2024-01-01\n")
+    chosen = settings.load(Repo.discover(str(repo)))
+    assert (chosen.warnings, chosen.text("report.since")) == ((), "2024-01-01")
