@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from git_session import paths, settings
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
@@ -55,3 +57,13 @@ def test_report_since_may_be_a_date_written_plainly(tmp_path: Path) -> None:
     shared(repo, "report:\n  since: 2024-01-01\n")
     chosen = settings.load(Repo.discover(str(repo)))
     assert (chosen.warnings, chosen.text("report.since")) == ((), "2024-01-01")
+
+
+@pytest.mark.parametrize("option", [["--since", "@99999999999999999999"], ["--until", "9999-12-31"]])
+def test_a_date_beyond_what_a_date_can_be_is_refused_not_a_crash(repo: Path, option: list[str]) -> None:
+    """A report of such a period was an internal error (OverflowError, "year 10000 is out of range")."""
+    result = run(repo, "report", *option)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"git-session: date out of range: {option[1]!r}\nhint: give a date between the years 1 and 9999\n"
+    )
