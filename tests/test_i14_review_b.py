@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from git_session import paths, settings
+from git_session import codec, paths, settings
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
-from tests.helpers import git, make_repo, run
+from tests.helpers import git, make_repo, ok, run
 from tests.test_i15_autoreattach import feature  # noqa: F401  (the fixture)
 from tests.test_i17_config import shared
 
@@ -67,3 +67,21 @@ def test_a_date_beyond_what_a_date_can_be_is_refused_not_a_crash(repo: Path, opt
     assert result.stderr == (
         f"git-session: date out of range: {option[1]!r}\nhint: give a date between the years 1 and 9999\n"
     )
+
+
+def test_a_session_dated_past_the_year_9999_is_skipped_not_a_crash(repo: Path) -> None:
+    """Stored times were accepted up to 2**40 (the year 36812): report, history and list
+    were an internal error ("year 36812 is out of range") on such a session."""
+    ok(repo, "start", "Far")
+    ref = git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions").strip()
+    meta = json.loads(git(repo, "show", f"{ref}:meta.json"))
+    meta["created"] = meta["updated"] = 2**40
+    blob = git(repo, "hash-object", "-w", "--stdin", input=codec.dumps(meta)).strip()
+    tree = git(repo, "mktree", input=f"100644 blob {blob}\tmeta.json\n").strip()
+    git(repo, "update-ref", ref, git(repo, "commit-tree", tree, "-p", ref, "-m", "far").strip())
+    skipped = "created: expected an integer in [0, 253402214400]"
+    for command in (["report"], ["history"], ["report", "--format", "html"]):
+        result = run(repo, *command)
+        assert result.exit_code == 0 and skipped in result.stderr, (command, result.stderr)
+    result = run(repo, "list")  # list refuses a damaged session, as it did one dated 2**40 + 1
+    assert (result.exit_code, skipped in result.stderr) == (3, True)
