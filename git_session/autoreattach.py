@@ -160,8 +160,11 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
         new, hide, count = list(tips.values()), [], DEFAULT_LIMIT
     else:
         new = [tip for name, tip in tips.items() if seen.get(name) != tip]
-        hide, count = [tip for tip in seen.values() if repo.has_object(tip)], limit
-        before = tuple(t for t in default_tips(repo, seen) if repo.has_object(t))
+        # A tip of the record that is no commit (a damaged or hostile file) would fail every walk.
+        current = set(tips.values())
+        usable = {t for t in set(seen.values()) if t in current or (repo.has_object(t) and repo.is_commit(t))}
+        hide, count = [tip for tip in seen.values() if tip in usable], limit
+        before = tuple(t for t in default_tips(repo, seen) if t in usable)
 
     examined: list[CommitInfo] = []
 

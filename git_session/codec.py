@@ -36,6 +36,9 @@ MAX_OPS_PER_COMMIT = 1000
 _TZ = re.compile(r"[+-][0-9]{4}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_CLOCK = 2**53
+# The last time a date can show (9999-12-31, a day before its end: room for any offset);
+# a later one in stored data crashed every view that shows it.
+_MAX_TIME = 253402214400
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _Choice = TypeVar("_Choice", bound=str)
@@ -86,7 +89,7 @@ def op_from_json(raw: Any, where: str) -> Op:
     return Op(  # checked in this order: the first problem is the one reported
         id=_ulid(obj.get("id"), f"{where}: id"),
         clock=_int(obj.get("clock"), f"{where}: clock", 1, _MAX_CLOCK),
-        at=_int(obj.get("at"), f"{where}: at", 0, 2**40),
+        at=_int(obj.get("at"), f"{where}: at", 0, _MAX_TIME),
         tz=_match(_TZ, obj.get("tz"), f"{where}: tz"),
         author=_line(obj.get("author"), f"{where}: author"),
         agent=_optional_line(obj.get("agent"), f"{where}: agent"),
@@ -166,9 +169,9 @@ def meta_from_bytes(data: bytes, where: str) -> Meta:
     counts = _object(obj.get("counts", {}), f"{where}: counts")
     return Meta(
         id=_ulid(obj.get("id"), f"{where}: id"),
-        created=_int(obj.get("created"), f"{where}: created", 0, 2**40),
+        created=_int(obj.get("created"), f"{where}: created", 0, _MAX_TIME),
         tz=_match(_TZ, obj.get("tz"), f"{where}: tz"),
-        updated=_int(obj.get("updated"), f"{where}: updated", 0, 2**40),
+        updated=_int(obj.get("updated"), f"{where}: updated", 0, _MAX_TIME),
         clock=_int(obj.get("clock"), f"{where}: clock", 0, _MAX_CLOCK),
         values=_fields(obj.get("values"), f"{where}: values"),
         stamps=_stamps(obj.get("stamps"), f"{where}: stamps"),
@@ -200,7 +203,7 @@ def entry_from_bytes(data: bytes, where: str) -> Entry:
     return Entry(
         id=_ulid(obj.get("id"), f"{where}: id"),
         kind=_choice(obj.get("kind"), ENTRY_KINDS, f"{where}: kind"),
-        created=_int(obj.get("created"), f"{where}: created", 0, 2**40),
+        created=_int(obj.get("created"), f"{where}: created", 0, _MAX_TIME),
         tz=_match(_TZ, obj.get("tz"), f"{where}: tz"),
         author=_line(obj.get("author"), f"{where}: author"),
         agent=_optional_line(obj.get("agent"), f"{where}: agent"),

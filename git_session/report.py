@@ -94,6 +94,15 @@ class Report:
 def parse_date(text: str, now: int, end_of_day: bool = False) -> int:
     """A date as a report takes it: ``2026-11-30`` (UTC; with ``end_of_day``, the day
     included), an ISO time with its offset, ``@EPOCH``, or ``N minutes|hours|days|weeks ago``."""
+    value = _parsed_date(text, now, end_of_day)
+    try:  # a moment shown as a date later: one a date cannot be is refused here, not a crash there
+        datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise UserError(f"date out of range: {text!r}", "give a date between the years 1 and 9999") from None
+    return value
+
+
+def _parsed_date(text: str, now: int, end_of_day: bool) -> int:
     spec = text.strip()
     relative = _RELATIVE.fullmatch(spec)
     if relative is not None:
@@ -107,7 +116,10 @@ def parse_date(text: str, now: int, end_of_day: bool = False) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     bare_day = len(spec) == 10
-    return int(moment.timestamp()) + (DAY if end_of_day and bare_day else 0)
+    try:
+        return int(moment.timestamp()) + (DAY if end_of_day and bare_day else 0)
+    except (OverflowError, OSError, ValueError):
+        return -(2**63)  # out of range either way
 
 
 # --- reading --------------------------------------------------------------------------------

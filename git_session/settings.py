@@ -23,6 +23,7 @@ repository per request, so an edit of the file or of git config reaches its next
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import os
 import re
@@ -420,7 +421,10 @@ def _place(
     if not key.shared:
         warnings.append(f"{where}: {name} is personal: set it with git config {key.git_key}; ignored here")
         return
-    value, why = _checked(key, _constructed(node, shown))
+    value = _constructed(node, shown)
+    if key.kind == "text" and isinstance(value, (datetime.date, datetime.datetime)):
+        value = node.value  # YAML reads 2024-01-01 as a date: the text as written is meant
+    value, why = _checked(key, value)
     if why is not None:
         warnings.append(f"{where}: {name}: {why}; ignored")
         return
@@ -444,14 +448,15 @@ def _constructed(node: yaml.Node, shown: str) -> Any:
 
 
 def is_confined(path: str) -> bool:
-    """Whether a path names a file inside the repository: relative, no ``..``, no empty part."""
+    """Whether a path names a file inside the repository: relative, no ``..``, no empty part,
+    no ``.git`` part (git's own files: a remote's URL may hold a token)."""
     parts = path.split("/")
     return (
         bool(path)
         and not path.startswith("/")
         and "\\" not in path
         and "\0" not in path
-        and all(part not in ("", ".", "..") for part in parts)
+        and all(part not in ("", ".", "..") and part.lower() != ".git" for part in parts)
     )
 
 
@@ -486,6 +491,10 @@ def _context_bytes(repo: Repo, path: str) -> bytes | None:
     if root is not None:
         if not os.path.lexists(os.path.join(root, path)):
             return None
+        real = os.path.realpath(os.path.join(root, path))
+        for private in {os.path.realpath(repo.git_dir), os.path.realpath(repo.common_dir)}:
+            if real == private or real.startswith(private.rstrip(os.sep) + os.sep):
+                raise ConfigFault(f"{path}:1:1: a link into the repository's .git folder: not read")
         return _read_confined(root, path, MAX_CONTEXT_FILE + 1, path).replace(b"\r\n", b"\n")
     head = repo.head_commit()
     entry = repo.entry_at(repo.commit(head).tree, path) if head else None
