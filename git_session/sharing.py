@@ -433,6 +433,7 @@ class Outgoing:
     sessions: dict[str, ObjectId]
     notes: ObjectId | None
     unreadable: dict[str, Reason] = field(default_factory=dict)  # ref -> why it stays here
+    copies: dict[str, ObjectId] = field(default_factory=dict)  # the remote's copies as read: copy ref -> tip
 
     @classmethod
     def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
@@ -457,7 +458,8 @@ class Outgoing:
         if problem is not None:
             unreadable[NOTES_REF] = problem
         readable = {name: tip for name, tip in sessions.items() if name not in unreadable}
-        return cls(readable, notes, unreadable)
+        copies = {name: tip for name, tip in tips.items() if name.startswith(remote.sessions_prefix)}
+        return cls(readable, notes, unreadable, copies)
 
 
 def _hidden(
@@ -573,7 +575,7 @@ def _push_once(
     else:
         taken = _record_sent(repo, remote, leaving, sent, scan)
     # (a session that moved while git pushed: which tip left is not known, so no copy says)
-    _mirror(repo, remote, {**held, **{ref: tip for ref, tip in taken.items() if sent.get(ref) == tip}})
+    _mirror(repo, remote, {**held, **{ref: tip for ref, tip in taken.items() if sent.get(ref) == tip}}, leaving.copies)
     if fatal:
         raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
     return curable
@@ -603,13 +605,20 @@ def _record_sent(
     return taken
 
 
-def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId]) -> None:
+def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId], copies: Mapping[str, ObjectId]) -> None:
     """The remote's copies of the sessions it holds now, as a fetch would have set them (one
-    transaction): the next push compares with them and sends nothing it has. A copy that
-    cannot be written only costs that push a look at the session again."""
-    lines = "".join(f"update {remote.copy_ref(ref)} {tip}\n" for ref, tip in sorted(held.items()))
+    transaction, each copy compared with what it was before the push: a fetch that set one
+    meanwhile is never undone): the next push compares with them and sends nothing it has.
+    A copy that cannot be written only costs that push a look at the session again."""
+    lines = "".join(
+        f"update {remote.copy_ref(ref)} {tip} {copies.get(remote.copy_ref(ref), _ABSENT)}\n"
+        for ref, tip in sorted(held.items())
+    )
     if lines:
         gitcli.run(["update-ref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
+
+
+_ABSENT = "0" * 40  # update-ref's old value for "the ref must not exist yet"
 
 
 def _porcelain(stdout: str) -> Iterator[tuple[str, str, str]]:
