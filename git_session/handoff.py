@@ -19,7 +19,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from git_session import codec, model, views
@@ -32,11 +32,14 @@ from git_session.names import ObjectId
 from git_session.notes import Notes, parse_lines
 from git_session.sandbox import Template, find_template, render_template
 from git_session.sessions import Found, Workspace, abbreviate
-from git_session.store import Draft, Handle
+from git_session.store import CommitLink, Draft, Handle
 
 FORMATS = ("markdown", "json", "html")
 SCHEMA = "git-session-handoff/1"
 _SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
+# The commit entries are not decoded: the range's history (one git log) shows the commits;
+# of those entries only what they link is read (``Store.commit_links``).
+_UNREAD: tuple[EntryKind, ...] = ("commit",)
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 
 
@@ -54,9 +57,9 @@ def gather(
         ws.repo, found.meta, _recorded_tip(stored), lambda: _linked(ws.store.entries(handle, "commit"))
     )
     pending = start_history(ws.repo, span)  # git works while the session is read
-    state = ws.store.state(handle)
+    state = ws.store.state(handle, without=_UNREAD)
     now = ws.now() if now is None else now
-    commit_entries = live_entries(state.of_kind("commit"))
+    links = [link for link in ws.store.commit_links(handle) if not link.rewritten]
     session = _session_view(ws, state.meta, span, now, ending)
     context: dict[str, Any] = {
         "schema": SCHEMA,
@@ -66,7 +69,7 @@ def gather(
     }
     context["progress"] = _progress(context["objectives"], session["current"])
     pending_commits = pending.commits()
-    context["deliverables"] = _deliverables(ws.repo, handle.id, span, pending_commits, commit_entries)
+    context["deliverables"] = _deliverables(ws.repo, handle, span, pending_commits, links, ws.store.commit_entry)
     context["related"] = _related(ws, found, state.meta)
     own = {c["sha"] for c in context["deliverables"]["commits"]}
     context["timeline"] = _timeline(state, [c for c in pending_commits if c.sha in own], ending is not None, now)
@@ -148,15 +151,23 @@ def _progress(objectives: list[dict[str, Any]], current: str) -> dict[str, Any]:
 
 
 def _deliverables(
-    repo: Repo, session_id: str, span: Range, history: list[HistoryCommit], commit_entries: list[Entry]
+    repo: Repo,
+    handle: Handle,
+    span: Range,
+    history: list[HistoryCommit],
+    links: list[CommitLink],
+    decode: Callable[[Handle, str], Entry | None],
 ) -> dict[str, Any]:
-    entry_shas = {str(e.values.get("commit")) for e in commit_entries}
-    shown = [_history_view(c, session_id, entry_shas) for c in history]
+    entry_shas = {str(link.commit) for link in links}
+    shown = [_history_view(c, handle.id, entry_shas) for c in history]
     own = _own_commits(history, shown)
     commits = [v for v in shown if v["sha"] in own]
     seen = {c.sha for c in history}
-    outside = [e for e in commit_entries if e.values.get("commit") and str(e.values["commit"]) not in seen]
-    if outside:  # the few linked commits not in the range: their notes are looked up here
+    # Only the entries of the few linked commits not in the range are shown, so only
+    # they are decoded (in the order they were added, as the session lists them).
+    found = (decode(handle, link.entry_id) for link in links if link.commit and str(link.commit) not in seen)
+    outside = sorted((e for e in found if e is not None), key=lambda e: e.added)
+    if outside:  # their notes are looked up here
         notes = Notes.current(repo)
         for entry in outside:
             sha = str(entry.values["commit"])

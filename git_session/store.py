@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -36,10 +36,23 @@ from git_session.gitrepo import (
     hashed_blob,
     hashed_tree,
 )
-from git_session.model import ENTRY_STATUSES, Action, Entry, EntryKind, Fields, Meta, Op, OpData, SessionState
+from git_session.model import (
+    ENTRY_STATUSES,
+    FORMAT_VERSION,
+    Action,
+    Entry,
+    EntryKind,
+    Fields,
+    FieldValue,
+    Meta,
+    Op,
+    OpData,
+    SessionState,
+)
 from git_session.names import (
     ID_ALPHABET,
     ID_LENGTH,
+    ID_PATTERN,
     SESSIONS_PREFIX,
     BranchName,
     ObjectId,
@@ -218,12 +231,40 @@ class Store:
                         ids.extend(name.removesuffix(".json") for name in self.repo.tree_names(y.id) if y.is_tree)
         return ids
 
-    def state(self, handle: Handle, private: bool = False) -> SessionState:
-        """The session's fields and entries (with ``private``, its private entries too)."""
+    def state(self, handle: Handle, private: bool = False, without: Collection[EntryKind] = ()) -> SessionState:
+        """The session's fields and entries (with ``private``, its private entries too);
+        the kinds ``without`` are not read at all (``SessionState.of_kind`` of them is empty)."""
         meta = self.meta(handle, private)
         with naming_session(handle.id):
-            entries = [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, "entries")]
+            entries = [e for tree in self._trees(handle, private) for e in self._decode_kinds(handle, tree, without)]
         return SessionState(meta, tuple(sorted(entries, key=lambda e: e.added)))
+
+    def _decode_kinds(self, handle: Handle, tree: ObjectId, without: Collection[EntryKind]) -> list[Entry]:
+        if not without:
+            return self._decode(handle, tree, "entries")
+        kinds = [item.name for item in self.repo.tree_items(tree, "entries") if item.name not in without]
+        return [e for kind in kinds for e in self._decode(handle, tree, f"entries/{kind}")]
+
+    def commit_links(self, handle: Handle) -> list[CommitLink]:
+        """What the commit entries link (their ids, commits and whether rewritten), read
+        without decoding the entries: only the few fields asked for are looked at. An entry
+        that does not have them as expected is decoded whole (which reports its damage)."""
+        where = f"session {handle.id}"
+        links = []
+        with naming_session(handle.id):
+            tree = self.repo.commit(handle.tip).tree
+            for name, data in self.repo.blobs_under(tree, "entries/commit"):
+                link = _commit_link(name, data)
+                if link is None:
+                    entry = codec.entry_from_bytes(data, f"{where}: {name}")
+                    link = CommitLink(entry.id, entry.values.get("commit"), bool(entry.values.get("rewritten")))
+                links.append(link)
+        return links
+
+    def commit_entry(self, handle: Handle, entry_id: str) -> Entry | None:
+        """One commit entry, decoded whole (of the session's shared layer)."""
+        with naming_session(handle.id):
+            return self._entry_in_tree(self.repo.commit(handle.tip).tree, "commit", entry_id, f"session {handle.id}")
 
     def _trees(self, handle: Handle, private: bool) -> list[ObjectId]:
         trees = [self.repo.commit(handle.tip).tree]
@@ -582,3 +623,31 @@ def _stamp(drafts: Sequence[Draft], meta: Meta, ident: Ident, clock_floor: int =
             f"not written: {exc.message}", advice=Advice.CLOCK_OR_NEW, data={"short": session[:12]}
         ) from None
     return ops
+
+
+class CommitLink(NamedTuple):
+    """A commit entry as linking reads it: its id, the commit it names, whether rewritten."""
+
+    entry_id: str
+    commit: FieldValue  # as stored: None when the entry names none
+    rewritten: bool
+
+
+def _commit_link(name: str, data: bytes) -> CommitLink | None:
+    """The link of a commit entry's file, from its id, ``values.commit`` and
+    ``values.rewritten`` alone; ``None`` when they are not as a valid entry has them."""
+    try:
+        obj = codec.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or type(obj.get("v")) is not int or not 1 <= obj["v"] <= FORMAT_VERSION:
+        return None
+    values, entry_id = obj.get("values"), obj.get("id")
+    if not isinstance(values, dict) or not isinstance(entry_id, str) or name != f"{entry_id}.json":
+        return None
+    if obj.get("kind") != "commit" or not ID_PATTERN.fullmatch(entry_id):
+        return None
+    commit = values.get("commit")
+    if commit is not None and not isinstance(commit, str):
+        return None
+    return CommitLink(entry_id, commit, bool(values.get("rewritten")))
