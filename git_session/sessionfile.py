@@ -214,7 +214,9 @@ def parse(text: str, fmt: str, fallback: When) -> SessionFile:
     reader.read(lines, start)
     if "title" not in fields and reader.title:
         fields["title"] = reader.title
-    fields.update(reader.fields)
+    # What the front matter names wins over what the body says, as its title does: a
+    # ``current_task`` is kept over a ``<- CURRENT`` marker (whose objective stays an entry).
+    fields = {**reader.fields, **fields}
     items = list(reader.items)
     if extras:
         text_ = _dump_yaml(extras)

@@ -275,10 +275,141 @@ def test_cline_messy_bank_none_items_empty_sections_unknown_section(repo: Path, 
     ]
 
 
+def test_resonance_layout_bom_missing_summary_unknown_sections_and_key(repo: Path, files: Path) -> None:
+    """`sessions/current/YYYYMMDD-NN.md` (seed 000): a byte-order mark, no Summary, the
+    template's other sections (unknown to the reader: kept as notes), a table, a list-valued
+    key the reader does not map, and a `- None` under a priority."""
+    assert (files / "md" / "20251115-02.md").read_bytes().startswith(b"\xef\xbb\xbf---\n")
+    ok(repo, "import", "imp/md/20251115-02.md")
+    state = state_of(repo, importing.derived_id("path", "imp/md/20251115-02.md"))
+    assert dict(state.meta.values) == {
+        "title": "Checkout latency — p95 under 300 ms",
+        "status": "completed",
+        "model": "[claude-opus]",
+        "branch": "main",
+    }
+    assert times(state) == ("2025-11-15T08:05:00Z", "2025-11-15T17:42:00Z")
+    t = "2025-11-15T17:42:00Z"
+    assert rows(state) == [
+        ("decision", "**Cache the tax tables per region** — they change once a quarter", t, {}),
+        ("decision", "drop the synchronous fraud call; the async one already blocks fulfilment", t, {}),
+        ("note", "| Metric | Before | After |\n|--------|--------|-------|\n| p95    | 720 ms | 280 ms |", t,
+         {"section": "Deliverables & Metrics"}),
+        ("note", "- Batched the three inventory look-ups into one `IN (…)` query", t,
+         {"section": "Implementation Highlights"}),
+        ("note", "Tried HTTP/2 push first: no gain, reverted.", t, {"section": "Challenges, Failures & Lessons"}),
+        ("next", "Move the tax cache to Redis once we run more than one pod", t,
+         {"status": "open", "priority": "medium"}),
+        ("note", "Branch merged; dashboards at 280 ms p95 for 3 hours.", t, {"section": "Context Snapshot"}),
+        ("source", "https://web.dev/articles/ttfb", t, {}),
+        ("source", "`docs/perf/checkout.md`", t, {}),
+        ("note", "User asked to keep the fraud call behind a flag", t, {}),
+        ("note", "Ready state: nothing in flight", t, {}),
+        ("note", "Author: Resonance 7 Agent\nDescription: Cut checkout p95 from 720 ms to under 300 ms\n"
+         "tags:\n- perf\n- checkout", "2025-11-15T08:05:00Z", {"front_matter": True}),
+    ]  # fmt: skip
+
+
+def test_agents_layout_missing_current_state_fenced_hashes_marker_and_front_matter_current(
+    repo: Path, files: Path
+) -> None:
+    """`.agents/sessions/YYYYMMDD-HHMMSS-*.md` (seed 001), paused: no Current State section,
+    `#` lines inside a fenced block of an unknown section, an Acceptance Criteria checklist
+    (unknown: kept whole), `[X]`, a `<- CURRENT` marker besides the front matter's
+    `current_task` (which wins, as its title does), an unknown key inside `session:`."""
+    name = "imp/md/20251210-091500-token-refresh.md"
+    ok(repo, "import", name)
+    state = state_of(repo, importing.derived_id("path", name))
+    assert dict(state.meta.values) == {
+        "title": "Silent token refresh for the mobile app",
+        "status": "paused",
+        "branch": "main",
+        "current": "Retry the refresh once on 401",
+        "tasks": ["MOB-88"],
+    }
+    assert times(state) == ("2025-12-10T09:15:00Z", "2025-12-11T10:20:00Z")
+    t = "2025-12-11T10:20:00Z"
+    wave1, wave2 = "Wave 1: Interceptor (ACTIVE)", "Wave 2: QA (blocked by Wave 1)"
+    assert rows(state) == [
+        ("note", "Users get logged out every hour because the access token expires mid-session.", t,
+         {"section": "Context"}),
+        ("objective", "MOB-89 - Refresh interceptor (completed)", t, {"status": "done", "group": wave1}),
+        ("objective", "MOB-90 - Retry once on 401", t, {"status": "open", "group": wave1}),
+        ("objective", "MOB-91 - Store the refresh token in the keychain", t, {"status": "done", "group": wave1}),
+        ("objective", "MOB-92 - Expired-token scenarios", t, {"status": "open", "group": wave2}),
+        ("note", "### Files to Update\n- `app/net/AuthInterceptor.kt` - the refresh call\n\n### Key Commands\n"
+         "```bash\n# run the auth tests only\n./gradlew :app:testDebugUnitTest --tests '*Auth*'\n"
+         "## not a heading: inside the fence\n```", t, {"section": "Technical Context"}),
+        ("note", "- [x] No logout within a 24 h session\n- [ ] Refresh happens at most once per 401", t,
+         {"section": "Acceptance Criteria"}),
+        ("decision", "Refresh on 401, not on a timer", t, {
+            "choice": "react to the 401 instead of refreshing every 55 minutes",
+            "rationale": "timers drift when the app is suspended",
+        }),
+        ("blocker", "Paused: backend rotates refresh tokens on every use (MOB-93)", t, OPEN),
+        ("next", "Ask backend about refresh-token rotation", t, OPEN),
+        ("next", "Resume MOB-90", t, OPEN),
+        ("note", "Created session; spawned mobile-dev.", "2025-12-10T09:15:00Z", {"log_title": "PM"}),
+        ("note", "Paused: waiting on backend (see Blockers).", "2025-12-11T10:20:00Z", {"log_title": "PM"}),
+        ("note", "orchestration:\n  spawned_agents:\n  - agent: mobile-dev\n    status: in_progress\n"
+         "    task: Refresh interceptor\n  - agent: qa\n    status: pending\n    task: Expired-token scenarios\n"
+         "session:\n  priority: P1", "2025-12-10T09:15:00Z", {"front_matter": True}),
+    ]  # fmt: skip
+
+
+def test_sessions_archive_layout_crlf_dropped_step_empty_groups_and_extra_section(repo: Path, files: Path) -> None:
+    """`.sessions/archive/*.md` (seed 002), completed: CRLF, an offset in `updated_at` and in
+    an item's time, a `[~]` step, empty In Progress / Remaining groups, a decision without a
+    time, a discovery wrapped over two lines, `None currently`, no TL;DR and no Next Steps, an
+    unknown Follow-ups section and an unknown front matter key."""
+    assert b"\r\n" in (files / "md" / "implement-rbf-def456.md").read_bytes()
+    out = ok(repo, "import", "imp/md/implement-rbf-def456.md")
+    session = importing.derived_id("id", "019b7e21-0c4d-7a55-9e10-5f3a2d8c6b01")
+    assert out == (
+        f"imp/md/implement-rbf-def456.md (md): session {session[:12]} 'Implement RBF fee bumping' "
+        "created with 11 entries\n"
+    )
+    state = state_of(repo, session)
+    assert dict(state.meta.values) == {
+        "title": "Implement RBF fee bumping",
+        "status": "completed",
+        "branch": "feat/rbf",
+        "tasks": ["019b7e20-aaaa-7bbb-8ccc-000000000001", "019b7e20-aaaa-7bbb-8ccc-000000000002"],
+    }
+    t = "2025-02-04T18:45:00+01:00"
+    assert times(state) == ("2025-02-03T09:00:00Z", "2025-02-04T17:45:00Z")  # the same instant, in created's zone
+    assert rows(state) == [
+        ("note", "**Objective**: Let users bump the fee of a stuck transaction (BIP 125)\n\n"
+         "**Key Context** (survives compaction):\n- Only opt-in RBF: the original must signal sequence < 0xfffffffe\n"
+         "- Test command: `go test -v -run TestRBF ./itest`", t, {"section": "Context"}),
+        ("objective", "Signal RBF on every new transaction", "2025-02-03T10:15:00Z", DONE),
+        ("objective", "Fee calculation for the replacement", "2025-02-03T14:00:00Z", DONE),
+        ("objective", 'Wallet UI "Speed up" button', "2025-02-04T16:30:00+01:00", DONE),
+        ("objective", "CPFP fallback — dropped, out of scope", t, {"status": "dropped"}),
+        ("decision", "Bump by the incremental relay fee", "2025-02-03T13:40:00Z", {
+            "alternatives": ["+1 sat/vB", "incremental relay fee", "user-chosen"],
+            "choice": "incremental relay fee",
+            "context": "BIP 125 rule 4 needs the new fee to pay for its own bandwidth",
+            "rationale": "Always valid; users can still choose more",
+        }),
+        ("decision", "No RBF for channel funding transactions", t, {"rationale": "the funding txid must not change"}),
+        ("discovery", "Mempool eviction: a replacement that is too small is rejected silently by some nodes — "
+         "check `testmempoolaccept` first.", "2025-02-04T09:05:00Z", {}),
+        ("discovery", "Électrum servers cache the old txid for ~10 minutes", t, {}),
+        ("note", '- Document RBF in the user guide\n- Ask design for a better "Speed up" icon', t,
+         {"section": "Follow-ups"}),
+        ("note", "closed_reason: 'merged in #8812'\ncompaction_count: 5\ngit_last_commit: def4567\n"
+         "shortname: implement-rbf", "2025-02-03T09:00:00Z", {"front_matter": True}),
+    ]  # fmt: skip
+
+
 ALL = [
     "md/fix-sweep-bug-abc123.md",
     "md/20251204-143000-weather-fallback.md",
     "md/20251102-resume-unicode-crlf.md",
+    "md/20251115-02.md",
+    "md/20251210-091500-token-refresh.md",
+    "md/implement-rbf-def456.md",
     "execplan/PLANS.md",
     "execplan/ci-migration-PLANS.md",
     "cline/memory-bank/activeContext.md",
