@@ -138,40 +138,11 @@ def start(args: Sequence[str], *, git_dir: str | None = None, cwd: str | None = 
 def pipeline(first: Sequence[str], second: Sequence[str], *, git_dir: str | None = None, input: str = "") -> str:
     """``git FIRST | git SECOND`` fed ``input``: the second's output. Raise ``GitError`` if
     either fails. Neither output is held in memory whole, only the second's."""
-    commands = [["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args] for args in (first, second)]
-    env = clean_environment()
-    with tempfile.TemporaryFile() as first_err, tempfile.TemporaryFile() as second_err:
-        try:
-            producer = subprocess.Popen(
-                commands[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=first_err, env=env
-            )
-        except OSError as exc:
-            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
-        assert producer.stdin is not None and producer.stdout is not None
-        try:
-            consumer = subprocess.Popen(
-                commands[1], stdin=producer.stdout, stdout=subprocess.PIPE, stderr=second_err, env=env
-            )
-        except OSError as exc:
-            producer.kill()
-            producer.wait()
-            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
-        producer.stdout.close()  # the consumer holds it now: the producer sees it go if the consumer dies
-        feeder = threading.Thread(target=_feed, args=(producer.stdin, input.encode("utf-8", "surrogateescape")))
-        feeder.start()
-        output, _ = consumer.communicate()
-        feeder.join()
-        producer.wait()
-        for proc, command, err, args in (
-            (consumer, commands[1], second_err, second),
-            (producer, commands[0], first_err, first),
-        ):
-            if proc.returncode != 0:
-                err.seek(0)
-                stderr = err.read().decode("utf-8", "replace")
-                summary = error_summary(stderr, proc.returncode)
-                raise GitError(f"`git {' '.join(args)}` failed: {summary}", command=command, stderr=stderr)
-    return output.decode("utf-8", "surrogateescape")
+    return tee_pipeline(first, second, git_dir=git_dir, input=input, sink=_discard)
+
+
+def _discard(chunk: bytes) -> None:
+    return None
 
 
 def tee_pipeline(
