@@ -35,7 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchlib import Command, Timing, bench_root, exit_status, git, git_session_exe, interleaved
+from benchlib import (
+    Command,
+    Verdict,
+    bench_root,
+    exit_status,
+    git,
+    git_session_exe,
+    interleaved,
+    report_verdicts,
+)
 
 from git_session import notes
 from git_session.names import BranchName, Ulid
@@ -223,19 +232,6 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     return Settings(args.rounds, args.commits, args.range_size, args.check, args.keep)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """A ratio of medians measured in this run, and its target (None: shown for information)."""
-
-    name: str
-    value: float
-    target: float | None
-
-    @property
-    def passed(self) -> bool:
-        return self.target is None or self.value <= self.target
-
-
 def measure(big: History, small: History, env: dict[str, str], rounds: int) -> list[Verdict]:
     exe, size = git_session_exe(), f"{big.range_size:,}"
     stat = ("git", "log", "--stat", "--no-color")
@@ -263,23 +259,8 @@ def measure(big: History, small: History, env: dict[str, str], rounds: int) -> l
         Verdict(f"handoff / floor ({len(big.shas):,} commits)", handoff_big / floor, None),
         Verdict(f"git log --stat: {len(big.shas):,} / {len(small.shas):,} commits", log_big / log_small, None),
     ]
-    report(timings, verdicts, rounds)
+    report_verdicts(timings, verdicts, rounds)
     return verdicts
-
-
-def report(timings: Sequence[Timing], verdicts: Sequence[Verdict], rounds: int) -> None:
-    width = max(len(name) for name in [*(t.label for t in timings), *(v.name for v in verdicts)])
-    print(f"\n{rounds} interleaved rounds; medians (min) in milliseconds\n")
-    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}")
-    print("-" * (width + 20))
-    for timing in timings:
-        print(f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}")
-    print(f"\n{'ratio of medians':<{width}}  {'value':>8}  {'target':>8}  result")
-    print("-" * (width + 28))
-    for verdict in verdicts:
-        target = "-" if verdict.target is None else f"<= {verdict.target:.1f}"
-        result = "info" if verdict.target is None else ("PASS" if verdict.passed else "FAIL")
-        print(f"{verdict.name:<{width}}  {verdict.value:8.2f}  {target:>8}  {result}")
 
 
 def check_output(history: History, env: dict[str, str]) -> None:

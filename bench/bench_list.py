@@ -24,23 +24,21 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from benchlib import Command, Timing, bench_root, exit_status, git, git_session_exe, init_repo, interleaved
+from benchlib import (
+    Command,
+    Verdict,
+    bench_root,
+    exit_status,
+    git,
+    git_session_exe,
+    init_repo,
+    interleaved,
+    report_verdicts,
+)
 
 TARGET = 2.0  # (list - floor) / for-each-ref
-
-
-@dataclass(frozen=True)
-class Verdict:
-    name: str
-    value: float
-    target: float | None
-
-    @property
-    def passed(self) -> bool:
-        return self.target is None or self.value <= self.target
 
 
 def build(root: Path, sessions: int) -> tuple[Path, Path, Path]:
@@ -80,24 +78,8 @@ def measure(one: Path, many: Path, packed: Path, env: dict[str, str], rounds: in
         Verdict(f"list --all / for-each-ref, {size} loose", all_loose / refs_loose, None),
         Verdict(f"list --all: {size} / 1 session", all_loose / all_one, None),
     ]
-    report(timings, verdicts, rounds)
+    report_verdicts(timings, verdicts, rounds)
     return verdicts
-
-
-def report(timings: Sequence[Timing], verdicts: Sequence[Verdict], rounds: int) -> None:
-    width = max(len(name) for name in [*(t.label for t in timings), *(v.name for v in verdicts)])
-    print(f"\n{rounds} interleaved rounds; medians (min, max) in milliseconds\n")
-    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}")
-    print("-" * (width + 30))
-    for timing in timings:
-        most = max(timing.samples) * 1000
-        print(f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}  {most:8.1f}")
-    print(f"\n{'ratio of medians':<{width}}  {'value':>8}  {'target':>8}  result")
-    print("-" * (width + 28))
-    for verdict in verdicts:
-        target = "-" if verdict.target is None else f"<= {verdict.target:.1f}"
-        result = "info" if verdict.target is None else ("PASS" if verdict.passed else "FAIL")
-        print(f"{verdict.name:<{width}}  {verdict.value:8.2f}  {target:>8}  {result}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

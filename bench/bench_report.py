@@ -29,13 +29,14 @@ from pathlib import Path
 
 from benchlib import (
     Command,
-    Timing,
+    Verdict,
     bench_root,
     exit_status,
     git,
     git_session_exe,
     init_repo,
     interleaved,
+    report_verdicts,
 )
 
 START_TIME = 1_700_000_000
@@ -52,19 +53,6 @@ class Settings:
     loose: bool
     check: bool
     keep: bool
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A ratio of medians measured in this run, and its target (None: shown for information)."""
-
-    name: str
-    value: float
-    target: float | None
-
-    @property
-    def passed(self) -> bool:
-        return self.target is None or self.value <= self.target
 
 
 # --- the fixture -------------------------------------------------------------------------------
@@ -208,25 +196,8 @@ def measure(
         Verdict(f"(report - floor) / (for-each-ref + log), {n_small:,}", net_small / (refs_small + log_small), None),
         Verdict(f"report: {n_big:,} / {n_small:,} sessions", report_big / report_small, None),
     ]
-    show(timings, verdicts, rounds)
+    report_verdicts(timings, verdicts, rounds)
     return verdicts
-
-
-def show(timings: Sequence[Timing], verdicts: Sequence[Verdict], rounds: int) -> None:
-    width = max(len(name) for name in [*(t.label for t in timings), *(v.name for v in verdicts)])
-    print(f"\n{rounds} interleaved rounds; medians (min, max) in milliseconds\n")
-    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}")
-    print("-" * (width + 30))
-    for timing in timings:
-        print(
-            f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}  {max(timing.samples) * 1000:8.1f}"
-        )
-    print(f"\n{'ratio of medians':<{width}}  {'value':>8}  {'target':>8}  result")
-    print("-" * (width + 28))
-    for verdict in verdicts:
-        target = "-" if verdict.target is None else f"<= {verdict.target:.1f}"
-        result = "info" if verdict.target is None else ("PASS" if verdict.passed else "FAIL")
-        print(f"{verdict.name:<{width}}  {verdict.value:8.2f}  {target:>8}  {result}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:

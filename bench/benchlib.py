@@ -72,6 +72,19 @@ class Ratio:
         return self.target is None or self.value <= self.target
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """A ratio of medians measured in this run, and its target (None: shown for information)."""
+
+    name: str
+    value: float
+    target: float | None
+
+    @property
+    def passed(self) -> bool:
+        return self.target is None or self.value <= self.target
+
+
 class Judged(Protocol):
     @property
     def passed(self) -> bool: ...
@@ -202,6 +215,23 @@ def report(timings: Sequence[Timing], ratios: Sequence[Ratio], rounds: int) -> N
             verdict = "info" if ratio.target is None else ("PASS" if ratio.passed else "FAIL")
             line += f"  {ratio.value:6.2f}  {target:>7}  {verdict:<6}  {ratio.baseline.label}"
         print(line)
+
+
+def report_verdicts(timings: Sequence[Timing], verdicts: Sequence[Verdict], rounds: int) -> None:
+    """The timings (median, min, max) and, below them, each verdict with its target."""
+    width = max(len(name) for name in [*(t.label for t in timings), *(v.name for v in verdicts)])
+    print(f"\n{rounds} interleaved rounds; medians (min, max) in milliseconds\n")
+    print(f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  {'max':>8}")
+    print("-" * (width + 30))
+    for timing in timings:
+        most = max(timing.samples) * 1000
+        print(f"{timing.label:<{width}}  {timing.median_ms:8.1f}  {timing.min_ms:8.1f}  {most:8.1f}")
+    print(f"\n{'ratio of medians':<{width}}  {'value':>8}  {'target':>8}  result")
+    print("-" * (width + 28))
+    for verdict in verdicts:
+        target = "-" if verdict.target is None else f"<= {verdict.target:.1f}"
+        result = "info" if verdict.target is None else ("PASS" if verdict.passed else "FAIL")
+        print(f"{verdict.name:<{width}}  {verdict.value:8.2f}  {target:>8}  {result}")
 
 
 def exit_status(results: Sequence[Judged], check: bool) -> int:
