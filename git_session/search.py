@@ -26,24 +26,14 @@ from datetime import datetime, timezone
 from git_session import codec, gitcli
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo
-from git_session.model import Entry, EntryKind, Meta
+from git_session.model import ENTRY_KINDS, Entry, EntryKind, Meta
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.sessions import abbreviate, entry_abbrev
 from git_session.store import META_PATH, Handle, Store
 
 # What is searched: the kinds a person or an agent records, checkpoints (their labels) and
 # commits (their subjects); handoff documents and acknowledged fingerprints are not.
-SEARCHED_KINDS: tuple[EntryKind, ...] = (
-    "objective",
-    "decision",
-    "discovery",
-    "blocker",
-    "next",
-    "note",
-    "source",
-    "checkpoint",
-    "commit",
-)
+SEARCHED_KINDS: tuple[EntryKind, ...] = tuple(kind for kind in ENTRY_KINDS if kind not in ("handoff", "allow"))
 SESSION_KIND = "session"  # a hit in the session's own fields
 KIND_CHOICES: tuple[str, ...] = (SESSION_KIND, *SEARCHED_KINDS)
 MAX_TIPS_PER_RUN = 2000  # tree-ishes given to one git grep (about 82 KB of command line)
