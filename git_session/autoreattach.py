@@ -35,7 +35,16 @@ from git_session import codec, gitcli, paths, trailers
 from git_session.errors import SessionError, file_system_error
 from git_session.gitrepo import CommitInfo, Repo
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, ObjectId
-from git_session.reattach import DEFAULT_LIMIT, Report, Scope, logged, logged_with_patch_ids, run, session_pattern
+from git_session.reattach import (
+    DEFAULT_LIMIT,
+    More,
+    Report,
+    Scope,
+    logged,
+    logged_with_patch_ids,
+    run,
+    session_pattern,
+)
 from git_session.sessions import Workspace
 
 LIMIT = 5000  # new commits examined at most, newest first
@@ -175,10 +184,10 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
         examined.extend(found.values())
         return examined
 
-    def listed(want_ids: bool) -> tuple[list[CommitInfo], dict[ObjectId, str] | None]:
+    def listed(want_ids: bool, more: More) -> tuple[list[CommitInfo], dict[ObjectId, str] | None]:
         if not want_ids or not new:
             return candidates(), None
-        found, ids = logged_with_patch_ids(repo, new, hide, count)
+        found, ids = logged_with_patch_ids(repo, new, hide, count, more)
         examined.extend(found)
         return examined, ids
 

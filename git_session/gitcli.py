@@ -152,61 +152,80 @@ def tee_pipeline(
     git_dir: str | None = None,
     input: str = "",
     sink: Callable[[bytes], None],
+    then: Callable[[], tuple[Sequence[str], str] | None] | None = None,
 ) -> str:
     """``git FIRST | git SECOND`` fed ``input``, the first's output also handed to ``sink``
     as it passes (in chunks, in order): the second's output. Raise ``GitError`` if either
-    fails. Neither output is held in memory whole, only the second's."""
-    commands = [["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args] for args in (first, second)]
+    fails. Neither output is held in memory whole, only the second's.
+
+    ``then``, called once the first has ended well, may name one more command and its input
+    (``(args, input)``): its output goes on to the second too (not to ``sink``), before the
+    second's input ends. One consumer for both: one git process fewer than two pipelines."""
     env = clean_environment()
-    with tempfile.TemporaryFile() as first_err, tempfile.TemporaryFile() as second_err:
-        try:
-            producer = subprocess.Popen(
-                commands[0], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=first_err, env=env
-            )
-        except OSError as exc:
-            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
-        assert producer.stdin is not None and producer.stdout is not None
-        try:
-            consumer = subprocess.Popen(
-                commands[1], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=second_err, env=env
-            )
-        except OSError as exc:
-            producer.kill()
-            producer.wait()
-            raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+    started: list[tuple[subprocess.Popen[bytes], Sequence[str], IO[bytes]]] = []
+    with contextlib.ExitStack() as files:
+
+        def start(args: Sequence[str]) -> subprocess.Popen[bytes]:
+            err = files.enter_context(tempfile.TemporaryFile())
+            try:
+                proc = subprocess.Popen(
+                    _command(git_dir, args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env
+                )
+            except OSError as exc:
+                raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
+            started.append((proc, args, err))
+            return proc
+
+        consumer = start(second)
         assert consumer.stdin is not None and consumer.stdout is not None
-        feeder = threading.Thread(target=_feed, args=(producer.stdin, input.encode("utf-8", "surrogateescape")))
-        feeder.start()
         output: list[bytes] = []
         reader = threading.Thread(target=lambda: output.append(consumer.stdout.read() if consumer.stdout else b""))
         reader.start()
-        into = consumer.stdin.fileno()
         try:
-            while chunk := os.read(producer.stdout.fileno(), 1 << 16):
-                sink(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(into, view) :]
-        except BrokenPipeError:  # the second has gone: its exit status says why
-            producer.kill()
+            ended = _pour(start(first), input, consumer.stdin, sink)
+            follow = then() if then is not None and ended else None
+            if follow is not None:
+                _pour(start(follow[0]), follow[1], consumer.stdin, _discard)
         finally:
-            producer.stdout.close()
             with contextlib.suppress(BrokenPipeError):
                 consumer.stdin.close()
             reader.join()
-            feeder.join()
-            producer.wait()
             consumer.wait()
-        for proc, command, err, args in (
-            (consumer, commands[1], second_err, second),
-            (producer, commands[0], first_err, first),
-        ):
+        for proc, args, err in started:  # the consumer first: a producer it left was killed
             if proc.returncode != 0:
                 err.seek(0)
                 stderr = err.read().decode("utf-8", "replace")
                 summary = error_summary(stderr, proc.returncode)
+                command = _command(git_dir, args)
                 raise GitError(f"`git {' '.join(args)}` failed: {summary}", command=command, stderr=stderr)
     return b"".join(output).decode("utf-8", "surrogateescape")
+
+
+def _command(git_dir: str | None, args: Sequence[str]) -> list[str]:
+    return ["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args]
+
+
+def _pour(producer: subprocess.Popen[bytes], input: str, into: IO[bytes], sink: Callable[[bytes], None]) -> bool:
+    """Feed ``producer`` its input and pass its output on to ``into`` (and ``sink``) until
+    it ends; whether it ended well (``into``'s reader still there)."""
+    assert producer.stdin is not None and producer.stdout is not None
+    feeder = threading.Thread(target=_feed, args=(producer.stdin, input.encode("utf-8", "surrogateescape")))
+    feeder.start()
+    gone = False
+    try:
+        while chunk := os.read(producer.stdout.fileno(), 1 << 16):
+            sink(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(into.fileno(), view) :]
+    except BrokenPipeError:  # the reader has gone: its exit status says why
+        producer.kill()
+        gone = True
+    finally:
+        producer.stdout.close()
+        feeder.join()
+        producer.wait()
+    return not gone and producer.returncode == 0
 
 
 def _feed(pipe: IO[bytes], data: bytes) -> None:

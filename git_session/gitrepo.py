@@ -33,6 +33,19 @@ _LISTED_REF_PREFIXES = (*_OWN_REF_PREFIXES, "refs/heads/", "refs/remotes/")
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 RETRY_SECONDS = 30.0  # how long update_ref rebuilds and retries before it gives up
 STALE_LOCK_SECONDS = 60.0  # a lock of ours is held for microseconds; even a starved process lets go sooner
+# ``git diff-tree --stdin`` writing the patches ``git patch-id`` reads: each line fed is a
+# commit (against its parents), a commit and the commits standing for its parents, or two
+# trees; the user's diff settings are not read by this plumbing command.
+DIFF_TREE_PATCHES = (
+    "diff-tree",
+    "--stdin",
+    "-p",
+    "--root",
+    "--binary",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+)
 
 
 @contextlib.contextmanager
@@ -976,7 +989,7 @@ class Repo:
         if not lines:
             return {}
         output = gitcli.pipeline(
-            ["diff-tree", "--stdin", "-p", "--root", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv"],
+            DIFF_TREE_PATCHES,
             ["patch-id", "--stable"],
             git_dir=self.git_dir,
             input=lines,

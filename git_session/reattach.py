@@ -35,7 +35,7 @@ from typing import Any
 
 from git_session import gitcli, paths, trailers
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import CommitInfo, Ident, Repo
+from git_session.gitrepo import DIFF_TREE_PATCHES, CommitInfo, Ident, Repo
 from git_session.model import Fields, Meta
 from git_session.names import ObjectId, SessionRef
 from git_session.notes import Notes, add_raw_lines, canonical_line, parse_lines
@@ -147,51 +147,94 @@ class Scope:
     # candidate, and nothing walks the new commits again.
     before: tuple[ObjectId, ...] | None = None
     # With ``before``, what lists the candidates instead of ``candidates``, given whether
-    # their patch-ids are wanted (a linked commit is away from ``before``): the commits,
-    # and their patch-ids found as they were listed (a commit without one has an empty
-    # diff), or None.
-    listed: Callable[[bool], tuple[list[CommitInfo], Mapping[ObjectId, str] | None]] | None = None
+    # their patch-ids are wanted (a linked commit is away from ``before``) and ``More``:
+    # the commits, and their patch-ids found as they were listed (a commit without one has
+    # an empty diff) with those of the diffs ``More`` asked for, or None.
+    listed: Callable[[bool, More], tuple[list[CommitInfo], Mapping[ObjectId, str] | None]] | None = None
+
+
+# Given the commits listed, more diffs whose patch-ids the same ``git patch-id`` is to take
+# (``git diff-tree --stdin`` lines, "" for none): the patch-ids come back by the first id
+# of each line.
+More = Callable[[list[CommitInfo]], str]
 
 
 def run(ws: Workspace, scope: Scope, *, dry_run: bool = False) -> Report:
     """Reattach within ``scope``: match, then write the notes and the journal entries."""
-    repo = ws.repo
     problems: list[str] = []
-    notes = Notes.current(repo)
-    early: tuple[dict[ObjectId, _Linked], set[ObjectId]] | None = None
-    known: Mapping[ObjectId, str] | None = None
-    if scope.before is not None and scope.listed is not None:
-        early = _away(repo, notes, notes.index(), scope.before, problems)
-        commits, known = scope.listed(bool(early[0]))
-    else:
-        commits = scope.candidates()
-    examined = len(commits)
-    # A few commits (a command after a commit) look their notes up; many read the index once.
-    index = notes.index() if len(commits) > FEW else None
-    candidates = [c for c in commits if len(c.parents) <= 1 and not _is_linked(notes, index, c.id, problems)]
+    found, ids = _examine_all(ws.repo, Notes.current(ws.repo), scope, problems)
     links: list[Link] = []
     ambiguous: list[Ambiguity] = []
-    if candidates:
-        hide, new = (scope.onto, set()) if scope.before is None else (scope.before, {c.id for c in commits})
-        if early is not None:  # the same, the linked commits among the new ones left out
-            away, walked = {c: n for c, n in early[0].items() if c not in new}, early[1]
-        else:
-            away, walked = _away(repo, notes, notes.index(), hide, problems, new)
-        sources = _sources(repo, scope.before or scope.onto, away, scope.limit)
-        ids = _patch_ids(repo, candidates, sources, known)
-        # With ``before``, a candidate is a new commit, hidden from no walk back from the
-        # linked commits: one that walk did not meet is in no source's history.
-        met = walked if scope.before is not None else None
-        links, ambiguous = _match(repo, candidates, sources, ids, met)
+    if found.candidates:
+        links, ambiguous = _match(ws.repo, found.candidates, found.sources, ids, found.met)
         if scope.trailers:
-            _by_trailer(ws, scope, candidates, away, links, ambiguous)
+            _by_trailer(ws, scope, found.candidates, found.away, links, ambiguous)
     journaled: list[tuple[ObjectId, str]] = []
     if links and not dry_run:
         ident = ws.ident  # read once: it may run git
-        add_raw_lines(repo, lambda notes: {link.commit: link.lines for link in links}, ident, NOTES_MESSAGE)
+        add_raw_lines(ws.repo, lambda notes: {link.commit: link.lines for link in links}, ident, NOTES_MESSAGE)
         journaled = _journal(ws, links, problems, ident)
     tip = scope.onto[0] if scope.onto else ObjectId("0" * 40)
-    return Report(tip, examined, tuple(links), tuple(ambiguous), tuple(journaled), tuple(problems), dry_run)
+    return Report(tip, found.examined, tuple(links), tuple(ambiguous), tuple(journaled), tuple(problems), dry_run)
+
+
+@dataclass(frozen=True)
+class _Examined:
+    """What one reattach looks at: how many commits, those that may be copies, the linked
+    commits they may be copies of (``away``) and what those give (``sources``); ``met``,
+    when given, holds every candidate in a source's history."""
+
+    examined: int
+    candidates: list[CommitInfo]
+    away: Mapping[ObjectId, _Linked]
+    sources: list[_Source]
+    met: Set[ObjectId] | None
+
+
+_Early = tuple[dict[ObjectId, _Linked], set[ObjectId]]
+
+
+def _examine_all(repo: Repo, notes: Notes, scope: Scope, problems: list[str]) -> tuple[_Examined, dict[_DiffKey, str]]:
+    """The commits examined, and the patch-ids to match them by. With ``scope.listed``, the
+    sources' patch-ids the cache lacks ride the listing's own ``git patch-id``."""
+    if scope.before is None or scope.listed is None:
+        found = _examine(repo, notes, scope, scope.candidates(), problems, None)
+        return found, _patch_ids(repo, found.candidates, found.sources)
+    early = _away(repo, notes, notes.index(), scope.before, problems)
+    planned: list[tuple[_Examined, _Plan | None]] = []
+
+    def more(commits: list[CommitInfo]) -> str:
+        found = _examine(repo, notes, scope, commits, problems, early)
+        plan = _plan(repo, found.sources) if found.candidates and found.sources else None
+        planned.append((found, plan))
+        return plan.lines if plan is not None else ""
+
+    commits, known = scope.listed(bool(early[0]), more)
+    if not planned:
+        found = _examine(repo, notes, scope, commits, problems, early)
+        return found, _patch_ids(repo, found.candidates, found.sources, known)
+    found, plan = planned[0]
+    return found, _patch_ids(repo, found.candidates, found.sources, known, plan)
+
+
+def _examine(
+    repo: Repo, notes: Notes, scope: Scope, commits: list[CommitInfo], problems: list[str], early: _Early | None
+) -> _Examined:
+    """``early``: the linked commits away from ``scope.before``, and the commits their walk met."""
+    # A few commits (a command after a commit) look their notes up; many read the index once.
+    index = notes.index() if len(commits) > FEW else None
+    candidates = [c for c in commits if len(c.parents) <= 1 and not _is_linked(notes, index, c.id, problems)]
+    if not candidates:
+        return _Examined(len(commits), [], {}, [], None)
+    hide, new = (scope.onto, set()) if scope.before is None else (scope.before, {c.id for c in commits})
+    if early is not None:  # the same, the linked commits among the new ones left out
+        away, walked = {c: n for c, n in early[0].items() if c not in new}, early[1]
+    else:
+        away, walked = _away(repo, notes, notes.index(), hide, problems, new)
+    sources = _sources(repo, scope.before or scope.onto, away, scope.limit)
+    # With ``before``, a candidate is a new commit, hidden from no walk back from the
+    # linked commits: one that walk did not meet is in no source's history.
+    return _Examined(len(commits), candidates, away, sources, walked if scope.before is not None else None)
 
 
 # --- what is linked, what could be -----------------------------------------------------
@@ -288,23 +331,25 @@ _LOG_HEADER = "--format=commit%x20%H%x20%P%n%w(0,4,4)%B"  # %x20: a space
 
 
 def logged_with_patch_ids(
-    repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int
+    repo: Repo, tips: Sequence[ObjectId], hide: Sequence[ObjectId], limit: int, more: More | None = None
 ) -> tuple[list[CommitInfo], dict[ObjectId, str]]:
     """What ``logged`` lists, and the ``git patch-id --stable`` of each commit (one with an
     empty diff has none), from ONE ``git log -p | git patch-id`` pipeline: the listing is
-    taken from the stream as it passes to ``git patch-id``."""
+    taken from the stream as it passes to ``git patch-id``. The diffs ``more`` asks for,
+    given the listing, go to the same ``git patch-id`` after it (by ``git diff-tree``)."""
     revisions = "".join(f"{tip}\n" for tip in tips) + "".join(f"^{tip}\n" for tip in hide)
     headers = _Headers()
     args = [*_LOG_DIFF, "--no-merges", "--encoding=UTF-8", f"--max-count={limit}", _LOG_HEADER, "--stdin"]
+
+    def then() -> tuple[Sequence[str], str] | None:
+        headers.feed(b"", final=True)
+        lines = more(headers.commits) if more is not None else ""
+        return (DIFF_TREE_PATCHES, lines) if lines else None
+
     output = gitcli.tee_pipeline(
-        args, ["patch-id", "--stable"], git_dir=repo.git_dir, input=revisions, sink=headers.feed
+        args, ["patch-id", "--stable"], git_dir=repo.git_dir, input=revisions, sink=headers.feed, then=then
     )
-    headers.feed(b"", final=True)
-    ids = {}
-    for line in output.splitlines():
-        patch_id, _, commit = line.partition(" ")
-        ids[ObjectId(commit)] = patch_id
-    return headers.commits, ids
+    return headers.commits, _by_commit(output)
 
 
 class _Headers:
@@ -319,39 +364,25 @@ class _Headers:
 
     def feed(self, chunk: bytes, *, final: bool = False) -> None:
         data = self._tail + chunk
-        pos = 0
-        while (start := data.find(b"\ncommit ", pos)) >= 0:
-            end = _header_end(data, start + 1, final)
-            if end is None:
-                self._tail = data[start:]
+        if final and not data.endswith(b"\n"):
+            data += b"\n"
+        for found in _HEADER.finditer(data):
+            end = found.end()
+            if not final and data.find(b"\n", end) < 0 and b"    ".startswith(data[end : end + 4]):
+                self._tail = data[found.start() :]  # its next line, not all here, may be one of its own
                 return
-            self._commit(data[start + 1 : end])
-            pos = end - 1
-        self._tail = data[-7:]  # "\ncommit" cut at the chunk's end is found with the next
-
-    def _commit(self, header: bytes) -> None:
-        first, _, rest = header.partition(b"\n")
-        ids = first.decode("ascii", "replace").split()[1:]
-        lines = rest.splitlines(keepends=True)
-        message = b"".join(line[4:] for line in lines).decode("utf-8", "surrogateescape")
-        self.commits.append(
-            CommitInfo(ObjectId(ids[0]), tuple(ObjectId(p) for p in ids[1:]), message, "", 0, ObjectId(""))
-        )
+            ids = found[1].decode("ascii", "replace").split()
+            message = found[2][4:].replace(b"\n    ", b"\n").decode("utf-8", "surrogateescape")
+            self.commits.append(
+                CommitInfo(ObjectId(ids[0]), tuple(ObjectId(p) for p in ids[1:]), message, "", 0, ObjectId(""))
+            )
+        # A first line cut at the chunk's end, or a "\ncommit" cut there, is read with the next.
+        last = data.rfind(b"\ncommit ")
+        self._tail = data[last:] if last >= 0 and data.find(b"\n", last + 1) < 0 else data[-7:]
 
 
-def _header_end(data: bytes, start: int, final: bool) -> int | None:
-    """Where the header starting at ``start`` ends: after its last indented line (``None``:
-    not in ``data`` yet)."""
-    line_end = data.find(b"\n", start)
-    while line_end >= 0:
-        after = line_end + 1
-        if data.startswith(b"    ", after):
-            line_end = data.find(b"\n", after)
-        elif not final and len(data) - after < 4 and b"    ".startswith(data[after:]):
-            return None  # the next line may still be indented
-        else:
-            return after
-    return len(data) if final else None
+# A header: its first line (the commit, its parents) and its message's lines, indented.
+_HEADER = re.compile(rb"\ncommit ([0-9a-f ]+)\n((?:    [^\n]*\n)*)")
 
 
 def _sources(repo: Repo, onto: Sequence[ObjectId], away: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
@@ -462,48 +493,107 @@ def _patch_ids(
     candidates: Sequence[CommitInfo],
     sources: Sequence[_Source],
     known: Mapping[ObjectId, str] | None = None,
+    plan: _Plan | None = None,
 ) -> dict[_DiffKey, str]:
     """Patch-ids of every candidate and source: the candidates' from ``known`` when it is
-    given, the sources' from the cache (``_load_cache``) when it has them, the rest in as
-    few ``git patch-id`` runs as can be: one for the commits against their parents, one
-    per squash base of a same last commit. The runs go side by side (each is two git
-    processes; Python only waits)."""
+    given, the sources' from the cache when it has them, else from ``known`` when ``plan``
+    (made for these sources) had them computed with it; the rest by ``git diff-tree |
+    git patch-id``, the candidates' with them: one run, more only for squashes of a same
+    base tree (``_plan``)."""
     if not candidates or not sources:
         return {}
-    ids: dict[_DiffKey, str] = {}
-    singles = set()
-    if known is None:
-        singles = {c.id for c in candidates}
-    else:
-        ids.update({(c.id, None): known[c.id] for c in candidates if c.id in known})
+    if plan is None:
+        plan = _plan(repo, sources)
+        wanted = "" if known is not None else "".join(f"{c.id}\n" for c in candidates)
+        known = {**(known or {}), **_diff_ids(repo, wanted + plan.lines)}
+    assert known is not None
+    ids: dict[_DiffKey, str] = {(c.id, None): known[c.id] for c in candidates if c.id in known}
+    fresh = {key: known.get(output, "") for output, key in plan.by_output.items()}  # "": an empty diff
+    fresh.update(_apart(repo, plan.rest))
+    cached = {**plan.cached, **fresh}
+    ids.update({key: pid for key, pid in cached.items() if pid})
+    if cached != plan.cache:
+        _save_cache(repo, cached)  # the sources of now only: it follows the linked commits away
+    return ids
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the sources' patch-ids are found: ``cached`` (of ``cache``, the file's), the diffs
+    of the others as ``git diff-tree --stdin`` lines, whose patch-ids come back by the first
+    id of each line (``by_output``), and those to compute apart (``rest``)."""
+
+    cache: Mapping[_DiffKey, str]
+    cached: Mapping[_DiffKey, str]
+    lines: str
+    by_output: Mapping[ObjectId, _DiffKey]
+    rest: Sequence[_DiffKey]
+
+
+def _plan(repo: Repo, sources: Sequence[_Source]) -> _Plan:
+    """A commit against its parents is fed as itself; a squash as its base's tree and its
+    last commit's tree (``diff-tree`` would take the base for the commit's parent for the
+    rest of its run: the commit may come again), back by the base tree. A second squash
+    from the same base tree, or from a base that cannot be read here, is computed apart."""
     keys = {(s.tip, s.base) for s in sources}
     cache = _load_cache(repo)
     cached = {key: cache[key] for key in keys if key in cache}
-    missing = keys - cached.keys()
-    singles |= {tip for tip, base in missing if base is None}
-    batches: list[list[tuple[ObjectId, ObjectId | None]]] = [[(c, None) for c in sorted(singles)]] if singles else []
-    ranges = sorted((tip, base) for tip, base in missing if base is not None)
+    lines: list[str] = []
+    by_output: dict[ObjectId, _DiffKey] = {}
+    rest: list[_DiffKey] = []
+    for tip, base in sorted(keys - cached.keys(), key=lambda key: (key[0], key[1] or "")):
+        trees = (tip,) if base is None else _trees(repo, base, tip)
+        if trees is None or trees[0] in by_output:
+            rest.append((tip, base))
+            continue
+        by_output[trees[0]] = (tip, base)
+        lines.append(" ".join(trees) + "\n")
+    return _Plan(cache, cached, "".join(lines), by_output, rest)
+
+
+def _trees(repo: Repo, base: ObjectId, tip: ObjectId) -> tuple[ObjectId, ObjectId] | None:
+    try:
+        return repo.commit(base).tree, repo.commit(tip).tree
+    except DataError:
+        return None
+
+
+def _diff_ids(repo: Repo, lines: str) -> dict[ObjectId, str]:
+    """The ``git patch-id --stable`` of each ``git diff-tree --stdin`` line, by its first id."""
+    if not lines:
+        return {}
+    output = gitcli.pipeline(DIFF_TREE_PATCHES, ["patch-id", "--stable"], git_dir=repo.git_dir, input=lines)
+    return _by_commit(output)
+
+
+def _by_commit(output: str) -> dict[ObjectId, str]:
+    found = {}
+    for line in output.splitlines():
+        patch_id, _, commit = line.partition(" ")
+        found[ObjectId(commit)] = patch_id
+    return found
+
+
+def _apart(repo: Repo, diffs: Sequence[_DiffKey]) -> dict[_DiffKey, str]:
+    """Patch-ids of squashes in as few runs as can be, a same last commit once in each
+    (``Repo.patch_ids``), side by side (each is two git processes; Python only waits)."""
+    batches: list[list[_DiffKey]] = []
+    ranges = sorted(diffs, key=lambda key: (key[0], key[1] or ""))
     while ranges:
         batch: dict[ObjectId, ObjectId | None] = {}
-        rest = []
+        later = []
         for last, base in ranges:
             if last in batch:
-                rest.append((last, base))
+                later.append((last, base))
             else:
                 batch[last] = base
         batches.append(list(batch.items()))
-        ranges = rest
-    if batches:
-        with ThreadPoolExecutor(max_workers=min(len(batches), 4)) as pool:
-            found = list(pool.map(repo.patch_ids, batches))
-        for batch_, by_commit in zip(batches, found, strict=True):
-            base_of = dict(batch_)
-            ids.update({(c, base_of[c]): pid for c, pid in by_commit.items()})
-    cached.update({key: ids.get(key, "") for key in missing})  # "": an empty diff, none
-    ids.update({key: pid for key, pid in cached.items() if pid})
-    if cached != cache:
-        _save_cache(repo, cached)  # the sources of now only: it follows the linked commits away
-    return ids
+        ranges = later
+    if not batches:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(len(batches), 4)) as pool:
+        found = list(pool.map(repo.patch_ids, batches))
+    return {(c, b): by_commit.get(c, "") for batch, by_commit in zip(batches, found, strict=True) for c, b in batch}
 
 
 # The sources' patch-ids, by their diff (commit, base): derived data, so a line that
