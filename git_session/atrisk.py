@@ -12,11 +12,13 @@ session's commits that left them, not the repository's history.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from git_session.autoreattach import watched_tips
 from git_session.errors import DataError, UserError
+from git_session.gitrepo import Repo
 from git_session.model import Entry
 from git_session.names import ObjectId
 from git_session.sessions import Workspace
@@ -54,11 +56,31 @@ def at_risk(ws: Workspace, handle: Handle) -> AtRisk | None:
 
 
 def _unreachable(commits: Iterable[ObjectId], ws: Workspace) -> set[ObjectId]:
+    """The commits no branch reaches, nor a tag, nor a detached HEAD (those hold a commit
+    as a branch does: a release tagged, a commit checked out; they are looked at only when
+    the branches leave some commit, so a repository's many tags cost nothing otherwise)."""
     repo = ws.repo
     wanted = set(commits)
     present = [c for c in wanted if repo.has_object(c) and repo.is_commit(c)]
-    found = {c.id for c in repo.walk_all(present, hide=list(watched_tips(repo).values())) if c.id in wanted}
+    branches = list(watched_tips(repo).values())
+    found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
+    if found:
+        found = {c.id for c in repo.walk_all(list(found), hide=[*branches, *_held(repo)]) if c.id in wanted}
     return found | (wanted - set(present))
+
+
+def _held(repo: Repo) -> list[ObjectId]:
+    """The commits the tags point at (through annotated tags), and a detached HEAD's."""
+    held = []
+    for name in repo.ref_names("refs/tags/"):
+        with contextlib.suppress(DataError, UserError):  # a tag of a tree or a blob holds no commit
+            held.append(repo.resolve_commit(name))
+    if repo.head_branch() is None:
+        with contextlib.suppress(DataError, UserError):
+            head = repo.head_commit()
+            if head is not None:
+                held.append(head)
+    return held
 
 
 def _matched(ws: Workspace, entries: Iterable[Entry]) -> set[str]:
