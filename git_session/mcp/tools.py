@@ -39,11 +39,16 @@ class Reply:
 
 def call(action: Callable[[Workspace], str]) -> Reply:
     """Run ``action`` on the repository opened now (the commits the hooks recorded linked
-    first, as every command does); an error is its one line and hints, warnings follow."""
+    first, and copies of linked commits the branches gained linked too, as every command
+    does); an error is its one line and hints, warnings follow."""
+    from git_session import autoreattach
+
     warnings: list[str] = []
     with _ONE_AT_A_TIME:
         try:
-            text = action(follow.opened(warnings.append))
+            ws = follow.opened(warnings.append)
+            autoreattach.follow_branches(ws)
+            text = action(ws)
         except SessionError as exc:
             return Reply(error_text(exc), error=True)
         except OSError as exc:
