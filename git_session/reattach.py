@@ -371,18 +371,18 @@ class _Headers:
             if not final and data.find(b"\n", end) < 0 and b"    ".startswith(data[end : end + 4]):
                 self._tail = data[found.start() :]  # its next line, not all here, may be one of its own
                 return
-            ids = found[1].decode("ascii", "replace").split()
-            message = found[2][4:].replace(b"\n    ", b"\n").decode("utf-8", "surrogateescape")
-            self.commits.append(
-                CommitInfo(ObjectId(ids[0]), tuple(ObjectId(p) for p in ids[1:]), message, "", 0, ObjectId(""))
-            )
+            commit, parents, lines = found.groups()
+            message = lines[4:].replace(b"\n    ", b"\n").decode("utf-8", "surrogateescape")
+            above = tuple(ObjectId(p) for p in parents.decode("ascii").split())
+            self.commits.append(CommitInfo(ObjectId(commit.decode("ascii")), above, message, "", 0, _NO_ID))
         # A first line cut at the chunk's end, or a "\ncommit" cut there, is read with the next.
         last = data.rfind(b"\ncommit ")
         self._tail = data[last:] if last >= 0 and data.find(b"\n", last + 1) < 0 else data[-7:]
 
 
 # A header: its first line (the commit, its parents) and its message's lines, indented.
-_HEADER = re.compile(rb"\ncommit ([0-9a-f ]+)\n((?:    [^\n]*\n)*)")
+_HEADER = re.compile(rb"\ncommit ([0-9a-f]+) ([0-9a-f ]*)\n((?:    [^\n]*\n)*)")
+_NO_ID = ObjectId("")  # what the listing leaves empty: it does not read the commits' trees
 
 
 def _sources(repo: Repo, onto: Sequence[ObjectId], away: Mapping[ObjectId, _Linked], limit: int) -> list[_Source]:
@@ -567,11 +567,9 @@ def _diff_ids(repo: Repo, lines: str) -> dict[ObjectId, str]:
 
 
 def _by_commit(output: str) -> dict[ObjectId, str]:
-    found = {}
-    for line in output.splitlines():
-        patch_id, _, commit = line.partition(" ")
-        found[ObjectId(commit)] = patch_id
-    return found
+    """``git patch-id`` lines (``PATCH-ID COMMIT``), by commit."""
+    words = output.split()
+    return {ObjectId(commit): patch_id for patch_id, commit in zip(words[::2], words[1::2], strict=False)}
 
 
 def _apart(repo: Repo, diffs: Sequence[_DiffKey]) -> dict[_DiffKey, str]:
@@ -638,10 +636,12 @@ def _match(
     matches: dict[str, list[tuple[CommitInfo, list[_Source]]]] = defaultdict(list)
     for candidate in candidates:
         patch_id = ids.get((candidate.id, None))
+        if patch_id is None or patch_id not in by_id:
+            continue
         # A commit a source grew from is not a copy of it.
         maybe_grew = met is None or candidate.id in met
-        found = [s for s in by_id.get(patch_id or "", []) if not (maybe_grew and _grew_from(repo, candidate.id, s.tip))]
-        if patch_id is not None and found:
+        found = [s for s in by_id[patch_id] if not (maybe_grew and _grew_from(repo, candidate.id, s.tip))]
+        if found:
             matches[patch_id].append((candidate, found))
     links: list[Link] = []
     ambiguous: list[Ambiguity] = []
@@ -705,7 +705,9 @@ def _by_trailer(
             links.remove(link)
             reason = "its message names another session than the commits with its change"
             ambiguous.append(Ambiguity(link.commit, link.subject, reason, link.sessions, link.sources))
-    for candidate in candidates:
+    # One search of all the messages first: most name no session.
+    naming = candidates if pattern.search("\n".join(c.message for c in candidates)) else ()
+    for candidate in naming:
         named = _named(pattern, candidate.message)
         if candidate.id in decided or not named:
             continue
