@@ -14,7 +14,9 @@ are examined again too: the notes may name the sources of copies already here.
 
 The new commits are listed and their patch-ids taken by one ``git log -p | git patch-id``
 pipeline (``reattach.logged_with_patch_ids``), when a linked commit is away from the
-default branches (else they are only listed).
+default branches (else they are only listed). The linked commits' patch-ids that the
+cache lacks (the first time after they were linked) go through the same ``git patch-id``,
+fed by one ``git diff-tree`` after ``git log``: no second pipeline.
 
 The linked commits' copies are looked for on the *default branches* (each remote's
 ``HEAD``, and the local branch of that name): a linked commit on one of those is no

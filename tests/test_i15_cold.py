@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from git_session import gitcli, paths
+from git_session.errors import GitError
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
 from git_session.reattach import logged, logged_with_patch_ids
@@ -130,3 +131,30 @@ def test_the_listing_taken_from_the_stream_is_the_same_however_the_stream_is_cut
     assert len(commits) == 4 and len(ids) == 2
     assert commits[3].message.rstrip("\n") == f"Tricky\n\ncommit {hex_line}\n{hex_line}\n\n    indented\n   three"
     assert sessions_of(repo, head(repo)) == set()
+
+
+def test_a_follow_up_command_that_fails_is_named_and_none_runs_after_a_first_that_failed(repo: Path) -> None:
+    calls: list[str] = []
+
+    def sink(chunk: bytes) -> None:
+        pass
+
+    def then() -> tuple[list[str], str]:
+        calls.append("then")
+        return ["diff-tree", "--stdin", "--bogus"], ""
+
+    git_dir = str(repo / ".git")
+    with pytest.raises(GitError, match=r"^`git diff-tree --stdin --bogus` failed: "):
+        gitcli.tee_pipeline(
+            ["log", "-p", "--stdin"], ["patch-id"], git_dir=git_dir, input="HEAD\n", sink=sink, then=then
+        )
+    assert calls == ["then"]
+    with pytest.raises(GitError, match=r"^`git log -p --stdin` failed: "):
+        gitcli.tee_pipeline(
+            ["log", "-p", "--stdin"], ["patch-id"], git_dir=git_dir, input="nope\n", sink=sink, then=then
+        )
+    assert calls == ["then"]
+    output = gitcli.tee_pipeline(
+        ["log", "-p", "--stdin"], ["patch-id"], git_dir=git_dir, input="HEAD\n", sink=sink, then=lambda: None
+    )
+    assert output.split()[1] == head(repo)
