@@ -61,7 +61,8 @@ def status(session: str | None, as_json: bool) -> None:
     """The current session at a glance.
 
     Warns (on standard error) when commits of the session are on no branch any more
-    and no copy of them was found: its links are at risk.
+    (nor held by a tag or a detached HEAD) and no copy of them was found: its links are
+    at risk.
 
     With --json and no session on the branch (none given with --session), prints `null`
     and exits 0; without --json that is an error (exit 1).
