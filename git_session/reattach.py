@@ -502,13 +502,13 @@ def _patch_ids(
     base tree (``_plan``)."""
     if not candidates or not sources:
         return {}
+    found = dict(known or {})
     if plan is None:
         plan = _plan(repo, sources)
         wanted = "" if known is not None else "".join(f"{c.id}\n" for c in candidates)
-        known = {**(known or {}), **_diff_ids(repo, wanted + plan.lines)}
-    assert known is not None
-    ids: dict[_DiffKey, str] = {(c.id, None): known[c.id] for c in candidates if c.id in known}
-    fresh = {key: known.get(output, "") for output, key in plan.by_output.items()}  # "": an empty diff
+        found.update(_diff_ids(repo, wanted + plan.lines))
+    ids: dict[_DiffKey, str] = {(c.id, None): found[c.id] for c in candidates if c.id in found}
+    fresh = {key: found.get(output, "") for output, key in plan.by_output.items()}  # "": an empty diff
     fresh.update(_apart(repo, plan.rest))
     cached = {**plan.cached, **fresh}
     ids.update({key: pid for key, pid in cached.items() if pid})
@@ -532,9 +532,10 @@ class _Plan:
 
 def _plan(repo: Repo, sources: Sequence[_Source]) -> _Plan:
     """A commit against its parents is fed as itself; a squash as its base's tree and its
-    last commit's tree (``diff-tree`` would take the base for the commit's parent for the
-    rest of its run: the commit may come again), back by the base tree. A second squash
-    from the same base tree, or from a base that cannot be read here, is computed apart."""
+    last commit's tree, and comes back by the base tree (fed as the commit and its base,
+    ``diff-tree`` would take the base for the commit's parent from then on, and the commit
+    comes again as itself). A second squash from the same base tree, or from a base that
+    cannot be read here, is computed apart."""
     keys = {(s.tip, s.base) for s in sources}
     cache = _load_cache(repo)
     cached = {key: cache[key] for key in keys if key in cache}
