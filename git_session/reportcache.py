@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from git_session import paths
@@ -67,7 +67,7 @@ def save(repo: Repo, cache: Cache) -> None:
     """Replace the file with ``cache``; a repository that cannot be written to only stays
     without one."""
     shown = {
-        "sessions": {tip: astuple(prepared) for tip, prepared in cache.sessions.items()},
+        "sessions": {tip: _fields(prepared) for tip, prepared in cache.sessions.items()},
         "commits": {sha: [list(stat.paths), stat.added, stat.deleted] for sha, stat in cache.commits.items()},
     }
     body = json.dumps(shown, separators=(",", ":")).encode()
@@ -84,8 +84,19 @@ def save(repo: Repo, cache: Cache) -> None:
                 os.unlink(temporary)
 
 
+def _fields(p: Prepared) -> list[Any]:
+    """``Prepared``'s fields in order (as ``dataclasses.astuple``, at a fraction of its cost)."""
+    changes = [[list(c.stamp), c.at, c.status] for c in p.changes]
+    blockers = [[b.id, b.text, b.opened, b.resolved, b.is_open] for b in p.blockers]
+    return [
+        p.id, p.title, p.branch, p.status, p.reason, p.owner, p.authors, p.created, p.ended, changes,
+        p.objectives_done, p.objectives_total, p.objectives_done_at, p.decisions, p.discoveries, blockers,
+        p.commits, p.checkpoints, p.compactions, p.agents, p.models,
+    ]  # fmt: skip
+
+
 def _prepared(fields: list[Any]) -> Prepared:
-    """``Prepared`` from its fields in order, as ``astuple`` gave them (tuples as lists)."""
+    """``Prepared`` from its fields in order, as ``_fields`` gave them (tuples as lists)."""
     (sid, title, branch, status, reason, owner, authors, created, ended, changes, done, total, done_at, decisions,
      discoveries, blockers, commits, checkpoints, compactions, agents, models) = fields  # fmt: skip
     return Prepared(

@@ -4,6 +4,7 @@ a session that moved, a linked commit that is gone, a damaged or foreign file)."
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 
 from git_session import gitcli, reportcache
+from git_session.metrics import BlockerFigure, Change, Prepared
+from git_session.model import Stamp
 from git_session.sessions import Workspace
 from git_session.store import Store
 from tests.helpers import git, ok, run
@@ -139,3 +142,32 @@ def test_a_damaged_or_foreign_cache_file_is_ignored(tmp_path: Path) -> None:
     assert report_json(where) == shown
     cache_file(where).write_bytes(b"something else")
     assert report_json(where) == shown
+
+
+def test_what_a_session_is_made_of_comes_back_whole_from_the_file() -> None:
+    """Every field of ``Prepared``, each with a value of its own, through the file's form."""
+    prepared = Prepared(
+        id="s",
+        title="t",
+        branch="b",
+        status="completed",
+        reason="r",
+        owner="o",
+        authors=("a", "c"),
+        created=1,
+        ended=2,
+        changes=(Change(Stamp(3, "op"), 4, "paused"),),
+        objectives_done=5,
+        objectives_total=6,
+        objectives_done_at=(7,),
+        decisions=8,
+        discoveries=9,
+        blockers=(BlockerFigure("x", "blocked", 10, None, True), BlockerFigure("y", "done", 11, 12, False)),
+        commits=(("sha", 13),),
+        checkpoints=14,
+        compactions=15,
+        agents=("claude",),
+        models=("opus",),
+    )
+    assert len(reportcache._fields(prepared)) == len(dataclasses.fields(Prepared))
+    assert reportcache._prepared(json.loads(json.dumps(reportcache._fields(prepared)))) == prepared
