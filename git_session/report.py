@@ -12,6 +12,10 @@ replay), and two ``git`` processes serve all the sessions together:
 - the linked commits' files and line counts: ONE ``git log --no-walk`` over every linked
   commit that is here (``history.read_commits``).
 
+What was made of a session's tip (``metrics.Prepared``) and a linked commit's stats is kept
+(``reportcache``): a session whose tip is there is not read, and neither git process runs
+when every session and commit is there (the next report after nothing moved).
+
 A session whose data cannot be read is reported (``warn``) and left out; a commit message
 that cannot be read gives no times (its session's figures fall back on its last write).
 """
