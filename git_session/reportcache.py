@@ -28,6 +28,8 @@ from git_session.gitrepo import Repo
 from git_session.metrics import BlockerFigure, Change, CommitStat, Prepared
 from git_session.model import Stamp
 
+# The number says what the file holds and how it was derived: change it whenever ``Prepared``
+# or ``metrics.prepare`` changes, so that a file an older git-session wrote is read again.
 HEADER = b"git-session report inputs 1 "
 _DIGEST = 40
 
