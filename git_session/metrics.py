@@ -10,7 +10,6 @@ time the whole of it.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -120,6 +119,35 @@ class SessionFigures:
 READ_KINDS: tuple[EntryKind, ...] = ("objective", "blocker", "commit")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a session's figures are made of that its tip alone decides (the rest is the time
+    of the report, for a session still open, and its linked commits' stats): derived from its
+    state and the times its history gives, so the same for good for the same tip."""
+
+    id: str
+    title: str
+    branch: str
+    status: str
+    reason: str | None
+    owner: str
+    authors: tuple[str, ...]
+    created: int
+    ended: int | None
+    changes: tuple[Change, ...]
+    objectives_done: int
+    objectives_total: int
+    objectives_done_at: tuple[int, ...]
+    decisions: int
+    discoveries: int
+    blockers: tuple[BlockerFigure, ...]
+    commits: tuple[tuple[str, int], ...]  # each linked commit's id, and when it was linked
+    checkpoints: int
+    compactions: int
+    agents: tuple[str, ...]
+    models: tuple[str, ...]
+
+
 def session_figures(
     state: SessionState,
     timing: Timing,
@@ -127,47 +155,77 @@ def session_figures(
     now: int,
     remote: str | None = None,
 ) -> SessionFigures:
+    return finish(prepare(state, timing), stats, now, remote)
+
+
+def prepare(state: SessionState, timing: Timing) -> Prepared:
     meta = state.meta
-    changes = timing.changes.get(meta.id, ())
     ended = _ended(state, timing) if meta.status in ENDED_STATUSES else None
-    end = max(meta.created, ended if ended is not None else now)
-    active, paused = spans(meta.created, end, changes)
     objectives = [e for e in state.entries if e.kind == "objective" and e.status != "dropped"]
     done = [e for e in objectives if e.status == "done"]
     commits = [e for e in live_entries(state.entries) if e.kind == "commit" and e.commit]
-    linked = [stats[sha] for c in commits if (sha := c.commit or "") in stats]
     agents = {meta.agent, *timing.agents.get(meta.id, ()), *(e.agent for e in state.entries)}
-    return SessionFigures(
+    return Prepared(
         id=meta.id,
         title=meta.title,
         branch=meta.branch,
         status=meta.status,
         reason=meta.reason,
-        remote=remote,
         owner=timing.owners.get(meta.id) or (meta.authors[0] if meta.authors else ""),
         authors=meta.authors,
         created=meta.created,
         ended=ended,
-        wall_seconds=end - meta.created,
-        paused_seconds=_total(paused),
-        active_seconds=_total(active),
-        active_spans=tuple(active),
-        paused_spans=tuple(paused),
+        changes=timing.changes.get(meta.id, ()),
         objectives_done=len(done),
         objectives_total=len(objectives),
         objectives_done_at=tuple(t for t in (_changed_at(e, timing) for e in done) if t is not None),
         decisions=meta.count("decision"),
         discoveries=meta.count("discovery"),
         blockers=tuple(_blocker(e, timing) for e in state.entries if e.kind == "blocker"),
-        commits=len(commits),
-        commits_at=tuple(c.created for c in commits),
-        files_changed=len({path for stat in linked for path in stat.paths}),
-        lines_added=sum(stat.added for stat in linked),
-        lines_deleted=sum(stat.deleted for stat in linked),
+        commits=tuple((c.commit or "", c.created) for c in commits),
         checkpoints=meta.count("checkpoint"),
         compactions=meta.count(COMPACTION),
         agents=tuple(sorted(a for a in agents if a)),
         models=(meta.model,) if meta.model else (),
+    )
+
+
+def finish(p: Prepared, stats: Mapping[str, CommitStat], now: int, remote: str | None = None) -> SessionFigures:
+    """The session's figures as of ``now``, with its linked commits' ``stats``."""
+    end = max(p.created, p.ended if p.ended is not None else now)
+    active, paused = spans(p.created, end, p.changes)
+    linked = [stats[sha] for sha, _ in p.commits if sha in stats]
+    return SessionFigures(
+        id=p.id,
+        title=p.title,
+        branch=p.branch,
+        status=p.status,
+        reason=p.reason,
+        remote=remote,
+        owner=p.owner,
+        authors=p.authors,
+        created=p.created,
+        ended=p.ended,
+        wall_seconds=end - p.created,
+        paused_seconds=_total(paused),
+        active_seconds=_total(active),
+        active_spans=tuple(active),
+        paused_spans=tuple(paused),
+        objectives_done=p.objectives_done,
+        objectives_total=p.objectives_total,
+        objectives_done_at=p.objectives_done_at,
+        decisions=p.decisions,
+        discoveries=p.discoveries,
+        blockers=p.blockers,
+        commits=len(p.commits),
+        commits_at=tuple(created for _, created in p.commits),
+        files_changed=len({path for stat in linked for path in stat.paths}),
+        lines_added=sum(stat.added for stat in linked),
+        lines_deleted=sum(stat.deleted for stat in linked),
+        checkpoints=p.checkpoints,
+        compactions=p.compactions,
+        agents=p.agents,
+        models=p.models,
     )
 
 
@@ -239,7 +297,13 @@ def weeks_between(first: int, last: int) -> list[str]:
 
 
 def median(values: Sequence[int]) -> int | None:
-    return round(statistics.median(values)) if values else None
+    """As ``round(statistics.median(values))`` (that module costs more to import than a report
+    of 1,000 sessions spends here)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return round(ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2)
 
 
 def percentile(values: Sequence[int], share: float) -> int | None:

@@ -26,6 +26,7 @@ DRAIN_LOCK = "drain.lock"  # held while the queue is linked
 CHOICES_FILE = "chosen"  # the sessions chosen with --session, latest last
 SESSION_REFS_INDEX = "session-refs"  # each session folder's refs, with its stamp (sessionids)
 SESSION_METAS_CACHE = "session-metas"  # the sessions' fields by tip commit (metacache)
+REPORT_INPUTS_CACHE = "report-inputs"  # what report figures are made of, by session tip (reportcache)
 PUSHED_FOLDER = "pushed"  # per remote: the session tips it took
 TEMPLATE_CACHE = "template-cache"  # compiled templates
 REATTACH_SEEN = "reattach-seen"  # the branch tips automatic reattach has examined (JSON)
@@ -82,6 +83,10 @@ def session_refs_index(repo: Repo) -> Path:
 
 def session_metas_cache(repo: Repo) -> Path:
     return private_dir(repo) / SESSION_METAS_CACHE
+
+
+def report_inputs_cache(repo: Repo) -> Path:
+    return private_dir(repo) / REPORT_INPUTS_CACHE
 
 
 def pushed_folder(repo: Repo) -> Path:

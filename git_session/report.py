@@ -12,6 +12,10 @@ replay), and two ``git`` processes serve all the sessions together:
 - the linked commits' files and line counts: ONE ``git log --no-walk`` over every linked
   commit that is here (``history.read_commits``).
 
+What was made of a session's tip (``metrics.Prepared``) and a linked commit's stats is kept
+(``reportcache``): a session whose tip is there is not read, and neither git process runs
+when every session and commit is there (the next report after nothing moved).
+
 A session whose data cannot be read is reported (``warn``) and left out; a commit message
 that cannot be read gives no times (its session's figures fall back on its last write).
 """
@@ -26,12 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from git_session import gitcli, history, metrics
+from git_session import gitcli, history, metrics, reportcache
 from git_session.errors import DataError, UserError
-from git_session.fold import live_entries
-from git_session.metrics import DAY, WEEK, Change, CommitStat, SessionFigures, Timing
+from git_session.metrics import DAY, WEEK, Change, CommitStat, Prepared, SessionFigures, Timing
 from git_session.model import ENDED_STATUSES, FORMAT_VERSION, Meta, SessionState, Stamp
 from git_session.names import SESSIONS_PREFIX, ObjectId
+from git_session.reportcache import Cache
 from git_session.sessions import Workspace, abbreviate
 from git_session.store import Handle
 
@@ -71,9 +75,10 @@ class Selection:
 
 
 class Read(NamedTuple):
-    """A session as read: its state, the remote it was fetched from (None: here), its tip."""
+    """A session as read: its state (or what the cache had of its tip), the remote it was
+    fetched from (None: here), its tip."""
 
-    state: SessionState
+    state: SessionState | Prepared
     remote: str | None
     tip: str
 
@@ -130,10 +135,16 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     ``now`` (by default: the time git would stamp a commit with)."""
     now = ws.now() if now is None else now
     period = Period(now - WEEK, now + 1) if selection.weekly else selection.period
-    found = [f for f in find(ws, selection) if _matches(f.meta, selection.author, selection.branch)]
+    cache = reportcache.load(ws.repo)
+    cached = (set(cache.sessions), set(cache.commits))
+    listed = find(ws, selection, cache)
+    found = [f for f in listed if _matches(f.meta, selection.author, selection.branch)]
     if limit is not None and period == Period():  # the newest sessions: only those are read
         found = found[:limit]
-    figures = figures_of(ws, [read for read in (_read(ws, f) for f in found) if read is not None], now)
+    figures = figures_of(ws, [read for read in (_read(ws, f) for f in found) if read is not None], now, cache)
+    _prune(cache, {f.handle.tip for f in listed}, {f.handle.id for f in listed})
+    if (set(cache.sessions), set(cache.commits)) != cached:
+        reportcache.save(ws.repo, cache)
     chosen = [f for f in figures if period.meets(f, now)][:limit]
     previous: list[SessionFigures] = []
     if selection.weekly:
@@ -151,21 +162,22 @@ def of_sessions(ws: Workspace, handles: Sequence[Handle]) -> tuple[list[SessionF
 
 class Found(NamedTuple):
     handle: Handle
-    meta: Meta
+    meta: Meta | Prepared  # what the cache had of its tip, when it had it
     remote: str | None
 
 
-def find(ws: Workspace, selection: Selection) -> list[Found]:
+def find(ws: Workspace, selection: Selection, cache: Cache | None = None) -> list[Found]:
     """Each session's fields (newest first), with the remote it was fetched from; a session
-    both here and fetched is read here (where it is merged)."""
+    both here and fetched is read here (where it is merged). A tip ``cache`` has is not read."""
     seen: set[str] = set()
     found: list[Found] = []
     for prefix, remote in _sources(ws, selection):
         for handle in ws.store.handles(prefix):
             if handle.id in seen:
                 continue
+            prepared = cache.prepared(handle.id, handle.tip) if cache is not None else None
             try:
-                found.append(Found(handle, ws.store.meta(handle), remote))
+                found.append(Found(handle, prepared or ws.store.meta(handle), remote))
             except DataError as exc:
                 ws.warn(f"skipped a session: {exc.message}")
                 continue
@@ -174,6 +186,8 @@ def find(ws: Workspace, selection: Selection) -> list[Found]:
 
 
 def _sources(ws: Workspace, selection: Selection) -> list[tuple[str, str | None]]:
+    if selection.remote is None and not selection.all_remotes:
+        return [(SESSIONS_PREFIX, None)]
     from git_session import sharing
 
     if selection.remote is not None:
@@ -189,7 +203,10 @@ def _sources(ws: Workspace, selection: Selection) -> list[tuple[str, str | None]
 
 
 def _read(ws: Workspace, found: Found) -> Read | None:
-    """The session's fields, and of its entries those whose figures are more than a count."""
+    """The session's fields, and of its entries those whose figures are more than a count
+    (none read when the cache had its tip)."""
+    if isinstance(found.meta, Prepared):
+        return Read(found.meta, found.remote, found.handle.tip)
     try:
         entries = [e for kind in metrics.READ_KINDS for e in ws.store.entries(found.handle, kind)]
     except DataError as exc:
@@ -198,17 +215,36 @@ def _read(ws: Workspace, found: Found) -> Read | None:
     return Read(SessionState(found.meta, tuple(sorted(entries, key=lambda e: e.added))), found.remote, found.handle.tip)
 
 
-def _matches(meta: Meta, author: str | None, branch: str | None) -> bool:
+def _matches(meta: Meta | Prepared, author: str | None, branch: str | None) -> bool:
     if branch is not None and meta.branch != branch:
         return False
     return author is None or any(author.casefold() in a.casefold() for a in meta.authors)
 
 
-def figures_of(ws: Workspace, states: Sequence[Read], now: int) -> list[SessionFigures]:
-    """The figures of the sessions, with the two git processes they all share."""
-    timing = read_timing(ws, {read.state.meta.id: read.tip for read in states})
-    stats = read_stats(ws, [read.state for read in states])
-    return [metrics.session_figures(read.state, timing, stats, now, read.remote) for read in states]
+def figures_of(ws: Workspace, reads: Sequence[Read], now: int, cache: Cache | None = None) -> list[SessionFigures]:
+    """The figures of the sessions, with the two git processes they all share (none for what
+    ``cache`` has: what is read here is added to it)."""
+    cache = cache if cache is not None else Cache({}, {})
+    fresh = {read.tip: read.state for read in reads if isinstance(read.state, SessionState)}
+    timing = read_timing(ws, {state.meta.id: tip for tip, state in fresh.items()})
+    for tip, state in fresh.items():
+        cache.sessions[tip] = metrics.prepare(state, timing)
+    prepared = [read.state if isinstance(read.state, Prepared) else cache.sessions[read.tip] for read in reads]
+    stats = read_stats(ws, prepared, cache.commits)
+    return [metrics.finish(p, stats, now, read.remote) for p, read in zip(prepared, reads, strict=True)]
+
+
+def _prune(cache: Cache, tips: set[str], sessions: set[str]) -> None:
+    """Keep what the sessions listed use at their tips, and what sessions not listed (fetched
+    from a remote the report did not cover, deleted) do, as long as those are not the most;
+    the stats of the commits those link."""
+    moved = [tip for tip, p in cache.sessions.items() if tip not in tips and p.id in sessions]
+    others = [tip for tip, p in cache.sessions.items() if tip not in tips and p.id not in sessions]
+    for tip in [*moved, *(others if len(others) > len(tips) else ())]:
+        del cache.sessions[tip]
+    linked = {sha for p in cache.sessions.values() for sha, _ in p.commits}
+    for sha in [sha for sha in cache.commits if sha not in linked]:
+        del cache.commits[sha]
 
 
 def read_timing(ws: Workspace, tips: Mapping[str, str]) -> Timing:
@@ -302,21 +338,19 @@ def _well_typed(op: _TimedOp) -> bool:
     )
 
 
-def read_stats(ws: Workspace, states: Iterable[SessionState]) -> dict[str, CommitStat]:
-    """The files and line counts of every linked commit that is here, by commit id."""
-    wanted = sorted(
-        {
-            e.commit
-            for state in states
-            for e in live_entries(state.entries)
-            if e.kind == "commit" and e.commit and _is_commit(ws, e.commit)
-        }
-    )
-    stats: dict[str, CommitStat] = {}
+def read_stats(
+    ws: Workspace, sessions: Iterable[Prepared], cached: dict[str, CommitStat] | None = None
+) -> dict[str, CommitStat]:
+    """The files and line counts of every linked commit that is here, by commit id: those
+    ``cached`` has (while the commit is here) from there, the others read (and added to it)."""
+    cached = cached if cached is not None else {}
+    linked = {sha for p in sessions for sha, _ in p.commits}
+    stats = {sha: cached[sha] for sha in linked if sha in cached and ws.repo.has_object(sha)}
+    wanted = sorted(sha for sha in linked if sha not in stats and _is_commit(ws, sha))
     for commit in history.read_commits(ws.repo, wanted):
         added = sum(f.added or 0 for f in commit.files)
         deleted = sum(f.deleted or 0 for f in commit.files)
-        stats[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
+        stats[commit.sha] = cached[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
     return stats
 
 

@@ -15,7 +15,6 @@ from git_session.gitrepo import Repo
 from git_session.metrics import SessionFigures
 from git_session.plaintext import clip, human_date
 from git_session.report import Report, iso, session_view, view
-from git_session.sandbox import Template, render_template
 
 FORMATS = ("text", "markdown", "json", "html")
 _SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".html": "html", ".htm": "html"}
@@ -395,6 +394,8 @@ def html(report: Report, shown: Mapping[str, Any], repo: Repo) -> str:
         "script_hash": script_hash(SORT_SCRIPT),
     }
     name = "report.html.j2"
+    from git_session.sandbox import Template, render_template  # jinja2: the page only
+
     return render_template(Template(data.template(name), name, True, str(paths.template_cache(repo))), context)
 
 

@@ -45,6 +45,7 @@ def test_a_report_runs_two_git_processes_and_replays_nothing(
     monkeypatch.setattr(Store, "journal", no_replay)
     monkeypatch.setattr(Store, "commit_ops", no_replay)
     for format in ("json", "text", "html"):
+        (repo / ".git" / "git-session" / "report-inputs").unlink(missing_ok=True)
         calls.clear()
         ok(repo, "report", "--all-remotes", "--format", format)
         # the time of the report (GIT_AUTHOR_DATE honoured, as for a commit), then the two logs
@@ -52,6 +53,9 @@ def test_a_report_runs_two_git_processes_and_replays_nothing(
         _, timing, stats = calls
         assert "--stdin" in timing and '--grep="status":"resolved"' in timing
         assert "--no-walk=unsorted" in stats and "--stdin" in stats
+        calls.clear()
+        ok(repo, "report", "--all-remotes", "--format", format)
+        assert [c[0] for c in calls] == ["var"], calls  # the same tips again: all from the cache
 
 
 def test_linked_commits_that_are_not_here_or_not_commits_count_without_stats(tmp_path: Path) -> None:
@@ -179,6 +183,7 @@ def test_history_reads_the_entries_of_the_sessions_it_shows_only(
         return real(self, handle, kind, private)
 
     monkeypatch.setattr(Store, "entries", counted)
+    (repo / ".git" / "git-session" / "report-inputs").unlink(missing_ok=True)  # what the cache has is not read
     shown = json.loads(ok(repo, "history", "-n", "1", "--json"))
     assert read == [shown[0]["id"]] * len(metrics.READ_KINDS) and metrics.READ_KINDS == (
         "objective",

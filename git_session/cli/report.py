@@ -78,7 +78,6 @@ def report_command(
     distribution) and a table that sorts.
     """
     from git_session import report, reportpage
-    from git_session.handoff import write_output
 
     if weekly and (since or until):
         raise click.UsageError("--weekly is the last 7 days: give it without --since and --until")
@@ -94,6 +93,8 @@ def report_command(
     selection = report.Selection(period, author, branch, remote, all_remotes, weekly)
     text = reportpage.render(report.build(ws, selection, now=now), reportpage.format_for(fmt, output), ws.repo)
     if output is not None:
+        from git_session.handoff import write_output  # and jinja2 with it: only for a file
+
         write_output(output, text)
         echo(f"Wrote {render.safe(output)}")
         return
