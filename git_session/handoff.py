@@ -15,6 +15,7 @@ and ``handoff`` of that session then prints the very text stored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -225,8 +226,7 @@ def _own_commits(history: list[HistoryCommit], shown: list[dict[str, Any]]) -> s
 
 def _history_view(commit: HistoryCommit, session_id: str) -> dict[str, Any]:
     """A commit of the range; ``linked`` here by its note alone (a commit entry may link it too)."""
-    lines = [line.encode("utf-8") for line in commit.note.split("\n")]
-    sessions = _sessions(parse_lines(lines, f"note on {commit.sha[:12]}"))
+    sessions = list(_noted_sessions(commit.note))
     files = [_file_view(f) for f in commit.files]
     return {
         "sha": commit.sha,
@@ -243,6 +243,12 @@ def _history_view(commit: HistoryCommit, session_id: str) -> dict[str, Any]:
         "linked": session_id in sessions,
         "in_history": True,
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _noted_sessions(note: str) -> tuple[str, ...]:
+    """The sessions a note names (consecutive commits often carry the same note)."""
+    return tuple(_sessions(parse_lines([line.encode("utf-8") for line in note.split("\n")], "a note")))
 
 
 def _entry_commit_view(entry: Entry, notes: Notes, sha: str) -> dict[str, Any]:
