@@ -18,7 +18,7 @@ the hooks leave them); the sessions are written in-process with the core API: ob
 decisions, blockers, discoveries, next steps, notes, sources, checkpoints and one commit
 entry per commit of the range. The commands run as subprocesses of the real console
 script in hermetic repositories, a few untimed runs first, then interleaved; medians
-are compared.
+are compared, of the wall clock and of CPU time (the command's and its git processes').
 
 Usage: .venv/bin/python bench/bench_handoff.py [--rounds N] [--commits N] [--range N] [--check] [--keep]
 """

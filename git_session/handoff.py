@@ -39,7 +39,7 @@ FORMATS = ("markdown", "json", "html")
 SCHEMA = "git-session-handoff/1"
 _SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
 # The commit entries are not decoded: the range's history (one git log) shows the commits;
-# of those entries only what they link is read (``Store.commit_links``).
+# which commit each entry links comes from the commit index (``_linked_entries``).
 _UNREAD: tuple[EntryKind, ...] = ("commit",)
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 

@@ -5,6 +5,8 @@ that one template (no ``include``, ``import`` or ``extends`` of another file) an
 undefined values that fail when used, so that a template reaching for Python internals
 (``''.__class__``, ``cycler.__init__.__globals__``) fails with a ``UserError`` instead of
 rendering or running anything. Building huge strings with ``*`` or ``**`` is refused too.
+The package's own templates are our code, not a repository's: they render in a plain
+environment with the same options and filters (the same text), without the checks.
 
 Where a template comes from: the file given (``--template``), else the repository's
 folder (config ``session.templateDir``, relative to the work tree, then
