@@ -1,6 +1,6 @@
-"""Templates rendered in jinja2's sandbox: the shipped ones and the user's alike.
+"""Templates rendered with jinja2: the user's in its sandbox, the package's own outside it.
 
-Every template runs in ``ImmutableSandboxedEnvironment`` with a loader that knows only
+A user's template (given, or the repository's) runs in ``ImmutableSandboxedEnvironment`` with a loader that knows only
 that one template (no ``include``, ``import`` or ``extends`` of another file) and
 undefined values that fail when used, so that a template reaching for Python internals
 (``''.__class__``, ``cycler.__init__.__globals__``) fails with a ``UserError`` instead of
