@@ -21,7 +21,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from git_session import codec, model, views
 from git_session.commitindex import commit_index
@@ -31,9 +31,11 @@ from git_session.history import FileChange, HistoryCommit, Range, history_range,
 from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, priority_order
 from git_session.names import ID_PATTERN, ObjectId
 from git_session.notes import Notes, parse_lines
-from git_session.sandbox import Template, find_template, render_template
 from git_session.sessions import Found, Workspace, abbreviate
 from git_session.store import Draft, Handle, Store
+
+if TYPE_CHECKING:  # jinja2 is imported only to render a template (not for the JSON)
+    from git_session.sandbox import Template
 
 FORMATS = ("markdown", "json", "html")
 SCHEMA = "git-session-handoff/1"
@@ -421,6 +423,8 @@ def render(context: Mapping[str, Any], fmt: str, template: Template | None = Non
         return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
     if template is None:
         raise ValueError("markdown and html need a template")
+    from git_session.sandbox import render_template
+
     return render_template(template, context)
 
 
@@ -445,8 +449,14 @@ def handoff(ws: Workspace, found: Found, fmt: str, template_path: str | None = N
         stored = _latest(ws.store.entries(found.handle, "handoff"))
         if stored is not None and stored.format == "markdown":
             return stored.text
-    template = None if fmt == "json" else find_template(ws.repo, fmt, template_path)
+    template = None if fmt == "json" else _template(ws, fmt, template_path)
     return render(gather(ws, found), fmt, template)
+
+
+def _template(ws: Workspace, fmt: str, path: str | None) -> Template:
+    from git_session.sandbox import find_template
+
+    return find_template(ws.repo, fmt, path)
 
 
 def handoff_draft(text: str, tip: str | None, agent: str | None) -> Draft:
@@ -470,6 +480,8 @@ def end(ws: Workspace, spec: str | None, verb: str, reason: str | None, with_han
     same write as the status change (rendered again if the session moved meanwhile).
     ``verb``: the session's state change that ends it (``model.TRANSITIONS``)."""
     status = model.transition(model.SESSION, verb).to
+    from git_session.sandbox import find_template, render_template
+
     template = find_template(ws.repo, "markdown") if with_handoff else None
     rendered: dict[str, Draft] = {}
 

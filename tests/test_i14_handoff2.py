@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -250,3 +251,20 @@ def test_a_template_of_the_repository_is_never_served_the_code_compiled_for_ours
         sandbox.render_template(same, gathered, Limits(seconds=0))
     assert refused.value.message == "template handoff.md.j2 was refused by the sandbox: it ran longer than 0 seconds"
     assert len(list(Path(str(ours.cache)).glob("__git_session_shipped_*.cache"))) == 1
+
+
+def test_the_json_format_imports_no_jinja2(repo: Path, linked: list[str]) -> None:
+    """jinja2 is imported to render a template only (about a sixth of the command's start-up)."""
+    script = (
+        "import sys\n"
+        "from git_session.cli import main\n"
+        "sys.argv = ['git-session', 'handoff', '--format', 'json']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print(sorted(m for m in sys.modules if m.split('.')[0] == 'jinja2'), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["deliverables"]["commits"][0]["sha"] == linked[0]
+    assert result.stderr == "[]\n"
