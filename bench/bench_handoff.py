@@ -18,7 +18,7 @@ the hooks leave them); the sessions are written in-process with the core API: ob
 decisions, blockers, discoveries, next steps, notes, sources, checkpoints and one commit
 entry per commit of the range. The commands run as subprocesses of the real console
 script in hermetic repositories, a few untimed runs first, then interleaved; medians
-are compared.
+are compared, of the wall clock and of CPU time (the command's and its git processes').
 
 Usage: .venv/bin/python bench/bench_handoff.py [--rounds N] [--commits N] [--range N] [--check] [--keep]
 """
@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -37,13 +39,15 @@ from typing import Any
 
 from benchlib import (
     Command,
+    Timing,
     Verdict,
     bench_root,
     exit_status,
     git,
     git_session_exe,
-    interleaved,
+    interleaved_samples,
     report_verdicts,
+    timed,
 )
 
 from git_session import notes
@@ -232,6 +236,45 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     return Settings(args.rounds, args.commits, args.range_size, args.check, args.keep)
 
 
+def cpu_and_wall(commands: Sequence[Command], env: dict[str, str], rounds: int) -> tuple[list[Timing], list[Timing]]:
+    """Wall-clock and CPU timings (the command's own and its git processes') of each command,
+    in rotating rounds after two untimed runs of each: on a loaded machine the wall clock
+    is mostly waiting for a core, CPU time much less so."""
+    cpu: list[list[float]] = [[] for _ in commands]
+
+    def run(_: int, index: int) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = timed(commands[index].label, commands[index].argv, commands[index].cwd, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[index].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        return wall
+
+    for index in range(len(commands)):
+        for _ in range(2):
+            run(0, index)
+        cpu[index].clear()
+    samples = interleaved_samples(run, len(commands), rounds)
+    return (
+        [Timing(c.label, s) for c, s in zip(commands, samples, strict=True)],
+        [Timing(f"{c.label} (CPU)", tuple(t)) for c, t in zip(commands, cpu, strict=True)],
+    )
+
+
+def verdicts_of(timings: list[Timing], big: History, small: History, kind: str) -> list[Verdict]:
+    floor, log_big, log_small, handoff_big, handoff_small = (t.median_ms for t in timings)
+    big_n, small_n = f"{len(big.shas):,}", f"{len(small.shas):,}"
+    return [
+        Verdict(f"{kind}: (handoff - floor) / git log --stat ({big_n} commits)", (handoff_big - floor) / log_big, 3.0),
+        Verdict(
+            f"{kind}: (handoff - floor) / git log --stat ({small_n} commits)", (handoff_small - floor) / log_small, 3.0
+        ),
+        Verdict(f"{kind}: handoff: {big_n} / {small_n} commits", handoff_big / handoff_small, 1.2),
+        Verdict(f"{kind}: handoff / git log --stat ({big_n} commits)", handoff_big / log_big, None),
+        Verdict(f"{kind}: handoff / floor ({big_n} commits)", handoff_big / floor, None),
+        Verdict(f"{kind}: git log --stat: {big_n} / {small_n} commits", log_big / log_small, None),
+    ]
+
+
 def measure(big: History, small: History, env: dict[str, str], rounds: int) -> list[Verdict]:
     exe, size = git_session_exe(), f"{big.range_size:,}"
     stat = ("git", "log", "--stat", "--no-color")
@@ -243,24 +286,12 @@ def measure(big: History, small: History, env: dict[str, str], rounds: int) -> l
         Command(f"handoff: {in_big}", (exe, "handoff"), big.path),
         Command(f"handoff: {in_small}", (exe, "handoff"), small.path),
     ]
-    timings = interleaved(commands, env, rounds)
-    floor, log_big, log_small, handoff_big, handoff_small = (t.median_ms for t in timings)
-    verdicts = [
-        Verdict(
-            f"(handoff - floor) / git log --stat ({len(big.shas):,} commits)", (handoff_big - floor) / log_big, 3.0
-        ),
-        Verdict(
-            f"(handoff - floor) / git log --stat ({len(small.shas):,} commits)",
-            (handoff_small - floor) / log_small,
-            3.0,
-        ),
-        Verdict(f"handoff: {len(big.shas):,} / {len(small.shas):,} commits", handoff_big / handoff_small, 1.2),
-        Verdict(f"handoff / git log --stat ({len(big.shas):,} commits)", handoff_big / log_big, None),
-        Verdict(f"handoff / floor ({len(big.shas):,} commits)", handoff_big / floor, None),
-        Verdict(f"git log --stat: {len(big.shas):,} / {len(small.shas):,} commits", log_big / log_small, None),
-    ]
-    report_verdicts(timings, verdicts, rounds)
-    return verdicts
+    timings, cpu = cpu_and_wall(commands, env, rounds)
+    wall_verdicts, cpu_verdicts = verdicts_of(timings, big, small, "wall"), verdicts_of(cpu, big, small, "CPU")
+    report_verdicts([*timings, *cpu], [*wall_verdicts, *cpu_verdicts], rounds)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nmachine load (1, 5, 15 min): {load} on {os.cpu_count()} cores")
+    return [*wall_verdicts, *cpu_verdicts]
 
 
 def check_output(history: History, env: dict[str, str]) -> None:

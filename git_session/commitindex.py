@@ -22,12 +22,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from git_session import paths, trailers
 from git_session.errors import SessionError
-from git_session.fold import target_entry
-from git_session.model import Entry
+from git_session.fold import EMPTY_META, apply, target_entry
+from git_session.model import Entry, Op
 from git_session.names import ID_PATTERN, ObjectId
 from git_session.store import Handle, Store
 
@@ -54,6 +55,17 @@ class CommitIndex:
                 return None
             found.append(entry)
         return found
+
+    def pairs(self) -> Iterator[tuple[str, str]]:
+        """(commit, entry id) of every line, in order (``-``: the entry names no full commit id)."""
+        for line in self.lines.splitlines():
+            commit, _, entry_id = line.decode("ascii", "replace").partition(" ")
+            yield commit, entry_id
+
+    @staticmethod
+    def stands_for(commit: str, entry: Entry) -> bool:
+        """Whether ``entry``, read from the store, is what a line naming it with ``commit`` says."""
+        return entry.kind == "commit" and _line(entry) == f"{commit} {entry.id}\n".encode()
 
 
 def commit_index(store: Store, handle: Handle) -> CommitIndex:
@@ -88,13 +100,13 @@ def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes) -> bytes
     try:
         if not store.repo.has_object(tip) or not store.repo.is_ancestor(tip, handle.tip):
             return None
-        touched: dict[str, None] = {}
+        touched: dict[str, Op | None] = {}  # each entry's add, if nothing since updated it
         moved = False
         for info in store.repo.walk(handle.tip, [tip], topological=False):
             for op in store.commit_ops(info, handle.id):
                 target = target_entry(op)
                 if target is not None and op.data.get("kind") == "commit":
-                    touched[target] = None
+                    touched[target] = op if op.action == "add" and target not in touched else None
                     moved |= op.action != "add"
         if moved:  # the lines of the entries an update touched go: each is written again below
             gone = {entry_id.encode("ascii") for entry_id in touched}
@@ -102,8 +114,10 @@ def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes) -> bytes
                 line for line in lines.splitlines(keepends=True) if line[:-1].rpartition(b" ")[2] not in gone
             )
         added = []
-        for entry_id in touched:
-            entry = store.entry(handle, "commit", entry_id)
+        for entry_id, added_by in touched.items():  # an entry only added is what its add makes
+            entry = (
+                store.entry(handle, "commit", entry_id) if added_by is None else apply(EMPTY_META, None, added_by)[1]
+            )
             if entry is None:
                 return None
             added.append(_line(entry))

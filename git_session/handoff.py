@@ -15,30 +15,33 @@ and ``handoff`` of that session then prints the very text stored.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from git_session import codec, model, views
+from git_session.commitindex import commit_index
 from git_session.errors import Advice, UserError
 from git_session.fold import live_entries
-from git_session.gitrepo import Repo
 from git_session.history import FileChange, HistoryCommit, Range, history_range, start_history
 from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, priority_order
-from git_session.names import ObjectId
+from git_session.names import ID_PATTERN, ObjectId
 from git_session.notes import Notes, parse_lines
-from git_session.sandbox import Template, find_template, render_template
 from git_session.sessions import Found, Workspace, abbreviate
-from git_session.store import CommitLink, Draft, Handle
+from git_session.store import Draft, Handle, Store
+
+if TYPE_CHECKING:  # jinja2 is imported only to render a template (not for the JSON)
+    from git_session.sandbox import Template
 
 FORMATS = ("markdown", "json", "html")
 SCHEMA = "git-session-handoff/1"
 _SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
 # The commit entries are not decoded: the range's history (one git log) shows the commits;
-# of those entries only what they link is read (``Store.commit_links``).
+# which commit each entry links comes from the commit index (``_linked_entries``).
 _UNREAD: tuple[EntryKind, ...] = ("commit",)
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 
@@ -59,7 +62,6 @@ def gather(
     pending = start_history(ws.repo, span)  # git works while the session is read
     state = ws.store.state(handle, without=_UNREAD)
     now = ws.now() if now is None else now
-    links = [link for link in ws.store.commit_links(handle) if not link.rewritten]
     session = _session_view(ws, state.meta, span, now, ending)
     context: dict[str, Any] = {
         "schema": SCHEMA,
@@ -69,7 +71,7 @@ def gather(
     }
     context["progress"] = _progress(context["objectives"], session["current"])
     pending_commits = pending.commits()
-    context["deliverables"] = _deliverables(ws.repo, handle, span, pending_commits, links, ws.store.commit_entry)
+    context["deliverables"] = _deliverables(ws, handle, span, pending_commits)
     context["related"] = _related(ws, found, state.meta)
     own = {c["sha"] for c in context["deliverables"]["commits"]}
     context["timeline"] = _timeline(state, [c for c in pending_commits if c.sha in own], ending is not None, now)
@@ -150,25 +152,20 @@ def _progress(objectives: list[dict[str, Any]], current: str) -> dict[str, Any]:
     }
 
 
-def _deliverables(
-    repo: Repo,
-    handle: Handle,
-    span: Range,
-    history: list[HistoryCommit],
-    links: list[CommitLink],
-    decode: Callable[[Handle, str], Entry | None],
-) -> dict[str, Any]:
-    entry_shas = {str(link.commit) for link in links}
-    shown = [_history_view(c, handle.id, entry_shas) for c in history]
+def _deliverables(ws: Workspace, handle: Handle, span: Range, history: list[HistoryCommit]) -> dict[str, Any]:
+    shown = [_history_view(c, handle.id) for c in history]
+    seen = {c.sha for c in history}
+    unnoted = {v["sha"] for v in shown if not v["linked"]}
+    entry_shas, outside = _linked_entries(ws.store, handle, seen, unnoted)
+    for view in shown:
+        view["linked"] = view["linked"] or view["sha"] in entry_shas
     own = _own_commits(history, shown)
     commits = [v for v in shown if v["sha"] in own]
-    seen = {c.sha for c in history}
-    # Only the entries of the few linked commits not in the range are shown, so only
-    # they are decoded (in the order they were added, as the session lists them).
-    found = (decode(handle, link.entry_id) for link in links if link.commit and str(link.commit) not in seen)
-    outside = sorted((e for e in found if e is not None), key=lambda e: e.added)
+    # Only the entries of the few linked commits not in the range are shown (in the order
+    # they were added, as the session lists them).
+    outside.sort(key=lambda e: e.added)
     if outside:  # their notes are looked up here
-        notes = Notes.current(repo)
+        notes = Notes.current(ws.repo)
         for entry in outside:
             sha = str(entry.values["commit"])
             if sha not in seen:
@@ -184,6 +181,41 @@ def _deliverables(
     }
 
 
+def _linked_entries(store: Store, handle: Handle, seen: set[str], unnoted: set[str]) -> tuple[set[str], list[Entry]]:
+    """What the session's commit entries (those not rewritten) add to the range's notes: the
+    commits they link (of those in the range, only the ``unnoted`` ones need asking about),
+    and the entries of the linked commits outside the range, which the handoff shows."""
+    found = _from_index(store, handle, seen, unnoted)
+    if found is not None:
+        return found
+    links = [link for link in store.commit_links(handle) if not link.rewritten]
+    entries = (
+        store.commit_entry(handle, link.entry_id) for link in links if link.commit and str(link.commit) not in seen
+    )
+    return {str(link.commit) for link in links}, [e for e in entries if e is not None]
+
+
+def _from_index(store: Store, handle: Handle, seen: set[str], unnoted: set[str]) -> tuple[set[str], list[Entry]] | None:
+    """``_linked_entries`` from the commit index (``commitindex.py``): only the entries it names
+    with a commit outside the range, or unnoted, or no full commit id, are read, each checked
+    to be what the index says; ``None`` when one is not (the store is then read)."""
+    shas: set[str] = set()
+    outside = []
+    index = commit_index(store, handle)
+    for commit, entry_id in index.pairs():
+        if commit in seen and commit not in unnoted:
+            continue  # its note links it already: whether an entry does too changes nothing
+        entry = store.commit_entry(handle, entry_id) if ID_PATTERN.fullmatch(entry_id) else None
+        if entry is None or entry.id != entry_id or not index.stands_for(commit, entry):
+            return None
+        if not entry.values.get("rewritten"):
+            value = entry.values.get("commit")
+            shas.add(str(value))
+            if value and str(value) not in seen:
+                outside.append(entry)
+    return shas, outside
+
+
 def _own_commits(history: list[HistoryCommit], shown: list[dict[str, Any]]) -> set[str]:
     """The session's own commits of the range: those linked to it (a commit entry, or a note
     naming it), as ``show --json`` lists them. After ``git rebase main`` the range from the
@@ -194,9 +226,9 @@ def _own_commits(history: list[HistoryCommit], shown: list[dict[str, Any]]) -> s
     return linked if linked else {c.sha for c in history}
 
 
-def _history_view(commit: HistoryCommit, session_id: str, linked: set[str]) -> dict[str, Any]:
-    lines = [line.encode("utf-8") for line in commit.note.split("\n")]
-    sessions = _sessions(parse_lines(lines, f"note on {commit.sha[:12]}"))
+def _history_view(commit: HistoryCommit, session_id: str) -> dict[str, Any]:
+    """A commit of the range; ``linked`` here by its note alone (a commit entry may link it too)."""
+    sessions = list(_noted_sessions(commit.note))
     files = [_file_view(f) for f in commit.files]
     return {
         "sha": commit.sha,
@@ -210,9 +242,15 @@ def _history_view(commit: HistoryCommit, session_id: str, linked: set[str]) -> d
         "added": sum(f["added"] or 0 for f in files),
         "deleted": sum(f["deleted"] or 0 for f in files),
         "sessions": sessions,
-        "linked": commit.sha in linked or session_id in sessions,
+        "linked": session_id in sessions,
         "in_history": True,
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _noted_sessions(note: str) -> tuple[str, ...]:
+    """The sessions a note names (consecutive commits often carry the same note)."""
+    return tuple(_sessions(parse_lines([line.encode("utf-8") for line in note.split("\n")], "a note")))
 
 
 def _entry_commit_view(entry: Entry, notes: Notes, sha: str) -> dict[str, Any]:
@@ -385,6 +423,8 @@ def render(context: Mapping[str, Any], fmt: str, template: Template | None = Non
         return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
     if template is None:
         raise ValueError("markdown and html need a template")
+    from git_session.sandbox import render_template
+
     return render_template(template, context)
 
 
@@ -409,8 +449,14 @@ def handoff(ws: Workspace, found: Found, fmt: str, template_path: str | None = N
         stored = _latest(ws.store.entries(found.handle, "handoff"))
         if stored is not None and stored.format == "markdown":
             return stored.text
-    template = None if fmt == "json" else find_template(ws.repo, fmt, template_path)
+    template = None if fmt == "json" else _template(ws, fmt, template_path)
     return render(gather(ws, found), fmt, template)
+
+
+def _template(ws: Workspace, fmt: str, path: str | None) -> Template:
+    from git_session.sandbox import find_template
+
+    return find_template(ws.repo, fmt, path)
 
 
 def handoff_draft(text: str, tip: str | None, agent: str | None) -> Draft:
@@ -434,6 +480,8 @@ def end(ws: Workspace, spec: str | None, verb: str, reason: str | None, with_han
     same write as the status change (rendered again if the session moved meanwhile).
     ``verb``: the session's state change that ends it (``model.TRANSITIONS``)."""
     status = model.transition(model.SESSION, verb).to
+    from git_session.sandbox import find_template, render_template
+
     template = find_template(ws.repo, "markdown") if with_handoff else None
     rendered: dict[str, Draft] = {}
 

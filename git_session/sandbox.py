@@ -1,10 +1,12 @@
-"""Templates rendered in jinja2's sandbox: the shipped ones and the user's alike.
+"""Templates rendered with jinja2: the user's in its sandbox, the package's own outside it.
 
-Every template runs in ``ImmutableSandboxedEnvironment`` with a loader that knows only
+A user's template (given, or the repository's) runs in ``ImmutableSandboxedEnvironment`` with a loader that knows only
 that one template (no ``include``, ``import`` or ``extends`` of another file) and
 undefined values that fail when used, so that a template reaching for Python internals
 (``''.__class__``, ``cycler.__init__.__globals__``) fails with a ``UserError`` instead of
 rendering or running anything. Building huge strings with ``*`` or ``**`` is refused too.
+The package's own templates are our code, not a repository's: they render in a plain
+environment with the same options and filters (the same text), without the checks.
 
 Where a template comes from: the file given (``--template``), else the repository's
 folder (config ``session.templateDir``, relative to the work tree, then
@@ -103,6 +105,7 @@ class Template:
     origin: str
     html: bool
     cache: str | None = None  # where compiled templates are kept (keyed by their source)
+    shipped: bool = False  # the package's own: trusted code, rendered outside the sandbox
 
 
 def oneline(value: Any) -> str:
@@ -124,22 +127,7 @@ class _BestEffortCache(jinja2.FileSystemBytecodeCache):
 def _environment(html: bool, cache: str | None) -> _Sandbox:
     """Compiling a template costs more than rendering it: with ``cache``, the compiled code
     is kept on disk, checked against the template's source (jinja2's bytecode cache)."""
-    try:
-        if cache is not None:
-            os.makedirs(cache, exist_ok=True)
-    except OSError:  # a read-only repository: compile every time
-        cache = None
-    if cache is not None and not os.access(cache, os.W_OK):
-        cache = None
-    env = _Sandbox(
-        bytecode_cache=_bytecode_cache(cache),
-        autoescape=html,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
+    env = _Sandbox(bytecode_cache=_bytecode_cache(cache, f"bounds{VERSION}"), **_options(html))
     env.globals["priorities"] = PRIORITIES  # the order the shipped handoff groups next steps in
     env.filters.update(oneline=oneline, md_cell=md_cell, human_date=human_date)
     env.filters.update(bounded_filters(env.filters, lambda: env.meter))
@@ -147,23 +135,73 @@ def _environment(html: bool, cache: str | None) -> _Sandbox:
     return env
 
 
-def _bytecode_cache(folder: str | None) -> jinja2.FileSystemBytecodeCache | None:
-    """Compiled templates, kept apart for each version of the bounds' rewrite (code compiled
-    without the checks must never be loaded)."""
-    if folder is None:
+class _Shipped(jinja2.Environment):
+    """jinja2's environment, with ``a.b`` on a plain dict looked up as a key at once: jinja2
+    asks for the attribute first, and the exception it catches on every field of the
+    context costs more than the rest of the lookup (a name of dict's own still reads the
+    method, as jinja2 has it)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_NAMES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_DICT_NAMES = frozenset(dir(dict))
+
+
+def _shipped_environment(html: bool, cache: str | None) -> jinja2.Environment:
+    """The environment of the package's own templates: our code, not the repository's, so
+    neither the sandbox's checks of every attribute nor the bounds' checks of every value
+    (most of the rendering's cost) guard it. The same options and filters: the same text."""
+    env = _Shipped(bytecode_cache=_bytecode_cache(cache, "shipped"), **_options(html))
+    env.globals["priorities"] = PRIORITIES
+    env.filters.update(oneline=oneline, md_cell=md_cell, human_date=human_date)
+    return env
+
+
+def _options(html: bool) -> dict[str, Any]:
+    return {
+        "autoescape": html,
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+        "auto_reload": False,
+    }
+
+
+def _bytecode_cache(folder: str | None, kind: str) -> jinja2.FileSystemBytecodeCache | None:
+    """Compiled templates, kept apart for each kind of environment and each version of the
+    bounds' rewrite (code compiled without the checks must never be loaded by the sandbox);
+    none when the folder cannot be written (a read-only repository: compiled every time)."""
+    try:
+        if folder is not None:
+            os.makedirs(folder, exist_ok=True)
+    except OSError:
         return None
-    return _BestEffortCache(folder, f"__git_session_bounds{VERSION}_%s.cache")
+    if folder is None or not os.access(folder, os.W_OK):
+        return None
+    return _BestEffortCache(folder, f"__git_session_{kind}_%s.cache")
 
 
 def render_template(template: Template, context: Mapping[str, Any], limits: Limits | None = None) -> str:
     """Render in the sandbox, within ``limits`` of time and size; any failure of the template is a
     one-line ``UserError``."""
-    env = _environment(template.html, template.cache)
+    env = (_shipped_environment if template.shipped else _environment)(template.html, template.cache)
     env.loader = jinja2.DictLoader({template.origin: template.source})  # that one template, nothing else
     try:
         compiled = env.get_template(template.origin)
-        env.meter = Meter(limits or Limits())
-        return _streamed(compiled.generate(context), env.meter)
+        meter = Meter(limits or Limits())
+        if not isinstance(env, _Sandbox):  # ours: its output grows with the session alone
+            text = compiled.render(context)
+            meter.check(len(text), "the output")
+            return text
+        env.meter = meter
+        return _streamed(compiled.generate(context), meter)
     except SecurityError as exc:
         raise UserError(f"template {template.origin} was refused by the sandbox: {_first_line(exc)}") from None
     except TemplateNotFound as exc:
@@ -209,7 +247,7 @@ def find_template(repo: Repo, kind: str, path: str | None = None) -> Template:
         if os.path.isfile(candidate):
             _check_within(candidate, within)
             return Template(_read(candidate), candidate, kind == "html", cache)
-    return Template(data.template(name), name, kind == "html", cache)
+    return Template(data.template(name), name, kind == "html", cache, shipped=True)
 
 
 def _template_dirs(repo: Repo) -> list[tuple[str, str | None]]:
