@@ -220,12 +220,14 @@ def _header(oid: object, head: bytes) -> tuple[int, int, bytes]:
 
 
 def _bound_reads(raw: pygit2.Repository, objects: str, pending: _Pending) -> None:
-    """Put the bounded loose reader in front of libgit2's backends, for the repository's
-    objects and those it borrows (``git clone --shared``); every write goes to its own."""
+    """Put the bounded loose reader in front of libgit2's loose backend, for the repository's
+    objects and those it borrows (``git clone --shared``); every write goes to its own.
+    It ranks with the packs, added after them, so a look-up finds a packed object without
+    trying a loose file first, as git does."""
     writer = pygit2.Odb()
     writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
     for folder in [objects, *_alternates(objects)]:
-        raw.odb.add_backend(_BoundedLoose(folder, writer, pending), 3)
+        raw.odb.add_backend(_BoundedLoose(folder, writer, pending), 2)
 
 
 def _pack(objects: Mapping[str, tuple[int, bytes]]) -> bytes:
@@ -692,7 +694,7 @@ class Repo:
         obj = self._object(blob_id)
         if not isinstance(obj, pygit2.Blob):
             raise ObjectError(f"object {blob_id[:12]} is a {obj.type_str}, not a file")
-        return bytes(obj.read_raw())
+        return obj.data  # already read with the object: read_raw() would read it again
 
     def _object(self, oid: str) -> pygit2.Object:
         """The object ``oid``; a missing or damaged one is an ``ObjectError``."""
