@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import difflib
 import os
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from git_session import choices, codec, gitcli, metacache, model, sessionids, trailers
+from git_session import choices, codec, gitcli, model, sessionids, trailers
 from git_session.errors import (
     Advice,
     AmbiguousError,
@@ -106,6 +105,8 @@ def _normalized(text: str) -> str:
 
 
 def _changed_chars(old: str, new: str) -> str:
+    import difflib  # only when a title is compared
+
     changed = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag != "equal":
@@ -353,6 +354,8 @@ class Workspace:
     def _cached(self, handles: list[Handle]) -> list[Found]:
         """``_readable``, each session's fields from the cache of its tip when there (and
         naming that session: the same commit under another id's ref is read, and refused)."""
+        from git_session import metacache  # only the commands that list sessions
+
         cached = metacache.load(self.repo)
         hits = [Found(h, cached[h.tip]) for h in handles if h.tip in cached and cached[h.tip].id == h.id]
         hit = {f.handle.ref for f in hits}
