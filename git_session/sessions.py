@@ -368,8 +368,9 @@ class Workspace:
     def short_session_id(self, session_id: str) -> str:
         """The shortest prefix (at least 4) that no local session shares; one that is not
         here (a parent, a fetched or deleted one) is cut the same way among them. The ids come
-        from an index checked against the refs (``sessionids``), not from listing every one."""
-        return short_among(sessionids.session_ids(self.repo), session_id)
+        from an index checked against the folders that can change this one
+        (``sessionids.ids_sharing``), not from listing every session."""
+        return short_among(sessionids.ids_sharing(self.repo, session_id, MIN_ABBREV), session_id)
 
     def short_entry_id(self, found: Found, kind: EntryKind, entry_id: str) -> str:
         return entry_abbrev(self.store, found.handle, (kind,), [entry_id]).get(entry_id, entry_id)
