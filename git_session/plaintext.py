@@ -3,6 +3,7 @@ lines clipped. No click here, so that the core (briefs, handoffs) can use it too
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -25,8 +26,13 @@ def clip(text: str, width: int = 200) -> str:
 
 def local_time(epoch: int, tz: str) -> datetime:
     """A time in the writer's own offset (``+0100``), as git shows it."""
+    return datetime.fromtimestamp(epoch, _offset(tz))
+
+
+@functools.lru_cache(maxsize=256)
+def _offset(tz: str) -> timezone:
     sign = -1 if tz.startswith("-") else 1
-    return datetime.fromtimestamp(epoch, timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5]))))
+    return timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])))
 
 
 def when(epoch: int, tz: str) -> str:

@@ -53,7 +53,10 @@ def abbreviate(ids: Sequence[str], minimum: int = MIN_ABBREV, only: Iterable[str
     for index in indices:
         current = ordered[index]
         neighbours = ordered[max(index - 1, 0) : index] + ordered[index + 1 : index + 2]
-        common = max((_common_prefix(current, other) for other in neighbours), default=0)
+        # A neighbour that differs within the first ``minimum`` characters cannot lengthen it
+        # (one comparison: 10,000 ids compared character by character cost a tenth of `list`).
+        close = [other for other in neighbours if other[:minimum] == current[:minimum]]
+        common = max((_common_prefix(current, other) for other in close), default=0)
         short[current] = current[: max(minimum, common + 1)]
     return short
 
