@@ -3,7 +3,7 @@
 Every verdict is a ratio between commands timed in the same run, never an absolute time:
 
 - the floor: starting this Python and importing pygit2 (plain ``git status`` is shown too);
-- ``git-session status`` against the floor (target <= 2.5);
+- ``git-session status`` against the floor (target <= 1.6: the spec's 2.5 is long met);
 - ``git-session status`` with 10 vs 10,000 entries in the branch's session (<= 1.3);
 - ``git-session status`` with 1 vs 1,000 sessions in the repository, their refs loose as
   git-session writes them and packed as ``git gc`` leaves them (<= 1.3);
@@ -44,6 +44,9 @@ from git_session.store import Draft, Handle, Store
 # --- the experiment -----------------------------------------------------------------
 
 FEW_ENTRIES = 10
+# status against the Python floor: the spec asks <= 2.5; issue 14 keeps the 1.5-1.6 it had
+# reached (a command that imports or runs what it does not use shows here first).
+FLOOR_TARGET = 1.6
 # Entry kinds in a long session, with their weights: mostly notes, decisions, discoveries.
 KIND_WEIGHTS = {
     "note": 40,
@@ -278,7 +281,7 @@ def measure(fx: Fixtures, env: dict[str, str], settings: Settings) -> list[Ratio
     note_few, note_large = interleaved(note_commands, env, settings.rounds)
     ratios = [
         Ratio(plain_git, floor, None),
-        Ratio(few, floor, 2.5),
+        Ratio(few, floor, FLOOR_TARGET),
         Ratio(large, few, 1.3),
         Ratio(many, few, 1.3),
         Ratio(packed, few, 1.3),

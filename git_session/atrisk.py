@@ -85,12 +85,12 @@ def _held(repo: Repo) -> list[ObjectId]:
 
 def _matched(ws: Workspace, entries: Iterable[Entry]) -> set[str]:
     """The commits a reattached copy carries the work of (by the journal, or by its note)."""
-    from git_session.notes import read_note
-
     matched: set[str] = set()
     for entry in entries:
         if not entry.values.get("reattached"):
             continue
+        from git_session.notes import read_note  # only when there is a copy to look up
+
         sources = entry.values.get("sources")
         if isinstance(sources, list):
             matched.update(s for s in sources if isinstance(s, str))

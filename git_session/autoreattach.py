@@ -31,23 +31,16 @@ import os
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from git_session import codec, gitcli, paths, trailers
 from git_session.errors import SessionError, file_system_error
 from git_session.gitrepo import CommitInfo, Repo
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, ObjectId
-from git_session.reattach import (
-    DEFAULT_LIMIT,
-    More,
-    Report,
-    Scope,
-    logged,
-    logged_with_patch_ids,
-    run,
-    session_pattern,
-)
 from git_session.sessions import Workspace
+
+if TYPE_CHECKING:  # reattach (and its imports) is loaded only when a branch moved
+    from git_session.reattach import More, Report
 
 LIMIT = 5000  # new commits examined at most, newest first
 RACY_SECONDS = 2.0  # a folder changed more recently than this may change again unseen
@@ -165,6 +158,8 @@ def reattach_new(ws: Workspace, *, rescan: bool = False, limit: int = LIMIT) -> 
     if repo.ref_target(NOTES_REF) is None and not never_fetched(repo):
         save_seen(repo, tips, on_disk)  # no commit is linked: nothing can be a copy of one
         return None
+    from git_session.reattach import DEFAULT_LIMIT, Scope, logged, logged_with_patch_ids, run
+
     onto = default_tips(repo, tips)
     before: tuple[ObjectId, ...] | None = None
     if seen is None:
@@ -221,6 +216,8 @@ def history_names_sessions(repo: Repo) -> bool:
 
 def _notes_never_fetched(ws: Workspace, commits: Sequence[CommitInfo]) -> None:
     """Commits here name sessions, and this clone never fetched their notes: say so."""
+    from git_session.reattach import session_pattern
+
     remotes = never_fetched(ws.repo) if commits else []
     if remotes and any(session_pattern(ws.repo).search(c.message) for c in commits):
         ws.warn(NEVER_FETCHED.format(remote=remotes[0]))

@@ -30,7 +30,7 @@ from git_session.errors import SessionError
 from git_session.fold import live_entries
 from git_session.model import Entry, EntryKind, Meta, Stamp, priority_order
 from git_session.plaintext import safe, when
-from git_session.sessions import entry_abbrev, short_among
+from git_session.sessions import MIN_ABBREV, entry_abbrev, short_among
 from git_session.store import Handle, Store
 from git_session.views import EntryView, Progress, entry_view, progress_total
 
@@ -175,7 +175,7 @@ def _parent(store: Store, meta: Meta) -> tuple[list[Item], list[Item], dict[str,
     parent_id = meta.parent
     if not parent_id:
         return [], [], {}
-    short = _one_line(short_among(sessionids.session_ids(store.repo), parent_id), 40)
+    short = _one_line(short_among(sessionids.ids_sharing(store.repo, parent_id, MIN_ABBREV), parent_id), 40)
     data: dict[str, object] = {"id": parent_id, "short_id": short, "title": None, "status": None, "branch": None}
     data |= {"found": False, "readable": False, "fetched_from": None}
     try:

@@ -1,5 +1,6 @@
 """Every path git-session keeps below ``<common-dir>/git-session/``, its private folder, shared
-by all worktrees (and the one file it keeps in a worktree's own git dir).
+by all worktrees (and the one file it keeps in a worktree's own git dir), and where the
+team's shared settings file sits in a work tree.
 
 The shell hooks (``hooks/``) cannot import this module and repeat some of these names;
 ``tests/test_i10_facts.py`` pins each of their copies to the names here.
@@ -7,6 +8,7 @@ The shell hooks (``hooks/``) cannot import this module and repeat some of these 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +39,14 @@ AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pr
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
 AGENT_QUEUE_FOLDER = "agent-queue"  # <agent>.<agent session id>: a start the shim answered, to record
 EDITING_FILE = "git-session-editing"  # in the worktree's git dir: the message before the editor, emptied once used
+SHARED_CONFIG = ".git-session/config.yaml"  # in the work tree (a bare repository: HEAD's tree); settings.py
+
+
+def shared_config_may_exist(repo: Repo) -> bool:
+    """Whether there may be a shared settings file to read: the work tree has one, or the
+    repository is bare (then it is looked for in HEAD's tree). One ``lstat``: the settings
+    module is loaded only when there is a file or a setting is asked for."""
+    return repo.workdir is None or os.path.lexists(os.path.join(repo.workdir, SHARED_CONFIG))
 
 
 def private_dir(repo: Repo) -> Path:

@@ -3,6 +3,7 @@ lines clipped. No click here, so that the core (briefs, handoffs) can use it too
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -11,6 +12,8 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202
 
 def safe(text: str, multiline: bool = False) -> str:
     """Text as it may be shown on a terminal: control and bidi characters made visible."""
+    if text.isascii() and text.isprintable():  # most texts: nothing to replace (10,000 rows of list)
+        return text
     if not multiline:
         text = text.replace("\r\n", "\n").replace("\n", "\\n")
     return _UNSAFE.sub(
@@ -25,12 +28,19 @@ def clip(text: str, width: int = 200) -> str:
 
 def local_time(epoch: int, tz: str) -> datetime:
     """A time in the writer's own offset (``+0100``), as git shows it."""
+    return datetime.fromtimestamp(epoch, _offset(tz))
+
+
+@functools.lru_cache(maxsize=256)
+def _offset(tz: str) -> timezone:
     sign = -1 if tz.startswith("-") else 1
-    return datetime.fromtimestamp(epoch, timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5]))))
+    return timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[3:5])))
 
 
 def when(epoch: int, tz: str) -> str:
-    return local_time(epoch, tz).strftime("%Y-%m-%d %H:%M")
+    """``%Y-%m-%d %H:%M``, without strftime (a third of a ``list`` row's cost)."""
+    t = local_time(epoch, tz)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -19,13 +19,24 @@ the refs on every read, never trusted over them:
 - a missing, damaged or unknown file is rebuilt from the refs; one that cannot be written
   (a read-only repository) only costs the full listing.
 
+One session's short id (``ids_sharing``) depends only on the ids that share its first
+characters, so only the folders that can change those are checked: ``refs/sessions/`` (a
+branch folder added or removed: then every folder is), ``packed-refs``, and the folders
+holding an id of that prefix (the session's own among them). A ref that plain git writes
+into ANOTHER branch's existing folder (a push of that branch's sessions into this clone)
+is seen by the next full check: any listing of the sessions (``list``, ``session_refs``,
+``session_ids``), and a read whose last full check is older than ``FULL_CHECK_NS``. A short
+id is only shown: a session named by a prefix is always looked up among the refs themselves.
+
 The file is replaced whole (a temporary file renamed over it): two commands writing it at
 once leave one of their two versions, each checked as above by the next reader.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import itertools
 import os
 import re
 import stat
@@ -37,10 +48,11 @@ from git_session import paths
 from git_session.gitrepo import Repo
 from git_session.names import ID_LENGTH, ID_PATTERN, SESSIONS_PREFIX, ObjectId, SessionRef
 
-HEADER = "git-session session refs 1"
+HEADER = "git-session session refs 2"
 # A time recorded less than this before the file was written is not trusted: a change in
 # the same clock tick (or within a file system's coarse time, 2 s on FAT) would not show.
 RACY_NS = 3_000_000_000
+FULL_CHECK_NS = 60_000_000_000  # a short id reads every folder again at least this often
 REWRITE_AFTER = 32  # folders read again without a change of ids before the file is rewritten
 _PACKED = "packed-refs"
 _NOT_TRUSTED = (0, 0)
@@ -62,6 +74,7 @@ class _Index:
     # hold an object id: counted among the ids, not listed as a session).
     folder_ids: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)  # all of them, sorted, once each
+    checked: int = 0  # when every folder was last checked (time.time_ns())
 
 
 def session_ids(repo: Repo) -> list[str]:
@@ -85,11 +98,93 @@ def session_refs(repo: Repo) -> list[tuple[SessionRef, ObjectId]]:
     return [(SessionRef(SESSIONS_PREFIX + name), ObjectId(tip)) for name, tip in listed]
 
 
-def _current(repo: Repo) -> _Index:
+def ids_sharing(repo: Repo, one: str, length: int) -> list[str]:
+    """The ids of the local sessions that start with ``one[:length]``, sorted: all that the
+    short id of ``one`` (at least ``length`` long) depends on. Checks only the folders that
+    can change them, and every folder when the last full check is ``FULL_CHECK_NS`` old."""
+    prefix = one[:length]
     index_path = paths.session_refs_index(repo)
+    unchanged = _unchanged_near(repo.common_dir, index_path, prefix)
+    if unchanged is not None:
+        return unchanged
     recorded = _load(index_path)
+    near = None
+    if recorded is not None and time.time_ns() - recorded.checked <= FULL_CHECK_NS:
+        near = _refresh_near(repo.common_dir, recorded, prefix)
+    if near is None:
+        index = _current(repo, recorded, loaded=True)
+    else:
+        index, changed = near
+        if changed:
+            with contextlib.suppress(OSError):  # a read-only repository: read again next time
+                _write(index_path, index)
+    start = bisect.bisect_left(index.ids, prefix)
+    return list(itertools.takewhile(lambda i: i.startswith(prefix), index.ids[start:]))
+
+
+def _unchanged_near(common_dir: str, index_path: os.PathLike[str], prefix: str) -> list[str] | None:
+    """The recorded ids starting with ``prefix`` when nothing that can change them changed
+    (the common case: a few ``stat`` calls and no parse of the whole file); ``None``: a
+    check failed or the file cannot tell, and ``_refresh_near`` is to decide."""
+    try:
+        with open(index_path, "rb") as handle:
+            head = handle.read().split(b"\n", 9)
+        if len(head) < 10 or head[0] != HEADER.encode() or time.time_ns() - int(head[1]) > FULL_CHECK_NS:
+            return None
+        root = os.path.join(common_dir, *SESSIONS_PREFIX.rstrip("/").split("/"))
+        if head[2] == b"0 0" or _stamp(root) != tuple(map(int, head[2].split())):
+            return None
+        if not _packed_unchanged(common_dir, head[3], head[5]):
+            return None
+        wanted = prefix.encode("ascii")
+        lines = {head[9].count(b"\n", 0, at) for at in _token_starts(head[9], wanted)}
+        names, inodes, times = head[6].split(), head[7].split(), head[8].split()
+        for line in lines:
+            name = names[line].decode("ascii")
+            if times[line] == b"0" or not SessionRef.is_branch_key(name):
+                return None
+            if _stamp(os.path.join(root, name)) != (int(inodes[line]), int(times[line])):
+                return None
+        return [_token_at(head[4], at).decode("ascii") for at in _token_starts(head[4], wanted)]
+    except (OSError, ValueError, IndexError, UnicodeError):
+        return None
+
+
+def _token_at(text: bytes, at: int) -> bytes:
+    end = text.find(b" ", at)
+    return text[at:] if end < 0 else text[at:end]
+
+
+def _token_starts(text: bytes, word: bytes) -> list[int]:
+    """Where ``word`` begins a space- or line-separated token of ``text`` (``bytes.find``:
+    a regular expression over the megabyte of 10,000 folders' refs costs ten times more)."""
+    found = []
+    at = text.find(word)
+    while at >= 0:
+        if at == 0 or text[at - 1] in b" \n":
+            found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
+def _packed_unchanged(common_dir: str, recorded: bytes, packed_ids: bytes) -> bool:
+    try:
+        info = os.stat(os.path.join(common_dir, _PACKED))
+    except OSError:
+        return recorded == b"0 0 0" and not packed_ids
+    return recorded != b"0 0 0" and recorded == f"{info.st_ino} {info.st_size} {info.st_mtime_ns}".encode()
+
+
+def _current(repo: Repo, recorded: _Index | None = None, *, loaded: bool = False) -> _Index:
+    """The index checked against every folder (written when it changed, or to record the
+    check when the last one recorded is half ``FULL_CHECK_NS`` old)."""
+    index_path = paths.session_refs_index(repo)
+    if recorded is None and not loaded:
+        recorded = _load(index_path)
     current, changed = _refresh(repo.common_dir, recorded or _Index())
-    if changed or recorded is None:
+    current.checked = time.time_ns()
+    stale = recorded is None or current.checked - recorded.checked > FULL_CHECK_NS // 2
+    if changed or stale:
         with contextlib.suppress(OSError):  # a read-only repository: the next read lists again
             _write(index_path, current)
     return current
@@ -113,11 +208,42 @@ def _refresh(common_dir: str, old: _Index) -> tuple[_Index, bool]:
             changed = _reread(root, old, current) or _aged(old.root, root_stamp)
     packed_changed = _refresh_packed(common_dir, old, current)
     if changed or packed_changed:
-        loose = (entry[:ID_LENGTH] for entry in " ".join(current.folder_ids).split())
-        current.ids = sorted({*loose, *(entry.partition(":")[0].rpartition("/")[2] for entry in current.packed_ids)})
+        current.ids = _all_ids(current)
     else:
         current.ids = old.ids
     return current, changed or packed_changed
+
+
+def _refresh_near(common_dir: str, old: _Index, prefix: str) -> tuple[_Index, bool] | None:
+    """``_refresh`` for the ids starting with ``prefix``: the folders holding one of them
+    read again when their stamp changed. ``None``: a folder was added or removed (or is
+    gone, or ``refs/sessions/`` changed too recently to tell): every folder is to be checked."""
+    root = os.path.join(common_dir, *SESSIONS_PREFIX.rstrip("/").split("/"))
+    root_stamp = _stamp(root)
+    near = [i for i, refs in enumerate(old.folder_ids) if f" {refs}".find(f" {prefix}") >= 0]
+    stamps = _stamps(root, [old.names[i] for i in near]) if root_stamp == old.root and root_stamp else None
+    if stamps is None:
+        return None
+    current = _Index(root=old.root, names=old.names, inodes=list(old.inodes), times=list(old.times))
+    current.folder_ids, current.checked = list(old.folder_ids), old.checked
+    changed = False
+    for i, inode, mtime in zip(near, *stamps, strict=True):
+        if (inode, mtime) == (old.inodes[i], old.times[i]):
+            continue
+        found = _ids_in(os.path.join(root, old.names[i]), old.names[i])
+        current.inodes[i], current.times[i] = inode, mtime
+        if found is None:  # no longer a folder (a race): read again next time
+            current.times[i] = 0
+        current.folder_ids[i] = " ".join(found or [])
+        changed = changed or current.folder_ids[i] != old.folder_ids[i]
+    packed_changed = _refresh_packed(common_dir, old, current)
+    current.ids = _all_ids(current) if changed or packed_changed else old.ids
+    return current, changed or packed_changed
+
+
+def _all_ids(index: _Index) -> list[str]:
+    loose = (entry[:ID_LENGTH] for entry in " ".join(index.folder_ids).split())
+    return sorted({*loose, *(entry.partition(":")[0].rpartition("/")[2] for entry in index.packed_ids)})
 
 
 def _patch(root: str, old: _Index, current: _Index, inodes: list[int], times: list[int]) -> bool:
@@ -274,9 +400,14 @@ def _load(path: os.PathLike[str]) -> _Index | None:
 
 
 def _parse(lines: list[str]) -> _Index | None:
-    """Lines: the header; the root's stamp; packed-refs' stamp; every id, sorted; the packed
-    ids; the folders' names, inodes and times; then each folder's ids, a line each."""
-    if lines[0] != HEADER or lines[-1] != "" or not _NAMES.fullmatch(lines[5]):
+    """Lines: the header; when every folder was last checked; the root's stamp; packed-refs'
+    stamp; every id, sorted; the packed ids; the folders' names, inodes and times; then each
+    folder's ids, a line each."""
+    if lines[0] != HEADER or lines[-1] != "":
+        return None
+    checked = int(lines[1])
+    lines = lines[1:]
+    if not _NAMES.fullmatch(lines[5]):
         return None
     root = tuple(map(int, lines[1].split()))
     packed = tuple(map(int, lines[2].split()))
@@ -294,6 +425,7 @@ def _parse(lines: list[str]) -> _Index | None:
         times=times,
         folder_ids=folder_ids,
         ids=lines[3].split(),
+        checked=checked,
     )
 
 
@@ -321,6 +453,7 @@ def _text(index: _Index, trusted_before: int) -> str:
     times = [t if t < trusted_before else 0 for t in index.times]
     lines = [
         HEADER,
+        str(index.checked),
         " ".join(map(str, root)),
         " ".join(map(str, packed)),
         " ".join(index.ids),

@@ -33,13 +33,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from git_session import paths
 from git_session.gitrepo import Repo, config_bool
 from git_session.integrations.agent_clients import AGENT_NAMES
 
 if TYPE_CHECKING:
     import yaml
 
-CONFIG_FILE = ".git-session/config.yaml"
+CONFIG_FILE = paths.SHARED_CONFIG
 MAX_FILE = 64 * 1024  # bytes of config.yaml read; a larger file is refused unread
 MAX_DEPTH = 8  # nested mappings and lists in config.yaml
 MAX_CONTEXT_FILE = 16 * 1024  # bytes of one context file (brief.context) read; the rest is cut

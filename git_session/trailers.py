@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_session import data, gitcli, paths, settings
+from git_session import gitcli, paths
 from git_session.gitrepo import Repo, command_line_config
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
@@ -94,6 +94,8 @@ def has_cache(branch: str) -> bool:
 def keys(repo: Repo) -> tuple[str, str, str]:
     """The trailer keys: git config ``session.trailer.*``, else ``.git-session/config.yaml``'s
     ``trailer:``, else the defaults (``settings``; a key git would not take is a default)."""
+    from git_session import settings  # loaded when a setting is asked for, not by every command
+
     chosen = settings.of(repo)
     found = [chosen.text(setting.removeprefix(settings.GIT_PREFIX)) or "" for setting in KEY_SETTINGS]
     picked = [value if _KEY.fullmatch(value) else default for value, default in zip(found, DEFAULT_KEYS, strict=True)]
@@ -252,6 +254,8 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
     since = since_last_commit(store, handle)
     withheld: list[str] = []
     body = lines(handle.id, store.open_entries(handle, "objective"), since, names, withheld)
+    from git_session import settings
+
     merge = "yes" if settings.of(repo).flag("mergeTrailers") else "no"
     header = [
         CACHE_MAGIC,
@@ -308,6 +312,8 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     if text is None:
         path.unlink(missing_ok=True)
         return
+    from git_session import data  # (importlib.resources: only when the hooks' files are written)
+
     write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
     paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
     write_atomically(path, text.encode("utf-8", "surrogateescape"))  # (git's config bytes as they were)

@@ -7,6 +7,7 @@ one it is.
 
 from __future__ import annotations
 
+import gc
 import os
 
 import click
@@ -73,7 +74,14 @@ def cli() -> None:
     """
 
 
+# A command is a short process that builds many objects and no cycles worth collecting
+# early: with 10,000 sessions, `list` spent an eighth of its time in collections of the
+# cached fields it was reading (mypy raises the threshold for the same reason).
+GC_THRESHOLD = (100_000, 50, 100)
+
+
 def main() -> None:
+    gc.set_threshold(*GC_THRESHOLD)
     if COMPLETE_VAR in os.environ:  # a completion script asking what to offer
         from git_session.cli import completion
 

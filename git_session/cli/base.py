@@ -8,14 +8,12 @@ import importlib
 import json
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import click
 
-from git_session import render
+from git_session import paths, render
 from git_session.agents import follow
 from git_session.cli import hints as cli_hints
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
@@ -132,6 +130,9 @@ def _report(exc: SessionError) -> None:
 def _crash_log(exc: BaseException) -> str:
     """Where the details went: the repository's private folder (the newest few are kept),
     or the temporary folder when there is no repository or it cannot be written."""
+    import tempfile
+    import traceback
+
     text = f"git-session crashed running: {sys.argv!r}\n\n" + "".join(traceback.format_exception(exc))
     for folder in (_crash_folder(), None):
         try:
@@ -274,12 +275,13 @@ def workspace(link_wait: float | None = None, reattach: bool = True) -> Workspac
     the agents' hook answers rendered again whenever a session changes (``agents.follow``);
     then, ``reattach``, copies of linked commits that the branches gained linked too. A shared
     configuration file that cannot be read is said in one line: it is left out."""
-    from git_session import settings
-
     ws = follow.opened(warn, link_wait)
-    fault = settings.of(ws.repo).fault
-    if fault is not None:
-        warn(f"{fault} (the file is left out; see: git session config)")
+    if paths.shared_config_may_exist(ws.repo):
+        from git_session import settings
+
+        fault = settings.of(ws.repo).fault
+        if fault is not None:
+            warn(f"{fault} (the file is left out; see: git session config)")
     if reattach:
         from git_session import autoreattach
 
