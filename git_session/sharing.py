@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import os
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from git_session import gitcli, paths, settings
+from git_session import gitcli, paths
 from git_session.errors import (
     Advice,
     Advised,
@@ -41,6 +39,13 @@ from git_session.errors import (
 from git_session.gitrepo import Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
+from git_session.remotes import Reason as Reason
+from git_session.remotes import Remote as Remote
+from git_session.remotes import leaving as leaving_sessions
+from git_session.remotes import outgoing_notes
+from git_session.remotes import ref_tips as ref_tips
+from git_session.remotes import resolve_remote as resolve_remote
+from git_session.remotes import url_remote as url_remote
 from git_session.store import Handle, MergeResult, Store, naming_session
 
 if TYPE_CHECKING:  # the scan's module is imported when something is scanned: a push with
@@ -50,7 +55,7 @@ if TYPE_CHECKING:  # the scan's module is imported when something is scanned: a 
 PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
 SCAN_LIMIT = 16 << 20  # a snapshot file larger than this cannot be scanned: the push stops
-_REMOTE_NAME = re.compile(r"[A-Za-z0-9%][A-Za-z0-9%_-]*(\.[A-Za-z0-9%_-]+)*")
+
 # Rejections a fetch, a merge and another try cure: the remote moved on, or another push
 # held the ref's lock at that very moment.
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
@@ -72,29 +77,6 @@ def scan_secrets(texts: Iterable[tuple[str, str]]) -> list[Finding]:
     return secrets.scan(texts)
 
 
-@dataclass(frozen=True)
-class Remote:
-    """Where sessions are shared: a configured remote, or a URL or path given as is."""
-
-    name: str  # what the user typed (or the default): passed to git as is
-    key: str  # its folder under refs/session-remotes/
-
-    @property
-    def sessions_prefix(self) -> str:
-        return f"{REMOTE_SESSIONS_PREFIX}{self.key}/sessions/"
-
-    @property
-    def notes_ref(self) -> str:
-        return f"{REMOTE_SESSIONS_PREFIX}{self.key}/notes/sessions"
-
-    def local_ref(self, copy: str) -> str:
-        """The local session ref of a remote copy's name."""
-        return SESSIONS_PREFIX + copy.removeprefix(self.sessions_prefix)
-
-    def copy_ref(self, local: str) -> str:
-        return self.sessions_prefix + local.removeprefix(SESSIONS_PREFIX)
-
-
 @dataclass
 class MergeReport:
     """What a pull did to each session, and the sessions it refused."""
@@ -105,13 +87,6 @@ class MergeReport:
 
     def count(self, outcome: str) -> int:
         return self.outcomes[outcome]
-
-
-class Reason(NamedTuple):
-    """Why a ref stays here, and what a front end adds to that in its own terms."""
-
-    text: str
-    advice: Advice | None = None
 
 
 @dataclass
@@ -151,48 +126,6 @@ class SecretsFound(UserError):
             advised=advised,
         )
         self.findings = [f for f, _ in found]
-
-
-# --- remotes ----------------------------------------------------------------------------
-
-
-def resolve_remote(repo: Repo, spec: str | None) -> Remote:
-    """The remote named (or by default: session.remote, the branch's upstream remote,
-    ``origin``, the only remote)."""
-    names = repo.remote_names()
-    if spec is None:
-        spec = _default_remote(repo, names)
-    if spec.startswith("-") or not spec or "\0" in spec:
-        raise UserError(f"not a remote: {spec!r} (git would take it for an option)", "see them with: git remote -v")
-    if spec in names:
-        key = spec.replace("%", "%25").replace("/", "%2F")  # one folder per remote, never nested
-        if not _REMOTE_NAME.fullmatch(key) or key.endswith(".lock"):
-            raise UserError(f"remote name {spec!r} cannot name a folder of refs/session-remotes/")
-        return Remote(spec, key)
-    if "/" in spec or ":" in spec or spec.startswith("."):
-        return url_remote(spec)
-    raise UserError(f"no remote named {spec!r}", "see them with: git remote -v")
-
-
-def url_remote(spec: str) -> Remote:
-    """A URL or path given as is (git took it: a pre-push hook's ``backup.git`` is one)."""
-    digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return Remote(spec, f"url-{digest}")
-
-
-def _default_remote(repo: Repo, names: list[str]) -> str:
-    chosen = settings.of(repo)["remote"]
-    if isinstance(chosen.value, str) and (chosen.origin.startswith("git config") or chosen.value in names):
-        return chosen.value  # the shared file only picks among your remotes: never a URL of its own
-    branch = repo.head_branch()
-    upstream = repo.config_value(f"branch.{branch}.remote") if branch else None
-    if upstream and upstream in names:
-        return upstream
-    if "origin" in names:
-        return "origin"
-    if len(names) == 1:
-        return names[0]
-    raise UserError("no remote to share sessions with", advice=Advice.NAME_REMOTE)
 
 
 # --- fetch and pull ---------------------------------------------------------------------
@@ -444,17 +377,13 @@ class Outgoing:
         """
         tips = ref_tips(repo, [*prefixes, remote.sessions_prefix])
         pushed = pushed_log(repo, remote).tips()
-        sessions = {
-            name: tip
-            for name, tip in tips.items()
-            if name.startswith(tuple(prefixes)) and tips.get(remote.copy_ref(name)) != tip
-        }
+        sessions = leaving_sessions(tips, remote, prefixes)
         unreadable = {}
         for name, tip in sessions.items():
             problem = _unreadable(repo, _hidden(repo, remote, name, pushed), name, tip)
             if problem is not None:
                 unreadable[name] = problem
-        notes, problem = _outgoing_notes(repo, remote)
+        notes, problem = outgoing_notes(repo, remote)
         if problem is not None:
             unreadable[NOTES_REF] = problem
         readable = {name: tip for name, tip in sessions.items() if name not in unreadable}
@@ -481,21 +410,6 @@ def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> R
     except DataError as exc:
         return Reason(exc.message)
     return None
-
-
-def _outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, Reason | None]:
-    """The notes tip to push, if it moved on; or why the notes stay here."""
-    try:
-        ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
-    except DataError as exc:
-        return None, Reason(exc.message)
-    if ours is None or ours == theirs:
-        return None, None
-    if not repo.is_commit(ours):
-        return None, Reason(f"{NOTES_REF} is not a notes commit here", Advice.DOCTOR_EXAMINES)
-    if theirs is not None and not repo.is_commit(theirs):
-        return None, Reason(f"the remote's {NOTES_REF} is not a notes commit: the notes stay here")
-    return ours, None
 
 
 def _scanned(
@@ -676,20 +590,6 @@ class PushedLog:
         except OSError:  # the log only stays longer
             with contextlib.suppress(OSError):
                 os.remove(temporary)
-
-
-def ref_tips(repo: Repo, prefixes: Iterable[str]) -> dict[str, ObjectId]:
-    """Every ref under any of ``prefixes`` (each ending in ``/``) and its target, read by one
-    ``git for-each-ref``: a fraction of looking each up. A damaged ref is left out, as git
-    leaves it out."""
-    patterns = list(dict.fromkeys(prefixes))
-    result = gitcli.run(["for-each-ref", "--format=%(objectname)%09%(refname)", *patterns], git_dir=repo.git_dir)
-    found = {}
-    for line in result.stdout.splitlines():
-        tip, _, name = line.partition("\t")
-        if ObjectId.is_sha1(tip) and name.startswith(tuple(patterns)):
-            found[name] = ObjectId(tip)
-    return found
 
 
 def pushed_log(repo: Repo, remote: Remote) -> PushedLog:
