@@ -386,13 +386,15 @@ class Store:
         if ours is None:
             self._check_state(ref, None, theirs, self._ops_since(theirs, None, ref.session_id))
             return MergeResult("created", theirs)
-        if self.repo.is_ancestor(theirs, ours):
+        # One merge base says all three: theirs is ours' ancestor, ours theirs', or neither.
+        base = theirs if theirs == ours else self.repo.merge_base(ours, theirs)
+        if base == theirs:
             return MergeResult("up-to-date", ours)
         their_ops = self._ops_since(theirs, ours, ref.session_id)
-        if self.repo.is_ancestor(ours, theirs):
+        if base == ours:
             self._check_state(ref, ours, theirs, their_ops)
             return MergeResult("fast-forward", theirs)
-        if self.repo.merge_base(ours, theirs) is None:
+        if base is None:
             raise DataError(f"session {ref.session_id}: the two histories share no commit")
         return MergeResult("merged", self._merge_commit(ref, ours, theirs, their_ops))
 
