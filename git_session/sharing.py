@@ -358,6 +358,10 @@ def push(
     )
 
 
+# (session ref, tip, the tips its walk hides) -> why its commits cannot be read, or None
+Checked = dict[tuple[str, ObjectId, tuple[ObjectId, ...]], Reason | None]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """The tips a push would send: the sessions whose tip the remote's copy lacks, and the
@@ -369,18 +373,24 @@ class Outgoing:
     copies: dict[str, ObjectId] = field(default_factory=dict)  # the remote's copies as read: copy ref -> tip
 
     @classmethod
-    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
+    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str], checked: Checked | None = None) -> Outgoing:
         """What would leave; a session (or the notes) that cannot be read stays, and says why.
 
         A session whose tip the remote's copy holds (fetched, or set by the last push) does
-        not leave: a push after a push reads no commit.
+        not leave: a push after a push reads no commit. ``checked``: the verdicts of an
+        earlier look, kept (the same commits, hiding the same tips, read the same).
         """
         tips = ref_tips(repo, [*prefixes, remote.sessions_prefix])
         pushed = pushed_log(repo, remote).tips()
         sessions = leaving_sessions(tips, remote, prefixes)
+        checked = {} if checked is None else checked
         unreadable = {}
         for name, tip in sessions.items():
-            problem = _unreadable(repo, _hidden(repo, remote, name, pushed), name, tip)
+            hide = _hidden(repo, remote, name, pushed)
+            key = (name, tip, tuple(hide))
+            if key not in checked:
+                checked[key] = _unreadable(repo, hide, name, tip)
+            problem = checked[key]
             if problem is not None:
                 unreadable[name] = problem
         notes, problem = outgoing_notes(repo, remote)
@@ -416,15 +426,16 @@ def _scanned(
     repo: Repo, remote: Remote, prefixes: Sequence[str], scan: Callable[[Iterable[tuple[str, str]]], list[Finding]]
 ) -> Outgoing:
     """Scan what would leave, again if a session moved meanwhile, until the tips read before
-    and after a scan agree."""
-    leaving = Outgoing.of(repo, remote, prefixes)
+    and after a scan agree (a session read once is not read again to say that)."""
+    checked: Checked = {}
+    leaving = Outgoing.of(repo, remote, prefixes, checked)
     for _ in range(PUSH_ATTEMPTS):
         if not leaving.sessions and leaving.notes is None:
             return leaving  # nothing to scan, nor to read twice
         found = scan_outgoing(repo, remote, leaving, scan)
         if found:
             raise SecretsFound(*shorten_findings(repo, found))
-        again = Outgoing.of(repo, remote, prefixes)
+        again = Outgoing.of(repo, remote, prefixes, checked)
         if again == leaving:
             return leaving
         leaving = again
