@@ -36,7 +36,7 @@ from git_session.errors import (
     UserError,
     file_system_error,
 )
-from git_session.gitrepo import Repo
+from git_session.gitrepo import CommitInfo, Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.remotes import Reason as Reason
@@ -358,8 +358,16 @@ def push(
     )
 
 
-# (session ref, tip, the tips its walk hides) -> why its commits cannot be read, or None
-Checked = dict[tuple[str, ObjectId, tuple[ObjectId, ...]], Reason | None]
+@dataclass
+class Reads:
+    """What the looks of one push read of each session that would leave: why its commits
+    cannot be read, or those commits with their operations, which the scan then takes from
+    here instead of reading them again (the same commits, hiding the same tips)."""
+
+    verdicts: dict[tuple[str, ObjectId, tuple[ObjectId, ...]], Reason | None] = field(default_factory=dict)
+    commits: dict[tuple[ObjectId, tuple[ObjectId, ...]], list[tuple[CommitInfo, list[Op]]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
@@ -373,24 +381,24 @@ class Outgoing:
     copies: dict[str, ObjectId] = field(default_factory=dict)  # the remote's copies as read: copy ref -> tip
 
     @classmethod
-    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str], checked: Checked | None = None) -> Outgoing:
+    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str], reads: Reads | None = None) -> Outgoing:
         """What would leave; a session (or the notes) that cannot be read stays, and says why.
 
         A session whose tip the remote's copy holds (fetched, or set by the last push) does
-        not leave: a push after a push reads no commit. ``checked``: the verdicts of an
-        earlier look, kept (the same commits, hiding the same tips, read the same).
+        not leave: a push after a push reads no commit. ``reads``: what earlier looks read,
+        kept (the same commits, hiding the same tips, read the same), and added to.
         """
         tips = ref_tips(repo, [*prefixes, remote.sessions_prefix])
         pushed = pushed_log(repo, remote).tips()
         sessions = leaving_sessions(tips, remote, prefixes)
-        checked = {} if checked is None else checked
+        reads = Reads() if reads is None else reads
         unreadable = {}
         for name, tip in sessions.items():
             hide = _hidden(repo, remote, name, pushed)
             key = (name, tip, tuple(hide))
-            if key not in checked:
-                checked[key] = _unreadable(repo, hide, name, tip)
-            problem = checked[key]
+            if key not in reads.verdicts:
+                reads.verdicts[key] = _unreadable(repo, hide, name, tip, reads)
+            problem = reads.verdicts[key]
             if problem is not None:
                 unreadable[name] = problem
         notes, problem = outgoing_notes(repo, remote)
@@ -409,16 +417,17 @@ def _hidden(
     return [k for k in known if k is not None and repo.has_object(k)]
 
 
-def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> Reason | None:
-    """Why the commits of ``name`` that would leave cannot be read, if they cannot."""
+def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId, reads: Reads) -> Reason | None:
+    """Why the commits of ``name`` that would leave cannot be read, if they cannot (if they
+    can, they are kept in ``reads``, with their operations)."""
     store = Store(repo)
     session_id = name.rsplit("/", 1)[1]
     try:
         with naming_session(session_id):
-            for commit in repo.walk(tip, hide):
-                store.commit_ops(commit, session_id)
+            read = [(commit, store.commit_ops(commit, session_id)) for commit in repo.walk(tip, hide)]
     except DataError as exc:
         return Reason(exc.message)
+    reads.commits[(tip, tuple(hide))] = read
     return None
 
 
@@ -426,16 +435,16 @@ def _scanned(
     repo: Repo, remote: Remote, prefixes: Sequence[str], scan: Callable[[Iterable[tuple[str, str]]], list[Finding]]
 ) -> Outgoing:
     """Scan what would leave, again if a session moved meanwhile, until the tips read before
-    and after a scan agree (a session read once is not read again to say that)."""
-    checked: Checked = {}
-    leaving = Outgoing.of(repo, remote, prefixes, checked)
+    and after a scan agree (a session read once is not read again, to scan it or to say that)."""
+    reads = Reads()
+    leaving = Outgoing.of(repo, remote, prefixes, reads)
     for _ in range(PUSH_ATTEMPTS):
         if not leaving.sessions and leaving.notes is None:
             return leaving  # nothing to scan, nor to read twice
-        found = scan_outgoing(repo, remote, leaving, scan)
+        found = scan_outgoing(repo, remote, leaving, scan, reads=reads)
         if found:
             raise SecretsFound(*shorten_findings(repo, found))
-        again = Outgoing.of(repo, remote, prefixes, checked)
+        again = Outgoing.of(repo, remote, prefixes, reads)
         if again == leaving:
             return leaving
         leaving = again
@@ -708,11 +717,16 @@ def remedy_data(remedy: Advised) -> dict[str, str]:
 
 
 def outgoing_texts(
-    repo: Repo, remote: Remote, leaving: Outgoing, also_sent: Mapping[str, ObjectId] | None = None
+    repo: Repo,
+    remote: Remote,
+    leaving: Outgoing,
+    also_sent: Mapping[str, ObjectId] | None = None,
+    reads: Reads | None = None,
 ) -> Iterator[OutgoingText]:
     """Everything in ``leaving`` that the remote was not sent before: the session commits'
     subjects and operations (texts, authors, agents), every file and symlink of their
-    snapshots the remote does not have already, and every notes commit it lacks."""
+    snapshots the remote does not have already, and every notes commit it lacks. The
+    commits ``reads`` holds are taken from it."""
     store = Store(repo)
     seen: set[object] = set()
     pushed = pushed_log(repo, remote).tips()
@@ -720,11 +734,8 @@ def outgoing_texts(
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
         hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name))
-        for commit in repo.walk(tip, hide):
-            try:
-                ops = store.commit_ops(commit, session_id)
-            except DataError as exc:  # what cannot be read cannot be scanned: it does not leave
-                raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
+        read = reads.commits.get((tip, tuple(hide))) if reads is not None else None
+        for commit, ops in _decoded(store, session_id, tip, hide) if read is None else read:
             for op in ops:
                 yield from _op_texts(repo, session_id, op, seen, public)
             remedy = Advised(Advice.REDACT_COMMIT, {"session": session_id})
@@ -732,6 +743,18 @@ def outgoing_texts(
             yield OutgoingText(f"session {session_id}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
         yield from _note_texts(repo, remote, leaving.notes, (also_sent or {}).get(NOTES_REF))
+
+
+def _decoded(
+    store: Store, session_id: str, tip: ObjectId, hide: list[ObjectId]
+) -> Iterator[tuple[CommitInfo, list[Op]]]:
+    """The commits of ``tip`` not reachable from ``hide``, each with its operations."""
+    for commit in store.repo.walk(tip, hide):
+        try:
+            ops = store.commit_ops(commit, session_id)
+        except DataError as exc:  # what cannot be read cannot be scanned: it does not leave
+            raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
+        yield commit, ops
 
 
 def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: PublicFiles) -> Iterator[OutgoingText]:
@@ -869,13 +892,14 @@ def scan_outgoing(
     leaving: Outgoing,
     scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
     also_sent: Mapping[str, ObjectId] | None = None,
+    reads: Reads | None = None,
 ) -> list[tuple[Finding, OutgoingText]]:
     """The findings in what would leave, but those acknowledged (``secrets allow``) in
     the session they are in (for the notes: in any session), each with its text."""
     items: dict[str, OutgoingText] = {}
 
     def labelled() -> Iterator[tuple[str, str]]:
-        for item in outgoing_texts(repo, remote, leaving, also_sent):
+        for item in outgoing_texts(repo, remote, leaving, also_sent, reads):
             items.setdefault(item.where, item)
             yield item.where, item.text
 
