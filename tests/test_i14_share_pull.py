@@ -42,3 +42,18 @@ def test_a_merge_asks_git_for_one_merge_base_per_session_and_nothing_more(
 
     assert report.outcomes == Counter({"merged": 3}) and report.skipped == []
     assert sum(bases.values()) == 3 and sum(ancestors.values()) == 0
+
+
+def test_a_new_sessions_tip_commit_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Is it a commit here, and is its tree what its operations make: one read answers both."""
+    _, alice, bob = two_clones(tmp_path)
+    sessions_on_branches(alice, 2)
+    ok(alice, "push")
+    ok(bob, "fetch")
+    reads = counting(monkeypatch, Repo, "commit")
+    repo = Repo.discover(str(bob))
+
+    report = sharing.merge_remote(repo, sharing.resolve_remote(repo, None))
+
+    assert report.outcomes == Counter({"created": 2}) and report.skipped == []
+    assert sum(reads.values()) == 2
