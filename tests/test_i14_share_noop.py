@@ -187,3 +187,17 @@ def test_a_completion_asking_is_the_command_lines(pushed: Path) -> None:
     assert launch.COMPLETE_VAR == COMPLETE_VAR  # the copy the console script checks without importing click
     env = {**os.environ, COMPLETE_VAR: "bash_source"}
     assert not probe(pushed, "push", env=env).answered_early
+
+
+def test_a_remote_name_with_more_than_plain_characters_is_shown_by_the_command(pushed: Path) -> None:
+    git(pushed, "remote", "add", "équipe", str(pushed.parent / "remote.git"))
+    answer = probe(pushed, "push", "équipe")
+    expected = subprocess.run(
+        [sys.executable, "-c", "from git_session.cli import main; main()", "push", "équipe"],
+        cwd=pushed,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert not answer.answered_early
+    assert answer[:3] == (expected.returncode, expected.stdout, expected.stderr)
