@@ -40,6 +40,8 @@ Usage: .venv/bin/python bench/bench_transfer.py [--quick] [--rounds N] [--sessio
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,7 +52,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-import benchlib
 from benchlib import (
     Command,
     Ratio,
@@ -388,21 +389,62 @@ def noop_pushes(served: Path, source: Path, count: int) -> list[Command]:
 # --- timing -------------------------------------------------------------------------------
 
 
-def run_once(transfer: Transfer, name: str, env: dict[str, str]) -> float:
+class Timings(NamedTuple):
+    wall: list[Timing]
+    cpu: list[Timing]  # user + system time of the command and of every process it started
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_cpu(label: str, argv: Sequence[str], cwd: Path, env: dict[str, str], cpu: list[float]) -> float:
+    """``timed``, with the run's CPU seconds appended to ``cpu``."""
+    before = children_cpu()
+    elapsed = timed(label, argv, cwd, env)
+    cpu.append(children_cpu() - before)
+    return elapsed
+
+
+def run_once(transfer: Transfer, name: str, env: dict[str, str], cpu: list[float]) -> float:
     setup = transfer.prepare(name)
-    elapsed = timed(transfer.label, transfer.argv, setup.cwd, env)
+    elapsed = timed_cpu(transfer.label, transfer.argv, setup.cwd, env, cpu)
     transfer.verify(setup.target)
     return elapsed
 
 
-def interleaved(commands: Sequence[Transfer], env: dict[str, str], rounds: int) -> list[Timing]:
+def rounds_of(labels: Sequence[str], run: Callable[[int, int, list[float]], float], rounds: int) -> Timings:
+    """Each variant once per round in a rotating order: wall-clock and CPU timings."""
+    cpu: list[list[float]] = [[] for _ in labels]
+    samples = interleaved_samples(lambda round_number, index: run(round_number, index, cpu[index]), len(labels), rounds)
+    return Timings(
+        [Timing(label, s) for label, s in zip(labels, samples, strict=True)],
+        [Timing(f"{label} (CPU)", tuple(c)) for label, c in zip(labels, cpu, strict=True)],
+    )
+
+
+def interleaved(commands: Sequence[Transfer], env: dict[str, str], rounds: int) -> Timings:
     """One untimed (but checked) run of each, then each once per round in a rotating order."""
     for index, transfer in enumerate(commands):
-        run_once(transfer, f"warmup-{index}", env)
-    samples = interleaved_samples(
-        lambda round_number, index: run_once(commands[index], f"run-{round_number}-{index}", env), len(commands), rounds
+        run_once(transfer, f"warmup-{index}", env, [])
+    return rounds_of(
+        [t.label for t in commands],
+        lambda round_number, index, cpu: run_once(commands[index], f"run-{round_number}-{index}", env, cpu),
+        rounds,
     )
-    return [Timing(t.label, s) for t, s in zip(commands, samples, strict=True)]
+
+
+def interleaved_commands(commands: Sequence[Command], env: dict[str, str], rounds: int, warmup: int = 2) -> Timings:
+    """``benchlib.interleaved``, with CPU time."""
+    for command in commands:
+        for _ in range(warmup):
+            timed(command.label, command.argv, command.cwd, env)
+    return rounds_of(
+        [c.label for c in commands],
+        lambda _, index, cpu: timed_cpu(commands[index].label, commands[index].argv, commands[index].cwd, env, cpu),
+        rounds,
+    )
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -481,8 +523,17 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
     targets = served / "targets"
     targets.mkdir()
     site = Site(source, targets, str, expected)
-    timings: list[Timing] = []
+    wall, cpu = Timings([], []), Timings([], [])
     ratios: list[Ratio] = []
+    cpu_ratios: list[Ratio] = []  # the same ratios by CPU time, for information
+
+    def judged(timings: Timings, pairs: Sequence[tuple[int, int, float | None]]) -> None:
+        """Ratios of ``timings`` (measured index, baseline index, target), by wall and by CPU."""
+        wall.wall.extend(timings.wall)
+        cpu.cpu.extend(timings.cpu)
+        ratios.extend(Ratio(timings.wall[m], timings.wall[b], target) for m, b, target in pairs)
+        cpu_ratios.extend(Ratio(timings.cpu[m], timings.cpu[b], None) for m, b, _ in pairs)
+
     if "transfer" in settings.parts:
         # (where the remote is, how it is reached, the ratios' target): over git:// for information
         sites: list[tuple[str, Site, float | None]] = [("path", site, TARGET)]
@@ -490,36 +541,46 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
             by_url = Site(source, targets, lambda path: url + path.relative_to(served).as_posix(), expected)
             sites.append(("git://", by_url, None))
         for where, each, target in sites:
-            plain_push, push, plain_fetch, fetch = interleaved(transfers(each, where), env, settings.rounds)
-            timings += [plain_push, push, plain_fetch, fetch]
-            ratios += [Ratio(push, plain_push, target), Ratio(fetch, plain_fetch, target)]
+            judged(interleaved(transfers(each, where), env, settings.rounds), [(1, 0, target), (3, 2, target)])
     if "pull" in settings.parts:
-        plain_fetch, pull, plain_here, pull_here = interleaved(pulls(site), env, settings.rounds)
-        timings += [plain_fetch, pull, plain_here, pull_here]
-        ratios += [Ratio(pull, plain_fetch, PULL_TARGET), Ratio(pull_here, plain_here, None)]
+        judged(interleaved(pulls(site), env, settings.rounds), [(1, 0, PULL_TARGET), (3, 2, None)])
     nets: list[Net] = []
     if "noop" in settings.parts:
-        noop = noop_pushes(served, source, settings.sessions)
-        floor, plain_push, push = benchlib.interleaved(noop, env, settings.rounds)
-        timings += [floor, plain_push, push]
-        ratios.append(Ratio(push, plain_push, None))
-        nets.append(Net(push, floor, plain_push, NOOP_TARGET))
+        noop = interleaved_commands(noop_pushes(served, source, settings.sessions), env, settings.rounds)
+        judged(noop, [(2, 1, None)])
+        nets.append(Net(noop.wall[2], noop.wall[0], noop.wall[1], NOOP_TARGET))
+        nets.append(Net(noop.cpu[2], noop.cpu[0], noop.cpu[1], float("inf")))  # for information
     if "diverged" in settings.parts:  # last: it moves the source's sessions on
         began = time.perf_counter()
         fixture = diverged(served, source, targets, settings.loose)
         print(f"diverged {settings.sessions:,} sessions in {time.perf_counter() - began:.1f} s", flush=True)
-        plain_fetch, pull = interleaved(diverged_pulls(fixture, settings.sessions), env, settings.rounds)
-        timings += [plain_fetch, pull]
-        ratios.append(Ratio(pull, plain_fetch, DIVERGED_TARGET))
-    report(timings, ratios, settings.rounds)
+        judged(interleaved(diverged_pulls(fixture, settings.sessions), env, settings.rounds), [(1, 0, DIVERGED_TARGET)])
+    report(wall.wall, ratios, settings.rounds)
+    print("\nthe same by CPU time (user + system of the command and every process it starts), for information:")
+    report(cpu.cpu, cpu_ratios, settings.rounds)
+    spread(wall.wall)
     for net in nets:
-        verdict = "PASS" if net.passed else "FAIL"
+        verdict = f"<= {net.target:g}  {'PASS' if net.passed else 'FAIL'}" if net.target != float("inf") else "info"
         print(
             f"\n({net.measured.label} - floor) / {net.baseline.label}: "
             f"({net.measured.median_ms:.1f} - {net.floor.median_ms:.1f}) / {net.baseline.median_ms:.1f} = "
-            f"{net.value:.2f}  <= {net.target:g}  {verdict}"
+            f"{net.value:.2f}  {verdict}"
         )
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nmachine load (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
     return [*ratios, *nets]
+
+
+def spread(timings: Sequence[Timing]) -> None:
+    """Each measurement's samples, as quartiles and the largest, in milliseconds."""
+    print("\nspread (wall clock, ms): p25 / median / p75 / max")
+    width = max(len(t.label) for t in timings)
+    for timing in timings:
+        ordered = sorted(s * 1000 for s in timing.samples)
+        quarter = ordered[len(ordered) // 4], ordered[(3 * len(ordered)) // 4]
+        print(
+            f"  {timing.label:<{width}}  {quarter[0]:8.1f} {timing.median_ms:8.1f} {quarter[1]:8.1f} {ordered[-1]:8.1f}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

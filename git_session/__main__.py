@@ -1,3 +1,3 @@
-from git_session.cli import main
+from git_session.launch import main
 
 main()

@@ -26,14 +26,13 @@ source. A file that cannot be read is as none: everything is examined again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import re
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from git_session import codec, gitcli, paths, trailers
+from git_session.branchstamp import seen_record as _record
+from git_session.branchstamp import stamp as stamp
 from git_session.errors import SessionError, file_system_error
 from git_session.gitrepo import CommitInfo, Repo
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, ObjectId
@@ -43,7 +42,6 @@ if TYPE_CHECKING:  # reattach (and its imports) is loaded only when a branch mov
     from git_session.reattach import More, Report
 
 LIMIT = 5000  # new commits examined at most, newest first
-RACY_SECONDS = 2.0  # a folder changed more recently than this may change again unseen
 FALLBACK_DEFAULTS = ("main", "master", "trunk")
 _WATCHED = ("refs/heads/", "refs/remotes/")
 
@@ -82,43 +80,6 @@ def _remote_default(repo: Repo, remote: str, tips: Mapping[str, ObjectId]) -> st
     if head is not None and head.startswith(prefix):
         return head.removeprefix(prefix)
     return next((b for b in FALLBACK_DEFAULTS if f"{prefix}{b}" in tips), None)
-
-
-def stamp(repo: Repo) -> str | None:
-    """What the branches' folders and ``packed-refs`` look like on disk: git writes, makes
-    or deletes a loose ref by renaming a lock file in its folder, and rewrites packed-refs
-    whole, so a branch that moved changes this. ``None``: a folder changed too recently to
-    tell a later change in the same clock tick from it (the tips are read then)."""
-    now = time.time()
-    stamps = []
-    pending = [os.path.join(repo.common_dir, "refs", "heads"), os.path.join(repo.common_dir, "refs", "remotes")]
-    files = [os.path.join(repo.common_dir, "packed-refs")]
-    while pending:
-        folder = pending.pop()
-        try:
-            with os.scandir(folder) as entries:
-                pending += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
-        except OSError:
-            pass
-        files.append(folder)
-    for path in files:
-        try:
-            status = os.stat(path)
-        except OSError:
-            stamps.append(f"{path} -")
-            continue
-        if now - status.st_mtime < RACY_SECONDS:
-            return None
-        stamps.append(f"{path} {status.st_mtime_ns} {status.st_ino} {status.st_size}")
-    return hashlib.sha1("\n".join(sorted(stamps)).encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _record(repo: Repo) -> dict[str, Any]:
-    try:
-        raw = codec.loads(paths.reattach_seen(repo).read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return raw if isinstance(raw, dict) else {}
 
 
 def load_seen(repo: Repo) -> dict[str, ObjectId] | None:

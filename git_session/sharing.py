@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import os
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from git_session import gitcli, paths, settings
+from git_session import gitcli, paths
 from git_session.errors import (
     Advice,
     Advised,
@@ -38,9 +36,16 @@ from git_session.errors import (
     UserError,
     file_system_error,
 )
-from git_session.gitrepo import Repo
+from git_session.gitrepo import CommitInfo, Repo
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
+from git_session.remotes import Reason as Reason
+from git_session.remotes import Remote as Remote
+from git_session.remotes import leaving as leaving_sessions
+from git_session.remotes import outgoing_notes
+from git_session.remotes import ref_tips as ref_tips
+from git_session.remotes import resolve_remote as resolve_remote
+from git_session.remotes import url_remote as url_remote
 from git_session.store import Handle, MergeResult, Store, naming_session
 
 if TYPE_CHECKING:  # the scan's module is imported when something is scanned: a push with
@@ -50,7 +55,7 @@ if TYPE_CHECKING:  # the scan's module is imported when something is scanned: a 
 PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
 SCAN_LIMIT = 16 << 20  # a snapshot file larger than this cannot be scanned: the push stops
-_REMOTE_NAME = re.compile(r"[A-Za-z0-9%][A-Za-z0-9%_-]*(\.[A-Za-z0-9%_-]+)*")
+
 # Rejections a fetch, a merge and another try cure: the remote moved on, or another push
 # held the ref's lock at that very moment.
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
@@ -72,29 +77,6 @@ def scan_secrets(texts: Iterable[tuple[str, str]]) -> list[Finding]:
     return secrets.scan(texts)
 
 
-@dataclass(frozen=True)
-class Remote:
-    """Where sessions are shared: a configured remote, or a URL or path given as is."""
-
-    name: str  # what the user typed (or the default): passed to git as is
-    key: str  # its folder under refs/session-remotes/
-
-    @property
-    def sessions_prefix(self) -> str:
-        return f"{REMOTE_SESSIONS_PREFIX}{self.key}/sessions/"
-
-    @property
-    def notes_ref(self) -> str:
-        return f"{REMOTE_SESSIONS_PREFIX}{self.key}/notes/sessions"
-
-    def local_ref(self, copy: str) -> str:
-        """The local session ref of a remote copy's name."""
-        return SESSIONS_PREFIX + copy.removeprefix(self.sessions_prefix)
-
-    def copy_ref(self, local: str) -> str:
-        return self.sessions_prefix + local.removeprefix(SESSIONS_PREFIX)
-
-
 @dataclass
 class MergeReport:
     """What a pull did to each session, and the sessions it refused."""
@@ -105,13 +87,6 @@ class MergeReport:
 
     def count(self, outcome: str) -> int:
         return self.outcomes[outcome]
-
-
-class Reason(NamedTuple):
-    """Why a ref stays here, and what a front end adds to that in its own terms."""
-
-    text: str
-    advice: Advice | None = None
 
 
 @dataclass
@@ -151,48 +126,6 @@ class SecretsFound(UserError):
             advised=advised,
         )
         self.findings = [f for f, _ in found]
-
-
-# --- remotes ----------------------------------------------------------------------------
-
-
-def resolve_remote(repo: Repo, spec: str | None) -> Remote:
-    """The remote named (or by default: session.remote, the branch's upstream remote,
-    ``origin``, the only remote)."""
-    names = repo.remote_names()
-    if spec is None:
-        spec = _default_remote(repo, names)
-    if spec.startswith("-") or not spec or "\0" in spec:
-        raise UserError(f"not a remote: {spec!r} (git would take it for an option)", "see them with: git remote -v")
-    if spec in names:
-        key = spec.replace("%", "%25").replace("/", "%2F")  # one folder per remote, never nested
-        if not _REMOTE_NAME.fullmatch(key) or key.endswith(".lock"):
-            raise UserError(f"remote name {spec!r} cannot name a folder of refs/session-remotes/")
-        return Remote(spec, key)
-    if "/" in spec or ":" in spec or spec.startswith("."):
-        return url_remote(spec)
-    raise UserError(f"no remote named {spec!r}", "see them with: git remote -v")
-
-
-def url_remote(spec: str) -> Remote:
-    """A URL or path given as is (git took it: a pre-push hook's ``backup.git`` is one)."""
-    digest = hashlib.sha1(spec.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return Remote(spec, f"url-{digest}")
-
-
-def _default_remote(repo: Repo, names: list[str]) -> str:
-    chosen = settings.of(repo)["remote"]
-    if isinstance(chosen.value, str) and (chosen.origin.startswith("git config") or chosen.value in names):
-        return chosen.value  # the shared file only picks among your remotes: never a URL of its own
-    branch = repo.head_branch()
-    upstream = repo.config_value(f"branch.{branch}.remote") if branch else None
-    if upstream and upstream in names:
-        return upstream
-    if "origin" in names:
-        return "origin"
-    if len(names) == 1:
-        return names[0]
-    raise UserError("no remote to share sessions with", advice=Advice.NAME_REMOTE)
 
 
 # --- fetch and pull ---------------------------------------------------------------------
@@ -425,6 +358,18 @@ def push(
     )
 
 
+@dataclass
+class Reads:
+    """What the looks of one push read of each session that would leave: why its commits
+    cannot be read, or those commits with their operations, which the scan then takes from
+    here instead of reading them again (the same commits, hiding the same tips)."""
+
+    verdicts: dict[tuple[str, ObjectId, tuple[ObjectId, ...]], Reason | None] = field(default_factory=dict)
+    commits: dict[tuple[ObjectId, tuple[ObjectId, ...]], list[tuple[CommitInfo, list[Op]]]] = field(
+        default_factory=dict
+    )
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """The tips a push would send: the sessions whose tip the remote's copy lacks, and the
@@ -436,25 +381,27 @@ class Outgoing:
     copies: dict[str, ObjectId] = field(default_factory=dict)  # the remote's copies as read: copy ref -> tip
 
     @classmethod
-    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str]) -> Outgoing:
+    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str], reads: Reads | None = None) -> Outgoing:
         """What would leave; a session (or the notes) that cannot be read stays, and says why.
 
         A session whose tip the remote's copy holds (fetched, or set by the last push) does
-        not leave: a push after a push reads no commit.
+        not leave: a push after a push reads no commit. ``reads``: what earlier looks read,
+        kept (the same commits, hiding the same tips, read the same), and added to.
         """
         tips = ref_tips(repo, [*prefixes, remote.sessions_prefix])
         pushed = pushed_log(repo, remote).tips()
-        sessions = {
-            name: tip
-            for name, tip in tips.items()
-            if name.startswith(tuple(prefixes)) and tips.get(remote.copy_ref(name)) != tip
-        }
+        sessions = leaving_sessions(tips, remote, prefixes)
+        reads = Reads() if reads is None else reads
         unreadable = {}
         for name, tip in sessions.items():
-            problem = _unreadable(repo, _hidden(repo, remote, name, pushed), name, tip)
+            hide = _hidden(repo, remote, name, pushed)
+            key = (name, tip, tuple(hide))
+            if key not in reads.verdicts:
+                reads.verdicts[key] = _unreadable(repo, hide, name, tip, reads)
+            problem = reads.verdicts[key]
             if problem is not None:
                 unreadable[name] = problem
-        notes, problem = _outgoing_notes(repo, remote)
+        notes, problem = outgoing_notes(repo, remote)
         if problem is not None:
             unreadable[NOTES_REF] = problem
         readable = {name: tip for name, tip in sessions.items() if name not in unreadable}
@@ -470,47 +417,34 @@ def _hidden(
     return [k for k in known if k is not None and repo.has_object(k)]
 
 
-def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId) -> Reason | None:
-    """Why the commits of ``name`` that would leave cannot be read, if they cannot."""
+def _unreadable(repo: Repo, hide: list[ObjectId], name: str, tip: ObjectId, reads: Reads) -> Reason | None:
+    """Why the commits of ``name`` that would leave cannot be read, if they cannot (if they
+    can, they are kept in ``reads``, with their operations)."""
     store = Store(repo)
     session_id = name.rsplit("/", 1)[1]
     try:
         with naming_session(session_id):
-            for commit in repo.walk(tip, hide):
-                store.commit_ops(commit, session_id)
+            read = [(commit, store.commit_ops(commit, session_id)) for commit in repo.walk(tip, hide)]
     except DataError as exc:
         return Reason(exc.message)
+    reads.commits[(tip, tuple(hide))] = read
     return None
-
-
-def _outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, Reason | None]:
-    """The notes tip to push, if it moved on; or why the notes stay here."""
-    try:
-        ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
-    except DataError as exc:
-        return None, Reason(exc.message)
-    if ours is None or ours == theirs:
-        return None, None
-    if not repo.is_commit(ours):
-        return None, Reason(f"{NOTES_REF} is not a notes commit here", Advice.DOCTOR_EXAMINES)
-    if theirs is not None and not repo.is_commit(theirs):
-        return None, Reason(f"the remote's {NOTES_REF} is not a notes commit: the notes stay here")
-    return ours, None
 
 
 def _scanned(
     repo: Repo, remote: Remote, prefixes: Sequence[str], scan: Callable[[Iterable[tuple[str, str]]], list[Finding]]
 ) -> Outgoing:
     """Scan what would leave, again if a session moved meanwhile, until the tips read before
-    and after a scan agree."""
-    leaving = Outgoing.of(repo, remote, prefixes)
+    and after a scan agree (a session read once is not read again, to scan it or to say that)."""
+    reads = Reads()
+    leaving = Outgoing.of(repo, remote, prefixes, reads)
     for _ in range(PUSH_ATTEMPTS):
         if not leaving.sessions and leaving.notes is None:
             return leaving  # nothing to scan, nor to read twice
-        found = scan_outgoing(repo, remote, leaving, scan)
+        found = scan_outgoing(repo, remote, leaving, scan, reads=reads)
         if found:
             raise SecretsFound(*shorten_findings(repo, found))
-        again = Outgoing.of(repo, remote, prefixes)
+        again = Outgoing.of(repo, remote, prefixes, reads)
         if again == leaving:
             return leaving
         leaving = again
@@ -678,20 +612,6 @@ class PushedLog:
                 os.remove(temporary)
 
 
-def ref_tips(repo: Repo, prefixes: Iterable[str]) -> dict[str, ObjectId]:
-    """Every ref under any of ``prefixes`` (each ending in ``/``) and its target, read by one
-    ``git for-each-ref``: a fraction of looking each up. A damaged ref is left out, as git
-    leaves it out."""
-    patterns = list(dict.fromkeys(prefixes))
-    result = gitcli.run(["for-each-ref", "--format=%(objectname)%09%(refname)", *patterns], git_dir=repo.git_dir)
-    found = {}
-    for line in result.stdout.splitlines():
-        tip, _, name = line.partition("\t")
-        if ObjectId.is_sha1(tip) and name.startswith(tuple(patterns)):
-            found[name] = ObjectId(tip)
-    return found
-
-
 def pushed_log(repo: Repo, remote: Remote) -> PushedLog:
     return PushedLog(os.path.join(_pushed_folder(repo), remote.key))
 
@@ -797,11 +717,16 @@ def remedy_data(remedy: Advised) -> dict[str, str]:
 
 
 def outgoing_texts(
-    repo: Repo, remote: Remote, leaving: Outgoing, also_sent: Mapping[str, ObjectId] | None = None
+    repo: Repo,
+    remote: Remote,
+    leaving: Outgoing,
+    also_sent: Mapping[str, ObjectId] | None = None,
+    reads: Reads | None = None,
 ) -> Iterator[OutgoingText]:
     """Everything in ``leaving`` that the remote was not sent before: the session commits'
     subjects and operations (texts, authors, agents), every file and symlink of their
-    snapshots the remote does not have already, and every notes commit it lacks."""
+    snapshots the remote does not have already, and every notes commit it lacks. The
+    commits ``reads`` holds are taken from it."""
     store = Store(repo)
     seen: set[object] = set()
     pushed = pushed_log(repo, remote).tips()
@@ -809,11 +734,8 @@ def outgoing_texts(
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
         hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name))
-        for commit in repo.walk(tip, hide):
-            try:
-                ops = store.commit_ops(commit, session_id)
-            except DataError as exc:  # what cannot be read cannot be scanned: it does not leave
-                raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
+        read = reads.commits.get((tip, tuple(hide))) if reads is not None else None
+        for commit, ops in _decoded(store, session_id, tip, hide) if read is None else read:
             for op in ops:
                 yield from _op_texts(repo, session_id, op, seen, public)
             remedy = Advised(Advice.REDACT_COMMIT, {"session": session_id})
@@ -821,6 +743,18 @@ def outgoing_texts(
             yield OutgoingText(f"session {session_id}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
         yield from _note_texts(repo, remote, leaving.notes, (also_sent or {}).get(NOTES_REF))
+
+
+def _decoded(
+    store: Store, session_id: str, tip: ObjectId, hide: list[ObjectId]
+) -> Iterator[tuple[CommitInfo, list[Op]]]:
+    """The commits of ``tip`` not reachable from ``hide``, each with its operations."""
+    for commit in store.repo.walk(tip, hide):
+        try:
+            ops = store.commit_ops(commit, session_id)
+        except DataError as exc:  # what cannot be read cannot be scanned: it does not leave
+            raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
+        yield commit, ops
 
 
 def _op_texts(repo: Repo, session_id: str, op: Op, seen: set[object], public: PublicFiles) -> Iterator[OutgoingText]:
@@ -958,13 +892,14 @@ def scan_outgoing(
     leaving: Outgoing,
     scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
     also_sent: Mapping[str, ObjectId] | None = None,
+    reads: Reads | None = None,
 ) -> list[tuple[Finding, OutgoingText]]:
     """The findings in what would leave, but those acknowledged (``secrets allow``) in
     the session they are in (for the notes: in any session), each with its text."""
     items: dict[str, OutgoingText] = {}
 
     def labelled() -> Iterator[tuple[str, str]]:
-        for item in outgoing_texts(repo, remote, leaving, also_sent):
+        for item in outgoing_texts(repo, remote, leaving, also_sent, reads):
             items.setdefault(item.where, item)
             yield item.where, item.text
 

@@ -380,19 +380,21 @@ class Store:
         a merge commit whose content and identity depend only on the two tips, so two
         clones merging the same pair make the same commit."""
         try:
-            self.repo.commit(theirs)
+            their_tree = self.repo.commit(theirs).tree  # (read once: the state checks compare with it)
         except (KeyError, ValueError, UserError, DataError):
             raise DataError(f"session {ref.session_id}: {theirs[:12]} is not a commit of this repository") from None
         if ours is None:
-            self._check_state(ref, None, theirs, self._ops_since(theirs, None, ref.session_id))
+            self._check_state(ref, None, theirs, self._ops_since(theirs, None, ref.session_id), their_tree)
             return MergeResult("created", theirs)
-        if self.repo.is_ancestor(theirs, ours):
+        # One merge base says all three: theirs is ours' ancestor, ours theirs', or neither.
+        base = theirs if theirs == ours else self.repo.merge_base(ours, theirs)
+        if base == theirs:
             return MergeResult("up-to-date", ours)
         their_ops = self._ops_since(theirs, ours, ref.session_id)
-        if self.repo.is_ancestor(ours, theirs):
-            self._check_state(ref, ours, theirs, their_ops)
+        if base == ours:
+            self._check_state(ref, ours, theirs, their_ops, their_tree)
             return MergeResult("fast-forward", theirs)
-        if self.repo.merge_base(ours, theirs) is None:
+        if base is None:
             raise DataError(f"session {ref.session_id}: the two histories share no commit")
         return MergeResult("merged", self._merge_commit(ref, ours, theirs, their_ops))
 
@@ -439,20 +441,22 @@ class Store:
                 return commit.id
         return None
 
-    def _check_state(self, ref: SessionRef, ours: ObjectId | None, theirs: ObjectId, their_ops: list[Op]) -> None:
+    def _check_state(
+        self, ref: SessionRef, ours: ObjectId | None, theirs: ObjectId, their_ops: list[Op], their_tree: ObjectId
+    ) -> None:
         """Adopting their tip means adopting their materialized state: it must be exactly
         what their operations make of ours. A new session's is checked in one pass that
         writes nothing: the id of the tree its operations make, worked out in memory, is
         their tree's (else the state is built as a write would build it, to say why not)."""
         if ours is None:
             tree, made = self._hashed_state(their_ops)
-            if tree == self.repo.commit(theirs).tree and made is not None and made.id == ref.session_id:
+            if tree == their_tree and made is not None and made.id == ref.session_id:
                 self._metas[(ref.session_id, theirs)] = made  # what its meta.json reads as, byte for byte
                 return
         self.meta(Handle(ref, theirs))  # a newer format is reported as such
         meta = self.meta(Handle(ref, ours)) if ours else EMPTY_META
         tree, _ = self._apply(self.repo.commit(ours).tree if ours else None, meta, their_ops)
-        if tree != self.repo.commit(theirs).tree:
+        if tree != their_tree:
             raise DataError(f"session {ref.session_id}: its stored state does not match its operations")
 
     def _merge_commit(self, ref: SessionRef, ours: ObjectId, theirs: ObjectId, their_ops: list[Op]) -> ObjectId:

@@ -1,0 +1,60 @@
+"""A push with nothing to send, answered before the command line is imported (SPEC §7).
+
+`git session push` run again with nothing new costs what its start-up costs: click, the
+commands' modules, the store, reattach's machinery. The console script (``launch``) asks
+``up_to_date`` first; it imports only the repository, the settings and ``remotes``.
+
+It answers only when the whole command would do nothing but say "up to date": opening
+the repository would link no recorded commit (the hooks' queue is empty), record no agent
+start (the agents' queue is empty), warn about no shared configuration file, and reattach
+nothing (no branch moved since automatic reattach last looked); and every session's tip is
+the remote's copy, and the notes are too (``remotes.leaving``, ``remotes.outgoing_notes``:
+what ``sharing.push`` decides with). Any doubt, or any error, is ``None``: the command then
+runs in full and does, or says, exactly what it always did.
+"""
+
+from __future__ import annotations
+
+import os
+
+from git_session import branchstamp, paths, settings
+from git_session.gitrepo import Repo
+from git_session.names import SESSIONS_PREFIX
+from git_session.remotes import leaving, outgoing_notes, ref_tips, resolve_remote
+
+
+def up_to_date(spec: str | None) -> str | None:
+    """The name of the remote (``spec``, or the default) that a push would find up to date,
+    when the command would do nothing else either; ``None`` when it might."""
+    try:
+        repo = Repo.discover(None)
+        if not _idle(repo):
+            return None
+        remote = resolve_remote(repo, spec)
+        tips = ref_tips(repo, [SESSIONS_PREFIX, remote.sessions_prefix])
+        if leaving(tips, remote, (SESSIONS_PREFIX,)) or outgoing_notes(repo, remote) != (None, None):
+            return None
+    except Exception:  # the command says what it is, as it always does
+        return None
+    return remote.name
+
+
+def _idle(repo: Repo) -> bool:
+    """Whether opening the repository for a command would do nothing (``cli.base.workspace``)."""
+    return (
+        not repo.is_bare  # its shared file is read from HEAD's tree
+        and _empty(str(paths.queue_dir(repo)))  # trailers.queued_work: commits to link
+        and _empty(str(paths.agent_queue(repo)))  # agents.follow: agent starts to record
+        and settings.of(repo).fault is None  # a file that cannot be read: warned about
+        and branchstamp.unchanged(repo)  # autoreattach: nothing new to look at
+    )
+
+
+def _empty(folder: str) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return not any(True for _ in entries)
+    except FileNotFoundError:
+        return True
+    except OSError:  # the command meets it, and says so
+        return False
