@@ -345,12 +345,15 @@ def read_stats(
     ``cached`` has (while the commit is here) from there, the others read (and added to it)."""
     cached = cached if cached is not None else {}
     linked = {sha for p in sessions for sha, _ in p.commits}
-    stats = {sha: cached[sha] for sha in linked if sha in cached and ws.repo.has_object(sha)}
+    shallow = reportcache.shallow_commits(ws.repo)  # seen as roots until deepened: never kept
+    stats = {sha: cached[sha] for sha in linked if sha in cached and sha not in shallow and ws.repo.has_object(sha)}
     wanted = sorted(sha for sha in linked if sha not in stats and _is_commit(ws, sha))
     for commit in history.read_commits(ws.repo, wanted):
         added = sum(f.added or 0 for f in commit.files)
         deleted = sum(f.deleted or 0 for f in commit.files)
-        stats[commit.sha] = cached[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
+        stats[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
+        if commit.sha not in shallow:
+            cached[commit.sha] = stats[commit.sha]
     return stats
 
 

@@ -65,6 +65,16 @@ def load(repo: Repo) -> Cache:
     return Cache(sessions, commits)
 
 
+def shallow_commits(repo: Repo) -> set[str]:
+    """The commits a shallow clone has without their parents: git diffs each against nothing
+    (the whole tree added) until the clone is deepened, so their stats are never kept."""
+    try:
+        with open(os.path.join(repo.common_dir, "shallow"), "rb") as handle:
+            return set(handle.read().decode("ascii", "replace").split())
+    except OSError:
+        return set()
+
+
 def save(repo: Repo, cache: Cache) -> None:
     """Replace the file with ``cache``; a repository that cannot be written to only stays
     without one."""
