@@ -65,6 +65,22 @@ def load(repo: Repo) -> Cache:
     return Cache(sessions, commits)
 
 
+def replaced(repo: Repo) -> bool:
+    """Whether git may see a commit otherwise than its id names it (``git replace``, grafts):
+    the times and stats git gives then are not the commit's for good, so none is kept or used."""
+    common = repo.common_dir
+    if os.path.exists(os.path.join(common, "info", "grafts")):
+        return True
+    for _, _, files in os.walk(os.path.join(common, "refs", "replace")):
+        if files:
+            return True
+    try:
+        with open(os.path.join(common, "packed-refs"), "rb") as handle:
+            return b" refs/replace/" in handle.read()
+    except OSError:
+        return False
+
+
 def shallow_commits(repo: Repo) -> set[str]:
     """The commits a shallow clone has without their parents: git diffs each against nothing
     (the whole tree added) until the clone is deepened, so their stats are never kept."""

@@ -56,3 +56,19 @@ def test_the_stats_of_a_shallow_boundary_commit_are_not_kept_once_it_is_deepened
     report_json(where)  # the cache has its stats now
     (where / ".git" / "shallow").write_text(sha + "\n")  # made shallow again (git fetch --depth)
     assert figures(report_json(where)) == figures(without_cache(where)) == (2, 7)
+
+
+def test_a_commit_replaced_after_its_stats_were_kept_shows_what_git_shows_of_it(tmp_path: Path) -> None:
+    where, sha = linked_repo(tmp_path)
+    assert figures(report_json(where)) == (1, 2)  # kept in the cache
+    git(where, "replace", "--graft", sha)  # git now sees it as a root: its whole tree added
+    cached = report_json(where)
+    assert figures(without_cache(where)) == (2, 7)
+    assert figures(cached) == (2, 7)
+    report_json(where)  # nothing kept of what git sees through the replacement
+    git(where, "replace", "-d", sha)
+    assert figures(report_json(where)) == figures(without_cache(where)) == (1, 2)
+    git(where, "replace", "--graft", sha)
+    git(where, "pack-refs", "--all")  # the replacement's ref packed
+    assert not (where / ".git" / "refs" / "replace" / sha).exists()
+    assert figures(report_json(where)) == (2, 7)
