@@ -60,7 +60,7 @@ def load(repo: Repo) -> Cache:
         raw = json.loads(body)
         sessions = {tip: _prepared(fields) for tip, fields in raw["sessions"].items()}
         commits = {sha: CommitStat(tuple(stat[0]), stat[1], stat[2]) for sha, stat in raw["commits"].items()}
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
         return Cache({}, {})
     return Cache(sessions, commits)
 

@@ -3,10 +3,12 @@ it, whatever changed in the repository since the cache was written."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from git_session import reportcache
 from git_session.sessions import Workspace
 from tests.helpers import git, ok
 
@@ -72,3 +74,11 @@ def test_a_commit_replaced_after_its_stats_were_kept_shows_what_git_shows_of_it(
     git(where, "pack-refs", "--all")  # the replacement's ref packed
     assert not (where / ".git" / "refs" / "replace" / sha).exists()
     assert figures(report_json(where)) == (2, 7)
+
+
+def test_a_cache_file_nested_too_deeply_is_ignored(tmp_path: Path) -> None:
+    where, _ = linked_repo(tmp_path)
+    shown = report_json(where)
+    body = b"[" * 200_000 + b"]" * 200_000
+    cache_file(where).write_bytes(reportcache.HEADER + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
+    assert report_json(where) == shown
