@@ -135,7 +135,8 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     ``now`` (by default: the time git would stamp a commit with)."""
     now = ws.now() if now is None else now
     period = Period(now - WEEK, now + 1) if selection.weekly else selection.period
-    cache = reportcache.load(ws.repo)
+    replaced = reportcache.replaced(ws.repo)  # git sees other commits than their ids name: no cache
+    cache = reportcache.load(ws.repo) if not replaced else Cache({}, {})
     cached = (set(cache.sessions), set(cache.commits))
     listed = find(ws, selection, cache)
     found = [f for f in listed if _matches(f.meta, selection.author, selection.branch)]
@@ -143,7 +144,7 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
         found = found[:limit]
     figures = figures_of(ws, [read for read in (_read(ws, f) for f in found) if read is not None], now, cache)
     _prune(cache, {f.handle.tip for f in listed}, {f.handle.id for f in listed})
-    if (set(cache.sessions), set(cache.commits)) != cached:
+    if not replaced and (set(cache.sessions), set(cache.commits)) != cached:
         reportcache.save(ws.repo, cache)
     chosen = [f for f in figures if period.meets(f, now)][:limit]
     previous: list[SessionFigures] = []
@@ -345,12 +346,15 @@ def read_stats(
     ``cached`` has (while the commit is here) from there, the others read (and added to it)."""
     cached = cached if cached is not None else {}
     linked = {sha for p in sessions for sha, _ in p.commits}
-    stats = {sha: cached[sha] for sha in linked if sha in cached and ws.repo.has_object(sha)}
+    shallow = reportcache.shallow_commits(ws.repo)  # seen as roots until deepened: never kept
+    stats = {sha: cached[sha] for sha in linked if sha in cached and sha not in shallow and ws.repo.has_object(sha)}
     wanted = sorted(sha for sha in linked if sha not in stats and _is_commit(ws, sha))
     for commit in history.read_commits(ws.repo, wanted):
         added = sum(f.added or 0 for f in commit.files)
         deleted = sum(f.deleted or 0 for f in commit.files)
-        stats[commit.sha] = cached[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
+        stats[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
+        if commit.sha not in shallow:
+            cached[commit.sha] = stats[commit.sha]
     return stats
 
 

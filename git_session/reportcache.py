@@ -60,9 +60,35 @@ def load(repo: Repo) -> Cache:
         raw = json.loads(body)
         sessions = {tip: _prepared(fields) for tip, fields in raw["sessions"].items()}
         commits = {sha: CommitStat(tuple(stat[0]), stat[1], stat[2]) for sha, stat in raw["commits"].items()}
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
         return Cache({}, {})
     return Cache(sessions, commits)
+
+
+def replaced(repo: Repo) -> bool:
+    """Whether git may see a commit otherwise than its id names it (``git replace``, grafts):
+    the times and stats git gives then are not the commit's for good, so none is kept or used."""
+    common = repo.common_dir
+    if os.path.exists(os.path.join(common, "info", "grafts")):
+        return True
+    for _, _, files in os.walk(os.path.join(common, "refs", "replace")):
+        if files:
+            return True
+    try:
+        with open(os.path.join(common, "packed-refs"), "rb") as handle:
+            return b" refs/replace/" in handle.read()
+    except OSError:
+        return False
+
+
+def shallow_commits(repo: Repo) -> set[str]:
+    """The commits a shallow clone has without their parents: git diffs each against nothing
+    (the whole tree added) until the clone is deepened, so their stats are never kept."""
+    try:
+        with open(os.path.join(repo.common_dir, "shallow"), "rb") as handle:
+            return set(handle.read().decode("ascii", "replace").split())
+    except OSError:
+        return set()
 
 
 def save(repo: Repo, cache: Cache) -> None:
