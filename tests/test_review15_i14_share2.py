@@ -16,6 +16,7 @@ from tests.test_i14_share_noop import probe, settle
 from tests.test_sharing import two_clones
 
 _FULL = "from git_session.cli import main; main()"
+_EARLY = "import sys; from git_session.launch import main; sys.argv[0] = 'git-session'; main()"
 
 
 @pytest.fixture
@@ -45,3 +46,22 @@ def test_a_pushed_log_that_cannot_be_read_is_said_as_the_command_says_it(pushed:
     assert expected[2] == f"git-session: cannot access {log}: Is a directory\n"
     answer = probe(pushed, "push")
     assert answer[:3] == expected
+
+
+def test_an_output_that_cannot_be_written_is_said_as_the_command_says_it(pushed: Path) -> None:
+    """``git session push > /dev/full``: one line and the command's exit code, no traceback."""
+    assert probe(pushed, "push").answered_early
+
+    def to_full_device(code: str) -> tuple[int, str]:
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-c", code, "push"], cwd=pushed, stdout=full, stderr=subprocess.PIPE, text=True
+            )
+        return done.returncode, done.stderr
+
+    expected = to_full_device(_FULL)
+    assert expected == (
+        74,
+        "git-session: cannot write: No space left on device\nhint: free some space, then run the command again\n",
+    )
+    assert to_full_device(_EARLY) == expected
