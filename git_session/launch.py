@@ -40,4 +40,6 @@ def _answered(args: list[str]) -> bool:
     except BrokenPipeError:  # the reader has gone: as the command line's boundary answers it
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(1)
+    except OSError:  # a full disk, an I/O error: the command line says so (its words, its exit code)
+        return False
     return True

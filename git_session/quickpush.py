@@ -16,6 +16,7 @@ runs in full and does, or says, exactly what it always did.
 from __future__ import annotations
 
 import os
+import stat
 
 from git_session import branchstamp, paths, settings
 from git_session.gitrepo import Repo
@@ -34,6 +35,8 @@ def up_to_date(spec: str | None) -> str | None:
         tips = ref_tips(repo, [SESSIONS_PREFIX, remote.sessions_prefix])
         if leaving(tips, remote, (SESSIONS_PREFIX,)) or outgoing_notes(repo, remote) != (None, None):
             return None
+        if not _readable(os.path.join(paths.pushed_folder(repo), remote.key)):
+            return None
     except Exception:  # the command says what it is, as it always does
         return None
     return remote.name
@@ -48,6 +51,21 @@ def _idle(repo: Repo) -> bool:
         and settings.of(repo).fault is None  # a file that cannot be read: warned about
         and branchstamp.unchanged(repo)  # autoreattach: nothing new to look at
     )
+
+
+def _readable(log: str) -> bool:
+    """Whether the log of what was pushed to the remote reads (``sharing.PushedLog.tips``:
+    the command reads it even when nothing leaves, and says when it cannot). Not a regular
+    file (a folder, a FIFO that would block): the command's to meet."""
+    try:
+        if not stat.S_ISREG(os.stat(log).st_mode):
+            return False
+        with open(log, "rb"):
+            return True
+    except FileNotFoundError:  # nothing pushed there yet: read as empty
+        return True
+    except OSError:
+        return False
 
 
 def _empty(folder: str) -> bool:
