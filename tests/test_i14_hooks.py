@@ -249,13 +249,28 @@ def test_a_commit_with_m_starts_only_awk(session: Session, counted: tuple[dict[s
     assert started(session.repo, counted, "commit", "-q", "-m", "subject") == [AWK]
 
 
-def test_a_commit_after_an_unrelated_config_write_asks_git_once(
+def test_a_commit_after_an_unrelated_config_write_starts_only_awk(
     session: Session, counted: tuple[dict[str, str], Path]
 ) -> None:
+    """Rendered from no trailer config, and none in the files: awk knows (it asked git)."""
     age(cache_of(session.repo))
     git(session.repo, "remote", "add", "origin", "https://example.com/repo.git")
     change(session.repo)
-    assert started(session.repo, counted, "commit", "-q", "-m", "subject") == sorted([AWK, "git config"])
+    assert started(session.repo, counted, "commit", "-q", "-m", "subject") == [AWK]
+    assert message(session.repo) == "subject\n\n" + lines(session.first)
+
+
+def test_with_a_trailer_config_an_unrelated_config_write_asks_git_once(
+    session: Session, counted: tuple[dict[str, str], Path]
+) -> None:
+    repo = session.repo
+    git(repo, "config", "trailer.jira.key", "Jira")
+    ok(repo, "hook", "refresh")
+    age(cache_of(repo))
+    git(repo, "remote", "add", "origin", "https://example.com/repo.git")
+    change(repo)
+    assert started(repo, counted, "commit", "-q", "-m", "subject") == sorted([AWK, "git config"])
+    assert message(repo) == "subject\n\n" + lines(session.first)
 
 
 def test_an_amend_without_a_new_message_starts_only_awk(session: Session, counted: tuple[dict[str, str], Path]) -> None:
@@ -305,8 +320,8 @@ def test_a_template_is_copied_and_compared_by_awk(
     untouched = run_git(repo, "commit", env={**counted[0], "GIT_EDITOR": "true"}, check=False)
     assert untouched.returncode != 0 and "did not edit the message" in untouched.stderr
     retitle = script(editors, "retitle", "printf 'Edited subject\\n\\nTemplate body\\n' > \"$1\"\n")
-    # (commit.template was just written: the hook asks git once whether the trailers' config changed)
-    assert started(repo, counted, "commit", "-q", env={"GIT_EDITOR": retitle}) == sorted([AWK, "cat", "git config"])
+    # (commit.template was just written: awk sees that no trailer config is in the files)
+    assert started(repo, counted, "commit", "-q", env={"GIT_EDITOR": retitle}) == sorted([AWK, "cat"])
     assert message(repo) == "Edited subject\n\nTemplate body\n\n" + lines(session.first)
 
 

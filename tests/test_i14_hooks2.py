@@ -3,6 +3,11 @@
 The prepare-commit-msg hook starts mawk where there is one: gawk takes twice its time to
 start, about a third of what the hooks add to a commit. The program keeps to POSIX awk, so
 every awk found must write the same message; the hook falls back to ``awk`` without mawk.
+
+After a config write (any: the cache is then older than a config file), the awk program
+itself tells whether the trailers' config may have changed, when the cache was rendered
+from none: no file may set one without naming it. Only when it cannot tell (status 5) does
+the hook ask git, and then Python only when git's answer differs.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ from hypothesis import strategies as st
 
 from git_session import data, trailers
 from tests import test_trailers
-from tests.test_trailers import DEC, ID, OBJ, Session, change, lines, message, run_git, script
+from tests.helpers import git, ok
+from tests.test_i14_hooks import AWK, PARAGRAPH, age, cache_of, counted, started
+from tests.test_trailers import DEC, ID, OBJ, Session, block, change, lines, message, run_git, script
 from tests.test_trust_hooks import user_messages
 
 hooked = test_trailers.hooked
 session = test_trailers.session
+topic = test_trailers.topic
+__all__ = ["counted"]  # (fixtures)
 
 
 def _awks() -> list[str]:
@@ -123,3 +132,90 @@ def test_without_mawk_the_hook_starts_awk(session: Session, tmp_path: Path) -> N
     run_git(session.repo, "commit", "-q", "-m", "subject", env=env)
     assert log.read_text().split() == ["git", "awk"]
     assert message(session.repo) == "subject\n\n" + lines(session.first)
+
+
+# --- after a config write, awk tells whether the trailers' config may have changed ---------------
+
+
+def append_config(repo: Path, text: str) -> None:
+    """Write the repository's config as a hand would, after the cache was rendered."""
+    age(cache_of(repo))
+    with (repo / ".git" / "config").open("a") as config:
+        config.write(text)
+
+
+def test_a_subsection_name_spelt_with_a_backslash_is_honoured(session: Session) -> None:
+    """git reads `"tr\\ailer"` as `trailer`: the text holds no `trailer` to find."""
+    append_config(session.repo, '[session "tr\\ailer"]\n\tid = Work-Session\n')
+    assert git(session.repo, "config", "session.trailer.id") == "Work-Session\n"
+    change(session.repo)
+    run_git(session.repo, "commit", "-q", "-m", "subject")
+    assert message(session.repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
+
+
+def test_an_include_written_after_the_cache_is_honoured(session: Session, tmp_path: Path) -> None:
+    """The included file is not among those awk reads: an include sends the hook to git."""
+    (tmp_path / "extra").write_text('[session "trailer"]\n\tid = Work-Session\n')
+    append_config(session.repo, f"[include]\n\tpath = {tmp_path / 'extra'}\n")
+    change(session.repo)
+    run_git(session.repo, "commit", "-q", "-m", "subject")
+    assert message(session.repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
+
+
+def test_names_in_capitals_are_honoured(session: Session) -> None:
+    """Section and variable names are case-insensitive to git."""
+    append_config(session.repo, '[TRAILER "jira"]\n\tKEY = Jira\n')
+    change(session.repo)
+    run_git(session.repo, "commit", "-q", "-m", "subject", "-m", PARAGRAPH)
+    assert message(session.repo) == f"subject\n\n{PARAGRAPH}\n" + lines(session.first)
+
+
+def test_a_cache_without_its_config_record_is_rendered_again_after_any_write(session: Session) -> None:
+    """A cache written before caches recorded their config cannot say it was rendered from none."""
+    repo = session.repo
+    cache = cache_of(repo)
+    text = cache.read_text()
+    cache.write_text(text[: text.index("\n\n") + 1])  # as main wrote it: no blank line, no config
+    age(cache)
+    git(repo, "remote", "add", "origin", "https://example.com/repo.git")
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    assert cache.read_text() == text  # rendered again: with its record
+    assert message(repo) == "subject\n\n" + lines(session.first)
+
+
+def test_a_word_awk_cannot_rule_out_sends_the_hook_to_git_once(
+    session: Session, counted: tuple[dict[str, str], Path]
+) -> None:
+    """A value naming `trailer`: awk cannot tell, git says nothing changed, awk runs again."""
+    age(cache_of(session.repo))
+    git(session.repo, "config", "bench.note", "a trailer park")
+    change(session.repo)
+    assert started(session.repo, counted, "commit", "-q", "-m", "subject") == sorted([AWK, AWK, "git config"])
+    assert message(session.repo) == "subject\n\n" + lines(session.first)
+
+
+def test_a_cache_rendered_from_some_trailer_config_is_checked_by_git(session: Session) -> None:
+    """`session.mergeTrailers false` renders as the defaults do; taken away, no file names it
+    any more, but the cache was rendered from it: git is asked, and it renders again."""
+    repo = session.repo
+    git(repo, "config", "session.mergeTrailers", "false")
+    ok(repo, "hook", "refresh")
+    cache = cache_of(repo)
+    assert cache.read_text().endswith("\n\nsession.mergetrailers false\n")
+    age(cache)
+    git(repo, "config", "--unset", "session.mergeTrailers")
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    assert cache.read_text().endswith(lines(session.first[1:]) + "\n")  # its record now empty
+    assert message(repo) == "subject\n\n" + lines(session.first)
+
+
+def test_merge_trailers_written_after_the_cache_are_honoured(session: Session, topic: str) -> None:
+    """Whether a merge gets trailers is the config's answer: settled before the hook leaves."""
+    repo = session.repo
+    ok(repo, "status")  # links main's commit: the cache is rendered again
+    age(cache_of(repo))
+    git(repo, "config", "session.mergeTrailers", "true")
+    run_git(repo, "merge", "-q", "--no-ff", "--no-edit", "topic")
+    assert message(repo) == "Merge branch 'topic'\n\n" + lines(block(session.id, ("O1", "O2")))
