@@ -25,7 +25,7 @@ from git_session import data, trailers
 from tests import test_trailers
 from tests.helpers import git, ok
 from tests.test_i14_hooks import AWK, PARAGRAPH, age, cache_of, counted, started
-from tests.test_trailers import DEC, ID, OBJ, Session, block, change, lines, message, run_git, script
+from tests.test_trailers import DEC, ID, OBJ, Session, block, change, head, lines, message, run_git, script
 from tests.test_trust_hooks import user_messages
 
 hooked = test_trailers.hooked
@@ -219,3 +219,75 @@ def test_merge_trailers_written_after_the_cache_are_honoured(session: Session, t
     git(repo, "config", "session.mergeTrailers", "true")
     run_git(repo, "merge", "-q", "--no-ff", "--no-edit", "topic")
     assert message(repo) == "Merge branch 'topic'\n\n" + lines(block(session.id, ("O1", "O2")))
+
+
+# --- `commit --amend -m`: HEAD's message from the copy made with the trailers -------------------
+
+
+def tip_messages(repo: Path) -> list[str]:
+    return sorted(p.name for p in cache_of(repo).parent.glob(f"{trailers.TIP_MESSAGE}*"))
+
+
+def test_an_amend_with_a_new_message_after_a_git_session_command_starts_only_awk(
+    session: Session, counted: tuple[dict[str, str], Path]
+) -> None:
+    """The last command rendered the trailers, and copied HEAD's message beside them: the
+    lines of ours it had (a decision not news any more) are kept without `git log`."""
+    repo = session.repo
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject", "-m", "body")
+    ok(repo, "status")  # links it, renders the trailers again
+    assert tip_messages(repo) == [f"{trailers.TIP_MESSAGE}{head(repo)}"]
+    assert DEC not in cache_of(repo).read_text().split("\n\n")[0].split("separators")[1]  # not news
+    change(repo)
+    assert started(repo, counted, "commit", "-q", "--amend", "-m", "new subject") == [AWK]
+    assert message(repo) == "new subject\n\n" + lines(session.first)
+
+
+def test_only_the_tips_message_is_kept(session: Session) -> None:
+    repo = session.repo
+    for subject in ("one", "two"):
+        change(repo)
+        run_git(repo, "commit", "-q", "-m", subject)
+        ok(repo, "status")
+    assert tip_messages(repo) == [f"{trailers.TIP_MESSAGE}{head(repo)}"]
+    folder = cache_of(repo).parent
+    ok(repo, "pause")  # no active session: no trailers, no copy
+    assert list(folder.glob("*~*")) == []
+
+
+def test_a_message_in_another_encoding_is_copied_as_git_log_gives_it(session: Session, tmp_path: Path) -> None:
+    repo = session.repo
+    (tmp_path / "latin1").write_bytes(b"caf\xe9\n")
+    change(repo)
+    run_git(repo, "-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "-F", str(tmp_path / "latin1"))
+    ok(repo, "status")
+    (copy,) = tip_messages(repo)
+    shown = subprocess.run(["git", "log", "-1", "--format=%B"], cwd=repo, capture_output=True, check=True).stdout
+    assert (cache_of(repo).parent / copy).read_bytes() + b"\n" == shown
+    assert shown.startswith("café".encode())
+
+
+def test_a_message_whose_bytes_are_not_text_is_not_copied(session: Session) -> None:
+    """`git log` gives them as they are: the hook asks git for them."""
+    repo = session.repo
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    raw = f"tree {tree}\nparent {head(repo)}\nauthor A <a@b> 0 +0000\ncommitter A <a@b> 0 +0000\n\n".encode()
+    made = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin", "--literally"],
+        cwd=repo,
+        input=raw + b"caf\xe9\n",
+        capture_output=True,
+        check=True,
+    )
+    git(repo, "reset", "-q", "--soft", made.stdout.decode().strip())
+    ok(repo, "hook", "refresh")
+    assert tip_messages(repo) == []
+    change(repo)
+    run_git(repo, "commit", "-q", "--amend", "-m", "new subject")
+    assert message(repo).startswith("new subject\n\n")
+
+
+def test_the_hook_reads_the_copy_python_writes() -> None:
+    hook = data.hook("prepare-commit-msg").decode()
+    assert f'"${{cache%/*}}/{trailers.TIP_MESSAGE}$parent"' in hook
