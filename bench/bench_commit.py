@@ -72,6 +72,7 @@ FLOOR_HOOKS = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 
 def floor_repo(where: Path, env: dict[str, str]) -> Path:
     repo = new_repo(where, env, "floor")
+    (repo / ".git" / "hooks").mkdir(exist_ok=True)
     for name in FLOOR_HOOKS:
         hook = repo / ".git" / "hooks" / name
         hook.write_text("#!/bin/sh\nexit 0\n")
