@@ -291,3 +291,13 @@ def test_a_message_whose_bytes_are_not_text_is_not_copied(session: Session) -> N
 def test_the_hook_reads_the_copy_python_writes() -> None:
     hook = data.hook("prepare-commit-msg").decode()
     assert f'"${{cache%/*}}/{trailers.TIP_MESSAGE}$parent"' in hook
+
+
+# --- commit-msg: after the editor, prepare-commit-msg is read by the same shell ---------------------
+
+
+def test_commit_msg_reads_prepare_commit_msg_rather_than_starting_it() -> None:
+    """An `exec` of it cost a second shell's start on every commit through the editor."""
+    hook = data.hook("commit-msg").decode()
+    assert '. "${0%/*}/prepare-commit-msg"' in hook
+    assert "exec" not in hook
