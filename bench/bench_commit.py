@@ -18,10 +18,14 @@ the previous one recorded, so that every command starts from the same state (not
 queued, the trailers rendered); those drains are reported for information: a git-session
 command with one commit to link, against the same command with nothing to link.
 
+With ``--floor``, a third repository holds the three hooks git starts on these paths
+(prepare-commit-msg, commit-msg, post-rewrite) as shell scripts that only ``exit 0``: what
+any hook written in sh costs before it does anything, for information.
+
 Besides wall-clock medians, the CPU time of each command (user + system of git and of all
 it starts) is reported for information: it swings much less on a loaded machine.
 
-Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--quick] [--sessions N] [--check] [--keep]
+Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--quick] [--sessions N] [--floor] [--check] [--keep]
 """
 
 from __future__ import annotations
@@ -59,6 +63,20 @@ def hooked_repo(where: Path, env: dict[str, str], name: str, other_sessions: int
     run(repo, env, "git-session", "install")
     run(repo, env, "git-session", "start", "Benchmark", "-o", "Measure the hooks", "-o", "Keep it fast")
     run(repo, env, "git-session", "decision", "add", "Pre-render trailers", "--rationale", "no Python per commit")
+    return repo
+
+
+FLOOR = "floor: 3 hooks that exit 0"
+FLOOR_HOOKS = ("prepare-commit-msg", "commit-msg", "post-rewrite")
+
+
+def floor_repo(where: Path, env: dict[str, str]) -> Path:
+    repo = new_repo(where, env, "floor")
+    (repo / ".git" / "hooks").mkdir(exist_ok=True)
+    for name in FLOOR_HOOKS:
+        hook = repo / ".git" / "hooks" / name
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
     return repo
 
 
@@ -142,7 +160,7 @@ def variants(repos: dict[str, Path], many: str) -> list[Variant]:
     for case in CASES:
         for where, repo in repos.items():
             if where != many or case is CASES[0]:  # the many-sessions repository: commit -m only
-                found.append(Variant(case, where, repo, where != "plain"))
+                found.append(Variant(case, where, repo, where not in ("plain", FLOOR)))
     return found
 
 
@@ -151,6 +169,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="10 rounds, 200 other sessions")
     parser.add_argument("--sessions", type=int, default=1000, help="other sessions in the second hooked repository")
+    parser.add_argument("--floor", action="store_true", help="also time three hooks that only exit 0")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the repositories and print where they are")
     args = parser.parse_args()
@@ -164,6 +183,8 @@ def main() -> int:
             "hooks, 1 session": hooked_repo(where, env, "one", 0),
             many: hooked_repo(where, env, "many", sessions),
         }
+        if args.floor:
+            repos[FLOOR] = floor_repo(where, env)
         chosen = variants(repos, many)
         runner = Runner(env)
         for index, variant in enumerate(chosen):  # warm-up
@@ -190,7 +211,7 @@ def show(
     ratios, cpu_ratios = [], []
     for (label, where), timing in wall.items():
         if where != "plain":
-            ratios.append(Ratio(timing, wall[(label, "plain")], 2.0))
+            ratios.append(Ratio(timing, wall[(label, "plain")], None if where == FLOOR else 2.0))
             cpu_ratios.append(Ratio(cpu[(label, where)], cpu[(label, "plain")], None))
     first = CASES[0].label
     flat = Ratio(wall[(first, many)], wall[(first, "hooks, 1 session")], 1.2)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import gitcli, paths
+from git_session.errors import DataError
 from git_session.gitrepo import Repo, command_line_config
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
@@ -47,6 +48,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9-]+")  # what git takes for a trailer's key
 # Every config a cache is rendered from (keys, comment character, merges, git's trailer
 # settings), as git names it (section and variable in lower case): the hook's copy is pinned.
 CONFIG_PATTERN = r"^(trailer\.|core\.commentchar$|session\.(trailer\.|mergetrailers$))"
+TIP_MESSAGE = "message~"  # message~<commit id>, beside a branch's cache (write_tip_message): the hook's copy is pinned
+MAX_TIP_MESSAGE = 64 * 1024  # characters
 
 
 @dataclass(frozen=True)
@@ -305,12 +308,14 @@ def _trailer_lines(text: str) -> list[str]:
 
 
 def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
-    """Write (or, with ``None``, remove) a branch's cache, atomically, with the awk program beside."""
+    """Write (or, with ``None``, remove) a branch's cache, atomically, with the awk program
+    beside, and the message of the branch's tip (``write_tip_message``)."""
     path = cache_path(repo, branch)
     if path is None:
         return
     if text is None:
         path.unlink(missing_ok=True)
+        _remove_tip_messages(path.parent, keep=None)
         return
     from git_session import data  # (importlib.resources: only when the hooks' files are written)
 
@@ -319,6 +324,31 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     write_atomically(path, text.encode("utf-8", "surrogateescape"))  # (git's config bytes as they were)
     if _given_on_the_command_line() or _includes(repo):
         os.utime(path, ns=(0, 0))
+    write_tip_message(repo, branch, path.parent)
+
+
+def write_tip_message(repo: Repo, branch: BranchName, folder: Path) -> None:
+    """The message of the branch's tip, in ``message~<its id>`` beside the cache: `commit
+    --amend -m` takes the lines of ours it had from there, instead of starting `git log`.
+    The hook reads it only when its name is the branch's tip (a commit's message never
+    changes); without it (a tip committed since, a message too long, or one whose bytes
+    are not UTF-8 text, which `git log` would give as they are), the hook asks git."""
+    keep = None
+    with contextlib.suppress(DataError, OSError, UnicodeError):  # (a shortcut: the hook asks git without it)
+        tip = repo.ref_target(f"refs/heads/{branch}")
+        message = repo.commit(tip).message if tip is not None else ""
+        if tip is not None and len(message) <= MAX_TIP_MESSAGE and "\ufffd" not in message:
+            keep = f"{TIP_MESSAGE}{tip}"
+            write_atomically(folder / keep, message.encode("utf-8"), only_if_changed=True)
+    _remove_tip_messages(folder, keep)
+
+
+def _remove_tip_messages(folder: Path, keep: str | None) -> None:
+    with contextlib.suppress(OSError):
+        with os.scandir(folder) as entries:
+            stale = [Path(e.path) for e in entries if e.name.startswith(TIP_MESSAGE) and e.name != keep]
+        for path in stale:
+            path.unlink(missing_ok=True)
 
 
 def _includes(repo: Repo) -> bool:

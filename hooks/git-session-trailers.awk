@@ -5,6 +5,8 @@
 # GIT_SESSION_BEFORE naming a file (a line, then the template message the editor opened on),
 # a MESSAGE still the same is left alone and the exit status is 4. (An environment variable,
 # not a file argument: an awk program written by an older git-session ignores it.)
+# With GIT_SESSION_CONFIGS naming config files (one a line), it writes nothing and exits 5
+# unless CACHE was rendered from no trailer config and none of them may set one now.
 # CACHE is the pre-rendered trailers file, MESSAGE the file git passes to the hook. The
 # message is rewritten in place (in END, after it was read whole). MODE:
 #   fresh     a new commit: our trailers replace any of ours already in the message
@@ -24,7 +26,8 @@
 
 FILENAME == ARGV[1] {
     if (FNR == 1) { if ($0 != "git-session-trailers 2") bad = 1; next }
-    if (recorded || $0 == "") { recorded = 1; next }  # after a blank line: the config it was rendered from
+    if (recorded) { nrecorded++; next }  # after a blank line: the config it was rendered from
+    if ($0 == "") { recorded = 1; next }
     if (FNR <= 7) { split($0, kv, " "); head[kv[1]] = substr($0, length(kv[1]) + 2); next }
     if (FNR == 8 && $0 ~ /^configured( |$)/) { head["configured"] = substr($0, 12); next }
     if (FNR == 9 && $0 ~ /^separators( |$)/) { head["separators"] = substr($0, 12); seps_given = 1; next }
@@ -186,9 +189,33 @@ function untouched(file,   got, text, i) {
     return got == 0 && i == n
 }
 
+# Whether the config files named (one a line) may set what the trailers depend on. None can
+# without its name in the text: a section `[trailer ...]`, `[session "trailer"]`, a
+# `mergeTrailers` or `commentChar` variable, in any case; an include names other files, and
+# a backslash in a section header may spell a subsection name (`"tr\ailer"`). Anything
+# unreadable may.
+function may_set(files,   nf, f, i, got, s) {
+    nf = split(files, f, "\n")
+    for (i = 1; i <= nf; i++) {
+        if (f[i] == "") continue
+        while ((got = (getline s < f[i])) > 0) {
+            s = tolower(s)
+            if (index(s, "trailer") || index(s, "commentchar") || index(s, "include") || (s ~ /^[ \t]*\[/ && index(s, "\\"))) {
+                close(f[i]); return 1
+            }
+        }
+        close(f[i])
+        if (got < 0) return 1
+    }
+    return 0
+}
+
 END {
     if (bad) exit 3
     if (ENVIRON["GIT_SESSION_BEFORE"] != "" && untouched(ENVIRON["GIT_SESSION_BEFORE"])) exit 4  # git aborts
+    # A config file newer than the cache: rendered from no trailer config, and none set now?
+    # (status 5, nothing written: the hook asks git)
+    if (ENVIRON["GIT_SESSION_CONFIGS"] != "" && (!recorded || nrecorded || may_set(ENVIRON["GIT_SESSION_CONFIGS"]))) exit 5
     split(head["keys"], ks, " "); kid = ks[1]; kobj = ks[2]; kdec = ks[3]
     ncfg = split(head["configured"], cfg, " ")
     seps = seps_given ? head["separators"] : ":"

@@ -353,8 +353,13 @@ _FILES = (
         "The trailers for the branch's active session, rendered whenever the session changes together with "
         "the session ref's tip and the config values they come from (trailer.*, core.commentChar, "
         "session.trailer.*, session.mergeTrailers); the prepare-commit-msg hook uses them while that tip is "
-        "current and those values are unchanged (it asks git config only when a config file is newer, or git -c "
-        "is given).",
+        "current and those values are unchanged (when a config file is newer, it reads the files, and asks git "
+        "config only when they may set one of those values, or git -c is given).",
+    ),
+    (
+        "<common-dir>/git-session/branches/<branch>/message~<commit>",
+        "A copy of the message of the branch's tip, made with its trailers: git commit --amend -m takes the "
+        "trailers the tip had from it (without it, from git log).",
     ),
     (
         "<common-dir>/git-session/queue/",
