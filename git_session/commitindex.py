@@ -41,14 +41,20 @@ class CommitIndex:
 
     def __init__(self, store: Store, handle: Handle, lines: bytes) -> None:
         self.store, self.handle, self.lines = store, handle, lines
+        self._by_commit: dict[bytes, list[bytes]] | None = None
 
     def named(self, commit: ObjectId) -> list[Entry] | None:
         """The entries naming ``commit`` (rewritten ones too); ``None`` when one the index
         names does not (the index is then not to be trusted)."""
+        if self._by_commit is None:  # the lines split once, however many commits are asked for
+            self._by_commit = {}
+            for line in self.lines.split(b"\n"):
+                named, _, word = line.partition(b" ")
+                if word.split() == [word]:  # one word (what the index writes) and nothing else
+                    self._by_commit.setdefault(named, []).append(word)
         found = []
-        pattern = re.compile(rb"^" + re.escape(commit.encode("ascii")) + rb" (\S+)$", re.MULTILINE)
-        for match in pattern.finditer(self.lines):
-            entry_id = match.group(1).decode("ascii", "replace")
+        for raw in self._by_commit.get(commit.encode("ascii"), []):
+            entry_id = raw.decode("ascii", "replace")
             entry = self.store.entry(self.handle, "commit", entry_id) if ID_PATTERN.fullmatch(entry_id) else None
             if entry is None or entry.kind != "commit" or entry.commit != commit:
                 return None

@@ -68,6 +68,12 @@ _MAX_SIZE_DIGITS = 18  # 10**18 bytes: more than any object, and within what zli
 _MAX_DEPTH = 16  # folders below a tree we read: entries/<kind>/<x>/<y>/ is four
 MAX_DATA_FILE = 32 << 20  # bytes of one file of session data (meta.json, an entry, a note) we read or write
 
+# libgit2 keeps the objects it has read in memory, by id, but no tree over 4 KiB: a flat
+# notes tree of a hundred notes, looked into once per note, was read from disk every time.
+pygit2.settings.cache_object_limit(ObjectType.TREE, 256 << 10)
+_CACHED_BLOB_BYTES = 8 << 20  # what read_blob keeps of the blobs read and written (never a blob above 64 KiB)
+_CACHED_BLOB_MAX = 64 << 10
+
 
 class ObjectError(DataError):
     """An object that is missing or damaged: reported at once, never waited on."""
@@ -75,10 +81,13 @@ class ObjectError(DataError):
 
 class _Pending:
     """The objects written while ``Repo.packed_writes`` is open: kept in memory, by id, as
-    (kind, content), until they are stored as one pack."""
+    (kind, content), until they are stored as one pack (or, fewer than ``loose_below``,
+    through ``writer``: loose)."""
 
     def __init__(self) -> None:
         self.objects: dict[str, tuple[int, bytes]] | None = None
+        self.loose_below = 0
+        self.writer: pygit2.Odb | None = None
 
     def get(self, oid: object) -> tuple[int, bytes] | None:
         return None if self.objects is None else self.objects.get(str(oid))
@@ -211,6 +220,7 @@ def _bound_reads(raw: pygit2.Repository, objects: str, pending: _Pending) -> Non
     objects and those it borrows (``git clone --shared``); every write goes to its own."""
     writer = pygit2.Odb()
     writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
+    pending.writer = writer
     for folder in [objects, *_alternates(objects)]:
         raw.odb.add_backend(_BoundedLoose(folder, writer, pending), 3)
 
@@ -303,6 +313,8 @@ class Repo:
         objects = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(self.common_dir, "objects")
         self._pending = _Pending()
         _bound_reads(raw, os.path.abspath(objects), self._pending)
+        self._blobs: dict[str, bytes] = {}  # small blobs read or written, by id: an object never changes
+        self._blob_bytes = 0
 
     @classmethod
     def discover(cls, start: str | None = None) -> Repo:
@@ -490,6 +502,7 @@ class Repo:
         Returns False when another writer got there first or holds the ref's lock.
         """
         message = " ".join(message.replace("\0", " ").split())  # one line, as a reflog keeps it
+        self._store_pending()  # a ref never names an object only packed_writes holds (in memory)
         logged = name.startswith(_LOGGED_REF_PREFIXES)
         if logged:
             self._keep_reflog(name)
@@ -649,37 +662,64 @@ class Repo:
     # --- objects ---------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def packed_writes(self) -> Iterator[None]:
+    def packed_writes(self, loose_below: int = 0) -> Iterator[None]:
         """The objects written inside are kept in memory (and read from there), then stored
         at the end as one pack by ``git index-pack``: thousands of new objects cost one file,
-        not one file each. No ref may name one of them before the end; if the block fails,
-        they are dropped."""
+        not one file each (fewer than ``loose_below``: written loose, as a pack each would
+        pile packs up). A ref moved inside (``cas_ref``) has those kept so far stored first,
+        so that no ref names an object held only in memory. If the block fails, the objects
+        not stored yet are dropped."""
         if self._pending.objects is not None or os.environ.get("GIT_OBJECT_DIRECTORY"):
             yield  # inside one already (the outer one stores them); or git would store them elsewhere
             return
-        self._pending.objects = {}
+        self._pending.objects, self._pending.loose_below = {}, loose_below
         try:
             yield
-            if self._pending.objects:
-                pack = _pack(self._pending.objects).decode("utf-8", "surrogateescape")  # bytes as gitcli passes them
-                result = gitcli.run(["index-pack", "--stdin"], git_dir=self.git_dir, input=pack, check=False)
-                if result.returncode != 0:
-                    raise GitError(f"cannot store new objects: {gitcli.error_summary(result.stderr, 0)}")
+            self._store_pending()
         finally:
             self._pending.objects = None
 
+    def _store_pending(self) -> None:
+        """The objects ``packed_writes`` holds, stored: one pack, or loose when few."""
+        objects = self._pending.objects
+        if not objects:
+            return
+        if len(objects) < self._pending.loose_below and self._pending.writer is not None:
+            with _writing("to the object store"):
+                for kind, data in objects.values():
+                    self._pending.writer.write(kind, data)
+        else:
+            pack = _pack(objects).decode("utf-8", "surrogateescape")  # bytes as gitcli passes them
+            result = gitcli.run(["index-pack", "--stdin"], git_dir=self.git_dir, input=pack, check=False)
+            if result.returncode != 0:
+                raise GitError(f"cannot store new objects: {gitcli.error_summary(result.stderr, 0)}")
+        objects.clear()
+
     def write_blob(self, data: bytes) -> ObjectId:
         with _writing("to the object store"):
-            return ObjectId(str(self._raw.create_blob(data)))
+            blob = ObjectId(str(self._raw.create_blob(data)))
+        self._keep_blob(blob, data)
+        return blob
 
     def read_blob(self, blob_id: ObjectId, limit: int | None = None) -> bytes:
-        """A file's content; one larger than ``limit`` bytes is refused before it is read."""
+        """A file's content; one larger than ``limit`` bytes is refused before it is read.
+        A small one is read once per command (then kept: ``_keep_blob``)."""
+        kept = self._blobs.get(blob_id)
+        if kept is not None and (limit is None or len(kept) <= limit):
+            return kept
         if limit is not None:
             _check_size(self._raw.odb, blob_id, limit)
         obj = self._object(blob_id)
         if not isinstance(obj, pygit2.Blob):
             raise ObjectError(f"object {blob_id[:12]} is a {obj.type_str}, not a file")
-        return bytes(obj.read_raw())
+        data = bytes(memoryview(obj))  # what was read (``data`` and ``read_raw`` read it again)
+        self._keep_blob(blob_id, data)
+        return data
+
+    def _keep_blob(self, blob_id: str, data: bytes) -> None:
+        fits = len(data) <= _CACHED_BLOB_MAX and self._blob_bytes + len(data) <= _CACHED_BLOB_BYTES
+        if fits and self._blobs.setdefault(blob_id, data) is data:
+            self._blob_bytes += len(data)
 
     def _object(self, oid: str) -> pygit2.Object:
         """The object ``oid``; a missing or damaged one is an ``ObjectError``."""

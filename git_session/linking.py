@@ -40,6 +40,7 @@ from git_session.store import Draft, Handle, Store
 LOCK_WAIT_SECONDS = 30.0
 ABANDON_SECONDS = 24 * 3600
 SEARCH_DEPTH = 200
+PACKED_FROM = 64  # objects one write of a drain makes: from this many, one pack instead of a file each
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,8 @@ def drain(repo: Repo, wait: float | None = None) -> Drained:
             batch.plan(item.path, f"commit {commit[:12]}", functools.partial(Plan.link, item=item, commit=commit))
         for path in rewrites:
             batch.plan(path, path.name, functools.partial(Plan.rewrite, pairs=mappings[path]))
-        return batch.write()
+        with repo.packed_writes(loose_below=PACKED_FROM):  # each ref moved has its objects stored first
+            return batch.write()
 
 
 def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:
