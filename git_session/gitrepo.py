@@ -6,10 +6,12 @@ import contextlib
 import errno
 import functools
 import hashlib
+import itertools
 import os
 import random
 import re
 import struct
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -225,10 +227,14 @@ def _bound_reads(raw: pygit2.Repository, objects: str, pending: _Pending) -> Non
         raw.odb.add_backend(_BoundedLoose(folder, writer, pending), 3)
 
 
-def _pack(objects: Mapping[str, tuple[int, bytes]]) -> bytes:
-    """A pack (version 2, no deltas) of ``objects``, as ``git index-pack`` reads it."""
+def _write_pack(objects_dir: str, objects: Mapping[str, tuple[int, bytes]]) -> None:
+    """``objects`` stored as one pack (version 2, no deltas) and its index (version 2),
+    named and laid out as ``git index-pack`` makes them, without starting it: the pack
+    first, then its index (git and libgit2 use a pack only once its index is there)."""
     parts = [b"PACK" + struct.pack(">II", 2, len(objects))]
-    for kind, data in objects.values():
+    placed: list[tuple[bytes, int, int]] = []  # (id, CRC-32 of its bytes in the pack, offset)
+    offset = len(parts[0])
+    for oid, (kind, data) in objects.items():
         size = len(data)
         header = bytearray([(kind << 4) | (size & 0x0F)])
         size >>= 4
@@ -236,9 +242,41 @@ def _pack(objects: Mapping[str, tuple[int, bytes]]) -> bytes:
             header[-1] |= 0x80
             header.append(size & 0x7F)
             size >>= 7
-        parts += [bytes(header), zlib.compress(data, 1)]
-    body = b"".join(parts)
-    return body + hashlib.sha1(body).digest()
+        packed = bytes(header) + zlib.compress(data, 1)
+        placed.append((bytes.fromhex(oid), zlib.crc32(packed), offset))
+        parts.append(packed)
+        offset += len(packed)
+    checksum = hashlib.sha1(b"".join(parts)).digest()
+    placed.sort()
+    fanout = [0] * 256
+    for name, _, _ in placed:
+        fanout[name[0]] += 1
+    large = [at for _, _, at in placed if at >= 1 << 31]  # offsets past 2 GiB: in a table of their own
+    small = [at if at < 1 << 31 else (1 << 31) | large.index(at) for _, _, at in placed]
+    index = b"".join(
+        [
+            b"\377tOc" + struct.pack(">I", 2),
+            struct.pack(">256I", *itertools.accumulate(fanout)),
+            *(name for name, _, _ in placed),
+            struct.pack(f">{len(placed)}I", *(crc for _, crc, _ in placed)),
+            struct.pack(f">{len(placed)}I", *small),
+            struct.pack(f">{len(large)}Q", *large),
+            checksum,
+        ]
+    )
+    folder = os.path.join(objects_dir, "pack")
+    os.makedirs(folder, exist_ok=True)
+    for suffix, content in ((".pack", [*parts, checksum]), (".idx", [index, hashlib.sha1(index).digest()])):
+        handle, temporary = tempfile.mkstemp(prefix="tmp_pack_", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.writelines(content)
+                os.fchmod(out.fileno(), 0o444)  # as git and libgit2 leave an object file
+            os.replace(temporary, os.path.join(folder, f"pack-{checksum.hex()}{suffix}"))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(temporary)
+            raise
 
 
 def _alternates(objects: str, depth: int = 0) -> list[str]:
@@ -311,6 +349,7 @@ class Repo:
     def __init__(self, raw: pygit2.Repository) -> None:
         self._raw = raw
         objects = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(self.common_dir, "objects")
+        self._objects = os.path.abspath(objects)
         self._pending = _Pending()
         _bound_reads(raw, os.path.abspath(objects), self._pending)
         self._blobs: dict[str, bytes] = {}  # small blobs read or written, by id: an object never changes
@@ -664,7 +703,7 @@ class Repo:
     @contextlib.contextmanager
     def packed_writes(self, loose_below: int = 0) -> Iterator[None]:
         """The objects written inside are kept in memory (and read from there), then stored
-        at the end as one pack by ``git index-pack``: thousands of new objects cost one file,
+        at the end as one pack (``_write_pack``): thousands of new objects cost one file,
         not one file each (fewer than ``loose_below``: written loose, as a pack each would
         pile packs up). A ref moved inside (``cas_ref``) has those kept so far stored first,
         so that no ref names an object held only in memory. If the block fails, the objects
@@ -684,15 +723,12 @@ class Repo:
         objects = self._pending.objects
         if not objects:
             return
-        if len(objects) < self._pending.loose_below and self._pending.writer is not None:
-            with _writing("to the object store"):
+        with _writing("to the object store"):
+            if len(objects) < self._pending.loose_below and self._pending.writer is not None:
                 for kind, data in objects.values():
                     self._pending.writer.write(kind, data)
-        else:
-            pack = _pack(objects).decode("utf-8", "surrogateescape")  # bytes as gitcli passes them
-            result = gitcli.run(["index-pack", "--stdin"], git_dir=self.git_dir, input=pack, check=False)
-            if result.returncode != 0:
-                raise GitError(f"cannot store new objects: {gitcli.error_summary(result.stderr, 0)}")
+            else:
+                _write_pack(self._objects, objects)
         objects.clear()
 
     def write_blob(self, data: bytes) -> ObjectId:

@@ -388,8 +388,9 @@ class Batch:
         whose sessions were written (a rewrite's in any case: git copied them already)."""
         failed = self._write_sessions()
         done = [r for r in self.records if r.notes_first or not failed.keys() & {ref for ref, _, _ in r.steps}]
-        try:
-            self._write_notes([change for record in done for change in record.notes])
+        try:  # every record written: the notes as planned (unless the notes moved meanwhile)
+            planned = self.notes if len(done) == len(self.records) else None
+            self._write_notes([change for record in done for change in record.notes], planned)
         except SessionError as exc:
             self.problems += [f"{r.name} stays queued: {exc.message}" for r in self.records]
             return Drained((), tuple(self.problems))
@@ -417,9 +418,9 @@ class Batch:
                 failed[ref] = exc.message
         return failed
 
-    def _write_notes(self, changes: list[NoteChange]) -> None:
+    def _write_notes(self, changes: list[NoteChange], planned: notes.Pending | None) -> None:
         if changes:
-            notes.write_pending(self.store.repo, changes, self._ident(), "git-session: link commits")
+            notes.write_pending(self.store.repo, changes, self._ident(), "git-session: link commits", planned)
 
     def _ident(self) -> Ident:
         self._who = self._who or self.store.repo.ident()

@@ -7,13 +7,14 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from git_session import gitrepo, linking
+from git_session import gitrepo, linking, notes
 from git_session.gitrepo import Repo
-from git_session.names import ObjectId
+from git_session.names import ObjectId, SessionRef
 from tests.helpers import as_json, git, make_repo, ok
 
 
@@ -127,6 +128,60 @@ def test_packed_writes_keep_their_pack_when_loose_is_not_asked(tmp_path: Path) -
         blob = opened.write_blob(b"one object\n")
     assert (loose_objects(repo), len(packs(repo) - packed)) == (loose, 1)
     assert git(repo, "cat-file", "-p", blob) == "one object\n"
+
+
+def test_a_pack_is_indexed_here_as_git_indexes_it(tmp_path: Path) -> None:
+    """The pack and its index are written without ``git index-pack`` (one process less per
+    drain): the index is byte for byte the one git makes of the pack."""
+    repo = make_repo(tmp_path)
+    opened = Repo.discover(str(repo))
+    packed = packs(repo)
+    with opened.packed_writes():
+        blobs = [opened.write_blob(f"line {n}\n".encode() * n) for n in range(300)]
+        tree = opened.edit_tree(None, {f"f{n}": blob for n, blob in enumerate(blobs)})
+    (pack,) = packs(repo) - packed
+    made = repo / ".git" / "objects" / "pack" / pack.replace(".pack", ".idx")
+    git(repo, "index-pack", "-o", str(tmp_path / "by-git.idx"), str(made.with_suffix(".pack")))
+    assert made.read_bytes() == (tmp_path / "by-git.idx").read_bytes()
+    git(repo, "verify-pack", str(made))
+    assert git(repo, "cat-file", "-p", f"{tree}:f7") == "line 7\n" * 7
+    assert not list((repo / ".git" / "objects" / "pack").glob("tmp_*"))
+
+
+def test_notes_planned_are_not_made_again_when_the_notes_did_not_move(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(work, "status")
+    added: list[str] = []
+    real = notes.Pending.add
+
+    def add(self: notes.Pending, target: ObjectId, new: Sequence[bytes]) -> None:
+        added.append(target)
+        real(self, target, new)
+
+    monkeypatch.setattr(notes.Pending, "add", add)
+    made = [commit(work, name) for name in "abc"]
+    assert linking.drain(Repo.discover(str(work))).problems == ()
+    assert added == made  # planned once, written as planned
+    assert linked(work) == [(sha, f"add {name}") for sha, name in zip(made, "abc", strict=True)]
+
+
+def test_notes_moved_since_they_were_planned_are_made_again(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer's note lands between the plan and the write: both notes are kept."""
+    ok(work, "status")
+    other = git(work, "rev-parse", "HEAD").strip()
+    real = linking.Batch._write_sessions
+
+    def write_sessions(self: linking.Batch) -> dict[SessionRef, str]:
+        failed = real(self)
+        git(work, "notes", "--ref=sessions", "add", "-m", '{"other":1}', other)
+        return failed
+
+    monkeypatch.setattr(linking.Batch, "_write_sessions", write_sessions)
+    a = commit(work, "a")
+    assert linking.drain(Repo.discover(str(work))).problems == ()
+    assert git(work, "notes", "--ref=sessions", "show", other) == '{"other":1}\n'
+    assert linked(work) == [(a, "add a")]
 
 
 # --- what a drain reads ------------------------------------------------------------------------
