@@ -716,6 +716,8 @@ class Repo:
             yield
             self._store_pending()
         finally:
+            for dropped in self._pending.objects or ():  # not stored: not to be read either
+                self._blob_bytes -= len(self._blobs.pop(dropped, b""))
             self._pending.objects = None
 
     def _store_pending(self) -> None:
@@ -753,7 +755,9 @@ class Repo:
         return data
 
     def _keep_blob(self, blob_id: str, data: bytes) -> None:
+        """Kept by its whole id only (a prefix could name another object tomorrow)."""
         fits = len(data) <= _CACHED_BLOB_MAX and self._blob_bytes + len(data) <= _CACHED_BLOB_BYTES
+        fits &= len(blob_id) == _HEX_ID_LENGTH
         if fits and self._blobs.setdefault(blob_id, data) is data:
             self._blob_bytes += len(data)
 

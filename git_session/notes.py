@@ -368,6 +368,8 @@ class Pending:
     def add(self, target: ObjectId, new: Sequence[bytes]) -> None:
         """``new`` lines added to the target's note (a union, then one line per session)."""
         old = self.raw_lines(target)
+        if len(old) == 1 and all(line == old[0] for line in new):
+            return  # the one line there already (a note git copied on a rebase): kept byte for byte
         note = combine(one_line_per_session(split_lines(combine(old, new))))
         if note != b"".join(line + b"\n" for line in old):
             self.changed[ObjectId.of(target)] = note

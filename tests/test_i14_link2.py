@@ -115,9 +115,12 @@ def test_a_ref_moved_inside_packed_writes_names_only_stored_objects(tmp_path: Pa
         assert git(repo, "cat-file", "-t", "refs/test/x") == "commit\n"  # another process reads it
         git(repo, "fsck", "--no-dangling", "--no-progress")
         dropped = opened.write_blob(b"never stored\n")
+        assert opened.read_blob(dropped) == b"never stored\n"
         raise RuntimeError("given up")
     assert git(repo, "show", "refs/test/x:file") == "kept\n"
     assert not Repo.discover(str(repo)).has_object(dropped)
+    with pytest.raises(gitrepo.ObjectError, match="missing"):
+        opened.read_blob(dropped)  # what was dropped is not read from memory either
 
 
 def test_packed_writes_keep_their_pack_when_loose_is_not_asked(tmp_path: Path) -> None:
