@@ -315,7 +315,7 @@ class Plan:
 
         def step(entries: CommitEntries, meta: Meta) -> list[Draft]:
             stale = entries.live(old)
-            tip = repo.ref_target(f"refs/heads/{meta.branch}") if meta.branch else None
+            tip = entries.branch_tip(meta.branch) if meta.branch else None
             reaches = self.batch.reaches
             if not stale or (tip is not None and (reaches(tip, old) or not reaches(tip, new))):
                 return []
@@ -348,6 +348,7 @@ class Batch:
         self._who: Ident | None = None
         self.asked: set[ObjectId] = set()  # the commits whose place on a branch the steps ask
         self._unreached: dict[ObjectId, set[str]] = {}
+        self._present: dict[str, bool] = {}  # whether this repository has them, asked once each
 
     def plan(self, path: Path, name: str, planning: Callable[[Plan], None]) -> None:
         """Plan one record; one that cannot be planned stays queued (and changes nothing)."""
@@ -379,9 +380,14 @@ class Batch:
         if commit not in self.asked:
             return _reaches(repo, tip, commit)
         if tip not in self._unreached:
-            present = [c for c in sorted(self.asked) if repo.has_object(c)]
+            present = [c for c in sorted(self.asked) if self._has(c)]
             self._unreached[tip] = {c.id for c in repo.walk_all(present, [tip], topological=False)}
-        return repo.has_object(commit) and commit not in self._unreached[tip]
+        return self._has(commit) and commit not in self._unreached[tip]
+
+    def _has(self, commit: str) -> bool:
+        if commit not in self._present:
+            self._present[commit] = self.store.repo.has_object(commit)
+        return self._present[commit]
 
     def write(self) -> Drained:
         """Every session's steps in one journal commit; then the notes of every record
@@ -473,6 +479,13 @@ class CommitEntries:
         self._index: CommitIndex | None = None
         self._looked = False  # for the index
         self._changed: dict[str, Linked] = {}  # by entry id, as the steps made them
+        self._tips: dict[str, ObjectId | None] = {}
+
+    def branch_tip(self, branch: str) -> ObjectId | None:
+        """The branch's tip as the steps of this journal commit see it: read once, not once a step."""
+        if branch not in self._tips:
+            self._tips[branch] = self.store.repo.ref_target(f"refs/heads/{branch}")
+        return self._tips[branch]
 
     def named(self, commit: str) -> list[Linked]:
         """Every entry naming ``commit`` (rewritten ones too), in the store's order."""
