@@ -235,25 +235,38 @@ def _write_pack(objects_dir: str, objects: Mapping[str, tuple[int, bytes]]) -> N
     placed: list[tuple[bytes, int, int]] = []  # (id, CRC-32 of its bytes in the pack, offset)
     offset = len(parts[0])
     for oid, (kind, data) in objects.items():
-        size = len(data)
-        header = bytearray([(kind << 4) | (size & 0x0F)])
-        size >>= 4
-        while size:
-            header[-1] |= 0x80
-            header.append(size & 0x7F)
-            size >>= 7
-        packed = bytes(header) + zlib.compress(data, 1)
+        packed = _packed(kind, data)
         placed.append((bytes.fromhex(oid), zlib.crc32(packed), offset))
         parts.append(packed)
         offset += len(packed)
     checksum = hashlib.sha1(b"".join(parts)).digest()
-    placed.sort()
+    index = _pack_index(sorted(placed), checksum)
+    folder = os.path.join(objects_dir, "pack")
+    os.makedirs(folder, exist_ok=True)
+    _write_read_only(os.path.join(folder, f"pack-{checksum.hex()}.pack"), [*parts, checksum])
+    _write_read_only(os.path.join(folder, f"pack-{checksum.hex()}.idx"), [index, hashlib.sha1(index).digest()])
+
+
+def _packed(kind: int, data: bytes) -> bytes:
+    """An object as a pack holds it: its kind and size, then its content deflated."""
+    size = len(data)
+    header = bytearray([(kind << 4) | (size & 0x0F)])
+    size >>= 4
+    while size:
+        header[-1] |= 0x80
+        header.append(size & 0x7F)
+        size >>= 7
+    return bytes(header) + zlib.compress(data, 1)
+
+
+def _pack_index(placed: Sequence[tuple[bytes, int, int]], checksum: bytes) -> bytes:
+    """A pack's index (version 2, without its own checksum) of its objects sorted by id."""
     fanout = [0] * 256
     for name, _, _ in placed:
         fanout[name[0]] += 1
     large = [at for _, _, at in placed if at >= 1 << 31]  # offsets past 2 GiB: in a table of their own
     small = [at if at < 1 << 31 else (1 << 31) | large.index(at) for _, _, at in placed]
-    index = b"".join(
+    return b"".join(
         [
             b"\377tOc" + struct.pack(">I", 2),
             struct.pack(">256I", *itertools.accumulate(fanout)),
@@ -264,19 +277,21 @@ def _write_pack(objects_dir: str, objects: Mapping[str, tuple[int, bytes]]) -> N
             checksum,
         ]
     )
-    folder = os.path.join(objects_dir, "pack")
-    os.makedirs(folder, exist_ok=True)
-    for suffix, content in ((".pack", [*parts, checksum]), (".idx", [index, hashlib.sha1(index).digest()])):
-        handle, temporary = tempfile.mkstemp(prefix="tmp_pack_", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.writelines(content)
-                os.fchmod(out.fileno(), 0o444)  # as git and libgit2 leave an object file
-            os.replace(temporary, os.path.join(folder, f"pack-{checksum.hex()}{suffix}"))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(temporary)
-            raise
+
+
+def _write_read_only(path: str, content: Sequence[bytes]) -> None:
+    """A file written whole under a temporary name, then renamed into place, read-only as
+    git and libgit2 leave an object file."""
+    handle, temporary = tempfile.mkstemp(prefix="tmp_pack_", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.writelines(content)
+            os.fchmod(out.fileno(), 0o444)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 def _alternates(objects: str, depth: int = 0) -> list[str]:
