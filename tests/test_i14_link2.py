@@ -9,12 +9,15 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from git_session import gitrepo, linking, notes
+from git_session.commitindex import SEARCHED_FIRST, CommitIndex
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId, SessionRef
+from git_session.store import Handle, Store
 from tests.helpers import as_json, git, make_repo, ok
 
 
@@ -224,3 +227,28 @@ def test_a_flat_notes_tree_is_read_once_however_many_notes_are_looked_up(
     for n in range(100):
         assert opened.entry_at(ObjectId.of(tree), f"{n:040x}") is not None
     assert disk_reads[tree] == 1
+
+
+# --- the commit index --------------------------------------------------------------------------
+
+
+def test_the_index_reads_the_same_lines_searched_or_split(repo: Path) -> None:
+    """The first commits asked are searched for, the next ones looked up in the lines split
+    once: both read only ``<commit> <one word>`` lines, as the index writes them."""
+    commit = b"a" * 40
+    lines = b"".join(
+        [
+            commit + b" X1\n",
+            b"b" * 40 + b" X2\n",
+            commit + b" X3\n",
+            commit + b"  X4\n",  # not one word after one space
+            commit + b" X5 X6\n",
+            b"c" + commit + b" X7\n",  # another commit's line
+            commit + b" X8",  # the last line, without its newline
+        ]
+    )
+    index = CommitIndex(Store(Repo.discover(str(repo))), cast(Handle, None), lines)
+    searched = index._entry_ids(commit)
+    index._asked = SEARCHED_FIRST
+    assert searched == index._entry_ids(commit) == [b"X1", b"X3", b"X8"]
+    assert index._entry_ids(b"b" * 40) == [b"X2"]
