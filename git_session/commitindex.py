@@ -33,6 +33,7 @@ from git_session.names import ID_PATTERN, ObjectId
 from git_session.store import Handle, Store
 
 MAGIC = b"git-session commit-index 1"
+SEARCHED_FIRST = 8  # commits looked for line by line before the lines are split once
 NO_COMMIT = b"-"
 _HEADER = re.compile(rb"git-session commit-index 1 ([0-9a-f]{40}|[0-9a-f]{64}) ([0-9]{1,9}) ([0-9a-f]{64})")
 
@@ -42,14 +43,15 @@ class CommitIndex:
 
     def __init__(self, store: Store, handle: Handle, lines: bytes) -> None:
         self.store, self.handle, self.lines = store, handle, lines
+        self._by_commit: dict[bytes, list[bytes]] | None = None
+        self._asked = 0
 
     def named(self, commit: ObjectId) -> list[Entry] | None:
         """The entries naming ``commit`` (rewritten ones too); ``None`` when one the index
         names does not (the index is then not to be trusted)."""
         found = []
-        pattern = re.compile(rb"^" + re.escape(commit.encode("ascii")) + rb" (\S+)$", re.MULTILINE)
-        for match in pattern.finditer(self.lines):
-            entry_id = match.group(1).decode("ascii", "replace")
+        for raw in self._entry_ids(commit.encode("ascii")):
+            entry_id = raw.decode("ascii", "replace")
             entry = self.store.entry(self.handle, "commit", entry_id) if ID_PATTERN.fullmatch(entry_id) else None
             if entry is None or entry.kind != "commit" or entry.commit != commit:
                 return None
@@ -66,6 +68,36 @@ class CommitIndex:
     def stands_for(commit: str, entry: Entry) -> bool:
         """Whether ``entry``, read from the store, is what a line naming it with ``commit`` says."""
         return entry.kind == "commit" and _line(entry) == f"{commit} {entry.id}\n".encode()
+
+    def _entry_ids(self, commit: bytes) -> list[bytes]:
+        """The entry ids on the lines ``<commit> <id>``: the first few commits asked are
+        searched for, then the lines are split once (a rebase asks about every commit)."""
+        self._asked += 1
+        if self._by_commit is None and self._asked <= SEARCHED_FIRST:
+            return [word for whole, word in self._lines_from(commit + b" ") if whole]
+        if self._by_commit is None:
+            self._by_commit = {}
+            for line in self.lines.split(b"\n"):
+                named, _, word = line.partition(b" ")
+                if _one_word(word):
+                    self._by_commit.setdefault(named, []).append(word)
+        return self._by_commit.get(commit, [])
+
+    def _lines_from(self, prefix: bytes) -> Iterator[tuple[bool, bytes]]:
+        """After each place ``prefix`` is found: whether it starts a line that ends in one
+        word after it, and what follows it on that line."""
+        at = self.lines.find(prefix)
+        while at >= 0:
+            end = self.lines.find(b"\n", at)
+            end = len(self.lines) if end < 0 else end
+            word = self.lines[at + len(prefix) : end]
+            yield (at == 0 or self.lines[at - 1] == 0x0A) and _one_word(word), word
+            at = self.lines.find(prefix, at + 1)
+
+
+def _one_word(word: bytes) -> bool:
+    """One word and nothing else (what the index writes after a commit)."""
+    return word.split() == [word]
 
 
 def commit_index(store: Store, handle: Handle) -> CommitIndex:

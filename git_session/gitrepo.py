@@ -6,10 +6,12 @@ import contextlib
 import errno
 import functools
 import hashlib
+import itertools
 import os
 import random
 import re
 import struct
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -81,6 +83,12 @@ _MAX_SIZE_DIGITS = 18  # 10**18 bytes: more than any object, and within what zli
 _MAX_DEPTH = 16  # folders below a tree we read: entries/<kind>/<x>/<y>/ is four
 MAX_DATA_FILE = 32 << 20  # bytes of one file of session data (meta.json, an entry, a note) we read or write
 
+# libgit2 keeps the objects it has read in memory, by id, but no tree over 4 KiB: a flat
+# notes tree of a hundred notes, looked into once per note, was read from disk every time.
+pygit2.settings.cache_object_limit(ObjectType.TREE, 256 << 10)
+_CACHED_BLOB_BYTES = 8 << 20  # what read_blob keeps of the blobs read and written (never a blob above 64 KiB)
+_CACHED_BLOB_MAX = 64 << 10
+
 
 class ObjectError(DataError):
     """An object that is missing or damaged: reported at once, never waited on."""
@@ -88,10 +96,13 @@ class ObjectError(DataError):
 
 class _Pending:
     """The objects written while ``Repo.packed_writes`` is open: kept in memory, by id, as
-    (kind, content), until they are stored as one pack."""
+    (kind, content), until they are stored as one pack (or, fewer than ``loose_below``,
+    through ``writer``: loose)."""
 
     def __init__(self) -> None:
         self.objects: dict[str, tuple[int, bytes]] | None = None
+        self.loose_below = 0
+        self.writer: pygit2.Odb | None = None
 
     def get(self, oid: object) -> tuple[int, bytes] | None:
         return None if self.objects is None else self.objects.get(str(oid))
@@ -226,24 +237,76 @@ def _bound_reads(raw: pygit2.Repository, objects: str, pending: _Pending) -> Non
     trying a loose file first, as git does."""
     writer = pygit2.Odb()
     writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
+    pending.writer = writer
     for folder in [objects, *_alternates(objects)]:
         raw.odb.add_backend(_BoundedLoose(folder, writer, pending), 2)
 
 
-def _pack(objects: Mapping[str, tuple[int, bytes]]) -> bytes:
-    """A pack (version 2, no deltas) of ``objects``, as ``git index-pack`` reads it."""
+def _write_pack(objects_dir: str, objects: Mapping[str, tuple[int, bytes]]) -> None:
+    """``objects`` stored as one pack (version 2, no deltas) and its index (version 2),
+    named and laid out as ``git index-pack`` makes them, without starting it: the pack
+    first, then its index (git and libgit2 use a pack only once its index is there)."""
     parts = [b"PACK" + struct.pack(">II", 2, len(objects))]
-    for kind, data in objects.values():
-        size = len(data)
-        header = bytearray([(kind << 4) | (size & 0x0F)])
-        size >>= 4
-        while size:
-            header[-1] |= 0x80
-            header.append(size & 0x7F)
-            size >>= 7
-        parts += [bytes(header), zlib.compress(data, 1)]
-    body = b"".join(parts)
-    return body + hashlib.sha1(body).digest()
+    placed: list[tuple[bytes, int, int]] = []  # (id, CRC-32 of its bytes in the pack, offset)
+    offset = len(parts[0])
+    for oid, (kind, data) in objects.items():
+        packed = _packed(kind, data)
+        placed.append((bytes.fromhex(oid), zlib.crc32(packed), offset))
+        parts.append(packed)
+        offset += len(packed)
+    checksum = hashlib.sha1(b"".join(parts)).digest()
+    index = _pack_index(sorted(placed), checksum)
+    folder = os.path.join(objects_dir, "pack")
+    os.makedirs(folder, exist_ok=True)
+    _write_read_only(os.path.join(folder, f"pack-{checksum.hex()}.pack"), [*parts, checksum])
+    _write_read_only(os.path.join(folder, f"pack-{checksum.hex()}.idx"), [index, hashlib.sha1(index).digest()])
+
+
+def _packed(kind: int, data: bytes) -> bytes:
+    """An object as a pack holds it: its kind and size, then its content deflated."""
+    size = len(data)
+    header = bytearray([(kind << 4) | (size & 0x0F)])
+    size >>= 4
+    while size:
+        header[-1] |= 0x80
+        header.append(size & 0x7F)
+        size >>= 7
+    return bytes(header) + zlib.compress(data, 1)
+
+
+def _pack_index(placed: Sequence[tuple[bytes, int, int]], checksum: bytes) -> bytes:
+    """A pack's index (version 2, without its own checksum) of its objects sorted by id."""
+    fanout = [0] * 256
+    for name, _, _ in placed:
+        fanout[name[0]] += 1
+    large = [at for _, _, at in placed if at >= 1 << 31]  # offsets past 2 GiB: in a table of their own
+    small = [at if at < 1 << 31 else (1 << 31) | large.index(at) for _, _, at in placed]
+    return b"".join(
+        [
+            b"\377tOc" + struct.pack(">I", 2),
+            struct.pack(">256I", *itertools.accumulate(fanout)),
+            *(name for name, _, _ in placed),
+            struct.pack(f">{len(placed)}I", *(crc for _, crc, _ in placed)),
+            struct.pack(f">{len(placed)}I", *small),
+            struct.pack(f">{len(large)}Q", *large),
+            checksum,
+        ]
+    )
+
+
+def _write_read_only(path: str, content: Sequence[bytes]) -> None:
+    """A file written whole under a temporary name, then renamed into place, read-only as
+    git and libgit2 leave an object file."""
+    handle, temporary = tempfile.mkstemp(prefix="tmp_pack_", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.writelines(content)
+            os.fchmod(out.fileno(), 0o444)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 def _alternates(objects: str, depth: int = 0) -> list[str]:
@@ -316,8 +379,11 @@ class Repo:
     def __init__(self, raw: pygit2.Repository) -> None:
         self._raw = raw
         objects = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(self.common_dir, "objects")
+        self._objects = os.path.abspath(objects)
         self._pending = _Pending()
         _bound_reads(raw, os.path.abspath(objects), self._pending)
+        self._blobs: dict[str, bytes] = {}  # small blobs read or written, by id: an object never changes
+        self._blob_bytes = 0
 
     @classmethod
     def discover(cls, start: str | None = None) -> Repo:
@@ -505,6 +571,7 @@ class Repo:
         Returns False when another writer got there first or holds the ref's lock.
         """
         message = " ".join(message.replace("\0", " ").split())  # one line, as a reflog keeps it
+        self._store_pending()  # a ref never names an object only packed_writes holds (in memory)
         logged = name.startswith(_LOGGED_REF_PREFIXES)
         if logged:
             self._keep_reflog(name)
@@ -664,37 +731,65 @@ class Repo:
     # --- objects ---------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def packed_writes(self) -> Iterator[None]:
+    def packed_writes(self, loose_below: int = 0) -> Iterator[None]:
         """The objects written inside are kept in memory (and read from there), then stored
-        at the end as one pack by ``git index-pack``: thousands of new objects cost one file,
-        not one file each. No ref may name one of them before the end; if the block fails,
-        they are dropped."""
+        at the end as one pack (``_write_pack``): thousands of new objects cost one file,
+        not one file each (fewer than ``loose_below``: written loose, as a pack each would
+        pile packs up). A ref moved inside (``cas_ref``) has those kept so far stored first,
+        so that no ref names an object held only in memory. If the block fails, the objects
+        not stored yet are dropped."""
         if self._pending.objects is not None or os.environ.get("GIT_OBJECT_DIRECTORY"):
             yield  # inside one already (the outer one stores them); or git would store them elsewhere
             return
-        self._pending.objects = {}
+        self._pending.objects, self._pending.loose_below = {}, loose_below
         try:
             yield
-            if self._pending.objects:
-                pack = _pack(self._pending.objects).decode("utf-8", "surrogateescape")  # bytes as gitcli passes them
-                result = gitcli.run(["index-pack", "--stdin"], git_dir=self.git_dir, input=pack, check=False)
-                if result.returncode != 0:
-                    raise GitError(f"cannot store new objects: {gitcli.error_summary(result.stderr, 0)}")
+            self._store_pending()
         finally:
+            for dropped in self._pending.objects or ():  # not stored: not to be read either
+                self._blob_bytes -= len(self._blobs.pop(dropped, b""))
             self._pending.objects = None
+
+    def _store_pending(self) -> None:
+        """The objects ``packed_writes`` holds, stored: one pack, or loose when few."""
+        objects = self._pending.objects
+        if not objects:
+            return
+        with _writing("to the object store"):
+            if len(objects) < self._pending.loose_below and self._pending.writer is not None:
+                for kind, data in objects.values():
+                    self._pending.writer.write(kind, data)
+            else:
+                _write_pack(self._objects, objects)
+        objects.clear()
 
     def write_blob(self, data: bytes) -> ObjectId:
         with _writing("to the object store"):
-            return ObjectId(str(self._raw.create_blob(data)))
+            blob = ObjectId(str(self._raw.create_blob(data)))
+        self._keep_blob(blob, data)
+        return blob
 
     def read_blob(self, blob_id: ObjectId, limit: int | None = None) -> bytes:
-        """A file's content; one larger than ``limit`` bytes is refused before it is read."""
+        """A file's content; one larger than ``limit`` bytes is refused before it is read.
+        A small one is read once per command (then kept: ``_keep_blob``)."""
+        kept = self._blobs.get(blob_id)
+        if kept is not None and (limit is None or len(kept) <= limit):
+            return kept
         if limit is not None:
             _check_size(self._raw.odb, blob_id, limit)
         obj = self._object(blob_id)
         if not isinstance(obj, pygit2.Blob):
             raise ObjectError(f"object {blob_id[:12]} is a {obj.type_str}, not a file")
-        return obj.data  # already read with the object: read_raw() would read it again
+        data = bytes(memoryview(obj))  # what was read (``data`` and ``read_raw`` read it again)
+        self._keep_blob(blob_id, data)
+        return data
+
+    def _keep_blob(self, blob_id: str, data: bytes) -> None:
+        """Kept by its whole id only (a prefix could name another object tomorrow)."""
+        fits = len(data) <= _CACHED_BLOB_MAX and self._blob_bytes + len(data) <= _CACHED_BLOB_BYTES
+        fits &= len(blob_id) == _HEX_ID_LENGTH
+        if fits and self._blobs.setdefault(blob_id, data) is data:
+            self._blob_bytes += len(data)
 
     def _object(self, oid: str) -> pygit2.Object:
         """The object ``oid``; a missing or damaged one is an ``ObjectError``."""

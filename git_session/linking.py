@@ -40,6 +40,7 @@ from git_session.store import Draft, Handle, Store
 LOCK_WAIT_SECONDS = 30.0
 ABANDON_SECONDS = 24 * 3600
 SEARCH_DEPTH = 200
+PACKED_FROM = 64  # objects one write of a drain makes: from this many, one pack instead of a file each
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,8 @@ def drain(repo: Repo, wait: float | None = None) -> Drained:
             batch.plan(item.path, f"commit {commit[:12]}", functools.partial(Plan.link, item=item, commit=commit))
         for path in rewrites:
             batch.plan(path, path.name, functools.partial(Plan.rewrite, pairs=mappings[path]))
-        return batch.write()
+        with repo.packed_writes(loose_below=PACKED_FROM):  # each ref moved has its objects stored first
+            return batch.write()
 
 
 def note_line(store: Store, handle: Handle, branch: str) -> dict[str, object]:
@@ -313,7 +315,7 @@ class Plan:
 
         def step(entries: CommitEntries, meta: Meta) -> list[Draft]:
             stale = entries.live(old)
-            tip = repo.ref_target(f"refs/heads/{meta.branch}") if meta.branch else None
+            tip = entries.branch_tip(meta.branch) if meta.branch else None
             reaches = self.batch.reaches
             if not stale or (tip is not None and (reaches(tip, old) or not reaches(tip, new))):
                 return []
@@ -346,6 +348,7 @@ class Batch:
         self._who: Ident | None = None
         self.asked: set[ObjectId] = set()  # the commits whose place on a branch the steps ask
         self._unreached: dict[ObjectId, set[str]] = {}
+        self._present: dict[str, bool] = {}  # whether this repository has them, asked once each
 
     def plan(self, path: Path, name: str, planning: Callable[[Plan], None]) -> None:
         """Plan one record; one that cannot be planned stays queued (and changes nothing)."""
@@ -377,17 +380,23 @@ class Batch:
         if commit not in self.asked:
             return _reaches(repo, tip, commit)
         if tip not in self._unreached:
-            present = [c for c in sorted(self.asked) if repo.has_object(c)]
+            present = [c for c in sorted(self.asked) if self._has(c)]
             self._unreached[tip] = {c.id for c in repo.walk_all(present, [tip], topological=False)}
-        return repo.has_object(commit) and commit not in self._unreached[tip]
+        return self._has(commit) and commit not in self._unreached[tip]
+
+    def _has(self, commit: str) -> bool:
+        if commit not in self._present:
+            self._present[commit] = self.store.repo.has_object(commit)
+        return self._present[commit]
 
     def write(self) -> Drained:
         """Every session's steps in one journal commit; then the notes of every record
         whose sessions were written (a rewrite's in any case: git copied them already)."""
         failed = self._write_sessions()
         done = [r for r in self.records if r.notes_first or not failed.keys() & {ref for ref, _, _ in r.steps}]
-        try:
-            self._write_notes([change for record in done for change in record.notes])
+        try:  # every record written: the notes as planned (unless the notes moved meanwhile)
+            planned = self.notes if len(done) == len(self.records) else None
+            self._write_notes([change for record in done for change in record.notes], planned)
         except SessionError as exc:
             self.problems += [f"{r.name} stays queued: {exc.message}" for r in self.records]
             return Drained((), tuple(self.problems))
@@ -415,9 +424,9 @@ class Batch:
                 failed[ref] = exc.message
         return failed
 
-    def _write_notes(self, changes: list[NoteChange]) -> None:
+    def _write_notes(self, changes: list[NoteChange], planned: notes.Pending | None) -> None:
         if changes:
-            notes.write_pending(self.store.repo, changes, self._ident(), "git-session: link commits")
+            notes.write_pending(self.store.repo, changes, self._ident(), "git-session: link commits", planned)
 
     def _ident(self) -> Ident:
         self._who = self._who or self.store.repo.ident()
@@ -470,6 +479,13 @@ class CommitEntries:
         self._index: CommitIndex | None = None
         self._looked = False  # for the index
         self._changed: dict[str, Linked] = {}  # by entry id, as the steps made them
+        self._tips: dict[str, ObjectId | None] = {}
+
+    def branch_tip(self, branch: str) -> ObjectId | None:
+        """The branch's tip as the steps of this journal commit see it: read once, not once a step."""
+        if branch not in self._tips:
+            self._tips[branch] = self.store.repo.ref_target(f"refs/heads/{branch}")
+        return self._tips[branch]
 
     def named(self, commit: str) -> list[Linked]:
         """Every entry naming ``commit`` (rewritten ones too), in the store's order."""

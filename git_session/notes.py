@@ -368,6 +368,8 @@ class Pending:
     def add(self, target: ObjectId, new: Sequence[bytes]) -> None:
         """``new`` lines added to the target's note (a union, then one line per session)."""
         old = self.raw_lines(target)
+        if len(old) == 1 and all(line == old[0] for line in new):
+            return  # the one line there already (a note git copied on a rebase): kept byte for byte
         note = combine(one_line_per_session(split_lines(combine(old, new))))
         if note != b"".join(line + b"\n" for line in old):
             self.changed[ObjectId.of(target)] = note
@@ -389,16 +391,25 @@ class Pending:
 
 
 def write_pending(
-    repo: Repo, changes: Sequence[Callable[[Pending], None]], ident: Ident, message: str
+    repo: Repo,
+    changes: Sequence[Callable[[Pending], None]],
+    ident: Ident,
+    message: str,
+    planned: Pending | None = None,
 ) -> ObjectId | None:
     """The changes made to the notes in one notes commit, by a compare-and-swap retried
-    on a race (each attempt makes them again, on the notes it finds)."""
+    on a race (each attempt makes them again, on the notes it finds). ``planned``: the
+    same changes made already, on the notes then read: used as they are while the notes
+    have not moved since."""
 
     def next_commit(tip: ObjectId | None) -> ObjectId | None:
-        notes = Notes(repo, tip)
-        pending = Pending(notes)
-        for change in changes:
-            change(pending)
+        if planned is not None and planned.notes.tip == tip:
+            notes, pending = planned.notes, planned
+        else:
+            notes = Notes(repo, tip)
+            pending = Pending(notes)
+            for change in changes:
+                change(pending)
         wanted = {target: repo.write_blob(note) for target, note in pending.changed.items()}
         return _commit_changes(repo, notes, wanted, [tip] if tip else [], message, ident)
 
