@@ -322,6 +322,7 @@ _LOG_DIFF = (
     "--diff-algorithm=myers",
     "--indent-heuristic",
     "--ignore-submodules=none",
+    "--submodule=short",  # diff.submodule=log or diff shows no "Subproject commit" lines
     "--no-relative",
 )
 # The commit line carries the parents (a line starting with an id would be taken by
