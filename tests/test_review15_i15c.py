@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import as_json, git, ok
+from tests.helpers import as_json, git, ok, run
+from tests.test_i15_atrisk import WARNING, on_path, short, work
 from tests.test_i15_autoreattach import commit_file, head, link, reattach_new, sessions_of
+
+__all__ = ["on_path", "work"]  # the fixtures, used by name
 
 
 def test_a_squash_of_a_submodule_bump_is_linked_whatever_diff_submodule_says(repo: Path) -> None:
@@ -31,3 +34,20 @@ def test_a_squash_of_a_submodule_bump_is_linked_whatever_diff_submodule_says(rep
 
     assert report is not None and [(x.commit, x.sessions) for x in report.linked] == [(squash, (session,))]
     assert sessions_of(repo, squash) == {session}
+
+
+def test_a_detached_head_of_another_worktree_holds_them_as_the_current_ones_does(
+    work: tuple[Path, str, list[str]], tmp_path: Path
+) -> None:
+    """``status --help`` says a detached HEAD holds a session's commits; only the worktree
+    the command ran in was looked at, so the same session was at risk seen from one worktree
+    and not from the other (``git gc`` keeps what any worktree's HEAD holds)."""
+    repo, session, commits = work
+    git(repo, "worktree", "add", "-q", "--detach", str(tmp_path / "other"), commits[-1])
+    git(repo, "reset", "-q", "--hard", commits[0])
+
+    assert run(tmp_path / "other", "status", "--session", session).stderr == ""
+    assert run(repo, "status").stderr == ""
+
+    git(repo, "worktree", "remove", str(tmp_path / "other"))
+    assert run(repo, "status").stderr == WARNING.format(n=3, s=short(repo, session), c=commits[0][:12])
