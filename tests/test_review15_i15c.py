@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from git_session import paths
+from git_session.gitrepo import Repo
 from tests.helpers import as_json, git, ok, run
 from tests.test_i15_atrisk import WARNING, on_path, short, work
 from tests.test_i15_autoreattach import commit_file, head, link, reattach_new, sessions_of
@@ -51,3 +53,30 @@ def test_a_detached_head_of_another_worktree_holds_them_as_the_current_ones_does
 
     git(repo, "worktree", "remove", str(tmp_path / "other"))
     assert run(repo, "status").stderr == WARNING.format(n=3, s=short(repo, session), c=commits[0][:12])
+
+
+def test_a_squash_of_a_submodule_bump_is_linked_when_the_submodule_is_ignored(repo: Path) -> None:
+    """``submodule.<name>.ignore=all`` hid the bump from ``git diff-tree`` (the linked
+    commits' patch-ids) and not from ``git log -p --ignore-submodules=none`` (the new
+    commits'): the two patch-ids of one change differed, and its squash was never linked."""
+    git(repo, "switch", "-q", "-c", "feature")
+    ok(repo, "start", "Bump")
+    session = as_json(repo, "status")["id"]
+    (repo / ".gitmodules").write_text('[submodule "sub"]\n\tpath = sub\n\turl = ./sub\n\tignore = all\n')
+    git(repo, "add", ".gitmodules")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{head(repo)},sub")
+    git(repo, "commit", "-q", "-m", "Add the submodule")
+    bump = head(repo)
+    link(repo, bump, session)
+    git(repo, "switch", "-q", "main")
+    commit_file(repo, "other.txt", "unrelated\n", "Meanwhile on main")
+    ok(repo, "list")  # examines the branches as they are
+    # what a version that let the setting hide the bump cached (the bump's diff: empty)
+    paths.patch_id_cache(Repo.discover(str(repo))).write_text(f"{bump} - -\n")
+    git(repo, "merge", "-q", "--squash", "feature")
+    git(repo, "commit", "-q", "-m", "Bump (#1)")
+    squash = head(repo)
+
+    report = reattach_new(repo)
+
+    assert report is not None and [(x.commit, x.sessions) for x in report.linked] == [(squash, (session,))]
