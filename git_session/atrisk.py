@@ -13,6 +13,7 @@ session's commits that left them, not the repository's history.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -80,6 +81,25 @@ def _held(repo: Repo) -> list[ObjectId]:
             head = repo.head_commit()
             if head is not None:
                 held.append(head)
+    return held + _other_detached_heads(repo)
+
+
+def _other_detached_heads(repo: Repo) -> list[ObjectId]:
+    """The detached HEADs of the repository's other worktrees too (``git gc`` keeps what
+    any of them holds): each ``HEAD`` file that names a commit (the current one's is
+    among them: it is held already)."""
+    files = [os.path.join(repo.common_dir, "HEAD")]
+    with contextlib.suppress(OSError), os.scandir(os.path.join(repo.common_dir, "worktrees")) as entries:
+        files += [os.path.join(e.path, "HEAD") for e in entries if e.is_dir(follow_symlinks=False)]
+    held = []
+    for path in files:
+        try:
+            with open(path, "rb") as file:
+                text = file.read(100).decode("ascii").strip()
+        except (OSError, ValueError):
+            continue
+        if ObjectId.is_full(text) and repo.has_object(text) and repo.is_commit(text):
+            held.append(ObjectId(text))
     return held
 
 

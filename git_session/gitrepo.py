@@ -37,7 +37,8 @@ RETRY_SECONDS = 30.0  # how long update_ref rebuilds and retries before it gives
 STALE_LOCK_SECONDS = 60.0  # a lock of ours is held for microseconds; even a starved process lets go sooner
 # ``git diff-tree --stdin`` writing the patches ``git patch-id`` reads: each line fed is a
 # commit (against its parents), a commit and the commits standing for its parents, or two
-# trees; the user's diff settings are not read by this plumbing command.
+# trees; the user's diff settings are not read by this plumbing command (but a submodule's
+# ``ignore`` setting is).
 DIFF_TREE_PATCHES = (
     "diff-tree",
     "--stdin",
@@ -47,6 +48,7 @@ DIFF_TREE_PATCHES = (
     "--no-renames",
     "--no-ext-diff",
     "--no-textconv",
+    "--ignore-submodules=none",  # as git log -p is told: submodule.<name>.ignore=all hides a bump
 )
 
 

@@ -322,6 +322,7 @@ _LOG_DIFF = (
     "--diff-algorithm=myers",
     "--indent-heuristic",
     "--ignore-submodules=none",
+    "--submodule=short",  # diff.submodule=log or diff shows no "Subproject commit" lines
     "--no-relative",
 )
 # The commit line carries the parents (a line starting with an id would be taken by
@@ -602,8 +603,10 @@ def _load_cache(repo: Repo) -> dict[_DiffKey, str]:
         raw = paths.patch_id_cache(repo).read_bytes()
     except OSError:
         return {}
+    if not raw.startswith(_CACHE_HEADER):
+        return {}  # written before submodules' ignore settings were overridden: maybe stale
     found: dict[_DiffKey, str] = {}
-    for line in raw.decode("ascii", "replace").splitlines():
+    for line in raw[len(_CACHE_HEADER) :].decode("ascii", "replace").splitlines():
         fields = line.split(" ")
         if len(fields) != 3 or not all(_CACHED.fullmatch(f) for f in fields):
             continue
@@ -614,12 +617,14 @@ def _load_cache(repo: Repo) -> dict[_DiffKey, str]:
 
 
 _CACHED = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}|-")
+_CACHE_HEADER = b"patch-ids 2\n"
 
 
 def _save_cache(repo: Repo, cached: Mapping[_DiffKey, str]) -> None:
     lines = sorted(f"{commit} {base or '-'} {pid or '-'}\n" for (commit, base), pid in cached.items())
     with contextlib.suppress(OSError):  # a read-only repository: computed again next time
-        trailers.write_atomically(paths.patch_id_cache(repo), "".join(lines).encode("ascii"), only_if_changed=True)
+        data = _CACHE_HEADER + "".join(lines).encode("ascii")
+        trailers.write_atomically(paths.patch_id_cache(repo), data, only_if_changed=True)
 
 
 def _match(
