@@ -171,7 +171,8 @@ _YELLOW = click.style("\0", fg="yellow").split("\0")  # what click.style puts ar
 
 @functools.lru_cache(maxsize=64)
 def _padded_status(status: str) -> str:
-    return status_word(status.ljust(9))
+    """The status in its colour, then padded (the colour is looked up by the word itself)."""
+    return status_word(status) + " " * (9 - len(status))
 
 
 def describe_op(view: OpView, abbrev: Mapping[str, str]) -> str:
