@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,12 @@ def test_a_termination_while_writing_puts_every_file_back(tmp_path: Path, stop: 
     checkpoint = plant(repo, mktree(repo, *kept, file_at(repo, "a.txt", "other\n"), file_at(repo, "new.txt", "new\n")))
     before = files(repo)
 
-    result = subprocess_cli(repo, "restore", checkpoint)
+    # A signal ignored here (pytest run under nohup ignores SIGHUP) would be ignored by the child too.
+    kept_handler = signal.signal(getattr(signal, f"SIG{stop}"), signal.SIG_DFL)
+    try:
+        result = subprocess_cli(repo, "restore", checkpoint)
+    finally:
+        signal.signal(getattr(signal, f"SIG{stop}"), kept_handler)
 
     assert files(repo) == before  # README and b.txt, deleted first, are back; new.txt is gone
     undo = short_checkpoint(repo, as_json(repo, "checkpoints")[-1]["id"])
