@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.helpers import make_repo
+import pytest
+
+from tests.helpers import git, make_repo
+from tests.test_i14_reads import _expected, _folder, _index, _short, _twin, many
+
+__all__ = ["many"]  # the fixture, shared with test_i14_reads
 
 _MCP_PROBE = (
     "import gc, sys\n"
@@ -32,3 +38,27 @@ def test_the_mcp_server_keeps_the_interpreter_s_collection_thresholds(tmp_path: 
 
     assert served.returncode == 0, served.stderr
     assert served.stdout == default.stdout
+
+
+def _checked_at(repo: Path, when_ns: int) -> None:
+    """The index as if its last full check was at ``when_ns`` (line 2 of the file)."""
+    lines = _index(repo).read_text().split("\n")
+    _index(repo).write_text("\n".join([lines[0], str(when_ns), *lines[2:]]))
+
+
+@pytest.mark.parametrize("offset_s", [-61, 3600])
+def test_a_full_check_recorded_in_the_future_is_no_check(many: tuple[Path, list[str]], offset_s: int) -> None:
+    """A time of the last full check ahead of the clock (written before the clock was set
+    back: a VM resumed, NTP stepping) proves nothing: trusting it kept a twin written by
+    plain git into another branch's folder out of the short id for as long as the clock
+    was ahead, not the documented minute."""
+    repo, ids = many
+    one, elsewhere = ids[8], _folder(repo, ids[9])
+    assert _short(repo, one) == _expected(repo, one)
+    _checked_at(repo, time.time_ns() + offset_s * 1_000_000_000)
+    twin = _twin(one, 12)
+    git(repo, "update-ref", f"refs/sessions/{elsewhere}/{twin}", f"refs/sessions/{elsewhere}/{ids[9]}")
+
+    assert _short(repo, one) == one[:13] == _expected(repo, one)
+    assert _short(repo, one) == one[:13]  # (the check recorded at the clock's time now)
+    assert 0 <= time.time_ns() - int(_index(repo).read_text().split("\n")[1]) < 60_000_000_000
