@@ -98,6 +98,30 @@ def session_refs(repo: Repo) -> list[tuple[SessionRef, ObjectId]]:
     return [(SessionRef(SESSIONS_PREFIX + name), ObjectId(tip)) for name, tip in listed]
 
 
+def session_added(repo: Repo) -> None:
+    """git-session wrote a new session's ref, maybe into another branch's existing folder
+    (``start`` in another worktree, ``pull``), which ``ids_sharing`` does not check: the next
+    read checks every folder (their stamps, not their refs) before it shows a short id."""
+    target = os.fspath(paths.session_refs_index(repo))
+    try:
+        with open(target, "rb") as handle:
+            head, checked, rest = handle.read().split(b"\n", 2)
+    except (OSError, ValueError):
+        return  # none recorded (or none this version reads): the next read checks every folder
+    if head != HEADER.encode() or checked == b"0":
+        return
+    with contextlib.suppress(OSError):  # a read-only repository: no index is written there either
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
+        try:
+            with open(descriptor, "wb") as handle:
+                handle.write(b"\n".join([head, b"0", rest]))
+            os.replace(temporary, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
 def ids_sharing(repo: Repo, one: str, length: int) -> list[str]:
     """The ids of the local sessions that start with ``one[:length]``, sorted: all that the
     short id of ``one`` (at least ``length`` long) depends on. Checks only the folders that

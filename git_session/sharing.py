@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from git_session import gitcli, paths, settings
+from git_session import gitcli, paths, sessionids, settings
 from git_session.errors import (
     Advice,
     Advised,
@@ -338,6 +338,8 @@ def _move_refs(repo: Repo, planned: Mapping[SessionRef, tuple[ObjectId, ObjectId
         args = ["update-ref", "--create-reflog", "-m", message, "--stdin"]
         if gitcli.run(args, git_dir=repo.git_dir, input=commands, check=False).returncode != 0:
             stayed.update(batch)
+        if creating:
+            sessionids.session_added(repo)
     return stayed
 
 

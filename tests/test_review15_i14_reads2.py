@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, make_repo
-from tests.test_i14_reads import _expected, _folder, _index, _short, _twin, many
+from tests.helpers import git, make_repo, make_two_clones, ok
+from tests.test_i14_reads import _age, _create, _expected, _folder, _ids, _index, _short, _twin, many
 
 __all__ = ["many"]  # the fixture, shared with test_i14_reads
 
@@ -62,3 +62,33 @@ def test_a_full_check_recorded_in_the_future_is_no_check(many: tuple[Path, list[
     assert _short(repo, one) == one[:13] == _expected(repo, one)
     assert _short(repo, one) == one[:13]  # (the check recorded at the clock's time now)
     assert 0 <= time.time_ns() - int(_index(repo).read_text().split("\n")[1]) < 60_000_000_000
+
+
+def test_a_twin_git_session_starts_in_another_branch_s_folder_shows_at_once(many: tuple[Path, list[str]]) -> None:
+    """``start`` on a branch whose folder exists (from another worktree, say) is git-session's
+    own write, not plain git's: the short ids shown next count the new session at once."""
+    repo, ids = many
+    one = ids[8]
+    assert _short(repo, one) == _expected(repo, one)
+    branch = git(repo, "for-each-ref", "--format=%(refname)", f"refs/sessions/{_folder(repo, ids[9])}/")
+    assert branch.strip()
+
+    _create(repo, "topic/09", _twin(one, 12))  # topic/09's folder holds ids[9], of another prefix
+
+    assert _short(repo, one) == one[:13] == _expected(repo, one)
+
+
+def test_a_twin_pulled_into_another_branch_s_folder_shows_at_once(tmp_path: Path) -> None:
+    _, alice, bob = make_two_clones(tmp_path)
+    ids = [_create(alice, f"topic/{n:02d}", session_id) for n, session_id in enumerate(_ids("", 4))]
+    ok(alice, "push")
+    ok(bob, "pull")
+    _age(alice)
+    one = ids[0]
+    assert _short(alice, one) == _expected(alice, one)
+    _create(bob, "topic/03", _twin(one, 12))
+    ok(bob, "push")
+
+    ok(alice, "pull")
+
+    assert _short(alice, one) == one[:13] == _expected(alice, one)
