@@ -98,6 +98,30 @@ def session_refs(repo: Repo) -> list[tuple[SessionRef, ObjectId]]:
     return [(SessionRef(SESSIONS_PREFIX + name), ObjectId(tip)) for name, tip in listed]
 
 
+def session_added(repo: Repo) -> None:
+    """git-session wrote a new session's ref, maybe into another branch's existing folder
+    (``start`` in another worktree, ``pull``), which ``ids_sharing`` does not check: the next
+    read checks every folder (their stamps, not their refs) before it shows a short id."""
+    target = os.fspath(paths.session_refs_index(repo))
+    try:
+        with open(target, "rb") as handle:
+            head, checked, rest = handle.read().split(b"\n", 2)
+    except (OSError, ValueError):
+        return  # none recorded (or none this version reads): the next read checks every folder
+    if head != HEADER.encode() or checked == b"0":
+        return
+    with contextlib.suppress(OSError):  # a read-only repository: no index is written there either
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
+        try:
+            with open(descriptor, "wb") as handle:
+                handle.write(b"\n".join([head, b"0", rest]))
+            os.replace(temporary, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
 def ids_sharing(repo: Repo, one: str, length: int) -> list[str]:
     """The ids of the local sessions that start with ``one[:length]``, sorted: all that the
     short id of ``one`` (at least ``length`` long) depends on. Checks only the folders that
@@ -109,7 +133,7 @@ def ids_sharing(repo: Repo, one: str, length: int) -> list[str]:
         return unchanged
     recorded = _load(index_path)
     near = None
-    if recorded is not None and time.time_ns() - recorded.checked <= FULL_CHECK_NS:
+    if recorded is not None and _recent(recorded.checked, FULL_CHECK_NS):
         near = _refresh_near(repo.common_dir, recorded, prefix)
     if near is None:
         index = _current(repo, recorded, loaded=True)
@@ -129,7 +153,7 @@ def _unchanged_near(common_dir: str, index_path: os.PathLike[str], prefix: str) 
     try:
         with open(index_path, "rb") as handle:
             head = handle.read().split(b"\n", 9)
-        if len(head) < 10 or head[0] != HEADER.encode() or time.time_ns() - int(head[1]) > FULL_CHECK_NS:
+        if len(head) < 10 or head[0] != HEADER.encode() or not _recent(int(head[1]), FULL_CHECK_NS):
             return None
         root = os.path.join(common_dir, *SESSIONS_PREFIX.rstrip("/").split("/"))
         if head[2] == b"0 0" or _stamp(root) != tuple(map(int, head[2].split())):
@@ -148,6 +172,12 @@ def _unchanged_near(common_dir: str, index_path: os.PathLike[str], prefix: str) 
         return [_token_at(head[4], at).decode("ascii") for at in _token_starts(head[4], wanted)]
     except (OSError, ValueError, IndexError, UnicodeError):
         return None
+
+
+def _recent(checked: int, within: int) -> bool:
+    """Whether a full check recorded at ``checked`` is at most ``within`` old; one ahead of
+    the clock (written before the clock was set back) proves nothing."""
+    return 0 <= time.time_ns() - checked <= within
 
 
 def _token_at(text: bytes, at: int) -> bytes:
@@ -183,7 +213,7 @@ def _current(repo: Repo, recorded: _Index | None = None, *, loaded: bool = False
         recorded = _load(index_path)
     current, changed = _refresh(repo.common_dir, recorded or _Index())
     current.checked = time.time_ns()
-    stale = recorded is None or current.checked - recorded.checked > FULL_CHECK_NS // 2
+    stale = recorded is None or not _recent(recorded.checked, FULL_CHECK_NS // 2)
     if changed or stale:
         with contextlib.suppress(OSError):  # a read-only repository: the next read lists again
             _write(index_path, current)

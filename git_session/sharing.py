@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from git_session import gitcli, paths
+from git_session import gitcli, paths, sessionids
 from git_session.errors import (
     Advice,
     Advised,
@@ -271,6 +271,8 @@ def _move_refs(repo: Repo, planned: Mapping[SessionRef, tuple[ObjectId, ObjectId
         args = ["update-ref", "--create-reflog", "-m", message, "--stdin"]
         if gitcli.run(args, git_dir=repo.git_dir, input=commands, check=False).returncode != 0:
             stayed.update(batch)
+        if creating:
+            sessionids.session_added(repo)
     return stayed
 
 

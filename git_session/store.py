@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from git_session import codec
+from git_session import codec, sessionids
 from git_session.errors import Advice, ConflictError, DataError, NotFoundError, UserError
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import (
@@ -304,6 +304,7 @@ class Store:
         ref = SessionRef.for_session(branch, Ulid(ops[0].id))
         if not self.repo.cas_ref(ref, commit, None, f"git-session: {subject}"):
             raise ConflictError(f"session ref {ref} already exists")
+        sessionids.session_added(self.repo)
         return Handle(ref, commit)
 
     def append(
@@ -362,6 +363,7 @@ class Store:
         if self.repo.ref_target(ref) is None:
             created = self.merged(ref, theirs, None)
             if self.repo.cas_ref(ref, theirs, None, "git-session: copy"):
+                sessionids.session_added(self.repo)
                 return created
         outcome = ["merged"]
 

@@ -30,4 +30,9 @@ def mcp_command() -> None:
         if (exc.name or "").partition(".")[0] not in ("mcp", "mcp_types", "pydantic"):
             raise
         raise UserError(f"git session mcp needs the MCP SDK (mcp 2.3 or later): {INSTALL}") from None
+    import gc
+
+    from git_session.cli import DEFAULT_GC_THRESHOLD
+
+    gc.set_threshold(*DEFAULT_GC_THRESHOLD)  # main's raised threshold is for a short command
     server.serve()
