@@ -88,3 +88,17 @@ def test_a_second_add_of_an_entry_already_there_does_not_make_its_line(
     shown = [(c["sha"], c["in_history"]) for c in gathered["deliverables"]["commits"]]
     assert shown == [(linked[0], True), (linked[1], True), (outside, False)]
     assert index_lines(repo) == made_lines(repo)  # what linking asks too
+
+
+def test_a_handoff_keeps_no_note_after_it_returns(repo: Path) -> None:
+    """The sessions each note names were kept in a cache of the module (4,096 notes, each of
+    any size, since a note is any text a remote sent): a long-running process (the MCP
+    server) kept the text of the last notes of every repository it handed off. They are
+    kept for one handoff only."""
+    ok(repo, "install")
+    ok(repo, "start", "Scale the handoff")
+    linked = [commit_file(repo, f"file{n}.txt") for n in range(2)]
+    ok(repo, "status")
+    assert [c["sha"] for c in context(repo)["deliverables"]["commits"]] == linked
+    caches = [value for value in vars(handoff).values() if hasattr(value, "cache_info")]
+    assert [cache.cache_info().currsize for cache in caches if cache.cache_info().currsize] == []
