@@ -142,9 +142,14 @@ def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes) -> bytes
                     moved |= op.action != "add"
         if moved:  # the lines of the entries an update touched go: each is written again below
             gone = {entry_id.encode("ascii") for entry_id in touched}
-            lines = b"".join(
-                line for line in lines.splitlines(keepends=True) if line[:-1].rpartition(b" ")[2] not in gone
-            )
+            kept = []
+            for line in lines.splitlines(keepends=True):
+                named = line[:-1].rpartition(b" ")[2]
+                if named not in gone:
+                    kept.append(line)
+                else:  # there already: a second copy of its add (a history merged in) changed nothing
+                    touched[named.decode("ascii")] = None
+            lines = b"".join(kept)
         added = []
         for entry_id, added_by in touched.items():  # an entry only added is what its add makes
             entry = (

@@ -15,7 +15,6 @@ and ``handoff`` of that session then prints the very text stored.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
@@ -153,7 +152,8 @@ def _progress(objectives: list[dict[str, Any]], current: str) -> dict[str, Any]:
 
 
 def _deliverables(ws: Workspace, handle: Handle, span: Range, history: list[HistoryCommit]) -> dict[str, Any]:
-    shown = [_history_view(c, handle.id) for c in history]
+    noted: dict[str, list[str]] = {}  # for this handoff only: nothing of a note outlives it
+    shown = [_history_view(c, handle.id, noted) for c in history]
     seen = {c.sha for c in history}
     unnoted = {v["sha"] for v in shown if not v["linked"]}
     entry_shas, outside = _linked_entries(ws.store, handle, seen, unnoted)
@@ -226,9 +226,12 @@ def _own_commits(history: list[HistoryCommit], shown: list[dict[str, Any]]) -> s
     return linked if linked else {c.sha for c in history}
 
 
-def _history_view(commit: HistoryCommit, session_id: str) -> dict[str, Any]:
-    """A commit of the range; ``linked`` here by its note alone (a commit entry may link it too)."""
-    sessions = list(_noted_sessions(commit.note))
+def _history_view(commit: HistoryCommit, session_id: str, noted: dict[str, list[str]]) -> dict[str, Any]:
+    """A commit of the range; ``linked`` here by its note alone (a commit entry may link it too).
+    ``noted``: the sessions of each note met so far (consecutive commits often carry the same one)."""
+    if commit.note not in noted:
+        noted[commit.note] = _noted_sessions(commit.note)
+    sessions = list(noted[commit.note])
     files = [_file_view(f) for f in commit.files]
     return {
         "sha": commit.sha,
@@ -247,10 +250,9 @@ def _history_view(commit: HistoryCommit, session_id: str) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=4096)
-def _noted_sessions(note: str) -> tuple[str, ...]:
-    """The sessions a note names (consecutive commits often carry the same note)."""
-    return tuple(_sessions(parse_lines([line.encode("utf-8") for line in note.split("\n")], "a note")))
+def _noted_sessions(note: str) -> list[str]:
+    """The sessions a note names."""
+    return _sessions(parse_lines([line.encode("utf-8") for line in note.split("\n")], "a note"))
 
 
 def _entry_commit_view(entry: Entry, notes: Notes, sha: str) -> dict[str, Any]:
