@@ -1,4 +1,4 @@
-# git-session: put a session's trailers into a commit message file.
+# git-session: put a session's trailers into a commit message file (reads GIT_SESSION_CONFIGS).
 # Invoked by the prepare-commit-msg and commit-msg hooks as
 #   LC_ALL=C awk -v mode=MODE [-v committed=1] -f git-session-trailers.awk CACHE [OLD] MESSAGE
 # (committed=1: the branch moved since CACHE was rendered, by a commit made with it). With

@@ -1,0 +1,52 @@
+"""Review of i14-hooks2 (round 15): the commit path's shortcuts, tried against what git does.
+
+Each test here failed on the branch as it was handed over for review.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from git_session import data, paths
+from tests import test_trailers
+from tests.helpers import git
+from tests.test_i14_hooks import cache_of
+from tests.test_i14_hooks2 import append_config
+from tests.test_trailers import Session, change, lines, message, run_git
+
+hooked = test_trailers.hooked
+session = test_trailers.session
+__all__ = ["hooked", "session"]  # (fixtures)
+
+
+def main_awk_program() -> bytes:
+    """The awk program as main (the previous version) wrote it beside its caches."""
+    return subprocess.run(
+        ["git", "show", "main:hooks/git-session-trailers.awk"],
+        cwd=Path(__file__).parent,
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def test_an_awk_program_left_by_the_previous_version_does_not_skip_the_config_check(session: Session) -> None:
+    """New hooks (one folder shared by core.hooksPath) over a repository whose cache and awk
+    program the previous version rendered: that program ignores GIT_SESSION_CONFIGS and would
+    write the trailers it has, whatever the config says now."""
+    repo = session.repo
+    program = cache_of(repo).parent.parent.parent / paths.AWK_PROGRAM
+    assert program.is_file()
+    program.write_bytes(main_awk_program())
+    append_config(repo, '[session "trailer"]\n\tid = Work-Session\n')
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
+    assert git(repo, "config", "session.trailer.id") == "Work-Session\n"
+
+
+def test_the_hook_knows_the_programs_mark() -> None:
+    """What the hook looks for on the awk program's first line is what the program says."""
+    first = data.hook("git-session-trailers.awk").decode().split("\n", 1)[0]
+    assert first.endswith("(reads GIT_SESSION_CONFIGS).")
+    assert '*"(reads GIT_SESSION_CONFIGS).")' in data.hook("prepare-commit-msg").decode()
