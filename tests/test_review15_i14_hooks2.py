@@ -8,10 +8,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from git_session import data, paths
 from tests import test_trailers
 from tests.helpers import git
-from tests.test_i14_hooks import cache_of
+from tests.test_i14_hooks import age, cache_of
 from tests.test_i14_hooks2 import append_config
 from tests.test_trailers import Session, change, lines, message, run_git
 
@@ -50,3 +52,25 @@ def test_the_hook_knows_the_programs_mark() -> None:
     first = data.hook("git-session-trailers.awk").decode().split("\n", 1)[0]
     assert first.endswith("(reads GIT_SESSION_CONFIGS).")
     assert '*"(reads GIT_SESSION_CONFIGS).")' in data.hook("prepare-commit-msg").decode()
+
+
+@pytest.mark.parametrize(
+    ("before", "header"),
+    [
+        (b"", b'\r[session "tr\\ailer"]'),  # git skips a \r before a header as a blank
+        (b"\xef\xbb\xbf", b'[session "tr\\ailer"]'),  # a byte order mark, skipped by git
+    ],
+    ids=["cr", "bom"],
+)
+def test_a_subsection_spelt_with_a_backslash_after_what_git_skips_is_honoured(
+    session: Session, before: bytes, header: bytes
+) -> None:
+    """awk looked for a backslash only in a header at the start of a line, after spaces or tabs."""
+    repo = session.repo
+    age(cache_of(repo))
+    config = repo / ".git" / "config"
+    config.write_bytes(before + header + b"\n\tid = Work-Session\n" + config.read_bytes())
+    assert git(repo, "config", "session.trailer.id") == "Work-Session\n"
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject")
+    assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
