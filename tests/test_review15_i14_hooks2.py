@@ -74,3 +74,17 @@ def test_a_subsection_spelt_with_a_backslash_after_what_git_skips_is_honoured(
     change(repo)
     run_git(repo, "commit", "-q", "-m", "subject")
     assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
+
+
+def test_commit_msg_without_prepare_commit_msg_beside_it_does_not_block_the_commit(session: Session) -> None:
+    """A commit that died in its editor leaves git-session-editing; prepare-commit-msg, which
+    empties it, taken away since: commit-msg read (`.`) a file that is not there, and the
+    shell's error failed every commit from then on."""
+    repo = session.repo
+    hooks = repo / ".git" / "hooks"
+    (repo / ".git" / "git-session-editing").write_text("edited\n")
+    (hooks / "prepare-commit-msg").unlink()
+    change(repo)
+    result = run_git(repo, "commit", "-q", "-m", "subject", check=False)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert message(repo) == "subject\n"
