@@ -88,3 +88,17 @@ def test_commit_msg_without_prepare_commit_msg_beside_it_does_not_block_the_comm
     result = run_git(repo, "commit", "-q", "-m", "subject", check=False)
     assert (result.returncode, result.stdout) == (0, "")
     assert message(repo) == "subject\n"
+
+
+def test_git_config_in_the_environment_does_not_hide_the_config_git_commits_with(
+    session: Session, tmp_path: Path
+) -> None:
+    """GIT_CONFIG names the only file `git config` reads, but `git commit` reads the usual
+    ones: the hook's `git config` compared the trailers' config of another file."""
+    repo = session.repo
+    other = tmp_path / "other"
+    other.write_text("[core]\n")
+    append_config(repo, '[session "trailer"]\n\tid = Work-Session\n')
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", "subject", env={"GIT_CONFIG": str(other)})
+    assert message(repo) == "subject\n\n" + lines([f"Work-Session: {session.id}", *session.first[1:]])
