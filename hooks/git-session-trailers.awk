@@ -1,4 +1,4 @@
-# git-session: put a session's trailers into a commit message file.
+# git-session: put a session's trailers into a commit message file (reads GIT_SESSION_CONFIGS).
 # Invoked by the prepare-commit-msg and commit-msg hooks as
 #   LC_ALL=C awk -v mode=MODE [-v committed=1] -f git-session-trailers.awk CACHE [OLD] MESSAGE
 # (committed=1: the branch moved since CACHE was rendered, by a commit made with it). With
@@ -192,7 +192,8 @@ function untouched(file,   got, text, i) {
 # Whether the config files named (one a line) may set what the trailers depend on. None can
 # without its name in the text: a section `[trailer ...]`, `[session "trailer"]`, a
 # `mergeTrailers` or `commentChar` variable, in any case; an include names other files, and
-# a backslash in a section header may spell a subsection name (`"tr\ailer"`). Anything
+# a backslash in a section header may spell a subsection name (`"tr\ailer"`): a line
+# with both a `[` and a backslash may. Anything
 # unreadable may.
 function may_set(files,   nf, f, i, got, s) {
     nf = split(files, f, "\n")
@@ -200,7 +201,8 @@ function may_set(files,   nf, f, i, got, s) {
         if (f[i] == "") continue
         while ((got = (getline s < f[i])) > 0) {
             s = tolower(s)
-            if (index(s, "trailer") || index(s, "commentchar") || index(s, "include") || (s ~ /^[ \t]*\[/ && index(s, "\\"))) {
+            # (a header may follow what git skips: a byte order mark, a \r, another header)
+            if (index(s, "trailer") || index(s, "commentchar") || index(s, "include") || (index(s, "[") && index(s, "\\"))) {
                 close(f[i]); return 1
             }
         }
