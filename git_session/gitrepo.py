@@ -280,13 +280,16 @@ def _pack_index(placed: Sequence[tuple[bytes, int, int]], checksum: bytes) -> by
 
 
 def _write_read_only(path: str, content: Sequence[bytes]) -> None:
-    """A file written whole under a temporary name, then renamed into place, read-only as
-    git and libgit2 leave an object file."""
+    """A file written whole under a temporary name, synced (as ``git index-pack`` syncs a
+    pack and its index: a power cut never leaves a name for bytes not on the disk), then
+    renamed into place, read-only as git and libgit2 leave an object file."""
     handle, temporary = tempfile.mkstemp(prefix="tmp_pack_", dir=os.path.dirname(path))
     try:
         with os.fdopen(handle, "wb") as out:
             out.writelines(content)
+            out.flush()
             os.fchmod(out.fileno(), 0o444)
+            os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
