@@ -39,3 +39,20 @@ def test_a_pack_and_its_index_reach_the_disk_before_they_are_renamed_into_place(
     monkeypatch.undo()
     assert events == [".pack synced", ".idx synced"]
     assert git(repo, "cat-file", "-p", blob) == "kept\n"
+
+
+def test_a_pack_and_its_index_are_no_more_readable_than_the_umask_lets_git_make_them(tmp_path: Path) -> None:
+    """git creates a pack and its index 0444 less the umask (0440 under umask 027): the
+    session data packed here is not readable by others where git's own would not be."""
+    repo = make_repo(tmp_path)
+    opened = Repo.discover(str(repo))
+    folder = repo / ".git" / "objects" / "pack"
+    before = set(folder.iterdir())
+    old = os.umask(0o027)
+    try:
+        with opened.packed_writes():
+            opened.write_blob(b"private\n")
+    finally:
+        os.umask(old)
+    made = sorted(set(folder.iterdir()) - before)
+    assert [(path.suffix, oct(path.stat().st_mode & 0o777)) for path in made] == [(".idx", "0o440"), (".pack", "0o440")]
