@@ -11,7 +11,6 @@ import os
 import random
 import re
 import struct
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -297,18 +296,31 @@ def _pack_index(placed: Sequence[tuple[bytes, int, int]], checksum: bytes) -> by
 
 
 def _write_read_only(path: str, content: Sequence[bytes]) -> None:
-    """A file written whole under a temporary name, then renamed into place, read-only as
-    git and libgit2 leave an object file."""
-    handle, temporary = tempfile.mkstemp(prefix="tmp_pack_", dir=os.path.dirname(path))
+    """A file written whole under a temporary name, synced (as ``git index-pack`` syncs a
+    pack and its index: a power cut never leaves a name for bytes not on the disk), then
+    renamed into place, read-only as git and libgit2 leave an object file (0444 less the
+    umask, as git makes it: created so, not changed after)."""
+    handle, temporary = _created_read_only(os.path.dirname(path))
     try:
         with os.fdopen(handle, "wb") as out:
             out.writelines(content)
-            os.fchmod(out.fileno(), 0o444)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         raise
+
+
+def _created_read_only(folder: str) -> tuple[int, str]:
+    """A new file ``tmp_pack_*`` in ``folder`` (the name git's prune clears when left),
+    open for writing, its mode 0444 less the umask."""
+    while True:
+        temporary = os.path.join(folder, f"tmp_pack_{random.getrandbits(64):016x}")
+        with contextlib.suppress(FileExistsError):
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+            return os.open(temporary, flags, 0o444), temporary
 
 
 def _alternates(objects: str, depth: int = 0) -> list[str]:
