@@ -22,10 +22,13 @@ session = test_trailers.session
 __all__ = ["hooked", "session"]  # (fixtures)
 
 
+PREVIOUS_VERSION = "fcad344ddd71f4e9c12dad79113bdf0cb1a7f353"  # main before this change: in every clone's history
+
+
 def main_awk_program() -> bytes:
-    """The awk program as main (the previous version) wrote it beside its caches."""
+    """The awk program as the previous version wrote it beside its caches."""
     return subprocess.run(
-        ["git", "show", "main:hooks/git-session-trailers.awk"],
+        ["git", "show", f"{PREVIOUS_VERSION}:hooks/git-session-trailers.awk"],
         cwd=Path(__file__).parent,
         capture_output=True,
         check=True,
