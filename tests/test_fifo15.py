@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, git_session_folder, make_repo_with_remote, ok
+from git_session.agents import events
+from git_session.gitrepo import read_data
+from git_session.sessions import Workspace
+from tests.helpers import alarm_after, git, git_session_folder, make_repo, make_repo_with_remote, ok
 
 TIMEOUT = 20  # seconds: each command takes well under one; a read that waits never ends
 
@@ -67,3 +70,35 @@ def test_a_fifo_among_git_sessions_files_never_makes_a_command_wait(
     else:
         assert "Traceback" not in result.stderr
         assert last in result.stdout
+
+
+def test_open_data_reads_a_regular_file_and_refuses_anything_else_without_waiting(tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"data\n")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "folder").mkdir()
+    assert read_data(tmp_path / "file") == b"data\n"
+    assert read_data(str(tmp_path / "file"), 2) == b"da"
+    with alarm_after(10, "a FIFO was waited on"):
+        for name in ("fifo", "folder"):
+            with pytest.raises(OSError) as raised:
+                read_data(tmp_path / name)
+            assert (raised.value.strerror, raised.value.filename) == ("not a regular file", str(tmp_path / name))
+    with pytest.raises(FileNotFoundError):
+        read_data(tmp_path / "missing")
+
+
+def test_an_agent_sessions_state_that_is_a_fifo_reads_as_none_yet(tmp_path: Path) -> None:
+    """The state an agent session saw (agents/<agent>/<id>) is a record like any other."""
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "feature work")
+    previous = os.getcwd()
+    os.chdir(repo)
+    try:
+        ws = Workspace.open()
+        path = events.state_path(ws, "claude", "abc")
+        path.parent.mkdir(parents=True)
+        os.mkfifo(path)
+        with alarm_after(10, "the agent state FIFO was waited on"):
+            assert events.read_state(ws, "claude", "abc") == events.State()
+    finally:
+        os.chdir(previous)
