@@ -34,6 +34,7 @@ CASES = [
     ("git-session/queue/pending.1.abc", "status", 0, "Progress 0/0 objectives done"),
     ("git-session/queue/rewrite-1", "status", 0, "Progress 0/0 objectives done"),
     ("worktrees/other/HEAD", "status", 0, "Progress 0/0 objectives done"),
+    ("git-session/template-cache/*", "handoff", 0, "# Handoff: feature work"),
 ]
 
 
