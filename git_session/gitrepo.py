@@ -73,7 +73,10 @@ def open_data(path: str | os.PathLike[str]) -> BinaryIO:
     handling of an unreadable file applies (a cache is rebuilt, data says it cannot be read)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):  # what open() says of one
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fsdecode(path))
+        if not stat.S_ISREG(mode):
             raise OSError(errno.EINVAL, "not a regular file", os.fsdecode(path))
         return os.fdopen(fd, "rb")
     except BaseException:
