@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from git_session.autoreattach import watched_tips
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, read_data
 from git_session.model import Entry
 from git_session.names import ObjectId
 from git_session.sessions import Workspace
@@ -94,8 +94,7 @@ def _other_detached_heads(repo: Repo) -> list[ObjectId]:
     held = []
     for path in files:
         try:
-            with open(path, "rb") as file:
-                text = file.read(100).decode("ascii").strip()
+            text = read_data(path, 100).decode("ascii").strip()
         except (OSError, ValueError):
             continue
         if ObjectId.is_full(text) and repo.has_object(text) and repo.is_commit(text):

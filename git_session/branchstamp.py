@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from git_session import codec, paths
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, read_data
 
 RACY_SECONDS = 2.0  # a folder changed more recently than this may change again unseen
 
@@ -50,7 +50,7 @@ def stamp(repo: Repo) -> str | None:
 def seen_record(repo: Repo) -> dict[str, Any]:
     """What ``autoreattach`` last saved (``{}``: nothing, or nothing readable)."""
     try:
-        raw = codec.loads(paths.reattach_seen(repo).read_bytes())
+        raw = codec.loads(read_data(paths.reattach_seen(repo)))
     except (OSError, ValueError):
         return {}
     return raw if isinstance(raw, dict) else {}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from git_session import paths
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, open_data
 
 MAX_BYTES = 64 * 1024  # only the last this many bytes are read; beyond, the file is compacted
 KEEP = 500
@@ -24,7 +24,7 @@ def read(repo: Repo) -> dict[str, int] | None:
     when this clone has no record yet, or none it can use: one with no choice in it (a full
     disk can leave the file empty) or one it cannot read."""
     try:
-        with open(paths.choices_file(repo), "rb") as handle:
+        with open_data(paths.choices_file(repo)) as handle:
             handle.seek(max(0, os.fstat(handle.fileno()).st_size - MAX_BYTES))  # the latest choices
             data = handle.read(MAX_BYTES)
     except OSError:  # missing or unreadable: as in a clone older than the record

@@ -28,6 +28,7 @@ from pathlib import Path
 from git_session import paths, trailers
 from git_session.errors import SessionError
 from git_session.fold import EMPTY_META, apply, target_entry
+from git_session.gitrepo import read_data
 from git_session.model import Entry, Op
 from git_session.names import ID_PATTERN, ObjectId
 from git_session.store import Handle, Store
@@ -172,7 +173,7 @@ def index_bytes(tip: ObjectId, lines: bytes) -> bytes:
 def _read(path: Path) -> tuple[ObjectId, bytes] | None:
     """The tip and lines of an index file, or ``None``: absent, unreadable, damaged or not one."""
     try:
-        data = path.read_bytes()
+        data = read_data(path)
     except OSError:
         return None
     header, _, lines = data.partition(b"\n")

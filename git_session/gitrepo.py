@@ -10,12 +10,13 @@ import itertools
 import os
 import random
 import re
+import stat
 import struct
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TypeAlias, overload
+from typing import BinaryIO, NamedTuple, TypeAlias, overload
 
 import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
@@ -62,6 +63,30 @@ def _writing(what: str) -> Iterator[None]:
         if not isinstance(exc.__cause__, OSError):
             raise
         raise file_system_error(exc.__cause__, f"write {what}") from None
+
+
+def open_data(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for reading, never waiting: data on disk is untrusted, and a FIFO, a
+    device or a folder planted where a file of ours (or git's) belongs would block ``open``
+    or a read forever. Anything but a regular file raises an ``OSError``, so each caller's
+    handling of an unreadable file applies (a cache is rebuilt, data says it cannot be read)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):  # what open() says of one
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fsdecode(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fsdecode(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_data(path: str | os.PathLike[str], limit: int = -1) -> bytes:
+    """The bytes (at most ``limit``) of the regular file at ``path`` (``open_data``)."""
+    with open_data(path) as handle:
+        return handle.read(limit)
 
 
 def _held_lock(exc: BaseException) -> bool:
@@ -556,8 +581,7 @@ class Repo:
     def _packed_ref_names(self, prefix: bytes) -> list[str]:
         """The packed refs starting with ``prefix`` (``refs/…``): each is a line ``<id> <name>``."""
         try:
-            with open(os.path.join(self.common_dir, "packed-refs"), "rb") as handle:
-                data = handle.read()
+            data = read_data(os.path.join(self.common_dir, "packed-refs"))
         except FileNotFoundError:
             return []
         names = re.findall(b" (" + re.escape(prefix) + b"[^\n]*)", data)
@@ -693,8 +717,7 @@ class Repo:
     def reflog_targets(self, ref_name: str) -> list[ObjectId]:
         """The values ``ref_name`` took, newest first, as its reflog has them."""
         try:
-            with open(self.reflog_path(ref_name), "rb") as handle:
-                lines = handle.read().splitlines()
+            lines = read_data(self.reflog_path(ref_name)).splitlines()
         except OSError:
             return []
         found = []
@@ -709,8 +732,7 @@ class Repo:
         fsck reports each), atomically; a reflog that cannot be rewritten stays."""
         path = self.reflog_path(ref_name)
         with contextlib.suppress(OSError):
-            with open(path, "rb") as handle:
-                lines = handle.read().splitlines(keepends=True)
+            lines = read_data(path).splitlines(keepends=True)
             kept = [line for line in lines if all(self._logged_object_present(f) for f in line.split(b" ", 2)[:2])]
             if len(kept) != len(lines):
                 temporary = f"{path}.{os.getpid()}.tmp"

@@ -32,7 +32,7 @@ from pathlib import Path
 from git_session import notes, paths, trailers
 from git_session.commitindex import CommitIndex, commit_index
 from git_session.errors import ConflictError, SessionError, UserError, file_system_error
-from git_session.gitrepo import Ident, Repo
+from git_session.gitrepo import Ident, Repo, read_data
 from git_session.model import Entry, Meta
 from git_session.names import ID_PATTERN, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid
 from git_session.store import Draft, Handle, Store
@@ -72,7 +72,7 @@ def pending(repo: Repo) -> list[Queued]:
 
 def _parse(path: Path) -> Queued | None:
     try:
-        fields = dict(line.split(" ", 1) for line in path.read_text("utf-8").splitlines() if " " in line)
+        fields = dict(line.split(" ", 1) for line in read_data(path).decode("utf-8").splitlines() if " " in line)
         return Queued(
             path,
             fields["branch"],
@@ -584,7 +584,7 @@ def _mapping(path: Path) -> list[tuple[str, str]]:
     """The ``old new`` pairs post-rewrite recorded (a line that is not two object ids is not one)."""
     pairs = []
     try:
-        records = path.read_bytes().decode("utf-8", "replace").splitlines()
+        records = read_data(path).decode("utf-8", "replace").splitlines()
     except OSError:
         return []
     for record in records:

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from git_session import paths
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, read_data
 from git_session.model import Meta, Stamp
 
 HEADER = b"git-session session metas 1 "
@@ -31,8 +31,7 @@ _DIGEST = 40
 def load(repo: Repo) -> dict[str, Meta]:
     """The cached fields by tip commit id (empty when there is no file it can trust)."""
     try:
-        with open(paths.session_metas_cache(repo), "rb") as handle:
-            data = handle.read()
+        data = read_data(paths.session_metas_cache(repo))
     except OSError:
         return {}
     head, body = data[: len(HEADER) + _DIGEST + 1], data[len(HEADER) + _DIGEST + 1 :]

@@ -35,7 +35,7 @@ from typing import Any
 
 from git_session import gitcli, paths, trailers
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import DIFF_TREE_PATCHES, CommitInfo, Ident, Repo
+from git_session.gitrepo import DIFF_TREE_PATCHES, CommitInfo, Ident, Repo, read_data
 from git_session.model import Fields, Meta
 from git_session.names import ObjectId, SessionRef
 from git_session.notes import Notes, add_raw_lines, canonical_line, parse_lines
@@ -600,7 +600,7 @@ def _apart(repo: Repo, diffs: Sequence[_DiffKey]) -> dict[_DiffKey, str]:
 # cannot be read is left out (and computed again), and the file is rewritten whole.
 def _load_cache(repo: Repo) -> dict[_DiffKey, str]:
     try:
-        raw = paths.patch_id_cache(repo).read_bytes()
+        raw = read_data(paths.patch_id_cache(repo))
     except OSError:
         return {}
     if not raw.startswith(_CACHE_HEADER):

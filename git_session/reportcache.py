@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_session import paths
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, read_data
 from git_session.metrics import BlockerFigure, Change, CommitStat, Prepared
 from git_session.model import Stamp
 
@@ -49,8 +49,7 @@ class Cache:
 def load(repo: Repo) -> Cache:
     """The cache (empty when there is no file it can trust)."""
     try:
-        with open(paths.report_inputs_cache(repo), "rb") as handle:
-            data = handle.read()
+        data = read_data(paths.report_inputs_cache(repo))
     except OSError:
         return Cache({}, {})
     head, body = data[: len(HEADER) + _DIGEST + 1], data[len(HEADER) + _DIGEST + 1 :]
@@ -75,8 +74,7 @@ def replaced(repo: Repo) -> bool:
         if files:
             return True
     try:
-        with open(os.path.join(common, "packed-refs"), "rb") as handle:
-            return b" refs/replace/" in handle.read()
+        return b" refs/replace/" in read_data(os.path.join(common, "packed-refs"))
     except OSError:
         return False
 
@@ -85,8 +83,7 @@ def shallow_commits(repo: Repo) -> set[str]:
     """The commits a shallow clone has without their parents: git diffs each against nothing
     (the whole tree added) until the clone is deepened, so their stats are never kept."""
     try:
-        with open(os.path.join(repo.common_dir, "shallow"), "rb") as handle:
-            return set(handle.read().decode("ascii", "replace").split())
+        return set(read_data(os.path.join(repo.common_dir, "shallow")).decode("ascii", "replace").split())
     except OSError:
         return set()
 

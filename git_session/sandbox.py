@@ -16,6 +16,7 @@ folder (config ``session.templateDir``, relative to the work tree, then
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from git_session.bounds import (
     weight,
 )
 from git_session.errors import UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, read_data
 from git_session.model import PRIORITIES
 from git_session.plaintext import human_date
 
@@ -118,6 +119,14 @@ def md_cell(value: Any) -> str:
 
 class _BestEffortCache(jinja2.FileSystemBytecodeCache):
     """A cache, not a store: a full disk or a read-only folder only costs a compile."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """jinja2's, never waiting on what is not a regular file (a FIFO would block it)."""
+        try:
+            data = read_data(self._get_cache_filename(bucket))
+        except OSError:
+            return  # compiled again
+        bucket.load_bytecode(io.BytesIO(data))
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):

@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 
 from git_session import paths
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, read_data
 from git_session.names import ID_LENGTH, ID_PATTERN, SESSIONS_PREFIX, ObjectId, SessionRef
 
 HEADER = "git-session session refs 2"
@@ -104,8 +104,7 @@ def session_added(repo: Repo) -> None:
     read checks every folder (their stamps, not their refs) before it shows a short id."""
     target = os.fspath(paths.session_refs_index(repo))
     try:
-        with open(target, "rb") as handle:
-            head, checked, rest = handle.read().split(b"\n", 2)
+        head, checked, rest = read_data(target).split(b"\n", 2)
     except (OSError, ValueError):
         return  # none recorded (or none this version reads): the next read checks every folder
     if head != HEADER.encode() or checked == b"0":
@@ -151,8 +150,7 @@ def _unchanged_near(common_dir: str, index_path: os.PathLike[str], prefix: str) 
     (the common case: a few ``stat`` calls and no parse of the whole file); ``None``: a
     check failed or the file cannot tell, and ``_refresh_near`` is to decide."""
     try:
-        with open(index_path, "rb") as handle:
-            head = handle.read().split(b"\n", 9)
+        head = read_data(index_path).split(b"\n", 9)
         if len(head) < 10 or head[0] != HEADER.encode() or not _recent(int(head[1]), FULL_CHECK_NS):
             return None
         root = os.path.join(common_dir, *SESSIONS_PREFIX.rstrip("/").split("/"))
@@ -389,8 +387,7 @@ def _loose_tip(path: str) -> str:
     """The object id a loose ref's file holds; empty when it holds none (a symbolic ref, a
     damaged file: git-session lists neither)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(128)
+        data = read_data(path, 128)
     except OSError:
         return ""
     tip = data.decode("ascii", "replace").strip()
@@ -404,8 +401,7 @@ def _is_session(branch_key: str, name: str) -> bool:
 
 def _packed_ids(path: str) -> list[str]:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_data(path)
     except OSError:
         return []
     prefix = re.escape(SESSIONS_PREFIX.encode())
@@ -422,8 +418,7 @@ _NAMES = re.compile(r"(?:[a-z0-9][a-z0-9-]{0,63}(?: |$))*")
 def _load(path: os.PathLike[str]) -> _Index | None:
     """The recorded index; ``None`` when there is none, or none this version reads."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().split("\n")
+        lines = read_data(path).decode("utf-8").split("\n")
         return _parse(lines)
     except (OSError, ValueError, IndexError, UnicodeError):
         return None

@@ -36,7 +36,7 @@ from git_session.errors import (
     UserError,
     file_system_error,
 )
-from git_session.gitrepo import CommitInfo, Repo
+from git_session.gitrepo import CommitInfo, Repo, open_data
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.remotes import Reason as Reason
@@ -580,8 +580,8 @@ class PushedLog:
 
     def tips(self) -> dict[str, list[ObjectId]]:
         found: dict[str, list[ObjectId]] = {}
-        with contextlib.suppress(FileNotFoundError), open(self.path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
+        with contextlib.suppress(FileNotFoundError), open_data(self.path) as handle:
+            for line in handle.read().decode("utf-8", "replace").splitlines():
                 tip, _, ref = line.rstrip("\n").partition(" ")
                 if ObjectId.is_sha1(tip) and ref.startswith(SESSIONS_PREFIX):
                     found.setdefault(ref, []).append(ObjectId(tip))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from git_session import gitcli, paths
 from git_session.errors import DataError
-from git_session.gitrepo import Repo, command_line_config
+from git_session.gitrepo import Repo, command_line_config, read_data
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
@@ -295,7 +295,7 @@ def values_changed(repo: Repo, branch: BranchName, text: str) -> bool:
     was said when they were written."""
     path = cache_path(repo, branch)
     try:
-        current = path.read_text(encoding="utf-8", errors="replace") if path else ""
+        current = read_data(path).decode("utf-8", "replace") if path else ""
     except OSError:
         return True
     return _trailer_lines(current) != _trailer_lines(text)
@@ -369,7 +369,7 @@ def _given_on_the_command_line() -> bool:
 def write_atomically(path: Path, data: bytes, only_if_changed: bool = False) -> None:
     """A file of the private folder's caches (the hooks read them at any moment): whole or not at all."""
     with contextlib.suppress(OSError):  # unreadable or absent: written
-        if only_if_changed and path.read_bytes() == data:
+        if only_if_changed and read_data(path) == data:
             return
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")

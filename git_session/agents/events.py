@@ -39,6 +39,7 @@ from typing import Any
 from git_session import paths
 from git_session.agents import cache, prompts
 from git_session.errors import SessionError
+from git_session.gitrepo import read_data
 from git_session.integrations.agent_clients import AGENT_NAMES, CLIENTS, EVENTS, AgentName, Event
 from git_session.model import Fields, FieldValue
 from git_session.names import BranchName, ObjectId
@@ -132,7 +133,7 @@ def state_path(ws: Workspace, agent: AgentName, sid: str) -> Path:
 
 def read_state(ws: Workspace, agent: AgentName, sid: str) -> State:
     try:
-        text = state_path(ws, agent, sid).read_text("utf-8", errors="replace")
+        text = read_data(state_path(ws, agent, sid)).decode("utf-8", "replace")
     except OSError:
         return State()
     fields = dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
@@ -332,7 +333,7 @@ def _record_queued(ws: Workspace, item: Path) -> bool:
     if agent not in AGENT_NAMES or not SESSION_ID.fullmatch(sid) or not regular:
         return True  # never ours to record
     name: AgentName = agent
-    head, _, body = item.read_bytes().partition(b"\n\n")
+    head, _, body = read_data(item).partition(b"\n\n")
     fields = dict(line.split(" ", 1) for line in head.decode("utf-8", "replace").splitlines() if " " in line)
     given = parse(body)
     branch = fields.get("branch", "")
