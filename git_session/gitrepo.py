@@ -12,10 +12,12 @@ import random
 import re
 import stat
 import struct
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, NamedTuple, TypeAlias, overload
 
 import pygit2
@@ -87,6 +89,37 @@ def read_data(path: str | os.PathLike[str], limit: int = -1) -> bytes:
     """The bytes (at most ``limit``) of the regular file at ``path`` (``open_data``)."""
     with open_data(path) as handle:
         return handle.read(limit)
+
+
+def read_checksummed(path: str | os.PathLike[str], header: bytes) -> bytes | None:
+    """The body of a file ``write_checksummed`` wrote with ``header``; ``None`` when there is
+    none, it cannot be read, or its header or checksum is not what it should be."""
+    try:
+        data = read_data(path)
+    except OSError:
+        return None
+    head, body = data[: len(header) + _DIGEST_LENGTH + 1], data[len(header) + _DIGEST_LENGTH + 1 :]
+    if head != header + hashlib.sha1(body).hexdigest().encode() + b"\n":
+        return None
+    return body
+
+
+def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
+    """Replace the file at ``path`` whole with ``header``, the body's checksum and ``body``
+    (derived data: a repository that cannot be written to only stays without it)."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with open(descriptor, "wb") as handle:
+                handle.write(header + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
+            os.replace(temporary, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+_DIGEST_LENGTH = 40  # a SHA-1 in hex
 
 
 def _held_lock(exc: BaseException) -> bool:

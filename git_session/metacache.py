@@ -12,34 +12,25 @@ SHA-1 of its content (a damaged one is ignored whole) and is replaced whole, nev
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from git_session import paths
-from git_session.gitrepo import Repo, read_data
+from git_session.gitrepo import Repo, read_checksummed, write_checksummed
 from git_session.model import Meta, Stamp
 
 HEADER = b"git-session session metas 1 "
-_DIGEST = 40
 
 
 def load(repo: Repo) -> dict[str, Meta]:
     """The cached fields by tip commit id (empty when there is no file it can trust)."""
-    try:
-        data = read_data(paths.session_metas_cache(repo))
-    except OSError:
-        return {}
-    head, body = data[: len(HEADER) + _DIGEST + 1], data[len(HEADER) + _DIGEST + 1 :]
-    if head[: len(HEADER)] != HEADER or head[len(HEADER) :] != hashlib.sha1(body).hexdigest().encode() + b"\n":
+    body = read_checksummed(paths.session_metas_cache(repo), HEADER)
+    if body is None:
         return {}
     try:
         return {tip: _meta(fields) for tip, fields in json.loads(body).items()}
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
         return {}
 
 
@@ -47,17 +38,7 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
     """Replace the cache with ``metas`` (by tip); a repository that cannot be written to only
     stays without one."""
     body = json.dumps({tip: _fields(meta) for tip, meta in metas.items()}, separators=(",", ":")).encode()
-    target = paths.session_metas_cache(repo)
-    with contextlib.suppress(OSError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with open(descriptor, "wb") as handle:
-                handle.write(HEADER + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
-            os.replace(temporary, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+    write_checksummed(paths.session_metas_cache(repo), HEADER, body)
 
 
 def _fields(meta: Meta) -> list[Any]:

@@ -15,23 +15,19 @@ the SHA-1 of its content (a damaged one is ignored whole) and is replaced whole,
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 from git_session import paths
-from git_session.gitrepo import Repo, read_data
+from git_session.gitrepo import Repo, read_checksummed, read_data, write_checksummed
 from git_session.metrics import BlockerFigure, Change, CommitStat, Prepared
 from git_session.model import Stamp
 
 # The number says what the file holds and how it was derived: change it whenever ``Prepared``
 # or ``metrics.prepare`` changes, so that a file an older git-session wrote is read again.
 HEADER = b"git-session report inputs 1 "
-_DIGEST = 40
 
 
 @dataclass
@@ -48,12 +44,8 @@ class Cache:
 
 def load(repo: Repo) -> Cache:
     """The cache (empty when there is no file it can trust)."""
-    try:
-        data = read_data(paths.report_inputs_cache(repo))
-    except OSError:
-        return Cache({}, {})
-    head, body = data[: len(HEADER) + _DIGEST + 1], data[len(HEADER) + _DIGEST + 1 :]
-    if head[: len(HEADER)] != HEADER or head[len(HEADER) :] != hashlib.sha1(body).hexdigest().encode() + b"\n":
+    body = read_checksummed(paths.report_inputs_cache(repo), HEADER)
+    if body is None:
         return Cache({}, {})
     try:
         raw = json.loads(body)
@@ -96,17 +88,7 @@ def save(repo: Repo, cache: Cache) -> None:
         "commits": {sha: [list(stat.paths), stat.added, stat.deleted] for sha, stat in cache.commits.items()},
     }
     body = json.dumps(shown, separators=(",", ":")).encode()
-    target = paths.report_inputs_cache(repo)
-    with contextlib.suppress(OSError):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with open(descriptor, "wb") as handle:
-                handle.write(HEADER + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
-            os.replace(temporary, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+    write_checksummed(paths.report_inputs_cache(repo), HEADER, body)
 
 
 def _fields(p: Prepared) -> list[Any]:
