@@ -324,6 +324,8 @@ _LOG_DIFF = (
     "--ignore-submodules=none",
     "--submodule=short",  # diff.submodule=log or diff shows no "Subproject commit" lines
     "--no-relative",
+    "--src-prefix=a/",  # diff.srcPrefix and diff.dstPrefix (git >= 2.45) would change them too
+    "--dst-prefix=b/",
 )
 # The commit line carries the parents (a line starting with an id would be taken by
 # ``git patch-id`` for a new commit); the message is indented by four spaces, so none of
