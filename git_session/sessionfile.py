@@ -809,7 +809,9 @@ def _plain(text: str) -> str:
 
 
 def _quoted_if(raw: str, shown: str) -> str:
-    return json.dumps(raw, ensure_ascii=False) if "\n" in raw or raw != raw.strip() or not raw else shown
+    # A file is read with every line ending made "\n" (``decode``): a lone "\r" ends a line too.
+    unsafe = "\n" in raw or "\r" in raw or raw != raw.strip() or not raw
+    return json.dumps(raw, ensure_ascii=False) if unsafe else shown
 
 
 def _block_text(text: str, listed: bool = False) -> str:

@@ -132,6 +132,7 @@ def _parsed_shape(parsed: sessionfile.SessionFile, state: SessionState) -> tuple
 def test_export_reads_back_to_the_same_session(state: SessionState, fmt: str) -> None:
     text = sessionfile.render(state, fmt)
     assert sessionfile.detect(text) == fmt
+    text = sessionfile.decode(text.encode("utf-8"))  # as a file is read: every line ending made "\n"
     parsed = sessionfile.parse(text, fmt, When(0))
     assert _parsed_shape(parsed, state) == _shape(state), text
 
@@ -155,6 +156,21 @@ def test_export_imported_into_another_repository_is_the_same_session(tmp_path: P
     again = importing.import_file(ws, str(path))
     assert (first.outcome, again.added, again.changed) == ("created", 0, 0)
     assert _shape(ws.store.state(ws.store.handles()[0])) == _shape(state)
+
+
+@pytest.mark.parametrize("title", ["0\r0", "a\rb\r", "x\r\ny"])
+def test_a_title_with_a_carriage_return_is_imported_as_written(tmp_path: Path, title: str) -> None:
+    """A file's lone "\r" ends a line when it is read: a title holding one is written quoted,
+    or its second half came back as a note of the preamble (found by the property below)."""
+    repo = make_repo(tmp_path, new_id())
+    path = repo / "session.md"
+    ws = Workspace.open(str(repo))
+    state = _with_branch(fold([Op(new_id(), 1, 0, "+0000", "A <a@x>", "create", {"fields": {"title": title}})]))  # type: ignore[arg-type]
+    path.write_text(sessionfile.render(state, "md"), encoding="utf-8")
+    importing.import_file(ws, str(path))
+    imported = ws.store.state(ws.store.handles()[0])
+    assert imported.meta.values["title"] == title
+    assert _shape(imported) == _shape(state)  # no note made of the title's second line
 
 
 def _with_branch(state: SessionState) -> SessionState:
