@@ -165,7 +165,7 @@ def test_a_title_with_a_carriage_return_is_imported_as_written(tmp_path: Path, t
     repo = make_repo(tmp_path, new_id())
     path = repo / "session.md"
     ws = Workspace.open(str(repo))
-    state = _with_branch(fold([Op(new_id(), 1, 0, "+0000", "A <a@x>", "create", {"fields": {"title": title}})]))  # type: ignore[arg-type]
+    state = _with_branch(fold([Op(new_id(), 1, 0, "+0000", "A <a@x>", "create", {"fields": {"title": title}})]))
     path.write_text(sessionfile.render(state, "md"), encoding="utf-8")
     importing.import_file(ws, str(path))
     imported = ws.store.state(ws.store.handles()[0])
