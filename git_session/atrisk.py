@@ -124,10 +124,10 @@ def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
     return AtRisk(lost, standing[-1][1], last.text)
 
 
-def _tree_order(entry_id: str) -> tuple[str, str, str]:
-    """Where a commit entry comes in the session's tree (``store.entry_path``), so in
-    ``store.entries``."""
-    return entry_id[-2], entry_id[-1], entry_id + ".json"
+def _tree_order(entry_id: str) -> tuple[str, str]:
+    """Where a commit entry comes in the session's tree (``store.entry_path``: in a folder
+    named by its id's last two characters), so in ``store.entries``."""
+    return entry_id[-2:], entry_id
 
 
 def _read(ws: Workspace, handle: Handle, line: tuple[str, ObjectId, str]) -> Entry | None:
@@ -150,7 +150,8 @@ def _unreachable(commits: Iterable[ObjectId], ws: Workspace) -> set[ObjectId]:
     the branches leave some commit, so a repository's many tags cost nothing otherwise)."""
     repo = ws.repo
     wanted = set(commits)
-    present = [c for c in wanted if repo.has_object(c) and repo.is_commit(c)]
+    here = repo.present(wanted)
+    present = [c for c in wanted if c in here and repo.is_commit(c)]
     branches = list(watched_tips(repo).values())
     found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
     if found:

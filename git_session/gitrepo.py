@@ -1097,6 +1097,25 @@ class Repo:
         except (ValueError, pygit2.GitError):
             return False
 
+    def present(self, oids: Iterable[str]) -> set[str]:
+        """Which of ``oids`` are here, as ``has_object`` says of each; the object database
+        looks for new packs on the first one missing only, not on every one."""
+        found = set()
+        backends = None  # once refreshed by a miss: asked directly, which refreshes nothing
+        for oid in oids:
+            try:
+                key = pygit2.Oid(hex=oid)
+                if backends is None:
+                    here = bool(self._raw.odb.exists(key))
+                    backends = None if here else list(self._raw.odb.backends)
+                else:
+                    here = any(backend.exists(key) for backend in backends)
+            except (ValueError, pygit2.GitError):
+                here = False
+            if here:
+                found.add(oid)
+        return found
+
     def history_problem(self, tip: ObjectId) -> str | None:
         """What is missing or damaged in the history of ``tip``: its commits, their trees,
         and the files those name (which are looked up, not read). ``None``: nothing."""

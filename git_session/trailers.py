@@ -181,7 +181,7 @@ def _covers(op: Op) -> int | None:
 
 
 def _ops_newest_first(store: Store, handle: Handle, floor: int) -> Iterable[Op]:
-    for commit in _journal_children_first(store, handle):
+    for commit in journal_children_first(store.repo, handle.tip):
         ops = store.commit_ops(commit, handle.id)
         for op in sorted(ops, key=lambda o: o.stamp, reverse=True):
             if op.clock <= floor:
@@ -189,20 +189,20 @@ def _ops_newest_first(store: Store, handle: Handle, floor: int) -> Iterable[Op]:
             yield op
 
 
-def _journal_children_first(store: Store, handle: Handle) -> Iterator[CommitInfo]:
+def journal_children_first(repo: Repo, tip: ObjectId) -> Iterator[CommitInfo]:
     """The session's commits, children first. A topological walk reads the whole history
     before it gives the first commit, so the plain walk is taken while the history is one
     line (there, both give each commit's only parent next); from a merge on, the topological
     walk gives the rest, as it always did."""
     given = 0
-    for commit in store.repo.walk(handle.tip, topological=False):
+    for commit in repo.walk(tip, topological=False):
         yield commit
         given += 1
         if len(commit.parents) > 1:
             break
     else:
         return
-    yield from itertools.islice(store.repo.walk(handle.tip), given, None)
+    yield from itertools.islice(repo.walk(tip), given, None)
 
 
 def _entries(store: Store, handle: Handle, kind: EntryKind, ids: Iterable[str]) -> list[Entry]:
