@@ -33,7 +33,7 @@ _LOGGED_REF_PREFIXES = (SESSIONS_PREFIX, PRIVATE_PREFIX)
 _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 # Listed from their folders and packed-refs, not by libgit2's listing of every ref: the
 # branches are looked at by every command (``autoreattach``), beside 10,000 sessions.
-_LISTED_REF_PREFIXES = (*_OWN_REF_PREFIXES, "refs/heads/", "refs/remotes/")
+_LISTED_REF_PREFIXES = (*_OWN_REF_PREFIXES, "refs/heads/", "refs/remotes/", "refs/tags/")
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 RETRY_SECONDS = 30.0  # how long update_ref rebuilds and retries before it gives up
 STALE_LOCK_SECONDS = 60.0  # a lock of ours is held for microseconds; even a starved process lets go sooner

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pygit2
 import pytest
 
 from git_session import atrisk, trailers
@@ -284,3 +285,16 @@ def test_present_says_what_has_object_says(tmp_path: Path) -> None:
     asked = [os.urandom(20).hex(), first, "not hex", os.urandom(20).hex(), second, first[:12]]
 
     assert r.present(asked) == {c for c in asked if r.has_object(c)} == {first, second}
+
+
+def test_the_tags_that_hold_commits_are_listed_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not every ref of the repository (its thousands of sessions): the tags' folder and packed-refs."""
+    repo = make_repo(tmp_path)
+    first = commit_file(repo, "a", "a\n", "A")
+    git(repo, "tag", "packed", first)
+    git(repo, "pack-refs", "--all")
+    git(repo, "tag", "-a", "-m", "annotated", "loose", "HEAD~1")
+    r = Repo.discover(str(repo))
+    monkeypatch.setattr(pygit2.Repository, "raw_listall_references", lambda self: pytest.fail("every ref listed"))
+
+    assert sorted(atrisk._held(r)) == sorted([first, git(repo, "rev-parse", "HEAD~1").strip()])
