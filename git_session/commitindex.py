@@ -132,11 +132,13 @@ def _line(entry: Entry) -> bytes:
     return commit + b" " + entry.id.encode("ascii") + b"\n"
 
 
-def _made(store: Store, handle: Handle, line: Callable[[Entry], bytes]) -> bytes:
+def _made(store: Store, handle: Handle, line: Callable[[Entry], bytes] = _line) -> bytes:
     return b"".join(line(entry) for entry in store.entries(handle, "commit"))
 
 
-def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes, line: Callable[[Entry], bytes]) -> bytes | None:
+def _updated(
+    store: Store, handle: Handle, tip: ObjectId, lines: bytes, line: Callable[[Entry], bytes] = _line
+) -> bytes | None:
     """``lines`` (made at ``tip``) brought up to the handle's tip; ``None``: to be made again."""
     try:
         if not store.repo.has_object(tip) or not store.repo.is_ancestor(tip, handle.tip):
