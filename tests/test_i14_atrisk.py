@@ -19,7 +19,7 @@ from git_session.names import BranchName, ObjectId
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle, Store
 from tests.helpers import git, make_repo, ok, run
-from tests.test_i15_atrisk import WARNING, commit_file, on_path, short, work
+from tests.test_i15_atrisk import commit_file, on_path, short, work
 
 __all__ = ["on_path", "work"]  # the fixtures used here
 
@@ -77,14 +77,14 @@ def mixed(work: tuple[Path, str, list[str]]) -> tuple[Path, str, list[str]]:
 
 
 def test_the_answer_from_the_index_is_the_entries_answer(mixed: tuple[Path, str, list[str]]) -> None:
-    repo, session, commits = mixed
+    repo, session, _ = mixed
 
     made, expected = _both(repo)  # the index made
     read, _ = _both(repo)  # and read
 
     assert expected is not None and len(expected.lost) == 9 + 3  # 9 missing originals (one matched), b, c and d
     assert made == read == expected
-    assert run(repo, "status").stderr == WARNING.format(n=12, s=short(repo, session), c=commits[0][:12])
+    assert run(repo, "status").stderr == f"git-session: warning: {expected.message(short(repo, session))}\n"
 
 
 def _counted(method: Any, calls: list[str]) -> Any:
