@@ -12,8 +12,11 @@ git-session command links them. Every verdict is a ratio of two runs of that com
   of none (target <= 1.2: linking cost flat in the session's size), the session's
   commit index (local, derived data: ``git_session/commitindex.py``) made when the
   fixture is built and kept current by every link;
-- after one commit with the commit index deleted first / with it (for information: what
-  making it costs, once per session and clone).
+- after one commit with the commit index and the at-risk check's index deleted first / with
+  them (for information: what making them costs, once per session and clone).
+
+The old commit entries name commits that are not in the repository, so every ``status``
+there also warns that they are at risk (the at-risk check's worst case: all looked up).
 
 Before each timed run the state is made untimed (the rebase or the commits, through the
 installed hooks); after it the branch, the session and the notes are put back as they
@@ -86,8 +89,9 @@ class Fixture:
             self.run("git", "update-ref", ref, tip)
 
     def commits(self, count: int, without_index: bool = False) -> None:
-        if without_index:  # the session's commit index (local, derived data) gone: the next link makes it
-            shutil.rmtree(self.repo / ".git" / "git-session" / "commit-index", ignore_errors=True)
+        if without_index:  # the session's commit and at-risk indexes (local, derived data) gone: made again
+            for folder in ("commit-index", "at-risk-index"):
+                shutil.rmtree(self.repo / ".git" / "git-session" / folder, ignore_errors=True)
         for _ in range(count):
             name = f"f{random.randrange(10**9)}"
             (self.repo / name).write_text(f"{name}\n")
@@ -297,7 +301,7 @@ def main() -> int:
                 for of in ({t.label: t for t in kind} for kind in (timings, cpu))
             ]
             print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
-        print("making the commit index (median after 1 commit with no index - with it), milliseconds:")
+        print("making the indexes (median after 1 commit with no index - with them), milliseconds:")
         for n in by_entries:
             label = f"status, {n} entries, after 1 commit"
             nets = [

@@ -17,11 +17,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from git_session import paths
 from git_session.autoreattach import watched_tips
+from git_session.commitindex import current_lines
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo, read_data
 from git_session.model import Entry
-from git_session.names import ObjectId
+from git_session.names import ID_PATTERN, ObjectId
 from git_session.sessions import Workspace
 from git_session.store import Handle
 
@@ -43,6 +45,14 @@ class AtRisk:
 
 def at_risk(ws: Workspace, handle: Handle) -> AtRisk | None:
     """The session's commits no branch reaches and no copy matched; ``None``: none."""
+    with contextlib.suppress(_NotSaid, DataError, UserError):  # damaged data: as the entries say it
+        if sum(ws.store.meta(handle).counts.get("commit", {}).values()):  # none: nothing to index
+            return _from_index(ws, handle)
+    return _from_entries(ws, handle)
+
+
+def _from_entries(ws: Workspace, handle: Handle) -> AtRisk | None:
+    """``at_risk`` from every commit entry, decoded (the index could not say)."""
     entries = [e for e in ws.store.entries(handle, "commit") if e.commit and not e.rewritten]
     originals = [e for e in entries if not e.values.get("reattached")]
     if not originals:
@@ -56,13 +66,92 @@ def at_risk(ws: Workspace, handle: Handle) -> AtRisk | None:
     return AtRisk(lost, ObjectId(str(last.commit)) if last else None, last.text if last else "")
 
 
+# The at-risk index: one line per commit entry, ``<kind> <commit> <entry id>``, kept as the
+# commit index is (``commitindex.current_lines``: made for the session's tip, brought up to
+# date from the operations since, made again when it cannot be). ``<kind>``: ``r`` rewritten,
+# ``c`` a reattached copy, ``o`` an original; ``<commit>``: ``-`` none, ``?`` one that is no
+# full id (the entries are then read, as they always were).
+INDEX_FOLDER = "at-risk-index"  # at-risk-index/<session id>, in the private folder
+ORIGINAL, COPY, REWRITTEN = "o", "c", "r"
+NO_COMMIT, ODD_COMMIT = "-", "?"
+
+
+class _NotSaid(Exception):
+    """The at-risk index does not say (an entry is not what it says, or it holds a
+    commit value that is no full id): the entries are read."""
+
+
+def index_line(entry: Entry) -> bytes:
+    """The at-risk index's line of a commit entry."""
+    kind = REWRITTEN if entry.rewritten else COPY if entry.values.get("reattached") else ORIGINAL
+    commit = (
+        entry.commit if entry.commit and ObjectId.is_full(entry.commit) else ODD_COMMIT if entry.commit else NO_COMMIT
+    )
+    return f"{kind} {commit} {entry.id}\n".encode("ascii")
+
+
+def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
+    """``at_risk`` from the at-risk index: the entries are read only where the answer needs
+    them (each copy, for what it matched; the last link that stands, for its subject), each
+    checked to be what its line says; ``_NotSaid`` when the index cannot say (the entries are read)."""
+    path = paths.private_dir(ws.repo) / INDEX_FOLDER / handle.id  # a checked id: never a path
+    live: list[tuple[str, ObjectId, str]] = []  # (kind, commit, entry id) of the entries not rewritten
+    for line in current_lines(ws.store, handle, path, index_line).decode("ascii", "replace").splitlines():
+        kind, commit, entry_id = [*line.split(" "), "", ""][:3]
+        if commit == ODD_COMMIT or kind not in (ORIGINAL, COPY, REWRITTEN) or not ID_PATTERN.fullmatch(entry_id):
+            raise _NotSaid
+        if kind != REWRITTEN and commit != NO_COMMIT:
+            live.append((kind, ObjectId(commit), entry_id))
+    originals = [commit for kind, commit, _ in live if kind == ORIGINAL]
+    if not originals:
+        return None
+    gone = _unreachable(originals, ws)
+    if gone:
+        copies = [_read(ws, handle, line) for line in live if line[0] == COPY]
+        if None in copies:
+            raise _NotSaid
+        gone -= _matched(ws, [copy for copy in copies if copy is not None])
+    if not gone:
+        return None
+    live.sort(key=lambda line: _tree_order(line[2]))  # as the store lists the entries
+    lost = tuple(commit for kind, commit, _ in live if kind == ORIGINAL and commit in gone)
+    standing = [line for line in live if line[1] not in gone]
+    if not standing:
+        return AtRisk(lost, None, "")
+    last = _read(ws, handle, standing[-1])
+    if last is None:
+        raise _NotSaid
+    return AtRisk(lost, standing[-1][1], last.text)
+
+
+def _tree_order(entry_id: str) -> tuple[str, str]:
+    """Where a commit entry comes in the session's tree (``store.entry_path``: in a folder
+    named by its id's last two characters), so in ``store.entries``."""
+    return entry_id[-2:], entry_id
+
+
+def _read(ws: Workspace, handle: Handle, line: tuple[str, ObjectId, str]) -> Entry | None:
+    """The entry of an index line, if it is what the line says."""
+    kind, commit, entry_id = line
+    entry = ws.store.commit_entry(handle, entry_id)
+    if (
+        entry is None
+        or entry.id != entry_id
+        or entry.kind != "commit"
+        or index_line(entry) != f"{kind} {commit} {entry_id}\n".encode()
+    ):
+        return None
+    return entry
+
+
 def _unreachable(commits: Iterable[ObjectId], ws: Workspace) -> set[ObjectId]:
     """The commits no branch reaches, nor a tag, nor a detached HEAD (those hold a commit
     as a branch does: a release tagged, a commit checked out; they are looked at only when
     the branches leave some commit, so a repository's many tags cost nothing otherwise)."""
     repo = ws.repo
     wanted = set(commits)
-    present = [c for c in wanted if repo.has_object(c) and repo.is_commit(c)]
+    here = repo.present(wanted)
+    present = [c for c in wanted if c in here and repo.is_commit(c)]
     branches = list(watched_tips(repo).values())
     found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
     if found:

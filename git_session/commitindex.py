@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from git_session import paths, trailers
@@ -103,20 +103,28 @@ def _one_word(word: bytes) -> bool:
 
 def commit_index(store: Store, handle: Handle) -> CommitIndex:
     """The session's commit index at its tip: read, brought up to date, or made again."""
-    path = paths.commit_index_file(store.repo, handle.id)
+    return CommitIndex(
+        store, handle, current_lines(store, handle, paths.commit_index_file(store.repo, handle.id), _line)
+    )
+
+
+def current_lines(store: Store, handle: Handle, path: Path, line: Callable[[Entry], bytes]) -> bytes:
+    """The lines of the index file at ``path`` at the session's tip: read, brought up to
+    date, or made again. ``line`` makes an entry's line, which ends in `` <entry id>\n``
+    (the at-risk check keeps its own index this way: ``atrisk.py``)."""
     cached = _read(path)
     expected = sum(store.meta(handle).counts.get("commit", {}).values())
     lines = None
     if cached is not None:
         tip, lines = cached
         if tip != handle.tip:
-            lines = _updated(store, handle, tip, lines)
+            lines = _updated(store, handle, tip, lines, line)
     if lines is None or lines.count(b"\n") != expected:
-        lines = _made(store, handle)
+        lines = _made(store, handle, line)
     if cached is None or cached != (handle.tip, lines):
         with contextlib.suppress(OSError):  # a cache: the next command makes it again
             trailers.write_atomically(path, index_bytes(handle.tip, lines))
-    return CommitIndex(store, handle, lines)
+    return lines
 
 
 def _line(entry: Entry) -> bytes:
@@ -124,11 +132,13 @@ def _line(entry: Entry) -> bytes:
     return commit + b" " + entry.id.encode("ascii") + b"\n"
 
 
-def _made(store: Store, handle: Handle) -> bytes:
-    return b"".join(_line(entry) for entry in store.entries(handle, "commit"))
+def _made(store: Store, handle: Handle, line: Callable[[Entry], bytes] = _line) -> bytes:
+    return b"".join(line(entry) for entry in store.entries(handle, "commit"))
 
 
-def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes) -> bytes | None:
+def _updated(
+    store: Store, handle: Handle, tip: ObjectId, lines: bytes, line: Callable[[Entry], bytes] = _line
+) -> bytes | None:
     """``lines`` (made at ``tip``) brought up to the handle's tip; ``None``: to be made again."""
     try:
         if not store.repo.has_object(tip) or not store.repo.is_ancestor(tip, handle.tip):
@@ -144,10 +154,10 @@ def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes) -> bytes
         if moved:  # the lines of the entries an update touched go: each is written again below
             gone = {entry_id.encode("ascii") for entry_id in touched}
             kept = []
-            for line in lines.splitlines(keepends=True):
-                named = line[:-1].rpartition(b" ")[2]
+            for each in lines.splitlines(keepends=True):
+                named = each[:-1].rpartition(b" ")[2]
                 if named not in gone:
-                    kept.append(line)
+                    kept.append(each)
                 else:  # there already: a second copy of its add (a history merged in) changed nothing
                     touched[named.decode("ascii")] = None
             lines = b"".join(kept)
@@ -158,7 +168,7 @@ def _updated(store: Store, handle: Handle, tip: ObjectId, lines: bytes) -> bytes
             )
             if entry is None:
                 return None
-            added.append(_line(entry))
+            added.append(line(entry))
         return lines + b"".join(added)
     except (SessionError, KeyError, ValueError):
         return None

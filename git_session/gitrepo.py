@@ -33,7 +33,7 @@ _LOGGED_REF_PREFIXES = (SESSIONS_PREFIX, PRIVATE_PREFIX)
 _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 # Listed from their folders and packed-refs, not by libgit2's listing of every ref: the
 # branches are looked at by every command (``autoreattach``), beside 10,000 sessions.
-_LISTED_REF_PREFIXES = (*_OWN_REF_PREFIXES, "refs/heads/", "refs/remotes/")
+_LISTED_REF_PREFIXES = (*_OWN_REF_PREFIXES, "refs/heads/", "refs/remotes/", "refs/tags/")
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 RETRY_SECONDS = 30.0  # how long update_ref rebuilds and retries before it gives up
 STALE_LOCK_SECONDS = 60.0  # a lock of ours is held for microseconds; even a starved process lets go sooner
@@ -1096,6 +1096,25 @@ class Repo:
             return bool(self._raw.odb.exists(pygit2.Oid(hex=oid)))
         except (ValueError, pygit2.GitError):
             return False
+
+    def present(self, oids: Iterable[str]) -> set[str]:
+        """Which of ``oids`` are here, as ``has_object`` says of each; the object database
+        looks for new packs on the first one missing only, not on every one."""
+        found = set()
+        backends = None  # once refreshed by a miss: asked directly, which refreshes nothing
+        for oid in oids:
+            try:
+                key = pygit2.Oid(hex=oid)
+                if backends is None:
+                    here = bool(self._raw.odb.exists(key))
+                    backends = None if here else list(self._raw.odb.backends)
+                else:
+                    here = any(backend.exists(key) for backend in backends)
+            except (ValueError, pygit2.GitError):
+                here = False
+            if here:
+                found.add(oid)
+        return found
 
     def history_problem(self, tip: ObjectId) -> str | None:
         """What is missing or damaged in the history of ``tip``: its commits, their trees,

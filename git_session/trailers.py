@@ -22,15 +22,16 @@ renders again only when the answer differs: an unrelated config write costs the 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import gitcli, paths
 from git_session.errors import DataError
-from git_session.gitrepo import Repo, command_line_config, read_data
+from git_session.gitrepo import CommitInfo, Repo, command_line_config, read_data
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
@@ -180,12 +181,28 @@ def _covers(op: Op) -> int | None:
 
 
 def _ops_newest_first(store: Store, handle: Handle, floor: int) -> Iterable[Op]:
-    for commit in store.repo.walk(handle.tip):
+    for commit in journal_children_first(store.repo, handle.tip):
         ops = store.commit_ops(commit, handle.id)
         for op in sorted(ops, key=lambda o: o.stamp, reverse=True):
             if op.clock <= floor:
                 return
             yield op
+
+
+def journal_children_first(repo: Repo, tip: ObjectId) -> Iterator[CommitInfo]:
+    """The session's commits, children first. A topological walk reads the whole history
+    before it gives the first commit, so the plain walk is taken while the history is one
+    line (there, both give each commit's only parent next); from a merge on, the topological
+    walk gives the rest, as it always did."""
+    given = 0
+    for commit in repo.walk(tip, topological=False):
+        yield commit
+        given += 1
+        if len(commit.parents) > 1:
+            break
+    else:
+        return
+    yield from itertools.islice(repo.walk(tip), given, None)
 
 
 def _entries(store: Store, handle: Handle, kind: EntryKind, ids: Iterable[str]) -> list[Entry]:
