@@ -84,6 +84,11 @@ def op_to_json(op: Op) -> dict[str, Any]:
 
 
 def op_from_json(raw: Any, where: str) -> Op:
+    op = _valid_op(raw)  # every rule checked at once; the first problem told as below
+    return op if op is not None else _checked_op(raw, where)
+
+
+def _checked_op(raw: Any, where: str) -> Op:
     obj = _object(raw, where)
     _check_version(obj, where)
     return Op(  # checked in this order: the first problem is the one reported
@@ -164,7 +169,13 @@ def meta_to_bytes(meta: Meta) -> bytes:
 
 
 def meta_from_bytes(data: bytes, where: str) -> Meta:
-    obj = _object(_parse(data, where), where)
+    obj = _parse(data, where)
+    meta = _valid_meta(obj)  # every rule checked at once; the first problem told as below
+    return meta if meta is not None else _checked_meta(obj, where)
+
+
+def _checked_meta(raw: Any, where: str) -> Meta:
+    obj = _object(raw, where)
     _check_version(obj, where)
     counts = _object(obj.get("counts", {}), f"{where}: counts")
     return Meta(
@@ -267,6 +278,122 @@ def _valid_entry(obj: Any) -> Entry | None:
         return None
     stamped = cast(dict[str, Stamp], checked)
     return Entry(eid, _KINDS[kind], created, tz, cast(str, author), agent, values, stamped, added)
+
+
+def _valid_meta(obj: Any) -> Meta | None:
+    """The session fields ``obj`` holds if it breaks no rule of ``_checked_meta``, else ``None``."""
+    if type(obj) is not dict:
+        return None
+    fields: dict[str, Any] = obj
+    get = fields.get
+    version, sid, created, tz, updated, clock = (
+        get("v"),
+        get("id"),
+        get("created"),
+        get("tz"),
+        get("updated"),
+        get("clock"),
+    )
+    values, stamps, authors, counts = get("values"), get("stamps"), get("authors", []), get("counts", {})
+    if not (
+        type(version) is int
+        and 1 <= version <= FORMAT_VERSION
+        and type(sid) is str
+        and _is_id(sid)
+        and type(created) is int
+        and 0 <= created <= _MAX_TIME
+        and type(tz) is str
+        and _is_tz(tz)
+        and type(updated) is int
+        and 0 <= updated <= _MAX_TIME
+        and type(clock) is int
+        and 0 <= clock <= _MAX_CLOCK
+        and type(values) is dict
+        and all(_is_field_name(name) and _is_value(item) for name, item in values.items())
+        and type(stamps) is dict
+        and type(authors) is list
+        and len(authors) <= MAX_LIST
+        and all(type(item) is str and len(item) <= MAX_TEXT for item in authors)
+        and type(counts) is dict
+        and all(
+            type(by) is dict and all(type(n) is int and -(2**31) <= n <= 2**31 for n in by.values())
+            for by in counts.values()
+        )
+    ):
+        return None
+    checked = {name: _valid_stamp(item) for name, item in stamps.items()}
+    if None in checked.values():
+        return None
+    stamped = cast(dict[str, Stamp], checked)
+    counted = {kind: dict(by) for kind, by in counts.items()}
+    return Meta(sid, created, tz, updated, clock, values, stamped, tuple(authors), counted)
+
+
+_ACTIONS = {action: action for action in ACTIONS}
+_SESSION_FIELDS = frozenset(SESSION_FIELDS)
+_SESSION_STATUSES = frozenset(SESSION_STATUSES)
+_PRIORITIES = frozenset(PRIORITIES)
+_ENTRY_STATUSES = {kind: frozenset(ENTRY_STATUSES.get(kind, ())) for kind in ENTRY_KINDS}
+
+
+def _valid_op(obj: Any) -> Op | None:
+    """The operation ``obj`` holds if it breaks no rule of ``_checked_op``, else ``None``."""
+    if type(obj) is not dict:
+        return None
+    fields: dict[str, Any] = obj
+    get = fields.get
+    version, oid, clock, at, tz = get("v"), get("id"), get("clock"), get("at"), get("tz")
+    author, agent, action, data = get("author"), get("agent"), get("action"), get("data")
+    if not (
+        type(version) is int
+        and 1 <= version <= FORMAT_VERSION
+        and type(oid) is str
+        and _is_id(oid)
+        and type(clock) is int
+        and 1 <= clock <= _MAX_CLOCK
+        and type(at) is int
+        and 0 <= at <= _MAX_TIME
+        and type(tz) is str
+        and _is_tz(tz)
+        and _is_line(author)
+        and (agent is None or _is_line(agent))
+        and type(action) is str
+        and action in _ACTIONS
+        and type(data) is dict
+        and _valid_op_data(action, data)
+    ):
+        return None
+    return Op(oid, clock, at, tz, cast(str, author), _ACTIONS[action], cast(OpData, data), agent, get("minor") is True)
+
+
+def _valid_op_data(action: str, data: dict[str, Any]) -> bool:
+    """Whether ``data`` breaks no rule of ``_check_op_data`` for ``action``."""
+    values = data.get("fields")
+    if not (type(values) is dict and all(_is_field_name(n) and _is_value(v) for n, v in values.items())):
+        return False
+    if action in ("create", "set"):
+        status = values.get("status", "active")
+        return all(type(n) is str and n in _SESSION_FIELDS for n in values) and (
+            type(status) is str and status in _SESSION_STATUSES
+        )
+    kind = data.get("kind")
+    if not (type(kind) is str and kind in _KINDS):
+        return False
+    if action == "update":
+        entry = data.get("entry")
+        if not (type(entry) is str and _is_id(entry)):
+            return False
+    elif type(values.get("text")) is not str:
+        return False
+    if "status" in values:
+        status = values["status"]
+        if not (type(status) is str and status in _ENTRY_STATUSES[kind]):
+            return False
+    if "priority" in values:
+        priority = values["priority"]
+        if not (type(priority) is str and priority in _PRIORITIES):
+            return False
+    return True
 
 
 def _is_line(value: Any) -> bool:

@@ -3,9 +3,13 @@ that every front end gets it: sessions that arrive with a pull, hooks that are i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from git_session import sharing
-from git_session.integrations import commands as install_core
 from git_session.sessions import Workspace
+
+if TYPE_CHECKING:  # imported by ``install``: a pull does not load the install machinery
+    from git_session.integrations import commands as install_core
 
 
 def pull(
@@ -28,6 +32,8 @@ def pull(
 def install(ws: Workspace, force: bool = False, manual: bool = False) -> install_core.InstallResult:
     """Install the hooks and the notes config; sessions active before the hooks existed get
     their pre-rendered trailers (a failure there only warns)."""
-    result = install_core.install(ws.repo, force=force, manual=manual)
+    from git_session.integrations import commands
+
+    result = commands.install(ws.repo, force=force, manual=manual)
     ws.refresh_active_trailers()
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from git_session.model import Entry, Fields, FieldValue, Meta, Op, SessionState, Stamp
 
@@ -38,19 +39,22 @@ def target_entry(op: Op) -> str | None:
 
 def apply(meta: Meta, entry: Entry | None, op: Op) -> tuple[Meta, Entry | None]:
     """Apply one operation to a session's fields and to the entry it touches."""
-    meta = _observe(meta, op)
-    if op.action == "create":
-        meta = dataclasses.replace(meta, id=op.id, created=op.at, tz=op.tz)
-        return _set_meta(meta, op.data["fields"], op.stamp), entry
-    if op.action == "set":
-        return _set_meta(meta, op.data["fields"], op.stamp), entry
+    changed = _observed(meta, op)  # every field that changes, set in one replace
+    if op.action in ("create", "set"):
+        if op.action == "create":
+            changed.update(id=op.id, created=op.at, tz=op.tz)
+        changed["values"], changed["stamps"] = _last_writer_wins(meta.values, meta.stamps, op.data["fields"], op.stamp)
+        return dataclasses.replace(meta, **changed), entry
     before = entry
     if op.action == "add":
         entry = entry or _new_entry(op)
     elif entry is not None and entry.kind == op.data["kind"]:
         values, stamps = _last_writer_wins(entry.values, entry.stamps, op.data["fields"], op.stamp)
         entry = dataclasses.replace(entry, values=values, stamps=stamps)
-    return _recount(meta, before, entry), entry
+    counts = _recounted(meta.counts, before, entry)
+    if counts is not None:
+        changed["counts"] = counts
+    return dataclasses.replace(meta, **changed), entry
 
 
 def fold(ops: Iterable[Op]) -> SessionState:
@@ -65,15 +69,11 @@ def fold(ops: Iterable[Op]) -> SessionState:
     return SessionState(meta, tuple(sorted(entries.values(), key=lambda e: e.added)))
 
 
-def _observe(meta: Meta, op: Op) -> Meta:
+def _observed(meta: Meta, op: Op) -> dict[str, Any]:
+    """The fields every operation moves: its clock, its author, the time of the last change."""
     authors = meta.authors if op.author in meta.authors else tuple(sorted({*meta.authors, op.author}))
     updated = meta.updated if op.minor else max(meta.updated, op.at)
-    return dataclasses.replace(meta, clock=max(meta.clock, op.clock), authors=authors, updated=updated)
-
-
-def _set_meta(meta: Meta, changes: Fields, stamp: Stamp) -> Meta:
-    values, stamps = _last_writer_wins(meta.values, meta.stamps, changes, stamp)
-    return dataclasses.replace(meta, values=values, stamps=stamps)
+    return {"clock": max(meta.clock, op.clock), "authors": authors, "updated": updated}
 
 
 def _new_entry(op: Op) -> Entry:
@@ -105,18 +105,21 @@ def _last_writer_wins(
     return new_values, new_stamps
 
 
-def _recount(meta: Meta, before: Entry | None, after: Entry | None) -> Meta:
+def _recounted(
+    counts: Mapping[str, Mapping[str, int]], before: Entry | None, after: Entry | None
+) -> dict[str, dict[str, int]] | None:
+    """The counts of entries once ``before`` became ``after`` (``None``: unchanged)."""
     if after is None or (before is not None and before.status == after.status):
-        return meta
-    counts = {kind: dict(by_status) for kind, by_status in meta.counts.items()}
+        return None
+    new = {kind: dict(by_status) for kind, by_status in counts.items()}
     for kind in _counted_as(after):
-        by_status = counts.setdefault(kind, {})
+        by_status = new.setdefault(kind, {})
         if before is not None:
             by_status[before.status or "all"] -= 1
         by_status[after.status or "all"] = by_status.get(after.status or "all", 0) + 1
     # Zero counts are dropped so that equal states always serialize to equal bytes.
-    counts = {kind: {s: n for s, n in by.items() if n} for kind, by in counts.items()}
-    return dataclasses.replace(meta, counts={kind: by for kind, by in counts.items() if by})
+    new = {kind: {s: n for s, n in by.items() if n} for kind, by in new.items()}
+    return {kind: by for kind, by in new.items() if by}
 
 
 def _counted_as(entry: Entry) -> tuple[str, ...]:
