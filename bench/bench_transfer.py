@@ -8,6 +8,8 @@ given by its path. Every verdict is a ratio measured in the same run:
 - ``git-session push origin`` against plain ``git push origin 'refs/sessions/*:refs/sessions/*'
   refs/notes/sessions:refs/notes/sessions``, the same refs (target <= 1.5): every run pushes
   into a fresh empty bare repository, so every run sends the 1,000 sessions;
+  ``--only push`` measures that push alone and judges it against the range issue 14 keeps
+  (target <= 1.2);
 - ``git-session fetch origin`` against plain ``git fetch origin`` of the same refs into
   ``refs/session-remotes/origin/`` (target <= 1.5): every run fetches into a fresh repository;
 - ``git-session pull origin`` into a fresh repository against that plain ``git fetch``
@@ -22,8 +24,9 @@ given by its path. Every verdict is a ratio measured in the same run:
   being ``python -c "import pygit2"`` timed in the same rounds.
 
 Before each run (untimed) the fresh repository is made and ``origin`` pointed at it, and
-the copies of the remote's refs that a push records (``refs/session-remotes/``) are
-deleted, so that each push is a first push for both variants; after each run (untimed)
+the copies of the remote's refs that a push records (``refs/session-remotes/``) and its
+log of what it sent are deleted, so that each push is a first push for both variants (and
+git-session's scans every session that leaves); after each run (untimed)
 the script checks that the receiving repository holds exactly the session refs and notes
 of the source, then deletes it. The first run of each variant is an untimed warm-up; the
 others are interleaved in rounds (A, B, A, B, …) so that machine noise hits them alike, and
@@ -66,7 +69,7 @@ from benchlib import (
     timed,
 )
 
-from git_session import linking, notes
+from git_session import linking, notes, paths
 from git_session.gitrepo import Ident
 from git_session.model import Meta
 from git_session.names import BranchName, ObjectId
@@ -79,7 +82,9 @@ TARGET = 1.5  # git-session push (fetch) / plain git push (fetch) of the same re
 PULL_TARGET = 2.0  # git-session pull of new sessions / plain git fetch of the same refs
 DIVERGED_TARGET = 3.0  # git-session pull of diverged sessions / plain git fetch of the same refs
 NOOP_TARGET = 2.0  # (no-op git-session push - the Python floor) / no-op git push
-PARTS = ("transfer", "pull", "diverged", "noop")
+PUSH_TARGET = 1.2  # --only push: issue 14's row to keep, git-session push 1.0-1.2x git push
+PARTS = ("transfer", "push", "pull", "diverged", "noop")
+DEFAULT_PARTS = ("transfer", "pull", "diverged", "noop")  # "push" is the first row of "transfer"
 SESSIONS = "refs/sessions/"
 NOTES = "refs/notes/sessions"
 COPIES = "refs/session-remotes/"
@@ -179,6 +184,11 @@ def shared_refs(repo: Path, sessions_prefix: str, notes_ref: str) -> dict[str, s
     return found
 
 
+def pushed_log_folder(repo: Path) -> Path:
+    """Where a push notes what each remote was sent (its next scan skips that)."""
+    return paths.private_dir_of(str(repo / ".git")) / paths.PUSHED_FOLDER
+
+
 def delete_refs(repo: Path, prefix: str) -> None:
     names = git(repo, "for-each-ref", "--format=%(refname)", prefix).split()
     if names:
@@ -213,7 +223,8 @@ class Site:
         target = self.targets / f"{name}.git"
         git(self.targets, "init", "-q", "--bare", str(target))
         git(self.source, "remote", "set-url", "origin", self.url(target))
-        delete_refs(self.source, COPIES)  # what an earlier push recorded: each push is a first one
+        delete_refs(self.source, COPIES)  # what an earlier push recorded: each push is a first one,
+        shutil.rmtree(pushed_log_folder(self.source), ignore_errors=True)  # that scans every session
         return Setup(self.source, target)
 
     def fresh_repo(self, name: str) -> Setup:
@@ -459,7 +470,7 @@ class Settings:
     daemon: bool
     check: bool
     keep: bool
-    parts: tuple[str, ...] = PARTS
+    parts: tuple[str, ...] = DEFAULT_PARTS
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
@@ -483,7 +494,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         daemon=args.daemon,
         check=args.check,
         keep=args.keep,
-        parts=tuple(args.only or PARTS),
+        parts=tuple(args.only or DEFAULT_PARTS),
     )
 
 
@@ -542,6 +553,8 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
             sites.append(("git://", by_url, None))
         for where, each, target in sites:
             judged(interleaved(transfers(each, where), env, settings.rounds), [(1, 0, target), (3, 2, target)])
+    if "push" in settings.parts:  # the push row alone, judged against the range to keep
+        judged(interleaved(transfers(site, "path")[:2], env, settings.rounds), [(1, 0, PUSH_TARGET)])
     if "pull" in settings.parts:
         judged(interleaved(pulls(site), env, settings.rounds), [(1, 0, PULL_TARGET), (3, 2, None)])
     nets: list[Net] = []

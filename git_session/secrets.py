@@ -6,10 +6,13 @@ plugins of detect-secrets, called directly on each line. On top of them an entro
 reports random-looking tokens no plugin names, and leaves alone what sessions are full of:
 commit ids, ULIDs, UUIDs, names, paths, URLs and prose.
 
-Importing detect-secrets costs about 0.1 s (it imports ``requests``), so it is imported on
-first need, and only lines that could hold a credential reach its plugins: a line with a
-long token that is not an id, a name or a path, or one with a marker such as ``PRIVATE
-KEY``. Texts without such a line never import it.
+Importing detect-secrets costs about 0.1 s, two thirds of it ``requests``, which its plugins
+use only to verify a secret over the network (never asked here): ``requests`` is loaded on
+its first use instead (``_lazy_requests``; the keyword plugin alone never uses it). The
+rest is imported on first need, and only lines that could hold a credential reach its
+plugins: a line with a long token that is not an id, a name or a path, one with a marker
+such as ``PRIVATE KEY``, or a quoted value after a keyword. Texts without such a line
+never import it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import importlib.util
 import itertools
 import math
 import re
+import sys
+import types
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -166,11 +172,20 @@ def is_fingerprint(text: str) -> bool:
     return len(text) == FINGERPRINT_LENGTH and all(c in "0123456789abcdef" for c in text)
 
 
+_REMEMBERED_UP_TO = 512  # characters of a text whose findings a scan keeps for its repeats
+
+
 def scan(items: Iterable[tuple[str, str]]) -> list[Finding]:
     """Scan (label, text) pairs; texts may be multi-line. One Finding per (label, secret)."""
     found: dict[tuple[str, str], Finding] = {}
-    for label, text in items:
-        for what, secret in _scan_text(text):
+    seen: dict[str, list[tuple[str, str]]] = {}  # a short text met again (an author, an agent,
+    for label, text in items:  # a status) is scanned once; a file's text is not kept
+        pairs = seen.get(text)
+        if pairs is None:
+            pairs = list(_scan_text(text))
+            if len(text) <= _REMEMBERED_UP_TO:
+                seen[text] = pairs
+        for what, secret in pairs:
             found.setdefault((label, secret), Finding(label, what, _mask(secret), fingerprint(what, secret)))
     return list(found.values())
 
@@ -365,6 +380,7 @@ def _plugins_for(line: str, suspects: Sequence[str]) -> list[BasePlugin]:
 @lru_cache(maxsize=1)
 def _regex_plugins() -> tuple[tuple[BasePlugin, tuple[str, ...]], ...]:
     """Every regex-based plugin detect-secrets ships, but the excluded ones, with its needles."""
+    _lazy_requests()
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.plugins.base import RegexBasedDetector
 
@@ -376,9 +392,31 @@ def _regex_plugins() -> tuple[tuple[BasePlugin, tuple[str, ...]], ...]:
 @lru_cache(maxsize=1)
 def _keyword_plugin() -> BasePlugin:
     """The keyword plugin; called as is, it wants the value quoted, so prose passes."""
+    _lazy_requests()
     from detect_secrets.plugins.keyword import KeywordDetector
 
     return KeywordDetector()
+
+
+def _lazy_requests() -> None:
+    """Let ``import requests`` (detect-secrets' plugins, as they are imported) find a stand-in
+    that imports the real module on its first use: the scan never verifies a secret over the
+    network, and that import is most of what detect-secrets costs. (importlib's
+    ``LazyLoader`` does not do: the import statement reads ``__spec__``, which loads it.)"""
+    if "requests" not in sys.modules and importlib.util.find_spec("requests") is not None:
+        sys.modules["requests"] = _Deferred("requests")
+
+
+class _Deferred(types.ModuleType):
+    """A module imported when one of its attributes is first read, then that module's
+    attributes are this one's too (whoever holds the stand-in sees the real thing)."""
+
+    def __getattr__(self, name: str) -> object:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, name)
 
 
 def _widen(line: str, value: str) -> str:

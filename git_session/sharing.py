@@ -380,7 +380,9 @@ class Outgoing:
     sessions: dict[str, ObjectId]
     notes: ObjectId | None
     unreadable: dict[str, Reason] = field(default_factory=dict)  # ref -> why it stays here
-    copies: dict[str, ObjectId] = field(default_factory=dict)  # the remote's copies as read: copy ref -> tip
+    # The remote's copies as read with the tips (copy ref -> tip); None: not read, each is
+    # looked up when needed.
+    copies: dict[str, ObjectId] | None = None
 
     @classmethod
     def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str], reads: Reads | None = None) -> Outgoing:
@@ -396,7 +398,7 @@ class Outgoing:
         reads = Reads() if reads is None else reads
         unreadable = {}
         for name, tip in sessions.items():
-            hide = _hidden(repo, remote, name, pushed)
+            hide = _hidden(repo, remote, name, pushed, copies=tips)
             key = (name, tip, tuple(hide))
             if key not in reads.verdicts:
                 reads.verdicts[key] = _unreadable(repo, hide, name, tip, reads)
@@ -412,10 +414,17 @@ class Outgoing:
 
 
 def _hidden(
-    repo: Repo, remote: Remote, name: str, pushed: Mapping[str, list[ObjectId]], also: ObjectId | None = None
+    repo: Repo,
+    remote: Remote,
+    name: str,
+    pushed: Mapping[str, list[ObjectId]],
+    also: ObjectId | None = None,
+    copies: Mapping[str, ObjectId] | None = None,
 ) -> list[ObjectId]:
-    """The tips of ``name`` the remote has, or was sent: their history does not leave again."""
-    known = [repo.ref_target(remote.copy_ref(name)), *pushed.get(name, []), also]
+    """The tips of ``name`` the remote has, or was sent: their history does not leave again.
+    ``copies``: the remote's copies as read with the tips (else the copy is looked up)."""
+    copy = remote.copy_ref(name)
+    known = [repo.ref_target(copy) if copies is None else copies.get(copy), *pushed.get(name, []), also]
     return [k for k in known if k is not None and repo.has_object(k)]
 
 
@@ -511,7 +520,8 @@ def _push_once(
     else:
         taken = _record_sent(repo, remote, leaving, sent, scan)
     # (a session that moved while git pushed: which tip left is not known, so no copy says)
-    _mirror(repo, remote, {**held, **{ref: tip for ref, tip in taken.items() if sent.get(ref) == tip}}, leaving.copies)
+    taken_now = {ref: tip for ref, tip in taken.items() if sent.get(ref) == tip}
+    _mirror(repo, remote, {**held, **taken_now}, leaving.copies or {})
     if fatal:
         raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
     return curable
@@ -529,7 +539,9 @@ def _record_sent(
     current = {ref: repo.ref_target(ref) for ref in sent}
     moved = {ref: tip for ref, tip in current.items() if tip is not None and tip != sent[ref]}
     if moved:
-        found = scan_outgoing(repo, remote, Outgoing(moved, None), scan, also_sent=leaving.sessions)
+        found = scan_outgoing(
+            repo, remote, Outgoing(moved, None, copies=leaving.copies), scan, also_sent=leaving.sessions
+        )
         if found:
             first = shorten_findings(repo, found)[0][0][0]
             raise UserError(
@@ -551,7 +563,10 @@ def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId], copies: Ma
         for ref, tip in sorted(held.items())
     )
     if lines:
-        gitcli.run(["update-ref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
+        # Without it, git looks for refs named like each id ("refname is ambiguous"): a dozen
+        # lookups per line, most of what 1,000 lines cost.
+        quiet = ["-c", "core.warnAmbiguousRefs=false"]
+        gitcli.run([*quiet, "update-ref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
 
 
 _ABSENT = "0" * 40  # update-ref's old value for "the ref must not exist yet"
@@ -735,7 +750,7 @@ def outgoing_texts(
     public = PublicFiles(repo, remote)
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
-        hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name))
+        hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name), leaving.copies)
         read = reads.commits.get((tip, tuple(hide))) if reads is not None else None
         for commit, ops in _decoded(store, session_id, tip, hide) if read is None else read:
             for op in ops:
