@@ -245,8 +245,9 @@ def started(repo: Path, count: tuple[dict[str, str], Path], *args: str, env: dic
 
 
 def test_a_commit_with_m_starts_only_awk(session: Session, counted: tuple[dict[str, str], Path]) -> None:
+    """(a message of two paragraphs: one alone is written by the hook's shell, test_i16_hooks)"""
     change(session.repo)
-    assert started(session.repo, counted, "commit", "-q", "-m", "subject") == [AWK]
+    assert started(session.repo, counted, "commit", "-q", "-m", "subject", "-m", "body") == [AWK]
 
 
 def test_a_commit_after_an_unrelated_config_write_starts_only_awk(
@@ -305,7 +306,7 @@ def test_a_commit_through_the_editor_starts_only_awk(
     copy (`cp`), compare (`cmp`) or take away (`rm`); awk leaves an empty message alone."""
     repo = session.repo
     change(repo)
-    typed = script(editors, "typed", "printf 'typed subject\\n' > \"$1\"\n")
+    typed = script(editors, "typed", "printf 'typed subject\\n\\n# a comment\\n' > \"$1\"\n")
     assert started(repo, counted, "commit", "-q", env={"GIT_EDITOR": typed}) == [AWK]
     assert message(repo) == "typed subject\n\n" + lines(session.first)
 

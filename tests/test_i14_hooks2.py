@@ -118,9 +118,9 @@ def test_the_hook_starts_mawk_where_there_is_one(session: Session, tmp_path: Pat
     log = tmp_path / "started"
     env = logging_tools(tmp_path / "bin", log, {"awk": real_awk, "mawk": real_awk, "git": git})
     change(session.repo)
-    run_git(session.repo, "commit", "-q", "-m", "subject", env=env)
+    run_git(session.repo, "commit", "-q", "-m", "subject", "-m", "body", env=env)
     assert log.read_text().split() == ["git", "mawk"]
-    assert message(session.repo) == "subject\n\n" + lines(session.first)
+    assert message(session.repo) == "subject\n\nbody\n\n" + lines(session.first)
 
 
 def test_without_mawk_the_hook_starts_awk(session: Session, tmp_path: Path) -> None:
@@ -129,9 +129,9 @@ def test_without_mawk_the_hook_starts_awk(session: Session, tmp_path: Path) -> N
     log = tmp_path / "started"
     env = logging_tools(tmp_path / "bin", log, {"awk": real_awk, "git": git})
     change(session.repo)
-    run_git(session.repo, "commit", "-q", "-m", "subject", env=env)
+    run_git(session.repo, "commit", "-q", "-m", "subject", "-m", "body", env=env)
     assert log.read_text().split() == ["git", "awk"]
-    assert message(session.repo) == "subject\n\n" + lines(session.first)
+    assert message(session.repo) == "subject\n\nbody\n\n" + lines(session.first)
 
 
 # --- after a config write, awk tells whether the trailers' config may have changed ---------------
