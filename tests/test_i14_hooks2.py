@@ -232,7 +232,8 @@ def test_an_amend_with_a_new_message_after_a_git_session_command_starts_only_awk
     session: Session, counted: tuple[dict[str, str], Path]
 ) -> None:
     """The last command rendered the trailers, and copied HEAD's message beside them: the
-    lines of ours it had (a decision not news any more) are kept without `git log`."""
+    lines of ours it had (a decision not news any more) are kept without `git log`. (A new
+    message of two paragraphs: below one, the shell writes them, test_i14_hooks3.)"""
     repo = session.repo
     change(repo)
     run_git(repo, "commit", "-q", "-m", "subject", "-m", "body")
@@ -240,8 +241,8 @@ def test_an_amend_with_a_new_message_after_a_git_session_command_starts_only_awk
     assert tip_messages(repo) == [f"{trailers.TIP_MESSAGE}{head(repo)}"]
     assert DEC not in cache_of(repo).read_text().split("\n\n")[0].split("separators")[1]  # not news
     change(repo)
-    assert started(repo, counted, "commit", "-q", "--amend", "-m", "new subject") == [AWK]
-    assert message(repo) == "new subject\n\n" + lines(session.first)
+    assert started(repo, counted, "commit", "-q", "--amend", "-m", "new subject", "-m", "body") == [AWK]
+    assert message(repo) == "new subject\n\nbody\n\n" + lines(session.first)
 
 
 def test_only_the_tips_message_is_kept(session: Session) -> None:
