@@ -25,6 +25,8 @@ import contextlib
 import itertools
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,11 @@ _TOKEN = re.compile(r"[A-Za-z0-9-]+")  # what git takes for a trailer's key
 CONFIG_PATTERN = r"^(trailer\.|core\.commentchar$|session\.(trailer\.|mergetrailers$))"
 TIP_MESSAGE = "message~"  # message~<commit id>, beside a branch's cache (write_tip_message): the hook's copy is pinned
 MAX_TIP_MESSAGE = 64 * 1024  # characters
+# Beside the tip's message, what `commit --amend` on that tip gets, as the awk program writes
+# it (write_amends): the hook takes it without starting awk when nothing it depends on moved.
+AMENDED = "amended~"  # amended~<commit id>: `--amend --no-edit`, the whole message
+AMEND_OURS = "ours~"  # ours~<commit id>: `--amend -m` with a message of one paragraph, the lines below it
+AMEND_TIMEOUT = 5.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -357,13 +364,59 @@ def write_tip_message(repo: Repo, branch: BranchName, folder: Path) -> None:
         if tip is not None and len(message) <= MAX_TIP_MESSAGE and "\ufffd" not in message:
             keep = f"{TIP_MESSAGE}{tip}"
             write_atomically(folder / keep, message.encode("utf-8"), only_if_changed=True)
-    _remove_tip_messages(folder, keep)
+    kept = keep is not None and write_amends(repo, branch, folder, keep.removeprefix(TIP_MESSAGE))
+    _remove_tip_messages(folder, keep, amends=kept)
 
 
-def _remove_tip_messages(folder: Path, keep: str | None) -> None:
+def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool:
+    """What `commit --amend` on the branch's tip gets (``amended~<tip>``: without a new
+    message; ``ours~<tip>``: the lines of ours below a new message of one paragraph), as the
+    awk program beside writes it from the cache and the tip's message, each headed by the
+    session's tip the cache names (the hook takes them only for that tip, when neither is
+    older than the cache, and otherwise starts awk as without them). False when not written."""
+    awk = shutil.which("mawk") or shutil.which("awk")
+    cache = cache_path(repo, branch)
+    try:
+        header = read_data(cache).split(b"\n", 3)[2] if cache is not None else b""
+    except (OSError, IndexError):
+        return False
+    if awk is None or cache is None or not header.startswith(b"tip "):
+        return False
+    program = str(paths.awk_program(repo))
+    scratch = folder / f".amend.{os.getpid()}"
+    old = folder / f"{TIP_MESSAGE}{tip}"
+    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "")}
+    try:
+        scratch.write_bytes(old.read_bytes())
+        run = [awk, "-v", "mode=amend", "-v", "committed=0", "-f", program, str(cache), str(scratch)]
+        subprocess.run(run, env=env, check=True, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
+        amended = scratch.read_bytes()
+        if amended and not amended.endswith(b"\n"):  # (left as it was: the hook reads whole lines)
+            return False
+        scratch.write_bytes(b"x\n")
+        run = [awk, "-v", "mode=amendmsg", "-v", "committed=0", "-f", program, str(cache), str(old), str(scratch)]
+        subprocess.run(run, env=env, check=True, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
+        ours = scratch.read_bytes()
+        if not ours.startswith(b"x\n\n"):
+            return False
+        write_atomically(folder / f"{AMENDED}{tip}", header + b"\n" + amended)
+        write_atomically(folder / f"{AMEND_OURS}{tip}", header + b"\n" + ours[3:])
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        scratch.unlink(missing_ok=True)
+    return True
+
+
+def _remove_tip_messages(folder: Path, keep: str | None, amends: bool = False) -> None:
+    """The copies of messages other than ``keep`` and what amending them gets (and that of
+    ``keep`` too, unless ``amends``: written with this cache)."""
+    tip = keep.removeprefix(TIP_MESSAGE) if keep is not None else None
+    kept = {keep, *((f"{AMENDED}{tip}", f"{AMEND_OURS}{tip}") if amends else ())}
+    prefixes = (TIP_MESSAGE, AMENDED, AMEND_OURS)
     with contextlib.suppress(OSError):
         with os.scandir(folder) as entries:
-            stale = [Path(e.path) for e in entries if e.name.startswith(TIP_MESSAGE) and e.name != keep]
+            stale = [Path(e.path) for e in entries if e.name.startswith(prefixes) and e.name not in kept]
         for path in stale:
             path.unlink(missing_ok=True)
 

@@ -245,8 +245,9 @@ def started(repo: Path, count: tuple[dict[str, str], Path], *args: str, env: dic
 
 
 def test_a_commit_with_m_starts_only_awk(session: Session, counted: tuple[dict[str, str], Path]) -> None:
+    """(a message of two paragraphs: one alone is written by the hook's shell, test_i16_hooks)"""
     change(session.repo)
-    assert started(session.repo, counted, "commit", "-q", "-m", "subject") == [AWK]
+    assert started(session.repo, counted, "commit", "-q", "-m", "subject", "-m", "body") == [AWK]
 
 
 def test_a_commit_after_an_unrelated_config_write_starts_only_awk(
@@ -273,14 +274,15 @@ def test_with_a_trailer_config_an_unrelated_config_write_asks_git_once(
     assert message(repo) == "subject\n\n" + lines(session.first)
 
 
-def test_an_amend_without_a_new_message_starts_only_awk(session: Session, counted: tuple[dict[str, str], Path]) -> None:
-    """post-rewrite reads the one line of an amend itself (it started `cat`)."""
+def test_an_amend_without_a_new_message_starts_nothing(session: Session, counted: tuple[dict[str, str], Path]) -> None:
+    """post-rewrite reads the one line of an amend itself (it started `cat`); what awk writes
+    was written with the cache (test_i14_hooks3)."""
     repo = session.repo
     change(repo)
     run_git(repo, "commit", "-q", "-m", "subject")
     ok(repo, "status")  # links it
     change(repo)
-    assert started(repo, counted, "commit", "-q", "--amend", "--no-edit") == [AWK]
+    assert started(repo, counted, "commit", "-q", "--amend", "--no-edit") == []
     assert message(repo) == "subject\n\n" + lines(session.first)
     ok(repo, "status")  # links the amend: the rewrite was recorded
     assert [c["sha"] for c in as_json(repo, "show")["commits"]] == [head(repo)]
@@ -305,7 +307,7 @@ def test_a_commit_through_the_editor_starts_only_awk(
     copy (`cp`), compare (`cmp`) or take away (`rm`); awk leaves an empty message alone."""
     repo = session.repo
     change(repo)
-    typed = script(editors, "typed", "printf 'typed subject\\n' > \"$1\"\n")
+    typed = script(editors, "typed", "printf 'typed subject\\n\\n# a comment\\n' > \"$1\"\n")
     assert started(repo, counted, "commit", "-q", env={"GIT_EDITOR": typed}) == [AWK]
     assert message(repo) == "typed subject\n\n" + lines(session.first)
 

@@ -118,9 +118,9 @@ def test_the_hook_starts_mawk_where_there_is_one(session: Session, tmp_path: Pat
     log = tmp_path / "started"
     env = logging_tools(tmp_path / "bin", log, {"awk": real_awk, "mawk": real_awk, "git": git})
     change(session.repo)
-    run_git(session.repo, "commit", "-q", "-m", "subject", env=env)
+    run_git(session.repo, "commit", "-q", "-m", "subject", "-m", "body", env=env)
     assert log.read_text().split() == ["git", "mawk"]
-    assert message(session.repo) == "subject\n\n" + lines(session.first)
+    assert message(session.repo) == "subject\n\nbody\n\n" + lines(session.first)
 
 
 def test_without_mawk_the_hook_starts_awk(session: Session, tmp_path: Path) -> None:
@@ -129,9 +129,9 @@ def test_without_mawk_the_hook_starts_awk(session: Session, tmp_path: Path) -> N
     log = tmp_path / "started"
     env = logging_tools(tmp_path / "bin", log, {"awk": real_awk, "git": git})
     change(session.repo)
-    run_git(session.repo, "commit", "-q", "-m", "subject", env=env)
+    run_git(session.repo, "commit", "-q", "-m", "subject", "-m", "body", env=env)
     assert log.read_text().split() == ["git", "awk"]
-    assert message(session.repo) == "subject\n\n" + lines(session.first)
+    assert message(session.repo) == "subject\n\nbody\n\n" + lines(session.first)
 
 
 # --- after a config write, awk tells whether the trailers' config may have changed ---------------
@@ -232,7 +232,8 @@ def test_an_amend_with_a_new_message_after_a_git_session_command_starts_only_awk
     session: Session, counted: tuple[dict[str, str], Path]
 ) -> None:
     """The last command rendered the trailers, and copied HEAD's message beside them: the
-    lines of ours it had (a decision not news any more) are kept without `git log`."""
+    lines of ours it had (a decision not news any more) are kept without `git log`. (A new
+    message of two paragraphs: below one, the shell writes them, test_i14_hooks3.)"""
     repo = session.repo
     change(repo)
     run_git(repo, "commit", "-q", "-m", "subject", "-m", "body")
@@ -240,8 +241,8 @@ def test_an_amend_with_a_new_message_after_a_git_session_command_starts_only_awk
     assert tip_messages(repo) == [f"{trailers.TIP_MESSAGE}{head(repo)}"]
     assert DEC not in cache_of(repo).read_text().split("\n\n")[0].split("separators")[1]  # not news
     change(repo)
-    assert started(repo, counted, "commit", "-q", "--amend", "-m", "new subject") == [AWK]
-    assert message(repo) == "new subject\n\n" + lines(session.first)
+    assert started(repo, counted, "commit", "-q", "--amend", "-m", "new subject", "-m", "body") == [AWK]
+    assert message(repo) == "new subject\n\nbody\n\n" + lines(session.first)
 
 
 def test_only_the_tips_message_is_kept(session: Session) -> None:
