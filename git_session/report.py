@@ -145,6 +145,7 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
         found = found[:limit]
     fresh = {f.meta.id: f.handle.tip for f in found if not isinstance(f.meta, Prepared)}
     early = _Background(lambda: read_timing(ws, fresh)) if fresh else None  # git reads while we do
+    ws.store.quick_reads = True
     reads = [read for read in (_read(ws, f) for f in found) if read is not None]
     timing = None
     if early is not None:

@@ -142,6 +142,9 @@ class MergeResult(NamedTuple):
 
 class Store:
     METAS_KEPT = 4096
+    # ``entries`` reads the quick way (``Repo.quick_blobs``) when all is well: set by a command
+    # that reads the entries of many sessions (a report)
+    quick_reads = False
 
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
@@ -212,7 +215,7 @@ class Store:
             return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"open/{kind}")]
 
     def entries(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[Entry]:
-        quick = None if private else self._quick_entries(handle, f"entries/{kind}")
+        quick = self._quick_entries(handle, f"entries/{kind}") if self.quick_reads and not private else None
         if quick is not None:
             return quick
         with naming_session(handle.id):
