@@ -16,6 +16,10 @@ What was made of a session's tip (``metrics.Prepared``) and a linked commit's st
 (``reportcache``): a session whose tip is there is not read, and neither git process runs
 when every session and commit is there (the next report after nothing moved).
 
+A session not in the cache is read the quick way (``Store.quick_reads``: its tip's files by
+object id, packed ones through the pack reader alone; anything unusual the careful way, which
+names it), while the timing log runs in a thread: git walks the histories as we read the trees.
+
 A session whose data cannot be read is reported (``warn``) and left out; a commit message
 that cannot be read gives no times (its session's figures fall back on its last write).
 """

@@ -37,6 +37,11 @@ def session_ref(where: Path, title: str) -> str:
     raise AssertionError(title)
 
 
+def objective_path(where: Path, tip: str) -> str:
+    listed = git(where, "ls-tree", "-r", "--name-only", tip).split()
+    return next(path for path in listed if path.startswith("entries/objective/"))
+
+
 def test_a_first_report_over_packed_sessions_reads_no_tip_as_a_commit_and_no_loose_file(
     repo: Path,  # noqa: F811
     tmp_path: Path,
@@ -108,7 +113,7 @@ def test_a_damaged_entry_is_named_as_before(tmp_path: Path) -> None:
     ok(where, "objective", "add", "to do")
     ref = session_ref(where, "Broken")
     tip = git(where, "rev-parse", ref).strip()
-    path = next(p for p in git(where, "ls-tree", "-r", "--name-only", tip).split() if p.startswith("entries/objective/"))
+    path = objective_path(where, tip)
     index = tmp_path / "index"
     env = {"GIT_INDEX_FILE": str(index)}
     git(where, "read-tree", tip, env=env)
@@ -139,7 +144,7 @@ def test_a_session_left_out_does_not_take_the_timing_log_down_with_it(
     ok(where, "objective", "add", "to do")
     ref = session_ref(where, "Broken")
     tip = git(where, "rev-parse", ref).strip()
-    path = next(p for p in git(where, "ls-tree", "-r", "--name-only", tip).split() if p.startswith("entries/objective/"))
+    path = objective_path(where, tip)
     index = tmp_path / "index"
     env = {"GIT_INDEX_FILE": str(index)}
     git(where, "read-tree", tip, env=env)
