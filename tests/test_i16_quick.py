@@ -13,6 +13,7 @@ import pytest
 
 from git_session import gitcli, gitrepo, store
 from git_session.gitrepo import Repo
+from git_session.names import ObjectId
 from git_session.sessions import Workspace
 from tests.helpers import git, ok, run
 from tests.test_i16_report import fixture_repo, repo  # noqa: F401  (fixtures)
@@ -190,4 +191,4 @@ def test_quick_blobs_gives_what_the_store_reads_the_careful_way(tmp_path: Path) 
     assert ws.repo.quick_blobs(handle.tip, "entries", file=True) is None
     assert ws.repo.quick_blobs(handle.tip, "nothing", file=True) is None
     assert ws.repo.quick_blobs(tree, "entries") is None  # not a commit
-    assert ws.repo.quick_blobs("0" * 40, "entries") is None  # not here
+    assert ws.repo.quick_blobs(ObjectId("0" * 40), "entries") is None  # not here
