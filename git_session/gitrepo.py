@@ -456,6 +456,7 @@ class Repo:
         _bound_reads(raw, os.path.abspath(objects), self._pending)
         self._blobs: dict[str, bytes] = {}  # small blobs read or written, by id: an object never changes
         self._blob_bytes = 0
+        self._packs: pygit2.Odb | None = None  # the packs alone, for quick_blobs
 
     @classmethod
     def discover(cls, start: str | None = None) -> Repo:
@@ -904,6 +905,50 @@ class Repo:
         if tree is not None:
             yield from _blobs_in(self._raw.odb, tree)
 
+    def quick_blobs(self, commit_id: ObjectId, path: str, file: bool = False) -> list[tuple[str, bytes]] | None:
+        """What ``blobs_under(commit(commit_id).tree, path)`` gives when all is well (with
+        ``file``: the file at ``path`` alone, as ``blob_at`` reads it), read for many sessions
+        at a time (a report): no ``CommitInfo`` made, objects looked up by id. ``None`` for
+        anything else (an object missing, damaged, too large, nested too deep or of another
+        kind; with ``file``, no file there): the caller reads it the careful way, which says
+        what is wrong."""
+        odb = self._raw.odb
+        if self._packs is None:  # read packed files through libgit2's pack reader alone (never a loose try)
+            self._packs = pygit2.Odb()
+            for folder in [self._objects, *_alternates(self._objects)]:
+                self._packs.add_backend(pygit2.OdbBackendPack(folder), 1)
+        packs = self._packs
+        try:
+            commit = self._raw[commit_id]
+            if not isinstance(commit, pygit2.Commit):
+                return None
+            tree = commit.tree
+            try:
+                entry = tree[path]
+            except (KeyError, ValueError, pygit2.GitError):  # nothing there: none, as _subtree says
+                return None if file else []
+            if file:
+                if entry.type != ObjectType.BLOB:
+                    return None
+                return [(path.rsplit("/", 1)[-1], _quick_blob(packs, odb, entry.id))]
+            if entry.type != ObjectType.TREE:
+                return []
+            found: list[tuple[str, bytes]] = []
+            stack = [iter(list(entry))]  # depth first, as _blobs_in
+            while stack:
+                item = next(stack[-1], None)
+                if item is None:
+                    stack.pop()
+                elif item.type == ObjectType.TREE:
+                    if len(stack) > _MAX_DEPTH:
+                        return None
+                    stack.append(iter(list(item)))
+                elif item.type == ObjectType.BLOB:
+                    found.append((str(item.name), _quick_blob(packs, odb, item.id)))
+            return found
+        except (KeyError, ValueError, pygit2.GitError, DataError):
+            return None
+
     def changed_blobs(
         self, old: ObjectId | None, new: ObjectId, *, links: bool = False
     ) -> Iterator[tuple[str, ObjectId]]:
@@ -1248,6 +1293,23 @@ def _blobs_in(odb: pygit2.Odb, tree: pygit2.Tree) -> Iterator[tuple[str, bytes]]
             with _reading(str(obj.id)):
                 data = obj.data
             yield str(obj.name), data
+
+
+def _quick_blob(packs: pygit2.Odb, odb: pygit2.Odb, oid: pygit2.Oid) -> bytes:
+    """A file's content for ``Repo.quick_blobs``, from the packs if it is there (else through
+    ``odb``): ``KeyError`` for one too large (checked from its header before it is read) or
+    not a file."""
+    try:
+        kind, size = packs.read_header(oid)
+        odb = packs
+    except (KeyError, ValueError, pygit2.GitError):
+        kind, size = odb.read_header(oid)
+    if kind != ObjectType.BLOB or size > MAX_DATA_FILE:
+        raise KeyError(str(oid))
+    kind, data = odb.read(oid)
+    if kind != ObjectType.BLOB or len(data) != size:
+        raise KeyError(str(oid))
+    return bytes(data)
 
 
 def _entries_of(tree: pygit2.Tree) -> Iterator[pygit2.Object]:

@@ -16,6 +16,10 @@ What was made of a session's tip (``metrics.Prepared``) and a linked commit's st
 (``reportcache``): a session whose tip is there is not read, and neither git process runs
 when every session and commit is there (the next report after nothing moved).
 
+A session not in the cache is read the quick way (``Store.quick_reads``: its tip's files by
+object id, packed ones through the pack reader alone; anything unusual the careful way, which
+names it), while the timing log runs in a thread: git walks the histories as we read the trees.
+
 A session whose data cannot be read is reported (``warn``) and left out; a commit message
 that cannot be read gives no times (its session's figures fall back on its last write).
 """
@@ -25,19 +29,20 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from git_session import gitcli, history, metrics, reportcache
+from git_session import codec, gitcli, history, metrics, reportcache
 from git_session.errors import DataError, UserError
 from git_session.metrics import DAY, WEEK, Change, CommitStat, Prepared, SessionFigures, Timing
 from git_session.model import ENDED_STATUSES, FORMAT_VERSION, Meta, SessionState, Stamp
 from git_session.names import SESSIONS_PREFIX, ObjectId
 from git_session.reportcache import Cache
 from git_session.sessions import Workspace, abbreviate
-from git_session.store import Handle
+from git_session.store import META_PATH, Handle
 
 # The statuses whose setting the timing log keeps ("open", set when an entry is added, is not
 # a change of state): a session's and an entry's.
@@ -142,7 +147,20 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     found = [f for f in listed if _matches(f.meta, selection.author, selection.branch)]
     if limit is not None and period == Period():  # the newest sessions: only those are read
         found = found[:limit]
-    figures = figures_of(ws, [read for read in (_read(ws, f) for f in found) if read is not None], now, cache)
+    fresh = {f.meta.id: f.handle.tip for f in found if not isinstance(f.meta, Prepared)}
+    early = _Background(lambda: read_timing(ws, fresh)) if fresh else None  # git reads while we do
+    ws.store.quick_reads = True
+    reads = [read for read in (_read(ws, f) for f in found) if read is not None]
+    timing = None
+    if early is not None:
+        # a session left out (damaged): its tip given to git could change what git says of
+        # the others (``--source``) or fail the log: read again without it
+        read_fresh = {r.state.meta.id: r.tip for r in reads if isinstance(r.state, SessionState)}
+        if read_fresh == fresh:
+            timing = early.result()
+        else:
+            early.discard()
+    figures = figures_of(ws, reads, now, cache, timing)
     _prune(cache, {f.handle.tip for f in listed}, {f.handle.id for f in listed})
     if not replaced and (set(cache.sessions), set(cache.commits)) != cached:
         reportcache.save(ws.repo, cache)
@@ -178,7 +196,7 @@ def find(ws: Workspace, selection: Selection, cache: Cache | None = None) -> lis
                 continue
             prepared = cache.prepared(handle.id, handle.tip) if cache is not None else None
             try:
-                found.append(Found(handle, prepared or ws.store.meta(handle), remote))
+                found.append(Found(handle, prepared or _meta(ws, handle), remote))
             except DataError as exc:
                 ws.warn(f"skipped a session: {exc.message}")
                 continue
@@ -203,6 +221,21 @@ def _sources(ws: Workspace, selection: Selection) -> list[tuple[str, str | None]
     return sources
 
 
+def _meta(ws: Workspace, handle: Handle) -> Meta:
+    """``store.meta``, read the quick way (``Repo.quick_blobs``) when all is well: anything
+    else is read by the store, which says what is wrong."""
+    files = ws.repo.quick_blobs(handle.tip, META_PATH, file=True)
+    if files is not None:
+        try:
+            meta = codec.meta_from_bytes(files[0][1], f"session {handle.id}")
+        except DataError:
+            pass
+        else:
+            if meta.id == handle.id:
+                return meta
+    return ws.store.meta(handle)
+
+
 def _read(ws: Workspace, found: Found) -> Read | None:
     """The session's fields, and of its entries those whose figures are more than a count
     (none read when the cache had its tip)."""
@@ -222,12 +255,16 @@ def _matches(meta: Meta | Prepared, author: str | None, branch: str | None) -> b
     return author is None or any(author.casefold() in a.casefold() for a in meta.authors)
 
 
-def figures_of(ws: Workspace, reads: Sequence[Read], now: int, cache: Cache | None = None) -> list[SessionFigures]:
+def figures_of(
+    ws: Workspace, reads: Sequence[Read], now: int, cache: Cache | None = None, timing: Timing | None = None
+) -> list[SessionFigures]:
     """The figures of the sessions, with the two git processes they all share (none for what
-    ``cache`` has: what is read here is added to it)."""
+    ``cache`` has: what is read here is added to it; no timing log when ``timing`` is the
+    one of the sessions read)."""
     cache = cache if cache is not None else Cache({}, {})
     fresh = {read.tip: read.state for read in reads if isinstance(read.state, SessionState)}
-    timing = read_timing(ws, {state.meta.id: tip for tip, state in fresh.items()})
+    if timing is None:
+        timing = read_timing(ws, {state.meta.id: tip for tip, state in fresh.items()})
     for tip, state in fresh.items():
         cache.sessions[tip] = metrics.prepare(state, timing)
     prepared = [read.state if isinstance(read.state, Prepared) else cache.sessions[read.tip] for read in reads]
@@ -246,6 +283,34 @@ def _prune(cache: Cache, tips: set[str], sessions: set[str]) -> None:
     linked = {sha for p in cache.sessions.values() for sha, _ in p.commits}
     for sha in [sha for sha in cache.commits if sha not in linked]:
         del cache.commits[sha]
+
+
+class _Background:
+    """``work`` run in a thread (a git process and the reading of its output, while the
+    caller reads the sessions' trees: two cores, or a core and a wait)."""
+
+    def __init__(self, work: Callable[[], Timing]) -> None:
+        self._work = work
+        self._done: list[Timing] = []
+        self._failed: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._done.append(self._work())
+        except BaseException as exc:  # handed to the caller, raised there
+            self._failed.append(exc)
+
+    def result(self) -> Timing:
+        self._thread.join()
+        if self._failed:
+            raise self._failed[0]
+        return self._done[0]
+
+    def discard(self) -> None:
+        """Wait for it, and drop what it gave (or how it failed)."""
+        self._thread.join()
 
 
 def read_timing(ws: Workspace, tips: Mapping[str, str]) -> Timing:
