@@ -1,13 +1,16 @@
 """The console script: ``git-session`` and ``python -m git_session``.
 
-A push with nothing to send (``git session push [REMOTE]``, run again) is answered by
-``quickpush`` before the command line is imported: its start-up would cost more than the
-work. Everything else, and that push whenever anything might be to do, is the command
-line's (``cli.main``), which says and does what it always did.
+Two commands whose start-up would cost more than their work are answered before the
+command line is imported: a push with nothing to send (``git session push [REMOTE]``, run
+again) by ``quickpush``, and a plain handoff (``git session handoff [SESSION]``,
+``--session``, ``--format``) by ``quickhandoff``. Everything else, and those whenever
+anything else might be to do or say, is the command line's (``cli.main``), which says and
+does what it always did.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import sys
@@ -18,7 +21,7 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9._/@+-]+")
 
 
 def main() -> None:
-    if _answered(sys.argv[1:]):
+    if _answered(sys.argv[1:]) or _handed_off(sys.argv[1:]):
         return
     from git_session.cli import main as cli_main
 
@@ -35,8 +38,38 @@ def _answered(args: list[str]) -> bool:
     name = quickpush.up_to_date(args[1] if len(args) == 2 else None)
     if name is None or not _PLAIN_NAME.fullmatch(name):  # another name: the command line shows it
         return False
+    return _printed(f"Everything up to date on {name}\n")
+
+
+def _handed_off(args: list[str]) -> bool:
+    """``handoff`` printed as the command prints it (``quickhandoff``: when that is all it would do)."""
+    if args[:1] != ["handoff"] or COMPLETE_VAR in os.environ or not _plain_stdout():
+        return False
+    from git_session import quickhandoff
+
+    text = quickhandoff.text(args[1:])
+    if text is None:
+        return False
+    if sys.stdout.isatty():  # as the command shows it on a terminal (render.safe)
+        from git_session.plaintext import safe
+
+        text = safe(text, multiline=True)
+    return _printed(text)
+
+
+def _plain_stdout() -> bool:
+    """Whether the output is written as the command line writes it: click writes to a stream
+    that does not encode UTF-8 through a wrapper of its own."""
     try:
-        print(f"Everything up to date on {name}", flush=True)
+        return codecs.lookup(sys.stdout.encoding).name == "utf-8"
+    except (AttributeError, LookupError, TypeError):
+        return False
+
+
+def _printed(text: str) -> bool:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
     except BrokenPipeError:  # the reader has gone: as the command line's boundary answers it
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115
         sys.exit(1)

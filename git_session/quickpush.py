@@ -29,7 +29,7 @@ def up_to_date(spec: str | None) -> str | None:
     when the command would do nothing else either; ``None`` when it might."""
     try:
         repo = Repo.discover(None)
-        if not _idle(repo):
+        if not idle(repo):
             return None
         remote = resolve_remote(repo, spec)
         tips = ref_tips(repo, [SESSIONS_PREFIX, remote.sessions_prefix])
@@ -42,8 +42,9 @@ def up_to_date(spec: str | None) -> str | None:
     return remote.name
 
 
-def _idle(repo: Repo) -> bool:
-    """Whether opening the repository for a command would do nothing (``cli.base.workspace``)."""
+def idle(repo: Repo) -> bool:
+    """Whether opening the repository for a command would do nothing (``cli.base.workspace``);
+    ``quickhandoff`` asks it too."""
     return (
         not repo.is_bare  # its shared file is read from HEAD's tree
         and _empty(str(paths.queue_dir(repo)))  # trailers.queued_work: commits to link
