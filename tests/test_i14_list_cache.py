@@ -28,7 +28,7 @@ def _cache(repo: Path) -> Path:
 
 def _sessions(repo: Path) -> list[str]:
     ws = Workspace.open(str(repo))
-    ids = []
+    ids: list[str] = []
     for n in range(3):
         fields = {"title": f"Session {n}", "branch": f"topic/{n}", "status": "active"}
         ids.append(ws.store.create(BranchName(f"topic/{n}"), [Draft.create(fields)], ws.ident, "start").id)
