@@ -12,9 +12,10 @@ replaced whole, never edited.
 
 The file has two parts, so that ``list`` decodes only what it shows: a line per session
 with what a ``list`` row needs (tip, id, creation time and offset, status, branch, title,
-tab-separated), then the rest of every session's fields (values, stamps, authors, counts,
-update time, clock) as one JSON array in the same order, decoded for all of them at once
-the first time one of those fields is asked for (``list --json``, ``search``).
+tab-separated), then the rest of every session's fields (update time, clock, values,
+stamps, authors, counts), a JSON array on a line each, in the same order: decoded for all of them at once the
+first time one of those fields is asked for (``list --json``, ``search``), and written back
+as read when the file is written again.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
         "\t".join([tip, meta.id, str(meta.created), meta.tz, *map(_escape, (meta.status, meta.branch, meta.title))])
         for tip, meta in metas.items()
     ]
-    rest = json.dumps([_deferred(meta) for meta in metas.values()], separators=(",", ":"))
-    body = "\n".join([str(len(rows)), *rows, rest])
+    rest = [_rest_line(meta) for meta in metas.values()]
+    body = "\n".join([str(len(rows)), *rows, *rest])
     write_checksummed(paths.session_metas_cache(repo), HEADER, body.encode("utf-8", "surrogatepass"))
 
 
@@ -81,6 +82,17 @@ def _rows(text: str, path: str) -> dict[str, Meta]:
     return found
 
 
+def _rest_line(meta: Meta) -> str:
+    """The rest of a session's fields, as the file holds it: the line it was read from when
+    it comes from this cache (not decoded to be encoded again), else its JSON."""
+    state = meta.__dict__
+    if isinstance(meta, _Cached) and "_rest" in state:
+        line: str | None = state["_rest"].line(state["_row"])
+        if line is not None:
+            return line
+    return json.dumps(_deferred(meta), separators=(",", ":"))
+
+
 def _deferred(meta: Meta) -> list[Any]:
     stamps = {name: [stamp.clock, stamp.op] for name, stamp in meta.stamps.items()}
     return [meta.updated, meta.clock, meta.values, stamps, meta.authors, meta.counts]
@@ -98,14 +110,25 @@ def _unescape(text: str) -> str:
 
 
 class _Rest:
-    """The fields ``list`` does not show, of every session of the file: decoded once, when
-    the first of them is asked for. A file whose checksum holds but whose rest cannot be
-    decoded (written by hand) is removed, to be rebuilt from the refs by the next command;
-    this one sees what the rows say, and nothing more."""
+    """The fields ``list`` does not show, of every session of the file, a JSON line each:
+    decoded for all at once when the first of them is asked for. A file whose checksum holds
+    but whose rest cannot be decoded (written by hand) is removed, to be rebuilt from the
+    refs by the next command; this one sees what the rows say, and nothing more."""
 
     def __init__(self, text: str, count: int, path: str) -> None:
         self._text, self._count, self._path = text, count, path
+        self._lines: list[str] | None = None
         self._decoded: list[Any] | None = None
+
+    def line(self, row: int) -> str | None:
+        """A session's line as read, not decoded (one that cannot be is found out, and the
+        file removed, by the next command that decodes it); ``None``: the lines are not one
+        a session, or they were decoded and could not be."""
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        if len(self._lines) != self._count or self._decoded == []:
+            return None
+        return self._lines[row]
 
     def row(self, row: int) -> dict[str, Any]:
         if self._decoded is None:
@@ -114,7 +137,7 @@ class _Rest:
 
     def _decode(self) -> list[Any]:
         try:
-            decoded = [_fields(fields) for fields in json.loads(self._text)]
+            decoded = [_fields(fields) for fields in json.loads(f"[{self._text.replace(chr(10), ',')}]")]
             if len(decoded) == self._count:
                 return decoded
         except _DECODE_ERRORS:

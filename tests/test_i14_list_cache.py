@@ -111,3 +111,27 @@ def test_a_rest_that_cannot_be_decoded_is_dropped_and_rebuilt(repo: Path) -> Non
         assert not cache.exists()
         assert ok(repo, "list", "--all", "--json") == shown[1]
         assert cache.exists()
+
+
+def test_the_cache_written_again_after_a_change_keeps_the_others_lines_undecoded(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _sessions(repo)
+    ok(repo, "list", "--all")
+    Workspace.open(str(repo)).set_fields(ids[0], {"title": "Moved"}, "title")
+    before = _cache(repo).read_bytes()
+    decoded: list[int] = []
+    real = metacache._Rest._decode
+
+    def counted(rest: metacache._Rest) -> list[object]:
+        decoded.append(1)
+        return real(rest)
+
+    monkeypatch.setattr(metacache._Rest, "_decode", counted)
+    shown = ok(repo, "list", "--all")
+    assert _cache(repo).read_bytes() != before and decoded == []  # written again, nothing decoded
+    monkeypatch.undo()
+    assert "Moved" in shown
+    warm = ok(repo, "list", "--all", "--json")
+    _cache(repo).unlink()
+    assert ok(repo, "list", "--all", "--json") == warm
