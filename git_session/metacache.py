@@ -53,11 +53,13 @@ def load(repo: Repo) -> dict[str, Meta]:
 def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
     """Replace the cache with ``metas`` (by tip); a repository that cannot be written to only
     stays without one."""
+    lines = {tip: _rest_line(meta) for tip, meta in metas.items()}
+    kept = {tip: meta for tip, meta in metas.items() if lines[tip] is not None}
     rows = [
         "\t".join([tip, meta.id, str(meta.created), meta.tz, *map(_escape, (meta.status, meta.branch, meta.title))])
-        for tip, meta in metas.items()
+        for tip, meta in kept.items()
     ]
-    rest = [_rest_line(meta) for meta in metas.values()]
+    rest = [line for line in lines.values() if line is not None]
     body = "\n".join([str(len(rows)), *rows, *rest])
     write_checksummed(paths.session_metas_cache(repo), HEADER, body.encode("utf-8", "surrogatepass"))
 
@@ -82,14 +84,17 @@ def _rows(text: str, path: str) -> dict[str, Meta]:
     return found
 
 
-def _rest_line(meta: Meta) -> str:
+def _rest_line(meta: Meta) -> str | None:
     """The rest of a session's fields, as the file holds it: the line it was read from when
-    it comes from this cache (not decoded to be encoded again), else its JSON."""
+    it comes from this cache (not decoded to be encoded again), else its JSON; ``None`` for
+    one from a cache whose rest cannot be decoded (not to be written again as if read)."""
     state = meta.__dict__
     if isinstance(meta, _Cached) and "_rest" in state:
         line: str | None = state["_rest"].line(state["_row"])
         if line is not None:
             return line
+        if not state["_rest"].row(state["_row"]):
+            return None
     return json.dumps(_deferred(meta), separators=(",", ":"))
 
 

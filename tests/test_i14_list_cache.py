@@ -135,3 +135,19 @@ def test_the_cache_written_again_after_a_change_keeps_the_others_lines_undecoded
     warm = ok(repo, "list", "--all", "--json")
     _cache(repo).unlink()
     assert ok(repo, "list", "--all", "--json") == warm
+
+
+def test_a_rest_that_cannot_be_decoded_is_not_written_again_as_if_read(repo: Path) -> None:
+    """The list after a change writes the file again: the sessions whose rest could not be
+    read are left out of it (read from their tips next time), never kept as their rows alone."""
+    ids = _sessions(repo)
+    ok(repo, "list", "--all")
+    cache = _cache(repo)
+    body = cache.read_bytes().split(b"\n", 1)[1].rsplit(b"\n", 1)[0]  # a line of the rest fewer
+    cache.write_bytes(metacache.HEADER + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
+    Workspace.open(str(repo)).set_fields(ids[0], {"title": "Moved"}, "title")
+    ok(repo, "list", "--all")
+    ok(repo, "list", "--all")
+    warm = ok(repo, "list", "--all", "--json")
+    cache.unlink()
+    assert ok(repo, "list", "--all", "--json") == warm
