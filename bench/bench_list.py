@@ -12,7 +12,9 @@ The sessions are written in-process with the core API, each on a branch of its o
 refs loose, one folder each, as git-session writes them), two thirds of them completed; the
 ``--packed`` repository is the same after ``git gc`` (objects and refs packed). Each
 command runs a few untimed times first (the first ``list`` fills the cache of the sessions'
-fields, as the first ``list`` after a change does), then in interleaved rounds; medians.
+fields, as the first ``list`` after a change does), then in interleaved rounds; medians of
+the wall time and of the CPU time (the command's own and its git processes'), each judged:
+on a loaded machine the wall time is mostly waiting for a CPU.
 
 Usage: .venv/bin/python bench/bench_list.py [--sessions N] [--rounds N] [--quick] [--check] [--keep]
 """
@@ -34,7 +36,7 @@ from benchlib import (
     git,
     git_session_exe,
     init_repo,
-    interleaved,
+    interleaved_cpu,
     report_verdicts,
 )
 
@@ -69,17 +71,27 @@ def measure(one: Path, many: Path, packed: Path, env: dict[str, str], rounds: in
         Command(f"list: {size} loose", (exe, "list"), many),
         Command("list --all: 1 session", (exe, "list", "--all"), one),
     ]
-    timings = interleaved(commands, env, rounds)
-    floor, refs_loose, refs_packed, all_loose, all_packed, open_loose, all_one = (t.median_ms for t in timings)
-    verdicts = [
-        Verdict(f"(list --all - floor) / for-each-ref, {size} loose", (all_loose - floor) / refs_loose, TARGET),
-        Verdict(f"(list --all - floor) / for-each-ref, {size} packed", (all_packed - floor) / refs_packed, TARGET),
-        Verdict(f"(list - floor) / for-each-ref, {size} loose", (open_loose - floor) / refs_loose, TARGET),
-        Verdict(f"list --all / for-each-ref, {size} loose", all_loose / refs_loose, None),
-        Verdict(f"list --all: {size} / 1 session", all_loose / all_one, None),
-    ]
-    report_verdicts(timings, verdicts, rounds)
+    walls, cpus = interleaved_cpu(commands, env, rounds)
+    verdicts = []
+    for what, timings in (("wall", walls), ("CPU", cpus)):
+        print(f"\n--- {what} time")
+        judged = _verdicts(what, [t.median_ms for t in timings], size)
+        report_verdicts(timings, judged, rounds)
+        verdicts += judged
     return verdicts
+
+
+def _verdicts(what: str, medians: Sequence[float], size: str) -> list[Verdict]:
+    floor, refs_loose, refs_packed, all_loose, all_packed, open_loose, all_one = medians
+    return [
+        Verdict(f"{what}: (list --all - floor) / for-each-ref, {size} loose", (all_loose - floor) / refs_loose, TARGET),
+        Verdict(
+            f"{what}: (list --all - floor) / for-each-ref, {size} packed", (all_packed - floor) / refs_packed, TARGET
+        ),
+        Verdict(f"{what}: (list - floor) / for-each-ref, {size} loose", (open_loose - floor) / refs_loose, TARGET),
+        Verdict(f"{what}: list --all / for-each-ref, {size} loose", all_loose / refs_loose, None),
+        Verdict(f"{what}: list --all: {size} / 1 session", all_loose / all_one, None),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ times; the helpers below are how they all do it.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -196,6 +197,35 @@ def interleaved(commands: Sequence[Command], env: dict[str, str], rounds: int, w
         rounds,
     )
     return [Timing(c.label, s) for c, s in zip(commands, samples, strict=True)]
+
+
+def interleaved_cpu(
+    commands: Sequence[Command], env: dict[str, str], rounds: int, warmup: int = 2
+) -> tuple[list[Timing], list[Timing]]:
+    """``interleaved``, with each run's CPU time (user and system, its own and that of the
+    processes it starts) beside its wall time: on a loaded machine the wall time is mostly
+    waiting for a CPU."""
+    for command in commands:
+        for _ in range(warmup):
+            timed(command.label, command.argv, command.cwd, env)
+    cpu: list[list[float]] = [[] for _ in commands]
+
+    def run(_: int, index: int) -> float:
+        before = _children_cpu()
+        wall = timed(commands[index].label, commands[index].argv, commands[index].cwd, env)
+        cpu[index].append(_children_cpu() - before)
+        return wall
+
+    walls = interleaved_samples(run, len(commands), rounds)
+    return (
+        [Timing(c.label, w) for c, w in zip(commands, walls, strict=True)],
+        [Timing(c.label, tuple(t)) for c, t in zip(commands, cpu, strict=True)],
+    )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- report ---------------------------------------------------------------------------

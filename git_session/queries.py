@@ -75,7 +75,7 @@ def sessions(
         found = ws.all_sessions(sharing.resolve_remote(ws.repo, remote).sessions_prefix)
     else:
         found = ws.all_sessions()
-    abbrev = abbreviate([f.handle.id for f in found])
+    abbrev = abbreviate([f.meta.id for f in found])  # the handle's id (``Workspace._readable``), read
     if branch is not None:
         found = [f for f in found if f.meta.branch == branch]
     if status is not None:

@@ -363,7 +363,8 @@ class Workspace:
         from git_session import metacache  # only the commands that list sessions
 
         cached = metacache.load(self.repo)
-        hits = [Found(h, cached[h.tip]) for h in handles if h.tip in cached and cached[h.tip].id == h.id]
+        metas = [cached.get(h.tip) for h in handles]
+        hits = [Found(h, m) for h, m in zip(handles, metas, strict=True) if m is not None and m.id == h.id]
         hit = {f.handle.ref for f in hits}
         found = self._readable([h for h in handles if h.ref not in hit], strict=not hits)
         kept: dict[str, Meta] = {f.handle.tip: f.meta for f in hits}

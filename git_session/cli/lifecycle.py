@@ -111,7 +111,8 @@ def list_sessions(
         print_json([views.meta_view(f.meta) for f in listing.sessions])
         return
     if listing.sessions:  # one write for all the rows: 10,000 of them one by one cost more than reading them
-        echo("\n".join(render.session_row(found.meta, listing.abbrev[found.handle.id]) for found in listing.sessions))
+        # meta.id: the handle's (a session whose fields name another is not listed), read once
+        echo("\n".join(render.session_row(found.meta, listing.abbrev[found.meta.id]) for found in listing.sessions))
     else:
         echo(_none_listed(len(listing.abbrev), remote, filtered=branch is not None or status_filter is not None))
 
