@@ -933,8 +933,13 @@ class Repo:
                 return [(path.rsplit("/", 1)[-1], _quick_blob(packs, odb, entry.id))]
             if entry.type != ObjectType.TREE:
                 return []
+            # each folder looked up by its id: an entry's mode says "tree" for whatever object
+            # it names, and pygit2 iterates a file or a commit as a tree (a commit: a segfault)
+            folder = self._raw[entry.id]
+            if not isinstance(folder, pygit2.Tree):
+                return None
             found: list[tuple[str, bytes]] = []
-            stack = [iter(list(entry))]  # depth first, as _blobs_in
+            stack = [iter(list(folder))]  # depth first, as _blobs_in
             while stack:
                 item = next(stack[-1], None)
                 if item is None:
@@ -942,7 +947,10 @@ class Repo:
                 elif item.type == ObjectType.TREE:
                     if len(stack) > _MAX_DEPTH:
                         return None
-                    stack.append(iter(list(item)))
+                    folder = self._raw[item.id]
+                    if not isinstance(folder, pygit2.Tree):
+                        return None
+                    stack.append(iter(list(folder)))
                 elif item.type == ObjectType.BLOB:
                     found.append((str(item.name), _quick_blob(packs, odb, item.id)))
             return found
