@@ -60,7 +60,14 @@ def test_ctrl_c_during_an_early_handoff_ends_as_the_command_does(handed: Path, t
     marker = tmp_path / "log-started"
     slow = _slow_git(tmp_path / "slowbin", marker)
     env = {**os.environ, **_CLOCK, "MARKER": str(marker), "PATH": f"{slow}{os.pathsep}{os.environ['PATH']}"}
-    early = _interrupted(handed, [sys.executable, "-m", "git_session", "handoff", "--format", "json"], env, marker)
+    loaded = tmp_path / "loaded"
+    probe = (
+        "import atexit, sys; from git_session import launch; "
+        f"atexit.register(lambda: open({str(loaded)!r}, 'w').write(str('click' in sys.modules))); "
+        "sys.argv = ['git-session', *sys.argv[1:]]; launch.main()"
+    )
+    early = _interrupted(handed, [sys.executable, "-c", probe, "handoff", "--format", "json"], env, marker)
+    assert loaded.read_text() == "False"  # it was the early answer that was interrupted
     full = _interrupted(handed, [sys.executable, "-c", _FULL, "handoff", "--format", "json"], env, marker)
     assert full == (130, b"", b"\n")
     assert early == full
