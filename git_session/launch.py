@@ -47,14 +47,21 @@ def _handed_off(args: list[str]) -> bool:
         return False
     from git_session import quickhandoff
 
-    text = quickhandoff.text(args[1:])
-    if text is None:
-        return False
-    if sys.stdout.isatty():  # as the command shows it on a terminal (render.safe)
-        from git_session.plaintext import safe
+    try:
+        text = quickhandoff.text(args[1:])
+        if text is None:
+            return False
+        if sys.stdout.isatty():  # as the command shows it on a terminal (render.safe)
+            from git_session.plaintext import safe
 
-        text = safe(text, multiline=True)
-    return _printed(text)
+            text = safe(text, multiline=True)
+        return _printed(text)
+    except KeyboardInterrupt:  # Ctrl-C: as the command line's boundary answers it (cli.base)
+        from git_session.errors import EXIT_INTERRUPTED
+
+        if sys.stderr is not None:  # no standard error (a closed descriptor): click says nothing either
+            print(file=sys.stderr, flush=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def _plain_stdout() -> bool:
