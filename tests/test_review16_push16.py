@@ -6,8 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterable
+from pathlib import Path
 
-from git_session import secrets
+from git_session import secrets, sharing
+from git_session.gitrepo import Repo
+from tests.helpers import git, ok, session_refs
+from tests.test_i14_share import sessions_on_branches
+from tests.test_sharing import two_clones
 
 AFTER_A_KEYWORD_SCAN = textwrap.dedent(
     """
@@ -43,3 +49,31 @@ def test_a_secret_met_again_under_other_labels_is_found_under_each_after_the_mem
 
     assert [f.where for f in found] == ["a", "b", "c"]
     assert len({f.fingerprint for f in found}) == 1
+
+
+def no_findings(texts: Iterable[tuple[str, str]]) -> list[secrets.Finding]:
+    for _ in texts:
+        pass
+    return []
+
+
+def test_a_copy_that_is_a_symbolic_ref_is_replaced_and_the_session_it_names_left_alone(tmp_path: Path) -> None:
+    """The copies are recorded by ``update-ref --stdin``, which writes through a symbolic
+    ref: a copy made one (by hand) pointing at another session had the push overwrite
+    that local session ref with the tip of the session pushed (its history lost from refs)."""
+    _, alice, _ = two_clones(tmp_path)
+    sessions_on_branches(alice, 2)
+    repo = Repo.discover(str(alice))
+    remote = sharing.resolve_remote(repo, None)
+    sharing.push(repo, remote, no_findings)
+    first, last = session_refs(alice)  # the note below goes to the session of the last branch
+    ok(alice, "note", "a later note")
+    git(alice, "symbolic-ref", remote.copy_ref(last), first)
+    tips = {ref: git(alice, "rev-parse", ref).strip() for ref in (first, last)}
+
+    report = sharing.push(repo, remote, no_findings)
+
+    assert report.pushed == [last]
+    assert {ref: git(alice, "rev-parse", ref).strip() for ref in (first, last)} == tips
+    copies = git(alice, "for-each-ref", "--format=%(refname) %(objectname) %(symref)", remote.sessions_prefix)
+    assert copies.splitlines() == [f"{remote.copy_ref(first)} {tips[first]} ", f"{remote.copy_ref(last)} {tips[last]} "]
