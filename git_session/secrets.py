@@ -380,11 +380,11 @@ def _plugins_for(line: str, suspects: Sequence[str]) -> list[BasePlugin]:
 @lru_cache(maxsize=1)
 def _regex_plugins() -> tuple[tuple[BasePlugin, tuple[str, ...]], ...]:
     """Every regex-based plugin detect-secrets ships, but the excluded ones, with its needles."""
-    _lazy_requests()
-    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-    from detect_secrets.plugins.base import RegexBasedDetector
+    with _lazy_requests():
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.plugins.base import RegexBasedDetector
 
-    classes: Iterable[type[BasePlugin]] = get_mapping_from_secret_type_to_class().values()
+        classes: Iterable[type[BasePlugin]] = get_mapping_from_secret_type_to_class().values()
     wanted = [c for c in classes if issubclass(c, RegexBasedDetector) and c.__name__ not in _EXCLUDED]
     return tuple((c(), _NEEDLES.get(c.__name__, ())) for c in sorted(wanted, key=lambda c: c.__name__))
 
@@ -392,19 +392,30 @@ def _regex_plugins() -> tuple[tuple[BasePlugin, tuple[str, ...]], ...]:
 @lru_cache(maxsize=1)
 def _keyword_plugin() -> BasePlugin:
     """The keyword plugin; called as is, it wants the value quoted, so prose passes."""
-    _lazy_requests()
-    from detect_secrets.plugins.keyword import KeywordDetector
+    with _lazy_requests():
+        from detect_secrets.plugins.keyword import KeywordDetector
 
     return KeywordDetector()
 
 
-def _lazy_requests() -> None:
+@contextlib.contextmanager
+def _lazy_requests() -> Iterator[None]:
     """Let ``import requests`` (detect-secrets' plugins, as they are imported) find a stand-in
     that imports the real module on its first use: the scan never verifies a secret over the
     network, and that import is most of what detect-secrets costs. (importlib's
-    ``LazyLoader`` does not do: the import statement reads ``__spec__``, which loads it.)"""
-    if "requests" not in sys.modules and importlib.util.find_spec("requests") is not None:
-        sys.modules["requests"] = _Deferred("requests")
+    ``LazyLoader`` does not do: the import statement reads ``__spec__``, which loads it.)
+    The stand-in leaves ``sys.modules`` when they are imported: anyone else importing
+    ``requests`` in the process (``find_spec``, ``import requests.adapters``) gets the
+    real module, imported once."""
+    if "requests" in sys.modules or importlib.util.find_spec("requests") is None:
+        yield
+        return
+    stand_in = sys.modules["requests"] = _Deferred("requests")
+    try:
+        yield
+    finally:
+        if sys.modules.get("requests") is stand_in:
+            del sys.modules["requests"]
 
 
 class _Deferred(types.ModuleType):

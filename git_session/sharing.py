@@ -566,7 +566,9 @@ def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId], copies: Ma
         # Without it, git looks for refs named like each id ("refname is ambiguous"): a dozen
         # lookups per line, most of what 1,000 lines cost.
         quiet = ["-c", "core.warnAmbiguousRefs=false"]
-        gitcli.run([*quiet, "update-ref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
+        # --no-deref: a copy made a symbolic ref (by hand) is replaced, never written through
+        # (onto the session ref it names).
+        gitcli.run([*quiet, "update-ref", "--no-deref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
 
 
 _ABSENT = "0" * 40  # update-ref's old value for "the ref must not exist yet"

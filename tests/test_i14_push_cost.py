@@ -88,7 +88,7 @@ def test_the_copies_are_recorded_without_git_looking_for_refs_named_like_ids(
     sharing.push(repo, remote, no_findings)
 
     recorded = [args for args in runs if "update-ref" in args]
-    assert recorded == [["-c", "core.warnAmbiguousRefs=false", "update-ref", "--stdin"]]
+    assert recorded == [["-c", "core.warnAmbiguousRefs=false", "update-ref", "--no-deref", "--stdin"]]
     copies = git(alice, "for-each-ref", "--format=%(objectname)", remote.sessions_prefix).split()
     assert sorted(copies) == sorted(git(alice, "rev-parse", *session_refs(alice)).split())
 
