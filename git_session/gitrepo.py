@@ -1100,7 +1100,18 @@ class Repo:
     def present(self, oids: Iterable[str]) -> set[str]:
         """Which of ``oids`` are here, as ``has_object`` says of each; the object database
         looks for new packs on the first one missing only, not on every one."""
-        found = set()
+        found: set[str] = set()
+        # Missed after the rescan: looked for once more after one more rescan (another
+        # process, ``git gc --auto`` say, may have packed it and deleted its loose copy since).
+        again = self._present(oids, found)
+        if again:
+            self._present(again, found)
+        return found
+
+    def _present(self, oids: Iterable[str], found: set[str]) -> list[str]:
+        """Add to ``found`` which of ``oids`` are here; those the backends missed after the
+        object database's rescan (``present``)."""
+        missed = []
         backends = None  # once refreshed by a miss: asked directly, which refreshes nothing
         for oid in oids:
             try:
@@ -1110,11 +1121,12 @@ class Repo:
                     backends = None if here else list(self._raw.odb.backends)
                 else:
                     here = any(backend.exists(key) for backend in backends)
+                    missed += [] if here else [oid]
             except (ValueError, pygit2.GitError):
                 here = False
             if here:
                 found.add(oid)
-        return found
+        return missed
 
     def history_problem(self, tip: ObjectId) -> str | None:
         """What is missing or damaged in the history of ``tip``: its commits, their trees,
