@@ -1268,7 +1268,8 @@ def _entries_of(tree: pygit2.Tree) -> Iterator[pygit2.Object]:
 
 
 def _files_below(path: str, name: str) -> list[str]:
-    """The loose refs below a folder, by name (lock files left out)."""
+    """The loose refs below a folder, by name (lock files, and what is no regular file, left
+    out: libgit2 lists none of them either)."""
     try:
         with os.scandir(path) as entries:
             found = list(entries)
@@ -1278,7 +1279,7 @@ def _files_below(path: str, name: str) -> list[str]:
     for entry in found:
         if entry.is_dir(follow_symlinks=False):
             names.extend(_files_below(entry.path, f"{name}/{entry.name}"))
-        elif not entry.name.endswith(".lock"):
+        elif not entry.name.endswith(".lock") and entry.is_file():  # a FIFO is no ref (reading it would block)
             names.append(f"{name}/{entry.name}")
     return names
 

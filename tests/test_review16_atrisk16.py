@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,3 +32,24 @@ def test_present_sees_an_object_packed_by_another_process_after_its_rescan(tmp_p
 
     assert r.present(asked()) == {loose}
     assert r.has_object(loose)
+
+
+def test_a_fifo_among_the_tags_is_no_tag_and_hangs_nothing(tmp_path: Path) -> None:
+    """The tags are listed from their folder now: a FIFO there (libgit2's listing skips
+    anything but a regular file) was listed, and reading it as a ref blocked for ever,
+    so every ``status`` that looked for the tags holding a commit hung."""
+    repo = make_repo(tmp_path)
+    git(repo, "tag", "kept")
+    os.mkfifo(repo / ".git" / "refs" / "tags" / "fifo")
+    script = (
+        "import sys; from git_session import atrisk; from git_session.gitrepo import Repo; "
+        "r = Repo.discover(sys.argv[1]); print(r.ref_names('refs/tags/'), len(atrisk._held(r)))"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(repo)], capture_output=True, text=True, timeout=30, check=True
+        )
+    except subprocess.TimeoutExpired:
+        raise AssertionError("listing the tags hung on a FIFO") from None
+
+    assert done.stdout == "['refs/tags/kept'] 1\n"
