@@ -1099,7 +1099,8 @@ class Repo:
 
     def present(self, oids: Iterable[str]) -> set[str]:
         """Which of ``oids`` are here, as ``has_object`` says of each; the object database
-        looks for new packs on the first one missing only, not on every one."""
+        looks for new packs on the first one missing (and once more for the others it
+        missed), not on every one."""
         found: set[str] = set()
         # Missed after the rescan: looked for once more after one more rescan (another
         # process, ``git gc --auto`` say, may have packed it and deleted its loose copy since).
