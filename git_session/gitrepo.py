@@ -1152,8 +1152,20 @@ class Repo:
 
     def present(self, oids: Iterable[str]) -> set[str]:
         """Which of ``oids`` are here, as ``has_object`` says of each; the object database
-        looks for new packs on the first one missing only, not on every one."""
-        found = set()
+        looks for new packs on the first one missing (and once more for the others it
+        missed), not on every one."""
+        found: set[str] = set()
+        # Missed after the rescan: looked for once more after one more rescan (another
+        # process, ``git gc --auto`` say, may have packed it and deleted its loose copy since).
+        again = self._present(oids, found)
+        if again:
+            self._present(again, found)
+        return found
+
+    def _present(self, oids: Iterable[str], found: set[str]) -> list[str]:
+        """Add to ``found`` which of ``oids`` are here; those the backends missed after the
+        object database's rescan (``present``)."""
+        missed = []
         backends = None  # once refreshed by a miss: asked directly, which refreshes nothing
         for oid in oids:
             try:
@@ -1163,11 +1175,12 @@ class Repo:
                     backends = None if here else list(self._raw.odb.backends)
                 else:
                     here = any(backend.exists(key) for backend in backends)
+                    missed += [] if here else [oid]
             except (ValueError, pygit2.GitError):
                 here = False
             if here:
                 found.add(oid)
-        return found
+        return missed
 
     def history_problem(self, tip: ObjectId) -> str | None:
         """What is missing or damaged in the history of ``tip``: its commits, their trees,
@@ -1326,7 +1339,8 @@ def _entries_of(tree: pygit2.Tree) -> Iterator[pygit2.Object]:
 
 
 def _files_below(path: str, name: str) -> list[str]:
-    """The loose refs below a folder, by name (lock files left out)."""
+    """The loose refs below a folder, by name (lock files, and what is no regular file, left
+    out: libgit2 lists none of them either)."""
     try:
         with os.scandir(path) as entries:
             found = list(entries)
@@ -1336,7 +1350,7 @@ def _files_below(path: str, name: str) -> list[str]:
     for entry in found:
         if entry.is_dir(follow_symlinks=False):
             names.extend(_files_below(entry.path, f"{name}/{entry.name}"))
-        elif not entry.name.endswith(".lock"):
+        elif not entry.name.endswith(".lock") and entry.is_file():  # a FIFO is no ref (reading it would block)
             names.append(f"{name}/{entry.name}")
     return names
 
