@@ -35,6 +35,8 @@ HEADER = b"git-session session metas 2 "
 _DEFERRED = ("updated", "clock", "values", "stamps", "authors", "counts")
 _ESCAPES = {"\\": "\\", "t": "\t", "n": "\n"}
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_TZ = re.compile(r"[+-][0-9]{4}")
+_MAX_TIME = 253402214400  # as ``codec``'s: the last time a date can show
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
 
 
@@ -73,15 +75,24 @@ def _rows(text: str, path: str) -> dict[str, Meta]:
     rest = _Rest(lines[count], count, path)
     found: dict[str, Meta] = {}
     new = object.__new__
+    zones: dict[str, bool] = {}
     for row, line in enumerate(lines[:count]):
         tip, sid, created, tz, status, branch, title = line.split("\t")
         shown = (status, branch, title)
         if "\\" in line:
             shown = (_unescape(status), _unescape(branch), _unescape(title))
+        at = int(created)
+        if not 0 <= at <= _MAX_TIME or (tz not in zones and not zones.setdefault(tz, _zone(tz))):
+            raise ValueError("not the time of a session")  # written by hand: a list would fail on it
         meta = new(_Cached)
-        meta.__dict__.update(id=sid, created=int(created), tz=tz, _shown=shown, _rest=rest, _row=row)
+        meta.__dict__.update(id=sid, created=at, tz=tz, _shown=shown, _rest=rest, _row=row)
         found[tip] = meta
     return found
+
+
+def _zone(tz: str) -> bool:
+    """An offset a row's time can be shown in (less than a day)."""
+    return _TZ.fullmatch(tz) is not None and int(tz[1:3]) * 60 + int(tz[3:5]) < 24 * 60
 
 
 def _rest_line(meta: Meta) -> str | None:

@@ -1,0 +1,47 @@
+"""Review of list16: the version 2 session metas cache (rows plus a lazily decoded rest)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from git_session import metacache, paths
+from git_session.gitrepo import Repo
+from git_session.names import BranchName
+from git_session.sessions import Workspace
+from git_session.store import Draft
+from tests.helpers import ok
+
+
+def _cache(repo: Path) -> Path:
+    return paths.session_metas_cache(Repo.discover(str(repo)))
+
+
+def _start(repo: Path, n: int = 2) -> list[str]:
+    ws = Workspace.open(str(repo))
+    drafts = [[Draft.create({"title": f"S{i}", "branch": f"topic/{i}"})] for i in range(n)]
+    return [ws.store.create(BranchName(f"topic/{i}"), drafts[i], ws.ident, "start").id for i in range(n)]
+
+
+def _rewrite(repo: Path, edit: dict[int, str]) -> None:
+    """The cache with some rows' columns replaced, its checksum made to hold (by hand)."""
+    cache = _cache(repo)
+    body = cache.read_bytes().split(b"\n", 1)[1].decode()
+    head, *lines = body.split("\n")
+    for row in range(int(head)):
+        columns = lines[row].split("\t")
+        for column, value in edit.items():
+            columns[column] = value
+        lines[row] = "\t".join(columns)
+    data = "\n".join([head, *lines]).encode()
+    cache.write_bytes(metacache.HEADER + hashlib.sha1(data).hexdigest().encode() + b"\n" + data)
+
+
+def test_rows_written_by_hand_with_impossible_times_or_offsets_are_not_trusted(repo: Path) -> None:
+    _start(repo)
+    shown = ok(repo, "list", "--all"), ok(repo, "list", "--all", "--json")
+    for edit in ({2: "99999999999999999"}, {2: "-99999999999999"}, {3: "+2400"}, {3: "-2360"}, {3: "zz"}, {3: ""}):
+        ok(repo, "list", "--all")
+        _rewrite(repo, edit)
+        assert ok(repo, "list", "--all") == shown[0], edit
+        assert ok(repo, "list", "--all", "--json") == shown[1], edit
