@@ -45,3 +45,18 @@ def test_rows_written_by_hand_with_impossible_times_or_offsets_are_not_trusted(r
         _rewrite(repo, edit)
         assert ok(repo, "list", "--all") == shown[0], edit
         assert ok(repo, "list", "--all", "--json") == shown[1], edit
+
+
+def test_a_rest_that_cannot_be_decoded_is_read_from_the_tips_not_made_up(repo: Path) -> None:
+    """A checksummed file whose rest is not the sessions' fields: the command that finds it
+    out shows (and acts on) the fields the tips hold, not an update time of 0 and no authors."""
+    ids = _start(repo)
+    Workspace.open(str(repo)).set_fields(ids[0], {"tldr": "kept", "current": "work"}, "fields")
+    shown = ok(repo, "list", "--all", "--json")
+    cache = _cache(repo)
+    body = cache.read_bytes().split(b"\n", 1)[1]
+    damaged = body.rsplit(b"\n", 1)[0] + b"\nnonsense"
+    cache.write_bytes(metacache.HEADER + hashlib.sha1(damaged).hexdigest().encode() + b"\n" + damaged)
+    assert ok(repo, "list", "--all", "--json") == shown
+    ws = Workspace.open(str(repo))
+    assert [f.meta.authors for f in ws.all_sessions()] == [(ws.ident.person,)] * 2
