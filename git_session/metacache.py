@@ -92,8 +92,8 @@ def _rows(text: str, path: str, read: Callable[[str], Meta | None] | None = None
 
 
 def _zone(tz: str) -> bool:
-    """An offset a row's time can be shown in (less than a day)."""
-    return _TZ.fullmatch(tz) is not None and int(tz[1:3]) * 60 + int(tz[3:5]) < 24 * 60
+    """An offset as ``codec`` accepts it (a row's time can be shown in any)."""
+    return _TZ.fullmatch(tz) is not None
 
 
 def _rest_line(meta: Meta) -> str | None:

@@ -40,7 +40,7 @@ def _rewrite(repo: Path, edit: dict[int, str]) -> None:
 def test_rows_written_by_hand_with_impossible_times_or_offsets_are_not_trusted(repo: Path) -> None:
     _start(repo)
     shown = ok(repo, "list", "--all"), ok(repo, "list", "--all", "--json")
-    for edit in ({2: "99999999999999999"}, {2: "-99999999999999"}, {3: "+2400"}, {3: "-2360"}, {3: "zz"}, {3: ""}):
+    for edit in ({2: "99999999999999999"}, {2: "-99999999999999"}, {3: "+24:0"}, {3: "zz"}, {3: ""}):
         ok(repo, "list", "--all")
         _rewrite(repo, edit)
         assert ok(repo, "list", "--all") == shown[0], edit
@@ -60,3 +60,12 @@ def test_a_rest_that_cannot_be_decoded_is_read_from_the_tips_not_made_up(repo: P
     assert ok(repo, "list", "--all", "--json") == shown
     ws = Workspace.open(str(repo))
     assert [f.meta.authors for f in ws.all_sessions()] == [(ws.ident.person,)] * 2
+
+
+def test_list_shows_a_session_written_at_an_offset_of_a_day_or_more_as_git_would(repo: Path) -> None:
+    """``codec`` accepts any ``[+-]NNNN`` (git writes ``+2400`` when told to): ``list`` must
+    not fail on a session pulled from anyone with such an offset."""
+    ok(repo, "start", "Far east", env={"GIT_AUTHOR_DATE": "@1000000000 +2400"})
+    rows = ok(repo, "list", "--all")
+    assert rows.split("  ", 1)[1] == "active     2001-09-10 01:46  main                            Far east\n"
+    assert ok(repo, "list", "--all") == rows  # from the cache
