@@ -24,7 +24,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from git_session import paths
@@ -35,17 +35,20 @@ HEADER = b"git-session session metas 2 "
 _DEFERRED = ("updated", "clock", "values", "stamps", "authors", "counts")
 _ESCAPES = {"\\": "\\", "t": "\t", "n": "\n"}
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_TZ = re.compile(r"[+-][0-9]{4}")
+_MAX_TIME = 253402214400  # as ``codec``'s: the last time a date can show
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
 
 
-def load(repo: Repo) -> dict[str, Meta]:
-    """The cached fields by tip commit id (empty when there is no file it can trust)."""
+def load(repo: Repo, read: Callable[[str], Meta | None] | None = None) -> dict[str, Meta]:
+    """The cached fields by tip commit id (empty when there is no file it can trust);
+    ``read``: a session's fields from its tip, for those whose cached rest cannot be decoded."""
     target = paths.session_metas_cache(repo)
     body = read_checksummed(target, HEADER)
     if body is None:
         return {}
     try:
-        return _rows(body.decode("utf-8", "surrogatepass"), os.fspath(target))
+        return _rows(body.decode("utf-8", "surrogatepass"), os.fspath(target), read)
     except (*_DECODE_ERRORS, UnicodeError):
         return {}
 
@@ -64,24 +67,33 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
     write_checksummed(paths.session_metas_cache(repo), HEADER, body.encode("utf-8", "surrogatepass"))
 
 
-def _rows(text: str, path: str) -> dict[str, Meta]:
+def _rows(text: str, path: str, read: Callable[[str], Meta | None] | None = None) -> dict[str, Meta]:
     head, _, text = text.partition("\n")
     count = int(head)
     lines = text.split("\n", count)
     if len(lines) != count + 1:
         raise ValueError("fewer rows than the file says")
-    rest = _Rest(lines[count], count, path)
+    rest = _Rest(lines[count], count, path, lines[:count], read)
     found: dict[str, Meta] = {}
     new = object.__new__
+    zones: dict[str, bool] = {}
     for row, line in enumerate(lines[:count]):
         tip, sid, created, tz, status, branch, title = line.split("\t")
         shown = (status, branch, title)
         if "\\" in line:
             shown = (_unescape(status), _unescape(branch), _unescape(title))
+        at = int(created)
+        if not 0 <= at <= _MAX_TIME or (tz not in zones and not zones.setdefault(tz, _zone(tz))):
+            raise ValueError("not the time of a session")  # written by hand: a list would fail on it
         meta = new(_Cached)
-        meta.__dict__.update(id=sid, created=int(created), tz=tz, _shown=shown, _rest=rest, _row=row)
+        meta.__dict__.update(id=sid, created=at, tz=tz, _shown=shown, _rest=rest, _row=row)
         found[tip] = meta
     return found
+
+
+def _zone(tz: str) -> bool:
+    """An offset as ``codec`` accepts it (a row's time can be shown in any)."""
+    return _TZ.fullmatch(tz) is not None
 
 
 def _rest_line(meta: Meta) -> str | None:
@@ -120,8 +132,10 @@ class _Rest:
     but whose rest cannot be decoded (written by hand) is removed, to be rebuilt from the
     refs by the next command; this one sees what the rows say, and nothing more."""
 
-    def __init__(self, text: str, count: int, path: str) -> None:
-        self._text, self._count, self._path = text, count, path
+    def __init__(
+        self, text: str, count: int, path: str, rows: list[str], read: Callable[[str], Meta | None] | None
+    ) -> None:
+        self._text, self._count, self._path, self._rows, self._read = text, count, path, rows, read
         self._lines: list[str] | None = None
         self._decoded: list[Any] | None = None
 
@@ -139,6 +153,14 @@ class _Rest:
         if self._decoded is None:
             self._decoded = self._decode()
         return self._decoded[row] if self._decoded else {}
+
+    def whole(self, row: int) -> dict[str, Any]:
+        """``row``, or when the rest cannot be decoded the fields its tip holds (``{}``: none)."""
+        fields = self.row(row)
+        if fields or self._read is None:
+            return fields
+        meta = self._read(self._rows[row].split("\t", 1)[0])
+        return {} if meta is None else {name: getattr(meta, name) for name in _DEFERRED}
 
     def _decode(self) -> list[Any]:
         try:
@@ -181,7 +203,7 @@ class _Deferred:
         if meta is None:
             return self
         state = meta.__dict__
-        state.update(state["_rest"].row(state["_row"]) or _unreadable(*state["_shown"]))
+        state.update(state["_rest"].whole(state["_row"]) or _unreadable(*state["_shown"]))
         return state[self._name]
 
 

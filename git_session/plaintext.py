@@ -46,7 +46,8 @@ def when(epoch: int, tz: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _offset_seconds(tz: str) -> int:
-    return int(_offset(tz).utcoffset(None).total_seconds())
+    """The offset as git reads it, a day or more too (``+2400``: no ``timezone`` holds it)."""
+    return (-1 if tz.startswith("-") else 1) * (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60)
 
 
 @functools.lru_cache(maxsize=4096)

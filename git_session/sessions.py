@@ -362,7 +362,16 @@ class Workspace:
         naming that session: the same commit under another id's ref is read, and refused)."""
         from git_session import metacache  # only the commands that list sessions
 
-        cached = metacache.load(self.repo)
+        by_tip: dict[str, Handle] = {}
+
+        def read(tip: str) -> Meta | None:  # the fields of a session whose cached rest cannot be decoded
+            by_tip.update(by_tip or {h.tip: h for h in handles})
+            try:
+                return self.store.meta(by_tip[tip])
+            except (DataError, KeyError):
+                return None
+
+        cached = metacache.load(self.repo, read)
         metas = [cached.get(h.tip) for h in handles]
         hits = [Found(h, m) for h, m in zip(handles, metas, strict=True) if m is not None and m.id == h.id]
         hit = {f.handle.ref for f in hits}
