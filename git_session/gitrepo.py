@@ -1308,6 +1308,7 @@ def _blobs_in(odb: pygit2.Odb, tree: pygit2.Tree) -> Iterator[tuple[str, bytes]]
         elif isinstance(obj, pygit2.Tree):
             if len(stack) > _MAX_DEPTH:
                 raise ObjectError(f"tree {str(tree.id)[:12]} nests deeper than {_MAX_DEPTH} folders")
+            _check_is_tree(odb, str(obj.id))
             stack.append(_entries_of(obj))
         elif isinstance(obj, pygit2.Blob):
             _check_size(odb, str(obj.id), MAX_DATA_FILE)
@@ -1331,6 +1332,16 @@ def _quick_blob(packs: pygit2.Odb, odb: pygit2.Odb, oid: pygit2.Oid) -> bytes:
     if kind != ObjectType.BLOB or len(data) != size:
         raise KeyError(str(oid))
     return bytes(data)
+
+
+def _check_is_tree(odb: pygit2.Odb, oid: str) -> None:
+    """Refuses a folder entry whose object is not a tree: an entry's mode says "tree" for
+    whatever it names, and pygit2 walks a file as an empty folder and a commit into a crash."""
+    with _reading(oid):
+        kind, _ = odb.read_header(oid)
+    if kind != ObjectType.TREE:
+        name = {ObjectType.COMMIT: "commit", ObjectType.BLOB: "blob", ObjectType.TAG: "tag"}.get(kind, "object")
+        raise ObjectError(f"object {oid[:12]} is a {name}, not a tree")
 
 
 def _entries_of(tree: pygit2.Tree) -> Iterator[pygit2.Object]:

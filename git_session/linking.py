@@ -26,7 +26,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from git_session import notes, paths, trailers
@@ -88,6 +88,16 @@ def _parse(path: Path) -> Queued | None:
 
 def _object_id(value: str | None) -> ObjectId | None:
     return None if value in (None, "none") else ObjectId.of(str(value))
+
+
+def _settled(item: Queued, branches: BranchLines) -> Queued:
+    """The record as what was made: "amends X" with a commit made on X on the branch was a
+    commit on top of X, not an amend (which replaces X). prepare-commit-msg tells an amend
+    from the command line without its argument boundaries, so ``-m "... --amend ..."``
+    reads like one."""
+    if item.amends is not None and branches.child(item.branch, item.amends) is not None:
+        return replace(item, parent=item.amends, amends=None)
+    return item
 
 
 def made_commit(
@@ -190,7 +200,8 @@ def drain(repo: Repo, wait: float | None = None) -> Drained:
         mappings = {path: _mapping(path) for path in rewrites}
         rewritten_olds = [ObjectId(old) for path in rewrites for old, _ in mappings[path]]
         branches = BranchLines(repo)
-        for item in pending(repo):
+        for queued in pending(repo):
+            item = _settled(queued, branches)
             commit = made_commit(repo, item, rewritten_olds, branches)
             if commit is None:
                 _drop_if_abandoned(item.path)

@@ -10,6 +10,15 @@ from datetime import date, datetime, timedelta, timezone
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def on_terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal; an absent one (closed at start: ``1>&-`` makes
+    ``sys.stdout`` ``None``) or a closed one is not."""
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def safe(text: str, multiline: bool = False) -> str:
     """Text as it may be shown on a terminal: control and bidi characters made visible."""
     if text.isascii() and text.isprintable():  # most texts: nothing to replace (10,000 rows of list)

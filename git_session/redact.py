@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import codec, notes, secrets
+from git_session import codec, notes, reportcache, secrets
 from git_session.errors import NotFoundError, UserError
 from git_session.fold import target_entry
 from git_session.gitrepo import Repo
@@ -51,6 +51,7 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
     # The notes first: should the session's rewrite fail, running redact again finds the entry.
     _, rewritten_notes = notes.rewrite_history(ws.repo, fix, _public_notes(ws.repo), f"redact {entry.id}")
     ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
+    reportcache.forget(ws.repo)  # derived, rebuilt by the next report: it may quote the entry
     rewritten = ws.find(found.handle.id)
     ws.refresh_trailers(BranchName(rewritten.meta.branch))
     return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes)

@@ -15,6 +15,7 @@ the SHA-1 of its content (a damaged one is ignored whole) and is replaced whole,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -78,6 +79,12 @@ def shallow_commits(repo: Repo) -> set[str]:
         return set(read_data(os.path.join(repo.common_dir, "shallow")).decode("ascii", "replace").split())
     except OSError:
         return set()
+
+
+def forget(repo: Repo) -> None:
+    """Drop the file (``redact``: it may hold a text that was taken out of the history)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(paths.report_inputs_cache(repo))
 
 
 def save(repo: Repo, cache: Cache) -> None:

@@ -268,7 +268,7 @@ def _move_refs(repo: Repo, planned: Mapping[SessionRef, tuple[ObjectId, ObjectId
             f"create {ref} {new}\n" if old is None else f"update {ref} {new} {old}\n"
             for ref, (new, old) in sorted(batch.items())
         )
-        args = ["update-ref", "--create-reflog", "-m", message, "--stdin"]
+        args = ["update-ref", "--no-deref", "--create-reflog", "-m", message, "--stdin"]
         if gitcli.run(args, git_dir=repo.git_dir, input=commands, check=False).returncode != 0:
             stayed.update(batch)
         if creating:

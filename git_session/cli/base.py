@@ -200,7 +200,7 @@ def colour_on(stream: Any) -> bool:
     """Whether output to ``stream`` is coloured, by :func:`colour_choice`."""
     ctx = click.get_current_context(silent=True)
     choice = ctx.color if ctx is not None else colour_choice(os.environ)
-    return bool(stream.isatty()) if choice is None else choice
+    return render.on_terminal(stream) if choice is None else choice
 
 
 def echo(text: str = "") -> None:

@@ -158,4 +158,4 @@ def handoff_command(
         handoff_core.write_output(output, text)
         echo(f"Wrote {render.safe(output)}")
         return
-    click.echo(render.safe(text, multiline=True) if sys.stdout.isatty() else text, nl=False)
+    click.echo(render.safe(text, multiline=True) if render.on_terminal(sys.stdout) else text, nl=False)

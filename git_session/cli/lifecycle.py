@@ -246,7 +246,7 @@ def end(
     from git_session import handoff as handoff_core
 
     ws = workspace()
-    if change.verb == "abandon" and not yes and sys.stdin.isatty():
+    if change.verb == "abandon" and not yes and render.on_terminal(sys.stdin):
         _confirm_abandon(ws, session)
     written: list[str] = []
     withheld: list[str] = []

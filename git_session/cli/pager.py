@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 from git_session.gitrepo import Repo, config_bool
+from git_session.plaintext import on_terminal
 
 DEFAULT_PAGER = "less"
 PAGER_ENV = {"LESS": "FRX", "LV": "-c"}
@@ -23,7 +24,7 @@ PAGER_ENV = {"LESS": "FRX", "LV": "-c"}
 
 def pager_command(repo: Repo) -> str | None:
     """The pager to run, or ``None`` to print straight to standard output."""
-    if not sys.stdout.isatty():
+    if not on_terminal(sys.stdout):
         return None
     command = os.environ.get("GIT_PAGER")
     if command is None:

@@ -81,7 +81,7 @@ def _echo_reattach(ws: Workspace, report: Report) -> None:
 
 def _progress_meter() -> Callable[[str, int, int], None]:
     """Progress on standard error when it is a terminal (and there is much to do); silence otherwise."""
-    if not sys.stderr.isatty():
+    if not render.on_terminal(sys.stderr):
         return lambda label, done, total: None
 
     def show(label: str, done: int, total: int) -> None:
@@ -124,7 +124,7 @@ def fetch(remote: str | None) -> None:
 
     ws = workspace()
     target = sharing.resolve_remote(ws.repo, remote)
-    sharing.fetch(ws.repo, target, show_progress=sys.stderr.isatty())
+    sharing.fetch(ws.repo, target, show_progress=render.on_terminal(sys.stderr))
     count = len(ws.repo.ref_names(target.sessions_prefix))
     echo(f"Fetched {count} session(s) from {render.safe(target.name)} into {target.sessions_prefix}")
 
@@ -143,7 +143,7 @@ def pull(remote: str | None) -> None:
     from git_session import effects
 
     # Reattached after the pull (``effects.pull``), with the notes it brings.
-    target, report = effects.pull(workspace(reattach=False), remote, sys.stderr.isatty(), _progress_meter())
+    target, report = effects.pull(workspace(reattach=False), remote, render.on_terminal(sys.stderr), _progress_meter())
     _report_skipped(report)
     echo(f"Pulled from {render.safe(target.name)}: {_merge_summary(report)}")
     if report.skipped:
@@ -167,7 +167,7 @@ def push(remote: str | None) -> None:
 
     ws = workspace()
     target = sharing.resolve_remote(ws.repo, remote)
-    report = sharing.push(ws.repo, target, sharing.scan_secrets, sys.stderr.isatty(), _progress_meter())
+    report = sharing.push(ws.repo, target, sharing.scan_secrets, render.on_terminal(sys.stderr), _progress_meter())
     if report.merged is not None:
         _report_skipped(report.merged)
         echo(f"Merged what {render.safe(target.name)} had meanwhile: {_merge_summary(report.merged)}")
