@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import time
+import types
 from pathlib import Path
 
 import pytest
 
-from git_session import paths
+from git_session import linking, paths
 from git_session.gitrepo import Repo
 from tests.helpers import as_json, fails, git, ok, run
 from tests.test_trust_faults import alice_session, clones, notes_of, session_with_a_queued_commit
@@ -74,7 +75,10 @@ def test_the_commit_hook_never_waits_for_another_process_linking(
     def waited(seconds: float) -> None:
         raise AssertionError("the hook waited for the drain lock")
 
-    monkeypatch.setattr(time, "sleep", waited)  # the module linking sleeps through
+    # linking's own clock only: the hook may run a process with a timeout (subprocess polls
+    # through time.sleep), which is no wait for the lock
+    clock = types.SimpleNamespace(sleep=waited, monotonic=time.monotonic, time=time.time)
+    monkeypatch.setattr(linking, "time", clock)
     with open(repo / ".git" / "git-session" / "drain.lock", "a") as holder:  # another process linking
         fcntl.flock(holder, fcntl.LOCK_EX)
         result = run(repo, "hook", "refresh")
