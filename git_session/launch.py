@@ -21,8 +21,15 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9._/@+-]+")
 
 
 def main() -> None:
-    if _answered(sys.argv[1:]) or _handed_off(sys.argv[1:]):
-        return
+    try:
+        if _answered(sys.argv[1:]) or _handed_off(sys.argv[1:]):
+            return
+    except KeyboardInterrupt:  # Ctrl-C during an early answer: as the command line's boundary answers it (cli.base)
+        from git_session.errors import EXIT_INTERRUPTED
+
+        if sys.stderr is not None:  # no standard error (a closed descriptor): click says nothing either
+            print(file=sys.stderr, flush=True)
+        sys.exit(EXIT_INTERRUPTED)
     from git_session.cli import main as cli_main
 
     cli_main()
@@ -47,21 +54,14 @@ def _handed_off(args: list[str]) -> bool:
         return False
     from git_session import quickhandoff
 
-    try:
-        text = quickhandoff.text(args[1:])
-        if text is None:
-            return False
-        if sys.stdout.isatty():  # as the command shows it on a terminal (render.safe)
-            from git_session.plaintext import safe
+    text = quickhandoff.text(args[1:])
+    if text is None:
+        return False
+    from git_session.plaintext import on_terminal, safe
 
-            text = safe(text, multiline=True)
-        return _printed(text)
-    except KeyboardInterrupt:  # Ctrl-C: as the command line's boundary answers it (cli.base)
-        from git_session.errors import EXIT_INTERRUPTED
-
-        if sys.stderr is not None:  # no standard error (a closed descriptor): click says nothing either
-            print(file=sys.stderr, flush=True)
-        sys.exit(EXIT_INTERRUPTED)
+    if on_terminal(sys.stdout):  # as the command shows it on a terminal (render.safe)
+        text = safe(text, multiline=True)
+    return _printed(text)
 
 
 def _plain_stdout() -> bool:
