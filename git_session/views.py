@@ -6,7 +6,7 @@ from typing import TypedDict
 
 from git_session.fold import live_entries
 from git_session.model import DEFAULT_PRIORITY, Action, Entry, EntryKind, FieldValue, Meta, Op, SessionState
-from git_session.plaintext import local_time
+from git_session.plaintext import iso_time as plain_iso_time
 
 # An entry's view: its keys depend on its kind (a decision's rationale, a commit's sha, …).
 EntryView = dict[str, FieldValue]
@@ -53,7 +53,7 @@ class OpView(TypedDict):
 
 def iso_time(epoch: int, tz: str = "+0000") -> str:
     """ISO 8601 in the writer's own offset, as git shows dates."""
-    return local_time(epoch, tz).isoformat()
+    return plain_iso_time(epoch, tz)
 
 
 def meta_view(meta: Meta) -> MetaView:
