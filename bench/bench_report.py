@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -36,16 +35,14 @@ from pathlib import Path
 
 from benchlib import (
     Command,
-    Timing,
     Verdict,
     bench_root,
     exit_status,
     git,
     git_session_exe,
     init_repo,
-    interleaved_samples,
+    interleaved_cpu,
     report_verdicts,
-    timed,
 )
 
 START_TIME = 1_700_000_000
@@ -178,34 +175,6 @@ def check_output(path: Path, sessions: int, env: dict[str, str]) -> None:
 
 
 # --- measuring -----------------------------------------------------------------------------------
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def interleaved_cpu(
-    commands: Sequence[Command], env: dict[str, str], rounds: int, warmup: int = 2
-) -> tuple[list[Timing], list[Timing]]:
-    """``benchlib.interleaved``, with the CPU time of each run (its own and its children's)
-    beside its wall time."""
-    for command in commands:
-        for _ in range(warmup):
-            timed(command.label, command.argv, command.cwd, env)
-    cpu: list[list[float]] = [[] for _ in commands]
-
-    def run(_: int, index: int) -> float:
-        before = children_cpu()
-        wall = timed(commands[index].label, commands[index].argv, commands[index].cwd, env)
-        cpu[index].append(children_cpu() - before)
-        return wall
-
-    walls = interleaved_samples(run, len(commands), rounds)
-    return (
-        [Timing(c.label, w) for c, w in zip(commands, walls, strict=True)],
-        [Timing(c.label, tuple(t)) for c, t in zip(commands, cpu, strict=True)],
-    )
 
 
 def measure(

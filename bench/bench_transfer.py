@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -60,6 +59,7 @@ from benchlib import (
     Ratio,
     Timing,
     bench_root,
+    children_cpu,
     exit_status,
     git,
     git_session_exe,
@@ -403,11 +403,6 @@ def noop_pushes(served: Path, source: Path, count: int) -> list[Command]:
 class Timings(NamedTuple):
     wall: list[Timing]
     cpu: list[Timing]  # user + system time of the command and of every process it started
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def timed_cpu(label: str, argv: Sequence[str], cwd: Path, env: dict[str, str], cpu: list[float]) -> float:

@@ -211,9 +211,9 @@ def interleaved_cpu(
     cpu: list[list[float]] = [[] for _ in commands]
 
     def run(_: int, index: int) -> float:
-        before = _children_cpu()
+        before = children_cpu()
         wall = timed(commands[index].label, commands[index].argv, commands[index].cwd, env)
-        cpu[index].append(_children_cpu() - before)
+        cpu[index].append(children_cpu() - before)
         return wall
 
     walls = interleaved_samples(run, len(commands), rounds)
@@ -223,7 +223,7 @@ def interleaved_cpu(
     )
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
