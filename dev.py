@@ -129,7 +129,7 @@ def shell_hooks() -> list[Path]:
 
 def test() -> None:
     setup("[test,mcp]")
-    pytest()
+    pytest("-n", "auto")  # one worker per core (pytest-xdist)
     ruff()
     sh(PYTHON, "-m", "mypy", "--strict", "git_session", "tools", "tests")
     if sys.version_info >= (3, 11):  # import-linter needs 3.11; CI runs 3.11
