@@ -17,24 +17,9 @@ from git_session import codec
 from git_session.errors import DataError
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.model import Action, Entry, Meta, Op, OpData
+from tests.test_i14_pull_codec import ID, META, OP, WHERE
 
-ID = "01hzzzzzzzzzzzzzzzzzzzzzzz"
-OP = "01hzzzzzzzzzzzzzzzzzzzzzz0"
-WHERE = "session s"
 CHECKS = settings(derandomize=True, database=None, max_examples=300, deadline=None)
-
-META: dict[str, Any] = {
-    "v": 1,
-    "id": ID,
-    "created": 1_700_000_000,
-    "tz": "+0100",
-    "updated": 1_700_000_100,
-    "clock": 7,
-    "values": {"title": "t", "status": "active", "tasks": ["A-1"], "n": None, "flag": True},
-    "stamps": {"title": [1, ID], "status": [7, OP]},
-    "authors": ["Ann <ann@example.com>"],
-    "counts": {"objective": {"open": 2, "done": 1}, "note": {"all": 3}},
-}
 
 OPERATIONS: list[dict[str, Any]] = [
     {

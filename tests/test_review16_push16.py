@@ -6,12 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterable
 from pathlib import Path
 
 from git_session import secrets, sharing
 from git_session.gitrepo import Repo
 from tests.helpers import git, ok, session_refs
+from tests.test_i14_push_cost import no_findings
 from tests.test_i14_share import sessions_on_branches
 from tests.test_sharing import two_clones
 
@@ -49,12 +49,6 @@ def test_a_secret_met_again_under_other_labels_is_found_under_each_after_the_mem
 
     assert [f.where for f in found] == ["a", "b", "c"]
     assert len({f.fingerprint for f in found}) == 1
-
-
-def no_findings(texts: Iterable[tuple[str, str]]) -> list[secrets.Finding]:
-    for _ in texts:
-        pass
-    return []
 
 
 def test_a_copy_that_is_a_symbolic_ref_is_replaced_and_the_session_it_names_left_alone(tmp_path: Path) -> None:
