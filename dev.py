@@ -131,7 +131,7 @@ def test() -> None:
     setup("[test,mcp]")
     pytest("-n", "auto")  # one worker per core (pytest-xdist)
     ruff()
-    sh(PYTHON, "-m", "mypy", "--strict", "git_session", "tools", "tests")
+    sh(PYTHON, "-m", "mypy", "--strict", "git_session", "tools", "tests", "bench")
     if sys.version_info >= (3, 11):  # import-linter needs 3.11; CI runs 3.11
         sh(BIN / "lint-imports", "--no-cache")
     else:

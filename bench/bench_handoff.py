@@ -56,6 +56,7 @@ from benchlib import (
 
 from git_session import notes
 from git_session.branchstamp import RACY_SECONDS
+from git_session.model import EntryKind, Fields
 from git_session.names import BranchName, Ulid
 from git_session.sessions import Workspace
 from git_session.store import Draft, new_id
@@ -153,7 +154,7 @@ def fast_import(path: Path, total: int, range_size: int, session_id: str) -> tup
 
 
 def session_drafts(history: History) -> list[Draft]:
-    fields = {
+    fields: Fields = {
         "title": "Stream the parser",
         "branch": "main",
         "status": "active",
@@ -192,7 +193,7 @@ def commit_drafts(history: History) -> list[Draft]:
     ]
 
 
-def _add(kind: str, text: str, **fields: Any) -> Draft:
+def _add(kind: EntryKind, text: str, **fields: Any) -> Draft:
     return Draft("add", {"kind": kind, "fields": {"text": text, **fields}})
 
 

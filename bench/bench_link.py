@@ -181,9 +181,10 @@ def session_ref(repo: Path) -> str:
 
 def add_commit_entries(repo: Path, count: int) -> None:
     """``count`` commit entries in the active session, 100 to a journal commit (in-process)."""
+    from git_session.model import Meta
     from git_session.names import BranchName
     from git_session.sessions import Workspace
-    from git_session.store import Draft
+    from git_session.store import Draft, Handle
 
     ws = Workspace.open(str(repo))
     found = ws.open_session(BranchName("main"))
@@ -193,7 +194,11 @@ def add_commit_entries(repo: Path, count: int) -> None:
             Draft.add("commit", {"text": f"old {n}", "commit": os.urandom(20).hex(), "covers": 0, "branch": "main"})
             for n in range(start, min(count, start + 100))
         ]
-        ws.store.append(found.handle.ref, lambda handle, meta, batch=batch: batch, ws.ident, "old commits")
+
+        def old_commits(handle: Handle, meta: Meta, batch: list[Draft] = batch) -> list[Draft]:
+            return batch
+
+        ws.store.append(found.handle.ref, old_commits, ws.ident, "old commits")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from git_session.store import Draft
 
 from benchlib import (
     Command,
@@ -95,7 +99,7 @@ def code_commits(repo: Path, total: int) -> list[str]:
     return [by_mark[f":{number}"] for number in range(1, total + 1)]
 
 
-def session_ops(index: int, linked: Sequence[str]) -> list[list[object]]:
+def session_ops(index: int, linked: Sequence[str]) -> list[list[Draft]]:
     """The operations of one session, as (drafts of one commit, time) groups."""
     from git_session.store import Draft
 
@@ -133,7 +137,6 @@ def make_report_sessions(repo: Path, count: int, linked: Sequence[str], ops_per_
     from git_session.gitrepo import Ident
     from git_session.names import BranchName
     from git_session.sessions import Workspace
-    from git_session.store import Draft
 
     ws = Workspace.open(str(repo))
     for index in range(count):
@@ -141,7 +144,7 @@ def make_report_sessions(repo: Path, count: int, linked: Sequence[str], ops_per_
         flat = [d for group in groups for d in group]
         batches = [flat[:1], *(flat[n : n + ops_per_commit] for n in range(1, len(flat), ops_per_commit))]
         began = START_TIME + index * 3600
-        first: Sequence[Draft] = batches[0]  # type: ignore[assignment]
+        first: Sequence[Draft] = batches[0]
         ident = Ident("Bench Author", "author@example.com", began, "+0000")
         found = ws.store.create(BranchName(f"topic/{index % 100:03d}"), first, ident, "start")
         for number, batch in enumerate(batches[1:], start=1):

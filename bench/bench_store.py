@@ -36,7 +36,7 @@ from typing import Any
 from benchlib import Command, Ratio, bench_root, exit_status, git, git_session_exe, init_repo, interleaved, report
 
 from git_session.gitrepo import Ident
-from git_session.model import SESSION, Meta
+from git_session.model import SESSION, EntryKind, Meta
 from git_session.names import BranchName
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle, Store
@@ -48,7 +48,7 @@ FEW_ENTRIES = 10
 # reached (a command that imports or runs what it does not use shows here first).
 FLOOR_TARGET = 1.6
 # Entry kinds in a long session, with their weights: mostly notes, decisions, discoveries.
-KIND_WEIGHTS = {
+KIND_WEIGHTS: dict[EntryKind, int] = {
     "note": 40,
     "decision": 18,
     "discovery": 15,
@@ -66,7 +66,7 @@ ENDED_ON_BRANCH = 4
 
 def add_few(ws: Workspace, count: int = FEW_ENTRIES) -> None:
     """A short session's entries, one command each, as a user would add them."""
-    adds: list[tuple[str, str, dict[str, Any]]] = [
+    adds: list[tuple[EntryKind, str, dict[str, Any]]] = [
         ("objective", "Make the parser streaming", {}),
         ("decision", "Use a pull parser", {"rationale": "bounded memory", "alternatives": ["DOM", "SAX"]}),
         ("discovery", "The fixture files are latin-1, not UTF-8", {}),
@@ -104,7 +104,7 @@ def entry_drafts(count: int, seed: int = 7) -> list[list[Draft]]:
     return groups
 
 
-def _indices_left_open(kinds: Sequence[str]) -> set[int]:
+def _indices_left_open(kinds: Sequence[EntryKind]) -> set[int]:
     chosen: set[int] = set()
     for kind, keep in LEFT_OPEN.items():
         chosen.update([i for i, k in enumerate(kinds) if k == kind][-keep:])

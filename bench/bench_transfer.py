@@ -71,7 +71,7 @@ from benchlib import (
 
 from git_session import linking, notes, paths
 from git_session.gitrepo import Ident
-from git_session.model import Meta
+from git_session.model import Fields, Meta
 from git_session.names import BranchName, ObjectId
 from git_session.sessions import Workspace
 from git_session.store import Draft, Handle, Store
@@ -111,9 +111,9 @@ def session_commits(branch: BranchName, number: int, base: str, ended: bool, one
     """A session's commits as the CLI writes them (each list is one): its start with an
     objective, a decision, a note and, if ``ended``, its end; or all that in one commit."""
     title = f"Work on {branch}, part {number}"
-    fields = {"title": title, "branch": str(branch), "status": "active", "base": base, "tasks": ["BENCH-1"]}
+    fields: Fields = {"title": title, "branch": str(branch), "status": "active", "base": base, "tasks": ["BENCH-1"]}
     objective = {"text": f"Finish part {number} of {branch}", "status": "open"}
-    decision = {
+    decision: Fields = {
         "text": f"Split part {number} into small steps",
         "rationale": "each step can be reviewed and reverted on its own",
         "alternatives": ["one large change", "a feature flag"],
