@@ -199,6 +199,7 @@ def _add(kind: str, text: str, **fields: Any) -> Draft:
 def write_session(history: History) -> None:
     ws = Workspace.open(str(history.path))
     handle = ws.store.create(BranchName("main"), session_drafts(history), ws.ident, "start: Stream the parser")
+    ws.choose(history.session_id)  # as `start` records it: the branch's session is this clone's choice
     batches = [checkpoint_drafts(history.path, history)]
     drafts = commit_drafts(history)
     batches += [drafts[i : i + ENTRY_BATCH] for i in range(0, len(drafts), ENTRY_BATCH)]
