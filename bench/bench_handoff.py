@@ -25,6 +25,7 @@ command line), as a person's is once a command has looked at the branches; the s
 whether it was (with ``--check``, exit 1 when it was not).
 
 Usage: .venv/bin/python bench/bench_handoff.py [--quick] [--rounds N] [--commits N] [--range N] [--check] [--keep]
+                                              [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -49,9 +49,8 @@ from benchlib import (
     exit_status,
     git,
     git_session_exe,
-    interleaved_samples,
+    interleaved_cpu,
     report_verdicts,
-    timed,
 )
 
 from git_session import notes
@@ -200,6 +199,7 @@ def _add(kind: EntryKind, text: str, **fields: Any) -> Draft:
 def write_session(history: History) -> None:
     ws = Workspace.open(str(history.path))
     handle = ws.store.create(BranchName("main"), session_drafts(history), ws.ident, "start: Stream the parser")
+    ws.choose(history.session_id)  # as `start` records it: the branch's session is this clone's choice
     batches = [checkpoint_drafts(history.path, history)]
     drafts = commit_drafts(history)
     batches += [drafts[i : i + ENTRY_BATCH] for i in range(0, len(drafts), ENTRY_BATCH)]
@@ -227,6 +227,7 @@ class Settings:
     range_size: int
     check: bool
     keep: bool
+    baseline: Path | None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
@@ -237,40 +238,33 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--quick", action="store_true", help="7 rounds, 20,000 commits (unless given)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a folder holding another git_session package (e.g. main's: git archive main git_session | tar -x -C DIR):"
+        " its early and full handoff are timed in the same rounds, beside this code's (information only)",
+    )
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (7 if args.quick else 15)
     args.commits = args.commits or (20_000 if args.quick else 100_000)
     if not 0 < args.range_size < args.commits:
         parser.error("--range must be positive and smaller than --commits")
-    return Settings(args.rounds, args.commits, args.range_size, args.check, args.keep)
+    if args.baseline is not None and not (args.baseline / "git_session" / "launch.py").is_file():
+        parser.error("--baseline must be a folder holding a git_session package")
+    return Settings(args.rounds, args.commits, args.range_size, args.check, args.keep, args.baseline)
 
 
 def cpu_and_wall(commands: Sequence[Command], env: dict[str, str], rounds: int) -> tuple[list[Timing], list[Timing]]:
-    """Wall-clock and CPU timings (the command's own and its git processes') of each command,
-    in rotating rounds after two untimed runs of each: on a loaded machine the wall clock
-    is mostly waiting for a core, CPU time much less so."""
-    cpu: list[list[float]] = [[] for _ in commands]
-
-    def run(_: int, index: int) -> float:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        wall = timed(commands[index].label, commands[index].argv, commands[index].cwd, env)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu[index].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        return wall
-
-    for index in range(len(commands)):
-        for _ in range(2):
-            run(0, index)
-        cpu[index].clear()
-    samples = interleaved_samples(run, len(commands), rounds)
-    return (
-        [Timing(c.label, s) for c, s in zip(commands, samples, strict=True)],
-        [Timing(f"{c.label} (CPU)", tuple(t)) for c, t in zip(commands, cpu, strict=True)],
-    )
+    """Wall-clock and CPU timings (the command's own and its git processes') of each command
+    (``benchlib.interleaved_cpu``: rotating rounds after two untimed runs of each); on a
+    loaded machine the wall clock is mostly waiting for a core, CPU time much less so."""
+    walls, cpu = interleaved_cpu(commands, env, rounds)
+    return walls, [Timing(f"{t.label} (CPU)", t.samples) for t in cpu]
 
 
 def verdicts_of(timings: list[Timing], big: History, small: History, kind: str) -> list[Verdict]:
-    floor, log_big, log_small, handoff_big, handoff_small = (t.median_ms for t in timings)
+    floor, log_big, log_small, handoff_big, handoff_small = (t.median_ms for t in timings[:5])
     big_n, small_n = f"{len(big.shas):,}", f"{len(small.shas):,}"
     return [
         Verdict(f"{kind}: (handoff - floor) / git log --stat ({big_n} commits)", (handoff_big - floor) / log_big, 3.0),
@@ -284,7 +278,9 @@ def verdicts_of(timings: list[Timing], big: History, small: History, kind: str) 
     ]
 
 
-def measure(big: History, small: History, env: dict[str, str], rounds: int) -> list[Verdict]:
+def measure(
+    big: History, small: History, env: dict[str, str], rounds: int, baseline: Path | None = None
+) -> list[Verdict]:
     exe, size = git_session_exe(), f"{big.range_size:,}"
     stat = ("git", "log", "--stat", "--no-color")
     in_big, in_small = f"{size} of {len(big.shas):,} commits", f"{size} of {len(small.shas):,} commits"
@@ -294,13 +290,49 @@ def measure(big: History, small: History, env: dict[str, str], rounds: int) -> l
         Command(f"git log --stat: {in_small}", (*stat, f"{small.base}..{small.tip}"), small.path),
         Command(f"handoff: {in_big}", (exe, "handoff"), big.path),
         Command(f"handoff: {in_small}", (exe, "handoff"), small.path),
+        *_compared(big, baseline),
     ]
     timings, cpu = cpu_and_wall(commands, env, rounds)
     wall_verdicts, cpu_verdicts = verdicts_of(timings, big, small, "wall"), verdicts_of(cpu, big, small, "CPU")
+    if baseline is not None:
+        wall_verdicts += _against_baseline(timings, "wall")
+        cpu_verdicts += _against_baseline(cpu, "CPU")
     report_verdicts([*timings, *cpu], [*wall_verdicts, *cpu_verdicts], rounds)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nmachine load (1, 5, 15 min): {load} on {os.cpu_count()} cores")
     return [*wall_verdicts, *cpu_verdicts]
+
+
+# The console script's entry, or the command line's, of the git_session package in FOLDER
+# (sys.path's first place: this venv's own package is not imported).
+_ENTRY = "import sys; sys.path.insert(0, sys.argv.pop(1)); from git_session.{} import main; main()"
+
+
+def _compared(big: History, baseline: Path | None) -> list[Command]:
+    """With ``--baseline``: the early answer (``launch``) and the full command (``cli``) of this
+    code and of the baseline's, in the big repository, for information."""
+    if baseline is None:
+        return []
+    here = Path(__file__).resolve().parent.parent
+    return [
+        Command(
+            f"{entry} handoff ({name})", (sys.executable, "-c", _ENTRY.format(entry), str(path), "handoff"), big.path
+        )
+        for entry in ("launch", "cli")
+        for name, path in (("this code", here), ("baseline", baseline.resolve()))
+    ]
+
+
+def _against_baseline(timings: list[Timing], kind: str) -> list[Verdict]:
+    early, early_base, full, full_base = (t.median_ms for t in timings[5:9])
+    floor = timings[0].median_ms
+    return [
+        Verdict(f"{kind}: early handoff, this code / baseline", early / early_base, None),
+        Verdict(f"{kind}: full command, this code / baseline", full / full_base, None),
+        Verdict(
+            f"{kind}: early handoff net of floor, this code / baseline", (early - floor) / (early_base - floor), None
+        ),
+    ]
 
 
 def check_output(history: History, env: dict[str, str]) -> None:
@@ -348,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_output(history, env)
         early = all(answered_early(history, env) for history in (big, small))
         print(f"handoff answered before the command line loads (quickhandoff): {'yes' if early else 'NO'}")
-        verdicts = measure(big, small, env, settings.rounds)
+        verdicts = measure(big, small, env, settings.rounds, settings.baseline)
     return exit_status(verdicts, settings.check) or (0 if early or not settings.check else 1)
 
 

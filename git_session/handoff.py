@@ -39,9 +39,11 @@ if TYPE_CHECKING:  # jinja2 is imported only to render a template (not for the J
 FORMATS = ("markdown", "json", "html")
 SCHEMA = "git-session-handoff/1"
 _SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
-# The commit entries are not decoded: the range's history (one git log) shows the commits;
-# which commit each entry links comes from the commit index (``_linked_entries``).
-_UNREAD: tuple[EntryKind, ...] = ("commit",)
+# The session state is read without the kinds no section shows: the commit entries (the
+# range's history, one git log, shows the commits; which commit each entry links comes from
+# the commit index, ``_linked_entries``), the stored handoffs (read apart: ``_latest``) and
+# the allow-list entries.
+_UNREAD: tuple[EntryKind, ...] = ("commit", "handoff", "allow")
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 
 

@@ -11,6 +11,7 @@ does what it always did.
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 import re
 import sys
@@ -52,16 +53,26 @@ def _handed_off(args: list[str]) -> bool:
     """``handoff`` printed as the command prints it (``quickhandoff``: when that is all it would do)."""
     if args[:1] != ["handoff"] or COMPLETE_VAR in os.environ or not _plain_stdout():
         return False
-    from git_session import quickhandoff
+    # One short answer: the cyclic collector would walk the whole heap (every imported module's
+    # objects) again and again while the handoff's many small values are built, and once more
+    # as the interpreter exits; what it would free is a few hundred objects (ISSUE14: handoff).
+    gc.disable()
+    try:
+        from git_session import quickhandoff
 
-    text = quickhandoff.text(args[1:])
-    if text is None:
-        return False
-    from git_session.plaintext import on_terminal, safe
+        text = quickhandoff.text(args[1:])
+        if text is None:
+            return False
+        from git_session.plaintext import on_terminal, safe
 
-    if on_terminal(sys.stdout):  # as the command shows it on a terminal (render.safe)
-        text = safe(text, multiline=True)
-    return _printed(text)
+        if on_terminal(sys.stdout):  # as the command shows it on a terminal (render.safe)
+            text = safe(text, multiline=True)
+        printed = _printed(text)
+    finally:
+        gc.enable()  # the command line, if it runs, runs as it always does
+    if printed:
+        gc.freeze()  # nothing is left to do: the exit does not walk the heap either
+    return printed
 
 
 def _plain_stdout() -> bool:
