@@ -456,13 +456,48 @@ def read_stats(
     shallow = reportcache.shallow_commits(ws.repo)  # seen as roots until deepened: never kept
     stats = {sha: cached[sha] for sha in linked if sha in cached and sha not in shallow and ws.repo.has_object(sha)}
     wanted = sorted(sha for sha in linked if sha not in stats and _is_commit(ws, sha))
-    for commit in history.read_commits(ws.repo, wanted):
+    for commit in _read_commits(ws, wanted):
         added = sum(f.added or 0 for f in commit.files)
         deleted = sum(f.deleted or 0 for f in commit.files)
         stats[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
         if commit.sha not in shallow:
             cached[commit.sha] = stats[commit.sha]
     return stats
+
+
+def _read_commits(ws: Workspace, shas: Sequence[str]) -> list[history.HistoryCommit]:
+    """``history.read_commits``; when git cannot show them all (a tree or file of one of them
+    missing or damaged), those it can, found by halving the list (a few more processes for a
+    few damaged commits; past that, git's error): the others count without their changes."""
+    try:
+        return history.read_commits(ws.repo, shas)
+    except GitError as exc:
+        failed = exc
+    budget = [2 + 16 * max(1, len(shas)).bit_length()]
+    found, unread = _halves(ws, shas, budget)
+    if budget[0] < 0:
+        raise failed
+    for sha in unread:
+        ws.warn(f"the changes of linked commit {sha[:12]} cannot be read: it counts without them")
+    return found
+
+
+def _halves(ws: Workspace, shas: Sequence[str], budget: list[int]) -> tuple[list[history.HistoryCommit], list[str]]:
+    """The commits git shows of each half of ``shas`` (halved again where it fails), and those
+    it cannot show; ``budget``: how many more git processes may run (below 0: gave up)."""
+    half = len(shas) // 2
+    found: list[history.HistoryCommit] = []
+    unread: list[str] = []
+    for part in (shas[:half], shas[half:]):
+        if not part or budget[0] < 0:
+            continue
+        budget[0] -= 1
+        try:
+            found += history.read_commits(ws.repo, part)
+        except GitError:
+            more, less = _halves(ws, part, budget) if len(part) > 1 else ([], list(part))
+            found, unread = found + more, unread + less
+    return found, unread
 
 
 def _is_commit(ws: Workspace, sha: str) -> bool:

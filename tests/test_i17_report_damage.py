@@ -5,12 +5,14 @@ of a report without it, the exit code 0. ``compare`` of such a session: one erro
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from git_session.sessions import Workspace
 from tests.helpers import as_json, fails, git, ok, run
 
 Damage = Callable[[Path, str, str], str]  # (repo, ref, tip) -> what the warning names
@@ -172,3 +174,31 @@ def test_compare_of_a_damaged_session_is_one_error_line(kind: str, tmp_path: Pat
     named = DAMAGES[kind](where, ref, git(where, "rev-parse", ref).strip())
     stderr = fails(where, "compare", fine.rsplit("/", 1)[1], session, code=3)
     assert stderr.startswith(f"git-session: session {session}: ") and named in stderr.splitlines()[0]
+
+
+def test_a_linked_commit_git_cannot_show_counts_without_its_changes_the_others_exact(tmp_path: Path) -> None:
+    """``git log --numstat`` over every linked commit fails on one whose file is missing: the
+    others are read (the list halved where git fails), that one counts without its changes."""
+    where = tmp_path / "r"
+    git(tmp_path, "init", "-q", "-b", "main", str(where))
+    git(where, "commit", "-q", "--allow-empty", "-m", "root")
+    ok(where, "start", "Linked")
+    shas = []
+    for number in range(1, 6):
+        (where / f"f{number}.txt").write_text("".join(f"line {n} of {number}\n" for n in range(number)))
+        git(where, "add", f"f{number}.txt")
+        git(where, "commit", "-q", "-m", f"change {number}")
+        shas.append(git(where, "rev-parse", "HEAD").strip())
+    ws = Workspace.open(str(where))
+    for sha in shas:
+        ws.add(None, "commit", f"linked {sha[:7]}", {"commit": sha})
+    delete(where, f"{shas[2]}:f3.txt")
+    for _ in range(2):  # nothing cached of it: the same again
+        result = run(where, "report", "--format", "json")
+        assert result.exit_code == 0
+        figures = json.loads(result.stdout)["sessions"][0]
+        assert (figures["commits"], figures["files_changed"], figures["lines_added"]) == (5, 4, 1 + 2 + 4 + 5)
+        unread = shas[2][:12]
+        assert result.stderr == (
+            f"git-session: warning: the changes of linked commit {unread} cannot be read: it counts without them\n"
+        )
