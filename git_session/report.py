@@ -158,7 +158,7 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
         # the others (``--source``) or fail the log: the log is run again without it
         early.discard()
         early = None
-    timing, reads = timed(ws, reads, early)
+    timing, reads = _timed(ws, reads, early)
     figures = figures_of(ws, reads, now, cache, timing)
     _prune(cache, {f.handle.tip for f in listed}, {f.handle.id for f in listed})
     if not replaced and (set(cache.sessions), set(cache.commits)) != cached:
@@ -175,7 +175,7 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
 def of_sessions(ws: Workspace, handles: Sequence[Handle]) -> tuple[list[SessionFigures], dict[str, str]]:
     """The figures of the sessions named (``compare``), and their short ids."""
     states = [Read(ws.store.state(handle), None, handle.tip) for handle in handles]
-    timing, states = timed(ws, states, skip=False)
+    timing, states = _timed(ws, states, skip=False)
     return figures_of(ws, states, ws.now(), timing=timing), {h.id: ws.short_session_id(h.id) for h in handles}
 
 
@@ -256,7 +256,7 @@ def _fresh(reads: Iterable[Read]) -> dict[str, str]:
     return {read.state.meta.id: read.tip for read in reads if isinstance(read.state, SessionState)}
 
 
-def timed(
+def _timed(
     ws: Workspace, reads: Sequence[Read], early: _Background | None = None, skip: bool = True
 ) -> tuple[Timing, list[Read]]:
     """The timing log of the sessions read (``early``'s, when it ran over them), and the
@@ -474,7 +474,7 @@ def _read_commits(ws: Workspace, shas: Sequence[str]) -> list[history.HistoryCom
     except GitError as exc:
         failed = exc
     budget = [2 + 16 * max(1, len(shas)).bit_length()]
-    found, unread = _halves(ws, shas, budget)
+    found, unread = _halves(ws, shas, budget) if len(shas) > 1 else ([], list(shas))
     if budget[0] < 0:
         raise failed
     for sha in unread:
