@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from git_session import history, report
+from git_session.errors import GitError
+from git_session.gitrepo import Repo
 from git_session.sessions import Workspace
 from tests.helpers import as_json, fails, git, ok, run
 
@@ -202,3 +206,37 @@ def test_a_linked_commit_git_cannot_show_counts_without_its_changes_the_others_e
         assert result.stderr == (
             f"git-session: warning: the changes of linked commit {unread} cannot be read: it counts without them\n"
         )
+
+
+def test_the_commits_git_cannot_show_are_found_in_a_bounded_number_of_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2,000 linked commits, three of them damaged: the others' stats in a few dozen
+    processes; git failing on every one (not the commits: git itself): git's error, after a
+    bounded number of processes, not one per commit."""
+    where = tmp_path / "r"
+    git(tmp_path, "init", "-q", "-b", "main", str(where))
+    warned: list[str] = []
+    ws = Workspace(Repo.discover(str(where)), warned.append)
+    shas = [f"{n:040x}" for n in range(2000)]
+    bad = {shas[7], shas[1000], shas[1999]}
+    calls: list[int] = []
+
+    def read_commits(repo: Repo, part: Sequence[str]) -> list[Any]:
+        calls.append(len(part))
+        if bad & set(part):
+            raise GitError("git log failed", command=("log",))
+        return list(part)
+
+    monkeypatch.setattr(history, "read_commits", read_commits)
+    shown: list[Any] = report._read_commits(ws, shas)
+    assert shown == [sha for sha in shas if sha not in bad]
+    assert warned == [
+        f"the changes of linked commit {sha[:12]} cannot be read: it counts without them" for sha in sorted(bad)
+    ]
+    assert len(calls) <= 2 + 2 * 3 * 11
+    bad.update(shas)
+    calls.clear()
+    with pytest.raises(GitError, match="git log failed"):
+        report._read_commits(ws, shas)
+    assert len(calls) == 1 + (2 + 16 * 11) + 1  # the first, the budget, the one past it
