@@ -20,8 +20,10 @@ A session not in the cache is read the quick way (``Store.quick_reads``: its tip
 object id, packed ones through the pack reader alone; anything unusual the careful way, which
 names it), while the timing log runs in a thread: git walks the histories as we read the trees.
 
-A session whose data cannot be read is reported (``warn``) and left out; a commit message
-that cannot be read gives no times (its session's figures fall back on its last write).
+A session whose data cannot be read (its tree, a file, its meta, a commit of its history that
+the timing log walks, its tip even when the cache has it) is reported (``warn``) and left out,
+as ``list`` leaves one out; a commit message that cannot be read gives no times (its
+session's figures fall back on its last write).
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from git_session import codec, gitcli, history, metrics, reportcache
-from git_session.errors import DataError, UserError
+from git_session.errors import DataError, GitError, UserError
 from git_session.metrics import DAY, WEEK, Change, CommitStat, Prepared, SessionFigures, Timing
 from git_session.model import ENDED_STATUSES, FORMAT_VERSION, Meta, SessionState, Stamp
 from git_session.names import SESSIONS_PREFIX, ObjectId
 from git_session.reportcache import Cache
 from git_session.sessions import Workspace, abbreviate
-from git_session.store import META_PATH, Handle
+from git_session.store import META_PATH, Handle, naming_session
 
 # The statuses whose setting the timing log keeps ("open", set when an entry is added, is not
 # a change of state): a session's and an entry's.
@@ -151,15 +153,12 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     early = _Background(lambda: read_timing(ws, fresh)) if fresh else None  # git reads while we do
     ws.store.quick_reads = True
     reads = [read for read in (_read(ws, f) for f in found) if read is not None]
-    timing = None
-    if early is not None:
+    if early is not None and _fresh(reads) != fresh:
         # a session left out (damaged): its tip given to git could change what git says of
-        # the others (``--source``) or fail the log: read again without it
-        read_fresh = {r.state.meta.id: r.tip for r in reads if isinstance(r.state, SessionState)}
-        if read_fresh == fresh:
-            timing = early.result()
-        else:
-            early.discard()
+        # the others (``--source``) or fail the log: the log is run again without it
+        early.discard()
+        early = None
+    timing, reads = _timed(ws, reads, early)
     figures = figures_of(ws, reads, now, cache, timing)
     _prune(cache, {f.handle.tip for f in listed}, {f.handle.id for f in listed})
     if not replaced and (set(cache.sessions), set(cache.commits)) != cached:
@@ -176,7 +175,8 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
 def of_sessions(ws: Workspace, handles: Sequence[Handle]) -> tuple[list[SessionFigures], dict[str, str]]:
     """The figures of the sessions named (``compare``), and their short ids."""
     states = [Read(ws.store.state(handle), None, handle.tip) for handle in handles]
-    return figures_of(ws, states, ws.now()), {h.id: ws.short_session_id(h.id) for h in handles}
+    timing, states = _timed(ws, states, skip=False)
+    return figures_of(ws, states, ws.now(), timing=timing), {h.id: ws.short_session_id(h.id) for h in handles}
 
 
 class Found(NamedTuple):
@@ -195,6 +195,8 @@ def find(ws: Workspace, selection: Selection, cache: Cache | None = None) -> lis
             if handle.id in seen:
                 continue
             prepared = cache.prepared(handle.id, handle.tip) if cache is not None else None
+            if prepared is not None and not ws.repo.has_object(handle.tip):
+                prepared = None  # a ref at a missing commit: skipped below, as ``list`` skips it
             try:
                 found.append(Found(handle, prepared or _meta(ws, handle), remote))
             except DataError as exc:
@@ -247,6 +249,46 @@ def _read(ws: Workspace, found: Found) -> Read | None:
         ws.warn(f"skipped a session: {exc.message}")
         return None
     return Read(SessionState(found.meta, tuple(sorted(entries, key=lambda e: e.added))), found.remote, found.handle.tip)
+
+
+def _fresh(reads: Iterable[Read]) -> dict[str, str]:
+    """The tips of the sessions read from their trees (not from the cache), by session id."""
+    return {read.state.meta.id: read.tip for read in reads if isinstance(read.state, SessionState)}
+
+
+def _timed(
+    ws: Workspace, reads: Sequence[Read], early: _Background | None = None, skip: bool = True
+) -> tuple[Timing, list[Read]]:
+    """The timing log of the sessions read (``early``'s, when it ran over them), and the
+    sessions it covers: when git cannot walk the histories (a commit missing or damaged), a
+    session whose history libgit2 cannot walk either is left out as the other readers leave
+    one out (``skip``; otherwise that is the error) and the log is run again without it."""
+    try:
+        return (early.result() if early is not None else read_timing(ws, _fresh(reads))), list(reads)
+    except GitError:
+        broken = {read.tip: problem for read in reads if (problem := _history_problem(ws, read)) is not None}
+        if not broken:
+            raise
+    for problem in broken.values():
+        if not skip:
+            raise problem
+        ws.warn(f"skipped a session: {problem.message}")
+    kept = [read for read in reads if read.tip not in broken]
+    return read_timing(ws, _fresh(kept)), kept
+
+
+def _history_problem(ws: Workspace, read: Read) -> DataError | None:
+    """What keeps git from walking a session's history (as ``git log`` does: its commits, not
+    their trees), named as the store names it; ``None``: nothing, or the cache had its tip."""
+    if not isinstance(read.state, SessionState):
+        return None
+    try:
+        with naming_session(read.state.meta.id):
+            for _ in ws.repo.walk(ObjectId(read.tip), topological=False):
+                pass
+    except DataError as exc:
+        return exc
+    return None
 
 
 def _matches(meta: Meta | Prepared, author: str | None, branch: str | None) -> bool:
@@ -414,13 +456,48 @@ def read_stats(
     shallow = reportcache.shallow_commits(ws.repo)  # seen as roots until deepened: never kept
     stats = {sha: cached[sha] for sha in linked if sha in cached and sha not in shallow and ws.repo.has_object(sha)}
     wanted = sorted(sha for sha in linked if sha not in stats and _is_commit(ws, sha))
-    for commit in history.read_commits(ws.repo, wanted):
+    for commit in _read_commits(ws, wanted):
         added = sum(f.added or 0 for f in commit.files)
         deleted = sum(f.deleted or 0 for f in commit.files)
         stats[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
         if commit.sha not in shallow:
             cached[commit.sha] = stats[commit.sha]
     return stats
+
+
+def _read_commits(ws: Workspace, shas: Sequence[str]) -> list[history.HistoryCommit]:
+    """``history.read_commits``; when git cannot show them all (a tree or file of one of them
+    missing or damaged), those it can, found by halving the list (a few more processes for a
+    few damaged commits; past that, git's error): the others count without their changes."""
+    try:
+        return history.read_commits(ws.repo, shas)
+    except GitError as exc:
+        failed = exc
+    budget = [2 + 16 * max(1, len(shas)).bit_length()]
+    found, unread = _halves(ws, shas, budget) if len(shas) > 1 else ([], list(shas))
+    if budget[0] < 0:
+        raise failed
+    for sha in unread:
+        ws.warn(f"the changes of linked commit {sha[:12]} cannot be read: it counts without them")
+    return found
+
+
+def _halves(ws: Workspace, shas: Sequence[str], budget: list[int]) -> tuple[list[history.HistoryCommit], list[str]]:
+    """The commits git shows of each half of ``shas`` (halved again where it fails), and those
+    it cannot show; ``budget``: how many more git processes may run (below 0: gave up)."""
+    half = len(shas) // 2
+    found: list[history.HistoryCommit] = []
+    unread: list[str] = []
+    for part in (shas[:half], shas[half:]):
+        if not part or budget[0] < 0:
+            continue
+        budget[0] -= 1
+        try:
+            found += history.read_commits(ws.repo, part)
+        except GitError:
+            more, less = _halves(ws, part, budget) if len(part) > 1 else ([], list(part))
+            found, unread = found + more, unread + less
+    return found, unread
 
 
 def _is_commit(ws: Workspace, sha: str) -> bool:
