@@ -156,7 +156,8 @@ class Runner:
             if self.counter % 4 == 0:
                 self.idle.append(self._drain(variant.repo))
         if variant.where == FLOOR_NOTES:
-            run(variant.repo, self.env, "git", "notes", "--ref=sessions", "add", "-f", "-m", "linked", "HEAD")
+            note = ("git", "notes", "--ref=sessions", "add", "-f", "-m", "linked", "HEAD")
+            subprocess.run(note, cwd=variant.repo, env=self.env, check=True, capture_output=True)
         variant.case.before(variant.repo, self.env, self.counter)
         cpu_before = _children_cpu()
         began = time.perf_counter()
