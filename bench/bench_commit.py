@@ -20,7 +20,9 @@ command with one commit to link, against the same command with nothing to link.
 
 With ``--floor``, a third repository holds the three hooks git starts on these paths
 (prepare-commit-msg, commit-msg, post-rewrite) as shell scripts that only ``exit 0``: what
-any hook written in sh costs before it does anything, for information.
+any hook written in sh costs before it does anything, for information. A fourth holds them
+too, with the notes settings ``git-session install`` makes (git copies the amended commit's
+note, its own work on an amend with git-session): the floor of the amend rows.
 
 Besides wall-clock medians, the CPU time of each command (user + system of git and of all
 it starts) is reported for information: it swings much less on a loaded machine.
@@ -70,13 +72,30 @@ FLOOR = "floor: 3 hooks that exit 0"
 FLOOR_HOOKS = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 
 
-def floor_repo(where: Path, env: dict[str, str]) -> Path:
-    repo = new_repo(where, env, "floor")
+def floor_repo(where: Path, env: dict[str, str], name: str = "floor") -> Path:
+    repo = new_repo(where, env, name)
     (repo / ".git" / "hooks").mkdir(exist_ok=True)
     for name in FLOOR_HOOKS:
         hook = repo / ".git" / "hooks" / name
         hook.write_text("#!/bin/sh\nexit 0\n")
         hook.chmod(0o755)
+    return repo
+
+
+FLOOR_NOTES = "floor: 3 hooks that exit 0, notes copied"
+NOTES_CONFIG = (  # what `git-session install` sets: git copies a commit's note when it is amended
+    ("notes.rewriteRef", "refs/notes/sessions"),
+    ("notes.rewriteMode", "cat_sort_uniq"),
+    ("notes.rewrite.amend", "true"),
+)
+
+
+def floor_notes_repo(where: Path, env: dict[str, str]) -> Path:
+    """The floor, and git copying the amended commit's note as it does for git-session (a note
+    is added to HEAD before each run, untimed, as linking adds one)."""
+    repo = floor_repo(where, env, "floor-notes")
+    for key, value in NOTES_CONFIG:
+        run(repo, env, "git", "config", key, value)
     return repo
 
 
@@ -136,6 +155,9 @@ class Runner:
             self.drains.append(self._drain(variant.repo))
             if self.counter % 4 == 0:
                 self.idle.append(self._drain(variant.repo))
+        if variant.where == FLOOR_NOTES:
+            note = ("git", "notes", "--ref=sessions", "add", "-f", "-m", "linked", "HEAD")
+            subprocess.run(note, cwd=variant.repo, env=self.env, check=True, capture_output=True)
         variant.case.before(variant.repo, self.env, self.counter)
         cpu_before = _children_cpu()
         began = time.perf_counter()
@@ -159,8 +181,10 @@ def variants(repos: dict[str, Path], many: str) -> list[Variant]:
     found = []
     for case in CASES:
         for where, repo in repos.items():
+            if where == FLOOR_NOTES and "--amend" not in case.argv:
+                continue  # (notes are copied on a rewrite only)
             if where != many or case is CASES[0]:  # the many-sessions repository: commit -m only
-                found.append(Variant(case, where, repo, where not in ("plain", FLOOR)))
+                found.append(Variant(case, where, repo, where not in ("plain", FLOOR, FLOOR_NOTES)))
     return found
 
 
@@ -185,6 +209,7 @@ def main() -> int:
         }
         if args.floor:
             repos[FLOOR] = floor_repo(where, env)
+            repos[FLOOR_NOTES] = floor_notes_repo(where, env)
         chosen = variants(repos, many)
         runner = Runner(env)
         for index, variant in enumerate(chosen):  # warm-up
@@ -211,7 +236,7 @@ def show(
     ratios, cpu_ratios = [], []
     for (label, where), timing in wall.items():
         if where != "plain":
-            ratios.append(Ratio(timing, wall[(label, "plain")], None if where == FLOOR else 2.0))
+            ratios.append(Ratio(timing, wall[(label, "plain")], None if where in (FLOOR, FLOOR_NOTES) else 2.0))
             cpu_ratios.append(Ratio(cpu[(label, where)], cpu[(label, "plain")], None))
     first = CASES[0].label
     flat = Ratio(wall[(first, many)], wall[(first, "hooks, 1 session")], 1.2)

@@ -211,7 +211,7 @@ def test_the_awk_program_stops_at_the_recorded_config(tmp_path: Path) -> None:
 
 # The awk the hook starts: mawk where there is one (it starts in half the time of gawk)
 AWK = "mawk" if shutil.which("mawk") else "awk"
-TOOLS = ("awk", "mawk", "cat", "cp", "cmp", "rm", "mv", "sed", "tee", "touch", "head", "tail", "mktemp")
+TOOLS = ("awk", "mawk", "cat", "cp", "cmp", "rm", "mv", "sed", "tee", "touch", "head", "tail", "mktemp", "tr")
 
 
 @pytest.fixture

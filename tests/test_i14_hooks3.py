@@ -15,6 +15,7 @@ session's tip the cache names, when not older than the cache.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -118,10 +119,33 @@ def ours_lines(draw: st.DrawFn) -> list[str]:
     return found
 
 
-def run_hook(repo: Path, hook: Path, text: str, *how: str) -> bytes:
+def under_git_commit(
+    repo: Path, hook: Path, msg: Path, how: list[str], asked: list[str], check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    """Runs ``hook MSG HOW`` as `git commit ASKED` does: the hook reads what git was asked
+    from its parent's command line, here ``git commit ASKED`` exactly (a shell named `git`
+    running the script `commit`, which starts the hook)."""
+    where = repo.parent / "as-git"
+    where.mkdir(exist_ok=True)
+    (where / "commit").write_text('cd "$TEST_REPO" && sh "$TEST_HOOK" "$TEST_MSG" $TEST_HOW; exit $?\n')
+    env = {
+        **os.environ,
+        "TEST_REPO": str(repo),
+        "TEST_HOOK": str(hook),
+        "TEST_MSG": str(msg),
+        "TEST_HOW": " ".join(how),
+    }
+    args = ["git", "commit", *asked]
+    return subprocess.run(args, executable="/bin/sh", cwd=where, env=env, check=check, capture_output=True)
+
+
+def run_hook(repo: Path, hook: Path, text: str, *how: str, asked: list[str] | None = None) -> bytes:
+    """The message the hook makes of ``text``, started as by `git commit -q -m TEXT`, or by
+    `git commit ASKED`."""
     msg = repo / ".git" / "TEST_MSG"
     msg.write_bytes(text.encode())
-    subprocess.run(["sh", str(hook), str(msg), *(how or ["message"])], cwd=repo, check=True, capture_output=True)
+    arguments = ["-q", "-m", text if "\0" not in text else "message"] if asked is None else asked
+    under_git_commit(repo, hook, msg, list(how or ["message"]), arguments)
     return msg.read_bytes()
 
 
@@ -252,15 +276,11 @@ def test_an_amend_gets_what_awk_writes(
     trailers.write_amends(Repo.discover(str(repo)), BranchName("main"), cache.parent, parent)
     hook = repo / ".git" / "hooks" / "prepare-commit-msg"
     without = without_the_shell(tmp_path)
-    both = [run_hook(repo, h, tip_message, "commit", "HEAD") for h in (hook, without)]
+    both = [
+        run_hook(repo, h, tip_message, "commit", "HEAD", asked=["-q", "--amend", "--no-edit"]) for h in (hook, without)
+    ]
     assert both[0] == both[1]
     # (`--amend -m`: the hook tells it from the command line of the process that started it)
-    starter = tmp_path / "commit--amend"
-    starter.write_text('h=$1\nshift\nsh "$h" "$@"\n')
-    msg = repo / ".git" / "TEST_MSG"
-    written = []
-    for h in (hook, without):
-        msg.write_bytes(new.encode())
-        subprocess.run(["sh", str(starter), str(h), str(msg), "message"], cwd=repo, check=True, capture_output=True)
-        written.append(msg.read_bytes())
+    asked = ["-q", "--amend", "-m", new if "\0" not in new else "message"]
+    written = [run_hook(repo, h, new, "message", asked=asked) for h in (hook, without)]
     assert written[0] == written[1]

@@ -7,7 +7,6 @@ through awk). Only a message given with `-m` (bounded by the command line) is re
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from tests import test_trailers
 from tests.helpers import ok
 from tests.test_i14_hooks import AWK, counted, started
-from tests.test_i14_hooks3 import without_the_shell
+from tests.test_i14_hooks3 import under_git_commit, without_the_shell
 from tests.test_trailers import Session, change, lines, message, run_git, script
 
 hooked = test_trailers.hooked
@@ -94,7 +93,8 @@ PIECES = [
 def run_hook(repo: Path, hook: Path, text: bytes) -> tuple[bytes, int, bytes]:
     msg = repo / ".git" / "TEST_MSG"
     msg.write_bytes(text)
-    done = subprocess.run(["sh", str(hook), str(msg), "message"], cwd=repo, capture_output=True, check=False)
+    # (started as by `git commit -q -m`: the hook reads what git was asked from its parent)
+    done = under_git_commit(repo, hook, msg, ["message"], ["-q", "-m", "message"], check=False)
     return msg.read_bytes(), done.returncode, done.stderr
 
 
