@@ -1,5 +1,6 @@
 """Remotes, as pushes, fetches and pulls name them, and what a push would send to one
-(SPEC §7): the sessions whose tip the remote's copy lacks, and the notes if they moved on.
+(SPEC §7): the sessions whose tip the remote does not hold, and the notes if it lacks
+them, as the remote itself says (one ``git push --dry-run``, as ``git push`` asks it).
 
 Kept apart from ``sharing`` (the transfers, the merges, the secret scan) so that a push
 with nothing to send is answered without importing those (``quickpush``).
