@@ -35,7 +35,7 @@ def up_to_date(spec: str | None) -> str | None:
             return None
         remote = resolve_remote(repo, spec)
         notes = repo.ref_target(NOTES_REF) is not None  # a damaged ref raises: the command's to say
-        if not in_step(push_statuses(repo, remote, (SESSIONS_PREFIX,), notes)):
+        if not in_step(push_statuses(repo, remote, (SESSIONS_PREFIX,), notes, every_ref=True)):
             return None
         if not _readable(os.path.join(paths.pushed_folder(repo), remote.key)):
             return None

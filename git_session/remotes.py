@@ -185,13 +185,18 @@ def push_refspecs(prefixes: Sequence[str], notes: bool) -> list[str]:
     return [f"{prefix}*:{prefix}*" for prefix in prefixes] + ([f"{NOTES_REF}:{NOTES_REF}"] if notes else [])
 
 
-def push_statuses(repo: Repo, remote: Remote, prefixes: Sequence[str], notes: bool) -> list[tuple[str, str, str]]:
+def push_statuses(
+    repo: Repo, remote: Remote, prefixes: Sequence[str], notes: bool, every_ref: bool = False
+) -> list[tuple[str, str, str]]:
     """What a push of the sessions under ``prefixes`` (and of the notes, with ``notes``)
     would do to each ref, as ``git push --dry-run --porcelain`` says: the remote asked at
-    the URLs a push goes to, as ``git push`` asks it, sending nothing."""
+    the URLs a push goes to, as ``git push`` asks it, sending nothing. ``every_ref``: a
+    session ref at a missing object is listed too (as new), not left out as a push leaves
+    it out: the early answer must not call that up to date (the command says it stays)."""
     # Whole ids in "old..new" (the remote's tip, what a scan need not read again).
     args = ["-c", "core.abbrev=no", "push", "--dry-run", "--porcelain", "--no-verify", "--", remote.name]
-    result = gitcli.run([*args, *push_refspecs(prefixes, notes)], git_dir=repo.git_dir, env=TOLERANT, check=False)
+    env = None if every_ref else TOLERANT
+    result = gitcli.run([*args, *push_refspecs(prefixes, notes)], git_dir=repo.git_dir, env=env, check=False)
     statuses = list(porcelain(result.stdout))
     if result.returncode != 0 and not statuses:
         raise transfer_error(f"cannot push sessions to {remote.name}", result.stderr)

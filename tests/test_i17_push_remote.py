@@ -202,3 +202,17 @@ def test_a_session_written_while_the_remote_was_asked_is_not_held() -> None:
     steady: dict[str, ObjectId] = {}
     view = remotes.RemoteView.of([("=", "refs/sessions/k/1", "[up to date]")], steady)
     assert not view.held and view.present == {"refs/sessions/k/1"}
+
+
+def test_a_session_ref_at_a_missing_object_is_left_to_the_command(tmp_path: Path) -> None:
+    """A push leaves it out (and the command says it stays): the early answer must not
+    call the rest "up to date" without a word about it."""
+    _, alice, _ = pushed_twice(tmp_path)
+    broken = session_refs(alice)[0].rsplit("/", 1)[0] + "/zzzzzzzzzzzzzzzzzzzzzzzzzz"
+    git(alice, "update-ref", broken, git(alice, "rev-parse", "HEAD").strip())
+    (alice / ".git" / broken).write_text("1234567890123456789012345678901234567890\n")
+
+    assert in_repo(alice) is None
+    answer = probe(alice, "push")
+    assert not answer.answered_early and answer.code != 0
+    assert f"not pushed: {broken}" in answer.stderr, answer.stderr
