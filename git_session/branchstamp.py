@@ -8,11 +8,12 @@ Apart from ``autoreattach`` so that this question costs no import of reattach's 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from typing import Any
 
-from git_session import codec, paths
+from git_session import paths
 from git_session.gitrepo import Repo, read_data
 
 RACY_SECONDS = 2.0  # a folder changed more recently than this may change again unseen
@@ -49,6 +50,8 @@ def stamp(repo: Repo) -> str | None:
 
 def seen_record(repo: Repo) -> dict[str, Any]:
     """What ``autoreattach`` last saved (``{}``: nothing, or nothing readable)."""
+    from git_session import codec
+
     try:
         raw = codec.loads(read_data(paths.reattach_seen(repo)))
     except (OSError, ValueError):
@@ -60,4 +63,15 @@ def unchanged(repo: Repo) -> bool:
     """Whether no branch moved since automatic reattach last looked: it would do nothing
     (``autoreattach.reattach_new`` returns at once for the same reason)."""
     on_disk = stamp(repo)
-    return on_disk is not None and seen_record(repo).get("stamp") == on_disk
+    return on_disk is not None and _seen_stamp(repo) == on_disk
+
+
+def _seen_stamp(repo: Repo) -> object:
+    """The stamp in ``seen_record``, read as plain JSON: it is only compared with a hex
+    digest, which nothing ``codec.loads`` refuses can equal (the early answers then need
+    no import of the codec and the model)."""
+    try:
+        raw = json.loads(read_data(paths.reattach_seen(repo)))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return raw.get("stamp") if isinstance(raw, dict) else None

@@ -7,10 +7,12 @@ commands' modules, the store, reattach's machinery. The console script (``launch
 It answers only when the whole command would do nothing but say "up to date": opening
 the repository would link no recorded commit (the hooks' queue is empty), record no agent
 start (the agents' queue is empty), warn about no shared configuration file, and reattach
-nothing (no branch moved since automatic reattach last looked); and every session's tip is
-the remote's copy, and the notes are too (``remotes.leaving``, ``remotes.outgoing_notes``:
-what ``sharing.push`` decides with). Any doubt, or any error, is ``None``: the command then
-runs in full and does, or says, exactly what it always did.
+nothing (no branch moved since automatic reattach last looked); and the remote holds every
+session at its tip, and the notes too. That is asked of the remote as ``git push`` asks it
+(``remotes.push_statuses``: one ``git push --dry-run``, what ``sharing.push`` decides with):
+never of the copies here, which a re-pointed URL, a remote made anew or a session deleted
+there leave saying "it has it". Any doubt, or any error, is ``None``: the command then runs
+in full and does, or says, exactly what it always did.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import stat
 
 from git_session import branchstamp, paths, settings
 from git_session.gitrepo import Repo
-from git_session.names import SESSIONS_PREFIX
-from git_session.remotes import leaving, outgoing_notes, ref_tips, resolve_remote
+from git_session.names import NOTES_REF, SESSIONS_PREFIX
+from git_session.remotes import in_step, push_statuses, resolve_remote
 
 
 def up_to_date(spec: str | None) -> str | None:
@@ -32,8 +34,8 @@ def up_to_date(spec: str | None) -> str | None:
         if not idle(repo):
             return None
         remote = resolve_remote(repo, spec)
-        tips = ref_tips(repo, [SESSIONS_PREFIX, remote.sessions_prefix])
-        if leaving(tips, remote, (SESSIONS_PREFIX,)) or outgoing_notes(repo, remote) != (None, None):
+        notes = repo.ref_target(NOTES_REF) is not None  # a damaged ref raises: the command's to say
+        if not in_step(push_statuses(repo, remote, (SESSIONS_PREFIX,), notes, every_ref=True)):
             return None
         if not _readable(os.path.join(paths.pushed_folder(repo), remote.key)):
             return None

@@ -1,5 +1,6 @@
 """Remotes, as pushes, fetches and pulls name them, and what a push would send to one
-(SPEC §7): the sessions whose tip the remote's copy lacks, and the notes if they moved on.
+(SPEC §7): the sessions whose tip the remote does not hold, and the notes if it lacks
+them, as the remote itself says (one ``git push --dry-run``, as ``git push`` asks it).
 
 Kept apart from ``sharing`` (the transfers, the merges, the secret scan) so that a push
 with nothing to send is answered without importing those (``quickpush``).
@@ -9,14 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from git_session import gitcli, settings
-from git_session.errors import Advice, DataError, UserError
+from git_session.errors import Advice, DataError, GitError, SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, ObjectId
+
+# A ref at a missing object (a session lost to `git gc --prune=now`) makes git's own ref
+# iteration die ("bad object"), and with it every fetch: git skips such refs with this.
+TOLERANT = {"GIT_REF_PARANOIA": "0"}
 
 _REMOTE_NAME = re.compile(r"[A-Za-z0-9%][A-Za-z0-9%_-]*(\.[A-Za-z0-9%_-]+)*")
 
@@ -90,12 +95,17 @@ def _default_remote(repo: Repo, names: list[str]) -> str:
     raise UserError("no remote to share sessions with", advice=Advice.NAME_REMOTE)
 
 
-def outgoing_notes(repo: Repo, remote: Remote) -> tuple[ObjectId | None, Reason | None]:
-    """The notes tip to push, if it moved on; or why the notes stay here."""
+def outgoing_notes(repo: Repo, remote: Remote, view: RemoteView | None = None) -> tuple[ObjectId | None, Reason | None]:
+    """The notes tip to push, if the remote lacks it (``view``: as it said; without one, as
+    its copy here says); or why the notes stay here."""
     try:
         ours, theirs = repo.ref_target(NOTES_REF), repo.ref_target(remote.notes_ref)
     except DataError as exc:
         return None, Reason(exc.message)
+    if view is not None:
+        if view.held.get(NOTES_REF) == ours:
+            return None, None
+        theirs = view.had.get(NOTES_REF) or (theirs if NOTES_REF in view.present else None)
     if ours is None or ours == theirs:
         return None, None
     if not repo.is_commit(ours):
@@ -119,11 +129,90 @@ def ref_tips(repo: Repo, prefixes: Iterable[str]) -> dict[str, ObjectId]:
     return found
 
 
-def leaving(tips: Mapping[str, ObjectId], remote: Remote, prefixes: Sequence[str]) -> dict[str, ObjectId]:
-    """The sessions under ``prefixes`` whose tip (in ``tips``, read by ``ref_tips`` with the
-    remote's copies) the remote's copy lacks: those a push sends."""
-    return {
-        name: tip
-        for name, tip in tips.items()
-        if name.startswith(tuple(prefixes)) and tips.get(remote.copy_ref(name)) != tip
-    }
+def leaving(tips: Mapping[str, ObjectId], view: RemoteView, prefixes: Sequence[str]) -> dict[str, ObjectId]:
+    """The sessions under ``prefixes`` (their tips in ``tips``) that the remote does not
+    hold at that tip, as it said (``view``): those a push sends."""
+    return {name: tip for name, tip in tips.items() if name.startswith(tuple(prefixes)) and view.held.get(name) != tip}
+
+
+def in_step(statuses: Iterable[tuple[str, str, str]]) -> bool:
+    """Whether a push that found these statuses (``push_statuses``) would send nothing."""
+    return all(flag == "=" for flag, _, _ in statuses)
+
+
+# --- what the remote has ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemoteView:
+    """What the remote has of the refs a push would send, as the push itself finds it: the
+    copies here (fetched, or recorded by the last push) say what it had then, and it may
+    have been re-pointed, made anew, or had a session deleted or moved on since."""
+
+    held: Mapping[str, ObjectId]  # ref -> the tip it has there, which is ours
+    had: Mapping[str, ObjectId]  # ref -> the tip it has there, which ours descends from
+    present: frozenset[str]  # the refs it has, at whatever tip
+
+    @classmethod
+    def ask(cls, repo: Repo, remote: Remote, prefixes: Sequence[str], before: Mapping[str, ObjectId]) -> RemoteView:
+        """Ask the remote by a ``git push --dry-run`` of the refs (``push_statuses``);
+        ``before``: the tips read just before. A ref that moved meanwhile is held by none:
+        which of its tips the remote was compared with is not known."""
+        statuses = push_statuses(repo, remote, prefixes, NOTES_REF in before)
+        after = ref_tips(repo, [*prefixes, NOTES_REF])
+        return cls.of(statuses, {name: tip for name, tip in before.items() if after.get(name) == tip})
+
+    @classmethod
+    def of(cls, statuses: Iterable[tuple[str, str, str]], steady: Mapping[str, ObjectId]) -> RemoteView:
+        """From ``git push --porcelain`` lines (``porcelain``), each destination's (a remote
+        may have several push URLs): a ref is held, or had at a tip, where all say so."""
+        flags: dict[str, set[tuple[str, str]]] = {}
+        for flag, ref, summary in statuses:
+            flags.setdefault(ref, set()).add((flag, summary.partition("..")[0] if flag == " " else ""))
+        held, had = {}, {}
+        for ref, seen in flags.items():
+            (flag, old), alone = next(iter(seen)), len(seen) == 1
+            if alone and flag == "=" and ref in steady:
+                held[ref] = steady[ref]
+            elif alone and flag == " " and ObjectId.is_sha1(old):
+                had[ref] = ObjectId(old)
+        present = frozenset(ref for ref, seen in flags.items() if all(flag in "= !" for flag, _ in seen))
+        return cls(held, had, present)
+
+
+def push_refspecs(prefixes: Sequence[str], notes: bool) -> list[str]:
+    """The refspecs a push of the sessions under ``prefixes`` (and the notes) asks about."""
+    return [f"{prefix}*:{prefix}*" for prefix in prefixes] + ([f"{NOTES_REF}:{NOTES_REF}"] if notes else [])
+
+
+def push_statuses(
+    repo: Repo, remote: Remote, prefixes: Sequence[str], notes: bool, every_ref: bool = False
+) -> list[tuple[str, str, str]]:
+    """What a push of the sessions under ``prefixes`` (and of the notes, with ``notes``)
+    would do to each ref, as ``git push --dry-run --porcelain`` says: the remote asked at
+    the URLs a push goes to, as ``git push`` asks it, sending nothing. ``every_ref``: a
+    session ref at a missing object is listed too (as new), not left out as a push leaves
+    it out: the early answer must not call that up to date (the command says it stays)."""
+    # Whole ids in "old..new" (the remote's tip, what a scan need not read again).
+    args = ["-c", "core.abbrev=no", "push", "--dry-run", "--porcelain", "--no-verify", "--", remote.name]
+    env = None if every_ref else TOLERANT
+    result = gitcli.run([*args, *push_refspecs(prefixes, notes)], git_dir=repo.git_dir, env=env, check=False)
+    statuses = list(porcelain(result.stdout))
+    if result.returncode != 0 and not statuses:
+        raise transfer_error(f"cannot push sessions to {remote.name}", result.stderr)
+    return statuses
+
+
+def porcelain(stdout: str) -> Iterator[tuple[str, str, str]]:
+    """``git push --porcelain`` lines: flag, remote ref, summary."""
+    for line in stdout.splitlines():
+        flag, tab, rest = line[:1], line[1:2], line[2:]
+        if tab != "\t" or flag not in " +-*=!":
+            continue
+        refs, _, summary = rest.partition("\t")
+        yield flag, refs.rpartition(":")[2], summary
+
+
+def transfer_error(failure: str, stderr: str) -> SessionError:
+    detail = gitcli.error_summary(stderr, 0) if (stderr or "").strip() else ""
+    return GitError(f"{failure}: {detail}" if detail else failure, "check the remote with: git remote -v")

@@ -39,12 +39,15 @@ from git_session.errors import (
 from git_session.gitrepo import CommitInfo, Repo, open_data
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
+from git_session.remotes import TOLERANT as _TOLERANT
 from git_session.remotes import Reason as Reason
 from git_session.remotes import Remote as Remote
+from git_session.remotes import RemoteView, outgoing_notes
 from git_session.remotes import leaving as leaving_sessions
-from git_session.remotes import outgoing_notes
+from git_session.remotes import porcelain as _porcelain
 from git_session.remotes import ref_tips as ref_tips
 from git_session.remotes import resolve_remote as resolve_remote
+from git_session.remotes import transfer_error as _transfer_error
 from git_session.remotes import url_remote as url_remote
 from git_session.store import Handle, MergeResult, Store, naming_session
 
@@ -61,9 +64,6 @@ SCAN_LIMIT = 16 << 20  # a snapshot file larger than this cannot be scanned: the
 _RETRYABLE = ("non-fast-forward", "fetch first", "stale info", "failed to update ref", "cannot lock ref")
 
 Progress = Callable[[str, int, int], None]
-# A ref at a missing object (a session lost to `git gc --prune=now`) makes git's own ref
-# iteration die ("bad object"), and with it every fetch: git skips such refs with this.
-_TOLERANT = {"GIT_REF_PARANOIA": "0"}
 
 
 def _no_progress(label: str, done: int, total: int) -> None:
@@ -383,34 +383,47 @@ class Outgoing:
     # The remote's copies as read with the tips (copy ref -> tip); None: not read, each is
     # looked up when needed.
     copies: dict[str, ObjectId] | None = None
+    # What the remote said it has (``RemoteView.ask``); None: its copies here are taken at
+    # their word (a push by hand, checked by its pre-push hook, which git gave the remote's tips).
+    view: RemoteView | None = None
 
     @classmethod
-    def of(cls, repo: Repo, remote: Remote, prefixes: Sequence[str], reads: Reads | None = None) -> Outgoing:
+    def of(
+        cls,
+        repo: Repo,
+        remote: Remote,
+        prefixes: Sequence[str],
+        reads: Reads | None = None,
+        view: RemoteView | None = None,
+    ) -> Outgoing:
         """What would leave; a session (or the notes) that cannot be read stays, and says why.
 
-        A session whose tip the remote's copy holds (fetched, or set by the last push) does
-        not leave: a push after a push reads no commit. ``reads``: what earlier looks read,
-        kept (the same commits, hiding the same tips, read the same), and added to.
+        A session whose tip the remote holds does not leave: a push after a push reads no
+        commit. What it holds is asked of it (``RemoteView.ask``: one ``git push --dry-run``,
+        as ``git push`` itself asks) unless ``view`` says it already; the copies here only
+        say what it had when they were written. ``reads``: what earlier looks read, kept (the
+        same commits, hiding the same tips, read the same), and added to.
         """
-        tips = ref_tips(repo, [*prefixes, remote.sessions_prefix])
+        tips = ref_tips(repo, [*prefixes, remote.sessions_prefix, NOTES_REF])
+        view = RemoteView.ask(repo, remote, prefixes, tips) if view is None else view
         pushed = pushed_log(repo, remote).tips()
-        sessions = leaving_sessions(tips, remote, prefixes)
+        sessions = leaving_sessions(tips, view, prefixes)
         reads = Reads() if reads is None else reads
         unreadable = {}
         for name, tip in sessions.items():
-            hide = _hidden(repo, remote, name, pushed, copies=tips)
+            hide = _hidden(repo, remote, name, pushed, copies=tips, view=view)
             key = (name, tip, tuple(hide))
             if key not in reads.verdicts:
                 reads.verdicts[key] = _unreadable(repo, hide, name, tip, reads)
             problem = reads.verdicts[key]
             if problem is not None:
                 unreadable[name] = problem
-        notes, problem = outgoing_notes(repo, remote)
+        notes, problem = outgoing_notes(repo, remote, view)
         if problem is not None:
             unreadable[NOTES_REF] = problem
         readable = {name: tip for name, tip in sessions.items() if name not in unreadable}
         copies = {name: tip for name, tip in tips.items() if name.startswith(remote.sessions_prefix)}
-        return cls(readable, notes, unreadable, copies)
+        return cls(readable, notes, unreadable, copies, view)
 
 
 def _hidden(
@@ -420,11 +433,19 @@ def _hidden(
     pushed: Mapping[str, list[ObjectId]],
     also: ObjectId | None = None,
     copies: Mapping[str, ObjectId] | None = None,
+    view: RemoteView | None = None,
 ) -> list[ObjectId]:
     """The tips of ``name`` the remote has, or was sent: their history does not leave again.
-    ``copies``: the remote's copies as read with the tips (else the copy is looked up)."""
+    ``copies``: the remote's copies as read with the tips (else the copy is looked up).
+    ``view``: what the remote said; its copy here and the log of what was sent to it are
+    believed only while it still has the ref (a remote made anew, or the session deleted
+    there, is sent, and scanned, in full)."""
     copy = remote.copy_ref(name)
-    known = [repo.ref_target(copy) if copies is None else copies.get(copy), *pushed.get(name, []), also]
+    recorded = [repo.ref_target(copy) if copies is None else copies.get(copy), *pushed.get(name, [])]
+    if view is None:
+        known = [*recorded, also]
+    else:
+        known = [view.had.get(name), also, *(recorded if name in view.present else [])]
     return [k for k in known if k is not None and repo.has_object(k)]
 
 
@@ -455,7 +476,7 @@ def _scanned(
         found = scan_outgoing(repo, remote, leaving, scan, reads=reads)
         if found:
             raise SecretsFound(*shorten_findings(repo, found))
-        again = Outgoing.of(repo, remote, prefixes, reads)
+        again = Outgoing.of(repo, remote, prefixes, reads, leaving.view)  # the remote asked once
         if again == leaving:
             return leaving
         leaving = again
@@ -540,7 +561,11 @@ def _record_sent(
     moved = {ref: tip for ref, tip in current.items() if tip is not None and tip != sent[ref]}
     if moved:
         found = scan_outgoing(
-            repo, remote, Outgoing(moved, None, copies=leaving.copies), scan, also_sent=leaving.sessions
+            repo,
+            remote,
+            Outgoing(moved, None, copies=leaving.copies, view=leaving.view),
+            scan,
+            also_sent=leaving.sessions,
         )
         if found:
             first = shorten_findings(repo, found)[0][0][0]
@@ -572,16 +597,6 @@ def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId], copies: Ma
 
 
 _ABSENT = "0" * 40  # update-ref's old value for "the ref must not exist yet"
-
-
-def _porcelain(stdout: str) -> Iterator[tuple[str, str, str]]:
-    """``git push --porcelain`` lines: flag, remote ref, summary."""
-    for line in stdout.splitlines():
-        flag, tab, rest = line[:1], line[1:2], line[2:]
-        if tab != "\t" or flag not in " +-*=!":
-            continue
-        refs, _, summary = rest.partition("\t")
-        yield flag, refs.rpartition(":")[2], summary
 
 
 class PushedLog:
@@ -752,7 +767,7 @@ def outgoing_texts(
     public = PublicFiles(repo, remote)
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
-        hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name), leaving.copies)
+        hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name), leaving.copies, leaving.view)
         read = reads.commits.get((tip, tuple(hide))) if reads is not None else None
         for commit, ops in _decoded(store, session_id, tip, hide) if read is None else read:
             for op in ops:
@@ -761,7 +776,7 @@ def outgoing_texts(
             subject = commit.message.partition("\n")[0]
             yield OutgoingText(f"session {session_id}, a commit's subject", subject, session_id, remedy)
     if leaving.notes:
-        yield from _note_texts(repo, remote, leaving.notes, (also_sent or {}).get(NOTES_REF))
+        yield from _note_texts(repo, remote, leaving.notes, (also_sent or {}).get(NOTES_REF), leaving.view)
 
 
 def _decoded(
@@ -885,11 +900,18 @@ def _new_lines(repo: Repo, text: str, old: Sequence[ObjectId]) -> str:
     return "\n".join(line for line in text.splitlines() if line not in known) if known else text
 
 
-def _note_texts(repo: Repo, remote: Remote, ours: ObjectId, also: ObjectId | None = None) -> Iterator[OutgoingText]:
+def _note_texts(
+    repo: Repo, remote: Remote, ours: ObjectId, also: ObjectId | None = None, view: RemoteView | None = None
+) -> Iterator[OutgoingText]:
     """Every note blob that a notes commit the remote lacks adds or changes: the whole
     history leaves, not only its last tree (a note removed since still goes). ``also``: a
-    notes tip the remote has besides the one last fetched."""
-    known = [t for t in (repo.ref_target(remote.notes_ref), also) if t is not None and repo.is_commit(t)]
+    notes tip the remote has besides the one last fetched. ``view``: what the remote said
+    (its copy here believed only while it has notes)."""
+    copy = repo.ref_target(remote.notes_ref)
+    if view is not None and NOTES_REF not in view.present:
+        copy = None
+    had = view.had.get(NOTES_REF) if view is not None else None
+    known = [t for t in (had, copy, also) if t is not None and repo.is_commit(t)]
     if any(repo.is_ancestor(ours, theirs) for theirs in known):
         return
     hide = known
@@ -936,8 +958,3 @@ def _transfer(repo: Repo, args: list[str], show_progress: bool, failure: str) ->
     result = gitcli.run(args, git_dir=repo.git_dir, env=_TOLERANT, check=False, stderr_to_terminal=show_progress)
     if result.returncode != 0:
         raise _transfer_error(failure, result.stderr)
-
-
-def _transfer_error(failure: str, stderr: str) -> SessionError:
-    detail = gitcli.error_summary(stderr, 0) if (stderr or "").strip() else ""
-    return GitError(f"{failure}: {detail}" if detail else failure, "check the remote with: git remote -v")
