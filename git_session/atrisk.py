@@ -71,7 +71,7 @@ def _from_entries(ws: Workspace, handle: Handle) -> AtRisk | None:
 # date from the operations since, made again when it cannot be). ``<kind>``: ``r`` rewritten,
 # ``c`` a reattached copy, ``o`` an original; ``<commit>``: ``-`` none, ``?`` one that is no
 # full id (the entries are then read, as they always were).
-INDEX_FOLDER = "at-risk-index"  # at-risk-index/<session id>, in the private folder
+INDEX_FOLDER = paths.AT_RISK_INDEX_FOLDER  # at-risk-index/<session id>, in the private folder
 ORIGINAL, COPY, REWRITTEN = "o", "c", "r"
 NO_COMMIT, ODD_COMMIT = "-", "?"
 

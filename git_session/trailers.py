@@ -22,6 +22,7 @@ renders again only when the answer differs: an unrelated config write costs the 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import re
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from git_session import gitcli, paths
 from git_session.errors import DataError
-from git_session.gitrepo import CommitInfo, Repo, command_line_config, read_data
+from git_session.gitrepo import CommitInfo, Repo, command_line_config, open_data, read_data
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
@@ -58,6 +59,11 @@ MAX_TIP_MESSAGE = 64 * 1024  # characters
 AMENDED = "amended~"  # amended~<commit id>: `--amend --no-edit`, the whole message
 AMEND_OURS = "ours~"  # ours~<commit id>: `--amend -m` with a message of one paragraph, the lines below it
 AMEND_TIMEOUT = 5.0  # seconds
+# What the amend files beside were written from (write_amends): a digest of the awk program,
+# the cache and the tip's message, then a digest of each file as written. Met again (a cache
+# rendered again to the same bytes: every drain renders), the files are kept, not written by
+# two awk runs again, and only dated now, so that the hook does not judge them older than the cache.
+AMENDS_INPUTS = "amends~"
 
 
 @dataclass(frozen=True)
@@ -386,6 +392,9 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
     scratch = folder / f".amend.{os.getpid()}"
     old = folder / f"{TIP_MESSAGE}{tip}"
     env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "")}
+    inputs = _amend_inputs(awk, [program, str(cache), str(old)])
+    if inputs is not None and _amends_kept(folder, tip, inputs):
+        return True
     try:
         scratch.write_bytes(old.read_bytes())
         run = [awk, "-v", "mode=amend", "-v", "committed=0", "-f", program, str(cache), str(scratch)]
@@ -399,8 +408,13 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
         ours = scratch.read_bytes()
         if not ours.startswith(b"x\n\n"):
             return False
-        write_atomically(folder / f"{AMENDED}{tip}", header + b"\n" + amended)
-        write_atomically(folder / f"{AMEND_OURS}{tip}", header + b"\n" + ours[3:])
+        written = [header + b"\n" + amended, header + b"\n" + ours[3:]]
+        (folder / AMENDS_INPUTS).unlink(missing_ok=True)  # (said again below, once both files are)
+        write_atomically(folder / f"{AMENDED}{tip}", written[0])
+        write_atomically(folder / f"{AMEND_OURS}{tip}", written[1])
+        if inputs is not None:
+            said = [inputs, *(hashlib.sha256(data).hexdigest() for data in written)]
+            write_atomically(folder / AMENDS_INPUTS, f"{tip} {' '.join(said)}\n".encode("ascii"))
     except (OSError, subprocess.SubprocessError):
         return False
     finally:
@@ -408,12 +422,45 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
     return True
 
 
+def _amend_inputs(awk: str, files: list[str]) -> str | None:
+    """A digest of what the amend files are written from: the awk that runs, the program
+    and the files it reads (the cache and the tip's message); ``None``: one cannot be read."""
+    digest = hashlib.sha256(f"{AMENDS_INPUTS} 1 {awk}\n".encode("utf-8", "surrogateescape"))
+    try:
+        for name in files:
+            data = read_data(Path(name))
+            digest.update(b"%d\n" % len(data) + data)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _amends_kept(folder: Path, tip: str, inputs: str) -> bool:
+    """Whether the amend files of ``tip`` are those written from ``inputs`` (by the digests
+    recorded beside them, and their bytes now): then they are dated now, not older than the
+    cache just written (as the hook requires), and kept. (Each is dated through the handle
+    it was read from: a file put there since is not dated.)"""
+    try:
+        said = read_data(folder / AMENDS_INPUTS, 1024).decode("ascii").split()
+        with (
+            open_data(folder / f"{AMENDED}{tip}") as amended,
+            open_data(folder / f"{AMEND_OURS}{tip}") as ours,
+        ):
+            if said != [tip, inputs, *(hashlib.sha256(f.read()).hexdigest() for f in (amended, ours))]:
+                return False
+            for handle in (amended, ours):
+                os.utime(handle.fileno())
+    except (OSError, UnicodeError):
+        return False
+    return True
+
+
 def _remove_tip_messages(folder: Path, keep: str | None, amends: bool = False) -> None:
     """The copies of messages other than ``keep`` and what amending them gets (and that of
     ``keep`` too, unless ``amends``: written with this cache)."""
     tip = keep.removeprefix(TIP_MESSAGE) if keep is not None else None
-    kept = {keep, *((f"{AMENDED}{tip}", f"{AMEND_OURS}{tip}") if amends else ())}
-    prefixes = (TIP_MESSAGE, AMENDED, AMEND_OURS)
+    kept = {keep, *((f"{AMENDED}{tip}", f"{AMEND_OURS}{tip}", AMENDS_INPUTS) if amends else ())}
+    prefixes = (TIP_MESSAGE, AMENDED, AMEND_OURS, AMENDS_INPUTS)
     with contextlib.suppress(OSError):
         with os.scandir(folder) as entries:
             stale = [Path(e.path) for e in entries if e.name.startswith(prefixes) and e.name not in kept]
