@@ -1185,16 +1185,22 @@ class Repo:
         """Add to ``found`` which of ``oids`` are here; those the backends missed after the
         object database's rescan (``present``)."""
         missed = []
-        backends = None  # once refreshed by a miss: asked directly, which refreshes nothing
+        # after a miss (the database refreshed): each backend asked, which refreshes nothing
+        asked: list[Callable[[pygit2.Oid], bool]] | None = None
         for oid in oids:
             try:
                 key = pygit2.Oid(hex=oid)
-                if backends is None:
+                if asked is None:
                     here = bool(self._raw.odb.exists(key))
-                    backends = None if here else list(self._raw.odb.backends)
+                    asked = None if here else [backend.exists for backend in self._raw.odb.backends]
                 else:
-                    here = any(backend.exists(key) for backend in backends)
-                    missed += [] if here else [oid]
+                    here = False
+                    for exists in asked:
+                        if exists(key):
+                            here = True
+                            break
+                    else:
+                        missed.append(oid)
             except (ValueError, pygit2.GitError):
                 here = False
             if here:
