@@ -1,12 +1,14 @@
 """Issue 14, linking after a rebase (fourth round): the amend files (``trailers.write_amends``)
-are written by two awk runs only when what they are made from changed.
+are made by two awk runs only when what awk reads changed.
 
-Every drain renders the branch's trailers again, most often to the same bytes. The amend
-files are a function of the awk program, the cache and the tip's message: when a digest of
-those (recorded beside them with a digest of each file) is met again and the files are
-still what was written, they are kept and dated now (the hook takes them only when not older
-than the cache). Anything else (a cache with other lines, a file changed by hand, no record:
-written by an older git-session) runs awk as before.
+Every drain renders the branch's trailers again, most often with the same lines: a new
+session tip (the cache's header), a branch moved to a commit of the same message (a
+rebase). The amend files are a function of the awk program, the cache (but for the header
+lines awk does not read: ref, session tip, branch head) and the tip's message: when a digest
+of those (recorded beside them with a digest of each file's lines) is met again and the
+files are still what was written, their lines are written again under the cache's session
+tip, not made by awk again. Anything else (other lines of ours, a file changed by hand, no
+record: written by an older git-session) runs awk as before.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from git_session import trailers
+from git_session import paths, trailers
 from git_session.gitrepo import Repo
 from git_session.names import BranchName
 from tests import test_trailers
@@ -144,3 +146,52 @@ def test_an_amend_after_a_decision_still_gets_it(session: Session, counted: tupl
     assert started(repo, counted, "commit", "-q", "--amend", "--no-edit") == []
     assert message(repo) == "subject\n\n" + lines([*session.first, "Decisions: D2 -- later"])
     assert DEC in message(repo)
+
+
+def test_a_session_written_to_reuses_what_awk_wrote_and_the_hook_takes_it(
+    session: Session, counted: tuple[dict[str, str], Path], awk_runs: list[list[str]]
+) -> None:
+    """A note moves the session's tip (the cache's header), not its lines: the files are
+    written again from the bodies awk wrote, headed by the new tip."""
+    repo = session.repo
+    folder = linked(session, "-m", "subject")
+    before = amend_files(repo)
+    awk_runs.clear()
+    ok(repo, "note", "nothing to say in a trailer")
+    assert awk_runs == []
+    after = amend_files(repo)
+    tip = cache_of(repo).read_text().splitlines()[2]
+    assert [text.split(b"\n", 1)[0] for text in before.values()] != [tip.encode()] * 2
+    assert [text.split(b"\n", 1) for text in after.values()] == [
+        [tip.encode(), text.split(b"\n", 1)[1]] for text in before.values()
+    ]
+    assert (folder / trailers.AMENDS_INPUTS).exists()
+    change(repo)
+    assert started(repo, counted, "commit", "-q", "--amend", "--no-edit") == []
+    assert message(repo) == "subject\n\n" + lines(session.first)
+
+
+@pytest.mark.parametrize("line", [1, 2, 6])
+def test_awk_does_not_read_the_header_lines_left_out_of_the_digest(session: Session, tmp_path: Path, line: int) -> None:
+    """What ``_UNREAD_BY_AWK`` says of the awk program: the same output with those lines
+    changed (the ref, the session's tip, the branch's head)."""
+    repo = session.repo
+    linked(session, "-m", "subject")
+    cache = cache_of(repo)
+    r = Repo.discover(str(repo))
+    message_file = cache.parent / f"{trailers.TIP_MESSAGE}{head(repo)}"
+    awk = shutil.which("mawk") or shutil.which("awk")
+    assert awk is not None
+    program = paths.awk_program(r)
+    as_rendered = trailers._run_awk(awk, program, cache, message_file, tmp_path / "scratch")
+    text = cache.read_text().split("\n")
+    key = trailers._UNREAD_BY_AWK[line].decode()
+    assert text[line].startswith(key)
+    text[line] = key + "f" * 40
+    other = tmp_path / "other-cache"
+    other.write_text("\n".join(text))
+    assert as_rendered is not None and as_rendered[0]
+    assert trailers._run_awk(awk, program, other, message_file, tmp_path / "scratch") == as_rendered
+    assert trailers._amend_inputs(awk, program, other, message_file) == trailers._amend_inputs(
+        awk, program, cache, message_file
+    )
