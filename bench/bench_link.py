@@ -20,7 +20,10 @@ there also warns that they are at risk (the at-risk check's worst case: all look
 
 Before each timed run the state is made untimed (the rebase or the commits, through the
 installed hooks); after it the branch, the session and the notes are put back as they
-were, and the queue is checked empty (everything was linked).
+were, and so are the session's indexes (local, derived data: left at the tip the run made,
+the next run's tip would not descend from it, and they would be made again from every
+entry, which only a session rewritten elsewhere pays); the queue is checked empty
+(everything was linked).
 
 Usage: .venv/bin/python bench/bench_link.py [--quick] [--rounds N] [--check] [--keep]
 """
@@ -54,6 +57,7 @@ from benchlib import (
 
 BIN = Path(sys.executable).parent
 LINKED = 50
+INDEX_FOLDERS = ("commit-index", "at-risk-index")  # (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER)
 
 
 @dataclass
@@ -63,6 +67,17 @@ class Fixture:
     repo: Path
     env: dict[str, str]
     saved: dict[str, str]
+    indexes: Path | None = None  # a copy of the session's derived indexes at the saved tip
+
+    def keep_indexes(self, where: Path) -> None:
+        """Copy the indexes (made at the saved session tip) to put back after each run: left
+        at the tip a run made, the next run's tip would not descend from it and they would be
+        made again from every entry, which is not what a run after one commit costs."""
+        self.indexes = where
+        where.mkdir()
+        for folder in INDEX_FOLDERS:
+            if (self.repo / ".git" / "git-session" / folder).is_dir():
+                shutil.copytree(self.repo / ".git" / "git-session" / folder, where / folder)
 
     def run(self, *args: str, hooks: bool = True) -> None:
         env = self.env if hooks else {**self.env, "GIT_SESSION_DISABLE": "1"}
@@ -87,10 +102,15 @@ class Fixture:
         self.run("git", "reset", "-q", "--hard", self.saved["refs/heads/main"])
         for ref, tip in self.saved.items():
             self.run("git", "update-ref", ref, tip)
+        for folder in INDEX_FOLDERS if self.indexes is not None else ():
+            assert self.indexes is not None
+            shutil.rmtree(self.repo / ".git" / "git-session" / folder, ignore_errors=True)
+            if (self.indexes / folder).is_dir():
+                shutil.copytree(self.indexes / folder, self.repo / ".git" / "git-session" / folder)
 
     def commits(self, count: int, without_index: bool = False) -> None:
         if without_index:  # the session's commit and at-risk indexes (local, derived data) gone: made again
-            for folder in ("commit-index", "at-risk-index"):
+            for folder in INDEX_FOLDERS:
                 shutil.rmtree(self.repo / ".git" / "git-session" / folder, ignore_errors=True)
         for _ in range(count):
             name = f"f{random.randrange(10**9)}"
@@ -130,6 +150,8 @@ def build(where: Path, env: dict[str, str], name: str, sessions: int, entries: i
         ref: git(repo, "rev-parse", ref).strip()
         for ref in ("refs/heads/main", "refs/notes/sessions", session_ref(repo))
     }
+    fixture.run(git_session_exe(), "status")  # (the indexes at the saved tip)
+    fixture.keep_indexes(where / f"{name}.indexes")
     print(f"  built {name}: {sessions} sessions, {entries} entries more, in {time.perf_counter() - began:.1f} s")
     return fixture
 

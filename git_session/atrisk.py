@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from git_session.commitindex import current_lines
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo, read_data
 from git_session.model import Entry
-from git_session.names import ID_PATTERN, ObjectId
+from git_session.names import ID_PATTERN, OBJECT_ID_PATTERN, ObjectId
 from git_session.sessions import Workspace
 from git_session.store import Handle
 
@@ -71,7 +72,7 @@ def _from_entries(ws: Workspace, handle: Handle) -> AtRisk | None:
 # date from the operations since, made again when it cannot be). ``<kind>``: ``r`` rewritten,
 # ``c`` a reattached copy, ``o`` an original; ``<commit>``: ``-`` none, ``?`` one that is no
 # full id (the entries are then read, as they always were).
-INDEX_FOLDER = "at-risk-index"  # at-risk-index/<session id>, in the private folder
+INDEX_FOLDER = paths.AT_RISK_INDEX_FOLDER  # at-risk-index/<session id>, in the private folder
 ORIGINAL, COPY, REWRITTEN = "o", "c", "r"
 NO_COMMIT, ODD_COMMIT = "-", "?"
 
@@ -95,13 +96,7 @@ def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
     them (each copy, for what it matched; the last link that stands, for its subject), each
     checked to be what its line says; ``_NotSaid`` when the index cannot say (the entries are read)."""
     path = paths.private_dir(ws.repo) / INDEX_FOLDER / handle.id  # a checked id: never a path
-    live: list[tuple[str, ObjectId, str]] = []  # (kind, commit, entry id) of the entries not rewritten
-    for line in current_lines(ws.store, handle, path, index_line).decode("ascii", "replace").splitlines():
-        kind, commit, entry_id = [*line.split(" "), "", ""][:3]
-        if commit == ODD_COMMIT or kind not in (ORIGINAL, COPY, REWRITTEN) or not ID_PATTERN.fullmatch(entry_id):
-            raise _NotSaid
-        if kind != REWRITTEN and commit != NO_COMMIT:
-            live.append((kind, ObjectId(commit), entry_id))
+    live = _live(current_lines(ws.store, handle, path, index_line).decode("ascii", "replace"))
     originals = [commit for kind, commit, _ in live if kind == ORIGINAL]
     if not originals:
         return None
@@ -122,6 +117,29 @@ def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
     if last is None:
         raise _NotSaid
     return AtRisk(lost, standing[-1][1], last.text)
+
+
+# Index lines as ``index_line`` writes them, all of them; and those of the entries that count.
+_WELL_FORMED = re.compile(
+    rf"(?:[{ORIGINAL}{COPY}{REWRITTEN}] (?:{OBJECT_ID_PATTERN.pattern}|{NO_COMMIT}) {ID_PATTERN.pattern}\n)*"
+)
+_LIVE = re.compile(rf"^([{ORIGINAL}{COPY}]) ([0-9a-f]+) (\S+)$", re.MULTILINE)
+
+
+def _live(text: str) -> list[tuple[str, ObjectId, str]]:
+    """(kind, commit, entry id) of the entries not rewritten that name a commit, in the
+    index's order: found by one pattern over the whole text when every line is as written
+    (a 10,000-line index), else line by line. ``_NotSaid`` when a line cannot say."""
+    if _WELL_FORMED.fullmatch(text):
+        return [(kind, ObjectId(commit), entry_id) for kind, commit, entry_id in _LIVE.findall(text)]
+    live = []
+    for line in text.splitlines():
+        kind, commit, entry_id = [*line.split(" "), "", ""][:3]
+        if commit == ODD_COMMIT or kind not in (ORIGINAL, COPY, REWRITTEN) or not ID_PATTERN.fullmatch(entry_id):
+            raise _NotSaid
+        if kind != REWRITTEN and commit != NO_COMMIT:
+            live.append((kind, ObjectId(commit), entry_id))
+    return live
 
 
 def _tree_order(entry_id: str) -> tuple[str, str]:

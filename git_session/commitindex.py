@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from git_session import paths, trailers
 from git_session.errors import SessionError
 from git_session.fold import EMPTY_META, apply, target_entry
-from git_session.gitrepo import read_data
+from git_session.gitrepo import Repo, read_data
 from git_session.model import Entry, Op
 from git_session.names import ID_PATTERN, ObjectId
 from git_session.store import Handle, Store
@@ -172,6 +173,20 @@ def _updated(
         return lines + b"".join(added)
     except (SessionError, KeyError, ValueError):
         return None
+
+
+def forget_others(repo: Repo, ids: Collection[str]) -> None:
+    """Remove the indexes (this one and the at-risk check's) of the sessions not among
+    ``ids``: deleted, or gone from here. Called where the other derived data of sessions
+    that are gone is dropped (``Workspace.all_sessions``, when the sessions' fields are
+    cached again); one made again later costs one read of its session's entries."""
+    for folder in (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER):
+        gone: list[str] = []
+        with contextlib.suppress(OSError), os.scandir(paths.private_dir(repo) / folder) as found:
+            gone = [e.path for e in found if ID_PATTERN.fullmatch(e.name) and e.name not in ids]
+        for path in gone:
+            with contextlib.suppress(OSError):  # (a folder planted there, say: left as it is)
+                os.unlink(path)
 
 
 def index_bytes(tip: ObjectId, lines: bytes) -> bytes:

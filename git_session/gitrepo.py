@@ -36,6 +36,7 @@ _OWN_REF_PREFIXES = (SESSIONS_PREFIX, REMOTE_SESSIONS_PREFIX, PRIVATE_PREFIX)
 _LISTED_REF_PREFIXES = (*_OWN_REF_PREFIXES, "refs/heads/", "refs/remotes/", "refs/tags/")
 _IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>[0-9]+) (?P<tz>[+-][0-9]{4})")
 RETRY_SECONDS = 30.0  # how long update_ref rebuilds and retries before it gives up
+RACY_NS = 2_000_000_000  # a folder changed this recently may change again within the same file time
 STALE_LOCK_SECONDS = 60.0  # a lock of ours is held for microseconds; even a starved process lets go sooner
 # ``git diff-tree --stdin`` writing the patches ``git patch-id`` reads: each line fed is a
 # commit (against its parents), a commit and the commits standing for its parents, or two
@@ -1156,26 +1157,50 @@ class Repo:
         missed), not on every one."""
         found: set[str] = set()
         # Missed after the rescan: looked for once more after one more rescan (another
-        # process, ``git gc --auto`` say, may have packed it and deleted its loose copy since).
+        # process, ``git gc --auto`` say, may have packed it and deleted its loose copy since),
+        # unless no pack folder changed meanwhile (git adds the pack before it deletes the copies).
+        packs = self._packs_stamp()
         again = self._present(oids, found)
-        if again:
+        if again and (packs is None or self._packs_stamp() != packs):
             self._present(again, found)
         return found
+
+    def _packs_stamp(self) -> tuple[tuple[int, int], ...] | None:
+        """The inode and time of each pack folder (this repository's and its alternates');
+        ``None`` when one cannot show a pack added from now on: absent, unreadable, or changed
+        within the last ``RACY_NS`` (file times are coarse: a change in the same tick keeps the time)."""
+        stamps = []
+        now = time.time_ns()
+        for folder in [self._objects, *_alternates(self._objects)]:
+            try:
+                found = os.stat(os.path.join(folder, "pack"))
+            except OSError:
+                return None
+            if now - found.st_mtime_ns < RACY_NS:
+                return None
+            stamps.append((found.st_ino, found.st_mtime_ns))
+        return tuple(stamps)
 
     def _present(self, oids: Iterable[str], found: set[str]) -> list[str]:
         """Add to ``found`` which of ``oids`` are here; those the backends missed after the
         object database's rescan (``present``)."""
         missed = []
-        backends = None  # once refreshed by a miss: asked directly, which refreshes nothing
+        # after a miss (the database refreshed): each backend asked, which refreshes nothing
+        asked: list[Callable[[pygit2.Oid], bool]] | None = None
         for oid in oids:
             try:
                 key = pygit2.Oid(hex=oid)
-                if backends is None:
+                if asked is None:
                     here = bool(self._raw.odb.exists(key))
-                    backends = None if here else list(self._raw.odb.backends)
+                    asked = None if here else [backend.exists for backend in self._raw.odb.backends]
                 else:
-                    here = any(backend.exists(key) for backend in backends)
-                    missed += [] if here else [oid]
+                    here = False
+                    for exists in asked:
+                        if exists(key):
+                            here = True
+                            break
+                    else:
+                        missed.append(oid)
             except (ValueError, pygit2.GitError):
                 here = False
             if here:

@@ -34,6 +34,7 @@ TEMPLATE_CACHE = "template-cache"  # compiled templates
 REATTACH_SEEN = "reattach-seen"  # the branch tips automatic reattach has examined (JSON)
 PATCH_ID_CACHE = "patch-ids"  # reattach: the linked commits' patch-ids, by commit (derived)
 COMMIT_INDEX_FOLDER = "commit-index"  # commit-index/<session id>: its commit entries by commit (commitindex.py)
+AT_RISK_INDEX_FOLDER = "at-risk-index"  # at-risk-index/<session id>: its commit entries at a glance (atrisk.py)
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw

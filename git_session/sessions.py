@@ -379,6 +379,9 @@ class Workspace:
         kept: dict[str, Meta] = {f.handle.tip: f.meta for f in hits}
         if found or len(kept) != len(cached):
             metacache.save(self.repo, {**kept, **{f.handle.tip: f.meta for f in found}})
+            from git_session.commitindex import forget_others  # sessions gone: their indexes too
+
+            forget_others(self.repo, {h.id for h in handles})
         return [*hits, *found]
 
     def short_session_id(self, session_id: str) -> str:

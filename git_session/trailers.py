@@ -22,6 +22,7 @@ renders again only when the answer differs: an unrelated config write costs the 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import re
@@ -58,6 +59,12 @@ MAX_TIP_MESSAGE = 64 * 1024  # characters
 AMENDED = "amended~"  # amended~<commit id>: `--amend --no-edit`, the whole message
 AMEND_OURS = "ours~"  # ours~<commit id>: `--amend -m` with a message of one paragraph, the lines below it
 AMEND_TIMEOUT = 5.0  # seconds
+# What the amend files beside were written from (write_amends): the branch tip they were
+# written for, a digest of the awk, its program, the cache and the tip's message, then a
+# digest of each file's lines after its first. Met again (each drain renders, most often
+# with no other lines of ours and the same message on the tip: a commit of the session, a
+# rebase), the files are written again from those (with the cache's session tip), not by two awk runs.
+AMENDS_INPUTS = "amends~"
 
 
 @dataclass(frozen=True)
@@ -373,7 +380,8 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
     message; ``ours~<tip>``: the lines of ours below a new message of one paragraph), as the
     awk program beside writes it from the cache and the tip's message, each headed by the
     session's tip the cache names (the hook takes them only for that tip, when neither is
-    older than the cache, and otherwise starts awk as without them). False when not written."""
+    older than the cache, and otherwise starts awk as without them). False when not written.
+    What awk wrote from the same inputs before (``AMENDS_INPUTS``) is written again, not made again."""
     awk = shutil.which("mawk") or shutil.which("awk")
     cache = cache_path(repo, branch)
     try:
@@ -382,38 +390,91 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
         return False
     if awk is None or cache is None or not header.startswith(b"tip "):
         return False
-    program = str(paths.awk_program(repo))
-    scratch = folder / f".amend.{os.getpid()}"
+    program = paths.awk_program(repo)
     old = folder / f"{TIP_MESSAGE}{tip}"
+    inputs = _amend_inputs(awk, program, cache, old)
+    try:
+        bodies = _made_before(folder, inputs) if inputs is not None else None
+        bodies = bodies or _run_awk(awk, program, cache, old, folder / f".amend.{os.getpid()}")
+        if bodies is None:
+            return False
+        (folder / AMENDS_INPUTS).unlink(missing_ok=True)  # (said again below, once both files are)
+        write_atomically(folder / f"{AMENDED}{tip}", header + b"\n" + bodies[0])
+        write_atomically(folder / f"{AMEND_OURS}{tip}", header + b"\n" + bodies[1])
+        if inputs is not None:
+            said = [tip, inputs, *(hashlib.sha256(body).hexdigest() for body in bodies)]
+            write_atomically(folder / AMENDS_INPUTS, f"{' '.join(said)}\n".encode("ascii"))
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+def _run_awk(awk: str, program: Path, cache: Path, old: Path, scratch: Path) -> tuple[bytes, bytes] | None:
+    """What the awk program writes for `--amend --no-edit` and below a new message (``None``:
+    nothing the hook could take)."""
     env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "")}
     try:
         scratch.write_bytes(old.read_bytes())
-        run = [awk, "-v", "mode=amend", "-v", "committed=0", "-f", program, str(cache), str(scratch)]
+        run = [awk, "-v", "mode=amend", "-v", "committed=0", "-f", str(program), str(cache), str(scratch)]
         subprocess.run(run, env=env, check=True, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
         amended = scratch.read_bytes()
         if amended and not amended.endswith(b"\n"):  # (left as it was: the hook reads whole lines)
-            return False
+            return None
         scratch.write_bytes(b"x\n")
-        run = [awk, "-v", "mode=amendmsg", "-v", "committed=0", "-f", program, str(cache), str(old), str(scratch)]
+        run = [awk, "-v", "mode=amendmsg", "-v", "committed=0", "-f", str(program), str(cache), str(old), str(scratch)]
         subprocess.run(run, env=env, check=True, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
         ours = scratch.read_bytes()
-        if not ours.startswith(b"x\n\n"):
-            return False
-        write_atomically(folder / f"{AMENDED}{tip}", header + b"\n" + amended)
-        write_atomically(folder / f"{AMEND_OURS}{tip}", header + b"\n" + ours[3:])
-    except (OSError, subprocess.SubprocessError):
-        return False
+        return (amended, ours[3:]) if ours.startswith(b"x\n\n") else None
     finally:
         scratch.unlink(missing_ok=True)
-    return True
+
+
+# The cache's header lines the awk program does not read (it reads the comment, keys,
+# configured and separators lines; a test pins it): left out of the digest of its inputs,
+# so that a session written to (a new tip), or a branch moved to a commit of the same
+# message (a rebase), reuses what awk wrote.
+_UNREAD_BY_AWK = {1: b"ref ", 2: b"tip ", 6: b"head "}
+
+
+def _amend_inputs(awk: str, program: Path, cache: Path, message: Path) -> str | None:
+    """A digest of what the amend files are written from: the awk that runs, the program
+    and the files it reads (the cache, but for what it does not read, and the tip's
+    message); ``None``: one cannot be read."""
+    digest = hashlib.sha256(f"{AMENDS_INPUTS} 2 {awk}\n".encode("utf-8", "surrogateescape"))
+    try:
+        lines = read_data(cache).split(b"\n")
+        for at, key in _UNREAD_BY_AWK.items():
+            if at < len(lines) and lines[at].startswith(key):
+                lines[at] = key
+        for data in (read_data(program), b"\n".join(lines), read_data(message)):
+            digest.update(b"%d\n" % len(data) + data)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _made_before(folder: Path, inputs: str) -> tuple[bytes, bytes] | None:
+    """What awk wrote from ``inputs`` before, if its files are still there as written (by the
+    digests recorded beside them): the lines after each file's first."""
+    try:
+        said = read_data(folder / AMENDS_INPUTS, 1024).decode("ascii").split()
+        if len(said) != 4 or not ObjectId.is_full(said[0]) or said[1] != inputs:
+            return None
+        files = [folder / f"{name}{said[0]}" for name in (AMENDED, AMEND_OURS)]
+        bodies = [read_data(path, 16 * 1024).partition(b"\n")[2] for path in files]
+    except (OSError, UnicodeError):
+        return None
+    if [hashlib.sha256(body).hexdigest() for body in bodies] != said[2:]:
+        return None
+    return bodies[0], bodies[1]
 
 
 def _remove_tip_messages(folder: Path, keep: str | None, amends: bool = False) -> None:
     """The copies of messages other than ``keep`` and what amending them gets (and that of
     ``keep`` too, unless ``amends``: written with this cache)."""
     tip = keep.removeprefix(TIP_MESSAGE) if keep is not None else None
-    kept = {keep, *((f"{AMENDED}{tip}", f"{AMEND_OURS}{tip}") if amends else ())}
-    prefixes = (TIP_MESSAGE, AMENDED, AMEND_OURS)
+    kept = {keep, *((f"{AMENDED}{tip}", f"{AMEND_OURS}{tip}", AMENDS_INPUTS) if amends else ())}
+    prefixes = (TIP_MESSAGE, AMENDED, AMEND_OURS, AMENDS_INPUTS)
     with contextlib.suppress(OSError):
         with os.scandir(folder) as entries:
             stale = [Path(e.path) for e in entries if e.name.startswith(prefixes) and e.name not in kept]
