@@ -97,11 +97,13 @@ class Running:
         command: list[str],
         process: subprocess.Popen[Any],
         files: tuple[IO[bytes], IO[bytes]] | None = None,
+        cwd: str | None = None,
     ) -> None:
         self.args = tuple(args)
         self.command = command
         self.process = process
         self._files = files
+        self._cwd = cwd
         self._output: tuple[str, str] = ("", "")
         self._reader: threading.Thread | None = None
         if files is None:
@@ -115,9 +117,14 @@ class Running:
         if self._reader is not None:
             self._reader.join()
         elif self._files is not None:  # read once: asked again, the same answer
-            self.process.wait()
-            self._output = _text_of(self._files[0]), _text_of(self._files[1])
-            self._files = None
+            files, self._files = self._files, None
+            if self.process.wait() == 0:
+                self._output = _text_of(files[0]), _text_of(files[1])
+            else:  # the file may be what failed (a full disk): git again, through pipes, as they give it
+                for file in files:
+                    file.close()
+                self.process = _popen(self.command, self._cwd, None)
+                self._output = self.process.communicate()
         return self._output
 
     def result(self, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -155,6 +162,17 @@ def start(args: Sequence[str], *, git_dir: str | None = None, cwd: str | None = 
         files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115  (closed by result)
     except OSError:
         files = None
+    try:
+        process = _popen(command, cwd, files)
+    except GitError:
+        for file in files or ():
+            file.close()
+        raise
+    return Running(args, command, process, files, cwd)
+
+
+def _popen(command: list[str], cwd: str | None, files: tuple[IO[bytes], IO[bytes]] | None) -> subprocess.Popen[Any]:
+    """``command`` started, writing to ``files``, else to text-mode pipes."""
     pipes: dict[str, Any] = (
         {"stdout": files[0], "stderr": files[1]}
         if files is not None
@@ -167,12 +185,9 @@ def start(args: Sequence[str], *, git_dir: str | None = None, cwd: str | None = 
         }
     )
     try:
-        process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, env=clean_environment(), **pipes)
+        return subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, env=clean_environment(), **pipes)
     except OSError as exc:
-        for file in files or ():
-            file.close()
         raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
-    return Running(args, command, process, files)
 
 
 def pipeline(first: Sequence[str], second: Sequence[str], *, git_dir: str | None = None, input: str = "") -> str:
