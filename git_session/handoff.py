@@ -15,12 +15,11 @@ and ``handoff`` of that session then prints the very text stored.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from git_session import codec, model, views
@@ -430,24 +429,7 @@ def render(context: Mapping[str, Any], fmt: str, template: Template | None = Non
         raise ValueError("markdown and html need a template")
     from git_session.sandbox import render_template
 
-    if template.shipped:
-        return render_template(template, context)
-    with _collecting():
-        return render_template(template, context)
-
-
-@contextlib.contextmanager
-def _collecting() -> Iterator[None]:
-    """The cyclic collector on, even where the caller turned it off (the early answer,
-    ``launch``): a template not ours may build a reference cycle on every turn of a loop (a
-    namespace holding itself), which only the collector frees."""
-    off = not gc.isenabled()
-    gc.enable()
-    try:
-        yield
-    finally:
-        if off:
-            gc.disable()
+    return render_template(template, context)
 
 
 def format_for(fmt: str | None, output: str | None) -> str:

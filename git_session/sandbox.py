@@ -16,6 +16,7 @@ folder (config ``session.templateDir``, relative to the work tree, then
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 from collections.abc import Iterator, Mapping
@@ -26,7 +27,7 @@ import jinja2
 import jinja2.sandbox
 from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, TemplateSyntaxError
 
-from git_session import data, paths, settings
+from git_session import PYTHON_GC_THRESHOLD, data, paths, settings
 from git_session.bounds import (
     VERSION,
     BoundedCodeGenerator,
@@ -210,7 +211,8 @@ def render_template(template: Template, context: Mapping[str, Any], limits: Limi
             meter.check(len(text), "the output")
             return text
         env.meter = meter
-        return _streamed(compiled.generate(context), meter)
+        with _collected():
+            return _streamed(compiled.generate(context), meter)
     except SecurityError as exc:
         raise UserError(f"template {template.origin} was refused by the sandbox: {_first_line(exc)}") from None
     except TemplateNotFound as exc:
@@ -223,6 +225,23 @@ def render_template(template: Template, context: Mapping[str, Any], limits: Limi
         raise UserError(f"template {template.origin} failed: {_first_line(exc)}") from None
     except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError, RuntimeError, MemoryError) as exc:
         raise UserError(f"template {template.origin} failed: {type(exc).__name__}: {_first_line(exc)}") from None
+
+
+@contextlib.contextmanager
+def _collected() -> Iterator[None]:
+    """Python's own cyclic collection while a template not ours renders, even where the command
+    turned the collector off (the early answer, ``launch``) or down (``cli.main``): such a
+    template may build a reference cycle on every turn of a loop (a namespace holding itself),
+    which only the collector frees, and the sandbox's limit is one of time, not of memory."""
+    enabled, threshold = gc.isenabled(), gc.get_threshold()
+    gc.set_threshold(*PYTHON_GC_THRESHOLD)
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if not enabled:
+            gc.disable()
 
 
 def _streamed(chunks: Iterator[str], meter: Meter) -> str:

@@ -78,7 +78,6 @@ def cli() -> None:
 # early: with 10,000 sessions, `list` spent an eighth of its time in collections of the
 # cached fields it was reading (mypy raises the threshold for the same reason).
 GC_THRESHOLD = (100_000, 50, 100)
-DEFAULT_GC_THRESHOLD = gc.get_threshold()  # the long-lived MCP server goes back to these
 
 
 def main() -> None:

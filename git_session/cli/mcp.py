@@ -32,7 +32,7 @@ def mcp_command() -> None:
         raise UserError(f"git session mcp needs the MCP SDK (mcp 2.3 or later): {INSTALL}") from None
     import gc
 
-    from git_session.cli import DEFAULT_GC_THRESHOLD
+    from git_session import PYTHON_GC_THRESHOLD
 
-    gc.set_threshold(*DEFAULT_GC_THRESHOLD)  # main's raised threshold is for a short command
+    gc.set_threshold(*PYTHON_GC_THRESHOLD)  # main's raised threshold is for a short command
     server.serve()
