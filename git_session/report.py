@@ -287,7 +287,10 @@ def _history_problem(ws: Workspace, read: Read) -> DataError | None:
             for _ in ws.repo.walk(ObjectId(read.tip), topological=False):
                 pass
     except DataError as exc:
-        return exc
+        # libgit2 is not git: a replace ref it does not follow, a commit it does not parse;
+        # what git walks is no reason to leave the session out (the timing log walks it)
+        walked = gitcli.run(["rev-list", "--quiet", read.tip, "--"], git_dir=ws.repo.git_dir, check=False)
+        return exc if walked.returncode != 0 else None
     return None
 
 

@@ -1,0 +1,57 @@
+"""Review of report17: what its fallbacks for damaged sessions still got wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import git
+from tests.test_i17_report_damage import assert_left_out, delete, loose, two_sessions, without_it
+
+
+def other_ref(where: Path, ref: str) -> str:
+    return next(r for r in git(where, "for-each-ref", "--format=%(refname)", "refs/sessions/").split() if r != ref)
+
+
+def replaced_parent(where: Path, ref: str) -> None:
+    """The session's history as git sees it through a replace ref: its tip's parent is gone
+    from the object database, a copy of it stands for it (``git replace``)."""
+    parent = git(where, "rev-parse", f"{ref}~1").strip()
+    raw = git(where, "cat-file", "commit", parent)
+    copy = git(where, "hash-object", "-t", "commit", "-w", "--stdin", input=raw.replace("\n\n", "\nx-copy 1\n\n", 1))
+    git(where, "replace", parent, copy.strip())
+    loose(where, parent).unlink()
+
+
+def authorless_parent(where: Path, ref: str) -> None:
+    """The session's tip rewritten over a parent commit with no author line (a commit git
+    reads and walks; libgit2 refuses to parse it): what a teammate's tool could have written."""
+    tip = git(where, "rev-parse", ref).strip()
+    parent = git(where, "rev-parse", f"{ref}~1").strip()
+    raw = git(where, "cat-file", "commit", parent)
+    headers, _, message = raw.partition("\n\n")
+    kept = "\n".join(line for line in headers.split("\n") if not line.startswith("author "))
+    odd = git(where, "hash-object", "-t", "commit", "-w", "--literally", "--stdin", input=f"{kept}\n\n{message}")
+    top = git(where, "cat-file", "commit", tip).replace(f"parent {parent}", f"parent {odd.strip()}", 1)
+    new_tip = git(where, "hash-object", "-t", "commit", "-w", "--stdin", input=top).strip()
+    git(where, "update-ref", ref, new_tip, tip)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("odd", [replaced_parent, authorless_parent])
+def test_a_session_git_walks_is_not_left_out_because_another_one_is_damaged(
+    odd: Callable[[Path, str], None], tmp_path: Path
+) -> None:
+    """The timing log fails on the damaged session: the fallback must leave out that one
+    only, not a session whose history git walks (libgit2 cannot: a replace ref it does not
+    follow, a commit it does not parse); without the damaged one the report shows it."""
+    where, broken = two_sessions(tmp_path)
+    fine = other_ref(where, broken)
+    odd(where, fine)
+    expected = without_it(where, broken, tmp_path)
+    assert "Fine" in expected[0]
+    tip = git(where, "rev-parse", broken).strip()
+    delete(where, f"{tip}~1")
+    assert_left_out(where, broken, f"the history of {tip[:12]} misses", expected)
