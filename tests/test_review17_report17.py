@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import git
-from tests.test_i17_report_damage import assert_left_out, delete, loose, two_sessions, without_it
+from tests.helpers import fails, git, run
+from tests.test_i17_report_damage import DAMAGES, assert_left_out, delete, loose, two_sessions, without_it
 
 
 def other_ref(where: Path, ref: str) -> str:
@@ -55,3 +55,26 @@ def test_a_session_git_walks_is_not_left_out_because_another_one_is_damaged(
     tip = git(where, "rev-parse", broken).strip()
     delete(where, f"{tip}~1")
     assert_left_out(where, broken, f"the history of {tip[:12]} misses", expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["meta missing", "entry file missing", "parent commit missing"])
+def test_when_no_session_can_be_read_the_first_problem_is_the_error(kind: str, tmp_path: Path) -> None:
+    """The readers skip a damaged session with a warning, but when NO session can be read
+    the first problem is the error, exit 3 (``Workspace._readable``: ``list`` says so of a
+    meta it cannot read): not a report of zero sessions, nor ``history``'s "No sessions
+    yet: git session start …" with exit 0."""
+    where, broken = two_sessions(tmp_path)
+    tip = git(where, "rev-parse", broken).strip()
+    DAMAGES[kind](where, broken, tip)
+    session = broken.rsplit("/", 1)[1]
+    expected = run(where, "report").stderr.removeprefix("git-session: warning: skipped a session: ")
+    git(where, "update-ref", "-d", other_ref(where, broken))  # the one session that could be read
+    assert expected.startswith(f"session {session}: ") and expected.count("\n") == 1, expected
+    if kind == "meta missing":
+        assert fails(where, "list", "--all", code=3).startswith(f"git-session: {expected}")
+    for reader in (("report",), ("report", "--format", "json"), ("history",), ("history", "--json")):
+        result = run(where, *reader)
+        assert (result.exit_code, result.stdout) == (3, ""), (reader, result.stdout)
+        assert result.stderr.startswith(f"git-session: {expected}"), (reader, result.stderr)
+        assert result.stderr.count("\n") == 2, (reader, result.stderr)  # the error and its hint
