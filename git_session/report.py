@@ -148,8 +148,9 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     skipped: list[DataError] = []  # the sessions that cannot be read: warned about, or the error
     listed = find(ws, selection, cache, skipped)
     found = [f for f in listed if _matches(f.meta, selection.author, selection.branch)]
+    rest: list[Found] = []
     if limit is not None and period == Period():  # the newest sessions: only those are read
-        found = found[:limit]
+        found, rest = found[:limit], found[limit:]
     fresh = {f.meta.id: f.handle.tip for f in found if not isinstance(f.meta, Prepared)}
     early = _Background(lambda: read_timing(ws, fresh)) if fresh else None  # git reads while we do
     ws.store.quick_reads = True
@@ -160,6 +161,11 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
         early.discard()
         early = None
     timing, reads = _timed(ws, reads, early, skipped)
+    while rest and limit is not None and len(reads) < limit:  # some left out (damaged): the next ones
+        more, rest = rest[: limit - len(reads)], rest[limit - len(reads) :]
+        found += more
+        reads += [read for read in (_read(ws, f, skipped) for f in more) if read is not None]
+        timing, reads = _timed(ws, reads, None, skipped)
     if skipped and len(listed) == len(found) - len(reads):
         raise skipped[0]  # no session can be read: as ``Workspace._readable`` says it
     for problem in skipped:

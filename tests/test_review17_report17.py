@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import fails, git, run
-from tests.test_i17_report_damage import DAMAGES, assert_left_out, delete, loose, two_sessions, without_it
+from tests.helpers import as_json, fails, git, ok, run
+from tests.test_i17_report_damage import (
+    DAMAGES,
+    assert_left_out,
+    delete,
+    forget_reports,
+    loose,
+    two_sessions,
+    without_it,
+)
 
 
 def other_ref(where: Path, ref: str) -> str:
@@ -78,3 +87,26 @@ def test_when_no_session_can_be_read_the_first_problem_is_the_error(kind: str, t
         assert (result.exit_code, result.stdout) == (3, ""), (reader, result.stdout)
         assert result.stderr.startswith(f"git-session: {expected}"), (reader, result.stderr)
         assert result.stderr.count("\n") == 2, (reader, result.stderr)  # the error and its hint
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["entry file missing", "parent commit missing"])
+def test_history_n_fills_its_n_rows_past_a_damaged_session(kind: str, tmp_path: Path) -> None:
+    """``history -n 1`` with the newest session damaged: the one before it, not "No sessions
+    yet: git session start …" (nor ``[]``) as if there were none."""
+    where, _ = two_sessions(tmp_path)
+    newest = as_json(where, "history", "-n", "1", "--json")[0]["id"]  # the same times: by id
+    broken = next(r for r in git(where, "for-each-ref", "--format=%(refname)", "refs/sessions/").split() if newest in r)
+    forget_reports(where)
+    other = tmp_path / "without"
+    shutil.copytree(where, other)
+    git(other, "update-ref", "-d", broken)
+    readers = (("history", "-n", "1"), ("history", "-n", "1", "--json"), ("history", "-n", "1", "--metrics"))
+    expected = [ok(other, *reader) for reader in readers]
+    assert newest not in expected[1] and expected[1] != "[]\n", expected
+    DAMAGES[kind](where, broken, git(where, "rev-parse", broken).strip())
+    for reader, shown in zip(readers, expected, strict=True):
+        result = run(where, *reader)
+        assert (result.exit_code, result.stdout) == (0, shown), reader
+        assert result.stderr.startswith("git-session: warning: skipped a session: "), reader
+        assert result.stderr.count("\n") == 1, reader
