@@ -145,20 +145,31 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     replaced = reportcache.replaced(ws.repo)  # git sees other commits than their ids name: no cache
     cache = reportcache.load(ws.repo) if not replaced else Cache({}, {})
     cached = (set(cache.sessions), set(cache.commits))
-    listed = find(ws, selection, cache)
+    skipped: list[DataError] = []  # the sessions that cannot be read: warned about, or the error
+    listed = find(ws, selection, cache, skipped)
     found = [f for f in listed if _matches(f.meta, selection.author, selection.branch)]
+    rest: list[Found] = []
     if limit is not None and period == Period():  # the newest sessions: only those are read
-        found = found[:limit]
+        found, rest = found[:limit], found[limit:]
     fresh = {f.meta.id: f.handle.tip for f in found if not isinstance(f.meta, Prepared)}
     early = _Background(lambda: read_timing(ws, fresh)) if fresh else None  # git reads while we do
     ws.store.quick_reads = True
-    reads = [read for read in (_read(ws, f) for f in found) if read is not None]
+    reads = [read for read in (_read(ws, f, skipped) for f in found) if read is not None]
     if early is not None and _fresh(reads) != fresh:
         # a session left out (damaged): its tip given to git could change what git says of
         # the others (``--source``) or fail the log: the log is run again without it
         early.discard()
         early = None
-    timing, reads = _timed(ws, reads, early)
+    timing, reads = _timed(ws, reads, early, skipped)
+    while rest and limit is not None and len(reads) < limit:  # some left out (damaged): the next ones
+        more, rest = rest[: limit - len(reads)], rest[limit - len(reads) :]
+        found += more
+        reads += [read for read in (_read(ws, f, skipped) for f in more) if read is not None]
+        timing, reads = _timed(ws, reads, None, skipped)
+    if skipped and len(listed) == len(found) - len(reads):
+        raise skipped[0]  # no session can be read: as ``Workspace._readable`` says it
+    for problem in skipped:
+        ws.warn(f"skipped a session: {problem.message}")
     figures = figures_of(ws, reads, now, cache, timing)
     _prune(cache, {f.handle.tip for f in listed}, {f.handle.id for f in listed})
     if not replaced and (set(cache.sessions), set(cache.commits)) != cached:
@@ -175,7 +186,7 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
 def of_sessions(ws: Workspace, handles: Sequence[Handle]) -> tuple[list[SessionFigures], dict[str, str]]:
     """The figures of the sessions named (``compare``), and their short ids."""
     states = [Read(ws.store.state(handle), None, handle.tip) for handle in handles]
-    timing, states = _timed(ws, states, skip=False)
+    timing, states = _timed(ws, states)
     return figures_of(ws, states, ws.now(), timing=timing), {h.id: ws.short_session_id(h.id) for h in handles}
 
 
@@ -185,9 +196,12 @@ class Found(NamedTuple):
     remote: str | None
 
 
-def find(ws: Workspace, selection: Selection, cache: Cache | None = None) -> list[Found]:
+def find(
+    ws: Workspace, selection: Selection, cache: Cache | None = None, skipped: list[DataError] | None = None
+) -> list[Found]:
     """Each session's fields (newest first), with the remote it was fetched from; a session
-    both here and fetched is read here (where it is merged). A tip ``cache`` has is not read."""
+    both here and fetched is read here (where it is merged). A tip ``cache`` has is not read.
+    A session that cannot be read is left out: added to ``skipped`` (without it: warned)."""
     seen: set[str] = set()
     found: list[Found] = []
     for prefix, remote in _sources(ws, selection):
@@ -200,7 +214,10 @@ def find(ws: Workspace, selection: Selection, cache: Cache | None = None) -> lis
             try:
                 found.append(Found(handle, prepared or _meta(ws, handle), remote))
             except DataError as exc:
-                ws.warn(f"skipped a session: {exc.message}")
+                if skipped is None:
+                    ws.warn(f"skipped a session: {exc.message}")
+                else:
+                    skipped.append(exc)
                 continue
             seen.add(handle.id)
     return sorted(found, key=lambda f: (f.meta.created, f.meta.id), reverse=True)
@@ -238,15 +255,15 @@ def _meta(ws: Workspace, handle: Handle) -> Meta:
     return ws.store.meta(handle)
 
 
-def _read(ws: Workspace, found: Found) -> Read | None:
+def _read(ws: Workspace, found: Found, skipped: list[DataError]) -> Read | None:
     """The session's fields, and of its entries those whose figures are more than a count
-    (none read when the cache had its tip)."""
+    (none read when the cache had its tip); ``None`` when they cannot be read (in ``skipped``)."""
     if isinstance(found.meta, Prepared):
         return Read(found.meta, found.remote, found.handle.tip)
     try:
         entries = [e for kind in metrics.READ_KINDS for e in ws.store.entries(found.handle, kind)]
     except DataError as exc:
-        ws.warn(f"skipped a session: {exc.message}")
+        skipped.append(exc)
         return None
     return Read(SessionState(found.meta, tuple(sorted(entries, key=lambda e: e.added))), found.remote, found.handle.tip)
 
@@ -257,12 +274,13 @@ def _fresh(reads: Iterable[Read]) -> dict[str, str]:
 
 
 def _timed(
-    ws: Workspace, reads: Sequence[Read], early: _Background | None = None, skip: bool = True
+    ws: Workspace, reads: Sequence[Read], early: _Background | None = None, skipped: list[DataError] | None = None
 ) -> tuple[Timing, list[Read]]:
     """The timing log of the sessions read (``early``'s, when it ran over them), and the
     sessions it covers: when git cannot walk the histories (a commit missing or damaged), a
     session whose history libgit2 cannot walk either is left out as the other readers leave
-    one out (``skip``; otherwise that is the error) and the log is run again without it."""
+    one out (added to ``skipped``; without it, that is the error) and the log is run again
+    without it."""
     try:
         return (early.result() if early is not None else read_timing(ws, _fresh(reads))), list(reads)
     except GitError:
@@ -270,9 +288,9 @@ def _timed(
         if not broken:
             raise
     for problem in broken.values():
-        if not skip:
+        if skipped is None:
             raise problem
-        ws.warn(f"skipped a session: {problem.message}")
+        skipped.append(problem)
     kept = [read for read in reads if read.tip not in broken]
     return read_timing(ws, _fresh(kept)), kept
 
@@ -287,7 +305,10 @@ def _history_problem(ws: Workspace, read: Read) -> DataError | None:
             for _ in ws.repo.walk(ObjectId(read.tip), topological=False):
                 pass
     except DataError as exc:
-        return exc
+        # libgit2 is not git: a replace ref it does not follow, a commit it does not parse;
+        # what git walks is no reason to leave the session out (the timing log walks it)
+        walked = gitcli.run(["rev-list", "--quiet", read.tip, "--"], git_dir=ws.repo.git_dir, check=False)
+        return exc if walked.returncode != 0 else None
     return None
 
 
