@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests import test_trailers
+from tests.helpers import ok
 from tests.test_i14_hooks import AWK, counted, started
 from tests.test_i17_hooks import NEW, amended, fresh, linked
-from tests.test_trailers import Session, head, message, run_git
+from tests.test_trailers import Session, change, head, message, run_git
 
 hooked = test_trailers.hooked
 session = test_trailers.session
@@ -59,3 +60,15 @@ def test_a_long_command_line_is_read_with_its_boundaries_not_gathered_line_by_li
     body = "\n".join(f"line {i} " + "x" * 32 for i in range(3000))
     assert started(session.repo, counted, "commit", "-q", "-m", NEW, "-m", body) == sorted(["tr", AWK])
     assert message(session.repo).startswith(NEW + "\n\n" + body + "\n\n")
+
+
+def test_a_commit_through_an_alias_still_starts_nothing(session: Session, counted: tuple[dict[str, str], Path]) -> None:
+    """git runs git by the path it finds first on its PATH, where it put its own folder
+    (`/usr/lib/git-core/git` on Debian): that path is taken as git's when `git` is in it,
+    whatever characters it has."""
+    run_git(session.repo, "config", "alias.ci", "commit")
+    linked(session)
+    ok(session.repo, "status")  # (the amend's files are written with the cache)
+    change(session.repo)
+    assert started(session.repo, counted, "ci", "-q", "--amend", "-m", NEW) == []
+    assert message(session.repo) == amended(session, NEW)
