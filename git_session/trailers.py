@@ -384,28 +384,36 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
     What awk wrote from the same inputs before (``AMENDS_INPUTS``) is written again, not made again."""
     awk = shutil.which("mawk") or shutil.which("awk")
     cache = cache_path(repo, branch)
-    try:
-        header = read_data(cache).split(b"\n", 3)[2] if cache is not None else b""
-    except (OSError, IndexError):
-        return False
-    if awk is None or cache is None or not header.startswith(b"tip "):
-        return False
     program = paths.awk_program(repo)
     old = folder / f"{TIP_MESSAGE}{tip}"
-    inputs = _amend_inputs(awk, program, cache, old)
+    try:  # (read once: awk runs on these bytes, those digested, whatever is written meanwhile)
+        read = [read_data(cache), read_data(program), read_data(old)] if cache is not None else []
+        header = read[0].split(b"\n", 3)[2] if read else b""
+    except (OSError, IndexError):
+        return False
+    if awk is None or not read or not header.startswith(b"tip "):
+        return False
+    inputs = _digest(awk, read[1], read[0], read[2])
+    snapshots = [folder / f".amend-{name}.{os.getpid()}" for name in ("cache", "program", "message")]
     try:
-        bodies = _made_before(folder, inputs) if inputs is not None else None
-        bodies = bodies or _run_awk(awk, program, cache, old, folder / f".amend.{os.getpid()}")
+        bodies = _made_before(folder, inputs)
+        if bodies is None:
+            for path, data in zip(snapshots, read, strict=True):
+                path.unlink(missing_ok=True)  # (whatever was planted there: a FIFO would block the write)
+                path.write_bytes(data)
+            bodies = _run_awk(awk, snapshots[1], snapshots[0], snapshots[2], folder / f".amend.{os.getpid()}")
         if bodies is None:
             return False
         (folder / AMENDS_INPUTS).unlink(missing_ok=True)  # (said again below, once both files are)
         write_atomically(folder / f"{AMENDED}{tip}", header + b"\n" + bodies[0])
         write_atomically(folder / f"{AMEND_OURS}{tip}", header + b"\n" + bodies[1])
-        if inputs is not None:
-            said = [tip, inputs, *(hashlib.sha256(body).hexdigest() for body in bodies)]
-            write_atomically(folder / AMENDS_INPUTS, f"{' '.join(said)}\n".encode("ascii"))
+        said = [tip, inputs, *(hashlib.sha256(body).hexdigest() for body in bodies)]
+        write_atomically(folder / AMENDS_INPUTS, f"{' '.join(said)}\n".encode("ascii"))
     except (OSError, subprocess.SubprocessError):
         return False
+    finally:
+        for path in snapshots:
+            path.unlink(missing_ok=True)
     return True
 
 
@@ -440,16 +448,21 @@ def _amend_inputs(awk: str, program: Path, cache: Path, message: Path) -> str | 
     """A digest of what the amend files are written from: the awk that runs, the program
     and the files it reads (the cache, but for what it does not read, and the tip's
     message); ``None``: one cannot be read."""
-    digest = hashlib.sha256(f"{AMENDS_INPUTS} 2 {awk}\n".encode("utf-8", "surrogateescape"))
     try:
-        lines = read_data(cache).split(b"\n")
-        for at, key in _UNREAD_BY_AWK.items():
-            if at < len(lines) and lines[at].startswith(key):
-                lines[at] = key
-        for data in (read_data(program), b"\n".join(lines), read_data(message)):
-            digest.update(b"%d\n" % len(data) + data)
+        return _digest(awk, read_data(program), read_data(cache), read_data(message))
     except OSError:
         return None
+
+
+def _digest(awk: str, program: bytes, cache: bytes, message: bytes) -> str:
+    """``_amend_inputs`` of the files' bytes."""
+    digest = hashlib.sha256(f"{AMENDS_INPUTS} 2 {awk}\n".encode("utf-8", "surrogateescape"))
+    lines = cache.split(b"\n")
+    for at, key in _UNREAD_BY_AWK.items():
+        if at < len(lines) and lines[at].startswith(key):
+            lines[at] = key
+    for data in (program, b"\n".join(lines), message):
+        digest.update(b"%d\n" % len(data) + data)
     return digest.hexdigest()
 
 
