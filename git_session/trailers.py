@@ -422,6 +422,7 @@ def _run_awk(awk: str, program: Path, cache: Path, old: Path, scratch: Path) -> 
     nothing the hook could take)."""
     env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "")}
     try:
+        scratch.unlink(missing_ok=True)  # (whatever was planted there: a FIFO would block the write)
         scratch.write_bytes(old.read_bytes())
         run = [awk, "-v", "mode=amend", "-v", "committed=0", "-f", str(program), str(cache), str(scratch)]
         subprocess.run(run, env=env, check=True, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
