@@ -105,7 +105,9 @@ def outgoing_notes(repo: Repo, remote: Remote, view: RemoteView | None = None) -
     if view is not None:
         if view.held.get(NOTES_REF) == ours:
             return None, None
-        theirs = view.had.get(NOTES_REF) or (theirs if NOTES_REF in view.present else None)
+        # Not the copy here: a remote with notes that are not ours (re-pointed, rewritten)
+        # would keep ours here, "up to date", until a fetch. A rejection merges theirs.
+        theirs = view.had.get(NOTES_REF)
     if ours is None or ours == theirs:
         return None, None
     if not repo.is_commit(ours):

@@ -1,0 +1,31 @@
+"""Review of push17 (round 17): what a push decides from ``git push --dry-run``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import git, ok
+from tests.test_i14_share_noop import in_repo, probe
+from tests.test_i17_push_remote import local_refs, pushed_twice, remote_refs
+
+
+def test_notes_re_pointed_to_a_remote_with_other_notes_are_merged_and_sent(tmp_path: Path) -> None:
+    """The remote has notes of its own (another repository, or its notes rewritten): the copy
+    here of what the old one had is ours, but this one does not hold it. The notes must not
+    stay here with "up to date" until a fetch."""
+    _, alice, _ = pushed_twice(tmp_path)
+    other = tmp_path / "other.git"
+    git(tmp_path, "init", "-q", "--bare", str(other))
+    seed = tmp_path / "seed"
+    git(seed, "notes", "--ref=sessions", "add", "-m", "their line", "HEAD")
+    git(seed, "push", "-q", str(other), "main", "refs/notes/sessions")
+    theirs = git(other, "rev-parse", "refs/notes/sessions").strip()
+    git(alice, "remote", "set-url", "origin", str(other))
+
+    assert in_repo(alice) is None
+    out = ok(alice, "push")
+
+    assert out.endswith("Pushed 2 session(s) and the notes to origin\n"), out
+    assert remote_refs(other) == local_refs(alice)
+    git(other, "merge-base", "--is-ancestor", theirs, "refs/notes/sessions")  # theirs kept, not clobbered
+    assert probe(alice, "push")[:3] == (0, "Everything up to date on origin\n", "")
