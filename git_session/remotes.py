@@ -200,7 +200,9 @@ def push_statuses(
     env = None if every_ref else TOLERANT
     result = gitcli.run([*args, *push_refspecs(prefixes, notes)], git_dir=repo.git_dir, env=env, check=False)
     statuses = list(porcelain(result.stdout))
-    if result.returncode != 0 and not statuses:
+    # A rejection exits 1; anything else (a second push URL unreachable after the first
+    # answered: 128) is the push failing, whatever lines came before.
+    if result.returncode != 0 and not (result.returncode == 1 and any(flag == "!" for flag, _, _ in statuses)):
         raise transfer_error(f"cannot push sessions to {remote.name}", result.stderr)
     return statuses
 

@@ -29,3 +29,16 @@ def test_notes_re_pointed_to_a_remote_with_other_notes_are_merged_and_sent(tmp_p
     assert remote_refs(other) == local_refs(alice)
     git(other, "merge-base", "--is-ancestor", theirs, "refs/notes/sessions")  # theirs kept, not clobbered
     assert probe(alice, "push")[:3] == (0, "Everything up to date on origin\n", "")
+
+
+def test_a_second_push_url_unreachable_fails_as_git_push_fails(tmp_path: Path) -> None:
+    """``git push`` answers for the first URL, then dies on the second (exit 128): the
+    lines it printed for the first are not "everything up to date" (early or in full)."""
+    remote, alice, _ = pushed_twice(tmp_path)
+    git(alice, "config", "--add", "remote.origin.pushurl", str(remote))
+    git(alice, "config", "--add", "remote.origin.pushurl", str(tmp_path / "nowhere.git"))
+
+    assert in_repo(alice) is None
+    answer = probe(alice, "push")
+    assert answer.code != 0 and answer.stdout == "", answer
+    assert "cannot push sessions to origin" in answer.stderr and "nowhere.git" in answer.stderr, answer.stderr
