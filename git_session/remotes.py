@@ -105,10 +105,10 @@ def outgoing_notes(repo: Repo, remote: Remote, view: RemoteView | None = None) -
     if view is not None:
         if view.held.get(NOTES_REF) == ours:
             return None, None
-        # Not the copy here: a remote with notes that are not ours (re-pointed, rewritten)
-        # would keep ours here, "up to date", until a fetch. A rejection merges theirs.
-        theirs = view.had.get(NOTES_REF)
-    if ours is None or ours == theirs:
+        theirs = view.had.get(NOTES_REF) or (theirs if NOTES_REF in view.present else None)
+    # With a view, a copy here equal to ours is no answer: the remote does not hold ours (it
+    # has other notes: re-pointed, rewritten); they leave, and a rejection merges theirs.
+    if ours is None or (ours == theirs and view is None):
         return None, None
     if not repo.is_commit(ours):
         return None, Reason(f"{NOTES_REF} is not a notes commit here", Advice.DOCTOR_EXAMINES)
