@@ -106,7 +106,9 @@ def outgoing_notes(repo: Repo, remote: Remote, view: RemoteView | None = None) -
         if view.held.get(NOTES_REF) == ours:
             return None, None
         theirs = view.had.get(NOTES_REF) or (theirs if NOTES_REF in view.present else None)
-    if ours is None or ours == theirs:
+    # With a view, a copy here equal to ours is no answer: the remote does not hold ours (it
+    # has other notes: re-pointed, rewritten); they leave, and a rejection merges theirs.
+    if ours is None or (ours == theirs and view is None):
         return None, None
     if not repo.is_commit(ours):
         return None, Reason(f"{NOTES_REF} is not a notes commit here", Advice.DOCTOR_EXAMINES)
@@ -158,7 +160,10 @@ class RemoteView:
         """Ask the remote by a ``git push --dry-run`` of the refs (``push_statuses``);
         ``before``: the tips read just before. A ref that moved meanwhile is held by none:
         which of its tips the remote was compared with is not known."""
-        statuses = push_statuses(repo, remote, prefixes, NOTES_REF in before)
+        # Which branches it has too (``refs/remotes/<name>/X`` asked as its ``refs/heads/X``):
+        # the scan leaves out the files those hold (``sharing.PublicFiles``).
+        tracking = f"refs/remotes/{remote.name}/" if remote.name in repo.remote_names() else None
+        statuses = push_statuses(repo, remote, prefixes, NOTES_REF in before, tracking=tracking)
         after = ref_tips(repo, [*prefixes, NOTES_REF])
         return cls.of(statuses, {name: tip for name, tip in before.items() if after.get(name) == tip})
 
@@ -180,13 +185,20 @@ class RemoteView:
         return cls(held, had, present)
 
 
-def push_refspecs(prefixes: Sequence[str], notes: bool) -> list[str]:
-    """The refspecs a push of the sessions under ``prefixes`` (and the notes) asks about."""
-    return [f"{prefix}*:{prefix}*" for prefix in prefixes] + ([f"{NOTES_REF}:{NOTES_REF}"] if notes else [])
+def push_refspecs(prefixes: Sequence[str], notes: bool, tracking: str | None = None) -> list[str]:
+    """The refspecs a push of the sessions under ``prefixes`` (and the notes) asks about;
+    ``tracking``: the remote-tracking branches too, as the remote's branches."""
+    sessions = [f"{prefix}*:{prefix}*" for prefix in prefixes] + ([f"{NOTES_REF}:{NOTES_REF}"] if notes else [])
+    return sessions + ([f"{tracking}*:refs/heads/*"] if tracking else [])
 
 
 def push_statuses(
-    repo: Repo, remote: Remote, prefixes: Sequence[str], notes: bool, every_ref: bool = False
+    repo: Repo,
+    remote: Remote,
+    prefixes: Sequence[str],
+    notes: bool,
+    every_ref: bool = False,
+    tracking: str | None = None,
 ) -> list[tuple[str, str, str]]:
     """What a push of the sessions under ``prefixes`` (and of the notes, with ``notes``)
     would do to each ref, as ``git push --dry-run --porcelain`` says: the remote asked at
@@ -196,9 +208,11 @@ def push_statuses(
     # Whole ids in "old..new" (the remote's tip, what a scan need not read again).
     args = ["-c", "core.abbrev=no", "push", "--dry-run", "--porcelain", "--no-verify", "--", remote.name]
     env = None if every_ref else TOLERANT
-    result = gitcli.run([*args, *push_refspecs(prefixes, notes)], git_dir=repo.git_dir, env=env, check=False)
+    result = gitcli.run([*args, *push_refspecs(prefixes, notes, tracking)], git_dir=repo.git_dir, env=env, check=False)
     statuses = list(porcelain(result.stdout))
-    if result.returncode != 0 and not statuses:
+    # A rejection exits 1; anything else (a second push URL unreachable after the first
+    # answered: 128) is the push failing, whatever lines came before.
+    if result.returncode != 0 and not (result.returncode == 1 and any(flag == "!" for flag, _, _ in statuses)):
         raise transfer_error(f"cannot push sessions to {remote.name}", result.stderr)
     return statuses
 

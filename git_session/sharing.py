@@ -764,7 +764,7 @@ def outgoing_texts(
     store = Store(repo)
     seen: set[object] = set()
     pushed = pushed_log(repo, remote).tips()
-    public = PublicFiles(repo, remote)
+    public = PublicFiles(repo, remote, leaving.view)
     for name, tip in sorted(leaving.sessions.items()):
         session_id = name.rsplit("/", 1)[1]
         hide = _hidden(repo, remote, name, pushed, (also_sent or {}).get(name), leaving.copies, leaving.view)
@@ -823,10 +823,13 @@ class PublicFiles:
     A snapshot is compared with the commits where its HEAD meets those branches (their
     merge bases: what HEAD shares with the remote), cheap tree comparisons."""
 
-    def __init__(self, repo: Repo, remote: Remote) -> None:
+    def __init__(self, repo: Repo, remote: Remote, view: RemoteView | None = None) -> None:
         self.repo = repo
         configured = remote.name in repo.remote_names()
-        refs = repo.refs_with_prefix(f"refs/remotes/{remote.name}/") if configured else []
+        tracking = f"refs/remotes/{remote.name}/"
+        refs = repo.refs_with_prefix(tracking) if configured else []
+        if view is not None:  # only the branches the remote said it has (a stale copy is no answer)
+            refs = [(name, tip) for name, tip in refs if f"refs/heads/{name.removeprefix(tracking)}" in view.present]
         self.tips = list(dict.fromkeys(tip for _, tip in refs))[:MERGE_BASES_AT_MOST]
         self._bases: dict[ObjectId | None, list[ObjectId]] = {}
 
