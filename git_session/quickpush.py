@@ -23,7 +23,7 @@ import stat
 from git_session import branchstamp, paths, settings
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
-from git_session.remotes import in_step, push_statuses, resolve_remote
+from git_session.remotes import Remote, in_step, push_statuses, ref_tips, resolve_remote
 
 
 def up_to_date(spec: str | None) -> str | None:
@@ -34,6 +34,8 @@ def up_to_date(spec: str | None) -> str | None:
         if not idle(repo):
             return None
         remote = resolve_remote(repo, spec)
+        if _known_to_leave(repo, remote):
+            return None
         notes = repo.ref_target(NOTES_REF) is not None  # a damaged ref raises: the command's to say
         if not in_step(push_statuses(repo, remote, (SESSIONS_PREFIX,), notes, every_ref=True)):
             return None
@@ -42,6 +44,19 @@ def up_to_date(spec: str | None) -> str | None:
     except Exception:  # the command says what it is, as it always does
         return None
     return remote.name
+
+
+def _known_to_leave(repo: Repo, remote: Remote) -> bool:
+    """Whether the copies here already say that something leaves (a session, or the notes,
+    the remote's copy lacks). The command then asks the remote itself: asking it here too
+    would connect twice before the push connects again (a passphrase asked three times).
+    Only their "nothing leaves" is checked with the remote: it is the answer a re-pointed
+    URL, a remote made anew or a session deleted there makes wrong."""
+    tips = ref_tips(repo, [SESSIONS_PREFIX, remote.sessions_prefix])
+    ours = {name: tip for name, tip in tips.items() if name.startswith(SESSIONS_PREFIX)}
+    if any(tips.get(remote.copy_ref(name)) != tip for name, tip in ours.items()):
+        return True
+    return repo.ref_target(NOTES_REF) != repo.ref_target(remote.notes_ref)
 
 
 def idle(repo: Repo) -> bool:

@@ -156,7 +156,24 @@ def test_the_early_answer_asks_what_a_push_would_do(tmp_path: Path, monkeypatch:
     _, alice, _ = pushed_twice(tmp_path)
     calls = git_commands(monkeypatch)
     assert in_repo(alice) == "origin"
-    assert [c[:2] for c in calls] == [["push", "--dry-run"]]  # nothing else run
+    assert [c[:2] for c in calls] == [["for-each-ref", "--format=%(objectname)%09%(refname)"], ["push", "--dry-run"]]
+
+
+@pytest.mark.parametrize("what", ["a session", "the notes"])
+def test_when_the_copies_here_say_something_leaves_the_early_answer_does_not_ask_the_remote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    """The command asks the remote before it pushes: the early answer asking too made a push
+    with something to send connect three times (a passphrase asked three times)."""
+    _, alice, _ = pushed_twice(tmp_path)
+    if what == "a session":
+        ok(alice, "note", "one more line")
+    else:
+        git(alice, "notes", "--ref=sessions", "append", "-m", "another line", "HEAD")
+    settle(alice)
+    calls = git_commands(monkeypatch)
+    assert in_repo(alice) is None
+    assert [c for c in calls if c[0] == "push"] == []
 
 
 def test_the_push_url_is_asked_not_the_fetch_url(tmp_path: Path) -> None:
