@@ -8,6 +8,7 @@ times; the helpers below are how they all do it.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -144,7 +145,21 @@ def git_session_exe() -> str:
     exe = Path(sys.executable).parent / "git-session"
     if not exe.exists():
         raise SystemExit(f"bench: no console script at {exe}; install the package into this venv")
+    entry = _entry_point()
+    if entry is not None and f"from {entry[0]} import {entry[1]}" not in exe.read_text(errors="replace"):
+        raise SystemExit(
+            f"bench: {exe} does not start {entry[0]}:{entry[1]} as pyproject.toml says (installed before the"
+            " entry point changed): run `python3 dev.py setup` first"
+        )
     return str(exe)
+
+
+def _entry_point() -> tuple[str, str] | None:
+    """The module and function pyproject.toml names for the ``git-session`` console script
+    (a venv installed before it changed still starts the old one: what the benches time)."""
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    found = re.search(r'^git-session = "([\w.]+):(\w+)"$', pyproject.read_text(), re.MULTILINE)
+    return (found[1], found[2]) if found else None
 
 
 def init_repo(path: Path) -> Path:
