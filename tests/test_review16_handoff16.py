@@ -36,10 +36,19 @@ def _slow_git(folder: Path, marker: Path) -> Path:
     return folder
 
 
+def _interruptible() -> None:
+    """Ctrl-C as a terminal delivers it: a suite started in the background by a shell without
+    job control inherits SIGINT ignored, and Python then installs no handler for it (the
+    command would run to its end and the test wait a minute on the slow git log)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted(cwd: Path, argv: list[str], env: dict[str, str], marker: Path) -> tuple[int, bytes, bytes]:
     """Run ``argv``, press Ctrl-C while the handoff's git log runs: exit code, stdout, stderr."""
     marker.unlink(missing_ok=True)
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=_interruptible
+    )
     deadline = time.monotonic() + 60
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
