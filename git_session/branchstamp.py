@@ -34,7 +34,7 @@ def stamp(repo: Repo) -> str | None:
             with os.scandir(folder) as entries:
                 pending += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
         except OSError:
-            pass
+            pass  # its subfolders cannot be listed: the folder's own time is still stamped
         files.append(folder)
     for path in files:
         try:

@@ -248,7 +248,7 @@ def _meta(ws: Workspace, handle: Handle) -> Meta:
         try:
             meta = codec.meta_from_bytes(files[0][1], f"session {handle.id}")
         except DataError:
-            pass
+            pass  # not taken: the store reads it again below, and says what is wrong
         else:
             if meta.id == handle.id:
                 return meta
@@ -303,7 +303,7 @@ def _history_problem(ws: Workspace, read: Read) -> DataError | None:
     try:
         with naming_session(read.state.meta.id):
             for _ in ws.repo.walk(ObjectId(read.tip), topological=False):
-                pass
+                pass  # every commit read: a missing or damaged one raises
     except DataError as exc:
         # libgit2 is not git: a replace ref it does not follow, a commit it does not parse;
         # what git walks is no reason to leave the session out (the timing log walks it)

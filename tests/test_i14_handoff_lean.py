@@ -18,24 +18,11 @@ import pytest
 from git_session import quickhandoff, quickpush
 from git_session.gitrepo import Repo
 from tests.helpers import git, ok
-from tests.test_i14_share_noop import settle
+from tests.test_i14_share_noop import probe, settle
 
 # Every case starts git-session twice (and the fixture commits through the hooks).
 pytestmark = pytest.mark.slow
 
-_PROBE = """
-import json, sys
-from git_session import launch
-sys.argv = ["git-session", *sys.argv[1:]]
-code = 0
-try:
-    launch.main()
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else 1
-sys.stdout.flush()
-loaded = sorted(m for m in sys.modules if m == "click" or m.startswith("git_session"))
-print("\\n" + json.dumps([code, loaded]), file=sys.stderr)
-"""
 _FULL = "from git_session.cli import main; main()"
 # A fixed clock: the handoff says when it was generated.
 _CLOCK = {"GIT_AUTHOR_DATE": "1700000000 +0000", "GIT_COMMITTER_DATE": "1700000000 +0000"}
@@ -52,17 +39,7 @@ def both(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[Outc
     outcomes, and whether the console script answered without the command line."""
     environ = {**os.environ, **_CLOCK, **(env or {})}
     argv = ("handoff", *args)
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE, *argv],
-        cwd=cwd,
-        capture_output=True,
-        env=environ,
-        check=False,
-        encoding="utf-8",
-        errors="replace",
-    )
-    stderr, _, last = probe.stderr.removesuffix("\n").rpartition("\n")
-    code, modules = json.loads(last)
+    early = probe(cwd, *argv, env=environ)
     full = subprocess.run(
         [sys.executable, "-c", _FULL, *argv],
         cwd=cwd,
@@ -72,8 +49,8 @@ def both(cwd: Path, *args: str, env: dict[str, str] | None = None) -> tuple[Outc
         encoding="utf-8",
         errors="replace",
     )
-    early = not ({"click", "git_session.cli"} & set(modules))
-    return Outcome(code, probe.stdout, stderr), Outcome(full.returncode, full.stdout, full.stderr), early
+    answered = not ({"click", "git_session.cli"} & early.modules)
+    return Outcome(early.code, early.stdout, early.stderr), Outcome(full.returncode, full.stdout, full.stderr), answered
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,13 @@ class Probe(NamedTuple):
 def probe(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Probe:
     """``git-session ARGS`` through the console script's entry, in a child process."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args], cwd=cwd, capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-c", _PROBE, *args],
+        cwd=cwd,
+        capture_output=True,
+        env=env,
+        check=False,
+        encoding="utf-8",
+        errors="replace",
     )
     stderr, _, last = done.stderr.removesuffix("\n").rpartition("\n")
     code, modules = json.loads(last)
