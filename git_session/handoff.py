@@ -358,10 +358,20 @@ def _timeline(state: SessionState, commits: list[HistoryCommit], ending: bool, n
 
 
 def _related(ws: Workspace, found: Found, meta: Meta) -> dict[str, Any]:
+    from git_session.metacache import may_hold  # what the sessions' list is read from
+
     parent_id = meta.get("parent")
     sessions = ws.all_sessions()
-    parent = next((f for f in sessions if f.handle.id == parent_id), None)
-    children = [f for f in sessions if f.meta.get("parent") == found.handle.id]
+    parent = next((f for f in sessions if f.handle.id == parent_id), None) if parent_id else None
+    # Only a session whose cached fields may name this one is decoded (no other's parent can
+    # be this one): decoding every session's fields was most of what a handoff's cost grew
+    # by with the number of sessions (ISSUE14: handoff).
+    own, tip = found.handle.id, found.handle.tip
+
+    def fields(f: Found) -> Meta:  # this session's own are read already (its cached line names it)
+        return meta if f.handle.tip == tip else f.meta
+
+    children = [f for f in sessions if may_hold(fields(f), own) and fields(f).get("parent") == own]
     parent_view = _related_view(ws, parent) if parent else None
     if parent_id and parent_view is None:
         parent_view = {

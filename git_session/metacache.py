@@ -37,6 +37,7 @@ _ESCAPES = {"\\": "\\", "t": "\t", "n": "\n"}
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _TZ = re.compile(r"[+-][0-9]{4}")
 _MAX_TIME = 253402214400  # as ``codec``'s: the last time a date can show
+_ESCAPED_PRINTABLE = re.compile(r"\\u00[2-7]")  # JSON's \u escape of a printable ASCII character
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
 
 
@@ -65,6 +66,20 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
     rest = [line for line in lines.values() if line is not None]
     body = "\n".join([str(len(rows)), *rows, *rest])
     write_checksummed(paths.session_metas_cache(repo), HEADER, body.encode("utf-8", "surrogatepass"))
+
+
+def may_hold(meta: Meta, word: str) -> bool:
+    """Whether ``word`` (printable ASCII: a session id) may be the value of one of the fields
+    a row does not show (``meta.get``), found without decoding anything: ``False`` only for a
+    session of this cache whose rest, as read, holds neither ``word`` nor a ``\\u`` escape of a
+    printable ASCII character (which ``save`` never writes; a JSON string without one holds
+    each of its characters as is). Anything else (a ``Meta`` read from its tip, lines that
+    are not one a session) may."""
+    state = meta.__dict__
+    if not isinstance(meta, _Cached) or "_rest" not in state:
+        return True
+    line = state["_rest"].line(state["_row"])
+    return line is None or word in line or _ESCAPED_PRINTABLE.search(line) is not None
 
 
 def _rows(text: str, path: str, read: Callable[[str], Meta | None] | None = None) -> dict[str, Meta]:
