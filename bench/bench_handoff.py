@@ -10,7 +10,11 @@ A session spanning the last 1,000 commits of a 100,000-commit history is handed 
 - ``git-session handoff`` in the 100,000-commit repository against the same handoff in
   a repository holding only the range (1,001 commits: one that adds every file, then the
   same 1,000 one-file changes) (target <= 1.2: the 99,000 commits outside the range cost
-  at most a fifth more, noise included).
+  at most a fifth more, noise included);
+- the same handoff (of the small repository) with ``--sessions`` other sessions beside it
+  (2,000 by default, on branches of their own, their fields cached as any ``list`` leaves
+  them) against it alone (target <= 1.2: finding the session's parent and children does not
+  decode every session's fields; reading the list of sessions still grows with it).
 
 The histories are generated as one ``git fast-import`` stream (every commit changes one
 small file; the session's commits carry a ``Session-Id`` trailer and a session note, as
@@ -25,7 +29,7 @@ command line), as a person's is once a command has looked at the branches; the s
 whether it was (with ``--check``, exit 1 when it was not).
 
 Usage: .venv/bin/python bench/bench_handoff.py [--quick] [--rounds N] [--commits N] [--range N] [--check] [--keep]
-                                              [--baseline DIR]
+                                              [--sessions N] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -50,6 +55,7 @@ from benchlib import (
     git,
     git_session_exe,
     interleaved_cpu,
+    make_sessions,
     report_verdicts,
 )
 
@@ -228,6 +234,7 @@ class Settings:
     check: bool
     keep: bool
     baseline: Path | None
+    sessions: int
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
@@ -238,6 +245,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--quick", action="store_true", help="7 rounds, 20,000 commits (unless given)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=2_000,
+        help="sessions beside the small repository's (2,000; 0: no row)",
+    )
     parser.add_argument(
         "--baseline",
         type=Path,
@@ -252,7 +265,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         parser.error("--range must be positive and smaller than --commits")
     if args.baseline is not None and not (args.baseline / "git_session" / "launch.py").is_file():
         parser.error("--baseline must be a folder holding a git_session package")
-    return Settings(args.rounds, args.commits, args.range_size, args.check, args.keep, args.baseline)
+    if args.sessions < 0:
+        parser.error("--sessions must not be negative")
+    return Settings(args.rounds, args.commits, args.range_size, args.check, args.keep, args.baseline, args.sessions)
 
 
 def cpu_and_wall(commands: Sequence[Command], env: dict[str, str], rounds: int) -> tuple[list[Timing], list[Timing]]:
@@ -279,8 +294,14 @@ def verdicts_of(timings: list[Timing], big: History, small: History, kind: str) 
 
 
 def measure(
-    big: History, small: History, env: dict[str, str], rounds: int, baseline: Path | None = None
+    big: History,
+    small: History,
+    env: dict[str, str],
+    rounds: int,
+    baseline: Path | None = None,
+    crowded: tuple[History, int] | None = None,
 ) -> list[Verdict]:
+    """``crowded``: the small repository with that many other sessions (the last command)."""
     exe, size = git_session_exe(), f"{big.range_size:,}"
     stat = ("git", "log", "--stat", "--no-color")
     in_big, in_small = f"{size} of {len(big.shas):,} commits", f"{size} of {len(small.shas):,} commits"
@@ -292,11 +313,18 @@ def measure(
         Command(f"handoff: {in_small}", (exe, "handoff"), small.path),
         *_compared(big, baseline),
     ]
+    if crowded is not None:
+        commands.append(
+            Command(f"handoff: {in_small}, {crowded[1]:,} other sessions", (exe, "handoff"), crowded[0].path)
+        )
     timings, cpu = cpu_and_wall(commands, env, rounds)
     wall_verdicts, cpu_verdicts = verdicts_of(timings, big, small, "wall"), verdicts_of(cpu, big, small, "CPU")
     if baseline is not None:
         wall_verdicts += _against_baseline(timings, "wall")
         cpu_verdicts += _against_baseline(cpu, "CPU")
+    if crowded is not None:
+        wall_verdicts.append(_flat_in_sessions(timings, crowded[1], "wall"))
+        cpu_verdicts.append(_flat_in_sessions(cpu, crowded[1], "CPU"))
     report_verdicts([*timings, *cpu], [*wall_verdicts, *cpu_verdicts], rounds)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nmachine load (1, 5, 15 min): {load} on {os.cpu_count()} cores")
@@ -333,6 +361,20 @@ def _against_baseline(timings: list[Timing], kind: str) -> list[Verdict]:
             f"{kind}: early handoff net of floor, this code / baseline", (early - floor) / (early_base - floor), None
         ),
     ]
+
+
+def _flat_in_sessions(timings: list[Timing], others: int, kind: str) -> Verdict:
+    alone, crowded = timings[4].median_ms, timings[-1].median_ms
+    return Verdict(f"{kind}: handoff: {others + 1:,} / 1 sessions", crowded / alone, 1.2)
+
+
+def crowd(small: History, path: Path, others: int) -> History:
+    """A copy of the small repository with ``others`` sessions beside its own (each on a
+    branch of its own, most of them ended), their fields cached as a ``list`` leaves them."""
+    shutil.copytree(small.path, path, symlinks=True)
+    make_sessions(path, others)
+    subprocess.run([git_session_exe(), "list", "--all"], cwd=path, capture_output=True, check=True)
+    return History(path, small.shas, small.session_id, small.range_size)
 
 
 def check_output(history: History, env: dict[str, str]) -> None:
@@ -375,12 +417,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         session_id = new_id()
         big = build(root / "big", settings.commits, settings.range_size, session_id)
         small = build(root / "small", settings.range_size + 1, settings.range_size, session_id)
+        crowded = crowd(small, root / "crowded", settings.sessions) if settings.sessions else None
         print(f"fixtures built in {time.perf_counter() - began:.1f} s under {root}", flush=True)
-        for history in (big, small):
+        histories = (big, small, *([crowded] if crowded else []))
+        for history in histories:
             check_output(history, env)
-        early = all(answered_early(history, env) for history in (big, small))
+        early = all(answered_early(history, env) for history in histories)
         print(f"handoff answered before the command line loads (quickhandoff): {'yes' if early else 'NO'}")
-        verdicts = measure(big, small, env, settings.rounds, settings.baseline)
+        others = (crowded, settings.sessions) if crowded else None
+        verdicts = measure(big, small, env, settings.rounds, settings.baseline, others)
     return exit_status(verdicts, settings.check) or (0 if early or not settings.check else 1)
 
 
