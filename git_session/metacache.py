@@ -37,6 +37,7 @@ _ESCAPES = {"\\": "\\", "t": "\t", "n": "\n"}
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _TZ = re.compile(r"[+-][0-9]{4}")
 _MAX_TIME = 253402214400  # as ``codec``'s: the last time a date can show
+_AS_IS = re.compile(r"[ !#-.0-\[\]-~]+")  # printable ASCII no JSON escape spells: not " \ /
 _ESCAPED_PRINTABLE = re.compile(r"\\u00[2-7]")  # JSON's \u escape of a printable ASCII character
 _DECODE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
 
@@ -69,14 +70,15 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
 
 
 def may_hold(meta: Meta, word: str) -> bool:
-    """Whether ``word`` (printable ASCII: a session id) may be the value of one of the fields
-    a row does not show (``meta.get``), found without decoding anything: ``False`` only for a
-    session of this cache whose rest, as read, holds neither ``word`` nor a ``\\u`` escape of a
-    printable ASCII character (which ``save`` never writes; a JSON string without one holds
-    each of its characters as is). Anything else (a ``Meta`` read from its tip, lines that
-    are not one a session) may."""
+    """Whether ``word`` (a session id) may be the value of one of the fields a row does not
+    show (``meta.get``), found without decoding anything. ``False`` only when no JSON escape
+    can spell a character of ``word`` but a ``\\u`` one (printable ASCII, and no quote,
+    backslash or slash), and the session's rest in this cache, as read, holds neither ``word``
+    nor a ``\\u`` escape of a printable ASCII character (which ``save`` never writes): a JSON
+    string without one holds each of its characters as is. Anything else (a ``Meta`` read
+    from its tip, lines that are not one a session) may."""
     state = meta.__dict__
-    if not isinstance(meta, _Cached) or "_rest" not in state:
+    if not isinstance(meta, _Cached) or "_rest" not in state or not _AS_IS.fullmatch(word):
         return True
     line = state["_rest"].line(state["_row"])
     return line is None or word in line or _ESCAPED_PRINTABLE.search(line) is not None

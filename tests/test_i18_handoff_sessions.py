@@ -128,4 +128,6 @@ def test_may_hold_rules_out_only_a_cached_line_without_the_word_or_a_printable_e
     word = "zzzznotthere"
     assert not any(metacache.may_hold(m, word) for m in cached)
     assert all(metacache.may_hold(ws.store.meta(f.handle), word) for f in ws.all_sessions())
+    for escaped in ('zz"zz', "zz\\zz", "zz/zz", "zzéz", "zz\tz"):  # a word JSON would not write as is
+        assert all(metacache.may_hold(m, escaped) for m in cached)
     assert isinstance(cached[0], Meta)
