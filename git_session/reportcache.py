@@ -11,13 +11,26 @@ refs, a tip is used only under the ref of the session its data names (the same c
 another session's ref is read again), a commit's stats only while the commit is here, and a
 missing, damaged or unknown file is only read again from the repository. The file carries
 the SHA-1 of its content (a damaged one is ignored whole) and is replaced whole, never edited.
+
+What git reads at the same ids can change under the cache: an object removed (by hand, a
+prune), a replace ref or a graft added, a commit-graph file rewritten or damaged. The file
+therefore also keeps the object store as it was (``Store``: its packs and commit-graph files,
+the names of its loose objects, its alternates, its replace refs and grafts, the environment
+that changes what git reads) and is used only while that still holds: the same replace refs,
+grafts, alternates, commit-graph files and environment, every pack still there at its size,
+every loose object still there (loose, or packed since). Otherwise it is read again whole, as
+a first report would (after a prune that lost objects, or a new commit-graph file: once). A
+byte damaged inside an object still there is not seen (only reading every object would).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +41,55 @@ from git_session.model import Stamp
 
 # The number says what the file holds and how it was derived: change it whenever ``Prepared``
 # or ``metrics.prepare`` changes, so that a file an older git-session wrote is read again.
-HEADER = b"git-session report inputs 1 "
+HEADER = b"git-session report inputs 2 "
+
+
+# What changes the objects git reads at an id (with ``core.useReplaceRefs`` and ``core.commitGraph``).
+_ENVIRONMENT = (
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_GRAFT_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_SHALLOW_FILE",
+    "GIT_TEST_COMMIT_GRAPH",
+    "GIT_COMMIT_GRAPH_PARANOIA",
+)
+
+
+@dataclass
+class Store:
+    """The object store as the cache was made from it (see the module's docstring)."""
+
+    fixed: dict[str, Any]  # must be equal: replace refs, grafts, alternates, commit-graph files, environment
+    packs: dict[str, int]  # pack file name -> size: each must still be there at that size
+    loose: dict[str, list[int]]  # loose object id -> [size, time of change, folder]: each still here
+
+    def holds(self, now: Store, repo: Repo) -> bool:
+        """Whether what the cache was made of is still read the same way (``now``: as it is):
+        a loose object changed since is read again (it must inflate to what its id names), one
+        no longer loose must be here (packed since)."""
+        if self.fixed != now.fixed or any(now.packs.get(name) != size for name, size in self.packs.items()):
+            return False
+        for oid, stamp in self.loose.items():
+            found = now.loose.get(oid)
+            if found == stamp:
+                continue
+            if not (_intact(repo, oid, found[2]) if found is not None else repo.has_object(oid)):
+                return False
+        return True
+
+    def within(self, now: Store) -> bool:
+        """Whether every loose object of this one is as it was (none packed or touched since,
+        which ``holds`` then looks up one by one: worth writing the file again)."""
+        return all(now.loose.get(oid) == stamp for oid, stamp in self.loose.items())
 
 
 @dataclass
 class Cache:
     sessions: dict[str, Prepared]  # by tip commit id
     commits: dict[str, CommitStat]  # by commit id
+    stale: bool = False  # made from a store whose loose objects were packed since: write it again
 
     def prepared(self, session_id: str, tip: str) -> Prepared | None:
         """What the session at ``tip`` is made of, unless that commit is cached for another
@@ -43,33 +98,131 @@ class Cache:
         return found if found is not None and found.id == session_id else None
 
 
-def load(repo: Repo) -> Cache:
-    """The cache (empty when there is no file it can trust)."""
+def load(repo: Repo, now: Store | None = None) -> Cache:
+    """The cache (empty when there is no file it can trust, or the object store ``now``, by
+    default as it is, no longer holds what it was made of)."""
     body = read_checksummed(paths.report_inputs_cache(repo), HEADER)
     if body is None:
         return Cache({}, {})
     try:
         raw = json.loads(body)
+        made_from = raw["store"]
+        then = Store(made_from["fixed"], dict(made_from["packs"]), dict(made_from["loose"]))
+        now = now if now is not None else store_now(repo)
+        if not all(_OBJECT_ID.fullmatch(oid) for oid in then.loose) or not then.holds(now, repo):
+            return Cache({}, {})
+        stale = not then.within(now)
         sessions = {tip: _prepared(fields) for tip, fields in raw["sessions"].items()}
         commits = {sha: CommitStat(tuple(stat[0]), stat[1], stat[2]) for sha, stat in raw["commits"].items()}
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
         return Cache({}, {})
-    return Cache(sessions, commits)
+    return Cache(sessions, commits, stale)
 
 
-def replaced(repo: Repo) -> bool:
-    """Whether git may see a commit otherwise than its id names it (``git replace``, grafts):
-    the times and stats git gives then are not the commit's for good, so none is kept or used."""
+def store_now(repo: Repo) -> Store:
+    """The object store as it is now (what ``Store.holds`` compares): the repository's and
+    those its alternates file names (theirs not followed further)."""
     common = repo.common_dir
-    if os.path.exists(os.path.join(common, "info", "grafts")):
-        return True
-    for _, _, files in os.walk(os.path.join(common, "refs", "replace")):
-        if files:
-            return True
-    try:
-        return b" refs/replace/" in read_data(os.path.join(common, "packed-refs"))
-    except OSError:
+    objects = _objects(repo)
+    packs: dict[str, int] = {}
+    loose: dict[str, list[int]] = {}
+    for number, folder in enumerate([objects, *_alternates(objects)]):
+        with contextlib.suppress(OSError), os.scandir(os.path.join(folder, "pack")) as found:
+            for entry in found:
+                if entry.name.endswith((".pack", ".idx")):
+                    with contextlib.suppress(OSError):
+                        packs[f"{number}/{entry.name}"] = entry.stat().st_size
+        for prefix in _PREFIXES:
+            with contextlib.suppress(OSError), os.scandir(os.path.join(folder, prefix)) as found:
+                for entry in found:
+                    if len(entry.name) == 38:
+                        with contextlib.suppress(OSError):
+                            info = entry.stat()
+                            loose.setdefault(prefix + entry.name, [info.st_size, info.st_mtime_ns, number])
+    fixed = {
+        "replace": _replace_refs(repo),
+        "grafts": _content(os.path.join(common, "info", "grafts")),
+        "alternates": _content(os.path.join(objects, "info", "alternates")),
+        "graphs": _graphs(objects),
+        "environment": [os.environ.get(name) for name in _ENVIRONMENT],
+        "settings": [repo.config_value(name) for name in ("core.useReplaceRefs", "core.commitGraph")],
+    }
+    return Store(fixed, packs, loose)
+
+
+def _objects(repo: Repo) -> str:
+    return os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(repo.common_dir, "objects")
+
+
+def _alternates(objects: str) -> list[str]:
+    """The folders ``objects/info/alternates`` names (relative ones from ``objects``)."""
+    text = _content(os.path.join(objects, "info", "alternates")) or ""
+    lines = [line.strip() for line in text.splitlines()]
+    return [os.path.join(objects, line) for line in lines if line and not line.startswith("#")]
+
+
+_PREFIXES = [f"{n:02x}" for n in range(256)]
+_OBJECT_ID = re.compile("[0-9a-f]{40}")
+_MAX_INFLATED = 64 << 20  # a loose object changed since that inflates to more: not read, the cache dropped
+
+
+def _intact(repo: Repo, oid: str, number: int) -> bool:
+    """Whether the loose object ``oid`` (in the ``number``th object folder) inflates to an
+    object whose id is ``oid``."""
+    objects = _objects(repo)
+    folders = [objects, *_alternates(objects)]
+    if not 0 <= number < len(folders):
         return False
+    try:
+        raw = read_data(os.path.join(folders[number], oid[:2], oid[2:]))
+        inflater = zlib.decompressobj()
+        body = inflater.decompress(raw, _MAX_INFLATED)
+    except (OSError, zlib.error):
+        return False
+    return inflater.eof and not inflater.unconsumed_tail and hashlib.sha1(body).hexdigest() == oid
+
+
+def _content(path: str) -> str | None:
+    """A small file's text (its bytes as Latin-1), None when there is none."""
+    try:
+        return read_data(path).decode("latin-1")
+    except OSError:
+        return None
+
+
+def _graphs(objects: str) -> list[list[Any]]:
+    """The commit-graph files: name, size and time of change (git rewrites them in place)."""
+    shown: list[list[Any]] = []
+    for folder, names in (
+        (os.path.join(objects, "info"), ["commit-graph"]),
+        (os.path.join(objects, "info", "commit-graphs"), None),
+    ):
+        try:
+            listed = names if names is not None else sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in listed:
+            with contextlib.suppress(OSError):
+                found = os.stat(os.path.join(folder, name))
+                shown.append([os.path.join(os.path.basename(folder), name), found.st_size, found.st_mtime_ns])
+    return shown
+
+
+def _replace_refs(repo: Repo) -> list[list[str]]:
+    """Every replace ref and what it names (loose and packed)."""
+    common = repo.common_dir
+    found: dict[str, str] = {}
+    with contextlib.suppress(OSError):
+        for line in read_data(os.path.join(common, "packed-refs")).decode("latin-1").splitlines():
+            oid, _, name = line.partition(" ")
+            if name.startswith("refs/replace/"):
+                found[name] = oid
+    top = os.path.join(common, "refs", "replace")
+    for folder, _, files in os.walk(top):
+        for name in files:
+            path = os.path.join(folder, name)
+            found["refs/replace/" + os.path.relpath(path, top).replace(os.sep, "/")] = _content(path) or ""
+    return sorted([name, oid] for name, oid in found.items())
 
 
 def shallow_commits(repo: Repo) -> set[str]:
@@ -87,10 +240,11 @@ def forget(repo: Repo) -> None:
         os.unlink(paths.report_inputs_cache(repo))
 
 
-def save(repo: Repo, cache: Cache) -> None:
-    """Replace the file with ``cache``; a repository that cannot be written to only stays
-    without one."""
+def save(repo: Repo, cache: Cache, made_from: Store) -> None:
+    """Replace the file with ``cache`` (made from the object store ``made_from``); a
+    repository that cannot be written to only stays without one."""
     shown = {
+        "store": {"fixed": made_from.fixed, "packs": made_from.packs, "loose": made_from.loose},
         "sessions": {tip: _fields(prepared) for tip, prepared in cache.sessions.items()},
         "commits": {sha: [list(stat.paths), stat.added, stat.deleted] for sha, stat in cache.commits.items()},
     }
