@@ -15,12 +15,16 @@ the SHA-1 of its content (a damaged one is ignored whole) and is replaced whole,
 What git reads at the same ids can change under the cache: an object removed (by hand, a
 prune), a replace ref or a graft added, a commit-graph file rewritten or damaged. The file
 therefore also keeps the object store as it was (``Store``: its packs and commit-graph files,
-the names of its loose objects, its alternates, its replace refs and grafts, the environment
-that changes what git reads) and is used only while that still holds: the same replace refs,
-grafts, alternates, commit-graph files and environment, every pack still there at its size,
-every loose object still there (loose, or packed since). Otherwise it is read again whole, as
-a first report would (after a prune that lost objects, or a new commit-graph file: once). A
-byte damaged inside an object still there is not seen (only reading every object would).
+its loose objects by folder, its alternates, its replace refs and grafts, the environment and
+settings that change what git reads) and is used only while that still holds: the same
+replace refs, grafts, alternates, commit-graph files, environment and settings, every pack
+still there at its size, every loose object still there as it was (or read again, or packed
+since). Otherwise it is read again whole, as a first report would (after a prune that lost
+objects, or a new commit-graph file: once). The cost is a ``stat`` per loose object folder;
+the objects of a folder are listed only when the folder changed. Not seen: a byte damaged
+inside a pack kept at its size, or inside a loose object rewritten in place (git writes an
+object to a new file, renamed into its folder: that is seen) more than two seconds after the
+folder last changed; only reading every object would see those.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -59,37 +64,61 @@ _ENVIRONMENT = (
 
 @dataclass
 class Store:
-    """The object store as the cache was made from it (see the module's docstring)."""
+    """The object store as the cache was made from it (see the module's docstring).
+
+    Loose objects are kept by folder (``<n>/<xx>``: the n-th object store, ``0`` this one,
+    then its alternates): the folder's time of change, and its objects with their sizes and
+    times of change (``name size time`` lines). A folder whose time has not changed (and not
+    too recently to tell) had no object added, removed or renamed in it: its objects are not
+    listed again; the others are, and each object they had must still be there as it was, or
+    read again (it must inflate to what its id names), or be packed since."""
 
     fixed: dict[str, Any]  # must be equal: replace refs, grafts, alternates, commit-graph files, environment
     packs: dict[str, int]  # pack file name -> size: each must still be there at that size
-    loose: dict[str, list[int]]  # loose object id -> [size, time of change, folder]: each still here
+    folders: dict[str, int]  # loose object folder -> its time of change
+    loose: dict[str, str]  # loose object folder -> its objects (listed when needed)
+    stale: bool = False  # some objects were packed or touched since: worth writing the file again
 
     def holds(self, now: Store, repo: Repo) -> bool:
-        """Whether what the cache was made of is still read the same way (``now``: as it is):
-        a loose object changed since is read again (it must inflate to what its id names), one
-        no longer loose must be here (packed since)."""
+        """Whether what the cache was made of is still read the same way (``now``: as it
+        is; the folders it lists are kept in it)."""
         if self.fixed != now.fixed or any(now.packs.get(name) != size for name, size in self.packs.items()):
             return False
-        for oid, stamp in self.loose.items():
-            found = now.loose.get(oid)
-            if found == stamp:
+        recent = time.time_ns() - _RACY_NS
+        for key, listed in self.loose.items():
+            moved = now.folders.get(key)
+            if moved is not None and moved == self.folders.get(key) and moved < recent:
+                now.loose[key] = listed  # nothing added, removed or renamed in it
                 continue
-            if not (_intact(repo, oid, found[2]) if found is not None else repo.has_object(oid)):
-                return False
+            current = _objects_in(now.listed(repo, key))
+            for name, stamp in _objects_in(listed).items():
+                found = current.get(name)
+                if found == stamp:
+                    continue
+                now.stale = True
+                oid = key[-2:] + name
+                if not (_intact(repo, oid, key) if found is not None else repo.has_object(oid)):
+                    return False
         return True
 
-    def within(self, now: Store) -> bool:
-        """Whether every loose object of this one is as it was (none packed or touched since,
-        which ``holds`` then looks up one by one: worth writing the file again)."""
-        return all(now.loose.get(oid) == stamp for oid, stamp in self.loose.items())
+    def listed(self, repo: Repo, key: str) -> str:
+        """The objects of a loose object folder (listed once)."""
+        if key not in self.loose:
+            self.loose[key] = _listing(_folder(repo, key)) if key in self.folders else ""
+        return self.loose[key]
+
+    def complete(self, repo: Repo) -> Store:
+        """Itself, with every folder listed (to be written down)."""
+        for key in self.folders:
+            self.listed(repo, key)
+        return self
 
 
 @dataclass
 class Cache:
     sessions: dict[str, Prepared]  # by tip commit id
     commits: dict[str, CommitStat]  # by commit id
-    stale: bool = False  # made from a store whose loose objects were packed since: write it again
+    stale: bool = False  # made from a store whose loose objects were packed or touched since: write it again
 
     def prepared(self, session_id: str, tip: str) -> Prepared | None:
         """What the session at ``tip`` is made of, unless that commit is cached for another
@@ -107,11 +136,13 @@ def load(repo: Repo, now: Store | None = None) -> Cache:
     try:
         raw = json.loads(body)
         made_from = raw["store"]
-        then = Store(made_from["fixed"], dict(made_from["packs"]), dict(made_from["loose"]))
+        then = Store(made_from["fixed"], dict(made_from["packs"]), dict(made_from["folders"]), dict(made_from["loose"]))
         now = now if now is not None else store_now(repo)
-        if not all(_OBJECT_ID.fullmatch(oid) for oid in then.loose) or not then.holds(now, repo):
+        if not all(_FOLDER.fullmatch(key) and isinstance(text, str) for key, text in then.loose.items()):
             return Cache({}, {})
-        stale = not then.within(now)
+        if not then.holds(now, repo):
+            return Cache({}, {})
+        stale = now.stale
         sessions = {tip: _prepared(fields) for tip, fields in raw["sessions"].items()}
         commits = {sha: CommitStat(tuple(stat[0]), stat[1], stat[2]) for sha, stat in raw["commits"].items()}
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
@@ -121,11 +152,12 @@ def load(repo: Repo, now: Store | None = None) -> Cache:
 
 def store_now(repo: Repo) -> Store:
     """The object store as it is now (what ``Store.holds`` compares): the repository's and
-    those its alternates file names (theirs not followed further)."""
+    those its alternates file names (theirs not followed further); its loose object folders
+    by their times of change, listed only when needed."""
     common = repo.common_dir
     objects = _objects(repo)
     packs: dict[str, int] = {}
-    loose: dict[str, list[int]] = {}
+    folders: dict[str, int] = {}
     for number, folder in enumerate([objects, *_alternates(objects)]):
         with contextlib.suppress(OSError), os.scandir(os.path.join(folder, "pack")) as found:
             for entry in found:
@@ -133,12 +165,8 @@ def store_now(repo: Repo) -> Store:
                     with contextlib.suppress(OSError):
                         packs[f"{number}/{entry.name}"] = entry.stat().st_size
         for prefix in _PREFIXES:
-            with contextlib.suppress(OSError), os.scandir(os.path.join(folder, prefix)) as found:
-                for entry in found:
-                    if len(entry.name) == 38:
-                        with contextlib.suppress(OSError):
-                            info = entry.stat()
-                            loose.setdefault(prefix + entry.name, [info.st_size, info.st_mtime_ns, number])
+            with contextlib.suppress(OSError):
+                folders[f"{number}/{prefix}"] = os.stat(os.path.join(folder, prefix)).st_mtime_ns
     fixed = {
         "replace": _replace_refs(repo),
         "grafts": _content(os.path.join(common, "info", "grafts")),
@@ -147,7 +175,32 @@ def store_now(repo: Repo) -> Store:
         "environment": [os.environ.get(name) for name in _ENVIRONMENT],
         "settings": [repo.config_value(name) for name in ("core.useReplaceRefs", "core.commitGraph")],
     }
-    return Store(fixed, packs, loose)
+    return Store(fixed, packs, folders, {})
+
+
+def _folder(repo: Repo, key: str) -> str | None:
+    """The path of a loose object folder (``<n>/<xx>``); None when there is no n-th store."""
+    number, _, prefix = key.partition("/")
+    objects = _objects(repo)
+    stores = [objects, *_alternates(objects)]
+    return os.path.join(stores[int(number)], prefix) if int(number) < len(stores) else None
+
+
+def _listing(folder: str | None) -> str:
+    """A loose object folder's objects: ``name size time`` lines."""
+    lines = []
+    with contextlib.suppress(OSError, TypeError), os.scandir(folder or "") as found:
+        for entry in found:
+            if len(entry.name) == 38:
+                with contextlib.suppress(OSError):
+                    info = entry.stat()
+                    lines.append(f"{entry.name} {info.st_size} {info.st_mtime_ns}")
+    return "\n".join(lines)
+
+
+def _objects_in(listing: str) -> dict[str, str]:
+    """A listing's objects: name -> ``size time``."""
+    return dict(line.partition(" ")[::2] for line in listing.split("\n") if line)
 
 
 def _objects(repo: Repo) -> str:
@@ -162,19 +215,19 @@ def _alternates(objects: str) -> list[str]:
 
 
 _PREFIXES = [f"{n:02x}" for n in range(256)]
-_OBJECT_ID = re.compile("[0-9a-f]{40}")
+_FOLDER = re.compile("[0-9]{1,3}/[0-9a-f]{2}")
+_RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its time's tick
 _MAX_INFLATED = 64 << 20  # a loose object changed since that inflates to more: not read, the cache dropped
 
 
-def _intact(repo: Repo, oid: str, number: int) -> bool:
-    """Whether the loose object ``oid`` (in the ``number``th object folder) inflates to an
-    object whose id is ``oid``."""
-    objects = _objects(repo)
-    folders = [objects, *_alternates(objects)]
-    if not 0 <= number < len(folders):
+def _intact(repo: Repo, oid: str, key: str) -> bool:
+    """Whether the loose object ``oid`` (in the folder ``key``) inflates to an object whose id
+    is ``oid``."""
+    folder = _folder(repo, key)
+    if folder is None or not re.fullmatch("[0-9a-f]{38}", oid[2:]):
         return False
     try:
-        raw = read_data(os.path.join(folders[number], oid[:2], oid[2:]))
+        raw = read_data(os.path.join(folder, oid[2:]))
         inflater = zlib.decompressobj()
         body = inflater.decompress(raw, _MAX_INFLATED)
     except (OSError, zlib.error):
@@ -244,7 +297,12 @@ def save(repo: Repo, cache: Cache, made_from: Store) -> None:
     """Replace the file with ``cache`` (made from the object store ``made_from``); a
     repository that cannot be written to only stays without one."""
     shown = {
-        "store": {"fixed": made_from.fixed, "packs": made_from.packs, "loose": made_from.loose},
+        "store": {
+            "fixed": made_from.fixed,
+            "packs": made_from.packs,
+            "folders": made_from.folders,
+            "loose": made_from.complete(repo).loose,
+        },
         "sessions": {tip: _fields(prepared) for tip, prepared in cache.sessions.items()},
         "commits": {sha: [list(stat.paths), stat.added, stat.deleted] for sha, stat in cache.commits.items()},
     }
