@@ -241,3 +241,32 @@ def test_a_damaged_session_among_many_is_found_in_a_bounded_number_of_logs(
     assert len(json.loads(result.stdout)["sessions"]) == 7
     assert runs[0] == 8 and runs[-1] == 7
     assert len(runs) <= 2 + 2 * 3  # the first, two per halving level (8 -> 1), the last
+
+
+@pytest.mark.slow
+def test_a_warm_report_lists_no_loose_object_folder_that_did_not_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stat per folder: a folder's objects are listed again only when it changed (or too
+    recently to tell), and an object removed from it is then seen."""
+    where, ref = two_sessions(tmp_path)
+    shown = report_json(where)
+    listed: list[str | None] = []
+    real = reportcache._listing
+
+    def counted(folder: str | None) -> str:
+        listed.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(reportcache, "_listing", counted)
+    monkeypatch.setattr(reportcache, "_RACY_NS", 0)
+    assert report_json(where) == shown
+    assert listed == []
+    monkeypatch.setattr(reportcache, "_RACY_NS", 10**18)  # every folder too recent: all listed
+    assert report_json(where) == shown
+    assert len(listed) == len(list((where / ".git" / "objects").glob("[0-9a-f][0-9a-f]")))
+    monkeypatch.setattr(reportcache, "_RACY_NS", 0)
+    expected = without_it(where, ref, tmp_path)
+    tip = tip_of(where, ref)
+    named = DAMAGES["parent commit missing"](where, ref, tip)
+    assert_left_out(where, ref, named, expected)
