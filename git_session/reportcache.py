@@ -107,11 +107,15 @@ class Store:
             self.loose[key] = _listing(_folder(repo, key)) if key in self.folders else ""
         return self.loose[key]
 
-    def complete(self, repo: Repo) -> Store:
-        """Itself, with every folder listed (to be written down)."""
-        for key in self.folders:
+    def complete(self, repo: Repo) -> bool:
+        """List every folder not listed yet (to be written down); False when a folder listed
+        now, or one made since, changed since this store was taken (the sessions were read
+        in between: what they read may be gone, and the listing would not show it)."""
+        late = [key for key in self.folders if key not in self.loose]
+        for key in late:
             self.listed(repo, key)
-        return self
+        after = _folder_times(repo)
+        return all(after.get(key) == self.folders[key] for key in late) and set(after) <= set(self.folders)
 
 
 @dataclass
@@ -157,16 +161,13 @@ def store_now(repo: Repo) -> Store:
     common = repo.common_dir
     objects = _objects(repo)
     packs: dict[str, int] = {}
-    folders: dict[str, int] = {}
+    folders = _folder_times(repo)
     for number, folder in enumerate([objects, *_alternates(objects)]):
         with contextlib.suppress(OSError), os.scandir(os.path.join(folder, "pack")) as found:
             for entry in found:
                 if entry.name.endswith((".pack", ".idx")):
                     with contextlib.suppress(OSError):
                         packs[f"{number}/{entry.name}"] = entry.stat().st_size
-        for prefix in _PREFIXES:
-            with contextlib.suppress(OSError):
-                folders[f"{number}/{prefix}"] = os.stat(os.path.join(folder, prefix)).st_mtime_ns
     fixed = {
         "replace": _replace_refs(repo),
         "grafts": _content(os.path.join(common, "info", "grafts")),
@@ -176,6 +177,17 @@ def store_now(repo: Repo) -> Store:
         "settings": [repo.config_value(name) for name in ("core.useReplaceRefs", "core.commitGraph")],
     }
     return Store(fixed, packs, folders, {})
+
+
+def _folder_times(repo: Repo) -> dict[str, int]:
+    """The time of change of each loose object folder, by ``<n>/<xx>``."""
+    objects = _objects(repo)
+    times: dict[str, int] = {}
+    for number, folder in enumerate([objects, *_alternates(objects)]):
+        for prefix in _PREFIXES:
+            with contextlib.suppress(OSError):
+                times[f"{number}/{prefix}"] = os.stat(os.path.join(folder, prefix)).st_mtime_ns
+    return times
 
 
 def _folder(repo: Repo, key: str) -> str | None:
@@ -294,14 +306,17 @@ def forget(repo: Repo) -> None:
 
 
 def save(repo: Repo, cache: Cache, made_from: Store) -> None:
-    """Replace the file with ``cache`` (made from the object store ``made_from``); a
-    repository that cannot be written to only stays without one."""
+    """Replace the file with ``cache`` (made from the object store ``made_from``, taken
+    before the sessions were read); a repository that cannot be written to only stays
+    without one, and one whose objects moved while the sessions were read is not written."""
+    if not made_from.complete(repo):
+        return  # the next report writes it
     shown = {
         "store": {
             "fixed": made_from.fixed,
             "packs": made_from.packs,
             "folders": made_from.folders,
-            "loose": made_from.complete(repo).loose,
+            "loose": made_from.loose,
         },
         "sessions": {tip: _fields(prepared) for tip, prepared in cache.sessions.items()},
         "commits": {sha: [list(stat.paths), stat.added, stat.deleted] for sha, stat in cache.commits.items()},

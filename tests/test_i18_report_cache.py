@@ -270,3 +270,23 @@ def test_a_warm_report_lists_no_loose_object_folder_that_did_not_change(
     tip = tip_of(where, ref)
     named = DAMAGES["parent commit missing"](where, ref, tip)
     assert_left_out(where, ref, named, expected)
+
+
+@pytest.mark.slow
+def test_a_cache_is_not_written_when_objects_moved_while_the_sessions_were_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What was read may be gone by the time the folders are listed: the listing could not
+    show it, so nothing is written (the next report writes it)."""
+    where, ref = two_sessions(tmp_path)
+    forget_reports(where)
+    real = report.figures_of
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        shown = real(*args, **kwargs)
+        loose(where, tip_of(where, f"{ref}~1")).unlink()  # read a moment ago, removed now
+        return shown
+
+    monkeypatch.setattr(report, "figures_of", meanwhile)
+    report_json(where)
+    assert not (where / ".git" / "git-session" / "report-inputs").exists()
