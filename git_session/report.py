@@ -142,8 +142,8 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     ``now`` (by default: the time git would stamp a commit with)."""
     now = ws.now() if now is None else now
     period = Period(now - WEEK, now + 1) if selection.weekly else selection.period
-    replaced = reportcache.replaced(ws.repo)  # git sees other commits than their ids name: no cache
-    cache = reportcache.load(ws.repo) if not replaced else Cache({}, {})
+    store = reportcache.store_now(ws.repo)  # the cache holds only while git reads the same objects
+    cache = reportcache.load(ws.repo, store)
     cached = (set(cache.sessions), set(cache.commits))
     skipped: list[DataError] = []  # the sessions that cannot be read: warned about, or the error
     listed = find(ws, selection, cache, skipped)
@@ -172,8 +172,8 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
         ws.warn(f"skipped a session: {problem.message}")
     figures = figures_of(ws, reads, now, cache, timing)
     _prune(cache, {f.handle.tip for f in listed}, {f.handle.id for f in listed})
-    if not replaced and (set(cache.sessions), set(cache.commits)) != cached:
-        reportcache.save(ws.repo, cache)
+    if (set(cache.sessions), set(cache.commits)) != cached or cache.stale:
+        reportcache.save(ws.repo, cache, store)
     chosen = [f for f in figures if period.meets(f, now)][:limit]
     previous: list[SessionFigures] = []
     if selection.weekly:
@@ -277,16 +277,20 @@ def _timed(
     ws: Workspace, reads: Sequence[Read], early: _Background | None = None, skipped: list[DataError] | None = None
 ) -> tuple[Timing, list[Read]]:
     """The timing log of the sessions read (``early``'s, when it ran over them), and the
-    sessions it covers: when git cannot walk the histories (a commit missing or damaged), a
-    session whose history libgit2 cannot walk either is left out as the other readers leave
-    one out (added to ``skipped``; without it, that is the error) and the log is run again
-    without it."""
+    sessions it covers: when git cannot walk the histories (a commit missing or damaged, a
+    replace ref naming a missing object, a damaged commit-graph), the sessions git cannot
+    walk by themselves are found by halving (a few more processes for a few damaged
+    sessions; past that, git's error) and left out as the other readers leave one out (added
+    to ``skipped``; without it, that is the error); the log is run again without them."""
     try:
         return (early.result() if early is not None else read_timing(ws, _fresh(reads))), list(reads)
-    except GitError:
-        broken = {read.tip: problem for read in reads if (problem := _history_problem(ws, read)) is not None}
-        if not broken:
-            raise
+    except GitError as exc:
+        failed = exc
+    fresh = [read for read in reads if isinstance(read.state, SessionState)]
+    budget = [2 + 16 * max(1, len(fresh)).bit_length()]
+    broken = {read.tip: _history_problem(ws, read) for read in _unwalkable(ws, fresh, budget)}
+    if not broken or budget[0] < 0:
+        raise failed
     for problem in broken.values():
         if skipped is None:
             raise problem
@@ -295,21 +299,40 @@ def _timed(
     return read_timing(ws, _fresh(kept)), kept
 
 
-def _history_problem(ws: Workspace, read: Read) -> DataError | None:
-    """What keeps git from walking a session's history (as ``git log`` does: its commits, not
-    their trees), named as the store names it; ``None``: nothing, or the cache had its tip."""
-    if not isinstance(read.state, SessionState):
-        return None
+def _unwalkable(ws: Workspace, reads: Sequence[Read], budget: list[int]) -> list[Read]:
+    """The sessions whose timing log git cannot run by itself, found by halving ``reads``
+    (which git cannot log together); ``budget``: how many more git processes may run."""
+    if len(reads) == 1:
+        return list(reads)
+    half = len(reads) // 2
+    found: list[Read] = []
+    for part in (reads[:half], reads[half:]):
+        if not part or budget[0] < 0:
+            continue
+        budget[0] -= 1
+        try:
+            read_timing(ws, _fresh(part))
+        except GitError:
+            found += _unwalkable(ws, part, budget)
+    return found
+
+
+def _history_problem(ws: Workspace, read: Read) -> DataError:
+    """Why git cannot walk a session's history, named as the store names it when libgit2
+    cannot walk it either (a commit missing or damaged); otherwise what only git reads (a
+    replace ref, a commit-graph file) keeps it from walking."""
+    assert isinstance(read.state, SessionState)
+    session = read.state.meta.id
     try:
-        with naming_session(read.state.meta.id):
+        with naming_session(session):
             for _ in ws.repo.walk(ObjectId(read.tip), topological=False):
                 pass  # every commit read: a missing or damaged one raises
     except DataError as exc:
-        # libgit2 is not git: a replace ref it does not follow, a commit it does not parse;
-        # what git walks is no reason to leave the session out (the timing log walks it)
-        walked = gitcli.run(["rev-list", "--quiet", read.tip, "--"], git_dir=ws.repo.git_dir, check=False)
-        return exc if walked.returncode != 0 else None
-    return None
+        return exc
+    return DataError(
+        f"session {session}: git cannot walk the history of {read.tip[:12]}",
+        "see `git fsck`, the replace refs (`git replace -l`) and the commit-graph (`git commit-graph verify`)",
+    )
 
 
 def _matches(meta: Meta | Prepared, author: str | None, branch: str | None) -> bool:
