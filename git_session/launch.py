@@ -43,7 +43,8 @@ def _answered(args: list[str]) -> bool:
         return False
     from git_session import quickpush
 
-    name = quickpush.up_to_date(args[1] if len(args) == 2 else None)
+    # The command, if it runs, runs next in this process: it takes the remote's answer from here.
+    name = quickpush.up_to_date(args[1] if len(args) == 2 else None, hand_over=True)
     if name is None or not _PLAIN_NAME.fullmatch(name):  # another name: the command line shows it
         return False
     return _printed(f"Everything up to date on {name}\n")
