@@ -10,6 +10,8 @@ wrapper that logs each one and runs ``git-receive-pack``."""
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +159,21 @@ def test_a_session_moved_after_the_early_dry_run_is_not_taken_as_held(tmp_path: 
     sharing.push(repo, origin, scan)
     assert any("written meanwhile" in text for text in texts)
     assert all_refs(remote, ref) == all_refs(alice, ref)
+
+
+_IMPORTS = """
+import sys
+from git_session import launch
+sys.argv = ["git-session", "push"]
+launch.main()
+print(sorted(m for m in ("tempfile", "random", "difflib", "datetime") if m in sys.modules))
+"""
+
+
+def test_the_no_op_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """Temporary files, random numbers, close matches of unknown keys and YAML dates are for
+    other commands: the no-op pays for none of their imports (ISSUE14: no Python-heavy
+    imports for a no-op)."""
+    _, alice, _ = pushed_twice(tmp_path)
+    done = subprocess.run([sys.executable, "-c", _IMPORTS], cwd=alice, capture_output=True, text=True, check=True)
+    assert done.stdout == "Everything up to date on origin\n[]\n"
