@@ -177,3 +177,28 @@ def test_the_no_op_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     _, alice, _ = pushed_twice(tmp_path)
     done = subprocess.run([sys.executable, "-c", _IMPORTS], cwd=alice, capture_output=True, text=True, check=True)
     assert done.stdout == "Everything up to date on origin\n[]\n"
+
+
+_COLLECTOR = """
+import gc, sys
+import git_session.cli
+from git_session import launch
+seen = []
+git_session.cli.main = lambda: seen.append(gc.isenabled())
+sys.argv = ["git-session", "push"]
+launch.main()
+print(seen, gc.isenabled())
+"""
+
+
+@pytest.mark.parametrize("what", ["nothing new", "a session to send"])
+def test_the_collector_is_on_again_whatever_the_early_answer_says(tmp_path: Path, what: str) -> None:
+    """The early answer runs with the cyclic collector off; the command line, when it runs
+    after it, runs with it on, as it always did."""
+    _, alice, _ = pushed_twice(tmp_path)
+    if what != "nothing new":
+        ok(alice, "note", "one more line")
+        settle(alice)
+    done = subprocess.run([sys.executable, "-c", _COLLECTOR], cwd=alice, capture_output=True, text=True, check=True)
+    expected = "Everything up to date on origin\n[] True\n" if what == "nothing new" else "[True] True\n"
+    assert done.stdout == expected
