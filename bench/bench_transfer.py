@@ -37,7 +37,12 @@ The sessions are written in-process with the core API (``Store.create``, ``Store
 in a hermetic repository (own HOME, no system config, fixed identities); the commands run
 as subprocesses of the real console script.
 
+With ``--baseline DIR`` (a folder holding another ``git_session`` package, e.g. ``git archive
+main git_session``), the no-op push is also run by this code's entry and by the baseline's
+(``python -c``, each importing its own package), in the same rounds, for information.
+
 Usage: .venv/bin/python bench/bench_transfer.py [--quick] [--rounds N] [--sessions N] [--only PART] [--check] [--keep]
+                                                [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -383,17 +388,31 @@ class Net:
         return self.value <= self.target
 
 
-def noop_pushes(served: Path, source: Path, count: int) -> list[Command]:
-    """The source pushed once to a bare remote; then each push finds nothing to send."""
+# The console script's entry, from the package in the folder given first (``--baseline``).
+_ENTRY = "import sys; sys.path.insert(0, sys.argv.pop(1)); from git_session.launch import main; main()"
+
+
+def noop_pushes(served: Path, source: Path, count: int, baseline: Path | None = None) -> list[Command]:
+    """The source pushed once to a bare remote; then each push finds nothing to send. With
+    ``baseline``: the same push by this code's entry and the baseline's, for information."""
     remote = served / "noop.git"
     git(served, "init", "-q", "--bare", str(remote))
     git(source, "remote", "set-url", "origin", str(remote))
     delete_refs(source, COPIES)
     subprocess.run([git_session_exe(), "push", "origin"], cwd=source, check=True, capture_output=True)
+    entries = [] if baseline is None else [("this code", ROOT), ("baseline", baseline.resolve())]
     return [
         Command('floor: python -c "import pygit2"', (sys.executable, "-c", "import pygit2"), source),
         Command("git push, nothing new", PLAIN_PUSH, source),
         Command(f"git-session push: {count:,} sessions, nothing new", (git_session_exe(), "push", "origin"), source),
+        *(
+            Command(
+                f"git-session push, nothing new ({name})",
+                (sys.executable, "-c", _ENTRY, str(path), "push", "origin"),
+                source,
+            )
+            for name, path in entries
+        ),
     ]
 
 
@@ -466,6 +485,7 @@ class Settings:
     check: bool
     keep: bool
     parts: tuple[str, ...] = DEFAULT_PARTS
+    baseline: Path | None = None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
@@ -478,7 +498,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--only", choices=PARTS, action="append", help="measure only this part (repeatable)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
+    parser.add_argument("--baseline", type=Path, help="the no-op push of the git_session package in DIR too")
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "git_session" / "launch.py").is_file():
+        parser.error("--baseline must be a folder holding a git_session package")
     if args.sessions < 1:
         parser.error("--sessions must be at least 1")
     return Settings(
@@ -490,6 +513,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         check=args.check,
         keep=args.keep,
         parts=tuple(args.only or DEFAULT_PARTS),
+        baseline=args.baseline,
     )
 
 
@@ -554,10 +578,13 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
         judged(interleaved(pulls(site), env, settings.rounds), [(1, 0, PULL_TARGET), (3, 2, None)])
     nets: list[Net] = []
     if "noop" in settings.parts:
-        noop = interleaved_commands(noop_pushes(served, source, settings.sessions), env, settings.rounds)
+        commands = noop_pushes(served, source, settings.sessions, settings.baseline)
+        noop = interleaved_commands(commands, env, settings.rounds)
         judged(noop, [(2, 1, None)])
         nets.append(Net(noop.wall[2], noop.wall[0], noop.wall[1], NOOP_TARGET))
         nets.append(Net(noop.cpu[2], noop.cpu[0], noop.cpu[1], float("inf")))  # for information
+        for compared in range(3, len(commands)):  # --baseline: this code's entry, the baseline's
+            nets += [Net(timings[compared], timings[0], timings[1], float("inf")) for timings in (noop.wall, noop.cpu)]
     if "diverged" in settings.parts:  # last: it moves the source's sessions on
         began = time.perf_counter()
         fixture = diverged(served, source, targets, settings.loose)

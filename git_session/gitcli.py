@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
@@ -157,6 +156,8 @@ def start(args: Sequence[str], *, git_dir: str | None = None, cwd: str | None = 
     and no thread of ours wakes for each piece it writes (a handoff's log of 1,000 commits is
     half a megabyte). Where no temporary file can be made, a thread reads the pipes."""
     command = ["git", *([f"--git-dir={git_dir}"] if git_dir else []), *args]
+    import tempfile  # (here: an import the early answers need not pay, ISSUE14)
+
     files: tuple[IO[bytes], IO[bytes]] | None
     try:
         files = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115  (closed by result)
@@ -216,6 +217,8 @@ def tee_pipeline(
     ``then``, called once the first has ended well, may name one more command and its input
     (``(args, input)``): its output goes on to the second too (not to ``sink``), before the
     second's input ends. One consumer for both: one git process fewer than two pipelines."""
+    import tempfile  # (here: an import the early answers need not pay)
+
     env = clean_environment()
     started: list[tuple[subprocess.Popen[bytes], Sequence[str], IO[bytes]]] = []
     with contextlib.ExitStack() as files:

@@ -8,11 +8,9 @@ import functools
 import hashlib
 import itertools
 import os
-import random
 import re
 import stat
 import struct
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -110,6 +108,8 @@ def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
     (derived data: a repository that cannot be written to only stays without it)."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # (here: an import the early answers need not pay, ISSUE14)
+
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with open(descriptor, "wb") as handle:
@@ -375,6 +375,8 @@ def _write_read_only(path: str, content: Sequence[bytes]) -> None:
 def _created_read_only(folder: str) -> tuple[int, str]:
     """A new file ``tmp_pack_*`` in ``folder`` (the name git's prune clears when left),
     open for writing, its mode 0444 less the umask."""
+    import random  # (here: an import the early answers need not pay, ISSUE14)
+
     while True:
         temporary = os.path.join(folder, f"tmp_pack_{random.getrandbits(64):016x}")
         with contextlib.suppress(FileExistsError):
@@ -706,6 +708,8 @@ class Repo:
                     f"if no {writers} is running, remove {self.lock_path(name)}",
                 )
             self.break_stale_lock(name, STALE_LOCK_SECONDS)
+            import random  # (here: an import the early answers need not pay)
+
             time.sleep(random.uniform(delay / 2, delay))
             delay = min(delay * 2, 0.1)
 

@@ -14,13 +14,14 @@ and a session's private layer, which no push sends, stops it too.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from git_session import allowlist, secrets, settings, sharing
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
+from git_session.remotes import Remote, RemoteView
 from git_session.secrets import Finding
 
 MAX_COMMITS = 20_000
@@ -122,5 +123,19 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
     if not sessions and notes is None:
         return []
     target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
-    found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes), secrets.scan, also_sent=sent)
+    view = _view(repo, target, [*sessions, *([NOTES_REF] if notes else [])], sent)
+    found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes, view=view), secrets.scan, sent)
     return [finding for finding, _ in sharing.shorten_findings(repo, found)[0]] if found else []
+
+
+def _view(repo: Repo, remote: Remote, pushed: Iterable[str], theirs: Mapping[str, ObjectId]) -> RemoteView:
+    """What the remote has of the session refs and notes pushed, as git told the hook
+    (``theirs``: the remote's tip of each it has): the copies here and the log of what was
+    sent are believed only for a ref the remote still has (a remote re-pointed or made anew,
+    a session deleted there: the whole history leaves, and is scanned). Of its branches git
+    tells only those pushed: the remote-tracking branches here stand for the others, as
+    they did (the files they hold are not scanned as new, ``sharing.PublicFiles``)."""
+    tracking = f"refs/remotes/{remote.name}/"
+    branches = [f"refs/heads/{name.removeprefix(tracking)}" for name, _ in repo.refs_with_prefix(tracking)]
+    present = frozenset(name for name in pushed if name in theirs)
+    return RemoteView(held={}, had=dict(theirs), present=present | frozenset(branches))

@@ -9,10 +9,12 @@ the repository would link no recorded commit (the hooks' queue is empty), record
 start (the agents' queue is empty), warn about no shared configuration file, and reattach
 nothing (no branch moved since automatic reattach last looked); and the remote holds every
 session at its tip, and the notes too. That is asked of the remote as ``git push`` asks it
-(``remotes.push_statuses``: one ``git push --dry-run``, what ``sharing.push`` decides with):
+(``remotes.ask_early``: one ``git push --dry-run``, what ``sharing.push`` decides with):
 never of the copies here, which a re-pointed URL, a remote made anew or a session deleted
 there leave saying "it has it". Any doubt, or any error, is ``None``: the command then runs
-in full and does, or says, exactly what it always did.
+in full and does, or says, exactly what it always did, taking the remote's answer from
+here instead of asking it again (a push with something to send connects twice: this dry
+run and the push).
 """
 
 from __future__ import annotations
@@ -23,40 +25,29 @@ import stat
 from git_session import branchstamp, paths, settings
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
-from git_session.remotes import Remote, in_step, push_statuses, ref_tips, resolve_remote
+from git_session.remotes import ask_early, ref_tips, resolve_remote
 
 
-def up_to_date(spec: str | None) -> str | None:
+def up_to_date(spec: str | None, hand_over: bool = False) -> str | None:
     """The name of the remote (``spec``, or the default) that a push would find up to date,
-    when the command would do nothing else either; ``None`` when it might."""
+    when the command would do nothing else either; ``None`` when it might. ``hand_over``:
+    the remote's answer is kept for the command, run next in this process (``launch``)."""
     try:
         repo = Repo.discover(None)
         if not idle(repo):
             return None
         remote = resolve_remote(repo, spec)
-        if _known_to_leave(repo, remote):
+        # A damaged ref is left out here as git leaves it out of the push: the command says it.
+        before = ref_tips(repo, [SESSIONS_PREFIX, NOTES_REF])
+        if before.get(NOTES_REF) != repo.ref_target(NOTES_REF):  # a damaged ref raises: the command's to say
             return None
-        notes = repo.ref_target(NOTES_REF) is not None  # a damaged ref raises: the command's to say
-        if not in_step(push_statuses(repo, remote, (SESSIONS_PREFIX,), notes, every_ref=True)):
+        if not ask_early(repo, remote, (SESSIONS_PREFIX,), before, hand_over):
             return None
         if not _readable(os.path.join(paths.pushed_folder(repo), remote.key)):
             return None
     except Exception:  # the command says what it is, as it always does
         return None
     return remote.name
-
-
-def _known_to_leave(repo: Repo, remote: Remote) -> bool:
-    """Whether the copies here already say that something leaves (a session, or the notes,
-    the remote's copy lacks). The command then asks the remote itself: asking it here too
-    would connect twice before the push connects again (a passphrase asked three times).
-    Only their "nothing leaves" is checked with the remote: it is the answer a re-pointed
-    URL, a remote made anew or a session deleted there makes wrong."""
-    tips = ref_tips(repo, [SESSIONS_PREFIX, remote.sessions_prefix])
-    ours = {name: tip for name, tip in tips.items() if name.startswith(SESSIONS_PREFIX)}
-    if any(tips.get(remote.copy_ref(name)) != tip for name, tip in ours.items()):
-        return True
-    return repo.ref_target(NOTES_REF) != repo.ref_target(remote.notes_ref)
 
 
 def idle(repo: Repo) -> bool:

@@ -160,10 +160,13 @@ class RemoteView:
         """Ask the remote by a ``git push --dry-run`` of the refs (``push_statuses``);
         ``before``: the tips read just before. A ref that moved meanwhile is held by none:
         which of its tips the remote was compared with is not known."""
-        # Which branches it has too (``refs/remotes/<name>/X`` asked as its ``refs/heads/X``):
-        # the scan leaves out the files those hold (``sharing.PublicFiles``).
-        tracking = f"refs/remotes/{remote.name}/" if remote.name in repo.remote_names() else None
-        statuses = push_statuses(repo, remote, prefixes, NOTES_REF in before, tracking=tracking)
+        key = _question(repo, remote, prefixes, NOTES_REF in before)
+        early = _ANSWERS.pop(key, None)
+        if early is not None:  # asked by the early answer of this process (``ask_early``)
+            statuses, first = early
+            # ``before``, read after that dry run, tells which refs stayed where they were then.
+            return cls.of(statuses, {name: tip for name, tip in first.items() if before.get(name) == tip})
+        statuses = _asked(repo, remote, key)
         after = ref_tips(repo, [*prefixes, NOTES_REF])
         return cls.of(statuses, {name: tip for name, tip in before.items() if after.get(name) == tip})
 
@@ -185,6 +188,48 @@ class RemoteView:
         return cls(held, had, present)
 
 
+# A question to the remote (``_question``): the git directory, the remote's name, the
+# prefixes, the notes, the tracking branches' prefix.
+_Question = tuple[str, str, tuple[str, ...], bool, str | None]
+# What the early answer (``quickpush``) asked, for the command run next in the same process
+# (``launch``): its dry run's statuses, and the tips read just before it. Taken once.
+_ANSWERS: dict[_Question, tuple[list[tuple[str, str, str]], dict[str, ObjectId]]] = {}
+
+
+def _question(repo: Repo, remote: Remote, prefixes: Sequence[str], notes: bool) -> _Question:
+    # Which branches it has too (``refs/remotes/<name>/X`` asked as its ``refs/heads/X``):
+    # the scan leaves out the files those hold (``sharing.PublicFiles``).
+    tracking = f"refs/remotes/{remote.name}/" if remote.name in repo.remote_names() else None
+    return (repo.git_dir, remote.name, tuple(prefixes), notes, tracking)
+
+
+def _asked(repo: Repo, remote: Remote, key: _Question) -> list[tuple[str, str, str]]:
+    return push_statuses(repo, remote, key[2], key[3], tracking=key[4])
+
+
+def ask_early(
+    repo: Repo, remote: Remote, prefixes: Sequence[str], before: Mapping[str, ObjectId], hand_over: bool = False
+) -> bool:
+    """Whether a push of the sessions under ``prefixes`` and the notes (their tips read just
+    before: ``before``) would send nothing, as the remote says: the dry run ``RemoteView.ask``
+    makes. ``hand_over``: its answer is kept for the command that runs next in this process
+    (``launch``: a push with something to send then connects twice, the dry run and the
+    push, not three times); only there, where nothing but that command comes after."""
+    key = _question(repo, remote, prefixes, NOTES_REF in before)
+    statuses = _asked(repo, remote, key)
+    if hand_over:
+        _ANSWERS[key] = (statuses, dict(before))
+    flags: dict[str, set[str]] = {}
+    for flag, ref, _ in statuses:
+        flags.setdefault(ref, set()).add(flag)
+    ours = tuple(prefixes)
+    # Every session and the notes read here "=" at every push URL (one left out of the dry
+    # run, at a missing object, is not), and nothing else of ours leaving (written meanwhile).
+    return all(flags.get(name) == {"="} for name in before) and all(
+        seen == {"="} for ref, seen in flags.items() if ref.startswith(ours) or ref == NOTES_REF
+    )
+
+
 def push_refspecs(prefixes: Sequence[str], notes: bool, tracking: str | None = None) -> list[str]:
     """The refspecs a push of the sessions under ``prefixes`` (and the notes) asks about;
     ``tracking``: the remote-tracking branches too, as the remote's branches."""
@@ -193,22 +238,17 @@ def push_refspecs(prefixes: Sequence[str], notes: bool, tracking: str | None = N
 
 
 def push_statuses(
-    repo: Repo,
-    remote: Remote,
-    prefixes: Sequence[str],
-    notes: bool,
-    every_ref: bool = False,
-    tracking: str | None = None,
+    repo: Repo, remote: Remote, prefixes: Sequence[str], notes: bool, tracking: str | None = None
 ) -> list[tuple[str, str, str]]:
     """What a push of the sessions under ``prefixes`` (and of the notes, with ``notes``)
     would do to each ref, as ``git push --dry-run --porcelain`` says: the remote asked at
-    the URLs a push goes to, as ``git push`` asks it, sending nothing. ``every_ref``: a
-    session ref at a missing object is listed too (as new), not left out as a push leaves
-    it out: the early answer must not call that up to date (the command says it stays)."""
+    the URLs a push goes to, as ``git push`` asks it, sending nothing. A session ref at a
+    missing object is left out, as a push leaves it out."""
     # Whole ids in "old..new" (the remote's tip, what a scan need not read again).
     args = ["-c", "core.abbrev=no", "push", "--dry-run", "--porcelain", "--no-verify", "--", remote.name]
-    env = None if every_ref else TOLERANT
-    result = gitcli.run([*args, *push_refspecs(prefixes, notes, tracking)], git_dir=repo.git_dir, env=env, check=False)
+    result = gitcli.run(
+        [*args, *push_refspecs(prefixes, notes, tracking)], git_dir=repo.git_dir, env=TOLERANT, check=False
+    )
     statuses = list(porcelain(result.stdout))
     # A rejection exits 1; anything else (a second push URL unreachable after the first
     # answered: 128) is the push failing, whatever lines came before.

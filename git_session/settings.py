@@ -23,8 +23,6 @@ repository per request, so an edit of the file or of git config reaches its next
 
 from __future__ import annotations
 
-import datetime
-import difflib
 import os
 import re
 import stat
@@ -416,6 +414,8 @@ def _place(
     if key is None or not key.shared:
         where = _at(shown, key_node)
     if key is None:
+        import difflib  # (here: an import the early answers need not pay, ISSUE14)
+
         near = difflib.get_close_matches(name, BY_NAME, n=1)
         warnings.append(f"{where}: unknown key {name!r}{f' (did you mean {near[0]!r}?)' if near else ''}: ignored")
         return
@@ -423,6 +423,8 @@ def _place(
         warnings.append(f"{where}: {name} is personal: set it with git config {key.git_key}; ignored here")
         return
     value = _constructed(node, shown)
+    import datetime  # (here: an import the early answers need not pay)
+
     if key.kind == "text" and isinstance(value, (datetime.date, datetime.datetime)):
         value = node.value  # YAML reads 2024-01-01 as a date: the text as written is meant
     value, why = _checked(key, value)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from git_session import gitcli, remotes, secrets, sharing
+from git_session import gitcli, quickpush, remotes, secrets, sharing
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
 from tests.helpers import git, ok, session_refs
@@ -160,11 +160,14 @@ def test_the_early_answer_asks_what_a_push_would_do(tmp_path: Path, monkeypatch:
 
 
 @pytest.mark.parametrize("what", ["a session", "the notes"])
-def test_when_the_copies_here_say_something_leaves_the_early_answer_does_not_ask_the_remote(
+def test_when_something_leaves_the_command_takes_the_early_answers_look(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
 ) -> None:
     """The command asks the remote before it pushes: the early answer asking too made a push
-    with something to send connect three times (a passphrase asked three times)."""
+    with something to send connect three times (a passphrase asked three times). Round 18:
+    the early answer always asks (it reads no copy here), and hands what it heard to the
+    command run next in the same process (``launch``); tests/test_i18_push_connections.py
+    counts the connections of the whole command."""
     _, alice, _ = pushed_twice(tmp_path)
     if what == "a session":
         ok(alice, "note", "one more line")
@@ -172,8 +175,11 @@ def test_when_the_copies_here_say_something_leaves_the_early_answer_does_not_ask
         git(alice, "notes", "--ref=sessions", "append", "-m", "another line", "HEAD")
     settle(alice)
     calls = git_commands(monkeypatch)
-    assert in_repo(alice) is None
-    assert [c for c in calls if c[0] == "push"] == []
+    monkeypatch.chdir(alice)
+    assert quickpush.up_to_date(None, hand_over=True) is None
+    repo = Repo.discover(str(alice))
+    sharing.push(repo, sharing.resolve_remote(repo, None), sharing.scan_secrets)
+    assert [c[:2] for c in calls if c[0] == "push"] == [["push", "--dry-run"], ["push", "--porcelain"]]
 
 
 def test_the_push_url_is_asked_not_the_fetch_url(tmp_path: Path) -> None:
