@@ -88,7 +88,7 @@ def test_a_new_commit_by_git_under_another_name_gets_a_new_commits_trailers(sess
 
 
 def test_every_source_by_git_under_another_name(session: Session, other_name: str, tmp_path: Path) -> None:
-    """template, commit (-C), squash, merge, message: as by git."""
+    """template, commit (-C), squash, merge (message: above): as by git."""
     repo = session.repo
     parent = linked(session)
     # template: the editor keeps it and adds a line
@@ -111,6 +111,14 @@ def test_every_source_by_git_under_another_name(session: Session, other_name: st
     assert message(repo).startswith("Squashed commit of the following:\n")
     assert message(repo).endswith("\n\n" + lines(block(session.id, ("O1", "O2"))))
     assert head(repo, "HEAD~1") != parent
+    # merge (session.mergeTrailers): a merge commit's trailers
+    run_git(repo, "config", "session.mergeTrailers", "true")
+    run_git(repo, "checkout", "-q", "side")
+    change(repo, "side-two")
+    run_git(repo, "commit", "-q", "-m", "more on the side")
+    run_git(repo, "checkout", "-q", "main")
+    run_g(repo, "g", "merge", "-q", "--no-ff", "--no-edit", "side")
+    assert message(repo) == "Merge branch 'side'\n\n" + lines(block(session.id, ("O1", "O2")))
 
 
 # --- --amend with -C/-c of a commit ----------------------------------------------------------
