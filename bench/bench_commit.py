@@ -27,7 +27,11 @@ note, its own work on an amend with git-session): the floor of the amend rows.
 Besides wall-clock medians, the CPU time of each command (user + system of git and of all
 it starts) is reported for information: it swings much less on a loaded machine.
 
-Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--quick] [--sessions N] [--floor] [--check] [--keep]
+With ``--argv``, two command lines the hook reads with their argument boundaries are timed
+too, for information (ARGV_CASES).
+
+Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--quick] [--sessions N] [--floor] [--argv] [--check]
+       [--keep]
 """
 
 from __future__ import annotations
@@ -126,6 +130,13 @@ CASES = (
     Case("commit --amend -m", ("git", "commit", "-q", "--amend", "-m", "amended")),
     Case("commit through the editor", ("git", "commit", "-q")),
 )
+# With --argv: command lines the hook reads with their argument boundaries (one `tr`), for
+# information: a message naming -F (from -m all the same: written by the hook's shell),
+# and a 20,000-letter option cluster (about a second of the hook's CPU before hooks18).
+ARGV_CASES = (
+    Case("commit -m naming -F", ("git", "commit", "-q", "-m", "see -F")),
+    Case("commit -qqq...m (20,000 letters)", ("git", "commit", "-" + "q" * 20_000 + "m", "change")),
+)
 
 
 @dataclass(frozen=True)
@@ -177,9 +188,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def variants(repos: dict[str, Path], many: str) -> list[Variant]:
+def variants(repos: dict[str, Path], many: str, cases: tuple[Case, ...] = CASES) -> list[Variant]:
     found = []
-    for case in CASES:
+    for case in cases:
         for where, repo in repos.items():
             if where == FLOOR_NOTES and "--amend" not in case.argv:
                 continue  # (notes are copied on a rewrite only)
@@ -194,6 +205,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="10 rounds, 200 other sessions")
     parser.add_argument("--sessions", type=int, default=1000, help="other sessions in the second hooked repository")
     parser.add_argument("--floor", action="store_true", help="also time three hooks that only exit 0")
+    parser.add_argument("--argv", action="store_true", help="also time command lines read with their boundaries")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the repositories and print where they are")
     args = parser.parse_args()
@@ -210,7 +222,7 @@ def main() -> int:
         if args.floor:
             repos[FLOOR] = floor_repo(where, env)
             repos[FLOOR_NOTES] = floor_notes_repo(where, env)
-        chosen = variants(repos, many)
+        chosen = variants(repos, many, CASES + ARGV_CASES if args.argv else CASES)
         runner = Runner(env)
         for index, variant in enumerate(chosen):  # warm-up
             runner(variant, index)
@@ -236,7 +248,8 @@ def show(
     ratios, cpu_ratios = [], []
     for (label, where), timing in wall.items():
         if where != "plain":
-            ratios.append(Ratio(timing, wall[(label, "plain")], None if where in (FLOOR, FLOOR_NOTES) else 2.0))
+            informative = where in (FLOOR, FLOOR_NOTES) or label in {case.label for case in ARGV_CASES}
+            ratios.append(Ratio(timing, wall[(label, "plain")], None if informative else 2.0))
             cpu_ratios.append(Ratio(cpu[(label, where)], cpu[(label, "plain")], None))
     first = CASES[0].label
     flat = Ratio(wall[(first, many)], wall[(first, "hooks, 1 session")], 1.2)
