@@ -147,3 +147,19 @@ def test_one_broken_session_among_many_is_found_alone(tmp_path: Path) -> None:
     result = run(repo, "doctor")
     problems = [line for line in result.stdout.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and problems[0].startswith(f"problem: {ref}: ")
+
+
+def test_a_history_cut_by_a_graft_is_read_as_git_reads_it(tmp_path: Path) -> None:
+    """``.git/info/grafts`` (which git still follows) makes a commit a root: what it
+    replaced may be gone. (libgit2 follows this file too: a guard, it passes on main.)"""
+    repo, ref, healthy = installed(tmp_path, "a", "b")
+    tip = git(repo, "rev-parse", ref).strip()
+    root, lost = (git(repo, "rev-parse", f"{ref}~{n}").strip() for n in (1, 2))
+    git(repo, "config", "advice.graftFileDeprecated", "false")
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "grafts").write_text(f"{root}\n")
+    object_file(repo, lost).unlink()
+    for args in (("doctor",), ("doctor", "--fix")):
+        result = run(repo, *args)
+        assert (result.exit_code, result.stdout) == (0, healthy)
+    assert git(repo, "rev-parse", ref).strip() == tip
