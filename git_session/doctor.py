@@ -110,13 +110,19 @@ def _repair(
 
 
 def _history_findings(repo: Repo) -> list[Finding]:
-    from git_session.repair import broken_refs
+    from git_session.repair import broken_refs, unfollowed
 
-    return [
+    found = [
         Finding("problem", broken.ref, broken.problem, fixable=True, advice=Advice.FIX_RESTORES)
         if broken.fixable
         else Finding("problem", broken.ref, f"{broken.problem}; {broken.why}" if broken.why else broken.problem)
         for broken in broken_refs(repo)
+    ]
+    return found + [
+        Finding(
+            "warning", ref, f"git reads its history through refs/replace/, which git session log does not: {problem}"
+        )
+        for ref, problem in unfollowed(repo)
     ]
 
 

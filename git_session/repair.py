@@ -64,6 +64,26 @@ def broken_refs(repo: Repo) -> list[Broken]:
     return found
 
 
+def unfollowed(repo: Repo) -> list[tuple[str, str]]:
+    """The refs of ours whose history git reads only through a replace ref (``refs/replace/``),
+    which libgit2, and so git-session's own reads (``log``), do not follow: each with what
+    libgit2 misses. None looked at where the repository has no replace ref (the usual case)."""
+    listed = gitcli.run(["for-each-ref", "--count=1", "--format=x", "refs/replace/"], git_dir=repo.git_dir, check=False)
+    if listed.returncode != 0 or not listed.stdout.strip():
+        return []
+    names = [name for prefix in (SESSIONS_PREFIX, PRIVATE_PREFIX) for name in repo.ref_names(prefix)]
+    refs: list[tuple[str, ObjectId]] = []
+    for name in [*names, NOTES_REF]:
+        try:
+            tip = repo.ref_target(name)
+        except DataError:
+            continue  # a damaged ref file: a problem of its own
+        refs += [(name, tip)] if tip is not None else []
+    missed = [(name, tip, problem) for name, tip in refs if (problem := repo.history_problem(tip)) is not None]
+    unreadable = unreadable_histories(repo, [tip for _, tip, _ in missed])
+    return [(name, problem) for name, tip, problem in missed if tip not in unreadable]
+
+
 def unreadable_histories(repo: Repo, tips: Sequence[str]) -> dict[str, str]:
     """Those of ``tips`` whose history git cannot read in full (commits, trees, and the
     files those name), each with git's reason: one ``git rev-list --objects`` for them all
@@ -100,7 +120,7 @@ def _history_unreadable(repo: Repo, tips: Sequence[str]) -> str | None:
 
 def _planned(repo: Repo, ref: str, tip: ObjectId, problem: str) -> Broken:
     """What ``--fix`` does with ``ref``: never move it back over what git reads."""
-    if _git_commit(repo, tip):
+    if _git_commit(repo, tip) or repo.is_commit(tip):  # either reader: never moved back over it
         why = f"git reads its newest commit: --fix leaves it (git reflog {ref} lists its earlier values)"
         return Broken(ref, tip, problem, "leave", None, why)
     for value in repo.reflog_targets(ref):
@@ -108,7 +128,7 @@ def _planned(repo: Repo, ref: str, tip: ObjectId, problem: str) -> Broken:
             continue
         if _restorable(repo, ref, value):
             return Broken(ref, tip, problem, "restore", value)
-        if _git_commit(repo, value) and _own(repo, ref, value) is not False:
+        if (_git_commit(repo, value) or repo.is_commit(value)) and _own(repo, ref, value) is not False:
             why = f"git reads the commit {value[:12]} of its reflog, whose history is not whole: --fix leaves it"
             return Broken(ref, tip, problem, "leave", None, why)
     if ref == NOTES_REF:
