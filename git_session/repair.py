@@ -106,7 +106,7 @@ def _history_unreadable(repo: Repo, tips: Sequence[str]) -> str | None:
     walked = gitcli.run(
         ["rev-list", "--objects", "--quiet", "--missing=allow-promisor", "--stdin"],
         git_dir=repo.git_dir,
-        input="".join(f"{tip}\n" for tip in tips),
+        input="".join(f"{tip}^{{commit}}\n" for tip in tips),  # a history: a ref at a file is none
         check=False,
     )
     if walked.returncode == 0:

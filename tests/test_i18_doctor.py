@@ -173,3 +173,17 @@ def test_a_history_cut_by_a_graft_is_read_as_git_reads_it(tmp_path: Path) -> Non
         result = run(repo, *args)
         assert (result.exit_code, result.stdout) == (0, healthy)
     assert git(repo, "rev-parse", ref).strip() == tip
+
+
+def test_a_session_ref_at_a_file_is_still_a_problem_that_fix_restores(tmp_path: Path) -> None:
+    """git reads a file (``rev-list --objects`` of it succeeds), but it is no history."""
+    repo, ref, healthy = installed(tmp_path, "a")
+    tip = git(repo, "rev-parse", ref).strip()
+    blob = git(repo, "rev-parse", f"{ref}:meta.json").strip()
+    git(repo, "update-ref", ref, blob)
+    report = run(repo, "doctor")
+    assert report.exit_code == 1 and f"problem: {ref}: " in report.stdout
+    fixed = run(repo, "doctor", "--fix")
+    restored = f"fixed: restored {ref} to {tip[:12]}, the newest complete commit of its reflog\n"
+    assert (fixed.exit_code, fixed.stdout) == (0, restored + healthy)
+    assert texts(repo) == ["a"]
