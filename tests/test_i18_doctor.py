@@ -187,3 +187,14 @@ def test_a_session_ref_at_a_file_is_still_a_problem_that_fix_restores(tmp_path: 
     restored = f"fixed: restored {ref} to {tip[:12]}, the newest complete commit of its reflog\n"
     assert (fixed.exit_code, fixed.stdout) == (0, restored + healthy)
     assert texts(repo) == ["a"]
+
+
+def test_fix_alone_keeps_the_entries_of_a_replaced_history(tmp_path: Path) -> None:
+    """The loss itself, as main had it: ``doctor --fix`` pointed the session back at its
+    first commit (the only one whose history libgit2 reads), and every note was gone."""
+    repo, ref = notes_session(tmp_path, "a", "b", "c", "d")
+    tip = git(repo, "rev-parse", ref).strip()
+    replace_missing(repo, git(repo, "rev-parse", f"{ref}~3").strip())
+    run(repo, "doctor", "--fix")
+    assert texts(repo) == ["a", "b", "c", "d"]
+    assert git(repo, "rev-parse", ref).strip() == tip
