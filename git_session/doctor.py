@@ -120,7 +120,10 @@ def _history_findings(repo: Repo) -> list[Finding]:
     ]
     return found + [
         Finding(
-            "warning", ref, f"git reads its history through refs/replace/, which git session log does not: {problem}"
+            "warning",
+            ref,
+            "git reads its history through refs/replace/, which git-session's own reads (its log) "
+            f"do not follow: {problem}",
         )
         for ref, problem in unfollowed(repo)
     ]

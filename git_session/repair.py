@@ -121,7 +121,10 @@ def _history_unreadable(repo: Repo, tips: Sequence[str]) -> str | None:
 def _planned(repo: Repo, ref: str, tip: ObjectId, problem: str) -> Broken:
     """What ``--fix`` does with ``ref``: never move it back over what git reads."""
     if _git_commit(repo, tip) or repo.is_commit(tip):  # either reader: never moved back over it
-        why = f"git reads its newest commit: --fix leaves it (git reflog {ref} lists its earlier values)"
+        why = (
+            f"git reads its newest commit, which the fix never moves back over "
+            f"(git reflog {ref} lists its earlier values)"
+        )
         return Broken(ref, tip, problem, "leave", None, why)
     for value in repo.reflog_targets(ref):
         if value == tip:
@@ -129,7 +132,7 @@ def _planned(repo: Repo, ref: str, tip: ObjectId, problem: str) -> Broken:
         if _restorable(repo, ref, value):
             return Broken(ref, tip, problem, "restore", value)
         if (_git_commit(repo, value) or repo.is_commit(value)) and _own(repo, ref, value) is not False:
-            why = f"git reads the commit {value[:12]} of its reflog, whose history is not whole: --fix leaves it"
+            why = f"git reads the commit {value[:12]} of its reflog, whose history is not whole: the fix leaves it"
             return Broken(ref, tip, problem, "leave", None, why)
     if ref == NOTES_REF:
         return Broken(ref, tip, problem, "leave", None, "")

@@ -59,7 +59,8 @@ def installed(tmp_path: Path, *texts: str) -> tuple[Path, str, str]:
 
 def unfollowed(ref: str, tip: str) -> str:
     return (
-        f"warning: {ref}: git reads its history through refs/replace/, which git session log does not: "
+        f"warning: {ref}: git reads its history through refs/replace/, which git-session's own reads (its log) "
+        "do not follow: "
         f"the history of {tip[:12]} misses an object\n"
     )
 
@@ -87,8 +88,8 @@ def test_a_history_git_refuses_and_libgit2_reads_is_a_problem_that_fix_leaves(tm
     copy = git(repo, "hash-object", "-t", "commit", "-w", "--stdin", "--literally", input=body).strip()
     git(repo, "replace", "-f", parent, copy)
     problem = (
-        f"problem: {ref}: git cannot read its history: Could not read {'1' * 40}; git reads its newest commit: "
-        f"--fix leaves it (git reflog {ref} lists its earlier values)\n"
+        f"problem: {ref}: git cannot read its history: Could not read {'1' * 40}; git reads its newest commit, "
+        f"which the fix never moves back over (git reflog {ref} lists its earlier values)\n"
     )
     for args in (("doctor",), ("doctor", "--fix")):
         result = run(repo, *args)
@@ -105,8 +106,8 @@ def test_fix_never_moves_a_session_back_over_a_newest_commit_git_reads(tmp_path:
     lost = git(repo, "rev-parse", f"{ref}~2").strip()
     object_file(repo, lost).unlink()
     problem = (
-        f"problem: {ref}: the history of {tip[:12]} misses an object; git reads its newest commit: "
-        f"--fix leaves it (git reflog {ref} lists its earlier values)\n"
+        f"problem: {ref}: the history of {tip[:12]} misses an object; git reads its newest commit, "
+        f"which the fix never moves back over (git reflog {ref} lists its earlier values)\n"
     )
     for args in (("doctor",), ("doctor", "--fix")):
         result = run(repo, *args)
@@ -126,7 +127,8 @@ def test_fix_does_not_skip_a_newer_reflog_commit_git_reads(tmp_path: Path) -> No
     fixed = run(repo, "doctor", "--fix")
     assert fixed.exit_code == 1
     assert fixed.stdout.endswith(
-        f"git reads the commit {before[:12]} of its reflog, whose history is not whole: --fix leaves it\n1 problem(s)\n"
+        f"git reads the commit {before[:12]} of its reflog, whose history is not whole: the fix leaves it\n"
+        "1 problem(s)\n"
     )
     assert git(repo, "rev-parse", ref).strip() == tip
 
