@@ -31,7 +31,7 @@ from git_session.errors import SessionError
 from git_session.fold import EMPTY_META, apply, target_entry
 from git_session.gitrepo import Repo, read_data
 from git_session.model import Entry, Op
-from git_session.names import ID_PATTERN, ObjectId
+from git_session.names import ID_PATTERN, REMOTE_SESSIONS_PREFIX, ObjectId
 from git_session.store import Handle, Store
 
 MAGIC = b"git-session commit-index 1"
@@ -179,12 +179,19 @@ def forget_others(repo: Repo, ids: Collection[str]) -> None:
     """Remove the indexes (this one and the at-risk check's) of the sessions not among
     ``ids``: deleted, or gone from here. Called where the other derived data of sessions
     that are gone is dropped (``Workspace.all_sessions``, when the sessions' fields are
-    cached again); one made again later costs one read of its session's entries."""
+    cached again); one made again later costs one read of its session's entries. Those of
+    the sessions fetched from a remote (``handoff`` of one makes them) stay while a copy
+    is here: the refs under refs/session-remotes/ are listed only when an index is of no
+    local session."""
+    others: list[tuple[str, str]] = []
     for folder in (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER):
-        gone: list[str] = []
         with contextlib.suppress(OSError), os.scandir(paths.private_dir(repo) / folder) as found:
-            gone = [e.path for e in found if ID_PATTERN.fullmatch(e.name) and e.name not in ids]
-        for path in gone:
+            others += [(e.name, e.path) for e in found if ID_PATTERN.fullmatch(e.name) and e.name not in ids]
+    if not others:
+        return
+    fetched = {name.rsplit("/", 1)[1] for name in repo.ref_names(REMOTE_SESSIONS_PREFIX)}
+    for name, path in others:
+        if name not in fetched:
             with contextlib.suppress(OSError):  # (a folder planted there, say: left as it is)
                 os.unlink(path)
 

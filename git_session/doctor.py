@@ -3,7 +3,8 @@
 Each integration of the registry diagnoses itself (hooks missing, outdated or replaced,
 core.hooksPath and hook managers, notes config); then lock files left by a writer that died
 and sessions whose history lost objects. With ``fix``, each integration repairs its fixable
-findings, stale locks are removed and broken sessions restored from their reflog.
+findings, stale locks are removed and broken sessions restored from their reflog (never
+over a commit git still reads: see ``repair``).
 """
 
 from __future__ import annotations
@@ -103,18 +104,28 @@ def _repair(
     if any(f.fixable and f.subject.startswith("refs/") for f in findings):
         from git_session.repair import broken_refs, repair
 
-        fixed += [repair(repo, broken) for broken in broken_refs(repo)]
+        # a ref --fix leaves for a reason (git still reads it) is named by its finding only
+        fixed += [repair(repo, broken) for broken in broken_refs(repo) if broken.fixable or broken.tip is None]
     return tuple(fixed)
 
 
 def _history_findings(repo: Repo) -> list[Finding]:
-    from git_session.repair import broken_refs
+    from git_session.repair import broken_refs, unfollowed
 
-    return [
+    found = [
         Finding("problem", broken.ref, broken.problem, fixable=True, advice=Advice.FIX_RESTORES)
-        if broken.tip is not None
-        else Finding("problem", broken.ref, broken.problem)
+        if broken.fixable
+        else Finding("problem", broken.ref, f"{broken.problem}; {broken.why}" if broken.why else broken.problem)
         for broken in broken_refs(repo)
+    ]
+    return found + [
+        Finding(
+            "warning",
+            ref,
+            "git reads its history through refs/replace/, which git-session's own reads (its log) "
+            f"do not follow: {problem}",
+        )
+        for ref, problem in unfollowed(repo)
     ]
 
 

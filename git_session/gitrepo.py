@@ -766,22 +766,29 @@ class Repo:
                 found.append(ObjectId(fields[1].decode()))
         return found
 
-    def drop_broken_reflog_entries(self, ref_name: str) -> None:
+    def drop_broken_reflog_entries(self, ref_name: str, present: Callable[[list[str]], set[str]] | None = None) -> None:
         """Leave out of ``ref_name``'s reflog the entries that name a missing commit (git
-        fsck reports each), atomically; a reflog that cannot be rewritten stays."""
+        fsck reports each), atomically; a reflog that cannot be rewritten stays. ``present``:
+        which of the objects named are here, all asked at once (default: ``has_object``)."""
         path = self.reflog_path(ref_name)
         with contextlib.suppress(OSError):
             lines = read_data(path).splitlines(keepends=True)
-            kept = [line for line in lines if all(self._logged_object_present(f) for f in line.split(b" ", 2)[:2])]
+            named = {f.decode("ascii", "replace") for line in lines for f in line.split(b" ", 2)[:2]}
+            here = present(sorted(n for n in named if ObjectId.is_sha1(n) and n.strip("0"))) if present else None
+            kept = [
+                line for line in lines if all(self._logged_object_present(f, here) for f in line.split(b" ", 2)[:2])
+            ]
             if len(kept) != len(lines):
                 temporary = f"{path}.{os.getpid()}.tmp"
                 with open(temporary, "wb") as handle:
                     handle.write(b"".join(kept))
                 os.replace(temporary, path)
 
-    def _logged_object_present(self, field: bytes) -> bool:
+    def _logged_object_present(self, field: bytes, here: set[str] | None = None) -> bool:
         name = field.decode("ascii", "replace")
-        return not ObjectId.is_sha1(name) or not name.strip("0") or self.has_object(name)
+        if not ObjectId.is_sha1(name) or not name.strip("0"):
+            return True
+        return name in here if here is not None else self.has_object(name)
 
     def lock_path(self, ref_name: str) -> str:
         return os.path.join(self.common_dir, *ref_name.split("/")) + ".lock"

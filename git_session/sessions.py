@@ -8,7 +8,7 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from git_session import choices, codec, gitcli, model, sessionids, trailers
@@ -284,8 +284,41 @@ class Workspace:
         except UserError:
             return None
 
+    @contextlib.contextmanager
+    def held_warnings(self) -> Iterator[None]:
+        """Warnings made meanwhile are held, and said once each when the block succeeds: a
+        block that fails (a session not found) is its one error line, not warnings about
+        other sessions first."""
+        held: list[str] = []
+        said, self.warn = self.warn, held.append
+        try:
+            yield
+        finally:
+            self.warn = said
+        for message in dict.fromkeys(held):
+            said(message)
+
     def find(self, spec: str | None) -> Found:
-        """A session named by id prefix, branch or title slug; by default the branch's."""
+        """A session named by id prefix, branch or title slug; by default the branch's. The
+        sessions skipped while looking (unreadable) are warned about only when one is found."""
+        held: list[str] = []
+        said, self.warn = self.warn, held.append
+        try:
+            found = self._find(spec)
+        except NotFoundError as exc:
+            if not held:
+                raise
+            skipped = len(dict.fromkeys(held))
+            raise NotFoundError(
+                f"{exc.message}; {skipped} session(s) that cannot be read skipped", exc.hint, advised=exc.advised
+            ) from None
+        finally:
+            self.warn = said
+        for message in dict.fromkeys(held):
+            said(message)
+        return found
+
+    def _find(self, spec: str | None) -> Found:
         if spec is None:
             return self._default_session()
         spec = spec.strip()

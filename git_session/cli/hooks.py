@@ -226,7 +226,11 @@ def doctor(ctx: click.Context, fix: bool) -> None:
     manager situations, notes config missing, lock files left by a writer that died, and
     sessions whose history lost objects (say to `git gc --prune=now` during a write). The
     fix points such a session back at the newest complete commit of its reflog, or, when
-    there is none, moves it aside to refs/session-broken/ so that it is out of the way.
+    there is none, moves it aside to refs/session-broken/ so that it is out of the way. A
+    history is judged as git reads it (replace refs and grafts followed), and the fix never
+    moves a session back over a commit git still reads: such a session is named, and left.
+    A history git reads only through refs/replace/ is a warning: `git session log` does not
+    follow replace refs.
     For each coding agent whose hooks `git session agent install` put in place: whether
     they are still there (the fix puts them back), whether the settings file parses,
     whether a client setting turns every hook off, whether the hook shim is written, and
