@@ -156,13 +156,14 @@ def load(repo: Repo, now: Store | None = None) -> Cache:
 
 def store_now(repo: Repo) -> Store:
     """The object store as it is now (what ``Store.holds`` compares): the repository's and
-    those its alternates file names (theirs not followed further); its loose object folders
+    those its alternates files name (followed as git follows them, chains included); its loose object folders
     by their times of change, listed only when needed."""
     common = repo.common_dir
     objects = _objects(repo)
+    alternates = _alternates(objects)
     packs: dict[str, int] = {}
     folders = _folder_times(repo)
-    for number, folder in enumerate([objects, *_alternates(objects)]):
+    for number, folder in enumerate([objects, *alternates]):
         with contextlib.suppress(OSError), os.scandir(os.path.join(folder, "pack")) as found:
             for entry in found:
                 if entry.name.endswith((".pack", ".idx")):
@@ -171,7 +172,7 @@ def store_now(repo: Repo) -> Store:
     fixed = {
         "replace": _replace_refs(repo),
         "grafts": _content(os.path.join(common, "info", "grafts")),
-        "alternates": _content(os.path.join(objects, "info", "alternates")),
+        "alternates": [_content(os.path.join(store, "info", "alternates")) for store in [objects, *alternates]],
         "graphs": _graphs(objects),
         "environment": [os.environ.get(name) for name in _ENVIRONMENT],
         "settings": [repo.config_value(name) for name in ("core.useReplaceRefs", "core.commitGraph")],
@@ -220,13 +221,28 @@ def _objects(repo: Repo) -> str:
 
 
 def _alternates(objects: str) -> list[str]:
-    """The folders ``objects/info/alternates`` names (relative ones from ``objects``)."""
-    text = _content(os.path.join(objects, "info", "alternates")) or ""
-    lines = [line.strip() for line in text.splitlines()]
-    return [os.path.join(objects, line) for line in lines if line and not line.startswith("#")]
+    """The folders ``objects/info/alternates`` names (relative ones from ``objects``), and
+    theirs in turn, as git follows them (five deep, each once)."""
+    found: list[str] = []
+    seen = {os.path.normpath(objects)}
+
+    def follow(store: str, depth: int) -> None:
+        text = _content(os.path.join(store, "info", "alternates")) or ""
+        for line in (line.strip() for line in text.splitlines()):
+            path = os.path.normpath(os.path.join(store, line))
+            if not line or line.startswith("#") or path in seen:
+                continue
+            seen.add(path)
+            found.append(path)
+            if depth < _ALTERNATES_DEPTH:
+                follow(path, depth + 1)
+
+    follow(objects, 0)
+    return found
 
 
 _PREFIXES = [f"{n:02x}" for n in range(256)]
+_ALTERNATES_DEPTH = 5  # git: "alternate ref chain too deep" past it
 _FOLDER = re.compile("[0-9]{1,3}/[0-9a-f]{2}")
 _RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its time's tick
 _MAX_INFLATED = 64 << 20  # a loose object changed since that inflates to more: not read, the cache dropped
