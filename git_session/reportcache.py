@@ -77,7 +77,7 @@ class Store:
     packs: dict[str, int]  # pack file name -> size: each must still be there at that size
     folders: dict[str, int]  # loose object folder -> its time of change
     loose: dict[str, str]  # loose object folder -> its objects (listed when needed)
-    stale: bool = False  # some objects were packed or touched since: worth writing the file again
+    stale: bool = False  # objects packed or touched, or a folder changed, since: worth writing the file again
 
     def holds(self, now: Store, repo: Repo) -> bool:
         """Whether what the cache was made of is still read the same way (``now``: as it
@@ -90,6 +90,8 @@ class Store:
             if moved is not None and moved == self.folders.get(key) and moved < recent:
                 now.loose[key] = listed  # nothing added, removed or renamed in it
                 continue
+            if moved != self.folders.get(key):
+                now.stale = True  # written again with its new time: the next report does not list it
             current = _objects_in(now.listed(repo, key))
             for name, stamp in _objects_in(listed).items():
                 found = current.get(name)

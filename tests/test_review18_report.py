@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from git_session import reportcache
 from tests.helpers import git
 from tests.test_i17_report_damage import (
     assert_left_out,
@@ -15,6 +16,7 @@ from tests.test_i17_report_damage import (
     two_sessions,
     without_it,
 )
+from tests.test_i18_report_cache import report_json
 
 
 def chained(where: Path, tmp_path: Path) -> Path:
@@ -47,3 +49,33 @@ def test_an_object_removed_two_alternates_away_is_seen_by_a_warm_report(tmp_path
     assert_left_out(where, ref, named, expected)  # warm: as a first report
     forget_reports(where)
     assert_left_out(where, ref, named, expected)  # cold
+
+
+@pytest.mark.slow
+def test_folders_changed_by_work_outside_the_sessions_are_listed_once_not_on_every_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commits on a branch without a session change no session: the folders they wrote to
+    are listed by the next report, and the cache written again so that the one after lists
+    nothing (otherwise every warm report pays for them, up to the whole inventory)."""
+    where, _ = two_sessions(tmp_path)
+    shown = report_json(where)
+    git(where, "checkout", "-q", "-b", "elsewhere", "main")
+    for n in range(20):
+        (where / f"g{n}.txt").write_text(f"{n}\n")
+        git(where, "add", f"g{n}.txt")
+        git(where, "commit", "-q", "-m", f"more {n}")
+    listed: list[str | None] = []
+    real = reportcache._listing
+
+    def counted(folder: str | None) -> str:
+        listed.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(reportcache, "_listing", counted)
+    monkeypatch.setattr(reportcache, "_RACY_NS", 0)
+    assert report_json(where) == shown
+    assert listed
+    listed.clear()
+    assert report_json(where) == shown
+    assert listed == []
