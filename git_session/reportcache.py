@@ -175,7 +175,7 @@ def store_now(repo: Repo) -> Store:
         "replace": _replace_refs(repo),
         "grafts": _content(os.path.join(common, "info", "grafts")),
         "alternates": [_content(os.path.join(store, "info", "alternates")) for store in [objects, *alternates]],
-        "graphs": _graphs(objects),
+        "graphs": [_graphs(store) for store in [objects, *alternates]],  # git reads an alternate's too
         "environment": [os.environ.get(name) for name in _ENVIRONMENT],
         "settings": [repo.config_value(name) for name in ("core.useReplaceRefs", "core.commitGraph")],
     }

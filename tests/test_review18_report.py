@@ -16,7 +16,7 @@ from tests.test_i17_report_damage import (
     two_sessions,
     without_it,
 )
-from tests.test_i18_report_cache import report_json
+from tests.test_i18_report_cache import graph_entry_damaged, report_json
 
 
 def chained(where: Path, tmp_path: Path) -> Path:
@@ -79,3 +79,23 @@ def test_folders_changed_by_work_outside_the_sessions_are_listed_once_not_on_eve
     listed.clear()
     assert report_json(where) == shown
     assert listed == []
+
+
+@pytest.mark.slow
+def test_a_commit_graph_file_of_an_alternate_damaged_is_seen_by_a_warm_report(tmp_path: Path) -> None:
+    """git reads the commit-graph file of an alternate (when the repository has none)."""
+    where, ref = two_sessions(tmp_path)
+    objects = where / ".git" / "objects"
+    far = tmp_path / "far" / "objects"
+    shutil.move(str(objects), str(far))
+    (objects / "info").mkdir(parents=True)
+    (objects / "info" / "alternates").write_text(f"{far}\n")
+    expected = without_it(where, ref, tmp_path)
+    forget_reports(where)
+    outputs(where)  # cached
+    named = graph_entry_damaged(where, ref)
+    (objects / "info" / "commit-graph").rename(far / "info" / "commit-graph")
+    assert_left_out(where, ref, named, expected)  # warm: as a first report
+    forget_reports(where)
+    assert_left_out(where, ref, named, expected)  # cold
+
