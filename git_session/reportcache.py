@@ -292,19 +292,21 @@ def _graphs(objects: str) -> list[list[Any]]:
 
 
 def _replace_refs(repo: Repo) -> list[list[str]]:
-    """Every replace ref and what it names (loose and packed)."""
+    """Every replace ref and what it names (loose and packed), under the base git uses
+    (``GIT_REPLACE_REF_BASE``, by default ``refs/replace/``)."""
     common = repo.common_dir
+    base = os.environ.get("GIT_REPLACE_REF_BASE") or "refs/replace/"
     found: dict[str, str] = {}
     with contextlib.suppress(OSError):
         for line in read_data(os.path.join(common, "packed-refs")).decode("latin-1").splitlines():
             oid, _, name = line.partition(" ")
-            if name.startswith("refs/replace/"):
+            if name.startswith(base):
                 found[name] = oid
-    top = os.path.join(common, "refs", "replace")
+    top = os.path.join(common, *base.rstrip("/").split("/"))
     for folder, _, files in os.walk(top):
         for name in files:
             path = os.path.join(folder, name)
-            found["refs/replace/" + os.path.relpath(path, top).replace(os.sep, "/")] = _content(path) or ""
+            found[base.rstrip("/") + "/" + os.path.relpath(path, top).replace(os.sep, "/")] = _content(path) or ""
     return sorted([name, oid] for name, oid in found.items())
 
 

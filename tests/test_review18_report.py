@@ -16,7 +16,7 @@ from tests.test_i17_report_damage import (
     two_sessions,
     without_it,
 )
-from tests.test_i18_report_cache import graph_entry_damaged, report_json
+from tests.test_i18_report_cache import graph_entry_damaged, moved_done, report_json
 
 
 def chained(where: Path, tmp_path: Path) -> Path:
@@ -99,3 +99,18 @@ def test_a_commit_graph_file_of_an_alternate_damaged_is_seen_by_a_warm_report(tm
     forget_reports(where)
     assert_left_out(where, ref, named, expected)  # cold
 
+
+@pytest.mark.slow
+def test_replace_refs_under_the_base_git_is_told_are_seen_by_a_warm_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_REPLACE_REF_BASE", "refs/swapped/")
+    where, ref = two_sessions(tmp_path)
+    before = report_json(where)
+    moved_done(where, ref)
+    assert git(where, "for-each-ref", "--format=%(refname)", "refs/swapped/")
+    warm = report_json(where)
+    forget_reports(where)
+    cold = report_json(where)
+    assert cold != before
+    assert warm == cold
