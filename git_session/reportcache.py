@@ -229,7 +229,10 @@ def _alternates(objects: str) -> list[str]:
     seen = {os.path.normpath(objects)}
 
     def follow(store: str, depth: int) -> None:
-        text = _content(os.path.join(store, "info", "alternates")) or ""
+        try:  # paths: as the file system names them (not Latin-1)
+            text = os.fsdecode(read_data(os.path.join(store, "info", "alternates")))
+        except OSError:
+            text = ""
         for line in (line.strip() for line in text.splitlines()):
             path = os.path.normpath(os.path.join(store, line))
             if not line or line.startswith("#") or path in seen:

@@ -114,3 +114,26 @@ def test_replace_refs_under_the_base_git_is_told_are_seen_by_a_warm_report(
     cold = report_json(where)
     assert cold != before
     assert warm == cold
+
+
+@pytest.mark.slow
+def test_an_object_removed_from_an_alternate_whose_path_is_not_ascii_is_seen_by_a_warm_report(
+    tmp_path: Path,
+) -> None:
+    where, ref = two_sessions(tmp_path)
+    objects = where / ".git" / "objects"
+    far = tmp_path / "dépôt" / "objects"
+    shutil.move(str(objects), str(far))
+    (objects / "info").mkdir(parents=True)
+    (objects / "info" / "alternates").write_bytes(bytes(far) + b"\n")
+    git(where, "fsck", "--connectivity-only")
+    expected = without_it(where, ref, tmp_path)
+    forget_reports(where)
+    outputs(where)  # cached
+    tip = git(where, "rev-parse", ref).strip()
+    parent = git(where, "rev-parse", f"{tip}~1").strip()
+    (far / parent[:2] / parent[2:]).unlink()
+    named = f"the history of {tip[:12]} misses"
+    assert_left_out(where, ref, named, expected)  # warm: as a first report
+    forget_reports(where)
+    assert_left_out(where, ref, named, expected)  # cold
