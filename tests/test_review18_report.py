@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from git_session import reportcache
-from tests.helpers import git
+from git_session import report, reportcache
+from git_session.errors import GitError
+from git_session.metrics import Timing
+from git_session.sessions import Workspace
+from tests.helpers import git, ok, run
 from tests.test_i17_report_damage import (
     assert_left_out,
     forget_reports,
@@ -137,3 +141,42 @@ def test_an_object_removed_from_an_alternate_whose_path_is_not_ascii_is_seen_by_
     assert_left_out(where, ref, named, expected)  # warm: as a first report
     forget_reports(where)
     assert_left_out(where, ref, named, expected)  # cold
+
+
+@pytest.mark.slow
+def test_a_log_that_fails_for_every_session_alike_is_git_s_error_not_a_session_s(tmp_path: Path) -> None:
+    """``git log`` refusing a setting fails the log of any session: no session is to blame
+    (main: git's error), none is named as one git cannot walk."""
+    where, _ = two_sessions(tmp_path)
+    git(where, "config", "log.date", "bogus")
+    result = run(where, "report")
+    assert result.exit_code == GitError.exit_code
+    assert result.stdout == ""
+    assert result.stderr.startswith("git-session: `git log ")
+    assert result.stderr.endswith(" failed: fatal: unknown date format bogus\n")
+
+
+@pytest.mark.slow
+def test_a_log_that_failed_once_does_not_leave_out_the_one_session_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm report reads one session again (the one changed since): the timing log failing
+    for another reason than that session (another process repacking meanwhile, say) is git's
+    error, not that session left out with a warning."""
+    where, _ = two_sessions(tmp_path)
+    report_json(where)
+    ok(where, "objective", "add", "one more")  # the open session (checked out): its tip moves
+    real = report.read_timing
+    calls: list[int] = []
+
+    def once(ws: Workspace, tips: Mapping[str, str]) -> Timing:
+        calls.append(len(tips))
+        if len(calls) == 1:
+            raise GitError("`git log` failed: fatal: packfile went away")
+        return real(ws, tips)
+
+    monkeypatch.setattr(report, "read_timing", once)
+    result = run(where, "report")
+    assert calls[0] == 1  # one session read again
+    assert (result.exit_code, result.stdout) == (GitError.exit_code, "")
+    assert result.stderr == "git-session: `git log` failed: fatal: packfile went away\n"
