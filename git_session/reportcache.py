@@ -173,7 +173,7 @@ def store_now(repo: Repo) -> Store:
                         packs[f"{number}/{entry.name}"] = entry.stat().st_size
     fixed = {
         "replace": _replace_refs(repo),
-        "grafts": _content(os.path.join(common, "info", "grafts")),
+        "grafts": _content(os.environ.get("GIT_GRAFT_FILE") or os.path.join(common, "info", "grafts")),
         "alternates": [_content(os.path.join(store, "info", "alternates")) for store in [objects, *alternates]],
         "graphs": [_graphs(store) for store in [objects, *alternates]],  # git reads an alternate's too
         "environment": [os.environ.get(name) for name in _ENVIRONMENT],

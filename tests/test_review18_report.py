@@ -180,3 +180,20 @@ def test_a_log_that_failed_once_does_not_leave_out_the_one_session_read_again(
     assert calls[0] == 1  # one session read again
     assert (result.exit_code, result.stdout) == (GitError.exit_code, "")
     assert result.stderr == "git-session: `git log` failed: fatal: packfile went away\n"
+
+
+@pytest.mark.slow
+def test_grafts_in_the_file_git_is_told_are_seen_by_a_warm_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grafts = tmp_path / "grafts"
+    monkeypatch.setenv("GIT_GRAFT_FILE", str(grafts))
+    where, ref = two_sessions(tmp_path)
+    expected = without_it(where, ref, tmp_path)
+    outputs(where)  # cached
+    tip = git(where, "rev-parse", ref).strip()
+    grafts.write_text(f"{tip} {'1' * 40}\n")  # git reads the tip's parent as a commit that is not here
+    named = f"git cannot walk the history of {tip[:12]}"
+    assert_left_out(where, ref, named, expected)  # warm: as a first report
+    forget_reports(where)
+    assert_left_out(where, ref, named, expected)  # cold
