@@ -288,7 +288,8 @@ def _timed(
         failed = exc
     fresh = [read for read in reads if isinstance(read.state, SessionState)]
     budget = [2 + 16 * max(1, len(fresh)).bit_length()]
-    broken = {read.tip: _history_problem(ws, read) for read in _unwalkable(ws, fresh, budget)}
+    unwalkable = _unwalkable(ws, fresh, budget)
+    broken = {read.tip: problem for read in unwalkable if (problem := _history_problem(ws, read)) is not None}
     if not broken or budget[0] < 0:
         raise failed
     for problem in broken.values():
@@ -317,10 +318,12 @@ def _unwalkable(ws: Workspace, reads: Sequence[Read], budget: list[int]) -> list
     return found
 
 
-def _history_problem(ws: Workspace, read: Read) -> DataError:
+def _history_problem(ws: Workspace, read: Read) -> DataError | None:
     """Why git cannot walk a session's history, named as the store names it when libgit2
     cannot walk it either (a commit missing or damaged); otherwise what only git reads (a
-    replace ref, a commit-graph file) keeps it from walking."""
+    replace ref, a commit-graph file) keeps it from walking, when ``git rev-list`` cannot
+    walk it either; ``None``: git walks it (the log failed for another reason: a setting
+    ``git log`` refuses, another process meanwhile; that is git's error, not the session's)."""
     assert isinstance(read.state, SessionState)
     session = read.state.meta.id
     try:
@@ -329,6 +332,9 @@ def _history_problem(ws: Workspace, read: Read) -> DataError:
                 pass  # every commit read: a missing or damaged one raises
     except DataError as exc:
         return exc
+    walked = gitcli.run(["rev-list", "--quiet", read.tip, "--"], git_dir=ws.repo.git_dir, check=False)
+    if walked.returncode == 0:
+        return None
     return DataError(
         f"session {session}: git cannot walk the history of {read.tip[:12]}",
         "see `git fsck`, the replace refs (`git replace -l`) and the commit-graph (`git commit-graph verify`)",

@@ -77,7 +77,7 @@ class Store:
     packs: dict[str, int]  # pack file name -> size: each must still be there at that size
     folders: dict[str, int]  # loose object folder -> its time of change
     loose: dict[str, str]  # loose object folder -> its objects (listed when needed)
-    stale: bool = False  # some objects were packed or touched since: worth writing the file again
+    stale: bool = False  # objects packed or touched, or a folder changed, since: worth writing the file again
 
     def holds(self, now: Store, repo: Repo) -> bool:
         """Whether what the cache was made of is still read the same way (``now``: as it
@@ -90,6 +90,8 @@ class Store:
             if moved is not None and moved == self.folders.get(key) and moved < recent:
                 now.loose[key] = listed  # nothing added, removed or renamed in it
                 continue
+            if moved != self.folders.get(key):
+                now.stale = True  # written again with its new time: the next report does not list it
             current = _objects_in(now.listed(repo, key))
             for name, stamp in _objects_in(listed).items():
                 found = current.get(name)
@@ -156,13 +158,14 @@ def load(repo: Repo, now: Store | None = None) -> Cache:
 
 def store_now(repo: Repo) -> Store:
     """The object store as it is now (what ``Store.holds`` compares): the repository's and
-    those its alternates file names (theirs not followed further); its loose object folders
+    those its alternates files name (followed as git follows them, chains included); its loose object folders
     by their times of change, listed only when needed."""
     common = repo.common_dir
     objects = _objects(repo)
+    alternates = _alternates(objects)
     packs: dict[str, int] = {}
     folders = _folder_times(repo)
-    for number, folder in enumerate([objects, *_alternates(objects)]):
+    for number, folder in enumerate([objects, *alternates]):
         with contextlib.suppress(OSError), os.scandir(os.path.join(folder, "pack")) as found:
             for entry in found:
                 if entry.name.endswith((".pack", ".idx")):
@@ -170,9 +173,9 @@ def store_now(repo: Repo) -> Store:
                         packs[f"{number}/{entry.name}"] = entry.stat().st_size
     fixed = {
         "replace": _replace_refs(repo),
-        "grafts": _content(os.path.join(common, "info", "grafts")),
-        "alternates": _content(os.path.join(objects, "info", "alternates")),
-        "graphs": _graphs(objects),
+        "grafts": _content(os.environ.get("GIT_GRAFT_FILE") or os.path.join(common, "info", "grafts")),
+        "alternates": [_content(os.path.join(store, "info", "alternates")) for store in [objects, *alternates]],
+        "graphs": [_graphs(store) for store in [objects, *alternates]],  # git reads an alternate's too
         "environment": [os.environ.get(name) for name in _ENVIRONMENT],
         "settings": [repo.config_value(name) for name in ("core.useReplaceRefs", "core.commitGraph")],
     }
@@ -220,13 +223,31 @@ def _objects(repo: Repo) -> str:
 
 
 def _alternates(objects: str) -> list[str]:
-    """The folders ``objects/info/alternates`` names (relative ones from ``objects``)."""
-    text = _content(os.path.join(objects, "info", "alternates")) or ""
-    lines = [line.strip() for line in text.splitlines()]
-    return [os.path.join(objects, line) for line in lines if line and not line.startswith("#")]
+    """The folders ``objects/info/alternates`` names (relative ones from ``objects``), and
+    theirs in turn, as git follows them (five deep, each once)."""
+    found: list[str] = []
+    seen = {os.path.normpath(objects)}
+
+    def follow(store: str, depth: int) -> None:
+        try:  # paths: as the file system names them (not Latin-1)
+            text = os.fsdecode(read_data(os.path.join(store, "info", "alternates")))
+        except OSError:
+            text = ""
+        for line in (line.strip() for line in text.splitlines()):
+            path = os.path.normpath(os.path.join(store, line))
+            if not line or line.startswith("#") or path in seen:
+                continue
+            seen.add(path)
+            found.append(path)
+            if depth < _ALTERNATES_DEPTH:
+                follow(path, depth + 1)
+
+    follow(objects, 0)
+    return found
 
 
 _PREFIXES = [f"{n:02x}" for n in range(256)]
+_ALTERNATES_DEPTH = 5  # git: "alternate ref chain too deep" past it
 _FOLDER = re.compile("[0-9]{1,3}/[0-9a-f]{2}")
 _RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its time's tick
 _MAX_INFLATED = 64 << 20  # a loose object changed since that inflates to more: not read, the cache dropped
@@ -274,19 +295,21 @@ def _graphs(objects: str) -> list[list[Any]]:
 
 
 def _replace_refs(repo: Repo) -> list[list[str]]:
-    """Every replace ref and what it names (loose and packed)."""
+    """Every replace ref and what it names (loose and packed), under the base git uses
+    (``GIT_REPLACE_REF_BASE``, by default ``refs/replace/``)."""
     common = repo.common_dir
+    base = os.environ.get("GIT_REPLACE_REF_BASE") or "refs/replace/"
     found: dict[str, str] = {}
     with contextlib.suppress(OSError):
         for line in read_data(os.path.join(common, "packed-refs")).decode("latin-1").splitlines():
             oid, _, name = line.partition(" ")
-            if name.startswith("refs/replace/"):
+            if name.startswith(base):
                 found[name] = oid
-    top = os.path.join(common, "refs", "replace")
+    top = os.path.join(common, *base.rstrip("/").split("/"))
     for folder, _, files in os.walk(top):
         for name in files:
             path = os.path.join(folder, name)
-            found["refs/replace/" + os.path.relpath(path, top).replace(os.sep, "/")] = _content(path) or ""
+            found[base.rstrip("/") + "/" + os.path.relpath(path, top).replace(os.sep, "/")] = _content(path) or ""
     return sorted([name, oid] for name, oid in found.items())
 
 
