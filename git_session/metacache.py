@@ -74,14 +74,17 @@ def may_hold(meta: Meta, word: str) -> bool:
     show (``meta.get``), found without decoding anything. ``False`` only when no JSON escape
     can spell a character of ``word`` but a ``\\u`` one (printable ASCII, and no quote,
     backslash or slash), and the session's rest in this cache, as read, holds neither ``word``
-    nor a ``\\u`` escape of a printable ASCII character (which ``save`` never writes): a JSON
-    string without one holds each of its characters as is. Anything else (a ``Meta`` read
+    nor a ``\\u`` escape of a printable ASCII character (which ``save`` never writes), and the
+    rest decodes (else every session's fields are read from its tip): a JSON string without
+    one holds each of its characters as is. Anything else (a ``Meta`` read
     from its tip, lines that are not one a session) may."""
     state = meta.__dict__
     if not isinstance(meta, _Cached) or "_rest" not in state or not _AS_IS.fullmatch(word):
         return True
     line = state["_rest"].line(state["_row"])
-    return line is None or word in line or _ESCAPED_PRINTABLE.search(line) is not None
+    if line is None or word in line or _ESCAPED_PRINTABLE.search(line) is not None:
+        return True
+    return not state["_rest"].sound()  # else its fields are read from its tip (``whole``)
 
 
 def _rows(text: str, path: str, read: Callable[[str], Meta | None] | None = None) -> dict[str, Meta]:
@@ -155,6 +158,7 @@ class _Rest:
         self._text, self._count, self._path, self._rows, self._read = text, count, path, rows, read
         self._lines: list[str] | None = None
         self._decoded: list[Any] | None = None
+        self._sound: bool | None = None
 
     def line(self, row: int) -> str | None:
         """A session's line as read, not decoded (one that cannot be is found out, and the
@@ -165,6 +169,22 @@ class _Rest:
         if len(self._lines) != self._count or self._decoded == []:
             return None
         return self._lines[row]
+
+    def sound(self) -> bool:
+        """Whether the rest decodes, so that each line as read is its session's fields (one
+        that does not is read from the sessions' tips, ``whole``): parsed and checked once,
+        without making every session's fields (a third of decoding them)."""
+        if self._decoded is None and self._sound is None:
+            try:
+                parsed = json.loads(f"[{self._text.replace(chr(10), ',')}]")
+                for fields in parsed:
+                    _check(fields)
+                self._sound = len(parsed) == self._count
+            except _DECODE_ERRORS:
+                self._sound = False
+            if not self._sound:
+                self._decoded = self._decode()  # the file removed, as when decoded
+        return bool(self._decoded) if self._decoded is not None else bool(self._sound)
 
     def row(self, row: int) -> dict[str, Any]:
         if self._decoded is None:
@@ -191,12 +211,18 @@ class _Rest:
         return []
 
 
-def _fields(fields: list[Any]) -> dict[str, Any]:
+def _check(fields: list[Any]) -> None:
+    """Raise unless ``fields`` are the rest of a session's fields (as ``_fields`` takes them)."""
     updated, clock, values, stamps, authors, counts = fields
     if not all(isinstance(v, dict) for v in (values, stamps, counts)) or not isinstance(authors, list):
         raise TypeError("not the fields of a session")
     if not isinstance(updated, int) or not isinstance(clock, int):
         raise TypeError("not the times of a session")
+
+
+def _fields(fields: list[Any]) -> dict[str, Any]:
+    _check(fields)
+    updated, clock, values, stamps, authors, counts = fields
     return {
         "updated": updated,
         "clock": clock,
