@@ -171,20 +171,21 @@ class _Rest:
         return self._lines[row]
 
     def sound(self) -> bool:
-        """Whether the rest decodes, so that each line as read is its session's fields (one
-        that does not is read from the sessions' tips, ``whole``): parsed and checked once,
-        without making every session's fields (a third of decoding them)."""
-        if self._decoded is None and self._sound is None:
-            try:
-                parsed = json.loads(f"[{self._text.replace(chr(10), ',')}]")
-                for fields in parsed:
+        """Whether each line is, on its own, the rest of a session's fields: then the rest
+        decodes (its lines joined by commas) to each line's, and a line as read is what its
+        session's fields are (else they may begin on the line before, or be read from the
+        sessions' tips: ``whole``). Scanned once, without making every session's fields."""
+        if self._sound is None:
+            self._sound, text, at, scan = False, self._text, 0, json.JSONDecoder().raw_decode
+            with contextlib.suppress(*_DECODE_ERRORS):
+                for _ in range(self._count):
+                    fields, end = scan(text, at)
                     _check(fields)
-                self._sound = len(parsed) == self._count
-            except _DECODE_ERRORS:
-                self._sound = False
-            if not self._sound:
-                self._decoded = self._decode()  # the file removed, as when decoded
-        return bool(self._decoded) if self._decoded is not None else bool(self._sound)
+                    if text[end : end + 1] not in ("\n", ""):
+                        return False  # a line that is more than one value (or spaces after it)
+                    at = end + 1
+                self._sound = at == len(text) + 1  # the last line ends the text
+        return self._sound
 
     def row(self, row: int) -> dict[str, Any]:
         if self._decoded is None:
