@@ -71,20 +71,21 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
 
 def may_hold(meta: Meta, word: str) -> bool:
     """Whether ``word`` (a session id) may be the value of one of the fields a row does not
-    show (``meta.get``), found without decoding anything. ``False`` only when no JSON escape
+    show (``meta.get``), found without decoding the fields. ``False`` only when no JSON escape
     can spell a character of ``word`` but a ``\\u`` one (printable ASCII, and no quote,
-    backslash or slash), and the session's rest in this cache, as read, holds neither ``word``
-    nor a ``\\u`` escape of a printable ASCII character (which ``save`` never writes), and the
-    rest decodes (else every session's fields are read from its tip): a JSON string without
-    one holds each of its characters as is. Anything else (a ``Meta`` read
-    from its tip, lines that are not one a session) may."""
+    backslash or slash), the session's rest in this cache, as read, holds neither ``word``
+    nor a ``\\u`` escape of a printable ASCII character (which ``save`` never writes), and
+    every line of the rest is on its own one session's fields (``_Rest.sound``: else a line
+    is not what its session's fields are decoded from): a JSON string without such an escape
+    holds each of its characters as is. Anything else (a ``Meta`` read from its tip, lines
+    that are not one a session) may."""
     state = meta.__dict__
     if not isinstance(meta, _Cached) or "_rest" not in state or not _AS_IS.fullmatch(word):
         return True
     line = state["_rest"].line(state["_row"])
     if line is None or word in line or _ESCAPED_PRINTABLE.search(line) is not None:
         return True
-    return not state["_rest"].sound()  # else its fields are read from its tip (``whole``)
+    return not state["_rest"].sound()
 
 
 def _rows(text: str, path: str, read: Callable[[str], Meta | None] | None = None) -> dict[str, Meta]:
