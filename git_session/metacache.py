@@ -71,17 +71,21 @@ def save(repo: Repo, metas: Mapping[str, Meta]) -> None:
 
 def may_hold(meta: Meta, word: str) -> bool:
     """Whether ``word`` (a session id) may be the value of one of the fields a row does not
-    show (``meta.get``), found without decoding anything. ``False`` only when no JSON escape
+    show (``meta.get``), found without decoding the fields. ``False`` only when no JSON escape
     can spell a character of ``word`` but a ``\\u`` one (printable ASCII, and no quote,
-    backslash or slash), and the session's rest in this cache, as read, holds neither ``word``
-    nor a ``\\u`` escape of a printable ASCII character (which ``save`` never writes): a JSON
-    string without one holds each of its characters as is. Anything else (a ``Meta`` read
-    from its tip, lines that are not one a session) may."""
+    backslash or slash), the session's rest in this cache, as read, holds neither ``word``
+    nor a ``\\u`` escape of a printable ASCII character (which ``save`` never writes), and
+    every line of the rest is on its own one session's fields (``_Rest.sound``: else a line
+    is not what its session's fields are decoded from): a JSON string without such an escape
+    holds each of its characters as is. Anything else (a ``Meta`` read from its tip, lines
+    that are not one a session) may."""
     state = meta.__dict__
     if not isinstance(meta, _Cached) or "_rest" not in state or not _AS_IS.fullmatch(word):
         return True
     line = state["_rest"].line(state["_row"])
-    return line is None or word in line or _ESCAPED_PRINTABLE.search(line) is not None
+    if line is None or word in line or _ESCAPED_PRINTABLE.search(line) is not None:
+        return True
+    return not state["_rest"].sound()
 
 
 def _rows(text: str, path: str, read: Callable[[str], Meta | None] | None = None) -> dict[str, Meta]:
@@ -155,6 +159,7 @@ class _Rest:
         self._text, self._count, self._path, self._rows, self._read = text, count, path, rows, read
         self._lines: list[str] | None = None
         self._decoded: list[Any] | None = None
+        self._sound: bool | None = None
 
     def line(self, row: int) -> str | None:
         """A session's line as read, not decoded (one that cannot be is found out, and the
@@ -165,6 +170,23 @@ class _Rest:
         if len(self._lines) != self._count or self._decoded == []:
             return None
         return self._lines[row]
+
+    def sound(self) -> bool:
+        """Whether each line is, on its own, the rest of a session's fields: then the rest
+        decodes (its lines joined by commas) to each line's, and a line as read is what its
+        session's fields are (else they may begin on the line before, or be read from the
+        sessions' tips: ``whole``). Scanned once, without making every session's fields."""
+        if self._sound is None:
+            self._sound, text, at, scan = False, self._text, 0, json.JSONDecoder().raw_decode
+            with contextlib.suppress(*_DECODE_ERRORS):
+                for _ in range(self._count):
+                    fields, end = scan(text, at)
+                    _check(fields)
+                    if text[end : end + 1] not in ("\n", ""):
+                        return False  # a line that is more than one value (or spaces after it)
+                    at = end + 1
+                self._sound = at == len(text) + 1  # the last line ends the text
+        return self._sound
 
     def row(self, row: int) -> dict[str, Any]:
         if self._decoded is None:
@@ -191,12 +213,18 @@ class _Rest:
         return []
 
 
-def _fields(fields: list[Any]) -> dict[str, Any]:
+def _check(fields: list[Any]) -> None:
+    """Raise unless ``fields`` are the rest of a session's fields (as ``_fields`` takes them)."""
     updated, clock, values, stamps, authors, counts = fields
     if not all(isinstance(v, dict) for v in (values, stamps, counts)) or not isinstance(authors, list):
         raise TypeError("not the fields of a session")
     if not isinstance(updated, int) or not isinstance(clock, int):
         raise TypeError("not the times of a session")
+
+
+def _fields(fields: list[Any]) -> dict[str, Any]:
+    _check(fields)
+    updated, clock, values, stamps, authors, counts = fields
     return {
         "updated": updated,
         "clock": clock,
