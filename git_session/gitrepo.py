@@ -298,7 +298,7 @@ def _bound_reads(raw: pygit2.Repository, objects: str, pending: _Pending) -> Non
     writer = pygit2.Odb()
     writer.add_backend(pygit2.OdbBackendLoose(objects, -1, False), 1)
     pending.writer = writer
-    for folder in [objects, *_alternates(objects)]:
+    for folder in [objects, *alternates(objects)]:
         raw.odb.add_backend(_BoundedLoose(folder, writer, pending), 2)
 
 
@@ -384,22 +384,37 @@ def _created_read_only(folder: str) -> tuple[int, str]:
             return os.open(temporary, flags, 0o444), temporary
 
 
-def _alternates(objects: str, depth: int = 0) -> list[str]:
-    """The object folders ``objects/info/alternates`` names, and theirs, as git reads them
-    (five levels deep at most); ``GIT_ALTERNATE_OBJECT_DIRECTORIES`` too."""
-    try:
-        with open(os.path.join(objects, "info", "alternates"), "rb") as handle:
-            lines = handle.read().decode("utf-8", "surrogateescape").splitlines()
+def alternates(objects: str) -> list[str]:
+    """The object folders ``objects/info/alternates`` names, and theirs in turn, as git reads
+    them: relative ones from the folder that names them, each once, five levels deep at most,
+    a line cut at a NUL byte (git reads it as a C string); ``GIT_ALTERNATE_OBJECT_DIRECTORIES``
+    too. The file is untrusted: what it names is only ever read as an object folder."""
+    found: list[str] = []
+    seen = {os.path.normpath(objects)}
+
+    def follow(store: str, lines: list[str], depth: int) -> None:
+        for line in (line.partition("\0")[0].strip() for line in lines):
+            path = os.path.normpath(os.path.join(store, line))
+            if not line or line.startswith("#") or path in seen:
+                continue
+            seen.add(path)
+            found.append(path)
+            if depth < _ALTERNATES_DEPTH:
+                follow(path, _alternates_file(path), depth + 1)
+
+    from_environment = [p for p in os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep) if p]
+    follow(objects, _alternates_file(objects) + from_environment, 0)
+    return found
+
+
+_ALTERNATES_DEPTH = 5  # git: "alternate ref chain too deep" past it
+
+
+def _alternates_file(objects: str) -> list[str]:
+    try:  # paths: as the file system names them
+        return os.fsdecode(read_data(os.path.join(objects, "info", "alternates"))).splitlines()
     except OSError:
-        lines = []
-    if depth == 0:
-        lines += [p for p in os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep) if p]
-    found = []
-    for line in lines:
-        if line.strip() and not line.startswith("#"):
-            folder = os.path.normpath(os.path.join(objects, line.strip()))
-            found += [folder, *(_alternates(folder, depth + 1) if depth < 4 else [])]
-    return list(dict.fromkeys(f for f in found if f != objects))
+        return []
 
 
 class Ident(NamedTuple):
@@ -927,7 +942,7 @@ class Repo:
         odb = self._raw.odb
         if self._packs is None:  # read packed files through libgit2's pack reader alone (never a loose try)
             self._packs = pygit2.Odb()
-            for folder in [self._objects, *_alternates(self._objects)]:
+            for folder in [self._objects, *alternates(self._objects)]:
                 self._packs.add_backend(pygit2.OdbBackendPack(folder), 1)
         packs = self._packs
         try:
@@ -1182,7 +1197,7 @@ class Repo:
         within the last ``RACY_NS`` (file times are coarse: a change in the same tick keeps the time)."""
         stamps = []
         now = time.time_ns()
-        for folder in [self._objects, *_alternates(self._objects)]:
+        for folder in [self._objects, *alternates(self._objects)]:
             try:
                 found = os.stat(os.path.join(folder, "pack"))
             except OSError:

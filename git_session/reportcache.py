@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_session import paths
-from git_session.gitrepo import Repo, read_checksummed, read_data, write_checksummed
+from git_session.gitrepo import Repo, alternates, read_checksummed, read_data, write_checksummed
 from git_session.metrics import BlockerFigure, Change, CommitStat, Prepared
 from git_session.model import Stamp
 
@@ -162,10 +162,10 @@ def store_now(repo: Repo) -> Store:
     by their times of change, listed only when needed."""
     common = repo.common_dir
     objects = _objects(repo)
-    alternates = _alternates(objects)
+    stores = [objects, *alternates(objects)]
     packs: dict[str, int] = {}
     folders = _folder_times(repo)
-    for number, folder in enumerate([objects, *alternates]):
+    for number, folder in enumerate(stores):
         with contextlib.suppress(OSError), os.scandir(os.path.join(folder, "pack")) as found:
             for entry in found:
                 if entry.name.endswith((".pack", ".idx")):
@@ -174,8 +174,8 @@ def store_now(repo: Repo) -> Store:
     fixed = {
         "replace": _replace_refs(repo),
         "grafts": _content(os.environ.get("GIT_GRAFT_FILE") or os.path.join(common, "info", "grafts")),
-        "alternates": [_content(os.path.join(store, "info", "alternates")) for store in [objects, *alternates]],
-        "graphs": [_graphs(store) for store in [objects, *alternates]],  # git reads an alternate's too
+        "alternates": [_content(os.path.join(store, "info", "alternates")) for store in stores],
+        "graphs": [_graphs(store) for store in stores],  # git reads an alternate's too
         "environment": [os.environ.get(name) for name in _ENVIRONMENT],
         "settings": [repo.config_value(name) for name in ("core.useReplaceRefs", "core.commitGraph")],
     }
@@ -186,7 +186,7 @@ def _folder_times(repo: Repo) -> dict[str, int]:
     """The time of change of each loose object folder, by ``<n>/<xx>``."""
     objects = _objects(repo)
     times: dict[str, int] = {}
-    for number, folder in enumerate([objects, *_alternates(objects)]):
+    for number, folder in enumerate([objects, *alternates(objects)]):
         for prefix in _PREFIXES:
             with contextlib.suppress(OSError):
                 times[f"{number}/{prefix}"] = os.stat(os.path.join(folder, prefix)).st_mtime_ns
@@ -197,7 +197,7 @@ def _folder(repo: Repo, key: str) -> str | None:
     """The path of a loose object folder (``<n>/<xx>``); None when there is no n-th store."""
     number, _, prefix = key.partition("/")
     objects = _objects(repo)
-    stores = [objects, *_alternates(objects)]
+    stores = [objects, *alternates(objects)]
     return os.path.join(stores[int(number)], prefix) if int(number) < len(stores) else None
 
 
@@ -222,32 +222,7 @@ def _objects(repo: Repo) -> str:
     return os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(repo.common_dir, "objects")
 
 
-def _alternates(objects: str) -> list[str]:
-    """The folders ``objects/info/alternates`` names (relative ones from ``objects``), and
-    theirs in turn, as git follows them (five deep, each once)."""
-    found: list[str] = []
-    seen = {os.path.normpath(objects)}
-
-    def follow(store: str, depth: int) -> None:
-        try:  # paths: as the file system names them (not Latin-1)
-            text = os.fsdecode(read_data(os.path.join(store, "info", "alternates")))
-        except OSError:
-            text = ""
-        for line in (line.strip() for line in text.splitlines()):
-            path = os.path.normpath(os.path.join(store, line))
-            if not line or line.startswith("#") or path in seen:
-                continue
-            seen.add(path)
-            found.append(path)
-            if depth < _ALTERNATES_DEPTH:
-                follow(path, depth + 1)
-
-    follow(objects, 0)
-    return found
-
-
 _PREFIXES = [f"{n:02x}" for n in range(256)]
-_ALTERNATES_DEPTH = 5  # git: "alternate ref chain too deep" past it
 _FOLDER = re.compile("[0-9]{1,3}/[0-9a-f]{2}")
 _RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its time's tick
 _MAX_INFLATED = 64 << 20  # a loose object changed since that inflates to more: not read, the cache dropped
