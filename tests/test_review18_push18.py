@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import run
+import pytest
+
+from tests.helpers import git, ok, run
 from tests.test_i14_share_noop import probe
 from tests.test_i17_push_remote import pushed_twice
+from tests.test_i18_push_check import stale_copy
+from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects, session_refs_of
 
 
 def test_a_damaged_copy_of_the_remotes_notes_is_left_to_the_command(tmp_path: Path) -> None:
@@ -33,3 +37,60 @@ def test_a_damaged_copy_of_the_remotes_notes_is_left_to_the_command(tmp_path: Pa
     answer = probe(alice, "push")
     assert answer[:3] == (3, "Everything up to date on origin\n", warning + failure)
     assert not answer.answered_early
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["git push", "git session push"])
+def test_a_session_the_remote_has_at_an_older_tip_is_scanned_past_that_tip(tmp_path: Path, how: str) -> None:
+    """A remote re-pointed to one that has the session, but at an older tip (a backup made
+    before): git gives the pre-push hook that tip (the dry run says "old..new"), and what the
+    remote lacks past it leaves. The copy here (a fetch from the old URL, which had it all)
+    was believed because the remote "still has the ref": the secret past its tip left
+    unscanned."""
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Snapshots")
+    (alice / "notes.txt").write_text("nothing to hide\n")
+    ok(alice, "checkpoint", "-m", "clean")
+    assert ok(alice, "push") == "Pushed 1 session(s) to origin\n"
+    backup = tmp_path / "backup.git"
+    git(tmp_path, "clone", "-q", "--mirror", str(remote), str(backup))
+    (alice / "deploy.env").write_text(f"TOKEN={GITHUB_TOKEN}\n")
+    ok(alice, "checkpoint", "-m", "before deploying")
+    (ref,) = session_refs_of(alice)
+    stale_copy(alice, ref, "refs/session-remotes/origin/sessions/" + ref.removeprefix("refs/sessions/"))
+    git(alice, "remote", "set-url", "origin", str(backup))
+
+    if how == "git push":
+        result = push(alice, "origin", "refs/sessions/*:refs/sessions/*")
+        assert result.returncode != 0, result.stderr
+        assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
+    else:
+        refused = run(alice, "push")
+        assert refused.exit_code != 0, refused.output
+        assert "(file deploy.env)" in refused.stderr and GITHUB_TOKEN not in refused.output
+    assert GITHUB_TOKEN.encode() not in remote_objects(backup)
+
+
+@pytest.mark.slow
+def test_notes_the_remote_has_at_an_older_tip_are_scanned_past_that_tip(tmp_path: Path) -> None:
+    """As for a session: the notes' copy here, ahead of the tip git gives the hook, is
+    history that remote lacks."""
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    git(alice, "notes", "--ref=sessions", "add", "-m", "a clean line", "HEAD")
+    assert push(alice, "origin", "refs/notes/sessions").returncode == 0
+    backup = tmp_path / "backup.git"
+    git(tmp_path, "clone", "-q", "--mirror", str(remote), str(backup))
+    ok(alice, "start", "Notes")
+    ok(alice, "decision", "add", "Use the deploy key", "--rationale", f"it is {GITHUB_TOKEN}")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "work")
+    ok(alice, "status")  # links the commit: its note now quotes the decision
+    assert GITHUB_TOKEN in git(alice, "notes", "--ref=sessions", "show", "HEAD")
+    stale_copy(alice, "refs/notes/sessions", "refs/session-remotes/origin/notes/sessions")
+    git(alice, "remote", "set-url", "origin", str(backup))
+
+    result = push(alice, "origin", "refs/notes/sessions")
+    assert result.returncode != 0, result.stderr
+    assert "GitHub Token in the note on commit" in result.stderr and GITHUB_TOKEN not in result.stderr
+    assert GITHUB_TOKEN.encode() not in remote_objects(backup)
