@@ -94,3 +94,30 @@ def test_notes_the_remote_has_at_an_older_tip_are_scanned_past_that_tip(tmp_path
     assert result.returncode != 0, result.stderr
     assert "GitHub Token in the note on commit" in result.stderr and GITHUB_TOKEN not in result.stderr
     assert GITHUB_TOKEN.encode() not in remote_objects(backup)
+
+
+@pytest.mark.slow
+def test_a_push_url_behind_the_other_has_what_it_lacks_scanned(tmp_path: Path) -> None:
+    """Two push URLs: the first holds the session at the tip here ("="), the second (a backup
+    made before) at an older one. The copy here was believed (the remote "has the ref" at
+    every URL) and hid everything: what the second lacks left it unscanned."""
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Snapshots")
+    (alice / "notes.txt").write_text("nothing to hide\n")
+    ok(alice, "checkpoint", "-m", "clean")
+    assert ok(alice, "push") == "Pushed 1 session(s) to origin\n"
+    backup = tmp_path / "backup.git"
+    git(tmp_path, "clone", "-q", "--mirror", str(remote), str(backup))
+    (alice / "deploy.env").write_text(f"TOKEN={GITHUB_TOKEN}\n")
+    ok(alice, "checkpoint", "-m", "before deploying")
+    (ref,) = session_refs_of(alice)
+    git(alice, "push", "-q", "--no-verify", "origin", f"{ref}:{ref}")  # past the check, by hand
+    stale_copy(alice, ref, "refs/session-remotes/origin/sessions/" + ref.removeprefix("refs/sessions/"))
+    git(alice, "remote", "set-url", "--add", "--push", "origin", str(remote))
+    git(alice, "remote", "set-url", "--add", "--push", "origin", str(backup))
+
+    refused = run(alice, "push")
+    assert refused.exit_code != 0, refused.output
+    assert "(file deploy.env)" in refused.stderr and GITHUB_TOKEN not in refused.output
+    assert GITHUB_TOKEN.encode() not in remote_objects(backup)
