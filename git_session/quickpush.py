@@ -37,6 +37,9 @@ def up_to_date(spec: str | None, hand_over: bool = False) -> str | None:
         if not idle(repo):
             return None
         remote = resolve_remote(repo, spec)
+        # The command reads the copy of the remote's notes even when nothing leaves
+        # (``remotes.outgoing_notes``): a damaged one raises, the command's to say.
+        repo.ref_target(remote.notes_ref)
         # A damaged ref is left out here as git leaves it out of the push: the command says it.
         before = ref_tips(repo, [SESSIONS_PREFIX, NOTES_REF])
         if before.get(NOTES_REF) != repo.ref_target(NOTES_REF):  # a damaged ref raises: the command's to say

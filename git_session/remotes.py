@@ -184,7 +184,13 @@ class RemoteView:
                 held[ref] = steady[ref]
             elif alone and flag == " " and ObjectId.is_sha1(old):
                 had[ref] = ObjectId(old)
-        present = frozenset(ref for ref, seen in flags.items() if all(flag in "= !" for flag, _ in seen))
+        # Push URLs at different tips, one of them said (" old..new"): what one has, another
+        # may lack; the copies here (of one of them, at best) are no answer for it.
+        present = frozenset(
+            ref
+            for ref, seen in flags.items()
+            if all(flag in "= !" for flag, _ in seen) and (len(seen) == 1 or all(flag != " " for flag, _ in seen))
+        )
         return cls(held, had, present)
 
 

@@ -445,7 +445,11 @@ def _hidden(
     if view is None:
         known = [*recorded, also]
     else:
-        known = [view.had.get(name), also, *(recorded if name in view.present else [])]
+        # Where the remote said its tip (and it is here), that tip is what it has: a copy or
+        # a log ahead of it (a remote re-pointed to an older one) is history it lacks.
+        had = view.had.get(name)
+        trusted = name in view.present and (had is None or not repo.has_object(had))
+        known = [had, also, *(recorded if trusted else [])]
     return [k for k in known if k is not None and repo.has_object(k)]
 
 
@@ -914,6 +918,8 @@ def _note_texts(
     if view is not None and NOTES_REF not in view.present:
         copy = None
     had = view.had.get(NOTES_REF) if view is not None else None
+    if had is not None and repo.has_object(had):  # its tip: a copy ahead of it is history it lacks
+        copy = None
     known = [t for t in (had, copy, also) if t is not None and repo.is_commit(t)]
     if any(repo.is_ancestor(ours, theirs) for theirs in known):
         return
