@@ -172,12 +172,16 @@ def _restorable(repo: Repo, ref: str, target: ObjectId) -> bool:
 
 def _own(repo: Repo, ref: str, commit: ObjectId) -> bool | None:
     """Whether ``commit`` (which git reads) is one of the session's own: its meta.json, as
-    git reads it, names the session; ``None``: git cannot read its tree to tell."""
+    git reads it, names the session; ``None``: git cannot read its tree, or the meta.json
+    the tree names, to tell."""
     if not ref.startswith(SESSIONS_PREFIX):
         return True
     shown = gitcli.run(["cat-file", "blob", f"{commit}:{META_PATH}"], git_dir=repo.git_dir, check=False)
-    if shown.returncode != 0:
-        return False if _git_object(repo, f"{commit}^{{tree}}") else None
+    if shown.returncode != 0:  # no meta.json: not the session's; one git cannot read: cannot tell
+        if not _git_object(repo, f"{commit}^{{tree}}"):
+            return None
+        named = gitcli.run(["rev-parse", "--verify", "-q", f"{commit}:{META_PATH}"], git_dir=repo.git_dir, check=False)
+        return None if named.returncode == 0 else False
     try:
         data = shown.stdout.encode("utf-8", "surrogateescape")
         return codec.meta_from_bytes(data, ref).id == ref.rsplit("/", 1)[1]
