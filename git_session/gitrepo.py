@@ -1246,16 +1246,28 @@ class Repo:
         """Move a ref (whose objects may be missing) and its reflog to ``aside``, if it still
         points at ``tip``. libgit2 and git refuse to create a ref to a missing object: the
         new ref is written as git's own loose ref file."""
+        try:
+            if self.ref_target(name) != tip:  # moved meanwhile: its reflog stays, nothing put aside
+                return False
+        except ObjectError:
+            pass  # a ref file git may still read: the delete below is the compare-and-swap
         path = os.path.join(self.common_dir, *aside.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "w", encoding="ascii") as handle:
             handle.write(f"{tip}\n")
         os.replace(temporary, path)
+        moved = False
         with contextlib.suppress(FileNotFoundError):
             os.makedirs(os.path.dirname(self.reflog_path(aside)), exist_ok=True)
             os.replace(self.reflog_path(name), self.reflog_path(aside))
+            moved = True
         result = gitcli.run(["update-ref", "--no-deref", "-d", name, tip], git_dir=self.git_dir, check=False)
+        if result.returncode != 0:  # moved meanwhile after all: its reflog back (unless one began), no copy aside
+            with contextlib.suppress(OSError):
+                if moved and not os.path.exists(self.reflog_path(name)):
+                    os.replace(self.reflog_path(aside), self.reflog_path(name))
+                os.unlink(path)
         return result.returncode == 0
 
     def patch_ids(self, diffs: Sequence[tuple[ObjectId, ObjectId | None]]) -> dict[ObjectId, str]:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from git_session.gitrepo import Repo
+from git_session.names import ObjectId
+from git_session.repair import Broken, repair
 from tests.helpers import git, make_repo, make_two_clones, ok, run, session_refs
 
 
@@ -56,3 +61,38 @@ def test_start_from_a_fetched_copy_still_warns_of_the_local_session_skipped_whil
         f"git-session: warning: skipped a session: session {ref.rsplit('/', 1)[1]}: not valid JSON "
         "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n"
     )
+
+
+def moved_meanwhile(tmp_path: Path) -> tuple[Path, str, Broken]:
+    """A session ``doctor --fix`` planned to move aside at its older value: another writer
+    has moved it on since (a note)."""
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "note", "a")
+    (ref,) = session_refs(repo)
+    planned = ObjectId(git(repo, "rev-parse", f"{ref}~1").strip())
+    return repo, ref, Broken(ref, planned, "the history misses an object", "aside")
+
+
+def kept_as_it_was(repo: Path, ref: str, result: str) -> None:
+    assert result == f"{ref} changed meanwhile: left as it is"
+    assert git(repo, "for-each-ref", "--format=%(refname)", "refs/session-broken/") == ""
+    assert (repo / ".git" / "logs" / ref).read_text().count("\n") == 2  # start, note: its reflog stays
+    assert git(repo, "reflog", "--format=%gs", ref).splitlines() == ["git-session: note: a", "git-session: start: work"]
+
+
+def test_fix_moving_aside_a_ref_moved_meanwhile_leaves_it_and_its_reflog(tmp_path: Path) -> None:
+    """The fix said "left as it is", but had moved the live session's reflog away (the
+    reflog a later --fix restores from) and left a copy of the old value aside."""
+    repo, ref, broken = moved_meanwhile(tmp_path)
+    kept_as_it_was(repo, ref, repair(Repo.discover(str(repo)), broken))
+
+
+def test_fix_moving_aside_a_ref_moved_after_its_check_puts_the_reflog_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moved between the check and the compare-and-swap delete (the check sees the planned value)."""
+    repo, ref, broken = moved_meanwhile(tmp_path)
+    opened = Repo.discover(str(repo))
+    monkeypatch.setattr(opened, "ref_target", lambda name: broken.tip)
+    kept_as_it_was(repo, ref, repair(opened, broken))
