@@ -765,9 +765,11 @@ class Repo:
     def drop_broken_reflog_entries(self, ref_name: str, present: Callable[[list[str]], set[str]] | None = None) -> None:
         """Leave out of ``ref_name``'s reflog the entries that name a missing commit (git
         fsck reports each), atomically; a reflog that cannot be rewritten stays. ``present``:
-        which of the objects named are here, all asked at once (default: ``has_object``)."""
+        which of the objects named are here, all asked at once (default: ``has_object``).
+        The ref's lock is held meanwhile (git and libgit2 append to a reflog under it): a
+        writer's line is never dropped by the rewrite; a ref locked by a writer keeps its reflog."""
         path = self.reflog_path(ref_name)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError), self._ref_locked(ref_name):
             lines = read_data(path).splitlines(keepends=True)
             named = {f.decode("ascii", "replace") for line in lines for f in line.split(b" ", 2)[:2]}
             here = present(sorted(n for n in named if ObjectId.is_sha1(n) and n.strip("0"))) if present else None
@@ -779,6 +781,17 @@ class Repo:
                 with open(temporary, "wb") as handle:
                     handle.write(b"".join(kept))
                 os.replace(temporary, path)
+
+    @contextlib.contextmanager
+    def _ref_locked(self, ref_name: str) -> Iterator[None]:
+        """Hold ``ref_name``'s lock file (``OSError``: another holds it)."""
+        lock = self.lock_path(ref_name)
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
 
     def _logged_object_present(self, field: bytes, here: set[str] | None = None) -> bool:
         name = field.decode("ascii", "replace")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,33 @@ def test_fix_moving_aside_a_ref_moved_after_its_check_puts_the_reflog_back(
     opened = Repo.discover(str(repo))
     monkeypatch.setattr(opened, "ref_target", lambda name: broken.tip)
     kept_as_it_was(repo, ref, repair(opened, broken))
+
+
+def test_the_reflog_clean_up_never_drops_a_line_a_writer_adds_meanwhile(tmp_path: Path) -> None:
+    """``doctor --fix`` rewrites a restored session's reflog (read, ask git which objects are
+    here, write): a writer that moved the ref while git was asked lost its reflog line (the
+    ref's lock was not held). Now the lock is held: the writer waits for it (git update-ref fails)."""
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "note", "a")
+    (ref,) = session_refs(repo)
+    tip, older = (git(repo, "rev-parse", name).strip() for name in (ref, f"{ref}~1"))
+    log = repo / ".git" / "logs" / ref
+    lost = f"{'0' * 40} {'1' * 40} Someone <someone@example.com> 1700000000 +0000\tlost\n"
+    log.write_text(lost + log.read_text())  # a line naming a commit that is gone: the rewrite drops it
+    opened = Repo.discover(str(repo))
+    moved: list[int] = []
+
+    def present(oids: list[str]) -> set[str]:  # another writer, while git is asked
+        moved.append(run_git(repo, "update-ref", "-m", "writer", ref, older, tip))
+        return set(oids) - {"1" * 40}
+
+    opened.drop_broken_reflog_entries(ref, present=present)
+    now = git(repo, "rev-parse", ref).strip()
+    logged = log.read_text().splitlines()
+    assert logged[-1].split(" ", 2)[1] == now, (moved, logged)
+    assert lost.rstrip("\n") not in logged  # the clean-up itself still done
+
+
+def run_git(repo: Path, *args: str) -> int:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, check=False).returncode
