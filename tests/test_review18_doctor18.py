@@ -127,3 +127,23 @@ def test_the_reflog_clean_up_never_drops_a_line_a_writer_adds_meanwhile(tmp_path
 
 def run_git(repo: Path, *args: str) -> int:
     return subprocess.run(["git", *args], cwd=repo, capture_output=True, check=False).returncode
+
+
+def test_a_partial_clone_with_a_replace_ref_is_not_said_to_read_sessions_through_it(tmp_path: Path) -> None:
+    """A partial clone (the sessions' files left at the remote, as git allows) with any
+    replace ref: libgit2 misses those files, git reads the history (promisor objects), and
+    doctor warned that git reads it "through refs/replace/", which has nothing to do with it."""
+    origin = make_repo(tmp_path, "origin")
+    ok(origin, "start", "work")
+    ok(origin, "note", "a")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", origin.as_uri(), str(clone))
+    git(clone, "fetch", "-q", "origin", "refs/sessions/*:refs/sessions/*")
+    (ref,) = session_refs(clone)
+    assert "?" in git(clone, "rev-list", "--objects", "--missing=print", ref)  # files left at the remote
+    healthy = run(clone, "doctor")
+    unrelated = git(clone, "commit-tree", "-m", "unrelated", git(clone, "rev-parse", "HEAD^{tree}").strip()).strip()
+    git(clone, "replace", unrelated, "HEAD")
+    result = run(clone, "doctor")
+    assert (result.exit_code, result.stdout) == (healthy.exit_code, healthy.stdout)
