@@ -190,8 +190,8 @@ def _own(repo: Repo, ref: str, commit: ObjectId) -> bool | None:
     if shown.returncode != 0:  # no meta.json: not the session's; one git cannot read: cannot tell
         if not _git_object(repo, f"{commit}^{{tree}}"):
             return None
-        named = gitcli.run(["rev-parse", "--verify", "-q", f"{commit}:{META_PATH}"], git_dir=repo.git_dir, check=False)
-        return None if named.returncode == 0 else False
+        listed = gitcli.run(["ls-tree", commit, "--", META_PATH], git_dir=repo.git_dir, check=False)
+        return None if listed.stdout.split(" ", 2)[1:2] == ["blob"] else False  # a file named, gone
     try:
         data = shown.stdout.encode("utf-8", "surrogateescape")
         return codec.meta_from_bytes(data, ref).id == ref.rsplit("/", 1)[1]
