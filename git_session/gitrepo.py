@@ -784,9 +784,11 @@ class Repo:
     def drop_broken_reflog_entries(self, ref_name: str, present: Callable[[list[str]], set[str]] | None = None) -> None:
         """Leave out of ``ref_name``'s reflog the entries that name a missing commit (git
         fsck reports each), atomically; a reflog that cannot be rewritten stays. ``present``:
-        which of the objects named are here, all asked at once (default: ``has_object``)."""
+        which of the objects named are here, all asked at once (default: ``has_object``).
+        The ref's lock is held meanwhile (git and libgit2 append to a reflog under it): a
+        writer's line is never dropped by the rewrite; a ref locked by a writer keeps its reflog."""
         path = self.reflog_path(ref_name)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError), self._ref_locked(ref_name):
             lines = read_data(path).splitlines(keepends=True)
             named = {f.decode("ascii", "replace") for line in lines for f in line.split(b" ", 2)[:2]}
             here = present(sorted(n for n in named if ObjectId.is_sha1(n) and n.strip("0"))) if present else None
@@ -798,6 +800,17 @@ class Repo:
                 with open(temporary, "wb") as handle:
                     handle.write(b"".join(kept))
                 os.replace(temporary, path)
+
+    @contextlib.contextmanager
+    def _ref_locked(self, ref_name: str) -> Iterator[None]:
+        """Hold ``ref_name``'s lock file (``OSError``: another holds it)."""
+        lock = self.lock_path(ref_name)
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
 
     def _logged_object_present(self, field: bytes, here: set[str] | None = None) -> bool:
         name = field.decode("ascii", "replace")
@@ -1265,16 +1278,28 @@ class Repo:
         """Move a ref (whose objects may be missing) and its reflog to ``aside``, if it still
         points at ``tip``. libgit2 and git refuse to create a ref to a missing object: the
         new ref is written as git's own loose ref file."""
+        try:
+            if self.ref_target(name) != tip:  # moved meanwhile: its reflog stays, nothing put aside
+                return False
+        except ObjectError:
+            pass  # a ref file git may still read: the delete below is the compare-and-swap
         path = os.path.join(self.common_dir, *aside.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
         with open(temporary, "w", encoding="ascii") as handle:
             handle.write(f"{tip}\n")
         os.replace(temporary, path)
+        moved = False
         with contextlib.suppress(FileNotFoundError):
             os.makedirs(os.path.dirname(self.reflog_path(aside)), exist_ok=True)
             os.replace(self.reflog_path(name), self.reflog_path(aside))
+            moved = True
         result = gitcli.run(["update-ref", "--no-deref", "-d", name, tip], git_dir=self.git_dir, check=False)
+        if result.returncode != 0:  # moved meanwhile after all: its reflog back (unless one began), no copy aside
+            with contextlib.suppress(OSError):
+                if moved and not os.path.exists(self.reflog_path(name)):
+                    os.replace(self.reflog_path(aside), self.reflog_path(name))
+                os.unlink(path)
         return result.returncode == 0
 
     def patch_ids(self, diffs: Sequence[tuple[ObjectId, ObjectId | None]]) -> dict[ObjectId, str]:

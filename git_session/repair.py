@@ -81,30 +81,40 @@ def unfollowed(repo: Repo) -> list[tuple[str, str]]:
         refs += [(name, tip)] if tip is not None else []
     missed = [(name, tip, problem) for name, tip in refs if (problem := repo.history_problem(tip)) is not None]
     unreadable = unreadable_histories(repo, [tip for _, tip, _ in missed])
-    return [(name, problem) for name, tip, problem in missed if tip not in unreadable]
+    read = [(name, tip, problem) for name, tip, problem in missed if tip not in unreadable]
+    # only through refs/replace/: not what git reads without them (a partial clone's objects, say)
+    replaced = unreadable_histories(repo, [tip for _, tip, _ in read], replace=False)
+    return [(name, problem) for name, tip, problem in read if tip in replaced]
 
 
-def unreadable_histories(repo: Repo, tips: Sequence[str]) -> dict[str, str]:
+def unreadable_histories(repo: Repo, tips: Sequence[str], replace: bool = True) -> dict[str, str]:
     """Those of ``tips`` whose history git cannot read in full (commits, trees, and the
     files those name), each with git's reason: one ``git rev-list --objects`` for them all
-    and, when it fails, halves of them until each failing tip is found alone."""
+    and, when it fails, halves of them until each failing tip is found alone. Without
+    ``replace``, as git reads them when it does not follow refs/replace/."""
     unique = list(dict.fromkeys(tips))
     if not unique:
         return {}
-    reason = _history_unreadable(repo, unique)
+    reason = _history_unreadable(repo, unique, replace)
     if reason is None:
         return {}
     if len(unique) == 1:
         return {unique[0]: reason}
     half = len(unique) // 2
-    return {**unreadable_histories(repo, unique[:half]), **unreadable_histories(repo, unique[half:])}
+    return {
+        **unreadable_histories(repo, unique[:half], replace),
+        **unreadable_histories(repo, unique[half:], replace),
+    }
 
 
-def _history_unreadable(repo: Repo, tips: Sequence[str]) -> str | None:
+def _history_unreadable(repo: Repo, tips: Sequence[str], replace: bool = True) -> str | None:
     """Why git cannot read the histories of ``tips`` in full; ``None``: it can. An object a
     partial clone's promisor remote holds counts as readable (and is not fetched)."""
     walked = gitcli.run(
-        ["rev-list", "--objects", "--quiet", "--missing=allow-promisor", "--stdin"],
+        [
+            *([] if replace else ["--no-replace-objects"]),
+            *("rev-list", "--objects", "--quiet", "--missing=allow-promisor", "--stdin"),
+        ],
         git_dir=repo.git_dir,
         input="".join(f"{tip}^{{commit}}\n" for tip in tips),  # a history: a ref at a file is none
         check=False,
@@ -172,12 +182,16 @@ def _restorable(repo: Repo, ref: str, target: ObjectId) -> bool:
 
 def _own(repo: Repo, ref: str, commit: ObjectId) -> bool | None:
     """Whether ``commit`` (which git reads) is one of the session's own: its meta.json, as
-    git reads it, names the session; ``None``: git cannot read its tree to tell."""
+    git reads it, names the session; ``None``: git cannot read its tree, or the meta.json
+    the tree names, to tell."""
     if not ref.startswith(SESSIONS_PREFIX):
         return True
     shown = gitcli.run(["cat-file", "blob", f"{commit}:{META_PATH}"], git_dir=repo.git_dir, check=False)
-    if shown.returncode != 0:
-        return False if _git_object(repo, f"{commit}^{{tree}}") else None
+    if shown.returncode != 0:  # no meta.json: not the session's; one git cannot read: cannot tell
+        if not _git_object(repo, f"{commit}^{{tree}}"):
+            return None
+        listed = gitcli.run(["ls-tree", commit, "--", META_PATH], git_dir=repo.git_dir, check=False)
+        return None if listed.stdout.split(" ", 2)[1:2] == ["blob"] else False  # a file named, gone
     try:
         data = shown.stdout.encode("utf-8", "surrogateescape")
         return codec.meta_from_bytes(data, ref).id == ref.rsplit("/", 1)[1]

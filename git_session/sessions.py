@@ -306,12 +306,7 @@ class Workspace:
         try:
             found = self._find(spec)
         except NotFoundError as exc:
-            if not held:
-                raise
-            skipped = len(dict.fromkeys(held))
-            raise NotFoundError(
-                f"{exc.message}; {skipped} session(s) that cannot be read skipped", exc.hint, advised=exc.advised
-            ) from None
+            raise _skipped(exc, held) from None
         finally:
             self.warn = said
         for message in dict.fromkeys(held):
@@ -490,15 +485,25 @@ class Workspace:
     def _continued(self, spec: str) -> Found:
         """The session ``start --from`` continues: one of this repository's, else a copy
         fetched from a remote (``fetch``), which is then merged in as ``pull`` merges it."""
+        held: list[str] = []  # as find holds them: said once a session is found, here or fetched
+        said, self.warn = self.warn, held.append
         try:
-            return self.find(spec)
-        except NotFoundError:
-            copy = self._fetched_match(spec)
-            if copy is None:
-                raise
+            try:
+                chosen: Found | tuple[str, Handle] = self._find(spec)
+            except NotFoundError as exc:
+                copy = self._fetched_match(spec)
+                if copy is None:
+                    raise _skipped(exc, held) from None
+                chosen = copy
+        finally:
+            self.warn = said
+        for message in dict.fromkeys(held):
+            said(message)
+        if isinstance(chosen, Found):
+            return chosen
         from git_session import sharing
 
-        key, handle = copy
+        key, handle = chosen
         try:
             sharing.copy_fetched(self.store, handle)
             found = Found(self.store.handle(handle.ref), self.store.meta(self.store.handle(handle.ref)))
@@ -838,6 +843,17 @@ class Workspace:
         trailers.write_cache(self.repo, branch, rendered.text)
         for problem in rendered.withheld if changed else ():
             self.warn(problem)
+
+
+def _skipped(exc: NotFoundError, held: Sequence[str]) -> NotFoundError:
+    """A lookup's failure, with the count of the sessions it skipped (``held``: their
+    warnings) in its one line."""
+    if not held:
+        return exc
+    skipped = len(dict.fromkeys(held))
+    return NotFoundError(
+        f"{exc.message}; {skipped} session(s) that cannot be read skipped", exc.hint, advised=exc.advised
+    )
 
 
 def _text(value: FieldValue) -> str | None:
