@@ -41,26 +41,28 @@ class DoctorReport:
 
 
 def doctor(repo: Repo, *, fix: bool = False, now: float | None = None) -> DoctorReport:
-    """Check every integration, lock files and history; with ``fix``, repair what is safe."""
+    """Check every integration, lock files and history; with ``fix``, repair what is safe.
+    Each check runs once, and once more only after a repair."""
     found = _integration_findings(repo)
-    findings = _all(found, repo, now)
+    shared = _shared_findings(repo, now)
+    findings = (*_own(found), *shared)
     if not fix or not any(f.fixable for f in findings):
-        return _report(repo, found, now)
+        return _report(repo, found, shared)
     with install_lock(repo):
         fixed = _repair(repo, found, findings, now)
-    return _report(repo, _integration_findings(repo), now, fixed)
+    return _report(repo, _integration_findings(repo), _shared_findings(repo, now), fixed)
 
 
 def _report(
-    repo: Repo, found: dict[str, list[Finding]], now: float | None, fixed: tuple[str, ...] = ()
+    repo: Repo, found: dict[str, list[Finding]], shared: tuple[Finding, ...], fixed: tuple[str, ...] = ()
 ) -> DoctorReport:
     if _installed(repo, found):
-        return DoctorReport(_all(found, repo, now), fixed)
-    return DoctorReport(_all({}, repo, now), fixed, installed=False)
+        return DoctorReport((*_own(found), *shared), fixed)
+    return DoctorReport(shared, fixed, installed=False)
 
 
 def _installed(repo: Repo, found: dict[str, list[Finding]]) -> bool:
-    own = [f for findings in found.values() for f in findings]
+    own = _own(found)
     plain = all(f.level == "problem" and f.fixable for f in own)  # nothing of ours, nothing in the way
     return os.path.exists(install_record(repo)) or not own or not plain
 
@@ -82,9 +84,13 @@ def _reason(exc: SessionError | OSError) -> str:
     return exc.message if isinstance(exc, SessionError) else str(exc.strerror or exc)
 
 
-def _all(found: dict[str, list[Finding]], repo: Repo, now: float | None) -> tuple[Finding, ...]:
-    own = [f for findings in found.values() for f in findings]
-    return (*own, *_lock_findings(repo, now), *_history_findings(repo))
+def _own(found: dict[str, list[Finding]]) -> tuple[Finding, ...]:
+    return tuple(f for findings in found.values() for f in findings)
+
+
+def _shared_findings(repo: Repo, now: float | None) -> tuple[Finding, ...]:
+    """What is checked whether git-session is installed or not: lock files and histories."""
+    return (*_lock_findings(repo, now), *_history_findings(repo))
 
 
 def _repair(
