@@ -12,9 +12,12 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from git_session.errors import GitError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 _ERROR_PREFIXES = ("fatal:", "error:")
 MAX_ERROR_LINES = 3
@@ -308,3 +311,36 @@ def error_summary(stderr: str, returncode: int) -> str:
 def split_z(output: str) -> list[str]:
     """Split ``-z`` output into its NUL-terminated records."""
     return [record for record in output.split("\0") if record]
+
+
+def halved(
+    items: Sequence[Item], run: Callable[[Sequence[Item]], Result], failed: GitError, budget: int | None = None
+) -> tuple[list[Result], list[tuple[Item, GitError]]] | None:
+    """After ``run(items)`` failed with ``failed``: what ``run`` makes of the parts of
+    ``items`` it does not fail on, and each item it fails on alone with its error, found by
+    halving (a few more processes for a few failing items); ``None`` when that would take
+    more than ``budget`` runs (``None``: no bound)."""
+    made: list[Result] = []
+    alone: list[tuple[Item, GitError]] = []
+    runs = [budget]
+
+    def split(part: Sequence[Item], error: GitError) -> bool:
+        if len(part) == 1:
+            alone.append((part[0], error))
+            return True
+        half = len(part) // 2
+        for piece in (part[:half], part[half:]):
+            if not piece:
+                continue
+            if runs[0] is not None:
+                if runs[0] <= 0:
+                    return False
+                runs[0] -= 1
+            try:
+                made.append(run(piece))
+            except GitError as exc:
+                if not split(piece, exc):
+                    return False
+        return True
+
+    return (made, alone) if split(items, failed) else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from git_session import codec, gitcli
-from git_session.errors import DataError
+from git_session.errors import DataError, GitError
 from git_session.gitrepo import Repo
 from git_session.names import BROKEN_PREFIX, NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
 from git_session.store import META_PATH
@@ -48,20 +48,29 @@ class Broken:
 
 def broken_refs(repo: Repo) -> list[Broken]:
     """Every session (and private layer, and the notes) whose history git cannot read in full."""
-    found, refs = [], []
-    names = [name for prefix in (SESSIONS_PREFIX, PRIVATE_PREFIX) for name in repo.ref_names(prefix)]
-    for name in [*names, NOTES_REF]:
-        try:
-            tip = repo.ref_target(name)
-        except DataError as exc:
-            found.append(Broken(name, None, exc.message))
-            continue
-        refs += [(name, tip)] if tip is not None else []
+    refs, damaged = _our_refs(repo)
+    found = [Broken(name, None, problem) for name, problem in damaged]
     unreadable = unreadable_histories(repo, [tip for _, tip in refs])
     for name, tip in refs:
         if tip in unreadable:
             found.append(_planned(repo, name, tip, repo.history_problem(tip) or unreadable[tip]))
     return found
+
+
+def _our_refs(repo: Repo) -> tuple[list[tuple[str, ObjectId]], list[tuple[str, str]]]:
+    """The sessions, private layers and the notes: those with a tip, and those whose ref file
+    is damaged, with its problem."""
+    refs: list[tuple[str, ObjectId]] = []
+    damaged: list[tuple[str, str]] = []
+    names = [name for prefix in (SESSIONS_PREFIX, PRIVATE_PREFIX) for name in repo.ref_names(prefix)]
+    for name in [*names, NOTES_REF]:
+        try:
+            tip = repo.ref_target(name)
+        except DataError as exc:
+            damaged.append((name, exc.message))
+            continue
+        refs += [(name, tip)] if tip is not None else []
+    return refs, damaged
 
 
 def unfollowed(repo: Repo) -> list[tuple[str, str]]:
@@ -71,14 +80,7 @@ def unfollowed(repo: Repo) -> list[tuple[str, str]]:
     listed = gitcli.run(["for-each-ref", "--count=1", "--format=x", "refs/replace/"], git_dir=repo.git_dir, check=False)
     if listed.returncode != 0 or not listed.stdout.strip():
         return []
-    names = [name for prefix in (SESSIONS_PREFIX, PRIVATE_PREFIX) for name in repo.ref_names(prefix)]
-    refs: list[tuple[str, ObjectId]] = []
-    for name in [*names, NOTES_REF]:
-        try:
-            tip = repo.ref_target(name)
-        except DataError:
-            continue  # a damaged ref file: a problem of its own
-        refs += [(name, tip)] if tip is not None else []
+    refs, _ = _our_refs(repo)  # (a damaged ref file: a problem of its own)
     missed = [(name, tip, problem) for name, tip in refs if (problem := repo.history_problem(tip)) is not None]
     unreadable = unreadable_histories(repo, [tip for _, tip, _ in missed])
     read = [(name, tip, problem) for name, tip, problem in missed if tip not in unreadable]
@@ -93,18 +95,19 @@ def unreadable_histories(repo: Repo, tips: Sequence[str], replace: bool = True) 
     and, when it fails, halves of them until each failing tip is found alone. Without
     ``replace``, as git reads them when it does not follow refs/replace/."""
     unique = list(dict.fromkeys(tips))
-    if not unique:
+    try:
+        _walked(repo, unique, replace)
         return {}
-    reason = _history_unreadable(repo, unique, replace)
-    if reason is None:
-        return {}
-    if len(unique) == 1:
-        return {unique[0]: reason}
-    half = len(unique) // 2
-    return {
-        **unreadable_histories(repo, unique[:half], replace),
-        **unreadable_histories(repo, unique[half:], replace),
-    }
+    except GitError as exc:
+        split = gitcli.halved(unique, lambda part: _walked(repo, part, replace), exc)
+    assert split is not None  # (no bound given)
+    return {tip: error.message for tip, error in split[1]}
+
+
+def _walked(repo: Repo, tips: Sequence[str], replace: bool) -> None:
+    reason = _history_unreadable(repo, tips, replace) if tips else None
+    if reason is not None:
+        raise GitError(reason)
 
 
 def _history_unreadable(repo: Repo, tips: Sequence[str], replace: bool = True) -> str | None:

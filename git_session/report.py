@@ -287,10 +287,11 @@ def _timed(
     except GitError as exc:
         failed = exc
     fresh = [read for read in reads if isinstance(read.state, SessionState)]
-    budget = [2 + 16 * max(1, len(fresh)).bit_length()]
-    unwalkable = _unwalkable(ws, fresh, budget)
-    broken = {read.tip: problem for read in unwalkable if (problem := _history_problem(ws, read)) is not None}
-    if not broken or budget[0] < 0:
+    split = gitcli.halved(fresh, lambda part: read_timing(ws, _fresh(part)), failed, _budget(len(fresh)))
+    if split is None:
+        raise failed
+    broken = {read.tip: problem for read, _ in split[1] if (problem := _history_problem(ws, read)) is not None}
+    if not broken:
         raise failed
     for problem in broken.values():
         if skipped is None:
@@ -300,22 +301,10 @@ def _timed(
     return read_timing(ws, _fresh(kept)), kept
 
 
-def _unwalkable(ws: Workspace, reads: Sequence[Read], budget: list[int]) -> list[Read]:
-    """The sessions whose timing log git cannot run by itself, found by halving ``reads``
-    (which git cannot log together); ``budget``: how many more git processes may run."""
-    if len(reads) == 1:
-        return list(reads)
-    half = len(reads) // 2
-    found: list[Read] = []
-    for part in (reads[:half], reads[half:]):
-        if not part or budget[0] < 0:
-            continue
-        budget[0] -= 1
-        try:
-            read_timing(ws, _fresh(part))
-        except GitError:
-            found += _unwalkable(ws, part, budget)
-    return found
+def _budget(items: int) -> int:
+    """How many more git processes a search by halving may run over ``items`` (a few
+    damaged ones are found; past that, git's error stands)."""
+    return 2 + 16 * max(1, items).bit_length()
 
 
 def _history_problem(ws: Workspace, read: Read) -> DataError | None:
@@ -523,31 +512,13 @@ def _read_commits(ws: Workspace, shas: Sequence[str]) -> list[history.HistoryCom
         return history.read_commits(ws.repo, shas)
     except GitError as exc:
         failed = exc
-    budget = [2 + 16 * max(1, len(shas)).bit_length()]
-    found, unread = _halves(ws, shas, budget) if len(shas) > 1 else ([], list(shas))
-    if budget[0] < 0:
+    split = gitcli.halved(shas, lambda part: history.read_commits(ws.repo, part), failed, _budget(len(shas)))
+    if split is None:
         raise failed
-    for sha in unread:
+    read, unread = split
+    for sha, _ in unread:
         ws.warn(f"the changes of linked commit {sha[:12]} cannot be read: it counts without them")
-    return found
-
-
-def _halves(ws: Workspace, shas: Sequence[str], budget: list[int]) -> tuple[list[history.HistoryCommit], list[str]]:
-    """The commits git shows of each half of ``shas`` (halved again where it fails), and those
-    it cannot show; ``budget``: how many more git processes may run (below 0: gave up)."""
-    half = len(shas) // 2
-    found: list[history.HistoryCommit] = []
-    unread: list[str] = []
-    for part in (shas[:half], shas[half:]):
-        if not part or budget[0] < 0:
-            continue
-        budget[0] -= 1
-        try:
-            found += history.read_commits(ws.repo, part)
-        except GitError:
-            more, less = _halves(ws, part, budget) if len(part) > 1 else ([], list(part))
-            found, unread = found + more, unread + less
-    return found, unread
+    return [commit for part in read for commit in part]
 
 
 def _is_commit(ws: Workspace, sha: str) -> bool:

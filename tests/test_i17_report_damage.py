@@ -239,4 +239,4 @@ def test_the_commits_git_cannot_show_are_found_in_a_bounded_number_of_processes(
     calls.clear()
     with pytest.raises(GitError, match="git log failed"):
         report._read_commits(ws, shas)
-    assert len(calls) == 1 + (2 + 16 * 11) + 1  # the first, the budget, the one past it
+    assert len(calls) == 1 + (2 + 16 * 11)  # the first, then the budget (gitcli.halved)
