@@ -15,6 +15,7 @@ import gc
 import os
 import re
 import sys
+from collections.abc import Callable
 
 COMPLETE_VAR = "_GIT_SESSION_COMPLETE"  # cli.COMPLETE_VAR (a test pins the copy): a completion asking
 # A remote name shown as is: nothing in it for render.safe to escape, nothing print could not write.
@@ -41,44 +42,47 @@ def _answered(args: list[str]) -> bool:
     command would answer it, when there is nothing to push and nothing else to do."""
     if args[:1] != ["push"] or len(args) > 2 or any(a.startswith("-") for a in args[1:]) or COMPLETE_VAR in os.environ:
         return False
-    # One short answer (ISSUE14: a no-op push): as for the handoff below, the cyclic collector
-    # would walk the heap of every module imported, during the imports and as the interpreter
-    # exits (a tenth of the no-op's own time), for the few objects the answer makes.
-    gc.disable()
-    try:
-        from git_session import quickpush
+    return _without_collector(lambda: _push_answer(args))
 
-        # The command, if it runs, runs next in this process: it takes the remote's answer from here.
-        name = quickpush.up_to_date(args[1] if len(args) == 2 else None, hand_over=True)
-        if name is None or not _PLAIN_NAME.fullmatch(name):  # another name: the command line shows it
-            return False
-        printed = _printed(f"Everything up to date on {name}\n")
-    finally:
-        gc.enable()  # the command line, if it runs, runs as it always does
-    if printed:
-        gc.freeze()  # nothing is left to do: the exit does not walk the heap either
-    return printed
+
+def _push_answer(args: list[str]) -> bool:
+    from git_session import quickpush
+
+    # The command, if it runs, runs next in this process: it takes the remote's answer from here.
+    name = quickpush.up_to_date(args[1] if len(args) == 2 else None, hand_over=True)
+    if name is None or not _PLAIN_NAME.fullmatch(name):  # another name: the command line shows it
+        return False
+    return _printed(f"Everything up to date on {name}\n")
 
 
 def _handed_off(args: list[str]) -> bool:
     """``handoff`` printed as the command prints it (``quickhandoff``: when that is all it would do)."""
     if args[:1] != ["handoff"] or COMPLETE_VAR in os.environ or not _plain_stdout():
         return False
-    # One short answer: the cyclic collector would walk the whole heap (every imported module's
-    # objects) again and again while the handoff's many small values are built, and once more
-    # as the interpreter exits; what it would free is a few hundred objects (ISSUE14: handoff).
+    return _without_collector(lambda: _handoff_answer(args))
+
+
+def _handoff_answer(args: list[str]) -> bool:
+    from git_session import quickhandoff
+
+    text = quickhandoff.text(args[1:])
+    if text is None:
+        return False
+    from git_session.plaintext import on_terminal, safe
+
+    if on_terminal(sys.stdout):  # as the command shows it on a terminal (render.safe)
+        text = safe(text, multiline=True)
+    return _printed(text)
+
+
+def _without_collector(answer: Callable[[], bool]) -> bool:
+    """An early answer, given with the cyclic collector off (ISSUE14: the no-op push, the
+    handoff): it would walk the heap of every module imported, during the imports, while the
+    answer's many small values are built and again as the interpreter exits, for the few
+    hundred objects an answer leaves in cycles."""
     gc.disable()
     try:
-        from git_session import quickhandoff
-
-        text = quickhandoff.text(args[1:])
-        if text is None:
-            return False
-        from git_session.plaintext import on_terminal, safe
-
-        if on_terminal(sys.stdout):  # as the command shows it on a terminal (render.safe)
-            text = safe(text, multiline=True)
-        printed = _printed(text)
+        printed = answer()
     finally:
         gc.enable()  # the command line, if it runs, runs as it always does
     if printed:
