@@ -476,6 +476,10 @@ class Repo:
         self._blob_bytes = 0
         self._packs: pygit2.Odb | None = None  # the packs alone, for quick_blobs
 
+    def object_stores(self) -> list[str]:
+        """The object folders git reads: this repository's, then those its alternates name."""
+        return [self._objects, *alternates(self._objects)]
+
     @classmethod
     def discover(cls, start: str | None = None) -> Repo:
         _honour_config_environment()
@@ -955,7 +959,7 @@ class Repo:
         odb = self._raw.odb
         if self._packs is None:  # read packed files through libgit2's pack reader alone (never a loose try)
             self._packs = pygit2.Odb()
-            for folder in [self._objects, *alternates(self._objects)]:
+            for folder in self.object_stores():
                 self._packs.add_backend(pygit2.OdbBackendPack(folder), 1)
         packs = self._packs
         try:
@@ -1210,7 +1214,7 @@ class Repo:
         within the last ``RACY_NS`` (file times are coarse: a change in the same tick keeps the time)."""
         stamps = []
         now = time.time_ns()
-        for folder in [self._objects, *alternates(self._objects)]:
+        for folder in self.object_stores():
             try:
                 found = os.stat(os.path.join(folder, "pack"))
             except OSError:

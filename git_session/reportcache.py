@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_session import paths
-from git_session.gitrepo import Repo, alternates, read_checksummed, read_data, write_checksummed
+from git_session.gitrepo import Repo, read_checksummed, read_data, write_checksummed
 from git_session.metrics import BlockerFigure, Change, CommitStat, Prepared
 from git_session.model import Stamp
 
@@ -161,8 +161,7 @@ def store_now(repo: Repo) -> Store:
     those its alternates files name (followed as git follows them, chains included); its loose object folders
     by their times of change, listed only when needed."""
     common = repo.common_dir
-    objects = _objects(repo)
-    stores = [objects, *alternates(objects)]
+    stores = repo.object_stores()
     packs: dict[str, int] = {}
     folders = _folder_times(repo)
     for number, folder in enumerate(stores):
@@ -184,9 +183,8 @@ def store_now(repo: Repo) -> Store:
 
 def _folder_times(repo: Repo) -> dict[str, int]:
     """The time of change of each loose object folder, by ``<n>/<xx>``."""
-    objects = _objects(repo)
     times: dict[str, int] = {}
-    for number, folder in enumerate([objects, *alternates(objects)]):
+    for number, folder in enumerate(repo.object_stores()):
         for prefix in _PREFIXES:
             with contextlib.suppress(OSError):
                 times[f"{number}/{prefix}"] = os.stat(os.path.join(folder, prefix)).st_mtime_ns
@@ -196,8 +194,7 @@ def _folder_times(repo: Repo) -> dict[str, int]:
 def _folder(repo: Repo, key: str) -> str | None:
     """The path of a loose object folder (``<n>/<xx>``); None when there is no n-th store."""
     number, _, prefix = key.partition("/")
-    objects = _objects(repo)
-    stores = [objects, *alternates(objects)]
+    stores = repo.object_stores()
     return os.path.join(stores[int(number)], prefix) if int(number) < len(stores) else None
 
 
@@ -216,10 +213,6 @@ def _listing(folder: str | None) -> str:
 def _objects_in(listing: str) -> dict[str, str]:
     """A listing's objects: name -> ``size time``."""
     return dict(line.partition(" ")[::2] for line in listing.split("\n") if line)
-
-
-def _objects(repo: Repo) -> str:
-    return os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(repo.common_dir, "objects")
 
 
 _PREFIXES = [f"{n:02x}" for n in range(256)]
