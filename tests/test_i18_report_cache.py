@@ -243,14 +243,8 @@ def test_a_damaged_session_among_many_is_found_in_a_bounded_number_of_logs(
     assert len(runs) <= 2 + 2 * 3  # the first, two per halving level (8 -> 1), the last
 
 
-@pytest.mark.slow
-def test_a_warm_report_lists_no_loose_object_folder_that_did_not_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A stat per folder: a folder's objects are listed again only when it changed (or too
-    recently to tell), and an object removed from it is then seen."""
-    where, ref = two_sessions(tmp_path)
-    shown = report_json(where)
+def folders_listed(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The loose object folders the report cache lists from now on (none taken as too recent)."""
     listed: list[str | None] = []
     real = reportcache._listing
 
@@ -260,6 +254,18 @@ def test_a_warm_report_lists_no_loose_object_folder_that_did_not_change(
 
     monkeypatch.setattr(reportcache, "_listing", counted)
     monkeypatch.setattr(reportcache, "_RACY_NS", 0)
+    return listed
+
+
+@pytest.mark.slow
+def test_a_warm_report_lists_no_loose_object_folder_that_did_not_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stat per folder: a folder's objects are listed again only when it changed (or too
+    recently to tell), and an object removed from it is then seen."""
+    where, ref = two_sessions(tmp_path)
+    shown = report_json(where)
+    listed = folders_listed(monkeypatch)
     assert report_json(where) == shown
     assert listed == []
     monkeypatch.setattr(reportcache, "_RACY_NS", 10**18)  # every folder too recent: all listed

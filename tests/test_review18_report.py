@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from git_session import report, reportcache
+from git_session import report
 from git_session.errors import GitError
 from git_session.metrics import Timing
 from git_session.sessions import Workspace
@@ -20,30 +20,34 @@ from tests.test_i17_report_damage import (
     two_sessions,
     without_it,
 )
-from tests.test_i18_report_cache import graph_entry_damaged, moved_done, report_json
+from tests.test_i18_report_cache import folders_listed, graph_entry_damaged, moved_done, report_json
 
 
 def chained(where: Path, tmp_path: Path) -> Path:
     """Move every object of ``where`` two alternates away (``where`` -> middle -> far, as
     ``git clone --shared`` of a shared clone leaves it): the far store's objects folder."""
-    objects = where / ".git" / "objects"
-    far = tmp_path / "far" / "objects"
-    middle = tmp_path / "middle" / "objects"
-    (middle / "info").mkdir(parents=True)
-    shutil.move(str(objects), str(far))
-    (objects / "info").mkdir(parents=True)
+    far, middle = tmp_path / "far" / "objects", tmp_path / "middle" / "objects"
+    objects = borrowed(where, far)
     (objects / "pack").mkdir()
+    (middle / "info").mkdir(parents=True)
     (middle / "info" / "alternates").write_text(f"{far}\n")
     (objects / "info" / "alternates").write_text(f"{middle}\n")
     return far
 
 
-@pytest.mark.slow
-def test_an_object_removed_two_alternates_away_is_seen_by_a_warm_report(tmp_path: Path) -> None:
-    where, ref = two_sessions(tmp_path)
-    far = chained(where, tmp_path)
-    git(where, "fsck", "--connectivity-only")
-    expected = without_it(where, ref, tmp_path)
+def borrowed(where: Path, far: Path) -> Path:
+    """Move every object of ``where`` to ``far``, named by its alternates file (as bytes: a
+    path need not be ASCII): its own objects folder."""
+    objects = where / ".git" / "objects"
+    shutil.move(str(objects), str(far))
+    (objects / "info").mkdir(parents=True)
+    (objects / "info" / "alternates").write_bytes(bytes(far) + b"\n")
+    return objects
+
+
+def parent_lost_after_a_report(where: Path, ref: str, far: Path, expected: list[str]) -> None:
+    """A report caches both sessions; then the parent of ``ref``'s tip is removed from
+    ``far``: the next report, warm, leaves the session out as a first (cold) one does."""
     forget_reports(where)
     outputs(where)  # cached
     tip = git(where, "rev-parse", ref).strip()
@@ -53,6 +57,15 @@ def test_an_object_removed_two_alternates_away_is_seen_by_a_warm_report(tmp_path
     assert_left_out(where, ref, named, expected)  # warm: as a first report
     forget_reports(where)
     assert_left_out(where, ref, named, expected)  # cold
+
+
+@pytest.mark.slow
+def test_an_object_removed_two_alternates_away_is_seen_by_a_warm_report(tmp_path: Path) -> None:
+    where, ref = two_sessions(tmp_path)
+    far = chained(where, tmp_path)
+    git(where, "fsck", "--connectivity-only")
+    expected = without_it(where, ref, tmp_path)
+    parent_lost_after_a_report(where, ref, far, expected)
 
 
 @pytest.mark.slow
@@ -69,15 +82,7 @@ def test_folders_changed_by_work_outside_the_sessions_are_listed_once_not_on_eve
         (where / f"g{n}.txt").write_text(f"{n}\n")
         git(where, "add", f"g{n}.txt")
         git(where, "commit", "-q", "-m", f"more {n}")
-    listed: list[str | None] = []
-    real = reportcache._listing
-
-    def counted(folder: str | None) -> str:
-        listed.append(folder)
-        return real(folder)
-
-    monkeypatch.setattr(reportcache, "_listing", counted)
-    monkeypatch.setattr(reportcache, "_RACY_NS", 0)
+    listed = folders_listed(monkeypatch)
     assert report_json(where) == shown
     assert listed
     listed.clear()
@@ -89,11 +94,8 @@ def test_folders_changed_by_work_outside_the_sessions_are_listed_once_not_on_eve
 def test_a_commit_graph_file_of_an_alternate_damaged_is_seen_by_a_warm_report(tmp_path: Path) -> None:
     """git reads the commit-graph file of an alternate (when the repository has none)."""
     where, ref = two_sessions(tmp_path)
-    objects = where / ".git" / "objects"
     far = tmp_path / "far" / "objects"
-    shutil.move(str(objects), str(far))
-    (objects / "info").mkdir(parents=True)
-    (objects / "info" / "alternates").write_text(f"{far}\n")
+    objects = borrowed(where, far)
     expected = without_it(where, ref, tmp_path)
     forget_reports(where)
     outputs(where)  # cached
@@ -125,22 +127,11 @@ def test_an_object_removed_from_an_alternate_whose_path_is_not_ascii_is_seen_by_
     tmp_path: Path,
 ) -> None:
     where, ref = two_sessions(tmp_path)
-    objects = where / ".git" / "objects"
     far = tmp_path / "dépôt" / "objects"
-    shutil.move(str(objects), str(far))
-    (objects / "info").mkdir(parents=True)
-    (objects / "info" / "alternates").write_bytes(bytes(far) + b"\n")
+    borrowed(where, far)
     git(where, "fsck", "--connectivity-only")
     expected = without_it(where, ref, tmp_path)
-    forget_reports(where)
-    outputs(where)  # cached
-    tip = git(where, "rev-parse", ref).strip()
-    parent = git(where, "rev-parse", f"{tip}~1").strip()
-    (far / parent[:2] / parent[2:]).unlink()
-    named = f"the history of {tip[:12]} misses"
-    assert_left_out(where, ref, named, expected)  # warm: as a first report
-    forget_reports(where)
-    assert_left_out(where, ref, named, expected)  # cold
+    parent_lost_after_a_report(where, ref, far, expected)
 
 
 @pytest.mark.slow
