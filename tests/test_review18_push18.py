@@ -39,14 +39,10 @@ def test_a_damaged_copy_of_the_remotes_notes_is_left_to_the_command(tmp_path: Pa
     assert not answer.answered_early
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("how", ["git push", "git session push"])
-def test_a_session_the_remote_has_at_an_older_tip_is_scanned_past_that_tip(tmp_path: Path, how: str) -> None:
-    """A remote re-pointed to one that has the session, but at an older tip (a backup made
-    before): git gives the pre-push hook that tip (the dry run says "old..new"), and what the
-    remote lacks past it leaves. The copy here (a fetch from the old URL, which had it all)
-    was believed because the remote "still has the ref": the secret past its tip left
-    unscanned."""
+def secret_past_a_backup(tmp_path: Path) -> tuple[Path, Path, Path, str]:
+    """A session pushed with a clean checkpoint, a mirror of the remote made then (the
+    backup), and a checkpoint holding a secret made after: the remote, the clone, the
+    backup and the session's ref."""
     remote, alice, _ = clones(tmp_path)
     ok(alice, "install")
     ok(alice, "start", "Snapshots")
@@ -58,6 +54,18 @@ def test_a_session_the_remote_has_at_an_older_tip_is_scanned_past_that_tip(tmp_p
     (alice / "deploy.env").write_text(f"TOKEN={GITHUB_TOKEN}\n")
     ok(alice, "checkpoint", "-m", "before deploying")
     (ref,) = session_refs_of(alice)
+    return remote, alice, backup, ref
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["git push", "git session push"])
+def test_a_session_the_remote_has_at_an_older_tip_is_scanned_past_that_tip(tmp_path: Path, how: str) -> None:
+    """A remote re-pointed to one that has the session, but at an older tip (a backup made
+    before): git gives the pre-push hook that tip (the dry run says "old..new"), and what the
+    remote lacks past it leaves. The copy here (a fetch from the old URL, which had it all)
+    was believed because the remote "still has the ref": the secret past its tip left
+    unscanned."""
+    _, alice, backup, ref = secret_past_a_backup(tmp_path)
     stale_copy(alice, ref, "refs/session-remotes/origin/sessions/" + ref.removeprefix("refs/sessions/"))
     git(alice, "remote", "set-url", "origin", str(backup))
 
@@ -101,17 +109,7 @@ def test_a_push_url_behind_the_other_has_what_it_lacks_scanned(tmp_path: Path) -
     """Two push URLs: the first holds the session at the tip here ("="), the second (a backup
     made before) at an older one. The copy here was believed (the remote "has the ref" at
     every URL) and hid everything: what the second lacks left it unscanned."""
-    remote, alice, _ = clones(tmp_path)
-    ok(alice, "install")
-    ok(alice, "start", "Snapshots")
-    (alice / "notes.txt").write_text("nothing to hide\n")
-    ok(alice, "checkpoint", "-m", "clean")
-    assert ok(alice, "push") == "Pushed 1 session(s) to origin\n"
-    backup = tmp_path / "backup.git"
-    git(tmp_path, "clone", "-q", "--mirror", str(remote), str(backup))
-    (alice / "deploy.env").write_text(f"TOKEN={GITHUB_TOKEN}\n")
-    ok(alice, "checkpoint", "-m", "before deploying")
-    (ref,) = session_refs_of(alice)
+    remote, alice, backup, ref = secret_past_a_backup(tmp_path)
     git(alice, "push", "-q", "--no-verify", "origin", f"{ref}:{ref}")  # past the check, by hand
     stale_copy(alice, ref, "refs/session-remotes/origin/sessions/" + ref.removeprefix("refs/sessions/"))
     git(alice, "remote", "set-url", "--add", "--push", "origin", str(remote))
