@@ -285,14 +285,14 @@ class Workspace:
             return None
 
     @contextlib.contextmanager
-    def held_warnings(self) -> Iterator[None]:
-        """Warnings made meanwhile are held, and said once each when the block succeeds: a
-        block that fails (a session not found) is its one error line, not warnings about
-        other sessions first."""
+    def held_warnings(self) -> Iterator[list[str]]:
+        """Warnings made meanwhile are held (the list yielded), and said once each when the
+        block succeeds: a block that fails (a session not found) is its one error line, not
+        warnings about other sessions first."""
         held: list[str] = []
         said, self.warn = self.warn, held.append
         try:
-            yield
+            yield held
         finally:
             self.warn = said
         for message in dict.fromkeys(held):
@@ -301,17 +301,11 @@ class Workspace:
     def find(self, spec: str | None) -> Found:
         """A session named by id prefix, branch or title slug; by default the branch's. The
         sessions skipped while looking (unreadable) are warned about only when one is found."""
-        held: list[str] = []
-        said, self.warn = self.warn, held.append
-        try:
-            found = self._find(spec)
-        except NotFoundError as exc:
-            raise _skipped(exc, held) from None
-        finally:
-            self.warn = said
-        for message in dict.fromkeys(held):
-            said(message)
-        return found
+        with self.held_warnings() as held:
+            try:
+                return self._find(spec)
+            except NotFoundError as exc:
+                raise _skipped(exc, held) from None
 
     def _find(self, spec: str | None) -> Found:
         if spec is None:
@@ -485,9 +479,7 @@ class Workspace:
     def _continued(self, spec: str) -> Found:
         """The session ``start --from`` continues: one of this repository's, else a copy
         fetched from a remote (``fetch``), which is then merged in as ``pull`` merges it."""
-        held: list[str] = []  # as find holds them: said once a session is found, here or fetched
-        said, self.warn = self.warn, held.append
-        try:
+        with self.held_warnings() as held:  # as find holds them: said once found, here or fetched
             try:
                 chosen: Found | tuple[str, Handle] = self._find(spec)
             except NotFoundError as exc:
@@ -495,10 +487,6 @@ class Workspace:
                 if copy is None:
                     raise _skipped(exc, held) from None
                 chosen = copy
-        finally:
-            self.warn = said
-        for message in dict.fromkeys(held):
-            said(message)
         if isinstance(chosen, Found):
             return chosen
         from git_session import sharing
