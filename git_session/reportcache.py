@@ -36,7 +36,7 @@ import os
 import re
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from git_session import paths
@@ -46,7 +46,7 @@ from git_session.model import Stamp
 
 # The number says what the file holds and how it was derived: change it whenever ``Prepared``
 # or ``metrics.prepare`` changes, so that a file an older git-session wrote is read again.
-HEADER = b"git-session report inputs 2 "
+HEADER = b"git-session report inputs 3 "
 
 
 # What changes the objects git reads at an id (with ``core.useReplaceRefs`` and ``core.commitGraph``).
@@ -67,16 +67,20 @@ class Store:
     """The object store as the cache was made from it (see the module's docstring).
 
     Loose objects are kept by folder (``<n>/<xx>``: the n-th object store, ``0`` this one,
-    then its alternates): the folder's time of change, and its objects with their sizes and
-    times of change (``name size time`` lines). A folder whose time has not changed (and not
-    too recently to tell) had no object added, removed or renamed in it: its objects are not
-    listed again; the others are, and each object they had must still be there as it was, or
-    read again (it must inflate to what its id names), or be packed since."""
+    then its alternates): the folder's time of change, its objects with their sizes and
+    times of change (``name size time`` lines), and when they were listed. A folder whose
+    time has not changed, and was already more than two seconds old when it was listed (a
+    file system's times may be that coarse: a change made after the listing, in the same
+    tick, would keep the time), had no object added, removed or renamed in it since: its
+    objects are not listed again; the others are, and each object they had must still be
+    there as it was, or read again (it must inflate to what its id names), or be packed
+    since."""
 
     fixed: dict[str, Any]  # must be equal: replace refs, grafts, alternates, commit-graph files, environment
     packs: dict[str, int]  # pack file name -> size: each must still be there at that size
     folders: dict[str, int]  # loose object folder -> its time of change
     loose: dict[str, str]  # loose object folder -> its objects (listed when needed)
+    listed_at: dict[str, int] = field(default_factory=dict)  # loose object folder -> when it was listed
     stale: bool = False  # objects packed or touched, or a folder changed, since: worth writing the file again
 
     def holds(self, now: Store, repo: Repo) -> bool:
@@ -84,14 +88,14 @@ class Store:
         is; the folders it lists are kept in it)."""
         if self.fixed != now.fixed or any(now.packs.get(name) != size for name, size in self.packs.items()):
             return False
-        recent = time.time_ns() - _RACY_NS
         for key, listed in self.loose.items():
             moved = now.folders.get(key)
-            if moved is not None and moved == self.folders.get(key) and moved < recent:
+            settled = self.listed_at.get(key, 0) - _RACY_NS  # its time was older than that when listed
+            if moved is not None and moved == self.folders.get(key) and moved < settled:
                 now.loose[key] = listed  # nothing added, removed or renamed in it
+                now.listed_at[key] = self.listed_at[key]
                 continue
-            if moved != self.folders.get(key):
-                now.stale = True  # written again with its new time: the next report does not list it
+            now.stale = True  # written again with its new time or listing: the next report need not list it
             current = _objects_in(now.listed(repo, key))
             for name, stamp in _objects_in(listed).items():
                 found = current.get(name)
@@ -106,6 +110,7 @@ class Store:
     def listed(self, repo: Repo, key: str) -> str:
         """The objects of a loose object folder (listed once)."""
         if key not in self.loose:
+            self.listed_at[key] = time.time_ns()  # before: a change while it is listed is later
             self.loose[key] = _listing(_folder(repo, key)) if key in self.folders else ""
         return self.loose[key]
 
@@ -142,9 +147,17 @@ def load(repo: Repo, now: Store | None = None) -> Cache:
     try:
         raw = json.loads(body)
         made_from = raw["store"]
-        then = Store(made_from["fixed"], dict(made_from["packs"]), dict(made_from["folders"]), dict(made_from["loose"]))
+        then = Store(
+            made_from["fixed"],
+            dict(made_from["packs"]),
+            dict(made_from["folders"]),
+            dict(made_from["loose"]),
+            dict(made_from["listed_at"]),
+        )
         now = now if now is not None else store_now(repo)
         if not all(_FOLDER.fullmatch(key) and isinstance(text, str) for key, text in then.loose.items()):
+            return Cache({}, {})
+        if not all(type(moment) is int for moment in then.listed_at.values()):
             return Cache({}, {})
         if not then.holds(now, repo):
             return Cache({}, {})
@@ -173,6 +186,8 @@ def store_now(repo: Repo) -> Store:
     fixed = {
         "replace": _replace_refs(repo),
         "grafts": _content(os.environ.get("GIT_GRAFT_FILE") or os.path.join(common, "info", "grafts")),
+        # the commits git takes as roots (``git fetch --depth``, ``--unshallow``: the same tips, other histories)
+        "shallow": _content(os.environ.get("GIT_SHALLOW_FILE") or os.path.join(common, "shallow")),
         "alternates": [_content(os.path.join(store, "info", "alternates")) for store in stores],
         "graphs": [_graphs(store) for store in stores],  # git reads an alternate's too
         "environment": [os.environ.get(name) for name in _ENVIRONMENT],
@@ -308,6 +323,7 @@ def save(repo: Repo, cache: Cache, made_from: Store) -> None:
             "packs": made_from.packs,
             "folders": made_from.folders,
             "loose": made_from.loose,
+            "listed_at": made_from.listed_at,
         },
         "sessions": {tip: _fields(prepared) for tip, prepared in cache.sessions.items()},
         "commits": {sha: [list(stat.paths), stat.added, stat.deleted] for sha, stat in cache.commits.items()},
