@@ -13,11 +13,13 @@ Targets, as ratios of medians measured in the same run:
 - ``report`` over 1,000 sessions <= 3 x (``git for-each-ref refs/sessions/`` + ``git log
   --no-walk --shortstat`` of the 2,000 linked commits) + the Python floor (``python -c "import
   pygit2"``), i.e. (report - floor) / (for-each-ref + log) <= 3;
-- linear: (report - floor) per session with 1,000 sessions <= 1.2 x the same with 100.
+- linear: (report - floor) per session with 1,000 sessions <= 1.2 x the same with 100;
+- the first report: ``report, no cache`` (the cache removed before each run) <= 3 x on the
+  same terms.
 
 ``report`` keeps what each session's figures are made of by its tip (``reportcache.py``): the
 timed rounds, after two untimed runs, read it. ``report, no cache`` (the cache removed before
-each run: what the first report after new writes costs) is shown for information. Every ratio
+each run: what the first report after new writes costs) is the same target's cold row. Every ratio
 is given for wall time and for CPU time (user and system, of the command and the git processes
 it starts), which a loaded machine disturbs much less.
 """
@@ -224,7 +226,7 @@ def _verdicts(medians: Sequence[float], n_big: int, n_small: int, what: str) -> 
         Verdict(
             f"{what}: (report, no cache - floor) / (for-each-ref + log), {n_big:,}",
             (cold_big - floor) / (refs_big + log_big),
-            None,
+            3.0,  # the first report (issue 16's row): no cache, nothing a writer left
         ),
     ]
 
