@@ -95,8 +95,9 @@ class Store:
                 now.loose[key] = listed  # nothing added, removed or renamed in it
                 now.listed_at[key] = self.listed_at[key]
                 continue
-            now.stale = True  # written again with its new time or listing: the next report need not list it
             current = _objects_in(now.listed(repo, key))
+            if moved is not None and moved < now.listed_at[key] - _RACY_NS:
+                now.stale = True  # written again with this listing: the next report need not list it
             for name, stamp in _objects_in(listed).items():
                 found = current.get(name)
                 if found == stamp:

@@ -1,0 +1,65 @@
+"""Review of report19 (the report cache's folder listings, format 3): a folder that cannot be
+trusted from a new listing (gone since, or with a time in the future) does not make every
+report write the whole file again."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from git_session import gitrepo, reportcache
+from tests.helpers import git
+from tests.test_i17_report_damage import two_sessions
+from tests.test_i18_report_cache import report_json, tip_of
+
+
+def counting_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Each time the report cache's file is written from now on (the body's length)."""
+    writes: list[int] = []
+    real = gitrepo.write_checksummed  # as reportcache imported it
+
+    def counted(path: Path, header: bytes, body: bytes) -> None:
+        writes.append(len(body))
+        real(path, header, body)
+
+    monkeypatch.setattr(reportcache, "write_checksummed", counted)
+    return writes
+
+
+@pytest.mark.slow
+def test_folders_gone_since_they_were_listed_do_not_make_every_report_write_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``git repack -d`` packs the loose objects and removes the folders it emptied (no
+    commit-graph written: the cache still holds). The next report writes the file once;
+    the ones after it have nothing new to write."""
+    where, _ = two_sessions(tmp_path)
+    shown = report_json(where)
+    git(where, "repack", "-d", "-q")
+    assert report_json(where) == shown  # the objects packed since: written again
+    writes = counting_writes(monkeypatch)
+    assert report_json(where) == shown
+    assert report_json(where) == shown
+    assert writes == []
+
+
+@pytest.mark.slow
+def test_a_folder_with_a_time_in_the_future_does_not_make_every_report_write_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's time an hour ahead of the clock (a copy from a machine whose clock was
+    ahead) is never trusted: it is listed at every report, but listing it again teaches
+    nothing to write down."""
+    where, ref = two_sessions(tmp_path)
+    folder = where / ".git" / "objects" / tip_of(where, ref)[:2]
+    ahead = time.time_ns() + 3600 * 10**9
+    os.utime(folder, ns=(ahead, ahead))
+    shown = report_json(where)
+    assert report_json(where) == shown
+    writes = counting_writes(monkeypatch)
+    assert report_json(where) == shown
+    assert report_json(where) == shown
+    assert writes == []
