@@ -144,6 +144,7 @@ def build(ws: Workspace, selection: Selection, limit: int | None = None, now: in
     period = Period(now - WEEK, now + 1) if selection.weekly else selection.period
     store = reportcache.store_now(ws.repo)  # the cache holds only while git reads the same objects
     cache = reportcache.load(ws.repo, store)
+    store.list_recent(ws.repo)  # what the sessions are read from, listed before they are read
     cached = (set(cache.sessions), set(cache.commits))
     skipped: list[DataError] = []  # the sessions that cannot be read: warned about, or the error
     listed = find(ws, selection, cache, skipped)

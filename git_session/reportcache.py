@@ -82,6 +82,7 @@ class Store:
     loose: dict[str, str]  # loose object folder -> its objects (listed when needed)
     listed_at: dict[str, int] = field(default_factory=dict)  # loose object folder -> when it was listed
     stale: bool = False  # objects packed or touched, or a folder changed, since: worth writing the file again
+    early: list[str] = field(default_factory=list)  # folders ``list_recent`` listed (before the reading)
 
     def holds(self, now: Store, repo: Repo) -> bool:
         """Whether what the cache was made of is still read the same way (``now``: as it
@@ -115,6 +116,16 @@ class Store:
             self.loose[key] = _listing(_folder(repo, key)) if key in self.folders else ""
         return self.loose[key]
 
+    def list_recent(self, repo: Repo) -> None:
+        """List, before the sessions are read, the folders not listed yet whose time is too
+        recent to show a change made from now on (one in its tick keeps it): ``complete``
+        lists the others after the reading, which any change since would have moved."""
+        recent = time.time_ns() - _RACY_NS
+        for key, moved in self.folders.items():
+            if key not in self.loose and moved >= recent:
+                self.listed(repo, key)
+                self.early.append(key)
+
     def complete(self, repo: Repo) -> bool:
         """List every folder not listed yet (to be written down); False when a folder listed
         now, or one made since, changed since this store was taken (the sessions were read
@@ -123,7 +134,7 @@ class Store:
         for key in late:
             self.listed(repo, key)
         after = _folder_times(repo)
-        return all(after.get(key) == self.folders[key] for key in late) and set(after) <= set(self.folders)
+        return all(after.get(key) == self.folders[key] for key in late + self.early) and set(after) <= set(self.folders)
 
 
 @dataclass
