@@ -160,6 +160,20 @@ def race_once(monkeypatch: pytest.MonkeyPatch, repo: Repo, writer: Callable[[], 
     return outcomes
 
 
+def recorded_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[tuple[Any, ...]]:
+    """The positional arguments of every call of ``owner.name`` from now on (``self`` first
+    for a method patched on its class); each call still runs."""
+    calls: list[tuple[Any, ...]] = []
+    real = getattr(owner, name)
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recorded)
+    return calls
+
+
 def git_session_folder(where: Path) -> Path:
     """A folder (``where/bin``) holding a ``git-session`` that runs this checkout's with this
     Python: the console script's stand-in, for what runs git-session from PATH (hooks, git)."""

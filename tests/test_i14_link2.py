@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -18,7 +17,7 @@ from git_session.commitindex import SEARCHED_FIRST, CommitIndex
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId, SessionRef
 from git_session.store import Handle, Store
-from tests.helpers import as_json, git, make_repo, ok
+from tests.helpers import as_json, git, make_repo, ok, recorded_calls
 
 
 @pytest.fixture(autouse=True)
@@ -158,17 +157,10 @@ def test_notes_planned_are_not_made_again_when_the_notes_did_not_move(
     work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ok(work, "status")
-    added: list[str] = []
-    real = notes.Pending.add
-
-    def add(self: notes.Pending, target: ObjectId, new: Sequence[bytes]) -> None:
-        added.append(target)
-        real(self, target, new)
-
-    monkeypatch.setattr(notes.Pending, "add", add)
+    calls = recorded_calls(monkeypatch, notes.Pending, "add")
     made = [commit(work, name) for name in "abc"]
     assert linking.drain(Repo.discover(str(work))).problems == ()
-    assert added == made  # planned once, written as planned
+    assert [target for _, target, _ in calls] == made  # planned once, written as planned
     assert linked(work) == [(sha, f"add {name}") for sha, name in zip(made, "abc", strict=True)]
 
 

@@ -17,7 +17,7 @@ from git_session.gitrepo import Repo
 from git_session.names import BranchName
 from git_session.sessions import Workspace
 from git_session.store import Draft
-from tests.helpers import ok
+from tests.helpers import ok, recorded_calls
 
 HOSTILE = ["tab\there", "back\\slash \\t \\n \\\\", "new\nline", "ünï 😀 \u202e", "\\", ""]
 
@@ -51,19 +51,12 @@ def test_list_shows_what_the_tips_hold_with_any_text_in_the_cached_columns(repo:
 def test_list_decodes_the_rest_of_the_fields_only_for_json(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _sessions(repo)
     ok(repo, "list", "--all")
-    decoded: list[int] = []
-    real = metacache._Rest._decode
-
-    def counted(rest: metacache._Rest) -> list[object]:
-        decoded.append(1)
-        return real(rest)
-
-    monkeypatch.setattr(metacache._Rest, "_decode", counted)
+    decoded = recorded_calls(monkeypatch, metacache._Rest, "_decode")
     ok(repo, "list", "--all")
     ok(repo, "list", "--branch", "b\t0\\x")
     assert decoded == []
     ok(repo, "list", "--all", "--json")
-    assert decoded == [1]  # once for every session
+    assert len(decoded) == 1  # once for every session
 
 
 def test_a_cached_meta_equals_the_tip_s_and_is_copied_whole(repo: Path) -> None:
@@ -120,14 +113,7 @@ def test_the_cache_written_again_after_a_change_keeps_the_others_lines_undecoded
     ok(repo, "list", "--all")
     Workspace.open(str(repo)).set_fields(ids[0], {"title": "Moved"}, "title")
     before = _cache(repo).read_bytes()
-    decoded: list[int] = []
-    real = metacache._Rest._decode
-
-    def counted(rest: metacache._Rest) -> list[object]:
-        decoded.append(1)
-        return real(rest)
-
-    monkeypatch.setattr(metacache._Rest, "_decode", counted)
+    decoded = recorded_calls(monkeypatch, metacache._Rest, "_decode")
     shown = ok(repo, "list", "--all")
     assert _cache(repo).read_bytes() != before and decoded == []  # written again, nothing decoded
     monkeypatch.undo()

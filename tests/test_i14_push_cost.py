@@ -8,13 +8,12 @@ import sys
 import textwrap
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from git_session import gitcli, secrets, sharing
 from git_session.gitrepo import Repo
-from tests.helpers import git, ok, session_refs
+from tests.helpers import git, ok, recorded_calls, session_refs
 from tests.test_i14_share import counting, sessions_on_branches
 from tests.test_sharing import two_clones
 
@@ -76,18 +75,11 @@ def test_the_copies_are_recorded_without_git_looking_for_refs_named_like_ids(
     sessions_on_branches(alice, 2)
     repo = Repo.discover(str(alice))
     remote = sharing.resolve_remote(repo, None)
-    runs: list[list[str]] = []
-    real = gitcli.run
-
-    def run(args: list[str], **kwargs: Any) -> Any:
-        runs.append(list(args))
-        return real(args, **kwargs)
-
-    monkeypatch.setattr(gitcli, "run", run)
+    runs = recorded_calls(monkeypatch, gitcli, "run")
 
     sharing.push(repo, remote, no_findings)
 
-    recorded = [args for args in runs if "update-ref" in args]
+    recorded = [args for (args,) in runs if "update-ref" in args]
     assert recorded == [["-c", "core.warnAmbiguousRefs=false", "update-ref", "--no-deref", "--stdin"]]
     copies = git(alice, "for-each-ref", "--format=%(objectname)", remote.sessions_prefix).split()
     assert sorted(copies) == sorted(git(alice, "rev-parse", *session_refs(alice)).split())

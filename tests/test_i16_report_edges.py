@@ -14,7 +14,7 @@ from git_session.metrics import Change
 from git_session.model import Stamp
 from git_session.sessions import Workspace
 from git_session.store import Store
-from tests.helpers import git, ok, run
+from tests.helpers import git, ok, recorded_calls, run
 from tests.test_i16_report import fixture_repo, repo  # noqa: F401  (fixtures)
 
 
@@ -175,17 +175,12 @@ def test_history_reads_the_entries_of_the_sessions_it_shows_only(
     repo: Path,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    read: list[str] = []
-    real = Store.entries
-
-    def counted(self: Store, handle: Any, kind: Any, private: bool = False) -> Any:
-        read.append(handle.id)
-        return real(self, handle, kind, private)
-
-    monkeypatch.setattr(Store, "entries", counted)
+    calls = recorded_calls(monkeypatch, Store, "entries")
     (repo / ".git" / "git-session" / "report-inputs").unlink(missing_ok=True)  # what the cache has is not read
     shown = json.loads(ok(repo, "history", "-n", "1", "--json"))
-    assert read == [shown[0]["id"]] * len(metrics.READ_KINDS) and metrics.READ_KINDS == (
+    assert [handle.id for _, handle, *_ in calls] == [shown[0]["id"]] * len(
+        metrics.READ_KINDS
+    ) and metrics.READ_KINDS == (
         "objective",
         "blocker",
         "commit",

@@ -6,7 +6,6 @@ allow-list entries."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,7 +13,7 @@ from git_session import handoff
 from git_session.model import ENTRY_KINDS
 from git_session.sessions import Workspace
 from git_session.store import Store
-from tests.helpers import git, ok
+from tests.helpers import git, ok, recorded_calls
 
 
 def test_every_kind_is_shown_or_left_unread_on_purpose() -> None:
@@ -34,17 +33,11 @@ def test_an_ended_sessions_handoff_decodes_its_stored_handoff_once(repo: Path, m
     ws = Workspace.open(str(repo))
     found = ws.find(None)
     before = handoff.handoff(ws, found, "json")
-    decoded: list[str] = []
-    real = Store._decode
-
-    def counted(self: Store, handle: Any, tree: Any, path: str) -> Any:
-        decoded.append(path)
-        return real(self, handle, tree, path)
-
-    monkeypatch.setattr(Store, "_decode", counted)
+    calls = recorded_calls(monkeypatch, Store, "_decode")
     for fmt in ("json", "html"):
-        decoded.clear()
+        calls.clear()
         text = handoff.handoff(ws, found, fmt)
+        decoded = [path for *_, path in calls]
         assert decoded.count("entries/handoff") == 1, (fmt, decoded)
         assert "entries/commit" not in decoded and "entries/allow" not in decoded
         assert "entries/decision" in decoded

@@ -19,7 +19,7 @@ from git_session.model import Meta
 from git_session.names import BranchName
 from git_session.sessions import Workspace
 from git_session.store import Draft
-from tests.helpers import ok
+from tests.helpers import ok, recorded_calls
 from tests.test_i14_handoff_lean import both
 from tests.test_i14_share_noop import settle
 
@@ -62,17 +62,10 @@ def test_the_children_are_found_without_decoding_the_other_sessions_fields(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _own, children = _family(repo)
-    decoded: list[int] = []
-    real = metacache._Rest._decode
-
-    def counted(rest: metacache._Rest) -> list[Any]:
-        decoded.append(1)
-        return real(rest)
-
-    monkeypatch.setattr(metacache._Rest, "_decode", counted)
+    decoded = recorded_calls(monkeypatch, metacache._Rest, "_decode")
     shown = [c["id"] for c in _related(repo)["children"]]
     assert shown == _expected(repo) and sorted(shown) == sorted(children)
-    assert decoded == [1]  # once: for the children, who name it (main's code: also for none)
+    assert len(decoded) == 1  # once: for the children, who name it (main's code: also for none)
     _childless(repo)
     decoded.clear()
     assert _related(repo)["children"] == [] and decoded == []

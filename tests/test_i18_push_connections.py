@@ -20,7 +20,7 @@ import pytest
 from git_session import gitcli, quickpush, remotes, sharing
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
-from tests.helpers import git, ok, session_refs
+from tests.helpers import git, ok, recorded_calls, session_refs
 from tests.test_i14_share_noop import probe, settle
 from tests.test_i17_push_remote import local_refs, pushed_twice, remote_refs
 from tests.test_sharing import all_refs
@@ -93,17 +93,10 @@ def test_the_early_answer_reads_no_copy_of_the_remote(tmp_path: Path, monkeypatc
     """What leaves is the remote's answer: the copies here (1,000 loose refs after a push of
     1,000 sessions) are not read to answer a no-op."""
     _, alice, _ = pushed_twice(tmp_path)
-    commands: list[list[str]] = []
-    real = gitcli.run
-
-    def recorded(args: list[str], **kwargs: Any) -> Any:
-        commands.append(list(args))
-        return real(args, **kwargs)
-
-    monkeypatch.setattr(gitcli, "run", recorded)
+    commands = recorded_calls(monkeypatch, gitcli, "run")
     monkeypatch.chdir(alice)
     assert quickpush.up_to_date(None) == "origin"
-    assert not any(arg.startswith("refs/session-remotes/") for command in commands for arg in command)
+    assert not any(arg.startswith("refs/session-remotes/") for (command,) in commands for arg in command)
 
 
 def test_an_early_answer_is_kept_only_when_asked_and_taken_once(
@@ -120,17 +113,10 @@ def test_an_early_answer_is_kept_only_when_asked_and_taken_once(
     assert quickpush.up_to_date(None, hand_over=True) is None
     assert len(remotes._ANSWERS) == 1
 
-    pushes = 0
-    real = gitcli.run
-
-    def recorded(args: list[str], **kwargs: Any) -> Any:
-        nonlocal pushes
-        pushes += "push" in args
-        return real(args, **kwargs)
-
-    monkeypatch.setattr(gitcli, "run", recorded)
+    commands = recorded_calls(monkeypatch, gitcli, "run")
     repo = Repo.discover(str(alice))
     report = sharing.push(repo, sharing.resolve_remote(repo, None), sharing.scan_secrets)
+    pushes = sum("push" in args for (args,) in commands)
     assert len(report.pushed) == 1 and pushes == 1 and remotes._ANSWERS == {}
 
 

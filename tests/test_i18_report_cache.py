@@ -19,7 +19,7 @@ import pytest
 from git_session import report, reportcache
 from git_session.metrics import Timing
 from git_session.sessions import Workspace
-from tests.helpers import git, ok, run
+from tests.helpers import git, ok, recorded_calls, run
 from tests.test_i17_report_damage import (
     DAMAGES,
     assert_left_out,
@@ -243,18 +243,12 @@ def test_a_damaged_session_among_many_is_found_in_a_bounded_number_of_logs(
     assert len(runs) <= 2 + 2 * 3  # the first, two per halving level (8 -> 1), the last
 
 
-def folders_listed(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """The loose object folders the report cache lists from now on (none taken as too recent)."""
-    listed: list[str | None] = []
-    real = reportcache._listing
-
-    def counted(folder: str | None) -> str:
-        listed.append(folder)
-        return real(folder)
-
-    monkeypatch.setattr(reportcache, "_listing", counted)
+def folders_listed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The loose object folders the report cache lists from now on, each as ``(folder,)`` (none
+    taken as too recent)."""
+    calls = recorded_calls(monkeypatch, reportcache, "_listing")
     monkeypatch.setattr(reportcache, "_RACY_NS", 0)
-    return listed
+    return calls
 
 
 @pytest.mark.slow

@@ -66,7 +66,7 @@ def test_a_folder_listed_too_soon_is_listed_again_once_then_trusted(
     listed = folders_listed(monkeypatch)
     monkeypatch.setattr(reportcache, "_RACY_NS", 2 * 10**9)
     assert report_json(where) == shown
-    assert str(folder) in listed  # listed too soon after its change: listed again (and written down)
+    assert (str(folder),) in listed  # listed too soon after its change: listed again (and written down)
     listed.clear()
     clock[0] = changed + 20 * 10**9
     assert report_json(where) == shown
