@@ -13,17 +13,19 @@ session's commits that left them, not the repository's history.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 from git_session import paths
 from git_session.autoreattach import watched_tips
 from git_session.commitindex import current_lines
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import Repo, read_data
+from git_session.gitrepo import Repo, read_checksummed, read_data, write_checksummed
 from git_session.model import Entry
 from git_session.names import ID_PATTERN, OBJECT_ID_PATTERN, ObjectId
 from git_session.sessions import Workspace
@@ -167,16 +169,77 @@ def _unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> 
     as a branch does: a release tagged, a commit checked out; they are looked at only when
     the branches leave some commit, so a repository's many tags cost nothing otherwise).
     Those of the session's commits found absent are remembered, with the object store as it
-    was (``Repo.present``): looked up again only where the store may have gained them."""
+    was (``Repo.present``): looked up again only where the store may have gained them; and
+    those the branches reached, with the branches' tips (``_Reached``): walked again only when
+    a branch no longer holds the tip it had."""
     repo = ws.repo
     wanted = set(commits)
-    here = repo.present(wanted, paths.private_dir(repo) / ABSENT_FOLDER / handle.id)  # a checked id: never a path
-    present = [c for c in wanted if c in here and repo.is_commit(c)]
-    branches = list(watched_tips(repo).values())
+    private = paths.private_dir(repo)  # (a session id is checked: never a path)
+    here = repo.present(wanted, private / ABSENT_FOLDER / handle.id)
+    tips = watched_tips(repo)
+    reached = _Reached.load(private / REACHED_FOLDER / handle.id)
+    known = reached.still_reached(repo, tips) & here if reached is not None else set()
+    present = [c for c in wanted if c in here and c not in known and repo.is_commit(c)]
+    branches = list(tips.values())
     found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
+    now = _Reached(tips, (known | set(present)) - found)
+    if reached is None or now != reached:
+        now.save(private / REACHED_FOLDER / handle.id)
     if found:
         found = {c.id for c in repo.walk_all(list(found), hide=[*branches, *_held(repo)]) if c.id in wanted}
-    return found | (wanted - set(present))
+    return found | (wanted - known - set(present))
+
+
+# at-risk-reached/<session id>: the session's commits the branches reached, with the branches' tips then.
+REACHED_FOLDER = "at-risk-reached"
+
+
+@dataclass
+class _Reached:
+    """Commits the branches reached, and the branches' tips then. A commit reached from a
+    tip is reached from every commit that has that tip in its history: while each branch
+    still holds its tip (the same, or one it is an ancestor of), the commits are reached
+    still (whether they are still here is looked up all the same). A branch gone, moved to
+    a commit that does not hold its tip (a rebase, a reset), or a file that cannot be read:
+    every commit is walked again."""
+
+    tips: dict[str, ObjectId]
+    ids: set[str]
+
+    HEADER = b"git-session at-risk reached 1 "
+
+    @classmethod
+    def load(cls, path: Path) -> _Reached | None:
+        body = read_checksummed(path, cls.HEADER)
+        if body is None:
+            return None
+        try:
+            head, _, ids = body.partition(b"\n")
+            tips = json.loads(head)
+            if not isinstance(tips, dict) or not all(
+                isinstance(tip, str) and ObjectId.is_full(tip) for tip in tips.values()
+            ):
+                return None
+            return cls({str(name): ObjectId(tip) for name, tip in tips.items()}, set(ids.decode("ascii").split()))
+        except ValueError:
+            return None
+
+    def save(self, path: Path) -> None:
+        head = json.dumps(self.tips, sort_keys=True).encode()
+        write_checksummed(path, self.HEADER, head + b"\n" + "\n".join(sorted(self.ids)).encode("ascii"))
+
+    def still_reached(self, repo: Repo, tips: dict[str, ObjectId]) -> set[str]:
+        """The commits reached then that the branches ``tips`` reach now."""
+        for name, tip in self.tips.items():
+            now = tips.get(name)
+            if now is None:
+                return set()
+            try:
+                if now != tip and not repo.is_ancestor(tip, now):
+                    return set()
+            except (DataError, UserError):
+                return set()
+        return self.ids
 
 
 def _held(repo: Repo) -> list[ObjectId]:

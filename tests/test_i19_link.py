@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,10 @@ import pytest
 
 from git_session import atrisk
 from git_session.commitindex import forget_others
-from git_session.gitrepo import Repo, _AbsentMemo, read_checksummed, write_checksummed
-from git_session.names import BranchName
+from git_session.gitrepo import CommitInfo, Repo, _AbsentMemo, read_checksummed, write_checksummed
+from git_session.names import BranchName, ObjectId
 from git_session.sessions import Workspace
-from git_session.store import Draft
+from git_session.store import Draft, Handle
 from tests.helpers import git, make_repo, ok, run
 from tests.test_i14_atrisk_present import looks
 from tests.test_i15_atrisk import commit_file, head, on_path, work
@@ -190,3 +191,85 @@ def test_the_memo_of_a_session_gone_goes_with_its_indexes(tmp_path: Path) -> Non
     forget_others(Repo.discover(str(repo)), set())
 
     assert not memo.exists()
+
+
+@pytest.fixture
+def walked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many commits each first walk of the at-risk check started from."""
+    counted: list[int] = []
+    real = atrisk._unreachable
+
+    def unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> set[ObjectId]:
+        walk_all, calls = ws.repo.walk_all, list[list[ObjectId]]()
+
+        def walk(tips: Iterable[ObjectId], hide: Iterable[ObjectId] = ()) -> Iterator[CommitInfo]:
+            tips = list(tips)
+            if not calls:
+                counted.append(len(tips))
+            calls.append(tips)
+            return walk_all(tips, hide)
+
+        monkeypatch.setattr(ws.repo, "walk_all", walk)
+        return real(commits, ws, handle)
+
+    monkeypatch.setattr(atrisk, "_unreachable", unreachable)
+    return counted
+
+
+def _at_risk(repo: Path) -> atrisk.AtRisk | None:
+    ws = Workspace.open(str(repo))
+    found = ws.open_session(BranchName("feature"))
+    assert found is not None
+    return atrisk.at_risk(ws, found.handle)
+
+
+def test_commits_the_branches_reached_are_not_walked_again_while_they_hold_their_tips(
+    work: tuple[Path, str, list[str]], walked: list[int]
+) -> None:
+    repo, session, _ = work
+    (repo / ".git" / "git-session" / atrisk.REACHED_FOLDER / session).unlink()  # (status made it)
+    assert _at_risk(repo) is None
+    assert _at_risk(repo) is None
+    commit_file(repo, "e.txt", "e\n", "E")  # the branch moves on: it holds its tip
+    assert _at_risk(repo) is None
+
+    assert walked == [4, 0, 0]
+
+
+def test_commits_a_branch_no_longer_holds_are_walked_again(work: tuple[Path, str, list[str]]) -> None:
+    repo, _, commits = work
+    assert _at_risk(repo) is None
+    git(repo, "reset", "-q", "--hard", commits[0])
+
+    found = _at_risk(repo)
+
+    assert found is not None and set(found.lost) == set(commits[1:])
+
+
+def test_commits_of_a_branch_deleted_are_walked_again(work: tuple[Path, str, list[str]]) -> None:
+    repo, _, commits = work
+    git(repo, "switch", "-q", "-c", "keep")
+    git(repo, "reset", "-q", "--hard", commits[0])
+    git(repo, "switch", "-q", "feature")
+    git(repo, "reset", "-q", "--hard", commits[0])
+    git(repo, "switch", "-q", "keep")
+    git(repo, "reset", "-q", "--hard", commits[3])
+    git(repo, "switch", "-q", "feature")
+    assert _at_risk(repo) is None  # (keep holds them)
+    git(repo, "branch", "-q", "-D", "keep")
+
+    found = _at_risk(repo)
+
+    assert found is not None and set(found.lost) == set(commits[1:])
+
+
+def test_a_reached_commit_that_is_gone_from_the_store_is_at_risk(work: tuple[Path, str, list[str]]) -> None:
+    """As before the memo: a commit not here is at risk, even under a branch's tip (a
+    damaged repository: the first one's file removed by hand)."""
+    repo, _, commits = work
+    assert _at_risk(repo) is None
+    (repo / ".git" / "objects" / commits[0][:2] / commits[0][2:]).unlink()
+
+    found = _at_risk(repo)
+
+    assert found is not None and found.lost == (commits[0],)
