@@ -62,7 +62,10 @@ from benchlib import (
 
 BIN = Path(sys.executable).parent
 LINKED = 50
-INDEX_FOLDERS = ("commit-index", "at-risk-index")  # (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER)
+# (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER, atrisk.REACHED_FOLDER: the at-risk check's memo of the
+# commits the branches reached, with their tips: put back with the refs; its memo of the absent commits,
+# made with the object store as it is, is left as each run leaves it, as the objects are)
+INDEX_FOLDERS = ("commit-index", "at-risk-index", "at-risk-reached")
 
 
 @dataclass
