@@ -221,7 +221,7 @@ class _Reached:
             ):
                 return None
             return cls({str(name): ObjectId(tip) for name, tip in tips.items()}, set(ids.decode("ascii").split()))
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def save(self, path: Path) -> None:

@@ -442,7 +442,7 @@ class _AbsentMemo:
                 return None
             listed = ids.decode("ascii").split()
             return cls(stores, packs, folders, set(listed), listed)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             return None
 
     def save(self, path: Path) -> None:

@@ -273,3 +273,12 @@ def test_a_reached_commit_that_is_gone_from_the_store_is_at_risk(work: tuple[Pat
     found = _at_risk(repo)
 
     assert found is not None and found.lost == (commits[0],)
+
+
+@pytest.mark.parametrize("text", [b"[" * 100_000, b'{"stores": 1}', b"[]", b'"x"', b"\xff\n\xff"])
+def test_memos_of_any_content_are_no_memo(tmp_path: Path, text: bytes) -> None:
+    """Derived data as it may be found (a checksum that holds over what no git-session wrote)."""
+    for header in (_AbsentMemo.HEADER, atrisk._Reached.HEADER):
+        write_checksummed(tmp_path / "memo", header, text)
+        assert _AbsentMemo.load(tmp_path / "memo") is None
+        assert atrisk._Reached.load(tmp_path / "memo") is None
