@@ -8,15 +8,20 @@ git-session command links them. Every verdict is a ratio of two runs of that com
   1, 1,000 and 10,000 sessions (target <= 1.5 each);
 - after 1, 10 and 100 ordinary commits / with nothing queued, 1,000 sessions (target
   <= 2.0 after 100; 1 and 10 for information);
-- after one commit, in a session of 1,000 and of 10,000 commit entries / in a session
-  of none (target <= 1.2: linking cost flat in the session's size), the session's
+- after one commit, in a session of 1,000 and of 10,000 commit entries (of absent
+  commits; and of 10,000 present ones) / in a session of none (target <= 1.2: linking
+  cost flat in the session's size), the session's
   commit index (local, derived data: ``git_session/commitindex.py``) made when the
   fixture is built and kept current by every link;
 - after one commit with the commit index and the at-risk check's index deleted first / with
   them (for information: what making them costs, once per session and clone).
 
 The old commit entries name commits that are not in the repository, so every ``status``
-there also warns that they are at risk (the at-risk check's worst case: all looked up).
+there also warns that they are at risk (all of them absent: looked up, or known absent from
+the at-risk check's memo while the object store has not changed where they would be). A
+session's linked commits are mostly present, so the same row is also measured with
+10,000 (``--quick``: 1,000) entries naming commits of main (present and reachable: each
+looked up and walked, none at risk), against the same session of none (target <= 1.2).
 
 Before each timed run the state is made untimed (the rebase or the commits, through the
 installed hooks); after it the branch, the session and the notes are put back as they
@@ -57,7 +62,10 @@ from benchlib import (
 
 BIN = Path(sys.executable).parent
 LINKED = 50
-INDEX_FOLDERS = ("commit-index", "at-risk-index")  # (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER)
+# (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER, atrisk.REACHED_FOLDER: the at-risk check's memo of the
+# commits the branches reached, with their tips: put back with the refs; its memo of the absent commits,
+# made with the object store as it is, is left as each run leaves it, as the objects are)
+INDEX_FOLDERS = ("commit-index", "at-risk-index", "at-risk-reached")
 
 
 @dataclass
@@ -122,10 +130,13 @@ class Fixture:
         self.run("git", "rebase", "-q", "onto")
 
 
-def build(where: Path, env: dict[str, str], name: str, sessions: int, entries: int, packed: bool) -> Fixture:
+def build(
+    where: Path, env: dict[str, str], name: str, sessions: int, entries: int, packed: bool, present: bool = False
+) -> Fixture:
     """A repository of ``sessions`` sessions, ours active on main with ``LINKED`` linked
-    commits (made through the hooks) and ``entries`` commit entries more; a branch
-    ``onto`` to rebase main on."""
+    commits (made through the hooks) and ``entries`` commit entries more (naming commits
+    absent from the repository, or with ``present`` commits of main); a branch ``onto`` to
+    rebase main on."""
     began = time.perf_counter()
     repo = init_repo(where / name)
     if sessions > 1:
@@ -134,7 +145,7 @@ def build(where: Path, env: dict[str, str], name: str, sessions: int, entries: i
     fixture.run(git_session_exe(), "install")
     fixture.run(git_session_exe(), "start", "Bench", "-o", "Link fast", "-o", "Stay flat")
     if entries:
-        add_commit_entries(repo, entries)
+        add_commit_entries(repo, entries, main_commits(repo, entries) if present else None)
     base = git(repo, "rev-parse", "HEAD").strip()
     fixture.commits(LINKED)
     fixture.run(git_session_exe(), "status")  # links them
@@ -201,8 +212,33 @@ def session_ref(repo: Path) -> str:
     return mains[0]
 
 
-def add_commit_entries(repo: Path, count: int) -> None:
-    """``count`` commit entries in the active session, 100 to a journal commit (in-process)."""
+def main_commits(repo: Path, count: int) -> list[str]:
+    """``count`` commits added to main (each changing one file), streamed into ``git
+    fast-import``; their ids, oldest first."""
+    who = b"Bench <bench@example.com> 1700000000 +0000"
+    base = git(repo, "rev-parse", "HEAD").strip().encode()
+    stream = [b"commit refs/heads/main\nmark :1\ncommitter " + who + b"\ndata 5\nold 0\nfrom " + base + b"\n"]
+    stream.append(b"M 100644 inline old.txt\ndata 2\n0\n")
+    for n in range(1, count):
+        message, body = f"old {n}".encode(), f"{n}\n".encode()
+        stream += [
+            f"commit refs/heads/main\nmark :{n + 1}\n".encode(),
+            b"committer " + who + f"\ndata {len(message)}\n".encode() + message + b"\n",
+            f"M 100644 inline old.txt\ndata {len(body)}\n".encode() + body + b"\n",
+        ]
+    marks = repo / ".git" / "bench-marks"
+    subprocess.run(
+        ["git", "fast-import", "--quiet", f"--export-marks={marks}"], cwd=repo, input=b"".join(stream), check=True
+    )
+    git(repo, "reset", "-q", "--hard", "main")
+    ids = dict(line.split() for line in marks.read_text().splitlines())
+    marks.unlink()
+    return [ids[f":{n + 1}"] for n in range(count)]
+
+
+def add_commit_entries(repo: Path, count: int, commits: list[str] | None = None) -> None:
+    """``count`` commit entries in the active session, 100 to a journal commit (in-process),
+    naming ``commits`` (by default commits that are not in the repository)."""
     from git_session.model import Meta
     from git_session.names import BranchName
     from git_session.sessions import Workspace
@@ -213,7 +249,15 @@ def add_commit_entries(repo: Path, count: int) -> None:
     assert found is not None
     for start in range(0, count, 100):
         batch = [
-            Draft.add("commit", {"text": f"old {n}", "commit": os.urandom(20).hex(), "covers": 0, "branch": "main"})
+            Draft.add(
+                "commit",
+                {
+                    "text": f"old {n}",
+                    "commit": commits[n] if commits else os.urandom(20).hex(),
+                    "covers": 0,
+                    "branch": "main",
+                },
+            )
             for n in range(start, min(count, start + 100))
         ]
 
@@ -264,6 +308,7 @@ def judged(timings: list[Timing], sizes: list[int], entries: int) -> list[Ratio]
     ratios.append(Ratio(of["status, 1000 sessions, after 100 commits"], idle, 2.0))
     zero = of["status, 0 entries, after 1 commit"]
     ratios += [Ratio(of[f"status, {n} entries, after 1 commit"], zero, 1.2) for n in (entries // 10, entries)]
+    ratios.append(Ratio(of[f"status, {entries} entries of present commits, after 1 commit"], zero, 1.2))
     ratios += [  # making the index (once per session and clone): for information
         Ratio(of[f"status, {n} entries, after 1 commit, no index"], of[f"status, {n} entries, after 1 commit"], None)
         for n in (0, entries // 10, entries)
@@ -298,6 +343,7 @@ def main() -> int:
         sizes = [1, 1000, args.sessions]
         by_sessions = {n: build(where, env, f"sessions-{n}", n, 0, args.packed) for n in sizes}
         by_entries = {n: build(where, env, f"entries-{n}", 1, n, args.packed) for n in (0, entries // 10, entries)}
+        present = build(where, env, f"present-{entries}", 1, entries, args.packed, present=True)
         variants: list[Variant] = []
         for n, fixture in by_sessions.items():
             variants.append(Variant(f"status, {n} sessions, nothing queued", fixture, lambda: None, False))
@@ -312,6 +358,9 @@ def main() -> int:
             variants.append(Variant(f"status, {n} entries, after 1 commit", fixture, prepare, True))
             prepare = lambda fixture=fixture: fixture.commits(1, without_index=True)  # noqa: E731
             variants.append(Variant(f"status, {n} entries, after 1 commit, no index", fixture, prepare, True))
+        label = f"status, {entries} entries of present commits"
+        variants.append(Variant(f"{label}, nothing queued", present, lambda: None, False))
+        variants.append(Variant(f"{label}, after 1 commit", present, lambda: present.commits(1), True))
         timings, cpu = measure(variants, rounds)
         ratios = judged(timings, sizes, entries)
         print("\nwall clock:")
@@ -321,13 +370,14 @@ def main() -> int:
         report(cpu, judged(cpu, sizes, entries), rounds)
         spread(cpu)
         print("\nlinking cost per commit (median after 1 commit - median with nothing queued), milliseconds:")
-        for n in by_entries:
-            label = f"status, {n} entries"
+        rows = [(f"{n:6d} commit entries (absent commits)", f"status, {n} entries") for n in by_entries]
+        rows.append((f"{entries:6d} commit entries (present commits)", f"status, {entries} entries of present commits"))
+        for shown, label in rows:
             nets = [
                 of[f"{label}, after 1 commit"].median_ms - of[f"{label}, nothing queued"].median_ms
                 for of in ({t.label: t for t in kind} for kind in (timings, cpu))
             ]
-            print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
+            print(f"  {shown} in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
         print("making the indexes (median after 1 commit with no index - with them), milliseconds:")
         for n in by_entries:
             label = f"status, {n} entries, after 1 commit"

@@ -13,16 +13,19 @@ session's commits that left them, not the repository's history.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
 
 from git_session import paths
 from git_session.autoreattach import watched_tips
 from git_session.commitindex import current_lines
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import Repo, read_data
+from git_session.gitrepo import Repo, read_checksummed, read_data, write_checksummed
 from git_session.model import Entry
 from git_session.names import ID_PATTERN, OBJECT_ID_PATTERN, ObjectId
 from git_session.sessions import Workspace
@@ -58,7 +61,7 @@ def _from_entries(ws: Workspace, handle: Handle) -> AtRisk | None:
     originals = [e for e in entries if not e.values.get("reattached")]
     if not originals:
         return None
-    gone = _unreachable([ObjectId(str(e.commit)) for e in originals], ws) - _matched(ws, entries)
+    gone = _unreachable([ObjectId(str(e.commit)) for e in originals], ws, handle) - _matched(ws, entries)
     if not gone:
         return None
     lost = tuple(ObjectId(str(e.commit)) for e in originals if e.commit in gone)
@@ -73,6 +76,7 @@ def _from_entries(ws: Workspace, handle: Handle) -> AtRisk | None:
 # ``c`` a reattached copy, ``o`` an original; ``<commit>``: ``-`` none, ``?`` one that is no
 # full id (the entries are then read, as they always were).
 INDEX_FOLDER = paths.AT_RISK_INDEX_FOLDER  # at-risk-index/<session id>, in the private folder
+ABSENT_FOLDER = "at-risk-absent"  # at-risk-absent/<session id>: its commits found absent (Repo.present)
 ORIGINAL, COPY, REWRITTEN = "o", "c", "r"
 NO_COMMIT, ODD_COMMIT = "-", "?"
 
@@ -100,7 +104,7 @@ def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
     originals = [commit for kind, commit, _ in live if kind == ORIGINAL]
     if not originals:
         return None
-    gone = _unreachable(originals, ws)
+    gone = _unreachable(originals, ws, handle)
     if gone:
         copies = [_read(ws, handle, line) for line in live if line[0] == COPY]
         if None in copies:
@@ -108,7 +112,9 @@ def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
         gone -= _matched(ws, [copy for copy in copies if copy is not None])
     if not gone:
         return None
-    live.sort(key=lambda line: _tree_order(line[2]))  # as the store lists the entries
+    # As the store lists the entries: by the folder each is in (``store.entry_path``: named by
+    # its id's last two characters), then by id (the key: those two characters, then the id).
+    live.sort(key=lambda line: line[2][-2:] + line[2])
     lost = tuple(commit for kind, commit, _ in live if kind == ORIGINAL and commit in gone)
     standing = [line for line in live if line[1] not in gone]
     if not standing:
@@ -119,19 +125,21 @@ def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
     return AtRisk(lost, standing[-1][1], last.text)
 
 
-# Index lines as ``index_line`` writes them, all of them; and those of the entries that count.
+# Index lines as ``index_line`` writes them, all of them.
 _WELL_FORMED = re.compile(
     rf"(?:[{ORIGINAL}{COPY}{REWRITTEN}] (?:{OBJECT_ID_PATTERN.pattern}|{NO_COMMIT}) {ID_PATTERN.pattern}\n)*"
 )
-_LIVE = re.compile(rf"^([{ORIGINAL}{COPY}]) ([0-9a-f]+) (\S+)$", re.MULTILINE)
 
 
 def _live(text: str) -> list[tuple[str, ObjectId, str]]:
     """(kind, commit, entry id) of the entries not rewritten that name a commit, in the
     index's order: found by one pattern over the whole text when every line is as written
     (a 10,000-line index), else line by line. ``_NotSaid`` when a line cannot say."""
-    if _WELL_FORMED.fullmatch(text):
-        return [(kind, ObjectId(commit), entry_id) for kind, commit, entry_id in _LIVE.findall(text)]
+    if _WELL_FORMED.fullmatch(text):  # then its words are the lines' three fields, in turn
+        words = text.split()
+        # (each commit is an ``ObjectId`` as it is: every line matched ``OBJECT_ID_PATTERN``)
+        lines = cast("Iterable[tuple[str, ObjectId, str]]", zip(words[0::3], words[1::3], words[2::3], strict=True))
+        return [line for line in lines if line[0] != REWRITTEN and line[1] != NO_COMMIT]
     live = []
     for line in text.splitlines():
         kind, commit, entry_id = [*line.split(" "), "", ""][:3]
@@ -140,12 +148,6 @@ def _live(text: str) -> list[tuple[str, ObjectId, str]]:
         if kind != REWRITTEN and commit != NO_COMMIT:
             live.append((kind, ObjectId(commit), entry_id))
     return live
-
-
-def _tree_order(entry_id: str) -> tuple[str, str]:
-    """Where a commit entry comes in the session's tree (``store.entry_path``: in a folder
-    named by its id's last two characters), so in ``store.entries``."""
-    return entry_id[-2:], entry_id
 
 
 def _read(ws: Workspace, handle: Handle, line: tuple[str, ObjectId, str]) -> Entry | None:
@@ -162,19 +164,82 @@ def _read(ws: Workspace, handle: Handle, line: tuple[str, ObjectId, str]) -> Ent
     return entry
 
 
-def _unreachable(commits: Iterable[ObjectId], ws: Workspace) -> set[ObjectId]:
+def _unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> set[ObjectId]:
     """The commits no branch reaches, nor a tag, nor a detached HEAD (those hold a commit
     as a branch does: a release tagged, a commit checked out; they are looked at only when
-    the branches leave some commit, so a repository's many tags cost nothing otherwise)."""
+    the branches leave some commit, so a repository's many tags cost nothing otherwise).
+    Those of the session's commits found absent are remembered, with the object store as it
+    was (``Repo.present``): looked up again only where the store may have gained them; and
+    those the branches reached, with the branches' tips (``_Reached``): walked again only when
+    a branch no longer holds the tip it had."""
     repo = ws.repo
     wanted = set(commits)
-    here = repo.present(wanted)
-    present = [c for c in wanted if c in here and repo.is_commit(c)]
-    branches = list(watched_tips(repo).values())
+    private = paths.private_dir(repo)  # (a session id is checked: never a path)
+    here = repo.present(wanted, private / ABSENT_FOLDER / handle.id)
+    tips = watched_tips(repo)
+    reached = _Reached.load(private / REACHED_FOLDER / handle.id)
+    known = reached.still_reached(repo, tips) & here if reached is not None else set()
+    present = [c for c in wanted if c in here and c not in known and repo.is_commit(c)]
+    branches = list(tips.values())
     found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
+    now = _Reached(tips, (known | set(present)) - found)
+    if reached is None or now != reached:
+        now.save(private / REACHED_FOLDER / handle.id)
     if found:
         found = {c.id for c in repo.walk_all(list(found), hide=[*branches, *_held(repo)]) if c.id in wanted}
-    return found | (wanted - set(present))
+    return found | (wanted - known - set(present))
+
+
+# at-risk-reached/<session id>: the session's commits the branches reached, with the branches' tips then.
+REACHED_FOLDER = "at-risk-reached"
+
+
+@dataclass
+class _Reached:
+    """Commits the branches reached, and the branches' tips then. A commit reached from a
+    tip is reached from every commit that has that tip in its history: while each branch
+    still holds its tip (the same, or one it is an ancestor of), the commits are reached
+    still (whether they are still here is looked up all the same). A branch gone, moved to
+    a commit that does not hold its tip (a rebase, a reset), or a file that cannot be read:
+    every commit is walked again."""
+
+    tips: dict[str, ObjectId]
+    ids: set[str]
+
+    HEADER = b"git-session at-risk reached 1 "
+
+    @classmethod
+    def load(cls, path: Path) -> _Reached | None:
+        body = read_checksummed(path, cls.HEADER)
+        if body is None:
+            return None
+        try:
+            head, _, ids = body.partition(b"\n")
+            tips = json.loads(head)
+            if not isinstance(tips, dict) or not all(
+                isinstance(tip, str) and ObjectId.is_full(tip) for tip in tips.values()
+            ):
+                return None
+            return cls({str(name): ObjectId(tip) for name, tip in tips.items()}, set(ids.decode("ascii").split()))
+        except (ValueError, RecursionError):
+            return None
+
+    def save(self, path: Path) -> None:
+        head = json.dumps(self.tips, sort_keys=True).encode()
+        write_checksummed(path, self.HEADER, head + b"\n" + "\n".join(sorted(self.ids)).encode("ascii"))
+
+    def still_reached(self, repo: Repo, tips: dict[str, ObjectId]) -> set[str]:
+        """The commits reached then that the branches ``tips`` reach now."""
+        for name, tip in self.tips.items():
+            now = tips.get(name)
+            if now is None:
+                return set()
+            try:
+                if now != tip and not repo.is_ancestor(tip, now):
+                    return set()
+            except (DataError, UserError):
+                return set()
+        return self.ids
 
 
 def _held(repo: Repo) -> list[ObjectId]:

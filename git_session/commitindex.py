@@ -184,7 +184,8 @@ def forget_others(repo: Repo, ids: Collection[str]) -> None:
     is here: the refs under refs/session-remotes/ are listed only when an index is of no
     local session."""
     others: list[tuple[str, str]] = []
-    for folder in (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER):
+    # (at-risk-absent/, at-risk-reached/: the at-risk check's memos of the session's commits, atrisk.py)
+    for folder in (paths.COMMIT_INDEX_FOLDER, paths.AT_RISK_INDEX_FOLDER, "at-risk-absent", "at-risk-reached"):
         with contextlib.suppress(OSError), os.scandir(paths.private_dir(repo) / folder) as found:
             others += [(e.name, e.path) for e in found if ID_PATTERN.fullmatch(e.name) and e.name not in ids]
     if not others:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import functools
 import hashlib
 import itertools
+import json
 import os
 import re
 import stat
@@ -14,7 +16,7 @@ import struct
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, TypeAlias, overload
 
@@ -382,6 +384,91 @@ def _created_read_only(folder: str) -> tuple[int, str]:
         with contextlib.suppress(FileExistsError):
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
             return os.open(temporary, flags, 0o444), temporary
+
+
+_LOOSE_PREFIXES = [f"{n:02x}" for n in range(256)]
+_ID_LINES = re.compile("(?:(?:[0-9a-f]{40}|[0-9a-f]{64})\n)*")  # ``ObjectId.is_full`` ids, a line each
+
+
+@dataclass
+class _AbsentMemo:
+    """Ids found absent from the object store, and the store as it was just before they were
+    looked up: its object folders (``Repo.object_stores``), their pack folders' stamps
+    (``Repo._packs_stamp``: inode and time) and the time of each loose object folder.
+
+    An object comes to be here only by a new file in one of those folders (git and libgit2
+    write a loose object under a temporary name renamed into ``<xx>/``, a pack and its index
+    into ``pack/``: either changes that folder's time) or by a new object folder (an
+    alternate added). So an id recorded absent is still absent while the object folders are
+    the same, no pack folder changed, and its own ``<xx>`` folder in each of them has the
+    time it had, a time older than ``RACY_NS`` when it was taken (a change in the same tick
+    of a coarse file time would not show: such a folder is recorded as not to be trusted,
+    and its ids are looked up again). A file that cannot be read or fails its checksum is
+    no memo; the objects ``packed_writes`` holds in memory are never judged by one."""
+
+    stores: list[str]
+    packs: list[list[int]] | None
+    folders: dict[str, int]  # ``<n>/<xx>`` -> its time; -1: not there; left out: not to be trusted
+    ids: set[str]
+    listed: list[str] = field(default_factory=list)  # ``ids`` as the file lists them: sorted
+
+    HEADER = b"git-session absent objects 1 "
+
+    @classmethod
+    def taken(cls, repo: Repo) -> _AbsentMemo:
+        """The object store as it is now (no ids yet)."""
+        stores = repo.object_stores()
+        packs = repo._packs_stamp()
+        times = repo.loose_folder_times()
+        trusted = time.time_ns() - RACY_NS
+        folders = {
+            f"{number}/{prefix}": times.get(f"{number}/{prefix}", -1)
+            for number in range(len(stores))
+            for prefix in _LOOSE_PREFIXES
+            if times.get(f"{number}/{prefix}", -1) < trusted
+        }
+        return cls(stores, None if packs is None else [list(stamp) for stamp in packs], folders, set())
+
+    @classmethod
+    def load(cls, path: Path) -> _AbsentMemo | None:
+        body = read_checksummed(path, cls.HEADER)
+        if body is None:
+            return None
+        try:
+            head, _, ids = body.partition(b"\n")
+            raw = json.loads(head)
+            stores, packs, folders = raw["stores"], raw["packs"], raw["folders"]
+            if not (isinstance(stores, list) and isinstance(folders, dict)):
+                return None
+            listed = ids.decode("ascii").split()
+            return cls(stores, packs, folders, set(listed), listed)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return None
+
+    def save(self, path: Path) -> None:
+        head = json.dumps({"stores": self.stores, "packs": self.packs, "folders": self.folders}, sort_keys=True)
+        write_checksummed(path, self.HEADER, head.encode() + b"\n" + "\n".join(sorted(self.ids)).encode("ascii"))
+
+    def still_absent(self, now: _AbsentMemo) -> set[str]:
+        """The ids recorded absent that the object store ``now`` cannot have gained."""
+        if self.packs is None or self.packs != now.packs or self.stores != now.stores:
+            return set()
+        count = len(self.stores)
+        changed = [
+            prefix
+            for prefix in _LOOSE_PREFIXES
+            if not all(
+                (key := f"{n}/{prefix}") in self.folders and self.folders[key] == now.folders.get(key)
+                for n in range(count)
+            )
+        ]
+        if self.listed != sorted(self.listed):  # (as written: sorted; a file that is not is not trusted)
+            return set()
+        gained: set[str] = set()  # the ids under a folder that may have gained them, each a run of ``listed``
+        for prefix in changed:  # (the ids are hexadecimal: those of a prefix sort before prefix + "g")
+            start, end = bisect.bisect_left(self.listed, prefix), bisect.bisect_left(self.listed, prefix + "g")
+            gained.update(self.listed[start:end])
+        return self.ids - gained
 
 
 def alternates(objects: str) -> list[str]:
@@ -1194,10 +1281,39 @@ class Repo:
         except (ValueError, pygit2.GitError):
             return False
 
-    def present(self, oids: Iterable[str]) -> set[str]:
+    def present(self, oids: Iterable[str], absent_memo: Path | None = None) -> set[str]:
         """Which of ``oids`` are here, as ``has_object`` says of each; the object database
         looks for new packs on the first one missing (and once more for the others it
-        missed), not on every one."""
+        missed), not on every one. With ``absent_memo`` (a file of derived data), the ids it
+        records as absent are not looked up again while the object store cannot have gained
+        them (``_AbsentMemo``); it is written again with what this look-up found."""
+        if absent_memo is None:
+            return self._present_now(oids)
+        wanted = set(oids)
+        now = _AbsentMemo.taken(self)  # before any look-up: an object added during one changes it
+        memo = _AbsentMemo.load(absent_memo)
+        known = memo.still_absent(now) if memo is not None and self._pending.objects is None else set()
+        found = self._present_now(wanted - known)
+        absent = wanted - found
+        if memo is None or absent != memo.ids or len(wanted) - len(known) - len(found) > max(64, len(absent) // 16):
+            if not _ID_LINES.fullmatch("\n".join(absent) + "\n"):  # (one pattern for 10,000 ids)
+                absent = {oid for oid in absent if ObjectId.is_full(oid)}
+            now.ids = absent  # (rechecking the few ids a folder changed under costs less than the file)
+            now.save(absent_memo)
+        return found
+
+    def loose_folder_times(self) -> dict[str, int]:
+        """The time of change of each loose object folder, by ``<n>/<xx>`` (the n-th of
+        ``object_stores``); a folder that is not there is left out."""
+        times: dict[str, int] = {}
+        for number, folder in enumerate(self.object_stores()):
+            for prefix in _LOOSE_PREFIXES:
+                with contextlib.suppress(OSError):
+                    times[f"{number}/{prefix}"] = os.stat(os.path.join(folder, prefix)).st_mtime_ns
+        return times
+
+    def _present_now(self, oids: Iterable[str]) -> set[str]:
+        """``present``, every one looked up."""
         found: set[str] = set()
         # Missed after the rescan: looked for once more after one more rescan (another
         # process, ``git gc --auto`` say, may have packed it and deleted its loose copy since),

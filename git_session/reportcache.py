@@ -210,12 +210,7 @@ def store_now(repo: Repo) -> Store:
 
 def _folder_times(repo: Repo) -> dict[str, int]:
     """The time of change of each loose object folder, by ``<n>/<xx>``."""
-    times: dict[str, int] = {}
-    for number, folder in enumerate(repo.object_stores()):
-        for prefix in _PREFIXES:
-            with contextlib.suppress(OSError):
-                times[f"{number}/{prefix}"] = os.stat(os.path.join(folder, prefix)).st_mtime_ns
-    return times
+    return repo.loose_folder_times()
 
 
 def _folder(repo: Repo, key: str) -> str | None:
@@ -242,7 +237,6 @@ def _objects_in(listing: str) -> dict[str, str]:
     return dict(line.partition(" ")[::2] for line in listing.split("\n") if line)
 
 
-_PREFIXES = [f"{n:02x}" for n in range(256)]
 _FOLDER = re.compile("[0-9]{1,3}/[0-9a-f]{2}")
 _RACY_NS = 2_000_000_000  # a folder changed this recently may change again within its time's tick
 _MAX_INFLATED = 64 << 20  # a loose object changed since that inflates to more: not read, the cache dropped
