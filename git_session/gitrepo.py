@@ -154,6 +154,22 @@ class ObjectError(DataError):
     """An object that is missing or damaged: reported at once, never waited on."""
 
 
+_NOT_HELD = object()  # ``Repo._edit_held``: left to libgit2
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")  # a name put in a tree without libgit2's checks
+
+
+def _tree_body(entries: Mapping[bytes, tuple[int, bytes]]) -> bytes:
+    """A tree's content as git writes it: entries sorted by name, a folder's as if it ended
+    in ``/``; each ``<mode in octal> <name>\\0<raw id>``."""
+    ordered = sorted(entries.items(), key=lambda item: item[0] + b"/" if item[1][0] == FileMode.TREE else item[0])
+    return b"".join(b"%o %s\0%s" % (mode, name, raw) for name, (mode, raw) in ordered)
+
+
+def _tree_id(entries: Mapping[bytes, tuple[int, bytes]]) -> str:
+    body = _tree_body(entries)
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+
+
 class _Pending:
     """The objects written while ``Repo.packed_writes`` is open: kept in memory, by id, as
     (kind, content), until they are stored as one pack (or, fewer than ``loose_below``,
@@ -878,10 +894,24 @@ class Repo:
         objects.clear()
 
     def write_blob(self, data: bytes) -> ObjectId:
-        with _writing("to the object store"):
-            blob = ObjectId(str(self._raw.create_blob(data)))
+        if self._pending.objects is not None:  # packed_writes: kept as it is, named here (_held)
+            blob = self._held(ObjectType.BLOB, b"blob", data)
+        else:
+            with _writing("to the object store"):
+                blob = ObjectId(str(self._raw.create_blob(data)))
         self._keep_blob(blob, data)
         return blob
+
+    def _held(self, kind: int, name: bytes, data: bytes) -> ObjectId:
+        """An object written inside ``packed_writes``, put with those it keeps without going
+        through libgit2: its write first looks for the object everywhere, and a new one is
+        missed, which makes it list the pack folder again (``git_odb_refresh``) for every
+        object (ISSUE14: most of what 1,000 merges cost). One the repository has already is
+        kept again, and stored again in the pack: git takes such a copy as it takes any."""
+        assert self._pending.objects is not None
+        oid = ObjectId(hashlib.sha1(b"%s %d\0" % (name, len(data)) + data).hexdigest())
+        self._pending.objects[oid] = (int(kind), data)
+        return oid
 
     def read_blob(self, blob_id: ObjectId, limit: int | None = None) -> bytes:
         """A file's content; one larger than ``limit`` bytes is refused before it is read.
@@ -1044,6 +1074,10 @@ class Repo:
 
     def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
         assert tree is None or isinstance(tree, pygit2.Tree)
+        if self._pending.objects is not None:
+            held = self._edit_held(tree, changes)
+            if held is not _NOT_HELD:
+                return held if isinstance(held, pygit2.Oid) else None
         builder = self._raw.TreeBuilder(tree) if tree is not None else self._raw.TreeBuilder()
         for name, sub in _group_by_head(changes).items():
             if isinstance(sub, dict):
@@ -1065,6 +1099,51 @@ class Repo:
             else:
                 builder.insert(name, pygit2.Oid(hex=sub), FileMode.BLOB)
         return builder.write() if len(builder) else None
+
+    def _edit_held(self, tree: pygit2.Tree | None, changes: Mapping[str, Change]) -> pygit2.Oid | object | None:
+        """``_edit`` inside ``packed_writes``: the tree written as ``TreeBuilder.write`` writes
+        it (entries sorted as git sorts them, each mode in octal), kept with the other objects
+        (``_held``). Left to libgit2 (``_NOT_HELD``): a base tree that does not write back to
+        its own id (an unusual mode, an order git would not write), a name that is not
+        plain, and an object to put in that is not one kept here of its kind."""
+        grouped = _group_by_head(changes)
+        for name, sub in grouped.items():
+            if not _PLAIN_NAME.fullmatch(name):
+                return _NOT_HELD
+            if isinstance(sub, (str, Subtree)):  # a blob, or a tree: one kept here, of that kind
+                wanted, oid = (ObjectType.TREE, sub.id) if isinstance(sub, Subtree) else (ObjectType.BLOB, sub)
+                held = self._pending.get(oid)
+                if held is None or held[0] != wanted:
+                    return _NOT_HELD
+        entries: dict[bytes, tuple[int, bytes]] = {}  # name -> (mode, raw id)
+        if tree is not None:
+            for entry in tree:
+                if entry.raw_name is None:
+                    return _NOT_HELD
+                entries[entry.raw_name] = (int(entry.filemode), entry.id.raw)
+            if _tree_id(entries) != str(tree.id):
+                return _NOT_HELD
+        for name, sub in grouped.items():
+            key = name.encode()
+            if isinstance(sub, dict):
+                current = entries.get(key)
+                existing = (
+                    self._tree(str(pygit2.Oid(raw=current[1]))) if current and current[0] == FileMode.TREE else None
+                )
+                made = self._edit(existing, sub)
+                if made is None:
+                    entries.pop(key, None)
+                else:
+                    entries[key] = (int(FileMode.TREE), made.raw)
+            elif sub is None:
+                entries.pop(key, None)
+            elif isinstance(sub, Subtree):
+                entries[key] = (int(FileMode.TREE), bytes.fromhex(sub.id))
+            else:
+                entries[key] = (int(FileMode.BLOB), bytes.fromhex(sub))
+        if not entries:
+            return None
+        return pygit2.Oid(hex=self._held(ObjectType.TREE, b"tree", _tree_body(entries)))
 
     def _subtree(self, tree_id: ObjectId, path: str) -> pygit2.Tree | None:
         obj = self._tree(tree_id)
