@@ -155,6 +155,7 @@ class ObjectError(DataError):
 
 
 _NOT_HELD = object()  # ``Repo._edit_held``: left to libgit2
+_PLAIN_IDENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._@+-]{0,254}[A-Za-z0-9])?")  # nothing libgit2 trims or refuses
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")  # a name put in a tree without libgit2's checks
 
 
@@ -1160,8 +1161,38 @@ class Repo:
     # --- commits ---------------------------------------------------------------------
 
     def write_commit(self, tree: ObjectId, parents: Iterable[ObjectId], message: str, ident: Ident) -> ObjectId:
+        parents = list(parents)
+        if self._pending.objects is not None:
+            held = self._commit_held(tree, parents, message, ident)
+            if held is not None:
+                return held
         signature = pygit2.Signature(ident.name, ident.email, ident.time, ident.offset_minutes)
         return self._create_commit(signature, signature, message, tree, parents)
+
+    def _commit_held(self, tree: ObjectId, parents: list[ObjectId], message: str, ident: Ident) -> ObjectId | None:
+        """``write_commit`` inside ``packed_writes``: the commit as libgit2 writes it, kept with
+        the other objects (``_held``); ``None`` (left to libgit2) unless its tree is one kept
+        here, each parent a commit here, the name and address plain (nothing for libgit2 to
+        trim or refuse), the time one libgit2 writes as it is, and the message UTF-8."""
+        held = self._pending.get(tree)
+        if held is None or held[0] != ObjectType.TREE:
+            return None
+        if not (_PLAIN_IDENT.fullmatch(ident.name) and _PLAIN_IDENT.fullmatch(ident.email)):
+            return None
+        if not 0 <= ident.time < 1 << 31:  # libgit2 writes another time as a 32-bit unsigned one
+            return None
+        if not all(isinstance(self._raw.get(parent), pygit2.Commit) for parent in parents):
+            return None
+        try:
+            text = message.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        offset = ident.offset_minutes
+        when = b"%d %c%02d%02d" % (ident.time, 45 if offset < 0 else 43, abs(offset) // 60, abs(offset) % 60)
+        person = b"%s <%s> %s" % (ident.name.encode(), ident.email.encode(), when)
+        head = [b"tree %s\n" % tree.encode(), *(b"parent %s\n" % p.encode() for p in parents)]
+        body = b"".join([*head, b"author %s\ncommitter %s\n\n" % (person, person), text])
+        return self._held(ObjectType.COMMIT, b"commit", body)
 
     def _create_commit(
         self,

@@ -15,7 +15,7 @@ import pygit2
 import pytest
 
 from git_session import gitcli
-from git_session.gitrepo import Change, Repo, Subtree
+from git_session.gitrepo import Change, Ident, Repo, Subtree
 from git_session.names import ObjectId
 from tests.helpers import fsck, git, ok
 from tests.test_sharing import two_clones
@@ -96,6 +96,11 @@ def test_merges_inside_packed_writes_go_past_libgit2s_writes_and_make_the_same_c
             oid: pygit2.Oid = super().create_blob(data)
             return oid
 
+        def create_commit(self, *args: Any) -> pygit2.Oid:
+            written.append("commit")
+            oid: pygit2.Oid = super().create_commit(*args)
+            return oid
+
         def TreeBuilder(self, *args: Any) -> pygit2.TreeBuilder:
             written.append("tree")
             builder: pygit2.TreeBuilder = super().TreeBuilder(*args)
@@ -162,3 +167,30 @@ def test_a_base_tree_git_would_not_write_back_is_left_to_libgit2(tmp_path: Path)
     assert inside == repo.edit_tree(base, {"added": new, "sub/file": new})
     assert "100755 blob" in git(repo_path, "ls-tree", inside)
     fsck(repo_path)
+
+
+def test_a_commit_written_inside_packed_writes_is_the_commit_libgit2_writes(tmp_path: Path) -> None:
+    """Offsets either side of UTC (and ``-0000``), times before 1970, messages in any script,
+    names libgit2 would trim or refuse (those go to libgit2): the same ids either way."""
+    git(tmp_path, "init", "-q", "repo")
+    repo = Repo.discover(str(tmp_path / "repo"))
+    blob = repo.write_blob(b"x\n")
+    base = repo.write_commit(repo.edit_tree(None, {"f": blob}), [], "base\n", Ident("A", "a@b", 0, "+0000"))
+    idents = [
+        Ident("git-session", "git-session@localhost", 1_700_000_000, "+0000"),
+        Ident("Ann Author", "ann@example.com", 1_234_567_890, "-0730"),
+        Ident("B", "b@c", -86_400, "+1400"),  # written by libgit2 as 4294880896
+        Ident("D", "d@e", 1 << 33, "+0000"),
+        Ident("C", "c@d", 5, "-0000"),
+        Ident(" padded ", "e@f", 5, "+0100"),  # trimmed by libgit2
+        Ident("Zoë", "z@ë.example", 5, "+0200"),
+        Ident("dot.", "x@y", 5, "+0000"),
+    ]
+    messages = ["one line\n", "Merge two histories of this session\n", "ünïcödé — 漢字\n\nbody\n", "no newline"]
+    plan = [(ident, message, parents) for ident in idents for message in messages for parents in ([], [base])]
+    with repo.packed_writes():
+        tree = repo.edit_tree(None, {"g": repo.write_blob(b"y\n")})
+        inside = [repo.write_commit(tree, parents, message, ident) for ident, message, parents in plan]
+    outside = [repo.write_commit(tree, parents, message, ident) for ident, message, parents in plan]
+    assert inside == outside
+    fsck(tmp_path / "repo")
