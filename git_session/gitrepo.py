@@ -156,6 +156,23 @@ class ObjectError(DataError):
     """An object that is missing or damaged: reported at once, never waited on."""
 
 
+_NOT_HELD = object()  # ``Repo._edit_held``: left to libgit2
+_PLAIN_IDENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._@+-]{0,254}[A-Za-z0-9])?")  # nothing libgit2 trims or refuses
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")  # a name put in a tree without libgit2's checks
+
+
+def _tree_body(entries: Mapping[bytes, tuple[int, bytes]]) -> bytes:
+    """A tree's content as git writes it: entries sorted by name, a folder's as if it ended
+    in ``/``; each ``<mode in octal> <name>\\0<raw id>``."""
+    ordered = sorted(entries.items(), key=lambda item: item[0] + b"/" if item[1][0] == FileMode.TREE else item[0])
+    return b"".join(b"%o %s\0%s" % (mode, name, raw) for name, (mode, raw) in ordered)
+
+
+def _tree_id(entries: Mapping[bytes, tuple[int, bytes]]) -> str:
+    body = _tree_body(entries)
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+
+
 class _Pending:
     """The objects written while ``Repo.packed_writes`` is open: kept in memory, by id, as
     (kind, content), until they are stored as one pack (or, fewer than ``loose_below``,
@@ -965,10 +982,24 @@ class Repo:
         objects.clear()
 
     def write_blob(self, data: bytes) -> ObjectId:
-        with _writing("to the object store"):
-            blob = ObjectId(str(self._raw.create_blob(data)))
+        if self._pending.objects is not None:  # packed_writes: kept as it is, named here (_held)
+            blob = self._held(ObjectType.BLOB, b"blob", data)
+        else:
+            with _writing("to the object store"):
+                blob = ObjectId(str(self._raw.create_blob(data)))
         self._keep_blob(blob, data)
         return blob
+
+    def _held(self, kind: int, name: bytes, data: bytes) -> ObjectId:
+        """An object written inside ``packed_writes``, put with those it keeps without going
+        through libgit2: its write first looks for the object everywhere, and a new one is
+        missed, which makes it list the pack folder again (``git_odb_refresh``) for every
+        object (ISSUE14: most of what 1,000 merges cost). One the repository has already is
+        kept again, and stored again in the pack: git takes such a copy as it takes any."""
+        assert self._pending.objects is not None
+        oid = ObjectId(hashlib.sha1(b"%s %d\0" % (name, len(data)) + data).hexdigest())
+        self._pending.objects[oid] = (int(kind), data)
+        return oid
 
     def read_blob(self, blob_id: ObjectId, limit: int | None = None) -> bytes:
         """A file's content; one larger than ``limit`` bytes is refused before it is read.
@@ -1131,6 +1162,10 @@ class Repo:
 
     def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
         assert tree is None or isinstance(tree, pygit2.Tree)
+        if self._pending.objects is not None:
+            held = self._edit_held(tree, changes)
+            if held is not _NOT_HELD:
+                return held if isinstance(held, pygit2.Oid) else None
         builder = self._raw.TreeBuilder(tree) if tree is not None else self._raw.TreeBuilder()
         for name, sub in _group_by_head(changes).items():
             if isinstance(sub, dict):
@@ -1153,6 +1188,51 @@ class Repo:
                 builder.insert(name, pygit2.Oid(hex=sub), FileMode.BLOB)
         return builder.write() if len(builder) else None
 
+    def _edit_held(self, tree: pygit2.Tree | None, changes: Mapping[str, Change]) -> pygit2.Oid | object | None:
+        """``_edit`` inside ``packed_writes``: the tree written as ``TreeBuilder.write`` writes
+        it (entries sorted as git sorts them, each mode in octal), kept with the other objects
+        (``_held``). Left to libgit2 (``_NOT_HELD``): a base tree that does not write back to
+        its own id (an unusual mode, an order git would not write), a name that is not
+        plain, and an object to put in that is not one kept here of its kind."""
+        grouped = _group_by_head(changes)
+        for name, sub in grouped.items():
+            if not _PLAIN_NAME.fullmatch(name):
+                return _NOT_HELD
+            if isinstance(sub, (str, Subtree)):  # a blob, or a tree: one kept here, of that kind
+                wanted, oid = (ObjectType.TREE, sub.id) if isinstance(sub, Subtree) else (ObjectType.BLOB, sub)
+                held = self._pending.get(oid)
+                if held is None or held[0] != wanted:
+                    return _NOT_HELD
+        entries: dict[bytes, tuple[int, bytes]] = {}  # name -> (mode, raw id)
+        if tree is not None:
+            for entry in tree:
+                if entry.raw_name is None:
+                    return _NOT_HELD
+                entries[entry.raw_name] = (int(entry.filemode), entry.id.raw)
+            if _tree_id(entries) != str(tree.id):
+                return _NOT_HELD
+        for name, sub in grouped.items():
+            key = name.encode()
+            if isinstance(sub, dict):
+                current = entries.get(key)
+                existing = (
+                    self._tree(str(pygit2.Oid(raw=current[1]))) if current and current[0] == FileMode.TREE else None
+                )
+                made = self._edit(existing, sub)
+                if made is None:
+                    entries.pop(key, None)
+                else:
+                    entries[key] = (int(FileMode.TREE), made.raw)
+            elif sub is None:
+                entries.pop(key, None)
+            elif isinstance(sub, Subtree):
+                entries[key] = (int(FileMode.TREE), bytes.fromhex(sub.id))
+            else:
+                entries[key] = (int(FileMode.BLOB), bytes.fromhex(sub))
+        if not entries:
+            return None
+        return pygit2.Oid(hex=self._held(ObjectType.TREE, b"tree", _tree_body(entries)))
+
     def _subtree(self, tree_id: ObjectId, path: str) -> pygit2.Tree | None:
         obj = self._tree(tree_id)
         if path:
@@ -1168,8 +1248,38 @@ class Repo:
     # --- commits ---------------------------------------------------------------------
 
     def write_commit(self, tree: ObjectId, parents: Iterable[ObjectId], message: str, ident: Ident) -> ObjectId:
+        parents = list(parents)
+        if self._pending.objects is not None:
+            held = self._commit_held(tree, parents, message, ident)
+            if held is not None:
+                return held
         signature = pygit2.Signature(ident.name, ident.email, ident.time, ident.offset_minutes)
         return self._create_commit(signature, signature, message, tree, parents)
+
+    def _commit_held(self, tree: ObjectId, parents: list[ObjectId], message: str, ident: Ident) -> ObjectId | None:
+        """``write_commit`` inside ``packed_writes``: the commit as libgit2 writes it, kept with
+        the other objects (``_held``); ``None`` (left to libgit2) unless its tree is one kept
+        here, each parent a commit here, the name and address plain (nothing for libgit2 to
+        trim or refuse), the time one libgit2 writes as it is, and the message UTF-8."""
+        held = self._pending.get(tree)
+        if held is None or held[0] != ObjectType.TREE:
+            return None
+        if not (_PLAIN_IDENT.fullmatch(ident.name) and _PLAIN_IDENT.fullmatch(ident.email)):
+            return None
+        if not 0 <= ident.time < 1 << 31:  # libgit2 writes another time as a 32-bit unsigned one
+            return None
+        if not all(isinstance(self._raw.get(parent), pygit2.Commit) for parent in parents):
+            return None
+        try:
+            text = message.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        offset = ident.offset_minutes
+        when = b"%d %c%02d%02d" % (ident.time, 45 if offset < 0 else 43, abs(offset) // 60, abs(offset) % 60)
+        person = b"%s <%s> %s" % (ident.name.encode(), ident.email.encode(), when)
+        head = [b"tree %s\n" % tree.encode(), *(b"parent %s\n" % p.encode() for p in parents)]
+        body = b"".join([*head, b"author %s\ncommitter %s\n\n" % (person, person), text])
+        return self._held(ObjectType.COMMIT, b"commit", body)
 
     def _create_commit(
         self,
