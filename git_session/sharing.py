@@ -614,8 +614,15 @@ def _push_leased(
     if Outgoing.of(repo, remote, prefixes, reads, view) != leaving:
         return False
     ours = {name: tip for name, tip in tips.items() if name.startswith(tuple(prefixes))}
-    refs = {**ours, **leaving.sessions, **({NOTES_REF: tips[NOTES_REF]} if NOTES_REF in tips else {})}
+    notes = leaving.notes or tips.get(NOTES_REF)
+    refs = {**ours, **leaving.sessions, **({NOTES_REF: notes} if notes else {})}
     copies = {**view.held, **view.had}  # each ref's copy (none: it must not be there)
+    # What leaves descends from the copy (a ref moved since the copies were read too): the
+    # lease then allows nothing a plain push would not.
+    if any(
+        copies.get(name) not in (None, tip) and not repo.is_ancestor(copies[name], tip) for name, tip in refs.items()
+    ):
+        return False
     leases = [f"--force-with-lease={name}:{copies.get(name) or ''}" for name in sorted(refs)]
     refspecs = [f"{tip}:{name}" for name, tip in sorted(refs.items())]
     args = ["push", "--atomic", "--porcelain", "--no-verify", *leases, "--", remote.name, *refspecs]
@@ -647,7 +654,7 @@ def _copies_view(
     for name, tip, copy in pairs:
         if copy is None:
             continue
-        if not repo.has_object(copy) or not repo.is_commit(copy) or not repo.is_ancestor(copy, tip):
+        if not repo.is_commit(copy) or not repo.is_ancestor(copy, tip):
             return None
         if copy == tip:
             held[name] = tip
