@@ -616,6 +616,8 @@ def _push_leased(
     ours = {name: tip for name, tip in tips.items() if name.startswith(tuple(prefixes))}
     notes = leaving.notes or tips.get(NOTES_REF)
     refs = {**ours, **leaving.sessions, **({NOTES_REF: notes} if notes else {})}
+    if not refs:  # nothing of ours there (and git pushes what push.default says without refspecs)
+        return True
     copies = {**view.held, **view.had}  # each ref's copy (none: it must not be there)
     # What leaves descends from the copy (a ref moved since the copies were read too): the
     # lease then allows nothing a plain push would not.

@@ -132,3 +132,19 @@ def test_a_second_push_url_that_lacks_the_session_is_scanned_whole(tmp_path: Pat
     assert "AWS Access Key" in result.stderr and "sessions were not pushed" in result.stderr
     assert AWS_KEY.encode() not in remote_objects(second)
     assert all_refs(second, "refs/sessions/") == {}
+
+
+@pytest.mark.slow
+def test_with_no_session_and_no_notes_nothing_else_is_pushed(tmp_path: Path) -> None:
+    """No refspec at all would have git push what push.default says (the current branch)."""
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "install")
+    git(alice, "config", "session.autoPush", "true")
+    git(alice, "branch", "feature")
+    git(alice, "commit", "-q", "--allow-empty", "-m", "not for the remote yet")
+    before = git(remote, "rev-parse", "refs/heads/main")
+    command = ["git", "push", "origin", "feature"]
+    result = subprocess.run(command, cwd=alice, capture_output=True, text=True, env={**os.environ, **ENV_PATH})
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "rev-parse", "refs/heads/main") == before
+    assert all_refs(remote, "refs/sessions/") == {}
