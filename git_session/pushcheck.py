@@ -107,7 +107,12 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
     notes' texts, which no commit message carries (those the remote has left aside)."""
     sessions: dict[str, ObjectId] = {}
     notes: ObjectId | None = None
-    sent: dict[str, ObjectId] = {}  # what the remote has of each: its history does not leave again
+    # What the remote has where each goes (the tip of the remote ref of its line: pushed
+    # under another name, ``X:Y``, the tip of Y): its history does not leave again.
+    sent: dict[str, ObjectId] = {}
+    # Those the remote has under their own name: only for them do the copies here and the
+    # log of what was sent speak (``git push origin X:Y`` says nothing of the remote's X).
+    same: set[str] = set()
     for ours, local, theirs, remote_tip in pushed:
         if not local.strip("0") or not repo.is_commit(local):
             continue
@@ -118,24 +123,26 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
             sessions[name] = ObjectId(local)
         else:
             continue
-        if remote_tip.strip("0"):
+        if remote_tip.strip("0") and (theirs == name or name not in same):
             sent[name] = ObjectId(remote_tip)
+            if theirs == name:
+                same.add(name)
     if not sessions and notes is None:
         return []
     target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
-    view = _view(repo, target, [*sessions, *([NOTES_REF] if notes else [])], sent)
+    view = _view(repo, target, same, sent)
     found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes, view=view), secrets.scan, sent)
     return [finding for finding, _ in sharing.shorten_findings(repo, found)[0]] if found else []
 
 
-def _view(repo: Repo, remote: Remote, pushed: Iterable[str], theirs: Mapping[str, ObjectId]) -> RemoteView:
+def _view(repo: Repo, remote: Remote, same: Iterable[str], theirs: Mapping[str, ObjectId]) -> RemoteView:
     """What the remote has of the session refs and notes pushed, as git told the hook
-    (``theirs``: the remote's tip of each it has): the copies here and the log of what was
-    sent are believed only for a ref the remote still has (a remote re-pointed or made anew,
-    a session deleted there: the whole history leaves, and is scanned). Of its branches git
+    (``theirs``: the remote's tip where each goes; ``same``: those it has under their own
+    name): the copies here and the log of what was sent are believed only for a ref the
+    remote still has (a remote re-pointed or made anew, a session deleted there, or pushed
+    under another name: the whole history past that tip leaves, and is scanned). Of its branches git
     tells only those pushed: the remote-tracking branches here stand for the others, as
     they did (the files they hold are not scanned as new, ``sharing.PublicFiles``)."""
     tracking = f"refs/remotes/{remote.name}/"
     branches = [f"refs/heads/{name.removeprefix(tracking)}" for name, _ in repo.refs_with_prefix(tracking)]
-    present = frozenset(name for name in pushed if name in theirs)
-    return RemoteView(held={}, had=dict(theirs), present=present | frozenset(branches))
+    return RemoteView(held={}, had=dict(theirs), present=frozenset(same) | frozenset(branches))

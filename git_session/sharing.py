@@ -345,12 +345,18 @@ def push(
     show_progress: bool = False,
     progress: Progress = _no_progress,
     prefixes: Sequence[str] = (SESSIONS_PREFIX,),
+    leased: bool = False,
 ) -> PushReport:
     """Push the sessions under ``prefixes`` (by default all) and the notes, never forcing.
 
     What would leave is scanned first; a finding stops the push before anything is
     sent. A rejection (the remote moved on) fetches, merges and tries again.
+    ``leased``: first try the one-connection push of ``_push_leased`` (the pre-push hook's).
     """
+    if leased:
+        report = PushReport()
+        if _push_leased(repo, remote, report, prefixes, scan):
+            return report
     report = PushReport()
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         leaving = _scanned(repo, remote, prefixes, scan)
@@ -534,6 +540,24 @@ def _push_once(
     statuses = list(_porcelain(result.stdout))
     if result.returncode != 0 and not statuses:
         raise _transfer_error(f"cannot push sessions to {remote.name}", result.stderr)
+    curable, fatal = _took(repo, remote, report, leaving, statuses, exact, scan)
+    if fatal:
+        raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
+    return curable
+
+
+def _took(
+    repo: Repo,
+    remote: Remote,
+    report: PushReport,
+    leaving: Outgoing,
+    statuses: Iterable[tuple[str, str, str]],
+    exact: bool,
+    scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
+) -> tuple[list[str], list[str]]:
+    """Note what the remote took (``statuses``: the push's porcelain lines), in the report,
+    the log of what was sent and the remote's copies here; return the rejections a merge
+    can cure, and the others."""
     curable: list[str] = []
     fatal: list[str] = []
     sent: dict[str, ObjectId | None] = {}
@@ -558,9 +582,104 @@ def _push_once(
     # (a session that moved while git pushed: which tip left is not known, so no copy says)
     taken_now = {ref: tip for ref, tip in taken.items() if sent.get(ref) == tip}
     _mirror(repo, remote, {**held, **taken_now}, leaving.copies or {})
-    if fatal:
-        raise GitError(f"the remote {remote.name} refused the push: {fatal[0]}", "nothing was forced")
-    return curable
+    return curable, fatal
+
+
+def _push_leased(
+    repo: Repo,
+    remote: Remote,
+    report: PushReport,
+    prefixes: Sequence[str],
+    scan: Callable[[Iterable[tuple[str, str]]], list[Finding]],
+) -> bool:
+    """The push in one connection (no ``git push --dry-run`` first), when the copies here
+    are right; ``False`` when it did not go (nothing was sent that was not scanned): the
+    push then runs as always, asking the remote first.
+
+    What the remote has is taken from the copies (``_copies_view``), what leaves is scanned
+    against that, and the push makes the remote prove it: ``git push --atomic`` with a lease
+    on every session under ``prefixes`` and on the notes (``--force-with-lease=<ref>:<copy>``,
+    empty where there is no copy: the ref must not be there). Where any ref is not where
+    its copy says, git rejects it before sending anything, and ``--atomic`` sends nothing
+    at all to that URL. A lease allows what a plain push refuses only where the remote is
+    at the copy, and every tip pushed descends from its copy: no ref is ever forced.
+
+    Not tried (``False`` at once) where the copies cannot be held to: a session or the
+    notes not descending from its copy, a copy at a missing object, a ref that cannot be
+    read, a snapshot leaving (the files the remote has are those of its branches, which
+    only a dry run asks), a finding (the push as always finds and says it), a session that
+    moved during the scan."""
+    tips = ref_tips(repo, [*prefixes, remote.sessions_prefix, NOTES_REF])
+    view = _copies_view(repo, remote, prefixes, tips)
+    if view is None:
+        return False
+    reads = Reads()
+    leaving = Outgoing.of(repo, remote, prefixes, reads, view)
+    if leaving.unreadable or any(_snapshot(op) for read in reads.commits.values() for _, ops in read for op in ops):
+        return False
+    try:
+        if (leaving.sessions or leaving.notes) and scan_outgoing(repo, remote, leaving, scan, reads=reads):
+            return False
+    except SessionError:  # (a file too large to scan): said as always, if the remote lacks it
+        return False
+    if Outgoing.of(repo, remote, prefixes, reads, view) != leaving:
+        return False
+    ours = {name: tip for name, tip in tips.items() if name.startswith(tuple(prefixes))}
+    notes = leaving.notes or tips.get(NOTES_REF)
+    refs = {**ours, **leaving.sessions, **({NOTES_REF: notes} if notes else {})}
+    if not refs:  # nothing of ours there (and git pushes what push.default says without refspecs)
+        return True
+    copies = {**view.held, **view.had}  # each ref's copy (none: it must not be there)
+    # What leaves descends from the copy (a ref moved since the copies were read too): the
+    # lease then allows nothing a plain push would not.
+    if any(
+        copies.get(name) not in (None, tip) and not repo.is_ancestor(copies[name], tip) for name, tip in refs.items()
+    ):
+        return False
+    leases = [f"--force-with-lease={name}:{copies.get(name) or ''}" for name in sorted(refs)]
+    refspecs = [f"{tip}:{name}" for name, tip in sorted(refs.items())]
+    args = ["push", "--atomic", "--porcelain", "--no-verify", *leases, "--", remote.name, *refspecs]
+    result = gitcli.run(args, git_dir=repo.git_dir, env=_TOLERANT, check=False)
+    statuses = list(_porcelain(result.stdout))
+    if result.returncode != 0 or not statuses or any(flag == "!" for flag, _, _ in statuses):
+        return False  # (at one of several push URLs, the others may have taken it: asked again)
+    _took(repo, remote, report, leaving, statuses, True, scan)
+    return True
+
+
+def _copies_view(
+    repo: Repo, remote: Remote, prefixes: Sequence[str], tips: Mapping[str, ObjectId]
+) -> RemoteView | None:
+    """What the remote has, as its copies here say (``tips``: the sessions' and their
+    copies'), to be proved by the push's leases (``_push_leased``); ``None`` where a copy
+    cannot be held to: a tip that does not descend from its copy, a copy at an object not
+    here, the notes' copy damaged."""
+    try:
+        notes_copy = repo.ref_target(remote.notes_ref)
+    except DataError:
+        return None
+    pairs = [
+        (name, tip, tips.get(remote.copy_ref(name))) for name, tip in tips.items() if name.startswith(tuple(prefixes))
+    ]
+    if NOTES_REF in tips:
+        pairs.append((NOTES_REF, tips[NOTES_REF], notes_copy))
+    held, had = {}, {}
+    for name, tip, copy in pairs:
+        if copy is None:
+            continue
+        if not repo.is_commit(copy) or not repo.is_ancestor(copy, tip):
+            return None
+        if copy == tip:
+            held[name] = tip
+        else:
+            had[name] = copy
+    return RemoteView(held=held, had=had, present=frozenset([*held, *had]))
+
+
+def _snapshot(op: Op) -> bool:
+    """Whether an operation records a snapshot (its files are scanned against the remote's branches)."""
+    fields = op.data.get("fields")
+    return isinstance(fields, dict) and "snapshot" in fields
 
 
 def _record_sent(

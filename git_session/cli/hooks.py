@@ -66,7 +66,7 @@ def hook_push(remote: str) -> None:
     branches = [BranchName.of(line.strip()) for line in sys.stdin if line.strip()]
     target = sharing.resolve_remote(ws.repo, remote)
     prefixes = [branch_prefix(b) for b in branches]
-    report = sharing.push(ws.repo, target, secrets.scan, False, prefixes=prefixes)
+    report = sharing.push(ws.repo, target, secrets.scan, False, prefixes=prefixes, leased=True)
     if report.pushed:
         click.echo(f"git-session: pushed {len(report.pushed)} session(s) to {render.safe(target.name)}", err=True)
 
