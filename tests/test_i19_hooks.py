@@ -197,3 +197,16 @@ def test_a_long_cluster_is_read_as_a_short_one_is(name: str) -> None:
     answers = done.stdout.splitlines()
     assert len(answers) == len(clusters) > 150
     assert [a for a, c in zip(answers, clusters, strict=True) if a.split("|")[0] != a.split("|")[1]] == []
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace counts the reads")
+def test_a_new_commit_reads_the_trailer_cache_once(session: Session) -> None:
+    """(its header was read twice: paying for the look at the command line's size)"""
+    linked(session)
+    log = session.repo.parent / "strace.log"
+    strace = ["strace", "-f", "-qq", "-y", "-e", "trace=read", "-o", str(log), "git", "commit", "-q", "-m", NEW]
+    subprocess.run(strace, cwd=session.repo, check=True, capture_output=True)
+    cache = next((session.repo / ".git" / "git-session" / "branches").rglob("trailers~"))
+    read = [line for line in log.read_text().splitlines() if f"<{cache}>" in line and line.endswith("= 1")]
+    assert 0 < len(read) <= cache.stat().st_size
+    assert message(session.repo) == fresh(session, NEW)
