@@ -27,11 +27,14 @@ note, its own work on an amend with git-session): the floor of the amend rows.
 Besides wall-clock medians, the CPU time of each command (user + system of git and of all
 it starts) is reported for information: it swings much less on a loaded machine.
 
-With ``--argv``, two command lines the hook reads with their argument boundaries are timed
+With ``--argv``, three command lines the hook reads with their argument boundaries are timed
 too, for information (ARGV_CASES).
 
+With ``--baseline FILE``, one more hooked repository runs FILE as its prepare-commit-msg
+(another version of the hook, e.g. ``git show main:hooks/prepare-commit-msg``), for information.
+
 Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--quick] [--sessions N] [--floor] [--argv] [--check]
-       [--keep]
+       [--keep] [--baseline FILE]
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ def hooked_repo(where: Path, env: dict[str, str], name: str, other_sessions: int
     return repo
 
 
+BASELINE = "hooks, baseline commit hook"
 FLOOR = "floor: 3 hooks that exit 0"
 FLOOR_HOOKS = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 
@@ -132,10 +136,12 @@ CASES = (
 )
 # With --argv: command lines the hook reads with their argument boundaries (one `tr`), for
 # information: a message naming -F (from -m all the same: written by the hook's shell),
-# and a 20,000-letter option cluster (about a second of the hook's CPU before hooks18).
+# a 20,000-letter option cluster (about a second of the hook's CPU before hooks18), and a
+# 120 KB message (0.5-0.7 s before hooks19: the command line was read a byte a call).
 ARGV_CASES = (
     Case("commit -m naming -F", ("git", "commit", "-q", "-m", "see -F")),
     Case("commit -qqq...m (20,000 letters)", ("git", "commit", "-" + "q" * 20_000 + "m", "change")),
+    Case("commit -m of 120 KB (one line)", ("git", "commit", "-q", "-m", "a" * 120_000)),
 )
 
 
@@ -207,6 +213,7 @@ def main() -> int:
     parser.add_argument("--floor", action="store_true", help="also time three hooks that only exit 0")
     parser.add_argument("--argv", action="store_true", help="also time command lines read with their boundaries")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--baseline", type=Path, help="also time a repository whose prepare-commit-msg is this file")
     parser.add_argument("--keep", action="store_true", help="keep the repositories and print where they are")
     args = parser.parse_args()
     rounds, sessions = (10, 200) if args.quick else (args.rounds, args.sessions)
@@ -222,6 +229,9 @@ def main() -> int:
         if args.floor:
             repos[FLOOR] = floor_repo(where, env)
             repos[FLOOR_NOTES] = floor_notes_repo(where, env)
+        if args.baseline:
+            repos[BASELINE] = hooked_repo(where, env, "baseline", 0)
+            (repos[BASELINE] / ".git" / "hooks" / "prepare-commit-msg").write_bytes(args.baseline.read_bytes())
         chosen = variants(repos, many, CASES + ARGV_CASES if args.argv else CASES)
         runner = Runner(env)
         for index, variant in enumerate(chosen):  # warm-up
@@ -248,7 +258,7 @@ def show(
     ratios, cpu_ratios = [], []
     for (label, where), timing in wall.items():
         if where != "plain":
-            informative = where in (FLOOR, FLOOR_NOTES) or label in {case.label for case in ARGV_CASES}
+            informative = where in (FLOOR, FLOOR_NOTES, BASELINE) or label in {case.label for case in ARGV_CASES}
             ratios.append(Ratio(timing, wall[(label, "plain")], None if informative else 2.0))
             cpu_ratios.append(Ratio(cpu[(label, where)], cpu[(label, "plain")], None))
     first = CASES[0].label
