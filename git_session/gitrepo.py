@@ -775,7 +775,7 @@ class Repo:
             self._keep_reflog(name)
         try:
             if old is None:
-                self._raw.create_reference_direct(name, pygit2.Oid(hex=new), False, message=message)
+                self._create_ref(name, new, message)
             else:
                 ref = self._raw.lookup_reference(name)
                 if str(ref.target) != old:
@@ -794,6 +794,16 @@ class Repo:
             if _held_lock(exc):
                 return False
             raise file_system_error(exc, f"update {name}") from None
+
+    def _create_ref(self, name: str, new: ObjectId, message: str) -> None:
+        """Create ``name`` at ``new``, looking for it only once its lock is held; raises
+        ``pygit2.AlreadyExistsError`` when it exists. (libgit2's own creation looks before
+        it locks: a writer creating the ref in between was overwritten, its update lost.)"""
+        with self._raw.transaction() as held:
+            held.lock_ref(name)
+            if self._raw.references.get(name) is not None:
+                raise pygit2.AlreadyExistsError(name)  # leaves the transaction: nothing written
+            held.set_target(name, pygit2.Oid(hex=new), message=message)
 
     @overload
     def update_ref(
