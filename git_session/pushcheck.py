@@ -106,7 +106,9 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
     """What session refs and session notes pushed by hand hold: their snapshots, and the
     notes' texts, which no commit message carries (those the remote has left aside)."""
     sessions: dict[str, ObjectId] = {}
-    notes: ObjectId | None = None
+    # Every notes tip pushed: several lines may (``refs/notes/sessions:refs/notes/archive``
+    # and another notes ref to ``refs/notes/sessions``), each scanned.
+    notes: dict[ObjectId, None] = {}
     # What the remote has where each goes (the tip of the remote ref of its line: pushed
     # under another name, ``X:Y``, the tip of Y): its history does not leave again.
     sent: dict[str, ObjectId] = {}
@@ -117,7 +119,8 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
         if not local.strip("0") or not repo.is_commit(local):
             continue
         if NOTES_REF in (ours, theirs):
-            notes, name = ObjectId(local), NOTES_REF
+            notes[ObjectId(local)] = None
+            name = NOTES_REF
         elif ours.startswith(SESSIONS_PREFIX) or theirs.startswith(SESSIONS_PREFIX):
             name = ours if ours.startswith(SESSIONS_PREFIX) else theirs
             sessions[name] = ObjectId(local)
@@ -127,11 +130,14 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
             sent[name] = ObjectId(remote_tip)
             if theirs == name:
                 same.add(name)
-    if not sessions and notes is None:
+    if not sessions and not notes:
         return []
     target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
     view = _view(repo, target, same, sent)
-    found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes, view=view), secrets.scan, sent)
+    found: list[tuple[Finding, sharing.OutgoingText]] = []
+    for index, tip in enumerate([*notes] or [None]):
+        leaving = sharing.Outgoing(sessions if index == 0 else {}, tip, view=view)
+        found += sharing.scan_outgoing(repo, target, leaving, secrets.scan, sent)
     return [finding for finding, _ in sharing.shorten_findings(repo, found)[0]] if found else []
 
 
