@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from git_session import allowlist, secrets, settings, sharing
-from git_session.errors import UserError
+from git_session.errors import SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
 from git_session.remotes import Remote, RemoteView
@@ -136,9 +136,33 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
     view = _view(repo, target, same, sent)
     found: list[tuple[Finding, sharing.OutgoingText]] = []
     for index, tip in enumerate([*notes] or [None]):
-        leaving = sharing.Outgoing(sessions if index == 0 else {}, tip, view=view)
-        found += sharing.scan_outgoing(repo, target, leaving, secrets.scan, sent)
+        found += _scanned(repo, target, sharing.Outgoing(sessions if index == 0 else {}, tip, view=view), sent)
     return [finding for finding, _ in sharing.shorten_findings(repo, found)[0]] if found else []
+
+
+def _scanned(
+    repo: Repo, remote: Remote, leaving: sharing.Outgoing, sent: Mapping[str, ObjectId]
+) -> list[tuple[Finding, sharing.OutgoingText]]:
+    """The findings in what leaves. One ref that cannot be scanned (not a session, a file
+    too large) does not hide the others' findings: each is then scanned alone, and only
+    where none finds anything does the failure stand (the check could not be made)."""
+    try:
+        return sharing.scan_outgoing(repo, remote, leaving, secrets.scan, sent)
+    except SessionError:
+        if len(leaving.sessions) + (leaving.notes is not None) < 2:
+            raise
+        parts = [sharing.Outgoing({name: tip}, None, view=leaving.view) for name, tip in leaving.sessions.items()]
+        parts += [sharing.Outgoing({}, leaving.notes, view=leaving.view)] if leaving.notes else []
+    found: list[tuple[Finding, sharing.OutgoingText]] = []
+    failure: SessionError | None = None
+    for part in parts:
+        try:
+            found += sharing.scan_outgoing(repo, remote, part, secrets.scan, sent)
+        except SessionError as exc:
+            failure = failure or exc
+    if failure is not None and not found:
+        raise failure
+    return found
 
 
 def _view(repo: Repo, remote: Remote, same: Iterable[str], theirs: Mapping[str, ObjectId]) -> RemoteView:

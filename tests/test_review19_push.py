@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import git
+from tests.test_i19_push_check import snapshot_with_secret
 from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects
 from tests.test_trust_secrets_review import linked_decision_with_secret
 
@@ -24,5 +25,21 @@ def test_notes_pushed_under_another_name_beside_other_notes_pushed_to_their_name
     result = push(alice, "origin", "refs/notes/sessions:refs/notes/archive", "refs/notes/clean:refs/notes/sessions")
     assert result.returncode != 0, result.stderr
     assert "GitHub Token in the note on commit" in result.stderr and GITHUB_TOKEN not in result.stderr
+    leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
+    assert not leaked
+
+
+@pytest.mark.slow
+def test_a_session_pushed_beside_a_ref_that_cannot_be_scanned_is_still_scanned(tmp_path: Path) -> None:
+    """A branch pushed to a session's name beside a session holding a secret: the branch's
+    commit carries no operation, the scan of everything failed on it, and the check (which
+    never stops a push when it fails) let the session's secret leave, saying "push stopped"."""
+    remote, alice, _ = clones(tmp_path)
+    ref = snapshot_with_secret(alice)
+    other = ref.rsplit("/", 1)[0] + "/not-a-session"
+
+    result = push(alice, "origin", ref, f"refs/heads/main:{other}")
+    assert result.returncode != 0, result.stderr
+    assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
     leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
     assert not leaked
