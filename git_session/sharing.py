@@ -613,8 +613,10 @@ def _push_leased(
         return False
     if Outgoing.of(repo, remote, prefixes, reads, view) != leaving:
         return False
-    ours = {name: tip for name, tip in tips.items() if name.startswith(tuple(prefixes))}
-    notes = leaving.notes or tips.get(NOTES_REF)
+    # Besides what leaves (scanned), only what the remote holds as its copy says: a ref read
+    # before and gone by the scan's read (deleted meanwhile) was never scanned.
+    ours = {name: tip for name, tip in view.held.items() if name != NOTES_REF}
+    notes = leaving.notes or view.held.get(NOTES_REF)
     refs = {**ours, **leaving.sessions, **({NOTES_REF: notes} if notes else {})}
     if not refs:  # nothing of ours there (and git pushes what push.default says without refspecs)
         return True

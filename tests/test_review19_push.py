@@ -4,11 +4,16 @@ by hand (``pushcheck``) and in autoPush's one-connection push (``sharing._push_l
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.helpers import git
+from git_session import secrets, sharing
+from git_session.gitrepo import Repo
+from git_session.remotes import RemoteView
+from tests.helpers import git, ok, session_refs
 from tests.test_i19_push_check import snapshot_with_secret
+from tests.test_sharing import AWS_KEY, two_clones
 from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects
 from tests.test_trust_secrets_review import linked_decision_with_secret
 
@@ -42,4 +47,31 @@ def test_a_session_pushed_beside_a_ref_that_cannot_be_scanned_is_still_scanned(t
     assert result.returncode != 0, result.stderr
     assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
     leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
+    assert not leaked
+
+
+@pytest.mark.slow
+def test_a_session_deleted_while_the_one_connection_push_reads_does_not_leave_unscanned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """autoPush's one-connection push read the session tips twice (for the leases, then for
+    what leaves): a session gone by the second read left nothing to scan, and the push sent
+    its first tip all the same, with a lease at its copy: a secret left unscanned."""
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Deleted meanwhile")
+    ok(alice, "push")
+    ok(alice, "note", f"the key is {AWS_KEY}")
+    (ref,) = session_refs(alice)
+    repo = Repo.discover(str(alice))
+    original = sharing._copies_view
+
+    def then_deleted(*args: Any) -> RemoteView | None:
+        view = original(*args)
+        git(alice, "update-ref", "-d", ref)
+        return view
+
+    monkeypatch.setattr(sharing, "_copies_view", then_deleted)
+    sharing.push(repo, sharing.resolve_remote(repo, "origin"), secrets.scan, prefixes=["refs/sessions/"], leased=True)
+
+    leaked = AWS_KEY.encode() in remote_objects(remote)
     assert not leaked
