@@ -105,7 +105,9 @@ def _tag_messages(repo: Repo, pushed: Iterable[list[str]]) -> Iterator[tuple[str
 def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[Finding]:
     """What session refs and session notes pushed by hand hold: their snapshots, and the
     notes' texts, which no commit message carries (those the remote has left aside)."""
-    sessions: dict[str, ObjectId] = {}
+    # The sessions pushed, by name: two lines may give one name two tips (``X:Y`` beside
+    # another ref pushed to ``X``), each scanned (a later batch holds the second).
+    sessions: list[dict[str, ObjectId]] = [{}]
     # Every notes tip pushed: several lines may (``refs/notes/sessions:refs/notes/archive``
     # and another notes ref to ``refs/notes/sessions``), each scanned.
     notes: dict[ObjectId, None] = {}
@@ -123,20 +125,26 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
             name = NOTES_REF
         elif ours.startswith(SESSIONS_PREFIX) or theirs.startswith(SESSIONS_PREFIX):
             name = ours if ours.startswith(SESSIONS_PREFIX) else theirs
-            sessions[name] = ObjectId(local)
+            batch = next((b for b in sessions if b.get(name, local) == local), None)
+            if batch is None:
+                sessions.append(batch := {})
+            batch[name] = ObjectId(local)
         else:
             continue
         if remote_tip.strip("0") and (theirs == name or name not in same):
             sent[name] = ObjectId(remote_tip)
             if theirs == name:
                 same.add(name)
-    if not sessions and not notes:
+    if not sessions[0] and not notes:
         return []
     target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
     view = _view(repo, target, same, sent)
     found: list[tuple[Finding, sharing.OutgoingText]] = []
-    for index, tip in enumerate([*notes] or [None]):
-        found += _scanned(repo, target, sharing.Outgoing(sessions if index == 0 else {}, tip, view=view), sent)
+    tips = [*notes]
+    for index in range(max(len(sessions), len(tips))):
+        batch = sessions[index] if index < len(sessions) else {}
+        leaving = sharing.Outgoing(batch, tips[index] if index < len(tips) else None, view=view)
+        found += _scanned(repo, target, leaving, sent)
     return [finding for finding, _ in sharing.shorten_findings(repo, found)[0]] if found else []
 
 

@@ -14,7 +14,7 @@ from git_session.remotes import RemoteView
 from tests.helpers import git, ok, session_refs
 from tests.test_i19_push_check import snapshot_with_secret
 from tests.test_sharing import AWS_KEY, two_clones
-from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects
+from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects, session_refs_of
 from tests.test_trust_secrets_review import linked_decision_with_secret
 
 
@@ -74,4 +74,25 @@ def test_a_session_deleted_while_the_one_connection_push_reads_does_not_leave_un
     sharing.push(repo, sharing.resolve_remote(repo, "origin"), secrets.scan, prefixes=["refs/sessions/"], leased=True)
 
     leaked = AWS_KEY.encode() in remote_objects(remote)
+    assert not leaked
+
+
+@pytest.mark.slow
+def test_a_session_pushed_under_another_name_beside_another_ref_pushed_to_its_name_is_scanned(tmp_path: Path) -> None:
+    """``X:Y`` (X with a secret) and then a ref holding X's older, clean tip pushed to X:
+    the check kept one tip per session name, the last line's, and X's secret left."""
+    remote, alice, _ = clones(tmp_path)
+    ok(alice, "install")
+    ok(alice, "start", "Snapshots")
+    (ref,) = session_refs_of(alice)
+    older = "refs/session-remotes/origin/sessions/" + ref.removeprefix("refs/sessions/")
+    git(alice, "update-ref", older, git(alice, "rev-parse", ref).strip())
+    (alice / "deploy.env").write_text(f"TOKEN={GITHUB_TOKEN}\n")
+    ok(alice, "checkpoint", "-m", "before deploying")
+    other = ref.rsplit("/", 1)[0] + "/other-session"
+
+    result = push(alice, "origin", f"{ref}:{other}", f"{older}:{ref}")
+    assert result.returncode != 0, result.stderr
+    assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
+    leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
     assert not leaked
