@@ -13,7 +13,7 @@ from git_session.gitrepo import Repo
 from git_session.remotes import RemoteView
 from tests.helpers import git, ok, session_refs
 from tests.test_i19_push_check import snapshot_with_secret
-from tests.test_sharing import AWS_KEY, two_clones
+from tests.test_sharing import AWS_KEY, all_refs, two_clones
 from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects, session_refs_of
 from tests.test_trust_secrets_review import linked_decision_with_secret
 
@@ -96,3 +96,25 @@ def test_a_session_pushed_under_another_name_beside_another_ref_pushed_to_its_na
     assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
     leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
     assert not leaked
+
+
+@pytest.mark.slow
+def test_a_session_lost_to_gc_with_a_copy_leaves_the_others_pushed_by_auto_push(tmp_path: Path) -> None:
+    """A session at a missing object (lost to ``git gc --prune=now``) whose copy says the
+    remote had it: the one-connection push's ancestry check raised, and autoPush pushed
+    nothing; the push as always leaves that one here and pushes the others."""
+    remote, alice, _ = two_clones(tmp_path)
+    ok(alice, "start", "Kept")
+    ok(alice, "push")
+    ok(alice, "note", "more")
+    (ref,) = session_refs(alice)
+    lost = ref.rsplit("/", 1)[0] + "/lost"
+    git(alice, "update-ref", "refs/session-remotes/origin/sessions/" + lost.removeprefix("refs/sessions/"), ref)
+    (alice / ".git" / lost).write_text("1234567890123456789012345678901234567890\n")
+    repo = Repo.discover(str(alice))
+
+    remote_of = sharing.resolve_remote(repo, "origin")
+    report = sharing.push(repo, remote_of, secrets.scan, prefixes=["refs/sessions/"], leased=True)
+
+    assert report.pushed == [ref] and list(report.unreadable) == [lost]
+    assert all_refs(remote, "refs/sessions/") == {ref: git(alice, "rev-parse", ref).strip()}
