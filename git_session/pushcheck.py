@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from git_session import allowlist, secrets, settings, sharing
-from git_session.errors import UserError
+from git_session.errors import SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
 from git_session.remotes import Remote, RemoteView
@@ -105,8 +105,12 @@ def _tag_messages(repo: Repo, pushed: Iterable[list[str]]) -> Iterator[tuple[str
 def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[Finding]:
     """What session refs and session notes pushed by hand hold: their snapshots, and the
     notes' texts, which no commit message carries (those the remote has left aside)."""
-    sessions: dict[str, ObjectId] = {}
-    notes: ObjectId | None = None
+    # The sessions pushed, by name: two lines may give one name two tips (``X:Y`` beside
+    # another ref pushed to ``X``), each scanned (a later batch holds the second).
+    sessions: list[dict[str, ObjectId]] = [{}]
+    # Every notes tip pushed: several lines may (``refs/notes/sessions:refs/notes/archive``
+    # and another notes ref to ``refs/notes/sessions``), each scanned.
+    notes: dict[ObjectId, None] = {}
     # What the remote has where each goes (the tip of the remote ref of its line: pushed
     # under another name, ``X:Y``, the tip of Y): its history does not leave again.
     sent: dict[str, ObjectId] = {}
@@ -117,22 +121,56 @@ def _session_data(repo: Repo, remote: str, pushed: Iterable[list[str]]) -> list[
         if not local.strip("0") or not repo.is_commit(local):
             continue
         if NOTES_REF in (ours, theirs):
-            notes, name = ObjectId(local), NOTES_REF
+            notes[ObjectId(local)] = None
+            name = NOTES_REF
         elif ours.startswith(SESSIONS_PREFIX) or theirs.startswith(SESSIONS_PREFIX):
             name = ours if ours.startswith(SESSIONS_PREFIX) else theirs
-            sessions[name] = ObjectId(local)
+            batch = next((b for b in sessions if b.get(name, local) == local), None)
+            if batch is None:
+                sessions.append(batch := {})
+            batch[name] = ObjectId(local)
         else:
             continue
         if remote_tip.strip("0") and (theirs == name or name not in same):
             sent[name] = ObjectId(remote_tip)
             if theirs == name:
                 same.add(name)
-    if not sessions and notes is None:
+    if not sessions[0] and not notes:
         return []
     target = sharing.resolve_remote(repo, remote) if remote in repo.remote_names() else sharing.url_remote(remote)
     view = _view(repo, target, same, sent)
-    found = sharing.scan_outgoing(repo, target, sharing.Outgoing(sessions, notes, view=view), secrets.scan, sent)
+    found: list[tuple[Finding, sharing.OutgoingText]] = []
+    tips = [*notes]
+    for index in range(max(len(sessions), len(tips))):
+        batch = sessions[index] if index < len(sessions) else {}
+        leaving = sharing.Outgoing(batch, tips[index] if index < len(tips) else None, view=view)
+        found += _scanned(repo, target, leaving, sent)
     return [finding for finding, _ in sharing.shorten_findings(repo, found)[0]] if found else []
+
+
+def _scanned(
+    repo: Repo, remote: Remote, leaving: sharing.Outgoing, sent: Mapping[str, ObjectId]
+) -> list[tuple[Finding, sharing.OutgoingText]]:
+    """The findings in what leaves. One ref that cannot be scanned (not a session, a file
+    too large) does not hide the others' findings: each is then scanned alone, and only
+    where none finds anything does the failure stand (the check could not be made)."""
+    try:
+        return sharing.scan_outgoing(repo, remote, leaving, secrets.scan, sent)
+    except SessionError:
+        if len(leaving.sessions) + (leaving.notes is not None) < 2:
+            raise
+        parts = [sharing.Outgoing({name: tip}, None, view=leaving.view) for name, tip in leaving.sessions.items()]
+        parts += [sharing.Outgoing({}, leaving.notes, view=leaving.view)] if leaving.notes else []
+    found: list[tuple[Finding, sharing.OutgoingText]] = []
+    failure: SessionError | None = None
+    for part in parts:
+        try:
+            found += sharing.scan_outgoing(repo, remote, part, secrets.scan, sent)
+        except SessionError as exc:
+            failure = failure or exc
+    if failure is not None and not found:
+        raise failure
+    return found
 
 
 def _view(repo: Repo, remote: Remote, same: Iterable[str], theirs: Mapping[str, ObjectId]) -> RemoteView:
