@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from tests import test_trailers
 from tests.test_i14_hooks import counted, started
-from tests.test_i17_hooks import fresh, linked
+from tests.test_i17_hooks import NEW, fresh, linked
 from tests.test_trailers import Session, message, run_git
 
 hooked = test_trailers.hooked
@@ -275,3 +276,28 @@ def test_a_long_cluster_keeps_the_shells_path(session: Session, counted: tuple[d
     linked(session)
     assert started(session.repo, counted, *LONG_CLUSTER) == ["tr"]
     assert message(session.repo) == fresh(session, "x" * 255)
+
+
+# --- left out by the branch: a value after more than 256 letters was still cut (the square) ------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PRESENT)
+def test_a_value_after_many_letters_costs_no_square(session: Session, name: str) -> None:
+    """Fourteen clusters of 130,000 letters, then -m and its value, under a limit of 2 s of
+    CPU for each process (the hook in bash cut each in 0.7 s of CPU, 2 s of wall time)."""
+    linked(session)
+    hooks = session.repo / ".git" / "hooks"
+    for hook in ("prepare-commit-msg", "commit-msg"):
+        text = (hooks / hook).read_text()
+        (hooks / hook).write_text(
+            f"#!{shutil.which(SHELLS[name][0])} {' '.join(SHELLS[name][1:])}\n" + text.split("\n", 1)[1]
+        )
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (2, 2))
+
+    argv = ["git", "commit", "-q", *["-" + "q" * 130_000 + "m" + NEW] * 14]
+    done = subprocess.run(argv, cwd=session.repo, preexec_fn=limited, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert message(session.repo) == fresh(session, "\n\n".join([NEW] * 14))
