@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from git_session import trailers
 from tests import test_trailers
 from tests.test_i14_hooks import counted, started
 from tests.test_i17_hooks import NEW, fresh, linked
-from tests.test_trailers import Session, message, run_git
+from tests.test_i17_hooks import amended as amended_message
+from tests.test_trailers import Session, change, head, message, run_git
 
 hooked = test_trailers.hooked
 session = test_trailers.session
@@ -301,3 +303,41 @@ def test_a_value_after_many_letters_costs_no_square(session: Session, name: str)
     done = subprocess.run(argv, cwd=session.repo, preexec_fn=limited, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert message(session.repo) == fresh(session, "\n\n".join([NEW] * 14))
+
+
+# --- left out by the branch: what an amend gets, up to 64 KB, read a byte a call to be refused ------
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace counts the reads")
+def test_an_amend_of_a_long_message_does_not_read_what_it_refuses(session: Session) -> None:
+    """A message of one line of 20,000 characters: amended~ was read whole, a byte a call,
+    before the hook found it longer than the 8,192 bytes it takes (awk writes it then)."""
+    repo = session.repo
+    long = "x" * 20_000
+    change(repo)
+    run_git(repo, "commit", "-q", "-m", long)
+    session.decide("D2", "later")  # (rendered on the commit: what amending it gets written)
+    change(repo)
+    folder = next((repo / ".git" / "git-session" / "branches").rglob("trailers~")).parent
+    amended = folder / f"{trailers.AMENDED}{head(repo)}"
+    assert amended.stat().st_size > 20_000
+    log = repo.parent / "strace.log"
+    strace = [
+        "strace",
+        "-f",
+        "-qq",
+        "-y",
+        "-e",
+        "trace=read",
+        "-o",
+        str(log),
+        "git",
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+    ]
+    subprocess.run(strace, cwd=repo, check=True, capture_output=True)
+    read = [line for line in log.read_text().splitlines() if f"<{amended}>" in line]
+    assert 0 < len(read) < 100
+    assert message(repo) == amended_message(session, long)
