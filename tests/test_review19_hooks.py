@@ -341,3 +341,43 @@ def test_an_amend_of_a_long_message_does_not_read_what_it_refuses(session: Sessi
     read = [line for line in log.read_text().splitlines() if f"<{amended}>" in line]
     assert 0 < len(read) < 100
     assert message(repo) == amended_message(session, long)
+
+
+# --- defect: the lines of ours read for every new commit, used by one kind only ----------------------
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace counts the reads")
+@pytest.mark.parametrize("how", ["file", "merge"])
+def test_a_commit_the_shell_does_not_write_does_not_read_the_lines_of_ours(
+    session: Session, tmp_path: Path, how: str
+) -> None:
+    """A session with 400 open objectives: `commit -F` (and a merge) read them a byte a call in
+    the hook's shell (main read the cache's header only; awk reads the rest in blocks)."""
+    repo = session.repo
+    linked(session)
+    cache = next((repo / ".git" / "git-session" / "branches").rglob("trailers~"))
+    header, rest = cache.read_text().split("\nSession-Id: ", 1)
+    first, after = rest.split("\n", 1)
+    many = "".join(f"Session-Objectives: [open] objective number {i}\n" for i in range(400))
+    cache.write_text(f"{header}\nSession-Id: {first}\n{many}{after}")
+    text = tmp_path / "message"
+    text.write_text("from a file\n")
+    if how == "file":
+        argv = ["commit", "-q", "-F", str(text)]
+    else:
+        run_git(repo, "commit", "-q", "-m", "on main")
+        run_git(repo, "checkout", "-q", "-b", "side", "HEAD~1")
+        change(repo, "other")
+        run_git(repo, "commit", "-q", "-m", "on side")
+        run_git(repo, "checkout", "-q", "main")
+        argv = ["merge", "-q", "--no-ff", "--no-edit", "side"]
+    log = repo.parent / "strace.log"
+    strace = ["strace", "-f", "-qq", "-y", "-e", "trace=read", "-o", str(log), "git", *argv]
+    subprocess.run(strace, cwd=repo, check=True, capture_output=True)
+    read = [line for line in log.read_text().splitlines() if f"<{cache}>" in line and line.endswith("= 1")]
+    assert 0 < len(read) < 1000
+    if how == "file":
+        assert message(repo).startswith("from a file\n\nSession-Id: ")
+        assert "objective number 399" in message(repo)
+    else:  # (merges get none, by default)
+        assert message(repo) == "Merge branch 'side'\n"
