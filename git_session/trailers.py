@@ -57,6 +57,7 @@ MAX_TIP_MESSAGE = 64 * 1024  # characters
 # Beside the tip's message, what `commit --amend` on that tip gets, as the awk program writes
 # it (write_amends): the hook takes it without starting awk when nothing it depends on moved.
 AMENDED = "amended~"  # amended~<commit id>: `--amend --no-edit`, the whole message
+AMENDED_READ = 8192  # bytes of amended~ after its first line the hook takes (prepare-commit-msg's precomputed)
 AMEND_OURS = "ours~"  # ours~<commit id>: `--amend -m` with a message of one paragraph, the lines below it
 AMEND_TIMEOUT = 5.0  # seconds
 # What the amend files beside were written from (write_amends): the branch tip they were
@@ -405,7 +406,10 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
         if bodies is None:
             return False
         (folder / AMENDS_INPUTS).unlink(missing_ok=True)  # (said again below, once both files are)
-        write_atomically(folder / f"{AMENDED}{tip}", header + b"\n" + bodies[0])
+        # (the hook reads it a byte a call and takes up to AMENDED_READ bytes: a longer one is
+        # headed by no tip, which it tells from its first line alone)
+        first = header if len(bodies[0]) <= AMENDED_READ else b"tip -"
+        write_atomically(folder / f"{AMENDED}{tip}", first + b"\n" + bodies[0])
         write_atomically(folder / f"{AMEND_OURS}{tip}", header + b"\n" + bodies[1])
         said = [tip, inputs, *(hashlib.sha256(body).hexdigest() for body in bodies)]
         write_atomically(folder / AMENDS_INPUTS, f"{' '.join(said)}\n".encode("ascii"))
