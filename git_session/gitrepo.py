@@ -1270,7 +1270,7 @@ class Repo:
         """``write_commit`` inside ``packed_writes``: the commit as libgit2 writes it, kept with
         the other objects (``_held``); ``None`` (left to libgit2) unless its tree is one kept
         here, each parent a commit here, the name and address plain (nothing for libgit2 to
-        trim or refuse), the time one libgit2 writes as it is, and the message UTF-8."""
+        trim or refuse), the time one libgit2 writes as it is, and the message UTF-8 without a NUL."""
         held = self._pending.get(tree)
         if held is None or held[0] != ObjectType.TREE:
             return None
@@ -1283,6 +1283,8 @@ class Repo:
         try:
             text = message.encode("utf-8")
         except UnicodeEncodeError:
+            return None
+        if b"\0" in text:  # libgit2 takes the message as a C string: it ends at the NUL
             return None
         offset = ident.offset_minutes
         when = b"%d %c%02d%02d" % (ident.time, 45 if offset < 0 else 43, abs(offset) // 60, abs(offset) % 60)
