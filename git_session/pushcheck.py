@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from git_session import allowlist, secrets, settings, sharing
-from git_session.errors import SessionError, UserError
+from git_session.errors import DataError, SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, PRIVATE_PREFIX, SESSIONS_PREFIX, ObjectId
 from git_session.remotes import Remote, RemoteView
@@ -66,7 +66,13 @@ def check(repo: Repo, remote: str, lines: Iterable[str], clock: Callable[[], flo
     allowed = allowlist.Allowed(repo)
     findings = [f for f in found if not allowed.covers(None, f.fingerprint)]
     private = [fields[2] for fields in pushed if fields[1].strip("0") and _private(fields[0], fields[2])]
-    return Checked(findings + _session_data(repo, remote, pushed), count, complete, private)
+    try:
+        data = _session_data(repo, remote, pushed)
+    except SessionError as exc:  # the hook lets the push go on: it was not "stopped", things were sent
+        raise DataError(
+            f"the sessions and notes pushed could not be checked: {exc.message.removeprefix(sharing.STOPPED)}"
+        ) from None
+    return Checked(findings + data, count, complete, private)
 
 
 def _private(ours: str, theirs: str) -> bool:

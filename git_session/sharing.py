@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # the scan's module is imported when something is scanned: a 
 PUSH_ATTEMPTS = 5
 EXACT_REFSPECS_UP_TO = 64
 SCAN_LIMIT = 16 << 20  # a snapshot file larger than this cannot be scanned: the push stops
+STOPPED = "push stopped: "  # how a refused push begins (`git session push` stops; the pre-push check only warns)
 
 # Rejections a fetch, a merge and another try cure: the remote moved on, or another push
 # held the ref's lock at that very moment.
@@ -122,7 +123,7 @@ class SecretsFound(UserError):
             data = {"prints": " ".join(prints), "session": (short or {}).get(session, session) if session else ""}
             advised.append(Advised(Advice.SECRET_ACKNOWLEDGE, data))
         super().__init__(
-            f"push stopped: {first.what} in {first.where}: {first.excerpt} [{first.fingerprint}]{more}",
+            f"{STOPPED}{first.what} in {first.where}: {first.excerpt} [{first.fingerprint}]{more}",
             advised=advised,
         )
         self.findings = [f for f, _ in found]
@@ -926,7 +927,7 @@ def _decoded(
         try:
             ops = store.commit_ops(commit, session_id)
         except DataError as exc:  # what cannot be read cannot be scanned: it does not leave
-            raise DataError(f"push stopped: {exc.message}", "nothing was sent") from None
+            raise DataError(f"{STOPPED}{exc.message}", "nothing was sent") from None
         yield commit, ops
 
 
@@ -1022,7 +1023,7 @@ def _file_texts(
         content = repo.read_blob(blob_id)
         if len(content) > SCAN_LIMIT:
             raise UserError(
-                f"push stopped: {label} is {len(content) >> 20} MiB, too large to scan for secrets",
+                f"{STOPPED}{label} is {len(content) >> 20} MiB, too large to scan for secrets",
                 advice=Advice.TOO_LARGE_TO_SCAN,
                 data=remedy_data(remedy),
             )
