@@ -177,7 +177,9 @@ def _unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> 
     private = paths.private_dir(repo)  # (a session id is checked: never a path)
     here = repo.present(wanted, private / ABSENT_FOLDER / handle.id)
     tips = watched_tips(repo)
-    reached = _Reached.load(private / REACHED_FOLDER / handle.id)
+    # (a graft, or a shallow clone's: history changed under the same tips, as the walk and gc see it)
+    grafted = repo.is_shallow or os.path.lexists(os.path.join(repo.common_dir, "info", "grafts"))
+    reached = None if grafted else _Reached.load(private / REACHED_FOLDER / handle.id)
     known = reached.still_reached(repo, tips) & here if reached is not None else set()
     present = [c for c in wanted if c in here and c not in known and repo.is_commit(c)]
     branches = list(tips.values())

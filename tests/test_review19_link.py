@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from git_session import atrisk
 from git_session.names import BranchName
 from git_session.sessions import Workspace
 from git_session.store import Draft
@@ -35,3 +36,40 @@ def test_a_commit_value_of_two_ids_on_two_lines_does_not_make_a_present_commit_k
 
     assert first.startswith(f"git-session: warning: 1 commit of session {short(repo, session)} was rewritten")
     assert second == first
+
+
+def _without_memo(repo: Path, session: str) -> str:
+    """What ``status`` warns with the memo of the commits reached deleted first."""
+    (repo / ".git" / "git-session" / atrisk.REACHED_FOLDER / session).unlink(missing_ok=True)
+    return run(repo, "status").stderr
+
+
+def test_a_commit_a_graft_cuts_off_the_branches_is_at_risk_as_without_the_memo(
+    work: tuple[Path, str, list[str]],
+) -> None:
+    """The memo of the commits reached holds while each branch keeps its tip; but a graft
+    (``info/grafts``, or the ``shallow`` file a ``git fetch --depth`` writes) changes history
+    under the same tips: libgit2's walk and git's gc follow it, so the commits cut off are at
+    risk, as the check without the memo says."""
+    repo, session, commits = work
+    assert run(repo, "status").stderr == ""  # (the memo: every commit reached from feature's tip)
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "grafts").write_text(commits[2] + "\n")  # C without parents
+
+    warned = run(repo, "status").stderr
+
+    assert warned.startswith(f"git-session: warning: 2 commits of session {short(repo, session)} were rewritten")
+    assert warned == _without_memo(repo, session)
+
+
+def test_a_commit_a_shallow_fetch_cuts_off_the_branches_is_at_risk_as_without_the_memo(
+    work: tuple[Path, str, list[str]],
+) -> None:
+    repo, session, commits = work
+    assert run(repo, "status").stderr == ""
+    (repo / ".git" / "shallow").write_text(commits[2] + "\n")  # (as ``git fetch --depth`` writes it)
+
+    warned = run(repo, "status").stderr
+
+    assert warned.startswith(f"git-session: warning: 2 commits of session {short(repo, session)} were rewritten")
+    assert warned == _without_memo(repo, session)
