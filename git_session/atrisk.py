@@ -185,7 +185,7 @@ def _unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> 
     branches = list(tips.values())
     found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
     now = _Reached(tips, (known | set(present)) - found)
-    if reached is None or now != reached:
+    if not grafted and (reached is None or now != reached):  # (what a graft joins is no memo without it)
         now.save(private / REACHED_FOLDER / handle.id)
     if found:
         found = {c.id for c in repo.walk_all(list(found), hide=[*branches, *_held(repo)]) if c.id in wanted}

@@ -10,7 +10,7 @@ from git_session.names import BranchName
 from git_session.sessions import Workspace
 from git_session.store import Draft
 from tests.helpers import git, run
-from tests.test_i15_atrisk import short, work
+from tests.test_i15_atrisk import commit_file, short, work
 from tests.test_i19_link import aged
 
 __all__ = ["work"]  # the fixture used here
@@ -72,4 +72,22 @@ def test_a_commit_a_shallow_fetch_cuts_off_the_branches_is_at_risk_as_without_th
     warned = run(repo, "status").stderr
 
     assert warned.startswith(f"git-session: warning: 2 commits of session {short(repo, session)} were rewritten")
+    assert warned == _without_memo(repo, session)
+
+
+def test_commits_a_graft_joined_to_a_branch_are_at_risk_again_when_it_goes(
+    work: tuple[Path, str, list[str]],
+) -> None:
+    """A graft may add parents: what a walk under it reaches is no memo for history without it."""
+    repo, session, commits = work
+    git(repo, "reset", "-q", "--hard", commits[0])
+    tip = commit_file(repo, "e.txt", "e\n", "E")
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "grafts").write_text(f"{tip} {commits[3]}\n")  # E on D
+    assert run(repo, "status").stderr == ""
+    (repo / ".git" / "info" / "grafts").unlink()
+
+    warned = run(repo, "status").stderr
+
+    assert warned.startswith(f"git-session: warning: 3 commits of session {short(repo, session)} were rewritten")
     assert warned == _without_memo(repo, session)
