@@ -177,13 +177,15 @@ def _unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> 
     private = paths.private_dir(repo)  # (a session id is checked: never a path)
     here = repo.present(wanted, private / ABSENT_FOLDER / handle.id)
     tips = watched_tips(repo)
-    reached = _Reached.load(private / REACHED_FOLDER / handle.id)
+    # (a graft, or a shallow clone's: history changed under the same tips, as the walk and gc see it)
+    grafted = repo.is_shallow or os.path.lexists(os.path.join(repo.common_dir, "info", "grafts"))
+    reached = None if grafted else _Reached.load(private / REACHED_FOLDER / handle.id)
     known = reached.still_reached(repo, tips) & here if reached is not None else set()
     present = [c for c in wanted if c in here and c not in known and repo.is_commit(c)]
     branches = list(tips.values())
     found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
     now = _Reached(tips, (known | set(present)) - found)
-    if reached is None or now != reached:
+    if not grafted and (reached is None or now != reached):  # (what a graft joins is no memo without it)
         now.save(private / REACHED_FOLDER / handle.id)
     if found:
         found = {c.id for c in repo.walk_all(list(found), hide=[*branches, *_held(repo)]) if c.id in wanted}

@@ -1418,7 +1418,8 @@ class Repo:
         found = self._present_now(wanted - known)
         absent = wanted - found
         if memo is None or absent != memo.ids or len(wanted) - len(known) - len(found) > max(64, len(absent) // 16):
-            if not _ID_LINES.fullmatch("\n".join(absent) + "\n"):  # (one pattern for 10,000 ids)
+            listed = "\n".join(absent) + "\n"  # (one pattern for 10,000 ids; an id of two lines is none)
+            if listed.count("\n") != len(absent) or not _ID_LINES.fullmatch(listed):
                 absent = {oid for oid in absent if ObjectId.is_full(oid)}
             now.ids = absent  # (rechecking the few ids a folder changed under costs less than the file)
             now.save(absent_memo)
