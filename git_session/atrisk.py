@@ -13,7 +13,6 @@ session's commits that left them, not the repository's history.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterable
@@ -25,7 +24,7 @@ from git_session import paths
 from git_session.autoreattach import watched_tips
 from git_session.commitindex import current_lines
 from git_session.errors import DataError, UserError
-from git_session.gitrepo import Repo, read_checksummed, read_data, write_checksummed
+from git_session.gitrepo import Repo, read_data, read_memo, write_memo
 from git_session.model import Entry
 from git_session.names import ID_PATTERN, OBJECT_ID_PATTERN, ObjectId
 from git_session.sessions import Workspace
@@ -212,23 +211,18 @@ class _Reached:
 
     @classmethod
     def load(cls, path: Path) -> _Reached | None:
-        body = read_checksummed(path, cls.HEADER)
-        if body is None:
+        memo = read_memo(path, cls.HEADER)
+        if memo is None:
             return None
-        try:
-            head, _, ids = body.partition(b"\n")
-            tips = json.loads(head)
-            if not isinstance(tips, dict) or not all(
-                isinstance(tip, str) and ObjectId.is_full(tip) for tip in tips.values()
-            ):
-                return None
-            return cls({str(name): ObjectId(tip) for name, tip in tips.items()}, set(ids.decode("ascii").split()))
-        except (ValueError, RecursionError):
+        tips, ids = memo
+        if not isinstance(tips, dict) or not all(
+            isinstance(tip, str) and ObjectId.is_full(tip) for tip in tips.values()
+        ):
             return None
+        return cls({str(name): ObjectId(tip) for name, tip in tips.items()}, set(ids))
 
     def save(self, path: Path) -> None:
-        head = json.dumps(self.tips, sort_keys=True).encode()
-        write_checksummed(path, self.HEADER, head + b"\n" + "\n".join(sorted(self.ids)).encode("ascii"))
+        write_memo(path, self.HEADER, self.tips, self.ids)
 
     def still_reached(self, repo: Repo, tips: dict[str, ObjectId]) -> set[str]:
         """The commits reached then that the branches ``tips`` reach now."""

@@ -122,6 +122,25 @@ def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
                 os.unlink(temporary)
 
 
+def read_memo(path: str | os.PathLike[str], header: bytes) -> tuple[object, list[str]] | None:
+    """What ``write_memo`` wrote with ``header``: its head and its ids; ``None`` when there is
+    no such file or it cannot be read as one (what the head holds is the caller's to check)."""
+    body = read_checksummed(path, header)
+    if body is None:
+        return None
+    head, _, ids = body.partition(b"\n")
+    try:
+        return json.loads(head), ids.decode("ascii").split()
+    except (ValueError, RecursionError):  # (RecursionError: JSON nested too deep)
+        return None
+
+
+def write_memo(path: Path, header: bytes, head: object, ids: Iterable[str]) -> None:
+    """A memo of ids (one a line, sorted) under a JSON head, checksummed (``write_checksummed``)."""
+    body = json.dumps(head, sort_keys=True).encode() + b"\n" + "\n".join(sorted(ids)).encode("ascii")
+    write_checksummed(path, header, body)
+
+
 _DIGEST_LENGTH = 40  # a SHA-1 in hex
 
 
@@ -448,23 +467,19 @@ class _AbsentMemo:
 
     @classmethod
     def load(cls, path: Path) -> _AbsentMemo | None:
-        body = read_checksummed(path, cls.HEADER)
-        if body is None:
+        memo = read_memo(path, cls.HEADER)
+        if memo is None:
             return None
-        try:
-            head, _, ids = body.partition(b"\n")
-            raw = json.loads(head)
-            stores, packs, folders = raw["stores"], raw["packs"], raw["folders"]
-            if not (isinstance(stores, list) and isinstance(folders, dict)):
-                return None
-            listed = ids.decode("ascii").split()
-            return cls(stores, packs, folders, set(listed), listed)
-        except (ValueError, TypeError, KeyError, RecursionError):
+        head, listed = memo
+        if not isinstance(head, dict):
             return None
+        stores, packs, folders = head.get("stores"), head.get("packs"), head.get("folders")
+        if not (isinstance(stores, list) and isinstance(folders, dict)):
+            return None
+        return cls(stores, packs, folders, set(listed), listed)
 
     def save(self, path: Path) -> None:
-        head = json.dumps({"stores": self.stores, "packs": self.packs, "folders": self.folders}, sort_keys=True)
-        write_checksummed(path, self.HEADER, head.encode() + b"\n" + "\n".join(sorted(self.ids)).encode("ascii"))
+        write_memo(path, self.HEADER, {"stores": self.stores, "packs": self.packs, "folders": self.folders}, self.ids)
 
     def still_absent(self, now: _AbsentMemo) -> set[str]:
         """The ids recorded absent that the object store ``now`` cannot have gained."""
