@@ -26,6 +26,16 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch, start: int) -> list[int]:
     return clock
 
 
+def parent_folder_at_a_tick(where: Path, ref: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path, int, list[int]]:
+    """The session's tip, the loose folder of its parent commit with its time put at a whole
+    second (``changed``), and the report cache's clock set one second later."""
+    tip = tip_of(where, ref)
+    folder = where / ".git" / "objects" / tip_of(where, f"{tip}~1")[:2]
+    changed = time.time_ns() // 10**9 * 10**9
+    os.utime(folder, ns=(changed, changed))
+    return tip, folder, changed, fixed_clock(monkeypatch, changed + 10**9)
+
+
 @pytest.mark.slow
 def test_a_removal_in_the_tick_of_the_listing_is_seen_however_late_the_next_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -36,12 +46,7 @@ def test_a_removal_in_the_tick_of_the_listing_is_seen_however_late_the_next_repo
     where, ref = two_sessions(tmp_path)
     expected = without_it(where, ref, tmp_path)
     forget_reports(where)
-    tip = tip_of(where, ref)
-    parent = tip_of(where, f"{tip}~1")
-    folder = where / ".git" / "objects" / parent[:2]
-    changed = time.time_ns() // 10**9 * 10**9
-    os.utime(folder, ns=(changed, changed))
-    clock = fixed_clock(monkeypatch, changed + 10**9)
+    tip, folder, changed, clock = parent_folder_at_a_tick(where, ref, monkeypatch)
     report_json(where)  # cold: the folders listed one second after the folder's time
     named = DAMAGES["parent commit missing"](where, ref, tip)
     os.utime(folder, ns=(changed, changed))  # the same tick

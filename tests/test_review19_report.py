@@ -16,7 +16,7 @@ from git_session import gitrepo, reportcache
 from tests.helpers import git
 from tests.test_i17_report_damage import DAMAGES, assert_left_out, forget_reports, two_sessions, without_it
 from tests.test_i18_report_cache import report_json, tip_of
-from tests.test_i19_report_cache import fixed_clock
+from tests.test_i19_report_cache import parent_folder_at_a_tick
 
 
 def counting_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -44,12 +44,7 @@ def test_a_removal_after_the_reading_and_before_the_listing_in_the_same_tick_is_
     where, ref = two_sessions(tmp_path)
     expected = without_it(where, ref, tmp_path)
     forget_reports(where)
-    tip = tip_of(where, ref)
-    parent = tip_of(where, f"{tip}~1")
-    folder = where / ".git" / "objects" / parent[:2]
-    changed = time.time_ns() // 10**9 * 10**9
-    os.utime(folder, ns=(changed, changed))
-    clock = fixed_clock(monkeypatch, changed + 10**9)
+    tip, folder, changed, clock = parent_folder_at_a_tick(where, ref, monkeypatch)
     named: list[str] = []
     real_save = reportcache.save
 
