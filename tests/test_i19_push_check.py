@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import git, ok
 from tests.test_i18_push_check import stale_copy
-from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects, session_refs_of
+from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, refused_unleaked, session_refs_of
 from tests.test_trust_secrets_review import linked_decision_with_secret
 
 
@@ -45,9 +45,7 @@ def test_a_session_pushed_under_another_name_is_scanned_past_that_names_tip(tmp_
     foreign_tip(remote, other)
 
     result = push(alice, "origin", f"+{ref}:{other}")
-    assert result.returncode != 0, result.stderr
-    assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
-    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+    refused_unleaked(result, "(file deploy.env)", remote)
 
 
 @pytest.mark.slow
@@ -58,9 +56,7 @@ def test_a_session_pushed_to_a_branch_is_scanned_past_the_branchs_tip(tmp_path: 
     foreign_tip(remote, "refs/heads/parked")
 
     result = push(alice, "origin", f"+{ref}:refs/heads/parked")
-    assert result.returncode != 0, result.stderr
-    assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
-    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+    refused_unleaked(result, "(file deploy.env)", remote)
 
 
 @pytest.mark.slow
@@ -71,9 +67,7 @@ def test_notes_pushed_under_another_name_are_scanned_past_that_names_tip(tmp_pat
     foreign_tip(remote, "refs/notes/archive")
 
     result = push(alice, "origin", "+refs/notes/sessions:refs/notes/archive")
-    assert result.returncode != 0, result.stderr
-    assert "GitHub Token in the note on commit" in result.stderr and GITHUB_TOKEN not in result.stderr
-    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+    refused_unleaked(result, "GitHub Token in the note on commit", remote)
 
 
 @pytest.mark.slow

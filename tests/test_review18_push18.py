@@ -11,7 +11,7 @@ from tests.helpers import git, ok, run
 from tests.test_i14_share_noop import probe
 from tests.test_i17_push_remote import pushed_twice
 from tests.test_i18_push_check import stale_copy
-from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects, session_refs_of
+from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, refused_unleaked, remote_objects, session_refs_of
 
 
 def test_a_damaged_copy_of_the_remotes_notes_is_left_to_the_command(tmp_path: Path) -> None:
@@ -99,9 +99,7 @@ def test_notes_the_remote_has_at_an_older_tip_are_scanned_past_that_tip(tmp_path
     git(alice, "remote", "set-url", "origin", str(backup))
 
     result = push(alice, "origin", "refs/notes/sessions")
-    assert result.returncode != 0, result.stderr
-    assert "GitHub Token in the note on commit" in result.stderr and GITHUB_TOKEN not in result.stderr
-    assert GITHUB_TOKEN.encode() not in remote_objects(backup)
+    refused_unleaked(result, "GitHub Token in the note on commit", backup)
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from git_session.remotes import RemoteView
 from tests.helpers import git, ok, session_refs
 from tests.test_i19_push_check import snapshot_with_secret
 from tests.test_sharing import AWS_KEY, all_refs, two_clones
-from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, remote_objects, session_refs_of
+from tests.test_trust_secrets import GITHUB_TOKEN, clones, push, refused_unleaked, remote_objects, session_refs_of
 from tests.test_trust_secrets_review import linked_decision_with_secret
 
 
@@ -28,10 +28,7 @@ def test_notes_pushed_under_another_name_beside_other_notes_pushed_to_their_name
     git(alice, "notes", "--ref=clean", "add", "-m", "nothing here", "HEAD")
 
     result = push(alice, "origin", "refs/notes/sessions:refs/notes/archive", "refs/notes/clean:refs/notes/sessions")
-    assert result.returncode != 0, result.stderr
-    assert "GitHub Token in the note on commit" in result.stderr and GITHUB_TOKEN not in result.stderr
-    leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
-    assert not leaked
+    refused_unleaked(result, "GitHub Token in the note on commit", remote)
 
 
 @pytest.mark.slow
@@ -44,10 +41,7 @@ def test_a_session_pushed_beside_a_ref_that_cannot_be_scanned_is_still_scanned(t
     other = ref.rsplit("/", 1)[0] + "/not-a-session"
 
     result = push(alice, "origin", ref, f"refs/heads/main:{other}")
-    assert result.returncode != 0, result.stderr
-    assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
-    leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
-    assert not leaked
+    refused_unleaked(result, "(file deploy.env)", remote)
 
 
 @pytest.mark.slow
@@ -92,10 +86,7 @@ def test_a_session_pushed_under_another_name_beside_another_ref_pushed_to_its_na
     other = ref.rsplit("/", 1)[0] + "/other-session"
 
     result = push(alice, "origin", f"{ref}:{other}", f"{older}:{ref}")
-    assert result.returncode != 0, result.stderr
-    assert "(file deploy.env)" in result.stderr and GITHUB_TOKEN not in result.stderr
-    leaked = GITHUB_TOKEN.encode() in remote_objects(remote)
-    assert not leaked
+    refused_unleaked(result, "(file deploy.env)", remote)
 
 
 @pytest.mark.slow

@@ -42,6 +42,14 @@ def remote_objects(remote: Path) -> bytes:
     return subprocess.run(command, cwd=remote, capture_output=True, check=True).stdout
 
 
+def refused_unleaked(result: subprocess.CompletedProcess[str], finding: str, remote: Path) -> None:
+    """The push stopped on ``finding`` (named, the secret itself never shown), and the token
+    never reached ``remote``."""
+    assert result.returncode != 0, result.stderr
+    assert finding in result.stderr and GITHUB_TOKEN not in result.stderr
+    assert GITHUB_TOKEN.encode() not in remote_objects(remote)
+
+
 def session_refs_of(repo: Path) -> list[str]:
     return git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/").split()
 
