@@ -818,7 +818,17 @@ class Repo:
             held.lock_ref(name)
             if self._raw.references.get(name) is not None:
                 raise pygit2.AlreadyExistsError(name)  # leaves the transaction: nothing written
+            if self._collides_with_packed(name):  # the transaction's write looks at loose refs only
+                raise pygit2.GitError(f"path to reference '{name}' collides with existing one")
             held.set_target(name, pygit2.Oid(hex=new), message=message)
+
+    def _collides_with_packed(self, name: str) -> bool:
+        """A ref above ``name`` or below it exists (packed: the loose ones fail the lock)."""
+        parts = name.split("/")
+        parents = ("/".join(parts[:end]) for end in range(2, len(parts)))
+        return any(self._raw.references.get(p) is not None for p in parents) or bool(
+            self._packed_ref_names((name + "/").encode())
+        )
 
     @overload
     def update_ref(

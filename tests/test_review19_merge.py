@@ -1,0 +1,30 @@
+"""Review of round 19's merge-time changes (``Repo.cas_ref`` creating a ref under its lock)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from git_session.errors import GitError
+from git_session.gitrepo import Repo
+from git_session.names import ObjectId
+from tests.helpers import git, make_repo
+
+
+@pytest.mark.parametrize(
+    ("packed", "created"), [("refs/sessions/a/b", "refs/sessions/a"), ("refs/sessions/a", "refs/sessions/a/b")]
+)
+def test_a_ref_colliding_with_a_packed_ref_is_not_created(tmp_path: Path, packed: str, created: str) -> None:
+    """A ref whose name is the folder of a packed ref (or below a packed ref) is refused, as
+    libgit2's creation refused it: the transaction's write does not look at packed-refs, and
+    made both ``refs/sessions/a`` and ``refs/sessions/a/b`` (``git gc`` then fails, git can no
+    longer update the packed one)."""
+    repo = make_repo(tmp_path)
+    head = ObjectId(git(repo, "rev-parse", "HEAD").strip())
+    git(repo, "update-ref", packed, head)
+    git(repo, "pack-refs", "--all")
+    with pytest.raises(GitError, match="collides with existing one"):
+        Repo.discover(str(repo)).cas_ref(created, head, None, "mine")
+    assert git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/") == f"{packed}\n"
+    assert not list((repo / ".git" / "refs").rglob("*.lock"))
