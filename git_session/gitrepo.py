@@ -144,6 +144,9 @@ def write_memo(path: Path, header: bytes, head: object, ids: Iterable[str]) -> N
 _DIGEST_LENGTH = 40  # a SHA-1 in hex
 
 
+_GIT_ERROR_OS = 2  # libgit2's class of the errors of the operating system (GIT_ERROR_OS)
+
+
 def _held_lock(exc: BaseException) -> bool:
     """libgit2's words for a lock file another writer holds (not for one it cannot create:
     a read-only or full file system)."""
@@ -814,6 +817,14 @@ class Repo:
         """Create ``name`` at ``new``, looking for it only once its lock is held; raises
         ``pygit2.AlreadyExistsError`` when it exists. (libgit2's own creation looks before
         it locks: a writer creating the ref in between was overwritten, its update lost.)"""
+        try:
+            self._create_ref_locked(name, new, message)
+        except pygit2.GitError as exc:  # the transaction's faults of the file system are GitErrors
+            if getattr(exc, "error_class", None) == _GIT_ERROR_OS:
+                raise OSError(str(exc)) from None
+            raise
+
+    def _create_ref_locked(self, name: str, new: ObjectId, message: str) -> None:
         with self._raw.transaction() as held:
             held.lock_ref(name)
             if self._raw.references.get(name) is not None:

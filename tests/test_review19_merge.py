@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from git_session.errors import GitError
+from git_session.errors import EXIT_FILESYSTEM, FileSystemError, GitError
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
+from tests import faultfs
 from tests.helpers import git, make_repo
 
 
@@ -28,3 +29,20 @@ def test_a_ref_colliding_with_a_packed_ref_is_not_created(tmp_path: Path, packed
         Repo.discover(str(repo)).cas_ref(created, head, None, "mine")
     assert git(repo, "for-each-ref", "--format=%(refname)", "refs/sessions/") == f"{packed}\n"
     assert not list((repo / ".git" / "refs").rglob("*.lock"))
+
+
+def test_a_ref_created_on_a_read_only_file_system_is_a_file_system_error() -> None:
+    """The lock that cannot be made is the file system's fault, as it was with libgit2's own
+    creation (an ``OSError``): the transaction reports it as a ``pygit2.GitError``, which came
+    out as a git error (exit 4, no hint) instead of the one line naming the file system."""
+    with faultfs.small_fs(4096) as fs:
+        repo = make_repo(fs)
+        head = ObjectId(git(repo, "rev-parse", "HEAD").strip())
+        ours = Repo.discover(str(repo))
+        faultfs.read_only(fs, True)
+        try:
+            with pytest.raises(FileSystemError, match="Read-only file system") as raised:
+                ours.cas_ref("refs/sessions/k/s", head, None, "mine")
+            assert raised.value.exit_code == EXIT_FILESYSTEM
+        finally:
+            faultfs.read_only(fs, False)
