@@ -789,11 +789,11 @@ class Repo:
         message = " ".join(message.replace("\0", " ").split())  # one line, as a reflog keeps it
         self._store_pending()  # a ref never names an object only packed_writes holds (in memory)
         logged = name.startswith(_LOGGED_REF_PREFIXES)
-        if logged:
+        if logged and old is not None:
             self._keep_reflog(name)
         try:
             if old is None:
-                self._create_ref(name, new, message)
+                self._create_ref(name, new, message, logged=logged)
             else:
                 ref = self._raw.lookup_reference(name)
                 if str(ref.target) != old:
@@ -813,24 +813,26 @@ class Repo:
                 return False
             raise file_system_error(exc, f"update {name}") from None
 
-    def _create_ref(self, name: str, new: ObjectId, message: str) -> None:
+    def _create_ref(self, name: str, new: ObjectId, message: str, *, logged: bool) -> None:
         """Create ``name`` at ``new``, looking for it only once its lock is held; raises
         ``pygit2.AlreadyExistsError`` when it exists. (libgit2's own creation looks before
         it locks: a writer creating the ref in between was overwritten, its update lost.)"""
         try:
-            self._create_ref_locked(name, new, message)
+            self._create_ref_locked(name, new, message, logged=logged)
         except pygit2.GitError as exc:  # the transaction's faults of the file system are GitErrors
             if getattr(exc, "error_class", None) == _GIT_ERROR_OS:
                 raise OSError(str(exc)) from None
             raise
 
-    def _create_ref_locked(self, name: str, new: ObjectId, message: str) -> None:
+    def _create_ref_locked(self, name: str, new: ObjectId, message: str, *, logged: bool) -> None:
         with self._raw.transaction() as held:
             held.lock_ref(name)
             if self._raw.references.get(name) is not None:
                 raise pygit2.AlreadyExistsError(name)  # leaves the transaction: nothing written
             if self._collides_with_packed(name):  # the transaction's write looks at loose refs only
                 raise pygit2.GitError(f"path to reference '{name}' collides with existing one")
+            if logged:  # made only for a ref that is written (a refused one's could stand in the way of a folder)
+                self._keep_reflog(name)
             held.set_target(name, pygit2.Oid(hex=new), message=message)
 
     def _collides_with_packed(self, name: str) -> bool:
