@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import random
 import resource
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests import test_trailers
+from tests.helpers import needed_tool
 from tests.test_i17_hooks import AMENDS, FRESH, NEW, amended, fresh, linked
 from tests.test_i18_hooks import commit_entries
 from tests.test_trailers import Session, head, message, run_git
@@ -31,15 +31,28 @@ hooked = test_trailers.hooked
 session = test_trailers.session
 HOOK = Path(__file__).parent.parent / "hooks" / "prepare-commit-msg"
 SHELLS = {"dash": ["dash"], "bash": ["bash"], "busybox": ["busybox", "sh"]}
-PRESENT = [name for name, argv in SHELLS.items() if shutil.which(argv[0])]
+
+
+def shell_argv(name: str) -> list[str]:
+    """The command that runs shell ``name``, its program by its full path (missing: the test
+    fails in CI, where .ci/install-test-tools installs it)."""
+    program, *rest = SHELLS[name]
+    return [needed_tool(program), *rest]
+
+
+@pytest.fixture
+def has_strace() -> str:
+    """strace, which counts a hook's reads (installed by .ci/install-test-tools)."""
+    return needed_tool("strace")
+
+
 BIG = "a" * 120_000  # (one argument holds at most 128 KB)
 
 
-@pytest.fixture(params=PRESENT)
+@pytest.fixture(params=list(SHELLS))
 def shell(request: pytest.FixtureRequest, session: Session) -> str:
     """The session's hooks run by this shell (their first line says which)."""
-    argv = SHELLS[request.param]
-    first = f"#!{shutil.which(argv[0])}{''.join(' ' + a for a in argv[1:])}\n"
+    first = f"#!{' '.join(shell_argv(request.param))}\n"
     hooks = session.repo / ".git" / "hooks"
     for name in ("prepare-commit-msg", "commit-msg", "post-rewrite"):
         text = (hooks / name).read_text()
@@ -123,7 +136,7 @@ def test_the_usual_amends_in_every_shell(session: Session, shell: str, argv: lis
 # --- what it costs -----------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="strace counts the reads")
+@pytest.mark.usefixtures("has_strace")
 @pytest.mark.parametrize("argv", [["-m", BIG], ["--amend", "-m", BIG], [f"--message={BIG}"]], ids=range(3))
 def test_a_long_message_is_not_read_a_byte_a_call(session: Session, shell: str, argv: list[str]) -> None:
     """(main: 241,000 reads, as many as the message's bytes twice, in dash and busybox)"""
@@ -177,7 +190,7 @@ mains() {
 """
 
 
-@pytest.mark.parametrize("name", PRESENT)
+@pytest.mark.parametrize("name", list(SHELLS))
 def test_a_long_cluster_is_read_as_a_short_one_is(name: str) -> None:
     """400 clusters of 258 to 900 letters (flags, then perhaps a letter taking a value and
     what follows): the hook's answers (noverify, file, state, wide) are main's."""
@@ -193,13 +206,13 @@ def test_a_long_cluster_is_read_as_a_short_one_is(name: str) -> None:
     body += (
         '  noverify=0 file=0 state=commit wide=0\n  mains "${a#-}"\n  echo "$ours|$noverify $file $state $wide"\ndone\n'
     )
-    done = subprocess.run([*SHELLS[name], "-c", body, "sh", *clusters], capture_output=True, text=True, check=True)
+    done = subprocess.run([*shell_argv(name), "-c", body, "sh", *clusters], capture_output=True, text=True, check=True)
     answers = done.stdout.splitlines()
     assert len(answers) == len(clusters) > 150
     assert [a for a, c in zip(answers, clusters, strict=True) if a.split("|")[0] != a.split("|")[1]] == []
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="strace counts the reads")
+@pytest.mark.usefixtures("has_strace")
 def test_a_new_commit_reads_the_trailer_cache_once(session: Session) -> None:
     """(its header was read twice: paying for the look at the command line's size)"""
     linked(session)

@@ -22,14 +22,13 @@ from tests import test_trailers
 from tests.test_i14_hooks import counted, started
 from tests.test_i17_hooks import NEW, fresh, linked
 from tests.test_i17_hooks import amended as amended_message
+from tests.test_i19_hooks import SHELLS, has_strace, shell_argv  # noqa: F401 (has_strace: a fixture)
 from tests.test_trailers import Session, change, head, message, run_git
 
 hooked = test_trailers.hooked
 session = test_trailers.session
 __all__ = ["counted"]  # (fixtures)
 ROOT = Path(__file__).parent.parent
-SHELLS = {"dash": ["dash"], "bash": ["bash"], "busybox": ["busybox", "sh"]}
-PRESENT = [name for name, argv in SHELLS.items() if shutil.which(argv[0])]
 
 
 def mains_hook(where: Path) -> Path:
@@ -130,7 +129,7 @@ def case(rng: random.Random) -> tuple[list[str], bytes, list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", PRESENT)
+@pytest.mark.parametrize("name", list(SHELLS))
 def test_the_hook_answers_as_mains_on_many_command_lines(session: Session, tmp_path: Path, name: str) -> None:
     linked(session)
     repo = session.repo
@@ -141,8 +140,8 @@ def test_the_hook_answers_as_mains_on_many_command_lines(session: Session, tmp_p
     added = 0
     for _ in range(int(os.environ.get("REVIEW19_CASES", "60"))):
         asked, text, how = case(rng)
-        got = as_git(repo, SHELLS[name], ours, text, how, asked)
-        expected = as_git(repo, SHELLS[name], theirs, text, how, asked)
+        got = as_git(repo, shell_argv(name), ours, text, how, asked)
+        expected = as_git(repo, shell_argv(name), theirs, text, how, asked)
         added += b"\nSession-Id: " in got[0]
         if got != expected:
             differ.append((asked, text, got, expected))
@@ -182,7 +181,7 @@ def message_of(asked: list[str]) -> bytes:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", PRESENT)
+@pytest.mark.parametrize("name", list(SHELLS))
 @pytest.mark.parametrize("program", ["sh", "g) 1 2 3", "x)", "a\nb) 1"])
 @pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
 def test_the_boundaries_and_git_under_another_name(
@@ -201,8 +200,8 @@ def test_the_boundaries_and_git_under_another_name(
     differ = []
     for asked in boundary_cases():
         text = message_of(asked)
-        got = as_git(repo, SHELLS[name], ours, text, ["message"], asked, str(renamed))
-        expected = as_git(repo, SHELLS[name], theirs, text, ["message"], asked, str(renamed))
+        got = as_git(repo, shell_argv(name), ours, text, ["message"], asked, str(renamed))
+        expected = as_git(repo, shell_argv(name), theirs, text, ["message"], asked, str(renamed))
         assert b"\nSession-Id: " in got[0]
         if got != expected:
             differ.append((asked, got, expected))
@@ -236,7 +235,7 @@ def amend_cases(rng: random.Random) -> list[list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", PRESENT)
+@pytest.mark.parametrize("name", list(SHELLS))
 def test_an_amend_with_a_long_command_line_is_read_as_mains(session: Session, tmp_path: Path, name: str) -> None:
     linked(session)
     repo = session.repo
@@ -245,8 +244,8 @@ def test_an_amend_with_a_long_command_line_is_read_as_mains(session: Session, tm
     theirs = mains_hook(tmp_path)
     differ = []
     for asked in amend_cases(random.Random(19)):
-        got = as_git(repo, SHELLS[name], ours, text[:-1], ["commit", "HEAD"], asked)
-        expected = as_git(repo, SHELLS[name], theirs, text[:-1], ["commit", "HEAD"], asked)
+        got = as_git(repo, shell_argv(name), ours, text[:-1], ["commit", "HEAD"], asked)
+        expected = as_git(repo, shell_argv(name), theirs, text[:-1], ["commit", "HEAD"], asked)
         assert b"\nSession-Id: " in got[0]
         if got != expected:
             differ.append((asked[:3], got, expected))
@@ -284,7 +283,7 @@ def test_a_long_cluster_keeps_the_shells_path(session: Session, counted: tuple[d
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", PRESENT)
+@pytest.mark.parametrize("name", list(SHELLS))
 def test_a_value_after_many_letters_costs_no_square(session: Session, name: str) -> None:
     """Fourteen clusters of 130,000 letters, then -m and its value, under a limit of 2 s of
     CPU for each process (the hook in bash cut each in 0.7 s of CPU, 2 s of wall time)."""
@@ -292,9 +291,7 @@ def test_a_value_after_many_letters_costs_no_square(session: Session, name: str)
     hooks = session.repo / ".git" / "hooks"
     for hook in ("prepare-commit-msg", "commit-msg"):
         text = (hooks / hook).read_text()
-        (hooks / hook).write_text(
-            f"#!{shutil.which(SHELLS[name][0])} {' '.join(SHELLS[name][1:])}\n" + text.split("\n", 1)[1]
-        )
+        (hooks / hook).write_text(f"#!{' '.join(shell_argv(name))}\n" + text.split("\n", 1)[1])
 
     def limited() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (2, 2))
@@ -308,7 +305,7 @@ def test_a_value_after_many_letters_costs_no_square(session: Session, name: str)
 # --- left out by the branch: what an amend gets, up to 64 KB, read a byte a call to be refused ------
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="strace counts the reads")
+@pytest.mark.usefixtures("has_strace")
 def test_an_amend_of_a_long_message_does_not_read_what_it_refuses(session: Session) -> None:
     """A message of one line of 20,000 characters: amended~ was read whole, a byte a call,
     before the hook found it longer than the 8,192 bytes it takes (awk writes it then)."""
@@ -346,7 +343,7 @@ def test_an_amend_of_a_long_message_does_not_read_what_it_refuses(session: Sessi
 # --- defect: the lines of ours read for every new commit, used by one kind only ----------------------
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="strace counts the reads")
+@pytest.mark.usefixtures("has_strace")
 @pytest.mark.parametrize("how", ["file", "merge"])
 def test_a_commit_the_shell_does_not_write_does_not_read_the_lines_of_ours(
     session: Session, tmp_path: Path, how: str
