@@ -117,14 +117,14 @@ def import_file(ws: Workspace, path: str, fmt: str | None = None) -> Imported:
     fields = dict(parsed.fields)
     if parsed.format == "cline" and "title" not in _front_title(parsed):
         fields["title"] = _cline_title(path)
-    branch = _branch(ws, path, fields)
+    handle = next((h for h in ws.store.handles() if h.id == session_id), None)
+    branch = _branch(ws, path, fields) if handle is None else _filed_branch(ws, path, handle, fields)
     fields["branch"] = str(branch)
     fields = {k: v for k, v in fields.items() if k in SESSION_FIELDS}
     for name, value in fields.items():
         if isinstance(value, str):
             codec.check_text(value, name)
     digest = hashlib.sha256(data).hexdigest()
-    handle = next((h for h in ws.store.handles() if h.id == session_id), None)
     record = _record(session_id, source, digest, fields)
     if handle is None:
         return _create(ws, path, parsed, session_id, branch, fields, record)
@@ -173,6 +173,20 @@ def _branch(ws: Workspace, path: str, fields: dict[str, FieldValue]) -> BranchNa
         return ws.branch()
     except UserError as exc:
         raise UserError(f"{path}: names no git_branch, and {exc.message}") from None
+
+
+def _filed_branch(ws: Workspace, path: str, handle: Handle, fields: dict[str, FieldValue]) -> BranchName:
+    """The branch of a session the file updates: the one its ref is filed under, whatever
+    branch is checked out; a file naming another is refused (setting it would leave the
+    session filed under another branch than its own, which every pull refuses)."""
+    branch = ws.store.meta(handle).branch
+    named = fields.get("branch")
+    if isinstance(named, str) and named and named != branch:
+        raise UserError(
+            f"{path}: git_branch {named!r:.60} is not the branch of session {handle.id[:12]} "
+            f"({branch!r:.60}); nothing imported from it"
+        )
+    return BranchName(branch)
 
 
 def _record(session_id: str, source: str, digest: str, fields: dict[str, FieldValue]) -> Item:
