@@ -68,10 +68,11 @@ def _handoff_answer(args: list[str]) -> bool:
     text = quickhandoff.text(args[1:])
     if text is None:
         return False
-    from git_session.plaintext import on_terminal, safe
+    from git_session.plaintext import on_screen, on_terminal
 
-    if on_terminal(sys.stdout):  # as the command shows it on a terminal (render.safe)
-        text = safe(text, multiline=True)
+    if on_terminal(sys.stdout):  # as the command shows it on a terminal (cli.base.print_document)
+        asked = quickhandoff.parse(args[1:])
+        text = on_screen(text, json_text=asked is not None and asked[1] == "json")
     return _printed(text)
 
 

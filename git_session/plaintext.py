@@ -30,6 +30,18 @@ def safe(text: str, multiline: bool = False) -> str:
     )
 
 
+def on_screen(text: str, json_text: bool = False) -> str:
+    """A document (JSON with ``json_text``) as a terminal may be given it: nothing in it
+    that the terminal would act on (a session's texts may be a teammate's: anything)."""
+    return safe_json(text) if json_text else safe(text, multiline=True)
+
+
+def safe_json(text: str) -> str:
+    """JSON text as it may be shown on a terminal: each character ``safe`` makes visible
+    written as JSON's own escape (``\\u202e``), so that it is still the same JSON."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def clip(text: str, width: int = 200) -> str:
     line = safe(text)
     return line if len(line) <= width else line[: width - 1] + "…"

@@ -13,6 +13,7 @@ from git_session.model import Entry, EntryKind, FieldValue, Meta, SessionState
 from git_session.model import by_priority as by_priority
 from git_session.names import OBJECT_ID_PATTERN
 from git_session.plaintext import clip as clip
+from git_session.plaintext import on_screen as on_screen
 from git_session.plaintext import on_terminal as on_terminal
 from git_session.plaintext import safe as safe
 from git_session.plaintext import when as when

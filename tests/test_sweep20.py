@@ -3,7 +3,14 @@ tool (``import``), a teammate's fetched sessions, and what redaction leaves behi
 
 from __future__ import annotations
 
+import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import as_json, fails, git, ok, session_refs
 
@@ -39,3 +46,85 @@ def test_an_import_of_a_file_naming_no_branch_keeps_the_session_on_its_own(repo:
     shown = as_json(repo, "show", session_id[:8])
     assert (shown["branch"], shown["title"]) == ("main", "From the file")
     assert [o["text"] for o in shown["objectives"]] == ["from the file"]
+
+
+# --- documents printed on a terminal ----------------------------------------------------------
+
+HOSTILE = "T\x1b]0;pwned\x07\x1b[2J\u009b31m\u202egnp.exe"  # a title, a screen wipe, a C1 CSI, a bidi override
+
+
+def _on_a_terminal(repo: Path, *args: str) -> str:
+    """What git-session writes to a terminal (its stdout a pseudo-terminal), as bytes read back."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "git_session", *args], cwd=repo, stdout=slave, stderr=subprocess.PIPE, env=env
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not chunk:
+            break
+        out += chunk
+    child.wait(timeout=60)
+    os.close(master)
+    assert child.returncode == 0, child.stderr.read() if child.stderr else ""
+    return out.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export"],
+        ["export", "--format", "execplan"],
+        ["status", "--json"],
+        ["show", "--json"],
+        ["brief", "--json"],
+        ["handoff", "--format", "json"],
+        ["report", "--format", "json"],
+    ],
+    ids=" ".join,
+)
+def test_a_document_or_json_on_a_terminal_holds_nothing_the_terminal_acts_on(repo: Path, args: list[str]) -> None:
+    """A session's texts may hold anything (a teammate's, pulled): ``handoff`` and ``report``
+    make control and bidi characters visible on a terminal, ``export`` printed them as they
+    are, and ``--json`` (``ensure_ascii=False``) left C1 controls (U+009B: CSI) and bidi
+    overrides raw. On a terminal JSON keeps them as its own escapes: the same JSON."""
+    ok(repo, "start", HOSTILE, "-o", HOSTILE)
+    shown = _on_a_terminal(repo, *args)
+    for raw in ("\x1b", "\x07", "\u009b", "\u202e"):
+        assert raw not in shown, (raw, shown)
+    if "--json" in args or "json" in args:
+        assert "\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202egnp.exe" in shown
+        json.loads(shown[shown.index("{") if shown.lstrip().startswith("{") else shown.index("[") :])
+    else:
+        assert "T\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202egnp.exe" in shown
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json"])
+def test_the_early_handoff_on_a_terminal_is_as_safe_as_the_command_and_json_stays_json(repo: Path, fmt: str) -> None:
+    """``handoff`` answers early (``launch``) when its text holds no ESC: a C1 control or a
+    bidi override was made visible there as ``\\x9b``, no JSON escape (``json.loads`` failed)."""
+    ok(repo, "start", "plain\u009bx\u202ey")
+    shown = _on_a_terminal(repo, "handoff", "--format", fmt)
+    assert "\u009b" not in shown and "\u202e" not in shown
+    if fmt == "json":
+        assert json.loads(shown)["session"]["title"] == "plain\u009bx\u202ey"
+    else:
+        assert "plain\\x9bx\\u202ey" in shown
+
+
+def test_config_shows_a_shared_files_control_characters_as_text(repo: Path) -> None:
+    """``.git-session/config.yaml`` comes with every clone: ``config`` printed its values as
+    they are (a title-setting OSC, a screen wipe, a bidi override), where every other
+    command's human output shows a stored text through ``render.safe``."""
+    (repo / ".git-session").mkdir()
+    (repo / ".git-session" / "config.yaml").write_text('report.since: "x\\e]0;pwned\\a\\e[2J\\u202e"\n')
+    for args in (["config"], ["config", "--show-origin"]):
+        shown = ok(repo, *args)
+        assert "report.since=x\\x1b]0;pwned\\x07\\x1b[2J\\u202e\n" in shown
+        assert "\x1b" not in shown and "\u202e" not in shown

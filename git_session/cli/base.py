@@ -208,7 +208,12 @@ def echo(text: str = "") -> None:
 
 
 def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    print_document(json.dumps(value, indent=2, ensure_ascii=False) + "\n", json_text=True)
+
+
+def print_document(text: str, json_text: bool = False) -> None:
+    """A document (JSON with ``json_text``) on stdout, as ``render.on_screen`` has it on a terminal."""
+    click.echo(render.on_screen(text, json_text) if render.on_terminal(sys.stdout) else text, nl=False)
 
 
 def warn(message: str) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from git_session import render
 from git_session.cli.base import json_option, print_json, warn
 
 if TYPE_CHECKING:
@@ -42,11 +43,9 @@ def config_command(show_origin: bool, as_json: bool) -> None:
         print_json(_view(chosen))
     else:
         for setting in chosen.values.values():
-            line = f"{setting.key.name}={_shown(setting.value)}"
+            line = render.safe(f"{setting.key.name}={_shown(setting.value)}")  # the shared file's: anything
             click.echo(f"{setting.origin}\t{line}" if show_origin else line)
     if chosen.fault is not None:
-        from git_session import render
-
         click.echo(f"git-session: {render.safe(chosen.fault)}", err=True)
         click.get_current_context().exit(EXIT_BAD_FILE)
 

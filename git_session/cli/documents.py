@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from git_session import brief, queries, render, settings, views
 from git_session.cli import pager
-from git_session.cli.base import echo, json_option, print_json, session_argument, session_option, warn, workspace
+from git_session.cli.base import (
+    echo,
+    json_option,
+    print_document,
+    print_json,
+    session_argument,
+    session_option,
+    warn,
+    workspace,
+)
 from git_session.model import ENTRY_KINDS
 
 
@@ -153,9 +160,10 @@ def handoff_command(
 
     ws = workspace()
     found = ws.find(session_arg or session)
-    text = handoff_core.handoff(ws, found, handoff_core.format_for(fmt, output), template)
+    chosen = handoff_core.format_for(fmt, output)
+    text = handoff_core.handoff(ws, found, chosen, template)
     if output is not None:
         handoff_core.write_output(output, text)
         echo(f"Wrote {render.safe(output)}")
         return
-    click.echo(render.safe(text, multiline=True) if render.on_terminal(sys.stdout) else text, nl=False)
+    print_document(text, json_text=chosen == "json")

@@ -7,7 +7,7 @@ import sys
 import click
 
 from git_session import importing, render, sessionfile
-from git_session.cli.base import echo, session_argument, session_option, workspace
+from git_session.cli.base import echo, print_document, session_argument, session_option, workspace
 from git_session.errors import EXIT_USER, UserError, file_system_error
 
 
@@ -85,7 +85,7 @@ def export_command(session_arg: str | None, session: str | None, fmt: str, outpu
     found = ws.find(session_arg or session)
     text = importing.export(ws.store.state(found.handle), fmt)
     if output is None:
-        click.echo(text, nl=False)
+        print_document(text)
         return
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as handle:

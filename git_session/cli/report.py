@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from git_session import render
-from git_session.cli.base import echo, json_option, print_json, workspace
+from git_session.cli.base import echo, json_option, print_document, print_json, workspace
 
 if TYPE_CHECKING:
     from git_session.sessions import Workspace
@@ -91,14 +90,15 @@ def report_command(
         report.parse_date(until, now, end_of_day=True) if until else None,
     )
     selection = report.Selection(period, author, branch, remote, all_remotes, weekly)
-    text = reportpage.render(report.build(ws, selection, now=now), reportpage.format_for(fmt, output), ws.repo)
+    chosen = reportpage.format_for(fmt, output)
+    text = reportpage.render(report.build(ws, selection, now=now), chosen, ws.repo)
     if output is not None:
         from git_session.handoff import write_output  # and jinja2 with it: only for a file
 
         write_output(output, text)
         echo(f"Wrote {render.safe(output)}")
         return
-    click.echo(render.safe(text, multiline=True) if render.on_terminal(sys.stdout) else text, nl=False)
+    print_document(text, json_text=chosen == "json")
 
 
 @click.command("history")
