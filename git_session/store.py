@@ -425,9 +425,10 @@ class Store:
         The history up to the newest commit of its first-parent line that no rejected
         operation precedes stays as it is (what was pushed before is not made again, so a
         merging push brings back no second copy of it). Every later commit is made again on
-        top of it, in the order of its first operation, with its own subject, author and
-        time; commits left without an operation are dropped and merges become a line. The
-        ref moves by compare-and-swap (rebuilt if it moved meanwhile); the old history
+        top of it, in the order of its first operation, with its own subject (one made
+        from what is left when it lost an operation: the old one may quote it), author
+        and time; commits left without an operation are dropped and merges become a line.
+        The ref moves by compare-and-swap (rebuilt if it moved meanwhile); the old history
         stays in its reflog.
         """
 
@@ -436,10 +437,12 @@ class Store:
             groups: dict[ObjectId, list[Op]] = {}
             subjects: dict[ObjectId, str] = {}
             for commit in self.repo.walk(tip, [base] if base else []):
-                ops = [op for op in self.commit_ops(commit, ref.session_id) if keep(op)]
+                every = self.commit_ops(commit, ref.session_id)
+                ops = [op for op in every if keep(op)]
                 if ops:
                     groups[commit.id] = ops
-                    subjects[commit.id] = commit.message.partition("\n")[0]
+                    kept_whole = len(ops) == len(every)
+                    subjects[commit.id] = commit.message.partition("\n")[0] if kept_whole else _subject_of(ops)
             parent: ObjectId | None = base
             meta, tree = (self.meta(Handle(ref, base)), self.repo.commit(base).tree) if base else (EMPTY_META, None)
             for commit_id in sorted(groups, key=lambda c: min(op.stamp for op in groups[c])):
@@ -616,6 +619,16 @@ def naming_session(session_id: str) -> Iterator[None]:
         yield
     except ObjectError as exc:
         raise DataError(f"session {session_id}: {exc.message}", exc.hint, advised=exc.advised) from None
+
+
+def _subject_of(ops: Sequence[Op]) -> str:
+    """The subject of a commit remade without some of its operations: its own may quote
+    what was taken out (``checkpoint: LABEL`` of a checkpoint taken with a decision)."""
+    op = ops[0]
+    kind, text = op.data.get("kind"), op.data["fields"].get("text")
+    if op.action == "add" and isinstance(text, str):
+        return f"{kind}: {text}"
+    return f"{op.action} {kind or 'session'}"
 
 
 def _op_ident(op: Op) -> Ident:

@@ -128,3 +128,22 @@ def test_config_shows_a_shared_files_control_characters_as_text(repo: Path) -> N
         shown = ok(repo, *args)
         assert "report.since=x\\x1b]0;pwned\\x07\\x1b[2J\\u202e\n" in shown
         assert "\x1b" not in shown and "\u202e" not in shown
+
+
+# --- what redaction leaves ------------------------------------------------------------------
+
+
+def test_a_redacted_entry_leaves_no_trace_in_the_subject_of_a_commit_that_kept_other_operations(repo: Path) -> None:
+    """``checkpoint -m LABEL --decision D`` is one commit, subject ``checkpoint: LABEL``.
+    Redacting the checkpoint kept the decision and remade the commit with its old subject:
+    the label it was redacted for stayed in the session's history (a push scans subjects:
+    it stopped on it with nothing left to redact; a text no scanner knows left)."""
+    label = "customer ACME-INTERNAL-4711 ledger"
+    ok(repo, "start", "Work")
+    ok(repo, "checkpoint", "-m", label, "--decision", "keep this decision")
+    checkpoint_id = as_json(repo, "show")["checkpoints"][0]["id"]
+    ok(repo, "redact", checkpoint_id[:8])
+    (ref,) = session_refs(repo)
+    assert "ACME-INTERNAL-4711" not in git(repo, "log", "--format=%B", ref)
+    assert [d["text"] for d in as_json(repo, "show")["decisions"]] == ["keep this decision"]
+    assert git(repo, "log", "-1", "--format=%s", ref) == "decision: keep this decision\n"
