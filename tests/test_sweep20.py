@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import as_json, fails, git, ok, session_refs
+from tests.helpers import as_json, fails, git, make_repo_with_remote, ok, run, session_refs
 
 
 def _session_file(path: Path, session_id: str, branch: str | None) -> Path:
@@ -147,3 +147,19 @@ def test_a_redacted_entry_leaves_no_trace_in_the_subject_of_a_commit_that_kept_o
     assert "ACME-INTERNAL-4711" not in git(repo, "log", "--format=%B", ref)
     assert [d["text"] for d in as_json(repo, "show")["decisions"]] == ["keep this decision"]
     assert git(repo, "log", "-1", "--format=%s", ref) == "decision: keep this decision\n"
+
+
+def test_the_pre_push_check_shows_where_a_secret_is_through_render_safe(tmp_path: Path) -> None:
+    """``hook check-push`` (pre-push) printed each finding's place as it is: the path of a
+    checkpoint's file, whose name may hold a terminal's escape sequences (its excerpt went
+    through ``render.safe``; ``push`` itself shows both so)."""
+    repo, _ = make_repo_with_remote(tmp_path)
+    ok(repo, "start", "Work")
+    (repo / "x\x1b]0;pwned\x07.env").write_text("AWS_KEY=" + "AKIA" + "J7Q2ZK5VWX3MPL4N\n")
+    ok(repo, "checkpoint", "-m", "with the env file")
+    (ref,) = session_refs(repo)
+    tip = git(repo, "rev-parse", ref).strip()
+    result = run(repo, "hook", "check-push", "origin", input=f"{ref} {tip} {ref} {'0' * 40}\n")
+    assert "hold secrets" in result.stderr
+    assert "x\\x1b]0;pwned\\x07.env" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr

@@ -103,8 +103,8 @@ def hook_check_push(remote: str, url: str | None) -> None:
     where = " in their messages" if messages else ""  # else also in the sessions or notes pushed
     click.echo(f"git-session: {stop}: the commits being pushed hold secrets{where}:", err=True)
     for finding in checked.findings[:10]:
-        excerpt = render.safe(finding.excerpt)
-        click.echo(f"git-session:   {finding.what} in {finding.where}: {excerpt} [{finding.fingerprint}]", err=True)
+        place, excerpt = render.safe(finding.where), render.safe(finding.excerpt)  # a file's name may hold anything
+        click.echo(f"git-session:   {finding.what} in {place}: {excerpt} [{finding.fingerprint}]", err=True)
     prints = " ".join(dict.fromkeys(f.fingerprint for f in checked.findings[:10]))
     hints = [
         "rewrite those messages (git commit --amend, git rebase -i) and rotate the secret if it was ever pushed",
