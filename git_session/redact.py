@@ -24,6 +24,7 @@ class Redacted:
     short: str
     also_in: list[str]  # other entries whose text still contains the redacted text
     notes_rewritten: int = 0  # notes commits rewritten to drop the lines quoting it
+    quoting_commits: tuple[ObjectId, ...] = ()  # the session's commits whose message (trailers) quotes it
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
     reportcache.forget(ws.repo)  # derived, rebuilt by the next report: it may quote the entry
     rewritten = ws.find(found.handle.id)
     ws.refresh_trailers(BranchName(rewritten.meta.branch))
-    return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes)
+    quoting = tuple(_commits_quoting(ws, rewritten, entry))
+    return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes, quoting)
 
 
 def redact_note(repo: Repo, commit: str) -> NoteRedacted:
@@ -153,6 +155,17 @@ def _remotes_holding(ws: Workspace, found: Found, commits: set[ObjectId]) -> lis
         if ws.repo.has_object(tip) and any(ws.repo.is_ancestor(c, tip) for c in commits):
             holders.add(remote)
     return sorted(holders)
+
+
+def _commits_quoting(ws: Workspace, found: Found, redacted: Entry) -> list[ObjectId]:
+    """The session's linked commits whose message quotes the redacted text: the commit hook
+    wrote its objectives and decisions into their trailers, which no redaction here reaches."""
+    needle = " ".join(redacted.text.split())[:60]
+    if len(needle) < 8:
+        return []
+    shas = [link.commit for link in ws.store.commit_links(found.handle)]
+    known = [ObjectId(s) for s in shas if isinstance(s, str) and ObjectId.is_full(s) and ws.repo.is_commit(ObjectId(s))]
+    return [sha for sha in known if needle in " ".join(ws.repo.commit(sha).message.split())]
 
 
 def _also_in(ws: Workspace, found: Found, redacted: Entry) -> list[str]:

@@ -163,3 +163,22 @@ def test_the_pre_push_check_shows_where_a_secret_is_through_render_safe(tmp_path
     assert "hold secrets" in result.stderr
     assert "x\\x1b]0;pwned\\x07.env" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_redact_says_which_commits_quote_the_entry_in_their_trailers(repo: Path) -> None:
+    """The commit hook writes objectives and decisions into the commits' trailers: redacting
+    the decision took it out of the session and its notes, and said nothing of the commit
+    message that still held it (its warnings named only the entries quoting it)."""
+    ok(repo, "install")
+    ok(repo, "start", "Work")
+    ok(repo, "decision", "add", "Use vendor ACME-INTERNAL-4711", "--rationale", "cheapest")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "work")
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    assert "ACME-INTERNAL-4711" in git(repo, "log", "-1", "--format=%B")
+    decision = as_json(repo, "show")["decisions"][0]["id"]
+    result = run(repo, "redact", decision[:8])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"git-session: warning: the message of commit {commit[:12]} quotes it in its trailers: "
+        "rewrite it before pushing its branch\n"
+    ) in result.stderr

@@ -233,6 +233,8 @@ def redact(entry_id: str | None, note_commit: str | None, session: str | None) -
         echo(f"and from the commit notes that quoted it ({result.notes_rewritten} notes commit(s) rewritten)")
     for where in result.also_in:
         warn(f"its text also appears in {where}: redact that too before pushing")
+    for commit in result.quoting_commits:
+        warn(f"the message of commit {commit[:12]} quotes it in its trailers: rewrite it before pushing its branch")
 
 
 @click.group()
