@@ -121,14 +121,24 @@ def import_file(ws: Workspace, path: str, fmt: str | None = None) -> Imported:
     branch = _branch(ws, path, fields) if handle is None else _filed_branch(ws, path, handle, fields)
     fields["branch"] = str(branch)
     fields = {k: v for k, v in fields.items() if k in SESSION_FIELDS}
-    for name, value in fields.items():
-        if isinstance(value, str):
-            codec.check_text(value, name)
+    _check_fields(path, fields)
     digest = hashlib.sha256(data).hexdigest()
     record = _record(session_id, source, digest, fields)
     if handle is None:
         return _create(ws, path, parsed, session_id, branch, fields, record)
     return _update(ws, path, parsed, handle, fields, record, source, digest)
+
+
+def _check_fields(path: str, fields: dict[str, FieldValue]) -> None:
+    """The session's fields as the store would take them (a list's texts too), or one line
+    naming the file: the command imports the other files given."""
+    try:
+        for name, value in fields.items():
+            for one in value if isinstance(value, list) else [value]:
+                if isinstance(one, str):
+                    codec.check_text(one, name)
+    except UserError as exc:
+        raise UserError(f"{path}: {exc.message}; nothing imported from it") from None
 
 
 def _front_title(parsed: SessionFile) -> dict[str, FieldValue]:

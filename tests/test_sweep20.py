@@ -182,3 +182,22 @@ def test_redact_says_which_commits_quote_the_entry_in_their_trailers(repo: Path)
         f"git-session: warning: the message of commit {commit[:12]} quotes it in its trailers: "
         "rewrite it before pushing its branch\n"
     ) in result.stderr
+
+
+def test_a_session_field_the_store_refuses_is_named_with_its_file(repo: Path, tmp_path: Path) -> None:
+    """A front matter value with a NUL (an ``agent``; a task in a list was not even checked)
+    was refused as ``agent contains a NUL character``: with several files given, nothing
+    said which one was left out."""
+    bad = tmp_path / "bad.md"
+    bad.write_text('---\ntitle: Bad\nagent: "a\\0b"\n---\n\n## Objectives\n- one\n')
+    tasks = tmp_path / "tasks.md"
+    tasks.write_text('---\ntitle: Tasks\ntask_ids: "A\\0B, C"\n---\n\n## Objectives\n- one\n')
+    good = tmp_path / "good.md"
+    good.write_text("---\ntitle: Good\n---\n\n## Objectives\n- one\n")
+    result = run(repo, "import", str(bad), str(tasks), str(good))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"git-session: {bad}: agent contains a NUL character; nothing imported from it\n"
+        f"git-session: {tasks}: tasks contains a NUL character; nothing imported from it\n"
+    )
+    assert [s["title"] for s in as_json(repo, "list", "--all")] == ["Good"]
