@@ -177,14 +177,21 @@ def test_a_session_left_out_does_not_take_the_timing_log_down_with_it(
     assert calls.count("log") == 2  # the first timing log failed; the second left the broken session out
 
 
-def test_quick_blobs_gives_what_the_store_reads_the_careful_way(tmp_path: Path) -> None:
+def one_session(tmp_path: Path) -> tuple[Path, Workspace, store.Handle]:
+    """A repository with one session of five objectives, a decision and a blocker."""
     where = new_repo(tmp_path)
     ok(where, "start", "One")
     for n in range(5):
         ok(where, "objective", "add", f"objective {n}")
     ok(where, "decision", "add", "a decision")
+    ok(where, "blocker", "add", "a blocker")
     ws = Workspace.open(str(where))
     (handle,) = ws.store.handles()
+    return where, ws, handle
+
+
+def test_quick_blobs_gives_what_the_store_reads_the_careful_way(tmp_path: Path) -> None:
+    _, ws, handle = one_session(tmp_path)
     tree = ws.repo.commit(handle.tip).tree
     for path in ("entries/objective", "entries/decision", "entries/blocker", "entries", "nothing/here"):
         assert ws.repo.quick_blobs(handle.tip, path) == list(ws.repo.blobs_under(tree, path)), path
@@ -199,13 +206,7 @@ def test_quick_blobs_gives_what_the_store_reads_the_careful_way(tmp_path: Path) 
 
 
 def test_quick_folders_reads_each_folder_as_quick_blobs_does_and_none_when_one_is_unusual(tmp_path: Path) -> None:
-    where = new_repo(tmp_path)
-    ok(where, "start", "One")
-    for n in range(3):
-        ok(where, "objective", "add", f"objective {n}")
-    ok(where, "blocker", "add", "a blocker")
-    ws = Workspace.open(str(where))
-    (handle,) = ws.store.handles()
+    where, ws, handle = one_session(tmp_path)
     paths = ["entries/objective", "entries/blocker", "entries/commit", "meta.json"]
     assert ws.repo.quick_folders(handle.tip, paths) == [ws.repo.quick_blobs(handle.tip, path) for path in paths]
     deep = ObjectId(too_deep(where, tmp_path, handle.tip))
