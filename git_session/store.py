@@ -142,8 +142,8 @@ class MergeResult(NamedTuple):
 
 class Store:
     METAS_KEPT = 4096
-    # ``entries`` reads the quick way (``Repo.quick_blobs``) when all is well: set by a command
-    # that reads the entries of many sessions (a report)
+    # ``entries`` and ``entries_of_kinds`` read the quick way (``Repo.quick_folders``) when all is
+    # well: set by a command that reads the entries of many sessions (a report)
     quick_reads = False
 
     def __init__(self, repo: Repo) -> None:
