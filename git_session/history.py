@@ -23,6 +23,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from git_session import gitcli
 from git_session.errors import DataError, GitError, UserError
@@ -135,16 +136,48 @@ def read_history(repo: Repo, span: Range) -> list[HistoryCommit]:
     return start_history(repo, span).commits()
 
 
-def read_commits(repo: Repo, shas: Sequence[str]) -> list[HistoryCommit]:
-    """The commits named (full ids of commits that are here), each with its files, read by
-    ONE ``git log --no-walk`` that takes them on its stdin: as many as a report asks for."""
+class LineCounts(NamedTuple):
+    """What a report's figures take of a commit: the paths it changed, and its lines added
+    and deleted (a binary file's: none)."""
+
+    sha: str
+    paths: tuple[str, ...]
+    added: int
+    deleted: int
+
+
+def read_line_counts(repo: Repo, shas: Sequence[str]) -> list[LineCounts]:
+    """The line counts of the commits named (full ids of commits that are here), read by ONE
+    ``git log --no-walk`` that takes them on its stdin, as many as a report asks for; only what
+    its figures take (no author, subject, trailers, note or ``--raw`` record: ``--numstat``
+    names the same paths)."""
     if not shas:
         return []
     marker = f"git-session-{secrets.token_hex(16)}"
-    fields = "%x00".join([*_LOG_FIELDS, "%N", marker])
-    args = [*LOG_OPTIONS, f"--format={fields}", "--no-walk=unsorted", "--stdin"]
+    options = [option for option in LOG_OPTIONS if option not in ("--raw", "--encoding=UTF-8")]
+    args = [*options, f"--format={marker}%x00%H", "--no-walk=unsorted", "--stdin"]
     result = gitcli.run(args, git_dir=repo.git_dir, input="".join(f"{sha}\n" for sha in shas))
-    return parse_log(_text(result.stdout), marker)
+    return [_line_counts(record) for record in _text(result.stdout).split(marker + "\0")[1:]]
+
+
+def _line_counts(record: str) -> LineCounts:
+    """A commit's record of ``read_line_counts``: its id, then ``<+>\t<->\t<path>`` tokens."""
+    sha, *tokens = record.split("\0")
+    if not ObjectId.is_full(sha):
+        raise GitError(f"cannot read the output of git log near {sha[:40]!r}", command=("log",))
+    paths: list[str] = []
+    added = deleted = 0
+    for token in tokens:
+        match = _NUMSTAT.fullmatch(token.lstrip("\n"))
+        if match is None:
+            if token.strip("\n"):
+                raise GitError(f"cannot read the output of git log for {sha[:12]}", command=("log",))
+            continue
+        plus, minus, path = match.groups()
+        paths.append(path)
+        added += 0 if plus == "-" else int(plus)
+        deleted += 0 if minus == "-" else int(minus)
+    return LineCounts(sha, tuple(paths), added, deleted)
 
 
 def parse_log(output: str, marker: str) -> list[HistoryCommit]:

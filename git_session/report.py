@@ -10,7 +10,7 @@ replay), and two ``git`` processes serve all the sessions together:
   whose operations set such a status (``--grep``, matched by git itself) and their
   operations give the times. Nothing is folded: the state comes from the tree.
 - the linked commits' files and line counts: ONE ``git log --no-walk`` over every linked
-  commit that is here (``history.read_commits``).
+  commit that is here (``history.read_line_counts``).
 
 What was made of a session's tip (``metrics.Prepared``) and a linked commit's stats is kept
 (``reportcache``): a session whose tip is there is not read, and neither git process runs
@@ -262,7 +262,7 @@ def _read(ws: Workspace, found: Found, skipped: list[DataError]) -> Read | None:
     if isinstance(found.meta, Prepared):
         return Read(found.meta, found.remote, found.handle.tip)
     try:
-        entries = [e for kind in metrics.READ_KINDS for e in ws.store.entries(found.handle, kind)]
+        entries = ws.store.entries_of_kinds(found.handle, metrics.READ_KINDS)
     except DataError as exc:
         skipped.append(exc)
         return None
@@ -476,13 +476,18 @@ def _timed_ops(message: str) -> list[_TimedOp]:
 
 
 def _well_typed(op: _TimedOp) -> bool:
-    numbers = all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**53 for n in (op.clock, op.at))
-    texts = all(isinstance(t, str) for t in (op.id, op.author, op.action))
+    """JSON gives exact types (``type`` is the check: a bool is not an int here)."""
+    clock, at, agent, status = op.clock, op.at, op.agent, op.status
     return (
-        numbers
-        and texts
-        and (op.agent is None or isinstance(op.agent, str))
-        and isinstance(op.status, (str, type(None)))
+        type(clock) is int
+        and 0 <= clock < 2**53
+        and type(at) is int
+        and 0 <= at < 2**53
+        and type(op.id) is str
+        and type(op.author) is str
+        and type(op.action) is str
+        and (agent is None or type(agent) is str)
+        and (status is None or type(status) is str)
     )
 
 
@@ -497,23 +502,21 @@ def read_stats(
     stats = {sha: cached[sha] for sha in linked if sha in cached and sha not in shallow and ws.repo.has_object(sha)}
     wanted = sorted(sha for sha in linked if sha not in stats and _is_commit(ws, sha))
     for commit in _read_commits(ws, wanted):
-        added = sum(f.added or 0 for f in commit.files)
-        deleted = sum(f.deleted or 0 for f in commit.files)
-        stats[commit.sha] = CommitStat(tuple(f.path for f in commit.files), added, deleted)
+        stats[commit.sha] = CommitStat(commit.paths, commit.added, commit.deleted)
         if commit.sha not in shallow:
             cached[commit.sha] = stats[commit.sha]
     return stats
 
 
-def _read_commits(ws: Workspace, shas: Sequence[str]) -> list[history.HistoryCommit]:
-    """``history.read_commits``; when git cannot show them all (a tree or file of one of them
+def _read_commits(ws: Workspace, shas: Sequence[str]) -> list[history.LineCounts]:
+    """``history.read_line_counts``; when git cannot show them all (a tree or file of one of them
     missing or damaged), those it can, found by halving the list (a few more processes for a
     few damaged commits; past that, git's error): the others count without their changes."""
     try:
-        return history.read_commits(ws.repo, shas)
+        return history.read_line_counts(ws.repo, shas)
     except GitError as exc:
         failed = exc
-    split = gitcli.halved(shas, lambda part: history.read_commits(ws.repo, part), failed, _budget(len(shas)))
+    split = gitcli.halved(shas, lambda part: history.read_line_counts(ws.repo, part), failed, _budget(len(shas)))
     if split is None:
         raise failed
     read, unread = split
@@ -524,13 +527,7 @@ def _read_commits(ws: Workspace, shas: Sequence[str]) -> list[history.HistoryCom
 
 def _is_commit(ws: Workspace, sha: str) -> bool:
     """A full id of a commit that is here (stored data names anything: git must not fail on it)."""
-    if not (ObjectId.is_full(sha) and ws.repo.has_object(sha)):
-        return False
-    try:
-        ws.repo.commit(ObjectId(sha))
-    except (UserError, DataError):
-        return False
-    return True
+    return ObjectId.is_full(sha) and ws.repo.is_commit(sha)  # a damaged one is not read as a commit
 
 
 # --- the plain view (JSON, and what the text, Markdown and HTML show) ------------------------

@@ -142,8 +142,8 @@ class MergeResult(NamedTuple):
 
 class Store:
     METAS_KEPT = 4096
-    # ``entries`` reads the quick way (``Repo.quick_blobs``) when all is well: set by a command
-    # that reads the entries of many sessions (a report)
+    # ``entries`` and ``entries_of_kinds`` read the quick way (``Repo.quick_folders``) when all is
+    # well: set by a command that reads the entries of many sessions (a report)
     quick_reads = False
 
     def __init__(self, repo: Repo) -> None:
@@ -215,9 +215,20 @@ class Store:
             return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"open/{kind}")]
 
     def entries(self, handle: Handle, kind: EntryKind, private: bool = False) -> list[Entry]:
-        quick = self._quick_entries(handle, f"entries/{kind}") if self.quick_reads and not private else None
+        quick = self._quick_entries(handle, [kind]) if self.quick_reads and not private else None
         if quick is not None:
             return quick
+        return self._careful_entries(handle, kind, private)
+
+    def entries_of_kinds(self, handle: Handle, kinds: Sequence[EntryKind]) -> list[Entry]:
+        """``entries`` of each of ``kinds`` in turn (the shared layer's): with ``quick_reads``,
+        the tip's commit and tree looked up once for all of them."""
+        quick = self._quick_entries(handle, kinds) if self.quick_reads else None
+        if quick is not None:
+            return quick
+        return [e for kind in kinds for e in self._careful_entries(handle, kind, False)]
+
+    def _careful_entries(self, handle: Handle, kind: EntryKind, private: bool) -> list[Entry]:
         with naming_session(handle.id):
             return [e for tree in self._trees(handle, private) for e in self._decode(handle, tree, f"entries/{kind}")]
 
@@ -280,16 +291,16 @@ class Store:
                 trees.append(self.repo.commit(layer).tree)
         return trees
 
-    def _quick_entries(self, handle: Handle, path: str) -> list[Entry] | None:
-        """The entries below ``path`` of the session's tip when all is well, read the quick way
-        (``Repo.quick_blobs``: a report reads them for 1,000 sessions); ``None`` for anything
+    def _quick_entries(self, handle: Handle, kinds: Sequence[EntryKind]) -> list[Entry] | None:
+        """The entries of ``kinds`` of the session's tip when all is well, read the quick way
+        (``Repo.quick_folders``: a report reads them for 1,000 sessions); ``None`` for anything
         else, which the careful way then reads and names."""
-        blobs = self.repo.quick_blobs(handle.tip, path)
-        if blobs is None:
+        folders = self.repo.quick_folders(handle.tip, [f"entries/{kind}" for kind in kinds])
+        if folders is None:
             return None
         where = f"session {handle.id}"
         try:
-            return [codec.entry_from_bytes(data, f"{where}: {name}") for name, data in blobs]
+            return [codec.entry_from_bytes(data, f"{where}: {name}") for blobs in folders for name, data in blobs]
         except DataError:
             return None
 

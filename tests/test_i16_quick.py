@@ -81,7 +81,19 @@ def test_a_nesting_too_deep_is_read_the_careful_way_and_named(tmp_path: Path) ->
     ok(where, "end", "--complete")
     ok(where, "start", "Deep")
     ref = session_ref(where, "Deep")
-    tip = git(where, "rev-parse", ref).strip()
+    git(where, "update-ref", ref, too_deep(where, tmp_path, git(where, "rev-parse", ref).strip()))
+    result = run(where, "report", "--format", "json")
+    assert result.exit_code == 0
+    assert [s["title"] for s in json.loads(result.stdout)["sessions"]] == ["Fine"]
+    session = ref.rsplit("/", 1)[1]
+    assert result.stderr.startswith(
+        f"git-session: warning: skipped a session: session {session}: tree "
+    ) and result.stderr.rstrip().endswith("nests deeper than 16 folders")
+
+
+def too_deep(where: Path, tmp_path: Path, tip: str) -> str:
+    """A commit on ``tip`` whose ``entries/objective`` nests 21 folders deep (its other
+    entries gone)."""
     blob = git(where, "rev-parse", f"{tip}:meta.json").strip()
     tree = git(where, "mktree", input=f"100644 blob {blob}\tx.json\n").strip()
     for _ in range(20):
@@ -95,15 +107,7 @@ def test_a_nesting_too_deep_is_read_the_careful_way_and_named(tmp_path: Path) ->
     listing = git(where, "ls-tree", base).splitlines()
     kept = [line for line in listing if not line.endswith(("\tplaceholder", "\tentries"))]
     root = git(where, "mktree", input="\n".join([*kept, f"040000 tree {entries}\tentries"]) + "\n").strip()
-    deep = git(where, "commit-tree", root, "-p", tip, "-m", "deep").strip()
-    git(where, "update-ref", ref, deep, tip)
-    result = run(where, "report", "--format", "json")
-    assert result.exit_code == 0
-    assert [s["title"] for s in json.loads(result.stdout)["sessions"]] == ["Fine"]
-    session = ref.rsplit("/", 1)[1]
-    assert result.stderr.startswith(
-        f"git-session: warning: skipped a session: session {session}: tree "
-    ) and result.stderr.rstrip().endswith("nests deeper than 16 folders")
+    return git(where, "commit-tree", root, "-p", tip, "-m", "deep").strip()
 
 
 def test_a_damaged_entry_is_named_as_before(tmp_path: Path) -> None:
@@ -173,14 +177,21 @@ def test_a_session_left_out_does_not_take_the_timing_log_down_with_it(
     assert calls.count("log") == 2  # the first timing log failed; the second left the broken session out
 
 
-def test_quick_blobs_gives_what_the_store_reads_the_careful_way(tmp_path: Path) -> None:
+def one_session(tmp_path: Path) -> tuple[Path, Workspace, store.Handle]:
+    """A repository with one session of five objectives, a decision and a blocker."""
     where = new_repo(tmp_path)
     ok(where, "start", "One")
     for n in range(5):
         ok(where, "objective", "add", f"objective {n}")
     ok(where, "decision", "add", "a decision")
+    ok(where, "blocker", "add", "a blocker")
     ws = Workspace.open(str(where))
     (handle,) = ws.store.handles()
+    return where, ws, handle
+
+
+def test_quick_blobs_gives_what_the_store_reads_the_careful_way(tmp_path: Path) -> None:
+    _, ws, handle = one_session(tmp_path)
     tree = ws.repo.commit(handle.tip).tree
     for path in ("entries/objective", "entries/decision", "entries/blocker", "entries", "nothing/here"):
         assert ws.repo.quick_blobs(handle.tip, path) == list(ws.repo.blobs_under(tree, path)), path
@@ -192,3 +203,14 @@ def test_quick_blobs_gives_what_the_store_reads_the_careful_way(tmp_path: Path) 
     assert ws.repo.quick_blobs(handle.tip, "nothing", file=True) is None
     assert ws.repo.quick_blobs(tree, "entries") is None  # not a commit
     assert ws.repo.quick_blobs(ObjectId("0" * 40), "entries") is None  # not here
+
+
+def test_quick_folders_reads_each_folder_as_quick_blobs_does_and_none_when_one_is_unusual(tmp_path: Path) -> None:
+    where, ws, handle = one_session(tmp_path)
+    paths = ["entries/objective", "entries/blocker", "entries/commit", "meta.json"]
+    assert ws.repo.quick_folders(handle.tip, paths) == [ws.repo.quick_blobs(handle.tip, path) for path in paths]
+    deep = ObjectId(too_deep(where, tmp_path, handle.tip))
+    assert ws.repo.quick_blobs(deep, "entries/objective") is None
+    assert ws.repo.quick_folders(deep, ["entries/blocker"]) == [[]]  # gone from that commit
+    assert ws.repo.quick_folders(deep, ["entries/blocker", "entries/objective"]) is None
+    assert ws.repo.quick_folders(ObjectId(ws.repo.commit(handle.tip).tree), ["entries/objective"]) is None

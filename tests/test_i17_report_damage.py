@@ -222,13 +222,13 @@ def test_the_commits_git_cannot_show_are_found_in_a_bounded_number_of_processes(
     bad = {shas[7], shas[1000], shas[1999]}
     calls: list[int] = []
 
-    def read_commits(repo: Repo, part: Sequence[str]) -> list[Any]:
+    def read_line_counts(repo: Repo, part: Sequence[str]) -> list[Any]:
         calls.append(len(part))
         if bad & set(part):
             raise GitError("git log failed", command=("log",))
         return list(part)
 
-    monkeypatch.setattr(history, "read_commits", read_commits)
+    monkeypatch.setattr(history, "read_line_counts", read_line_counts)
     shown: list[Any] = report._read_commits(ws, shas)
     assert shown == [sha for sha in shas if sha not in bad]
     assert warned == [
