@@ -402,7 +402,7 @@ def main() -> int:
         env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # the hooks run git-session
         os.environ["PATH"] = env["PATH"]
         print("building the repositories")
-        sizes = [1, 1000, args.sessions]
+        sizes = sorted({1, 1000, args.sessions})
         fixtures = build_all(where, env, sizes, entries, args.packed)
         variants = variants_of(fixtures, "")
         if args.baseline is not None:
