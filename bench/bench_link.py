@@ -32,7 +32,13 @@ the next run's tip would not descend from it, and they would be made again from 
 entry, which only a session rewritten elsewhere pays); the queue is checked empty
 (everything was linked).
 
-Usage: .venv/bin/python bench/bench_link.py [--quick] [--rounds N] [--check] [--keep]
+With ``--baseline DIR`` (a folder holding another ``git_session`` package, e.g. ``git
+archive main git_session``), every repository is built a second time and every variant
+measured again in the same rounds with that package (``PYTHONPATH=DIR`` in its environment:
+the console script and the hooks start it), so that this code's ratios and the baseline's
+come from the same run.
+
+Usage: .venv/bin/python bench/bench_link.py [--quick] [--rounds N] [--check] [--keep] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -299,8 +305,9 @@ def measure(variants: list[Variant], rounds: int) -> tuple[list[Timing], list[Ti
     )
 
 
-def judged(timings: list[Timing], sizes: list[int], entries: int) -> list[Ratio]:
-    of = {t.label: t for t in timings}
+def judged(timings: list[Timing], sizes: list[int], entries: int, code: str = "") -> list[Ratio]:
+    """The ratios of the variants of one code (``code``: the suffix of its labels)."""
+    of = {t.label.removesuffix(code): t for t in timings if t.label.endswith(code)}
     rebase = f"after a rebase of {LINKED}"
     ratios = [
         Ratio(of[f"status, {n} sessions, {rebase}"], of[f"status, {n} sessions, nothing queued"], 1.5) for n in sizes
@@ -318,6 +325,16 @@ def judged(timings: list[Timing], sizes: list[int], entries: int) -> list[Ratio]
     return ratios
 
 
+def against_baseline(timings: list[Timing], kind: str) -> None:
+    """Each variant of this code / the same variant of the baseline's (``--baseline``)."""
+    of = {t.label: t for t in timings}
+    print(f"\n{kind}: this code / baseline, ratio of medians")
+    for timing in timings:
+        base = of.get(timing.label + BASELINE)
+        if base is not None:
+            print(f"  {timing.label:<70}  {timing.median_ms / base.median_ms:5.2f}")
+
+
 def spread(timings: list[Timing]) -> None:
     print("\nspread (milliseconds): quartiles and range")
     width = max(len(t.label) for t in timings)
@@ -325,6 +342,46 @@ def spread(timings: list[Timing]) -> None:
         ms = sorted(s * 1000 for s in timing.samples)
         q1, _, q3 = statistics.quantiles(ms, n=4) if len(ms) > 1 else (ms[0], ms[0], ms[0])
         print(f"{timing.label:<{width}}  p25 {q1:7.1f}  p75 {q3:7.1f}  min {ms[0]:7.1f}  max {ms[-1]:7.1f}")
+
+
+BASELINE = " (baseline)"  # the suffix of the labels of the variants run with --baseline's package
+
+
+def variants_of(fixtures: Fixtures, code: str) -> list[Variant]:
+    """The variants measured in the repositories of one code (``code``: its labels' suffix)."""
+    by_sessions, by_entries, present, entries = fixtures
+    variants: list[Variant] = []
+    for n, fixture in by_sessions.items():
+        variants.append(Variant(f"status, {n} sessions, nothing queued{code}", fixture, lambda: None, False))
+        variants.append(
+            Variant(f"status, {n} sessions, after a rebase of {LINKED}{code}", fixture, fixture.rebase, True)
+        )
+    many = by_sessions[1000]
+    for count in (1, 10, 100):
+        prepare = lambda count=count: many.commits(count)  # noqa: E731
+        variants.append(Variant(f"status, 1000 sessions, after {count} commits{code}", many, prepare, True))
+    for n, fixture in by_entries.items():
+        variants.append(Variant(f"status, {n} entries, nothing queued{code}", fixture, lambda: None, False))
+        prepare = lambda fixture=fixture: fixture.commits(1)  # noqa: E731
+        variants.append(Variant(f"status, {n} entries, after 1 commit{code}", fixture, prepare, True))
+        prepare = lambda fixture=fixture: fixture.commits(1, without_index=True)  # noqa: E731
+        variants.append(Variant(f"status, {n} entries, after 1 commit, no index{code}", fixture, prepare, True))
+    label = f"status, {entries} entries of present commits"
+    variants.append(Variant(f"{label}, nothing queued{code}", present, lambda: None, False))
+    variants.append(Variant(f"{label}, after 1 commit{code}", present, lambda: present.commits(1), True))
+    return variants
+
+
+Fixtures = tuple[dict[int, Fixture], dict[int, Fixture], Fixture, int]
+
+
+def build_all(where: Path, env: dict[str, str], sizes: list[int], entries: int, packed: bool) -> Fixtures:
+    """Every repository, in ``where``, its commands run in ``env``."""
+    where.mkdir(exist_ok=True)
+    by_sessions = {n: build(where, env, f"sessions-{n}", n, 0, packed) for n in sizes}
+    by_entries = {n: build(where, env, f"entries-{n}", 1, n, packed) for n in (0, entries // 10, entries)}
+    present = build(where, env, f"present-{entries}", 1, entries, packed, present=True)
+    return by_sessions, by_entries, present, entries
 
 
 def main() -> int:
@@ -335,65 +392,64 @@ def main() -> int:
     parser.add_argument("--packed", action="store_true", help="pack the refs of every repository")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the repositories and say where")
+    parser.add_argument("--baseline", type=Path, help="every variant run with the git_session package in DIR too")
     args = parser.parse_args()
+    if args.baseline is not None and not (args.baseline / "git_session" / "launch.py").is_file():
+        parser.error("--baseline must be a folder holding a git_session package")
     rounds = args.rounds or (5 if args.quick else 11)
     entries = 1000 if args.quick else 10000
     with bench_root("git-session-bench-link-", keep=args.keep) as (where, env):
         env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # the hooks run git-session
         os.environ["PATH"] = env["PATH"]
         print("building the repositories")
-        sizes = [1, 1000, args.sessions]
-        by_sessions = {n: build(where, env, f"sessions-{n}", n, 0, args.packed) for n in sizes}
-        by_entries = {n: build(where, env, f"entries-{n}", 1, n, args.packed) for n in (0, entries // 10, entries)}
-        present = build(where, env, f"present-{entries}", 1, entries, args.packed, present=True)
-        variants: list[Variant] = []
-        for n, fixture in by_sessions.items():
-            variants.append(Variant(f"status, {n} sessions, nothing queued", fixture, lambda: None, False))
-            variants.append(Variant(f"status, {n} sessions, after a rebase of {LINKED}", fixture, fixture.rebase, True))
-        many = by_sessions[1000]
-        for count in (1, 10, 100):
-            prepare = lambda count=count: many.commits(count)  # noqa: E731
-            variants.append(Variant(f"status, 1000 sessions, after {count} commits", many, prepare, True))
-        for n, fixture in by_entries.items():
-            variants.append(Variant(f"status, {n} entries, nothing queued", fixture, lambda: None, False))
-            prepare = lambda fixture=fixture: fixture.commits(1)  # noqa: E731
-            variants.append(Variant(f"status, {n} entries, after 1 commit", fixture, prepare, True))
-            prepare = lambda fixture=fixture: fixture.commits(1, without_index=True)  # noqa: E731
-            variants.append(Variant(f"status, {n} entries, after 1 commit, no index", fixture, prepare, True))
-        label = f"status, {entries} entries of present commits"
-        variants.append(Variant(f"{label}, nothing queued", present, lambda: None, False))
-        variants.append(Variant(f"{label}, after 1 commit", present, lambda: present.commits(1), True))
+        sizes = sorted({1, 1000, args.sessions})
+        fixtures = build_all(where, env, sizes, entries, args.packed)
+        variants = variants_of(fixtures, "")
+        if args.baseline is not None:
+            print(f"building them again for the baseline ({args.baseline})")
+            based = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+            variants += variants_of(build_all(where / "baseline", based, sizes, entries, args.packed), BASELINE)
         timings, cpu = measure(variants, rounds)
+        codes = ["", BASELINE] if args.baseline is not None else [""]
         ratios = judged(timings, sizes, entries)
-        print("\nwall clock:")
-        report(timings, ratios, rounds)
-        spread(timings)
-        print("\nCPU time (the command and its git processes; steadier on a loaded machine):")
-        report(cpu, judged(cpu, sizes, entries), rounds)
-        spread(cpu)
-        print("\nlinking cost per commit (median after 1 commit - median with nothing queued), milliseconds:")
-        rows = [(f"{n:6d} commit entries (absent commits)", f"status, {n} entries") for n in by_entries]
-        rows.append((f"{entries:6d} commit entries (present commits)", f"status, {entries} entries of present commits"))
-        for shown, label in rows:
-            nets = [
-                of[f"{label}, after 1 commit"].median_ms - of[f"{label}, nothing queued"].median_ms
-                for of in ({t.label: t for t in kind} for kind in (timings, cpu))
-            ]
-            print(f"  {shown} in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
-        print("making the indexes (median after 1 commit with no index - with them), milliseconds:")
-        for n in by_entries:
-            label = f"status, {n} entries, after 1 commit"
-            nets = [
-                of[f"{label}, no index"].median_ms - of[label].median_ms
-                for of in ({t.label: t for t in kind} for kind in (timings, cpu))
-            ]
-            print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
+        for kind, measured in (("wall clock", timings), ("CPU time", cpu)):
+            for code in codes:
+                shown = [t for t in measured if t.label.endswith(BASELINE) == bool(code)]
+                print(f"\n{kind}{' (the baseline)' if code else ''}:")
+                report(shown, judged(measured, sizes, entries, code), rounds)
+            spread(measured)
+            if args.baseline is not None:
+                against_baseline(measured, kind)
+        for code in codes:
+            net_costs(timings, cpu, fixtures, entries, code)
         print(
             f"\nmachine load (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
         )
         if args.keep:
             print(f"kept in {where}")
         return exit_status(ratios, args.check)
+
+
+def net_costs(timings: list[Timing], cpu: list[Timing], fixtures: Fixtures, entries: int, code: str) -> None:
+    """The linking cost per commit and the cost of making the indexes, net of the idle command."""
+    by_entries = fixtures[1]
+    print(f"\nlinking cost per commit{code} (median after 1 commit - median with nothing queued), milliseconds:")
+    rows = [(f"{n:6d} commit entries (absent commits)", f"status, {n} entries") for n in by_entries]
+    rows.append((f"{entries:6d} commit entries (present commits)", f"status, {entries} entries of present commits"))
+    for shown, label in rows:
+        nets = [
+            of[f"{label}, after 1 commit{code}"].median_ms - of[f"{label}, nothing queued{code}"].median_ms
+            for of in ({t.label: t for t in kind} for kind in (timings, cpu))
+        ]
+        print(f"  {shown} in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
+    print(f"making the indexes{code} (median after 1 commit with no index - with them), milliseconds:")
+    for n in by_entries:
+        label = f"status, {n} entries, after 1 commit"
+        nets = [
+            of[f"{label}, no index{code}"].median_ms - of[f"{label}{code}"].median_ms
+            for of in ({t.label: t for t in kind} for kind in (timings, cpu))
+        ]
+        print(f"  {n:6d} commit entries in the session: wall {nets[0]:6.1f}, CPU {nets[1]:6.1f}")
 
 
 if __name__ == "__main__":

@@ -184,7 +184,9 @@ def _unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> 
     branches = list(tips.values())
     found = {c.id for c in repo.walk_all(present, hide=branches) if c.id in wanted}
     now = _Reached(tips, (known | set(present)) - found)
-    if not grafted and (reached is None or now != reached):  # (what a graft joins is no memo without it)
+    # (what a graft joins is no memo without it; a few commits the memo lacks are walked
+    # again next time rather than the memo written whole again for them: a link adds one)
+    if not grafted and (reached is None or (len(present) > WALKED_UNSAVED and now != reached)):
         now.save(private / REACHED_FOLDER / handle.id)
     if found:
         found = {c.id for c in repo.walk_all(list(found), hide=[*branches, *_held(repo)]) if c.id in wanted}
@@ -193,6 +195,7 @@ def _unreachable(commits: Iterable[ObjectId], ws: Workspace, handle: Handle) -> 
 
 # at-risk-reached/<session id>: the session's commits the branches reached, with the branches' tips then.
 REACHED_FOLDER = "at-risk-reached"
+WALKED_UNSAVED = 64  # commits the memo lacks walked on each check before it is written again with them
 
 
 @dataclass

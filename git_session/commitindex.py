@@ -4,10 +4,19 @@ reads instead of decoding every commit entry (issue 14).
 The index lives outside the session's tree, in the private folder
 (``commit-index/<session id>``), so that a session's tree is exactly what its operations
 make of it on every clone, whichever git-session wrote it. The file says the session tip
-it was made for::
+it was made for, then holds the records appended since, each bringing it from one tip to
+the next (a link adds a line or a few: the file is not written whole again for them)::
 
-    git-session commit-index 1 <tip> <lines> <sha256 of the lines>
+    git-session commit-index 2 <tip> <lines> <bytes> <sha256 of the lines>
     <commit> <entry id>            one line per commit entry (``-``: the entry names no full id)
+    git-session commit-index record <from tip> <to tip> <lines> <bytes> <sha256 of its lines>
+    <commit> <entry id>            the lines it adds
+
+A record counts only whole (its checksum) and only from the tip the file is at when it
+comes (two writers appending from the same tip: the second one's does not); the records
+before a torn or damaged one, or one that does not follow, still count, and the next
+writer writes the file whole again. So does one whose update moves an entry (a rewrite),
+or when the records pass ``MAX_RECORDS`` or a quarter of the base's bytes.
 
 It is never trusted over the store. Made for the session's tip: used as it is. Made for an
 ancestor of the tip: brought up to date from the operations since that tip only (the commit
@@ -23,7 +32,9 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import paths, trailers
@@ -34,10 +45,15 @@ from git_session.model import Entry, Op
 from git_session.names import ID_PATTERN, REMOTE_SESSIONS_PREFIX, ObjectId
 from git_session.store import Handle, Store
 
-MAGIC = b"git-session commit-index 1"
+MAGIC = b"git-session commit-index 2"
+RECORD = b"git-session commit-index record"
+MAX_RECORDS = 32  # records appended before the file is written whole again
 SEARCHED_FIRST = 8  # commits looked for line by line before the lines are split once
 NO_COMMIT = b"-"
-_HEADER = re.compile(rb"git-session commit-index 1 ([0-9a-f]{40}|[0-9a-f]{64}) ([0-9]{1,9}) ([0-9a-f]{64})")
+_TIP = rb"([0-9a-f]{40}|[0-9a-f]{64})"
+_SIZES = rb" ([0-9]{1,9}) ([0-9]{1,10}) ([0-9a-f]{64})\n"
+_HEADER = re.compile(re.escape(MAGIC) + rb" " + _TIP + _SIZES)
+_RECORD = re.compile(re.escape(RECORD) + rb" " + _TIP + rb" " + _TIP + _SIZES)
 
 
 class CommitIndex:
@@ -115,15 +131,17 @@ def current_lines(store: Store, handle: Handle, path: Path, line: Callable[[Entr
     (the at-risk check keeps its own index this way: ``atrisk.py``)."""
     cached = _read(path)
     expected = sum(store.meta(handle).counts.get("commit", {}).values())
-    lines = None
+    lines, added = None, None
     if cached is not None:
-        tip, lines = cached
-        if tip != handle.tip:
-            lines = _updated(store, handle, tip, lines, line)
+        lines = cached.lines
+        if cached.tip != handle.tip:
+            lines, added = _updated(store, handle, cached.tip, lines, line) or (None, None)
     if lines is None or lines.count(b"\n") != expected:
-        lines = _made(store, handle, line)
-    if cached is None or cached != (handle.tip, lines):
-        with contextlib.suppress(OSError):  # a cache: the next command makes it again
+        lines, added = _made(store, handle, line), None
+    with contextlib.suppress(OSError):  # a cache: the next command makes it again
+        if cached is not None and added is not None and cached.takes(added):
+            _append(path, record_bytes(cached.tip, handle.tip, added))
+        elif cached is None or cached.torn or (cached.tip, cached.lines) != (handle.tip, lines):
             trailers.write_atomically(path, index_bytes(handle.tip, lines))
     return lines
 
@@ -139,8 +157,9 @@ def _made(store: Store, handle: Handle, line: Callable[[Entry], bytes] = _line) 
 
 def _updated(
     store: Store, handle: Handle, tip: ObjectId, lines: bytes, line: Callable[[Entry], bytes] = _line
-) -> bytes | None:
-    """``lines`` (made at ``tip``) brought up to the handle's tip; ``None``: to be made again."""
+) -> tuple[bytes, bytes | None] | None:
+    """``lines`` (made at ``tip``) brought up to the handle's tip, and the lines added when
+    that is all the update did (``None``: it moved some); ``None``: to be made again."""
     try:
         if not store.repo.has_object(tip) or not store.repo.is_ancestor(tip, handle.tip):
             return None
@@ -170,7 +189,7 @@ def _updated(
             if entry is None:
                 return None
             added.append(line(entry))
-        return lines + b"".join(added)
+        return lines + b"".join(added), None if moved else b"".join(added)
     except (SessionError, KeyError, ValueError):
         return None
 
@@ -199,20 +218,78 @@ def forget_others(repo: Repo, ids: Collection[str]) -> None:
 
 def index_bytes(tip: ObjectId, lines: bytes) -> bytes:
     """The index file of ``lines`` made for ``tip``."""
+    return b"%s %s%s" % (MAGIC, tip.encode("ascii"), _sized(lines))
+
+
+def record_bytes(tip: ObjectId, to: ObjectId, lines: bytes) -> bytes:
+    """The record that brings an index at ``tip`` to ``to`` by adding ``lines``."""
+    return b"%s %s %s%s" % (RECORD, tip.encode("ascii"), to.encode("ascii"), _sized(lines))
+
+
+def _sized(lines: bytes) -> bytes:
+    """`` <lines> <bytes> <sha256>\n`` and the lines."""
     checksum = hashlib.sha256(lines).hexdigest().encode()
-    return b"%s %s %d %s\n" % (MAGIC, tip.encode("ascii"), lines.count(b"\n"), checksum) + lines
+    return b" %d %d %s\n" % (lines.count(b"\n"), len(lines), checksum) + lines
 
 
-def _read(path: Path) -> tuple[ObjectId, bytes] | None:
-    """The tip and lines of an index file, or ``None``: absent, unreadable, damaged or not one."""
+@dataclass(frozen=True)
+class _Cached:
+    """An index file as read: the tip its last whole record brings it to, and its lines."""
+
+    tip: ObjectId
+    lines: bytes
+    base: int  # the bytes of the lines the header counts
+    tail: int  # the bytes of the records that follow them
+    records: int
+    torn: bool  # something after the last record that counts: written whole by the next writer
+
+    def takes(self, added: bytes) -> bool:
+        """Whether ``added`` is appended as one more record (else the file is written whole)."""
+        return not self.torn and self.records < MAX_RECORDS and self.tail + len(added) <= self.base // 4
+
+
+def _read(path: Path) -> _Cached | None:
+    """The index file at ``path``, or ``None``: absent, unreadable, damaged or not one."""
     try:
         data = read_data(path)
     except OSError:
         return None
-    header, _, lines = data.partition(b"\n")
-    match = _HEADER.fullmatch(header)
-    if match is None or int(match.group(2)) != lines.count(b"\n") or lines[-1:] not in (b"", b"\n"):
+    match = _HEADER.match(data)
+    lines = _counted(data, match)
+    if match is None or lines is None:
         return None
-    if hashlib.sha256(lines).hexdigest().encode() != match.group(3):
+    tip, parts, at = ObjectId(match.group(1).decode("ascii")), [lines], match.end() + len(lines)
+    while at < len(data):
+        record = _RECORD.match(data, at)
+        added = _counted(data, record, 1)
+        if record is None or added is None or record.group(1) != tip.encode("ascii"):
+            break
+        tip = ObjectId(record.group(2).decode("ascii"))
+        parts.append(added)
+        at = record.end() + len(added)
+    base = len(parts[0])
+    return _Cached(tip, b"".join(parts), base, at - match.end() - base, len(parts) - 1, at < len(data))
+
+
+def _counted(data: bytes, match: re.Match[bytes] | None, tips: int = 0) -> bytes | None:
+    """The lines after a header or record line ``match``: as many lines and bytes as it
+    says, whose checksum it holds; ``None`` when they are not."""
+    if match is None:
         return None
-    return ObjectId(match.group(1).decode("ascii")), lines
+    count, size, checksum = match.group(tips + 2, tips + 3, tips + 4)
+    lines = data[match.end() : match.end() + int(size)]
+    if len(lines) != int(size) or lines.count(b"\n") != int(count) or lines[-1:] not in (b"", b"\n"):
+        return None
+    return lines if hashlib.sha256(lines).hexdigest().encode() == checksum else None
+
+
+def _append(path: Path, record: bytes) -> None:
+    """``record`` added at the end of the index file in one write (another writer's record
+    lands whole before or after it); no file there: nothing written."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return
+        os.write(descriptor, record)
+    finally:
+        os.close(descriptor)

@@ -1533,12 +1533,15 @@ class Repo:
         object database's rescan (``present``)."""
         missed = []
         # after a miss (the database refreshed): each backend asked, which refreshes nothing
-        asked: list[Callable[[pygit2.Oid], bool]] | None = None
+        asked: list[Callable[[pygit2.Oid | str], bool]] | None = None
+        exists = self._raw.odb.exists
         for oid in oids:
             try:
-                key = pygit2.Oid(hex=oid)
+                # (a full id as it is: pygit2 reads its hex without an Oid made first, for a
+                # third of the cost; anything else is made one, which refuses a short id)
+                key = oid if len(oid) == _HEX_ID_LENGTH else pygit2.Oid(hex=oid)
                 if asked is None:
-                    here = bool(self._raw.odb.exists(key))
+                    here = bool(exists(key))
                     asked = None if here else [backend.exists for backend in self._raw.odb.backends]
                 else:
                     here = False

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from git_session import codec, linking
+from git_session import codec, commitindex, linking
 from git_session.commitindex import CommitIndex, commit_index, index_bytes
 from git_session.errors import ConflictError
 from git_session.gitrepo import Repo
@@ -174,7 +174,10 @@ def stored_lines(repo: Path) -> list[tuple[str, str]]:
 
 
 def cached_tip(repo: Path) -> str:
-    return index_file(repo).read_text().split()[3]
+    """The tip the index file is at: its header's, or its last record's."""
+    cached = commitindex._read(index_file(repo))
+    assert cached is not None
+    return cached.tip
 
 
 def test_linking_reads_no_other_commit_entry_once_the_index_is_made(work: Path, counted: dict[str, int]) -> None:
