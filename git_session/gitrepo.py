@@ -9,6 +9,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import stat
@@ -183,16 +184,75 @@ _PLAIN_IDENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._@+-]{0,254}[A-Za-z0-9])?"
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")  # a name put in a tree without libgit2's checks
 
 
-def _tree_body(entries: Mapping[bytes, tuple[int, bytes]]) -> bytes:
-    """A tree's content as git writes it: entries sorted by name, a folder's as if it ended
-    in ``/``; each ``<mode in octal> <name>\\0<raw id>``."""
-    ordered = sorted(entries.items(), key=lambda item: item[0] + b"/" if item[1][0] == FileMode.TREE else item[0])
-    return b"".join(b"%o %s\0%s" % (mode, name, raw) for name, (mode, raw) in ordered)
+# A tree's entries as git writes them: ``<mode> <name>\0<raw id>``, each mode one git writes
+# (octal, no leading 0), the name without a ``/``. Read by regular expressions: a flat folder
+# of 10,000 entries is parsed in C, not entry by entry (ISSUE14).
+_WRITTEN_ENTRY = re.compile(rb"(?:100644|100755|120000|40000|160000) [^\0/]+\0.{20}", re.DOTALL)
+_ENTRY_NAME = re.compile(rb"[0-7]+ ([^\0]+)\0.{20}", re.DOTALL)
+_FOLDER_NAME = re.compile(rb"(?:40000 ([^\0]+)|[0-7]+ [^\0]+)\0.{20}", re.DOTALL)  # b"" for a file
 
 
-def _tree_id(entries: Mapping[bytes, tuple[int, bytes]]) -> str:
-    body = _tree_body(entries)
-    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+class _Folder:
+    """A tree's entries, each as git writes it, in git's order (by name, a folder's as if
+    it ended in ``/``: ``keys``), edited in place: an edit costs a search and a splice of
+    lists, not a pass over every entry."""
+
+    def __init__(self, entries: list[bytes], keys: list[bytes]) -> None:
+        self.entries, self.keys = entries, keys
+
+    @classmethod
+    def of(cls, tree_id: str, body: bytes) -> _Folder | None:
+        """The entries of the tree ``tree_id`` whose content is ``body``; ``None`` unless git
+        would write them back as they are (a mode it writes otherwise, 100664 or 040000;
+        entries out of its order or named twice, as other tools write them; content that is
+        not the tree's)."""
+        entries = _WRITTEN_ENTRY.findall(body)
+        if sum(map(len, entries)) != len(body):  # they do not tile the content: not all written as git writes
+            return None
+        names = _ENTRY_NAME.findall(body)
+        folders = _FOLDER_NAME.findall(body) if b"40000 " in body else []  # (none without those bytes)
+        keys = (
+            [name + b"/" if folder else name for name, folder in zip(names, folders, strict=True)]
+            if any(folders)
+            else names
+        )
+        if not all(map(operator.lt, keys, itertools.islice(keys, 1, None))):  # in git's order, no key twice
+            return None
+        if keys is not names and len(set(names)) != len(names):  # a file and a folder of one name
+            return None
+        if hashlib.sha1(b"tree %d\0%s" % (len(body), body)).hexdigest() != tree_id:
+            return None
+        return cls(entries, keys)
+
+    def get(self, name: bytes) -> tuple[int, bytes] | None:
+        """The (mode, raw id) of the entry named ``name``, if there is one."""
+        at = self._find(name)
+        if at is None:
+            return None
+        entry = self.entries[at]
+        return int(entry[: entry.index(b" ")], 8), entry[-20:]
+
+    def put(self, name: bytes, mode: int, raw_id: bytes) -> None:
+        self.remove(name)
+        key = name + b"/" if mode == FileMode.TREE else name
+        at = bisect.bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.entries.insert(at, b"%o %s\0%s" % (mode, name, raw_id))
+
+    def remove(self, name: bytes) -> None:
+        at = self._find(name)
+        if at is not None:
+            del self.keys[at], self.entries[at]
+
+    def body(self) -> bytes:
+        return b"".join(self.entries)
+
+    def _find(self, name: bytes) -> int | None:
+        for key in (name, name + b"/"):  # a file's, then a folder's
+            at = bisect.bisect_left(self.keys, key)
+            if at < len(self.keys) and self.keys[at] == key:
+                return at
+        return None
 
 
 class _Pending:
@@ -1205,23 +1265,25 @@ class Repo:
         Only the trees along changed paths are rewritten.
         """
         with _writing("to the object store"):
-            oid = self._edit(self._tree(base) if base else None, changes)
+            oid = self._edit_id(base, changes)
             return ObjectId(str(oid or self._raw.TreeBuilder().write()))
 
-    def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
-        assert tree is None or isinstance(tree, pygit2.Tree)
+    def _edit_id(self, tree_id: str | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
+        """The tree ``tree_id`` edited: inside ``packed_writes`` without libgit2 when it can
+        be (``_edit_held``), else by libgit2's ``TreeBuilder`` (``_edit``)."""
         if self._pending.objects is not None:
-            held = self._edit_held(tree, changes)
+            held = self._edit_held(tree_id, changes)
             if held is not _NOT_HELD:
                 return held if isinstance(held, pygit2.Oid) else None
+        return self._edit(self._tree(tree_id) if tree_id else None, changes)
+
+    def _edit(self, tree: pygit2.Tree | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
         builder = self._raw.TreeBuilder(tree) if tree is not None else self._raw.TreeBuilder()
         for name, sub in _group_by_head(changes).items():
             if isinstance(sub, dict):
                 current = builder.get(name)
-                existing = (
-                    self._tree(str(current.id)) if current is not None and current.type == ObjectType.TREE else None
-                )
-                subtree = self._edit(existing, sub)
+                existing = str(current.id) if current is not None and current.type == ObjectType.TREE else None
+                subtree = self._edit_id(existing, sub)
                 if subtree is None:
                     if current is not None:
                         builder.remove(name)
@@ -1236,12 +1298,12 @@ class Repo:
                 builder.insert(name, pygit2.Oid(hex=sub), FileMode.BLOB)
         return builder.write() if len(builder) else None
 
-    def _edit_held(self, tree: pygit2.Tree | None, changes: Mapping[str, Change]) -> pygit2.Oid | object | None:
+    def _edit_held(self, tree_id: str | None, changes: Mapping[str, Change]) -> pygit2.Oid | object | None:
         """``_edit`` inside ``packed_writes``: the tree written as ``TreeBuilder.write`` writes
         it (entries sorted as git sorts them, each mode in octal), kept with the other objects
-        (``_held``). Left to libgit2 (``_NOT_HELD``): a base tree that does not write back to
-        its own id (an unusual mode, an order git would not write), a name that is not
-        plain, and an object to put in that is not one kept here of its kind."""
+        (``_held``). Left to libgit2 (``_NOT_HELD``): a base tree that git would not write back
+        as it is (``_Folder.of``), a name that is not plain, and an object to put in that is
+        not one kept here of its kind."""
         grouped = _group_by_head(changes)
         for name, sub in grouped.items():
             if not _PLAIN_NAME.fullmatch(name):
@@ -1251,35 +1313,39 @@ class Repo:
                 held = self._pending.get(oid)
                 if held is None or held[0] != wanted:
                     return _NOT_HELD
-        entries: dict[bytes, tuple[int, bytes]] = {}  # name -> (mode, raw id)
-        if tree is not None:
-            for entry in tree:
-                if entry.raw_name is None:
-                    return _NOT_HELD
-                entries[entry.raw_name] = (int(entry.filemode), entry.id.raw)
-            if _tree_id(entries) != str(tree.id):
-                return _NOT_HELD
+        folder = _Folder([], []) if tree_id is None else self._folder(tree_id)
+        if folder is None:
+            return _NOT_HELD
         for name, sub in grouped.items():
             key = name.encode()
             if isinstance(sub, dict):
-                current = entries.get(key)
-                existing = (
-                    self._tree(str(pygit2.Oid(raw=current[1]))) if current and current[0] == FileMode.TREE else None
-                )
-                made = self._edit(existing, sub)
+                current = folder.get(key)
+                existing = current[1].hex() if current and current[0] == FileMode.TREE else None
+                made = self._edit_id(existing, sub)
                 if made is None:
-                    entries.pop(key, None)
+                    folder.remove(key)
                 else:
-                    entries[key] = (int(FileMode.TREE), made.raw)
+                    folder.put(key, FileMode.TREE, made.raw)
             elif sub is None:
-                entries.pop(key, None)
+                folder.remove(key)
             elif isinstance(sub, Subtree):
-                entries[key] = (int(FileMode.TREE), bytes.fromhex(sub.id))
+                folder.put(key, FileMode.TREE, bytes.fromhex(sub.id))
             else:
-                entries[key] = (int(FileMode.BLOB), bytes.fromhex(sub))
-        if not entries:
+                folder.put(key, FileMode.BLOB, bytes.fromhex(sub))
+        if not folder.entries:
             return None
-        return pygit2.Oid(hex=self._held(ObjectType.TREE, b"tree", _tree_body(entries)))
+        return pygit2.Oid(hex=self._held(ObjectType.TREE, b"tree", folder.body()))
+
+    def _folder(self, tree_id: str) -> _Folder | None:
+        """A base tree's entries, from its content as stored (or kept here), read in one
+        piece; ``None`` (left to libgit2, which says why) for an object that is missing,
+        damaged or not a tree."""
+        held = self._pending.get(tree_id)
+        try:
+            kind, body = held if held is not None else self._raw.odb.read(tree_id)
+        except (KeyError, ValueError, pygit2.GitError, DataError):
+            return None
+        return _Folder.of(tree_id, body) if kind == ObjectType.TREE else None
 
     def _subtree(self, tree_id: ObjectId, path: str) -> pygit2.Tree | None:
         obj = self._tree(tree_id)
