@@ -13,6 +13,7 @@ from typing import Any
 import pygit2
 import pytest
 
+from git_session import gitcli
 from git_session.gitrepo import Change, Repo, Subtree
 from git_session.names import ObjectId
 from tests.helpers import fsck, git
@@ -119,3 +120,45 @@ def test_an_edit_inside_packed_writes_makes_no_pygit2_object_of_its_base_tree(
     assert base not in looked_up
     monkeypatch.undo()
     assert inside == Repo.discover(str(repo_path)).edit_tree(base, {"n0500.json": new, "sub/n.json": new})
+
+
+def test_pull_and_push_move_refs_with_the_callers_git_c_settings_and_no_ambiguity_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One way for both (``gitcli.ref_transaction``): the pull's transactions set
+    ``core.warnAmbiguousRefs=false`` in ``GIT_CONFIG_PARAMETERS`` themselves, the push's
+    with ``git -c``. A reference-transaction hook sees, in each, the setting and what the
+    caller's own ``git -c`` set."""
+    from tests.helpers import ok
+    from tests.test_i19_pull import _diverged
+
+    alice, bob = _diverged(tmp_path, 1)
+    seen = tmp_path / "seen"
+    for clone in (alice, bob):
+        hook = clone / git(clone, "rev-parse", "--git-path", "hooks/reference-transaction").strip()
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(
+            "#!/bin/sh\n"
+            f'[ "$1" = committed ] && echo "$(git config user.name) $(git config core.warnAmbiguousRefs)" >> {seen}\n'
+            "cat >/dev/null\n"
+        )
+        hook.chmod(0o755)
+    calls: list[list[str]] = []
+    real = gitcli.run
+
+    def run(args: Any, **kwargs: Any) -> Any:
+        calls.append(list(args))
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(gitcli, "run", run)
+    monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'user.name'='Given Name'")
+    assert "1 merged" in ok(bob, "pull")
+    ok(bob, "push")  # the merge leaves
+    moving = [args for args in calls if "update-ref" in args and "--stdin" in args]
+    assert len(moving) == 2  # the pull's merge, the push's copies
+    assert {tuple(args[: args.index("--no-deref") + 1]) for args in moving} == {
+        ("-c", "core.warnAmbiguousRefs=false", "update-ref", "--no-deref")
+    }
+    lines = seen.read_text().splitlines()  # (the fetch's and the push's own transactions too)
+    assert all(line.startswith("Given Name") for line in lines)
+    assert lines.count("Given Name false") == 2
