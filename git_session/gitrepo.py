@@ -180,6 +180,8 @@ class ObjectError(DataError):
 
 
 _NOT_HELD = object()  # ``Repo._edit_held``: left to libgit2
+_TREE_MODE = int(FileMode.TREE)
+_SMALL_TREE = 64  # entries: a tree no larger is read entry by entry (``Repo._folder``)
 _PLAIN_IDENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._@+-]{0,254}[A-Za-z0-9])?")  # nothing libgit2 trims or refuses
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")  # a name put in a tree without libgit2's checks
 
@@ -216,9 +218,27 @@ class _Folder:
             if any(folders)
             else names
         )
+        return cls._checked(tree_id, body, entries, keys, names)
+
+    @classmethod
+    def of_entries(cls, tree_id: str, tree: Iterable[pygit2.Object]) -> _Folder | None:
+        """``of`` a tree read by libgit2 (each entry's mode as it reads it: 100664 as 100644),
+        written out again entry by entry: cheaper for a few entries than reading it again."""
+        read = [(int(e.filemode), e.raw_name or b"", e.id.raw) for e in tree]  # (a name it cannot give: None)
+        names = [name for _, name, _ in read]
+        if not all(names) or b"/" in b"\0".join(names):
+            return None
+        entries = [b"%o %s\0%s" % entry for entry in read]
+        keys = [name + b"/" if mode == _TREE_MODE else name for mode, name, _ in read]
+        return cls._checked(tree_id, b"".join(entries), entries, keys, names)
+
+    @classmethod
+    def _checked(
+        cls, tree_id: str, body: bytes, entries: list[bytes], keys: list[bytes], names: list[bytes]
+    ) -> _Folder | None:
         if not all(map(operator.lt, keys, itertools.islice(keys, 1, None))):  # in git's order, no key twice
             return None
-        if keys is not names and len(set(names)) != len(names):  # a file and a folder of one name
+        if keys != names and len(set(names)) != len(names):  # a file and a folder of one name
             return None
         if hashlib.sha1(b"tree %d\0%s" % (len(body), body)).hexdigest() != tree_id:
             return None
@@ -234,7 +254,7 @@ class _Folder:
 
     def put(self, name: bytes, mode: int, raw_id: bytes) -> None:
         self.remove(name)
-        key = name + b"/" if mode == FileMode.TREE else name
+        key = name + b"/" if mode == _TREE_MODE else name
         at = bisect.bisect_left(self.keys, key)
         self.keys.insert(at, key)
         self.entries.insert(at, b"%o %s\0%s" % (mode, name, raw_id))
@@ -1337,15 +1357,14 @@ class Repo:
         return pygit2.Oid(hex=self._held(ObjectType.TREE, b"tree", folder.body()))
 
     def _folder(self, tree_id: str) -> _Folder | None:
-        """A base tree's entries, from its content as stored (or kept here), read in one
-        piece; ``None`` (left to libgit2, which says why) for an object that is missing,
-        damaged or not a tree."""
+        """A base tree's entries. A large tree is read in one piece; a small one, looked up
+        already most often (libgit2 keeps it), is written out again from its entries: what
+        does not hash back to its id (a mode libgit2 reads as another) is not taken."""
         held = self._pending.get(tree_id)
-        try:
-            kind, body = held if held is not None else self._raw.odb.read(tree_id)
-        except (KeyError, ValueError, pygit2.GitError, DataError):
-            return None
-        return _Folder.of(tree_id, body) if kind == ObjectType.TREE else None
+        if held is not None:
+            return _Folder.of(tree_id, held[1]) if held[0] == ObjectType.TREE else None
+        tree = self._tree(tree_id)
+        return _Folder.of(tree_id, tree.read_raw()) if len(tree) > _SMALL_TREE else _Folder.of_entries(tree_id, tree)
 
     def _subtree(self, tree_id: ObjectId, path: str) -> pygit2.Tree | None:
         obj = self._tree(tree_id)
