@@ -182,6 +182,7 @@ class ObjectError(DataError):
 _NOT_HELD = object()  # ``Repo._edit_held``: left to libgit2
 _TREE_MODE = int(FileMode.TREE)
 _SMALL_TREE = 64  # entries: a tree no larger is read entry by entry (``Repo._folder``)
+_KEPT_FOLDERS = 8  # the large trees written inside ``packed_writes`` kept to be edited again
 _PLAIN_IDENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._@+-]{0,254}[A-Za-z0-9])?")  # nothing libgit2 trims or refuses
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")  # a name put in a tree without libgit2's checks
 
@@ -284,6 +285,19 @@ class _Pending:
         self.objects: dict[str, tuple[int, bytes]] | None = None
         self.loose_below = 0
         self.writer: pygit2.Odb | None = None
+        # The large trees written here, as ``_Folder`` parts by id: edited again (a flat notes
+        # tree, once per commit linked) without being read and checked again.
+        self.folders: dict[str, tuple[list[bytes], list[bytes]]] = {}
+
+    def keep_folder(self, tree_id: str, folder: _Folder) -> None:
+        if len(folder.entries) > _SMALL_TREE:
+            self.folders[tree_id] = (list(folder.entries), list(folder.keys))
+            if len(self.folders) > _KEPT_FOLDERS:
+                del self.folders[next(iter(self.folders))]  # the oldest
+
+    def folder(self, tree_id: str) -> _Folder | None:
+        kept = self.folders.get(tree_id)
+        return None if kept is None else _Folder(list(kept[0]), list(kept[1]))
 
     def get(self, oid: object) -> tuple[int, bytes] | None:
         return None if self.objects is None else self.objects.get(str(oid))
@@ -1095,6 +1109,7 @@ class Repo:
             for dropped in self._pending.objects or ():  # not stored: not to be read either
                 self._blob_bytes -= len(self._blobs.pop(dropped, b""))
             self._pending.objects = None
+            self._pending.folders.clear()
 
     def _store_pending(self) -> None:
         """The objects ``packed_writes`` holds, stored: one pack, or loose when few."""
@@ -1354,7 +1369,9 @@ class Repo:
                 folder.put(key, FileMode.BLOB, bytes.fromhex(sub))
         if not folder.entries:
             return None
-        return pygit2.Oid(hex=self._held(ObjectType.TREE, b"tree", folder.body()))
+        written = self._held(ObjectType.TREE, b"tree", folder.body())
+        self._pending.keep_folder(written, folder)
+        return pygit2.Oid(hex=written)
 
     def _folder(self, tree_id: str) -> _Folder | None:
         """A base tree's entries. A large tree is read in one piece; a small one, looked up
@@ -1362,7 +1379,8 @@ class Repo:
         does not hash back to its id (a mode libgit2 reads as another) is not taken."""
         held = self._pending.get(tree_id)
         if held is not None:
-            return _Folder.of(tree_id, held[1]) if held[0] == ObjectType.TREE else None
+            kept = self._pending.folder(tree_id)
+            return kept or (_Folder.of(tree_id, held[1]) if held[0] == ObjectType.TREE else None)
         tree = self._tree(tree_id)
         return _Folder.of(tree_id, tree.read_raw()) if len(tree) > _SMALL_TREE else _Folder.of_entries(tree_id, tree)
 

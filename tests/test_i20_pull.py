@@ -166,3 +166,37 @@ def test_pull_and_push_move_refs_with_the_callers_git_c_settings_and_no_ambiguit
     lines = seen.read_text().splitlines()  # (the fetch's and the push's own transactions too)
     assert all(line.startswith("Given Name") for line in lines)
     assert lines.count("Given Name false") == 2
+
+
+def test_a_large_tree_written_inside_packed_writes_is_edited_again_without_being_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The large trees written here are kept as entries (``_Pending.folders``): the next edit
+    of one (a flat notes tree, once per commit linked) splices them, each edit its own copy."""
+    repo_path, blob, _ = _repo(tmp_path)
+    base = ObjectId(
+        git(repo_path, "mktree", input="".join(f"100644 blob {blob}\tn{n:04d}\n" for n in range(500))).strip()
+    )
+    repo = Repo.discover(str(repo_path))
+    parsed: list[str] = []
+    real = gitrepo._Folder.of.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: Any, oid: str, body: bytes) -> Any:
+        parsed.append(oid)
+        return real(cls, oid, body)
+
+    monkeypatch.setattr(gitrepo._Folder, "of", classmethod(spy))
+    plan: list[tuple[ObjectId, dict[str, Change]]] = []
+    with repo.packed_writes():
+        new = repo.write_blob(b"new\n")
+        first = repo.edit_tree(base, {"n0100": None, "m": new})
+        made = []
+        edits: list[dict[str, Change]] = [{"n0200": new}, {"n0300": None, "o": new}, {"m": None}]
+        for changes in edits:  # each from first
+            plan.append((first, changes))
+            made.append(repo.edit_tree(first, changes))
+    assert parsed == [base]  # read once: the tree it wrote is kept
+    monkeypatch.undo()
+    assert first == repo.edit_tree(base, {"n0100": None, "m": new})
+    assert made == [repo.edit_tree(tree, changes) for tree, changes in plan]
+    fsck(repo_path)
