@@ -6,7 +6,6 @@ libgit2, whose tree the edit must give either way."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,13 @@ from git_session import gitcli, gitrepo
 from git_session.gitrepo import Change, Repo, Subtree
 from git_session.names import ObjectId
 from tests.helpers import fsck, git
+from tests.test_review19_pull import _literal_tree
 
 
-def _literal_tree(repo_path: Path, entries: list[tuple[bytes, bytes, str]]) -> ObjectId:
+def _tree_of(repo_path: Path, entries: list[tuple[bytes, bytes, str]]) -> ObjectId:
     """A tree holding ``entries`` (mode, name, id) in the order given, as another tool may write it."""
     body = b"".join(b"%s %s\0%s" % (mode, name, bytes.fromhex(oid)) for mode, name, oid in entries)
-    made = subprocess.run(
-        ["git", "hash-object", "-t", "tree", "--literally", "-w", "--stdin"],
-        cwd=repo_path,
-        input=body,
-        capture_output=True,
-        check=True,
-    )
-    return ObjectId(made.stdout.decode().strip())
+    return ObjectId(_literal_tree(repo_path, body))
 
 
 def _repo(tmp_path: Path) -> tuple[Path, str, str]:
@@ -56,7 +49,7 @@ def test_a_base_tree_whose_entries_git_would_not_write_so_gives_libgit2s_tree(tm
         "a name twice": [(b"100644", b"a", blob), (b"100644", b"a", blob)],
         "a file and a folder of one name": [(b"100644", b"a", blob), (b"40000", b"a", folder)],
     }[order]
-    base = _literal_tree(repo_path, entries)
+    base = _tree_of(repo_path, entries)
     repo = Repo.discover(str(repo_path))
     with repo.packed_writes():
         new = repo.write_blob(b"new\n")
