@@ -38,8 +38,9 @@ in a hermetic repository (own HOME, no system config, fixed identities); the com
 as subprocesses of the real console script.
 
 With ``--baseline DIR`` (a folder holding another ``git_session`` package, e.g. ``git archive
-main git_session``), the no-op push is also run by this code's entry and by the baseline's
-(``python -c``, each importing its own package), in the same rounds, for information.
+main git_session``), the no-op push, the pull into a fresh repository and the pull of diverged
+sessions are also run by this code's entry and by the baseline's (``python -c``, each importing
+its own package), in the same rounds, for information.
 
 Usage: .venv/bin/python bench/bench_transfer.py [--quick] [--rounds N] [--sessions N] [--only PART] [--check] [--keep]
                                                 [--baseline DIR]
@@ -283,8 +284,9 @@ def transfers(site: Site, where: str) -> list[Transfer]:
     ]
 
 
-def pulls(site: Site) -> list[Transfer]:
-    """Pull into a fresh repository, and into one that has the objects; git fetch of each."""
+def pulls(site: Site, baseline: Path | None = None) -> list[Transfer]:
+    """Pull into a fresh repository, and into one that has the objects; git fetch of each.
+    ``baseline``: the fresh pull by this code's entry and the baseline's too, last."""
     exe, count = git_session_exe(), f"{len(site.expected) - 1:,} new sessions"
     pull = (exe, "pull", "origin")
     return [
@@ -292,6 +294,10 @@ def pulls(site: Site) -> list[Transfer]:
         Transfer(f"git-session pull: {count} (fresh)", pull, site.fresh_repo, site.pulled),
         Transfer("git fetch, same refs (objects here)", PLAIN_FETCH, site.borrowing_repo, site.fetched),
         Transfer(f"git-session pull: {count} (objects here)", pull, site.borrowing_repo, site.pulled),
+        *(
+            Transfer(f"git-session pull: {count} (fresh, {name})", argv, site.fresh_repo, site.pulled)
+            for name, argv in entry_commands(baseline, "pull", "origin")
+        ),
     ]
 
 
@@ -359,12 +365,24 @@ def diverged(served: Path, source: Path, targets: Path, loose: bool) -> Diverged
     return Diverged(template, source, targets, shared_refs(source, SESSIONS, NOTES))
 
 
-def diverged_pulls(fixture: Diverged, count: int) -> list[Transfer]:
+def diverged_pulls(fixture: Diverged, count: int, baseline: Path | None = None) -> list[Transfer]:
     pull = (git_session_exe(), "pull", "origin")
     return [
         Transfer("git fetch, same refs (diverged)", PLAIN_FETCH, fixture.fresh_copy, fixture.fetched),
         Transfer(f"git-session pull: {count:,} diverged sessions", pull, fixture.fresh_copy, fixture.merged),
+        *(
+            Transfer(
+                f"git-session pull: {count:,} diverged sessions ({name})", argv, fixture.fresh_copy, fixture.merged
+            )
+            for name, argv in entry_commands(baseline, "pull", "origin")
+        ),
     ]
+
+
+def entry_commands(baseline: Path | None, *args: str) -> list[tuple[str, tuple[str, ...]]]:
+    """With ``baseline``: the command by this code's entry and by the baseline's (``_ENTRY``)."""
+    entries = [] if baseline is None else [("this code", ROOT), ("baseline", baseline.resolve())]
+    return [(name, (sys.executable, "-c", _ENTRY, str(path), *args)) for name, path in entries]
 
 
 # --- a push with nothing new --------------------------------------------------------------
@@ -400,18 +418,13 @@ def noop_pushes(served: Path, source: Path, count: int, baseline: Path | None = 
     git(source, "remote", "set-url", "origin", str(remote))
     delete_refs(source, COPIES)
     subprocess.run([git_session_exe(), "push", "origin"], cwd=source, check=True, capture_output=True)
-    entries = [] if baseline is None else [("this code", ROOT), ("baseline", baseline.resolve())]
     return [
         Command('floor: python -c "import pygit2"', (sys.executable, "-c", "import pygit2"), source),
         Command("git push, nothing new", PLAIN_PUSH, source),
         Command(f"git-session push: {count:,} sessions, nothing new", (git_session_exe(), "push", "origin"), source),
         *(
-            Command(
-                f"git-session push, nothing new ({name})",
-                (sys.executable, "-c", _ENTRY, str(path), "push", "origin"),
-                source,
-            )
-            for name, path in entries
+            Command(f"git-session push, nothing new ({name})", argv, source)
+            for name, argv in entry_commands(baseline, "push", "origin")
         ),
     ]
 
@@ -498,7 +511,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--only", choices=PARTS, action="append", help="measure only this part (repeatable)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
-    parser.add_argument("--baseline", type=Path, help="the no-op push of the git_session package in DIR too")
+    parser.add_argument(
+        "--baseline", type=Path, help="the no-op push and the pulls of the git_session package in DIR too"
+    )
     args = parser.parse_args(argv)
     if args.baseline is not None and not (args.baseline / "git_session" / "launch.py").is_file():
         parser.error("--baseline must be a folder holding a git_session package")
@@ -575,7 +590,8 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
     if "push" in settings.parts:  # the push row alone, judged against the range to keep
         judged(interleaved(transfers(site, "path")[:2], env, settings.rounds), [(1, 0, PUSH_TARGET)])
     if "pull" in settings.parts:
-        judged(interleaved(pulls(site), env, settings.rounds), [(1, 0, PULL_TARGET), (3, 2, None)])
+        fresh = pulls(site, settings.baseline)
+        judged(interleaved(fresh, env, settings.rounds), [(1, 0, PULL_TARGET), (3, 2, None), *against(fresh, 4, 0)])
     nets: list[Net] = []
     if "noop" in settings.parts:
         commands = noop_pushes(served, source, settings.sessions, settings.baseline)
@@ -589,7 +605,8 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
         began = time.perf_counter()
         fixture = diverged(served, source, targets, settings.loose)
         print(f"diverged {settings.sessions:,} sessions in {time.perf_counter() - began:.1f} s", flush=True)
-        judged(interleaved(diverged_pulls(fixture, settings.sessions), env, settings.rounds), [(1, 0, DIVERGED_TARGET)])
+        merging = diverged_pulls(fixture, settings.sessions, settings.baseline)
+        judged(interleaved(merging, env, settings.rounds), [(1, 0, DIVERGED_TARGET), *against(merging, 2, 0)])
     report(wall.wall, ratios, settings.rounds)
     print("\nthe same by CPU time (user + system of the command and every process it starts), for information:")
     report(cpu.cpu, cpu_ratios, settings.rounds)
@@ -604,6 +621,11 @@ def measure(served: Path, source: Path, url: str | None, env: dict[str, str], se
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nmachine load (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
     return [*ratios, *nets]
+
+
+def against(commands: Sequence[Transfer], first: int, baseline: int) -> list[tuple[int, int, float | None]]:
+    """The ratios, for information, of the commands from ``first`` on (``--baseline``'s) to ``baseline``."""
+    return [(measured, baseline, None) for measured in range(first, len(commands))]
 
 
 def spread(timings: Sequence[Timing]) -> None:

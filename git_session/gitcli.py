@@ -88,6 +88,19 @@ def run(
     return result
 
 
+def ref_transaction(lines: str, *, git_dir: str, message: str | None = None) -> bool:
+    """Run ``git update-ref --stdin`` on ``lines`` (one transaction: every ref moves or
+    none does); whether it did. ``message``: each ref's reflog gets it, made if missing.
+    --no-deref: a ref made a symbolic ref (by hand) is replaced, never written through.
+    ``core.warnAmbiguousRefs=false`` as ``git -c`` sets it (added to the caller's own ``-c``
+    settings, which git keeps): else git looks for refs named like each id it is given
+    ("refname is ambiguous", which it only ever warns about), a dozen file look-ups per
+    line, most of what 1,000 lines cost."""
+    logged = ["--create-reflog", "-m", message] if message is not None else []
+    args = ["-c", "core.warnAmbiguousRefs=false", "update-ref", "--no-deref", *logged, "--stdin"]
+    return run(args, git_dir=git_dir, input=lines, check=False).returncode == 0
+
+
 class Running:
     """A ``git`` started by ``start``: it writes its output to two unnamed temporary files
     while the caller works, and ``result`` reads them once it has ended (or, when no

@@ -9,6 +9,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import stat
@@ -179,20 +180,100 @@ class ObjectError(DataError):
 
 
 _NOT_HELD = object()  # ``Repo._edit_held``: left to libgit2
+_TREE_MODE = int(FileMode.TREE)
+_SMALL_TREE = 64  # entries: a tree no larger is read entry by entry (``Repo._folder``)
+_KEPT_FOLDERS = 8  # the large trees written inside ``packed_writes`` kept to be edited again
 _PLAIN_IDENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._@+-]{0,254}[A-Za-z0-9])?")  # nothing libgit2 trims or refuses
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}")  # a name put in a tree without libgit2's checks
 
 
-def _tree_body(entries: Mapping[bytes, tuple[int, bytes]]) -> bytes:
-    """A tree's content as git writes it: entries sorted by name, a folder's as if it ended
-    in ``/``; each ``<mode in octal> <name>\\0<raw id>``."""
-    ordered = sorted(entries.items(), key=lambda item: item[0] + b"/" if item[1][0] == FileMode.TREE else item[0])
-    return b"".join(b"%o %s\0%s" % (mode, name, raw) for name, (mode, raw) in ordered)
+# A tree's entries as git writes them: ``<mode> <name>\0<raw id>``, each mode one git writes
+# (octal, no leading 0), the name without a ``/``. Read by regular expressions: a flat folder
+# of 10,000 entries is parsed in C, not entry by entry (ISSUE14).
+_WRITTEN_ENTRY = re.compile(rb"(?:100644|100755|120000|40000|160000) [^\0/]+\0.{20}", re.DOTALL)
+_ENTRY_NAME = re.compile(rb"[0-7]+ ([^\0]+)\0.{20}", re.DOTALL)
+_FOLDER_NAME = re.compile(rb"(?:40000 ([^\0]+)|[0-7]+ [^\0]+)\0.{20}", re.DOTALL)  # b"" for a file
 
 
-def _tree_id(entries: Mapping[bytes, tuple[int, bytes]]) -> str:
-    body = _tree_body(entries)
-    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+class _Folder:
+    """A tree's entries, each as git writes it, in git's order (by name, a folder's as if
+    it ended in ``/``: ``keys``), edited in place: an edit costs a search and a splice of
+    lists, not a pass over every entry."""
+
+    def __init__(self, entries: list[bytes], keys: list[bytes]) -> None:
+        self.entries, self.keys = entries, keys
+
+    @classmethod
+    def of(cls, tree_id: str, body: bytes) -> _Folder | None:
+        """The entries of the tree ``tree_id`` whose content is ``body``; ``None`` unless git
+        would write them back as they are (a mode it writes otherwise, 100664 or 040000;
+        entries out of its order or named twice, as other tools write them; content that is
+        not the tree's)."""
+        entries = _WRITTEN_ENTRY.findall(body)
+        if sum(map(len, entries)) != len(body):  # they do not tile the content: not all written as git writes
+            return None
+        names = _ENTRY_NAME.findall(body)
+        folders = _FOLDER_NAME.findall(body) if b"40000 " in body else []  # (none without those bytes)
+        keys = (
+            [name + b"/" if folder else name for name, folder in zip(names, folders, strict=True)]
+            if any(folders)
+            else names
+        )
+        return cls._checked(tree_id, body, entries, keys, names)
+
+    @classmethod
+    def of_entries(cls, tree_id: str, tree: Iterable[pygit2.Object]) -> _Folder | None:
+        """``of`` a tree read by libgit2 (each entry's mode as it reads it: 100664 as 100644),
+        written out again entry by entry: cheaper for a few entries than reading it again."""
+        read = [(int(e.filemode), e.raw_name or b"", e.id.raw) for e in tree]  # (a name it cannot give: None)
+        names = [name for _, name, _ in read]
+        if not all(names) or b"/" in b"\0".join(names):
+            return None
+        entries = [b"%o %s\0%s" % entry for entry in read]
+        keys = [name + b"/" if mode == _TREE_MODE else name for mode, name, _ in read]
+        return cls._checked(tree_id, b"".join(entries), entries, keys, names)
+
+    @classmethod
+    def _checked(
+        cls, tree_id: str, body: bytes, entries: list[bytes], keys: list[bytes], names: list[bytes]
+    ) -> _Folder | None:
+        if not all(map(operator.lt, keys, itertools.islice(keys, 1, None))):  # in git's order, no key twice
+            return None
+        if keys != names and len(set(names)) != len(names):  # a file and a folder of one name
+            return None
+        if hashlib.sha1(b"tree %d\0%s" % (len(body), body)).hexdigest() != tree_id:
+            return None
+        return cls(entries, keys)
+
+    def get(self, name: bytes) -> tuple[int, bytes] | None:
+        """The (mode, raw id) of the entry named ``name``, if there is one."""
+        at = self._find(name)
+        if at is None:
+            return None
+        entry = self.entries[at]
+        return int(entry[: entry.index(b" ")], 8), entry[-20:]
+
+    def put(self, name: bytes, mode: int, raw_id: bytes) -> None:
+        self.remove(name)
+        key = name + b"/" if mode == _TREE_MODE else name
+        at = bisect.bisect_left(self.keys, key)
+        self.keys.insert(at, key)
+        self.entries.insert(at, b"%o %s\0%s" % (mode, name, raw_id))
+
+    def remove(self, name: bytes) -> None:
+        at = self._find(name)
+        if at is not None:
+            del self.keys[at], self.entries[at]
+
+    def body(self) -> bytes:
+        return b"".join(self.entries)
+
+    def _find(self, name: bytes) -> int | None:
+        for key in (name, name + b"/"):  # a file's, then a folder's
+            at = bisect.bisect_left(self.keys, key)
+            if at < len(self.keys) and self.keys[at] == key:
+                return at
+        return None
 
 
 class _Pending:
@@ -204,6 +285,19 @@ class _Pending:
         self.objects: dict[str, tuple[int, bytes]] | None = None
         self.loose_below = 0
         self.writer: pygit2.Odb | None = None
+        # The large trees written here, as ``_Folder`` parts by id: edited again (a flat notes
+        # tree, once per commit linked) without being read and checked again.
+        self.folders: dict[str, tuple[list[bytes], list[bytes]]] = {}
+
+    def keep_folder(self, tree_id: str, folder: _Folder) -> None:
+        if len(folder.entries) > _SMALL_TREE:
+            self.folders[tree_id] = (list(folder.entries), list(folder.keys))
+            if len(self.folders) > _KEPT_FOLDERS:
+                del self.folders[next(iter(self.folders))]  # the oldest
+
+    def folder(self, tree_id: str) -> _Folder | None:
+        kept = self.folders.get(tree_id)
+        return None if kept is None else _Folder(list(kept[0]), list(kept[1]))
 
     def get(self, oid: object) -> tuple[int, bytes] | None:
         return None if self.objects is None else self.objects.get(str(oid))
@@ -1015,6 +1109,7 @@ class Repo:
             for dropped in self._pending.objects or ():  # not stored: not to be read either
                 self._blob_bytes -= len(self._blobs.pop(dropped, b""))
             self._pending.objects = None
+            self._pending.folders.clear()
 
     def _store_pending(self) -> None:
         """The objects ``packed_writes`` holds, stored: one pack, or loose when few."""
@@ -1232,23 +1327,25 @@ class Repo:
         Only the trees along changed paths are rewritten.
         """
         with _writing("to the object store"):
-            oid = self._edit(self._tree(base) if base else None, changes)
+            oid = self._edit_id(base, changes)
             return ObjectId(str(oid or self._raw.TreeBuilder().write()))
 
-    def _edit(self, tree: pygit2.Object | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
-        assert tree is None or isinstance(tree, pygit2.Tree)
+    def _edit_id(self, tree_id: str | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
+        """The tree ``tree_id`` edited: inside ``packed_writes`` without libgit2 when it can
+        be (``_edit_held``), else by libgit2's ``TreeBuilder`` (``_edit``)."""
         if self._pending.objects is not None:
-            held = self._edit_held(tree, changes)
+            held = self._edit_held(tree_id, changes)
             if held is not _NOT_HELD:
                 return held if isinstance(held, pygit2.Oid) else None
+        return self._edit(self._tree(tree_id) if tree_id else None, changes)
+
+    def _edit(self, tree: pygit2.Tree | None, changes: Mapping[str, Change]) -> pygit2.Oid | None:
         builder = self._raw.TreeBuilder(tree) if tree is not None else self._raw.TreeBuilder()
         for name, sub in _group_by_head(changes).items():
             if isinstance(sub, dict):
                 current = builder.get(name)
-                existing = (
-                    self._tree(str(current.id)) if current is not None and current.type == ObjectType.TREE else None
-                )
-                subtree = self._edit(existing, sub)
+                existing = str(current.id) if current is not None and current.type == ObjectType.TREE else None
+                subtree = self._edit_id(existing, sub)
                 if subtree is None:
                     if current is not None:
                         builder.remove(name)
@@ -1263,12 +1360,12 @@ class Repo:
                 builder.insert(name, pygit2.Oid(hex=sub), FileMode.BLOB)
         return builder.write() if len(builder) else None
 
-    def _edit_held(self, tree: pygit2.Tree | None, changes: Mapping[str, Change]) -> pygit2.Oid | object | None:
+    def _edit_held(self, tree_id: str | None, changes: Mapping[str, Change]) -> pygit2.Oid | object | None:
         """``_edit`` inside ``packed_writes``: the tree written as ``TreeBuilder.write`` writes
         it (entries sorted as git sorts them, each mode in octal), kept with the other objects
-        (``_held``). Left to libgit2 (``_NOT_HELD``): a base tree that does not write back to
-        its own id (an unusual mode, an order git would not write), a name that is not
-        plain, and an object to put in that is not one kept here of its kind."""
+        (``_held``). Left to libgit2 (``_NOT_HELD``): a base tree that git would not write back
+        as it is (``_Folder.of``), a name that is not plain, and an object to put in that is
+        not one kept here of its kind."""
         grouped = _group_by_head(changes)
         for name, sub in grouped.items():
             if not _PLAIN_NAME.fullmatch(name):
@@ -1278,35 +1375,41 @@ class Repo:
                 held = self._pending.get(oid)
                 if held is None or held[0] != wanted:
                     return _NOT_HELD
-        entries: dict[bytes, tuple[int, bytes]] = {}  # name -> (mode, raw id)
-        if tree is not None:
-            for entry in tree:
-                if entry.raw_name is None:
-                    return _NOT_HELD
-                entries[entry.raw_name] = (int(entry.filemode), entry.id.raw)
-            if _tree_id(entries) != str(tree.id):
-                return _NOT_HELD
+        folder = _Folder([], []) if tree_id is None else self._folder(tree_id)
+        if folder is None:
+            return _NOT_HELD
         for name, sub in grouped.items():
             key = name.encode()
             if isinstance(sub, dict):
-                current = entries.get(key)
-                existing = (
-                    self._tree(str(pygit2.Oid(raw=current[1]))) if current and current[0] == FileMode.TREE else None
-                )
-                made = self._edit(existing, sub)
+                current = folder.get(key)
+                existing = current[1].hex() if current and current[0] == FileMode.TREE else None
+                made = self._edit_id(existing, sub)
                 if made is None:
-                    entries.pop(key, None)
+                    folder.remove(key)
                 else:
-                    entries[key] = (int(FileMode.TREE), made.raw)
+                    folder.put(key, FileMode.TREE, made.raw)
             elif sub is None:
-                entries.pop(key, None)
+                folder.remove(key)
             elif isinstance(sub, Subtree):
-                entries[key] = (int(FileMode.TREE), bytes.fromhex(sub.id))
+                folder.put(key, FileMode.TREE, bytes.fromhex(sub.id))
             else:
-                entries[key] = (int(FileMode.BLOB), bytes.fromhex(sub))
-        if not entries:
+                folder.put(key, FileMode.BLOB, bytes.fromhex(sub))
+        if not folder.entries:
             return None
-        return pygit2.Oid(hex=self._held(ObjectType.TREE, b"tree", _tree_body(entries)))
+        written = self._held(ObjectType.TREE, b"tree", folder.body())
+        self._pending.keep_folder(written, folder)
+        return pygit2.Oid(hex=written)
+
+    def _folder(self, tree_id: str) -> _Folder | None:
+        """A base tree's entries. A large tree is read in one piece; a small one, looked up
+        already most often (libgit2 keeps it), is written out again from its entries: what
+        does not hash back to its id (a mode libgit2 reads as another) is not taken."""
+        held = self._pending.get(tree_id)
+        if held is not None:
+            kept = self._pending.folder(tree_id)
+            return kept or (_Folder.of(tree_id, held[1]) if held[0] == ObjectType.TREE else None)
+        tree = self._tree(tree_id)
+        return _Folder.of(tree_id, tree.read_raw()) if len(tree) > _SMALL_TREE else _Folder.of_entries(tree_id, tree)
 
     def _subtree(self, tree_id: ObjectId, path: str) -> pygit2.Tree | None:
         obj = self._tree(tree_id)

@@ -270,22 +270,11 @@ def _move_refs(repo: Repo, planned: Mapping[SessionRef, tuple[ObjectId, ObjectId
             f"create {ref} {new}\n" if old is None else f"update {ref} {new} {old}\n"
             for ref, (new, old) in sorted(batch.items())
         )
-        args = ["update-ref", "--no-deref", "--create-reflog", "-m", message, "--stdin"]
-        moved = gitcli.run(args, git_dir=repo.git_dir, input=commands, env=_unambiguous(), check=False)
-        if moved.returncode != 0:
+        if not gitcli.ref_transaction(commands, git_dir=repo.git_dir, message=message):
             stayed.update(batch)
         if creating:
             sessionids.session_added(repo)
     return stayed
-
-
-def _unambiguous() -> dict[str, str]:
-    """The environment of a ref transaction that does not look for refs named like each id
-    it is given ("refname is ambiguous", which it only ever warns about): a dozen file
-    look-ups per id, most of what 1,000 lines cost. Added to the ``git -c`` settings the
-    command was started with (``core.warnAmbiguousRefs=false``), which it keeps."""
-    given = os.environ.get("GIT_CONFIG_PARAMETERS", "")
-    return {"GIT_CONFIG_PARAMETERS": f"{given} 'core.warnambiguousrefs=false'".strip()}
 
 
 def _merged(store: Store, ref: SessionRef, tip: ObjectId, current: ObjectId | None) -> MergeResult:
@@ -727,13 +716,8 @@ def _mirror(repo: Repo, remote: Remote, held: Mapping[str, ObjectId], copies: Ma
         f"update {remote.copy_ref(ref)} {tip} {copies.get(remote.copy_ref(ref), _ABSENT)}\n"
         for ref, tip in sorted(held.items())
     )
-    if lines:
-        # Without it, git looks for refs named like each id ("refname is ambiguous"): a dozen
-        # lookups per line, most of what 1,000 lines cost.
-        quiet = ["-c", "core.warnAmbiguousRefs=false"]
-        # --no-deref: a copy made a symbolic ref (by hand) is replaced, never written through
-        # (onto the session ref it names).
-        gitcli.run([*quiet, "update-ref", "--no-deref", "--stdin"], git_dir=repo.git_dir, input=lines, check=False)
+    if lines:  # (a copy made a symbolic ref by hand is replaced, never written through onto the session)
+        gitcli.ref_transaction(lines, git_dir=repo.git_dir)
 
 
 _ABSENT = "0" * 40  # update-ref's old value for "the ref must not exist yet"

@@ -35,8 +35,21 @@ def counting(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> Count
 
 
 def git_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """The git commands run through ``gitcli.run``, by their subcommand."""
-    return counting(monkeypatch, gitcli, "run")
+    """The git commands run through ``gitcli.run``, by their subcommand (after any ``-c``; a
+    push that sends nothing as "push --dry-run")."""
+    calls: Counter[str] = Counter()
+    real = gitcli.run
+
+    def run(args: list[str], **kwargs: Any) -> Any:
+        words = list(args)
+        while words[:1] == ["-c"]:
+            words = words[2:]
+        dry = words[:1] == ["push"] and "--dry-run" in words
+        calls["push --dry-run" if dry else words[0] if words else ""] += 1
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(gitcli, "run", run)
+    return calls
 
 
 def pull_in_process(repo_path: Path) -> sharing.MergeReport:
