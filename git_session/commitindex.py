@@ -286,16 +286,20 @@ def _counted(data: bytes, match: re.Match[bytes] | None, tips: int = 0) -> bytes
 def _appended(path: Path, cached: _Cached, handle: Handle, added: bytes) -> bool:
     """Whether the record bringing the index file from its tip to the handle's by adding
     ``added`` was appended to it in one write (another writer's record lands whole before or
-    after it). ``False``: no regular file there, or one that cannot be appended to (a link,
-    another user's file in a shared repository): the caller writes the file whole, as it
-    would without records (else it would stay at its tip)."""
+    after it). ``False``: no regular file there, one that cannot be appended to (a symbolic
+    link, another user's file in a shared repository) or one with another name too (a copy of
+    the repository made of hard links, whose file it also is): the caller writes the file
+    whole, as it would without records (else it would stay at its tip, or change the copy's)."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
     try:
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:  # (a hard link: another copy's file too)
+            return False
         record = record_bytes(cached.tip, handle.tip, added)
-        return stat.S_ISREG(os.fstat(descriptor).st_mode) and os.write(descriptor, record) == len(record)
+        return os.write(descriptor, record) == len(record)
     except OSError:  # (a full disk: what was written of it is a torn record, which is not believed)
         return False
     finally:

@@ -353,3 +353,20 @@ def test_an_index_file_that_takes_no_record_is_written_whole(appended: tuple[Pat
     assert not path.is_symlink()
     assert cached(repo).tip == head(repo, the_ref(repo))
     assert index_lines(repo) == stored_lines(repo)
+
+
+def test_an_index_file_linked_elsewhere_is_left_as_it_is_there(appended: tuple[Path, str, str, bytes]) -> None:
+    """A file with another name too (the repository copied with ``cp -al``, a snapshot made of
+    hard links): the record would land in the copy's file as well, which is the copy's own
+    business; the file is written whole here instead, as it was before records."""
+    repo = appended[0]
+    path = index_file(repo)
+    elsewhere = repo.parent / "snapshot-index"
+    os.link(path, elsewhere)
+    before = elsewhere.read_bytes()
+    commit(repo, "c")
+    ok(repo, "hook", "drain")
+    commit_index(*_store_and_handle(repo))
+    assert elsewhere.read_bytes() == before
+    assert cached(repo).tip == head(repo, the_ref(repo))
+    assert index_lines(repo) == stored_lines(repo)
