@@ -138,10 +138,10 @@ def current_lines(store: Store, handle: Handle, path: Path, line: Callable[[Entr
             lines, added = _updated(store, handle, cached.tip, lines, line) or (None, None)
     if lines is None or lines.count(b"\n") != expected:
         lines, added = _made(store, handle, line), None
+    if cached is not None and added is not None and cached.takes(added) and _appended(path, cached, handle, added):
+        return lines
     with contextlib.suppress(OSError):  # a cache: the next command makes it again
-        if cached is not None and added is not None and cached.takes(added):
-            _append(path, record_bytes(cached.tip, handle.tip, added))
-        elif cached is None or cached.torn or (cached.tip, cached.lines) != (handle.tip, lines):
+        if cached is None or cached.torn or (cached.tip, cached.lines) != (handle.tip, lines):
             trailers.write_atomically(path, index_bytes(handle.tip, lines))
     return lines
 
@@ -283,13 +283,24 @@ def _counted(data: bytes, match: re.Match[bytes] | None, tips: int = 0) -> bytes
     return lines if hashlib.sha256(lines).hexdigest().encode() == checksum else None
 
 
-def _append(path: Path, record: bytes) -> None:
-    """``record`` added at the end of the index file in one write (another writer's record
-    lands whole before or after it); no file there: nothing written."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+def _appended(path: Path, cached: _Cached, handle: Handle, added: bytes) -> bool:
+    """Whether the record bringing the index file from its tip to the handle's by adding
+    ``added`` was appended to it in one write (another writer's record lands whole before or
+    after it). ``False``: no regular file there, one that cannot be appended to (a symbolic
+    link, another user's file in a shared repository) or one with another name too (a copy of
+    the repository made of hard links, whose file it also is): the caller writes the file
+    whole, as it would without records (else it would stay at its tip, or change the copy's)."""
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return
-        os.write(descriptor, record)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        found = os.fstat(descriptor)
+        if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:  # (a hard link: another copy's file too)
+            return False
+        record = record_bytes(cached.tip, handle.tip, added)
+        return os.write(descriptor, record) == len(record)
+    except OSError:  # (a full disk: what was written of it is a torn record, which is not believed)
+        return False
     finally:
         os.close(descriptor)

@@ -332,3 +332,41 @@ def test_present_says_no_for_anything_that_is_no_full_id(work: Path) -> None:
     asked = ["0" * 40, here, here[:12], "g" * 40, "é" * 40, "", here.upper(), here + "0" * 24]
     assert repo.present(asked) == {oid for oid in asked if repo.has_object(oid)} >= {here}
     assert repo.present(reversed(asked)) == repo.present(asked)
+
+
+# --- an index file a record cannot be appended to ----------------------------------------------
+
+
+def test_an_index_file_that_takes_no_record_is_written_whole(appended: tuple[Path, str, str, bytes]) -> None:
+    """A file the link cannot append to but can replace (a link to it, which the append does
+    not follow; another user's file in a shared repository's writable folder): written whole,
+    as it was before records. Left as it was, every later command would bring it up again from
+    the same old tip (walking each link since) until a quarter of its lines had come since."""
+    repo = appended[0]
+    path = index_file(repo)
+    kept = path.with_name("kept")
+    path.rename(kept)
+    path.symlink_to(kept.name)  # (read through the link; the append refuses it)
+    commit(repo, "c")
+    ok(repo, "hook", "drain")
+    commit_index(*_store_and_handle(repo))
+    assert not path.is_symlink()
+    assert cached(repo).tip == head(repo, the_ref(repo))
+    assert index_lines(repo) == stored_lines(repo)
+
+
+def test_an_index_file_linked_elsewhere_is_left_as_it_is_there(appended: tuple[Path, str, str, bytes]) -> None:
+    """A file with another name too (the repository copied with ``cp -al``, a snapshot made of
+    hard links): the record would land in the copy's file as well, which is the copy's own
+    business; the file is written whole here instead, as it was before records."""
+    repo = appended[0]
+    path = index_file(repo)
+    elsewhere = repo.parent / "snapshot-index"
+    os.link(path, elsewhere)
+    before = elsewhere.read_bytes()
+    commit(repo, "c")
+    ok(repo, "hook", "drain")
+    commit_index(*_store_and_handle(repo))
+    assert elsewhere.read_bytes() == before
+    assert cached(repo).tip == head(repo, the_ref(repo))
+    assert index_lines(repo) == stored_lines(repo)
