@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from git_session import codec, notes, reportcache, secrets
+from git_session import codec, notes, reportcache, secrets, trailers
 from git_session.errors import NotFoundError, UserError
 from git_session.fold import target_entry
 from git_session.gitrepo import Repo
@@ -159,8 +159,9 @@ def _remotes_holding(ws: Workspace, found: Found, commits: set[ObjectId]) -> lis
 
 def _commits_quoting(ws: Workspace, found: Found, redacted: Entry) -> list[ObjectId]:
     """The session's linked commits whose message quotes the redacted text: the commit hook
-    wrote its objectives and decisions into their trailers, which no redaction here reaches."""
-    needle = " ".join(redacted.text.split())[:60]
+    wrote its objectives and decisions into their trailers, which no redaction here reaches
+    (as ``trailers.one_line`` writes them: a leading ``#`` of an issue number dropped)."""
+    needle = trailers.one_line(redacted.text)[:60]
     if len(needle) < 8:
         return []
     shas = [link.commit for link in ws.store.commit_links(found.handle)]
