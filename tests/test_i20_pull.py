@@ -41,21 +41,6 @@ def _same_inside_and_out(repo: Repo, base: ObjectId, changes: dict[str, Change])
     return inside
 
 
-@pytest.mark.parametrize("order", ["unsorted", "a name twice", "a file and a folder of one name"])
-def test_a_base_tree_whose_entries_git_would_not_write_so_gives_libgit2s_tree(tmp_path: Path, order: str) -> None:
-    repo_path, blob, folder = _repo(tmp_path)
-    entries = {
-        "unsorted": [(b"100644", b"b", blob), (b"100644", b"a", blob)],
-        "a name twice": [(b"100644", b"a", blob), (b"100644", b"a", blob)],
-        "a file and a folder of one name": [(b"100644", b"a", blob), (b"40000", b"a", folder)],
-    }[order]
-    base = _tree_of(repo_path, entries)
-    repo = Repo.discover(str(repo_path))
-    with repo.packed_writes():
-        new = repo.write_blob(b"new\n")
-    _same_inside_and_out(repo, base, {"c": new})
-
-
 def test_files_and_folders_whose_names_sort_apart_are_spliced_where_git_puts_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
