@@ -150,11 +150,12 @@ def read_line_counts(repo: Repo, shas: Sequence[str]) -> list[LineCounts]:
     """The line counts of the commits named (full ids of commits that are here), read by ONE
     ``git log --no-walk`` that takes them on its stdin, as many as a report asks for; only what
     its figures take (no author, subject, trailers, note or ``--raw`` record: ``--numstat``
-    names the same paths)."""
+    names the same paths). ``--encoding=UTF-8`` stays: git re-encodes every formatted line
+    to the user's ``i18n.logOutputEncoding`` otherwise (in UTF-16, no marker would be found)."""
     if not shas:
         return []
     marker = f"git-session-{secrets.token_hex(16)}"
-    options = [option for option in LOG_OPTIONS if option not in ("--raw", "--encoding=UTF-8")]
+    options = [option for option in LOG_OPTIONS if option != "--raw"]  # UTF-8: else git re-encodes its lines
     args = [*options, f"--format={marker}%x00%H", "--no-walk=unsorted", "--stdin"]
     result = gitcli.run(args, git_dir=repo.git_dir, input="".join(f"{sha}\n" for sha in shas))
     return [_line_counts(record) for record in _text(result.stdout).split(marker + "\0")[1:]]

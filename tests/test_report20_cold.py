@@ -61,3 +61,20 @@ def test_line_counts_name_every_path_a_raw_record_names_with_its_lines(tmp_path:
     for sha in shas:
         assert (counted[sha].added, counted[sha].deleted) == shortstat(where, sha), sha
     assert counted[git(where, "rev-parse", "main").strip()].paths == ()  # a merge: no diff, as before
+
+
+def test_line_counts_are_read_whatever_log_output_encoding_the_user_set(tmp_path: Path) -> None:
+    """git re-encodes a log's formatted lines to ``i18n.logOutputEncoding`` (or
+    ``i18n.commitEncoding``) unless told otherwise: in UTF-16 no marker is found and every
+    linked commit's lines and files were silently left out of the report."""
+    where = make_repo(tmp_path)
+    (where / "text.txt").write_text("one\ntwo\n")
+    git(where, "add", "-A")
+    git(where, "commit", "-q", "-m", "add")
+    sha = git(where, "rev-parse", "HEAD").strip()
+    plain = history.read_line_counts(Repo.discover(str(where)), [sha])
+    assert plain == [history.LineCounts(sha, ("text.txt",), 2, 0)]
+    for key in ("i18n.logOutputEncoding", "i18n.commitEncoding"):
+        git(where, "config", key, "UTF-16")
+        assert history.read_line_counts(Repo.discover(str(where)), [sha]) == plain, key
+        git(where, "config", "--unset", key)
