@@ -14,6 +14,7 @@ Every answer stays as it was, under dash, bash and busybox sh; every commit is a
 
 from __future__ import annotations
 
+import random
 import resource
 import subprocess
 from pathlib import Path
@@ -79,3 +80,143 @@ def test_the_size_of_the_command_line_is_read_after_the_last_parenthesis(
     body = functions("args_size").replace("/proc/$PPID/stat", str(stat)) + 'args_size\nprintf "%s" "$size"\n'
     done = subprocess.run([*shell_argv(name), "-c", body], capture_output=True, text=True, check=True)
     assert done.stdout == size
+
+
+# --- every answer main's: a random corpus of command lines, repeats among them -------------------
+
+# (main's commit state, which told each argument by a call, and its long)
+MAINS_COMMIT = r"""            commit)
+                case $a in
+                    -- | --end-of-options) break ;;
+                    --*) long "$a" ;;
+                    -?*) cluster "$a" ;;
+                esac ;;
+"""
+MAINS_LONG = r"""
+long() {
+    case $1 in
+        --am*) found=1 ;;
+        --no-am*) found=0 ;;
+        --fil* | --fix* | --sq*) file=1 ;;
+        --no-no-veri*) noverify=0 ;;
+        --no-veri*) noverify=1 ;;
+        --veri*) noverify=0 ;;
+    esac
+    case $1 in
+        *=*) [ "${#1}" -le 302 ] || wide=1 ;;
+        --fil* | --fix* | --sq* | --au* | --da* | --m* | --ree* | --reu* | --tr* | --te* | --c* | --pathspec-fr*)
+            state=value ;;
+    esac
+}
+"""
+WORDS = [
+    "-m",
+    "-F",
+    "-c",
+    "-C",
+    "-t",
+    "-S",
+    "-u",
+    "-q",
+    "-n",
+    "-a",
+    "-v",
+    "-z",
+    "-",
+    "-n=",
+    "-mx",
+    "-Fx",
+    "-qm",
+    "-qF",
+    "-nm",
+    "-nF",
+    "-Fm",
+    "-mF",
+    "-Sk",
+    "-qS",
+    "-qu",
+    "-qSF",
+    "-qmF",
+    "-Fn",
+    "-uno",
+    "-unormal",
+    "-qq",
+    "-qn",
+    "-qnm",
+    "-cHEAD",
+    "-CHEAD",
+    "--amend",
+    "--no-amend",
+    "--am",
+    "--no-verify",
+    "--verify",
+    "--no-no-verify",
+    "--veri",
+    "--fixup",
+    "--fixup=x",
+    "--squash",
+    "--squash=y",
+    "--file",
+    "--file=f",
+    "--message",
+    "--message=x",
+    "--author",
+    "--date",
+    "--trailer",
+    "--template",
+    "--cleanup",
+    "--reuse-message",
+    "--reedit-message",
+    "--pathspec-from-file",
+    "--quiet",
+    "--no-edit",
+    "--untracked-files=no",
+    "--",
+    "--end-of-options",
+    "x",
+    "HEAD",
+]
+
+
+def word(rng: random.Random) -> str:
+    """An argument: mostly a word above, some of them long enough to be too wide."""
+    wide = rng.choice([250, 256, 257, 258, 293, 300])
+    return rng.choice([*[rng.choice(WORDS)] * 8, "-m" + "x" * wide, "x" * wide, "--message=" + "y" * wide, "a\nb|c"])
+
+
+def command_line(rng: random.Random) -> list[str]:
+    """git's arguments, an argument often the one before it again (or the one before that)."""
+    args: list[str] = []
+    for _ in range(rng.randint(0, 12)):
+        args.append(args[-1] if args and rng.random() < 0.4 else word(rng))
+        if len(args) > 1 and rng.random() < 0.1:
+            args.append(args[-2])
+    program = rng.choice([["git", "commit"], ["git", "-c", "a=b", "commit"], ["git-commit"], ["git", "log"]])
+    return [*program, *args]
+
+
+@pytest.mark.parametrize("name", list(SHELLS))
+def test_every_command_line_is_read_as_main_read_it(name: str, tmp_path: Path) -> None:
+    """2,000 random command lines (`-m -m`: a value the same as its option; `-F -F`, `-c X -c X`,
+    `--` and a path the same, `-m --amend --amend`...): amend, short and noverify are those of
+    main's calls, `long` and `cluster` for every argument."""
+    rng = random.Random(20)
+    lines = []
+    for n in range(2000):
+        path = tmp_path / str(n)
+        path.write_bytes(b"".join(a.encode() + b"\0" for a in command_line(rng)))
+        lines.append(str(path))
+    ours = functions("parse_given", "cluster", "long_cluster", "cluster_cut").replace(
+        '"/proc/$PPID/cmdline"', '"$line"'
+    )
+    start = ours.index("            commit)  #")
+    mains = ours[:start] + MAINS_COMMIT + ours[ours.index("            value)  #", start) :] + MAINS_LONG
+    loop = 'for line do\n  parse_given\n  echo "$amend $short $noverify"\ndone\n'
+    answers = [
+        subprocess.run(
+            [*shell_argv(name), "-c", body + loop, "sh", *lines], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        for body in (ours, mains)
+    ]
+    assert len(answers[0]) == len(lines) and len(set(answers[1])) > 6
+    assert [(Path(p).read_bytes(), a, b) for p, a, b in zip(lines, *answers, strict=True) if a != b] == []
