@@ -165,18 +165,29 @@ def test_the_pre_push_check_shows_where_a_secret_is_through_render_safe(tmp_path
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
 
 
-def test_redact_says_which_commits_quote_the_entry_in_their_trailers(repo: Path) -> None:
+@pytest.mark.parametrize(
+    ("decision", "in_trailer"),
+    [
+        ("Use vendor ACME-INTERNAL-4711", "Use vendor ACME-INTERNAL-4711"),
+        # a trailer value never starts with a comment character (``trailers.one_line`` drops a
+        # leading ``#``): the text searched for kept it, found nothing, and redact said nothing
+        ("#4711: Use vendor ACME-INTERNAL-4711", "4711: Use vendor ACME-INTERNAL-4711"),
+    ],
+)
+def test_redact_says_which_commits_quote_the_entry_in_their_trailers(
+    repo: Path, decision: str, in_trailer: str
+) -> None:
     """The commit hook writes objectives and decisions into the commits' trailers: redacting
     the decision took it out of the session and its notes, and said nothing of the commit
     message that still held it (its warnings named only the entries quoting it)."""
     ok(repo, "install")
     ok(repo, "start", "Work")
-    ok(repo, "decision", "add", "Use vendor ACME-INTERNAL-4711", "--rationale", "cheapest")
+    ok(repo, "decision", "add", decision, "--rationale", "cheapest")
     git(repo, "commit", "-q", "--allow-empty", "-m", "work")
     commit = git(repo, "rev-parse", "HEAD").strip()
-    assert "ACME-INTERNAL-4711" in git(repo, "log", "-1", "--format=%B")
-    decision = as_json(repo, "show")["decisions"][0]["id"]
-    result = run(repo, "redact", decision[:8])
+    assert f"Decisions: {in_trailer}" in git(repo, "log", "-1", "--format=%B")
+    entry = as_json(repo, "show")["decisions"][0]["id"]
+    result = run(repo, "redact", entry[:8])
     assert result.exit_code == 0, result.output
     assert (
         f"git-session: warning: the message of commit {commit[:12]} quotes it in its trailers: "
