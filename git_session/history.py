@@ -158,7 +158,16 @@ def read_line_counts(repo: Repo, shas: Sequence[str]) -> list[LineCounts]:
     options = [option for option in LOG_OPTIONS if option != "--raw"]  # UTF-8: else git re-encodes its lines
     args = [*options, f"--format={marker}%x00%H", "--no-walk=unsorted", "--stdin"]
     result = gitcli.run(args, git_dir=repo.git_dir, input="".join(f"{sha}\n" for sha in shas))
-    return [_line_counts(record) for record in _text(result.stdout).split(marker + "\0")[1:]]
+    return [_line_counts(record) for record in _records(_text(result.stdout), marker)]
+
+
+def _records(output: str, marker: str) -> list[str]:
+    """The records of ``read_line_counts``'s output: anything before the first marker is
+    output it cannot read (never taken as "no commits")."""
+    before, *records = output.split(marker + "\0")
+    if before.strip("\n"):
+        raise GitError(f"cannot read the output of git log near {before[:40]!r}", command=("log",))
+    return records
 
 
 def _line_counts(record: str) -> LineCounts:

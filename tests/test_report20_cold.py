@@ -8,7 +8,10 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
 from git_session import history
+from git_session.errors import GitError
 from git_session.gitrepo import Repo
 from tests.helpers import git, make_repo
 
@@ -78,3 +81,14 @@ def test_line_counts_are_read_whatever_log_output_encoding_the_user_set(tmp_path
         git(where, "config", key, "UTF-16")
         assert history.read_line_counts(Repo.discover(str(where)), [sha]) == plain, key
         git(where, "config", "--unset", key)
+
+
+def test_output_before_the_first_marker_is_an_error_not_no_commits() -> None:
+    """Output the reader cannot take (no marker where the first record starts: git
+    re-encoding its lines, a configured pretty format) was read as no commits at all: every
+    linked commit's figures silently 0. It is an error, as ``parse_log``'s is."""
+    marker = "git-session-0123"
+    with pytest.raises(GitError, match="cannot read the output of git log"):
+        history._records("\xff\xfeg\x00i\x00t\x00", marker)
+    assert history._records("", marker) == []
+    assert history._records(f"\n{marker}\0a\0{marker}\0b", marker) == ["a\0", "b"]
