@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_session import codec, sessionfile
-from git_session.errors import DataError, FileSystemError, UserError
+from git_session.errors import Advised, DataError, FileSystemError, UserError
 from git_session.gitrepo import Ident
 from git_session.model import SESSION_FIELDS, Entry, FieldValue, Meta, Op, OpData, SessionState
 from git_session.names import ID_ALPHABET, ID_LENGTH, BranchName, Ulid
@@ -70,11 +70,11 @@ def read_file(path: str, fmt: str | None) -> tuple[SessionFile, bytes]:
             try:
                 _check_item(item)
             except (UserError, DataError) as exc:
-                raise sessionfile.FileProblem(exc.message, _line_of(text, item)) from None
+                raise sessionfile.FileProblem(exc.message, _line_of(text, item), exc.hint) from None
     except sessionfile.FileProblem as exc:
-        raise UserError(f"{path}:{exc.line}: {exc.message}; nothing imported from it") from None
+        raise _not_imported(f"{path}:{exc.line}", exc.message, exc.hint) from None
     except (UserError, DataError) as exc:
-        raise UserError(f"{path}: {exc.message}; nothing imported from it") from None
+        raise _not_imported(path, exc.message, exc.hint, exc.advised) from None
     return parsed, data
 
 
@@ -138,7 +138,13 @@ def _check_fields(path: str, fields: dict[str, FieldValue]) -> None:
                 if isinstance(one, str):
                     codec.check_text(one, name)
     except UserError as exc:
-        raise UserError(f"{path}: {exc.message}; nothing imported from it") from None
+        raise _not_imported(path, exc.message, exc.hint, exc.advised) from None
+
+
+def _not_imported(where: str, message: str, hint: str | None, advised: Sequence[Advised] = ()) -> UserError:
+    """One line naming the file (and line) and why it was left out, with the hint and advice
+    of the error it replaces (the store's "take it out: …"), which the command shows for one file."""
+    return UserError(f"{where}: {message}; nothing imported from it", hint, advised=advised)
 
 
 def _front_title(parsed: SessionFile) -> dict[str, FieldValue]:

@@ -110,10 +110,11 @@ _STATUS_GROUPS = {"completed", "in progress", "remaining", "done", "todo", "to d
 class FileProblem(Exception):
     """What is wrong with a session file, and on which line (1-based)."""
 
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.hint = hint
 
 
 @dataclass(frozen=True)

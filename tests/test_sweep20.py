@@ -212,3 +212,14 @@ def test_a_session_field_the_store_refuses_is_named_with_its_file(repo: Path, tm
         f"git-session: {tasks}: tasks contains a NUL character; nothing imported from it\n"
     )
     assert [s["title"] for s in as_json(repo, "list", "--all")] == ["Good"]
+
+
+def test_a_file_the_store_refuses_keeps_the_store_s_hint(repo: Path, tmp_path: Path) -> None:
+    """One file given: its refusal named the file but dropped the store's hint (how to
+    mend it), which every other command refusing the same text shows."""
+    bad = tmp_path / "bad.md"
+    bad.write_text('---\ntitle: Bad\nagent: "a\\0b"\n---\n\n## Objectives\n- one\n')
+    result = run(repo, "import", str(bad))
+    assert result.exit_code == 1
+    assert f"git-session: {bad}: agent contains a NUL character; nothing imported from it\n" in result.stderr
+    assert "take it out: git cannot keep it in a commit message" in result.stderr
