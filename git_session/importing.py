@@ -26,9 +26,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from git_session import codec, sessionfile
-from git_session.errors import Advised, DataError, FileSystemError, UserError
+from git_session.errors import Advised, DataError, FileSystemError, SessionError, UserError
 from git_session.gitrepo import Ident
 from git_session.model import SESSION_FIELDS, Entry, FieldValue, Meta, Op, OpData, SessionState
 from git_session.names import ID_ALPHABET, ID_LENGTH, BranchName, Ulid
@@ -118,12 +119,18 @@ def import_file(ws: Workspace, path: str, fmt: str | None = None) -> Imported:
     if parsed.format == "cline" and "title" not in _front_title(parsed):
         fields["title"] = _cline_title(path)
     handle = next((h for h in ws.store.handles() if h.id == session_id), None)
-    branch = _branch(ws, path, fields) if handle is None else _filed_branch(ws, path, handle, fields)
+    copy = _fetched_copy(ws, session_id) if handle is None else None
+    if copy is not None:
+        branch = _guarded(path, copy, lambda: _filed_branch(ws, path, copy, fields))
+    else:
+        branch = _branch(ws, path, fields) if handle is None else _filed_branch(ws, path, handle, fields)
     fields["branch"] = str(branch)
     fields = {k: v for k, v in fields.items() if k in SESSION_FIELDS}
     _check_fields(path, fields)
     digest = hashlib.sha256(data).hexdigest()
     record = _record(session_id, source, digest, fields)
+    if copy is not None:
+        handle = _copied(ws, path, copy)
     if handle is None:
         return _create(ws, path, parsed, session_id, branch, fields, record)
     return _update(ws, path, parsed, handle, fields, record, source, digest)
@@ -139,6 +146,38 @@ def _check_fields(path: str, fields: dict[str, FieldValue]) -> None:
                     codec.check_text(one, name)
     except UserError as exc:
         raise _not_imported(path, exc.message, exc.hint, exc.advised) from None
+
+
+def _fetched_copy(ws: Workspace, session_id: str) -> Handle | None:
+    """A copy of the session fetched from a remote, when this repository has none of its
+    own: the file then continues it (a history of its own under the teammate's id would
+    share no commit with theirs, and every later ``pull`` would skip their session)."""
+    from git_session import sharing
+
+    return next((h for _, h in sharing.fetched_copies(ws.store) if h.id == session_id), None)
+
+
+def _copied(ws: Workspace, path: str, copy: Handle) -> Handle:
+    """The fetched copy merged into this repository's sessions, as ``start --from`` merges it."""
+    from git_session import sharing
+
+    _guarded(path, copy, lambda: sharing.copy_fetched(ws.store, copy), (DataError, UserError))
+    return ws.store.handle(copy.ref)
+
+
+T = TypeVar("T")
+
+
+def _guarded(
+    path: str, copy: Handle, step: Callable[[], T], refused: tuple[type[SessionError], ...] = (DataError,)
+) -> T:
+    """``step`` on a fetched copy (data from a remote), its failure one line naming the file
+    (``refused``: the failures that are the copy's; the file's own keep their words)."""
+    try:
+        return step()
+    except refused as exc:
+        reason = f"the fetched copy of session {copy.id[:12]} cannot be used: {exc.message}"
+        raise _not_imported(path, reason, None) from None
 
 
 def _not_imported(where: str, message: str, hint: str | None, advised: Sequence[Advised] = ()) -> UserError:

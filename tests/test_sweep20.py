@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import as_json, fails, git, make_repo_with_remote, ok, run, session_refs
+from tests.helpers import as_json, fails, git, make_repo_with_remote, make_two_clones, ok, run, session_refs
 
 
 def _session_file(path: Path, session_id: str, branch: str | None) -> Path:
@@ -223,3 +223,27 @@ def test_a_file_the_store_refuses_keeps_the_store_s_hint(repo: Path, tmp_path: P
     assert result.exit_code == 1
     assert f"git-session: {bad}: agent contains a NUL character; nothing imported from it\n" in result.stderr
     assert "take it out: git cannot keep it in a commit message" in result.stderr
+
+
+def test_an_import_naming_a_teammate_s_fetched_session_continues_it(tmp_path: Path) -> None:
+    """A file naming a session this clone knows only as a fetched copy made a history of
+    its own under the teammate's id, sharing no commit with theirs: every later pull
+    skipped the teammate's session, and the teammate's pull skipped ours."""
+    _, alice, bob = make_two_clones(tmp_path)
+    ok(alice, "start", "Shared", "-o", "Ship")
+    ok(alice, "push")
+    session = as_json(alice, "show")["id"]
+    ok(bob, "fetch")
+    plan = tmp_path / "plan.md"
+    plan.write_text(f"---\nid: {session}\ntitle: Shared\n---\n\n## Decisions\n- Use SQLite\n")
+    result = run(bob, "import", str(plan))
+    assert result.exit_code == 0, result.output
+    bob_ref = git(bob, "for-each-ref", "--format=%(refname)", "refs/sessions/").split()
+    assert len(bob_ref) == 1
+    alice_tip = git(alice, "rev-parse", bob_ref[0]).strip()
+    git(bob, "merge-base", "--is-ancestor", alice_tip, bob_ref[0])  # fails the test when not
+    ok(bob, "push")
+    pulled = run(alice, "pull")
+    assert pulled.exit_code == 0 and "skipped" not in pulled.output + pulled.stderr, pulled.output + pulled.stderr
+    decisions = [d["text"] for d in as_json(alice, "show")["decisions"]]
+    assert decisions == ["Use SQLite"]
