@@ -31,7 +31,8 @@ def import_command(paths: tuple[str, ...], fmt: str | None) -> None:
 
     A file is one session (named by its front matter's id, else its path; a memory bank's
     files make one session): importing it again writes nothing, and a file changed since
-    writes only the difference. A malformed file gets one line naming it and the line, and
+    writes only the difference. A session known here only as a copy fetched from a remote
+    is copied in first and continued, as `start --from` does. A malformed file gets one line naming it and the line, and
     nothing is written for it; the other files are imported.
     """
     ws = workspace()
