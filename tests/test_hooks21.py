@@ -37,9 +37,7 @@ REPEATED = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("repeated", list(REPEATED))
-def test_a_repeated_cluster_with_a_value_costs_no_call_an_argument(
-    session: Session, shell: str, repeated: str
-) -> None:
+def test_a_repeated_cluster_with_a_value_costs_no_call_an_argument(session: Session, shell: str, repeated: str) -> None:
     """Under a limit of 1 s of CPU for each process (git's own and the hook's)."""
     linked(session)
 
