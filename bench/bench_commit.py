@@ -31,7 +31,9 @@ With ``--argv``, three command lines the hook reads with their argument boundari
 too, for information (ARGV_CASES).
 
 With ``--baseline FILE``, one more hooked repository runs FILE as its prepare-commit-msg
-(another version of the hook, e.g. ``git show main:hooks/prepare-commit-msg``), for information.
+(another version of the hook, e.g. ``git show main:hooks/prepare-commit-msg``), for information;
+with ``--baseline DIR``, it runs DIR's prepare-commit-msg, commit-msg and post-rewrite (another
+version's ``hooks/``: the amend rows run all three).
 
 Usage: .venv/bin/python bench/bench_commit.py [--rounds N] [--quick] [--sessions N] [--floor] [--argv] [--check]
        [--keep] [--baseline FILE]
@@ -105,6 +107,14 @@ def floor_notes_repo(where: Path, env: dict[str, str]) -> Path:
     for key, value in NOTES_CONFIG:
         run(repo, env, "git", "config", key, value)
     return repo
+
+
+def use_baseline(repo: Path, baseline: Path) -> None:
+    """REPO's commit hooks replaced by another version's: a prepare-commit-msg, or a hooks/ folder."""
+    names = FLOOR_HOOKS if baseline.is_dir() else ("prepare-commit-msg",)
+    for name in names:
+        source = baseline / name if baseline.is_dir() else baseline
+        (repo / ".git" / "hooks" / name).write_bytes(source.read_bytes())
 
 
 def editor(where: Path) -> str:
@@ -213,7 +223,11 @@ def main() -> int:
     parser.add_argument("--floor", action="store_true", help="also time three hooks that only exit 0")
     parser.add_argument("--argv", action="store_true", help="also time command lines read with their boundaries")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--baseline", type=Path, help="also time a repository whose prepare-commit-msg is this file")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also time a repository with this prepare-commit-msg, or this folder's commit hooks",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the repositories and print where they are")
     args = parser.parse_args()
     rounds, sessions = (10, 200) if args.quick else (args.rounds, args.sessions)
@@ -231,7 +245,7 @@ def main() -> int:
             repos[FLOOR_NOTES] = floor_notes_repo(where, env)
         if args.baseline:
             repos[BASELINE] = hooked_repo(where, env, "baseline", 0)
-            (repos[BASELINE] / ".git" / "hooks" / "prepare-commit-msg").write_bytes(args.baseline.read_bytes())
+            use_baseline(repos[BASELINE], args.baseline)
         chosen = variants(repos, many, CASES + ARGV_CASES if args.argv else CASES)
         runner = Runner(env)
         for index, variant in enumerate(chosen):  # warm-up
