@@ -44,15 +44,21 @@ REPEATED = {
 @pytest.mark.parametrize("repeated", list(REPEATED))
 def test_a_repeated_option_costs_no_call_an_argument(session: Session, shell: str, repeated: str) -> None:
     """Under a limit of 1 s of CPU for each process (git's own and the hook's)."""
+    amends_within_a_second(session, [*REPEATED[repeated], "-m", NEW], NEW)
+
+
+def amends_within_a_second(session: Session, args: list[str], subject: str) -> None:
+    """`git commit ARGS --amend` of a linked commit, under a limit of 1 s of CPU for each process:
+    the message is SUBJECT and the trailers."""
     linked(session)
 
     def limited() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (1, 1))
 
-    argv = ["git", "commit", *REPEATED[repeated], "--amend", "-m", NEW]
+    argv = ["git", "commit", *args, "--amend"]
     done = subprocess.run(argv, cwd=session.repo, preexec_fn=limited, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert message(session.repo) == amended(session, NEW)
+    assert message(session.repo) == amended(session, subject)
 
 
 # --- the size of the command line, from /proc/<pid>/stat -----------------------------------------

@@ -14,7 +14,6 @@ Every answer stays as it was, under dash, bash and busybox sh; every commit is a
 
 from __future__ import annotations
 
-import resource
 import subprocess
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 
 from tests import test_trailers
 from tests.helpers import git
+from tests.test_amend20_hooks import amends_within_a_second
 from tests.test_i17_hooks import amended, fresh, linked
 from tests.test_i19_hooks import shell
 from tests.test_trailers import Session, message, run_git
@@ -45,16 +45,7 @@ REPEATED = {
 @pytest.mark.parametrize("repeated", list(REPEATED))
 def test_a_repeated_cluster_with_a_value_costs_no_call_an_argument(session: Session, shell: str, repeated: str) -> None:
     """Under a limit of 1 s of CPU for each process (git's own and the hook's)."""
-    linked(session)
-
-    def limited() -> None:
-        resource.setrlimit(resource.RLIMIT_CPU, (1, 1))
-
-    args, subject = REPEATED[repeated]
-    argv = ["git", "commit", *args, "--amend"]
-    done = subprocess.run(argv, cwd=session.repo, preexec_fn=limited, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert message(session.repo) == amended(session, subject)
+    amends_within_a_second(session, *REPEATED[repeated])
 
 
 # --- the message, appended to --------------------------------------------------------------
