@@ -1,5 +1,8 @@
 """Review of round 21 (hooks21): the message of one paragraph, appended to.
 
+A cluster with its value in it (`-qmx`), alternated with another argument, cost a call
+to cluster each: 50,000 `-qmx -qmy` cost the hook 2.2 s of CPU in bash; told in the loop.
+
 The -m path appends our lines when the file is the paragraph as it is; it must write what
 the awk program writes for the same bytes (the -F path, which awk always takes), under
 every clean-up mode git has (verbatim keeps what the default strips before the hook), and
@@ -11,11 +14,14 @@ from __future__ import annotations
 import pytest
 
 from tests import test_trailers
+from tests.test_amend20_hooks import amends_within_a_second
 from tests.test_i17_hooks import linked
+from tests.test_i19_hooks import shell
 from tests.test_trailers import Session, message, run_git
 
 hooked = test_trailers.hooked
 session = test_trailers.session
+__all__ = ["shell"]  # (a fixture)
 
 MESSAGES = ["subject", "subject\n", "subject\n\n", "subject\n \n", "\nsubject\n", "  subject  \n", "a\nb\n"]
 
@@ -61,3 +67,21 @@ def test_a_message_a_chained_hook_wrote_gets_what_awk_writes(session: Session, a
     run_git(repo, "reset", "-q", "--soft", "HEAD@{1}")
     run_git(repo, "-c", "commit.cleanup=verbatim", "commit", "-q", *more, "-m", "given")
     assert message(repo) == by_awk
+
+
+# (each under 1.7 MB with its pointers, execve's bound)
+PAIRS = 50_000
+REPEATED = {
+    "-qmx -qa": (["-qmx", "-qa"] * (PAIRS // 2), "\n\n".join(["x"] * (PAIRS // 2))),
+    "-qmx -qmy": (["-qmx", "-qmy"] * (PAIRS // 2), "\n\n".join(["x", "y"] * (PAIRS // 2))),
+    "-quno -qa": (["-quno", "-qa"] * (PAIRS // 2) + ["-m", "one"], "one"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("repeated", list(REPEATED))
+def test_a_repeated_cluster_with_its_value_in_it_costs_no_call_an_argument(
+    session: Session, shell: str, repeated: str
+) -> None:
+    """Under a limit of 1 s of CPU for each process (git's own and the hook's)."""
+    amends_within_a_second(session, *REPEATED[repeated])
