@@ -15,20 +15,20 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 from git_session import paths
 from git_session.autoreattach import watched_tips
-from git_session.commitindex import current_lines
+from git_session.commitindex import current_lines, follow
 from git_session.errors import DataError, UserError
 from git_session.gitrepo import Repo, read_data, read_memo, write_memo
-from git_session.model import Entry
+from git_session.model import Entry, Op
 from git_session.names import ID_PATTERN, OBJECT_ID_PATTERN, ObjectId
 from git_session.sessions import Workspace
-from git_session.store import Handle
+from git_session.store import Handle, Store
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,22 @@ def index_line(entry: Entry) -> bytes:
     return f"{kind} {commit} {entry.id}\n".encode("ascii")
 
 
+def index_file(repo: Repo, session_id: str) -> Path:
+    """A session's at-risk index (``session_id`` is a checked id: never a path)."""
+    return paths.private_dir(repo) / INDEX_FOLDER / session_id
+
+
+def follow_index(store: Store, before: Handle, after: Handle, ops: Sequence[Op]) -> None:
+    """The session's at-risk index brought along the commit this process just wrote on
+    ``before`` (``commitindex.follow``): the check after a link then reads it as it is."""
+    follow(store, before, after, ops, index_file(store.repo, after.id), index_line)
+
+
 def _from_index(ws: Workspace, handle: Handle) -> AtRisk | None:
     """``at_risk`` from the at-risk index: the entries are read only where the answer needs
     them (each copy, for what it matched; the last link that stands, for its subject), each
     checked to be what its line says; ``_NotSaid`` when the index cannot say (the entries are read)."""
-    path = paths.private_dir(ws.repo) / INDEX_FOLDER / handle.id  # a checked id: never a path
-    live = _live(current_lines(ws.store, handle, path, index_line).decode("ascii", "replace"))
+    live = _live(current_lines(ws.store, handle, index_file(ws.repo, handle.id), index_line).decode("ascii", "replace"))
     originals = [commit for kind, commit, _ in live if kind == ORIGINAL]
     if not originals:
         return None

@@ -33,7 +33,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +54,7 @@ _TIP = rb"([0-9a-f]{40}|[0-9a-f]{64})"
 _SIZES = rb" ([0-9]{1,9}) ([0-9]{1,10}) ([0-9a-f]{64})\n"
 _HEADER = re.compile(re.escape(MAGIC) + rb" " + _TIP + _SIZES)
 _RECORD = re.compile(re.escape(RECORD) + rb" " + _TIP + rb" " + _TIP + _SIZES)
+Line = Callable[[Entry], bytes]  # an entry's line in an index, ending in `` <entry id>\n``
 
 
 class CommitIndex:
@@ -125,7 +126,7 @@ def commit_index(store: Store, handle: Handle) -> CommitIndex:
     )
 
 
-def current_lines(store: Store, handle: Handle, path: Path, line: Callable[[Entry], bytes]) -> bytes:
+def current_lines(store: Store, handle: Handle, path: Path, line: Line) -> bytes:
     """The lines of the index file at ``path`` at the session's tip: read, brought up to
     date, or made again. ``line`` makes an entry's line, which ends in `` <entry id>\n``
     (the at-risk check keeps its own index this way: ``atrisk.py``)."""
@@ -138,12 +139,19 @@ def current_lines(store: Store, handle: Handle, path: Path, line: Callable[[Entr
             lines, added = _updated(store, handle, cached.tip, lines, line) or (None, None)
     if lines is None or lines.count(b"\n") != expected:
         lines, added = _made(store, handle, line), None
+    _keep(path, cached, handle, lines, added)
+    return lines
+
+
+def _keep(path: Path, cached: _Cached | None, handle: Handle, lines: bytes, added: bytes | None) -> None:
+    """The file at ``path`` (read as ``cached``) made to hold ``lines`` at the handle's tip:
+    ``added`` appended as one record when they are what it adds, else written whole (when
+    it does not hold them already). Failing to write it fails nothing."""
     if cached is not None and added is not None and cached.takes(added) and _appended(path, cached, handle, added):
-        return lines
+        return
     with contextlib.suppress(OSError):  # a cache: the next command makes it again
         if cached is None or cached.torn or (cached.tip, cached.lines) != (handle.tip, lines):
             trailers.write_atomically(path, index_bytes(handle.tip, lines))
-    return lines
 
 
 def _line(entry: Entry) -> bytes:
@@ -151,26 +159,25 @@ def _line(entry: Entry) -> bytes:
     return commit + b" " + entry.id.encode("ascii") + b"\n"
 
 
-def _made(store: Store, handle: Handle, line: Callable[[Entry], bytes] = _line) -> bytes:
+def _made(store: Store, handle: Handle, line: Line = _line) -> bytes:
     return b"".join(line(entry) for entry in store.entries(handle, "commit"))
 
 
 def _updated(
-    store: Store, handle: Handle, tip: ObjectId, lines: bytes, line: Callable[[Entry], bytes] = _line
+    store: Store, handle: Handle, tip: ObjectId, lines: bytes, line: Line = _line
 ) -> tuple[bytes, bytes | None] | None:
     """``lines`` (made at ``tip``) brought up to the handle's tip, and the lines added when
     that is all the update did (``None``: it moved some); ``None``: to be made again."""
     try:
-        if not store.repo.has_object(tip) or not store.repo.is_ancestor(tip, handle.tip):
+        if not store.repo.has_object(tip):
+            return None
+        since = list(store.repo.walk(handle.tip, [tip], topological=False))
+        if not any(tip in info.parents for info in since):  # (what proves ``tip`` an ancestor: no check of its own)
             return None
         touched: dict[str, Op | None] = {}  # each entry's add, if nothing since updated it
         moved = False
-        for info in store.repo.walk(handle.tip, [tip], topological=False):
-            for op in store.commit_ops(info, handle.id):
-                target = target_entry(op)
-                if target is not None and op.data.get("kind") == "commit":
-                    touched[target] = op if op.action == "add" and target not in touched else None
-                    moved |= op.action != "add"
+        for info in since:
+            moved |= _touch(store.commit_ops(info, handle.id), touched)
         if moved:  # the lines of the entries an update touched go: each is written again below
             gone = {entry_id.encode("ascii") for entry_id in touched}
             kept = []
@@ -192,6 +199,36 @@ def _updated(
         return lines + b"".join(added), None if moved else b"".join(added)
     except (SessionError, KeyError, ValueError):
         return None
+
+
+def _touch(ops: Iterable[Op], touched: dict[str, Op | None]) -> bool:
+    """Note in ``touched`` the commit entries ``ops`` touch, each with its add if that is
+    all that touched it so far (``None``: to be read from the store); whether one moved."""
+    moved = False
+    for op in ops:
+        target = target_entry(op)
+        if target is not None and op.data.get("kind") == "commit":
+            touched[target] = op if op.action == "add" and target not in touched else None
+            moved |= op.action != "add"
+    return moved
+
+
+def follow(store: Store, before: Handle, after: Handle, ops: Iterable[Op], path: Path, line: Line = _line) -> None:
+    """The index file at ``path``, at ``before``'s tip, brought to ``after``: the commit this
+    process has just written on that tip with ``ops``, whose entries are known without
+    reading them back (no ancestry check, walk or decoding of the commit). Only for ops that
+    add commit entries and nothing else (an update moves lines: the next reader brings the
+    file up to date as it does for another writer's commit); a file at another tip, torn or
+    damaged is left to the next reader too. Failing to write it fails nothing."""
+    touched: dict[str, Op | None] = {}
+    if _touch(ops, touched) or None in touched.values():
+        return
+    cached = _read(path)
+    if cached is None or cached.torn or cached.tip != before.tip or after.tip == before.tip:
+        return
+    entries = [apply(EMPTY_META, None, op)[1] for op in touched.values() if op is not None]
+    added = b"".join(line(entry) for entry in entries if entry is not None)
+    _keep(path, cached, after, cached.lines + added, added)
 
 
 def forget_others(repo: Repo, ids: Collection[str]) -> None:

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from git_session import notes, paths, trailers
-from git_session.commitindex import CommitIndex, commit_index
+from git_session.commitindex import CommitIndex, commit_index, follow
 from git_session.errors import ConflictError, SessionError, UserError, file_system_error
 from git_session.gitrepo import Ident, Repo, read_data
-from git_session.model import Entry, Meta
+from git_session.model import Entry, Meta, Op
 from git_session.names import ID_PATTERN, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef, Ulid
 from git_session.store import Draft, Handle, Store
 
@@ -429,10 +429,14 @@ class Batch:
                 steps.setdefault(ref, []).append((subject, step))
         failed: dict[SessionRef, str] = {}
         for ref, planned in steps.items():
+            replay = Replay(self.store, planned)
             try:
-                self.store.append(ref, _replay(self.store, planned), self._ident(), _subject(planned))
+                written, ops = self.store.append(ref, replay, self._ident(), _subject(planned))
             except SessionError as exc:
                 failed[ref] = exc.message
+                continue
+            if replay.on is not None:
+                _follow_indexes(self.store, replay.on, written, ops)
         return failed
 
     def _write_notes(self, changes: list[NoteChange], planned: notes.Pending | None) -> None:
@@ -444,19 +448,33 @@ class Batch:
         return self._who
 
 
-def _replay(store: Store, planned: list[tuple[str, Step]]) -> Callable[[Handle, Meta], list[Draft]]:
-    """The build of a session's one journal commit: each step sees what those before it did."""
+class Replay:
+    """The build of a session's one journal commit: each step sees what those before it did.
+    ``on``: the tip it was last built on (the parent of the commit written)."""
 
-    def build(current: Handle, meta: Meta) -> list[Draft]:
-        entries = CommitEntries(store, current)
+    def __init__(self, store: Store, planned: list[tuple[str, Step]]) -> None:
+        self.store, self.planned = store, planned
+        self.on: Handle | None = None
+
+    def __call__(self, current: Handle, meta: Meta) -> list[Draft]:
+        self.on = current
+        entries = CommitEntries(self.store, current)
         drafts: list[Draft] = []
-        for _, step in planned:
+        for _, step in self.planned:
             made = step(entries, meta)
             entries.record(made)
             drafts += made
         return drafts
 
-    return build
+
+def _follow_indexes(store: Store, before: Handle, after: Handle, ops: list[Op]) -> None:
+    """The session's indexes (commit index, at-risk index) brought along the journal commit
+    just written, from what it holds: the next reader (the at-risk check of this very
+    command, the next drain) finds them at the tip, with no ancestry check or walk."""
+    from git_session import atrisk  # (the command that links asks it next: status, push, doctor)
+
+    follow(store, before, after, ops, paths.commit_index_file(store.repo, after.id))
+    atrisk.follow_index(store, before, after, ops)
 
 
 def _subject(planned: list[tuple[str, Step]]) -> str:
