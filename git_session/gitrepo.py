@@ -941,6 +941,54 @@ class Repo:
             self._packed_ref_names((name + "/").encode())
         )
 
+    def create_packed_refs(self, refs: Mapping[str, ObjectId]) -> set[str]:
+        """Create ``refs``, each absent, in one write of ``packed-refs`` (as ``git pack-refs``
+        writes it: under ``packed-refs.lock``, renamed into place), not a loose file, a lock
+        and a reflog each: 1,000 new refs cost one file. Returns those not created, for the
+        caller to write its own way: a ref that exists, is in the way of another (a folder,
+        a file above it) or is being written (its lock is held), and every ref when
+        ``packed-refs`` is locked or cannot be written.
+
+        No reflog is begun (git begins none for a packed ref; a session's first write begins
+        it, its first line naming the value created). A writer creating one of them loose
+        reads ``packed-refs`` only once it holds the ref's lock: a lock or a loose ref found
+        after the rename is a creation that may not have seen ours, and the ref is returned
+        too (created or not: the caller merges it again, by compare-and-swap)."""
+        self._store_pending()  # a ref never names an object only packed_writes holds (in memory)
+        path = os.path.join(self.common_dir, "packed-refs")
+        try:
+            lock = os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except OSError:  # held by git (a gc, another writer): written the usual way
+            return set(refs)
+        try:
+            with os.fdopen(lock, "wb") as out:
+                old = _read_packed_refs(path)
+                new = {name: tip for name, tip in refs.items() if self._packable(name, old)}
+                out.write(_packed_refs_content(old, new))
+                if os.path.exists(path):
+                    os.chmod(f"{path}.lock", stat.S_IMODE(os.stat(path).st_mode))
+            os.replace(f"{path}.lock", path)
+        except (OSError, ValueError):  # ValueError: a packed-refs git would not read, left alone
+            with contextlib.suppress(OSError):
+                os.remove(f"{path}.lock")
+            return set(refs)
+        return {name for name in refs if name not in new or self._loose_or_locked(name)}
+
+    def _packable(self, name: str, packed: _PackedRefs) -> bool:
+        """Whether a ref is absent, loose and packed, with no ref above or below it, nor a lock."""
+        parts = name.split("/")
+        above = ["/".join(parts[:end]) for end in range(2, len(parts))]
+        in_packed = name in packed.names or name in packed.folders or any(a in packed.names for a in above)
+        in_loose = self._loose_or_locked(name) or any(os.path.isfile(self._ref_path(a)) for a in above)
+        return not (in_packed or in_loose)
+
+    def _loose_or_locked(self, name: str) -> bool:
+        """Whether a loose ref (or a folder of them) or a ref's lock is at ``name``'s place."""
+        return os.path.lexists(self._ref_path(name)) or os.path.lexists(self.lock_path(name))
+
+    def _ref_path(self, name: str) -> str:
+        return os.path.join(self.common_dir, *name.split("/"))
+
     @overload
     def update_ref(
         self, name: str, build: Callable[[ObjectId | None], ObjectId], message: str, *, what: str, writers: str
@@ -1023,17 +1071,22 @@ class Repo:
         return f"{name} <{email}>" if name and email else "git-session <git-session@localhost>"
 
     def reflog_targets(self, ref_name: str) -> list[ObjectId]:
-        """The values ``ref_name`` took, newest first, as its reflog has them."""
+        """The values ``ref_name`` took, newest first, as its reflog has them: each line's
+        new value, then its old one (a ref created without a reflog, as a pull creates
+        sessions, has its first value only there: the old value of its first line)."""
         try:
             lines = read_data(self.reflog_path(ref_name)).splitlines()
         except OSError:
             return []
-        found = []
+        found: dict[ObjectId, None] = {}
         for line in reversed(lines):
             fields = line.split(b" ", 2)
-            if len(fields) == 3 and ObjectId.is_sha1(fields[1].decode("ascii", "replace")) and fields[1].strip(b"0"):
-                found.append(ObjectId(fields[1].decode()))
-        return found
+            if len(fields) == 3:
+                for value in (fields[1], fields[0]):
+                    text = value.decode("ascii", "replace")
+                    if ObjectId.is_sha1(text) and value.strip(b"0"):
+                        found.setdefault(ObjectId(text))
+        return list(found)
 
     def drop_broken_reflog_entries(self, ref_name: str, present: Callable[[list[str]], set[str]] | None = None) -> None:
         """Leave out of ``ref_name``'s reflog the entries that name a missing commit (git
@@ -1841,6 +1894,50 @@ def _check_is_tree(odb: pygit2.Odb, oid: str) -> None:
 def _entries_of(tree: pygit2.Tree) -> Iterator[pygit2.Object]:
     with _reading(str(tree.id)):
         return iter(list(tree))
+
+
+_PACKED_HEADER = b"# pack-refs with: peeled fully-peeled sorted \n"  # as git pack-refs begins the file
+_PACKED_LINE = re.compile(rb"(?:[0-9a-f]{40}|[0-9a-f]{64}) ([^\n]+)\n((?:\^(?:[0-9a-f]{40}|[0-9a-f]{64})\n)*)")
+
+
+@dataclass
+class _PackedRefs:
+    """``packed-refs`` as read: its header, each ref's lines (a peeled tag's two) by name."""
+
+    header: bytes
+    records: dict[bytes, bytes]
+    names: set[str]
+    folders: set[str]  # every folder a packed ref lies in (``refs``, ``refs/heads``, …)
+
+
+def _read_packed_refs(path: str) -> _PackedRefs:
+    """``packed-refs``; a line git would not read is a ``ValueError`` (the file is left alone)."""
+    try:
+        data = read_data(path)
+    except FileNotFoundError:
+        data = b""
+    header = data.partition(b"\n")[0] + b"\n" if data.startswith(b"# pack-refs with:") else b""
+    body = data[len(header) :]
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    records, end = {}, 0
+    for match in _PACKED_LINE.finditer(body):
+        if match.start() != end:
+            break
+        records[match[1]] = match[0]
+        end = match.end()
+    if end != len(body):
+        raise ValueError("packed-refs holds a line git would not read")
+    names = {name.decode("utf-8", "surrogateescape") for name in records}
+    folders = {name[:at] for name in names for at, char in enumerate(name) if char == "/"}
+    return _PackedRefs(header or _PACKED_HEADER, records, names, folders)
+
+
+def _packed_refs_content(old: _PackedRefs, new: Mapping[str, ObjectId]) -> bytes:
+    """``packed-refs`` with ``new`` added, every ref in the byte order git sorts them by."""
+    records = dict(old.records)
+    records.update((name.encode("utf-8", "surrogateescape"), f"{tip} {name}\n".encode()) for name, tip in new.items())
+    return old.header + b"".join(records[name] for name in sorted(records))
 
 
 def _files_below(path: str, name: str) -> list[str]:
