@@ -960,6 +960,7 @@ class Repo:
             lock = os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except OSError:  # held by git (a gc, another writer): written the usual way
             return set(refs)
+        written = False
         try:
             with os.fdopen(lock, "wb") as out:
                 old = _read_packed_refs(path)
@@ -968,10 +969,13 @@ class Repo:
                 if os.path.exists(path):
                     os.chmod(f"{path}.lock", stat.S_IMODE(os.stat(path).st_mode))
             os.replace(f"{path}.lock", path)
+            written = True
         except (OSError, ValueError):  # ValueError: a packed-refs git would not read, left alone
-            with contextlib.suppress(OSError):
-                os.remove(f"{path}.lock")
             return set(refs)
+        finally:
+            if not written:  # (an interrupt too: a lock left would stop every git pack-refs and ref deletion)
+                with contextlib.suppress(OSError):
+                    os.remove(f"{path}.lock")
         return {name for name in refs if name not in new or self._loose_or_locked(name)}
 
     def _packable(self, name: str, packed: _PackedRefs) -> bool:

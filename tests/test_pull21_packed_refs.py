@@ -190,3 +190,18 @@ def test_a_pulled_session_broken_by_its_first_write_here_is_restored_to_the_copy
 
     assert f"fixed: restored {ref} to {pulled[:12]}, the newest complete commit of its reflog\n" in fixed.stdout
     assert session_tips(bob)[ref] == pulled
+
+
+def test_an_interrupted_write_leaves_no_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo_path = make_repo(tmp_path)
+    repo, tip = Repo.discover(str(repo_path)), head(repo_path)
+
+    def interrupted(source: str, target: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        repo.create_packed_refs({"refs/sessions/k/one": tip})
+
+    assert not (repo_path / ".git" / "packed-refs.lock").exists()
+    git(repo_path, "pack-refs", "--all")
