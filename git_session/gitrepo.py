@@ -955,7 +955,7 @@ class Repo:
         after the rename is a creation that may not have seen ours, and the ref is returned
         too (created or not: the caller merges it again, by compare-and-swap)."""
         self._store_pending()  # a ref never names an object only packed_writes holds (in memory)
-        path = os.path.join(self.common_dir, "packed-refs")
+        path = os.path.realpath(os.path.join(self.common_dir, "packed-refs"))  # a link written through, as git does
         try:
             lock = os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except OSError:  # held by git (a gc, another writer): written the usual way

@@ -1,0 +1,33 @@
+"""Review of round 21's ``Repo.create_packed_refs``: the file it writes must be the one git
+would write in the same repository (through a symlink, with the shared mode, no trait
+claimed that the old records do not keep)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from git_session.gitrepo import Repo
+from git_session.names import ObjectId
+from tests.helpers import git, make_repo
+
+NEW = "refs/sessions/a-1/one"
+
+
+def head(repo: Path) -> ObjectId:
+    return ObjectId(git(repo, "rev-parse", "HEAD").strip())
+
+
+def test_a_symlinked_packed_refs_is_written_through_as_git_does(tmp_path: Path) -> None:
+    """git-new-workdir links ``packed-refs`` to the first work dir's: git writes the file it
+    names; replacing the link split the two repositories' packed refs."""
+    repo_path = make_repo(tmp_path)
+    git(repo_path, "pack-refs", "--all")
+    shared = tmp_path / "shared-packed-refs"
+    link = repo_path / ".git" / "packed-refs"
+    link.rename(shared)
+    link.symlink_to(shared)
+
+    assert Repo.discover(str(repo_path)).create_packed_refs({NEW: head(repo_path)}) == set()
+
+    assert link.is_symlink() and f" {NEW}\n" in shared.read_text()
+    assert git(repo_path, "for-each-ref", "--format=%(refname)", NEW).strip() == NEW
