@@ -966,8 +966,7 @@ class Repo:
                 old = _read_packed_refs(path)
                 new = {name: tip for name, tip in refs.items() if self._packable(name, old)}
                 out.write(_packed_refs_content(old, new))
-                if os.path.exists(path):
-                    os.chmod(f"{path}.lock", stat.S_IMODE(os.stat(path).st_mode))
+                os.chmod(f"{path}.lock", self._packed_refs_mode(path))
             os.replace(f"{path}.lock", path)
             written = True
         except (OSError, ValueError):  # ValueError: a packed-refs git would not read, left alone
@@ -977,6 +976,17 @@ class Repo:
                 with contextlib.suppress(OSError):
                     os.remove(f"{path}.lock")
         return {name for name in refs if name not in new or self._loose_or_locked(name)}
+
+    def _packed_refs_mode(self, path: str) -> int:
+        """The old file's mode (a new one's: the lock's, as the umask made it), widened as
+        ``core.sharedRepository`` asks (git's ``adjust_shared_perm``, which git applies to
+        every file it writes there: a teammate who cannot read ``packed-refs`` loses refs)."""
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = stat.S_IMODE(os.stat(f"{path}.lock").st_mode)
+        values = self.config_values("core.sharedRepository")
+        return _shared_mode(mode, values[-1]) if values else mode
 
     def _packable(self, name: str, packed: _PackedRefs) -> bool:
         """Whether a ref is absent, loose and packed, with no ref above or below it, nor a lock."""
@@ -1942,6 +1952,26 @@ def _packed_refs_content(old: _PackedRefs, new: Mapping[str, ObjectId]) -> bytes
     records = dict(old.records)
     records.update((name.encode("utf-8", "surrogateescape"), f"{tip} {name}\n".encode()) for name, tip in new.items())
     return old.header + b"".join(records[name] for name in sorted(records))
+
+
+_SHARED_PERMS = {"umask": 0, "group": 0o660, "all": 0o664, "world": 0o664, "everybody": 0o664}
+
+
+def _shared_mode(mode: int, shared: str | None) -> int:
+    """A file's ``mode`` as git widens it for ``core.sharedRepository=shared`` (``git_config_perm``
+    and ``calc_shared_perm``: a named level adds its bits; an octal mode, negative here, is
+    the mode, save the owner's write and the execute bits a file does not have)."""
+    if shared is None or shared in _SHARED_PERMS:
+        perm = _SHARED_PERMS.get(shared or "group", 0)
+    elif re.fullmatch(r"[0-7]+", shared):
+        number = int(shared, 8)
+        perm = {0: 0, 1: 0o660, 2: 0o664}.get(number, -(number & 0o666))
+    else:
+        perm = 0o660 if config_bool(shared) else 0
+    tweak = abs(perm) if mode & stat.S_IWUSR else abs(perm) & ~0o222
+    if mode & stat.S_IXUSR:
+        tweak |= (tweak & 0o444) >> 2
+    return (mode & ~0o777) | tweak if perm < 0 else mode | tweak
 
 
 def _files_below(path: str, name: str) -> list[str]:

@@ -4,6 +4,8 @@ claimed that the old records do not keep)."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from git_session.gitrepo import Repo
@@ -31,3 +33,18 @@ def test_a_symlinked_packed_refs_is_written_through_as_git_does(tmp_path: Path) 
 
     assert link.is_symlink() and f" {NEW}\n" in shared.read_text()
     assert git(repo_path, "for-each-ref", "--format=%(refname)", NEW).strip() == NEW
+
+
+def test_a_new_packed_refs_has_the_mode_core_shared_repository_asks(tmp_path: Path) -> None:
+    """git gives the file it creates the group's permissions in a shared repository: a
+    teammate who cannot read ``packed-refs`` has no branches left."""
+    repo_path = make_repo(tmp_path)
+    git(repo_path, "config", "core.sharedRepository", "group")
+    mask = os.umask(0o077)
+    try:
+        assert Repo.discover(str(repo_path)).create_packed_refs({NEW: head(repo_path)}) == set()
+    finally:
+        os.umask(mask)
+
+    mode = stat.S_IMODE((repo_path / ".git" / "packed-refs").stat().st_mode)
+    assert mode == 0o660, oct(mode)  # what git pack-refs writes under the same umask
