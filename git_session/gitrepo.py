@@ -1944,7 +1944,9 @@ def _read_packed_refs(path: str) -> _PackedRefs:
         raise ValueError("packed-refs holds a line git would not read")
     names = {name.decode("utf-8", "surrogateescape") for name in records}
     folders = {name[:at] for name in names for at, char in enumerate(name) if char == "/"}
-    return _PackedRefs(header or _PACKED_HEADER, records, names, folders)
+    if not header and not records:  # a new file: git's header (records with none claim no trait: not peeled)
+        header = _PACKED_HEADER
+    return _PackedRefs(header, records, names, folders)
 
 
 def _packed_refs_content(old: _PackedRefs, new: Mapping[str, ObjectId]) -> bytes:

@@ -48,3 +48,20 @@ def test_a_new_packed_refs_has_the_mode_core_shared_repository_asks(tmp_path: Pa
 
     mode = stat.S_IMODE((repo_path / ".git" / "packed-refs").stat().st_mode)
     assert mode == 0o660, oct(mode)  # what git pack-refs writes under the same umask
+
+
+def test_a_packed_refs_without_header_is_not_said_fully_peeled(tmp_path: Path) -> None:
+    """A file with no header (an old git's, another tool's) gives no peeled line for its
+    annotated tags: the "fully-peeled" trait would tell git those tags peel to nothing."""
+    repo_path = make_repo(tmp_path)
+    git(repo_path, "tag", "-a", "-m", "annotated", "v1")
+    git(repo_path, "pack-refs", "--all")
+    packed = repo_path / ".git" / "packed-refs"
+    lines = packed.read_text().splitlines(keepends=True)
+    packed.write_text("".join(line for line in lines if not line.startswith(("#", "^"))))
+    peeled = git(repo_path, "show-ref", "-d", "v1")
+
+    assert Repo.discover(str(repo_path)).create_packed_refs({NEW: head(repo_path)}) == set()
+
+    assert git(repo_path, "show-ref", "-d", "v1") == peeled
+    assert git(repo_path, "describe").strip() == "v1"
