@@ -948,7 +948,8 @@ class Repo:
         caller to write its own way: a ref that exists, is in the way of another (a folder,
         a file above it) or is being written (its lock is held), and every ref when
         ``packed-refs`` is locked or cannot be written, or is too large for so few refs to
-        be worth its rewrite (``_PACKED_BYTES_PER_REF``).
+        be worth its rewrite (``_PACKED_BYTES_PER_REF``), or when a ``reference-transaction``
+        hook is to see each ref git creates (a file written by hand runs none).
 
         No reflog is begun (git begins none for a packed ref; a session's first write begins
         it, its first line naming the value created). A writer creating one of them loose
@@ -960,6 +961,8 @@ class Repo:
         with contextlib.suppress(FileNotFoundError):
             if os.path.getsize(path) > len(refs) * _PACKED_BYTES_PER_REF:
                 return set(refs)
+        if self._transaction_hooked():
+            return set(refs)
         try:
             lock = os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except OSError:  # held by git (a gc, another writer): written the usual way
@@ -980,6 +983,12 @@ class Repo:
                 with contextlib.suppress(OSError):
                     os.remove(f"{path}.lock")
         return {name for name in refs if name not in new or self._loose_or_locked(name)}
+
+    def _transaction_hooked(self) -> bool:
+        """Whether git runs a ``reference-transaction`` hook here (or cannot say where it is)."""
+        asked = ["rev-parse", "--git-path", "hooks/reference-transaction"]
+        where = gitcli.run(asked, git_dir=self.git_dir, check=False)
+        return where.returncode != 0 or os.access(where.stdout.rstrip("\n"), os.X_OK)
 
     def _packed_refs_mode(self, path: str) -> int:
         """The old file's mode (a new one's: the lock's, as the umask made it), widened as

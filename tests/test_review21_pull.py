@@ -10,7 +10,9 @@ from pathlib import Path
 
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
-from tests.helpers import git, make_repo
+from tests.helpers import git, make_repo, ok
+from tests.test_i14_share import pull_in_process, session_tips, sessions_on_branches
+from tests.test_sharing import two_clones
 
 NEW = "refs/sessions/a-1/one"
 
@@ -81,3 +83,21 @@ def test_a_few_refs_are_not_written_into_a_large_packed_refs(tmp_path: Path) -> 
     assert Repo.discover(str(repo_path)).create_packed_refs({NEW: tip}) == {NEW}
 
     assert packed.read_bytes() == before and not (repo_path / ".git" / "packed-refs.lock").exists()
+
+
+def test_a_reference_transaction_hook_sees_every_session_a_pull_creates(tmp_path: Path) -> None:
+    """git runs the reference-transaction hook for every ref it creates (a mirror, an audit
+    may hang on it); a file written by hand runs none: with such a hook, git writes them."""
+    _, alice, bob = two_clones(tmp_path)
+    sessions_on_branches(alice, 2)
+    ok(alice, "push")
+    seen = tmp_path / "seen"
+    hook = bob / ".git" / "hooks" / "reference-transaction"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f'#!/bin/sh\n[ "$1" = committed ] && cat >> "{seen}"\nexit 0\n')
+    hook.chmod(0o755)
+
+    pull_in_process(bob)
+
+    told = {line.split()[2] for line in seen.read_text().splitlines()}
+    assert set(session_tips(alice)) <= told
