@@ -12,8 +12,10 @@ import json
 import operator
 import os
 import re
+import signal
 import stat
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -963,6 +965,11 @@ class Repo:
                 return set(refs)
         if self._transaction_hooked():
             return set(refs)
+        with stops_as_interrupts():  # SIGTERM, SIGHUP: the lock removed as on Ctrl-C (git removes its own)
+            return self._write_packed_refs(path, refs)
+
+    def _write_packed_refs(self, path: str, refs: Mapping[str, ObjectId]) -> set[str]:
+        """``create_packed_refs``' write of ``path``, under its lock; returns the refs not created."""
         try:
             lock = os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except OSError:  # held by git (a gc, another writer): written the usual way
@@ -1990,6 +1997,33 @@ def _shared_mode(mode: int, shared: str | None) -> int:
     if mode & stat.S_IXUSR:
         tweak |= (tweak & 0o444) >> 2
     return (mode & ~0o777) | tweak if perm < 0 else mode | tweak
+
+
+_STOPS = (signal.SIGTERM, signal.SIGHUP)  # signals that end a write as Ctrl-C does
+
+
+@contextlib.contextmanager
+def stops_as_interrupts() -> Iterator[None]:
+    """While files are written, SIGTERM and SIGHUP (a closed terminal) stop the command as
+    Ctrl-C does, so that what is half done is undone (a restore's files put back, a lock
+    removed): by default they end the process at once. A signal the user has set to be
+    ignored or handled stays so."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.getsignal(number) for number in _STOPS}
+    for number, handler in previous.items():
+        if handler == signal.SIG_DFL:
+            signal.signal(number, _interrupt)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _interrupt(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _files_below(path: str, name: str) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 from git_session.gitrepo import Repo
@@ -101,3 +103,22 @@ def test_a_reference_transaction_hook_sees_every_session_a_pull_creates(tmp_path
 
     told = {line.split()[2] for line in seen.read_text().splitlines()}
     assert set(session_tips(alice)) <= told
+
+
+def test_a_pull_stopped_by_sigterm_leaves_no_packed_refs_lock(tmp_path: Path) -> None:
+    """SIGTERM (a timeout, an editor closing) ends Python at once; git removes its locks on it.
+    A packed-refs.lock left stops every git pack-refs, gc and ref deletion until removed."""
+    repo_path = make_repo(tmp_path)
+    script = (
+        "import os, signal, sys\n"
+        "from git_session.gitrepo import Repo\n"
+        "os.replace = lambda source, target: os.kill(os.getpid(), signal.SIGTERM)\n"
+        f"Repo.discover(sys.argv[1]).create_packed_refs({{{NEW!r}: sys.argv[2]}})\n"
+    )
+    stopped = subprocess.run(
+        [sys.executable, "-c", script, str(repo_path), head(repo_path)], capture_output=True, text=True
+    )
+
+    assert stopped.returncode != 0
+    assert not (repo_path / ".git" / "packed-refs.lock").exists()
+    git(repo_path, "pack-refs", "--all")
