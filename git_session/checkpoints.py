@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import stat
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from git_session import codec, gitcli
 from git_session.errors import EXIT_INTERRUPTED, Advice, DataError, GitError, UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, stops_as_interrupts
 from git_session.model import Entry, EntryKind, Fields, FieldValue
 from git_session.names import ObjectId
 from git_session.sessions import Found, Workspace
@@ -37,7 +35,6 @@ KIND: EntryKind = "checkpoint"
 GITLINK = "160000"
 TREE = "040000"
 INTERRUPTED = "interrupted"
-STOPS = (signal.SIGTERM, signal.SIGHUP)  # signals that end a restore as Ctrl-C does
 UNSAVED_HINT = "move it out of the way, then restore again; nothing was changed"
 # Characters HFS+ ignores in names (".g\u200cit" is ".git" there), as git's is_hfs_dotgit drops them.
 _HFS_IGNORED = dict.fromkeys([*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF])
@@ -250,7 +247,7 @@ def restore(ws: Workspace, spec: str | None, prefix: str, paths: Sequence[str] =
         found, _ = ws._append(found.handle.id, lambda handle, meta: [draft], f"checkpoint: {label}", found=found)
         before = ws.store.entry(found.handle, KIND, draft.id)
         assert before is not None
-        with _stops_as_interrupts():
+        with stops_as_interrupts():
             _apply_or_roll_back(ws, found, spec, before, now.tree, plan, env)
     return Restored(found, entry, before, plan.write, plan.delete)
 
@@ -471,29 +468,6 @@ def _apply_or_roll_back(
         Advice.RESTORE_PUT_BACK,
         data,
     )
-
-
-@contextmanager
-def _stops_as_interrupts() -> Iterator[None]:
-    """While files are written, SIGTERM and SIGHUP (a closed terminal) stop the restore as
-    Ctrl-C does, so that the files are put back: by default they end the process at once.
-    A signal the user has set to be ignored or handled stays so."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {number: signal.getsignal(number) for number in STOPS}
-    for number, handler in previous.items():
-        if handler == signal.SIG_DFL:
-            signal.signal(number, _interrupt)
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-def _interrupt(number: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _failed(message: str, advice: Advice, data: dict[str, str]) -> UserError:

@@ -66,7 +66,9 @@ def sessions_on_branches(repo: Path, count: int) -> None:
 # --- pull: what it reads and writes ---------------------------------------------------------
 
 
-def test_a_pull_moves_every_session_ref_in_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pull_creates_every_new_session_in_one_write_of_packed_refs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, alice, bob = two_clones(tmp_path)
     sessions_on_branches(alice, 3)
     ok(alice, "push")
@@ -76,11 +78,23 @@ def test_a_pull_moves_every_session_ref_in_one_transaction(tmp_path: Path, monke
     report = pull_in_process(bob)
 
     assert report.outcomes == Counter({"created": 3}) and report.skipped == []
-    assert calls["update-ref"] == 1
+    assert calls["update-ref"] == 0  # no loose file, lock and reflog each
     assert not any(ref.startswith("refs/sessions/") for ref in single)  # no ref moved one by one
     assert session_refs(bob) == session_refs(alice)
-    for ref in session_refs(bob):  # every write of a session is in its reflog, as before
-        assert git(bob, "reflog", "--format=%gs", ref).splitlines() == ["git-session: copy"]
+    theirs = session_tips(alice)
+    packed = (bob / ".git" / "packed-refs").read_text()
+    assert all(f"{tip} {ref}\n" in packed for ref, tip in theirs.items())
+    assert not (bob / ".git" / "refs" / "sessions").exists()
+    git(bob, "fsck", "--no-dangling")  # git reads the file as its own
+    ok(bob, "note", "written here", "--session", "topic-1")  # its first write here begins its reflog
+    [(ref, tip)] = [(ref, tip) for ref, tip in session_tips(bob).items() if theirs[ref] != tip]
+    assert git(bob, "reflog", "--format=%H", ref).split() == [tip]
+    assert git(bob, "rev-parse", f"{ref}@{{1}}").strip() == theirs[ref]  # its value before, from the reflog
+
+
+def session_tips(repo: Path) -> dict[str, str]:
+    out = git(repo, "for-each-ref", "--format=%(refname) %(objectname)", "refs/sessions/")
+    return dict(line.split() for line in out.splitlines())
 
 
 def test_a_new_sessions_state_is_checked_without_writing_a_tree(

@@ -63,7 +63,7 @@ def test_a_pull_reads_the_refs_once_and_its_ref_transaction_looks_up_no_ref_name
     listed = [args for args, _ in calls if args[0] == "for-each-ref"]
     assert len(listed) == 1  # the copies and the sessions: one git, not two
     moved = [(args, env) for args, env in calls if "update-ref" in args]
-    assert len(moved) == 2  # one transaction for the new session, one for the merged ones
+    assert len(moved) == 1  # one transaction for the merged ones (the new session: packed-refs)
     for args, env in moved:  # as git -c sets it, the caller's own settings kept (gitcli.ref_transaction)
         assert args[:4] == ["-c", "core.warnAmbiguousRefs=false", "update-ref", "--no-deref"] and env == {}
     for line in git(alice, "for-each-ref", "--format=%(objectname) %(refname)", "refs/sessions/").splitlines():

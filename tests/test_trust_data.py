@@ -176,13 +176,19 @@ def test_every_write_of_a_session_is_in_its_reflog(tmp_path: Path) -> None:
 
 
 def test_a_bare_repository_keeps_the_reflog_of_a_pulled_session(tmp_path: Path) -> None:
+    """A pull creates a session in packed-refs, without a reflog (round 21); its first write
+    here begins one, in a bare repository too, whose line names the value pulled."""
     repo = make_repo(tmp_path)
     ok(repo, "start", "work")
     bare = tmp_path / "bare.git"
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
     ok(bare, "pull")
     (ref,) = session_refs(bare)
-    assert git(bare, "reflog", "--format=%gs", ref).splitlines() == ["git-session: copy"]
+    pulled = git(bare, "rev-parse", ref).strip()
+    ok(repo, "note", "more")
+    ok(bare, "pull")
+    assert git(bare, "reflog", "--format=%gs", ref).splitlines() == ["git-session: merge"]
+    assert git(bare, "rev-parse", f"{ref}@{{1}}").strip() == pulled
 
 
 def lose_tip(repo: Path, ref: str) -> str:
