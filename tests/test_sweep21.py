@@ -1,0 +1,147 @@
+"""Round 21's sweep of trust defects: what an import pushes and may change (a local path, a
+status the lifecycle refuses), secrets the scanner missed, what a redaction leaves behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from git_session import importing
+from tests.helpers import as_json, fails, git, ok, session_refs
+
+
+def _pushed_text(repo: Path) -> str:
+    """Everything the session refs hold, as a teammate fetching them gets it: every commit's
+    message and every blob of every commit's tree."""
+    shown = [git(repo, "log", "--format=%B", "--all", "--", ".")]
+    for ref in session_refs(repo):
+        for commit in git(repo, "rev-list", ref).split():
+            shown.append(git(repo, "ls-tree", "-r", commit))
+            for line in git(repo, "ls-tree", "-r", commit).splitlines():
+                shown.append(git(repo, "cat-file", "-p", line.split()[2]))
+    return "\n".join(shown)
+
+
+def _file(path: Path, front: str = "title: From the file\n", body: str = "## Objectives\n- one\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{front}---\n\n{body}")
+    return path
+
+
+# --- 1. import: a file outside the work tree -------------------------------------------------
+
+
+def test_an_import_from_outside_the_work_tree_pushes_no_local_folder(repo: Path, tmp_path: Path) -> None:
+    """The import note and the session's commit subjects named the file's absolute path
+    (``/home/alice/notes/x.md``), pushed with the session: now only its name."""
+    outside = _file(tmp_path / "home" / "alice" / "notes" / "x.md", front="")
+    ok(repo, "import", str(outside))
+    pushed = _pushed_text(repo)
+    assert "alice" not in pushed and str(tmp_path) not in pushed
+    assert [n["text"] for n in as_json(repo, "show")["notes"]] == ["Imported from x.md (outside the work tree)"]
+
+
+def test_a_memory_bank_outside_the_work_tree_is_not_titled_by_its_owner_s_folder(repo: Path, tmp_path: Path) -> None:
+    """A Cline bank's title was the folder above ``memory-bank``: outside the work tree that
+    is the importer's home folder."""
+    bank = tmp_path / "home" / "alice" / "memory-bank"
+    bank.mkdir(parents=True)
+    (bank / "activeContext.md").write_text("# Active Context\n\n## Current Focus\nthe parser\n")
+    ok(repo, "import", str(bank / "activeContext.md"))
+    assert "alice" not in _pushed_text(repo)
+    assert as_json(repo, "show")["title"] == "Cline memory bank: memory-bank"
+
+
+def test_a_file_imported_from_outside_keeps_its_session_and_note_when_imported_again(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The session id (and the import note's) still come from the absolute path, which is
+    never shown, only hashed: a file imported by the older code is found again, updated in
+    place (one import note, its text now without the path), and re-importing it unchanged
+    writes nothing."""
+    outside = _file(tmp_path / "home" / "alice" / "x.md", front="")
+    ok(repo, "import", str(outside))
+    session = as_json(repo, "show")["id"]
+    assert session == importing.derived_id("path", outside.resolve().as_posix())  # as the older code made it
+    refs = {ref: git(repo, "rev-parse", ref) for ref in session_refs(repo)}
+    assert "unchanged" in ok(repo, "import", str(outside))
+    assert {ref: git(repo, "rev-parse", ref) for ref in session_refs(repo)} == refs
+    _file(outside, front="", body="## Objectives\n- one\n- two\n")
+    ok(repo, "import", str(outside))
+    shown = as_json(repo, "show")
+    assert shown["id"] == session and len(shown["notes"]) == 1
+    assert [o["text"] for o in shown["objectives"]] == ["one", "two"]
+
+
+# --- 2. import: the lifecycle of the session ------------------------------------------------
+
+
+def _unchanged(repo: Path) -> dict[str, str]:
+    return {ref: git(repo, "rev-parse", ref) for ref in session_refs(repo)}
+
+
+def test_a_file_cannot_bring_an_ended_session_back(repo: Path, tmp_path: Path) -> None:
+    """A completed session's file changed to ``status: active`` made it active again, which
+    ``resume`` refuses (an ended session is continued in a new one)."""
+    path = _file(tmp_path / "s.md", front="title: T\nstatus: completed\n")
+    ok(repo, "import", str(path))
+    before = _unchanged(repo)
+    for status in ("active", "paused", "abandoned\nreason: gone"):
+        _file(path, front=f"title: T\nstatus: {status}\n")
+        error = fails(repo, "import", str(path))
+        assert f"{path}: session " in error and "is completed; cannot make it" in error
+        assert "nothing imported from it" in error
+        assert _unchanged(repo) == before
+
+
+def test_an_ended_session_takes_no_more_entries_from_a_file(repo: Path, tmp_path: Path) -> None:
+    path = _file(tmp_path / "s.md", front="title: T\nstatus: completed\n")
+    ok(repo, "import", str(path))
+    before = _unchanged(repo)
+    _file(path, front="title: T\nstatus: completed\n", body="## Objectives\n- one\n- two\n")
+    assert "is completed: it takes no more entries" in fails(repo, "import", str(path))
+    assert _unchanged(repo) == before
+
+
+def test_a_file_moves_a_session_as_the_lifecycle_commands_would(repo: Path, tmp_path: Path) -> None:
+    """pause, resume, end and abandon (with a reason) are taken; the items a file ending
+    the session adds are added before it ends."""
+    path = _file(tmp_path / "s.md", front="title: T\nstatus: active\n")
+    ok(repo, "import", str(path))
+    for status in ("paused", "active"):
+        _file(path, front=f"title: T\nstatus: {status}\n")
+        ok(repo, "import", str(path))
+        assert as_json(repo, "show")["status"] == status
+    _file(path, front="title: T\nstatus: abandoned\n")
+    assert "an abandoned session needs a reason" in fails(repo, "import", str(path))
+    _file(path, front="title: T\nstatus: abandoned\nreason: superseded\n", body="## Objectives\n- one\n- two\n")
+    ok(repo, "import", str(path))
+    shown = as_json(repo, "show")
+    assert (shown["status"], shown["reason"], len(shown["objectives"])) == ("abandoned", "superseded", 2)
+
+
+def test_a_file_opens_no_second_session_on_a_branch(repo: Path, tmp_path: Path) -> None:
+    """``start`` refuses a second open session on a branch; a file did not (new or resumed)."""
+    ok(repo, "start", "Mine")
+    before = _unchanged(repo)
+    error = fails(repo, "import", str(_file(tmp_path / "new.md", front="title: T\n")))
+    assert "is already active on branch 'main'; the file's is active" in error
+    assert _unchanged(repo) == before
+    ok(repo, "import", str(_file(tmp_path / "done.md", front="title: Done\nstatus: completed\n")))
+    paused = _file(tmp_path / "other.md", front="title: P\nstatus: paused\ngit_branch: other\n")
+    git(repo, "branch", "other")
+    ok(repo, "import", str(paused))
+    git(repo, "switch", "-q", "other")
+    ok(repo, "start", "Other")
+    before = _unchanged(repo)
+    _file(paused, front="title: P\nstatus: active\ngit_branch: other\n")
+    assert "is already active on branch 'other'" in fails(repo, "import", str(paused))
+    assert _unchanged(repo) == before
+
+
+@pytest.mark.parametrize("status", ["handoff", "completed"])
+def test_a_new_session_may_be_imported_ended(repo: Path, tmp_path: Path, status: str) -> None:
+    ok(repo, "start", "Mine")
+    ok(repo, "import", str(_file(tmp_path / "s.md", front=f"title: T\nstatus: {status}\n")))
+    assert len(session_refs(repo)) == 2
