@@ -1050,10 +1050,33 @@ class Repo:
                 line for line in lines if all(self._logged_object_present(f, here) for f in line.split(b" ", 2)[:2])
             ]
             if len(kept) != len(lines):
-                temporary = f"{path}.{os.getpid()}.tmp"
-                with open(temporary, "wb") as handle:
-                    handle.write(b"".join(kept))
-                os.replace(temporary, path)
+                _replace_file(path, b"".join(kept))
+
+    def forget_reflog_entries(self, ref_name: str, forgotten: Callable[[ObjectId, str], bool]) -> int:
+        """Leave out of ``ref_name``'s reflog the entries ``forgotten`` names (by the value the
+        ref took, and the message), as ``git reflog delete --rewrite`` does: each entry kept
+        then starts from the value the one before it left, so no entry names a value left
+        out (a reflog keeps both of its values from ``git gc``). The ref itself is not moved;
+        its lock is held meanwhile. How many were left out (0 when the reflog is locked)."""
+        path = self.reflog_path(ref_name)
+        with contextlib.suppress(OSError), self._ref_locked(ref_name):
+            lines = read_data(path).splitlines(keepends=True)
+            kept: list[bytes] = []
+            previous, relink = None, False  # the last value kept; whether entries were left out since
+            for line in lines:
+                old, new, rest = _reflog_fields(line)
+                if new is not None and forgotten(ObjectId(new), rest.partition(b"\t")[2].decode("utf-8", "replace")):
+                    relink = True
+                    continue
+                if new is not None and old is not None and relink:
+                    line = (previous or "0" * len(old)).encode() + line[len(old) :]
+                    relink = False
+                kept.append(line)
+                previous = new or previous
+            if len(kept) != len(lines):
+                _replace_file(path, b"".join(kept))
+            return len(lines) - len(kept)
+        return 0
 
     @contextlib.contextmanager
     def _ref_locked(self, ref_name: str) -> Iterator[None]:
@@ -2036,3 +2059,19 @@ def _hashed_tree(changes: Mapping[str, Change]) -> ObjectId | None:
         return None
     body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(entries))
     return ObjectId(hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest())
+
+
+def _reflog_fields(line: bytes) -> tuple[str | None, str | None, bytes]:
+    """A reflog line's old and new values (``None`` for a line not of that form) and the rest."""
+    fields = line.split(b" ", 2)
+    if len(fields) < 3 or not all(ObjectId.is_full(f.decode("ascii", "replace")) for f in fields[:2]):
+        return None, None, line
+    return fields[0].decode(), fields[1].decode(), fields[2]
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """The file's content replaced at once (a reader sees the old or the new, whole)."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, path)

@@ -506,17 +506,21 @@ def rewrite_history(repo: Repo, fix: NoteFix, keep: Sequence[ObjectId], reflog: 
     note they add or change passed through ``fix``, so that what ``fix`` takes out is
     no longer reachable from the notes ref. Commits keep their messages, authors and
     times; the ref moves by compare-and-swap. Returns the new tip and how many commits
-    were rewritten."""
-    rewritten = 0
+    were rewritten. The notes ref's reflog forgets the commits rewritten (it would keep them,
+    and what ``fix`` took out, from ``git gc``)."""
+    replaced: dict[ObjectId, ObjectId] = {}
 
     def build(tip: ObjectId | None) -> ObjectId | None:
-        nonlocal rewritten
         if tip is None:
             return None
-        mapping, rewritten = _rewritten(repo, tip, fix, keep)
-        return mapping.get(tip, tip)
+        replaced.clear()
+        replaced.update(_rewritten(repo, tip, fix, keep)[0])
+        return replaced.get(tip, tip)
 
-    return _update(repo, build, reflog), rewritten
+    tip = _update(repo, build, reflog)
+    if replaced:
+        repo.forget_reflog_entries(NOTES_REF, lambda value, message: value in replaced)
+    return tip, len(replaced)
 
 
 def _rewritten(

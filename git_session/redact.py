@@ -4,6 +4,7 @@ lines of a commit's note that hold a secret out of the notes' history."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +52,30 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
         raise _already_pushed(f"{entry.kind} {short}", pushed)
     # The notes first: should the session's rewrite fail, running redact again finds the entry.
     _, rewritten_notes = notes.rewrite_history(ws.repo, fix, _public_notes(ws.repo), f"redact {entry.id}")
-    ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
+    tip = ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
+    ws.repo.forget_reflog_entries(found.handle.ref, _holding(ws.repo, touching, tip, entry.text))
     reportcache.forget(ws.repo)  # derived, rebuilt by the next report: it may quote the entry
     rewritten = ws.find(found.handle.id)
     ws.refresh_trailers(BranchName(rewritten.meta.branch))
     quoting = tuple(_commits_quoting(ws, rewritten, entry))
     return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes, quoting)
+
+
+def _holding(repo: Repo, touching: set[ObjectId], tip: ObjectId, text: str) -> Callable[[ObjectId, str], bool]:
+    """Which entries of the session ref's reflog still hold the redacted text: those whose
+    message quotes it, and those naming a commit of the old history (one with an operation
+    on the entry in its history, no longer in the rewritten one), which ``git gc`` would
+    otherwise keep for as long as the reflog names it."""
+    quoted = " ".join(text.split())[:60]
+
+    def holds(value: ObjectId, message: str) -> bool:
+        if quoted and quoted in message:
+            return True
+        if not repo.is_commit(value) or repo.is_ancestor(value, tip):
+            return False
+        return any(repo.is_ancestor(commit, value) for commit in touching if repo.is_commit(commit))
+
+    return holds
 
 
 def redact_note(repo: Repo, commit: str) -> NoteRedacted:

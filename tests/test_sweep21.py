@@ -145,3 +145,67 @@ def test_a_new_session_may_be_imported_ended(repo: Path, tmp_path: Path, status:
     ok(repo, "start", "Mine")
     ok(repo, "import", str(_file(tmp_path / "s.md", front=f"title: T\nstatus: {status}\n")))
     assert len(session_refs(repo)) == 2
+
+
+# --- 5. redact: the session ref's reflog ------------------------------------------------------
+
+SECRET_TEXT = "deploy with password Zq8vT3mW9xLr2"
+
+
+def _every_object_text(repo: Path) -> str:
+    listed = git(repo, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)")
+    blobs = [line.split()[0] for line in listed.splitlines() if line.split()[1] in ("blob", "commit")]
+    return git(repo, "cat-file", "--batch", input="\n".join(blobs) + "\n")
+
+
+def _reflog_chain(path: Path) -> list[tuple[str, str]]:
+    return [(line.split()[0], line.split()[1]) for line in path.read_text().splitlines()]
+
+
+def test_redact_leaves_no_reflog_entry_quoting_the_text_nor_keeping_the_old_history(repo: Path) -> None:
+    """The session ref's reflog kept each old commit's subject ("objective add: <text>") and
+    its values kept the old history from ``git gc`` until the reflog expired (90 days)."""
+    ok(repo, "start", "Work")
+    ok(repo, "objective", "add", SECRET_TEXT)
+    ok(repo, "objective", "add", "a later objective")
+    ok(repo, "note", "and a note")
+    entry = as_json(repo, "show")["objectives"][0]["id"]
+    (ref,) = session_refs(repo)
+    logs = repo / ".git" / "logs" / ref
+    assert SECRET_TEXT in logs.read_text()
+    ok(repo, "redact", entry[:8])
+    assert SECRET_TEXT not in logs.read_text()
+    assert git(repo, "reflog", "show", ref).count("\n") >= 2  # what did not hold it is kept: start, the rewrite
+    git(repo, "fsck", "--strict", "--no-progress")
+    git(repo, "gc", "-q", "--prune=now")  # the reflog as it is, not expired
+    assert SECRET_TEXT not in _every_object_text(repo)
+    assert [o["text"] for o in as_json(repo, "show")["objectives"]] == ["a later objective"]
+    chain = _reflog_chain(logs)
+    assert chain[-1][1] == git(repo, "rev-parse", ref).strip()
+    assert all(chain[n][0] == chain[n - 1][1] for n in range(1, len(chain)))  # each starts where one ended
+
+
+def test_redact_leaves_the_notes_reflog_no_old_note_quoting_the_text(repo: Path) -> None:
+    """The notes history was rewritten without the note lines quoting the entry, but the
+    notes ref's reflog (git logs ``refs/notes/``) kept the old notes commits from ``git gc``."""
+    ok(repo, "install")
+    ok(repo, "start", "Work")
+    ok(repo, "objective", "add", SECRET_TEXT)
+    ok(repo, "objective", "add", "a later objective")
+    for name in ("a", "b"):
+        (repo / name).write_text(name)
+        git(repo, "add", name)
+        git(repo, "commit", "-q", "-m", f"add {name}")
+    ok(repo, "list")  # links the commits: their notes quote the objectives
+    quoted = f'"text":"{SECRET_TEXT}"'
+    assert quoted in git(repo, "notes", "--ref=sessions", "show", "HEAD")
+    logs = repo / ".git" / "logs" / "refs" / "notes" / "sessions"
+    assert logs.exists()
+    entry = as_json(repo, "show")["objectives"][0]["id"]
+    ok(repo, "redact", entry[:8])
+    chain = _reflog_chain(logs)
+    assert all(chain[n][0] == chain[n - 1][1] for n in range(1, len(chain)))  # each starts where one ended
+    git(repo, "fsck", "--strict", "--no-progress")
+    git(repo, "gc", "-q", "--prune=now")
+    assert quoted not in _every_object_text(repo)
+    assert "a later objective" in git(repo, "notes", "--ref=sessions", "show", "HEAD")

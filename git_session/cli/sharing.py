@@ -205,13 +205,14 @@ def redact(entry_id: str | None, note_commit: str | None, session: str | None) -
     a push that merges sends no second copy of what was pushed); the lines of the commit
     notes that quote the entry lose it too. With --note COMMIT, the lines of COMMIT's
     session note that hold a secret are taken out of every version of that note in the
-    notes' history. The old history stays in this repository, reachable from the reflog
-    (`git reflog refs/sessions/KEY/ID`), a note's from that of refs/notes/sessions,
-    until that expires: the text is still on this disk, though no push sends a reflog.
-    To drop it now: `git reflog expire --expire=now refs/sessions/KEY/ID` (or
-    refs/notes/sessions) and then `git gc --prune=now`. If a remote already has what
-    would be taken out, nothing is rewritten: what was pushed cannot be taken back, so
-    rotate the secret.
+    notes' history. The reflog entries of the session's ref (`git reflog
+    refs/sessions/KEY/ID`) and of refs/notes/sessions that quote the text or name a
+    commit of the old history are dropped too (the others are kept, each starting where
+    the one before it ended). The old objects then stay on this disk, unreachable, until
+    `git gc` prunes them (`git gc --prune=now` to do it now); a copy of the repository
+    made before (a backup, another clone) keeps them. If a remote already has what would
+    be taken out, nothing is rewritten: what was pushed cannot be taken back, so rotate
+    the secret.
     """
     from git_session import redact as redaction
 
