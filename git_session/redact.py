@@ -179,13 +179,25 @@ def _remotes_holding(ws: Workspace, found: Found, commits: set[ObjectId]) -> lis
 def _commits_quoting(ws: Workspace, found: Found, redacted: Entry) -> list[ObjectId]:
     """The session's linked commits whose message quotes the redacted text: the commit hook
     wrote its objectives and decisions into their trailers, which no redaction here reaches
-    (as ``trailers.one_line`` writes them: a leading ``#`` of an issue number dropped)."""
-    needle = trailers.one_line(redacted.text)[:60]
-    if len(needle) < 8:
-        return []
+    (as ``trailers.values_of`` gives them: one line, a secret masked, a leading ``#`` dropped)."""
+    values = trailers.values_of(redacted)
     shas = [link.commit for link in ws.store.commit_links(found.handle)]
     known = [ObjectId(s) for s in shas if isinstance(s, str) and ObjectId.is_full(s) and ws.repo.is_commit(ObjectId(s))]
-    return [sha for sha in known if needle in " ".join(ws.repo.commit(sha).message.split())]
+    return [sha for sha in known if _quoted_in(ws.repo.commit(sha).message, values)]
+
+
+def _quoted_in(message: str, values: set[str]) -> bool:
+    """Whether a trailer of the message is one of the values, or the message quotes the
+    first 60 characters of one of at least 8 anywhere."""
+    flat = " ".join(message.split())
+    if any(len(v) >= 8 and v[:60] in flat for v in values):
+        return True
+    for line in message.splitlines():
+        _, colon, value = line.partition(": ")
+        value = value.strip().removeprefix("[open] ").removeprefix("[done] ")
+        if colon and value in values:
+            return True
+    return False
 
 
 def _also_in(ws: Workspace, found: Found, redacted: Entry) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from git_session import importing
-from tests.helpers import as_json, fails, git, ok, session_refs
+from tests.helpers import as_json, fails, git, ok, run, session_refs
 
 
 def _pushed_text(repo: Path) -> str:
@@ -209,3 +209,48 @@ def test_redact_leaves_the_notes_reflog_no_old_note_quoting_the_text(repo: Path)
     git(repo, "gc", "-q", "--prune=now")
     assert quoted not in _every_object_text(repo)
     assert "a later objective" in git(repo, "notes", "--ref=sessions", "show", "HEAD")
+
+
+# --- 4. redact: the commits whose trailers quote the text -------------------------------------
+
+TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "trailer"),
+    [
+        ("objective", f"rotate {TOKEN} today", "Session-Objectives: [open] rotate [redacted] today"),
+        ("objective", "fix ab", "Session-Objectives: [open] fix ab"),
+        ("decision", "use ab", "Decisions: use ab"),
+    ],
+)
+def test_redact_names_the_commits_whose_trailer_quotes_the_text(repo: Path, kind: str, text: str, trailer: str) -> None:
+    """The warning looked for the text as stored, so a trailer whose secret the hook masked
+    was missed, and a text under 8 characters was never looked for."""
+    ok(repo, "install")
+    ok(repo, "start", "Work")
+    ok(repo, kind, "add", text)
+    ok(repo, "objective", "add", "fix abc and more")  # quotes the short text, is not it
+    (repo / "a").write_text("a")
+    git(repo, "add", "a")
+    git(repo, "commit", "-q", "-m", "add a")
+    message = git(repo, "log", "-1", "--format=%B")
+    assert trailer in message.splitlines()
+    ok(repo, "list")  # links the commit
+    entry = as_json(repo, "show")[f"{kind}s"][0]["id"]
+    result = run(repo, "redact", entry[:8])
+    commit = git(repo, "rev-parse", "--short=12", "HEAD").strip()
+    assert f"the message of commit {commit} quotes it in its trailers" in result.stderr
+
+
+def test_redact_of_a_short_text_quoted_only_inside_another_is_not_named(repo: Path) -> None:
+    ok(repo, "install")
+    ok(repo, "start", "Work")
+    ok(repo, "objective", "add", "fix abc and more")
+    (repo / "a").write_text("a")
+    git(repo, "add", "a")
+    git(repo, "commit", "-q", "-m", "add a")
+    ok(repo, "list")
+    ok(repo, "objective", "add", "fix ab")
+    entry = next(o for o in as_json(repo, "show")["objectives"] if o["text"] == "fix ab")["id"]
+    assert "quotes it" not in run(repo, "redact", entry[:8]).stderr
