@@ -3,12 +3,13 @@ status the lifecycle refuses), secrets the scanner missed, what a redaction leav
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from git_session import importing
-from tests.helpers import as_json, fails, git, ok, run, session_refs
+from git_session import importing, secrets
+from tests.helpers import as_json, fails, git, make_repo_with_remote, ok, run, session_refs
 
 
 def _pushed_text(repo: Path) -> str:
@@ -254,3 +255,66 @@ def test_redact_of_a_short_text_quoted_only_inside_another_is_not_named(repo: Pa
     ok(repo, "objective", "add", "fix ab")
     entry = next(o for o in as_json(repo, "show")["objectives"] if o["text"] == "fix ab")["id"]
     assert "quotes it" not in run(repo, "redact", entry[:8]).stderr
+
+
+# --- 3. the secret scanner: prose and bare hex keys -------------------------------------------
+
+HEX40 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
+HEX64 = HEX40 + "2b0b822cd15d6c15b0f00a08"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("the password is hunter2x", "hunter2x"),
+        ("The staging password was changed to Tr0ub4dor.", "Tr0ub4dor"),
+        ("log in with password Zq8vT3mW9xLr2", "Zq8vT3mW9xLr2"),
+        ("the token is 'a1b2c3d4'", "a1b2c3d4"),
+        (f"API key {HEX40}", HEX40),
+        (f"the secret is {HEX64}", HEX64),
+        (f"Authorization: Bearer {HEX40}", HEX40),
+    ],
+)
+def test_the_scanner_finds_credentials_given_in_prose(text: str, secret: str) -> None:
+    (found,) = secrets.scan([("note", text)])
+    assert found.fingerprint == secrets.fingerprint(found.what, secret)
+    assert secret not in secrets.masked(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"fixed in {HEX40}",
+        f"commit {HEX40} reverted {HEX64}",
+        f"cherry-picked from {HEX40} (key change)",
+        f"signing key {HEX40.upper()}",
+        "key 0000000000000000000000000000000000000000",
+        "the password is required",
+        "password reset flow, token bucket v2, key rotation for v1.2",
+        "the token is expired.",
+        "the secret is in the vault",
+        "the password is e.g. long",
+    ],
+)
+def test_the_scanner_leaves_ids_and_prose_about_credentials_alone(text: str) -> None:
+    assert secrets.scan([("note", text)]) == []
+
+
+def test_a_session_quoting_its_linked_commits_pushes_and_one_giving_a_password_does_not(
+    tmp_path: Path,
+) -> None:
+    """A linked commit's id is never a finding, wherever the session shows it."""
+    repo, remote = make_repo_with_remote(tmp_path)
+    ok(repo, "install")
+    ok(repo, "start", "Work")
+    ok(repo, "objective", "add", "ship it")
+    (repo / "a").write_text("a")
+    git(repo, "add", "a")
+    git(repo, "commit", "-q", "-m", "add a")
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    ok(repo, "note", f"fixed in {sha}; token rotation done in commit {sha}")
+    ok(repo, "push")
+    ok(repo, "note", "the password is hunter2x")
+    assert "password assignment" in fails(repo, "push")
+    objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=remote, capture_output=True)
+    assert objects.returncode == 0 and b"hunter2x" not in objects.stdout
