@@ -67,11 +67,12 @@ def _holding(repo: Repo, touching: set[ObjectId], tip: ObjectId, text: str) -> C
     on the entry in its history, no longer in the rewritten one), which ``git gc`` would
     otherwise keep for as long as the reflog names it."""
     quoted = " ".join(text.split())[:60]
+    kept = {commit.id for commit in repo.walk(tip, topological=False)}  # one walk, not one per entry
 
     def holds(value: ObjectId, message: str) -> bool:
         if quoted and quoted in message:
             return True
-        if not repo.is_commit(value) or repo.is_ancestor(value, tip):
+        if value in kept or not repo.is_commit(value):
             return False
         return any(repo.is_ancestor(commit, value) for commit in touching if repo.is_commit(commit))
 
