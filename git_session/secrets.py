@@ -145,12 +145,17 @@ _PROSE_PASSWORD = re.compile(
     re.IGNORECASE,
 )
 _VERBLESS = ("password", "passphrase", "passwd")
+# What prose says of a credential is no value: words (and numbers) joined by "-" or "_"
+# ("JWT-based", "HMAC-SHA256", "bcrypt-hashed", "1-time"), or letters only ("refreshToken").
+_PROSE_WORDS = re.compile(r"[A-Za-z]+|(?:[A-Za-z]+[0-9]*|[0-9]+)(?:[-_](?:[A-Za-z]+[0-9]*|[0-9]+))+")
 _TRAILING_PUNCTUATION = ".,;:!?)]}"
 # A key of 40 or 64 hex digits (what many APIs hand out, the length of a commit id) right
 # after a word naming a credential, with no "=" or ":" between: "API key 9f86d0…". A hex
-# id alone, or after any other word ("commit 9f86d0…"), is an object id: never reported.
+# id alone, or after any other word ("commit 9f86d0…", a "cache key", a "sort key": "key"
+# alone names no credential), is an object id: never reported.
 _KEYED_HEX = re.compile(
-    r"(?<![\w-])(?:api[ _-]?key|key|token|secret|password|passphrase|credential|bearer)s?(?:\s+(?:is|was))?"
+    r"(?<![\w-])(?:(?:api|access|secret|private|auth|client)[ _-]?key|token|secret|password|passphrase|credential|bearer)s?"
+    r"(?:\s+(?:is|was))?"
     r"\s+[\"'`]?(?P<value>[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
@@ -361,6 +366,8 @@ def _prose_passwords(line: str) -> Iterator[tuple[str, str]]:
     """Credentials a sentence gives: a password after "is", a hex key after its name."""
     for match in _PROSE_PASSWORD.finditer(line):
         value = match["value"].rstrip(_TRAILING_PUNCTUATION)
+        if _PROSE_WORDS.fullmatch(value):
+            continue
         if (match["verb"] or match["key"].lower() in _VERBLESS) and _is_password(match["key"], value, last=False):
             yield _PASSWORD_ASSIGNMENT, value
     for match in _KEYED_HEX.finditer(line):
