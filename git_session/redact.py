@@ -62,17 +62,20 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
 
 
 def _holding(repo: Repo, touching: set[ObjectId], tip: ObjectId, text: str) -> Callable[[ObjectId, str], bool]:
-    """Which entries of the session ref's reflog still hold the redacted text: those whose
-    message quotes it, and those naming a commit of the old history (one with an operation
-    on the entry in its history, no longer in the rewritten one), which ``git gc`` would
-    otherwise keep for as long as the reflog names it."""
+    """Which entries of the session ref's reflog still hold the redacted text: of those
+    naming no commit of the rewritten history, those whose message quotes it and those
+    naming a commit of the old history (one with an operation on the entry in its history),
+    which ``git gc`` would otherwise keep for as long as the reflog names it. (An entry of
+    the history left is kept: a short text is in many messages, "git" in every one.)"""
     quoted = " ".join(text.split())[:60]
     kept = {commit.id for commit in repo.walk(tip, topological=False)}  # one walk, not one per entry
 
     def holds(value: ObjectId, message: str) -> bool:
+        if value in kept:  # its commit, still in the history, has that message itself
+            return False
         if quoted and quoted in message:
             return True
-        if value in kept or not repo.is_commit(value):
+        if not repo.is_commit(value):
             return False
         return any(repo.is_ancestor(commit, value) for commit in touching if repo.is_commit(commit))
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from pathlib import Path
+
 from git_session import secrets
+from tests.helpers import as_json, git, ok, session_refs
 
 HEX40 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
 
@@ -38,3 +41,30 @@ def test_prose_about_credentials_and_keys_that_are_object_ids_are_no_finding(tex
     (a value made of words, a name in code) and a 40-hex id after any "key" (a cache's,
     a sort's, a table's: in a git tool, a commit id); a push stopped on each."""
     assert secrets.scan([("note", text)]) == []
+
+
+def _reflog(repo: Path, ref: str) -> list[tuple[str, str, str]]:
+    """A reflog's entries, oldest first: (old, new, message)."""
+    lines = (repo / ".git" / "logs" / ref).read_text().splitlines()
+    return [(line[:40], line[41:81], line.partition("\t")[2]) for line in lines]
+
+
+def test_redacting_a_short_text_keeps_the_reflog_entries_of_the_history_left(repo: Path) -> None:
+    """A reflog entry whose message merely contained a short redacted text was dropped even
+    when it names a commit of the rewritten history: redacting "git" emptied the session
+    ref's reflog ("git-session: …" is every message), which doctor --fix restores from.
+    A commit still in the history keeps its subject anyway: dropping its entry hid nothing."""
+    ok(repo, "start", "Work")
+    ok(repo, "note", "first note")
+    ok(repo, "objective", "add", "git")
+    ok(repo, "note", "later note")
+    (ref,) = session_refs(repo)
+    before = _reflog(repo, ref)
+    entry = as_json(repo, "show")["objectives"][0]["id"]
+    ok(repo, "redact", entry[:8])
+    after = _reflog(repo, ref)
+    history = set(git(repo, "rev-list", ref).split())
+    assert [e[1] for e in before[:2]] == [e[1] for e in after[:2]]  # start, the first note: kept as they were
+    assert after[-1][1] == git(repo, "rev-parse", ref).strip()  # the redaction's own entry
+    assert {e[1] for e in after} <= history
+    assert all(after[n][0] == after[n - 1][1] for n in range(1, len(after)))
