@@ -2070,8 +2070,11 @@ def _reflog_fields(line: bytes) -> tuple[str | None, str | None, bytes]:
 
 
 def _replace_file(path: str, data: bytes) -> None:
-    """The file's content replaced at once (a reader sees the old or the new, whole)."""
+    """The file's content replaced at once (a reader sees the old or the new, whole), its
+    mode kept (a reflog of a repository shared by a group is group-writable)."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
     temporary = f"{path}.{os.getpid()}.tmp"
     with open(temporary, "wb") as handle:
         handle.write(data)
+        os.fchmod(handle.fileno(), mode)
     os.replace(temporary, path)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+import stat
 from pathlib import Path
 
 from git_session import secrets
-from tests.helpers import as_json, git, ok, session_refs
+from git_session.gitrepo import Repo
+from tests.helpers import as_json, git, make_repo, ok, session_refs
 
 HEX40 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
 
@@ -68,3 +70,17 @@ def test_redacting_a_short_text_keeps_the_reflog_entries_of_the_history_left(rep
     assert after[-1][1] == git(repo, "rev-parse", ref).strip()  # the redaction's own entry
     assert {e[1] for e in after} <= history
     assert all(after[n][0] == after[n - 1][1] for n in range(1, len(after)))
+
+
+def test_a_rewritten_reflog_keeps_its_mode(tmp_path: Path) -> None:
+    """The reflog written again (redact, doctor --fix) took the umask's mode: in a repository
+    shared by a group (core.sharedRepository, logs made 0664), a teammate could no longer
+    append to it, and git fails a ref update it cannot log."""
+    repo = make_repo(tmp_path)
+    ok(repo, "start", "work")
+    ok(repo, "note", "a")
+    (ref,) = session_refs(repo)
+    log = repo / ".git" / "logs" / ref
+    log.chmod(0o664)
+    assert Repo.discover(str(repo)).forget_reflog_entries(ref, lambda value, message: "note" in message) == 1
+    assert stat.S_IMODE(log.stat().st_mode) == 0o664
