@@ -302,7 +302,7 @@ def _create(
     handle = ws.store.create(branch, [Draft.create(fields, id=session_id)], _ident(ws, created), subject)
     drafts = [(parsed.when(item), _add(session_id, item)) for item in parsed.items]
     drafts.append((parsed.default, _add(session_id, record)))
-    _write(ws, handle, drafts, subject)
+    _write(ws, path, handle, drafts, subject, str(fields.get("status") or "active"))
     return Imported(path, parsed.format, session_id, str(fields.get("title") or ""), "created", len(drafts) - 1, 0)
 
 
@@ -339,7 +339,7 @@ def _update(
     if set_fields:  # after the items: a file ending the session adds them while it is open
         drafts.append((parsed.default, Draft.set(set_fields)))
     drafts.append((parsed.default, _upsert(handle.id, record, kept)))
-    _write(ws, handle, drafts, f"import: {title or source.shown}")
+    _write(ws, path, handle, drafts, f"import: {title or source.shown}", state.meta.status)
     return Imported(path, parsed.format, handle.id, title, "updated", added, changed)
 
 
@@ -423,8 +423,12 @@ def _upsert(session_id: str, record: Item, kept: Entry | None) -> Draft:
     return Draft.update("note", kept.id, changes)
 
 
-def _write(ws: Workspace, handle: Handle, drafts: Sequence[tuple[When, Draft]], subject: str) -> None:
-    """One commit per run of operations of the same time, in the file's order."""
+def _write(
+    ws: Workspace, path: str, handle: Handle, drafts: Sequence[tuple[When, Draft]], subject: str, status: str
+) -> None:
+    """One commit per run of operations of the same time, in the file's order, each while
+    the session's status is what the file was checked against (``status``, then what the
+    file set): a lifecycle command in between stops the import, as it stops ``pause``."""
     runs: list[tuple[When, list[Draft]]] = []
     for when, draft in drafts:
         if runs and runs[-1][0] == when:
@@ -433,16 +437,29 @@ def _write(ws: Workspace, handle: Handle, drafts: Sequence[tuple[When, Draft]], 
             runs.append((when, [draft]))
     for when, run in runs:
         for start in range(0, len(run), _BATCH):  # a commit holds at most codec.MAX_OPS_PER_COMMIT
-            ws.store.append(handle.ref, _fixed(run[start : start + _BATCH]), _ident(ws, when), subject)
+            batch = run[start : start + _BATCH]
+            ws.store.append(handle.ref, _checked(ws, path, batch, status), _ident(ws, when), subject)
+            status = next(
+                (str(d.data["fields"]["status"]) for d in batch if d.action == "set" and "status" in d.data["fields"]),
+                status,
+            )
     try:  # what was written stays written: the hooks render the trailers themselves if need be
         ws.refresh_trailers(BranchName(ws.store.meta(ws.store.handle(handle.ref)).branch))
     except (OSError, FileSystemError) as exc:
         ws.warn(f"the commit trailers stay as they were: {exc}")
 
 
-def _fixed(drafts: list[Draft]) -> Callable[[Handle, Meta], list[Draft]]:
-    """The same drafts however often the write is retried (their ids are fixed)."""
-    return lambda handle, meta: drafts
+def _checked(ws: Workspace, path: str, drafts: list[Draft], status: str) -> Callable[[Handle, Meta], list[Draft]]:
+    """The same drafts however often the write is retried (their ids are fixed), while the
+    session's status is ``status``."""
+
+    def build(handle: Handle, meta: Meta) -> list[Draft]:
+        if meta.status != status:
+            short = ws.short_session_id(handle.id)
+            raise UserError(f"{path}: session {short} became {meta.status} meanwhile; the rest of it not imported")
+        return drafts
+
+    return build
 
 
 def export(state: SessionState, fmt: str) -> str:

@@ -3,13 +3,15 @@ checks got wrong."""
 
 from __future__ import annotations
 
-import pytest
-
 import stat
 from pathlib import Path
 
-from git_session import secrets
+import pytest
+
+from git_session import importing, secrets
+from git_session.errors import UserError
 from git_session.gitrepo import Repo
+from git_session.sessions import Workspace
 from tests.helpers import as_json, git, make_repo, ok, session_refs
 
 HEX40 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
@@ -84,3 +86,26 @@ def test_a_rewritten_reflog_keeps_its_mode(tmp_path: Path) -> None:
     log.chmod(0o664)
     assert Repo.discover(str(repo)).forget_reflog_entries(ref, lambda value, message: "note" in message) == 1
     assert stat.S_IMODE(log.stat().st_mode) == 0o664
+
+
+def test_a_session_ended_while_a_file_is_imported_is_not_reopened(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's status was checked against the session as read before the write, and
+    written whatever the session had become: an ``end`` in between (another terminal, an
+    agent) was undone, the completed session paused again, as no lifecycle command may do
+    (``pause`` checks again in its write: "became completed meanwhile")."""
+    path = tmp_path / "s.md"
+    path.write_text("---\ntitle: T\nstatus: active\n---\n\n## Objectives\n- one\n")
+    ok(repo, "import", str(path))
+    path.write_text("---\ntitle: T\nstatus: paused\n---\n\n## Objectives\n- one\n- two\n")
+    checked = importing._check_status_change
+
+    def ended_meanwhile(*args: object, **kwargs: object) -> None:
+        checked(*args, **kwargs)  # type: ignore[arg-type]
+        ok(repo, "end", "--complete", "--no-handoff")
+
+    monkeypatch.setattr(importing, "_check_status_change", ended_meanwhile)
+    with pytest.raises(UserError, match="became completed meanwhile"):
+        importing.import_file(Workspace(Repo.discover(str(repo))), str(path))
+    assert as_json(repo, "show")["status"] == "completed"
