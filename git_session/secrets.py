@@ -154,8 +154,8 @@ _TRAILING_PUNCTUATION = ".,;:!?)]}"
 # id alone, or after any other word ("commit 9f86d0…", a "cache key", a "sort key": "key"
 # alone names no credential), is an object id: never reported.
 _KEYED_HEX = re.compile(
-    r"(?<![\w-])(?:(?:api|access|secret|private|auth|client)[ _-]?key|token|secret|password|passphrase|credential|bearer)s?"
-    r"(?:\s+(?:is|was))?"
+    r"(?<![\w-])(?:(?:api|access|secret|private|auth|client)[ _-]?key|token|secret|password|passphrase|credential"
+    r"|bearer)s?(?:\s+(?:is|was))?"
     r"\s+[\"'`]?(?P<value>[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
