@@ -1052,31 +1052,17 @@ class Repo:
             if len(kept) != len(lines):
                 _replace_file(path, b"".join(kept))
 
-    def forget_reflog_entries(self, ref_name: str, forgotten: Callable[[ObjectId, str], bool]) -> int:
-        """Leave out of ``ref_name``'s reflog the entries ``forgotten`` names (by the value the
-        ref took, and the message), as ``git reflog delete --rewrite`` does: each entry kept
-        then starts from the value the one before it left, so no entry names a value left
-        out (a reflog keeps both of its values from ``git gc``). The ref itself is not moved;
-        its lock is held meanwhile. How many were left out (0 when the reflog is locked)."""
-        path = self.reflog_path(ref_name)
-        with contextlib.suppress(OSError), self._ref_locked(ref_name):
-            lines = read_data(path).splitlines(keepends=True)
-            kept: list[bytes] = []
-            previous, relink = None, False  # the last value kept; whether entries were left out since
-            for line in lines:
-                old, new, rest = _reflog_fields(line)
-                if new is not None and forgotten(ObjectId(new), rest.partition(b"\t")[2].decode("utf-8", "replace")):
-                    relink = True
-                    continue
-                if new is not None and old is not None and relink:
-                    line = (previous or "0" * len(old)).encode() + line[len(old) :]
-                    relink = False
-                kept.append(line)
-                previous = new or previous
-            if len(kept) != len(lines):
-                _replace_file(path, b"".join(kept))
-            return len(lines) - len(kept)
-        return 0
+    def forget_unreachable_reflog_entries(self, ref_name: str) -> bool:
+        """Leave out of ``ref_name``'s reflog the entries naming a commit its history no longer
+        holds (after a rewrite: the old history, which a reflog keeps from ``git gc``), each
+        entry kept then starting where the one kept before it ended. Done by git itself (``git
+        reflog expire --rewrite``: git's locks, its file format, a shared repository's modes);
+        the ref is not moved. False when git could not (the ref locked by another writer);
+        True when there is no reflog."""
+        if not os.path.isfile(self.reflog_path(ref_name)):
+            return True  # (git says "points nowhere")
+        args = ["reflog", "expire", "--expire=never", "--expire-unreachable=now", "--rewrite", ref_name]
+        return gitcli.run(args, git_dir=self.git_dir, check=False).returncode == 0
 
     @contextlib.contextmanager
     def _ref_locked(self, ref_name: str) -> Iterator[None]:
@@ -2059,14 +2045,6 @@ def _hashed_tree(changes: Mapping[str, Change]) -> ObjectId | None:
         return None
     body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(entries))
     return ObjectId(hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest())
-
-
-def _reflog_fields(line: bytes) -> tuple[str | None, str | None, bytes]:
-    """A reflog line's old and new values (``None`` for a line not of that form) and the rest."""
-    fields = line.split(b" ", 2)
-    if len(fields) < 3 or not all(ObjectId.is_full(f.decode("ascii", "replace")) for f in fields[:2]):
-        return None, None, line
-    return fields[0].decode(), fields[1].decode(), fields[2]
 
 
 def _replace_file(path: str, data: bytes) -> None:

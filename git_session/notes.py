@@ -506,8 +506,8 @@ def rewrite_history(repo: Repo, fix: NoteFix, keep: Sequence[ObjectId], reflog: 
     note they add or change passed through ``fix``, so that what ``fix`` takes out is
     no longer reachable from the notes ref. Commits keep their messages, authors and
     times; the ref moves by compare-and-swap. Returns the new tip and how many commits
-    were rewritten. The notes ref's reflog forgets the commits rewritten (it would keep them,
-    and what ``fix`` took out, from ``git gc``)."""
+    were rewritten. (The notes ref's reflog still names the commits rewritten: see
+    ``Repo.forget_unreachable_reflog_entries``.)"""
     replaced: dict[ObjectId, ObjectId] = {}
 
     def build(tip: ObjectId | None) -> ObjectId | None:
@@ -517,10 +517,7 @@ def rewrite_history(repo: Repo, fix: NoteFix, keep: Sequence[ObjectId], reflog: 
         replaced.update(_rewritten(repo, tip, fix, keep)[0])
         return replaced.get(tip, tip)
 
-    tip = _update(repo, build, reflog)
-    if replaced:
-        repo.forget_reflog_entries(NOTES_REF, lambda value, message: value in replaced)
-    return tip, len(replaced)
+    return _update(repo, build, reflog), len(replaced)
 
 
 def _rewritten(

@@ -4,7 +4,6 @@ lines of a commit's note that hold a secret out of the notes' history."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ from git_session.errors import NotFoundError, UserError
 from git_session.fold import target_entry
 from git_session.gitrepo import Repo
 from git_session.model import Entry
-from git_session.names import BranchName, ObjectId
+from git_session.names import NOTES_REF, BranchName, ObjectId
 from git_session.sessions import Found, Workspace
 
 _QUOTING = ("objectives", "decisions")  # the lists of a note line that quote entries
@@ -26,6 +25,7 @@ class Redacted:
     also_in: list[str]  # other entries whose text still contains the redacted text
     notes_rewritten: int = 0  # notes commits rewritten to drop the lines quoting it
     quoting_commits: tuple[ObjectId, ...] = ()  # the session's commits whose message (trailers) quotes it
+    reflogs_kept: tuple[str, ...] = ()  # refs whose reflog still names the old history
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class NoteRedacted:
     target: ObjectId
     lines: int  # lines taken out, over every version of the note
     rewritten: int  # notes commits rewritten
+    reflogs_kept: tuple[str, ...] = ()  # refs whose reflog still names the old history
 
 
 def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
@@ -52,34 +53,19 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
         raise _already_pushed(f"{entry.kind} {short}", pushed)
     # The notes first: should the session's rewrite fail, running redact again finds the entry.
     _, rewritten_notes = notes.rewrite_history(ws.repo, fix, _public_notes(ws.repo), f"redact {entry.id}")
-    tip = ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
-    ws.repo.forget_reflog_entries(found.handle.ref, _holding(ws.repo, touching, tip, entry.text))
+    ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
+    kept = _reflogs_kept(ws.repo, [found.handle.ref, *([NOTES_REF] if rewritten_notes else [])])
     reportcache.forget(ws.repo)  # derived, rebuilt by the next report: it may quote the entry
     rewritten = ws.find(found.handle.id)
     ws.refresh_trailers(BranchName(rewritten.meta.branch))
     quoting = tuple(_commits_quoting(ws, rewritten, entry))
-    return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes, quoting)
+    return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes, quoting, kept)
 
 
-def _holding(repo: Repo, touching: set[ObjectId], tip: ObjectId, text: str) -> Callable[[ObjectId, str], bool]:
-    """Which entries of the session ref's reflog still hold the redacted text: of those
-    naming no commit of the rewritten history, those whose message quotes it and those
-    naming a commit of the old history (one with an operation on the entry in its history),
-    which ``git gc`` would otherwise keep for as long as the reflog names it. (An entry of
-    the history left is kept: a short text is in many messages, "git" in every one.)"""
-    quoted = " ".join(text.split())[:60]
-    kept = {commit.id for commit in repo.walk(tip, topological=False)}  # one walk, not one per entry
-
-    def holds(value: ObjectId, message: str) -> bool:
-        if value in kept:  # its commit, still in the history, has that message itself
-            return False
-        if quoted and quoted in message:
-            return True
-        if not repo.is_commit(value):
-            return False
-        return any(repo.is_ancestor(commit, value) for commit in touching if repo.is_commit(commit))
-
-    return holds
+def _reflogs_kept(repo: Repo, refs: list[str]) -> tuple[str, ...]:
+    """The refs whose reflog still names their old history (``git gc`` keeps what a reflog
+    names): the others forget it."""
+    return tuple(ref for ref in refs if not repo.forget_unreachable_reflog_entries(ref))
 
 
 def redact_note(repo: Repo, commit: str) -> NoteRedacted:
@@ -98,7 +84,7 @@ def redact_note(repo: Repo, commit: str) -> NoteRedacted:
             f"no line of the note on {target[:12]} holds a secret",
             f"see it with: git notes --ref=sessions show {target[:12]}",
         )
-    return NoteRedacted(target, len(dropped), rewritten)
+    return NoteRedacted(target, len(dropped), rewritten, _reflogs_kept(repo, [NOTES_REF] if rewritten else []))
 
 
 def _already_pushed(what: str, remotes: list[str]) -> UserError:

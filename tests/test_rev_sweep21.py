@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from git_session import importing, secrets
+from git_session import importing, redact, secrets
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.sessions import Workspace
@@ -83,8 +84,10 @@ def test_a_rewritten_reflog_keeps_its_mode(tmp_path: Path) -> None:
     ok(repo, "note", "a")
     (ref,) = session_refs(repo)
     log = repo / ".git" / "logs" / ref
+    log.write_text(f"{'0' * 40} {'1' * 40} Someone <someone@example.com> 1700000000 +0000\tgone\n" + log.read_text())
     log.chmod(0o664)
-    assert Repo.discover(str(repo)).forget_reflog_entries(ref, lambda value, message: "note" in message) == 1
+    Repo.discover(str(repo)).drop_broken_reflog_entries(ref)
+    assert "gone" not in log.read_text()
     assert stat.S_IMODE(log.stat().st_mode) == 0o664
 
 
@@ -109,3 +112,28 @@ def test_a_session_ended_while_a_file_is_imported_is_not_reopened(
     with pytest.raises(UserError, match="became completed meanwhile"):
         importing.import_file(Workspace(Repo.discover(str(repo))), str(path))
     assert as_json(repo, "show")["status"] == "completed"
+
+
+def test_redact_says_so_when_the_reflog_still_names_the_old_history(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reflog its writer held when redact rewrote it kept the old history, text and all,
+    and redact said nothing (the text stays on the disk until the entries expire)."""
+    ok(repo, "start", "Work")
+    ok(repo, "objective", "add", "deploy with password Zq8vT3mW9xLr2")
+    ok(repo, "note", "later")
+    (ref,) = session_refs(repo)
+    ws = Workspace(Repo.discover(str(repo)))
+    rewrite = ws.store.rewrite
+    lock = repo / ".git" / f"{ref}.lock"
+
+    def held_after(*args: Any) -> Any:
+        tip = rewrite(*args)
+        lock.write_text("")  # another writer, just after the rewrite
+        return tip
+
+    monkeypatch.setattr(ws.store, "rewrite", held_after)
+    entry = as_json(repo, "show")["objectives"][0]["id"]
+    assert redact.redact(ws, ws.find(None), entry[:8]).reflogs_kept == (ref,)
+    lock.unlink()
+    assert "Zq8vT3mW9xLr2" in (repo / ".git" / "logs" / ref).read_text()  # what the warning is about
