@@ -1137,10 +1137,19 @@ class Repo:
                 line for line in lines if all(self._logged_object_present(f, here) for f in line.split(b" ", 2)[:2])
             ]
             if len(kept) != len(lines):
-                temporary = f"{path}.{os.getpid()}.tmp"
-                with open(temporary, "wb") as handle:
-                    handle.write(b"".join(kept))
-                os.replace(temporary, path)
+                _replace_file(path, b"".join(kept))
+
+    def forget_unreachable_reflog_entries(self, ref_name: str) -> bool:
+        """Leave out of ``ref_name``'s reflog the entries naming a commit its history no longer
+        holds (after a rewrite: the old history, which a reflog keeps from ``git gc``), each
+        entry kept then starting where the one kept before it ended. Done by git itself (``git
+        reflog expire --rewrite``: git's locks, its file format, a shared repository's modes);
+        the ref is not moved. False when git could not (the ref locked by another writer);
+        True when there is no reflog."""
+        if not os.path.isfile(self.reflog_path(ref_name)):
+            return True  # (git says "points nowhere")
+        args = ["reflog", "expire", "--expire=never", "--expire-unreachable=now", "--rewrite", ref_name]
+        return gitcli.run(args, git_dir=self.git_dir, check=False).returncode == 0
 
     @contextlib.contextmanager
     def _ref_locked(self, ref_name: str) -> Iterator[None]:
@@ -2219,3 +2228,14 @@ def _hashed_tree(changes: Mapping[str, Change]) -> ObjectId | None:
         return None
     body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(entries))
     return ObjectId(hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest())
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """The file's content replaced at once (a reader sees the old or the new, whole), its
+    mode kept (a reflog of a repository shared by a group is group-writable)."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        os.fchmod(handle.fileno(), mode)
+    os.replace(temporary, path)

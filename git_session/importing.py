@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -31,7 +31,19 @@ from typing import TypeVar
 from git_session import codec, sessionfile
 from git_session.errors import Advised, DataError, FileSystemError, SessionError, UserError
 from git_session.gitrepo import Ident
-from git_session.model import SESSION_FIELDS, Entry, FieldValue, Meta, Op, OpData, SessionState
+from git_session.model import (
+    ENDED_STATUSES,
+    OPEN_STATUSES,
+    SESSION,
+    SESSION_FIELDS,
+    Entry,
+    FieldValue,
+    Meta,
+    Op,
+    OpData,
+    SessionState,
+    transitions_of,
+)
 from git_session.names import ID_ALPHABET, ID_LENGTH, BranchName, Ulid
 from git_session.sessionfile import IMPORTED, PROVENANCE, Item, SessionFile, When
 from git_session.sessions import Workspace
@@ -114,10 +126,10 @@ def _read_bytes(path: str) -> bytes:
 def import_file(ws: Workspace, path: str, fmt: str | None = None) -> Imported:
     parsed, data = read_file(path, fmt)
     source = _source(ws, path, parsed)
-    session_id = _session_id(parsed, source)
+    session_id = _session_id(parsed, source.identity)
     fields = dict(parsed.fields)
     if parsed.format == "cline" and "title" not in _front_title(parsed):
-        fields["title"] = _cline_title(path)
+        fields["title"] = _cline_title(path, source)
     handle = next((h for h in ws.store.handles() if h.id == session_id), None)
     copy = _fetched_copy(ws, session_id) if handle is None else None
     if copy is not None:
@@ -132,7 +144,7 @@ def import_file(ws: Workspace, path: str, fmt: str | None = None) -> Imported:
     if copy is not None:
         handle = _copied(ws, path, copy)
     if handle is None:
-        return _create(ws, path, parsed, session_id, branch, fields, record)
+        return _create(ws, path, parsed, session_id, branch, fields, record, source)
     return _update(ws, path, parsed, handle, fields, record, source, digest)
 
 
@@ -190,24 +202,38 @@ def _front_title(parsed: SessionFile) -> dict[str, FieldValue]:
     return {k: v for k, v in parsed.fields.items() if k == "title" and parsed.format != "cline"}
 
 
-def _cline_title(path: str) -> str:
+def _cline_title(path: str, source: Source) -> str:
+    """The bank's project: its folder's name, or the folder above a ``memory-bank`` folder's
+    when the bank is in the work tree (outside it, that folder may be the importer's home)."""
     folder = Path(path).resolve().parent
+    if source.identity != source.shown:
+        return f"Cline memory bank: {folder.name}"
     project = folder.parent.name if folder.name.lower() in ("memory-bank", "memory_bank", "memorybank") else folder.name
     return f"Cline memory bank: {project or folder.name}"
 
 
-def _source(ws: Workspace, path: str, parsed: SessionFile) -> str:
-    """The file's name for provenance: its path in the work tree when it is in one (for
-    a Cline memory bank, its folder's), else its absolute path."""
+@dataclass(frozen=True)
+class Source:
+    """Where a file came from: ``identity`` (its path in the work tree, else its absolute
+    path) makes the session's id and the import note's, as it always did, so a file imported
+    before is found again; ``shown`` is what the session says (pushed to the team): the path
+    in the work tree, or for a file outside it only its name, never the importer's folders."""
+
+    identity: str
+    shown: str
+
+
+def _source(ws: Workspace, path: str, parsed: SessionFile) -> Source:
     resolved = Path(path).resolve()
     target = resolved.parent if parsed.format == "cline" else resolved
     workdir = ws.repo.workdir
     if workdir is not None:
         try:
-            return target.relative_to(Path(workdir).resolve()).as_posix()
+            inside = target.relative_to(Path(workdir).resolve()).as_posix()
+            return Source(inside, inside)
         except ValueError:
             pass
-    return target.as_posix()
+    return Source(target.as_posix(), f"{target.name} (outside the work tree)")
 
 
 def _session_id(parsed: SessionFile, source: str) -> Ulid:
@@ -244,15 +270,15 @@ def _filed_branch(ws: Workspace, path: str, handle: Handle, fields: dict[str, Fi
     return BranchName(branch)
 
 
-def _record(session_id: str, source: str, digest: str, fields: dict[str, FieldValue]) -> Item:
+def _record(session_id: str, source: Source, digest: str, fields: dict[str, FieldValue]) -> Item:
     """The note that records the import of a file: where from, its hash, the fields it set."""
     values: dict[str, FieldValue] = {
-        "text": f"Imported from {source}",
-        PROVENANCE: source,
+        "text": f"Imported from {source.shown}",
+        PROVENANCE: source.shown,
         "sha256": digest,
         "imported_fields": codec.dumps(fields),
     }
-    return Item("note", values, None, f"import\0{source}")
+    return Item("note", values, None, f"import\0{source.identity}")
 
 
 def _ident(ws: Workspace, when: When) -> Ident:
@@ -268,13 +294,15 @@ def _create(
     branch: BranchName,
     fields: dict[str, FieldValue],
     record: Item,
+    source: Source,
 ) -> Imported:
+    _check_new_status(ws, path, branch, fields)
     created = parsed.created or _first_time(parsed)
-    subject = f"import: {fields.get('title') or path}"
+    subject = f"import: {fields.get('title') or source.shown}"
     handle = ws.store.create(branch, [Draft.create(fields, id=session_id)], _ident(ws, created), subject)
     drafts = [(parsed.when(item), _add(session_id, item)) for item in parsed.items]
     drafts.append((parsed.default, _add(session_id, record)))
-    _write(ws, handle, drafts, subject)
+    _write(ws, path, handle, drafts, subject, str(fields.get("status") or "active"))
     return Imported(path, parsed.format, session_id, str(fields.get("title") or ""), "created", len(drafts) - 1, 0)
 
 
@@ -290,7 +318,7 @@ def _update(
     handle: Handle,
     fields: dict[str, FieldValue],
     record: Item,
-    source: str,
+    source: Source,
     digest: str,
 ) -> Imported:
     state = ws.store.state(handle)
@@ -299,9 +327,6 @@ def _update(
     if kept is not None and kept.values.get("sha256") == digest:
         return Imported(path, parsed.format, handle.id, title, "unchanged", 0, 0)
     drafts: list[tuple[When, Draft]] = []
-    set_fields = _changed_fields(state.meta, fields, kept)
-    if set_fields:
-        drafts.append((parsed.default, Draft.set(set_fields)))
     added = changed = 0
     for item in parsed.items:
         draft = _difference(ws, handle, item)
@@ -309,9 +334,55 @@ def _update(
             drafts.append((parsed.when(item), draft))
             added += draft.action == "add"
             changed += draft.action == "update"
+    set_fields = _changed_fields(state.meta, fields, kept)
+    _check_status_change(ws, path, handle, state.meta, set_fields, len(drafts))
+    if set_fields:  # after the items: a file ending the session adds them while it is open
+        drafts.append((parsed.default, Draft.set(set_fields)))
     drafts.append((parsed.default, _upsert(handle.id, record, kept)))
-    _write(ws, handle, drafts, f"import: {title or path}")
+    _write(ws, path, handle, drafts, f"import: {title or source.shown}", state.meta.status)
     return Imported(path, parsed.format, handle.id, title, "updated", added, changed)
+
+
+def _check_new_status(ws: Workspace, path: str, branch: BranchName, fields: dict[str, FieldValue]) -> None:
+    """A new session's status as ``start`` and the lifecycle commands would reach it: open
+    only on a branch without an open session, abandoned only with a reason."""
+    status = str(fields.get("status") or "active")
+    if status in OPEN_STATUSES:
+        _check_no_other_open(ws, path, branch, None, status)
+    _check_reason(path, status, fields)
+
+
+def _check_status_change(
+    ws: Workspace, path: str, handle: Handle, meta: Meta, changes: dict[str, FieldValue], items: int
+) -> None:
+    """What the file changes in a session (``changes`` to its fields and ``items`` entries)
+    the lifecycle commands would change too: a status moves only as ``pause``, ``resume``,
+    ``end`` and ``abandon`` move it, and an ended session takes nothing more (one line naming
+    the file otherwise: nothing written)."""
+    short = ws.short_session_id(handle.id)
+    status = changes.get("status")
+    if status is not None and status != meta.status:
+        if not any(t.to == status and meta.status in t.allowed_from for t in transitions_of(SESSION)):
+            raise _not_imported(path, f"session {short} is {meta.status}; cannot make it {status}", None)
+        if status == "active":
+            _check_no_other_open(ws, path, BranchName(meta.branch), handle.id, str(status))
+        _check_reason(path, str(status), {**meta.values, **changes})
+    elif meta.status in ENDED_STATUSES and (changes or items):
+        raise _not_imported(path, f"session {short} is {meta.status}: it takes no more entries", None)
+
+
+def _check_no_other_open(ws: Workspace, path: str, branch: BranchName, own: str | None, status: str) -> None:
+    """A branch has at most one open session, as ``start`` and ``resume`` keep it."""
+    other = ws.open_session(branch)
+    if other is not None and other.handle.id != own:
+        short = ws.short_session_id(other.handle.id)
+        reason = f"session {short} is already {other.meta.status} on branch {branch!r:.60}; the file's is {status}"
+        raise _not_imported(path, reason, "pause or end that session first")
+
+
+def _check_reason(path: str, status: str, fields: Mapping[str, object]) -> None:
+    if status == "abandoned" and not fields.get("reason"):
+        raise _not_imported(path, "an abandoned session needs a reason (the file gives none)", None)
 
 
 def _changed_fields(meta: Meta, fields: dict[str, FieldValue], kept: Entry | None) -> dict[str, FieldValue]:
@@ -352,8 +423,12 @@ def _upsert(session_id: str, record: Item, kept: Entry | None) -> Draft:
     return Draft.update("note", kept.id, changes)
 
 
-def _write(ws: Workspace, handle: Handle, drafts: Sequence[tuple[When, Draft]], subject: str) -> None:
-    """One commit per run of operations of the same time, in the file's order."""
+def _write(
+    ws: Workspace, path: str, handle: Handle, drafts: Sequence[tuple[When, Draft]], subject: str, status: str
+) -> None:
+    """One commit per run of operations of the same time, in the file's order, each while
+    the session's status is what the file was checked against (``status``, then what the
+    file set): a lifecycle command in between stops the import, as it stops ``pause``."""
     runs: list[tuple[When, list[Draft]]] = []
     for when, draft in drafts:
         if runs and runs[-1][0] == when:
@@ -362,16 +437,29 @@ def _write(ws: Workspace, handle: Handle, drafts: Sequence[tuple[When, Draft]], 
             runs.append((when, [draft]))
     for when, run in runs:
         for start in range(0, len(run), _BATCH):  # a commit holds at most codec.MAX_OPS_PER_COMMIT
-            ws.store.append(handle.ref, _fixed(run[start : start + _BATCH]), _ident(ws, when), subject)
+            batch = run[start : start + _BATCH]
+            ws.store.append(handle.ref, _checked(ws, path, batch, status), _ident(ws, when), subject)
+            status = next(
+                (str(d.data["fields"]["status"]) for d in batch if d.action == "set" and "status" in d.data["fields"]),
+                status,
+            )
     try:  # what was written stays written: the hooks render the trailers themselves if need be
         ws.refresh_trailers(BranchName(ws.store.meta(ws.store.handle(handle.ref)).branch))
     except (OSError, FileSystemError) as exc:
         ws.warn(f"the commit trailers stay as they were: {exc}")
 
 
-def _fixed(drafts: list[Draft]) -> Callable[[Handle, Meta], list[Draft]]:
-    """The same drafts however often the write is retried (their ids are fixed)."""
-    return lambda handle, meta: drafts
+def _checked(ws: Workspace, path: str, drafts: list[Draft], status: str) -> Callable[[Handle, Meta], list[Draft]]:
+    """The same drafts however often the write is retried (their ids are fixed), while the
+    session's status is ``status``."""
+
+    def build(handle: Handle, meta: Meta) -> list[Draft]:
+        if meta.status != status:
+            short = ws.short_session_id(handle.id)
+            raise UserError(f"{path}: session {short} became {meta.status} meanwhile; the rest of it not imported")
+        return drafts
+
+    return build
 
 
 def export(state: SessionState, fmt: str) -> str:

@@ -506,17 +506,18 @@ def rewrite_history(repo: Repo, fix: NoteFix, keep: Sequence[ObjectId], reflog: 
     note they add or change passed through ``fix``, so that what ``fix`` takes out is
     no longer reachable from the notes ref. Commits keep their messages, authors and
     times; the ref moves by compare-and-swap. Returns the new tip and how many commits
-    were rewritten."""
-    rewritten = 0
+    were rewritten. (The notes ref's reflog still names the commits rewritten: see
+    ``Repo.forget_unreachable_reflog_entries``.)"""
+    replaced: dict[ObjectId, ObjectId] = {}
 
     def build(tip: ObjectId | None) -> ObjectId | None:
-        nonlocal rewritten
         if tip is None:
             return None
-        mapping, rewritten = _rewritten(repo, tip, fix, keep)
-        return mapping.get(tip, tip)
+        replaced.clear()
+        replaced.update(_rewritten(repo, tip, fix, keep)[0])
+        return replaced.get(tip, tip)
 
-    return _update(repo, build, reflog), rewritten
+    return _update(repo, build, reflog), len(replaced)
 
 
 def _rewritten(

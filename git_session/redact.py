@@ -12,7 +12,7 @@ from git_session.errors import NotFoundError, UserError
 from git_session.fold import target_entry
 from git_session.gitrepo import Repo
 from git_session.model import Entry
-from git_session.names import BranchName, ObjectId
+from git_session.names import NOTES_REF, BranchName, ObjectId
 from git_session.sessions import Found, Workspace
 
 _QUOTING = ("objectives", "decisions")  # the lists of a note line that quote entries
@@ -25,6 +25,7 @@ class Redacted:
     also_in: list[str]  # other entries whose text still contains the redacted text
     notes_rewritten: int = 0  # notes commits rewritten to drop the lines quoting it
     quoting_commits: tuple[ObjectId, ...] = ()  # the session's commits whose message (trailers) quotes it
+    reflogs_kept: tuple[str, ...] = ()  # refs whose reflog still names the old history
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class NoteRedacted:
     target: ObjectId
     lines: int  # lines taken out, over every version of the note
     rewritten: int  # notes commits rewritten
+    reflogs_kept: tuple[str, ...] = ()  # refs whose reflog still names the old history
 
 
 def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
@@ -52,11 +54,18 @@ def redact(ws: Workspace, found: Found, prefix: str) -> Redacted:
     # The notes first: should the session's rewrite fail, running redact again finds the entry.
     _, rewritten_notes = notes.rewrite_history(ws.repo, fix, _public_notes(ws.repo), f"redact {entry.id}")
     ws.store.rewrite(found.handle.ref, lambda op: target_entry(op) != entry.id)
+    kept = _reflogs_kept(ws.repo, [found.handle.ref, *([NOTES_REF] if rewritten_notes else [])])
     reportcache.forget(ws.repo)  # derived, rebuilt by the next report: it may quote the entry
     rewritten = ws.find(found.handle.id)
     ws.refresh_trailers(BranchName(rewritten.meta.branch))
     quoting = tuple(_commits_quoting(ws, rewritten, entry))
-    return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes, quoting)
+    return Redacted(entry, short, _also_in(ws, rewritten, entry), rewritten_notes, quoting, kept)
+
+
+def _reflogs_kept(repo: Repo, refs: list[str]) -> tuple[str, ...]:
+    """The refs whose reflog still names their old history (``git gc`` keeps what a reflog
+    names): the others forget it."""
+    return tuple(ref for ref in refs if not repo.forget_unreachable_reflog_entries(ref))
 
 
 def redact_note(repo: Repo, commit: str) -> NoteRedacted:
@@ -75,7 +84,7 @@ def redact_note(repo: Repo, commit: str) -> NoteRedacted:
             f"no line of the note on {target[:12]} holds a secret",
             f"see it with: git notes --ref=sessions show {target[:12]}",
         )
-    return NoteRedacted(target, len(dropped), rewritten)
+    return NoteRedacted(target, len(dropped), rewritten, _reflogs_kept(repo, [NOTES_REF] if rewritten else []))
 
 
 def _already_pushed(what: str, remotes: list[str]) -> UserError:
@@ -160,13 +169,25 @@ def _remotes_holding(ws: Workspace, found: Found, commits: set[ObjectId]) -> lis
 def _commits_quoting(ws: Workspace, found: Found, redacted: Entry) -> list[ObjectId]:
     """The session's linked commits whose message quotes the redacted text: the commit hook
     wrote its objectives and decisions into their trailers, which no redaction here reaches
-    (as ``trailers.one_line`` writes them: a leading ``#`` of an issue number dropped)."""
-    needle = trailers.one_line(redacted.text)[:60]
-    if len(needle) < 8:
-        return []
+    (as ``trailers.values_of`` gives them: one line, a secret masked, a leading ``#`` dropped)."""
+    values = trailers.values_of(redacted)
     shas = [link.commit for link in ws.store.commit_links(found.handle)]
     known = [ObjectId(s) for s in shas if isinstance(s, str) and ObjectId.is_full(s) and ws.repo.is_commit(ObjectId(s))]
-    return [sha for sha in known if needle in " ".join(ws.repo.commit(sha).message.split())]
+    return [sha for sha in known if _quoted_in(ws.repo.commit(sha).message, values)]
+
+
+def _quoted_in(message: str, values: set[str]) -> bool:
+    """Whether a trailer of the message is one of the values, or the message quotes the
+    first 60 characters of one of at least 8 anywhere."""
+    flat = " ".join(message.split())
+    if any(len(v) >= 8 and v[:60] in flat for v in values):
+        return True
+    for line in message.splitlines():
+        _, colon, value = line.partition(": ")
+        value = value.strip().removeprefix("[open] ").removeprefix("[done] ")
+        if colon and value in values:
+            return True
+    return False
 
 
 def _also_in(ws: Workspace, found: Found, redacted: Entry) -> list[str]:

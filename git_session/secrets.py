@@ -2,7 +2,9 @@
 
 Named kinds of credential (AWS keys, private key blocks, GitHub, GitLab, Slack and Stripe
 tokens, JWTs, passwords in URLs, ``password = "…"`` assignments, …) are found by the
-plugins of detect-secrets, called directly on each line. On top of them an entropy check
+plugins of detect-secrets, called directly on each line; unquoted ones, passwords in prose
+("the password is hunter2x") and hex keys after a credential's name ("API key 9f86…") by
+patterns of ours (a commit id is 40 hex: after any other word, or alone, it is not one). On top of them an entropy check
 reports random-looking tokens no plugin names, and leaves alone what sessions are full of:
 commit ids, ULIDs, UUIDs, names, paths, URLs and prose.
 
@@ -132,6 +134,34 @@ _CODE = re.compile(
     r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[].*"
     r"|[A-Za-z_$]+[,;)\]]+"
 )
+# Passwords in prose: "the password is hunter2x", "token was changed to …", "login with
+# password Zq8v…" (a word of the password family needs no verb; the others do, being also
+# names: "token bucket", "key rotation"). The value must look like one (a digit, a symbol,
+# an inner capital): "the password is required" is prose.
+_PROSE_PASSWORD = re.compile(
+    r"(?<![\w-])(?P<key>password|passphrase|passwd|pwd|secret|token|api[ _-]?key)s?"
+    r"(?P<verb>\s+(?:is|was|are|were)(?:\s+(?:now|still))?(?:\s+(?:set|changed)\s+to)?|\s+(?:set|changed|reset)\s+to)?"
+    r"\s+[\"'`]?(?P<value>[^\s\"'`]+)",
+    re.IGNORECASE,
+)
+_VERBLESS = ("password", "passphrase", "passwd")
+# What prose says of a credential is no value: words (and numbers) joined by "-" or "_"
+# ("JWT-based", "HMAC-SHA256", "bcrypt-hashed", "1-time"), or letters only ("refreshToken").
+_PROSE_WORDS = re.compile(r"[A-Za-z]+|(?:[A-Za-z]+[0-9]*|[0-9]+)(?:[-_](?:[A-Za-z]+[0-9]*|[0-9]+))+")
+_TRAILING_PUNCTUATION = ".,;:!?)]}"
+# A key of 40 or 64 hex digits (what many APIs hand out, the length of a commit id) right
+# after a word naming a credential, with no "=" or ":" between: "API key 9f86d0…". A hex
+# id alone, or after any other word ("commit 9f86d0…", a "cache key", a "sort key": "key"
+# alone names no credential), is an object id: never reported.
+_KEYED_HEX = re.compile(
+    r"(?<![\w-])(?:(?:api|access|secret|private|auth|client)[ _-]?key|token|secret|password|passphrase|credential"
+    r"|bearer)s?(?:\s+(?:is|was))?"
+    r"\s+[\"'`]?(?P<value>[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+_HEX_KEY = "hex key after a credential's name"
+_CREDENTIAL_STEMS = ("pass", "pwd", "secret", "token", "key", "bearer", "credential")  # in a line these patterns match
+_PUBLIC_KEY_BEFORE = re.compile(r"(?:signing|public|gpg|pgp)\s+$", re.IGNORECASE)  # a fingerprint: public
 # Passwords on a command line: ``mysql -pPASS`` / ``-p'PASS'`` (the MySQL family's
 # clients), ``sshpass -p PASS``, ``curl -u user:PASS``.
 _COMMAND_PASSWORD = re.compile(
@@ -317,11 +347,12 @@ def _suspects(line: str) -> list[str]:
 def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
     """Passwords the plugins miss: unquoted assignments and command-line passwords."""
     lower = line.lower()
-    if any(stem in lower for stem in ("pass", "pwd", "secret", "token", "key")):
+    if any(stem in lower for stem in _CREDENTIAL_STEMS):
         end = len(line.rstrip())
         for match in _ASSIGNED.finditer(line):
             if _is_password(match["key"], match["value"], last=match.end() >= end):
                 yield _PASSWORD_ASSIGNMENT, match["value"]
+        yield from _prose_passwords(line)
     if "-p" in line or "-u" in line or "--user" in line:
         for match in _COMMAND_PASSWORD.finditer(line):
             value = (match["mysql"] or match["sshpass"] or match["curl"] or "").strip("'\"")
@@ -329,6 +360,20 @@ def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
                 value = value.partition(":")[2]
             if len(value) >= 3 and not _PLACEHOLDER.match(value):
                 yield _COMMAND_LINE_PASSWORD, value
+
+
+def _prose_passwords(line: str) -> Iterator[tuple[str, str]]:
+    """Credentials a sentence gives: a password after "is", a hex key after its name."""
+    for match in _PROSE_PASSWORD.finditer(line):
+        value = match["value"].rstrip(_TRAILING_PUNCTUATION)
+        if _PROSE_WORDS.fullmatch(value):
+            continue
+        if (match["verb"] or match["key"].lower() in _VERBLESS) and _is_password(match["key"], value, last=False):
+            yield _PASSWORD_ASSIGNMENT, value
+    for match in _KEYED_HEX.finditer(line):
+        public = _PUBLIC_KEY_BEFORE.search(line, max(0, match.start() - 10), match.start())
+        if _entropy(match["value"]) >= _MIN_HEX_BITS and not public:
+            yield _HEX_KEY, match["value"]
 
 
 def _is_password(key: str, value: str, last: bool) -> bool:

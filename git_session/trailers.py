@@ -258,6 +258,16 @@ def lines(
     return result
 
 
+def values_of(entry: Entry) -> set[str]:
+    """The trailer values the commit hook may have written for an entry: its text (a
+    decision's with its rationale too), as ``lines`` renders it, its secrets masked."""
+    texts = {entry.text}
+    if entry.kind == "decision" and entry.rationale.strip():
+        texts.add(f"{entry.text} -- {entry.rationale}")
+    rendered = {_without_secrets(entry, text, []) for text in texts}
+    return {one_line(text) for text in texts} | {value for value in rendered if value}
+
+
 def _without_secrets(entry: Entry, text: str, withheld: list[str]) -> str | None:
     """The trailer value of a text, its secrets masked (found in the whole text, before
     it is cut to length, as written and as one line: a line's end can make a secret, or

@@ -181,7 +181,8 @@ def test_private_entries_stay_out_of_the_handoff_as_on_the_command_line(repo: Pa
         await call(session, "record", kind="note", text="a public note")
         handoff = await call(session, "handoff")
         assert "a public note" in handoff and "hunter2" not in handoff
-        assert "hunter2" in await call(session, "read", view="show")
+        # shown to the agent (its model provider) with the password masked, as every secret is
+        assert "(private) the staging password is [redacted]" in await call(session, "read", view="show")
 
     drive(repo, scenario)
     notes = as_json(repo, "show")["notes"]

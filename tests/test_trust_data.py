@@ -234,9 +234,9 @@ def test_doctor_moves_aside_a_session_with_nothing_complete_in_its_reflog(tmp_pa
 def test_redact_help_says_where_the_old_history_stays() -> None:
     result = run(".", "redact", "--help")
     text = " ".join(result.stdout.split())
-    assert "reflog (`git reflog refs/sessions/KEY/ID`)" in text
-    assert "no push sends a reflog" in text
-    assert "git reflog expire --expire=now refs/sessions/KEY/ID" in text
+    assert "The reflog entries of the session's ref (`git reflog refs/sessions/KEY/ID`)" in text
+    assert "stay on this disk, unreachable, until `git gc` prunes them (`git gc --prune=now`" in text
+    assert "a backup, another clone" in text
 
 
 # --- 18: one broken ref never takes down what does not need it ---------------------------

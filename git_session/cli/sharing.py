@@ -205,13 +205,15 @@ def redact(entry_id: str | None, note_commit: str | None, session: str | None) -
     a push that merges sends no second copy of what was pushed); the lines of the commit
     notes that quote the entry lose it too. With --note COMMIT, the lines of COMMIT's
     session note that hold a secret are taken out of every version of that note in the
-    notes' history. The old history stays in this repository, reachable from the reflog
-    (`git reflog refs/sessions/KEY/ID`), a note's from that of refs/notes/sessions,
-    until that expires: the text is still on this disk, though no push sends a reflog.
-    To drop it now: `git reflog expire --expire=now refs/sessions/KEY/ID` (or
-    refs/notes/sessions) and then `git gc --prune=now`. If a remote already has what
-    would be taken out, nothing is rewritten: what was pushed cannot be taken back, so
-    rotate the secret.
+    notes' history. The reflog entries of the session's ref (`git reflog
+    refs/sessions/KEY/ID`) and of refs/notes/sessions that name a commit no longer in
+    its history (the old one) are dropped too, by `git reflog expire --rewrite` (the
+    others are kept, each starting where the one before it ended; a reflog another
+    writer held meanwhile is left, and a warning says so). The old objects then stay on this disk, unreachable, until
+    `git gc` prunes them (`git gc --prune=now` to do it now); a copy of the repository
+    made before (a backup, another clone) keeps them. If a remote already has what would
+    be taken out, nothing is rewritten: what was pushed cannot be taken back, so rotate
+    the secret.
     """
     from git_session import redact as redaction
 
@@ -224,6 +226,7 @@ def redact(entry_id: str | None, note_commit: str | None, session: str | None) -
             f"Redacted {done.lines} line(s) holding a secret from the note on {done.target[:12]} "
             f"({done.rewritten} notes commit(s) rewritten)"
         )
+        _warn_reflogs_kept(done.reflogs_kept)
         return
     assert entry_id is not None
     found = ws.find(session)
@@ -235,6 +238,15 @@ def redact(entry_id: str | None, note_commit: str | None, session: str | None) -
         warn(f"its text also appears in {where}: redact that too before pushing")
     for commit in result.quoting_commits:
         warn(f"the message of commit {commit[:12]} quotes it in its trailers: rewrite it before pushing its branch")
+    _warn_reflogs_kept(result.reflogs_kept)
+
+
+def _warn_reflogs_kept(refs: tuple[str, ...]) -> None:
+    for ref in refs:
+        warn(
+            f"the reflog of {ref} still names the old history (git could not rewrite it: another writer held it); "
+            f"to drop it: git reflog expire --expire=never --expire-unreachable=now --rewrite {ref}"
+        )
 
 
 @click.group()
