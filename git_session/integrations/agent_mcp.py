@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import agents, jsonconfig
 from git_session.integrations.agent_clients import AgentName, Scope, config_file
@@ -275,9 +276,11 @@ def _uninstall_one(repo: Repo, entry: McpInstall, environ: Mapping[str, str]) ->
         if entry.file in UserRecord(environ).mcp:
             with user_lock(environ):
                 return _uninstall_shared(repo, entry, where, environ)
+        if not agents.shared_scope(entry.agent, entry.scope):
+            agents.own_file(repo, entry.file)
         return _cut(repo, entry, where)
-    except (ConfigFileError, OSError) as exc:
-        message = exc.message if isinstance(exc, ConfigFileError) else f"{where}: {exc.strerror or exc}"
+    except (UserError, OSError) as exc:
+        message = exc.message if isinstance(exc, UserError) else f"{where}: {exc.strerror or exc}"
         return McpReport(where, message, entry.kind)
 
 

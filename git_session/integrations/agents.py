@@ -310,8 +310,8 @@ def _uninstall_one(repo: Repo, entry: Install, environ: Mapping[str, str]) -> Un
 
 
 def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folders: Sequence[str]) -> UninstallReport:
-    if not shared_scope(entry.agent, entry.scope) and not _in_work_trees(repo, entry.file):
-        raise UserError(f"{entry.file} is in none of this repository's work trees: left alone")
+    if not shared_scope(entry.agent, entry.scope):
+        own_file(repo, entry.file)
     text = read_text(entry.file, where)
     if text is None:
         return UninstallReport(entry.agent, entry.scope, where, excluded=unexclude(repo, entry.exclude))
@@ -326,9 +326,16 @@ def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folder
     )
 
 
+def own_file(repo: Repo, path: str) -> None:
+    """Refuse to edit a work-tree file a record names unless it is in one of this repository's
+    work trees: a copy made with cp -a names the original's files in its record (its hooks,
+    its instructions block, its MCP registration); they are not this repository's to edit."""
+    if not _in_work_trees(repo, path):
+        raise UserError(f"{path} is in none of this repository's work trees: left alone")
+
+
 def _in_work_trees(repo: Repo, path: str) -> bool:
-    """Whether ``path`` is in a work tree of this repository (a copy made with cp -a names
-    the original's files in its record: they are not this repository's to edit)."""
+    """Whether ``path`` is in a work tree of this repository."""
     listed = git(repo, "worktree", "list", "--porcelain", "-z", check=False).stdout.split("\0")
     tops = [line.removeprefix("worktree ") for line in listed if line.startswith("worktree ")]
     return any(inside(os.path.dirname(path), top) for top in [*tops, *filter(None, [repo.workdir])])
@@ -377,6 +384,7 @@ def unexclude(repo: Repo, recorded: Mapping[str, Any]) -> str:
 def _uninstall_block(repo: Repo, block: Block, environ: Mapping[str, str]) -> BlockReport:
     where = shown(repo, block.file, environ)
     try:
+        own_file(repo, block.file)
         text = read_text(block.file, where)
         if text is None:
             return BlockReport(block.agent, where, "absent")
@@ -509,7 +517,7 @@ def _codex_hooks_off(config: str) -> bool:
     try:
         tomllib: Any = importlib.import_module("tomllib")
         features = tomllib.loads((read(config) or b"").decode("utf-8")).get("features")
-    except (ImportError, ValueError, UnicodeDecodeError):
+    except (ImportError, ValueError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(features, dict) and features.get("hooks") is False
 
