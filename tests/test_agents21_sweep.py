@@ -7,8 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mcp import ClientSession
 
-from tests.helpers import fails, ok, run
+from tests.helpers import as_json, fails, git, ok, run
+from tests.mcpclient import error
+from tests.test_i13_mcp import drive
 
 # --- a copy of the repository (cp -a) names the original's files in its record ------------
 
@@ -69,3 +72,61 @@ def test_a_codex_config_toml_nested_too_deeply_leaves_doctor_working(
     doctor = run(repo, "doctor")
     assert doctor.stderr == ""  # it crashed (RecursionError from tomllib)
     assert f"ok: codex {home / 'hooks.json'}: hooks for SessionStart," in doctor.stdout
+
+
+# --- the MCP tools check their texts as the command line does -------------------------------
+
+
+def test_the_mcp_tools_refuse_blank_texts_and_too_many_alternatives_as_the_command_line_does(repo: Path) -> None:
+    ok(repo, "start", "Blank")
+    before = as_json(repo, "show")
+    too_many = [f"option {i}" for i in range(1001)]
+
+    async def scenario(session: ClientSession) -> None:
+        assert await error(session, "record", kind="note", text="  \n") == "git-session: the text is empty"
+        assert await error(session, "record", kind="decision", text="") == "git-session: the text is empty"
+        assert await error(session, "checkpoint", label="") == "git-session: the label is empty"
+        assert await error(session, "checkpoint", decision=" ") == "git-session: the decision is empty"
+        # Refused on reading it back, with a hint about the clock: a one-line input error instead.
+        assert await error(session, "record", kind="decision", text="d", alternatives=too_many) == (
+            "git-session: alternatives: 1001 given; the limit is 1000"
+        )
+
+    drive(repo, scenario)
+    assert as_json(repo, "show") == before
+
+
+def test_the_command_line_refuses_too_many_alternatives_or_tasks_in_one_line(repo: Path) -> None:
+    ok(repo, "start", "Lists")
+    alternatives = [arg for i in range(1001) for arg in ("--alternative", f"a{i}")]
+    assert fails(repo, "decision", "add", "d", *alternatives) == (
+        "git-session: alternatives: 1001 given; the limit is 1000\n"
+    )
+    git(repo, "checkout", "-q", "-b", "other")
+    tasks = [arg for i in range(1001) for arg in ("--task", f"T-{i}")]
+    assert fails(repo, "start", "Tasks", *tasks) == "git-session: tasks: 1001 given; the limit is 1000\n"
+
+
+# --- Codex's config.toml: the server's table never takes the user's keys ---------------------
+
+DOTTED = 'mcp_servers.docs.command = "docs-server"\nmodel = "gpt-5"\n'
+
+
+def test_a_table_added_after_dotted_server_keys_leaves_the_top_level_keys_where_they_were(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomlkit
+
+    home = tmp_path / "codex-home"
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text(DOTTED)
+    ok(repo, "agent", "install", "codex", "--mcp")
+    # tomlkit put [mcp_servers.git-session] between the two lines: "model" became the server's.
+    servers = {"docs": {"command": "docs-server"}, "git-session": {"command": "git", "args": ["session", "mcp"]}}
+    assert tomlkit.parse(config.read_text()).unwrap() == {"mcp_servers": servers, "model": "gpt-5"}
+    assert "already registered in" in ok(repo, "agent", "install", "codex", "--mcp")  # nothing added again
+    assert config.read_text().count("[mcp_servers.git-session]") == 1
+    ok(repo, "agent", "uninstall", "codex")
+    assert config.read_text() == DOTTED

@@ -237,9 +237,40 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
     body = text or ""
     entry.tail = body[len(body.rstrip()) :]
     new = tomlkit.dumps(document)
+    if not _only_added(body, new, entry):  # placed where the keys after it become its own (dotted keys)
+        new = _appended(body, entry)
+        if not _only_added(body, new, entry):
+            raise ConfigFileError(
+                f"{where}: the table [{entry.keys[0]}.{NAME}] cannot be added without changing other settings; "
+                "nothing changed",
+                f"add it by hand, or write the servers as [{entry.keys[0]}.NAME] tables, and run the command again",
+            )
     if "\r\n" in body and "\n" not in body.replace("\r\n", ""):  # a file edited on Windows: its line ends
         new = re.sub(r"(?<!\r)\n", "\r\n", new)
     return new
+
+
+def _only_added(old: str, new: str, entry: McpInstall) -> bool:
+    """Whether ``new`` reads as ``old`` with the server's table added and nothing else changed
+    (tomlkit puts a table after the last key of its parent: after dotted keys
+    ``mcp_servers.x.command = …``, the top-level keys below them would become the table's)."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        before, after = tomlkit.parse(old).unwrap(), tomlkit.parse(new).unwrap()
+    except TOMLKitError:
+        return False
+    servers = before.get(entry.keys[0], {})
+    return isinstance(servers, dict) and after == {**before, entry.keys[0]: {**servers, entry.keys[1]: entry.value}}
+
+
+def _appended(body: str, entry: McpInstall) -> str:
+    """``body`` with the server's table at its end (where no key of the file can follow it)."""
+    import tomlkit
+
+    table = tomlkit.dumps({entry.keys[0]: {entry.keys[1]: entry.value}})
+    return body.rstrip() + ("\n\n" if body.strip() else "") + table
 
 
 def _parse_toml(text: str, where: str) -> Any:
