@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from mcp import ClientSession
 
-from tests.helpers import as_json, fails, git, ok, run
+from tests.helpers import as_json, fails, git, ok, run, subprocess_cli
 from tests.mcpclient import error
 from tests.test_i13_mcp import drive
 
@@ -130,3 +130,25 @@ def test_a_table_added_after_dotted_server_keys_leaves_the_top_level_keys_where_
     assert config.read_text().count("[mcp_servers.git-session]") == 1
     ok(repo, "agent", "uninstall", "codex")
     assert config.read_text() == DOTTED
+
+
+# --- a hook run where no session can be ---------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["bare", "detached"])
+def test_a_hook_in_a_bare_repository_or_on_a_detached_head_writes_nothing(
+    repo: Path, tmp_path: Path, where: str
+) -> None:
+    if where == "bare":
+        target = tmp_path / "bare.git"
+        git(tmp_path, "clone", "-q", "--bare", str(repo), str(target))
+    else:
+        target = repo
+        git(repo, "checkout", "-q", "--detach")
+    folder = (target if where == "bare" else repo / ".git") / "git-session"
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*")) if folder.exists() else []
+    for event in ("session-start", "prompt", "pre-compact", "subagent-stop"):
+        done = subprocess_cli(target, "agent", "hook", "claude", event, input='{"session_id": "s-1"}')
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    after = sorted(p.relative_to(folder) for p in folder.rglob("*")) if folder.exists() else []
+    assert after == before  # it made git-session/agents/claude/ (every command then took claude as in use)
