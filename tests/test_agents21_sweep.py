@@ -43,6 +43,21 @@ def test_uninstall_in_a_copy_leaves_the_originals_mcp_registration_and_instructi
     assert not [name for name in files if (repo / name).exists()]
 
 
+def test_uninstall_takes_our_hooks_out_of_a_claude_folder_that_links_to_the_users_dotfiles(
+    repo: Path, tmp_path: Path
+) -> None:
+    dotfiles = tmp_path / "dotfiles" / "claude"
+    dotfiles.mkdir(parents=True)
+    (dotfiles / "settings.local.json").write_text('{"permissions": {"allow": []}}\n')
+    (repo / ".claude").symlink_to(dotfiles)
+    ok(repo, "agent", "install", "claude", "--mcp")
+    result = run(repo, "agent", "uninstall", "claude")
+    assert result.exit_code == 0, result.output  # "in none of this repository's work trees": never taken out
+    assert "Failed" not in result.stdout
+    assert (dotfiles / "settings.local.json").read_text() == '{"permissions": {"allow": []}}\n'
+    assert (repo / ".claude").is_symlink()
+
+
 # --- a client's settings nested deeper than the layout parser goes ------------------------
 
 NESTED = 600  # json.loads reads it; the layout parser (two frames a level) did not: a crash

@@ -335,10 +335,18 @@ def own_file(repo: Repo, path: str) -> None:
 
 
 def _in_work_trees(repo: Repo, path: str) -> bool:
-    """Whether ``path`` is in a work tree of this repository."""
+    """Whether ``path`` is in a work tree of this repository: where it lies, or where it leads
+    (a ``.claude`` folder that is a link to the user's dotfiles holds this repository's file)."""
     listed = git(repo, "worktree", "list", "--porcelain", "-z", check=False).stdout.split("\0")
     tops = [line.removeprefix("worktree ") for line in listed if line.startswith("worktree ")]
-    return any(inside(os.path.dirname(path), top) for top in [*tops, *filter(None, [repo.workdir])])
+    folder = os.path.dirname(path)
+    return any(inside(folder, top) or _lies_in(folder, top) for top in [*tops, *filter(None, [repo.workdir])])
+
+
+def _lies_in(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or under it by name (links not followed)."""
+    name, top = os.path.normpath(os.path.abspath(path)), os.path.normpath(os.path.abspath(folder))
+    return name == top or name.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _uninstall_shared(repo: Repo, entry: Install, where: str, environ: Mapping[str, str]) -> UninstallReport:
