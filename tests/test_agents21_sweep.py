@@ -167,3 +167,21 @@ def test_a_hook_in_a_bare_repository_or_on_a_detached_head_writes_nothing(
         assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     after = sorted(p.relative_to(folder) for p in folder.rglob("*")) if folder.exists() else []
     assert after == before  # it made git-session/agents/claude/ (every command then took claude as in use)
+
+
+# --- review: odd but valid TOML, and a copy's view of the original's linked work trees ------
+
+
+def test_a_codex_config_toml_holding_nan_still_takes_the_server(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "codex-home"
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    home.mkdir()
+    config = home / "config.toml"
+    text = 'model = "gpt-5"\n\n[profiles.calm]\ntemperature = nan\n'
+    config.write_text(text)
+    ok(repo, "agent", "install", "codex", "--mcp")  # nan != nan: "cannot be added without changing other settings"
+    assert "[mcp_servers.git-session]" in config.read_text()
+    ok(repo, "agent", "uninstall", "codex")
+    assert config.read_text() == text

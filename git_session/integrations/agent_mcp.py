@@ -12,6 +12,7 @@ exactly; a registration changed since install is kept, and named.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -258,11 +259,25 @@ def _only_added(old: str, new: str, entry: McpInstall) -> bool:
     from tomlkit.exceptions import TOMLKitError
 
     try:
-        before, after = tomlkit.parse(old).unwrap(), tomlkit.parse(new).unwrap()
+        before, after = _comparable(tomlkit.parse(old).unwrap()), _comparable(tomlkit.parse(new).unwrap())
     except TOMLKitError:
         return False
     servers = before.get(entry.keys[0], {})
     return isinstance(servers, dict) and after == {**before, entry.keys[0]: {**servers, entry.keys[1]: entry.value}}
+
+
+_NAN = object()  # what a TOML nan reads as in ``_comparable``
+
+
+def _comparable(value: Any) -> Any:
+    """A TOML document's values as ``==`` compares them like for like (``nan`` is not equal to itself)."""
+    if isinstance(value, float) and math.isnan(value):
+        return _NAN
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    return value
 
 
 def _appended(body: str, entry: McpInstall) -> str:
