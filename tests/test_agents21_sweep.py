@@ -185,3 +185,19 @@ def test_a_codex_config_toml_holding_nan_still_takes_the_server(
     assert "[mcp_servers.git-session]" in config.read_text()
     ok(repo, "agent", "uninstall", "codex")
     assert config.read_text() == text
+
+
+def test_uninstall_in_a_copy_leaves_the_originals_linked_work_tree_alone(repo: Path, tmp_path: Path) -> None:
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked))
+    ok(linked, "agent", "install", "claude", "--mcp", "--instructions")
+    files = [".mcp.json", "CLAUDE.md", ".claude/settings.local.json"]
+    before = {name: (linked / name).read_bytes() for name in files}
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, symlinks=True)  # its .git/worktrees still names the original's linked one
+    result = run(copy, "agent", "uninstall", "claude")
+    assert result.exit_code == 1
+    assert result.stdout.count("is in none of this repository's work trees: left alone") == 4
+    assert {name: (linked / name).read_bytes() for name in files} == before
+    assert "Failed" not in ok(linked, "agent", "uninstall", "claude")
+    assert not [name for name in files if (linked / name).exists()]

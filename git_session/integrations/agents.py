@@ -50,7 +50,7 @@ from git_session.integrations.agent_records import (
 )
 from git_session.integrations.agent_settings import Added
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
-from git_session.integrations.files import git, inside, read
+from git_session.integrations.files import git, inside, read, same_dir
 
 if TYPE_CHECKING:
     from git_session.integrations.agent_mcp import McpReport
@@ -339,8 +339,23 @@ def _in_work_trees(repo: Repo, path: str) -> bool:
     (a ``.claude`` folder that is a link to the user's dotfiles holds this repository's file)."""
     listed = git(repo, "worktree", "list", "--porcelain", "-z", check=False).stdout.split("\0")
     tops = [line.removeprefix("worktree ") for line in listed if line.startswith("worktree ")]
+    tops = [top for top in tops if _leads_back(repo, top)]
     folder = os.path.dirname(path)
     return any(inside(folder, top) or _lies_in(folder, top) for top in [*tops, *filter(None, [repo.workdir])])
+
+
+def _leads_back(repo: Repo, top: str) -> bool:
+    """Whether the work tree at ``top`` is this repository's: its ``.git`` is the repository or
+    names one of its linked work trees' folders (a copy made with cp -a keeps the original's
+    .git/worktrees, so git lists the original's linked work trees as the copy's too)."""
+    dot = os.path.join(top, ".git")
+    if os.path.isdir(dot):
+        return same_dir(dot, repo.common_dir)
+    text = (read(dot, 4096) or b"").decode("utf-8", "surrogateescape")
+    if not text.startswith("gitdir: "):
+        return False
+    gitdir = os.path.join(top, text.removeprefix("gitdir: ").strip())  # (a relative one: from the work tree)
+    return same_dir(gitdir, repo.common_dir) or inside(gitdir, os.path.join(repo.common_dir, "worktrees"))
 
 
 def _lies_in(path: str, folder: str) -> bool:
