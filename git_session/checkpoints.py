@@ -167,7 +167,8 @@ def create(
     work_tree(ws.repo)
     found = ws.find(spec)
     taken = snapshot(ws.repo)
-    text = label if label is not None else _default_label(ws.repo, taken)
+    # (the default label names the branch, whose name may be no UTF-8)
+    text = label if label is not None else codec.check_text(_default_label(ws.repo, taken), "label")
     drafts = [_checkpoint_draft(ws, text, taken, extra or {})]
     if decision is not None:
         fields: dict[str, FieldValue] = {"text": decision, "checkpoint": drafts[0].id}

@@ -201,3 +201,13 @@ def test_uninstall_in_a_copy_leaves_the_originals_linked_work_tree_alone(repo: P
     assert {name: (linked / name).read_bytes() for name in files} == before
     assert "Failed" not in ok(linked, "agent", "uninstall", "claude")
     assert not [name for name in files if (linked / name).exists()]
+
+
+def test_a_checkpoint_named_after_a_branch_that_is_not_utf8_is_one_line_not_a_crash(repo: Path) -> None:
+    ok(repo, "start", "Work")
+    session = as_json(repo, "show")["id"]
+    git(repo, "switch", "-q", "-c", "caf\udce9")  # the byte 0xe9, as Python reads it from git
+    before = as_json(repo, "show", "--session", session)
+    # The default label names the branch: its text was no longer checked (an internal error).
+    assert fails(repo, "checkpoint", "--session", session).startswith("git-session: label is not valid UTF-8\n")
+    assert as_json(repo, "show", "--session", session) == before
