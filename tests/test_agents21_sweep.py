@@ -211,3 +211,15 @@ def test_a_checkpoint_named_after_a_branch_that_is_not_utf8_is_one_line_not_a_cr
     # The default label names the branch: its text was no longer checked (an internal error).
     assert fails(repo, "checkpoint", "--session", session).startswith("git-session: label is not valid UTF-8\n")
     assert as_json(repo, "show", "--session", session) == before
+
+
+def test_uninstall_after_the_linked_work_tree_installed_in_was_removed_finds_its_files_absent(
+    repo: Path, tmp_path: Path
+) -> None:
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked))
+    ok(linked, "agent", "install", "claude", "--mcp", "--instructions")
+    git(repo, "worktree", "remove", "--force", str(linked))
+    # Each file was 'in none of this repository's work trees': a failure at every uninstall, for ever.
+    assert "Failed" not in ok(repo, "agent", "uninstall", "claude")
+    assert "nothing to remove" in ok(repo, "agent", "uninstall", "claude")  # and the record let them go

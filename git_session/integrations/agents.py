@@ -329,8 +329,9 @@ def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folder
 def own_file(repo: Repo, path: str) -> None:
     """Refuse to edit a work-tree file a record names unless it is in one of this repository's
     work trees: a copy made with cp -a names the original's files in its record (its hooks,
-    its instructions block, its MCP registration); they are not this repository's to edit."""
-    if not _in_work_trees(repo, path):
+    its instructions block, its MCP registration); they are not this repository's to edit.
+    A file that is not there is edited by no one (a linked work tree removed since): absent."""
+    if os.path.lexists(path) and not _in_work_trees(repo, path):
         raise UserError(f"{path} is in none of this repository's work trees: left alone")
 
 
