@@ -158,13 +158,17 @@ def create(
     ``extra``: more fields of the checkpoint (a compaction's number, the agent's)."""
     if rationale is not None and decision is None:
         raise UserError("a rationale goes with a decision", advice=Advice.RATIONALE_WITHOUT_DECISION)
+    for what, given in (("label", label), ("decision", decision)):
+        if given is not None:
+            codec.check_given(given, what)
     work_tree(ws.repo)
     found = ws.find(spec)
     taken = snapshot(ws.repo)
-    text = codec.check_text(label or _default_label(ws.repo, taken), "label")
+    # (the default label names the branch, whose name may be no UTF-8)
+    text = label if label is not None else codec.check_text(_default_label(ws.repo, taken), "label")
     drafts = [_checkpoint_draft(ws, text, taken, extra or {})]
     if decision is not None:
-        fields: dict[str, FieldValue] = {"text": codec.check_text(decision, "decision"), "checkpoint": drafts[0].id}
+        fields: dict[str, FieldValue] = {"text": decision, "checkpoint": drafts[0].id}
         if rationale:
             fields["rationale"] = codec.check_text(rationale, "rationale")
         drafts.append(Draft.add("decision", fields, agent=ws.agent))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from git_session.errors import Advice, DataError, UserError
@@ -63,6 +63,22 @@ def check_text(text: str, what: str = "text") -> str:
             advice=Advice.RECORD_AS_SOURCE,
         )
     return text
+
+
+def check_given(text: str, what: str = "text") -> str:
+    """A text a person or an agent gives (an entry's, a label): as ``check_text``, and not
+    blank (the command line's text arguments refuse one; the MCP server's tools come here)."""
+    if not text.strip():
+        raise UserError(f"the {what} is empty")
+    return check_text(text, what)
+
+
+def check_texts(texts: Sequence[str], what: str) -> list[str]:
+    """A list field's texts (``what``: its name): at most MAX_LIST of them, each one git can
+    keep. What reading an operation back would refuse is refused here, as bad input."""
+    if len(texts) > MAX_LIST:
+        raise UserError(f"{what}: {len(texts)} given; the limit is {MAX_LIST}")
+    return [check_text(text, what) for text in texts]
 
 
 # --- operations -------------------------------------------------------------------

@@ -460,7 +460,7 @@ class Workspace:
             "branch": str(branch),
             "status": "active",
             "base": self.repo.head_commit(),
-            "tasks": [codec.check_text(t, "task") for t in tasks],
+            "tasks": codec.check_texts(list(tasks), "tasks"),
             "agent": agent,
             "model": model,
             "parent": continued.handle.id if continued else None,
@@ -560,6 +560,7 @@ class Workspace:
         recorded = next((k for k in model.RECORDED_KINDS if k == kind), None)
         if recorded is None:
             raise UserError(f"kind {kind!r} is none of: {', '.join(model.RECORDED_KINDS)}")
+        codec.check_given(text)
         _check_fields(recorded, fields or {})
         return self.add(spec, recorded, text, fields, private)
 
@@ -871,6 +872,7 @@ def _check_fields(kind: EntryKind, extra: Fields) -> None:
             raise UserError(f"a {kind} entry takes no {name}{also}")
         if name == "priority" and value not in model.PRIORITIES:
             raise UserError(f"priority {value!r} is none of: {', '.join(model.PRIORITIES)}")
-        for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str):  # kept as the entry's text is (checkpoint's rationale too)
-                codec.check_text(text, name)
+        if isinstance(value, list):
+            codec.check_texts(value, name)
+        elif isinstance(value, str):  # kept as the entry's text is (checkpoint's rationale too)
+            codec.check_text(value, name)

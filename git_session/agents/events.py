@@ -172,12 +172,12 @@ def run(agent: str, event: str, raw: bytes, ws: Workspace | None = None) -> str 
     if given is None or given.session_id is None:
         return None
     ws = ws or Workspace.open()
+    branch = ws.repo.head_branch() if not ws.repo.is_bare else None
+    if branch is None:  # (before anything is written: a bare repository gets no agent folders)
+        return None
     ws.renderers.append(lambda w, b: cache.refresh(w, b))
     paths.agent_state_dir(ws.repo, name).mkdir(parents=True, exist_ok=True)
     drain_queue(ws)
-    branch = ws.repo.head_branch() if not ws.repo.is_bare else None
-    if branch is None:
-        return None
     handler = _HANDLERS[happened]
     return handler(ws, name, branch, given, given.session_id)
 

@@ -12,12 +12,14 @@ exactly; a registration changed since install is kept, and named.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import agents, jsonconfig
 from git_session.integrations.agent_clients import AgentName, Scope, config_file
@@ -236,9 +238,54 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
     body = text or ""
     entry.tail = body[len(body.rstrip()) :]
     new = tomlkit.dumps(document)
+    if not _only_added(body, new, entry):  # placed where the keys after it become its own (dotted keys)
+        new = _appended(body, entry)
+        if not _only_added(body, new, entry):
+            raise ConfigFileError(
+                f"{where}: the table [{entry.keys[0]}.{NAME}] cannot be added without changing other settings; "
+                "nothing changed",
+                f"add it by hand, or write the servers as [{entry.keys[0]}.NAME] tables, and run the command again",
+            )
     if "\r\n" in body and "\n" not in body.replace("\r\n", ""):  # a file edited on Windows: its line ends
         new = re.sub(r"(?<!\r)\n", "\r\n", new)
     return new
+
+
+def _only_added(old: str, new: str, entry: McpInstall) -> bool:
+    """Whether ``new`` reads as ``old`` with the server's table added and nothing else changed
+    (tomlkit puts a table after the last key of its parent: after dotted keys
+    ``mcp_servers.x.command = …``, the top-level keys below them would become the table's)."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        before, after = _comparable(tomlkit.parse(old).unwrap()), _comparable(tomlkit.parse(new).unwrap())
+    except TOMLKitError:
+        return False
+    servers = before.get(entry.keys[0], {})
+    return isinstance(servers, dict) and after == {**before, entry.keys[0]: {**servers, entry.keys[1]: entry.value}}
+
+
+_NAN = object()  # what a TOML nan reads as in ``_comparable``
+
+
+def _comparable(value: Any) -> Any:
+    """A TOML document's values as ``==`` compares them like for like (``nan`` is not equal to itself)."""
+    if isinstance(value, float) and math.isnan(value):
+        return _NAN
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    return value
+
+
+def _appended(body: str, entry: McpInstall) -> str:
+    """``body`` with the server's table at its end (where no key of the file can follow it)."""
+    import tomlkit
+
+    table = tomlkit.dumps({entry.keys[0]: {entry.keys[1]: entry.value}})
+    return body.rstrip() + ("\n\n" if body.strip() else "") + table
 
 
 def _parse_toml(text: str, where: str) -> Any:
@@ -275,9 +322,11 @@ def _uninstall_one(repo: Repo, entry: McpInstall, environ: Mapping[str, str]) ->
         if entry.file in UserRecord(environ).mcp:
             with user_lock(environ):
                 return _uninstall_shared(repo, entry, where, environ)
+        if not agents.shared_scope(entry.agent, entry.scope):
+            agents.own_file(repo, entry.file)
         return _cut(repo, entry, where)
-    except (ConfigFileError, OSError) as exc:
-        message = exc.message if isinstance(exc, ConfigFileError) else f"{where}: {exc.strerror or exc}"
+    except (UserError, OSError) as exc:
+        message = exc.message if isinstance(exc, UserError) else f"{where}: {exc.strerror or exc}"
         return McpReport(where, message, entry.kind)
 
 

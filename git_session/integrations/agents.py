@@ -50,7 +50,7 @@ from git_session.integrations.agent_records import (
 )
 from git_session.integrations.agent_settings import Added
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
-from git_session.integrations.files import git, inside, read
+from git_session.integrations.files import git, inside, read, same_dir
 
 if TYPE_CHECKING:
     from git_session.integrations.agent_mcp import McpReport
@@ -310,8 +310,8 @@ def _uninstall_one(repo: Repo, entry: Install, environ: Mapping[str, str]) -> Un
 
 
 def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folders: Sequence[str]) -> UninstallReport:
-    if not shared_scope(entry.agent, entry.scope) and not _in_work_trees(repo, entry.file):
-        raise UserError(f"{entry.file} is in none of this repository's work trees: left alone")
+    if not shared_scope(entry.agent, entry.scope):
+        own_file(repo, entry.file)
     text = read_text(entry.file, where)
     if text is None:
         return UninstallReport(entry.agent, entry.scope, where, excluded=unexclude(repo, entry.exclude))
@@ -326,12 +326,43 @@ def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folder
     )
 
 
+def own_file(repo: Repo, path: str) -> None:
+    """Refuse to edit a work-tree file a record names unless it is in one of this repository's
+    work trees: a copy made with cp -a names the original's files in its record (its hooks,
+    its instructions block, its MCP registration); they are not this repository's to edit.
+    A file that is not there is edited by no one (a linked work tree removed since): absent."""
+    if os.path.lexists(path) and not _in_work_trees(repo, path):
+        raise UserError(f"{path} is in none of this repository's work trees: left alone")
+
+
 def _in_work_trees(repo: Repo, path: str) -> bool:
-    """Whether ``path`` is in a work tree of this repository (a copy made with cp -a names
-    the original's files in its record: they are not this repository's to edit)."""
+    """Whether ``path`` is in a work tree of this repository: where it lies, or where it leads
+    (a ``.claude`` folder that is a link to the user's dotfiles holds this repository's file)."""
     listed = git(repo, "worktree", "list", "--porcelain", "-z", check=False).stdout.split("\0")
     tops = [line.removeprefix("worktree ") for line in listed if line.startswith("worktree ")]
-    return any(inside(os.path.dirname(path), top) for top in [*tops, *filter(None, [repo.workdir])])
+    tops = [top for top in tops if _leads_back(repo, top)]
+    folder = os.path.dirname(path)
+    return any(inside(folder, top) or _lies_in(folder, top) for top in [*tops, *filter(None, [repo.workdir])])
+
+
+def _leads_back(repo: Repo, top: str) -> bool:
+    """Whether the work tree at ``top`` is this repository's: its ``.git`` is the repository or
+    names one of its linked work trees' folders (a copy made with cp -a keeps the original's
+    .git/worktrees, so git lists the original's linked work trees as the copy's too)."""
+    dot = os.path.join(top, ".git")
+    if os.path.isdir(dot):
+        return same_dir(dot, repo.common_dir)
+    text = (read(dot, 4096) or b"").decode("utf-8", "surrogateescape")
+    if not text.startswith("gitdir: "):
+        return False
+    gitdir = os.path.join(top, text.removeprefix("gitdir: ").strip())  # (a relative one: from the work tree)
+    return same_dir(gitdir, repo.common_dir) or inside(gitdir, os.path.join(repo.common_dir, "worktrees"))
+
+
+def _lies_in(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or under it by name (links not followed)."""
+    name, top = os.path.normpath(os.path.abspath(path)), os.path.normpath(os.path.abspath(folder))
+    return name == top or name.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _uninstall_shared(repo: Repo, entry: Install, where: str, environ: Mapping[str, str]) -> UninstallReport:
@@ -377,6 +408,7 @@ def unexclude(repo: Repo, recorded: Mapping[str, Any]) -> str:
 def _uninstall_block(repo: Repo, block: Block, environ: Mapping[str, str]) -> BlockReport:
     where = shown(repo, block.file, environ)
     try:
+        own_file(repo, block.file)
         text = read_text(block.file, where)
         if text is None:
             return BlockReport(block.agent, where, "absent")
@@ -509,7 +541,7 @@ def _codex_hooks_off(config: str) -> bool:
     try:
         tomllib: Any = importlib.import_module("tomllib")
         features = tomllib.loads((read(config) or b"").decode("utf-8")).get("features")
-    except (ImportError, ValueError, UnicodeDecodeError):
+    except (ImportError, ValueError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(features, dict) and features.get("hooks") is False
 

@@ -95,6 +95,7 @@ def parse(text: str, where: str, comments: bool = False) -> tuple[Any, Node]:
         text = blank_comments(text)
     try:
         value = json.loads(text, parse_constant=_no_constant)
+        layout = _Parser(text).document()  # (recursive, as json.loads is: past its depth, refused alike)
     except json.JSONDecodeError as exc:
         raise ConfigFileError(
             f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing changed",
@@ -112,7 +113,7 @@ def parse(text: str, where: str, comments: bool = False) -> tuple[Any, Node]:
             f"{where} does not hold a JSON object at its top level; nothing changed",
             "correct the file, or move it away, and run the command again",
         )
-    return value, _Parser(text).document()
+    return value, layout
 
 
 class _Parser:
