@@ -18,7 +18,7 @@ from git_session import notes, trailers
 from git_session.errors import DataError, UserError
 from git_session.model import EntryKind, Meta
 from git_session.names import ObjectId
-from git_session.plaintext import clip, safe
+from git_session.plaintext import clip, quoted, safe
 from git_session.sessions import Workspace, abbreviate
 from git_session.store import Handle
 
@@ -189,14 +189,14 @@ def text(explanation: Explanation) -> str:
     short = explanation.commit[:12]
     if not explanation.sessions:
         return f"Commit {short} is not linked to any session\n"
-    lines = [f"Commit {short} {clip(explanation.subject)!r}"]
+    lines = [f"Commit {short} {quoted(explanation.subject)}"]
     for entry in explanation.sessions:
         lines.append("")
         if entry.meta is None:
             lines.append(f"Made in session {entry.session_id} (not in this repository)")
         else:
             lines.append(
-                f"Made in session {entry.short_id} {clip(entry.meta.title)!r} ({entry.meta.status}) "
+                f"Made in session {entry.short_id} {quoted(entry.meta.title)} ({entry.meta.status}) "
                 f"on branch {safe(entry.branch)}"
             )
         words = {**_SOURCE_WORDS, "trailer": f"its {safe(explanation.trailer_key)} trailer"}

@@ -47,6 +47,17 @@ def clip(text: str, width: int = 200) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def quoted(text: str, width: int = 200) -> str:
+    """``clip``'s line between quotes, chosen as ``repr`` chooses them; unlike ``repr`` of
+    it, each of ``safe``'s escapes is written once (``'\\x1b'``, not ``'\\\\x1b'``)."""
+    line = clip(text, width)
+    if "'" not in line:
+        return f"'{line}'"
+    if '"' not in line:
+        return f'"{line}"'
+    return "'" + line.replace("'", "\\'") + "'"
+
+
 def local_time(epoch: int, tz: str) -> datetime:
     """A time in the writer's own offset (``+0100``), as git shows it."""
     return datetime.fromtimestamp(epoch, _offset(tz))

@@ -15,6 +15,7 @@ from git_session.names import OBJECT_ID_PATTERN
 from git_session.plaintext import clip as clip
 from git_session.plaintext import on_screen as on_screen
 from git_session.plaintext import on_terminal as on_terminal
+from git_session.plaintext import quoted as quoted
 from git_session.plaintext import safe as safe
 from git_session.plaintext import when as when
 from git_session.views import OpView, progress_total

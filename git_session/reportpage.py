@@ -13,7 +13,7 @@ from typing import Any
 from git_session import data, paths
 from git_session.gitrepo import Repo
 from git_session.metrics import SessionFigures
-from git_session.plaintext import clip, human_date
+from git_session.plaintext import clip, human_date, quoted
 from git_session.report import Report, iso, session_view, view
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -188,11 +188,11 @@ def _facts(shown: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     for item in b["longest_open"]:
         facts.append(
-            ("Longest open", f"{item['session']} {clip(item['text'], 60)!r}, open {duration(item['open_seconds'])}")
+            ("Longest open", f"{item['session']} {quoted(item['text'], 60)}, open {duration(item['open_seconds'])}")
         )
     facts.append(("Abandoned", f"{a['sessions']} of {s['ended']} ended ({share(a['share'])})"))
     for item in a["reasons"]:
-        facts.append(("", f"{item['session']} {clip(item['title'], 60)!r}: {clip(item['reason'] or 'no reason', 80)}"))
+        facts.append(("", f"{item['session']} {quoted(item['title'], 60)}: {clip(item['reason'] or 'no reason', 80)}"))
     return facts
 
 

@@ -31,7 +31,7 @@ def checkpoint(label: str | None, decision: str | None, rationale: str | None, s
     ws = workspace()
     made = checkpoints.create(ws, session, label, decision, rationale)
     short = yellow(ws.short_entry_id(made.found, "checkpoint", made.checkpoint.id))
-    echo(f"Saved checkpoint {short} {render.clip(made.checkpoint.text)!r} ({_checkpoint_head(made.checkpoint)})")
+    echo(f"Saved checkpoint {short} {render.quoted(made.checkpoint.text)} ({_checkpoint_head(made.checkpoint)})")
     if made.decision is not None:
         echo(f"Added decision {yellow(ws.short_entry_id(made.found, 'decision', made.decision.id))}")
 
@@ -107,6 +107,6 @@ def restore(checkpoint_id: str, paths: tuple[str, ...], session: str | None) -> 
     before = yellow(ws.short_entry_id(result.found, "checkpoint", result.before.id))
     echo(f"Saved the current state as checkpoint {before} (undo with: git session restore {before})")
     echo(
-        f"Restored checkpoint {short} {render.clip(result.checkpoint.text)!r}: "
+        f"Restored checkpoint {short} {render.quoted(result.checkpoint.text)}: "
         f"{len(result.written)} file(s) written, {len(result.deleted)} deleted"
     )

@@ -46,7 +46,7 @@ def start(
         echo(render.safe(notice))
     echo(
         f"Started session {yellow(ws.short_session_id(found.handle.id))} "
-        f"{render.clip(found.meta.title)!r} on branch {render.safe(found.meta.branch)}"
+        f"{render.quoted(found.meta.title)} on branch {render.safe(found.meta.branch)}"
     )
     added = sorted(ws.store.entries(found.handle, "objective"), key=lambda e: e.added) if objectives else []
     short = entry_abbrev(ws.store, found.handle, ("objective",), [e.id for e in added])
@@ -87,7 +87,7 @@ def status(session: str | None, as_json: bool) -> None:
     echo(render.status_text(glance.meta, glance.short_id, glance.open_items, glance.abbrev, parent))
     for other in ws.others_open(found):
         echo(
-            f"Also on this branch: session {ws.short_session_id(other.handle.id)} {render.clip(other.meta.title)!r} "
+            f"Also on this branch: session {ws.short_session_id(other.handle.id)} {render.quoted(other.meta.title)} "
             f"({other.meta.status}, by {render.clip(', '.join(other.meta.authors))}); "
             "work in it with --session or resume"
         )
@@ -137,7 +137,7 @@ def pause(session: str | None, note: str | None) -> None:
     """Pause the session."""
     ws = workspace()
     found = ws.transition(session, SESSION, "pause", note=note).found
-    echo(f"Paused session {ws.short_session_id(found.handle.id)} {render.clip(found.meta.title)!r}")
+    echo(f"Paused session {ws.short_session_id(found.handle.id)} {render.quoted(found.meta.title)}")
 
 
 @click.command()
@@ -186,7 +186,7 @@ def switch(create: bool, branch: str, start_point: str | None) -> None:
     if done.git_output.strip():
         click.echo(done.git_output.rstrip(), err=True)
     if done.paused is not None:
-        echo(f"Paused session {ws.short_session_id(done.paused.handle.id)} {render.clip(done.paused.meta.title)!r}")
+        echo(f"Paused session {ws.short_session_id(done.paused.handle.id)} {render.quoted(done.paused.meta.title)}")
     arriving = done.arriving
     if arriving is None:
         echo(f"No session on branch {render.safe(branch)}; start one with: git session start")
@@ -257,7 +257,7 @@ def end(
     for line in withheld:
         warn(line)
     short = ws.short_session_id(found.handle.id)
-    echo(f"Ended session {short} {render.clip(found.meta.title)!r}: {render.status_word(change.to)}")
+    echo(f"Ended session {short} {render.quoted(found.meta.title)}: {render.status_word(change.to)}")
     if not no_handoff:
         echo(f"Stored its handoff; print it with: git session handoff {short}")
     for path in written:
@@ -267,7 +267,7 @@ def end(
 def _confirm_abandon(ws: Workspace, session: str | None) -> None:
     found = ws.find(session)
     short = ws.short_session_id(found.handle.id)
-    question = f"Abandon session {short} {render.clip(found.meta.title)!r}?"
+    question = f"Abandon session {short} {render.quoted(found.meta.title)}?"
     if not click.confirm(question, default=False, err=True):
         click.echo(f"Session {short} is left {found.meta.status}", err=True)
         click.get_current_context().exit(1)

@@ -103,7 +103,7 @@ def _status(ws: Workspace, found: Found) -> str:
     lines = [render.status_text(glance.meta, glance.short_id, glance.open_items, glance.abbrev, parent)]
     for other in ws.others_open(found):
         lines.append(
-            f"Also on this branch: session {ws.short_session_id(other.handle.id)} {render.clip(other.meta.title)!r} "
+            f"Also on this branch: session {ws.short_session_id(other.handle.id)} {render.quoted(other.meta.title)} "
             f"({other.meta.status}, by {render.clip(', '.join(other.meta.authors))}); work in it by passing session"
         )
     return "\n".join(lines)
@@ -153,7 +153,7 @@ def checkpoint(
     commit = made.checkpoint.commit
     head = f"HEAD {commit[:7]}" if commit else "no commit yet"
     short = ws.short_entry_id(made.found, "checkpoint", made.checkpoint.id)
-    lines = [f"Saved checkpoint {short} {render.clip(made.checkpoint.text)!r} ({head})"]
+    lines = [f"Saved checkpoint {short} {render.quoted(made.checkpoint.text)} ({head})"]
     if made.decision is not None:
         lines.append(f"Added decision {ws.short_entry_id(made.found, 'decision', made.decision.id)}")
     return "\n".join(lines)
