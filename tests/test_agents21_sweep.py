@@ -127,16 +127,22 @@ def test_the_command_line_refuses_too_many_alternatives_or_tasks_in_one_line(rep
 DOTTED = 'mcp_servers.docs.command = "docs-server"\nmodel = "gpt-5"\n'
 
 
+def _codex_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
+    """Codex's config.toml holding ``text``, in a CODEX_HOME of this test's own."""
+    home = tmp_path / "codex-home"
+    monkeypatch.setenv("CODEX_HOME", str(home))
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text(text)
+    return config
+
+
 def test_a_table_added_after_dotted_server_keys_leaves_the_top_level_keys_where_they_were(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import tomlkit
 
-    home = tmp_path / "codex-home"
-    monkeypatch.setenv("CODEX_HOME", str(home))
-    home.mkdir()
-    config = home / "config.toml"
-    config.write_text(DOTTED)
+    config = _codex_config(tmp_path, monkeypatch, DOTTED)
     ok(repo, "agent", "install", "codex", "--mcp")
     # tomlkit put [mcp_servers.git-session] between the two lines: "model" became the server's.
     servers = {"docs": {"command": "docs-server"}, "git-session": {"command": "git", "args": ["session", "mcp"]}}
@@ -175,12 +181,8 @@ def test_a_hook_in_a_bare_repository_or_on_a_detached_head_writes_nothing(
 def test_a_codex_config_toml_holding_nan_still_takes_the_server(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home = tmp_path / "codex-home"
-    monkeypatch.setenv("CODEX_HOME", str(home))
-    home.mkdir()
-    config = home / "config.toml"
     text = 'model = "gpt-5"\n\n[profiles.calm]\ntemperature = nan\n'
-    config.write_text(text)
+    config = _codex_config(tmp_path, monkeypatch, text)
     ok(repo, "agent", "install", "codex", "--mcp")  # nan != nan: "cannot be added without changing other settings"
     assert "[mcp_servers.git-session]" in config.read_text()
     ok(repo, "agent", "uninstall", "codex")
