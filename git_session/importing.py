@@ -153,9 +153,10 @@ def _check_fields(path: str, fields: dict[str, FieldValue]) -> None:
     naming the file: the command imports the other files given."""
     try:
         for name, value in fields.items():
-            for one in value if isinstance(value, list) else [value]:
-                if isinstance(one, str):
-                    codec.check_text(one, name)
+            if isinstance(value, list):
+                codec.check_texts(value, name)
+            elif isinstance(value, str):
+                codec.check_text(value, name)
     except UserError as exc:
         raise _not_imported(path, exc.message, exc.hint, exc.advised) from None
 

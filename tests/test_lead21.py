@@ -1,5 +1,5 @@
-"""Texts quoted in a command's one-line answers are escaped once: ``repr`` of an already
-``clip``-ped text wrote each of its escapes a second time (``'\\\\x1b[31m'`` for ESC)."""
+"""Round 21 at the merge: texts quoted in one-line answers are escaped once (``repr`` of
+a ``clip``-ped text wrote each escape twice: ``'\\\\x1b[31m'``); an imported list over the limit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from git_session.plaintext import quoted
-from tests.helpers import ok
+from tests.helpers import fails, ok
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,14 @@ def test_a_checkpoint_label_and_a_session_title_are_shown_escaped_once(repo: Pat
     assert "'label \\x1b[31m'" in saved and "\\\\x1b" not in saved
     paused = ok(repo, "pause")
     assert "'Title \\x1b[2J'" in paused and "\\\\x1b" not in paused
+
+
+def test_an_imported_file_with_too_many_tasks_is_one_line_naming_it(repo: Path, tmp_path: Path) -> None:
+    """A list field over the limit is bad input, named as such (it was "not written: …" with
+    a hint about the system clock), as the command line and the MCP tools now say it."""
+    tasks = "".join(f"  - T-{i}\n" for i in range(1001))
+    path = tmp_path / "s.md"
+    path.write_text(f"---\ntitle: Many\ntask_ids:\n{tasks}---\n\n## Objectives\n- one\n")
+    error = fails(repo, "import", str(path))
+    assert error.startswith(f"git-session: {path}: tasks: 1001 given; the limit is 1000")
+    assert "clock" not in error
