@@ -117,9 +117,14 @@ def install(
     default), the instructions block when asked, and with ``mcp`` the MCP server
     (``agent_mcp``). Nothing is written when a file cannot be merged into."""
     scope = scope or CLIENTS[agent].default_scope
+    written = [] if shared_scope(agent, scope) else [settings_path(repo, agent, scope, environ)]
+    written += [os.path.join(top(repo), CLIENTS[agent].instructions)] if with_instructions else []
     if mcp:
         from git_session.integrations import agent_mcp  # it builds on this module
 
+        written += [target.file for target in agent_mcp.targets(repo, agent, scope, environ)]
+    refuse_committed_links(repo, written)
+    if mcp:
         agent_mcp.check(repo, agent, scope, environ)
     report = _install_hooks(repo, agent, scope, with_instructions, environ)
     if not mcp:
@@ -333,6 +338,45 @@ def own_file(repo: Repo, path: str) -> None:
     A file that is not there is edited by no one (a linked work tree removed since): absent."""
     if os.path.lexists(path) and not _in_work_trees(repo, path):
         raise UserError(f"{path} is in none of this repository's work trees: left alone")
+    refuse_committed_links(repo, [path])
+
+
+def refuse_committed_links(repo: Repo, paths: Sequence[str]) -> None:
+    """Refuse to write any of ``paths`` through a symbolic link git tracks (the file or a folder
+    of the work tree on its way) that leads out of the work tree: a cloned repository could
+    commit ``CLAUDE.md -> ../../.bashrc`` and have install or uninstall edit the user's own
+    file. A link the user made (untracked: ``.claude`` linked to their dotfiles) is followed."""
+    for path in paths:
+        committed = _committed_links(repo, _links_leading_out(repo, path))
+        if committed:
+            raise UserError(
+                f"{committed[0]} is a symbolic link committed in this repository leading out of its work tree: "
+                "nothing written through it"
+            )
+
+
+def _links_leading_out(repo: Repo, path: str) -> list[str]:
+    """The symbolic links among ``path`` and its folders inside the work tree that lead out of
+    it, relative to it."""
+    workdir = repo.workdir
+    if workdir is None or not _lies_in(path, workdir):
+        return []
+    parts = os.path.relpath(os.path.abspath(path), os.path.abspath(workdir)).split(os.sep)
+    steps = [os.path.join(*parts[: n + 1]) for n in range(len(parts))]
+    return [step for step in steps if _leads_out(os.path.join(workdir, step), workdir)]
+
+
+def _leads_out(path: str, workdir: str) -> bool:
+    return os.path.islink(path) and not inside(path, workdir)
+
+
+def _committed_links(repo: Repo, relative: Sequence[str]) -> list[str]:
+    """Those of ``relative`` (paths in the work tree) git's index holds as symbolic links."""
+    if not relative:
+        return []
+    listed = git(repo, "ls-files", "-s", "-z", "--", *(f":(literal){name}" for name in relative), check=False)
+    entries = [line.partition("\t") for line in listed.stdout.split("\0") if line.startswith("120000 ")]
+    return [name for _, _, name in entries if name in relative]
 
 
 def _in_work_trees(repo: Repo, path: str) -> bool:
