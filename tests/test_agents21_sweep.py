@@ -329,3 +329,20 @@ def test_doctor_fix_puts_nothing_back_through_a_committed_link_out_of_the_work_t
     result = run(repo, "doctor", "--fix")
     assert "put back the claude MCP server" not in result.stdout
     assert victim.read_text() == "{}\n"
+
+
+def test_uninstall_from_another_work_tree_leaves_alone_a_file_its_linked_one_commits_as_a_link_out(
+    repo: Path, tmp_path: Path
+) -> None:
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked))
+    ok(linked, "agent", "install", "claude", "--instructions")
+    victim = tmp_path / "victimrc"
+    block = (linked / "CLAUDE.md").read_bytes()
+    victim.write_bytes(block)  # holds the very block install recorded
+    (linked / "CLAUDE.md").unlink()
+    _commit_link(linked, "CLAUDE.md", "../victimrc")  # in the linked work tree's index, not this one's
+    result = run(repo, "agent", "uninstall", "claude")
+    assert result.exit_code == 1
+    assert f"CLAUDE.md {LEADS_OUT}" in result.stdout
+    assert victim.read_bytes() == block
