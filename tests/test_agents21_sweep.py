@@ -225,3 +225,126 @@ def test_uninstall_after_the_linked_work_tree_installed_in_was_removed_finds_its
     # Each file was 'in none of this repository's work trees': a failure at every uninstall, for ever.
     assert "Failed" not in ok(repo, "agent", "uninstall", "claude")
     assert "nothing to remove" in ok(repo, "agent", "uninstall", "claude")  # and the record let them go
+
+
+# --- a symbolic link the repository commits never leads our writes out of the work tree ------
+
+
+def _commit_link(repo: Path, name: str, target: str) -> None:
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).symlink_to(target)
+    git(repo, "add", "-f", name)  # (install names some in .git/info/exclude)
+    git(repo, "commit", "-q", "-m", f"link {name}")
+
+
+LEADS_OUT = "is a symbolic link committed in this repository leading out of its work tree: nothing written through it"
+
+
+CLAUDE_LINKS = {"CLAUDE.md": "../victimrc", ".claude/settings.local.json": "../../victim-settings.json"}
+
+
+@pytest.mark.parametrize(
+    ("options", "links"),
+    [
+        (["--instructions"], ["CLAUDE.md"]),
+        ([], [".claude/settings.local.json"]),
+        (["--instructions", "--mcp"], [*CLAUDE_LINKS]),
+    ],
+)
+def test_install_refuses_claude_files_committed_as_links_out_of_the_work_tree(
+    repo: Path, tmp_path: Path, options: list[str], links: list[str]
+) -> None:
+    (tmp_path / "victimrc").write_text("export PATH=/usr/bin\n")
+    (tmp_path / "victim-settings.json").write_text("{}\n")
+    for link in links:
+        _commit_link(repo, link, CLAUDE_LINKS[link])
+    outside = _outside(tmp_path, repo)
+    # The instructions block went into victimrc, the hooks and the MCP approval into victim-settings.json.
+    assert fails(repo, "agent", "install", "claude", *options) == f"git-session: {links[-1]} {LEADS_OUT}\n"
+    assert _outside(tmp_path, repo) == outside
+    assert git(repo, "status", "--porcelain", "--ignored", "--untracked-files=all") == ""  # nothing in the work tree
+    assert "nothing to remove" in ok(repo, "agent", "uninstall", "claude")  # nothing was recorded either
+
+
+@pytest.mark.parametrize(
+    ("agent", "link", "file", "options"),
+    [
+        ("codex", "AGENTS.md", "victim", ["--instructions"]),
+        ("codex", ".codex", "victim/config.toml", ["--mcp", "--project"]),
+        ("gemini", "GEMINI.md", "victim", ["--instructions"]),
+        ("gemini", ".gemini", "victim/settings.json", ["--mcp"]),
+    ],
+)
+def test_install_refuses_other_clients_files_and_folders_committed_as_links_out(
+    repo: Path, tmp_path: Path, agent: str, link: str, file: str, options: list[str]
+) -> None:
+    victim = tmp_path / file
+    victim.parent.mkdir(parents=True, exist_ok=True)
+    victim.write_text("# the user's own\n")
+    _commit_link(repo, link, "../victim")
+    outside = _outside(tmp_path, repo)
+    assert fails(repo, "agent", "install", agent, *options) == f"git-session: {link} {LEADS_OUT}\n"
+    assert _outside(tmp_path, repo) == outside == {victim: b"# the user's own\n"}
+    assert git(repo, "status", "--porcelain", "--ignored", "--untracked-files=all") == ""
+
+
+def _outside(folder: Path, repo: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and repo not in p.parents}
+
+
+def test_uninstall_leaves_a_file_alone_that_a_pulled_commit_made_a_link_out_of_the_work_tree(
+    repo: Path, tmp_path: Path
+) -> None:
+    ok(repo, "agent", "install", "claude", "--instructions")
+    victim = tmp_path / "victimrc"
+    block = (repo / "CLAUDE.md").read_bytes()
+    victim.write_bytes(block)  # holds the very block install recorded
+    (repo / "CLAUDE.md").unlink()
+    _commit_link(repo, "CLAUDE.md", "../victimrc")
+    result = run(repo, "agent", "uninstall", "claude")
+    assert result.exit_code == 1
+    assert f"CLAUDE.md {LEADS_OUT}" in result.stdout
+    assert victim.read_bytes() == block
+
+
+def test_a_committed_link_inside_the_work_tree_and_the_users_own_link_out_are_still_written_through(
+    repo: Path, tmp_path: Path
+) -> None:
+    (repo / "AGENTS.md").write_text("# Agents\n")
+    _commit_link(repo, "CLAUDE.md", "AGENTS.md")  # a common set-up: one instructions file for every client
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    (repo / ".claude").symlink_to(dotfiles)  # the user's own link, untracked
+    ok(repo, "agent", "install", "claude", "--instructions", "--mcp")
+    assert "git-session" in (repo / "AGENTS.md").read_text()
+    assert "hooks" in (dotfiles / "settings.local.json").read_text()
+    assert "Failed" not in ok(repo, "agent", "uninstall", "claude")
+    assert (repo / "AGENTS.md").read_text() == "# Agents\n" and (repo / "CLAUDE.md").is_symlink()
+
+
+def test_doctor_fix_puts_nothing_back_through_a_committed_link_out_of_the_work_tree(repo: Path, tmp_path: Path) -> None:
+    ok(repo, "agent", "install", "claude", "--mcp")
+    (repo / ".mcp.json").unlink()
+    victim = tmp_path / "victim.json"
+    victim.write_text("{}\n")
+    _commit_link(repo, ".mcp.json", "../victim.json")
+    result = run(repo, "doctor", "--fix")
+    assert "put back the claude MCP server" not in result.stdout
+    assert victim.read_text() == "{}\n"
+
+
+def test_uninstall_from_another_work_tree_leaves_alone_a_file_its_linked_one_commits_as_a_link_out(
+    repo: Path, tmp_path: Path
+) -> None:
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked))
+    ok(linked, "agent", "install", "claude", "--instructions")
+    victim = tmp_path / "victimrc"
+    block = (linked / "CLAUDE.md").read_bytes()
+    victim.write_bytes(block)  # holds the very block install recorded
+    (linked / "CLAUDE.md").unlink()
+    _commit_link(linked, "CLAUDE.md", "../victimrc")  # in the linked work tree's index, not this one's
+    result = run(repo, "agent", "uninstall", "claude")
+    assert result.exit_code == 1
+    assert f"CLAUDE.md {LEADS_OUT}" in result.stdout
+    assert victim.read_bytes() == block

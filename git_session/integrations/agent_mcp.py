@@ -81,8 +81,9 @@ class McpReport:
 
 def install(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> list[McpReport]:
     """Register the server for ``agent`` at ``scope``; each file written is recorded."""
-    reports = []
-    for target in targets(repo, agent, scope, environ):
+    reports, chosen = [], targets(repo, agent, scope, environ)
+    agents.refuse_committed_links(repo, [target.file for target in chosen])  # doctor --fix comes here
+    for target in chosen:
         where = agents.shown(repo, target.file, environ)
         if agents.shared_scope(agent, scope):
             with user_lock(environ):

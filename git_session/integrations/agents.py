@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from git_session import paths
+from git_session import gitcli, paths
 from git_session.errors import SessionError, UserError
 from git_session.gitrepo import Repo
 from git_session.integrations import agent_settings, instructions
@@ -117,9 +117,14 @@ def install(
     default), the instructions block when asked, and with ``mcp`` the MCP server
     (``agent_mcp``). Nothing is written when a file cannot be merged into."""
     scope = scope or CLIENTS[agent].default_scope
+    written = [] if shared_scope(agent, scope) else [settings_path(repo, agent, scope, environ)]
+    written += [os.path.join(top(repo), CLIENTS[agent].instructions)] if with_instructions else []
     if mcp:
         from git_session.integrations import agent_mcp  # it builds on this module
 
+        written += [target.file for target in agent_mcp.targets(repo, agent, scope, environ)]
+    refuse_committed_links(repo, written)
+    if mcp:
         agent_mcp.check(repo, agent, scope, environ)
     report = _install_hooks(repo, agent, scope, with_instructions, environ)
     if not mcp:
@@ -333,16 +338,67 @@ def own_file(repo: Repo, path: str) -> None:
     A file that is not there is edited by no one (a linked work tree removed since): absent."""
     if os.path.lexists(path) and not _in_work_trees(repo, path):
         raise UserError(f"{path} is in none of this repository's work trees: left alone")
+    refuse_committed_links(repo, [path])
+
+
+def refuse_committed_links(repo: Repo, paths: Sequence[str]) -> None:
+    """Refuse to write any of ``paths`` through a symbolic link git tracks (the file or a folder
+    of the work tree on its way) that leads out of the work tree: a cloned repository could
+    commit ``CLAUDE.md -> ../../.bashrc`` and have install or uninstall edit the user's own
+    file. A link the user made (untracked: ``.claude`` linked to their dotfiles) is followed."""
+    for path in paths:
+        workdir = _work_tree_of(repo, path)
+        committed = _committed_links(repo, workdir, _links_leading_out(path, workdir)) if workdir else []
+        if committed:
+            raise UserError(
+                f"{committed[0]} is a symbolic link committed in this repository leading out of its work tree: "
+                "nothing written through it"
+            )
+
+
+def _work_tree_of(repo: Repo, path: str) -> str | None:
+    """The work tree ``path`` lies in by name: this one, or (a file uninstall takes out) another."""
+    if repo.workdir and _lies_in(path, repo.workdir):
+        return repo.workdir
+    return next((top for top in _work_trees(repo) if _lies_in(path, top)), None)
+
+
+def _links_leading_out(path: str, workdir: str) -> list[str]:
+    """The symbolic links among ``path`` and its folders inside ``workdir`` that lead out of
+    it, relative to it."""
+    parts = os.path.relpath(os.path.abspath(path), os.path.abspath(workdir)).split(os.sep)
+    steps = [os.path.join(*parts[: n + 1]) for n in range(len(parts))]
+    return [step for step in steps if _leads_out(os.path.join(workdir, step), workdir)]
+
+
+def _leads_out(path: str, workdir: str) -> bool:
+    return os.path.islink(path) and not inside(path, workdir)
+
+
+def _committed_links(repo: Repo, workdir: str, relative: Sequence[str]) -> list[str]:
+    """Those of ``relative`` (paths in ``workdir``) its index holds as symbolic links."""
+    if not relative:
+        return []
+    args = ["ls-files", "-s", "-z", "--", *(f":(literal){name}" for name in relative)]
+    here = workdir == repo.workdir  # another work tree: its own index, found from it
+    listed = git(repo, *args, check=False) if here else gitcli.run(args, cwd=workdir, check=False)
+    entries = [line.partition("\t") for line in listed.stdout.split("\0") if line.startswith("120000 ")]
+    return [name for _, _, name in entries if name in relative]
 
 
 def _in_work_trees(repo: Repo, path: str) -> bool:
     """Whether ``path`` is in a work tree of this repository: where it lies, or where it leads
     (a ``.claude`` folder that is a link to the user's dotfiles holds this repository's file)."""
+    folder = os.path.dirname(path)
+    tops = [*_work_trees(repo), *filter(None, [repo.workdir])]
+    return any(inside(folder, top) or _lies_in(folder, top) for top in tops)
+
+
+def _work_trees(repo: Repo) -> list[str]:
+    """The work trees git lists for this repository that are its own (``_leads_back``)."""
     listed = git(repo, "worktree", "list", "--porcelain", "-z", check=False).stdout.split("\0")
     tops = [line.removeprefix("worktree ") for line in listed if line.startswith("worktree ")]
-    tops = [top for top in tops if _leads_back(repo, top)]
-    folder = os.path.dirname(path)
-    return any(inside(folder, top) or _lies_in(folder, top) for top in [*tops, *filter(None, [repo.workdir])])
+    return [top for top in tops if _leads_back(repo, top)]
 
 
 def _leads_back(repo: Repo, top: str) -> bool:
