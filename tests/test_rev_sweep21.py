@@ -148,6 +148,30 @@ def test_a_refused_file_naming_a_teammate_s_fetched_session_leaves_no_copy_of_it
     assert session_refs(bob) == before
 
 
+def test_a_fetched_copy_that_cannot_be_read_refuses_the_file_naming_it(tmp_path: Path) -> None:
+    """The file is now checked against the fetched copy before the copy is validated and
+    merged: a copy whose entry is not one (data from a remote) still refuses only that file,
+    in one line, and is not merged."""
+    _, alice, bob = make_two_clones(tmp_path)
+    ok(alice, "start", "Shared", "-o", "Ship")
+    session = as_json(alice, "status")["id"]
+    ok(alice, "push")
+    ok(bob, "fetch")
+    copy = git(bob, "for-each-ref", "--format=%(refname)", "refs/session-remotes/").split()[0]
+    entry = next(p for p in git(bob, "ls-tree", "-r", "--name-only", copy).split() if p.startswith("entries/"))
+    index = {"GIT_INDEX_FILE": str(tmp_path / "index")}
+    git(bob, "read-tree", copy, env=index)
+    garbage = git(bob, "hash-object", "-w", "--stdin", input="not an entry").strip()
+    git(bob, "update-index", "--cacheinfo", f"100644,{garbage},{entry}", env=index)
+    tree = git(bob, "write-tree", env=index).strip()
+    git(bob, "update-ref", copy, git(bob, "commit-tree", tree, "-p", copy, "-m", "tampered").strip())
+    plan = tmp_path / "plan.md"
+    plan.write_text(f"---\nid: {session}\ntitle: Shared\n---\n\n## Decisions\n- Use SQLite\n")
+    error = fails(bob, "import", str(plan))
+    assert error.startswith(f"git-session: {plan}: the fetched copy of session {session[:12]} cannot be used: ")
+    assert session_refs(bob) == [], error
+
+
 def test_redact_says_so_when_the_reflog_still_names_the_old_history(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
