@@ -142,10 +142,10 @@ def import_file(ws: Workspace, path: str, fmt: str | None = None) -> Imported:
     digest = hashlib.sha256(data).hexdigest()
     record = _record(session_id, source, digest, fields)
     if copy is not None:
-        handle = _copied(ws, path, copy)
+        return _update(ws, path, parsed, copy, fields, record, source, digest, fetched=True)
     if handle is None:
         return _create(ws, path, parsed, session_id, branch, fields, record, source)
-    return _update(ws, path, parsed, handle, fields, record, source, digest)
+    return _update(ws, path, parsed, handle, fields, record, source, digest, fetched=False)
 
 
 def _check_fields(path: str, fields: dict[str, FieldValue]) -> None:
@@ -321,27 +321,37 @@ def _update(
     record: Item,
     source: Source,
     digest: str,
+    fetched: bool,
 ) -> Imported:
-    state = ws.store.state(handle)
+    """The file's difference written into a session; one it knows only as a copy fetched
+    from a remote (``fetched``: data from a remote, its failure the copy's) is checked
+    against that copy and merged in only then: a refused file leaves the repository as it was."""
+
+    def read(step: Callable[[], T]) -> T:
+        return _guarded(path, handle, step) if fetched else step()
+
+    state = read(lambda: ws.store.state(handle))
     title = state.meta.title
-    kept = ws.store.entry(handle, "note", derived_id(handle.id, record.key))
+    kept = read(lambda: ws.store.entry(handle, "note", derived_id(handle.id, record.key)))
     if kept is not None and kept.values.get("sha256") == digest:
         return Imported(path, parsed.format, handle.id, title, "unchanged", 0, 0)
-    drafts: list[tuple[When, Draft]] = []
-    added = changed = 0
-    for item in parsed.items:
-        draft = _difference(ws, handle, item)
-        if draft is not None:
-            drafts.append((parsed.when(item), draft))
-            added += draft.action == "add"
-            changed += draft.action == "update"
+    drafts = read(lambda: _differences(ws, handle, parsed))
+    added = sum(draft.action == "add" for _, draft in drafts)
+    changed = sum(draft.action == "update" for _, draft in drafts)
     set_fields = _changed_fields(state.meta, fields, kept)
     _check_status_change(ws, path, handle, state.meta, set_fields, len(drafts))
     if set_fields:  # after the items: a file ending the session adds them while it is open
         drafts.append((parsed.default, Draft.set(set_fields)))
     drafts.append((parsed.default, _upsert(handle.id, record, kept)))
-    _write(ws, path, handle, drafts, f"import: {title or source.shown}", state.meta.status)
+    target = _copied(ws, path, handle) if fetched else handle
+    _write(ws, path, target, drafts, f"import: {title or source.shown}", state.meta.status)
     return Imported(path, parsed.format, handle.id, title, "updated", added, changed)
+
+
+def _differences(ws: Workspace, handle: Handle, parsed: SessionFile) -> list[tuple[When, Draft]]:
+    """What the file's items add to the session or change in it, each at the item's time."""
+    drafts = ((parsed.when(item), _difference(ws, handle, item)) for item in parsed.items)
+    return [(when, draft) for when, draft in drafts if draft is not None]
 
 
 def _check_new_status(ws: Workspace, path: str, branch: BranchName, fields: dict[str, FieldValue]) -> None:

@@ -13,7 +13,7 @@ from git_session import importing, redact, secrets
 from git_session.errors import UserError
 from git_session.gitrepo import Repo
 from git_session.sessions import Workspace
-from tests.helpers import as_json, git, make_repo, ok, session_refs
+from tests.helpers import as_json, fails, git, make_repo, make_two_clones, ok, session_refs
 
 HEX40 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
 
@@ -112,6 +112,64 @@ def test_a_session_ended_while_a_file_is_imported_is_not_reopened(
     with pytest.raises(UserError, match="became completed meanwhile"):
         importing.import_file(Workspace(Repo.discover(str(repo))), str(path))
     assert as_json(repo, "show")["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("ended_by", "front", "refusal"),
+    [
+        (("end", "--complete", "--no-handoff"), "status: active\n", "is completed; cannot make it active"),
+        (("end", "--complete", "--no-handoff"), "", "is completed: it takes no more entries"),
+        (("pause",), "status: abandoned\n", "an abandoned session needs a reason"),
+        (("pause",), "status: active\n", "is already active on branch 'main'"),
+    ],
+)
+def test_a_refused_file_naming_a_teammate_s_fetched_session_leaves_no_copy_of_it(
+    tmp_path: Path, ended_by: tuple[str, ...], front: str, refusal: str
+) -> None:
+    """A file naming a session this clone knows only as a fetched copy merged the copy into
+    ``refs/sessions/`` before the file was checked against it: a refused file (a status no
+    lifecycle command would move the session to, entries for an ended session, a second
+    open session on the branch) said "nothing imported from it", and the teammate's
+    session was this clone's all the same."""
+    _, alice, bob = make_two_clones(tmp_path)
+    ok(alice, "start", "Shared", "-o", "Ship")
+    session = as_json(alice, "status")["id"]
+    ok(alice, *ended_by)
+    ok(alice, "push")
+    ok(bob, "fetch")
+    if "already active" in refusal:
+        ok(bob, "start", "Bob's own")
+    before = session_refs(bob)
+    plan = tmp_path / "plan.md"
+    plan.write_text(f"---\nid: {session}\ntitle: Shared\n{front}---\n\n## Decisions\n- Use SQLite\n")
+    error = fails(bob, "import", str(plan))
+    assert error.startswith(f"git-session: {plan}: ")
+    assert refusal in error and "nothing imported from it" in error
+    assert session_refs(bob) == before
+
+
+def test_a_fetched_copy_that_cannot_be_read_refuses_the_file_naming_it(tmp_path: Path) -> None:
+    """The file is now checked against the fetched copy before the copy is validated and
+    merged: a copy whose entry is not one (data from a remote) still refuses only that file,
+    in one line, and is not merged."""
+    _, alice, bob = make_two_clones(tmp_path)
+    ok(alice, "start", "Shared", "-o", "Ship")
+    session = as_json(alice, "status")["id"]
+    ok(alice, "push")
+    ok(bob, "fetch")
+    copy = git(bob, "for-each-ref", "--format=%(refname)", "refs/session-remotes/").split()[0]
+    entry = next(p for p in git(bob, "ls-tree", "-r", "--name-only", copy).split() if p.startswith("entries/"))
+    index = {"GIT_INDEX_FILE": str(tmp_path / "index")}
+    git(bob, "read-tree", copy, env=index)
+    garbage = git(bob, "hash-object", "-w", "--stdin", input="not an entry").strip()
+    git(bob, "update-index", "--cacheinfo", f"100644,{garbage},{entry}", env=index)
+    tree = git(bob, "write-tree", env=index).strip()
+    git(bob, "update-ref", copy, git(bob, "commit-tree", tree, "-p", copy, "-m", "tampered").strip())
+    plan = tmp_path / "plan.md"
+    plan.write_text(f"---\nid: {session}\ntitle: Shared\n---\n\n## Decisions\n- Use SQLite\n")
+    error = fails(bob, "import", str(plan))
+    assert error.startswith(f"git-session: {plan}: the fetched copy of session {session[:12]} cannot be used: ")
+    assert session_refs(bob) == [], error
 
 
 def test_redact_says_so_when_the_reflog_still_names_the_old_history(
