@@ -150,6 +150,10 @@ _DIGEST_LENGTH = 40  # a SHA-1 in hex
 _GIT_ERROR_OS = 2  # libgit2's class of the errors of the operating system (GIT_ERROR_OS)
 
 
+class _Moved(Exception):
+    """A ref found, under its lock, elsewhere than where a compare-and-swap expected it."""
+
+
 def _held_lock(exc: BaseException) -> bool:
     """libgit2's words for a lock file another writer holds (not for one it cannot create:
     a read-only or full file system)."""
@@ -888,24 +892,13 @@ class Repo:
         """
         message = " ".join(message.replace("\0", " ").split())  # one line, as a reflog keeps it
         self._store_pending()  # a ref never names an object only packed_writes holds (in memory)
-        logged = name.startswith(_LOGGED_REF_PREFIXES)
-        if logged and old is not None:
-            self._keep_reflog(name)
         try:
-            if old is None:
-                self._create_ref(name, new, message, logged=logged)
-            else:
-                ref = self._raw.lookup_reference(name)
-                if str(ref.target) != old:
-                    return False
-                ref.set_target(pygit2.Oid(hex=new), message)
-            if logged and not self._libgit2_logs:
-                self._append_reflog(name, old, new, message)
+            self._move_ref(name, new, old, message)
             return True
-        except (pygit2.AlreadyExistsError, KeyError):
+        except (pygit2.AlreadyExistsError, _Moved):
             return False
         except pygit2.GitError as exc:
-            if "does not match" in str(exc) or _held_lock(exc):
+            if _held_lock(exc):
                 return False
             raise GitError(f"cannot update {name}: {exc}") from None
         except OSError as exc:
@@ -913,27 +906,42 @@ class Repo:
                 return False
             raise file_system_error(exc, f"update {name}") from None
 
-    def _create_ref(self, name: str, new: ObjectId, message: str, *, logged: bool) -> None:
-        """Create ``name`` at ``new``, looking for it only once its lock is held; raises
-        ``pygit2.AlreadyExistsError`` when it exists. (libgit2's own creation looks before
-        it locks: a writer creating the ref in between was overwritten, its update lost.)"""
+    def _move_ref(self, name: str, new: ObjectId, old: ObjectId | None, message: str) -> None:
+        """``cas_ref``'s write, looking at the ref only once its lock is held (libgit2's own
+        creation looks before it locks: a writer creating the ref in between was overwritten,
+        its update lost); raises ``pygit2.AlreadyExistsError`` or ``_Moved`` when it is not
+        at ``old``."""
         try:
-            self._create_ref_locked(name, new, message, logged=logged)
+            self._move_ref_locked(name, new, old, message)
         except pygit2.GitError as exc:  # the transaction's faults of the file system are GitErrors
             if getattr(exc, "error_class", None) == _GIT_ERROR_OS:
                 raise OSError(str(exc)) from None
             raise
 
-    def _create_ref_locked(self, name: str, new: ObjectId, message: str, *, logged: bool) -> None:
+    def _move_ref_locked(self, name: str, new: ObjectId, old: ObjectId | None, message: str) -> None:
+        """The reflog line we write ourselves (where libgit2 writes none) is written under the
+        ref's lock, before the ref is, as git writes its own: concurrent writers' lines follow
+        the order the ref moved in, and a writer that lost the race logs nothing."""
+        logged = name.startswith(_LOGGED_REF_PREFIXES)
         with self._raw.transaction() as held:
             held.lock_ref(name)
-            if self._raw.references.get(name) is not None:
-                raise pygit2.AlreadyExistsError(name)  # leaves the transaction: nothing written
-            if self._collides_with_packed(name):  # the transaction's write looks at loose refs only
-                raise pygit2.GitError(f"path to reference '{name}' collides with existing one")
+            self._check_unmoved(name, old)
             if logged:  # made only for a ref that is written (a refused one's could stand in the way of a folder)
                 self._keep_reflog(name)
             held.set_target(name, pygit2.Oid(hex=new), message=message)
+            if logged and not self._libgit2_logs:
+                self._append_reflog(name, old, new, message)
+
+    def _check_unmoved(self, name: str, old: ObjectId | None) -> None:
+        """Raise unless ``name`` is at ``old`` (absent, where nothing is in its way, if ``None``)."""
+        now = self._raw.references.get(name)
+        if old is not None:
+            if now is None or str(now.target) != old:  # (a symbolic ref's target is a name)
+                raise _Moved(name)
+        elif now is not None:
+            raise pygit2.AlreadyExistsError(name)  # leaves the transaction: nothing written
+        elif self._collides_with_packed(name):  # the transaction's write looks at loose refs only
+            raise pygit2.GitError(f"path to reference '{name}' collides with existing one")
 
     def _collides_with_packed(self, name: str) -> bool:
         """A ref above ``name`` or below it exists (packed: the loose ones fail the lock)."""
