@@ -473,6 +473,17 @@ def _template(ws: Workspace, fmt: str, path: str | None) -> Template:
     return find_template(ws.repo, fmt, path)
 
 
+def stored_handoff(
+    ws: Workspace, found: Found, template: Template, *, ending: tuple[str, str | None] | None = None
+) -> Draft:
+    """The entry that stores an ended session's Markdown handoff (``ending``: the status
+    and reason of a session about to end, rendered as it will be), as ``end`` stores it."""
+    from git_session.sandbox import render_template
+
+    context = gather(ws, found, ending=ending)
+    return handoff_draft(render_template(template, context), context["session"]["tip"], ws.agent)
+
+
 def handoff_draft(text: str, tip: str | None, agent: str | None) -> Draft:
     fields: dict[str, Any] = {"text": fit(text), "format": "markdown"}
     if tip is not None:
@@ -494,7 +505,7 @@ def end(ws: Workspace, spec: str | None, verb: str, reason: str | None, with_han
     same write as the status change (rendered again if the session moved meanwhile).
     ``verb``: the session's state change that ends it (``model.TRANSITIONS``)."""
     status = model.transition(model.SESSION, verb).to
-    from git_session.sandbox import find_template, render_template
+    from git_session.sandbox import find_template
 
     template = find_template(ws.repo, "markdown") if with_handoff else None
     rendered: dict[str, Draft] = {}
@@ -504,11 +515,9 @@ def end(ws: Workspace, spec: str | None, verb: str, reason: str | None, with_han
             return []
         if handle.tip not in rendered:
             try:
-                context = gather(ws, Found(handle, meta), ending=(status, reason))
-                text = render_template(template, context)
+                rendered[handle.tip] = stored_handoff(ws, Found(handle, meta), template, ending=(status, reason))
             except UserError as exc:
                 raise UserError(exc.message, advice=Advice.END_WITHOUT_HANDOFF) from None
-            rendered[handle.tip] = handoff_draft(text, context["session"]["tip"], ws.agent)
         return [rendered[handle.tip]]
 
     return ws.transition(spec, model.SESSION, verb, reason=reason, extra=extra).found

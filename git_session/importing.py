@@ -46,7 +46,7 @@ from git_session.model import (
 )
 from git_session.names import ID_ALPHABET, ID_LENGTH, BranchName, Ulid
 from git_session.sessionfile import IMPORTED, PROVENANCE, Item, SessionFile, When
-from git_session.sessions import Workspace
+from git_session.sessions import Found, Workspace
 from git_session.store import Draft, Handle
 
 _BATCH = 500  # operations per commit
@@ -303,7 +303,10 @@ def _create(
     handle = ws.store.create(branch, [Draft.create(fields, id=session_id)], _ident(ws, created), subject)
     drafts = [(parsed.when(item), _add(session_id, item)) for item in parsed.items]
     drafts.append((parsed.default, _add(session_id, record)))
-    _write(ws, path, handle, drafts, subject, str(fields.get("status") or "active"))
+    status = str(fields.get("status") or "active")
+    _write(ws, path, handle, drafts, subject, status)
+    if status in ENDED_STATUSES:
+        _store_handoff(ws, path, handle, parsed.default, subject, status)
     return Imported(path, parsed.format, session_id, str(fields.get("title") or ""), "created", len(drafts) - 1, 0)
 
 
@@ -344,7 +347,10 @@ def _update(
         drafts.append((parsed.default, Draft.set(set_fields)))
     drafts.append((parsed.default, _upsert(handle.id, record, kept)))
     target = _copied(ws, path, handle) if fetched else handle
-    _write(ws, path, target, drafts, f"import: {title or source.shown}", state.meta.status)
+    subject = f"import: {title or source.shown}"
+    _write(ws, path, target, drafts, subject, state.meta.status)
+    if set_fields.get("status") in ENDED_STATUSES:
+        _store_handoff(ws, path, target, parsed.default, subject, str(set_fields["status"]))
     return Imported(path, parsed.format, handle.id, title, "updated", added, changed)
 
 
@@ -458,6 +464,24 @@ def _write(
         ws.refresh_trailers(BranchName(ws.store.meta(ws.store.handle(handle.ref)).branch))
     except (OSError, FileSystemError) as exc:
         ws.warn(f"the commit trailers stay as they were: {exc}")
+
+
+def _store_handoff(ws: Workspace, path: str, handle: Handle, when: When, subject: str, status: str) -> None:
+    """An import that ended the session stores its Markdown handoff, as ``end`` does, once
+    the file's entries are in it (the handoff shows them). What was imported stays imported
+    if the handoff cannot be rendered (a broken template): a warning says so."""
+    from git_session import handoff
+    from git_session.sandbox import find_template
+
+    def build(current: Handle, meta: Meta) -> list[Draft]:
+        _checked(ws, path, [], status)(current, meta)
+        return [handoff.stored_handoff(ws, Found(current, meta), template)]
+
+    try:
+        template = find_template(ws.repo, "markdown")
+        ws.store.append(handle.ref, build, _ident(ws, when), subject)
+    except UserError as exc:
+        ws.warn(f"{path}: imported, but its handoff is not stored: {exc.message}")
 
 
 def _checked(ws: Workspace, path: str, drafts: list[Draft], status: str) -> Callable[[Handle, Meta], list[Draft]]:

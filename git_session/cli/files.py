@@ -34,7 +34,8 @@ def import_command(paths: tuple[str, ...], fmt: str | None) -> None:
     writes only the difference. A session known here only as a copy fetched from a remote
     is copied in first and continued, as `start --from` does. A file's status moves the
     session only as pause, resume, end and abandon (with a reason) would, an ended session
-    takes nothing more, and a branch gets no second open session. The session names a file
+    takes nothing more, and a branch gets no second open session. A file that ends its
+    session stores the session's handoff, as `end` does. The session names a file
     outside the work tree by its name only. A malformed or refused file gets one line
     naming it (and the line), and nothing is written for it; the other files are imported.
     """
