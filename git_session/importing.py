@@ -3,9 +3,10 @@
 A file becomes one session whose id comes from the file itself: the front matter's ``id``
 (a git-session id is taken as it is; any other is hashed), else the file's path in the
 repository (a Cline memory bank: its folder, so that ``activeContext.md`` and
-``progress.md`` make one session). Each item's entry id is a hash of the session id and the
-item's identity in the file (kind, section, text), so importing again finds what the last
-import wrote:
+``progress.md`` make one session), or for a file outside the work tree its absolute path
+hashed with this clone's random key (no one can confirm a guessed path from the id). Each
+item's entry id is a hash of the session id and the item's identity in the file (kind,
+section, text), so importing again finds what the last import wrote:
 
 - a file whose bytes are those imported last (its hash is kept in the note that records the
   import) writes nothing;
@@ -21,16 +22,18 @@ before anything is written: a malformed one is a ``UserError`` naming the file a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from git_session import codec, sessionfile
+from git_session import codec, paths, sessionfile
 from git_session.errors import Advised, DataError, FileSystemError, SessionError, UserError
-from git_session.gitrepo import Ident
+from git_session.gitrepo import Ident, Repo, read_data
 from git_session.model import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -50,6 +53,7 @@ from git_session.sessions import Found, Workspace
 from git_session.store import Draft, Handle
 
 _BATCH = 500  # operations per commit
+_KEY_BYTES = 32  # the import key's random bytes (kept as hex)
 
 
 @dataclass(frozen=True)
@@ -215,10 +219,10 @@ def _cline_title(path: str, source: Source) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a file came from: ``identity`` (its path in the work tree, else its absolute
-    path) makes the session's id and the import note's, as it always did, so a file imported
-    before is found again; ``shown`` is what the session says (pushed to the team): the path
-    in the work tree, or for a file outside it only its name, never the importer's folders."""
+    """Where a file came from: ``identity`` makes the session's id and the import note's;
+    ``shown`` is what the session says (pushed to the team). A file in the work tree: its path
+    there, both. A file outside it: ``shown`` is only its name, never the importer's folders,
+    and ``identity`` is a keyed hash of its absolute path (``_outside_source``)."""
 
     identity: str
     shown: str
@@ -234,7 +238,50 @@ def _source(ws: Workspace, path: str, parsed: SessionFile) -> Source:
             return Source(inside, inside)
         except ValueError:
             pass
-    return Source(target.as_posix(), f"{target.name} (outside the work tree)")
+    return _outside_source(ws, parsed, target)
+
+
+def _outside_source(ws: Workspace, parsed: SessionFile, target: Path) -> Source:
+    """A file outside the work tree is known by a hash of its absolute path keyed with this
+    clone's import key: the same file imported again finds its session, and the ids pushed
+    with it (the session's, its import note's) confirm no guessed path. A session that older
+    code made from the path itself (its import note's id says so) keeps that identity."""
+    shown = f"{target.name} (outside the work tree)"
+    old = Source(target.as_posix(), shown)
+    handle = next((h for h in ws.store.handles() if h.id == _session_id(parsed, old.identity)), None)
+    if handle is not None and ws.store.entry(handle, "note", derived_id(handle.id, _record_key(old))) is not None:
+        return old
+    keyed = hmac.new(_import_key(ws.repo), old.identity.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return Source(f"outside\0{keyed.hexdigest()}", shown)
+
+
+def _import_key(repo: Repo) -> bytes:
+    """This clone's import key: random, made by the first import from outside the work tree,
+    kept in the private folder (shared by the worktrees), never pushed. Two imports making
+    it at once agree on the first one linked into place."""
+    path = paths.import_key(repo)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            return _key_in(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        made.write_bytes(os.urandom(_KEY_BYTES).hex().encode("ascii") + b"\n")
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.link(made, path)
+        finally:
+            made.unlink()
+        return _key_in(path)
+    except OSError as exc:
+        raise UserError(f"cannot read or make the import key {path}: {exc.strerror or exc}") from None
+
+
+def _key_in(path: Path) -> bytes:
+    key = read_data(path, 4 * _KEY_BYTES).strip()
+    if len(key) < _KEY_BYTES:  # a key file emptied or cut short is not a key: a new one is never made silently
+        hint = "remove it: the files imported from outside the work tree then get new sessions"
+        raise UserError(f"the import key {path} is damaged", hint)
+    return key
 
 
 def _session_id(parsed: SessionFile, source: str) -> Ulid:
@@ -279,7 +326,11 @@ def _record(session_id: str, source: Source, digest: str, fields: dict[str, Fiel
         "sha256": digest,
         "imported_fields": codec.dumps(fields),
     }
-    return Item("note", values, None, f"import\0{source.identity}")
+    return Item("note", values, None, _record_key(source))
+
+
+def _record_key(source: Source) -> str:
+    return f"import\0{source.identity}"
 
 
 def _ident(ws: Workspace, when: When) -> Ident:

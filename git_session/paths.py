@@ -35,6 +35,7 @@ REATTACH_SEEN = "reattach-seen"  # the branch tips automatic reattach has examin
 PATCH_ID_CACHE = "patch-ids"  # reattach: the linked commits' patch-ids, by commit (derived)
 COMMIT_INDEX_FOLDER = "commit-index"  # commit-index/<session id>: its commit entries by commit (commitindex.py)
 AT_RISK_INDEX_FOLDER = "at-risk-index"  # at-risk-index/<session id>: its commit entries at a glance (atrisk.py)
+IMPORT_KEY = "import-key"  # this clone's key for the ids of files imported from outside the work tree
 CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
@@ -115,6 +116,10 @@ def template_cache(repo: Repo) -> Path:
 
 def patch_id_cache(repo: Repo) -> Path:
     return private_dir(repo) / PATCH_ID_CACHE
+
+
+def import_key(repo: Repo) -> Path:
+    return private_dir(repo) / IMPORT_KEY
 
 
 def crash_folder(repo: Repo) -> Path:

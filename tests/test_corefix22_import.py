@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import ok, run
+import pytest
+
+from git_session import importing
+from tests.helpers import fails, make_repo, ok, run, session_refs
 from tests.test_i17_import import state_of
 
 FILE = """---
@@ -65,3 +68,63 @@ def test_a_broken_template_leaves_the_import_in_place_with_a_warning(repo: Path)
     state = state_of(repo, SESSION[:8])
     assert (state.meta.status, _handoffs(repo)) == ("handoff", [])
     assert [e.text for e in state.of_kind("decision")] == ["Keep the parser small"]
+
+
+# --- the id of a file imported from outside the work tree ------------------------------------
+
+
+def _outside(tmp_path: Path, body: str = "## Objectives\n- one\n") -> Path:
+    path = tmp_path / "home" / "alice" / "notes" / "x.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\ntitle: Outside\n---\n\n{body}", encoding="utf-8")
+    return path
+
+
+def _ids(repo: Path) -> tuple[str, list[str]]:
+    """The session's id and its entries' ids: what a teammate fetching it sees."""
+    state = state_of(repo, "")
+    return state.meta.id, [e.id for e in state.entries]
+
+
+def test_an_outside_file_s_ids_confirm_no_guessed_path(repo: Path, tmp_path: Path) -> None:
+    """Its session id was the hash of its absolute path: whoever guessed the path could
+    check the guess against a pushed session offline. Now the hash is keyed with a random
+    key kept in this clone's git dir: another clone importing the same file gets other ids."""
+    outside = _outside(tmp_path)
+    ok(repo, "import", str(outside))
+    session, entries = _ids(repo)
+    path = outside.resolve().as_posix()
+    assert session not in {importing.derived_id(kind, path) for kind in ("path", "id", "md")}
+    assert importing.derived_id(session, f"import\0{path}") not in entries  # the import note's id
+    key = repo / ".git" / "git-session" / "import-key"
+    assert len(key.read_bytes().strip()) == 64
+    other = make_repo(tmp_path, "other")
+    ok(other, "import", str(outside))
+    assert _ids(other)[0] != session
+    assert "unchanged" in ok(repo, "import", str(outside))  # the same clone finds it again
+
+
+def test_an_outside_file_imported_by_older_code_keeps_its_session(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session older code made from the path itself is updated in place, one import note."""
+    outside = _outside(tmp_path)
+    legacy = importing.Source(outside.resolve().as_posix(), "x.md (outside the work tree)")
+    with monkeypatch.context() as patched:
+        patched.setattr(importing, "_outside_source", lambda ws, parsed, target: legacy)
+        ok(repo, "import", str(outside))
+    session = importing.derived_id("path", legacy.identity)
+    _outside(tmp_path, "## Objectives\n- one\n- two\n")
+    assert "updated: 1 entries added" in ok(repo, "import", str(outside))
+    state = state_of(repo, session)
+    assert [o.text for o in state.of_kind("objective")] == ["one", "two"]
+    assert len(state.of_kind("note")) == 1
+    assert not (repo / ".git" / "git-session" / "import-key").exists()
+
+
+def test_a_damaged_import_key_is_one_line_and_nothing_written(repo: Path, tmp_path: Path) -> None:
+    key = repo / ".git" / "git-session" / "import-key"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_bytes(b"\n")
+    assert fails(repo, "import", str(_outside(tmp_path))).startswith(f"git-session: the import key {key} is damaged")
+    assert session_refs(repo) == []

@@ -57,14 +57,14 @@ def test_a_memory_bank_outside_the_work_tree_is_not_titled_by_its_owner_s_folder
 def test_a_file_imported_from_outside_keeps_its_session_and_note_when_imported_again(
     repo: Path, tmp_path: Path
 ) -> None:
-    """The session id (and the import note's) still come from the absolute path, which is
-    never shown, only hashed: a file imported by the older code is found again, updated in
-    place (one import note, its text now without the path), and re-importing it unchanged
-    writes nothing."""
+    """The session id (and the import note's) come from the absolute path, which is never
+    shown, only hashed (with this clone's key since round 22: tests/test_corefix22_import.py):
+    the file is found again, updated in place (one import note), and re-importing it
+    unchanged writes nothing."""
     outside = _file(tmp_path / "home" / "alice" / "x.md", front="")
     ok(repo, "import", str(outside))
     session = as_json(repo, "show")["id"]
-    assert session == importing.derived_id("path", outside.resolve().as_posix())  # as the older code made it
+    assert session != importing.derived_id("path", outside.resolve().as_posix())  # no longer the path's own hash
     refs = {ref: git(repo, "rev-parse", ref) for ref in session_refs(repo)}
     assert "unchanged" in ok(repo, "import", str(outside))
     assert {ref: git(repo, "rev-parse", ref) for ref in session_refs(repo)} == refs

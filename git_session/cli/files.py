@@ -35,9 +35,11 @@ def import_command(paths: tuple[str, ...], fmt: str | None) -> None:
     is copied in first and continued, as `start --from` does. A file's status moves the
     session only as pause, resume, end and abandon (with a reason) would, an ended session
     takes nothing more, and a branch gets no second open session. A file that ends its
-    session stores the session's handoff, as `end` does. The session names a file
-    outside the work tree by its name only. A malformed or refused file gets one line
-    naming it (and the line), and nothing is written for it; the other files are imported.
+    session stores the session's handoff, as `end` does. The session names a file outside
+    the work tree by its name only, and its id is hashed from the file's path with a random
+    key kept in this clone (.git/git-session/import-key): it reveals no path. A malformed
+    or refused file gets one line naming it (and the line), and nothing is written for it;
+    the other files are imported.
     """
     ws = workspace()
     failed = 0
