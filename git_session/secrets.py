@@ -134,14 +134,17 @@ _CODE = re.compile(
     r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[(\[].*"
     r"|[A-Za-z_$]+[,;)\]]+"
 )
+# What may stand between a credential's name (or its verb) and the value in prose: a
+# colon, "=" or a dash ("the password is: hunter2x", "passwd was - x9Kq2").
+_PROSE_COLON = r"\s*(?::|=|\s-)"
 # Passwords in prose: "the password is hunter2x", "token was changed to …", "login with
 # password Zq8v…" (a word of the password family needs no verb; the others do, being also
 # names: "token bucket", "key rotation"). The value must look like one (a digit, a symbol,
 # an inner capital): "the password is required" is prose.
 _PROSE_PASSWORD = re.compile(
     r"(?<![\w-])(?P<key>password|passphrase|passwd|pwd|secret|token|api[ _-]?key)s?"
-    r"(?P<verb>\s+(?:is|was|are|were)(?:\s+(?:now|still))?(?:\s+(?:set|changed)\s+to)?|\s+(?:set|changed|reset)\s+to)?"
-    r"\s+[\"'`]?(?P<value>[^\s\"'`]+)",
+    rf"(?P<verb>\s+(?:is|was|are|were)(?:\s+(?:now|still))?(?:\s+(?:set|changed)\s+to)?|\s+(?:set|changed|reset)\s+to)?"
+    rf"(?:{_PROSE_COLON}|\s)\s*[\"'`]?(?P<value>[^\s\"'`]+)",
     re.IGNORECASE,
 )
 _VERBLESS = ("password", "passphrase", "passwd")
@@ -149,14 +152,24 @@ _VERBLESS = ("password", "passphrase", "passwd")
 # ("JWT-based", "HMAC-SHA256", "bcrypt-hashed", "1-time"), or letters only ("refreshToken").
 _PROSE_WORDS = re.compile(r"[A-Za-z]+|(?:[A-Za-z]+[0-9]*|[0-9]+)(?:[-_](?:[A-Za-z]+[0-9]*|[0-9]+))+")
 _TRAILING_PUNCTUATION = ".,;:!?)]}"
+# Nor is the name of a scheme, an algorithm or an encoding, which prose says a credential
+# is or uses: "the secret is OAuth2", "the token is Base64", "keys are Ed25519", "HS256".
+_SCHEME_NAME = re.compile(
+    r"(?:base(?:16|32|36|58|62|64|85)(?:url)?|sha-?(?:1|2|3|224|256|384|512)|md[245]|[hrep]s(?:256|384|512)"
+    r"|aes-?(?:128|192|256)|rsa-?(?:1024|2048|3072|4096)"
+    r"|(?:oauth|oidc|saml|fido|u2f|http|ntlmv|kerberos|jwt|tls|ssl|utf|argon|pbkdf|blake|crc|x|ed|curve|secp|ecdsa"
+    r"|totp|hotp|ipv|ldapv)-?[0-9]{1,5}(?:\.[0-9])?(?:id|[a-z]|[rk]1)?)",
+    re.IGNORECASE,
+)
 # A key of 40 or 64 hex digits (what many APIs hand out, the length of a commit id) right
-# after a word naming a credential, with no "=" or ":" between: "API key 9f86d0…". A hex
+# after a word naming a credential, a verb or a colon at most between: "API key 9f86d0…",
+# "the secret is: 9f86d0…" (the keyword plugin wants the value quoted). A hex
 # id alone, or after any other word ("commit 9f86d0…", a "cache key", a "sort key": "key"
 # alone names no credential), is an object id: never reported.
 _KEYED_HEX = re.compile(
     r"(?<![\w-])(?:(?:api|access|secret|private|auth|client)[ _-]?key|token|secret|password|passphrase|credential"
     r"|bearer)s?(?:\s+(?:is|was))?"
-    r"\s+[\"'`]?(?P<value>[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?![0-9A-Za-z])",
+    rf"(?:{_PROSE_COLON}|\s)\s*[\"'`]?(?P<value>[0-9a-fA-F]{{40}}(?:[0-9a-fA-F]{{24}})?)(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
 _HEX_KEY = "hex key after a credential's name"
@@ -349,10 +362,11 @@ def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
     lower = line.lower()
     if any(stem in lower for stem in _CREDENTIAL_STEMS):
         end = len(line.rstrip())
-        for match in _ASSIGNED.finditer(line):
+        assigned = list(_ASSIGNED.finditer(line))
+        for match in assigned:
             if _is_password(match["key"], match["value"], last=match.end() >= end):
                 yield _PASSWORD_ASSIGNMENT, match["value"]
-        yield from _prose_passwords(line)
+        yield from _prose_passwords(line, judged={match.start("value") for match in assigned})
     if "-p" in line or "-u" in line or "--user" in line:
         for match in _COMMAND_PASSWORD.finditer(line):
             value = (match["mysql"] or match["sshpass"] or match["curl"] or "").strip("'\"")
@@ -362,9 +376,13 @@ def _unquoted_passwords(line: str) -> Iterator[tuple[str, str]]:
                 yield _COMMAND_LINE_PASSWORD, value
 
 
-def _prose_passwords(line: str) -> Iterator[tuple[str, str]]:
-    """Credentials a sentence gives: a password after "is", a hex key after its name."""
+def _prose_passwords(line: str, judged: set[int]) -> Iterator[tuple[str, str]]:
+    """Credentials a sentence gives: a password after "is", a hex key after its name.
+    ``judged``: where the values of assignments start, which are the assignments' to judge
+    ("passwd: s3cr3t!" is one, not also the prose "passwd: s3cr3t")."""
     for match in _PROSE_PASSWORD.finditer(line):
+        if match.start("value") in judged:
+            continue
         value = match["value"].rstrip(_TRAILING_PUNCTUATION)
         if _PROSE_WORDS.fullmatch(value):
             continue
@@ -380,7 +398,7 @@ def _is_password(key: str, value: str, last: bool) -> bool:
     """Whether an unquoted value (``last``: ending the line) is a password."""
     if len(value) < 4 or _PLACEHOLDER.match(value) or value.lower() in key.lower():
         return False
-    if _CODE.fullmatch(value):
+    if _CODE.fullmatch(value) or _SCHEME_NAME.fullmatch(value):
         return False
     strong = any(not c.isalpha() for c in value) or any(c.isupper() for c in value[1:])
     return strong or last
