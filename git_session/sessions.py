@@ -829,7 +829,7 @@ class Workspace:
             trailers.write_cache(self.repo, branch, None)
             return
         changed = bool(rendered.withheld) and trailers.values_changed(self.repo, branch, rendered.text)
-        trailers.write_cache(self.repo, branch, rendered.text)
+        trailers.write_cache(self.repo, branch, rendered.text, rendered.includes)
         for problem in rendered.withheld if changed else ():
             self.warn(problem)
 

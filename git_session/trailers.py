@@ -52,6 +52,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9-]+")  # what git takes for a trailer's key
 # Every config a cache is rendered from (keys, comment character, merges, git's trailer
 # settings), as git names it (section and variable in lower case): the hook's copy is pinned.
 CONFIG_PATTERN = r"^(trailer\.|core\.commentchar$|session\.(trailer\.|mergetrailers$))"
+# What makes git read another file (DOTALL: as in git's regex, "." takes a newline).
+_INCLUDE = re.compile(r"include(if\..*)?\.path", re.DOTALL)
 TIP_MESSAGE = "message~"  # message~<commit id>, beside a branch's cache (write_tip_message): the hook's copy is pinned
 MAX_TIP_MESSAGE = 64 * 1024  # characters
 # Beside the tip's message, what `commit --amend` on that tip gets, as the awk program writes
@@ -140,11 +142,27 @@ def separators(repo: Repo) -> str:
     return ":" if value is None else "".join(value.split())
 
 
-def config_snapshot(repo: Repo) -> str:
+@dataclass(frozen=True)
+class ConfigRead:
+    """One ``git config`` answer: what a cache records of the config (``snapshot``) and
+    whether the config reads other files (``includes``)."""
+
+    snapshot: str
+    includes: bool
+
+
+def read_config(repo: Repo) -> ConfigRead:
     """git's answer for the config the trailers depend on (``CONFIG_PATTERN``), as the hook
-    compares it: its output without the newlines that end it (``$(...)`` drops them)."""
-    result = gitcli.run(["config", "--get-regexp", CONFIG_PATTERN], git_dir=repo.git_dir, check=False)
-    return result.stdout.rstrip("\n")
+    compares it (its ``--get-regexp`` output without the newlines that end it: ``$(...)``
+    drops them), and whether the config reads other files (``include.path``, ``includeIf``):
+    their times are not among those the hook compares. One git, asked with ``-z`` (each
+    entry ``name\nvalue`` or ``name`` alone, then a NUL: no value's newline is taken for an
+    entry's end), the hook's lines rebuilt from it (``name value`` or ``name``)."""
+    asked = ["config", "-z", "--get-regexp", f"{CONFIG_PATTERN}|^{_INCLUDE.pattern}$"]
+    answer = gitcli.run(asked, git_dir=repo.git_dir, check=False).stdout
+    entries = [entry.partition("\n") for entry in answer.split("\0")[:-1]]
+    ours = [f"{name} {value}" if newline else name for name, newline, value in entries if not _INCLUDE.fullmatch(name)]
+    return ConfigRead("".join(f"{line}\n" for line in ours).rstrip("\n"), len(ours) < len(entries))
 
 
 def comment_setting(repo: Repo) -> str:
@@ -232,6 +250,7 @@ class Rendered:
 
     text: str
     withheld: tuple[str, ...] = ()
+    includes: bool = False  # the config it was rendered from reads other files (``read_config``)
 
 
 def lines(
@@ -294,7 +313,7 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
     only the lines that do not say what changed since the previous commit.
     """
     repo = store.repo
-    snapshot = config_snapshot(repo)
+    config = read_config(repo)
     names = keys(repo)
     since = since_last_commit(store, handle)
     withheld: list[str] = []
@@ -315,8 +334,8 @@ def render(store: Store, handle: Handle, head: ObjectId | None) -> Rendered:
     ]
     assert len(header) == _HEADER_LINES
     # No trailer line is blank: the first blank line starts the config the cache was rendered from.
-    text = "\n".join([*header, *body, "", *([snapshot] if snapshot else [])]) + "\n"
-    return Rendered(text, tuple(_short_ids(store, handle, withheld)))
+    text = "\n".join([*header, *body, "", *([config.snapshot] if config.snapshot else [])]) + "\n"
+    return Rendered(text, tuple(_short_ids(store, handle, withheld)), config.includes)
 
 
 def _short_ids(store: Store, handle: Handle, withheld: list[str]) -> list[str]:
@@ -349,9 +368,12 @@ def _trailer_lines(text: str) -> list[str]:
     return body[: body.index("")] if "" in body else body
 
 
-def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
+def write_cache(repo: Repo, branch: BranchName, text: str | None, includes: bool | None = None) -> None:
     """Write (or, with ``None``, remove) a branch's cache, atomically, with the awk program
-    beside, and the message of the branch's tip (``write_tip_message``)."""
+    beside, and the message of the branch's tip (``write_tip_message``). It is dated to 1970
+    (no config file's time vouches for it) when config the trailers depend on is given on
+    the command line, or the config reads other files: ``includes``, as it was when the text
+    was rendered (``Rendered.includes``; ``None``: asked now)."""
     path = cache_path(repo, branch)
     if path is None:
         return
@@ -364,7 +386,7 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None) -> None:
     write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
     paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
     write_atomically(path, text.encode("utf-8", "surrogateescape"))  # (git's config bytes as they were)
-    if _given_on_the_command_line() or _includes(repo):
+    if _given_on_the_command_line() or (read_config(repo).includes if includes is None else includes):
         os.utime(path, ns=(0, 0))
     write_tip_message(repo, branch, path.parent)
 
@@ -508,14 +530,6 @@ def _remove_tip_messages(folder: Path, keep: str | None, amends: bool = False) -
             stale = [Path(e.path) for e in entries if e.name.startswith(prefixes) and e.name not in kept]
         for path in stale:
             path.unlink(missing_ok=True)
-
-
-def _includes(repo: Repo) -> bool:
-    """Whether the config reads other files (``include.path``, ``includeIf``): their times are
-    not among those the hook compares, so the cache is dated to 1970 as for ``git -c``."""
-    pattern = r"^include(if\..*)?\.path$"
-    result = gitcli.run(["config", "--name-only", "--get-regexp", pattern], git_dir=repo.git_dir, check=False)
-    return bool(result.stdout.strip())
 
 
 def _given_on_the_command_line() -> bool:
