@@ -157,8 +157,10 @@ _TRAILING_PUNCTUATION = ".,;:!?)]}"
 _SCHEME_NAME = re.compile(
     r"(?:base(?:16|32|36|58|62|64|85)(?:url)?|sha-?(?:1|2|3|224|256|384|512)|md[245]|[hrep]s(?:256|384|512)"
     r"|aes-?(?:128|192|256)|rsa-?(?:1024|2048|3072|4096)"
-    r"|(?:oauth|oidc|saml|fido|u2f|http|ntlmv|kerberos|jwt|tls|ssl|utf|argon|pbkdf|blake|crc|x|ed|curve|secp|ecdsa"
-    r"|totp|hotp|ipv|ldapv)-?[0-9]{1,5}(?:\.[0-9])?(?:id|[a-z]|[rk]1)?)",
+    # each word with its own versions only: "Kerberos2024", "Tls12345" are passwords
+    r"|oauth-?[12](?:\.0)?|saml-?2(?:\.0)?|fido-?2|http-?(?:1\.[01]|[123])|ntlmv-?[12]|kerberos-?5|ldapv-?[23]"
+    r"|tls-?1(?:\.?[0-3])?|ssl-?[23]|utf-?(?:8|16|32)|argon-?2(?:id|i|d)?|pbkdf-?2|blake-?[23][bs]?|crc-?(?:16|32|64)c?"
+    r"|x-?509|(?:ed|curve|x)-?(?:25519|448)|secp(?:192|224|256|384|521)[rk]1|ipv-?[46])",
     re.IGNORECASE,
 )
 # A key of 40 or 64 hex digits (what many APIs hand out, the length of a commit id) right

@@ -49,3 +49,22 @@ def test_a_credential_after_a_colon_in_prose_is_found(text: str, secret: str) ->
 )
 def test_a_scheme_named_in_prose_is_no_credential(text: str) -> None:
     assert secrets.scan([("note", text)]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("the password is Kerberos2024", "Kerberos2024"),
+        ("DB_PASSWORD=Tls12345", "Tls12345"),
+        ("password=Kerberos2024", "Kerberos2024"),
+        ("api_key = Oauth12345", "Oauth12345"),
+        ("the token is Jwt2024", "Jwt2024"),
+        ("password: X12345k", "X12345k"),
+        ("the password is: Http2023", "Http2023"),
+    ],
+)
+def test_a_password_made_of_a_schemes_word_and_a_number_is_still_found(text: str, secret: str) -> None:
+    """A scheme's name is its word and one of its versions (OAuth2, TLS1.3, x509), not its
+    word and any number: "Kerberos2024" is a password, as main's scanner found."""
+    (found,) = secrets.scan([("note", text)])
+    assert found.fingerprint == secrets.fingerprint(found.what, secret)
