@@ -388,6 +388,8 @@ def _update(
     title = state.meta.title
     kept = read(lambda: ws.store.entry(handle, "note", derived_id(handle.id, record.key)))
     if kept is not None and kept.values.get("sha256") == digest:
+        if not fetched and _handoff_missing(state, fields):  # its second write failed or was cut short
+            _store_handoff(ws, path, handle, parsed.default, f"import: {title or source.shown}", state.meta.status)
         return Imported(path, parsed.format, handle.id, title, "unchanged", 0, 0)
     drafts = read(lambda: _differences(ws, handle, parsed))
     added = sum(draft.action == "add" for _, draft in drafts)
@@ -403,6 +405,13 @@ def _update(
     if set_fields.get("status") in ENDED_STATUSES:
         _store_handoff(ws, path, target, parsed.default, subject, str(set_fields["status"]))
     return Imported(path, parsed.format, handle.id, title, "updated", added, changed)
+
+
+def _handoff_missing(state: SessionState, fields: dict[str, FieldValue]) -> bool:
+    """Whether the file ended the session (its status is the session's, an ended one) and the
+    handoff that import stores (``_store_handoff``, a write of its own) is not there."""
+    status = state.meta.status
+    return status in ENDED_STATUSES and fields.get("status") == status and not state.of_kind("handoff")
 
 
 def _differences(ws: Workspace, handle: Handle, parsed: SessionFile) -> list[tuple[When, Draft]]:

@@ -128,3 +128,20 @@ def test_a_damaged_import_key_is_one_line_and_nothing_written(repo: Path, tmp_pa
     key.write_bytes(b"\n")
     assert fails(repo, "import", str(_outside(tmp_path))).startswith(f"git-session: the import key {key} is damaged")
     assert session_refs(repo) == []
+
+
+def test_an_import_whose_handoff_was_not_stored_stores_it_when_run_again(repo: Path) -> None:
+    """The handoff is a second write after the file's: a broken template (or an interrupt
+    between the two) left an ended session without one. Importing the same file again,
+    the template mended, stores it (unchanged bytes wrote nothing: it never was)."""
+    template = repo / ".git-session" / "templates" / "handoff.md.j2"
+    template.parent.mkdir(parents=True)
+    template.write_text("{{ session.title ", encoding="utf-8")
+    ok(repo, "import", _write(repo, "handoff"))
+    assert _handoffs(repo) == []
+    template.unlink()
+    ok(repo, "import", "s.md")
+    (stored,) = _handoffs(repo)
+    assert "Keep the parser small" in stored
+    assert "unchanged" in ok(repo, "import", "s.md")  # stored once: nothing more to write
+    assert len(_handoffs(repo)) == 1
