@@ -1,0 +1,62 @@
+"""Review of round 22's ref writes: cas_ref now holds the ref's lock while Python runs
+(the ref read again, our reflog line appended), not only inside one libgit2 call. A
+process stopped there (Ctrl-C, a timeout's SIGTERM, a closed terminal's SIGHUP) left the
+lock behind (refusing every writer of the ref, git's too, for a minute) or a reflog line
+of an update it did not make. The stop now waits for the update, made or given up whole."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from git_session.gitrepo import Ident, Repo
+from tests.helpers import git
+
+REF = "refs/sessions/stopped"
+
+# Moves REF once; our reflog line (a bare repository: libgit2 logs none) is written, then
+# the write is held up, a file saying so, until the process is stopped.
+WRITER = """
+import pathlib, sys, time
+from git_session.gitrepo import Ident, Repo
+repo = Repo.discover(sys.argv[1])
+tree = repo.edit_tree(None, {})
+ident = Ident("w", "w@example.com", 1700000000, "+0000")
+old = repo.ref_target(%(ref)r)
+new = repo.write_commit(tree, [old], "second", ident)
+append = Repo._append_reflog
+def held(*args):
+    append(*args)
+    pathlib.Path(sys.argv[2]).touch()
+    time.sleep(1.5)
+Repo._append_reflog = held
+repo.cas_ref(%(ref)r, new, old, "git-session: stopped")
+"""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stopped_update_leaves_no_lock_and_logs_what_it_did(tmp_path: Path, stop: signal.Signals) -> None:
+    path = tmp_path / "repo.git"
+    git(tmp_path, "init", "-q", "--bare", str(path))
+    repo = Repo.discover(str(path))
+    first = repo.write_commit(repo.edit_tree(None, {}), [], "first", Ident("t", "t@example.com", 1700000000, "+0000"))
+    assert repo.cas_ref(REF, first, None, "git-session: first")
+    marker = tmp_path / "holding"
+    script = WRITER % {"ref": REF}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path), str(marker)], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.01)
+    proc.send_signal(stop)
+    proc.communicate(timeout=30)
+    assert proc.returncode != 0  # it was stopped, once its update was made
+    assert not Path(repo.lock_path(REF)).exists()
+    lines = Path(repo.reflog_path(REF)).read_text(encoding="utf-8").splitlines()
+    assert [line.split(" ")[1] for line in lines] == [first, repo.ref_target(REF)]
+    assert repo.ref_target(REF) != first
