@@ -211,10 +211,10 @@ def _cline_title(path: str, source: Source) -> str:
     """The bank's project: its folder's name, or the folder above a ``memory-bank`` folder's
     when the bank is in the work tree (outside it, that folder may be the importer's home)."""
     folder = Path(path).resolve().parent
-    if source.identity != source.shown:
-        return f"Cline memory bank: {folder.name}"
+    if source.outside:
+        return f"Cline memory bank: {_text(folder.name)}"
     project = folder.parent.name if folder.name.lower() in ("memory-bank", "memory_bank", "memorybank") else folder.name
-    return f"Cline memory bank: {project or folder.name}"
+    return f"Cline memory bank: {_text(project or folder.name)}"
 
 
 @dataclass(frozen=True)
@@ -222,10 +222,12 @@ class Source:
     """Where a file came from: ``identity`` makes the session's id and the import note's;
     ``shown`` is what the session says (pushed to the team). A file in the work tree: its path
     there, both. A file outside it: ``shown`` is only its name, never the importer's folders,
-    and ``identity`` is a keyed hash of its absolute path (``_outside_source``)."""
+    and ``identity`` is a keyed hash of its absolute path (``_outside_source``). ``shown`` is
+    text (``_text``): a name in another encoding could not be written into a commit."""
 
     identity: str
     shown: str
+    outside: bool = False
 
 
 def _source(ws: Workspace, path: str, parsed: SessionFile) -> Source:
@@ -235,7 +237,7 @@ def _source(ws: Workspace, path: str, parsed: SessionFile) -> Source:
     if workdir is not None:
         try:
             inside = target.relative_to(Path(workdir).resolve()).as_posix()
-            return Source(inside, inside)
+            return Source(inside, _text(inside))
         except ValueError:
             pass
     return _outside_source(ws, parsed, target)
@@ -246,13 +248,19 @@ def _outside_source(ws: Workspace, parsed: SessionFile, target: Path) -> Source:
     clone's import key: the same file imported again finds its session, and the ids pushed
     with it (the session's, its import note's) confirm no guessed path. A session that older
     code made from the path itself (its import note's id says so) keeps that identity."""
-    shown = f"{target.name} (outside the work tree)"
-    old = Source(target.as_posix(), shown)
+    shown = f"{_text(target.name)} (outside the work tree)"
+    old = Source(target.as_posix(), shown, outside=True)
     handle = next((h for h in ws.store.handles() if h.id == _session_id(parsed, old.identity)), None)
     if handle is not None and ws.store.entry(handle, "note", derived_id(handle.id, _record_key(old))) is not None:
         return old
     keyed = hmac.new(_import_key(ws.repo), old.identity.encode("utf-8", "surrogatepass"), hashlib.sha256)
-    return Source(f"outside\0{keyed.hexdigest()}", shown)
+    return Source(f"outside\0{keyed.hexdigest()}", shown, outside=True)
+
+
+def _text(name: str) -> str:
+    """A file name as text (bytes that are no UTF-8, decoded by Python as surrogates,
+    replaced): what a session shows; the file's identity keeps the name's own bytes."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _import_key(repo: Repo) -> bytes:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -145,3 +148,25 @@ def test_an_import_whose_handoff_was_not_stored_stores_it_when_run_again(repo: P
     assert "Keep the parser small" in stored
     assert "unchanged" in ok(repo, "import", "s.md")  # stored once: nothing more to write
     assert len(_handoffs(repo)) == 1
+
+
+@pytest.mark.parametrize("where", ["outside", "inside"])
+def test_a_file_whose_name_is_not_utf8_is_imported(repo: Path, tmp_path: Path, where: str) -> None:
+    """The name a session shows (in its import note and commit subjects) is text: a file
+    named in another encoding crashed the import (UnicodeEncodeError writing the commit).
+    Its id still comes from the name's own bytes: two such files stay two sessions."""
+    folder = tmp_path / "home" if where == "outside" else repo
+    folder.mkdir(exist_ok=True)
+    names = [os.fsdecode(b"\xff.md"), os.fsdecode(b"\xfe.md")]
+    for name in names:
+        (folder / name).write_text("---\nstatus: completed\n---\n\n## Objectives\n- one\n", encoding="utf-8")
+        done = _imported(repo, folder / name)
+        assert done.returncode == 0 and "created with" in done.stdout, done.stderr
+    assert len(session_refs(repo)) == 2
+    assert "unchanged" in _imported(repo, folder / names[0]).stdout
+
+
+def _imported(repo: Path, path: Path) -> subprocess.CompletedProcess[str]:
+    """git-session's real entry point, its output the name's own bytes (as on a terminal)."""
+    command = [sys.executable, "-m", "git_session", "import", str(path)]
+    return subprocess.run(command, cwd=repo, capture_output=True, text=True, errors="surrogateescape", check=False)
