@@ -1099,8 +1099,10 @@ class Repo:
     @functools.cached_property
     def _libgit2_logs(self) -> bool:
         """libgit2 writes to an existing reflog unless core.logAllRefUpdates is false (by
-        default in a bare repository); git writes to it anyway, and so do we then."""
-        values = self.config_values("core.logAllRefUpdates")
+        default in a bare repository); git writes to it anyway, and so do we then. libgit2
+        reads the config files only: ``git -c`` (which we see) does not change what it does."""
+        key = config_key("core.logAllRefUpdates")
+        values = [value for name, value in _config_files(self._raw) if name == key]
         return not self.is_bare if not values else config_bool(values[-1]) is not False  # "always" too
 
     def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str) -> None:

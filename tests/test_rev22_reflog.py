@@ -60,3 +60,23 @@ def test_a_stopped_update_leaves_no_lock_and_logs_what_it_did(tmp_path: Path, st
     lines = Path(repo.reflog_path(REF)).read_text(encoding="utf-8").splitlines()
     assert [line.split(" ")[1] for line in lines] == [first, repo.ref_target(REF)]
     assert repo.ref_target(REF) != first
+
+
+@pytest.mark.parametrize(("bare", "given"), [(False, "false"), (True, "true")])
+def test_logging_given_on_the_command_line_gives_one_line_an_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bare: bool, given: str
+) -> None:
+    """``git -c core.logAllRefUpdates=…`` reaches git-session, not libgit2, which reads only
+    the files: whether libgit2 logs is its files' answer. Taken from the command line, each
+    update was logged twice (libgit2's line and ours) or not at all (neither)."""
+    path = tmp_path / "repo"
+    git(tmp_path, "init", "-q", *(["--bare"] if bare else []), str(path))
+    monkeypatch.setenv("GIT_CONFIG_PARAMETERS", f"'core.logallrefupdates'='{given}'")
+    repo = Repo.discover(str(path))
+    ident = Ident("t", "t@example.com", 1700000000, "+0000")
+    first = repo.write_commit(repo.edit_tree(None, {}), [], "first", ident)
+    second = repo.write_commit(repo.edit_tree(None, {}), [first], "second", ident)
+    assert repo.cas_ref(REF, first, None, "git-session: first")
+    assert repo.cas_ref(REF, second, first, "git-session: second")
+    lines = Path(repo.reflog_path(REF)).read_text(encoding="utf-8").splitlines()
+    assert [line.split(" ")[1] for line in lines] == [first, second]
