@@ -195,7 +195,11 @@ class Workspace:
         """The time git would stamp a commit with (GIT_AUTHOR_DATE honoured), for reads too.
 
         Reading commands show times relative to now; they must work without an identity.
+        Without ``GIT_AUTHOR_DATE`` (unset or empty) git takes the clock: no git process is
+        started to say so (ISSUE14: a handoff's start-up).
         """
+        if not os.environ.get("GIT_AUTHOR_DATE"):
+            return int(time.time())
         try:
             return self.ident.time
         except UserError:
