@@ -14,6 +14,12 @@ import pytest
 
 from git_session import gitcli, history, plaintext
 from git_session.sessions import Workspace
+from tests import test_i14_handoff_lean
+from tests.test_i14_share_noop import probe
+
+# The fixtures, bound by assignment: an import would be "unused", then "redefined" (F811).
+handed = test_i14_handoff_lean.handed
+on_path = test_i14_handoff_lean.on_path
 
 # What ``history`` read counts with before round 22: the reference of ``_numstat``.
 _NUMSTAT = re.compile(r"(\d+|-)\t(\d+|-)\t(.*)", re.DOTALL)
@@ -113,3 +119,13 @@ def test_now_without_an_author_date_is_the_clock_without_git(
 def test_now_with_an_author_date_is_git_s(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_AUTHOR_DATE", "2001-02-03 04:05:06 +0100")  # git's own reading of it
     assert Workspace.open(str(repo)).now() == 981_169_506
+
+
+@pytest.mark.slow
+def test_the_early_handoff_imports_no_remotes(handed: Path) -> None:
+    """The early handoff asks ``quickpush.idle`` alone: the push's remote machinery
+    (``remotes``, imported by ``up_to_date`` when a push asks) is not loaded for it."""
+    early = probe(handed, "handoff")
+    assert early.code == 0 and early.stdout.startswith("# Handoff: Lean handoff")
+    assert not {"click", "git_session.cli"} & early.modules  # answered early
+    assert "git_session.remotes" not in early.modules
