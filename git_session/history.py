@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from git_session import gitcli
@@ -71,8 +70,7 @@ class HistoryCommit(NamedTuple):
     note: str = ""  # the commit's session note, as stored
 
 
-@dataclass(frozen=True)
-class Range:
+class Range(NamedTuple):
     """The history a handoff covers: ``base..tip``, or ``tip`` since a time when base is unknown."""
 
     base: ObjectId | None
