@@ -34,8 +34,8 @@ import os
 import re
 import stat
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from git_session import paths, trailers
 from git_session.errors import SessionError
@@ -269,8 +269,7 @@ def _sized(lines: bytes) -> bytes:
     return b" %d %d %s\n" % (lines.count(b"\n"), len(lines), checksum) + lines
 
 
-@dataclass(frozen=True)
-class _Cached:
+class _Cached(NamedTuple):
     """An index file as read: the tip its last whole record brings it to, and its lines."""
 
     tip: ObjectId

@@ -664,8 +664,7 @@ class Ident(NamedTuple):
 MERGE_IDENT = ("git-session", "git-session@localhost")  # who merges two histories (sessions, notes)
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     id: ObjectId
     parents: tuple[ObjectId, ...]
     message: str

@@ -324,8 +324,7 @@ Subject = Literal["session"] | EntryKind  # what a state change changes: the ses
 SESSION: Literal["session"] = "session"  # the subject of the session's own state changes (entries': their kind)
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     """A state change of a subject (an entry kind, or ``SESSION``), named by its verb."""
 
     subject: Subject

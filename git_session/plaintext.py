@@ -80,9 +80,10 @@ def iso_time(epoch: int, tz: str) -> str:
     """ISO 8601 in the writer's own offset (``local_time``'s ``isoformat``), an offset of a
     day or more too: git takes ``+2400``, and a session written with one came from anywhere."""
     offset = _offset_seconds(tz)
-    local = _EPOCH + timedelta(seconds=epoch + offset)
+    days, seconds = divmod(epoch + offset, 86400)  # as ``when``: no ``datetime`` for each time
+    clock = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
     hours, minutes = divmod(abs(offset) // 60, 60)
-    return f"{local.isoformat()}{'-' if offset < 0 else '+'}{hours:02d}:{minutes:02d}"
+    return f"{_day(days)}T{clock}{'-' if offset < 0 else '+'}{hours:02d}:{minutes:02d}"
 
 
 @functools.lru_cache(maxsize=256)
@@ -99,7 +100,6 @@ def _day(days: int) -> str:
 
 
 _EPOCH_DAY = date(1970, 1, 1)
-_EPOCH = datetime(1970, 1, 1)
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

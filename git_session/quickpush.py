@@ -2,7 +2,8 @@
 
 `git session push` run again with nothing new costs what its start-up costs: click, the
 commands' modules, the store, reattach's machinery. The console script (``launch``) asks
-``up_to_date`` first; it imports only the repository, the settings and ``remotes``.
+``up_to_date`` first; it imports only the repository, the settings and ``remotes`` (the
+last when it is asked: ``quickhandoff`` asks ``idle`` alone).
 
 It answers only when the whole command would do nothing but say "up to date": opening
 the repository would link no recorded commit (the hooks' queue is empty), record no agent
@@ -25,13 +26,14 @@ import stat
 from git_session import branchstamp, paths, settings
 from git_session.gitrepo import Repo
 from git_session.names import NOTES_REF, SESSIONS_PREFIX
-from git_session.remotes import ask_early, ref_tips, resolve_remote
 
 
 def up_to_date(spec: str | None, hand_over: bool = False) -> str | None:
     """The name of the remote (``spec``, or the default) that a push would find up to date,
     when the command would do nothing else either; ``None`` when it might. ``hand_over``:
     the remote's answer is kept for the command, run next in this process (``launch``)."""
+    from git_session.remotes import ask_early, ref_tips, resolve_remote  # not a handoff's (ISSUE14)
+
     try:
         repo = Repo.discover(None)
         if not idle(repo):

@@ -20,8 +20,7 @@ import gc
 import io
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import jinja2.sandbox
@@ -99,8 +98,7 @@ def _bits(value: Any) -> int:
     return max(abs(value).bit_length(), 1) if isinstance(value, int) else 0
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     """A template's text, where it came from (for messages) and whether it writes HTML."""
 
     source: str

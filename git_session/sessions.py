@@ -9,7 +9,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from git_session import choices, codec, gitcli, model, sessionids, trailers
 from git_session.errors import (
@@ -124,16 +124,14 @@ def _changed_chars(old: str, new: str) -> str:
 Renderer = Callable[["Workspace", BranchName], None]
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A session located for a command, with its fields read once."""
 
     handle: Handle
     meta: Meta
 
 
-@dataclass(frozen=True)
-class Switched:
+class Switched(NamedTuple):
     """What ``switch`` did: the session it paused, the arriving branch's open session (and
     whether it was paused and resumed, or active already), git's own messages."""
 
@@ -143,8 +141,7 @@ class Switched:
     git_output: str
 
 
-@dataclass(frozen=True)
-class Changed:
+class Changed(NamedTuple):
     """What a state change left: the session, and the entry changed (none for the session's own)."""
 
     found: Found
@@ -195,7 +192,11 @@ class Workspace:
         """The time git would stamp a commit with (GIT_AUTHOR_DATE honoured), for reads too.
 
         Reading commands show times relative to now; they must work without an identity.
+        Without ``GIT_AUTHOR_DATE`` (unset or empty) git takes the clock: no git process is
+        started to say so (ISSUE14: a handoff's start-up).
         """
+        if not os.environ.get("GIT_AUTHOR_DATE"):
+            return int(time.time())
         try:
             return self.ident.time
         except UserError:

@@ -29,7 +29,7 @@ import stat
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias
 
 from git_session import paths
 from git_session.gitrepo import Repo, config_bool
@@ -50,8 +50,7 @@ Kind = Literal["text", "number", "flag", "list", "choice", "key"]
 _TRAILER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One setting: its name (git config ``session.<name>``, the same path in the file),
     what it holds, its default, and what it means."""
 
@@ -111,8 +110,7 @@ KEYS: tuple[Key, ...] = (
 BY_NAME: Mapping[str, Key] = {key.name: key for key in KEYS}
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: Key
     value: Value
     origin: str  # "default", "git config (local)", ".git-session/config.yaml:3:5"
@@ -276,8 +274,7 @@ class ConfigFault(Exception):
     """The file cannot be read at all: ``FILE:LINE:COLUMN: what``."""
 
 
-@dataclass(frozen=True)
-class _Source:
+class _Source(NamedTuple):
     shown: str  # the name in messages
     read: Callable[[], bytes]  # at most MAX_FILE + 1 bytes
 

@@ -29,8 +29,8 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from git_session import gitcli, paths
 from git_session.errors import DataError
@@ -70,8 +70,7 @@ AMEND_TIMEOUT = 5.0  # seconds
 AMENDS_INPUTS = "amends~"
 
 
-@dataclass(frozen=True)
-class SinceLastCommit:
+class SinceLastCommit(NamedTuple):
     """What changed in a session since the last commit linked to it."""
 
     cutoff: int
@@ -243,8 +242,7 @@ def _entries(store: Store, handle: Handle, kind: EntryKind, ids: Iterable[str]) 
     return [entry for entry in found if entry is not None]
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     """A branch's trailers cache, and what was kept out of it: one line per entry whose
     text held a secret (masked in its trailer, or its trailer left out)."""
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 AgentName = Literal["claude", "codex", "gemini"]
 AGENT_NAMES: tuple[AgentName, ...] = get_args(AgentName)
@@ -22,8 +21,7 @@ EVENTS: tuple[Event, ...] = get_args(Event)
 Scope = Literal["local", "project", "user"]  # not committed / committed / the user's own
 
 
-@dataclass(frozen=True)
-class Client:
+class Client(NamedTuple):
     name: AgentName
     title: str  # as its makers write it
     # Where its hook configuration lives: relative to the work tree's top, or under "~/"
