@@ -141,8 +141,7 @@ def separators(repo: Repo) -> str:
     return ":" if value is None else "".join(value.split())
 
 
-@dataclass(frozen=True)
-class ConfigRead:
+class ConfigRead(NamedTuple):
     """One ``git config`` answer: what a cache records of the config (``snapshot``) and
     whether the config reads other files (``includes``)."""
 
