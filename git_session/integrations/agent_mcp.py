@@ -249,7 +249,17 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
             )
     if "\r\n" in body and "\n" not in body.replace("\r\n", ""):  # a file edited on Windows: its line ends
         new = re.sub(r"(?<!\r)\n", "\r\n", new)
+    entry.added = _inserted(body, new)
     return new
+
+
+def _inserted(old: str, new: str) -> str:
+    """The text ``new`` has that ``old`` has not, when ``new`` is ``old`` with one piece put in
+    (what uninstall takes out to give the file back byte for byte); "" otherwise."""
+    start = len(os.path.commonprefix([old, new]))  # noqa: RUF071 - texts, compared character by character
+    end = len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))  # noqa: RUF071 - the same
+    piece = new[start : len(new) - end]
+    return piece if old[:start] + piece + old[len(old) - end :] == new else ""
 
 
 def _only_added(old: str, new: str, entry: McpInstall) -> bool:
@@ -392,6 +402,9 @@ def _cut_toml(text: str, entry: McpInstall, where: str) -> tuple[str | None, str
         return text, "absent"
     if servers[entry.keys[1]] != entry.value:
         return text, "kept"
+    before = _before_added(text, entry)
+    if before is not None:
+        return (None if entry.created_file and not before.strip() else before), "removed"
     del servers[entry.keys[1]]
     if entry.created and not servers:
         del document[entry.keys[0]]
@@ -399,6 +412,19 @@ def _cut_toml(text: str, entry: McpInstall, where: str) -> tuple[str | None, str
     if entry.created_file and not new.strip():
         return None, "removed"
     return new.rstrip() + entry.tail if new.strip() else entry.tail, "removed"
+
+
+def _before_added(text: str, entry: McpInstall) -> str | None:
+    """``text`` without the piece install put in, when it is still there as put in and taking
+    it out takes out the server's table and nothing else; None otherwise (the table is then
+    taken out by tomlkit, whose white space may differ)."""
+    import tomlkit
+
+    ours = tomlkit.dumps({entry.keys[0]: {entry.keys[1]: entry.value}}).strip()
+    if entry.added.replace("\r\n", "\n").strip() != ours or text.count(entry.added) != 1:
+        return None  # a record edited by hand names only our table and its white space
+    before = text.replace(entry.added, "", 1)
+    return before if _only_added(before, text, entry) else None
 
 
 # --- doctor --------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ class McpInstall:
     """One file ``agent install --mcp`` wrote into to register the MCP server: the JSON
     member (``kind`` "member") or array item ("item") at ``keys``, or the TOML table ("toml"),
     holding ``value``; what it made for it (containers, the file, its folders); for a TOML
-    file, the white space that ended it before; the line it put in .git/info/exclude."""
+    file, the white space that ended it before and the text put in (the table and its white
+    space); the line it put in .git/info/exclude."""
 
     agent: AgentName
     scope: Scope
@@ -142,6 +143,7 @@ class McpInstall:
     created_file: bool = False
     folders: list[str] = field(default_factory=list)
     tail: str = ""
+    added: str = ""
     exclude: dict[str, Any] = field(default_factory=dict)
     repos: list[str] = field(default_factory=list)  # a user file's: the repositories that asked for it
 
@@ -165,6 +167,7 @@ class McpInstall:
         exclude = raw.get("exclude") if isinstance(raw.get("exclude"), dict) else {}
         tail = raw.get("tail") if isinstance(raw.get("tail"), str) and not str(raw.get("tail")).strip() else ""
         repos = [r for r in raw.get("repos") or [] if absolute(r)]
+        added = raw.get("added") if isinstance(raw.get("added"), str) else ""
         return cls(
             agent,
             scope,
@@ -177,6 +180,7 @@ class McpInstall:
             raw.get("created_file") is True,
             folders,
             str(tail),
+            str(added),
             exclude or {},
             repos,
         )
