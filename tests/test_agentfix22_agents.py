@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from git_session.integrations.agent_records import UserRecord
-from tests.helpers import ok
+from tests.helpers import fails, ok, run
 
 
 @pytest.fixture
@@ -80,3 +80,79 @@ def test_a_record_edited_to_name_the_users_comment_takes_out_only_our_table(repo
     record.write_text(json.dumps(raw))
     ok(repo, "agent", "uninstall", "codex")
     assert "# theirs\n" in config.read_text() and "git-session" not in config.read_text()
+
+
+# --- a file its owner made read-only is refused, not replaced -------------------------------
+
+# agent, options, the file (from the repository; "~" is the test's HOME, CODEX_HOME under it)
+READ_ONLY = [
+    ("claude", [], ".claude/settings.local.json"),
+    ("claude", ["--project"], ".claude/settings.json"),
+    ("claude", ["--user"], "~/.claude/settings.json"),
+    ("claude", ["--instructions"], "CLAUDE.md"),
+    ("claude", ["--mcp"], ".mcp.json"),
+    ("codex", [], "~/codex-home/hooks.json"),
+    ("codex", ["--mcp"], "~/codex-home/config.toml"),
+    ("codex", ["--instructions"], "AGENTS.md"),
+    ("gemini", [], ".gemini/settings.json"),
+    ("gemini", ["--user"], "~/.gemini/settings.json"),
+]
+CONTENT = {".md": "# Ours\n", ".toml": 'model = "m"\n', ".json": '{"model": "m"}\n'}
+
+
+def placed(repo: Path, name: str) -> Path:
+    return Path(os.environ["HOME"]) / name[2:] if name.startswith("~/") else repo / name
+
+
+def read_only_file(repo: Path, name: str) -> Path:
+    path = placed(repo, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CONTENT[path.suffix])
+    path.chmod(0o444)
+    return path
+
+
+def files_of(*folders: Path) -> dict[str, bytes]:
+    """Every file under ``folders`` but git's own and git-session's record, with its bytes."""
+    found = {}
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file() and ".git" not in path.relative_to(folder).parts:
+                found[str(path)] = path.read_bytes()
+    return found
+
+
+@pytest.mark.parametrize(("agent", "options", "name"), READ_ONLY, ids=[f"{a} {n}" for a, _, n in READ_ONLY])
+def test_install_refuses_a_read_only_file_and_writes_nothing(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, agent: str, options: list[str], name: str
+) -> None:
+    home = Path(os.environ["HOME"])
+    monkeypatch.setenv("CODEX_HOME", str(home / "codex-home"))
+    path = read_only_file(repo, name)
+    before = files_of(repo, home)
+    with_mcp = options if "--mcp" in options else [*options, "--mcp"]  # more files, none of them written
+    error = fails(repo, "agent", "install", agent, *with_mcp)
+    hint = "hint: make it writable (chmod u+w), and run the command again\n"
+    assert error == f"git-session: {name} is read-only; nothing changed\n{hint}"
+    assert files_of(repo, home) == before
+    assert path.stat().st_mode & 0o777 == 0o444
+    assert not (repo / ".git/git-session/agents-installed").exists()
+
+
+def test_uninstall_leaves_a_file_made_read_only_since_and_takes_out_the_rest(repo: Path) -> None:
+    ok(repo, "agent", "install", "claude", "--mcp", "--instructions")
+    settings, instructions = repo / ".claude/settings.local.json", repo / "CLAUDE.md"
+    settings.chmod(0o444)
+    instructions.chmod(0o444)
+    kept = settings.read_bytes(), instructions.read_bytes()
+    result = run(repo, "agent", "uninstall", "claude")
+    assert result.exit_code == 1
+    refused = "is read-only; nothing changed"
+    assert f"Failed claude hooks in .claude/settings.local.json: {settings} {refused}\n" in result.stdout
+    assert f"CLAUDE.md: {instructions} {refused}" in result.stdout
+    assert (settings.read_bytes(), instructions.read_bytes()) == kept  # install made both: not even removed
+    assert not (repo / ".mcp.json").exists()  # the rest went
+    settings.chmod(0o644)
+    instructions.chmod(0o644)
+    ok(repo, "agent", "uninstall", "claude")  # the record still names them
+    assert not settings.exists() and not instructions.exists()

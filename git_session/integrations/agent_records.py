@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +55,8 @@ def read_text(path: str, where: str) -> str | None:
 
 def write_text(path: str, text: str) -> list[str]:
     """Write atomically, keeping the file's mode (through a symbolic link, to its target);
-    returns the folders made for it, outermost first."""
+    returns the folders made for it, outermost first. A read-only file is refused."""
+    refuse_read_only(path, path)
     made = missing_folders(path)
     real = os.path.realpath(path)
     with filesystem(os.path.dirname(real)):
@@ -82,9 +84,20 @@ def _mode(path: str) -> int:
         return 0o666 & ~mask
 
 
+def refuse_read_only(path: str, where: str) -> None:
+    """Refuse a file (through a symbolic link, its target) whose owner took away their own
+    write permission: they asked that no tool change it (even run as root, or by replacing it)."""
+    with contextlib.suppress(OSError):
+        if not os.stat(path).st_mode & stat.S_IWUSR:
+            raise ConfigFileError(
+                f"{where} is read-only; nothing changed", "make it writable (chmod u+w), and run the command again"
+            )
+
+
 def delete(path: str, folders: Sequence[str]) -> None:
     """Remove a file install created, and the folders it made for it while empty (only
-    folders holding it: a record edited by hand names no other)."""
+    folders holding it: a record edited by hand names no other). A read-only file is refused."""
+    refuse_read_only(path, path)
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
     for folder in reversed([f for f in folders if inside(path, f) and not same_dir(path, f)]):

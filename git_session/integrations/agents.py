@@ -43,6 +43,7 @@ from git_session.integrations.agent_records import (
     load,
     missing_folders,
     read_text,
+    refuse_read_only,
     save,
     user_lock,
     users_of,
@@ -124,6 +125,8 @@ def install(
 
         written += [target.file for target in agent_mcp.targets(repo, agent, scope, environ)]
     refuse_committed_links(repo, written)
+    for path in dict.fromkeys([settings_path(repo, agent, scope, environ), *written]):
+        refuse_read_only(path, shown(repo, path, environ))
     if mcp:
         agent_mcp.check(repo, agent, scope, environ)
     report = _install_hooks(repo, agent, scope, with_instructions, environ)
