@@ -1,5 +1,7 @@
 """Round 22's defects in the agent integrations: uninstall gives Codex's config.toml back
-byte for byte; ... (each test fails on 6e124df unless it says otherwise)."""
+byte for byte; a file its owner made read-only is refused; a committed link to a file not
+there yet makes it (inside the work tree); a committed link into a .git folder is refused
+like one out of the work tree. Each test fails on 6e124df unless it says otherwise."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from git_session.integrations.agent_records import UserRecord
-from tests.helpers import fails, ok, run
+from tests.helpers import fails, git, ok, run
 
 
 @pytest.fixture
@@ -156,3 +158,103 @@ def test_uninstall_leaves_a_file_made_read_only_since_and_takes_out_the_rest(rep
     instructions.chmod(0o644)
     ok(repo, "agent", "uninstall", "claude")  # the record still names them
     assert not settings.exists() and not instructions.exists()
+
+
+# --- a committed link to a file not there yet -----------------------------------------------
+
+# agent, options, the link, where it leads (inside the work tree), the file it makes
+DANGLING = [
+    ("claude", ["--instructions"], "CLAUDE.md", "AGENTS.md", "AGENTS.md"),
+    ("gemini", ["--instructions"], "GEMINI.md", "docs/agents.md", "docs/agents.md"),
+    ("claude", ["--project"], ".claude/settings.json", "../shared/claude.json", "shared/claude.json"),
+    ("claude", ["--project", "--mcp"], ".mcp.json", "shared/mcp.json", "shared/mcp.json"),
+]
+
+
+@pytest.mark.parametrize(("agent", "options", "link", "target", "made"), DANGLING, ids=[d[2] for d in DANGLING])
+def test_install_through_a_committed_link_to_a_missing_file_makes_it_and_uninstall_takes_it_away(
+    repo: Path, agent: str, options: list[str], link: str, target: str, made: str
+) -> None:
+    """On 6e124df: "CLAUDE.md cannot be read (not a regular file, or no permission)"."""
+    (repo / made).parent.mkdir(parents=True, exist_ok=True)
+    (repo / made).parent.joinpath(".keep").touch()  # the folder is committed, the file not yet written
+    git(repo, "add", str(Path(made).parent / ".keep"))
+    commit_link(repo, link, target)
+    ok(repo, "agent", "install", agent, *options)
+    assert (repo / link).is_symlink() and os.readlink(repo / link) == target
+    assert "git-session" in (repo / made).read_text()
+    ok(repo, "agent", "uninstall", agent)
+    assert (repo / link).is_symlink() and os.readlink(repo / link) == target  # the committed link stays
+    assert not (repo / made).exists()
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [("missing/AGENTS.md", "its folder missing"), ("CLAUDE.md", "a loop"), ("LOOP.md", "a loop of two")],
+)
+def test_a_committed_link_to_a_file_that_cannot_be_made_is_one_line_and_nothing_written(
+    repo: Path, target: str, why: str
+) -> None:
+    if target == "LOOP.md":
+        commit_link(repo, "LOOP.md", "CLAUDE.md")
+    commit_link(repo, "CLAUDE.md", target)
+    error = fails(repo, "agent", "install", "claude", "--instructions")
+    assert error == (
+        f"git-session: CLAUDE.md is a symbolic link to {target}, which is missing and cannot be made; nothing changed\n"
+        "hint: make the file it names, or remove the link, and run the command again\n"
+    )
+    assert git(repo, "status", "--porcelain", "--untracked-files=all", "--ignored") == ""
+
+
+def test_a_committed_link_to_a_missing_file_out_of_the_work_tree_makes_nothing(repo: Path, tmp_path: Path) -> None:
+    """Passes on 6e124df too (it could not read the link): the guard on making the file."""
+    commit_link(repo, "CLAUDE.md", "../nowhere.md")
+    error = fails(repo, "agent", "install", "claude", "--instructions")
+    assert error == (
+        "git-session: CLAUDE.md is a symbolic link committed in this repository leading out of its work tree: "
+        "nothing written through it\n"
+    )
+    assert not (tmp_path / "nowhere.md").exists()
+
+
+# --- a committed link into .git is a link out of the work tree -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("agent", "options", "link", "target"),
+    [
+        ("claude", ["--instructions"], "CLAUDE.md", ".git/config"),
+        ("codex", ["--instructions"], "AGENTS.md", "sub/.git/config"),
+        ("claude", ["--project"], ".claude", "../.git/hooks"),
+        ("claude", ["--mcp"], ".mcp.json", ".git/hooks/post-checkout"),
+    ],
+)
+def test_install_writes_nothing_through_a_committed_link_into_a_git_folder(
+    repo: Path, agent: str, options: list[str], link: str, target: str
+) -> None:
+    """On 6e124df install appended the block to .git/config: "fatal: bad config line" after."""
+    git(repo, "init", "-q", str(repo / "sub"))
+    (repo / ".git/hooks").mkdir(exist_ok=True)
+    commit_link(repo, link, target)
+    before = git_files(repo)
+    error = fails(repo, "agent", "install", agent, *options)
+    assert error == (
+        f"git-session: {link} is a symbolic link committed in this repository leading into a .git folder: "
+        "nothing written through it\n"
+    )
+    assert git_files(repo) == before
+    git(repo, "status")  # the repository's config still reads
+
+
+def git_files(repo: Path) -> dict[Path, bytes]:
+    """The config and hooks of the repository and of the one nested in it."""
+    found = [repo / ".git/config", repo / "sub/.git/config", *(repo / ".git/hooks").iterdir()]
+    return {path: path.read_bytes() for path in found}
+
+
+def commit_link(repo: Path, name: str, target: str) -> None:
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).symlink_to(target)
+    git(repo, "add", "-f", name)  # (install names some in .git/info/exclude)
+    git(repo, "commit", "-q", "-m", f"link {name}")

@@ -42,7 +42,7 @@ def user_state_dir(environ: Mapping[str, str]) -> str:
 
 def read_text(path: str, where: str) -> str | None:
     """A settings or instructions file's text; None when there is none."""
-    if not os.path.lexists(path):
+    if not os.path.lexists(path) or _to_be_made(path, where):
         return None
     data = read(path)
     if data is None:
@@ -51,6 +51,21 @@ def read_text(path: str, where: str) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigFileError(f"{where} is not UTF-8 text; nothing changed") from None
+
+
+def _to_be_made(path: str, where: str) -> bool:
+    """Whether ``path`` is a symbolic link to a file not there yet (``CLAUDE.md -> AGENTS.md``
+    before anyone wrote AGENTS.md), which writing it makes; one that cannot be made (its folder
+    missing, or a loop) is refused. Where the link may lead is ``agents.refuse_committed_links``'s."""
+    if not os.path.islink(path) or os.path.exists(path):
+        return False
+    target = os.path.realpath(path)
+    if os.path.islink(target) or not os.path.isdir(os.path.dirname(target)):
+        raise ConfigFileError(
+            f"{where} is a symbolic link to {os.readlink(path)}, which is missing and cannot be made; nothing changed",
+            "make the file it names, or remove the link, and run the command again",
+        )
+    return True
 
 
 def write_text(path: str, text: str) -> list[str]:
@@ -99,7 +114,7 @@ def delete(path: str, folders: Sequence[str]) -> None:
     folders holding it: a record edited by hand names no other). A read-only file is refused."""
     refuse_read_only(path, path)
     with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
+        os.remove(os.path.realpath(path))  # through a link (CLAUDE.md -> AGENTS.md): the file install made
     for folder in reversed([f for f in folders if inside(path, f) and not same_dir(path, f)]):
         with contextlib.suppress(OSError):
             os.rmdir(folder)

@@ -353,9 +353,10 @@ def refuse_committed_links(repo: Repo, paths: Sequence[str]) -> None:
         workdir = _work_tree_of(repo, path)
         committed = _committed_links(repo, workdir, _links_leading_out(path, workdir)) if workdir else []
         if committed:
+            leads = "into a .git folder" if _into_git(os.path.join(workdir or "", committed[0]), workdir or "") else ""
             raise UserError(
-                f"{committed[0]} is a symbolic link committed in this repository leading out of its work tree: "
-                "nothing written through it"
+                f"{committed[0]} is a symbolic link committed in this repository leading "
+                f"{leads or 'out of its work tree'}: nothing written through it"
             )
 
 
@@ -375,7 +376,13 @@ def _links_leading_out(path: str, workdir: str) -> list[str]:
 
 
 def _leads_out(path: str, workdir: str) -> bool:
-    return os.path.islink(path) and not inside(path, workdir)
+    """A symbolic link leading out of the work tree, or into a .git folder in it (the
+    repository's config or hooks: not the work tree's files)."""
+    return os.path.islink(path) and (not inside(path, workdir) or _into_git(path, workdir))
+
+
+def _into_git(path: str, workdir: str) -> bool:
+    return ".git" in os.path.relpath(os.path.realpath(path), os.path.realpath(workdir)).split(os.sep)
 
 
 def _committed_links(repo: Repo, workdir: str, relative: Sequence[str]) -> list[str]:
