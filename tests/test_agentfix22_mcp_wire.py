@@ -38,6 +38,9 @@ CASES = [
     pytest.param(b'{"jsonrpc":"2.0","id":906,"method":7}', INVALID_REQUEST, None, id="method not a string"),
     pytest.param(b"[1, 2]", INVALID_REQUEST, None, id="an array"),
     pytest.param(b'"text"', INVALID_REQUEST, None, id="a string"),
+    # an id the answer cannot carry (no UTF-8 for a lone surrogate): answered with id null
+    pytest.param(b'{"jsonrpc":"2.0","id":"\\ud800","method":"ping"}', PARSE_ERROR, None, id="id a lone surrogate"),
+    pytest.param(b'{"jsonrpc":"2.0","id":"\\udfff","method":"ping","params":5}', PARSE_ERROR, None, id="id surrogate"),
 ]
 
 

@@ -93,11 +93,22 @@ def top_level(problems: Any) -> Any:
 
 
 def request_id(sent: Any) -> RequestId | None:
-    """The id of a request as sent, when it is one JSON-RPC allows (a string or an integer)."""
+    """The id of a request as sent, when it is one JSON-RPC allows (a string or an integer)
+    and the answer can carry it (a lone surrogate has no UTF-8: writing it ended the server)."""
     if not isinstance(sent, dict) or not isinstance(sent.get("method"), str):
         return None
     value = sent.get("id")
-    return value if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)) else None
+    if isinstance(value, str):
+        return value if utf8(value) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @asynccontextmanager
