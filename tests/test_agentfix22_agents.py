@@ -5,14 +5,18 @@ like one out of the work tree. Each test fails on 6e124df unless it says otherwi
 
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
+import sys
 from pathlib import Path
 
 import pytest
 
 from git_session.integrations.agent_records import UserRecord
-from tests.helpers import fails, git, ok, run
+from tests import faultfs
+from tests.helpers import fails, git, make_repo, ok, run
 
 
 @pytest.fixture
@@ -258,3 +262,30 @@ def commit_link(repo: Path, name: str, target: str) -> None:
     (repo / name).symlink_to(target)
     git(repo, "add", "-f", name)  # (install names some in .git/info/exclude)
     git(repo, "commit", "-q", "-m", f"link {name}")
+
+
+def test_install_refuses_a_file_the_user_may_not_write_instead_of_replacing_it() -> None:
+    """Review of round 22: another user's file (root's 0644 settings, install run by nobody)
+    has its owner's write bit; install replaced it through its folder, making it nobody's."""
+    with faultfs.small_fs(16384) as fs:
+        repo, home = make_repo(fs), fs / "home"
+        home.mkdir()
+        settings = repo / ".claude/settings.local.json"
+        settings.parent.mkdir()
+        for path in [repo, *repo.rglob("*"), home]:
+            os.chown(path, *NOBODY)
+        settings.write_text('{"model": "m"}\n')  # root's, 0644
+        settings.chmod(0o644)
+        command = [sys.executable, "-m", "git_session", "agent", "install", "claude"]
+        result = faultfs.as_nobody(command, repo, home)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert result.stderr == (
+            "git-session: .claude/settings.local.json is read-only; nothing changed\n"
+            "hint: make it writable for you (it is another user's, or on a read-only file system), "
+            "and run the command again\n"
+        )
+        assert settings.read_text() == '{"model": "m"}\n' and settings.stat().st_uid == 0
+        assert not (repo / ".git/git-session/agents-installed").exists()
+
+
+NOBODY = (pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid)

@@ -101,12 +101,22 @@ def _mode(path: str) -> int:
 
 def refuse_read_only(path: str, where: str) -> None:
     """Refuse a file (through a symbolic link, its target) whose owner took away their own
-    write permission: they asked that no tool change it (even run as root, or by replacing it)."""
-    with contextlib.suppress(OSError):
-        if not os.stat(path).st_mode & stat.S_IWUSR:
-            raise ConfigFileError(
-                f"{where} is read-only; nothing changed", "make it writable (chmod u+w), and run the command again"
-            )
+    write permission: they asked that no tool change it (even run as root, or by replacing it);
+    and one the user may not write (another user's, a read-only file system): replacing it
+    through its folder would make it theirs."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not mode & stat.S_IWUSR:
+        hint = "make it writable (chmod u+w), and run the command again"
+    elif not os.access(path, os.W_OK):
+        hint = (
+            "make it writable for you (it is another user's, or on a read-only file system), and run the command again"
+        )
+    else:
+        return
+    raise ConfigFileError(f"{where} is read-only; nothing changed", hint)
 
 
 def delete(path: str, folders: Sequence[str]) -> None:
