@@ -289,3 +289,32 @@ def test_install_refuses_a_file_the_user_may_not_write_instead_of_replacing_it()
 
 
 NOBODY = (pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid)
+
+
+@pytest.mark.parametrize(
+    ("agent", "options"), [("claude", ["--mcp"]), ("gemini", [])], ids=["claude .mcp.json", "gemini local settings"]
+)
+def test_install_that_would_name_a_file_in_a_read_only_exclude_writes_nothing(
+    repo: Path, agent: str, options: list[str]
+) -> None:
+    """Review of round 22: install wrote the files, then failed on .git/info/exclude saying
+    "nothing changed"; Claude's .mcp.json was in no record, so uninstall left it behind."""
+    read_only_exclude(repo)
+    before = files_of(repo)
+    error = fails(repo, "agent", "install", agent, *options)
+    assert error.startswith("git-session: .git/info/exclude is read-only; nothing changed\n")
+    assert files_of(repo) == before
+    assert not (repo / ".git/git-session/agents-installed").exists()
+
+
+def read_only_exclude(repo: Path) -> None:
+    exclude = repo / ".git/info/exclude"
+    exclude.parent.mkdir(exist_ok=True)
+    exclude.write_text("# mine\n")
+    exclude.chmod(0o444)
+
+
+def test_a_read_only_exclude_install_does_not_write_is_no_reason_to_refuse(repo: Path) -> None:
+    read_only_exclude(repo)
+    ok(repo, "agent", "install", "claude")  # .claude/settings.local.json is not named in it
+    ok(repo, "agent", "uninstall", "claude")

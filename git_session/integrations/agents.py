@@ -125,7 +125,8 @@ def install(
 
         written += [target.file for target in agent_mcp.targets(repo, agent, scope, environ)]
     refuse_committed_links(repo, written)
-    for path in dict.fromkeys([settings_path(repo, agent, scope, environ), *written]):
+    settings = settings_path(repo, agent, scope, environ)
+    for path in dict.fromkeys([settings, *written, *_exclude_to_write(repo, agent, scope, settings, written)]):
         refuse_read_only(path, shown(repo, path, environ))
     if mcp:
         agent_mcp.check(repo, agent, scope, environ)
@@ -133,6 +134,16 @@ def install(
     if not mcp:
         return report
     return replace(report, mcp=tuple(agent_mcp.install(repo, agent, scope, environ)))
+
+
+def _exclude_to_write(repo: Repo, agent: AgentName, scope: Scope, settings: str, written: Sequence[str]) -> list[str]:
+    """.git/info/exclude when install may name in it a file it makes in the work tree (Gemini's
+    local settings, Claude's .mcp.json: ``exclude_untracked``), to be checked with the files."""
+    named = [os.path.join(top(repo), ".mcp.json")] if agent == "claude" else []
+    named += [settings] if (agent, scope) == ("gemini", "local") else []
+    if any(path in named and not os.path.lexists(path) for path in written):
+        return [os.path.join(repo.common_dir, "info", "exclude")]
+    return []
 
 
 def _install_hooks(
