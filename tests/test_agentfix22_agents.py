@@ -88,6 +88,24 @@ def test_a_record_edited_to_name_the_users_comment_takes_out_only_our_table(repo
     assert "# theirs\n" in config.read_text() and "git-session" not in config.read_text()
 
 
+@pytest.mark.parametrize("more", ["\n", "\u3000\n"], ids=["a line break", "a Unicode space"])
+def test_a_record_edited_to_name_the_users_white_space_takes_out_only_our_table(
+    repo: Path, codex_home: Path, more: str
+) -> None:
+    """Review of round 22: a record naming the white space before our table (the user's last
+    line break, a space U+3000 in their comment) took it out too: TOML reads the same."""
+    config = codex_home / "config.toml"
+    text = DOCS + "# the end\u3000\n"
+    config.write_text(text)
+    ok(repo, "agent", "install", "codex", "--mcp")
+    record = Path(UserRecord(os.environ).path)
+    raw = json.loads(record.read_text())
+    raw["mcp"][0]["added"] = more + raw["mcp"][0]["added"]
+    record.write_text(json.dumps(raw))
+    ok(repo, "agent", "uninstall", "codex")
+    assert config.read_text() == text
+
+
 # --- a file its owner made read-only is refused, not replaced -------------------------------
 
 # agent, options, the file (from the repository; "~" is the test's HOME, CODEX_HOME under it)

@@ -421,10 +421,17 @@ def _before_added(text: str, entry: McpInstall) -> str | None:
     import tomlkit
 
     ours = tomlkit.dumps({entry.keys[0]: {entry.keys[1]: entry.value}}).strip()
-    if entry.added.replace("\r\n", "\n").strip() != ours or text.count(entry.added) != 1:
+    if entry.added.replace("\r\n", "\n").strip(" \t\r\n") != ours or text.count(entry.added) != 1:
         return None  # a record edited by hand names only our table and its white space
     before = text.replace(entry.added, "", 1)
-    return before if _only_added(before, text, entry) else None
+    return before if _only_added(before, text, entry) and _lines_whole(before, text) else None
+
+
+def _lines_whole(before: str, text: str) -> bool:
+    """Whether each line of ``before`` (with its line break) is one of ``text``'s, in order: the
+    piece a record edited by hand names took no line break or space (U+3000) of the user's."""
+    lines = iter(text.splitlines(keepends=True))
+    return all(line in lines for line in before.splitlines(keepends=True))
 
 
 # --- doctor --------------------------------------------------------------------------------
