@@ -163,6 +163,22 @@ def test_install_refuses_a_read_only_file_and_writes_nothing(
     assert not (repo / ".git/git-session/agents-installed").exists()
 
 
+@pytest.mark.parametrize(("agent", "options"), [("claude", []), ("claude", ["--user"]), ("codex", [])])
+def test_install_again_with_everything_in_read_only_files_changes_nothing_and_succeeds(
+    repo: Path, codex_home: Path, agent: str, options: list[str]
+) -> None:
+    """Review of round 22: install that writes nothing refused a read-only file (settings a
+    user made read-only once installed, or a Nix-managed one) where 6e124df said "already"."""
+    ok(repo, "agent", "install", agent, *options, "--instructions", "--mcp")
+    home = Path(os.environ["HOME"])
+    files = {path: data for path, data in files_of(repo, home).items() if "git-session" not in path}
+    for path in files:
+        Path(path).chmod(0o444)
+    again = ok(repo, "agent", "install", agent, *options, "--instructions", "--mcp")
+    assert "already" in again
+    assert {path: files_of(repo, home)[path] for path in files} == files
+
+
 def test_uninstall_leaves_a_file_made_read_only_since_and_takes_out_the_rest(repo: Path) -> None:
     ok(repo, "agent", "install", "claude", "--mcp", "--instructions")
     settings, instructions = repo / ".claude/settings.local.json", repo / "CLAUDE.md"

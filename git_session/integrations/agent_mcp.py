@@ -93,20 +93,20 @@ def install(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, st
     return reports
 
 
-def check(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> None:
+def check(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> list[str]:
     """Refuse, before install writes anything (the hooks either), a file the registration
-    cannot be merged into: not JSON or TOML, another server of that name, a wrong shape."""
+    cannot be merged into: not JSON or TOML, another server of that name, a wrong shape.
+    The files install will write (those lacking the registration)."""
     shared = UserRecord(environ).mcp if agents.shared_scope(agent, scope) else {}
+    changed = []
     for target in targets(repo, agent, scope, environ):
         if target.file in shared:  # registered already for another repository: only counted
             continue
         where = agents.shown(repo, target.file, environ)
         text = read_text(target.file, where)
         entry = McpInstall(agent, scope, target.file, target.kind, list(target.keys), target.value)
-        if target.kind == "toml":
-            _put_toml(text, entry, where)
-        else:
-            _put_json(text, entry, Src.of(agent, where))
+        changed += [target.file] if _merged(text, entry, where) is not None else []
+    return changed
 
 
 def _install_here(repo: Repo, agent: AgentName, scope: Scope, target: Target, where: str) -> McpReport:
@@ -148,12 +148,19 @@ def _put(agent: AgentName, scope: Scope, target: Target, where: str) -> McpInsta
     """Write ``target`` into its file; what was written, or None when it was there already."""
     text = read_text(target.file, where)
     entry = McpInstall(agent, scope, target.file, target.kind, list(target.keys), target.value)
-    new = _put_toml(text, entry, where) if target.kind == "toml" else _put_json(text, entry, Src.of(agent, where))
+    new = _merged(text, entry, where)
     if new is None:
         return None
     entry.created_file = text is None
     entry.folders = write_text(target.file, new)
     return entry
+
+
+def _merged(text: str | None, entry: McpInstall, where: str) -> str | None:
+    """``text`` with ``entry`` put in; None when it is there already."""
+    if entry.kind == "toml":
+        return _put_toml(text, entry, where)
+    return _put_json(text, entry, Src.of(entry.agent, where))
 
 
 def _put_json(text: str | None, entry: McpInstall, src: Src) -> str | None:

@@ -125,23 +125,38 @@ def install(
 
         written += [target.file for target in agent_mcp.targets(repo, agent, scope, environ)]
     refuse_committed_links(repo, written)
-    settings = settings_path(repo, agent, scope, environ)
-    for path in dict.fromkeys([settings, *written, *_exclude_to_write(repo, agent, scope, settings, written)]):
-        refuse_read_only(path, shown(repo, path, environ))
+    changed = _to_change(repo, agent, scope, with_instructions, environ)
     if mcp:
-        agent_mcp.check(repo, agent, scope, environ)
+        changed += agent_mcp.check(repo, agent, scope, environ)
+    settings = settings_path(repo, agent, scope, environ)
+    for path in dict.fromkeys([*changed, *_exclude_to_write(repo, agent, scope, settings, changed)]):
+        refuse_read_only(path, shown(repo, path, environ))
     report = _install_hooks(repo, agent, scope, with_instructions, environ)
     if not mcp:
         return report
     return replace(report, mcp=tuple(agent_mcp.install(repo, agent, scope, environ)))
 
 
-def _exclude_to_write(repo: Repo, agent: AgentName, scope: Scope, settings: str, written: Sequence[str]) -> list[str]:
+def _to_change(
+    repo: Repo, agent: AgentName, scope: Scope, with_instructions: bool, environ: Mapping[str, str]
+) -> list[str]:
+    """The files installing the hooks (and the block) writes: those lacking them (a read-only
+    file that has them already is no reason to refuse)."""
+    settings = settings_path(repo, agent, scope, environ)
+    where = shown(repo, settings, environ)
+    changed = [settings] if agent_settings.merge(read_text(settings, where), agent, where).added else []
+    if with_instructions:
+        path, _, text = _plan_block(repo, agent, environ)
+        changed += [path] if instructions.add(text) is not None else []
+    return changed
+
+
+def _exclude_to_write(repo: Repo, agent: AgentName, scope: Scope, settings: str, changed: Sequence[str]) -> list[str]:
     """.git/info/exclude when install may name in it a file it makes in the work tree (Gemini's
     local settings, Claude's .mcp.json: ``exclude_untracked``), to be checked with the files."""
     named = [os.path.join(top(repo), ".mcp.json")] if agent == "claude" else []
     named += [settings] if (agent, scope) == ("gemini", "local") else []
-    if any(path in named and not os.path.lexists(path) for path in written):
+    if any(path in named and not os.path.lexists(path) for path in changed):
         return [os.path.join(repo.common_dir, "info", "exclude")]
     return []
 
