@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
+from anyio.abc import ByteSendStream
+from anyio.streams.buffered import BufferedByteReceiveStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
-from mcp.types import CallToolResult, TextContent
+from mcp.shared.message import SessionMessage
+from mcp.types import CallToolResult, JSONRPCMessage, TextContent, jsonrpc_message_adapter
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -57,3 +64,54 @@ async def error(session: ClientSession, tool: str, /, **arguments: Any) -> str:
 def wire_size(value: Any) -> int:
     """The characters of a result as it goes over the wire (JSON, aliases, no nulls)."""
     return len(json.dumps(value.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+@dataclass
+class Wire:
+    """A client session with ``git session mcp`` over a pipe the test writes raw lines to as
+    well, and every message the server sent on it."""
+
+    session: ClientSession
+    stdin: ByteSendStream
+    heard: list[JSONRPCMessage] = field(default_factory=list)
+
+    async def send_line(self, line: bytes) -> None:
+        await self.stdin.send(line + b"\n")
+
+
+@asynccontextmanager
+async def connect_wire(repo: Path) -> AsyncIterator[Wire]:
+    """``connect``, over the test's own pipe to the server (the SDK's stdio client sends
+    only what it can serialize), initialized."""
+    command = ["git", "session", "mcp"]
+    async with await anyio.open_process(command, cwd=repo, env=server_env(), stderr=subprocess.DEVNULL) as process:
+        assert process.stdin is not None and process.stdout is not None
+        to_session, session_reads = anyio.create_memory_object_stream[SessionMessage | Exception](16)
+        session_writes, to_server = anyio.create_memory_object_stream[SessionMessage](16)
+        async with anyio.create_task_group() as tasks, ClientSession(session_reads, session_writes) as session:
+            wire = Wire(session, process.stdin)
+            tasks.start_soon(read_lines, BufferedByteReceiveStream(process.stdout), to_session, wire.heard)
+            tasks.start_soon(write_lines, to_server, wire)
+            await session.initialize()
+            yield wire
+            await process.stdin.aclose()
+            tasks.cancel_scope.cancel()
+
+
+async def read_lines(
+    stdout: BufferedByteReceiveStream, to_session: MemoryObjectSendStream[SessionMessage | Exception], heard: list[Any]
+) -> None:
+    async with to_session:
+        while True:
+            try:
+                line = await stdout.receive_until(b"\n", 1 << 24)
+            except (anyio.EndOfStream, anyio.IncompleteRead):
+                return
+            message = jsonrpc_message_adapter.validate_json(line, by_name=False)
+            heard.append(message)
+            await to_session.send(SessionMessage(message))
+
+
+async def write_lines(to_server: MemoryObjectReceiveStream[SessionMessage], wire: Wire) -> None:
+    async for sent in to_server:
+        await wire.send_line(sent.message.model_dump_json(by_alias=True, exclude_unset=True).encode())

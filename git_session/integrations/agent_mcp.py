@@ -93,20 +93,20 @@ def install(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, st
     return reports
 
 
-def check(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> None:
+def check(repo: Repo, agent: AgentName, scope: Scope, environ: Mapping[str, str]) -> list[str]:
     """Refuse, before install writes anything (the hooks either), a file the registration
-    cannot be merged into: not JSON or TOML, another server of that name, a wrong shape."""
+    cannot be merged into: not JSON or TOML, another server of that name, a wrong shape.
+    The files install will write (those lacking the registration)."""
     shared = UserRecord(environ).mcp if agents.shared_scope(agent, scope) else {}
+    changed = []
     for target in targets(repo, agent, scope, environ):
         if target.file in shared:  # registered already for another repository: only counted
             continue
         where = agents.shown(repo, target.file, environ)
         text = read_text(target.file, where)
         entry = McpInstall(agent, scope, target.file, target.kind, list(target.keys), target.value)
-        if target.kind == "toml":
-            _put_toml(text, entry, where)
-        else:
-            _put_json(text, entry, Src.of(agent, where))
+        changed += [target.file] if _merged(text, entry, where) is not None else []
+    return changed
 
 
 def _install_here(repo: Repo, agent: AgentName, scope: Scope, target: Target, where: str) -> McpReport:
@@ -148,12 +148,19 @@ def _put(agent: AgentName, scope: Scope, target: Target, where: str) -> McpInsta
     """Write ``target`` into its file; what was written, or None when it was there already."""
     text = read_text(target.file, where)
     entry = McpInstall(agent, scope, target.file, target.kind, list(target.keys), target.value)
-    new = _put_toml(text, entry, where) if target.kind == "toml" else _put_json(text, entry, Src.of(agent, where))
+    new = _merged(text, entry, where)
     if new is None:
         return None
     entry.created_file = text is None
     entry.folders = write_text(target.file, new)
     return entry
+
+
+def _merged(text: str | None, entry: McpInstall, where: str) -> str | None:
+    """``text`` with ``entry`` put in; None when it is there already."""
+    if entry.kind == "toml":
+        return _put_toml(text, entry, where)
+    return _put_json(text, entry, Src.of(entry.agent, where))
 
 
 def _put_json(text: str | None, entry: McpInstall, src: Src) -> str | None:
@@ -249,7 +256,17 @@ def _put_toml(text: str | None, entry: McpInstall, where: str) -> str | None:
             )
     if "\r\n" in body and "\n" not in body.replace("\r\n", ""):  # a file edited on Windows: its line ends
         new = re.sub(r"(?<!\r)\n", "\r\n", new)
+    entry.added = _inserted(body, new)
     return new
+
+
+def _inserted(old: str, new: str) -> str:
+    """The text ``new`` has that ``old`` has not, when ``new`` is ``old`` with one piece put in
+    (what uninstall takes out to give the file back byte for byte); "" otherwise."""
+    start = len(os.path.commonprefix([old, new]))  # noqa: RUF071 - texts, compared character by character
+    end = len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))  # noqa: RUF071 - the same
+    piece = new[start : len(new) - end]
+    return piece if old[:start] + piece + old[len(old) - end :] == new else ""
 
 
 def _only_added(old: str, new: str, entry: McpInstall) -> bool:
@@ -392,6 +409,9 @@ def _cut_toml(text: str, entry: McpInstall, where: str) -> tuple[str | None, str
         return text, "absent"
     if servers[entry.keys[1]] != entry.value:
         return text, "kept"
+    before = _before_added(text, entry)
+    if before is not None:
+        return (None if entry.created_file and not before.strip() else before), "removed"
     del servers[entry.keys[1]]
     if entry.created and not servers:
         del document[entry.keys[0]]
@@ -399,6 +419,26 @@ def _cut_toml(text: str, entry: McpInstall, where: str) -> tuple[str | None, str
     if entry.created_file and not new.strip():
         return None, "removed"
     return new.rstrip() + entry.tail if new.strip() else entry.tail, "removed"
+
+
+def _before_added(text: str, entry: McpInstall) -> str | None:
+    """``text`` without the piece install put in, when it is still there as put in and taking
+    it out takes out the server's table and nothing else; None otherwise (the table is then
+    taken out by tomlkit, whose white space may differ)."""
+    import tomlkit
+
+    ours = tomlkit.dumps({entry.keys[0]: {entry.keys[1]: entry.value}}).strip()
+    if entry.added.replace("\r\n", "\n").strip(" \t\r\n") != ours or text.count(entry.added) != 1:
+        return None  # a record edited by hand names only our table and its white space
+    before = text.replace(entry.added, "", 1)
+    return before if _only_added(before, text, entry) and _lines_whole(before, text) else None
+
+
+def _lines_whole(before: str, text: str) -> bool:
+    """Whether each line of ``before`` (with its line break) is one of ``text``'s, in order: the
+    piece a record edited by hand names took no line break or space (U+3000) of the user's."""
+    lines = iter(text.splitlines(keepends=True))
+    return all(line in lines for line in before.splitlines(keepends=True))
 
 
 # --- doctor --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,7 @@ def user_state_dir(environ: Mapping[str, str]) -> str:
 
 def read_text(path: str, where: str) -> str | None:
     """A settings or instructions file's text; None when there is none."""
-    if not os.path.lexists(path):
+    if not os.path.lexists(path) or _to_be_made(path, where):
         return None
     data = read(path)
     if data is None:
@@ -52,9 +53,25 @@ def read_text(path: str, where: str) -> str | None:
         raise ConfigFileError(f"{where} is not UTF-8 text; nothing changed") from None
 
 
+def _to_be_made(path: str, where: str) -> bool:
+    """Whether ``path`` is a symbolic link to a file not there yet (``CLAUDE.md -> AGENTS.md``
+    before anyone wrote AGENTS.md), which writing it makes; one that cannot be made (its folder
+    missing, or a loop) is refused. Where the link may lead is ``agents.refuse_committed_links``'s."""
+    if not os.path.islink(path) or os.path.exists(path):
+        return False
+    target = os.path.realpath(path)
+    if os.path.islink(target) or not os.path.isdir(os.path.dirname(target)):
+        raise ConfigFileError(
+            f"{where} is a symbolic link to {os.readlink(path)}, which is missing and cannot be made; nothing changed",
+            "make the file it names, or remove the link, and run the command again",
+        )
+    return True
+
+
 def write_text(path: str, text: str) -> list[str]:
     """Write atomically, keeping the file's mode (through a symbolic link, to its target);
-    returns the folders made for it, outermost first."""
+    returns the folders made for it, outermost first. A read-only file is refused."""
+    refuse_read_only(path, path)
     made = missing_folders(path)
     real = os.path.realpath(path)
     with filesystem(os.path.dirname(real)):
@@ -82,11 +99,32 @@ def _mode(path: str) -> int:
         return 0o666 & ~mask
 
 
+def refuse_read_only(path: str, where: str) -> None:
+    """Refuse a file (through a symbolic link, its target) whose owner took away their own
+    write permission: they asked that no tool change it (even run as root, or by replacing it);
+    and one the user may not write (another user's, a read-only file system): replacing it
+    through its folder would make it theirs."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if not mode & stat.S_IWUSR:
+        hint = "make it writable (chmod u+w), and run the command again"
+    elif not os.access(path, os.W_OK):
+        hint = (
+            "make it writable for you (it is another user's, or on a read-only file system), and run the command again"
+        )
+    else:
+        return
+    raise ConfigFileError(f"{where} is read-only; nothing changed", hint)
+
+
 def delete(path: str, folders: Sequence[str]) -> None:
     """Remove a file install created, and the folders it made for it while empty (only
-    folders holding it: a record edited by hand names no other)."""
+    folders holding it: a record edited by hand names no other). A read-only file is refused."""
+    refuse_read_only(path, path)
     with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
+        os.remove(os.path.realpath(path))  # through a link (CLAUDE.md -> AGENTS.md): the file install made
     for folder in reversed([f for f in folders if inside(path, f) and not same_dir(path, f)]):
         with contextlib.suppress(OSError):
             os.rmdir(folder)
@@ -129,7 +167,8 @@ class McpInstall:
     """One file ``agent install --mcp`` wrote into to register the MCP server: the JSON
     member (``kind`` "member") or array item ("item") at ``keys``, or the TOML table ("toml"),
     holding ``value``; what it made for it (containers, the file, its folders); for a TOML
-    file, the white space that ended it before; the line it put in .git/info/exclude."""
+    file, the white space that ended it before and the text put in (the table and its white
+    space); the line it put in .git/info/exclude."""
 
     agent: AgentName
     scope: Scope
@@ -142,6 +181,7 @@ class McpInstall:
     created_file: bool = False
     folders: list[str] = field(default_factory=list)
     tail: str = ""
+    added: str = ""
     exclude: dict[str, Any] = field(default_factory=dict)
     repos: list[str] = field(default_factory=list)  # a user file's: the repositories that asked for it
 
@@ -165,6 +205,7 @@ class McpInstall:
         exclude = raw.get("exclude") if isinstance(raw.get("exclude"), dict) else {}
         tail = raw.get("tail") if isinstance(raw.get("tail"), str) and not str(raw.get("tail")).strip() else ""
         repos = [r for r in raw.get("repos") or [] if absolute(r)]
+        added = raw.get("added") if isinstance(raw.get("added"), str) else ""
         return cls(
             agent,
             scope,
@@ -177,6 +218,7 @@ class McpInstall:
             raw.get("created_file") is True,
             folders,
             str(tail),
+            str(added),
             exclude or {},
             repos,
         )

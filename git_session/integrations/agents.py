@@ -43,6 +43,7 @@ from git_session.integrations.agent_records import (
     load,
     missing_folders,
     read_text,
+    refuse_read_only,
     save,
     user_lock,
     users_of,
@@ -124,12 +125,40 @@ def install(
 
         written += [target.file for target in agent_mcp.targets(repo, agent, scope, environ)]
     refuse_committed_links(repo, written)
+    changed = _to_change(repo, agent, scope, with_instructions, environ)
     if mcp:
-        agent_mcp.check(repo, agent, scope, environ)
+        changed += agent_mcp.check(repo, agent, scope, environ)
+    settings = settings_path(repo, agent, scope, environ)
+    for path in dict.fromkeys([*changed, *_exclude_to_write(repo, agent, scope, settings, changed)]):
+        refuse_read_only(path, shown(repo, path, environ))
     report = _install_hooks(repo, agent, scope, with_instructions, environ)
     if not mcp:
         return report
     return replace(report, mcp=tuple(agent_mcp.install(repo, agent, scope, environ)))
+
+
+def _to_change(
+    repo: Repo, agent: AgentName, scope: Scope, with_instructions: bool, environ: Mapping[str, str]
+) -> list[str]:
+    """The files installing the hooks (and the block) writes: those lacking them (a read-only
+    file that has them already is no reason to refuse)."""
+    settings = settings_path(repo, agent, scope, environ)
+    where = shown(repo, settings, environ)
+    changed = [settings] if agent_settings.merge(read_text(settings, where), agent, where).added else []
+    if with_instructions:
+        path, _, text = _plan_block(repo, agent, environ)
+        changed += [path] if instructions.add(text) is not None else []
+    return changed
+
+
+def _exclude_to_write(repo: Repo, agent: AgentName, scope: Scope, settings: str, changed: Sequence[str]) -> list[str]:
+    """.git/info/exclude when install may name in it a file it makes in the work tree (Gemini's
+    local settings, Claude's .mcp.json: ``exclude_untracked``), to be checked with the files."""
+    named = [os.path.join(top(repo), ".mcp.json")] if agent == "claude" else []
+    named += [settings] if (agent, scope) == ("gemini", "local") else []
+    if any(path in named and not os.path.lexists(path) for path in changed):
+        return [os.path.join(repo.common_dir, "info", "exclude")]
+    return []
 
 
 def _install_hooks(
@@ -350,9 +379,10 @@ def refuse_committed_links(repo: Repo, paths: Sequence[str]) -> None:
         workdir = _work_tree_of(repo, path)
         committed = _committed_links(repo, workdir, _links_leading_out(path, workdir)) if workdir else []
         if committed:
+            leads = "into a .git folder" if _into_git(os.path.join(workdir or "", committed[0]), workdir or "") else ""
             raise UserError(
-                f"{committed[0]} is a symbolic link committed in this repository leading out of its work tree: "
-                "nothing written through it"
+                f"{committed[0]} is a symbolic link committed in this repository leading "
+                f"{leads or 'out of its work tree'}: nothing written through it"
             )
 
 
@@ -372,7 +402,13 @@ def _links_leading_out(path: str, workdir: str) -> list[str]:
 
 
 def _leads_out(path: str, workdir: str) -> bool:
-    return os.path.islink(path) and not inside(path, workdir)
+    """A symbolic link leading out of the work tree, or into a .git folder in it (the
+    repository's config or hooks: not the work tree's files)."""
+    return os.path.islink(path) and (not inside(path, workdir) or _into_git(path, workdir))
+
+
+def _into_git(path: str, workdir: str) -> bool:
+    return ".git" in os.path.relpath(os.path.realpath(path), os.path.realpath(workdir)).split(os.sep)
 
 
 def _committed_links(repo: Repo, workdir: str, relative: Sequence[str]) -> list[str]:

@@ -12,6 +12,7 @@ import importlib.metadata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.server.mcpserver.tools import Tool
@@ -19,7 +20,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
-from git_session.mcp import tools
+from git_session.mcp import tools, wire
 from git_session.model import PRIORITIES, RECORDED_KINDS
 from git_session.sessions import Workspace
 
@@ -163,5 +164,5 @@ def resume(session: str | None = None) -> str:
 
 
 def serve() -> None:
-    """Serve over stdin and stdout until the client closes them."""
-    build().run()
+    """Serve over stdin and stdout until the client closes them, answering every line."""
+    anyio.run(wire.serve_stdio, build())
