@@ -13,7 +13,7 @@ import contextlib
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from git_session.errors import Advice, SessionError
 from git_session.gitrepo import STALE_LOCK_SECONDS, Repo
@@ -49,8 +49,9 @@ def doctor(repo: Repo, *, fix: bool = False, now: float | None = None) -> Doctor
     if not fix or not any(f.fixable for f in findings):
         return _report(repo, found, shared)
     with install_lock(repo):
-        fixed = _repair(repo, found, findings, now)
-    return _report(repo, _integration_findings(repo), _shared_findings(repo, now), fixed)
+        fixed, failed = _repair(repo, found, findings, now)
+    report = _report(repo, _integration_findings(repo), _shared_findings(repo, now), fixed)
+    return replace(report, findings=(*failed, *report.findings))
 
 
 def _report(
@@ -95,14 +96,16 @@ def _shared_findings(repo: Repo, now: float | None) -> tuple[Finding, ...]:
 
 def _repair(
     repo: Repo, found: dict[str, list[Finding]], findings: Sequence[Finding], now: float | None
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], tuple[Finding, ...]]:
+    """What was repaired, and a problem for each integration whose repair failed."""
     fixed: list[str] = []
+    failed: list[Finding] = []
     for name, own in found.items():
         if any(f.fixable for f in own):
             try:
                 fixed += INTEGRATIONS[name].fix(repo, own)
             except (SessionError, OSError) as exc:
-                fixed.append(f"{name}: not repaired: {_reason(exc)}")
+                failed.append(Finding("problem", name, f"not repaired: {_reason(exc)}"))
     for path in stale_locks(repo, now):
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
@@ -112,7 +115,7 @@ def _repair(
 
         # a ref --fix leaves for a reason (git still reads it) is named by its finding only
         fixed += [repair(repo, broken) for broken in broken_refs(repo) if broken.fixable or broken.tip is None]
-    return tuple(fixed)
+    return tuple(fixed), tuple(failed)
 
 
 def _history_findings(repo: Repo) -> list[Finding]:
