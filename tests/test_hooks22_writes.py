@@ -29,12 +29,12 @@ from hypothesis import strategies as st
 
 from git_session import trailers
 from tests import test_trailers
-from tests.helpers import ok
+from tests.helpers import git, ok
 from tests.test_i14_hooks import counted, started
 from tests.test_i14_hooks2 import AWKS, ENDINGS, run_awk
 from tests.test_i17_hooks import fresh, linked
 from tests.test_i19_hooks import SHELLS, shell_argv
-from tests.test_trailers import Session, change, head, message, run_git, writes
+from tests.test_trailers import Session, change, head, message, run_git, script, writes
 from tests.test_trust_hooks import user_messages
 
 hooked = test_trailers.hooked
@@ -51,18 +51,21 @@ HOOKS = ("prepare-commit-msg", "commit-msg", "post-rewrite")
 # shell on the hook)
 LIMITED = """#!{python}
 import os, resource, signal, sys
-if "HOOK_FSIZE" in os.environ:
+limit = os.environ.get("HOOK_FSIZE")
+named = os.environ.get("HOOK_FSIZE_FILE")  # (while it exists)
+if named and os.path.exists(named):
+    limit = open(named).read()
+if limit:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    limit = int(os.environ["HOOK_FSIZE"])
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
 os.execv({shell!r}[0], [*{shell!r}, *sys.argv[1:]])
 """
 
 
 @pytest.fixture(params=list(SHELLS))
 def limited(request: pytest.FixtureRequest, session: Session, tmp_path: Path) -> Session:
-    """The session's hooks run by this shell (with HOOK_FSIZE: none of their writes makes a
-    file over that many bytes)."""
+    """The session's hooks run by this shell (with HOOK_FSIZE, or HOOK_FSIZE_FILE naming a file
+    that holds it: none of their writes makes a file over that many bytes)."""
     interpreter = tmp_path / f"limited-{request.param}"
     interpreter.write_text(LIMITED.format(python=sys.executable, shell=shell_argv(request.param)))
     interpreter.chmod(0o755)
@@ -98,6 +101,27 @@ def test_a_message_through_the_editor(limited: Session, editors: Path) -> None:
     """(awk's path: our lines above git's comment block, the message written again)"""
     env = {"GIT_EDITOR": writes(editors, SUBJECT + "\n")}
     commits_whole(limited.repo, "-q", expected=SUBJECT + "\n", env=env)
+
+
+def test_a_template_whose_copy_failed_still_aborts_the_commit_untouched(limited: Session, editors: Path) -> None:
+    """The copy of the template the editor opens on (git-session-editing, for commit-msg) was
+    left cut short by a failed write: commit-msg took the untouched template for an edited
+    message and added the trailers, so git committed it instead of aborting. The copy is now
+    emptied: commit-msg adds nothing, git aborts as without git-session. (The limit holds
+    until the editor, which leaves the message as it is, removes it.)"""
+    repo = limited.repo
+    (editors / "template").write_text(SUBJECT + "\n")
+    git(repo, "config", "commit.template", str(editors / "template"))
+    limit = editors / "limit"
+    limit.write_text(str(LIMIT))
+    ok(repo, "status")
+    change(repo)
+    before = head(repo)
+    env = {"GIT_EDITOR": script(editors, "editor", f'rm "{limit}"\n'), "HOOK_FSIZE_FILE": str(limit)}
+    result = run_git(repo, "commit", env=env, check=False)
+    assert result.returncode != 0
+    assert "you did not edit the message" in result.stderr
+    assert head(repo) == before
 
 
 def test_an_amend_that_adds_a_line_below_the_message(limited: Session) -> None:
