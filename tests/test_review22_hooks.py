@@ -1,0 +1,115 @@
+"""Review of round 22's hooks (issue 14): the file the message is written to beside it.
+
+`$msg.git-session~` (beside COMMIT_EDITMSG) is written, then renamed over the message. What
+is already there under that name is not the hook's: a regular file left by a crash is written
+over, but a FIFO planted there blocked the write (the commit hung, for ever), and a symlink
+was followed (the file it names outside the repository emptied and written). Anything there
+that is not a regular file is now removed first, never opened (as trailers._run_awk does
+with its scratch file).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import test_trailers
+from tests.helpers import ok
+from tests.test_i17_hooks import linked
+from tests.test_trailers import Session, change, message, run_git, writes
+
+hooked = test_trailers.hooked
+session = test_trailers.session
+editors = test_trailers.editors
+
+TIMEOUT = 30
+
+
+def committed(repo: Path, *argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`git commit ARGV` within TIMEOUT seconds; a FIFO left at the name is opened for reading
+    afterwards, so that a hook blocked on it ends."""
+    beside = repo / ".git" / "COMMIT_EDITMSG.git-session~"
+    try:
+        return subprocess.run(
+            ["git", "commit", *argv],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        if beside.is_fifo():
+            os.close(os.open(beside, os.O_RDONLY | os.O_NONBLOCK))
+
+
+def plant(repo: Path, kind: str, outside: Path) -> None:
+    beside = repo / ".git" / "COMMIT_EDITMSG.git-session~"
+    if kind == "fifo":
+        os.mkfifo(beside)
+    elif kind == "symlink":
+        outside.write_text("not the hook's\n")
+        beside.symlink_to(outside)
+    elif kind == "dangling symlink":
+        beside.symlink_to(outside)
+
+
+PATHS = {
+    # (awk writes the message beside it: our lines above git's comment block)
+    "editor": (["-q"], "subject\n"),
+    # (the shell writes it beside: a message of -m not as it is)
+    "-m not as is": (["-q", "--cleanup=verbatim", "-m", "subject\n\n"], None),
+}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "dangling symlink"])
+@pytest.mark.parametrize("path", list(PATHS))
+def test_what_is_planted_beside_the_message_is_never_opened(
+    session: Session, editors: Path, tmp_path: Path, kind: str, path: str
+) -> None:
+    repo = session.repo
+    outside = tmp_path / "outside"
+    argv, typed = PATHS[path]
+    env = {"GIT_EDITOR": writes(editors, typed)} if typed else {}
+    ok(repo, "status")
+    change(repo)
+    plant(repo, kind, outside)
+    try:
+        done = committed(repo, *argv, env=env)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the commit hung on what was planted beside the message")
+    assert done.returncode == 0, done.stderr
+    assert "Session-Id: " in message(repo)
+    assert message(repo).startswith("subject\n")
+    if kind == "symlink":
+        assert outside.read_text() == "not the hook's\n"
+    else:
+        assert not outside.exists()
+    assert not (repo / ".git" / "COMMIT_EDITMSG").is_symlink()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_what_is_planted_beside_the_message_of_an_amend_is_never_opened(
+    session: Session, tmp_path: Path, kind: str
+) -> None:
+    """(the shell writes amended~ beside the message: O1 done moves its line)"""
+    repo = session.repo
+    linked(session)
+    run_git(repo, "commit", "-q", "--amend", "--no-edit")
+    session.done("O1")
+    ok(repo, "status")
+    change(repo)
+    outside = tmp_path / "outside"
+    plant(repo, kind, outside)
+    try:
+        done = committed(repo, "-q", "--amend", "--no-edit", env={})
+    except subprocess.TimeoutExpired:
+        pytest.fail("the amend hung on what was planted beside the message")
+    assert done.returncode == 0, done.stderr
+    assert "[done] O1" in message(repo) or "Session-Objectives: [done]" in message(repo)
+    if kind == "symlink":
+        assert outside.read_text() == "not the hook's\n"
