@@ -197,7 +197,19 @@ function appended(file,   i) {
     for (i = 1; i <= n; i++) if (out[i] != line[i]) return 0
     if (nout == n) return 1
     for (i = n + 1; i <= nout; i++) print out[i] >> file
-    return close(file) == 0 && written(file)
+    if (close(file) == 0 && written(file)) return 1
+    cut(file)
+    return 0
+}
+# cut: file cut back to the size of line[], never grown (its last line may have had no end):
+# an append that failed part-way left a torn line of ours (a Session-Id cut short), which
+# git would commit. (Processes: only then. The name is quoted, and never data's: git's.)
+function cut(file,   size, i, q) {
+    size = 0
+    for (i = 1; i <= n; i++) size += length(line[i]) + 1
+    q = file
+    gsub(/'/, "'\\''", q)
+    system("[ \"$(wc -c < '" q "')\" -gt " size " ] && dd if=/dev/null of='" q "' bs=1 seek=" size " 2>/dev/null")
 }
 # Whether file holds the lines out[1..nout], no more.
 function written(file,   got, s, i) {
