@@ -10,6 +10,7 @@ with its scratch file).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import test_trailers
-from tests.helpers import ok
+from tests.helpers import git, ok
 from tests.test_hooks22_writes import EVERY_AWK, SUBJECT, WARNING, limited, run_beside
 from tests.test_i17_hooks import linked
 from tests.test_trailers import Session, change, message, run_git, writes
@@ -158,3 +159,28 @@ def test_a_failed_append_of_every_awk_leaves_no_torn_line(tmp_path: Path, awk: s
     status, written = run_beside(awk, tmp_path, text, "fresh", limit=len(text) + 30)
     assert status == 2
     assert written == text
+
+
+# --- the files of the amend, opened before they were checked --------------------------------
+
+
+@pytest.mark.parametrize("name", ["amended~", "message~"])
+def test_a_fifo_planted_as_a_file_of_the_amend_never_blocks_it(session: Session, name: str) -> None:
+    """amended~ was opened (a descriptor of the function that reads it) before it was found
+    a regular file: a FIFO there hung `commit --amend --no-edit` (6e124df did not open it)."""
+    repo = session.repo
+    linked(session)
+    ok(repo, "status")
+    folder = next((repo / ".git" / "git-session" / "branches").rglob("trailers~")).parent
+    fifo = folder / f"{name}{git(repo, 'rev-parse', 'HEAD').strip()}"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    try:
+        done = committed(repo, "-q", "--amend", "--no-edit", env={})
+    except subprocess.TimeoutExpired:
+        pytest.fail("the amend hung on a FIFO planted as one of its files")
+    finally:
+        with contextlib.suppress(OSError):  # (a hook blocked opening it to read ends)
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert done.returncode == 0, done.stderr
+    assert "Decisions: D2 -- later" in message(repo)
