@@ -8,7 +8,8 @@
 # With GIT_SESSION_CONFIGS naming config files (one a line), it writes nothing and exits 5
 # unless CACHE was rendered from no trailer config and none of them may set one now.
 # CACHE is the pre-rendered trailers file, MESSAGE the file git passes to the hook. The
-# message is rewritten in place (in END, after it was read whole). MODE:
+# message is rewritten in place (in END, after it was read whole), or with GIT_SESSION_OUT
+# written to the file it names (see END). MODE:
 #   fresh     a new commit: our trailers replace any of ours already in the message
 #   amend     --amend with the message of HEAD: old lines of ours are merged with new ones
 #   amendmsg  --amend with a new message: OLD (HEAD's message) supplies the old lines
@@ -189,6 +190,36 @@ function untouched(file,   got, text, i) {
     return got == 0 && i == n
 }
 
+# Whether out[] is line[] and lines below, if any, and file holds them once appended to it
+# (none: the file is left as it is, a last line without its end too).
+function appended(file,   i) {
+    if (nout < n) return 0
+    for (i = 1; i <= n; i++) if (out[i] != line[i]) return 0
+    if (nout == n) return 1
+    for (i = n + 1; i <= nout; i++) print out[i] >> file
+    if (close(file) == 0 && written(file)) return 1
+    cut(file)
+    return 0
+}
+# cut: file cut back to the size of line[], never grown (its last line may have had no end):
+# an append that failed part-way left a torn line of ours (a Session-Id cut short), which
+# git would commit. (Processes: only then. The name is quoted, and never data's: git's.)
+function cut(file,   size, i, q) {
+    size = 0
+    for (i = 1; i <= n; i++) size += length(line[i]) + 1
+    q = file
+    gsub(/'/, "'\\''", q)
+    system("[ \"$(wc -c < '" q "')\" -gt " size " ] && dd if=/dev/null of='" q "' bs=1 seek=" size " 2>/dev/null")
+}
+# Whether file holds the lines out[1..nout], no more.
+function written(file,   got, s, i) {
+    i = 0
+    while ((got = (getline s < file)) > 0)
+        if (++i > nout || s != out[i]) break
+    close(file)
+    return got == 0 && i == nout
+}
+
 # Whether the config files named (one a line) may set what the trailers depend on. None can
 # without its name in the text: a section `[trailer ...]`, `[session "trailer"]`, a
 # `mergeTrailers` or `commentChar` variable, in any case; an include names other files, and
@@ -251,7 +282,16 @@ END {
     if (!where) { add_line(""); emit_new() }
     if (tail <= n) add_line("")
     for (i = tail; i <= n; i++) add_line(line[i])
-    target = ARGV[ARGC - 1]
+    # With GIT_SESSION_OUT naming a file, MESSAGE is never truncated: a write that fails
+    # part-way (a full disk, a quota) would leave git less than the user's message. Lines
+    # only added below it are appended (status 0); else the message is written to that
+    # file (status 6: the hook renames it over MESSAGE). Each is read back: an awk may not
+    # tell a failed write, and an append to a last line without its end joins it. (Without
+    # GIT_SESSION_OUT: rewritten in place.)
+    if (ENVIRON["GIT_SESSION_OUT"] != "" && appended(ARGV[ARGC - 1])) exit 0
+    target = ENVIRON["GIT_SESSION_OUT"] != "" ? ENVIRON["GIT_SESSION_OUT"] : ARGV[ARGC - 1]
     for (i = 1; i <= nout; i++) print out[i] > target
-    close(target)
+    if (close(target) != 0) exit 2
+    if (target == ARGV[ARGC - 1]) exit 0
+    exit written(target) ? 6 : 2
 }
