@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from git_session import secrets
-
-HEX40 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
-HEX64 = HEX40 + "2b0b822cd15d6c15b0f00a08"
+from tests.test_sweep21 import HEX40, HEX64
 
 
 @pytest.mark.parametrize(
