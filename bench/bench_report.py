@@ -17,6 +17,13 @@ Targets, as ratios of medians measured in the same run:
 - the first report: ``report, no cache`` (the cache removed before each run) <= 3 x on the
   same terms.
 
+``--floors`` adds what the first report cannot do without under format 1, timed in the same
+rounds: git writing out the messages of the sessions' histories (``git rev-list --format=%B``;
+the times of state changes are kept only there, the materialized state orders them by Lamport
+stamps), and Python reading the sessions' states through libgit2 and nothing else
+(``report_inputs.py``); with the denominator's own ``git log --shortstat`` (the linked
+commits' stats), their sum over the denominator is the least the first-report row can be.
+
 ``report`` keeps what each session's figures are made of by its tip (``reportcache.py``): the
 timed rounds, after two untimed runs, read it. ``report, no cache`` (the cache removed before
 each run: what the first report after new writes costs) is the same target's cold row. Every ratio
@@ -54,6 +61,7 @@ from benchlib import (
 START_TIME = 1_700_000_000
 FILES = 100
 AUTHOR = "Bench Author <author@example.com>"
+INPUTS_READER = Path(__file__).with_name("report_inputs.py")
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ class Settings:
     check: bool
     keep: bool
     reuse: Path | None
+    floors: bool
 
 
 # --- the fixture -------------------------------------------------------------------------------
@@ -183,7 +192,7 @@ def check_output(path: Path, sessions: int, env: dict[str, str]) -> None:
 
 
 def measure(
-    big: Path, big_shas: list[str], small: Path, small_shas: list[str], env: dict[str, str], rounds: int
+    big: Path, big_shas: list[str], small: Path, small_shas: list[str], env: dict[str, str], settings: Settings
 ) -> list[Verdict]:
     exe = git_session_exe()
     n_big, n_small = len(big_shas) // 2, len(small_shas) // 2
@@ -199,18 +208,26 @@ def measure(
         Command(f"report: {n_small:,} sessions", (exe, "report"), small),
         Command(f"report, no cache: {n_big:,} sessions", ("sh", "-c", cold), big),
     ]
-    walls, cpus = interleaved_cpu(commands, env, rounds)
+    if settings.floors:
+        tips = git(big, "for-each-ref", "--format=%(objectname)", "refs/sessions/").split()
+        messages = ("git", "rev-list", "--no-commit-header", "--format=%B", *tips)
+        commands += [
+            Command(f"git rev-list --format=%B: {n_big:,} session histories", messages, big),
+            Command(f"python, libgit2 reading {n_big:,} states", (sys.executable, str(INPUTS_READER)), big),
+        ]
+    walls, cpus = interleaved_cpu(commands, env, settings.rounds)
     verdicts = []
     for what, timings in (("wall", walls), ("CPU", cpus)):
         print(f"\n--- {what} time")
-        judged = _verdicts([t.median_ms for t in timings], n_big, n_small, what)
-        report_verdicts(timings, judged, rounds)
+        medians = [t.median_ms for t in timings]
+        judged = _verdicts(medians, n_big, n_small, what) + _floor_verdicts(medians, n_big, what)
+        report_verdicts(timings, judged, settings.rounds)
         verdicts += judged
     return verdicts
 
 
 def _verdicts(medians: Sequence[float], n_big: int, n_small: int, what: str) -> list[Verdict]:
-    floor, refs_big, log_big, report_big, refs_small, log_small, report_small, cold_big = medians
+    floor, refs_big, log_big, report_big, refs_small, log_small, report_small, cold_big = medians[:8]
     net_big, net_small = report_big - floor, report_small - floor
     return [
         Verdict(f"{what}: (report - floor) / (for-each-ref + log), {n_big:,}", net_big / (refs_big + log_big), 3.0),
@@ -231,6 +248,21 @@ def _verdicts(medians: Sequence[float], n_big: int, n_small: int, what: str) -> 
     ]
 
 
+def _floor_verdicts(medians: Sequence[float], n_big: int, what: str) -> list[Verdict]:
+    """With ``--floors``: the least the first report's row can be (see the module's docstring)."""
+    if len(medians) == 8:
+        return []
+    floor, refs_big, log_big, messages, states = medians[0], medians[1], medians[2], medians[8], medians[9]
+    reading = messages + log_big + (states - floor)
+    return [
+        Verdict(
+            f"{what}: first report's reading alone (histories + log + states) / (for-each-ref + log), {n_big:,}",
+            reading / (refs_big + log_big),
+            None,  # at or above 3, the first-report row cannot be met by any code that reads format 1
+        )
+    ]
+
+
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=15, help="timed rounds of each measurement (default 15)")
@@ -239,6 +271,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     parser.add_argument("--ops-per-commit", type=int, default=1, help="operations written per commit (1)")
     parser.add_argument("--loose", action="store_true", help="leave objects and refs loose, as git-session writes them")
     parser.add_argument("--quick", action="store_true", help="5 rounds, 5 operations per commit")
+    parser.add_argument(
+        "--floors", action="store_true", help="also time what the first report must read (see the docstring)"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary repositories")
     parser.add_argument(
@@ -250,7 +285,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     if not 0 < args.small < args.sessions:
         parser.error("--small must be positive and smaller than --sessions")
     ops = max(1, args.ops_per_commit)
-    return Settings(args.rounds, args.sessions, args.small, ops, args.loose, args.check, args.keep, args.reuse)
+    return Settings(
+        args.rounds, args.sessions, args.small, ops, args.loose, args.check, args.keep, args.reuse, args.floors
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -271,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fixtures ready in {time.perf_counter() - began:.1f} s under {root} ({commits} commits in the big one)")
         check_output(big, len(big_shas) // 2, env)
         check_output(small, len(small_shas) // 2, env)
-        verdicts = measure(big, big_shas, small, small_shas, env, settings.rounds)
+        verdicts = measure(big, big_shas, small, small_shas, env, settings)
     return exit_status(verdicts, settings.check)
 
 
