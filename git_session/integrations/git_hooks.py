@@ -26,6 +26,7 @@ from git_session.integrations.files import (
     read,
     same_dir,
     same_file,
+    why_read_only,
     write_file,
 )
 from git_session.integrations.hook_managers import hooks_path_data
@@ -137,6 +138,9 @@ def check_writable(repo: Repo, location: Location, force: bool) -> None:
             advice=Advice.HOOKS_PATH_ROUTES,
             data=hooks_path_data(repo, location),
         )
+    hint = why_read_only(location.path, "the folder")
+    if hint:
+        raise UserError(f"{location.path} is read-only: git-session writes no hooks in it", hint)
 
 
 def _plan(folder: str, shim: Shim) -> HookChange:
@@ -219,7 +223,11 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
     restored: list[Change] = []
     kept: list[Change] = []
     users: list[Change] = []
-    for folder in folders:
+    read_only = [folder for folder in folders if why_read_only(folder, "the folder")]
+    for folder in read_only:  # its owner asked that no tool change it: the hooks and the record stay
+        note = ": the folder is read-only; make it writable (chmod u+w) and uninstall again"
+        kept.append(Change("kept", f"the hooks in {folder}", note, done=False))
+    for folder in (f for f in folders if f not in read_only):
         with filesystem(folder):
             others = shared.unregister(repo, folder)
             if others:
@@ -231,6 +239,8 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
                 with contextlib.suppress(OSError):
                     os.rmdir(folder)  # only when empty: what install made, and nothing since
     record.forget(repo, hooks_dirs=True)
+    for folder in read_only:
+        record.add(repo, folder, created=folder in state.created)
     return (*removed, *restored, *kept, *users)
 
 
