@@ -138,9 +138,14 @@ def check_writable(repo: Repo, location: Location, force: bool) -> None:
             advice=Advice.HOOKS_PATH_ROUTES,
             data=hooks_path_data(repo, location),
         )
-    hint = why_read_only(location.path, "the folder")
+    refuse_read_only(location.path)
+
+
+def refuse_read_only(folder: str) -> None:
+    """Write no hook in a folder its owner made read-only (``why_read_only``: even as root)."""
+    hint = why_read_only(folder, "the folder")
     if hint:
-        raise UserError(f"{location.path} is read-only: git-session writes no hooks in it", hint)
+        raise UserError(f"{folder} is read-only: git-session writes no hooks in it", hint)
 
 
 def _plan(folder: str, shim: Shim) -> HookChange:
@@ -304,6 +309,7 @@ def _repair_hooks(repo: Repo) -> list[str]:
     location = locate(repo)
     fixed = []
     _make(repo, location.path)
+    refuse_read_only(location.path)
     with filesystem(location.path):
         for shim in shipped_hooks():
             if calls_us(os.path.join(location.path, shim.name), shim.name):

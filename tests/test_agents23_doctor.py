@@ -1,0 +1,48 @@
+"""Round 23: after ``doctor --fix`` a repair that failed is not promised again by the summary
+("N problem(s); git session doctor --fix repairs them"). Fails on 33dbdc8."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import ok, run
+
+
+def test_doctor_fix_does_not_promise_the_repair_that_just_failed(repo: Path) -> None:
+    ok(repo, "agent", "install", "claude")
+    settings = repo / ".claude/settings.local.json"
+    settings.write_text("{}\n")
+    settings.chmod(0o444)
+    result = run(repo, "doctor", "--fix")
+    assert result.exit_code == 1
+    assert "problem: claude: not repaired: .claude/settings.local.json is read-only" in result.stdout
+    summary = result.stdout.splitlines()[-1]
+    assert summary.endswith("problem(s)"), summary
+    settings.chmod(0o644)  # once the user makes it writable, the promise is back, and holds
+    assert run(repo, "doctor").stdout.splitlines()[-1].endswith("; git session doctor --fix repairs them")
+    assert "fixed: put back the claude hooks" in run(repo, "doctor", "--fix").stdout
+    assert "SessionStart" in settings.read_text()
+
+
+def test_doctor_fix_writes_no_hook_in_a_read_only_folder_nor_promises_it(repo: Path) -> None:
+    """On 33dbdc8 doctor --fix (run as root) chained the user's hook in a hooks folder its owner
+    made read-only; refused now, its finding no longer says "(--fix chains it)"."""
+    ok(repo, "install")
+    hooks = repo / ".git/hooks"
+    (hooks / "commit-msg").unlink()
+    (hooks / "commit-msg").write_text("#!/bin/sh\nexit 0\n")
+    (hooks / "commit-msg").chmod(0o755)
+    hooks.chmod(0o555)
+    try:
+        result = run(repo, "doctor", "--fix")
+        names = sorted(p.name for p in hooks.iterdir())
+    finally:
+        hooks.chmod(0o755)
+    assert result.exit_code == 1
+    assert (
+        f"problem: git-hooks: not repaired: {hooks} is read-only: git-session writes no hooks in it\n" in result.stdout
+    )
+    assert "problem: hook commit-msg: a hook that is not git-session's is in place\n" in result.stdout
+    assert result.stdout.splitlines()[-1] == "2 problem(s)"
+    assert "commit-msg.git-session-chained" not in names
+    assert (hooks / "commit-msg").read_text() == "#!/bin/sh\nexit 0\n"
