@@ -44,7 +44,7 @@ from mcp.types import (
 from pydantic import ValidationError
 
 JSON_SPACE = " \t\r\n"
-GRACE_SECONDS = 1.0  # for answers not yet written when the client closes its end
+GRACE_SECONDS = 1.0  # for answers not yet written when the client closes its end, without one written
 
 
 async def read_lines(
@@ -60,6 +60,7 @@ async def read_lines(
                 answers.send(taken)
             else:
                 await received.send(SessionMessage(taken))
+        await answers.drain()  # before the server sees the end: it then closes its writer
 
 
 class Answers:
@@ -68,13 +69,28 @@ class Answers:
     def __init__(self, write: WriteStream[SessionMessage], tasks: TaskGroup) -> None:
         self.write = write
         self.tasks = tasks
+        self.pending = 0
 
     def send(self, answer: JSONRPCError) -> None:
+        self.pending += 1
         self.tasks.start_soon(self._send, answer)
 
     async def _send(self, answer: JSONRPCError) -> None:
-        with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):  # the server is done: nobody to tell
-            await self.write.send(SessionMessage(answer))
+        try:
+            with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):  # the server is done: nobody to tell
+                await self.write.send(SessionMessage(answer))
+        finally:
+            self.pending -= 1
+
+    async def drain(self) -> None:
+        """Wait for the answers not yet handed to the writer while they go; ``GRACE_SECONDS``
+        without one going ends the wait (a client that closed its input may not read its
+        output either)."""
+        left, since = self.pending, anyio.current_time()
+        while self.pending and anyio.current_time() - since < GRACE_SECONDS:
+            await anyio.sleep(0.01)
+            if self.pending < left:
+                left, since = self.pending, anyio.current_time()
 
 
 def message(line: str) -> JSONRPCMessage | JSONRPCError:
