@@ -427,16 +427,20 @@ def _into_git(repo: Repo, path: str, workdir: str) -> bool:
     case (a case-insensitive file system opens ``.GIT`` as ``.git``)."""
     real = os.path.realpath(path)
     parts = os.path.relpath(real, os.path.realpath(workdir)).split(os.sep)
-    return ".git" in (part.lower() for part in parts) or _below(real, (repo.git_dir, repo.common_dir))
+    return ".git" in (part.lower() for part in parts) or _below(real, (repo.git_dir, repo.common_dir), workdir)
 
 
-def _below(path: str, folders: Sequence[str]) -> bool:
-    """Whether ``path`` or a folder above it is one of ``folders``, told by identity (not by
-    name: a case-insensitive file system, a second name for the same folder)."""
+def _below(path: str, folders: Sequence[str], work_tree: str) -> bool:
+    """Whether ``path`` or a folder above it is one of ``folders`` before any is ``work_tree``
+    (a work tree may lie in the git dir: ``git worktree add`` in a bare clone), told by
+    identity (not by name: a case-insensitive file system, a second name for the same folder)."""
     wanted = [found for found in map(_stat, folders) if found is not None]
+    top = _stat(work_tree)
     here = path
     while True:
         found = _stat(here)
+        if found is not None and top is not None and os.path.samestat(found, top):
+            return False
         if found is not None and any(os.path.samestat(found, folder) for folder in wanted):
             return True
         if os.path.dirname(here) == here:
