@@ -228,7 +228,7 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
     restored: list[Change] = []
     kept: list[Change] = []
     users: list[Change] = []
-    read_only = [folder for folder in folders if why_read_only(folder, "the folder")]
+    read_only = [folder for folder in folders if _holds_ours(folder) and why_read_only(folder, "the folder")]
     for folder in read_only:  # its owner asked that no tool change it: the hooks and the record stay
         note = ": the folder is read-only; make it writable (chmod u+w) and uninstall again"
         kept.append(Change("kept", f"the hooks in {folder}", note, done=False))
@@ -247,6 +247,13 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
     for folder in read_only:
         record.add(repo, folder, created=folder in state.created)
     return (*removed, *restored, *kept, *users)
+
+
+def _holds_ours(folder: str) -> bool:
+    """Whether ``folder`` holds a shim of ours or a hook we chained (a read-only one without:
+    nothing to keep, and nothing to record)."""
+    paths = [os.path.join(folder, name) for name in GIT_HOOKS]
+    return any(is_shim(path) or os.path.lexists(path + CHAINED_SUFFIX) for path in paths)
 
 
 def _uninstall_folder(folder: str, removed: list[Change], restored: list[Change], kept: list[Change]) -> None:

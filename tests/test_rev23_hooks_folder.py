@@ -1,0 +1,30 @@
+"""Round 23 review: ``git session uninstall`` keeps the git hooks in a folder its owner made
+read-only, and the record naming it; on a repository where git-session never installed (or
+whose hooks were removed since), the read-only hooks folder holds none of ours: uninstall
+said "Kept the hooks in …" and wrote a record naming the folder, as if install had put
+hooks there."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import git, ok
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="root writes in a folder without its owner's write bit")
+
+
+def test_uninstall_keeps_nothing_and_records_nothing_in_a_read_only_hooks_folder_without_ours(repo: Path) -> None:
+    hooks = Path(git(repo, "rev-parse", "--git-path", "hooks").strip())
+    hooks = hooks if hooks.is_absolute() else repo / hooks
+    hooks.mkdir(exist_ok=True)
+    hooks.chmod(0o555)
+    try:
+        out = ok(repo, "uninstall")
+    finally:
+        hooks.chmod(0o755)
+    assert out == "git-session is not installed here: nothing to remove\n"
+    records = [p for p in (repo / ".git").rglob("*") if p.name.endswith("installed")]
+    assert not records, records
