@@ -28,3 +28,17 @@ def test_uninstall_keeps_nothing_and_records_nothing_in_a_read_only_hooks_folder
     assert out == "git-session is not installed here: nothing to remove\n"
     records = [p for p in (repo / ".git").rglob("*") if p.name.endswith("installed")]
     assert not records, records
+
+
+def test_install_again_with_every_hook_in_place_in_a_folder_made_read_only_since(repo: Path) -> None:
+    """Nothing to write, nothing to refuse: 33dbdc8 said so (exit 0), the round's refusal failed it."""
+    ok(repo, "install")
+    hooks = repo / ".git/hooks"
+    shims = {p.name: p.read_bytes() for p in hooks.iterdir()}
+    hooks.chmod(0o555)
+    try:
+        out = ok(repo, "install")
+    finally:
+        hooks.chmod(0o755)
+    assert f"git-session is already installed in {hooks}; nothing changed" in out
+    assert {p.name: p.read_bytes() for p in hooks.iterdir()} == shims

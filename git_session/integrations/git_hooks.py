@@ -66,8 +66,9 @@ class GitHooks:
         if options.manual:  # no hooks written: hook_managers says what to add by hand
             return Plan(self.name, location.path, (), options)
         check_writable(repo, location, options.force)
-        changes = tuple(_plan(location.path, shim).as_change() for shim in shipped_hooks())
-        return Plan(self.name, location.path, changes, options)
+        plans = [_plan(location.path, shim) for shim in shipped_hooks()]
+        refuse_read_only(location.path, plans)
+        return Plan(self.name, location.path, tuple(plan.as_change() for plan in plans), options)
 
     def install(self, repo: Repo, plan: Plan) -> Result:
         """Carry out ``plan``, planned again here: another install may have run since."""
@@ -96,6 +97,7 @@ def install_hooks(repo: Repo, location: Location, force: bool) -> tuple[HookChan
     check_writable(repo, location, force)
     shims = shipped_hooks()
     plans = [_plan(location.path, shim) for shim in shims]
+    refuse_read_only(location.path, plans)
     _make(repo, location.path)
     with filesystem(location.path):
         done = tuple(_apply(location.path, shim, plan) for shim, plan in zip(shims, plans, strict=True))
@@ -138,11 +140,13 @@ def check_writable(repo: Repo, location: Location, force: bool) -> None:
             advice=Advice.HOOKS_PATH_ROUTES,
             data=hooks_path_data(repo, location),
         )
-    refuse_read_only(location.path)
 
 
-def refuse_read_only(folder: str) -> None:
-    """Write no hook in a folder its owner made read-only (``why_read_only``: even as root)."""
+def refuse_read_only(folder: str, plans: Sequence[HookChange] | None = None) -> None:
+    """Write no hook in a folder its owner made read-only (``why_read_only``: even as root);
+    where every hook of ``plans`` is in place already nothing is written: nothing to refuse."""
+    if plans is not None and all(plan.action == "unchanged" for plan in plans):
+        return
     hint = why_read_only(folder, "the folder")
     if hint:
         raise UserError(f"{folder} is read-only: git-session writes no hooks in it", hint)
