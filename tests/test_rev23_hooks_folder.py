@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import git, ok
+from tests.helpers import git, ok, run
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="root writes in a folder without its owner's write bit")
 
@@ -42,3 +42,32 @@ def test_install_again_with_every_hook_in_place_in_a_folder_made_read_only_since
         hooks.chmod(0o755)
     assert f"git-session is already installed in {hooks}; nothing changed" in out
     assert {p.name: p.read_bytes() for p in hooks.iterdir()} == shims
+
+
+def test_doctor_promises_no_repair_in_a_read_only_hooks_folder(repo: Path) -> None:
+    """On the round's code doctor said "git session doctor --fix repairs them", and --fix then
+    refused the folder ("not repaired: … is read-only")."""
+    ok(repo, "install")
+    hooks = repo / ".git/hooks"
+    (hooks / "pre-push").unlink()
+    hooks.chmod(0o555)
+    try:
+        result = run(repo, "doctor")
+    finally:
+        hooks.chmod(0o755)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == "1 problem(s)"
+    assert f"missing from {hooks}; {hooks} is read-only: make it writable (chmod u+w)" in result.stdout
+    assert "fixed: installed hook pre-push" in ok(repo, "doctor", "--fix")  # writable again: repaired
+
+
+def test_doctor_still_says_install_has_not_run_with_a_read_only_hooks_folder(repo: Path) -> None:
+    """Passes on the round's code too: a read-only folder does not make a fresh repository look installed."""
+    hooks = repo / ".git/hooks"
+    hooks.mkdir(exist_ok=True)
+    hooks.chmod(0o555)
+    try:
+        result = run(repo, "doctor")
+    finally:
+        hooks.chmod(0o755)
+    assert "git-session is not installed here" in result.stdout

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from git_session.errors import Advice, UserError
@@ -290,6 +290,10 @@ def _hook_findings(repo: Repo, location: Location, state: record.State) -> list[
         message = f"core.hooksPath is {setting.value} (set in {setting.origin}) and git-session's hooks are not there"
         return [Finding("problem", "hooks", message, advice=Advice.INSTALL_FORCE_OR_MANUAL)]
     found = [f for shim in shipped_hooks() if (f := _hook_finding(folder, shim, ours)) is not None]
+    installed = bool(state.hooks_dirs) or _holds_ours(folder)  # (else doctor says install has not run)
+    if installed and why_read_only(folder, "the folder"):  # doctor --fix writes no hooks in it: no repair to promise
+        note = f"; {folder} is read-only: make it writable (chmod u+w) for doctor --fix to repair it"
+        found = [replace(f, message=f.message + note, fixable=False, advice=None) if f.fixable else f for f in found]
     if not found:
         names = ", ".join(s.name for s in shipped_hooks())
         found.append(Finding("ok", "hooks", f"{names} in {folder}"))
