@@ -23,7 +23,15 @@ from git_session.gitrepo import Repo
 from git_session.integrations import instructions
 from git_session.integrations.agent_clients import AGENT_NAMES, AgentName, Scope
 from git_session.integrations.agent_settings import Added
-from git_session.integrations.files import filesystem, inside, read, same_dir, why_read_only, write_file
+from git_session.integrations.files import (
+    filesystem,
+    inside,
+    read,
+    remove_empty_folder,
+    same_dir,
+    why_read_only,
+    write_file,
+)
 from git_session.integrations.jsonconfig import ConfigFileError
 
 RECORD_NAME = "agents-installed"
@@ -123,8 +131,8 @@ def delete(path: str, folders: Sequence[str]) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(os.path.realpath(path))  # through a link (CLAUDE.md -> AGENTS.md): the file install made
     for folder in reversed([f for f in folders if inside(path, f) and not same_dir(path, f)]):
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+        if not remove_empty_folder(folder):
+            break  # the folders holding it stay too
 
 
 # --- records -------------------------------------------------------------------------------

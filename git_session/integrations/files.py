@@ -106,6 +106,18 @@ def why_read_only(path: str, name: str) -> str:
     return ""
 
 
+def remove_empty_folder(folder: str) -> bool:
+    """Remove ``folder`` if it is empty and the folder holding it may be written (``why_read_only``:
+    root too may not take an entry out of a folder its owner made read-only); whether it went."""
+    if why_read_only(os.path.dirname(os.path.abspath(folder)), "the folder"):
+        return False
+    try:
+        os.rmdir(folder)
+    except OSError:
+        return False
+    return True
+
+
 def write_file(path: str, data: bytes, mode: int) -> None:
     """Write atomically (a temporary file beside, then rename), with exactly ``mode``."""
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")

@@ -9,7 +9,6 @@ hook manager owns never (``hook_managers`` says what to add to its configuration
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from git_session.integrations.files import (
     filesystem,
     inside_repo,
     read,
+    remove_empty_folder,
     same_dir,
     same_file,
     why_read_only,
@@ -245,8 +245,7 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
                 continue
             _uninstall_folder(folder, removed, restored, kept)
             if folder in state.created and _gits_own(repo, folder):
-                with contextlib.suppress(OSError):
-                    os.rmdir(folder)  # only when empty: what install made, and nothing since
+                remove_empty_folder(folder)  # only when empty: what install made, and nothing since
     record.forget(repo, hooks_dirs=True)
     for folder in read_only:
         record.add(repo, folder, created=folder in state.created)
