@@ -25,7 +25,7 @@ def test_doctor_fix_writes_no_hook_in_a_read_only_folder_nor_promises_it(repo: P
     assert result.exit_code == 1
     assert (  # rev-agents23: doctor finds the folder read-only, and --fix does not try
         "problem: hook commit-msg: a hook that is not git-session's is in place; "
-        f"{hooks} is read-only: make it writable (chmod u+w) for doctor --fix to repair it\n" in result.stdout
+        f"{hooks} is read-only: make it writable (chmod u+w), and it can be repaired\n" in result.stdout
     )
     assert result.stdout.splitlines()[-1] == "1 problem(s)"
     assert "commit-msg.git-session-chained" not in names

@@ -291,7 +291,7 @@ def _hook_findings(repo: Repo, location: Location, state: record.State) -> list[
     found = [f for shim in shipped_hooks() if (f := _hook_finding(folder, shim, ours)) is not None]
     installed = bool(state.hooks_dirs) or _holds_ours(folder)  # (else doctor says install has not run)
     if installed and why_read_only(folder, "the folder"):  # doctor --fix writes no hooks in it: no repair to promise
-        note = f"; {folder} is read-only: make it writable (chmod u+w) for doctor --fix to repair it"
+        note = f"; {folder} is read-only: make it writable (chmod u+w), and it can be repaired"
         found = [replace(f, message=f.message + note, fixable=False, advice=None) if f.fixable else f for f in found]
     if not found:
         names = ", ".join(s.name for s in shipped_hooks())
