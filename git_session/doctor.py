@@ -50,8 +50,26 @@ def doctor(repo: Repo, *, fix: bool = False, now: float | None = None) -> Doctor
         return _report(repo, found, shared)
     with install_lock(repo):
         fixed, failed = _repair(repo, found, findings, now)
-    report = _report(repo, _integration_findings(repo), _shared_findings(repo, now), fixed)
-    return replace(report, findings=(*failed, *report.findings))
+    found = _integration_findings(repo)
+    report = _report(repo, found, _shared_findings(repo, now), fixed)
+    return replace(report, findings=(*failed, *_unrepairable(report.findings, found, failed)))
+
+
+def _unrepairable(
+    findings: Sequence[Finding], found: dict[str, list[Finding]], failed: Sequence[Finding]
+) -> tuple[Finding, ...]:
+    """``findings`` where those of an integration whose repair just failed are no longer
+    fixable: ``doctor --fix`` would fail again, and the summary must not promise it."""
+    unrepaired = {finding for name in {f.subject for f in failed} for finding in found.get(name, [])}
+    return tuple(_unfixable(f) if f in unrepaired else f for f in findings)
+
+
+_FIX_PROMISES = (Advice.FIX_CHAINS, Advice.FIX_REPLACES, Advice.FIX_RESTORES)  # "(--fix chains it)"
+
+
+def _unfixable(finding: Finding) -> Finding:
+    advice = None if finding.advice in _FIX_PROMISES else finding.advice
+    return replace(finding, fixable=False, advice=advice)
 
 
 def _report(

@@ -80,12 +80,15 @@ class Wire:
 
 
 @asynccontextmanager
-async def connect_wire(repo: Path) -> AsyncIterator[Wire]:
+async def connect_wire(repo: Path, unread: bytes = b"") -> AsyncIterator[Wire]:
     """``connect``, over the test's own pipe to the server (the SDK's stdio client sends
-    only what it can serialize), initialized."""
+    only what it can serialize), initialized. ``unread``: bytes sent first, before anything
+    the server writes is read (a client that does not read its stdout yet)."""
     command = ["git", "session", "mcp"]
     async with await anyio.open_process(command, cwd=repo, env=server_env(), stderr=subprocess.DEVNULL) as process:
         assert process.stdin is not None and process.stdout is not None
+        with anyio.fail_after(20):  # the server reads on while its answers wait to be read
+            await process.stdin.send(unread)
         to_session, session_reads = anyio.create_memory_object_stream[SessionMessage | Exception](16)
         session_writes, to_server = anyio.create_memory_object_stream[SessionMessage](16)
         async with anyio.create_task_group() as tasks, ClientSession(session_reads, session_writes) as session:

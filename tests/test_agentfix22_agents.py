@@ -278,7 +278,7 @@ def test_install_writes_nothing_through_a_committed_link_into_a_git_folder(
     before = git_files(repo)
     error = fails(repo, "agent", "install", agent, *options)
     assert error == (
-        f"git-session: {link} is a symbolic link committed in this repository leading into a .git folder: "
+        f"git-session: {link} is a symbolic link committed in this repository leading into a git folder: "
         "nothing written through it\n"
     )
     assert git_files(repo) == before

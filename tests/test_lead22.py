@@ -20,3 +20,10 @@ def test_doctor_fix_names_a_repair_that_failed_a_problem_not_a_fix(repo: Path) -
     assert "problem: claude: not repaired: " in result.stdout
     assert "is read-only" in result.stdout
     assert settings.read_text() == "{}\n"
+    # agents23: the summary no longer promises the repair that just failed (on 33dbdc8:
+    # "3 problem(s); git session doctor --fix repairs them"); once the file is writable, it holds
+    assert result.stdout.splitlines()[-1] == "3 problem(s)"
+    settings.chmod(0o644)
+    assert run(repo, "doctor").stdout.splitlines()[-1].endswith(" problem(s); git session doctor --fix repairs them")
+    assert "fixed: put back the claude hooks" in run(repo, "doctor", "--fix").stdout
+    assert "SessionStart" in settings.read_text()

@@ -16,7 +16,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from git_session.errors import UserError
@@ -342,6 +342,7 @@ def _uninstall_one(repo: Repo, entry: McpInstall, environ: Mapping[str, str]) ->
                 return _uninstall_shared(repo, entry, where, environ)
         if not agents.shared_scope(entry.agent, entry.scope):
             agents.own_file(repo, entry.file)
+            entry = entry if agents.may_remove(repo, entry.file) else replace(entry, created_file=False)
         return _cut(repo, entry, where)
     except (UserError, OSError) as exc:
         message = exc.message if isinstance(exc, UserError) else f"{where}: {exc.strerror or exc}"

@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import json
 import os
-import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,15 @@ from git_session.gitrepo import Repo
 from git_session.integrations import instructions
 from git_session.integrations.agent_clients import AGENT_NAMES, AgentName, Scope
 from git_session.integrations.agent_settings import Added
-from git_session.integrations.files import filesystem, inside, read, same_dir, write_file
+from git_session.integrations.files import (
+    filesystem,
+    inside,
+    read,
+    remove_empty_folder,
+    same_dir,
+    why_read_only,
+    write_file,
+)
 from git_session.integrations.jsonconfig import ConfigFileError
 
 RECORD_NAME = "agents-installed"
@@ -100,23 +107,21 @@ def _mode(path: str) -> int:
 
 
 def refuse_read_only(path: str, where: str) -> None:
-    """Refuse a file (through a symbolic link, its target) whose owner took away their own
-    write permission: they asked that no tool change it (even run as root, or by replacing it);
-    and one the user may not write (another user's, a read-only file system): replacing it
-    through its folder would make it theirs."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return
-    if not mode & stat.S_IWUSR:
-        hint = "make it writable (chmod u+w), and run the command again"
-    elif not os.access(path, os.W_OK):
-        hint = (
-            "make it writable for you (it is another user's, or on a read-only file system), and run the command again"
-        )
-    else:
-        return
-    raise ConfigFileError(f"{where} is read-only; nothing changed", hint)
+    """Refuse a file (through a symbolic link, its target), or the folder it would be written
+    or removed in (the nearest one there: install makes the others in it), whose owner took
+    away their own write permission: they asked that no tool change it (even run as root, for
+    whom every file is writable, or by replacing the file through its folder); and one the
+    user may not write (another user's, a read-only file system): replacing it through its
+    folder would make it theirs."""
+    real = os.path.realpath(path)
+    hint = why_read_only(real, "it")
+    if hint:
+        raise ConfigFileError(f"{where} is read-only; nothing changed", hint)
+    made = missing_folders(path)
+    folder = os.path.dirname(made[0]) if made else os.path.dirname(real)  # where install makes the others
+    hint = why_read_only(folder, "the folder")
+    if hint:
+        raise ConfigFileError(f"{where} is in a read-only folder, {folder}; nothing changed", hint)
 
 
 def delete(path: str, folders: Sequence[str]) -> None:
@@ -126,8 +131,8 @@ def delete(path: str, folders: Sequence[str]) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(os.path.realpath(path))  # through a link (CLAUDE.md -> AGENTS.md): the file install made
     for folder in reversed([f for f in folders if inside(path, f) and not same_dir(path, f)]):
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+        if not remove_empty_folder(folder):
+            break  # the folders holding it stay too
 
 
 # --- records -------------------------------------------------------------------------------

@@ -346,6 +346,7 @@ def _uninstall_one(repo: Repo, entry: Install, environ: Mapping[str, str]) -> Un
 def _uninstall_file(repo: Repo, entry: Install, where: str, added: Added, folders: Sequence[str]) -> UninstallReport:
     if not shared_scope(entry.agent, entry.scope):
         own_file(repo, entry.file)
+        added = added if may_remove(repo, entry.file) else replace(added, created_file=False)
     text = read_text(entry.file, where)
     if text is None:
         return UninstallReport(entry.agent, entry.scope, where, excluded=unexclude(repo, entry.exclude))
@@ -370,6 +371,16 @@ def own_file(repo: Repo, path: str) -> None:
     refuse_committed_links(repo, [path])
 
 
+def may_remove(repo: Repo, path: str) -> bool:
+    """Whether uninstall may remove a work tree's file that install made (and the folders made
+    for it): only where the file lies in that work tree, links followed. Through the user's own
+    link leading out (``CLAUDE.md -> ~/notes/claude.md``, made by install when it was missing)
+    the file is not the work tree's, and another repository's link may lead to it too: it stays,
+    with git-session's part taken out."""
+    workdir = _work_tree_of(repo, path)
+    return workdir is not None and inside(path, workdir) and not _into_git(repo, path, workdir)
+
+
 def refuse_committed_links(repo: Repo, paths: Sequence[str]) -> None:
     """Refuse to write any of ``paths`` through a symbolic link git tracks (the file or a folder
     of the work tree on its way) that leads out of the work tree: a cloned repository could
@@ -377,9 +388,11 @@ def refuse_committed_links(repo: Repo, paths: Sequence[str]) -> None:
     file. A link the user made (untracked: ``.claude`` linked to their dotfiles) is followed."""
     for path in paths:
         workdir = _work_tree_of(repo, path)
-        committed = _committed_links(repo, workdir, _links_leading_out(path, workdir)) if workdir else []
+        committed = _committed_links(repo, workdir, _links_leading_out(repo, path, workdir)) if workdir else []
         if committed:
-            leads = "into a .git folder" if _into_git(os.path.join(workdir or "", committed[0]), workdir or "") else ""
+            leads = (
+                "into a git folder" if _into_git(repo, os.path.join(workdir or "", committed[0]), workdir or "") else ""
+            )
             raise UserError(
                 f"{committed[0]} is a symbolic link committed in this repository leading "
                 f"{leads or 'out of its work tree'}: nothing written through it"
@@ -393,22 +406,53 @@ def _work_tree_of(repo: Repo, path: str) -> str | None:
     return next((top for top in _work_trees(repo) if _lies_in(path, top)), None)
 
 
-def _links_leading_out(path: str, workdir: str) -> list[str]:
+def _links_leading_out(repo: Repo, path: str, workdir: str) -> list[str]:
     """The symbolic links among ``path`` and its folders inside ``workdir`` that lead out of
     it, relative to it."""
     parts = os.path.relpath(os.path.abspath(path), os.path.abspath(workdir)).split(os.sep)
     steps = [os.path.join(*parts[: n + 1]) for n in range(len(parts))]
-    return [step for step in steps if _leads_out(os.path.join(workdir, step), workdir)]
+    return [step for step in steps if _leads_out(repo, os.path.join(workdir, step), workdir)]
 
 
-def _leads_out(path: str, workdir: str) -> bool:
+def _leads_out(repo: Repo, path: str, workdir: str) -> bool:
     """A symbolic link leading out of the work tree, or into a .git folder in it (the
     repository's config or hooks: not the work tree's files)."""
-    return os.path.islink(path) and (not inside(path, workdir) or _into_git(path, workdir))
+    return os.path.islink(path) and (not inside(path, workdir) or _into_git(repo, path, workdir))
 
 
-def _into_git(path: str, workdir: str) -> bool:
-    return ".git" in os.path.relpath(os.path.realpath(path), os.path.realpath(workdir)).split(os.sep)
+def _into_git(repo: Repo, path: str, workdir: str) -> bool:
+    """Whether ``path`` resolves into a git dir: the repository's own by what it is, whatever
+    its name (``--separate-git-dir``, a bare "dotfiles" repository's folder in the work tree, a
+    linked work tree's), or a folder of the work tree named .git (a nested repository's), in any
+    case (a case-insensitive file system opens ``.GIT`` as ``.git``)."""
+    real = os.path.realpath(path)
+    parts = os.path.relpath(real, os.path.realpath(workdir)).split(os.sep)
+    return ".git" in (part.lower() for part in parts) or _below(real, (repo.git_dir, repo.common_dir), workdir)
+
+
+def _below(path: str, folders: Sequence[str], work_tree: str) -> bool:
+    """Whether ``path`` or a folder above it is one of ``folders`` before any is ``work_tree``
+    (a work tree may lie in the git dir: ``git worktree add`` in a bare clone), told by
+    identity (not by name: a case-insensitive file system, a second name for the same folder)."""
+    wanted = [found for found in map(_stat, folders) if found is not None]
+    top = _stat(work_tree)
+    here = path
+    while True:
+        found = _stat(here)
+        if found is not None and top is not None and os.path.samestat(found, top):
+            return False
+        if found is not None and any(os.path.samestat(found, folder) for folder in wanted):
+            return True
+        if os.path.dirname(here) == here:
+            return False
+        here = os.path.dirname(here)
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _committed_links(repo: Repo, workdir: str, relative: Sequence[str]) -> list[str]:
@@ -504,7 +548,8 @@ def _uninstall_block(repo: Repo, block: Block, environ: Mapping[str, str]) -> Bl
         text = read_text(block.file, where)
         if text is None:
             return BlockReport(block.agent, where, "absent")
-        new, outcome = instructions.remove(text, block.added)
+        added = block.added if may_remove(repo, block.file) else replace(block.added, created=False)
+        new, outcome = instructions.remove(text, added)
         if new is None:
             delete(block.file, ())
         elif new != text:

@@ -87,6 +87,37 @@ def executable(path: str) -> bool:
     return os.access(path, os.X_OK)
 
 
+def why_read_only(path: str, name: str) -> str:
+    """What to do to write at ``path`` (``name`` in the hint: "it", "the folder"); "" when it
+    may be written, or is not there. A file or folder whose owner took away their own write
+    bit is read-only for every user, root too (for whom ``os.access`` says yes): they asked
+    that no tool change it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if not mode & stat.S_IWUSR:
+        return f"make {name} writable (chmod u+w), and run the command again"
+    if not os.access(path, os.W_OK):
+        return (
+            f"make {name} writable for you (it is another user's, or on a read-only file system), "
+            "and run the command again"
+        )
+    return ""
+
+
+def remove_empty_folder(folder: str) -> bool:
+    """Remove ``folder`` if it is empty and the folder holding it may be written (``why_read_only``:
+    root too may not take an entry out of a folder its owner made read-only); whether it went."""
+    if why_read_only(os.path.dirname(os.path.abspath(folder)), "the folder"):
+        return False
+    try:
+        os.rmdir(folder)
+    except OSError:
+        return False
+    return True
+
+
 def write_file(path: str, data: bytes, mode: int) -> None:
     """Write atomically (a temporary file beside, then rename), with exactly ``mode``."""
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")

@@ -9,10 +9,9 @@ hook manager owns never (``hook_managers`` says what to add to its configuration
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from git_session.errors import Advice, UserError
@@ -24,8 +23,10 @@ from git_session.integrations.files import (
     filesystem,
     inside_repo,
     read,
+    remove_empty_folder,
     same_dir,
     same_file,
+    why_read_only,
     write_file,
 )
 from git_session.integrations.hook_managers import hooks_path_data
@@ -65,8 +66,9 @@ class GitHooks:
         if options.manual:  # no hooks written: hook_managers says what to add by hand
             return Plan(self.name, location.path, (), options)
         check_writable(repo, location, options.force)
-        changes = tuple(_plan(location.path, shim).as_change() for shim in shipped_hooks())
-        return Plan(self.name, location.path, changes, options)
+        plans = [_plan(location.path, shim) for shim in shipped_hooks()]
+        refuse_read_only(location.path, plans)
+        return Plan(self.name, location.path, tuple(plan.as_change() for plan in plans), options)
 
     def install(self, repo: Repo, plan: Plan) -> Result:
         """Carry out ``plan``, planned again here: another install may have run since."""
@@ -95,6 +97,7 @@ def install_hooks(repo: Repo, location: Location, force: bool) -> tuple[HookChan
     check_writable(repo, location, force)
     shims = shipped_hooks()
     plans = [_plan(location.path, shim) for shim in shims]
+    refuse_read_only(location.path, plans)
     _make(repo, location.path)
     with filesystem(location.path):
         done = tuple(_apply(location.path, shim, plan) for shim, plan in zip(shims, plans, strict=True))
@@ -137,6 +140,16 @@ def check_writable(repo: Repo, location: Location, force: bool) -> None:
             advice=Advice.HOOKS_PATH_ROUTES,
             data=hooks_path_data(repo, location),
         )
+
+
+def refuse_read_only(folder: str, plans: Sequence[HookChange] | None = None) -> None:
+    """Write no hook in a folder its owner made read-only (``why_read_only``: even as root);
+    where every hook of ``plans`` is in place already nothing is written: nothing to refuse."""
+    if plans is not None and all(plan.action == "unchanged" for plan in plans):
+        return
+    hint = why_read_only(folder, "the folder")
+    if hint:
+        raise UserError(f"{folder} is read-only: git-session writes no hooks in it", hint)
 
 
 def _plan(folder: str, shim: Shim) -> HookChange:
@@ -219,7 +232,11 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
     restored: list[Change] = []
     kept: list[Change] = []
     users: list[Change] = []
-    for folder in folders:
+    read_only = [folder for folder in folders if _holds_ours(folder) and why_read_only(folder, "the folder")]
+    for folder in read_only:  # its owner asked that no tool change it: the hooks and the record stay
+        note = ": the folder is read-only; make it writable (chmod u+w) and uninstall again"
+        kept.append(Change("kept", f"the hooks in {folder}", note, done=False))
+    for folder in (f for f in folders if f not in read_only):
         with filesystem(folder):
             others = shared.unregister(repo, folder)
             if others:
@@ -228,10 +245,18 @@ def uninstall_hooks(repo: Repo) -> tuple[Change, ...]:
                 continue
             _uninstall_folder(folder, removed, restored, kept)
             if folder in state.created and _gits_own(repo, folder):
-                with contextlib.suppress(OSError):
-                    os.rmdir(folder)  # only when empty: what install made, and nothing since
+                remove_empty_folder(folder)  # only when empty: what install made, and nothing since
     record.forget(repo, hooks_dirs=True)
+    for folder in read_only:
+        record.add(repo, folder, created=folder in state.created)
     return (*removed, *restored, *kept, *users)
+
+
+def _holds_ours(folder: str) -> bool:
+    """Whether ``folder`` holds a shim of ours or a hook we chained (a read-only one without:
+    nothing to keep, and nothing to record)."""
+    paths = [os.path.join(folder, name) for name in GIT_HOOKS]
+    return any(is_shim(path) or os.path.lexists(path + CHAINED_SUFFIX) for path in paths)
 
 
 def _uninstall_folder(folder: str, removed: list[Change], restored: list[Change], kept: list[Change]) -> None:
@@ -264,6 +289,10 @@ def _hook_findings(repo: Repo, location: Location, state: record.State) -> list[
         message = f"core.hooksPath is {setting.value} (set in {setting.origin}) and git-session's hooks are not there"
         return [Finding("problem", "hooks", message, advice=Advice.INSTALL_FORCE_OR_MANUAL)]
     found = [f for shim in shipped_hooks() if (f := _hook_finding(folder, shim, ours)) is not None]
+    installed = bool(state.hooks_dirs) or _holds_ours(folder)  # (else doctor says install has not run)
+    if installed and why_read_only(folder, "the folder"):  # doctor --fix writes no hooks in it: no repair to promise
+        note = f"; {folder} is read-only: make it writable (chmod u+w), and it can be repaired"
+        found = [replace(f, message=f.message + note, fixable=False, advice=None) if f.fixable else f for f in found]
     if not found:
         names = ", ".join(s.name for s in shipped_hooks())
         found.append(Finding("ok", "hooks", f"{names} in {folder}"))
@@ -294,6 +323,7 @@ def _repair_hooks(repo: Repo) -> list[str]:
     location = locate(repo)
     fixed = []
     _make(repo, location.path)
+    refuse_read_only(location.path)
     with filesystem(location.path):
         for shim in shipped_hooks():
             if calls_us(os.path.join(location.path, shim.name), shim.name):
