@@ -926,11 +926,14 @@ class Repo:
         with self._raw.transaction() as held:
             held.lock_ref(name)
             self._check_unmoved(name, old)
-            if name.startswith(_LOGGED_REF_PREFIXES):  # made only for a ref that is written (a refused one's
-                self._keep_reflog(name)  # could stand in the way of a folder)
+            logged = name.startswith(_LOGGED_REF_PREFIXES) or self._git_logs(name)
+            if logged:  # made only for a ref that is written (a refused one's could stand in the way of a
+                self._keep_reflog(name)  # folder); begun here, not by libgit2: with core.sharedRepository's mode
             held.set_target(name, pygit2.Oid(hex=new), message=message)
-            if self._git_logs(name) and not self._libgit2_logs(name):
+            if logged and not self._libgit2_logs(name):
                 self._append_reflog(name, old, new, message)
+        with contextlib.suppress(OSError):  # (replaced meanwhile by another writer's file, with its mode)
+            self._share(self._ref_path(name))  # libgit2 writes it with the umask's mode
 
     def _check_unmoved(self, name: str, old: ObjectId | None) -> None:
         """Raise unless ``name`` is at ``old`` (absent, where nothing is in its way, if ``None``)."""
@@ -1150,7 +1153,6 @@ class Repo:
         return _log_level([value for name, value in _config_files(self._raw) if name == key], self.is_bare)
 
     def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str) -> None:
-        self._keep_reflog(name)  # (begun as git begins one: core.logAllRefUpdates=always)
         ident = self._reflog_ident()
         line = f"{old or '0' * 40} {new} {ident} {int(time.time())} +0000\t{' '.join(message.split())}\n"
         with contextlib.suppress(OSError), open(self.reflog_path(name), "a", encoding="utf-8") as handle:
