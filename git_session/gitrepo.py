@@ -125,6 +125,33 @@ def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
                 os.unlink(temporary)
 
 
+@contextlib.contextmanager
+def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> Iterator[str]:
+    """``data`` in a new file beside ``path`` (hidden: ``.<name>.<pid>.tmp``; ``mode``, else
+    the umask's), for the caller to put in place (``os.replace``, ``os.link``), and removed
+    on the way out whatever happened: a full disk or a read-only folder (an ``OSError``),
+    Ctrl-C, a link refused; nothing is ever left behind. The one home of the files of
+    ``<common dir>/git-session/`` (and ``.git``) written whole."""
+    folder, name = os.path.split(os.fspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+        yield temporary
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def replace_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """The file at ``path`` replaced whole at once by ``data`` (a reader sees the old or the
+    new, whole); on a failure (an ``OSError``) it stays as it was and nothing is left behind."""
+    with staged_file(path, data, mode) as temporary:
+        os.replace(temporary, path)
+
+
 def read_memo(path: str | os.PathLike[str], header: bytes) -> tuple[object, list[str]] | None:
     """What ``write_memo`` wrote with ``header``: its head and its ids; ``None`` when there is
     no such file or it cannot be read as one (what the head holds is the caller's to check)."""
@@ -1195,7 +1222,7 @@ class Repo:
                 line for line in lines if all(self._logged_object_present(f, here) for f in line.split(b" ", 2)[:2])
             ]
             if len(kept) != len(lines):
-                _replace_file(path, b"".join(kept))
+                replace_file(path, b"".join(kept), stat.S_IMODE(os.stat(path).st_mode))  # (a shared one's mode kept)
 
     def forget_unreachable_reflog_entries(self, ref_name: str) -> bool:
         """Leave out of ``ref_name``'s reflog the entries naming a commit its history no longer
@@ -2382,14 +2409,3 @@ def _hashed_tree(changes: Mapping[str, Change]) -> ObjectId | None:
         return None
     body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(entries))
     return ObjectId(hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest())
-
-
-def _replace_file(path: str, data: bytes) -> None:
-    """The file's content replaced at once (a reader sees the old or the new, whole), its
-    mode kept (a reflog of a repository shared by a group is group-writable)."""
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        os.fchmod(handle.fileno(), mode)
-    os.replace(temporary, path)
