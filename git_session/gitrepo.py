@@ -949,18 +949,23 @@ class Repo:
         """The reflog line we write ourselves (where libgit2 writes none) is written under the
         ref's lock, before the ref is, as git writes its own: concurrent writers' lines follow
         the order the ref moved in, and a writer that lost the race logs nothing."""
-        self._make_folders(os.path.dirname(self._ref_path(name)))  # (libgit2's: without core.sharedRepository's modes)
+        if self._shared:  # (folders libgit2 makes, and the ref file it writes, have the umask's modes)
+            self._make_folders(os.path.dirname(self._ref_path(name)))
         with self._raw.transaction() as held:
             held.lock_ref(name)
             self._check_unmoved(name, old)
+            # Our refs keep a reflog; another is logged where git logs it (``_git_logs``). Begun
+            # here, not by libgit2: with core.sharedRepository's modes; made only for a ref that
+            # is written (a refused one's could stand in the way of a folder).
             logged = name.startswith(_LOGGED_REF_PREFIXES) or self._git_logs(name)
-            if logged:  # made only for a ref that is written (a refused one's could stand in the way of a
-                self._keep_reflog(name)  # folder); begun here, not by libgit2: with core.sharedRepository's mode
+            if logged:
+                self._keep_reflog(name)
             held.set_target(name, pygit2.Oid(hex=new), message=message)
-            if logged and not self._libgit2_logs(name):
+            if logged and self._libgit2_log_level == "false":  # (where libgit2 logs to a reflog there is)
                 self._append_reflog(name, old, new, message)
-        with contextlib.suppress(OSError):  # (replaced meanwhile by another writer's file, with its mode)
-            self._share(self._ref_path(name))  # libgit2 writes it with the umask's mode
+        if self._shared:
+            with contextlib.suppress(OSError):  # (replaced meanwhile by another writer's file, with its mode)
+                self._share(self._ref_path(name))
 
     def _check_unmoved(self, name: str, old: ObjectId | None) -> None:
         """Raise unless ``name`` is at ``old`` (absent, where nothing is in its way, if ``None``)."""
@@ -1059,11 +1064,16 @@ class Repo:
         values = self.config_values("core.sharedRepository")
         return values[-1] if values else "umask"
 
+    @functools.cached_property
+    def _shared(self) -> bool:
+        """Whether files and folders are made for a group or all (not with the umask's modes)."""
+        return _shared_perm(self._sharing) != 0
+
     def _share(self, path: str) -> None:
         """A file or folder git-session made in the repository given the mode git gives its
         own (``adjust_shared_perm``): in a repository shared by a group, the group (git's own
         ``update-ref`` run by another user) can write it after us."""
-        if _shared_perm(self._sharing) == 0:
+        if not self._shared:
             return
         mode = os.stat(path).st_mode
         wanted = _shared_mode(mode, self._sharing)
@@ -1165,17 +1175,12 @@ class Repo:
         level = _log_level(self.config_values("core.logAllRefUpdates"), self.is_bare)
         return _begins_reflog(level, name) or os.path.isfile(self.reflog_path(name))
 
-    def _libgit2_logs(self, name: str) -> bool:
-        """Whether libgit2 logs an update of ``name``: as git does, but never when
-        ``core.logAllRefUpdates`` is false (by default in a bare repository); where git logs
-        and libgit2 does not, we do."""
-        level = self._libgit2_log_level
-        return level != "false" and (_begins_reflog(level, name) or os.path.isfile(self.reflog_path(name)))
-
     @functools.cached_property
     def _libgit2_log_level(self) -> str:
         """``core.logAllRefUpdates`` as libgit2 reads it: from the config files only (``git
-        -c``, which we see, does not change what it does)."""
+        -c``, which we see, does not change what it does). libgit2 logs an update as git
+        does, but never when it is false (by default in a bare repository): git appends to
+        a reflog that is there anyway, and we do for it then."""
         key = config_key("core.logAllRefUpdates")
         return _log_level([value for name, value in _config_files(self._raw) if name == key], self.is_bare)
 

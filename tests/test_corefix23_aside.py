@@ -15,7 +15,7 @@ import pytest
 
 from git_session.gitrepo import Ident, Repo
 from git_session.names import ObjectId
-from tests.helpers import git
+from tests.helpers import git, reflog_chain_problems
 
 REF = "refs/sessions/raced"
 ASIDE = "refs/session-broken/sessions/raced"
@@ -36,20 +36,6 @@ while True:
         break
 print(moves)
 """
-
-
-def chain_problems(lines: list[str], tip: str) -> list[str]:
-    """What breaks a reflog's chain: a line not starting where the one before ended, or a
-    last line not ending at the ref's value."""
-    problems, previous = [], "0" * 40
-    for number, line in enumerate(lines):
-        old, new = line.split(" ", 2)[:2]
-        if old != previous:
-            problems.append(f"line {number}: from {old[:8]}, the line before ended at {previous[:8]}")
-        previous = new
-    if previous != tip:
-        problems.append(f"the last line ends at {previous[:8]}, the ref is at {tip[:8]}")
-    return problems
 
 
 def two_commits(repo: Repo) -> tuple[ObjectId, ObjectId]:
@@ -79,7 +65,7 @@ def test_a_ref_moved_aside_while_git_moves_it_keeps_every_reflog_line(tmp_path: 
             assert time.monotonic() < deadline
         moves, _ = writer.communicate(timeout=60)
         lines = Path(repo.reflog_path(aside)).read_text(encoding="utf-8").splitlines()
-        assert chain_problems(lines, first) == [], (round_, moves)
+        assert reflog_chain_problems(lines, first) == [], (round_, moves)
         assert len(lines) == 1 + int(moves)
         assert repo.ref_target(ref) is None and repo.ref_target(aside) == first
         assert not Path(repo.reflog_path(ref)).exists()
