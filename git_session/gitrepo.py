@@ -135,7 +135,7 @@ def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = No
     folder, name = os.path.split(os.fspath(path))
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "wb") as handle:
+        with os.fdopen(_created(temporary), "wb") as handle:
             handle.write(data)
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
@@ -143,6 +143,19 @@ def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = No
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+def _created(path: str) -> int:
+    """A new file at ``path``, opened for writing; made as git makes a lock (``O_EXCL``):
+    whatever is found at the name (a file left by a process of ours that died, or a link
+    planted by whoever can write the folder: a shared repository's group) is removed, never
+    written through, and the file made anew (``OSError`` if something is there again)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        return os.open(path, flags, 0o666)
+    except FileExistsError:
+        os.unlink(path)  # (a link itself, not what it names)
+        return os.open(path, flags, 0o666)
 
 
 def replace_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
