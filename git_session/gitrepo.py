@@ -1930,7 +1930,8 @@ class Repo:
 
     def _write_loose_ref(self, name: str, tip: ObjectId) -> None:
         """Write ``name`` as git writes a loose ref: its lock made (``OSError`` if held),
-        filled, renamed into place; the lock never left behind."""
+        filled, renamed into place; the lock never left behind (removed only while it is
+        ours: once renamed, the name is another writer's to lock)."""
         path = self._ref_path(name)
         self._make_folders(os.path.dirname(path))
         lock = f"{path}.lock"
@@ -1940,9 +1941,10 @@ class Repo:
                 out.write(f"{tip}\n".encode("ascii"))
             self._share(lock)
             os.replace(lock, path)
-        finally:
+        except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(lock)
+            raise
 
     def _move_reflog(self, name: str, aside: str) -> bool:
         """``name``'s reflog moved to ``aside``'s (its folders made as git makes them);
