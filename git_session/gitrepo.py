@@ -2154,8 +2154,8 @@ def _shared_mode(mode: int, shared: str | None) -> int:
     """A file's or folder's ``mode`` as git widens it for ``core.sharedRepository=shared``
     (``adjust_shared_perm`` and ``calc_shared_perm``: a named level adds its bits; an octal
     mode is the mode, save the owner's write and the execute bits a file does not have; a
-    folder gets the execute bits of its read bits, and the set-group-ID bit that makes the
-    files below it the group's)."""
+    folder gets the execute bits of its read bits, and, where the group has some access,
+    the set-group-ID bit that makes the files below it the group's)."""
     perm = _shared_perm(shared)
     if perm == 0:
         return mode
@@ -2164,7 +2164,9 @@ def _shared_mode(mode: int, shared: str | None) -> int:
         tweak |= (tweak & 0o444) >> 2
     shared_mode = (mode & ~0o777) | tweak if perm < 0 else mode | tweak
     if stat.S_ISDIR(mode):
-        shared_mode |= (shared_mode & 0o444) >> 2 | stat.S_ISGID
+        shared_mode |= (shared_mode & 0o444) >> 2
+        if shared_mode & 0o060:  # ("g+s matters only if any extra access is granted based on group membership")
+            shared_mode |= stat.S_ISGID
     return shared_mode
 
 
