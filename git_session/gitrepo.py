@@ -2177,13 +2177,15 @@ _AUTO_LOGGED = ("refs/heads/", "refs/remotes/", "refs/notes/")
 
 def _log_level(values: Sequence[str | None], bare: bool) -> str:
     """``core.logAllRefUpdates`` (its values, the last one wins) as git reads it: ``always``,
-    ``true`` or ``false`` (unset: ``true`` but in a bare repository)."""
+    ``true`` or ``false`` (unset: ``true`` but in a bare repository); ``invalid`` for a value
+    git and libgit2 refuse (neither writes a ref then: no line of ours either)."""
     if not values:
         return "false" if bare else "true"
     value = values[-1]
     if value is not None and value.lower() == "always":
         return "always"
-    return "true" if config_bool(value) else "false"
+    logs = config_bool(value)
+    return "invalid" if logs is None else "true" if logs else "false"
 
 
 def _begins_reflog(level: str, name: str) -> bool:
