@@ -5,26 +5,17 @@ makes folders ``0700``. git-session set it on every folder it made."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from git_session.gitrepo import Ident, Repo
 from tests.helpers import git
-from tests.test_corefix23_shared import modes
+from tests.test_corefix23_shared import modes, usual_umask
+
+__all__ = ["usual_umask"]  # (autouse here too: the usual umask 022)
 
 SESSION = "refs/sessions/01HZX"
-
-
-@pytest.fixture(autouse=True)
-def usual_umask() -> Iterator[None]:
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 @pytest.mark.parametrize("shared", ["0600", "0604", "0640"])
