@@ -7,13 +7,14 @@ the default by itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from git_session import paths
-from git_session.gitrepo import Repo, open_data
+from git_session.gitrepo import Repo, open_data, replace_file
 
 MAX_BYTES = 64 * 1024  # only the last this many bytes are read; beyond, the file is compacted
 KEEP = 500
@@ -55,9 +56,5 @@ def _cut(handle: BinaryIO) -> bool:
 
 def _compact(target: Path, chosen: dict[str, int]) -> None:
     latest = sorted(chosen, key=lambda session_id: chosen[session_id])[-KEEP:]
-    temporary = target.with_name(f".{target.name}.{os.getpid()}")
-    try:
-        temporary.write_text("".join(f"{session_id}\n" for session_id in latest), "utf-8")
-        os.replace(temporary, target)
-    except OSError:  # the record only stays longer
-        temporary.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the record only stays longer
+        replace_file(target, "".join(f"{session_id}\n" for session_id in latest).encode("utf-8"))

@@ -125,6 +125,46 @@ def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
                 os.unlink(temporary)
 
 
+@contextlib.contextmanager
+def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> Iterator[str]:
+    """``data`` in a new file beside ``path`` (hidden: ``.<name>.<pid>.tmp``; ``mode``, else
+    the umask's), for the caller to put in place (``os.replace``, ``os.link``), and removed
+    on the way out whatever happened: a full disk or a read-only folder (an ``OSError``),
+    Ctrl-C, a link refused; nothing is ever left behind. The one home of the files of
+    ``<common dir>/git-session/`` (and ``.git``) written whole."""
+    folder, name = os.path.split(os.fspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with os.fdopen(_created(temporary), "wb") as handle:
+            handle.write(data)
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+        yield temporary
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _created(path: str) -> int:
+    """A new file at ``path``, opened for writing; made as git makes a lock (``O_EXCL``):
+    whatever is found at the name (a file left by a process of ours that died, or a link
+    planted by whoever can write the folder: a shared repository's group) is removed, never
+    written through, and the file made anew (``OSError`` if something is there again)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        return os.open(path, flags, 0o666)
+    except FileExistsError:
+        os.unlink(path)  # (a link itself, not what it names)
+        return os.open(path, flags, 0o666)
+
+
+def replace_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """The file at ``path`` replaced whole at once by ``data`` (a reader sees the old or the
+    new, whole); on a failure (an ``OSError``) it stays as it was and nothing is left behind."""
+    with staged_file(path, data, mode) as temporary:
+        os.replace(temporary, path)
+
+
 def read_memo(path: str | os.PathLike[str], header: bytes) -> tuple[object, list[str]] | None:
     """What ``write_memo`` wrote with ``header``: its head and its ids; ``None`` when there is
     no such file or it cannot be read as one (what the head holds is the caller's to check)."""
@@ -922,15 +962,23 @@ class Repo:
         """The reflog line we write ourselves (where libgit2 writes none) is written under the
         ref's lock, before the ref is, as git writes its own: concurrent writers' lines follow
         the order the ref moved in, and a writer that lost the race logs nothing."""
-        logged = name.startswith(_LOGGED_REF_PREFIXES)
+        if self._shared:  # (folders libgit2 makes, and the ref file it writes, have the umask's modes)
+            self._make_folders(os.path.dirname(self._ref_path(name)))
         with self._raw.transaction() as held:
             held.lock_ref(name)
             self._check_unmoved(name, old)
-            if logged:  # made only for a ref that is written (a refused one's could stand in the way of a folder)
+            # Our refs keep a reflog; another is logged where git logs it (``_git_logs``). Begun
+            # here, not by libgit2: with core.sharedRepository's modes; made only for a ref that
+            # is written (a refused one's could stand in the way of a folder).
+            logged = name.startswith(_LOGGED_REF_PREFIXES) or self._git_logs(name)
+            if logged:
                 self._keep_reflog(name)
             held.set_target(name, pygit2.Oid(hex=new), message=message)
-            if logged and not self._libgit2_logs:
+            if logged and self._libgit2_log_level == "false":  # (where libgit2 logs to a reflog there is)
                 self._append_reflog(name, old, new, message)
+        if self._shared:
+            with contextlib.suppress(OSError):  # (replaced meanwhile by another writer's file, with its mode)
+                self._share(self._ref_path(name))
 
     def _check_unmoved(self, name: str, old: ObjectId | None) -> None:
         """Raise unless ``name`` is at ``old`` (absent, where nothing is in its way, if ``None``)."""
@@ -965,7 +1013,15 @@ class Repo:
         it, its first line naming the value created). A writer creating one of them loose
         reads ``packed-refs`` only once it holds the ref's lock: a lock or a loose ref found
         after the rename is a creation that may not have seen ours, and the ref is returned
-        too (created or not: the caller merges it again, by compare-and-swap)."""
+        too (created or not: the caller merges it again, by compare-and-swap). A ref whose
+        creation git would log (``_git_logs``: ``core.logAllRefUpdates=always``, a reflog
+        already there) is returned too: the usual way logs it."""
+        logged = {name for name in refs if self._git_logs(name)}
+        unlogged = {name: tip for name, tip in refs.items() if name not in logged}
+        return logged | (self._create_packed(unlogged) if unlogged else set())
+
+    def _create_packed(self, refs: Mapping[str, ObjectId]) -> set[str]:
+        """``create_packed_refs`` of refs whose creation git would not log."""
         self._store_pending()  # a ref never names an object only packed_writes holds (in memory)
         path = os.path.realpath(os.path.join(self.common_dir, "packed-refs"))  # a link written through, as git does
         with contextlib.suppress(FileNotFoundError):
@@ -1013,8 +1069,38 @@ class Repo:
             mode = stat.S_IMODE(os.stat(path).st_mode)
         except FileNotFoundError:
             mode = stat.S_IMODE(os.stat(f"{path}.lock").st_mode)
+        return _shared_mode(mode, self._sharing)
+
+    @functools.cached_property
+    def _sharing(self) -> str | None:
+        """``core.sharedRepository`` as git reads it (unset: ``umask``, git's default)."""
         values = self.config_values("core.sharedRepository")
-        return _shared_mode(mode, values[-1]) if values else mode
+        return values[-1] if values else "umask"
+
+    @functools.cached_property
+    def _shared(self) -> bool:
+        """Whether files and folders are made for a group or all (not with the umask's modes)."""
+        return _shared_perm(self._sharing) != 0
+
+    def _share(self, path: str) -> None:
+        """A file or folder git-session made in the repository given the mode git gives its
+        own (``adjust_shared_perm``): in a repository shared by a group, the group (git's own
+        ``update-ref`` run by another user) can write it after us."""
+        if not self._shared:
+            return
+        mode = os.stat(path).st_mode
+        wanted = _shared_mode(mode, self._sharing)
+        if wanted != mode:
+            os.chmod(path, stat.S_IMODE(wanted))
+
+    def _make_folders(self, folder: str) -> None:
+        """``folder`` and those above it that are missing, each made as git makes its own (``_share``)."""
+        if os.path.isdir(folder):
+            return
+        self._make_folders(os.path.dirname(folder))
+        with contextlib.suppress(FileExistsError):  # (made meanwhile: by whoever made it, with its mode)
+            os.mkdir(folder)
+            self._share(folder)
 
     def _packable(self, name: str, packed: _PackedRefs) -> bool:
         """Whether a ref is absent, loose and packed, with no ref above or below it, nor a lock."""
@@ -1092,17 +1178,24 @@ class Repo:
         path = self.reflog_path(name)
         if not os.path.isfile(path):
             with contextlib.suppress(OSError):  # no reflog is no reason to refuse the write
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                open(path, "ab").close()  # an empty reflog: libgit2 appends to it from now on
+                self._make_folders(os.path.dirname(path))
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666))  # as git makes one
+                self._share(path)  # (a group's git update-ref appends to it after us)
+
+    def _git_logs(self, name: str) -> bool:
+        """Whether git logs an update of ``name``: to its reflog if there is one (whatever
+        ``core.logAllRefUpdates`` says), else if it begins one (``_begins_reflog``)."""
+        level = _log_level(self.config_values("core.logAllRefUpdates"), self.is_bare)
+        return _begins_reflog(level, name) or os.path.isfile(self.reflog_path(name))
 
     @functools.cached_property
-    def _libgit2_logs(self) -> bool:
-        """libgit2 writes to an existing reflog unless core.logAllRefUpdates is false (by
-        default in a bare repository); git writes to it anyway, and so do we then. libgit2
-        reads the config files only: ``git -c`` (which we see) does not change what it does."""
+    def _libgit2_log_level(self) -> str:
+        """``core.logAllRefUpdates`` as libgit2 reads it: from the config files only (``git
+        -c``, which we see, does not change what it does). libgit2 logs an update as git
+        does, but never when it is false (by default in a bare repository): git appends to
+        a reflog that is there anyway, and we do for it then."""
         key = config_key("core.logAllRefUpdates")
-        values = [value for name, value in _config_files(self._raw) if name == key]
-        return not self.is_bare if not values else config_bool(values[-1]) is not False  # "always" too
+        return _log_level([value for name, value in _config_files(self._raw) if name == key], self.is_bare)
 
     def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str) -> None:
         ident = self._reflog_ident()
@@ -1147,7 +1240,7 @@ class Repo:
                 line for line in lines if all(self._logged_object_present(f, here) for f in line.split(b" ", 2)[:2])
             ]
             if len(kept) != len(lines):
-                _replace_file(path, b"".join(kept))
+                replace_file(path, b"".join(kept), stat.S_IMODE(os.stat(path).st_mode))  # (a shared one's mode kept)
 
     def forget_unreachable_reflog_entries(self, ref_name: str) -> bool:
         """Leave out of ``ref_name``'s reflog the entries naming a commit its history no longer
@@ -1800,31 +1893,76 @@ class Repo:
 
     def move_ref_aside(self, name: str, aside: str, tip: ObjectId) -> bool:
         """Move a ref (whose objects may be missing) and its reflog to ``aside``, if it still
-        points at ``tip``. libgit2 and git refuse to create a ref to a missing object: the
-        new ref is written as git's own loose ref file."""
+        points at ``tip``; False when it does not, or another writer holds its lock. Done as
+        git renames a ref: under the ref's lock (every writer of it, git's too, waits, and
+        appends to its reflog only under it), checked, ``aside`` written (under its own lock),
+        the reflog moved, then the ref removed as the lock is let go. libgit2 and git refuse
+        to create a ref to a missing object: ``aside`` is written as git's own loose ref file."""
+        done: list[str] = []  # what is to be undone if the removal fails
         try:
-            if self.ref_target(name) != tip:  # moved meanwhile: its reflog stays, nothing put aside
+            with stops_deferred(), self._raw.transaction() as held:
+                held.lock_ref(name)
+                if self._locked_target(name) != tip:  # moved meanwhile: its reflog stays, nothing put aside
+                    return False
+                self._write_loose_ref(aside, tip)
+                done.append("copied")
+                if self._move_reflog(name, aside):
+                    done.append("reflog moved")
+                held.remove(name)  # (done as the transaction ends)
+            return True
+        except (pygit2.GitError, OSError) as exc:
+            self._undo_aside(name, aside, done)
+            if _held_lock(exc):
                 return False
+            if isinstance(exc, OSError):
+                raise file_system_error(exc, f"move {name} aside") from None
+            raise GitError(f"cannot move {name} aside: {exc}") from None
+
+    def _locked_target(self, name: str) -> str | None:
+        """What ``name`` (whose lock we hold) points at; a loose ref file libgit2 cannot read
+        (git may), by its first line as git reads it."""
+        try:
+            return self.ref_target(name)
         except ObjectError:
-            pass  # a ref file git may still read: the delete below is the compare-and-swap
-        path = os.path.join(self.common_dir, *aside.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="ascii") as handle:
-            handle.write(f"{tip}\n")
-        os.replace(temporary, path)
-        moved = False
-        with contextlib.suppress(FileNotFoundError):
-            os.makedirs(os.path.dirname(self.reflog_path(aside)), exist_ok=True)
-            os.replace(self.reflog_path(name), self.reflog_path(aside))
-            moved = True
-        result = gitcli.run(["update-ref", "--no-deref", "-d", name, tip], git_dir=self.git_dir, check=False)
-        if result.returncode != 0:  # moved meanwhile after all: its reflog back (unless one began), no copy aside
             with contextlib.suppress(OSError):
-                if moved and not os.path.exists(self.reflog_path(name)):
-                    os.replace(self.reflog_path(aside), self.reflog_path(name))
-                os.unlink(path)
-        return result.returncode == 0
+                return read_data(self._ref_path(name), 128).partition(b"\n")[0].strip().decode("ascii", "replace")
+            return None
+
+    def _write_loose_ref(self, name: str, tip: ObjectId) -> None:
+        """Write ``name`` as git writes a loose ref: its lock made (``OSError`` if held),
+        filled, renamed into place; the lock never left behind (removed only while it is
+        ours: once renamed, the name is another writer's to lock)."""
+        path = self._ref_path(name)
+        self._make_folders(os.path.dirname(path))
+        lock = f"{path}.lock"
+        handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(f"{tip}\n".encode("ascii"))
+            self._share(lock)
+            os.replace(lock, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock)
+            raise
+
+    def _move_reflog(self, name: str, aside: str) -> bool:
+        """``name``'s reflog moved to ``aside``'s (its folders made as git makes them);
+        False when it has none."""
+        if not os.path.isfile(self.reflog_path(name)):
+            return False
+        self._make_folders(os.path.dirname(self.reflog_path(aside)))
+        os.replace(self.reflog_path(name), self.reflog_path(aside))
+        return True
+
+    def _undo_aside(self, name: str, aside: str, done: list[str]) -> None:
+        """What ``move_ref_aside`` did before its removal of ``name`` failed, undone: the
+        reflog back (unless a writer began one since), the copy aside removed."""
+        with contextlib.suppress(OSError):
+            if "reflog moved" in done and not os.path.exists(self.reflog_path(name)):
+                os.replace(self.reflog_path(aside), self.reflog_path(name))
+            if "copied" in done:
+                os.unlink(self._ref_path(aside))
 
     def patch_ids(self, diffs: Sequence[tuple[ObjectId, ObjectId | None]]) -> dict[ObjectId, str]:
         """``git patch-id --stable`` of many diffs, by one ``git diff-tree | git patch-id`` pipe.
@@ -2001,21 +2139,58 @@ def _packed_refs_content(old: _PackedRefs, new: Mapping[str, ObjectId]) -> bytes
 _SHARED_PERMS = {"umask": 0, "group": 0o660, "all": 0o664, "world": 0o664, "everybody": 0o664}
 
 
-def _shared_mode(mode: int, shared: str | None) -> int:
-    """A file's ``mode`` as git widens it for ``core.sharedRepository=shared`` (``git_config_perm``
-    and ``calc_shared_perm``: a named level adds its bits; an octal mode, negative here, is
-    the mode, save the owner's write and the execute bits a file does not have)."""
+def _shared_perm(shared: str | None) -> int:
+    """git's ``git_config_perm`` of ``core.sharedRepository``: the bits a named level adds
+    (0: the umask's modes, as if unset); an octal mode, negative: the mode itself."""
     if shared is None or shared in _SHARED_PERMS:
-        perm = _SHARED_PERMS.get(shared or "group", 0)
-    elif re.fullmatch(r"[0-7]+", shared):
+        return _SHARED_PERMS.get(shared or "group", 0)
+    if re.fullmatch(r"[0-7]+", shared):
         number = int(shared, 8)
-        perm = {0: 0, 1: 0o660, 2: 0o664}.get(number, -(number & 0o666))
-    else:
-        perm = 0o660 if config_bool(shared) else 0
+        return {0: 0, 1: 0o660, 2: 0o664}.get(number, -(number & 0o666))
+    return 0o660 if config_bool(shared) else 0
+
+
+def _shared_mode(mode: int, shared: str | None) -> int:
+    """A file's or folder's ``mode`` as git widens it for ``core.sharedRepository=shared``
+    (``adjust_shared_perm`` and ``calc_shared_perm``: a named level adds its bits; an octal
+    mode is the mode, save the owner's write and the execute bits a file does not have; a
+    folder gets the execute bits of its read bits, and, where the group has some access,
+    the set-group-ID bit that makes the files below it the group's)."""
+    perm = _shared_perm(shared)
+    if perm == 0:
+        return mode
     tweak = abs(perm) if mode & stat.S_IWUSR else abs(perm) & ~0o222
     if mode & stat.S_IXUSR:
         tweak |= (tweak & 0o444) >> 2
-    return (mode & ~0o777) | tweak if perm < 0 else mode | tweak
+    shared_mode = (mode & ~0o777) | tweak if perm < 0 else mode | tweak
+    if stat.S_ISDIR(mode):
+        shared_mode |= (shared_mode & 0o444) >> 2
+        if shared_mode & 0o060:  # ("g+s matters only if any extra access is granted based on group membership")
+            shared_mode |= stat.S_ISGID
+    return shared_mode
+
+
+# The refs whose reflog git (and libgit2) begins unless core.logAllRefUpdates is false or
+# "always" (which begins every ref's): refs/files-backend.c's should_autocreate_reflog.
+_AUTO_LOGGED = ("refs/heads/", "refs/remotes/", "refs/notes/")
+
+
+def _log_level(values: Sequence[str | None], bare: bool) -> str:
+    """``core.logAllRefUpdates`` (its values, the last one wins) as git reads it: ``always``,
+    ``true`` or ``false`` (unset: ``true`` but in a bare repository); ``invalid`` for a value
+    git and libgit2 refuse (neither writes a ref then: no line of ours either)."""
+    if not values:
+        return "false" if bare else "true"
+    value = values[-1]
+    if value is not None and value.lower() == "always":
+        return "always"
+    logs = config_bool(value)
+    return "invalid" if logs is None else "true" if logs else "false"
+
+
+def _begins_reflog(level: str, name: str) -> bool:
+    """Whether an update of ``name`` begins its reflog where there is none, at ``level``."""
+    return level == "always" or (level == "true" and (name == "HEAD" or name.startswith(_AUTO_LOGGED)))
 
 
 _STOPS = (signal.SIGTERM, signal.SIGHUP)  # signals that end a write as Ctrl-C does
@@ -2258,14 +2433,3 @@ def _hashed_tree(changes: Mapping[str, Change]) -> ObjectId | None:
         return None
     body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(entries))
     return ObjectId(hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest())
-
-
-def _replace_file(path: str, data: bytes) -> None:
-    """The file's content replaced at once (a reader sees the old or the new, whole), its
-    mode kept (a reflog of a repository shared by a group is group-writable)."""
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        os.fchmod(handle.fileno(), mode)
-    os.replace(temporary, path)

@@ -33,7 +33,7 @@ from typing import TypeVar
 
 from git_session import codec, paths, sessionfile
 from git_session.errors import Advised, DataError, FileSystemError, SessionError, UserError
-from git_session.gitrepo import Ident, Repo, read_data
+from git_session.gitrepo import Ident, Repo, read_data, staged_file
 from git_session.model import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -272,13 +272,9 @@ def _import_key(repo: Repo) -> bytes:
         with contextlib.suppress(FileNotFoundError):
             return _key_in(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        made = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        made.write_bytes(os.urandom(_KEY_BYTES).hex().encode("ascii") + b"\n")
-        try:
-            with contextlib.suppress(FileExistsError):
-                os.link(made, path)
-        finally:
-            made.unlink()
+        key = os.urandom(_KEY_BYTES).hex().encode("ascii") + b"\n"
+        with staged_file(path, key) as made, contextlib.suppress(FileExistsError):
+            os.link(made, path)
         return _key_in(path)
     except OSError as exc:
         raise UserError(f"cannot read or make the import key {path}: {exc.strerror or exc}") from None

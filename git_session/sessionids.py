@@ -465,7 +465,7 @@ def _write(path: os.PathLike[str], index: _Index) -> None:
             now = os.fstat(handle.fileno()).st_mtime_ns
             handle.write(_text(index, now - RACY_NS))
         os.replace(temporary, target)
-    except OSError:
+    except BaseException:  # (Ctrl-C too: nothing left behind)
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise

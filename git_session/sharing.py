@@ -36,7 +36,7 @@ from git_session.errors import (
     UserError,
     file_system_error,
 )
-from git_session.gitrepo import CommitInfo, Repo, open_data
+from git_session.gitrepo import CommitInfo, Repo, open_data, replace_file
 from git_session.model import Op
 from git_session.names import NOTES_REF, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId, SessionRef
 from git_session.remotes import TOLERANT as _TOLERANT
@@ -770,14 +770,8 @@ class PushedLog:
         """Keep the last tip of each ref (a line appended meanwhile by another push may be
         lost: its commits are then scanned once more, nothing worse)."""
         lines = "".join(f"{tips[-1]} {ref}\n" for ref, tips in sorted(self.tips().items()))
-        temporary = f"{self.path}.{os.getpid()}"
-        try:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(lines)
-            os.replace(temporary, self.path)
-        except OSError:  # the log only stays longer
-            with contextlib.suppress(OSError):
-                os.remove(temporary)
+        with contextlib.suppress(OSError):  # the log only stays longer
+            replace_file(self.path, lines.encode("utf-8"))
 
 
 def pushed_log(repo: Repo, remote: Remote) -> PushedLog:

@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from git_session import gitcli, paths
 from git_session.errors import DataError
-from git_session.gitrepo import CommitInfo, Repo, command_line_config, read_data
+from git_session.gitrepo import CommitInfo, Repo, command_line_config, read_data, replace_file
 from git_session.model import Entry, EntryKind, Op
 from git_session.names import BranchName, ObjectId
 from git_session.store import Handle, Store
@@ -542,10 +542,4 @@ def write_atomically(path: Path, data: bytes, only_if_changed: bool = False) -> 
         if only_if_changed and read_data(path) == data:
             return
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:  # a full disk: no half-written file is left behind
-        temporary.unlink(missing_ok=True)
-        raise
+    replace_file(path, data)  # (a full disk: no half-written file is left behind)

@@ -183,3 +183,18 @@ def git_session_folder(where: Path) -> Path:
     script.write_text(f'#!/bin/sh\nexec {sys.executable} -m git_session "$@"\n')
     script.chmod(0o755)
     return folder
+
+
+def reflog_chain_problems(lines: list[str], tip: str) -> list[str]:
+    """What breaks the reflog's chain: a line whose old value is not the previous line's new
+    one, or a last line that is not the ref's tip."""
+    problems = []
+    previous = "0" * 40
+    for number, line in enumerate(lines):
+        old, new = line.split(" ", 2)[:2]
+        if old != previous:
+            problems.append(f"line {number}: from {old[:8]}, the line before ended at {previous[:8]}")
+        previous = new
+    if previous != tip:
+        problems.append(f"the last line ends at {previous[:8]}, the ref is at {tip[:8]}")
+    return problems

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from git_session.gitrepo import Repo
-from tests.helpers import git
+from tests.helpers import git, reflog_chain_problems
 
 REF = "refs/sessions/raced"
 WRITES = 150
@@ -32,21 +32,6 @@ for n in range(int(sys.argv[3])):
     build = lambda old: repo.write_commit(tree, [old] if old else [], f"{sys.argv[4]}-{n}", ident)
     repo.update_ref(%r, build, "git-session: raced", what="the ref", writers="writer")
 """
-
-
-def _chain_problems(lines: list[str], tip: str) -> list[str]:
-    """What breaks the reflog's chain: a line whose old value is not the previous line's new
-    one, or a last line that is not the ref's tip."""
-    problems = []
-    previous = "0" * 40
-    for number, line in enumerate(lines):
-        old, new = line.split(" ", 2)[:2]
-        if old != previous:
-            problems.append(f"line {number}: from {old[:8]}, the line before ended at {previous[:8]}")
-        previous = new
-    if previous != tip:
-        problems.append(f"the last line ends at {previous[:8]}, the ref is at {tip[:8]}")
-    return problems
 
 
 @pytest.mark.slow
@@ -77,4 +62,4 @@ def test_concurrent_writers_reflog_is_one_chain(tmp_path: Path, kind: str) -> No
     assert tip is not None
     lines = Path(repo.reflog_path(REF)).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 4 * WRITES
-    assert _chain_problems(lines, tip) == []
+    assert reflog_chain_problems(lines, tip) == []

@@ -5,8 +5,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from git_session.gitrepo import Repo
 from git_session.names import ObjectId
 from git_session.repair import Broken, repair
@@ -87,16 +85,6 @@ def test_fix_moving_aside_a_ref_moved_meanwhile_leaves_it_and_its_reflog(tmp_pat
     reflog a later --fix restores from) and left a copy of the old value aside."""
     repo, ref, broken = moved_meanwhile(tmp_path)
     kept_as_it_was(repo, ref, repair(Repo.discover(str(repo)), broken))
-
-
-def test_fix_moving_aside_a_ref_moved_after_its_check_puts_the_reflog_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Moved between the check and the compare-and-swap delete (the check sees the planned value)."""
-    repo, ref, broken = moved_meanwhile(tmp_path)
-    opened = Repo.discover(str(repo))
-    monkeypatch.setattr(opened, "ref_target", lambda name: broken.tip)
-    kept_as_it_was(repo, ref, repair(opened, broken))
 
 
 def test_the_reflog_clean_up_never_drops_a_line_a_writer_adds_meanwhile(tmp_path: Path) -> None:
