@@ -31,7 +31,7 @@ from git_session import trailers
 from tests import test_trailers
 from tests.helpers import git, ok
 from tests.test_i14_hooks import counted, started
-from tests.test_i14_hooks2 import AWKS, ENDINGS, run_awk
+from tests.test_i14_hooks2 import AWKS, ENDINGS, OURS, run_awk
 from tests.test_i17_hooks import fresh, linked
 from tests.test_i19_hooks import SHELLS, shell_argv
 from tests.test_trailers import Session, change, head, message, run_git, script, writes
@@ -184,10 +184,16 @@ def test_a_message_whose_last_line_has_no_end_gets_its_trailers_below_it(session
 EVERY_AWK = [*AWKS, *(["busybox awk"] if shutil.which("busybox") else [])]
 
 
-def run_beside(awk: str, where: Path, text: str, mode: str, limit: int | None = None) -> tuple[int, str]:
+def run_beside(
+    awk: str, where: Path, text: str, mode: str, limit: int | None = None, decision: str | None = None
+) -> tuple[int, str]:
     """The program on a message ``text`` with GIT_SESSION_OUT (its exit status, and the message
-    as the hook leaves it: renamed over it on status 6), its writes limited to ``limit`` bytes."""
+    as the hook leaves it: renamed over it on status 6), its writes limited to ``limit`` bytes
+    (with ``decision``: the cache's line of decisions)."""
     run_awk(AWKS[0], where, "x\n", mode, 0, "#", "before\n")  # (its files, as run_awk writes them)
+    if decision is not None:
+        cache = (where / "cache").read_text()
+        (where / "cache").write_text(cache.replace(f"\n{OURS[-1]}\n", f"\n{decision}\n"))
     (where / "msg").write_text(text)
     beside = where / "msg.git-session~"
 
