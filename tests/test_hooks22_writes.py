@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from git_session import trailers
 from tests import test_trailers
 from tests.helpers import git, ok
-from tests.test_i14_hooks import counted, started
+from tests.test_i14_hooks import age, counted, started
 from tests.test_i14_hooks2 import AWKS, ENDINGS, OURS, run_awk
 from tests.test_i17_hooks import fresh, linked
 from tests.test_i19_hooks import SHELLS, shell_argv
@@ -65,7 +65,10 @@ os.execv({shell!r}[0], [*{shell!r}, *sys.argv[1:]])
 @pytest.fixture(params=list(SHELLS))
 def limited(request: pytest.FixtureRequest, session: Session, tmp_path: Path) -> Session:
     """The session's hooks run by this shell (with HOOK_FSIZE, or HOOK_FSIZE_FILE naming a file
-    that holds it: none of their writes makes a file over that many bytes)."""
+    that holds it: none of their writes makes a file over that many bytes). The repository's
+    config is dated a minute back: busybox's `test -nt` tells whole seconds, and a config
+    written in the second the trailers are rendered in is not known to be older (the hook
+    then has awk read the config files: another path than the test names)."""
     interpreter = tmp_path / f"limited-{request.param}"
     interpreter.write_text(LIMITED.format(python=sys.executable, shell=shell_argv(request.param)))
     interpreter.chmod(0o755)
@@ -73,6 +76,7 @@ def limited(request: pytest.FixtureRequest, session: Session, tmp_path: Path) ->
     for name in HOOKS:
         text = (hooks / name).read_text()
         (hooks / name).write_text(f"#!{interpreter}\n" + text.split("\n", 1)[1])
+    age(session.repo / ".git" / "config")
     return session
 
 

@@ -6,6 +6,8 @@
   below the cut lost). It now writes as the hook has it write (GIT_SESSION_OUT): appended or
   beside, read back.
 - An append by mawk that failed part-way: a line of ours longer than its buffer died in it.
+- Busybox sh took awk's path for `-m` and `--amend --no-edit` in the `limited` fixture, not in
+  a repository made long before: its `test -nt` tells whole seconds (the fixture's defect).
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from git_session import paths, trailers
 from git_session.gitrepo import Repo
 from tests import test_trailers
 from tests.helpers import needed_tool, ok
-from tests.test_hooks22_writes import EVERY_AWK, run_beside
-from tests.test_i14_hooks import cache_of
+from tests.test_hooks22_writes import EVERY_AWK, limited, run_beside
+from tests.test_i14_hooks import cache_of, counted, started
 from tests.test_i14_hooks3 import linked
-from tests.test_trailers import Session, head
+from tests.test_trailers import Session, change, head, message
 
 hooked = test_trailers.hooked
 session = test_trailers.session
+__all__ = ["counted", "limited"]  # (fixtures)
 
 # (an awk whose writes make no file over the bytes its file `limit` says, SIGXFSZ ignored:
 # the write fails; _run_awk gives awk an environment of its own)
@@ -79,3 +82,24 @@ def test_a_failed_append_of_a_line_of_ours_longer_than_awks_buffer_leaves_no_tor
     status, written = run_beside(awk, tmp_path, text, "fresh", limit=len(text) + 10_000, decision=long)
     assert status == 2
     assert written == text
+
+
+# --- the shells of the `limited` fixture take the paths its tests name ------------------------
+
+
+@pytest.mark.parametrize("argv", [["-m", "subject"], ["--amend", "--no-edit"]], ids=["m", "amend"])
+def test_every_shell_of_the_fixture_writes_a_message_of_m_or_an_amend_itself(
+    limited: Session, counted: tuple[dict[str, str], Path], argv: list[str]
+) -> None:
+    """Busybox sh took awk's path in the fixture (not in a repository made long before): the
+    fixture's config was written in the second the trailers were rendered in, and busybox's
+    `test -nt` tells whole seconds (dash and bash tell nanoseconds), so the hook could not
+    know the config older and had awk read it. The fixture's config is dated back now; the
+    hook's conservative answer is right (only slower) and stays."""
+    repo = limited.repo
+    linked(limited, "-m", "first")
+    limited.decide("D2", "later")  # (something to add on the amend)
+    ok(repo, "status")
+    change(repo)
+    assert started(repo, counted, "commit", "-q", *argv) == []
+    assert "D2 -- later" in message(repo)
