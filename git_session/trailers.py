@@ -463,7 +463,7 @@ def _run_awk(awk: str, program: Path, cache: Path, old: Path, scratch: Path) -> 
         scratch.unlink(missing_ok=True)
         scratch.write_bytes(old.read_bytes())
         amended = _awk_writes(awk, env, ["mode=amend", "-f", str(program), str(cache)], scratch, beside)
-        if not amended or not amended.endswith(b"\n"):  # (left as it was: the hook reads whole lines)
+        if amended is None or (amended and not amended.endswith(b"\n")):  # (left as it was: the hook reads whole lines)
             return None
         scratch.write_bytes(b"x\n")
         ours = _awk_writes(awk, env, ["mode=amendmsg", "-f", str(program), str(cache), str(old)], scratch, beside)
