@@ -208,7 +208,9 @@ function appended(file,   i) {
 function flushed(file, s) {
     for (; s != ""; s = substr(s, 1025)) {
         printf "%s", substr(s, 1, 1024) >> file
-        if (fflush(file) < 0) return 0  # (busybox's returns no number: read back)
+        # (-1: gawk's and mawk's failed flush; busybox's returns no number, as often negative
+        # as not: its failed writes are told by reading the file back)
+        if (fflush(file) == -1) return 0
     }
     return 1
 }
