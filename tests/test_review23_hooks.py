@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_hooks22_writes import EVERY_AWK, run_beside
+from tests import test_trailers
+from tests.helpers import ok
+from tests.test_hooks22_writes import EVERY_AWK, SUBJECT, WARNING, limited, run_beside
+from tests.test_i17_hooks import linked
+from tests.test_trailers import Session, change, message, run_git
+
+hooked = test_trailers.hooked
+session = test_trailers.session
+__all__ = ["limited"]  # (a fixture)
 
 MESSAGES = ["subject\n", "subject\n\nbody\n", "s" * 200 + "\n", "a\nb\nc\nd\ne\n", "subject\n\nKey: value\n"]
 
@@ -24,3 +32,46 @@ def test_every_awk_appends_our_lines_below_a_message_it_can_append_to(tmp_path: 
         status, written = run_beside(awk, tmp_path / str(i), text, "fresh")
         assert status == 0, text  # (appended: not written beside, nor cut back)
         assert written.startswith(text) and "Session-Id: " in written
+
+
+# --- a file size limit with SIGXFSZ as a shell leaves it ---------------------------------------
+#
+# `ulimit -f` leaves SIGXFSZ to its default: a write past the limit kills the writer. The shell
+# that appended our lines below a message of -m died in its printf (git then aborts the commit:
+# the hook failed), and mawk or gawk died in the append before the program could cut it back (a
+# torn line of ours committed). The hooks ignore SIGXFSZ (a builtin, no process): the write
+# fails, as the `limited` fixture has it (which ignores it), and is cut back.
+
+
+@pytest.fixture
+def killing(limited: Session, tmp_path: Path) -> Session:
+    """``limited``, SIGXFSZ left to its default: a write past the limit kills the writer."""
+    for interpreter in tmp_path.glob("limited-*"):
+        text = interpreter.read_text()
+        assert "signal.SIG_IGN" in text
+        interpreter.write_text(text.replace("signal.SIG_IGN", "signal.SIG_DFL"))
+    return limited
+
+
+def test_a_limit_that_kills_the_writer_never_fails_a_commit_of_m_nor_tears_a_line(killing: Session) -> None:
+    repo = killing.repo
+    ok(repo, "status")
+    change(repo)
+    done = run_git(repo, "commit", "-q", "-m", SUBJECT, env={"HOOK_FSIZE": str(len(SUBJECT) + 30)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert WARNING in done.stderr
+    assert message(repo) == SUBJECT + "\n"
+
+
+def test_a_limit_that_kills_the_writer_never_tears_a_line_below_an_amended_message(killing: Session) -> None:
+    repo = killing.repo
+    linked(killing)  # (then D2 decided: appended below the message)
+    before = message(repo)
+    ok(repo, "status")
+    change(repo)
+    done = run_git(
+        repo, "commit", "-q", "--amend", "--no-edit", env={"HOOK_FSIZE": str(len(before.encode()) + 10)}, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert WARNING in done.stderr
+    assert message(repo) == before
