@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from tests import test_trailers
 from tests.helpers import ok
 from tests.test_hooks22_writes import EVERY_AWK, SUBJECT, WARNING, limited, run_beside
+from tests.test_i14_hooks2 import AWKS, SID, run_awk
 from tests.test_i17_hooks import linked
 from tests.test_trailers import Session, change, message, run_git
 
@@ -75,3 +78,30 @@ def test_a_limit_that_kills_the_writer_never_tears_a_line_below_an_amended_messa
     assert done.returncode == 0, done.stderr
     assert WARNING in done.stderr
     assert message(repo) == before
+
+
+# --- a line of MBs below the message ----------------------------------------------------------
+#
+# The append wrote each line in pieces of 1,024 bytes, cutting the line down to what was left
+# each time: its length squared. A line of HEAD's message is kept below a new one on `commit
+# --amend -m` (a Decisions line of 4 MB: busybox's awk 10 s, where the write beside takes 0.2
+# s; 16 MB: minutes). A line of over 4,096 bytes is written beside now, as before the pieces.
+
+
+@pytest.mark.parametrize("awk", EVERY_AWK)
+def test_a_line_of_mbs_kept_below_an_amended_message_costs_no_more_than_writing_it(tmp_path: Path, awk: str) -> None:
+    run_awk(AWKS[0], tmp_path, "x\n", "amendmsg", 0, "#", "before\n")
+    decision = "Decisions: D9 -- " + "w" * 4_000_000
+    (tmp_path / "old").write_text(f"old subject\n\nSession-Id: {SID}\n{decision}\n")
+    (tmp_path / "msg").write_text("new subject\n")
+    beside = tmp_path / "msg.git-session~"
+    argv = [*awk.split(), "-v", "mode=amendmsg", "-v", "committed=0", "-f", str(tmp_path / "trailers.awk")]
+    files = [str(tmp_path / name) for name in ("cache", "old", "msg")]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    status = subprocess.run([*argv, *files], env={"LC_ALL": "C", "GIT_SESSION_OUT": str(beside)}).returncode
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime < 3  # (seconds)
+    if status == 6:
+        beside.replace(tmp_path / "msg")
+    assert status in (0, 6)
+    assert f"\n{decision}\n" in (tmp_path / "msg").read_text()
