@@ -452,23 +452,35 @@ def write_amends(repo: Repo, branch: BranchName, folder: Path, tip: str) -> bool
 
 def _run_awk(awk: str, program: Path, cache: Path, old: Path, scratch: Path) -> tuple[bytes, bytes] | None:
     """What the awk program writes for `--amend --no-edit` and below a new message (``None``:
-    nothing the hook could take)."""
-    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "")}
+    nothing the hook could take). It writes as in the hook (GIT_SESSION_OUT): appended, or
+    beside, and read back either way (busybox's awk does not tell a failed write: rewritten
+    in place, a file cut short at a line's end was taken whole)."""
+    beside = scratch.with_name(f"{scratch.name}~")
+    env = {"LC_ALL": "C", "PATH": os.environ.get("PATH", ""), "GIT_SESSION_OUT": str(beside)}
     try:
-        scratch.unlink(missing_ok=True)  # (whatever was planted there: a FIFO would block the write)
+        # (whatever was planted at either name: a FIFO would block the write)
+        beside.unlink(missing_ok=True)
+        scratch.unlink(missing_ok=True)
         scratch.write_bytes(old.read_bytes())
-        run = [awk, "-v", "mode=amend", "-v", "committed=0", "-f", str(program), str(cache), str(scratch)]
-        subprocess.run(run, env=env, check=True, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
-        amended = scratch.read_bytes()
-        if amended and not amended.endswith(b"\n"):  # (left as it was: the hook reads whole lines)
+        amended = _awk_writes(awk, env, ["mode=amend", "-f", str(program), str(cache)], scratch, beside)
+        if amended is None or (amended and not amended.endswith(b"\n")):  # (left as it was: the hook reads whole lines)
             return None
         scratch.write_bytes(b"x\n")
-        run = [awk, "-v", "mode=amendmsg", "-v", "committed=0", "-f", str(program), str(cache), str(old), str(scratch)]
-        subprocess.run(run, env=env, check=True, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
-        ours = scratch.read_bytes()
-        return (amended, ours[3:]) if ours.startswith(b"x\n\n") else None
+        ours = _awk_writes(awk, env, ["mode=amendmsg", "-f", str(program), str(cache), str(old)], scratch, beside)
+        return (amended, ours[3:]) if ours is not None and ours.startswith(b"x\n\n") else None
     finally:
         scratch.unlink(missing_ok=True)
+        beside.unlink(missing_ok=True)
+
+
+def _awk_writes(awk: str, env: dict[str, str], argv: list[str], message: Path, beside: Path) -> bytes | None:
+    """The message the awk program leaves (``None``: it failed): ``message`` on status 0 (as
+    it was, or lines appended and read back), ``beside`` on 6 (written there and read back)."""
+    run = [awk, "-v", "committed=0", "-v", *argv, str(message)]
+    done = subprocess.run(run, env=env, timeout=AMEND_TIMEOUT, stdin=subprocess.DEVNULL, capture_output=True)
+    if done.returncode == 0:
+        return message.read_bytes()
+    return beside.read_bytes() if done.returncode == 6 else None
 
 
 # The cache's header lines the awk program does not read (it reads the comment, keys,

@@ -196,10 +196,27 @@ function appended(file,   i) {
     if (nout < n) return 0
     for (i = 1; i <= n; i++) if (out[i] != line[i]) return 0
     if (nout == n) return 1
-    for (i = n + 1; i <= nout; i++) print out[i] >> file
-    if (close(file) == 0 && written(file)) return 1
+    # (a line of over 4,096 bytes, e.g. HEAD's kept on an amend, is written beside: the
+    # pieces of one line cost mawk and busybox its length each, seconds for one of MBs)
+    for (i = n + 1; i <= nout; i++) if (length(out[i]) > 4096) return 0
+    PROCINFO["NONFATAL"] = 1  # (gawk: a failed write is told, not fatal)
+    for (i = n + 1; i <= nout; i++) if (!flushed(file, out[i] "\n")) break
+    if (close(file) == 0 && i > nout && written(file)) return 1
     cut(file)
     return 0
+}
+# flushed: s appended to file a piece at a time, each flushed (false at the first that fails,
+# and nothing more is written: mawk dies on a write that fails when it fills its buffer, or
+# on any after a failed one; gawk, without NONFATAL, on any).
+function flushed(file, s,   at, size) {
+    size = length(s)
+    for (at = 1; at <= size; at += 1024) {
+        printf "%s", substr(s, at, 1024) >> file
+        # (-1: gawk's and mawk's failed flush; busybox's returns no number, as often negative
+        # as not: its failed writes are told by reading the file back)
+        if (fflush(file) == -1) return 0
+    }
+    return 1
 }
 # cut: file cut back to the size of line[], never grown (its last line may have had no end):
 # an append that failed part-way left a torn line of ours (a Session-Id cut short), which

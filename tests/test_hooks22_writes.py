@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 from git_session import trailers
 from tests import test_trailers
 from tests.helpers import git, ok
-from tests.test_i14_hooks import counted, started
-from tests.test_i14_hooks2 import AWKS, ENDINGS, run_awk
+from tests.test_i14_hooks import age, counted, started
+from tests.test_i14_hooks2 import AWKS, ENDINGS, OURS, run_awk
 from tests.test_i17_hooks import fresh, linked
 from tests.test_i19_hooks import SHELLS, shell_argv
 from tests.test_trailers import Session, change, head, message, run_git, script, writes
@@ -65,7 +65,10 @@ os.execv({shell!r}[0], [*{shell!r}, *sys.argv[1:]])
 @pytest.fixture(params=list(SHELLS))
 def limited(request: pytest.FixtureRequest, session: Session, tmp_path: Path) -> Session:
     """The session's hooks run by this shell (with HOOK_FSIZE, or HOOK_FSIZE_FILE naming a file
-    that holds it: none of their writes makes a file over that many bytes)."""
+    that holds it: none of their writes makes a file over that many bytes). The repository's
+    config is dated a minute back: busybox's `test -nt` tells whole seconds, and a config
+    written in the second the trailers are rendered in is not known to be older (the hook
+    then has awk read the config files: another path than the test names)."""
     interpreter = tmp_path / f"limited-{request.param}"
     interpreter.write_text(LIMITED.format(python=sys.executable, shell=shell_argv(request.param)))
     interpreter.chmod(0o755)
@@ -73,6 +76,7 @@ def limited(request: pytest.FixtureRequest, session: Session, tmp_path: Path) ->
     for name in HOOKS:
         text = (hooks / name).read_text()
         (hooks / name).write_text(f"#!{interpreter}\n" + text.split("\n", 1)[1])
+    age(session.repo / ".git" / "config")
     return session
 
 
@@ -184,10 +188,16 @@ def test_a_message_whose_last_line_has_no_end_gets_its_trailers_below_it(session
 EVERY_AWK = [*AWKS, *(["busybox awk"] if shutil.which("busybox") else [])]
 
 
-def run_beside(awk: str, where: Path, text: str, mode: str, limit: int | None = None) -> tuple[int, str]:
+def run_beside(
+    awk: str, where: Path, text: str, mode: str, limit: int | None = None, decision: str | None = None
+) -> tuple[int, str]:
     """The program on a message ``text`` with GIT_SESSION_OUT (its exit status, and the message
-    as the hook leaves it: renamed over it on status 6), its writes limited to ``limit`` bytes."""
+    as the hook leaves it: renamed over it on status 6), its writes limited to ``limit`` bytes
+    (with ``decision``: the cache's line of decisions)."""
     run_awk(AWKS[0], where, "x\n", mode, 0, "#", "before\n")  # (its files, as run_awk writes them)
+    if decision is not None:
+        cache = (where / "cache").read_text()
+        (where / "cache").write_text(cache.replace(f"\n{OURS[-1]}\n", f"\n{decision}\n"))
     (where / "msg").write_text(text)
     beside = where / "msg.git-session~"
 
