@@ -22,7 +22,9 @@ def test_doctor_fix_names_a_repair_that_failed_a_problem_not_a_fix(repo: Path) -
     assert settings.read_text() == "{}\n"
     # agents23: the summary no longer promises the repair that just failed (on 33dbdc8:
     # "3 problem(s); git session doctor --fix repairs them"); once the file is writable, it holds
-    assert result.stdout.splitlines()[-1] == "3 problem(s)"
+    # (how many problems depends on whether git-session is on the test's PATH: counted here)
+    problems = sum(line.startswith("problem: ") for line in result.stdout.splitlines())
+    assert result.stdout.splitlines()[-1] == f"{problems} problem(s)"
     settings.chmod(0o644)
     assert run(repo, "doctor").stdout.splitlines()[-1].endswith(" problem(s); git session doctor --fix repairs them")
     assert "fixed: put back the claude hooks" in run(repo, "doctor", "--fix").stdout
