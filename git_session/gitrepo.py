@@ -197,6 +197,8 @@ class _Moved(Exception):
 def _held_lock(exc: BaseException) -> bool:
     """libgit2's words for a lock file another writer holds (not for one it cannot create:
     a read-only or full file system)."""
+    if isinstance(exc, FileExistsError) and str(exc.filename).endswith(".lock"):  # (a lock we make by hand)
+        return True
     text = str(exc)
     return "failed to lock file" in text or text.rstrip().endswith("File exists")
 
@@ -1891,29 +1893,31 @@ class Repo:
                         raise ObjectError(f"object {entry_id[:12]} is missing")
                     seen.add(entry_id)
 
-    def move_ref_aside(self, name: str, aside: str, tip: ObjectId) -> bool:
-        """Move a ref (whose objects may be missing) and its reflog to ``aside``, if it still
-        points at ``tip``; False when it does not, or another writer holds its lock. Done as
-        git renames a ref: under the ref's lock (every writer of it, git's too, waits, and
-        appends to its reflog only under it), checked, ``aside`` written (under its own lock),
-        the reflog moved, then the ref removed as the lock is let go. libgit2 and git refuse
-        to create a ref to a missing object: ``aside`` is written as git's own loose ref file."""
-        done: list[str] = []  # what is to be undone if the removal fails
+    def move_ref_aside(self, name: str, aside: str, tip: ObjectId) -> str | None:
+        """Move a ref (whose objects may be missing) and its reflog to ``aside`` or, where a
+        ref (loose or packed) or a reflog is there already (what an earlier move kept), to
+        the first free of ``aside-2``, ``aside-3``…: recovery material is never overwritten.
+        Returns the name taken; ``None`` when ``name`` no longer points at ``tip``, or another
+        writer holds its lock or the lock of the name aside. Done as git renames a ref: under
+        the ref's lock (every writer of it, git's too, waits, and appends to its reflog only
+        under it), checked, the copy written (under its own lock), the reflog moved, then the
+        ref removed as the lock is let go. libgit2 and git refuse to create a ref to a missing
+        object: the copy is written as git's own loose ref file."""
+        done: dict[str, str] = {}  # what is to be undone if the removal fails: "copy", "reflog"
         try:
             with stops_deferred(), self._raw.transaction() as held:
                 held.lock_ref(name)
                 if self._locked_target(name) != tip:  # moved meanwhile: its reflog stays, nothing put aside
-                    return False
-                self._write_loose_ref(aside, tip)
-                done.append("copied")
-                if self._move_reflog(name, aside):
-                    done.append("reflog moved")
+                    return None
+                done["copy"] = self._write_free_loose_ref(aside, tip)
+                if self._move_reflog(name, done["copy"]):
+                    done["reflog"] = done["copy"]
                 held.remove(name)  # (done as the transaction ends)
-            return True
+            return done["copy"]
         except (pygit2.GitError, OSError) as exc:
-            self._undo_aside(name, aside, done)
+            self._undo_aside(name, done)
             if _held_lock(exc):
-                return False
+                return None
             if isinstance(exc, OSError):
                 raise file_system_error(exc, f"move {name} aside") from None
             raise GitError(f"cannot move {name} aside: {exc}") from None
@@ -1928,23 +1932,47 @@ class Repo:
                 return read_data(self._ref_path(name), 128).partition(b"\n")[0].strip().decode("ascii", "replace")
             return None
 
-    def _write_loose_ref(self, name: str, tip: ObjectId) -> None:
+    def _write_free_loose_ref(self, name: str, tip: ObjectId) -> str:
+        """``tip`` written as a new loose ref: ``name``, else the first free of ``name-2``,
+        ``name-3``… (``_taken``); the name written. ``OSError`` when a lock is held."""
+        for number in itertools.count(1):
+            candidate = name if number == 1 else f"{name}-{number}"
+            if self._write_loose_ref(candidate, tip):
+                return candidate
+        raise AssertionError("unreachable")  # (itertools.count never ends)
+
+    def _write_loose_ref(self, name: str, tip: ObjectId) -> bool:
         """Write ``name`` as git writes a loose ref: its lock made (``OSError`` if held),
-        filled, renamed into place; the lock never left behind (removed only while it is
-        ours: once renamed, the name is another writer's to lock)."""
+        checked, filled, renamed into place; False, nothing written, when ``name`` is taken
+        (``_taken``). The lock never left behind (removed only while it is ours: once
+        renamed, the name is another writer's to lock)."""
         path = self._ref_path(name)
         self._make_folders(os.path.dirname(path))
         lock = f"{path}.lock"
         handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
             with os.fdopen(handle, "wb") as out:
+                if self._taken(name):  # (looked at under the lock, as git does before it writes)
+                    os.unlink(lock)
+                    return False
                 out.write(f"{tip}\n".encode("ascii"))
             self._share(lock)
             os.replace(lock, path)
+            return True
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(lock)
             raise
+
+    def _taken(self, name: str) -> bool:
+        """Whether ``name`` is a ref (loose or packed), has refs below it, or has a reflog."""
+        packed = self._packed_ref_names(name.encode("utf-8", "surrogateescape"))
+        below = name + "/"
+        return (
+            os.path.lexists(self._ref_path(name))
+            or os.path.lexists(self.reflog_path(name))
+            or any(found == name or found.startswith(below) for found in packed)
+        )
 
     def _move_reflog(self, name: str, aside: str) -> bool:
         """``name``'s reflog moved to ``aside``'s (its folders made as git makes them);
@@ -1955,14 +1983,14 @@ class Repo:
         os.replace(self.reflog_path(name), self.reflog_path(aside))
         return True
 
-    def _undo_aside(self, name: str, aside: str, done: list[str]) -> None:
+    def _undo_aside(self, name: str, done: Mapping[str, str]) -> None:
         """What ``move_ref_aside`` did before its removal of ``name`` failed, undone: the
         reflog back (unless a writer began one since), the copy aside removed."""
         with contextlib.suppress(OSError):
-            if "reflog moved" in done and not os.path.exists(self.reflog_path(name)):
-                os.replace(self.reflog_path(aside), self.reflog_path(name))
-            if "copied" in done:
-                os.unlink(self._ref_path(aside))
+            if "reflog" in done and not os.path.exists(self.reflog_path(name)):
+                os.replace(self.reflog_path(done["reflog"]), self.reflog_path(name))
+            if "copy" in done:
+                os.unlink(self._ref_path(done["copy"]))
 
     def patch_ids(self, diffs: Sequence[tuple[ObjectId, ObjectId | None]]) -> dict[ObjectId, str]:
         """``git patch-id --stable`` of many diffs, by one ``git diff-tree | git patch-id`` pipe.
