@@ -113,25 +113,20 @@ def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
     (derived data: a repository that cannot be written to only stays without it)."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile  # (here: an import the early answers need not pay, ISSUE14)
-
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with open(descriptor, "wb") as handle:
-                handle.write(header + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
-            os.replace(temporary, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+        replace_file(path, header + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
 
 
 @contextlib.contextmanager
-def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> Iterator[str]:
+def staged_file(
+    path: str | os.PathLike[str], data: bytes, mode: int | None = None, *, durable: bool = False
+) -> Iterator[str]:
     """``data`` in a new file beside ``path`` (hidden: ``.<name>.<pid>.tmp``; ``mode``, else
     the umask's), for the caller to put in place (``os.replace``, ``os.link``), and removed
     on the way out whatever happened: a full disk or a read-only folder (an ``OSError``),
-    Ctrl-C, a link refused; nothing is ever left behind. The one home of the files of
-    ``<common dir>/git-session/`` (and ``.git``) written whole."""
+    Ctrl-C, a link refused; nothing is ever left behind. ``durable``: its bytes on the disk
+    (fsync) before it is put in place, where a crash leaving the name with no bytes loses
+    data (then ``sync_folder`` once it is in place). The one home of the files of
+    ``<common dir>/git-session/`` (and ``.git``, and the user's files) written whole."""
     folder, name = os.path.split(os.fspath(path))
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
@@ -139,6 +134,9 @@ def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = No
             handle.write(data)
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         yield temporary
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -158,11 +156,25 @@ def _created(path: str) -> int:
         return os.open(path, flags, 0o666)
 
 
-def replace_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+def replace_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None, *, durable: bool = False) -> None:
     """The file at ``path`` replaced whole at once by ``data`` (a reader sees the old or the
-    new, whole); on a failure (an ``OSError``) it stays as it was and nothing is left behind."""
-    with staged_file(path, data, mode) as temporary:
+    new, whole); on a failure (an ``OSError``) it stays as it was and nothing is left behind.
+    ``durable``: on the disk, bytes and name, when it returns (``staged_file``)."""
+    with staged_file(path, data, mode, durable=durable) as temporary:
         os.replace(temporary, path)
+    if durable:
+        sync_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def sync_folder(folder: str | os.PathLike[str]) -> None:
+    """The names of ``folder`` on the disk (fsync of the folder: a file renamed or linked
+    into place is there after a crash); where a folder cannot be synced (Windows), nothing."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def read_memo(path: str | os.PathLike[str], header: bytes) -> tuple[object, list[str]] | None:
