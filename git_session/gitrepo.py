@@ -21,12 +21,13 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, TypeAlias, overload
+from typing import BinaryIO, NamedTuple, TypeAlias, cast, overload
 
 import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
+from git_session.committer import Committer, committer
 from git_session.errors import Advice, ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
@@ -204,6 +205,28 @@ _GIT_ERROR_OS = 2  # libgit2's class of the errors of the operating system (GIT_
 
 class _Moved(Exception):
     """A ref found, under its lock, elsewhere than where a compare-and-swap expected it."""
+
+
+def _signature(signer: Committer) -> pygit2.Signature | None:
+    """``signer`` as libgit2's transaction writes it in a reflog line; ``None`` (libgit2's
+    own: ``user.*``) for one with no name or email."""
+    return cast(pygit2.Signature, _LibGit2Signature(signer)) if signer.name and signer.email else None
+
+
+class _LibGit2Signature:
+    """A ``git_signature`` made here: pygit2 1.21's ``ReferenceTransaction.set_target`` hands
+    libgit2 a ``pygit2.Signature``'s ``_pointer``, which is bytes there (a TypeError); this
+    one's is the struct (its strings held alive with it)."""
+
+    def __init__(self, signer: Committer) -> None:
+        from pygit2.ffi import ffi
+
+        self._name = ffi.new("char[]", signer.name.encode("utf-8", "surrogateescape"))
+        self._email = ffi.new("char[]", signer.email.encode("utf-8", "surrogateescape"))
+        self._pointer = ffi.new("git_signature *")
+        self._pointer.name, self._pointer.email = self._name, self._email
+        self._pointer.when.time, self._pointer.when.offset = signer.time, signer.offset_minutes
+        self._pointer.when.sign = b"-" if signer.offset_minutes < 0 else b"+"
 
 
 def _held_lock(exc: BaseException) -> bool:
@@ -964,6 +987,9 @@ class Repo:
         creation looks before it locks: a writer creating the ref in between was overwritten,
         its update lost); raises ``pygit2.AlreadyExistsError`` or ``_Moved`` when it is not
         at ``old``."""
+        if self._libgit2_would_begin_a_reflog_git_does_not(name):
+            self._move_ref_by_git(name, new, old, message)
+            return
         try:
             with stops_deferred():  # the lock is never left, nor our reflog line without its update
                 self._move_ref_locked(name, new, old, message)
@@ -971,6 +997,29 @@ class Repo:
             if getattr(exc, "error_class", None) == _GIT_ERROR_OS:
                 raise OSError(str(exc)) from None
             raise
+
+    def _libgit2_would_begin_a_reflog_git_does_not(self, name: str) -> bool:
+        """Whether libgit2, which reads ``core.logAllRefUpdates`` from the files only, would
+        begin a reflog for ``name`` that git does not begin (``git -c
+        core.logAllRefUpdates=false`` over a work tree's ``true``: a branch, the notes ref)."""
+        return not name.startswith(_LOGGED_REF_PREFIXES) and (
+            _begins_reflog(self._libgit2_log_level, name) and not self._git_logs(name)
+        )
+
+    def _move_ref_by_git(self, name: str, new: ObjectId, old: ObjectId | None, message: str) -> None:
+        """``cas_ref``'s write made by ``git update-ref`` (its locks, its reflog rules); raises
+        ``_Moved`` when ``name`` is not at ``old`` or another writer holds its lock."""
+        expected = old or "0" * len(new)
+        done = gitcli.run(
+            ["update-ref", "--no-deref", "-m", message, name, new, expected], git_dir=self.git_dir, check=False
+        )
+        if done.returncode == 0:
+            return
+        said = done.stderr.strip().splitlines()
+        reason = said[0].removeprefix("fatal: ") if said else f"exit status {done.returncode}"
+        if any(words in done.stderr for words in ("but expected", "already exists", "File exists")):
+            raise _Moved(name)
+        raise pygit2.GitError(reason)
 
     def _move_ref_locked(self, name: str, new: ObjectId, old: ObjectId | None, message: str) -> None:
         """The reflog line we write ourselves (where libgit2 writes none) is written under the
@@ -987,9 +1036,10 @@ class Repo:
             logged = name.startswith(_LOGGED_REF_PREFIXES) or self._git_logs(name)
             if logged:
                 self._keep_reflog(name)
-            held.set_target(name, pygit2.Oid(hex=new), message=message)
+            signer = committer(self.config_value)  # (libgit2's own is user.* only: git's is the committer)
+            held.set_target(name, pygit2.Oid(hex=new), signature=_signature(signer), message=message)
             if logged and self._libgit2_log_level == "false":  # (where libgit2 logs to a reflog there is)
-                self._append_reflog(name, old, new, message)
+                self._append_reflog(name, old, new, message, signer)
         if self._shared:
             with contextlib.suppress(OSError):  # (replaced meanwhile by another writer's file, with its mode)
                 self._share(self._ref_path(name))
@@ -1211,15 +1261,10 @@ class Repo:
         key = config_key("core.logAllRefUpdates")
         return _log_level([value for name, value in _config_files(self._raw) if name == key], self.is_bare)
 
-    def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str) -> None:
-        ident = self._reflog_ident()
-        line = f"{old or '0' * 40} {new} {ident} {int(time.time())} +0000\t{' '.join(message.split())}\n"
-        with contextlib.suppress(OSError), open(self.reflog_path(name), "a", encoding="utf-8") as handle:
-            handle.write(line)
-
-    def _reflog_ident(self) -> str:
-        name, email = self.config_value("user.name"), self.config_value("user.email")
-        return f"{name} <{email}>" if name and email else "git-session <git-session@localhost>"
+    def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str, signer: Committer) -> None:
+        line = f"{old or '0' * 40} {new} {signer.line_part()}\t{' '.join(message.split())}\n"
+        with contextlib.suppress(OSError), open(self.reflog_path(name), "ab") as handle:
+            handle.write(line.encode("utf-8", "surrogateescape"))  # (a name from the environment: its own bytes)
 
     def reflog_targets(self, ref_name: str) -> list[ObjectId]:
         """The values ``ref_name`` took, newest first, as its reflog has them: each line's
