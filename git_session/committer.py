@@ -1,14 +1,14 @@
-"""Who and when a reflog line names, as git writes it (``git var GIT_COMMITTER_IDENT``, but
-lenient, as git's own ref updates are: an identity git cannot find is its default, never an
-error): the name from ``GIT_COMMITTER_NAME``, else ``committer.name``, else ``user.name``,
-else the account's (its GECOS name, else its login); the email from ``GIT_COMMITTER_EMAIL``,
-else ``committer.email``, else ``user.email``, else ``EMAIL``, else ``login@host``; each
-stripped of what git strips. The time: ``GIT_COMMITTER_DATE`` as git reads it, else now
-in the local time zone."""
+"""Who a reflog line names, as git writes it (``git var GIT_COMMITTER_IDENT``, but lenient,
+as git's own ref updates are: an identity git cannot find is its default, never an error):
+the name from ``GIT_COMMITTER_NAME``, else ``committer.name``, else ``user.name``, else the
+account's (its GECOS name, else its login); the email from ``GIT_COMMITTER_EMAIL``, else
+``committer.email``, else ``user.email``, else ``EMAIL``, else ``login@host``; each
+stripped of what git strips. When: now, in the local time zone, as libgit2 dates the
+lines it writes (given the name and email by ``Repository.set_ident``, it takes no date:
+``GIT_COMMITTER_DATE`` is git's alone, and our own lines keep to libgit2's)."""
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import socket
@@ -16,28 +16,26 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from git_session import gitcli
-
 # What git's ident.c strips from either end of a name or email (``crud``), and drops inside.
 _CRUD = "".join(chr(c) for c in range(33)) + ".,:;<>\"\\'"
 _DROPPED = re.compile("[\n<>]")
-_DATE = re.compile(r"> (?P<time>[0-9]+) (?P<tz>[+-])(?P<hours>[0-9]{2})(?P<minutes>[0-9]{2})\Z")
 
 
 class Committer(NamedTuple):
     name: str
     email: str
-    time: int
-    offset_minutes: int
 
     def line_part(self) -> str:
-        """As a reflog line has it: ``Name <email> 1700000000 +0100``."""
-        sign, minutes = ("-" if self.offset_minutes < 0 else "+"), abs(self.offset_minutes)
-        return f"{self.name} <{self.email}> {self.time} {sign}{minutes // 60:02d}{minutes % 60:02d}"
+        """As a reflog line has it, dated now in the local time zone (as libgit2 dates its
+        own): ``Name <email> 1700000000 +0100``."""
+        seconds = int(time.time())
+        offset = time.localtime(seconds).tm_gmtoff // 60
+        sign, minutes = ("-" if offset < 0 else "+"), abs(offset)
+        return f"{self.name} <{self.email}> {seconds} {sign}{minutes // 60:02d}{minutes % 60:02d}"
 
 
 def committer(config_value: Callable[[str], str | None]) -> Committer:
-    """The committer git would write in a reflog line now (``config_value``: git's config)."""
+    """The committer git would name in a reflog line (``config_value``: git's config)."""
     name = _first(os.environ.get("GIT_COMMITTER_NAME"), config_value("committer.name"), config_value("user.name"))
     email = _first(
         os.environ.get("GIT_COMMITTER_EMAIL"),
@@ -45,11 +43,7 @@ def committer(config_value: Callable[[str], str | None]) -> Committer:
         config_value("user.email"),
         os.environ.get("EMAIL"),
     )
-    given = os.environ.get("GIT_COMMITTER_DATE")
-    when = _given_date(given) if given else None
-    now = int(time.time())
-    seconds, offset = when or (now, time.localtime(now).tm_gmtoff // 60)
-    return Committer(_clean(name or _default_name()), _clean(email or _default_email()), seconds, offset)
+    return Committer(_clean(name or _default_name()), _clean(email or _default_email()))
 
 
 def _first(*values: str | None) -> str | None:
@@ -57,21 +51,10 @@ def _first(*values: str | None) -> str | None:
 
 
 def _clean(text: str) -> str:
-    """``text`` as git puts it in an ident (``strbuf_addstr_without_crud``)."""
+    """``text`` as git puts it in an ident (``strbuf_addstr_without_crud``); bytes of the
+    environment that are not UTF-8 replaced (libgit2 takes UTF-8 text)."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return _DROPPED.sub("", text.strip(_CRUD))
-
-
-@functools.lru_cache(maxsize=4)
-def _given_date(given: str) -> tuple[int, int] | None:
-    """``GIT_COMMITTER_DATE`` (``given``) as git reads it (any of its formats), asked of git
-    once; ``None`` when git refuses it (git's own update then fails: ours is made, dated now)."""
-    stand_in = {"GIT_COMMITTER_NAME": "x", "GIT_COMMITTER_EMAIL": "x@x", "GIT_COMMITTER_DATE": given}
-    asked = gitcli.run(["var", "GIT_COMMITTER_IDENT"], env=stand_in, check=False)  # (only the date is read)
-    match = _DATE.search(asked.stdout.strip())
-    if asked.returncode != 0 or match is None:
-        return None
-    minutes = int(match["hours"]) * 60 + int(match["minutes"])
-    return int(match["time"]), -minutes if match["tz"] == "-" else minutes
 
 
 def _default_name() -> str:

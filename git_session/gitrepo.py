@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, TypeAlias, cast, overload
+from typing import BinaryIO, NamedTuple, TypeAlias, overload
 
 import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
@@ -205,28 +205,6 @@ _GIT_ERROR_OS = 2  # libgit2's class of the errors of the operating system (GIT_
 
 class _Moved(Exception):
     """A ref found, under its lock, elsewhere than where a compare-and-swap expected it."""
-
-
-def _signature(signer: Committer) -> pygit2.Signature | None:
-    """``signer`` as libgit2's transaction writes it in a reflog line; ``None`` (libgit2's
-    own: ``user.*``) for one with no name or email."""
-    return cast(pygit2.Signature, _LibGit2Signature(signer)) if signer.name and signer.email else None
-
-
-class _LibGit2Signature:
-    """A ``git_signature`` made here: pygit2 1.21's ``ReferenceTransaction.set_target`` hands
-    libgit2 a ``pygit2.Signature``'s ``_pointer``, which is bytes there (a TypeError); this
-    one's is the struct (its strings held alive with it)."""
-
-    def __init__(self, signer: Committer) -> None:
-        from pygit2.ffi import ffi
-
-        self._name = ffi.new("char[]", signer.name.encode("utf-8", "surrogateescape"))
-        self._email = ffi.new("char[]", signer.email.encode("utf-8", "surrogateescape"))
-        self._pointer = ffi.new("git_signature *")
-        self._pointer.name, self._pointer.email = self._name, self._email
-        self._pointer.when.time, self._pointer.when.offset = signer.time, signer.offset_minutes
-        self._pointer.when.sign = b"-" if signer.offset_minutes < 0 else b"+"
 
 
 def _held_lock(exc: BaseException) -> bool:
@@ -1037,7 +1015,8 @@ class Repo:
             if logged:
                 self._keep_reflog(name)
             signer = committer(self.config_value)  # (libgit2's own is user.* only: git's is the committer)
-            held.set_target(name, pygit2.Oid(hex=new), signature=_signature(signer), message=message)
+            self._raw.set_ident(signer.name or None, signer.email or None)  # (libgit2's line: now, local time)
+            held.set_target(name, pygit2.Oid(hex=new), message=message)
             if logged and self._libgit2_log_level == "false":  # (where libgit2 logs to a reflog there is)
                 self._append_reflog(name, old, new, message, signer)
         if self._shared:

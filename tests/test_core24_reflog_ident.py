@@ -1,9 +1,10 @@
-"""A reflog line git-session writes names whom and when git's own would (``git update-ref``
-under the same environment and config): the committer (``GIT_COMMITTER_NAME`` /
-``GIT_COMMITTER_EMAIL``, then ``committer.*``, then ``user.*``), at ``GIT_COMMITTER_DATE``
-or now in the local time zone. Both writers of our lines did otherwise: libgit2's (a
-work tree's repository) named ``user.*`` and now; ours (a bare one, or logging off in the
-files) named ``user.*`` (else ``git-session <git-session@localhost>``), now, ``+0000``."""
+"""A reflog line git-session writes names whom git's own would (``git update-ref`` under the
+same environment and config): the committer (``GIT_COMMITTER_NAME`` / ``GIT_COMMITTER_EMAIL``,
+then ``committer.*``, then ``user.*``), dated now in the local time zone, as libgit2 dates
+its lines (``GIT_COMMITTER_DATE`` is git's alone: libgit2, given our identity by
+``Repository.set_ident``, takes no date). Both writers of our lines did otherwise: libgit2's
+(a work tree's repository) named ``user.*``; ours (a bare one, or logging off in the files)
+named ``user.*`` (else ``git-session <git-session@localhost>``), now, ``+0000``."""
 
 from __future__ import annotations
 
@@ -28,10 +29,20 @@ def paris(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def who_and_when(repo: Repo, ref: str) -> str:
-    """The last line's ``Name <email> time zone``."""
+def who_and_when(repo: Repo, ref: str) -> tuple[str, int, str]:
+    """The last line's ``Name <email>``, time and zone."""
     last = Path(repo.reflog_path(ref)).read_text(encoding="utf-8").splitlines()[-1]
-    return last.split("\t", 1)[0].split(" ", 2)[2]
+    who, seconds, zone = last.split("\t", 1)[0].split(" ", 2)[2].rsplit(" ", 2)
+    return who, int(seconds), zone
+
+
+def written_now(repo: Repo, ref: str, before: int, after: int) -> str:
+    """The last line's ``Name <email>``, once its date is checked: between ``before`` and
+    ``after``, in the local time zone."""
+    who, seconds, zone = who_and_when(repo, ref)
+    assert zone == time.strftime("%z", time.localtime(before))  # (Paris: +0100 or +0200)
+    assert before <= seconds <= after
+    return who
 
 
 def both_written(tmp_path: Path, bare: bool) -> Repo:
@@ -47,12 +58,15 @@ def both_written(tmp_path: Path, bare: bool) -> Repo:
 
 
 @pytest.mark.parametrize("bare", [False, True], ids=["libgit2's line", "our line"])
-def test_the_committer_of_the_environment_and_its_date_as_git_writes_them(
+def test_the_committer_of_the_environment_as_git_names_it_dated_now_in_the_local_time_zone(
     tmp_path: Path, paris: None, monkeypatch: pytest.MonkeyPatch, bare: bool
 ) -> None:
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2021-06-01 12:00:00 -0700")
+    before = int(time.time())
     repo = both_written(tmp_path, bare)
-    assert who_and_when(repo, OURS) == who_and_when(repo, GITS) == "C O Mitter <committer@example.com> 1622574000 -0700"
+    after = int(time.time())
+    assert written_now(repo, OURS, before, after) == "C O Mitter <committer@example.com>"
+    assert who_and_when(repo, GITS) == ("C O Mitter <committer@example.com>", 1622574000, "-0700")
 
 
 @pytest.mark.parametrize("bare", [False, True], ids=["libgit2's line", "our line"])
@@ -67,18 +81,18 @@ def test_committer_config_first_then_now_in_the_local_time_zone(
     before = int(time.time())
     repo = both_written(tmp_path, bare)
     after = int(time.time())
-    ours, gits = who_and_when(repo, OURS).rsplit(" ", 2), who_and_when(repo, GITS).rsplit(" ", 2)
-    assert ours[0] == gits[0] == "Cmd Committer <cmd@example.com>"
-    assert ours[2] == gits[2] == time.strftime("%z", time.localtime(before))  # (Paris: +0100 or +0200)
-    assert before <= int(ours[1]) <= after
+    assert written_now(repo, OURS, before, after) == written_now(repo, GITS, before, after)
+    assert who_and_when(repo, OURS)[0] == "Cmd Committer <cmd@example.com>"
 
 
-def test_user_config_when_nothing_else_names_the_committer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("bare", [False, True], ids=["libgit2's line", "our line"])
+def test_user_config_when_nothing_else_names_the_committer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bare: bool
+) -> None:
     for name in ("GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(name)
-    repo = both_written(tmp_path, bare=True)
-    assert who_and_when(repo, OURS) == who_and_when(repo, GITS)
-    assert who_and_when(repo, OURS).startswith("Config User <config@example.com> ")
+    repo = both_written(tmp_path, bare)
+    assert who_and_when(repo, OURS)[0] == who_and_when(repo, GITS)[0] == "Config User <config@example.com>"
 
 
 @pytest.mark.parametrize("ref", ["refs/heads/topic", "refs/notes/sessions"])
