@@ -9,6 +9,7 @@ lines it writes (given the name and email by ``Repository.set_ident``, it takes 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import socket
@@ -57,9 +58,10 @@ def _clean(text: str) -> str:
     return _DROPPED.sub("", text.strip(_CRUD))
 
 
+@functools.cache
 def _default_name() -> str:
     """The account's name as git finds it: its GECOS name up to a comma (``&``: the login,
-    capitalised), else its login."""
+    capitalised), else its login (looked up once a process, as git does)."""
     login = _login()
     try:
         import pwd
@@ -70,9 +72,11 @@ def _default_name() -> str:
     return gecos.replace("&", login[:1].upper() + login[1:]) or login
 
 
+@functools.cache
 def _default_email() -> str:
     """``login@host`` as git makes it: the host's name when it has a dot, else its
-    canonical name when that has one, else the name and ``.(none)``."""
+    canonical name when that has one, else the name and ``.(none)``. Looked up once a
+    process, as git does (the resolver may take seconds to say it has no answer)."""
     host = socket.gethostname()
     if "." not in host:
         try:
