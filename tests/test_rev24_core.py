@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from git_session import committer
 from git_session.gitrepo import Ident, Repo
+from git_session.integrations.files import write_file
 from tests.helpers import git
 
 
@@ -44,3 +47,27 @@ def test_the_default_email_is_looked_up_once_not_on_every_ref_update(
     assert asked == ["box"]
     line = Path(repo.reflog_path("refs/sessions/s2")).read_text(encoding="utf-8")
     assert "@box.(none)> " in line
+
+
+def test_an_agent_file_rewritten_is_on_the_disk_before_it_takes_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``integrations.files.write_file`` (the user's agent instructions and settings, with our
+    block added; the hooks) kept a temporary-file pattern of its own, never synced: a crash
+    after its rename could leave the user's file empty, their own text lost."""
+    target = tmp_path / "CLAUDE.md"
+    target.write_bytes(b"the user's own instructions\n")
+    synced: list[bytes | str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        where = f"/proc/self/fd/{fd}"
+        synced.append(Path(where).read_bytes() if os.path.isfile(where) else os.readlink(where))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    write_file(str(target), b"the user's own instructions\nour block\n", 0o640)
+    assert synced == [b"the user's own instructions\nour block\n", str(tmp_path)]  # the bytes, then the name
+    assert target.read_bytes() == b"the user's own instructions\nour block\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["CLAUDE.md"]
