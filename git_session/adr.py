@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
 from git_session import handoff, model, sandbox, secrets, views
 from git_session.errors import Advice, SessionError, UserError
+from git_session.gitrepo import staged_file
 from git_session.names import slug as make_slug
 from git_session.sessions import Found, Workspace
 
@@ -50,11 +50,8 @@ def write_new(directory: str, number: int, name: str, content: Callable[[int], s
     """Create ``NNNN-name.md`` with the first free number from ``number``; never overwrite.
     The content is rendered and written to a temporary file first, then linked into
     place, so a failure leaves no file."""
-    temporary = _stage(directory, content(number))
-    try:
-        return _place(directory, number, name, content, (temporary, number))
-    finally:
-        _remove(temporary)
+    with contextlib.ExitStack() as temporaries:
+        return _place(directory, number, name, content, (_stage(temporaries, directory, 0, content(number)), number))
 
 
 def write_adrs(ws: Workspace, found: Found, directory: str, withheld: list[str] | None = None) -> list[str]:
@@ -66,22 +63,21 @@ def write_adrs(ws: Workspace, found: Found, directory: str, withheld: list[str] 
     prepare(directory)
     records = _records(ws, found, withheld if withheld is not None else [])
     number = next_number(directory)
-    staged: list[tuple[str, Callable[[int], str], tuple[str, int]]] = []
     placed: list[str] = []
     try:
-        for offset, (name, content) in enumerate(records):
-            staged.append((name, content, (_stage(directory, content(number + offset)), number + offset)))
-        for name, content, staged_file in staged:
-            path, number = _place(directory, number, name, content, staged_file)
-            placed.append(path)
-            number += 1
+        with contextlib.ExitStack() as temporaries:  # (each removed on the way out, Ctrl-C too)
+            staged = [
+                (name, content, (_stage(temporaries, directory, offset, content(number + offset)), number + offset))
+                for offset, (name, content) in enumerate(records)
+            ]
+            for name, content, temporary in staged:
+                path, number = _place(directory, number, name, content, temporary)
+                placed.append(path)
+                number += 1
     except BaseException:
         for path in placed:
             _remove(path)
         raise
-    finally:
-        for _, _, (temporary, _) in staged:
-            _remove(temporary)
     return placed
 
 
@@ -114,26 +110,21 @@ def _records(ws: Workspace, found: Found, withheld: list[str]) -> list[tuple[str
     return records
 
 
-def _stage(directory: str, text: str) -> str:
-    """``text`` in a new temporary file of the folder (readable as a file made by hand); its path."""
+def _stage(temporaries: contextlib.ExitStack, directory: str, offset: int, text: str) -> str:
+    """``text`` in a new temporary file of the folder (``staged_file``: readable as a file
+    made by hand, on the disk, removed as ``temporaries`` closes); its path."""
+    hidden = os.path.join(directory, f"git-session-adr-{offset}.md")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".git-session-adr-", suffix=".tmp", dir=directory)
+        return temporaries.enter_context(staged_file(hidden, text.encode("utf-8"), durable=True))
     except OSError as exc:
         raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
-    try:
-        _fill(handle, temporary, text)
-    except OSError as exc:
-        _remove(temporary)
-        raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
-    return temporary
 
 
-def _fill(handle: int, temporary: str, text: str) -> None:
+def _fill(handle: int, text: str) -> None:
     with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
         out.write(text)
         out.flush()
         os.fsync(out.fileno())
-    os.chmod(temporary, 0o666 & ~_umask())
 
 
 def _place(
@@ -146,7 +137,7 @@ def _place(
     while True:
         if number != rendered:
             try:
-                _fill(os.open(temporary, os.O_WRONLY | os.O_TRUNC), temporary, content(number))
+                _fill(os.open(temporary, os.O_WRONLY | os.O_TRUNC), content(number))
             except OSError as exc:
                 raise UserError(f"cannot write an ADR in {directory}: {exc.strerror or exc}") from None
             rendered = number
@@ -163,12 +154,6 @@ def _place(
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def end(

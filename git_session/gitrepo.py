@@ -27,6 +27,7 @@ import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
 from git_session import gitcli
+from git_session.committer import Committer, committer
 from git_session.errors import Advice, ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
@@ -113,25 +114,20 @@ def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
     (derived data: a repository that cannot be written to only stays without it)."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile  # (here: an import the early answers need not pay, ISSUE14)
-
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with open(descriptor, "wb") as handle:
-                handle.write(header + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
-            os.replace(temporary, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+        replace_file(path, header + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
 
 
 @contextlib.contextmanager
-def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> Iterator[str]:
+def staged_file(
+    path: str | os.PathLike[str], data: bytes, mode: int | None = None, *, durable: bool = False
+) -> Iterator[str]:
     """``data`` in a new file beside ``path`` (hidden: ``.<name>.<pid>.tmp``; ``mode``, else
     the umask's), for the caller to put in place (``os.replace``, ``os.link``), and removed
     on the way out whatever happened: a full disk or a read-only folder (an ``OSError``),
-    Ctrl-C, a link refused; nothing is ever left behind. The one home of the files of
-    ``<common dir>/git-session/`` (and ``.git``) written whole."""
+    Ctrl-C, a link refused; nothing is ever left behind. ``durable``: its bytes on the disk
+    (fsync) before it is put in place, where a crash leaving the name with no bytes loses
+    data (then ``sync_folder`` once it is in place). The one home of the files of
+    ``<common dir>/git-session/`` (and ``.git``, and the user's files) written whole."""
     folder, name = os.path.split(os.fspath(path))
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
@@ -139,6 +135,9 @@ def staged_file(path: str | os.PathLike[str], data: bytes, mode: int | None = No
             handle.write(data)
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         yield temporary
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -158,11 +157,25 @@ def _created(path: str) -> int:
         return os.open(path, flags, 0o666)
 
 
-def replace_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+def replace_file(path: str | os.PathLike[str], data: bytes, mode: int | None = None, *, durable: bool = False) -> None:
     """The file at ``path`` replaced whole at once by ``data`` (a reader sees the old or the
-    new, whole); on a failure (an ``OSError``) it stays as it was and nothing is left behind."""
-    with staged_file(path, data, mode) as temporary:
+    new, whole); on a failure (an ``OSError``) it stays as it was and nothing is left behind.
+    ``durable``: on the disk, bytes and name, when it returns (``staged_file``)."""
+    with staged_file(path, data, mode, durable=durable) as temporary:
         os.replace(temporary, path)
+    if durable:
+        sync_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def sync_folder(folder: str | os.PathLike[str]) -> None:
+    """The names of ``folder`` on the disk (fsync of the folder: a file renamed or linked
+    into place is there after a crash); where a folder cannot be synced (Windows), nothing."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def read_memo(path: str | os.PathLike[str], header: bytes) -> tuple[object, list[str]] | None:
@@ -197,6 +210,8 @@ class _Moved(Exception):
 def _held_lock(exc: BaseException) -> bool:
     """libgit2's words for a lock file another writer holds (not for one it cannot create:
     a read-only or full file system)."""
+    if isinstance(exc, FileExistsError) and str(exc.filename).endswith(".lock"):  # (a lock we make by hand)
+        return True
     text = str(exc)
     return "failed to lock file" in text or text.rstrip().endswith("File exists")
 
@@ -950,6 +965,9 @@ class Repo:
         creation looks before it locks: a writer creating the ref in between was overwritten,
         its update lost); raises ``pygit2.AlreadyExistsError`` or ``_Moved`` when it is not
         at ``old``."""
+        if self._libgit2_would_begin_a_reflog_git_does_not(name):
+            self._move_ref_by_git(name, new, old, message)
+            return
         try:
             with stops_deferred():  # the lock is never left, nor our reflog line without its update
                 self._move_ref_locked(name, new, old, message)
@@ -957,6 +975,29 @@ class Repo:
             if getattr(exc, "error_class", None) == _GIT_ERROR_OS:
                 raise OSError(str(exc)) from None
             raise
+
+    def _libgit2_would_begin_a_reflog_git_does_not(self, name: str) -> bool:
+        """Whether libgit2, which reads ``core.logAllRefUpdates`` from the files only, would
+        begin a reflog for ``name`` that git does not begin (``git -c
+        core.logAllRefUpdates=false`` over a work tree's ``true``: a branch, the notes ref)."""
+        return not name.startswith(_LOGGED_REF_PREFIXES) and (
+            _begins_reflog(self._libgit2_log_level, name) and not self._git_logs(name)
+        )
+
+    def _move_ref_by_git(self, name: str, new: ObjectId, old: ObjectId | None, message: str) -> None:
+        """``cas_ref``'s write made by ``git update-ref`` (its locks, its reflog rules); raises
+        ``_Moved`` when ``name`` is not at ``old`` or another writer holds its lock."""
+        expected = old or "0" * len(new)
+        done = gitcli.run(
+            ["update-ref", "--no-deref", "-m", message, name, new, expected], git_dir=self.git_dir, check=False
+        )
+        if done.returncode == 0:
+            return
+        said = done.stderr.strip().splitlines()
+        reason = said[0].removeprefix("fatal: ") if said else f"exit status {done.returncode}"
+        if any(words in done.stderr for words in ("but expected", "already exists", "File exists")):
+            raise _Moved(name)
+        raise pygit2.GitError(reason)
 
     def _move_ref_locked(self, name: str, new: ObjectId, old: ObjectId | None, message: str) -> None:
         """The reflog line we write ourselves (where libgit2 writes none) is written under the
@@ -973,9 +1014,11 @@ class Repo:
             logged = name.startswith(_LOGGED_REF_PREFIXES) or self._git_logs(name)
             if logged:
                 self._keep_reflog(name)
+            signer = committer(self.config_value)  # (libgit2's own is user.* only: git's is the committer)
+            self._raw.set_ident(signer.name or None, signer.email or None)  # (libgit2's line: now, local time)
             held.set_target(name, pygit2.Oid(hex=new), message=message)
             if logged and self._libgit2_log_level == "false":  # (where libgit2 logs to a reflog there is)
-                self._append_reflog(name, old, new, message)
+                self._append_reflog(name, old, new, message, signer)
         if self._shared:
             with contextlib.suppress(OSError):  # (replaced meanwhile by another writer's file, with its mode)
                 self._share(self._ref_path(name))
@@ -1197,15 +1240,10 @@ class Repo:
         key = config_key("core.logAllRefUpdates")
         return _log_level([value for name, value in _config_files(self._raw) if name == key], self.is_bare)
 
-    def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str) -> None:
-        ident = self._reflog_ident()
-        line = f"{old or '0' * 40} {new} {ident} {int(time.time())} +0000\t{' '.join(message.split())}\n"
-        with contextlib.suppress(OSError), open(self.reflog_path(name), "a", encoding="utf-8") as handle:
-            handle.write(line)
-
-    def _reflog_ident(self) -> str:
-        name, email = self.config_value("user.name"), self.config_value("user.email")
-        return f"{name} <{email}>" if name and email else "git-session <git-session@localhost>"
+    def _append_reflog(self, name: str, old: ObjectId | None, new: ObjectId, message: str, signer: Committer) -> None:
+        line = f"{old or '0' * 40} {new} {signer.line_part()}\t{' '.join(message.split())}\n"
+        with contextlib.suppress(OSError), open(self.reflog_path(name), "ab") as handle:
+            handle.write(line.encode("utf-8", "surrogateescape"))  # (a name from the environment: its own bytes)
 
     def reflog_targets(self, ref_name: str) -> list[ObjectId]:
         """The values ``ref_name`` took, newest first, as its reflog has them: each line's
@@ -1891,29 +1929,31 @@ class Repo:
                         raise ObjectError(f"object {entry_id[:12]} is missing")
                     seen.add(entry_id)
 
-    def move_ref_aside(self, name: str, aside: str, tip: ObjectId) -> bool:
-        """Move a ref (whose objects may be missing) and its reflog to ``aside``, if it still
-        points at ``tip``; False when it does not, or another writer holds its lock. Done as
-        git renames a ref: under the ref's lock (every writer of it, git's too, waits, and
-        appends to its reflog only under it), checked, ``aside`` written (under its own lock),
-        the reflog moved, then the ref removed as the lock is let go. libgit2 and git refuse
-        to create a ref to a missing object: ``aside`` is written as git's own loose ref file."""
-        done: list[str] = []  # what is to be undone if the removal fails
+    def move_ref_aside(self, name: str, aside: str, tip: ObjectId) -> str | None:
+        """Move a ref (whose objects may be missing) and its reflog to ``aside`` or, where a
+        ref (loose or packed) or a reflog is there already (what an earlier move kept), to
+        the first free of ``aside-2``, ``aside-3``…: recovery material is never overwritten.
+        Returns the name taken; ``None`` when ``name`` no longer points at ``tip``, or another
+        writer holds its lock or the lock of the name aside. Done as git renames a ref: under
+        the ref's lock (every writer of it, git's too, waits, and appends to its reflog only
+        under it), checked, the copy written (under its own lock), the reflog moved, then the
+        ref removed as the lock is let go. libgit2 and git refuse to create a ref to a missing
+        object: the copy is written as git's own loose ref file."""
+        done: dict[str, str] = {}  # what is to be undone if the removal fails: "copy", "reflog"
         try:
             with stops_deferred(), self._raw.transaction() as held:
                 held.lock_ref(name)
                 if self._locked_target(name) != tip:  # moved meanwhile: its reflog stays, nothing put aside
-                    return False
-                self._write_loose_ref(aside, tip)
-                done.append("copied")
-                if self._move_reflog(name, aside):
-                    done.append("reflog moved")
+                    return None
+                done["copy"] = self._write_free_loose_ref(aside, tip)
+                if self._move_reflog(name, done["copy"]):
+                    done["reflog"] = done["copy"]
                 held.remove(name)  # (done as the transaction ends)
-            return True
+            return done["copy"]
         except (pygit2.GitError, OSError) as exc:
-            self._undo_aside(name, aside, done)
+            self._undo_aside(name, done)
             if _held_lock(exc):
-                return False
+                return None
             if isinstance(exc, OSError):
                 raise file_system_error(exc, f"move {name} aside") from None
             raise GitError(f"cannot move {name} aside: {exc}") from None
@@ -1928,23 +1968,47 @@ class Repo:
                 return read_data(self._ref_path(name), 128).partition(b"\n")[0].strip().decode("ascii", "replace")
             return None
 
-    def _write_loose_ref(self, name: str, tip: ObjectId) -> None:
+    def _write_free_loose_ref(self, name: str, tip: ObjectId) -> str:
+        """``tip`` written as a new loose ref: ``name``, else the first free of ``name-2``,
+        ``name-3``… (``_taken``); the name written. ``OSError`` when a lock is held."""
+        for number in itertools.count(1):
+            candidate = name if number == 1 else f"{name}-{number}"
+            if self._write_loose_ref(candidate, tip):
+                return candidate
+        raise AssertionError("unreachable")  # (itertools.count never ends)
+
+    def _write_loose_ref(self, name: str, tip: ObjectId) -> bool:
         """Write ``name`` as git writes a loose ref: its lock made (``OSError`` if held),
-        filled, renamed into place; the lock never left behind (removed only while it is
-        ours: once renamed, the name is another writer's to lock)."""
+        checked, filled, renamed into place; False, nothing written, when ``name`` is taken
+        (``_taken``). The lock never left behind (removed only while it is ours: once
+        renamed, the name is another writer's to lock)."""
         path = self._ref_path(name)
         self._make_folders(os.path.dirname(path))
         lock = f"{path}.lock"
         handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
             with os.fdopen(handle, "wb") as out:
+                if self._taken(name):  # (looked at under the lock, as git does before it writes)
+                    os.unlink(lock)
+                    return False
                 out.write(f"{tip}\n".encode("ascii"))
             self._share(lock)
             os.replace(lock, path)
+            return True
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(lock)
             raise
+
+    def _taken(self, name: str) -> bool:
+        """Whether ``name`` is a ref (loose or packed), has refs below it, or has a reflog."""
+        packed = self._packed_ref_names(name.encode("utf-8", "surrogateescape"))
+        below = name + "/"
+        return (
+            os.path.lexists(self._ref_path(name))
+            or os.path.lexists(self.reflog_path(name))
+            or any(found == name or found.startswith(below) for found in packed)
+        )
 
     def _move_reflog(self, name: str, aside: str) -> bool:
         """``name``'s reflog moved to ``aside``'s (its folders made as git makes them);
@@ -1955,14 +2019,14 @@ class Repo:
         os.replace(self.reflog_path(name), self.reflog_path(aside))
         return True
 
-    def _undo_aside(self, name: str, aside: str, done: list[str]) -> None:
+    def _undo_aside(self, name: str, done: Mapping[str, str]) -> None:
         """What ``move_ref_aside`` did before its removal of ``name`` failed, undone: the
         reflog back (unless a writer began one since), the copy aside removed."""
         with contextlib.suppress(OSError):
-            if "reflog moved" in done and not os.path.exists(self.reflog_path(name)):
-                os.replace(self.reflog_path(aside), self.reflog_path(name))
-            if "copied" in done:
-                os.unlink(self._ref_path(aside))
+            if "reflog" in done and not os.path.exists(self.reflog_path(name)):
+                os.replace(self.reflog_path(done["reflog"]), self.reflog_path(name))
+            if "copy" in done:
+                os.unlink(self._ref_path(done["copy"]))
 
     def patch_ids(self, diffs: Sequence[tuple[ObjectId, ObjectId | None]]) -> dict[ObjectId, str]:
         """``git patch-id --stable`` of many diffs, by one ``git diff-tree | git patch-id`` pipe.

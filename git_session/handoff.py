@@ -14,11 +14,9 @@ and ``handoff`` of that session then prints the very text stored.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +24,7 @@ from git_session import codec, model, views
 from git_session.commitindex import commit_index
 from git_session.errors import Advice, UserError
 from git_session.fold import live_entries
+from git_session.gitrepo import replace_file
 from git_session.history import FileChange, HistoryCommit, Range, history_range, start_history
 from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, priority_order
 from git_session.names import ID_PATTERN, ObjectId
@@ -528,28 +527,9 @@ def end(ws: Workspace, spec: str | None, verb: str, reason: str | None, with_han
 
 
 def write_output(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (a temporary file renamed into place)."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write ``text`` to ``path`` whole or not at all (``replace_file``: nothing left behind,
+    Ctrl-C too)."""
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".git-session-", dir=folder)
+        replace_file(path, text.encode("utf-8"))
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except OSError as exc:
-        _remove(temporary)
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)

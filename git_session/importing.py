@@ -33,7 +33,7 @@ from typing import TypeVar
 
 from git_session import codec, paths, sessionfile
 from git_session.errors import Advised, DataError, FileSystemError, SessionError, UserError
-from git_session.gitrepo import Ident, Repo, read_data, staged_file
+from git_session.gitrepo import Ident, Repo, read_data, staged_file, sync_folder
 from git_session.model import (
     ENDED_STATUSES,
     OPEN_STATUSES,
@@ -273,8 +273,9 @@ def _import_key(repo: Repo) -> bytes:
             return _key_in(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         key = os.urandom(_KEY_BYTES).hex().encode("ascii") + b"\n"
-        with staged_file(path, key) as made, contextlib.suppress(FileExistsError):
-            os.link(made, path)
+        with staged_file(path, key, durable=True) as made, contextlib.suppress(FileExistsError):
+            os.link(made, path)  # (synced first: a crash never leaves an empty key, every imported id changed)
+        sync_folder(path.parent)
         return _key_in(path)
     except OSError as exc:
         raise UserError(f"cannot read or make the import key {path}: {exc.strerror or exc}") from None

@@ -169,9 +169,11 @@ def repair(repo: Repo, broken: Broken) -> str:
         return f"{NOTES_REF} has no complete commit in its reflog: left as it is (git notes --ref=sessions shows it)"
     if broken.action == "leave":
         return f"{broken.ref} left as it is: {broken.why}"
-    if not repo.move_ref_aside(broken.ref, broken.aside, broken.tip):
-        return f"{broken.ref} changed meanwhile: left as it is"
-    return f"moved {broken.ref} aside to {broken.aside}: its reflog has no complete commit"
+    aside = repo.move_ref_aside(broken.ref, broken.aside, broken.tip)
+    if aside is None:
+        return f"{broken.ref} changed meanwhile, or another writer holds it: left as it is"
+    kept = f" ({broken.aside} holds an earlier copy, kept)" if aside != broken.aside else ""
+    return f"moved {broken.ref} aside to {aside}{kept}: its reflog has no complete commit"
 
 
 def _restorable(repo: Repo, ref: str, target: ObjectId) -> bool:

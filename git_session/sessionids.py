@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 
 from git_session import paths
-from git_session.gitrepo import Repo, read_data
+from git_session.gitrepo import Repo, read_data, replace_file
 from git_session.names import ID_LENGTH, ID_PATTERN, SESSIONS_PREFIX, ObjectId, SessionRef
 
 HEADER = "git-session session refs 2"
@@ -110,15 +110,7 @@ def session_added(repo: Repo) -> None:
     if head != HEADER.encode() or checked == b"0":
         return
     with contextlib.suppress(OSError):  # a read-only repository: no index is written there either
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
-        try:
-            with open(descriptor, "wb") as handle:
-                handle.write(b"\n".join([head, b"0", rest]))
-            os.replace(temporary, target)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        replace_file(target, b"\n".join([head, b"0", rest]))
 
 
 def ids_sharing(repo: Repo, one: str, length: int) -> list[str]:

@@ -20,7 +20,10 @@ from tests.helpers import git
 REF = "refs/sessions/stopped"
 
 # Moves REF once; our reflog line (a bare repository: libgit2 logs none) is written, then
-# the write is held up, a file saying so, until the process is stopped.
+# the write is held up, a file saying so (argv[2]), until the test says it has sent its
+# signal (argv[3]): the signal always arrives while the lock is held. (It waited 1.5 s: a
+# test process not scheduled for longer, at a load of 7-9, sent it to a process that had
+# finished its update and exited 0.)
 WRITER = """
 import pathlib, sys, time
 from git_session.gitrepo import Ident, Repo
@@ -33,7 +36,9 @@ append = Repo._append_reflog
 def held(*args):
     append(*args)
     pathlib.Path(sys.argv[2]).touch()
-    time.sleep(1.5)
+    deadline = time.monotonic() + 120
+    while not pathlib.Path(sys.argv[3]).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 Repo._append_reflog = held
 repo.cas_ref(%(ref)r, new, old, "git-session: stopped")
 """
@@ -46,15 +51,16 @@ def test_a_stopped_update_leaves_no_lock_and_logs_what_it_did(tmp_path: Path, st
     repo = Repo.discover(str(path))
     first = repo.write_commit(repo.edit_tree(None, {}), [], "first", Ident("t", "t@example.com", 1700000000, "+0000"))
     assert repo.cas_ref(REF, first, None, "git-session: first")
-    marker = tmp_path / "holding"
+    marker, sent = tmp_path / "holding", tmp_path / "sent"
     script = WRITER % {"ref": REF}
-    proc = subprocess.Popen([sys.executable, "-c", script, str(path), str(marker)], stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path), str(marker), str(sent)], stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
         time.sleep(0.01)
-    proc.send_signal(stop)
-    proc.communicate(timeout=30)
+    proc.send_signal(stop)  # (pending, blocked while the lock is held: delivered as it is let go)
+    sent.touch()
+    proc.communicate(timeout=150)
     assert proc.returncode != 0  # it was stopped, once its update was made
     assert not Path(repo.lock_path(REF)).exists()
     lines = Path(repo.reflog_path(REF)).read_text(encoding="utf-8").splitlines()

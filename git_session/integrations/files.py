@@ -10,13 +10,12 @@ import contextlib
 import os
 import stat
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from git_session import gitcli
 from git_session.errors import UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, replace_file
 
 
 @dataclass(frozen=True)
@@ -119,17 +118,10 @@ def remove_empty_folder(folder: str) -> bool:
 
 
 def write_file(path: str, data: bytes, mode: int) -> None:
-    """Write atomically (a temporary file beside, then rename), with exactly ``mode``."""
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            os.fchmod(out.fileno(), mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        raise
+    """Write atomically (``replace_file``: a temporary file beside, then renamed), with
+    exactly ``mode``; durable (the user's own text is in these files: a crash after the
+    rename never leaves the name with no bytes)."""
+    replace_file(path, data, mode, durable=True)
 
 
 @contextlib.contextmanager
