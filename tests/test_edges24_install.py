@@ -5,16 +5,21 @@ in CI), for whom the file system would let every write through.
 - Uninstall, with the git hooks kept in a folder made read-only since install (and the rest
   gone by an earlier uninstall), said "git-session is not installed here: nothing to remove"
   and then "Kept the hooks in …": one run, two contradicting lines. It now says what it kept.
+- A read-only .git without a hooks folder: install (and doctor --fix) made .git/hooks in it,
+  then checked that folder (new, so writable) and wrote the shims. The folder it would be
+  made in is checked now, before anything is made; doctor promises no repair there.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ok
+from tests.helpers import fails, ok, run
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="root writes in a folder without its owner's write bit")
 
@@ -33,3 +38,50 @@ def test_uninstall_that_keeps_the_hooks_in_a_read_only_folder_says_only_that(rep
     assert first.startswith(kept) and "Unset notes.rewriteMode" in first
     assert again == kept
     assert "Removed" in ok(repo, "uninstall")
+
+
+def git_dir_files(repo: Path) -> dict[str, bytes | None]:
+    """What is in .git, with a file's bytes; git-session's own folder (every command keeps
+    what it saw there) only for its install record."""
+    found = [p for p in (repo / ".git").rglob("*") if "git-session" not in p.relative_to(repo / ".git").parts]
+    found += list((repo / ".git/git-session").glob("*installed*"))
+    return {str(p): (p.read_bytes() if p.is_file() else None) for p in found}
+
+
+@pytest.fixture
+def read_only_git_dir(repo: Path) -> Iterator[Path]:
+    """``repo`` whose .git has no hooks folder, made read-only (git-session's own folder made first)."""
+    shutil.rmtree(repo / ".git/hooks", ignore_errors=True)
+    ok(repo, "list")
+    (repo / ".git").chmod(0o555)
+    yield repo
+    (repo / ".git").chmod(0o755)
+
+
+@as_root
+def test_install_makes_no_hooks_folder_in_a_read_only_git_dir(read_only_git_dir: Path) -> None:
+    repo = read_only_git_dir
+    before = git_dir_files(repo)
+    error = fails(repo, "install")
+    assert error == (
+        f"git-session: {repo / '.git'} is read-only: git-session makes no hooks folder in it ({repo / '.git/hooks'})\n"
+        "hint: make the folder writable (chmod u+w), and run the command again\n"
+    )
+    assert git_dir_files(repo) == before  # no hooks folder, no notes config, no record
+
+
+@as_root
+def test_doctor_fix_makes_no_hooks_folder_in_a_git_dir_made_read_only_since_install(repo: Path) -> None:
+    ok(repo, "install")
+    shutil.rmtree(repo / ".git/hooks")
+    (repo / ".git").chmod(0o555)
+    try:
+        before = git_dir_files(repo)
+        result = run(repo, "doctor", "--fix")
+        after = git_dir_files(repo)
+    finally:
+        (repo / ".git").chmod(0o755)
+    assert f"missing from {repo / '.git/hooks'}; {repo / '.git'} is read-only: make it writable" in result.output
+    assert "fixed:" not in result.output
+    assert after == before
+    assert not (repo / ".git/hooks").exists()
