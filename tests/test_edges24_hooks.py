@@ -3,7 +3,9 @@
 - post-rewrite wrote its queue file with SIGXFSZ left to its default: under `ulimit -f` a
   write past the limit killed the hook ("post-rewrite died of signal 25" after an amend or
   a rebase) and left a torn line in the queue. Its write now fails instead, and what was
-  written goes: the queue holds a rewrite whole or not at all.
+  written goes: the queue holds a rewrite whole or not at all. prepare-commit-msg's record
+  of the commit was left cut short the same way (its write fails there already): a session
+  ref name cut short may name another session. It goes too, and the hook says so.
 - A file size limit one byte short of the message with our lines: the write of the last
   byte, the last line's end, failed, and every line was whole. The awk program reads what
   it wrote back by lines (getline), which cannot tell a last line without its end: it took
@@ -48,6 +50,18 @@ def test_an_amend_whose_rewrite_cannot_be_queued_is_not_failed_by_post_rewrite(k
     assert "signal" not in done.stderr
     assert "git-session: could not queue the rewritten commits" in done.stderr
     assert queued_rewrites(repo) == []
+
+
+def test_a_commit_whose_record_cannot_be_written_whole_leaves_none(limited: Session) -> None:
+    """The message with its trailers fits the limit, the record of the commit (longer) not:
+    on f1a830e the queue kept the record cut short."""
+    repo = limited.repo
+    ok(repo, "status")
+    change(repo)
+    done = run_git(repo, "commit", "-q", "-m", "s", env={"HOOK_FSIZE": "140"})
+    assert "Session-Id: " in message(repo)
+    assert "git-session: could not record the commit for its session" in done.stderr
+    assert list((repo / ".git/git-session/queue").glob("pending.*")) == []
 
 
 def test_an_amend_whose_rewrite_is_queued_whole(limited: Session) -> None:
