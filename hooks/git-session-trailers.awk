@@ -199,7 +199,14 @@ function appended(file,   i) {
     # (a line of over 4,096 bytes, e.g. HEAD's kept on an amend, is written beside: the
     # pieces of one line cost mawk and busybox its length each, seconds for one of MBs)
     for (i = n + 1; i <= nout; i++) if (length(out[i]) > 4096) return 0
-    PROCINFO["NONFATAL"] = 1  # (gawk: a failed write is told, not fatal)
+    # (so is a message of over 1 MB: ended() reads it as one record, which mawk reads in time
+    # growing with its square, 8 s for 40 MB; 1 MB, a few ms)
+    if (message_size() > 1048576) return 0
+    # (a last line without its end: an append would join it, and cut() would leave it its end)
+    if (!ended(file, line[n])) return 0
+    # (gawk 4.2 on: a failed write is told, not fatal; before 4.2 this is an element like any
+    # other, and a failed fflush or close returns -1 there, not fatal either: the same path)
+    PROCINFO["NONFATAL"] = 1
     for (i = n + 1; i <= nout; i++) if (!flushed(file, out[i] "\n")) break
     if (close(file) == 0 && i > nout && written(file)) return 1
     cut(file)
@@ -221,20 +228,40 @@ function flushed(file, s,   at, size) {
 # cut: file cut back to the size of line[], never grown (its last line may have had no end):
 # an append that failed part-way left a torn line of ours (a Session-Id cut short), which
 # git would commit. (Processes: only then. The name is quoted, and never data's: git's.)
-function cut(file,   size, i, q) {
-    size = 0
-    for (i = 1; i <= n; i++) size += length(line[i]) + 1
+function cut(file,   size, q) {
+    size = message_size()
     q = file
     gsub(/'/, "'\\''", q)
     system("[ \"$(wc -c < '" q "')\" -gt " size " ] && dd if=/dev/null of='" q "' bs=1 seek=" size " 2>/dev/null")
 }
-# Whether file holds the lines out[1..nout], no more.
+# The size of line[] written whole, each line with its end (in bytes: the hooks run awk with
+# LC_ALL=C).
+function message_size(   size, i) {
+    size = 0
+    for (i = 1; i <= n; i++) size += length(line[i]) + 1
+    return size
+}
+# Whether file holds the lines out[1..nout], no more, the last with its end.
 function written(file,   got, s, i) {
     i = 0
     while ((got = (getline s < file)) > 0)
         if (++i > nout || s != out[i]) break
     close(file)
-    return got == 0 && i == nout
+    return got == 0 && i == nout && (nout == 0 || ended(file, out[nout]))
+}
+# ended: whether file, whose last line is known (read by lines), ends with that line's end.
+# getline reads a last line without its end as a whole one: a write that failed at the last
+# byte (a file size limit one byte short) left every line whole but that end, and git would
+# commit our last line without it. So the file is read again as records split on a byte it
+# does not end with (not its last line's last): the last record holds its last byte.
+function ended(file, last_line,   rs, got, s, last) {
+    rs = RS
+    RS = substr(last_line, length(last_line)) == "\001" ? "\002" : "\001"
+    last = ""
+    while ((got = (getline s < file)) > 0) last = s
+    close(file)
+    RS = rs
+    return got == 0 && substr(last, length(last)) == "\n"
 }
 
 # Whether the config files named (one a line) may set what the trailers depend on. None can

@@ -204,7 +204,7 @@ def uninstall() -> None:
 
     changes = [change for result in install_core.uninstall(workspace().repo) for change in result.changes]
     failed = any(change.action == "failed" for change in changes)
-    if not any(change.done for change in changes) and not failed:
+    if not changes:  # (a part kept, say in a read-only folder, is installed still: its line says so)
         echo("git-session is not installed here: nothing to remove")
     for change in changes:
         echo(f"{change.action.capitalize()} {render.safe(change.subject + change.note)}")

@@ -533,10 +533,10 @@ def unexclude(repo: Repo, recorded: Mapping[str, Any]) -> str:
     new = (before + "\n" if index else "") + after
     if separator and index == len(lines) - 2 and new.endswith("\n"):
         new = new[: -len(separator)]
-    if recorded.get("created") is True and not new:
+    if recorded.get("created") is True and not new and inside(exclude, repo.common_dir):
         folders = [f for f in recorded.get("folders") or [] if absolute(f)]
         delete(exclude, folders)
-    else:
+    else:  # (through the user's link out of the repository, as ``may_remove``: it stays, emptied)
         write_text(exclude, new)
     return line
 

@@ -105,6 +105,15 @@ def why_read_only(path: str, name: str) -> str:
     return ""
 
 
+def where_made(folder: str) -> str:
+    """``folder`` if it is there, else the nearest folder holding it that is: the one making
+    it writes in (``os.makedirs``), to be checked (``why_read_only``) before anything is made."""
+    folder = os.path.abspath(folder)
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    return folder
+
+
 def remove_empty_folder(folder: str) -> bool:
     """Remove ``folder`` if it is empty and the folder holding it may be written (``why_read_only``:
     root too may not take an entry out of a folder its owner made read-only); whether it went."""

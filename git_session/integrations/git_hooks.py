@@ -26,6 +26,7 @@ from git_session.integrations.files import (
     remove_empty_folder,
     same_dir,
     same_file,
+    where_made,
     why_read_only,
     write_file,
 )
@@ -143,13 +144,17 @@ def check_writable(repo: Repo, location: Location, force: bool) -> None:
 
 
 def refuse_read_only(folder: str, plans: Sequence[HookChange] | None = None) -> None:
-    """Write no hook in a folder its owner made read-only (``why_read_only``: even as root);
-    where every hook of ``plans`` is in place already nothing is written: nothing to refuse."""
+    """Write no hook in a folder its owner made read-only (``why_read_only``: even as root),
+    nor make one in such a folder (a read-only .git without hooks/): refused before anything
+    is made. Where every hook of ``plans`` is in place already nothing is written: nothing to refuse."""
     if plans is not None and all(plan.action == "unchanged" for plan in plans):
         return
-    hint = why_read_only(folder, "the folder")
-    if hint:
+    where = where_made(folder)
+    hint = why_read_only(where, "the folder")
+    if hint and same_dir(where, folder):
         raise UserError(f"{folder} is read-only: git-session writes no hooks in it", hint)
+    if hint:
+        raise UserError(f"{where} is read-only: git-session makes no hooks folder in it ({folder})", hint)
 
 
 def _plan(folder: str, shim: Shim) -> HookChange:
@@ -290,8 +295,9 @@ def _hook_findings(repo: Repo, location: Location, state: record.State) -> list[
         return [Finding("problem", "hooks", message, advice=Advice.INSTALL_FORCE_OR_MANUAL)]
     found = [f for shim in shipped_hooks() if (f := _hook_finding(folder, shim, ours)) is not None]
     installed = bool(state.hooks_dirs) or _holds_ours(folder)  # (else doctor says install has not run)
-    if installed and why_read_only(folder, "the folder"):  # doctor --fix writes no hooks in it: no repair to promise
-        note = f"; {folder} is read-only: make it writable (chmod u+w), and it can be repaired"
+    where = where_made(folder)  # (the folder holding it, when it is missing)
+    if installed and why_read_only(where, "the folder"):  # doctor --fix writes no hooks in it: no repair to promise
+        note = f"; {where} is read-only: make it writable (chmod u+w), and it can be repaired"
         found = [replace(f, message=f.message + note, fixable=False, advice=None) if f.fixable else f for f in found]
     if not found:
         names = ", ".join(s.name for s in shipped_hooks())
@@ -322,8 +328,8 @@ def _repair_hooks(repo: Repo) -> list[str]:
     """Install each hook that can be; one that cannot is left to its finding."""
     location = locate(repo)
     fixed = []
-    _make(repo, location.path)
     refuse_read_only(location.path)
+    _make(repo, location.path)
     with filesystem(location.path):
         for shim in shipped_hooks():
             if calls_us(os.path.join(location.path, shim.name), shim.name):
