@@ -26,7 +26,7 @@ from typing import BinaryIO, NamedTuple, TypeAlias, overload
 import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
-from git_session import gitcli
+from git_session import gitcli, paths
 from git_session.errors import Advice, ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
 
@@ -117,6 +117,7 @@ def write_checksummed(path: Path, header: bytes, body: bytes) -> None:
 
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
+            share_made(descriptor)
             with open(descriptor, "wb") as handle:
                 handle.write(header + hashlib.sha1(body).hexdigest().encode() + b"\n" + body)
             os.replace(temporary, path)
@@ -1092,6 +1093,40 @@ class Repo:
         wanted = _shared_mode(mode, self._sharing)
         if wanted != mode:
             os.chmod(path, stat.S_IMODE(wanted))
+
+    def share_new_files(self, private: str) -> None:
+        """From now on, every file and folder this process makes (in ``private``, git-session's
+        folder, and wherever else) gets the mode git's ``adjust_shared_perm`` gives its own in
+        a shared repository, whatever the umask (``shared_umask``; ``restore_umask`` ends it
+        at the command's end), and the hooks, which cannot ask git cheaply, are told how
+        (``hook_umask``: the file ``private/umask`` they read). Once a repository; nothing
+        changes in one that is not shared."""
+        if not self._shared or self._umask_shared:
+            return
+        self._umask_shared = True
+        global _umask_before, _umask_shared, _sharing_now
+        before = os.umask(0)
+        _umask_shared, _sharing_now = shared_umask(self._sharing, before), (self._sharing, os.path.dirname(private))
+        os.umask(_umask_shared)
+        if _umask_before is None:
+            _umask_before = before
+        self._make_folders(private)  # (set-group-ID: what is made below it is the group's)
+        self.tell_hooks(private)
+
+    def tell_hooks(self, private: str) -> None:
+        """The hooks' file ``private/umask`` as ``hook_umask`` has it (removed when not shared)."""
+        path = os.path.join(private, paths.HOOK_UMASK)
+        wanted = hook_umask(self._sharing)
+        with contextlib.suppress(OSError):  # (a read-only repository: its hooks write nothing there either)
+            if wanted is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            elif not os.path.isdir(private):
+                return
+            elif not os.path.isfile(path) or read_data(path) != f"{wanted}\n".encode():
+                replace_file(path, f"{wanted}\n".encode())
+
+    _umask_shared = False
 
     def _make_folders(self, folder: str) -> None:
         """``folder`` and those above it that are missing, each made as git makes its own (``_share``)."""
@@ -2148,6 +2183,71 @@ def _shared_perm(shared: str | None) -> int:
         number = int(shared, 8)
         return {0: 0, 1: 0o660, 2: 0o664}.get(number, -(number & 0o666))
     return 0o660 if config_bool(shared) else 0
+
+
+_umask_before: int | None = None  # the process's umask before ``Repo.share_new_files`` widened it
+_umask_shared: int | None = None  # and the one it set
+_sharing_now: tuple[str | None, str] | None = None  # for that repository's core.sharedRepository, and its common dir
+
+
+def restore_umask() -> None:
+    """The umask as it was before a shared repository's commands widened it (at a command's end)."""
+    global _umask_before, _umask_shared, _sharing_now
+    if _umask_before is not None:
+        os.umask(_umask_before)
+    _umask_before = _umask_shared = _sharing_now = None
+
+
+def shared_file_mode(path: str, mode: int) -> int:
+    """The ``mode`` of a file at ``path``, set exactly by its writer, as git gives it in the
+    git dir of a repository whose shared modes are in force (``Repo.share_new_files``); a
+    file elsewhere (a user's agent settings) keeps it."""
+    if _sharing_now is None:
+        return mode
+    sharing, common_dir = _sharing_now
+    inside = os.path.commonpath([os.path.abspath(path), os.path.abspath(common_dir)]) == os.path.abspath(common_dir)
+    return stat.S_IMODE(_shared_mode(mode, sharing)) if inside else mode
+
+
+def share_made(descriptor: int) -> None:
+    """A new file made for its owner alone (``tempfile.mkstemp``: 0600) given, while a shared
+    repository's modes are in force (``Repo.share_new_files``), those of any new file."""
+    if _umask_shared is not None:
+        os.fchmod(descriptor, 0o666 & ~_umask_shared)
+
+
+def _shared_bits(shared: str | None) -> int:
+    """The bits git's ``adjust_shared_perm`` gives a new folder (and a file with its execute
+    bits) for ``core.sharedRepository=shared``: the level's, with their execute bits."""
+    perm = abs(_shared_perm(shared))
+    return perm | (perm & 0o444) >> 2
+
+
+def shared_umask(shared: str | None, umask: int) -> int:
+    """The umask under which a file (made 0666 or 0777) or a folder (0777) comes out with the
+    mode git gives it in a repository shared so (``_shared_mode``, but for a folder's
+    set-group-ID bit, which a folder made in such a folder inherits): a named level allows
+    its bits whatever else the umask takes away; an octal mode is the mode itself."""
+    perm = _shared_perm(shared)
+    if perm == 0:
+        return umask
+    return umask & ~_shared_bits(shared) if perm > 0 else 0o777 & ~_shared_bits(shared)
+
+
+def hook_umask(shared: str | None) -> str | None:
+    """``shared_umask`` as the shell's ``umask`` builtin takes it (the hooks apply it to their
+    own umask; ``None``: not shared): ``g+rwx``, ``g+rwx,o+rx`` or an octal umask."""
+    perm = _shared_perm(shared)
+    if perm == 0:
+        return None
+    if perm < 0:
+        return f"{shared_umask(shared, 0):04o}"
+    bits = _shared_bits(shared)
+    allowed = [
+        (who, "".join(c for c, b in zip("rwx", (4, 2, 1), strict=True) if bits >> shift & b))
+        for who, shift in (("u", 6), ("g", 3), ("o", 0))
+    ]
+    return ",".join(f"{who}+{letters}" for who, letters in allowed if letters)
 
 
 def _shared_mode(mode: int, shared: str | None) -> int:

@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 
 from git_session import paths
-from git_session.gitrepo import Repo, read_data
+from git_session.gitrepo import Repo, read_data, share_made
 from git_session.names import ID_LENGTH, ID_PATTERN, SESSIONS_PREFIX, ObjectId, SessionRef
 
 HEADER = "git-session session refs 2"
@@ -112,6 +112,7 @@ def session_added(repo: Repo) -> None:
     with contextlib.suppress(OSError):  # a read-only repository: no index is written there either
         descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
         try:
+            share_made(descriptor)
             with open(descriptor, "wb") as handle:
                 handle.write(b"\n".join([head, b"0", rest]))
             os.replace(temporary, target)
@@ -461,6 +462,7 @@ def _write(path: os.PathLike[str], index: _Index) -> None:
     os.makedirs(os.path.dirname(target), exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
     try:
+        share_made(descriptor)
         with open(descriptor, "w", encoding="utf-8") as handle:
             now = os.fstat(handle.fileno()).st_mtime_ns
             handle.write(_text(index, now - RACY_NS))

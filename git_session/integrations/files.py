@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from git_session import gitcli
 from git_session.errors import UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, shared_file_mode
 
 
 @dataclass(frozen=True)
@@ -119,12 +119,13 @@ def remove_empty_folder(folder: str) -> bool:
 
 
 def write_file(path: str, data: bytes, mode: int) -> None:
-    """Write atomically (a temporary file beside, then rename), with exactly ``mode``."""
+    """Write atomically (a temporary file beside, then rename), with exactly ``mode`` (in a
+    shared repository's git dir: widened as git widens its own, ``shared_file_mode``)."""
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-            os.fchmod(out.fileno(), mode)
+            os.fchmod(out.fileno(), shared_file_mode(path, mode))  # (a shared repository's: as git's own)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
