@@ -18,6 +18,7 @@ from typing import Any
 
 from git_session import handoff, model, sandbox, secrets, views
 from git_session.errors import Advice, SessionError, UserError
+from git_session.gitrepo import making, umask_for
 from git_session.names import slug as make_slug
 from git_session.sessions import Found, Workspace
 
@@ -29,7 +30,8 @@ _NUMBERED = re.compile(r"(\d+)-")
 def prepare(directory: str) -> None:
     """Make sure the folder exists (created if missing) before the session is ended."""
     try:
-        os.makedirs(directory, exist_ok=True)
+        with making(directory):
+            os.makedirs(directory, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create the ADR folder {directory}: {exc.strerror or exc}") from None
     if not os.path.isdir(directory):
@@ -133,7 +135,7 @@ def _fill(handle: int, temporary: str, text: str) -> None:
         out.write(text)
         out.flush()
         os.fsync(out.fileno())
-    os.chmod(temporary, 0o666 & ~_umask())
+    os.chmod(temporary, 0o666 & ~umask_for(temporary))  # (the user's, in a shared repository too)
 
 
 def _place(
@@ -163,12 +165,6 @@ def _place(
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def end(

@@ -1095,22 +1095,25 @@ class Repo:
             os.chmod(path, stat.S_IMODE(wanted))
 
     def share_new_files(self, private: str) -> None:
-        """From now on, every file and folder this process makes (in ``private``, git-session's
-        folder, and wherever else) gets the mode git's ``adjust_shared_perm`` gives its own in
-        a shared repository, whatever the umask (``shared_umask``; ``restore_umask`` ends it
-        at the command's end), and the hooks, which cannot ask git cheaply, are told how
+        """From now on (to the command's end: ``restore_umask``), the files and folders this
+        process makes in the repository's git dir (``private``: git-session's folder) get the
+        modes git's ``adjust_shared_perm`` gives its own in a shared repository, whatever the
+        umask: the process's umask is ``shared_umask``'s (the writers outside the git dir, the
+        work tree's and the user's own files, take the user's back: ``making``, ``umask_for``,
+        ``shared_file_mode``); and the hooks, which cannot ask git cheaply, are told how
         (``hook_umask``: the file ``private/umask`` they read). Once a repository; nothing
         changes in one that is not shared."""
-        if not self._shared or self._umask_shared:
+        if not self._shared or self._shares_new_files:
             return
-        self._umask_shared = True
+        self._shares_new_files = True
         global _umask_before, _umask_shared, _sharing_now
         before = os.umask(0)
         _umask_shared, _sharing_now = shared_umask(self._sharing, before), (self._sharing, os.path.dirname(private))
         os.umask(_umask_shared)
         if _umask_before is None:
             _umask_before = before
-        self._make_folders(private)  # (set-group-ID: what is made below it is the group's)
+        with contextlib.suppress(OSError):  # (a read-only repository: nothing is written there)
+            self._make_folders(private)  # (set-group-ID: what is made below it is the group's)
         self.tell_hooks(private)
 
     def tell_hooks(self, private: str) -> None:
@@ -1126,7 +1129,7 @@ class Repo:
             elif not os.path.isfile(path) or read_data(path) != f"{wanted}\n".encode():
                 replace_file(path, f"{wanted}\n".encode())
 
-    _umask_shared = False
+    _shares_new_files = False
 
     def _make_folders(self, folder: str) -> None:
         """``folder`` and those above it that are missing, each made as git makes its own (``_share``)."""
@@ -2198,22 +2201,50 @@ def restore_umask() -> None:
     _umask_before = _umask_shared = _sharing_now = None
 
 
-def shared_file_mode(path: str, mode: int) -> int:
-    """The ``mode`` of a file at ``path``, set exactly by its writer, as git gives it in the
-    git dir of a repository whose shared modes are in force (``Repo.share_new_files``); a
-    file elsewhere (a user's agent settings) keeps it."""
-    if _sharing_now is None:
-        return mode
-    sharing, common_dir = _sharing_now
-    inside = os.path.commonpath([os.path.abspath(path), os.path.abspath(common_dir)]) == os.path.abspath(common_dir)
-    return stat.S_IMODE(_shared_mode(mode, sharing)) if inside else mode
-
-
 def share_made(descriptor: int) -> None:
     """A new file made for its owner alone (``tempfile.mkstemp``: 0600) given, while a shared
     repository's modes are in force (``Repo.share_new_files``), those of any new file."""
     if _umask_shared is not None:
         os.fchmod(descriptor, 0o666 & ~_umask_shared)
+
+
+def shared_file_mode(path: str, mode: int) -> int:
+    """The ``mode`` of a file at ``path``, set exactly by its writer, as git gives it in the
+    git dir of a repository whose shared modes are in force (``Repo.share_new_files``); a
+    file elsewhere (the work tree, a user's agent settings) keeps it."""
+    return stat.S_IMODE(_shared_mode(mode, _sharing_now[0])) if _sharing_now and _in_shared(path) else mode
+
+
+def umask_for(path: str | os.PathLike[str]) -> int:
+    """The umask a file or folder made at ``path`` is made with: a shared repository's in its
+    git dir (``Repo.share_new_files``), the user's own elsewhere (the work tree, the user's files)."""
+    if _umask_before is not None and not _in_shared(path):
+        return _umask_before
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def making(path: str | os.PathLike[str]) -> Iterator[None]:
+    """What is made in the block (``path``, the folders above it) made with ``umask_for(path)``:
+    outside a shared repository's git dir, with the user's own umask."""
+    if _umask_before is None or _umask_shared is None or _in_shared(path):
+        yield
+        return
+    os.umask(_umask_before)
+    try:
+        yield
+    finally:
+        os.umask(_umask_shared)
+
+
+def _in_shared(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` lies in the git dir whose shared modes are in force."""
+    if _sharing_now is None:
+        return False
+    common = os.path.abspath(_sharing_now[1])
+    return os.path.commonpath([os.path.abspath(path), common]) == common
 
 
 def _shared_bits(shared: str | None) -> int:

@@ -26,6 +26,7 @@ from git_session import codec, model, views
 from git_session.commitindex import commit_index
 from git_session.errors import Advice, UserError
 from git_session.fold import live_entries
+from git_session.gitrepo import umask_for
 from git_session.history import FileChange, HistoryCommit, Range, history_range, start_history
 from git_session.model import ENDED_STATUSES, Entry, EntryKind, Meta, SessionState, priority_order
 from git_session.names import ID_PATTERN, ObjectId
@@ -537,17 +538,11 @@ def write_output(path: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, 0o666 & ~umask_for(temporary))  # (the user's, in a shared repository too)
         os.replace(temporary, path)
     except OSError as exc:
         _remove(temporary)
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _remove(path: str) -> None:

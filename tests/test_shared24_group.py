@@ -192,3 +192,38 @@ def test_a_commit_in_a_shared_repository_starts_nothing_more(
     assert started(session.repo, counted, "commit", "-q", "-m", "subject", "-m", "body") == [AWK]
     queued = next((session.repo / ".git" / "git-session" / "queue").glob("pending.*"))
     assert stat.S_IMODE(queued.stat().st_mode) & 0o060 == 0o060
+
+
+def test_what_commands_write_outside_the_git_dir_keeps_the_users_umask(shared: Path) -> None:
+    """The shared modes are the git dir's: an ADR folder and its records, a handoff written to
+    a file (the work tree, the user's own files) come out as the user's umask makes them."""
+    repo = alice_repo(shared, "group")
+    session_as(ALICE, shared, repo, "decision", "add", "D1", "--rationale", "why")
+    session_as(ALICE, shared, repo, "adr", "--dir", "docs/adr")
+    session_as(ALICE, shared, repo, "handoff", "-o", "handoff.md")
+    made = [repo / "docs", repo / "docs" / "adr", *sorted((repo / "docs" / "adr").iterdir()), repo / "handoff.md"]
+    assert len(made) == 4
+    assert {str(p.relative_to(repo)): oct(stat.S_IMODE(p.stat().st_mode)) for p in made} == {
+        "docs": "0o755",
+        "docs/adr": "0o755",
+        next(str(p.relative_to(repo)) for p in made if p.suffix == ".md" and p.parent.name == "adr"): "0o644",
+        "handoff.md": "0o644",
+    }
+    assert stat.S_IMODE((repo / ".git" / "git-session" / "queue").stat().st_mode) == 0o2775
+
+
+def test_a_second_user_commits_in_the_editor_after_the_first_and_gets_the_trailers(shared: Path) -> None:
+    """The hooks' own file in the git dir (``git-session-editing``: what the editor opened on,
+    for commit-msg), made by Alice's hooks, is written by Bob's: with her umask's 0644 his
+    write failed, and commit-msg added nothing to his message."""
+    repo = alice_repo(shared, "group")
+    editor = shared / "editor"
+    editor.write_text('#!/bin/sh\nprintf "edited subject\\n" > "$1"\n')
+    editor.chmod(0o755)
+    for uid, name in ((ALICE, "a3.txt"), (BOB, "b3.txt")):
+        (repo / name).write_text("x\n")
+        os.chown(repo / name, uid, GROUP)
+        others_message_gone(repo)
+        ok_as(uid, shared, repo, "git", "add", name)
+        ok_as(uid, shared, repo, "git", "-c", f"core.editor={editor}", "commit", "-q")
+        assert "Session-Id:" in ok_as(uid, shared, repo, "git", "log", "-1", "--format=%B"), uid
