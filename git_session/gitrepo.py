@@ -2201,11 +2201,12 @@ def restore_umask() -> None:
     _umask_before = _umask_shared = _sharing_now = None
 
 
-def share_made(descriptor: int) -> None:
-    """A new file made for its owner alone (``tempfile.mkstemp``: 0600) given, while a shared
-    repository's modes are in force (``Repo.share_new_files``), those of any new file."""
+def share_made(file: int | str) -> None:
+    """A new file of the git dir made for its owner alone (``tempfile.mkstemp``: 0600; its
+    descriptor or its path) given, while a shared repository's modes are in force
+    (``Repo.share_new_files``), those of any new file."""
     if _umask_shared is not None:
-        os.fchmod(descriptor, 0o666 & ~_umask_shared)
+        os.chmod(file, 0o666 & ~_umask_shared)
 
 
 def shared_file_mode(path: str, mode: int) -> int:

@@ -136,6 +136,7 @@ def test_every_file_and_folder_of_the_private_folder_gets_the_mode_git_gives_its
     ok_as(ALICE, shared, repo, "git", "add", "c.txt")
     ok_as(ALICE, shared, repo, "git", "commit", "-q", "-m", "second")  # (the hooks write the queue)
     session_as(ALICE, shared, repo, "log")  # (linked: caches, indexes)
+    session_as(ALICE, shared, repo, "handoff")  # (the compiled templates)
     folder, file = git_mode(shared, level, True), git_mode(shared, level, False)
     wrong = {
         str(p.relative_to(repo)): oct(stat.S_IMODE(p.stat().st_mode))
