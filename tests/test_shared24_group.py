@@ -228,3 +228,15 @@ def test_a_second_user_commits_in_the_editor_after_the_first_and_gets_the_traile
         ok_as(uid, shared, repo, "git", "add", name)
         ok_as(uid, shared, repo, "git", "-c", f"core.editor={editor}", "commit", "-q")
         assert "Session-Id:" in ok_as(uid, shared, repo, "git", "log", "-1", "--format=%B"), uid
+
+
+def test_a_command_in_a_shared_repository_leaves_the_process_umask_as_it_found_it(repo: Path) -> None:
+    """The shared umask lasts to the command's end (an in-process command, the MCP server's)."""
+    git(repo, "config", "core.sharedRepository", "group")
+    old = os.umask(0o022)
+    try:
+        ok(repo, "start", "work")
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((repo / ".git" / "git-session").stat().st_mode) == 0o2775  # (it was in force)
