@@ -1111,7 +1111,7 @@ class Repo:
         _umask_shared, _sharing_now = shared_umask(self._sharing, before), (self._sharing, os.path.dirname(private))
         os.umask(_umask_shared)
         if _umask_before is None:
-            _umask_before = before
+            _umask_before = gitcli.child_umask = before  # (git and the pager: the user's, gitcli.child_umask)
         with contextlib.suppress(OSError):  # (a read-only repository: nothing is written there)
             self._make_folders(private)  # (set-group-ID: what is made below it is the group's)
         self.tell_hooks(private)
@@ -2199,6 +2199,7 @@ def restore_umask() -> None:
     if _umask_before is not None:
         os.umask(_umask_before)
     _umask_before = _umask_shared = _sharing_now = None
+    gitcli.child_umask = -1
 
 
 def share_made(file: int | str) -> None:

@@ -1,0 +1,64 @@
+"""Review of round 24's shared repositories: the umask a shared repository's command widens
+(``Repo.share_new_files``) is this process's; the programs it starts — git writing the work
+tree (``git session switch``), the user's pager — run with the user's own (``gitcli.child_umask``):
+git gives what it makes in the git dir its shared modes itself, as it does without us.
+
+On 348ae1b, with umask 022, ``git session switch`` in a repository shared ``group`` checked
+out the branch's files 0664 (``0666``: 0666, writable by anyone) where ``git switch`` makes
+them 0644, and the pager ran with that umask too.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import git, make_repo, ok
+from tests.test_i11_log import on_terminal, pager_env
+
+
+@pytest.fixture
+def user_umask() -> Iterator[None]:
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+@pytest.mark.parametrize("shared", ["group", "all", "0666", "0660"])
+@pytest.mark.usefixtures("user_umask")
+def test_switch_checks_out_with_the_users_umask(tmp_path: Path, shared: str) -> None:
+    repo = make_repo(tmp_path)
+    git(repo, "config", "core.sharedRepository", shared)
+    git(repo, "switch", "-q", "-c", "other")
+    (repo / "new").write_text("x\n")
+    (repo / "tool").write_text("#!/bin/sh\n")
+    (repo / "tool").chmod(0o755)
+    git(repo, "add", "new", "tool")
+    git(repo, "commit", "-q", "-m", "two")
+    git(repo, "switch", "-q", "main")
+    ok(repo, "start", "Work")  # (the private folder used: the shared modes in force)
+    ok(repo, "switch", "other")
+    assert stat.S_IMODE((repo / "new").stat().st_mode) == 0o644  # as git's own checkout makes it
+    assert stat.S_IMODE((repo / "tool").stat().st_mode) == 0o755
+    private = repo / ".git" / "git-session"
+    assert private.stat().st_mode & 0o070 == 0o070  # (the git dir's: still the group's)
+
+
+@pytest.mark.usefixtures("user_umask")
+def test_the_pager_runs_with_the_users_umask(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    git(repo, "config", "core.sharedRepository", "group")
+    ok(repo, "start", "Work")
+    made = tmp_path / "made-by-pager"
+    pager = tmp_path / "pager"
+    pager.write_text(f'#!/bin/sh\ncat > "{made}"\necho PAGED\n')
+    pager.chmod(0o755)
+    shown = on_terminal(repo, sys.executable, "-m", "git_session", "log", env=pager_env(GIT_PAGER=str(pager)))
+    assert shown == "PAGED\n"
+    assert "create" in made.read_text()
+    assert stat.S_IMODE(made.stat().st_mode) == 0o644
