@@ -1103,9 +1103,12 @@ class Repo:
         ``shared_file_mode``); and the hooks, which cannot ask git cheaply, are told how
         (``hook_umask``: the file ``private/umask`` they read). Once a repository; nothing
         changes in one that is not shared."""
-        if not self._shared or self._shares_new_files:
+        if self._shares_new_files:
             return
         self._shares_new_files = True
+        if not self._shared:  # (the hooks' file left from when it was: they would go on widening)
+            self.tell_hooks(private)
+            return
         global _umask_before, _umask_shared, _sharing_now
         before = os.umask(0)
         _umask_shared, _sharing_now = shared_umask(self._sharing, before), (self._sharing, os.path.dirname(private))

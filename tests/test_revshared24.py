@@ -20,6 +20,9 @@ import pytest
 
 from tests.helpers import git, make_repo, ok
 from tests.test_i11_log import on_terminal, pager_env
+from tests.test_trailers import Session, hooked, session
+
+__all__ = ["hooked", "session"]  # (fixtures)
 
 
 @pytest.fixture
@@ -62,3 +65,25 @@ def test_the_pager_runs_with_the_users_umask(tmp_path: Path) -> None:
     assert shown == "PAGED\n"
     assert "create" in made.read_text()
     assert stat.S_IMODE(made.stat().st_mode) == 0o644
+
+
+def _pending_modes(repo: Path) -> list[int]:
+    return [stat.S_IMODE(p.stat().st_mode) for p in (repo / ".git" / "git-session" / "queue").iterdir()]
+
+
+@pytest.mark.usefixtures("user_umask")
+def test_a_repository_no_longer_shared_loses_the_hooks_umask(session: Session) -> None:
+    """On 348ae1b the hooks' file stayed after ``core.sharedRepository`` was unset (only a
+    trailer cache rendered again refreshed it): the hooks went on writing the queue 0666."""
+    repo = session.repo
+    git(repo, "config", "core.sharedRepository", "0666")
+    ok(repo, "status")
+    hooks_umask = repo / ".git" / "git-session" / "umask"
+    assert hooks_umask.read_text() == "0000\n"
+    git(repo, "config", "--unset", "core.sharedRepository")
+    ok(repo, "status")
+    assert not hooks_umask.exists()
+    (repo / "b.txt").write_text("b\n")
+    git(repo, "add", "b.txt")
+    git(repo, "commit", "-q", "-m", "after")
+    assert _pending_modes(repo) == [0o644]
