@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,3 +88,26 @@ def test_a_repository_no_longer_shared_loses_the_hooks_umask(session: Session) -
     git(repo, "add", "b.txt")
     git(repo, "commit", "-q", "-m", "after")
     assert _pending_modes(repo) == [0o644]
+
+
+@pytest.mark.parametrize("hook", ["commit", "rewrite"])
+def test_a_fifo_planted_as_the_hooks_umask_never_blocks_a_commit(session: Session, hook: str) -> None:
+    """Any member of the group may write the private folder: what is at ``umask`` is read
+    only when it is a file (a FIFO would block the hook, and the commit, for ever)."""
+    repo = session.repo
+    git(repo, "config", "core.sharedRepository", "group")
+    ok(repo, "status")
+    (repo / "b.txt").write_text("b\n")
+    git(repo, "add", "b.txt")
+    argv = ["commit", "-q", "-m", "b"] if hook == "commit" else ["commit", "-q", "--amend", "--no-edit"]
+    if hook == "rewrite":
+        git(repo, "commit", "-q", "-m", "b")  # (amended below, with the FIFO: post-rewrite runs too)
+    hooks_umask = repo / ".git" / "git-session" / "umask"
+    hooks_umask.unlink()
+    os.mkfifo(hooks_umask)
+    try:
+        done = subprocess.run(["git", *argv], cwd=repo, capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        os.close(os.open(hooks_umask, os.O_WRONLY | os.O_NONBLOCK))  # (the hook let go: no process left behind)
+        raise
+    assert done.returncode == 0, done.stderr
