@@ -111,3 +111,21 @@ def test_a_fifo_planted_as_the_hooks_umask_never_blocks_a_commit(session: Sessio
         os.close(os.open(hooks_umask, os.O_WRONLY | os.O_NONBLOCK))  # (the hook let go: no process left behind)
         raise
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.usefixtures("user_umask")
+def test_install_makes_a_hooks_folder_outside_the_repository_with_the_users_umask(tmp_path: Path) -> None:
+    """core.hooksPath naming a folder of the user's (here a missing one, made by install
+    --force): on 348ae1b, in a repository shared 0666, it was made 0777 — anyone could put a
+    hook there that runs as the user in every repository using it."""
+    repo = make_repo(tmp_path)
+    git(repo, "config", "core.sharedRepository", "0666")
+    outside = tmp_path / "home" / "hooks"
+    git(repo, "config", "core.hooksPath", str(outside))
+    ok(repo, "start", "Work")
+    ok(repo, "install", "--force")
+    assert (outside / "prepare-commit-msg").exists()
+    assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in (outside.parent, outside)} == {
+        "home": "0o755",
+        "hooks": "0o755",
+    }
