@@ -90,7 +90,7 @@ def test_a_repository_no_longer_shared_loses_the_hooks_umask(session: Session) -
     assert _pending_modes(repo) == [0o644]
 
 
-@pytest.mark.parametrize("hook", ["commit", "rewrite"])
+@pytest.mark.parametrize("hook", ["prepare-commit-msg", "post-rewrite"])
 def test_a_fifo_planted_as_the_hooks_umask_never_blocks_a_commit(session: Session, hook: str) -> None:
     """Any member of the group may write the private folder: what is at ``umask`` is read
     only when it is a file (a FIFO would block the hook, and the commit, for ever)."""
@@ -99,18 +99,21 @@ def test_a_fifo_planted_as_the_hooks_umask_never_blocks_a_commit(session: Sessio
     ok(repo, "status")
     (repo / "b.txt").write_text("b\n")
     git(repo, "add", "b.txt")
-    argv = ["commit", "-q", "-m", "b"] if hook == "commit" else ["commit", "-q", "--amend", "--no-edit"]
-    if hook == "rewrite":
-        git(repo, "commit", "-q", "-m", "b")  # (amended below, with the FIFO: post-rewrite runs too)
+    head = git(repo, "rev-parse", "HEAD").strip()
     hooks_umask = repo / ".git" / "git-session" / "umask"
     hooks_umask.unlink()
     os.mkfifo(hooks_umask)
+    argv, given = ["git", "commit", "-q", "-m", "b"], None
+    if hook == "post-rewrite":  # (run as git runs it after an amend: alone, prepare-commit-msg aside)
+        argv, given = ["sh", str(repo / ".git" / "hooks" / hook), "amend"], f"{head} {head}\n"
     try:
-        done = subprocess.run(["git", *argv], cwd=repo, capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(argv, cwd=repo, input=given, capture_output=True, text=True, timeout=60, check=False)
     except subprocess.TimeoutExpired:
         os.close(os.open(hooks_umask, os.O_WRONLY | os.O_NONBLOCK))  # (the hook let go: no process left behind)
         raise
     assert done.returncode == 0, done.stderr
+    if hook == "post-rewrite":
+        assert [p.name.startswith("rewrite-") for p in (repo / ".git" / "git-session" / "queue").iterdir()] == [True]
 
 
 @pytest.mark.usefixtures("user_umask")
