@@ -132,3 +132,18 @@ def test_install_makes_a_hooks_folder_outside_the_repository_with_the_users_umas
         "home": "0o755",
         "hooks": "0o755",
     }
+
+
+@pytest.mark.usefixtures("user_umask")
+def test_restore_writes_the_work_tree_with_the_users_umask(tmp_path: Path) -> None:
+    """A checkpoint's files written back (git checkout-index, a child of the command): on
+    348ae1b with the shared umask, 0666 in a repository shared 0666."""
+    repo = make_repo(tmp_path)
+    git(repo, "config", "core.sharedRepository", "0666")
+    ok(repo, "start", "Work")
+    (repo / "notes.txt").write_text("kept\n")
+    checkpoint = ok(repo, "checkpoint", "-m", "kept").split()[2]
+    (repo / "notes.txt").unlink()
+    ok(repo, "restore", checkpoint)
+    assert (repo / "notes.txt").read_text() == "kept\n"
+    assert stat.S_IMODE((repo / "notes.txt").stat().st_mode) == 0o644
