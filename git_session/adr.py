@@ -17,7 +17,7 @@ from typing import Any
 
 from git_session import handoff, model, sandbox, secrets, views
 from git_session.errors import Advice, SessionError, UserError
-from git_session.gitrepo import staged_file
+from git_session.gitrepo import making, staged_file
 from git_session.names import slug as make_slug
 from git_session.sessions import Found, Workspace
 
@@ -29,7 +29,8 @@ _NUMBERED = re.compile(r"(\d+)-")
 def prepare(directory: str) -> None:
     """Make sure the folder exists (created if missing) before the session is ended."""
     try:
-        os.makedirs(directory, exist_ok=True)
+        with making(directory):
+            os.makedirs(directory, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create the ADR folder {directory}: {exc.strerror or exc}") from None
     if not os.path.isdir(directory):

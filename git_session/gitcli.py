@@ -22,6 +22,12 @@ Result = TypeVar("Result")
 _ERROR_PREFIXES = ("fatal:", "error:")
 MAX_ERROR_LINES = 3
 MAX_ERROR_CHARS = 600
+# The umask of the programs this process starts (git, the pager; subprocess's ``umask``,
+# -1: this process's): the user's own while a shared repository's widened this process's
+# (gitrepo.Repo.share_new_files). A child writes the work tree (git switch) and the user's
+# files, which keep the user's modes; git gives the files it makes in its git dir their
+# shared modes itself.
+child_umask = -1
 
 # Variables git sets for hooks and aliases that would point a child git elsewhere.
 _LOCATION_VARIABLES = (
@@ -70,6 +76,7 @@ def run(
             env=clean_environment(env),
             stdout=subprocess.PIPE,
             stderr=None if stderr_to_terminal else subprocess.PIPE,
+            umask=child_umask,
             text=True,
             encoding="utf-8",
             errors="surrogateescape",
@@ -202,7 +209,9 @@ def _popen(command: list[str], cwd: str | None, files: tuple[IO[bytes], IO[bytes
         }
     )
     try:
-        return subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, env=clean_environment(), **pipes)
+        return subprocess.Popen(
+            command, cwd=cwd, stdin=subprocess.DEVNULL, env=clean_environment(), umask=child_umask, **pipes
+        )
     except OSError as exc:
         raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None
 
@@ -243,7 +252,12 @@ def tee_pipeline(
             err = files.enter_context(tempfile.TemporaryFile())
             try:
                 proc = subprocess.Popen(
-                    _command(git_dir, args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, env=env
+                    _command(git_dir, args),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    env=env,
+                    umask=child_umask,
                 )
             except OSError as exc:
                 raise GitError(f"cannot run git: {exc}", "install git and put it on PATH") from None

@@ -26,7 +26,7 @@ from typing import BinaryIO, NamedTuple, TypeAlias, overload
 import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
-from git_session import gitcli
+from git_session import gitcli, paths
 from git_session.committer import Committer, committer
 from git_session.errors import Advice, ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
@@ -131,7 +131,9 @@ def staged_file(
     folder, name = os.path.split(os.fspath(path))
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(_created(temporary), "wb") as handle:
+        with making(path):  # (outside a shared repository's git dir: with the user's umask)
+            descriptor = _created(temporary)
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
@@ -1135,6 +1137,46 @@ class Repo:
         wanted = _shared_mode(mode, self._sharing)
         if wanted != mode:
             os.chmod(path, stat.S_IMODE(wanted))
+
+    def share_new_files(self, private: str) -> None:
+        """From now on (to the command's end: ``restore_umask``), the files and folders this
+        process makes in the repository's git dir (``private``: git-session's folder) get the
+        modes git's ``adjust_shared_perm`` gives its own in a shared repository, whatever the
+        umask: the process's umask is ``shared_umask``'s (the writers outside the git dir, the
+        work tree's and the user's own files, take the user's back: ``making``, ``umask_for``,
+        ``shared_file_mode``); and the hooks, which cannot ask git cheaply, are told how
+        (``hook_umask``: the file ``private/umask`` they read). Once a repository; nothing
+        changes in one that is not shared."""
+        if self._shares_new_files:
+            return
+        self._shares_new_files = True
+        if not self._shared:  # (the hooks' file left from when it was: they would go on widening)
+            self.tell_hooks(private)
+            return
+        global _umask_before, _umask_shared, _sharing_now
+        before = os.umask(0)
+        _umask_shared, _sharing_now = shared_umask(self._sharing, before), (self._sharing, os.path.dirname(private))
+        os.umask(_umask_shared)
+        if _umask_before is None:
+            _umask_before = gitcli.child_umask = before  # (git and the pager: the user's, gitcli.child_umask)
+        with contextlib.suppress(OSError):  # (a read-only repository: nothing is written there)
+            self._make_folders(private)  # (set-group-ID: what is made below it is the group's)
+        self.tell_hooks(private)
+
+    def tell_hooks(self, private: str) -> None:
+        """The hooks' file ``private/umask`` as ``hook_umask`` has it (removed when not shared)."""
+        path = os.path.join(private, paths.HOOK_UMASK)
+        wanted = hook_umask(self._sharing)
+        with contextlib.suppress(OSError):  # (a read-only repository: its hooks write nothing there either)
+            if wanted is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            elif not os.path.isdir(private):
+                return
+            elif not os.path.isfile(path) or read_data(path) != f"{wanted}\n".encode():
+                replace_file(path, f"{wanted}\n".encode())
+
+    _shares_new_files = False
 
     def _make_folders(self, folder: str) -> None:
         """``folder`` and those above it that are missing, each made as git makes its own (``_share``)."""
@@ -2212,6 +2254,101 @@ def _shared_perm(shared: str | None) -> int:
         number = int(shared, 8)
         return {0: 0, 1: 0o660, 2: 0o664}.get(number, -(number & 0o666))
     return 0o660 if config_bool(shared) else 0
+
+
+_umask_before: int | None = None  # the process's umask before ``Repo.share_new_files`` widened it
+_umask_shared: int | None = None  # and the one it set
+_sharing_now: tuple[str | None, str] | None = None  # for that repository's core.sharedRepository, and its common dir
+
+
+def restore_umask() -> None:
+    """The umask as it was before a shared repository's commands widened it (at a command's end)."""
+    global _umask_before, _umask_shared, _sharing_now
+    if _umask_before is not None:
+        os.umask(_umask_before)
+    _umask_before = _umask_shared = _sharing_now = None
+    gitcli.child_umask = -1
+
+
+def share_made(file: int | str) -> None:
+    """A new file of the git dir made for its owner alone (``tempfile.mkstemp``: 0600; its
+    descriptor or its path) given, while a shared repository's modes are in force
+    (``Repo.share_new_files``), those of any new file."""
+    if _umask_shared is not None:
+        os.chmod(file, 0o666 & ~_umask_shared)
+
+
+def shared_file_mode(path: str, mode: int) -> int:
+    """The ``mode`` of a file at ``path``, set exactly by its writer, as git gives it in the
+    git dir of a repository whose shared modes are in force (``Repo.share_new_files``); a
+    file elsewhere (the work tree, a user's agent settings) keeps it."""
+    return stat.S_IMODE(_shared_mode(mode, _sharing_now[0])) if _sharing_now and _in_shared(path) else mode
+
+
+def umask_for(path: str | os.PathLike[str]) -> int:
+    """The umask a file or folder made at ``path`` is made with: a shared repository's in its
+    git dir (``Repo.share_new_files``), the user's own elsewhere (the work tree, the user's files)."""
+    if _umask_before is not None and not _in_shared(path):
+        return _umask_before
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def making(path: str | os.PathLike[str]) -> Iterator[None]:
+    """What is made in the block (``path``, the folders above it) made with ``umask_for(path)``:
+    outside a shared repository's git dir, with the user's own umask."""
+    if _umask_before is None or _umask_shared is None or _in_shared(path):
+        yield
+        return
+    os.umask(_umask_before)
+    try:
+        yield
+    finally:
+        os.umask(_umask_shared)
+
+
+def _in_shared(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` lies in the git dir whose shared modes are in force."""
+    if _sharing_now is None:
+        return False
+    common = os.path.abspath(_sharing_now[1])
+    return os.path.commonpath([os.path.abspath(path), common]) == common
+
+
+def _shared_bits(shared: str | None) -> int:
+    """The bits git's ``adjust_shared_perm`` gives a new folder (and a file with its execute
+    bits) for ``core.sharedRepository=shared``: the level's, with their execute bits."""
+    perm = abs(_shared_perm(shared))
+    return perm | (perm & 0o444) >> 2
+
+
+def shared_umask(shared: str | None, umask: int) -> int:
+    """The umask under which a file (made 0666 or 0777) or a folder (0777) comes out with the
+    mode git gives it in a repository shared so (``_shared_mode``, but for a folder's
+    set-group-ID bit, which a folder made in such a folder inherits): a named level allows
+    its bits whatever else the umask takes away; an octal mode is the mode itself."""
+    perm = _shared_perm(shared)
+    if perm == 0:
+        return umask
+    return umask & ~_shared_bits(shared) if perm > 0 else 0o777 & ~_shared_bits(shared)
+
+
+def hook_umask(shared: str | None) -> str | None:
+    """``shared_umask`` as the shell's ``umask`` builtin takes it (the hooks apply it to their
+    own umask; ``None``: not shared): ``g+rwx``, ``g+rwx,o+rx`` or an octal umask."""
+    perm = _shared_perm(shared)
+    if perm == 0:
+        return None
+    if perm < 0:
+        return f"{shared_umask(shared, 0):04o}"
+    bits = _shared_bits(shared)
+    allowed = [
+        (who, "".join(c for c, b in zip("rwx", (4, 2, 1), strict=True) if bits >> shift & b))
+        for who, shift in (("u", 6), ("g", 3), ("o", 0))
+    ]
+    return ",".join(f"{who}+{letters}" for who, letters in allowed if letters)
 
 
 def _shared_mode(mode: int, shared: str | None) -> int:

@@ -40,6 +40,7 @@ CRASH_FOLDER = "crash"  # the logs of unexpected errors
 AGENT_CACHE_PREFIX = "agent-"  # branches/<branch>/agent-<agent>~: an agent's pre-rendered answers
 AGENT_STATE_FOLDER = "agents"  # agents/<agent>/<agent session id>: what that agent session saw
 AGENT_QUEUE_FOLDER = "agent-queue"  # <agent>.<agent session id>: a start the shim answered, to record
+HOOK_UMASK = "umask"  # a shared repository's umask for the hooks' writes (gitrepo.hook_umask)
 EDITING_FILE = "git-session-editing"  # in the worktree's git dir: the message before the editor, emptied once used
 SHARED_CONFIG = ".git-session/config.yaml"  # in the work tree (a bare repository: HEAD's tree); settings.py
 
@@ -52,7 +53,11 @@ def shared_config_may_exist(repo: Repo) -> bool:
 
 
 def private_dir(repo: Repo) -> Path:
-    return private_dir_of(repo.common_dir)
+    """The private folder; in a shared repository, from now on what this process makes
+    there (and anywhere) gets the modes git gives its own (``Repo.share_new_files``)."""
+    folder = private_dir_of(repo.common_dir)
+    repo.share_new_files(os.fspath(folder))
+    return folder
 
 
 def private_dir_of(common_dir: str) -> Path:

@@ -39,7 +39,7 @@ from git_session.bounds import (
     weight,
 )
 from git_session.errors import UserError
-from git_session.gitrepo import Repo, read_data
+from git_session.gitrepo import Repo, read_data, share_made
 from git_session.model import PRIORITIES
 from git_session.plaintext import human_date
 
@@ -130,6 +130,7 @@ class _BestEffortCache(jinja2.FileSystemBytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
+            share_made(self._get_cache_filename(bucket))  # (jinja2 makes it with mkstemp's 0600)
 
 
 def _environment(html: bool, cache: str | None) -> _Sandbox:

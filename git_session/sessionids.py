@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 
 from git_session import paths
-from git_session.gitrepo import Repo, read_data, replace_file
+from git_session.gitrepo import Repo, read_data, replace_file, share_made
 from git_session.names import ID_LENGTH, ID_PATTERN, SESSIONS_PREFIX, ObjectId, SessionRef
 
 HEADER = "git-session session refs 2"
@@ -453,6 +453,7 @@ def _write(path: os.PathLike[str], index: _Index) -> None:
     os.makedirs(os.path.dirname(target), exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", dir=os.path.dirname(target))
     try:
+        share_made(descriptor)
         with open(descriptor, "w", encoding="utf-8") as handle:
             now = os.fstat(handle.fileno()).st_mtime_ns
             handle.write(_text(index, now - RACY_NS))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from git_session.gitrepo import restore_umask
 from tests.helpers import FIXED_DATE, make_repo
 
 _DROP_PREFIXES = ("GIT_", "XDG_")
@@ -41,6 +42,7 @@ def hermetic_seal(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     yield
+    restore_umask()  # (a shared repository's, when a test used one's private folder without a command: its end)
 
 
 @pytest.fixture

@@ -97,9 +97,10 @@ def test_the_shell_hooks_name_the_paths_that_paths_py_names() -> None:
             f"{queue}/{paths.PENDING_PREFIX}*.*",
             f"{private}/{paths.CACHE_FOLDER}/*/{paths.CACHE_FILE}",
             f"{private}/{paths.AWK_PROGRAM}",
+            f"{private}/{paths.HOOK_UMASK}",
         },
         "commit-msg": {editing},
-        "post-rewrite": {queue, f"{queue}/{paths.REWRITE_PREFIX}*"},
+        "post-rewrite": {queue, f"{queue}/{paths.REWRITE_PREFIX}*", f"{private}/{paths.HOOK_UMASK}"},
         "pre-push": set(),
     }
     assert {hook: our_paths(hook) for hook in HOOKS} == expected

@@ -17,7 +17,7 @@ from git_session import paths, render
 from git_session.agents import follow
 from git_session.cli import hints as cli_hints
 from git_session.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SessionError, file_system_error
-from git_session.gitrepo import Repo, command_line_config, config_bool
+from git_session.gitrepo import Repo, command_line_config, config_bool, restore_umask
 from git_session.sessions import Workspace
 
 KEEP_CRASH_LOGS = 10
@@ -106,6 +106,8 @@ class SessionGroup(LazyGroup):
             raise
         except Exception as exc:
             _internal_error(ctx, exc)
+        finally:
+            restore_umask()  # (a shared repository's: Repo.share_new_files)
 
 
 def _internal_error(ctx: click.Context, exc: Exception) -> None:

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 
+from git_session import gitcli
 from git_session.gitrepo import Repo, config_bool
 from git_session.plaintext import on_terminal
 
@@ -51,7 +52,7 @@ def page(repo: Repo, text: str) -> bool:
     sys.stdout.flush()
     env = {**PAGER_ENV, **os.environ, "GIT_PAGER_IN_USE": "true"}
     try:
-        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env, umask=gitcli.child_umask)
     except OSError:
         return False
     assert pager.stdin is not None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from git_session import paths
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, making
 from git_session.integrations import instructions
 from git_session.integrations.agent_clients import AGENT_NAMES, AgentName, Scope
 from git_session.integrations.agent_settings import Added
@@ -81,7 +81,7 @@ def write_text(path: str, text: str) -> list[str]:
     refuse_read_only(path, path)
     made = missing_folders(path)
     real = os.path.realpath(path)
-    with filesystem(os.path.dirname(real)):
+    with filesystem(os.path.dirname(real)), making(real):  # (the user's files: the user's umask)
         os.makedirs(os.path.dirname(real), exist_ok=True)
         write_file(real, text.encode("utf-8"), _mode(real))
     return made
@@ -312,7 +312,7 @@ def _write_json(where: str, data: Any) -> None:
     text = (json.dumps(data, indent=2) + "\n").encode("utf-8")
     if read(where) == text:
         return
-    with filesystem(os.path.dirname(where)):
+    with filesystem(os.path.dirname(where)), making(where):
         os.makedirs(os.path.dirname(where), exist_ok=True)
         write_file(where, text, 0o644)
 
@@ -362,7 +362,7 @@ class UserRecord:
 def user_lock(environ: Mapping[str, str]) -> Iterator[None]:
     """Installs into the user's files, from any repository, take turns."""
     folder = user_state_dir(environ)
-    with filesystem(folder):
+    with filesystem(folder), making(folder):
         os.makedirs(folder, exist_ok=True)
         handle = open(os.path.join(folder, USER_LOCK), "a")  # noqa: SIM115 - held until the end of the block
     with handle:

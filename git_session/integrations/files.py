@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from git_session import gitcli
 from git_session.errors import UserError
-from git_session.gitrepo import Repo, replace_file
+from git_session.gitrepo import Repo, replace_file, shared_file_mode
 
 
 @dataclass(frozen=True)
@@ -128,9 +128,10 @@ def remove_empty_folder(folder: str) -> bool:
 
 def write_file(path: str, data: bytes, mode: int) -> None:
     """Write atomically (``replace_file``: a temporary file beside, then renamed), with
-    exactly ``mode``; durable (the user's own text is in these files: a crash after the
+    exactly ``mode`` (in a shared repository's git dir: widened as git widens its own,
+    ``shared_file_mode``); durable (the user's own text is in these files: a crash after the
     rename never leaves the name with no bytes)."""
-    replace_file(path, data, mode, durable=True)
+    replace_file(path, data, shared_file_mode(path, mode), durable=True)
 
 
 @contextlib.contextmanager

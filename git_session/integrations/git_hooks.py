@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from git_session.errors import Advice, UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, making
 from git_session.integrations import record, shared
 from git_session.integrations.base import Change, Detection, Finding, Options, Plan, Result
 from git_session.integrations.files import (
@@ -114,7 +114,7 @@ def _make(repo: Repo, folder: str) -> None:
     that failed or was killed midway; a folder core.hooksPath names stays, as the user named it."""
     if os.path.isdir(folder):
         return
-    with filesystem(folder):
+    with filesystem(folder), making(folder):  # (core.hooksPath's, the user's: the user's umask)
         os.makedirs(folder, exist_ok=True)
     if _gits_own(repo, folder):
         record.add(repo, folder, created=True)

@@ -15,7 +15,7 @@ import re
 import pygit2
 
 from git_session.errors import UserError
-from git_session.gitrepo import Repo
+from git_session.gitrepo import Repo, making
 from git_session.integrations import record
 from git_session.integrations.files import inside_repo, listdir, read, same_dir, write_file
 
@@ -45,10 +45,11 @@ def register(repo: Repo, folder: str) -> None:
     users, path = _users_folder(folder), _user_file(repo, folder)
     if os.path.islink(users):  # written by whoever shares the folder: never followed
         raise UserError(f"{users} is a symbolic link", "git-session lists its repositories there: remove it")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     text = (os.path.realpath(repo.common_dir) + "\n").encode("utf-8", "surrogateescape")
-    if read(path) != text:
-        write_file(path, text, 0o644)
+    with making(path):  # (a folder outside the repository: the user's umask)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if read(path) != text:
+            write_file(path, text, 0o644)
 
 
 def unregister(repo: Repo, folder: str) -> tuple[str, ...]:
