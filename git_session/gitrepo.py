@@ -1173,8 +1173,8 @@ class Repo:
                     os.unlink(path)
             elif not os.path.isdir(private):
                 return
-            elif not os.path.isfile(path) or read_data(path) != f"{wanted}\n".encode():
-                replace_file(path, f"{wanted}\n".encode())
+            elif not os.path.isfile(path) or read_data(path, len(wanted) + 2) != f"{wanted}\n".encode():
+                replace_file(path, f"{wanted}\n".encode())  # (read no further: any of the group may write it)
 
     _shares_new_files = False
 
