@@ -225,6 +225,8 @@ def test_a_second_user_commits_in_the_editor_after_the_first_and_gets_the_traile
         (repo / name).write_text("x\n")
         os.chown(repo / name, uid, GROUP)
         others_message_gone(repo)
+        if uid == ALICE:  # (made by her hook, not by a command of hers, which has the group's umask)
+            (repo / ".git" / "git-session-editing").unlink(missing_ok=True)
         ok_as(uid, shared, repo, "git", "add", name)
         ok_as(uid, shared, repo, "git", "-c", f"core.editor={editor}", "commit", "-q")
         assert "Session-Id:" in ok_as(uid, shared, repo, "git", "log", "-1", "--format=%B"), uid
