@@ -29,7 +29,9 @@ def _slow_git(folder: Path, marker: Path) -> Path:
     script = folder / "git"
     script.write_text(
         "#!/bin/sh\n"
-        'for a in "$@"; do if [ "$a" = log ]; then echo $$ > "$MARKER"; exec sleep 60; fi; done\n'
+        'for a in "$@"; do if [ "$a" = log ]; then\n'
+        '    echo $$ > "$MARKER.new"; mv "$MARKER.new" "$MARKER"; exec sleep 60\n'  # (the marker: with its pid)
+        "fi; done\n"
         f'exec "{real}" "$@"\n'
     )
     script.chmod(0o755)
@@ -52,8 +54,7 @@ def _interrupted(cwd: Path, argv: list[str], env: dict[str, str], marker: Path) 
     deadline = time.monotonic() + 60
     while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert marker.exists(), "the handoff never ran its git log"
-    time.sleep(0.2)  # the pid is written
+    assert marker.exists(), "the handoff never ran its git log"  # (with its pid: put in place whole)
     process.send_signal(signal.SIGINT)
     try:
         out, err = process.communicate(timeout=60)
