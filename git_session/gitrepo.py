@@ -26,7 +26,7 @@ from typing import BinaryIO, NamedTuple, TypeAlias, overload
 import pygit2
 from pygit2.enums import ConfigLevel, DeltaStatus, FileMode, ObjectType, RepositoryOpenFlag, SortMode
 
-from git_session import gitcli, paths
+from git_session import gitcli
 from git_session.committer import Committer, committer
 from git_session.errors import Advice, ConflictError, DataError, FileSystemError, GitError, UserError, file_system_error
 from git_session.names import PRIVATE_PREFIX, REMOTE_SESSIONS_PREFIX, SESSIONS_PREFIX, BranchName, ObjectId
@@ -1138,20 +1138,20 @@ class Repo:
         if wanted != mode:
             os.chmod(path, stat.S_IMODE(wanted))
 
-    def share_new_files(self, private: str) -> None:
+    def share_new_files(self, private: str, told: str) -> None:
         """From now on (to the command's end: ``restore_umask``), the files and folders this
         process makes in the repository's git dir (``private``: git-session's folder) get the
         modes git's ``adjust_shared_perm`` gives its own in a shared repository, whatever the
         umask: the process's umask is ``shared_umask``'s (the writers outside the git dir, the
         work tree's and the user's own files, take the user's back: ``making``, ``umask_for``,
         ``shared_file_mode``); and the hooks, which cannot ask git cheaply, are told how
-        (``hook_umask``: the file ``private/umask`` they read). Once a repository; nothing
+        (``hook_umask``: the file ``told``, in ``private``, they read). Once a repository; nothing
         changes in one that is not shared."""
         if self._shares_new_files:
             return
         self._shares_new_files = True
         if not self._shared:  # (the hooks' file left from when it was: they would go on widening)
-            self.tell_hooks(private)
+            self.tell_hooks(told)
             return
         global _umask_before, _umask_shared, _sharing_now
         before = os.umask(0)
@@ -1161,17 +1161,17 @@ class Repo:
             _umask_before = gitcli.child_umask = before  # (git and the pager: the user's, gitcli.child_umask)
         with contextlib.suppress(OSError):  # (a read-only repository: nothing is written there)
             self._make_folders(private)  # (set-group-ID: what is made below it is the group's)
-        self.tell_hooks(private)
+        self.tell_hooks(told)
 
-    def tell_hooks(self, private: str) -> None:
-        """The hooks' file ``private/umask`` as ``hook_umask`` has it (removed when not shared)."""
-        path = os.path.join(private, paths.HOOK_UMASK)
+    def tell_hooks(self, path: str) -> None:
+        """The hooks' file at ``path`` (``paths.hook_umask``: in git-session's folder) as
+        ``hook_umask`` has it (removed when not shared)."""
         wanted = hook_umask(self._sharing)
         with contextlib.suppress(OSError):  # (a read-only repository: its hooks write nothing there either)
             if wanted is None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
-            elif not os.path.isdir(private):
+            elif not os.path.isdir(os.path.dirname(path)):
                 return
             elif not os.path.isfile(path) or read_data(path, len(wanted) + 2) != f"{wanted}\n".encode():
                 replace_file(path, f"{wanted}\n".encode())  # (read no further: any of the group may write it)

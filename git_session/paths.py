@@ -56,8 +56,12 @@ def private_dir(repo: Repo) -> Path:
     """The private folder; in a shared repository, from now on what this process makes
     there (and anywhere) gets the modes git gives its own (``Repo.share_new_files``)."""
     folder = private_dir_of(repo.common_dir)
-    repo.share_new_files(os.fspath(folder))
+    repo.share_new_files(os.fspath(folder), os.fspath(folder / HOOK_UMASK))
     return folder
+
+
+def hook_umask(repo: Repo) -> Path:
+    return private_dir(repo) / HOOK_UMASK
 
 
 def private_dir_of(common_dir: str) -> Path:

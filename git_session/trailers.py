@@ -381,7 +381,7 @@ def write_cache(repo: Repo, branch: BranchName, text: str | None, includes: bool
     from git_session import data  # (importlib.resources: only when the hooks' files are written)
 
     write_atomically(paths.awk_program(repo), data.hook("git-session-trailers.awk"), only_if_changed=True)
-    repo.tell_hooks(os.fspath(paths.private_dir(repo)))  # (rendered again when the config changed: shared or not)
+    repo.tell_hooks(os.fspath(paths.hook_umask(repo)))  # (rendered again when the config changed: shared or not)
     paths.queue_dir(repo).mkdir(parents=True, exist_ok=True)
     write_atomically(path, text.encode("utf-8", "surrogateescape"))  # (git's config bytes as they were)
     if _given_on_the_command_line() or (read_config(repo).includes if includes is None else includes):
