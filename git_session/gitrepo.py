@@ -1143,7 +1143,7 @@ class Repo:
         process makes in the repository's git dir (``private``: git-session's folder) get the
         modes git's ``adjust_shared_perm`` gives its own in a shared repository, whatever the
         umask: the process's umask is ``shared_umask``'s (the writers outside the git dir, the
-        work tree's and the user's own files, take the user's back: ``making``, ``umask_for``,
+        work tree's and the user's own files, take the user's back: ``making``,
         ``shared_file_mode``); and the hooks, which cannot ask git cheaply, are told how
         (``hook_umask``: the file ``told``, in ``private``, they read). Once a repository; nothing
         changes in one that is not shared."""
@@ -2285,20 +2285,10 @@ def shared_file_mode(path: str, mode: int) -> int:
     return stat.S_IMODE(_shared_mode(mode, _sharing_now[0])) if _sharing_now and _in_shared(path) else mode
 
 
-def umask_for(path: str | os.PathLike[str]) -> int:
-    """The umask a file or folder made at ``path`` is made with: a shared repository's in its
-    git dir (``Repo.share_new_files``), the user's own elsewhere (the work tree, the user's files)."""
-    if _umask_before is not None and not _in_shared(path):
-        return _umask_before
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 @contextlib.contextmanager
 def making(path: str | os.PathLike[str]) -> Iterator[None]:
-    """What is made in the block (``path``, the folders above it) made with ``umask_for(path)``:
-    outside a shared repository's git dir, with the user's own umask."""
+    """What is made in the block (``path``, the folders above it) made, outside the git dir
+    of a repository whose shared modes are in force, with the user's own umask."""
     if _umask_before is None or _umask_shared is None or _in_shared(path):
         yield
         return

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from git_session.gitrepo import restore_umask
-from tests.helpers import FIXED_DATE, make_repo
+from tests.helpers import FIXED_DATE, make_repo, needed_root
 
 _DROP_PREFIXES = ("GIT_", "XDG_")
 _DROP = {"NO_COLOR", "EMAIL", "PAGER"}
@@ -49,3 +49,9 @@ def hermetic_seal(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 def repo(tmp_path: Path) -> Path:
     """A repository on branch ``main`` with one commit."""
     return make_repo(tmp_path)
+
+
+@pytest.fixture
+def as_root() -> None:
+    """The test needs root (``needed_root``): failed in CI without it, skipped elsewhere."""
+    needed_root()

@@ -144,6 +144,17 @@ def needed_tool(name: str, installed_by: str = ".ci/install-test-tools") -> str:
     pytest.skip(f"{name} is missing (run {installed_by}); CI fails here instead")
 
 
+def needed_root() -> None:
+    """A test of what root may do (write where a folder's owner took away their own write
+    bit), or that makes other users: in CI, which runs the tests as root, it fails when not
+    root; elsewhere it is skipped."""
+    if os.geteuid() == 0:
+        return
+    if os.environ.get("CI"):
+        pytest.fail("this test needs root: CI runs the tests as root")
+    pytest.skip("needs root; CI runs it as root, and fails here instead")
+
+
 def race_once(monkeypatch: pytest.MonkeyPatch, repo: Repo, writer: Callable[[], object]) -> list[bool]:
     """Make ``writer`` (another process) move a ref after our loop read it and before its
     compare-and-swap, once; the outcome of every compare-and-swap of ours is recorded."""

@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers import fails, make_repo, ok, run
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="root writes in a folder without its owner's write bit")
+pytestmark = pytest.mark.usefixtures("as_root")  # (root writes in a folder without its owner's write bit)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ in CI), for whom the file system would let every write through.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +26,10 @@ import pytest
 
 from tests.helpers import fails, git, ok, run
 
-as_root = pytest.mark.skipif(os.geteuid() != 0, reason="root writes in a folder without its owner's write bit")
+root_only = pytest.mark.usefixtures("as_root")  # (root writes in a folder without its owner's write bit)
 
 
-@as_root
+@root_only
 def test_uninstall_that_keeps_the_hooks_in_a_read_only_folder_says_only_that(repo: Path) -> None:
     ok(repo, "install")
     hooks = repo / ".git/hooks"
@@ -64,7 +63,7 @@ def read_only_git_dir(repo: Path) -> Iterator[Path]:
     (repo / ".git").chmod(0o755)
 
 
-@as_root
+@root_only
 def test_install_makes_no_hooks_folder_in_a_read_only_git_dir(read_only_git_dir: Path) -> None:
     repo = read_only_git_dir
     before = git_dir_files(repo)
@@ -76,7 +75,7 @@ def test_install_makes_no_hooks_folder_in_a_read_only_git_dir(read_only_git_dir:
     assert git_dir_files(repo) == before  # no hooks folder, no notes config, no record
 
 
-@as_root
+@root_only
 def test_doctor_fix_makes_no_hooks_folder_in_a_git_dir_made_read_only_since_install(repo: Path) -> None:
     ok(repo, "install")
     shutil.rmtree(repo / ".git/hooks")

@@ -6,7 +6,6 @@ uninstall kept the files install made and refused the block."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -46,7 +45,7 @@ def test_a_committed_link_to_the_bare_clones_config_is_still_refused(tmp_path: P
     assert (tmp_path / "proj" / "config").read_text() == before
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="root takes an entry out of a folder without its owner's write bit")
+@pytest.mark.usefixtures("as_root")  # (root takes an entry out of a folder without its owner's write bit)
 def test_uninstall_takes_no_folder_out_of_a_folder_its_owner_made_read_only(repo: Path) -> None:
     """The round refused writing in such a folder, but uninstall (as root) still removed the
     .claude folder install had made from the work tree its owner made read-only since."""

@@ -6,14 +6,13 @@ hooks there."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import git, ok, run
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="root writes in a folder without its owner's write bit")
+pytestmark = pytest.mark.usefixtures("as_root")  # (root writes in a folder without its owner's write bit)
 
 
 def test_uninstall_keeps_nothing_and_records_nothing_in_a_read_only_hooks_folder_without_ours(repo: Path) -> None:

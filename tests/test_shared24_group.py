@@ -26,7 +26,7 @@ from tests.helpers import git, ok
 from tests.test_i14_hooks import AWK, counted, started
 from tests.test_trailers import Session, change, hooked, session
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="two users of one group: root makes them (CI runs as root)")
+pytestmark = pytest.mark.usefixtures("as_root")  # (two users of one group: root makes them)
 __all__ = ["counted", "hooked", "session"]  # (fixtures)
 
 GROUP = 42420
